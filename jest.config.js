@@ -1,0 +1,15 @@
+/** @type {import('jest').Config} */
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] };
+const moduleNameMapper = {
+  '^@switchyard/(shared|proto)$': '<rootDir>/packages/$1/src',
+  '^@switchyard/(router|provider-adapters|gateway)$': '<rootDir>/services/$1/src',
+};
+
+module.exports = {
+  testEnvironment: 'node',
+  transform,
+  moduleNameMapper,
+  testMatch: ['<rootDir>/{packages,services,bench}/**/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testTimeout: 20_000,
+};

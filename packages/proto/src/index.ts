@@ -1,0 +1,4 @@
+// Re-exports of the code that buf generates from ../../proto into src/gen.
+export * as chatV1 from './gen/switchyard/chat/v1/chat_pb';
+export * as routerV1 from './gen/switchyard/router/v1/router_pb';
+export * as adaptersV1 from './gen/switchyard/adapters/v1/adapters_pb';

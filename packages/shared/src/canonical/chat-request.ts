@@ -1,0 +1,112 @@
+/**
+ * The canonical chat request. Everything inside Switchyard speaks this; client
+ * and provider wire formats are converted to and from it at the edges.
+ */
+export interface ChatRequest {
+  /** The model as the client asked for it: an alias or `provider/model`. */
+  model: string;
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  sampling: SamplingParameters;
+  stop?: string[];
+  seed?: number;
+  /** End-user identifier, passed through to providers that accept one. */
+  user?: string;
+  metadata?: Record<string, string>;
+  stream: boolean;
+  /** With `stream`, whether a final usage part is wanted (`stream_options.include_usage`). */
+  includeUsage: boolean;
+  reasoning?: ReasoningOptions;
+}
+
+export interface SamplingParameters {
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  maxTokens?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  /** Number of choices to generate. */
+  n?: number;
+}
+
+export interface ReasoningOptions {
+  effort?: 'minimal' | 'low' | 'medium' | 'high';
+  budgetTokens?: number;
+}
+
+export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+
+export interface SystemMessage {
+  role: 'system';
+  content: string;
+}
+
+export interface UserMessage {
+  role: 'user';
+  content: ContentPart[];
+  name?: string;
+}
+
+export interface AssistantMessage {
+  role: 'assistant';
+  content: TextPart[];
+  toolCalls?: ToolCall[];
+  reasoning?: string;
+  refusal?: string;
+}
+
+export interface ToolMessage {
+  role: 'tool';
+  toolCallId: string;
+  content: string;
+}
+
+export type ContentPart = TextPart | ImagePart;
+
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+export interface ImagePart {
+  type: 'image';
+  /** An https URL or a `data:<media type>;base64,...` URL. */
+  url: string;
+  detail?: 'auto' | 'low' | 'high';
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** A JSON Schema object describing the arguments. */
+  parameters: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export type ToolChoice =
+  | { mode: 'auto' }
+  | { mode: 'none' }
+  | { mode: 'required' }
+  | { mode: 'tool'; toolName: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      name: string;
+      description?: string;
+      schema: Record<string, unknown>;
+      strict?: boolean;
+    };
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** The arguments as JSON text, exactly as the model produced them. */
+  arguments: string;
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema, parsed at boot. See the README's config
+ * reference for every field.
+ */
+
+const durationMs = z.number().int().positive();
+
+/** `${NAME}`: a secret is only ever a reference to an environment variable. */
+export const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+export const providerKinds = ['openai', 'anthropic'] as const;
+export type ProviderKind = (typeof providerKinds)[number];
+
+export const providerSchema = z.strictObject({
+  /** Wire format the provider speaks. `openai` serves any OpenAI-compatible server. */
+  kind: z.enum(providerKinds),
+  baseUrl: z.url().optional(),
+  apiKey: z
+    .string()
+    .regex(ENV_REFERENCE, 'must be a reference to an environment variable, such as ${OPENAI_API_KEY}')
+    .optional(),
+  /** Model names served, or glob patterns such as `claude-*`; `*` accepts any model. */
+  models: z.array(z.string().min(1)).min(1),
+  timeoutMs: durationMs.default(600_000),
+  /** Extra headers sent upstream; values may reference environment variables. */
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+export interface RouteLeaf {
+  provider: string;
+  model: string;
+  weight?: number;
+}
+
+export interface RouteNode {
+  strategy: 'single' | 'round-robin' | 'weighted' | 'fallback';
+  targets: RouteTarget[];
+  weight?: number;
+}
+
+export type RouteTarget = RouteLeaf | RouteNode;
+
+export const routeLeafSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  weight: z.number().positive().optional(),
+});
+
+export const routeTargetSchema: z.ZodType<RouteTarget> = z.lazy(() =>
+  z.union([
+    routeLeafSchema,
+    z.strictObject({
+      strategy: z.enum(['single', 'round-robin', 'weighted', 'fallback']),
+      targets: z.array(routeTargetSchema).min(1),
+      weight: z.number().positive().optional(),
+    }),
+  ]),
+);
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Largest accepted request body, in bytes. */
+      bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      /** Deadline for one whole request, fallbacks included. */
+      requestTimeoutMs: durationMs.default(600_000),
+    })
+    .prefault({}),
+  providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _'), providerSchema).default({}),
+  /** Aliases: a model name that clients use, resolved by a strategy tree. */
+  routes: z.record(z.string().min(1), routeTargetSchema).default({}),
+  /** Addresses of the other services, for distributed mode. */
+  services: z
+    .strictObject({
+      router: z.string().default('127.0.0.1:50051'),
+      adapters: z.string().default('127.0.0.1:50052'),
+      /** Deadline of one gRPC call that is not a stream. */
+      callTimeoutMs: durationMs.default(600_000),
+    })
+    .prefault({}),
+});
+
+export type SwitchyardConfig = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;

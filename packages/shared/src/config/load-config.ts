@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, ENV_REFERENCE, type ProviderConfig, type RouteTarget, type SwitchyardConfig } from './config-schema';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: SwitchyardConfig;
+  /** Where the providers came from: a file path, or `environment`. */
+  source: string;
+}
+
+type Environment = Record<string, string | undefined>;
+
+/** Models listed for providers enabled from the environment alone. */
+const OPENAI_MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3', 'o3-mini', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large'];
+const ANTHROPIC_MODELS = ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-sonnet-4-0', 'claude-3-7-sonnet-latest', 'claude-3-5-haiku-latest'];
+
+/**
+ * Loads the configuration: the YAML file at `path` when given, otherwise every
+ * provider whose standard environment variable is set. `PORT` overrides the
+ * port in either case.
+ */
+export function loadConfig(path: string | undefined, env: Environment = process.env): LoadedConfig {
+  let raw: unknown;
+  let source: string;
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (error) {
+      throw new ConfigError(`config file ${path} is not valid YAML: ${(error as Error).message}`);
+    }
+    source = path;
+  } else {
+    raw = { providers: providersFromEnvironment(env) };
+    source = 'environment';
+  }
+  if (env.PORT !== undefined && typeof raw === 'object' && raw !== null) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port)) throw new ConfigError(`PORT must be a whole number, got "${env.PORT}"`);
+    const server = ((raw as Record<string, unknown>).server ?? {}) as Record<string, unknown>;
+    raw = { ...(raw as object), server: { ...server, port } };
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`invalid config (${source}):\n${formatIssues(parsed.error.issues)}`);
+  checkReferences(parsed.data, env);
+  return { config: parsed.data, source };
+}
+
+function providersFromEnvironment(env: Environment): Record<string, unknown> {
+  const providers: Record<string, unknown> = {};
+  if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) {
+    providers.openai = {
+      kind: 'openai',
+      ...(env.OPENAI_BASE_URL ? { baseUrl: env.OPENAI_BASE_URL } : {}),
+      ...(env.OPENAI_API_KEY ? { apiKey: '${OPENAI_API_KEY}' } : {}),
+      models: env.OPENAI_MODELS ? splitList(env.OPENAI_MODELS) : [...OPENAI_MODELS, '*'],
+    };
+  }
+  if (env.ANTHROPIC_API_KEY) {
+    providers.anthropic = {
+      kind: 'anthropic',
+      ...(env.ANTHROPIC_BASE_URL ? { baseUrl: env.ANTHROPIC_BASE_URL } : {}),
+      apiKey: '${ANTHROPIC_API_KEY}',
+      models: env.ANTHROPIC_MODELS ? splitList(env.ANTHROPIC_MODELS) : [...ANTHROPIC_MODELS, 'claude-*'],
+    };
+  }
+  return providers;
+}
+
+function splitList(value: string): string[] {
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `  - ${formatPath(issue.path)}: ${issue.message}`).join('\n');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path
+    .map((key, position) => (typeof key === 'number' ? `[${key}]` : position === 0 ? String(key) : `.${String(key)}`))
+    .join('');
+}
+
+function checkReferences(config: SwitchyardConfig, env: Environment): void {
+  const problems: string[] = [];
+  for (const [id, provider] of Object.entries(config.providers)) {
+    const name = provider.apiKey?.match(ENV_REFERENCE)?.[1];
+    if (name && !env[name]) problems.push(`  - providers.${id}.apiKey: environment variable ${name} is not set`);
+    for (const [header, value] of Object.entries(provider.headers)) {
+      for (const match of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
+        if (!env[match[1]]) problems.push(`  - providers.${id}.headers.${header}: environment variable ${match[1]} is not set`);
+      }
+    }
+  }
+  for (const [alias, target] of Object.entries(config.routes)) checkTarget(target, `routes.${alias}`, config, problems);
+  if (problems.length > 0) throw new ConfigError(`invalid config:\n${problems.join('\n')}`);
+}
+
+function checkTarget(target: RouteTarget, path: string, config: SwitchyardConfig, problems: string[]): void {
+  if ('provider' in target) {
+    if (!config.providers[target.provider]) {
+      const known = Object.keys(config.providers).join(', ') || 'none';
+      problems.push(`  - ${path}.provider: unknown provider "${target.provider}" (configured: ${known})`);
+    }
+    return;
+  }
+  if (target.strategy === 'single' && target.targets.length !== 1) {
+    problems.push(`  - ${path}.targets: strategy "single" takes exactly one target, got ${target.targets.length}`);
+  }
+  target.targets.forEach((child, index) => checkTarget(child, `${path}.targets[${index}]`, config, problems));
+}
+
+/** Replaces each `${NAME}` in `value` with the environment variable's value. */
+export function resolveSecret(value: string, env: Environment = process.env): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env[name] ?? '');
+}
+
+/** The API key of a provider, resolved from the environment; never logged. */
+export function providerApiKey(provider: ProviderConfig, env: Environment = process.env): string | undefined {
+  return provider.apiKey ? resolveSecret(provider.apiKey, env) : undefined;
+}

@@ -1,0 +1,5 @@
+export * from './canonical';
+export * from './config';
+export * from './errors';
+export * from './logger';
+export * from './services';

@@ -1,0 +1,3 @@
+export * from './providers/provider-adapter';
+export * from './http/upstream-client';
+export * from './http/sse-parser';

@@ -1,0 +1,35 @@
+import type {
+  CallContext,
+  ChatRequest,
+  ChatResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  ProviderConfig,
+  StreamPart,
+} from '@switchyard/shared';
+import type { UpstreamClient } from '../http/upstream-client';
+
+/**
+ * What each provider folder implements: one configured provider, speaking its
+ * own wire format, converted to and from the canonical model. `model` is the
+ * provider's own model name.
+ */
+export interface ProviderAdapter {
+  complete(model: string, request: ChatRequest, context: CallContext): Promise<ChatResponse>;
+  /** Rejects on an error answer before the first part; afterwards, the iterator throws. */
+  stream(model: string, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>>;
+  /** Absent where the provider has no embeddings API. */
+  embed?(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;
+}
+
+export interface ProviderAdapterOptions {
+  id: string;
+  config: ProviderConfig;
+  /** The resolved API key, if any. */
+  apiKey?: string;
+  /** Headers with environment references resolved. */
+  headers: Record<string, string>;
+  http: UpstreamClient;
+}
+
+export type ProviderAdapterFactory = (options: ProviderAdapterOptions) => ProviderAdapter;
