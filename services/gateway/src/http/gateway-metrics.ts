@@ -1,0 +1,68 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Deployment, GatewayError } from '@switchyard/shared';
+
+const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** Prometheus metrics of the gateway, named `switchyard_<area>_<thing>_<unit>`. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'status_code'>;
+  private readonly requestDuration: Histogram<'route'>;
+  private readonly upstreamDuration: Histogram<'provider' | 'outcome'>;
+  private readonly timeToFirstChunk: Histogram<'provider'>;
+  private readonly errors: Counter<'error_class'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+    this.requests = new Counter({
+      name: 'switchyard_gateway_requests_total',
+      help: 'HTTP requests answered, by route and status code.',
+      labelNames: ['route', 'status_code'],
+      registers: [this.registry],
+    });
+    this.requestDuration = new Histogram({
+      name: 'switchyard_gateway_request_duration_seconds',
+      help: 'Time from request arrival to the end of the response.',
+      labelNames: ['route'],
+      buckets: latencyBuckets,
+      registers: [this.registry],
+    });
+    this.upstreamDuration = new Histogram({
+      name: 'switchyard_gateway_upstream_duration_seconds',
+      help: 'Time a provider took to accept a request (whole response when not streaming).',
+      labelNames: ['provider', 'outcome'],
+      buckets: latencyBuckets,
+      registers: [this.registry],
+    });
+    this.timeToFirstChunk = new Histogram({
+      name: 'switchyard_gateway_time_to_first_chunk_seconds',
+      help: 'Time from request arrival to the first streamed chunk sent to the client.',
+      labelNames: ['provider'],
+      buckets: latencyBuckets,
+      registers: [this.registry],
+    });
+    this.errors = new Counter({
+      name: 'switchyard_gateway_errors_total',
+      help: 'Errors answered to clients or met upstream, by class.',
+      labelNames: ['error_class'],
+      registers: [this.registry],
+    });
+  }
+
+  requestFinished(route: string, statusCode: number, durationSeconds: number): void {
+    this.requests.inc({ route, status_code: statusCode });
+    this.requestDuration.observe({ route }, durationSeconds);
+  }
+
+  upstreamAttempt = (deployment: Deployment, durationSeconds: number, error?: GatewayError): void => {
+    this.upstreamDuration.observe({ provider: deployment.providerId, outcome: error ? error.errorClass : 'ok' }, durationSeconds);
+  };
+
+  firstChunk(providerId: string, secondsSinceArrival: number): void {
+    this.timeToFirstChunk.observe({ provider: providerId }, secondsSinceArrival);
+  }
+
+  error(error: GatewayError): void {
+    this.errors.inc({ error_class: error.errorClass });
+  }
+}

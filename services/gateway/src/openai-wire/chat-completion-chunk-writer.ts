@@ -1,0 +1,61 @@
+import type { StreamPart } from '@switchyard/shared';
+import { toOpenAIFinishReason, toOpenAIUsage } from './format-chat-completion';
+
+/**
+ * Turns canonical stream parts into OpenAI `chat.completion.chunk` objects,
+ * one part at a time. The first delta of each choice carries
+ * `role: "assistant"`, as OpenAI sends it; the usage chunk (with empty
+ * `choices`) is written only when the client asked for it.
+ */
+export class ChatCompletionChunkWriter {
+  private id = '';
+  private model = '';
+  private created = 0;
+  private systemFingerprint: string | undefined;
+  private readonly startedChoices = new Set<number>();
+
+  constructor(private readonly includeUsage: boolean) {}
+
+  /** The chunk for `part`, or undefined when the part has no OpenAI chunk of its own. */
+  write(part: StreamPart): Record<string, unknown> | undefined {
+    switch (part.type) {
+      case 'response-start':
+        this.id = part.id;
+        this.model = part.model;
+        this.created = part.created;
+        this.systemFingerprint = part.systemFingerprint;
+        return this.chunk(0, { role: 'assistant', content: '' }, null, true);
+      case 'text-delta':
+        return this.chunk(part.choice, { content: part.text });
+      case 'reasoning-delta':
+        return this.chunk(part.choice, { reasoning_content: part.text });
+      case 'refusal-delta':
+        return this.chunk(part.choice, { refusal: part.text });
+      case 'tool-call-start':
+        return this.chunk(part.choice, {
+          tool_calls: [{ index: part.index, id: part.id, type: 'function', function: { name: part.name, arguments: '' } }],
+        });
+      case 'tool-call-delta':
+        return this.chunk(part.choice, { tool_calls: [{ index: part.index, function: { arguments: part.argumentsDelta } }] });
+      case 'finish':
+        return this.chunk(part.choice, {}, toOpenAIFinishReason(part.finishReason));
+      case 'usage':
+        if (!this.includeUsage) return undefined;
+        return { ...this.envelope(), choices: [], usage: toOpenAIUsage(part.usage) };
+    }
+  }
+
+  private chunk(choice: number, delta: Record<string, unknown>, finishReason: string | null = null, isStart = false): Record<string, unknown> {
+    if (!this.startedChoices.has(choice)) {
+      this.startedChoices.add(choice);
+      if (!isStart) delta = { role: 'assistant', ...delta };
+    }
+    return { ...this.envelope(), choices: [{ index: choice, delta, logprobs: null, finish_reason: finishReason }] };
+  }
+
+  private envelope(): Record<string, unknown> {
+    const envelope: Record<string, unknown> = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model };
+    if (this.systemFingerprint !== undefined) envelope.system_fingerprint = this.systemFingerprint;
+    return envelope;
+  }
+}

@@ -1,0 +1,63 @@
+import type { ChatResponse, EmbeddingResponse, FinishReason, Usage } from '@switchyard/shared';
+
+/** OpenAI's `usage` object. */
+export interface OpenAIUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number };
+  completion_tokens_details?: { reasoning_tokens: number };
+}
+
+export function toOpenAIUsage(usage: Usage): OpenAIUsage {
+  const result: OpenAIUsage = {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+  if (usage.cachedInputTokens !== undefined) result.prompt_tokens_details = { cached_tokens: usage.cachedInputTokens };
+  if (usage.reasoningTokens !== undefined) result.completion_tokens_details = { reasoning_tokens: usage.reasoningTokens };
+  return result;
+}
+
+/** OpenAI has no `error` or `other` finish reason; both read as `stop`. */
+export function toOpenAIFinishReason(reason: FinishReason): 'stop' | 'length' | 'tool_calls' | 'content_filter' {
+  return reason === 'error' || reason === 'other' ? 'stop' : reason;
+}
+
+/** A canonical response as OpenAI's `chat.completion` object. */
+export function formatChatCompletion(response: ChatResponse): Record<string, unknown> {
+  return {
+    id: response.id,
+    object: 'chat.completion',
+    created: response.created,
+    model: response.model,
+    choices: response.choices.map((choice) => {
+      const message: Record<string, unknown> = {
+        role: 'assistant',
+        content: choice.message.content,
+        refusal: choice.message.refusal ?? null,
+      };
+      if (choice.message.toolCalls?.length) {
+        message.tool_calls = choice.message.toolCalls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: call.arguments },
+        }));
+      }
+      if (choice.message.reasoning !== undefined) message.reasoning_content = choice.message.reasoning;
+      return { index: choice.index, message, logprobs: null, finish_reason: toOpenAIFinishReason(choice.finishReason) };
+    }),
+    ...(response.usage && { usage: toOpenAIUsage(response.usage) }),
+    ...(response.systemFingerprint !== undefined && { system_fingerprint: response.systemFingerprint }),
+  };
+}
+
+export function formatEmbeddings(response: EmbeddingResponse): Record<string, unknown> {
+  return {
+    object: 'list',
+    data: response.data.map((item) => ({ object: 'embedding', index: item.index, embedding: item.vector })),
+    model: response.model,
+    usage: { prompt_tokens: response.usage.inputTokens, total_tokens: response.usage.inputTokens + response.usage.outputTokens },
+  };
+}

@@ -1,0 +1,138 @@
+import { GatewayError } from '@switchyard/shared';
+import { parseChatCompletionRequest, parseEmbeddingsRequest } from './parse-chat-completion-request';
+
+function errorOf(body: unknown): GatewayError {
+  try {
+    parseChatCompletionRequest(body);
+  } catch (error) {
+    return error as GatewayError;
+  }
+  throw new Error('expected the body to be rejected');
+}
+
+describe('parseChatCompletionRequest', () => {
+  it('converts every field OpenAI clients send into the canonical request', () => {
+    const request = parseChatCompletionRequest({
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'developer', content: [{ type: 'text', text: 'Be ' }, { type: 'text', text: 'brief.' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this image?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+        },
+        { role: 'tool', tool_call_id: 'call_1', content: '{"temperature":21}' },
+      ],
+      tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object' }, strict: true } }],
+      tool_choice: { type: 'function', function: { name: 'get_weather' } },
+      parallel_tool_calls: false,
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema: { type: 'object' }, strict: true } },
+      temperature: 0,
+      top_p: 0.5,
+      max_tokens: 100,
+      max_completion_tokens: 200,
+      n: 2,
+      stop: 'END',
+      seed: 7,
+      user: 'user-1',
+      metadata: { team: 'search' },
+      stream: true,
+      stream_options: { include_usage: true },
+      reasoning_effort: 'low',
+      logit_bias: { '50256': -100 },
+    });
+    expect(request).toEqual({
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this image?' },
+            { type: 'image', url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'low' },
+          ],
+        },
+        { role: 'assistant', content: [], toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+        { role: 'tool', toolCallId: 'call_1', content: '{"temperature":21}' },
+      ],
+      tools: [{ name: 'get_weather', description: 'Weather', parameters: { type: 'object' }, strict: true }],
+      toolChoice: { mode: 'tool', toolName: 'get_weather' },
+      parallelToolCalls: false,
+      responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true },
+      sampling: { temperature: 0, topP: 0.5, maxTokens: 200, n: 2 },
+      stop: ['END'],
+      seed: 7,
+      user: 'user-1',
+      metadata: { team: 'search' },
+      stream: true,
+      includeUsage: true,
+      reasoning: { effort: 'low' },
+    });
+  });
+
+  it('treats null optional fields as absent', () => {
+    const request = parseChatCompletionRequest({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      temperature: null,
+      stream: null,
+      tools: null,
+    });
+    expect(request).toEqual({ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], sampling: {}, stream: false, includeUsage: false });
+  });
+
+  it('names the field that has the wrong type', () => {
+    const error = errorOf({ model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' });
+    expect(error.status).toBe(400);
+    expect(error.param).toBe('temperature');
+    expect(error.code).toBe('invalid_type');
+    expect(error.message).toContain("'temperature'");
+  });
+
+  it('names nested fields by their path', () => {
+    const error = errorOf({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'tool', content: 'x' }] });
+    expect(error.param).toBe('messages[1].tool_call_id');
+    expect(error.code).toBe('missing_required_parameter');
+  });
+
+  it('rejects a missing model, an empty message list and an unknown role', () => {
+    expect(errorOf({ messages: [{ role: 'user', content: 'hi' }] }).param).toBe('model');
+    expect(errorOf({ model: 'm', messages: [] }).param).toBe('messages');
+    expect(errorOf({ model: 'm', messages: [{ role: 'wizard', content: 'hi' }] }).param).toBe('messages[0].role');
+  });
+
+  it('rejects a body that is not an object', () => {
+    const error = errorOf([1, 2]);
+    expect(error.status).toBe(400);
+    expect(error.param).toBeNull();
+  });
+
+  it('rejects out-of-range sampling values', () => {
+    expect(errorOf({ model: 'm', messages: [{ role: 'user', content: 'hi' }], temperature: 3 }).param).toBe('temperature');
+    expect(errorOf({ model: 'm', messages: [{ role: 'user', content: 'hi' }], n: 0 }).param).toBe('n');
+  });
+});
+
+describe('parseEmbeddingsRequest', () => {
+  it('accepts a string or a list of strings', () => {
+    expect(parseEmbeddingsRequest({ model: 'e', input: 'one' })).toEqual({ model: 'e', input: ['one'] });
+    expect(parseEmbeddingsRequest({ model: 'e', input: ['a', 'b'], dimensions: 8 })).toEqual({ model: 'e', input: ['a', 'b'], dimensions: 8 });
+  });
+
+  it('rejects base64 encoding and token arrays with the field named', () => {
+    expect(() => parseEmbeddingsRequest({ model: 'e', input: 'x', encoding_format: 'base64' })).toThrow(/base64/);
+    try {
+      parseEmbeddingsRequest({ model: 'e', input: [[1, 2]] });
+      throw new Error('expected a rejection');
+    } catch (error) {
+      expect((error as GatewayError).param).toBe('input');
+    }
+  });
+});

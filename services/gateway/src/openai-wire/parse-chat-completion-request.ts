@@ -1,0 +1,155 @@
+import type { z } from 'zod';
+import {
+  invalidRequest,
+  type ChatMessage,
+  type ChatRequest,
+  type ContentPart,
+  type EmbeddingRequest,
+  type GatewayError,
+  type ResponseFormat,
+  type TextPart,
+  type ToolChoice,
+} from '@switchyard/shared';
+import {
+  chatCompletionRequestSchema,
+  embeddingsRequestSchema,
+  type ChatCompletionRequestBody,
+  type EmbeddingsRequestBody,
+} from './chat-completion-request-schema';
+
+/** Parses an OpenAI Chat Completions body into the canonical request, or throws a 400 naming the field. */
+export function parseChatCompletionRequest(body: unknown): ChatRequest {
+  const parsed = chatCompletionRequestSchema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error);
+  return toCanonicalChatRequest(parsed.data);
+}
+
+export function parseEmbeddingsRequest(body: unknown): EmbeddingRequest {
+  const parsed = embeddingsRequestSchema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error);
+  const data: EmbeddingsRequestBody = parsed.data;
+  if (data.encoding_format === 'base64') {
+    throw invalidRequest("encoding_format 'base64' is not supported by this gateway; use 'float'.", 'encoding_format', 'unsupported_value');
+  }
+  return {
+    model: data.model,
+    input: typeof data.input === 'string' ? [data.input] : data.input,
+    ...(data.dimensions != null && { dimensions: data.dimensions }),
+    ...(data.user != null && { user: data.user }),
+  };
+}
+
+function validationError(error: z.ZodError): GatewayError {
+  const issue = error.issues[0];
+  const param = formatPath(issue.path);
+  if (param === '') return invalidRequest(`The request body must be a JSON object: ${issue.message}`);
+  const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+  if (missing) return invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+  return invalidRequest(`Invalid value for '${param}': ${issue.message}`, param, issue.code === 'invalid_type' ? 'invalid_type' : 'invalid_value');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const key of path) text += typeof key === 'number' ? `[${key}]` : text === '' ? String(key) : `.${String(key)}`;
+  return text;
+}
+
+function toCanonicalChatRequest(body: ChatCompletionRequestBody): ChatRequest {
+  const request: ChatRequest = {
+    model: body.model,
+    messages: body.messages.map(toCanonicalMessage),
+    sampling: {},
+    stream: body.stream === true,
+    includeUsage: body.stream_options?.include_usage === true,
+  };
+  const sampling = request.sampling;
+  if (body.temperature != null) sampling.temperature = body.temperature;
+  if (body.top_p != null) sampling.topP = body.top_p;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  if (maxTokens != null) sampling.maxTokens = maxTokens;
+  if (body.presence_penalty != null) sampling.presencePenalty = body.presence_penalty;
+  if (body.frequency_penalty != null) sampling.frequencyPenalty = body.frequency_penalty;
+  if (body.n != null) sampling.n = body.n;
+  if (body.tools != null) {
+    request.tools = body.tools.map(({ function: fn }) => ({
+      name: fn.name,
+      ...(fn.description != null && { description: fn.description }),
+      parameters: fn.parameters ?? { type: 'object', properties: {} },
+      ...(fn.strict != null && { strict: fn.strict }),
+    }));
+  }
+  if (body.tool_choice != null) request.toolChoice = toCanonicalToolChoice(body.tool_choice);
+  if (body.parallel_tool_calls != null) request.parallelToolCalls = body.parallel_tool_calls;
+  if (body.response_format != null) request.responseFormat = toCanonicalResponseFormat(body.response_format);
+  if (body.stop != null) request.stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
+  if (body.seed != null) request.seed = body.seed;
+  if (body.user != null) request.user = body.user;
+  if (body.metadata != null) request.metadata = body.metadata;
+  if (body.reasoning_effort != null) request.reasoning = { effort: body.reasoning_effort };
+  return request;
+}
+
+type BodyMessage = ChatCompletionRequestBody['messages'][number];
+
+function toCanonicalMessage(message: BodyMessage): ChatMessage {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return { role: 'system', content: joinText(message.content) };
+    case 'user':
+      return {
+        role: 'user',
+        content: typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content.map(toCanonicalPart),
+        ...(message.name != null && { name: message.name }),
+      };
+    case 'assistant': {
+      const content: TextPart[] = [];
+      let refusal = message.refusal ?? undefined;
+      if (typeof message.content === 'string') content.push({ type: 'text', text: message.content });
+      else if (message.content != null) {
+        for (const part of message.content) {
+          if (part.type === 'text') content.push({ type: 'text', text: part.text });
+          else refusal = part.refusal;
+        }
+      }
+      return {
+        role: 'assistant',
+        content,
+        ...(message.tool_calls != null &&
+          message.tool_calls.length > 0 && {
+            toolCalls: message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })),
+          }),
+        ...(message.reasoning_content != null && { reasoning: message.reasoning_content }),
+        ...(refusal != null && { refusal }),
+      };
+    }
+    case 'tool':
+      return { role: 'tool', toolCallId: message.tool_call_id, content: joinText(message.content) };
+  }
+}
+
+function toCanonicalPart(part: { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' | null } }): ContentPart {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  return { type: 'image', url: part.image_url.url, ...(part.image_url.detail != null && { detail: part.image_url.detail }) };
+}
+
+function joinText(content: string | { text: string }[]): string {
+  return typeof content === 'string' ? content : content.map((part) => part.text).join('');
+}
+
+function toCanonicalToolChoice(choice: NonNullable<ChatCompletionRequestBody['tool_choice']>): ToolChoice {
+  if (typeof choice === 'string') return { mode: choice };
+  return { mode: 'tool', toolName: choice.function.name };
+}
+
+function toCanonicalResponseFormat(format: NonNullable<ChatCompletionRequestBody['response_format']>): ResponseFormat {
+  if (format.type !== 'json_schema') return { type: format.type };
+  const schema = format.json_schema;
+  return {
+    type: 'json_schema',
+    name: schema.name,
+    schema: schema.schema ?? {},
+    ...(schema.description != null && { description: schema.description }),
+    ...(schema.strict != null && { strict: schema.strict }),
+  };
+}

@@ -1,0 +1,76 @@
+import {
+  GatewayError,
+  providerApiKey,
+  resolveSecret,
+  type CallContext,
+  type ChatRequest,
+  type ChatResponse,
+  type Deployment,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type ProviderAdapterService,
+  type ProviderKind,
+  type StreamPart,
+  type SwitchyardConfig,
+} from '@switchyard/shared';
+import { UpstreamClient } from './http/upstream-client';
+import { createAnthropicAdapter } from './providers/anthropic';
+import { createOpenAIAdapter } from './providers/openai';
+import type { ProviderAdapter, ProviderAdapterFactory } from './providers/provider-adapter';
+
+/** One factory per wire format; an OpenAI-compatible vendor is a config preset of `openai`. */
+const factories: Record<ProviderKind, ProviderAdapterFactory> = {
+  openai: createOpenAIAdapter,
+  anthropic: createAnthropicAdapter,
+};
+
+/**
+ * The provider adapter service: holds one adapter per configured provider
+ * (and with them the provider secrets) and calls the one a deployment names.
+ */
+export class LocalProviderAdapterService implements ProviderAdapterService {
+  private readonly adapters = new Map<string, ProviderAdapter>();
+  private readonly http: UpstreamClient;
+
+  constructor(config: SwitchyardConfig, options: { http?: UpstreamClient; env?: Record<string, string | undefined> } = {}) {
+    this.http = options.http ?? new UpstreamClient();
+    const env = options.env ?? process.env;
+    for (const [id, provider] of Object.entries(config.providers)) {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(provider.headers)) headers[name] = resolveSecret(value, env);
+      this.adapters.set(id, factories[provider.kind]({ id, config: provider, apiKey: providerApiKey(provider, env), headers, http: this.http }));
+    }
+  }
+
+  async complete(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
+    return this.adapter(deployment).complete(deployment.model, request, context);
+  }
+
+  async stream(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
+    return this.adapter(deployment).stream(deployment.model, request, context);
+  }
+
+  async embed(deployment: Deployment, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
+    const adapter = this.adapter(deployment);
+    if (!adapter.embed) {
+      throw new GatewayError(`Provider ${deployment.providerId} does not offer embeddings.`, {
+        status: 400, errorClass: 'invalid_request', type: 'invalid_request_error', param: 'model', code: 'embeddings_not_supported',
+      });
+    }
+    return adapter.embed(deployment.model, request, context);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private adapter(deployment: Deployment): ProviderAdapter {
+    const adapter = this.adapters.get(deployment.providerId);
+    if (!adapter) {
+      throw new GatewayError(`No provider "${deployment.providerId}" is configured in the adapter service.`, {
+        status: 502, errorClass: 'internal', type: 'server_error', code: 'unknown_provider',
+      });
+    }
+    return adapter;
+  }
+}
