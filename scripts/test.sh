@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs and builds what it needs,
+# runs every jest suite, and ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+./scripts/ensure-built.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+report="$(mktemp -t switchyard-jest.XXXXXX.json)"
+npx --no-install jest --ci --json --outputFile="$report" "$@"
+status=$?
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 1;
+  try {
+    const result = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    // A suite that could not run (a missing server, a syntax error) counts as a failure.
+    const brokenSuites = result.testResults.filter((suite) => suite.status === "failed" && suite.assertionResults.length === 0).length;
+    passed = result.numPassedTests;
+    failed = result.numFailedTests + brokenSuites;
+    if (result.numTotalTests === 0) failed = Math.max(failed, 1);
+  } catch (error) {
+    console.error("could not read the jest report: " + error.message);
+  }
+  console.log(passed + " passed, " + failed + " failed");
+' "$report"
+rm -f "$report"
+exit $status

@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
+import { startEmbedded } from './modes/embedded';
+import { startAdapterService, startDistributedGateway, startRouterService } from './modes/distributed';
+
+const usage = `Usage: switchyard [all|gateway|router|adapters] [--config FILE]
+
+  all       gateway, router and provider adapters in one process (default)
+  gateway   the HTTP gateway, calling router and adapters over gRPC
+  router    the router service (gRPC)
+  adapters  the provider adapter service (gRPC)
+
+  --config FILE   YAML config (or SWITCHYARD_CONFIG); without one, providers
+                  come from OPENAI_API_KEY / OPENAI_BASE_URL / ANTHROPIC_API_KEY
+`;
+
+const roles = ['all', 'gateway', 'router', 'adapters'] as const;
+type Role = (typeof roles)[number];
+
+interface Stoppable {
+  close(graceMs?: number): Promise<void>;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  const role = (positionals[0] ?? 'all') as Role;
+  if (!roles.includes(role)) {
+    process.stderr.write(`unknown command "${positionals[0]}"\n\n${usage}`);
+    process.exit(2);
+  }
+  const logger = createLogger(role === 'all' ? 'switchyard' : role);
+  let loaded;
+  try {
+    loaded = loadConfig(values.config ?? process.env.SWITCHYARD_CONFIG);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`switchyard: ${error.message}\n`);
+    process.exit(1);
+  }
+  const { config, source } = loaded;
+  const providers = Object.entries(config.providers).map(([id, provider]) => `${id} (${provider.kind})`);
+  if (role !== 'router') {
+    if (providers.length === 0) {
+      logger.warn('no provider configured: set OPENAI_API_KEY (optionally OPENAI_BASE_URL) or ANTHROPIC_API_KEY, or pass --config FILE');
+    } else {
+      logger.info({ providers, source }, 'providers enabled');
+    }
+  }
+
+  let running: Stoppable;
+  if (role === 'all') {
+    const gateway = await startEmbedded(config, logger);
+    logger.info({ url: gateway.url, mode: 'embedded' }, `Switchyard listening on ${gateway.url}/v1`);
+    running = gateway;
+  } else if (role === 'gateway') {
+    const gateway = await startDistributedGateway(config, logger);
+    logger.info({ url: gateway.url, mode: 'distributed', router: config.services.router, adapters: config.services.adapters }, `Switchyard gateway listening on ${gateway.url}/v1`);
+    running = gateway;
+  } else if (role === 'router') {
+    running = await startRouterService(config, logger);
+  } else {
+    running = await startAdapterService(config, logger);
+  }
+  handleSignals(running, logger);
+}
+
+function handleSignals(running: Stoppable, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining in-flight requests, then stopping');
+    running.close(Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)).then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`switchyard: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
