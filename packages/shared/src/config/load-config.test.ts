@@ -1,0 +1,110 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, providerApiKey } from './load-config';
+
+function configFile(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'switchyard-config-')), 'switchyard.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+function failure(path: string | undefined, env: Record<string, string> = {}): string {
+  try {
+    loadConfig(path, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('loadConfig from the environment', () => {
+  it('enables OpenAI from OPENAI_API_KEY, with any model accepted and the key kept as a reference', () => {
+    const { config, source } = loadConfig(undefined, { OPENAI_API_KEY: 'sk-secret' });
+    expect(source).toBe('environment');
+    expect(config.providers.openai).toMatchObject({ kind: 'openai', apiKey: '${OPENAI_API_KEY}' });
+    expect(config.providers.openai.models).toContain('gpt-4o-mini');
+    expect(config.providers.openai.models.at(-1)).toBe('*');
+    expect(providerApiKey(config.providers.openai, { OPENAI_API_KEY: 'sk-secret' })).toBe('sk-secret');
+    expect(JSON.stringify(config)).not.toContain('sk-secret');
+  });
+
+  it('enables a keyless OpenAI-compatible server from OPENAI_BASE_URL alone, with OPENAI_MODELS', () => {
+    const { config } = loadConfig(undefined, { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', OPENAI_MODELS: 'llama3.1, qwen2' });
+    expect(config.providers.openai).toMatchObject({ baseUrl: 'http://127.0.0.1:11434/v1', models: ['llama3.1', 'qwen2'] });
+    expect(config.providers.openai.apiKey).toBeUndefined();
+  });
+
+  it('enables Anthropic from ANTHROPIC_API_KEY with claude-* models', () => {
+    const { config } = loadConfig(undefined, { ANTHROPIC_API_KEY: 'sk-ant' });
+    expect(config.providers.anthropic).toMatchObject({ kind: 'anthropic', apiKey: '${ANTHROPIC_API_KEY}' });
+    expect(config.providers.anthropic.models).toContain('claude-*');
+  });
+
+  it('starts with no provider, on PORT, with defaults', () => {
+    const { config } = loadConfig(undefined, { PORT: '9090' });
+    expect(config.providers).toEqual({});
+    expect(config.server).toEqual({ host: '0.0.0.0', port: 9090, bodyLimitBytes: 4 * 1024 * 1024, requestTimeoutMs: 600_000 });
+    expect(config.services.router).toBe('127.0.0.1:50051');
+  });
+
+  it('rejects a PORT that is not a number', () => {
+    expect(failure(undefined, { PORT: 'eighty' })).toMatch(/PORT must be a whole number/);
+  });
+});
+
+describe('loadConfig from a YAML file', () => {
+  const valid = `
+server: { port: 8081 }
+providers:
+  openai:
+    kind: openai
+    apiKey: \${OPENAI_API_KEY}
+    models: [gpt-4o]
+    headers: { OpenAI-Organization: "\${OPENAI_ORG}" }
+routes:
+  smart:
+    strategy: fallback
+    targets:
+      - { provider: openai, model: gpt-4o }
+`;
+
+  it('parses a valid file and lets PORT win', () => {
+    const { config, source } = loadConfig(configFile(valid), { OPENAI_API_KEY: 'k', OPENAI_ORG: 'org', PORT: '7000' });
+    expect(source).toMatch(/switchyard\.yaml$/);
+    expect(config.server.port).toBe(7000);
+    expect(config.providers.openai.timeoutMs).toBe(600_000);
+    expect(config.routes.smart).toEqual({ strategy: 'fallback', targets: [{ provider: 'openai', model: 'gpt-4o' }] });
+  });
+
+  it('names missing environment variables by path', () => {
+    const message = failure(configFile(valid), {});
+    expect(message).toContain('providers.openai.apiKey: environment variable OPENAI_API_KEY is not set');
+    expect(message).toContain('providers.openai.headers.OpenAI-Organization: environment variable OPENAI_ORG is not set');
+  });
+
+  it('refuses a secret written into the file', () => {
+    const message = failure(configFile('providers:\n  openai: { kind: openai, apiKey: sk-live-123, models: ["*"] }\n'));
+    expect(message).toContain('providers.openai.apiKey: must be a reference to an environment variable');
+    expect(message).not.toContain('sk-live-123');
+  });
+
+  it('names the exact path and the expected value of a wrong field', () => {
+    expect(failure(configFile('server: { port: "eighty" }\n'))).toMatch(/server\.port: .*expected number/);
+    expect(failure(configFile('providers:\n  x: { kind: cohere, models: [a] }\n'))).toMatch(/providers\.x\.kind: .*"openai"\|"anthropic"/);
+    expect(failure(configFile('providers:\n  x: { kind: openai, models: [a], colour: blue }\n'))).toMatch(/providers\.x: .*colour/);
+  });
+
+  it('names a route target that points at an unknown provider', () => {
+    const message = failure(
+      configFile('providers:\n  openai: { kind: openai, models: ["*"] }\nroutes:\n  r:\n    strategy: fallback\n    targets:\n      - { provider: openai, model: a }\n      - { provider: azure, model: b }\n'),
+    );
+    expect(message).toContain('routes.r.targets[1].provider: unknown provider "azure" (configured: openai)');
+  });
+
+  it('reports unreadable and malformed files', () => {
+    expect(failure('/nonexistent/switchyard.yaml')).toMatch(/cannot read config file/);
+    expect(failure(configFile('providers: [unclosed\n'))).toMatch(/not valid YAML/);
+  });
+});
