@@ -2,3 +2,4 @@ export * from './providers/provider-adapter';
 export * from './http/upstream-client';
 export * from './http/sse-parser';
 export * from './provider-registry';
+export * from './transport';

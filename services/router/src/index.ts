@@ -2,3 +2,4 @@ export * from './model-catalog';
 export * from './strategies';
 export * from './route-resolver';
 export * from './router-service';
+export * from './transport';

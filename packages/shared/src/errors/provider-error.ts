@@ -30,7 +30,8 @@ export class ProviderError extends GatewayError {
 /**
  * Maps a provider's HTTP error answer to the error the client sees:
  * 429 stays 429 with its Retry-After; 400, 404, 413 and 422 are the client's
- * own mistake and keep their status; anything else is a 502 that carries the
+ * own mistake and keep their status, and the provider's own `code` and
+ * `param` when `details` has them; anything else is a 502 that carries the
  * provider's status and message.
  */
 export function providerHttpError(
@@ -38,6 +39,7 @@ export function providerHttpError(
   upstreamStatus: number,
   upstreamMessage: string,
   retryAfter?: string,
+  details?: { code?: string | null; param?: string | null },
 ): ProviderError {
   const message = `${providerId} returned ${upstreamStatus}: ${upstreamMessage}`;
   if (upstreamStatus === 429) {
@@ -50,7 +52,8 @@ export function providerHttpError(
     return new ProviderError(message, {
       providerId, upstreamStatus, status: upstreamStatus === 422 ? 400 : upstreamStatus,
       errorClass: upstreamStatus === 404 ? 'not_found' : 'invalid_request',
-      type: 'invalid_request_error', code: 'upstream_rejected_request', retryable: false,
+      type: 'invalid_request_error', code: details?.code ?? 'upstream_rejected_request', param: details?.param ?? null,
+      retryable: false,
     });
   }
   return new ProviderError(message, {

@@ -26,6 +26,8 @@ export interface UpstreamResponse {
  */
 export class UpstreamClient {
   private readonly agent: Agent;
+  /** The deadline of each request, so a body read that outlives it is recognised as a timeout. */
+  private readonly deadlines = new WeakMap<UpstreamRequest, AbortSignal>();
 
   constructor(options: { connectionsPerOrigin?: number } = {}) {
     this.agent = new Agent({
@@ -40,6 +42,7 @@ export class UpstreamClient {
 
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
     const deadline = AbortSignal.timeout(request.timeoutMs);
+    this.deadlines.set(request, deadline);
     const signal = AbortSignal.any([request.signal, deadline]);
     try {
       const response = await this.agent.request({
@@ -57,7 +60,7 @@ export class UpstreamClient {
   }
 
   /** Turns an error thrown while reading a response body into a gateway error. */
-  translate(error: unknown, request: UpstreamRequest, deadline?: AbortSignal): Error {
+  translate(error: unknown, request: UpstreamRequest, deadline = this.deadlines.get(request)): Error {
     if (request.signal.aborted) return requestCancelled();
     if (deadline?.aborted || isTimeout(error)) return providerTimeout(request.providerId, request.timeoutMs);
     return providerUnreachable(request.providerId, error);

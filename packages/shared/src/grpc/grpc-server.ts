@@ -1,0 +1,68 @@
+import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Logger } from '../logger';
+import { HealthService, healthServiceDefinition } from './health-service';
+
+export interface GrpcServiceRegistration {
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+export interface GrpcServerOptions {
+  /** `host:port`; port 0 picks a free one. */
+  address: string;
+  services: GrpcServiceRegistration[];
+  logger: Logger;
+  /** Insecure unless given. */
+  credentials?: ServerCredentials;
+  serverOptions?: ServerOptions;
+}
+
+export interface RunningGrpcServer {
+  port: number;
+  /**
+   * Marks the server NOT_SERVING, stops accepting calls and waits for the
+   * calls in flight to finish; after `graceMs` it cancels what is left.
+   * Calling it again returns the same promise.
+   */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** Starts a gRPC server for the given services plus `grpc.health.v1.Health`. */
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const { address, services, logger } = options;
+  const server = new Server(options.serverOptions);
+  const health = new HealthService(new Set(services.map(({ definition }) => serviceName(definition))));
+  for (const { definition, implementation } of services) server.addService(definition, implementation);
+  server.addService(healthServiceDefinition, { check: health.check, watch: health.watch });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, options.credentials ?? ServerCredentials.createInsecure(), (error, boundPort) =>
+      error ? reject(error) : resolve(boundPort),
+    );
+  });
+  logger.info({ address, port }, 'grpc-server-start');
+
+  let stopped: Promise<void> | undefined;
+  const drain = (graceMs: number) =>
+    new Promise<void>((resolve) => {
+      logger.info({ port, graceMs }, 'grpc-server-drain');
+      health.setStatus('NOT_SERVING', true);
+      const timer = setTimeout(() => {
+        logger.warn({ port, graceMs }, 'grpc-server-force-stop');
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        logger.info({ port }, 'grpc-server-stop');
+        resolve();
+      });
+    });
+  return { port, shutdown: (graceMs) => (stopped ??= drain(graceMs)) };
+}
+
+/** `pkg.Service` from a method path `/pkg.Service/Method`. */
+function serviceName(definition: ServiceDefinition): string {
+  const [first] = Object.values(definition);
+  return first === undefined ? '' : first.path.slice(1, first.path.lastIndexOf('/'));
+}

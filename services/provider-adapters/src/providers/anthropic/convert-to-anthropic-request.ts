@@ -1,0 +1,162 @@
+import {
+  invalidRequest,
+  type ChatRequest,
+  type ContentPart,
+  type ReasoningOptions,
+  type ToolCall,
+  type ToolChoice,
+  type ToolDefinition,
+} from '@switchyard/shared';
+import type {
+  AnthropicDocumentBlock,
+  AnthropicImageBlock,
+  AnthropicMessage,
+  AnthropicMessagesRequest,
+  AnthropicRequestBlock,
+  AnthropicTool,
+  AnthropicToolChoice,
+  AnthropicToolUseBlock,
+} from './anthropic-api';
+
+/** Anthropic requires `max_tokens`; this is sent when the client gave none (plus any thinking budget). */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+/** Thinking budgets for `reasoning.effort`; 1024 is Anthropic's minimum. */
+export const EFFORT_BUDGET_TOKENS = { minimal: 1024, low: 1024, medium: 4096, high: 16384 } as const;
+
+/** Anthropic has no JSON mode without a schema; `json_object` is asked for in the system prompt. */
+export const JSON_OBJECT_INSTRUCTION = 'Respond with a single JSON object and no other text.';
+
+/**
+ * The canonical request as a Messages API body. System messages are joined
+ * into the top-level `system`; tool results become `tool_result` blocks of a
+ * user turn; adjacent turns of one role are merged, as Anthropic expects
+ * alternating roles. `json_schema` output uses structured outputs
+ * (`output_config.format`); fields Anthropic has no equivalent for
+ * (penalties, seed, logit bias) are not sent.
+ */
+export function convertToAnthropicRequest(model: string, request: ChatRequest): AnthropicMessagesRequest {
+  const { sampling } = request;
+  if (sampling.n !== undefined && sampling.n > 1) throw invalidRequest('Anthropic models return a single choice: n must be 1.', 'n');
+
+  const system: string[] = [];
+  const messages: AnthropicMessage[] = [];
+  request.messages.forEach((message, index) => {
+    const param = `messages[${index}]`;
+    switch (message.role) {
+      case 'system':
+        if (message.content !== '') system.push(message.content);
+        break;
+      case 'user':
+        appendTurn(messages, 'user', message.content.flatMap((part, partIndex) => userBlock(part, `${param}.content[${partIndex}]`)));
+        break;
+      case 'assistant': {
+        const blocks: AnthropicRequestBlock[] = [];
+        for (const part of message.content) if (part.text !== '') blocks.push({ type: 'text', text: part.text });
+        message.toolCalls?.forEach((call, callIndex) => blocks.push(toolUseBlock(call, `${param}.tool_calls[${callIndex}]`)));
+        appendTurn(messages, 'assistant', blocks);
+        break;
+      }
+      case 'tool':
+        appendTurn(messages, 'user', [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content }]);
+        break;
+    }
+  });
+  if (request.responseFormat?.type === 'json_object') system.push(JSON_OBJECT_INSTRUCTION);
+
+  const budget = thinkingBudget(request.reasoning);
+  const body: AnthropicMessagesRequest = {
+    model,
+    max_tokens: sampling.maxTokens ?? DEFAULT_MAX_TOKENS + (budget ?? 0),
+    messages,
+  };
+  if (system.length > 0) body.system = system.join('\n\n');
+  if (request.tools && request.tools.length > 0) {
+    body.tools = request.tools.map(anthropicTool);
+    const choice = toolChoice(request.toolChoice, request.parallelToolCalls);
+    if (choice) body.tool_choice = choice;
+  }
+  if (sampling.temperature !== undefined) body.temperature = sampling.temperature;
+  if (sampling.topP !== undefined) body.top_p = sampling.topP;
+  if (sampling.topK !== undefined) body.top_k = sampling.topK;
+  if (request.stop && request.stop.length > 0) body.stop_sequences = request.stop;
+  if (request.user !== undefined) body.metadata = { user_id: request.user };
+  if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (request.responseFormat?.type === 'json_schema') {
+    body.output_config = { format: { type: 'json_schema', schema: request.responseFormat.schema } };
+  }
+  return body;
+}
+
+function appendTurn(messages: AnthropicMessage[], role: AnthropicMessage['role'], blocks: AnthropicRequestBlock[]): void {
+  if (blocks.length === 0) return;
+  const last = messages[messages.length - 1];
+  if (last?.role === role) last.content.push(...blocks);
+  else messages.push({ role, content: blocks });
+}
+
+function userBlock(part: ContentPart, param: string): AnthropicRequestBlock[] {
+  if (part.type === 'text') return part.text === '' ? [] : [{ type: 'text', text: part.text }];
+  return [mediaBlock(part.url, param)];
+}
+
+/** `data:<media type>;base64,<data>` becomes a base64 source (a PDF a document block), an http(s) URL a URL source. */
+function mediaBlock(url: string, param: string): AnthropicImageBlock | AnthropicDocumentBlock {
+  if (url.startsWith('data:')) {
+    const header = /^data:([^;,]+)[^,]*;base64,/.exec(url);
+    if (!header) throw invalidRequest('An image data URL must be base64: data:<media type>;base64,<data>.', param);
+    const mediaType = header[1];
+    const source = { type: 'base64' as const, media_type: mediaType, data: url.slice(header[0].length) };
+    return mediaType === 'application/pdf' ? { type: 'document', source } : { type: 'image', source };
+  }
+  if (url.startsWith('https://') || url.startsWith('http://')) return { type: 'image', source: { type: 'url', url } };
+  throw invalidRequest('An image URL must be an http(s) URL or a base64 data URL.', param);
+}
+
+function toolUseBlock(call: ToolCall, param: string): AnthropicToolUseBlock {
+  let input: unknown = {};
+  if (call.arguments.trim() !== '') {
+    try {
+      input = JSON.parse(call.arguments);
+    } catch {
+      input = undefined;
+    }
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw invalidRequest('The arguments of a tool call must be a JSON object.', `${param}.function.arguments`);
+  }
+  return { type: 'tool_use', id: call.id, name: call.name, input: input as Record<string, unknown> };
+}
+
+function anthropicTool(tool: ToolDefinition): AnthropicTool {
+  const converted: AnthropicTool = {
+    name: tool.name,
+    input_schema: tool.parameters.type === undefined ? { type: 'object', ...tool.parameters } : tool.parameters,
+  };
+  if (tool.description !== undefined) converted.description = tool.description;
+  if (tool.strict) converted.strict = true;
+  return converted;
+}
+
+function toolChoice(choice: ToolChoice | undefined, parallelToolCalls: boolean | undefined): AnthropicToolChoice | undefined {
+  const serial = parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
+  switch (choice?.mode) {
+    case undefined:
+      return parallelToolCalls === false ? { type: 'auto', ...serial } : undefined;
+    case 'auto':
+      return { type: 'auto', ...serial };
+    case 'required':
+      return { type: 'any', ...serial };
+    case 'tool':
+      return { type: 'tool', name: choice.toolName, ...serial };
+    case 'none':
+      return { type: 'none' };
+  }
+}
+
+/** The thinking budget asked for, if any: an explicit budget wins over an effort level; 0 turns thinking off. */
+function thinkingBudget(reasoning: ReasoningOptions | undefined): number | undefined {
+  if (!reasoning) return undefined;
+  if (reasoning.budgetTokens !== undefined) return reasoning.budgetTokens > 0 ? reasoning.budgetTokens : undefined;
+  return reasoning.effort === undefined ? undefined : EFFORT_BUDGET_TOKENS[reasoning.effort];
+}

@@ -1,0 +1,1 @@
+export { createAnthropicAdapter, DEFAULT_ANTHROPIC_BASE_URL } from './anthropic-adapter';

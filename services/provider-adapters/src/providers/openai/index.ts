@@ -1,0 +1,4 @@
+export { createOpenAIAdapter, convertOpenAIResponse, convertOpenAIEmbeddingResponse, OPENAI_DEFAULT_BASE_URL } from './openai-adapter';
+export { convertToOpenAIRequest, convertToOpenAIEmbeddingRequest } from './convert-to-openai-request';
+export { transformOpenAIStream, type OpenAIStreamOptions } from './openai-stream';
+export { openAIHttpError, openAIInBandError } from './openai-error';

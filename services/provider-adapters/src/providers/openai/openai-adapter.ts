@@ -1,0 +1,172 @@
+import {
+  isGatewayError,
+  providerBadResponse,
+  type CallContext,
+  type ChatChoice,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type StreamPart,
+  type ToolCall,
+} from '@switchyard/shared';
+import type { z } from 'zod';
+import { parseServerSentEvents } from '../../http/sse-parser';
+import { readBodyText, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client';
+import type { ProviderAdapter, ProviderAdapterFactory } from '../provider-adapter';
+import { convertOpenAIUsage } from './convert-openai-usage';
+import { convertToOpenAIEmbeddingRequest, convertToOpenAIRequest } from './convert-to-openai-request';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason';
+import {
+  openAIChatResponseSchema,
+  openAIEmbeddingResponseSchema,
+  type OpenAIChatResponse,
+  type OpenAIContent,
+  type OpenAIEmbeddingResponse,
+} from './openai-api';
+import { openAIHttpError, openAIInBandError, readOpenAIError } from './openai-error';
+import { transformOpenAIStream } from './openai-stream';
+
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * Chat Completions and Embeddings, for OpenAI and every server that speaks
+ * its API (Ollama, vLLM, LM Studio, OpenRouter, DeepSeek, Groq, ...).
+ * `Authorization` is sent only when an API key is configured, so keyless
+ * local servers work.
+ */
+export const createOpenAIAdapter: ProviderAdapterFactory = (options) => {
+  const { id: providerId, http } = options;
+  const baseUrl = (options.config.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const chatUrl = `${baseUrl}/chat/completions`;
+  const embeddingsUrl = `${baseUrl}/embeddings`;
+  const timeoutMs = options.config.timeoutMs;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    ...options.headers,
+  };
+
+  /** Sends the request; a non-2xx answer is read and thrown. */
+  async function send(url: string, body: unknown, context: CallContext): Promise<[UpstreamRequest, UpstreamResponse]> {
+    const request: UpstreamRequest = {
+      providerId, method: 'POST', url, headers, body: JSON.stringify(body), signal: context.signal, timeoutMs,
+    };
+    const response = await http.request(request);
+    if (response.status < 200 || response.status >= 300) {
+      let text: string;
+      try {
+        text = await readBodyText(response.body);
+      } catch (error) {
+        throw http.translate(error, request);
+      }
+      throw openAIHttpError(providerId, response.status, response.headers, text);
+    }
+    return [request, response];
+  }
+
+  /** Reads a whole 2xx JSON body and checks it against `schema`. */
+  async function readJson<T>(request: UpstreamRequest, response: UpstreamResponse, schema: z.ZodType<T>): Promise<T> {
+    let text: string;
+    try {
+      text = await readBodyText(response.body, Number.POSITIVE_INFINITY);
+    } catch (error) {
+      throw http.translate(error, request);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw providerBadResponse(providerId, `body is not JSON: ${text.slice(0, 200)}`);
+    }
+    if ((json as { error?: unknown } | null)?.error != null) {
+      const fields = readOpenAIError(json);
+      if (fields) throw openAIInBandError(providerId, fields);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw providerBadResponse(providerId, `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    }
+    return parsed.data;
+  }
+
+  async function* guardStream(parts: AsyncIterable<StreamPart>, request: UpstreamRequest): AsyncGenerator<StreamPart> {
+    try {
+      yield* parts;
+    } catch (error) {
+      throw isGatewayError(error) ? error : http.translate(error, request);
+    }
+  }
+
+  const adapter: ProviderAdapter = {
+    async complete(model: string, chatRequest: ChatRequest, context: CallContext): Promise<ChatResponse> {
+      const body = convertToOpenAIRequest(model, chatRequest, false);
+      const [request, response] = await send(chatUrl, body, context);
+      return convertOpenAIResponse(await readJson(request, response, openAIChatResponseSchema), model);
+    },
+
+    async stream(model: string, chatRequest: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
+      const body = convertToOpenAIRequest(model, chatRequest, true);
+      const [request, response] = await send(chatUrl, body, context);
+      const parts = transformOpenAIStream(parseServerSentEvents(response.body), { providerId, model });
+      return guardStream(parts, request);
+    },
+
+    async embed(model: string, embeddingRequest: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
+      const body = convertToOpenAIEmbeddingRequest(model, embeddingRequest);
+      const [request, response] = await send(embeddingsUrl, body, context);
+      return convertOpenAIEmbeddingResponse(await readJson(request, response, openAIEmbeddingResponseSchema), model);
+    },
+  };
+  return adapter;
+};
+
+export function convertOpenAIResponse(response: OpenAIChatResponse, model: string): ChatResponse {
+  const converted: ChatResponse = {
+    id: response.id ?? '',
+    model: response.model || model,
+    created: response.created ?? Math.floor(Date.now() / 1000),
+    choices: response.choices.map((choice, position): ChatChoice => {
+      const { message } = choice;
+      const { text, reasoning: contentReasoning } = splitContent(message.content);
+      const converted: ChatChoice = {
+        index: choice.index ?? position,
+        message: { content: text },
+        finishReason: mapOpenAIFinishReason(choice.finish_reason),
+      };
+      const reasoning = message.reasoning_content ?? message.reasoning ?? contentReasoning;
+      if (reasoning) converted.message.reasoning = reasoning;
+      if (message.refusal) converted.message.refusal = message.refusal;
+      if (message.tool_calls?.length) {
+        converted.message.toolCalls = message.tool_calls.map(
+          (call, index): ToolCall => ({ id: call.id || `call_${index}`, name: call.function.name, arguments: call.function.arguments ?? '' }),
+        );
+      }
+      return converted;
+    }),
+  };
+  if (response.usage) converted.usage = convertOpenAIUsage(response.usage);
+  if (response.system_fingerprint) converted.systemFingerprint = response.system_fingerprint;
+  return converted;
+}
+
+export function convertOpenAIEmbeddingResponse(response: OpenAIEmbeddingResponse, model: string): EmbeddingResponse {
+  return {
+    model: response.model || model,
+    data: response.data.map((item) => ({ index: item.index, vector: item.embedding })).sort((a, b) => a.index - b.index),
+    usage: { inputTokens: response.usage?.prompt_tokens ?? 0, outputTokens: 0 },
+  };
+}
+
+/** Mistral's array content: `text` parts are the answer, `thinking` parts the reasoning. */
+function splitContent(content: OpenAIContent | null | undefined): { text: string | null; reasoning?: string } {
+  if (content == null || typeof content === 'string') return { text: content ?? null };
+  let text = '';
+  let reasoning = '';
+  for (const part of content) {
+    if (part.type === 'text' && part.text) text += part.text;
+    else if (part.type === 'thinking' && part.thinking) for (const thought of part.thinking) reasoning += thought.text ?? '';
+  }
+  return { text, reasoning: reasoning || undefined };
+}

@@ -1,0 +1,65 @@
+import {
+  chatRequestToProto,
+  chatResponseFromProto,
+  deploymentToProto,
+  embeddingRequestToProto,
+  embeddingResponseFromProto,
+  GrpcServiceClient,
+  internalError,
+  streamPartFromProto,
+  type CallContext,
+  type ChatRequest,
+  type ChatResponse,
+  type Deployment,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type GrpcClientOptions,
+  type MethodsOf,
+  type ProviderAdapterService,
+  type StreamPart,
+} from '@switchyard/shared';
+import { adaptersV1 } from '@switchyard/proto';
+
+export interface AdapterGrpcClientOptions extends GrpcClientOptions {
+  /** Deadline of a whole stream, which lasts as long as the generation; `callTimeoutMs` unless given. */
+  streamTimeoutMs?: number;
+}
+
+/** The provider adapters service, called over gRPC on one channel. */
+export class AdapterGrpcClient implements ProviderAdapterService {
+  private readonly client: GrpcServiceClient<MethodsOf<typeof adaptersV1.ProviderAdapterService>>;
+  private readonly streamTimeoutMs: number;
+
+  constructor(options: AdapterGrpcClientOptions) {
+    this.client = new GrpcServiceClient(adaptersV1.ProviderAdapterService, options);
+    this.streamTimeoutMs = options.streamTimeoutMs ?? options.callTimeoutMs;
+  }
+
+  async complete(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
+    const message = { deployment: deploymentToProto(deployment), request: chatRequestToProto(request), requestId: context.requestId };
+    const { response } = await this.client.unary('complete', message, context);
+    if (response === undefined) throw internalError('CompleteResponse without a response.');
+    return chatResponseFromProto(response);
+  }
+
+  async stream(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
+    const message = { deployment: deploymentToProto(deployment), request: chatRequestToProto(request), requestId: context.requestId };
+    return this.client.serverStream('streamComplete', message, context, decodePart, this.streamTimeoutMs);
+  }
+
+  async embed(deployment: Deployment, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
+    const message = { deployment: deploymentToProto(deployment), request: embeddingRequestToProto(request), requestId: context.requestId };
+    const { response } = await this.client.unary('embed', message, context);
+    if (response === undefined) throw internalError('EmbedResponse without a response.');
+    return embeddingResponseFromProto(response);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function decodePart({ part }: adaptersV1.StreamCompleteResponse): StreamPart {
+  if (part === undefined) throw internalError('StreamCompleteResponse without a part.');
+  return streamPartFromProto(part);
+}

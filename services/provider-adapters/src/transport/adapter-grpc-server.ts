@@ -1,0 +1,59 @@
+import {
+  chatRequestFromProto,
+  chatResponseToProto,
+  deploymentFromProto,
+  embeddingRequestFromProto,
+  embeddingResponseToProto,
+  grpcServiceDefinition,
+  internalError,
+  serverStreamingHandler,
+  streamPartToProto,
+  unaryHandler,
+  type GrpcHandlers,
+  type GrpcServiceRegistration,
+  type Logger,
+  type MethodsOf,
+  type ProviderAdapterService,
+  type StreamPart,
+} from '@switchyard/shared';
+import { adaptersV1 } from '@switchyard/proto';
+
+export const adapterServiceDefinition = grpcServiceDefinition(adaptersV1.ProviderAdapterService);
+
+/**
+ * gRPC handlers for `switchyard.adapters.v1.ProviderAdapterService` that call
+ * any ProviderAdapterService. StreamComplete writes each part as it comes and
+ * aborts the adapter's signal when the caller cancels.
+ */
+export function adapterGrpcHandlers(
+  adapters: ProviderAdapterService,
+  logger: Logger,
+): GrpcHandlers<MethodsOf<typeof adaptersV1.ProviderAdapterService>> {
+  return {
+    complete: unaryHandler(async (message: adaptersV1.CompleteRequest, context) => {
+      const response = await adapters.complete(deploymentFromProto(message.deployment), chatRequest(message), context);
+      return { response: chatResponseToProto(response) };
+    }, logger),
+    streamComplete: serverStreamingHandler(
+      (message: adaptersV1.StreamCompleteRequest, context) =>
+        adapters.stream(deploymentFromProto(message.deployment), chatRequest(message), context),
+      (part: StreamPart) => ({ part: streamPartToProto(part) }),
+      logger,
+    ),
+    embed: unaryHandler(async (message: adaptersV1.EmbedRequest, context) => {
+      if (message.request === undefined) throw internalError('EmbedRequest without a request.');
+      const response = await adapters.embed(deploymentFromProto(message.deployment), embeddingRequestFromProto(message.request), context);
+      return { response: embeddingResponseToProto(response) };
+    }, logger),
+  };
+}
+
+/** The adapters, ready for `startGrpcServer({ services: [...] })`. */
+export function adapterGrpcService(adapters: ProviderAdapterService, logger: Logger): GrpcServiceRegistration {
+  return { definition: adapterServiceDefinition, implementation: adapterGrpcHandlers(adapters, logger) };
+}
+
+function chatRequest(message: adaptersV1.CompleteRequest | adaptersV1.StreamCompleteRequest) {
+  if (message.request === undefined) throw internalError(`${message.$typeName} without a request.`);
+  return chatRequestFromProto(message.request);
+}

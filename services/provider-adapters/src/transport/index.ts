@@ -1,0 +1,2 @@
+export * from './adapter-grpc-client';
+export * from './adapter-grpc-server';

@@ -1,0 +1,2 @@
+export * from './router-grpc-client';
+export * from './router-grpc-server';

@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { fixturePath } from '../support/fixtures';
+import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
+import { summarizeOpenAIStream } from '../support/recorded-stream';
+
+/**
+ * The built `switchyard` command, run as a user runs it: separate processes,
+ * configured from the environment alone.
+ */
+const cli = path.resolve(__dirname, '../../services/gateway/dist/cli.js');
+const textStream = fixturePath('provider-responses/openai-python/.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+function start(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (data) => (output += data));
+  child.stderr!.on('data', (data) => (output += data));
+  return { child, output: () => output };
+}
+
+async function waitUntilReady(url: string, output: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`not ready: ${url}\n${output()}`);
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  child.kill('SIGTERM');
+  const [code] = await once(child, 'exit');
+  return code as number | null;
+}
+
+describe('the switchyard command', () => {
+  let upstream: MockOpenAIUpstream;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    upstream = await startMockOpenAIUpstream();
+  });
+
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map(stop));
+    upstream.reset();
+  });
+
+  afterAll(async () => {
+    await upstream.close();
+  });
+
+  it('starts embedded from OPENAI_BASE_URL alone and serves the openai SDK, streaming and not', async () => {
+    const port = await freePort();
+    const gateway = start([], { OPENAI_BASE_URL: upstream.baseUrl, PORT: String(port) });
+    children.push(gateway.child);
+    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway.output);
+
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }] });
+    expect(completion.choices[0].message.content?.length).toBeGreaterThan(0);
+
+    upstream.enqueue({ kind: 'stream-fixture', file: textStream });
+    let text = '';
+    for await (const chunk of await client.chat.completions.create({ model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+    }
+    expect(text).toBe(summarizeOpenAIStream(textStream).text);
+    expect(upstream.requests.map((request) => request.body.model)).toEqual(['llama3.1', 'llama3.1']);
+    // Logs are JSON with the request id on request lines, and never contain the prompt.
+    const lines = gateway.output().trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines.filter((line) => line.msg === 'request completed').every((line) => typeof line.requestId === 'string')).toBe(true);
+    expect(gateway.output()).not.toContain('"hi"');
+  });
+
+  it('starts with no provider and answers with what to configure', async () => {
+    const port = await freePort();
+    const gateway = start([], { PORT: String(port) });
+    children.push(gateway.child);
+    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway.output);
+    const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('no_provider_configured');
+    expect(body.error.message).toContain('OPENAI_API_KEY');
+  });
+
+  it('refuses an invalid config file with the exact path in the message', async () => {
+    const file = path.join(require('node:os').tmpdir(), `switchyard-bad-${process.pid}.yaml`);
+    require('node:fs').writeFileSync(file, 'server:\n  port: "eighty"\n');
+    const gateway = start(['--config', file], {});
+    const [code] = await once(gateway.child, 'exit');
+    expect(code).toBe(1);
+    expect(gateway.output()).toMatch(/server\.port: .*expected number/);
+  });
+
+  it('runs as three services over gRPC, and drains an in-flight stream on SIGTERM', async () => {
+    const [port, routerPort, adaptersPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const configFile = path.join(require('node:os').tmpdir(), `switchyard-distributed-${process.pid}.yaml`);
+    require('node:fs').writeFileSync(
+      configFile,
+      [
+        'providers:',
+        `  local: { kind: openai, baseUrl: "${upstream.baseUrl}", models: ["*"] }`,
+        'services:',
+        `  router: "127.0.0.1:${routerPort}"`,
+        `  adapters: "127.0.0.1:${adaptersPort}"`,
+        '',
+      ].join('\n'),
+    );
+    const env = { PORT: String(port) };
+    const router = start(['router', '--config', configFile], env);
+    const adapters = start(['adapters', '--config', configFile], env);
+    children.push(router.child, adapters.child);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const gateway = start(['gateway', '--config', configFile], env);
+    children.push(gateway.child);
+    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, () => gateway.output() + router.output() + adapters.output());
+
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+    upstream.enqueue({ kind: 'stream-fixture', file: textStream, chunkDelayMs: 20 });
+    const stream = await client.chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const iterator = stream[Symbol.asyncIterator]();
+    let text = ((await iterator.next()).value?.choices[0]?.delta?.content as string) ?? '';
+    const exited = once(gateway.child, 'exit');
+    gateway.child.kill('SIGTERM');
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) text += next.value.choices[0]?.delta?.content ?? '';
+    expect(text).toBe(summarizeOpenAIStream(textStream).text);
+    const [code] = await exited;
+    expect(code).toBe(0);
+  });
+});
