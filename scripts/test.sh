@@ -5,9 +5,17 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/ensure-built.sh || { echo "0 passed, 1 failed"; exit 1; }
 
+# Test code is type-checked too (the build compiles only what ships).
+typecheck_failed=0
+if ! npx --no-install tsc -p tsconfig.test.json; then
+  echo "type-check of the tests failed" >&2
+  typecheck_failed=1
+fi
+
 report="$(mktemp -t switchyard-jest.XXXXXX.json)"
 npx --no-install jest --ci --json --outputFile="$report" "$@"
 status=$?
+[ "$typecheck_failed" -eq 0 ] || status=1
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 1;
@@ -21,7 +29,8 @@ node -e '
   } catch (error) {
     console.error("could not read the jest report: " + error.message);
   }
+  failed += Number(process.argv[2]);
   console.log(passed + " passed, " + failed + " failed");
-' "$report"
+' "$report" "$typecheck_failed"
 rm -f "$report"
 exit $status

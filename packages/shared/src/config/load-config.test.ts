@@ -42,6 +42,13 @@ describe('loadConfig from the environment', () => {
     expect(config.providers.anthropic.models).toContain('claude-*');
   });
 
+  it('reads ANTHROPIC_BASE_URL as Anthropic SDKs do, with or without /v1', () => {
+    const base = (value: string) => loadConfig(undefined, { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: value }).config.providers.anthropic.baseUrl;
+    expect(base('https://proxy.example.com')).toBe('https://proxy.example.com/v1');
+    expect(base('https://proxy.example.com/')).toBe('https://proxy.example.com/v1');
+    expect(base('https://proxy.example.com/v1')).toBe('https://proxy.example.com/v1');
+  });
+
   it('starts with no provider, on PORT, with defaults', () => {
     const { config } = loadConfig(undefined, { PORT: '9090' });
     expect(config.providers).toEqual({});

@@ -72,12 +72,18 @@ function providersFromEnvironment(env: Environment): Record<string, unknown> {
   if (env.ANTHROPIC_API_KEY) {
     providers.anthropic = {
       kind: 'anthropic',
-      ...(env.ANTHROPIC_BASE_URL ? { baseUrl: env.ANTHROPIC_BASE_URL } : {}),
+      ...(env.ANTHROPIC_BASE_URL ? { baseUrl: withVersionPath(env.ANTHROPIC_BASE_URL) } : {}),
       apiKey: '${ANTHROPIC_API_KEY}',
       models: env.ANTHROPIC_MODELS ? splitList(env.ANTHROPIC_MODELS) : [...ANTHROPIC_MODELS, 'claude-*'],
     };
   }
   return providers;
+}
+
+/** `ANTHROPIC_BASE_URL` is a host without `/v1` (as Anthropic's SDKs read it); the adapter wants the API root. */
+function withVersionPath(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return /\/v1$/.test(trimmed) ? trimmed : `${trimmed}/v1`;
 }
 
 function splitList(value: string): string[] {

@@ -1,27 +1,15 @@
-import path from 'node:path';
 import type { CallContext, ChatRequest, StreamPart } from '@switchyard/shared';
 import { ProviderError } from '@switchyard/shared';
 import { UpstreamClient } from '../../http/upstream-client';
 import type { ProviderAdapter } from '../provider-adapter';
 import { createAnthropicAdapter } from './anthropic-adapter';
-
-/** The part of test/support/mock-anthropic-upstream.ts used here. */
-interface MockAnthropicUpstream {
-  baseUrl: string;
-  requests: { method: string; path: string; headers: Record<string, string | string[] | undefined>; body: any }[];
-  enqueue(behaviour: { kind: 'stream-fixture' | 'json-fixture' | 'error'; [option: string]: unknown }): void;
-  close(): Promise<void>;
-}
-
-// test/support sits outside this project's rootDir, so the mock is loaded at run time rather than imported.
-const { anthropicFixture, startMockAnthropicUpstream, ANTHROPIC_SDK_STREAMS, VERCEL_ANTHROPIC_FIXTURES } = require(
-  path.resolve(__dirname, '../../../../..', 'test/support/mock-anthropic-upstream'),
-) as {
-  anthropicFixture(relativePath: string): string;
-  startMockAnthropicUpstream(): Promise<MockAnthropicUpstream>;
-  ANTHROPIC_SDK_STREAMS: string;
-  VERCEL_ANTHROPIC_FIXTURES: string;
-};
+import {
+  ANTHROPIC_SDK_STREAMS,
+  anthropicFixture,
+  startMockAnthropicUpstream,
+  VERCEL_ANTHROPIC_FIXTURES,
+  type MockAnthropicUpstream,
+} from '../../../../../test/support/mock-anthropic-upstream';
 
 const sdkStream = (name: string) => anthropicFixture(`${ANTHROPIC_SDK_STREAMS}/${name}`);
 const vercel = (name: string) => anthropicFixture(`${VERCEL_ANTHROPIC_FIXTURES}/${name}`);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { providerSchema, type CallContext, type ChatRequest, type StreamPart } from '@switchyard/shared';
-import { UpstreamClient } from '@switchyard/provider-adapters';
-import { createOpenAIAdapter } from '../../services/provider-adapters/src/providers/openai';
-import type { ProviderAdapter } from '../../services/provider-adapters/src/providers/provider-adapter';
-import { openAIFixture, startMockOpenAIUpstream, type MockOpenAIUpstream } from './mock-openai-upstream';
+import { UpstreamClient } from '../../http/upstream-client';
+import type { ProviderAdapter } from '../provider-adapter';
+import { createOpenAIAdapter } from '.';
+import { openAIFixture, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../../../../../test/support/mock-openai-upstream';
 
 /** The OpenAI adapter over a real socket, with a real UpstreamClient, against the mock upstream. */
 
