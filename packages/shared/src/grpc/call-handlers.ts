@@ -68,7 +68,7 @@ export function serverStreamingHandler<Request, Part, Response>(
 }
 
 /** The first value of a metadata key, when it is a string. */
-export function metadataString(metadata: Metadata, key: string): string | undefined {
+function metadataString(metadata: Metadata, key: string): string | undefined {
   const [value] = metadata.get(key);
   return typeof value === 'string' ? value : undefined;
 }

@@ -62,6 +62,16 @@ describe('gRPC error mapping', () => {
     expect(sent.details).toBe('x');
   });
 
+  it('cuts long messages so the trailers stay small', () => {
+    const long = providerHttpError('openai', 502, `<html>${'x'.repeat(100_000)}</html>`);
+    const sent = toGrpcStatus(long);
+    const rebuilt = acrossTheWire(long);
+    expect(sent.details.length).toBeLessThanOrEqual(512);
+    expect(rebuilt.message).toHaveLength(4096);
+    expect(rebuilt.message.startsWith(long.message.slice(0, 4095))).toBe(true);
+    expect(fields(rebuilt)).toMatchObject({ status: 502, providerId: 'openai', upstreamStatus: 502 });
+  });
+
   it('turns anything but a GatewayError into a generic internal error', () => {
     const sent = toGrpcStatus(new TypeError('secret detail'));
     expect(sent.code).toBe(status.INTERNAL);

@@ -8,6 +8,14 @@ import { GatewayError, ProviderError, internalError, type ErrorClass } from '../
  */
 export const ERROR_METADATA_KEY = 'switchyard-error-bin';
 
+/**
+ * Trailers over the HTTP/2 header list limit reset the stream, and the caller
+ * would wait for its deadline; long messages (an upstream's HTML error page)
+ * are cut to these lengths.
+ */
+const MAX_MESSAGE_LENGTH = 4096;
+const MAX_DETAILS_LENGTH = 512;
+
 const CODES: Record<ErrorClass, status> = {
   invalid_request: status.INVALID_ARGUMENT,
   not_found: status.NOT_FOUND,
@@ -39,7 +47,7 @@ export type GrpcErrorStatus = Pick<StatusObject, 'code' | 'details' | 'metadata'
 export function toGrpcStatus(error: unknown): GrpcErrorStatus {
   const gatewayError = error instanceof GatewayError ? error : internalError('Internal error.', error);
   const payload: ErrorPayload = {
-    message: gatewayError.message,
+    message: truncate(gatewayError.message, MAX_MESSAGE_LENGTH),
     status: gatewayError.status,
     errorClass: gatewayError.errorClass,
     type: gatewayError.type,
@@ -54,7 +62,7 @@ export function toGrpcStatus(error: unknown): GrpcErrorStatus {
   }
   const metadata = new Metadata();
   metadata.set(ERROR_METADATA_KEY, Buffer.from(JSON.stringify(payload)));
-  return { code: CODES[gatewayError.errorClass], details: gatewayError.message, metadata };
+  return { code: CODES[gatewayError.errorClass], details: truncate(gatewayError.message, MAX_DETAILS_LENGTH), metadata };
 }
 
 /** Rebuilds the error a service threw; a status without Switchyard metadata is mapped by its code. */
@@ -66,6 +74,10 @@ export function fromGrpcError(error: unknown): GatewayError {
   return providerId === undefined
     ? new GatewayError(message, options)
     : new ProviderError(message, { ...options, providerId, upstreamStatus });
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }
 
 function isServiceError(error: unknown): error is ServiceError {

@@ -2,6 +2,13 @@ import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition, 
 import type { Logger } from '../logger';
 import { HealthService, healthServiceDefinition } from './health-service';
 
+/**
+ * Largest message a Switchyard server or client accepts (grpc-js defaults to
+ * 4 MiB). Requests with inline images can be larger, and the gateway's own
+ * body limit is the one that protects the system.
+ */
+export const GRPC_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 export interface GrpcServiceRegistration {
   definition: ServiceDefinition;
   implementation: UntypedServiceImplementation;
@@ -30,7 +37,7 @@ export interface RunningGrpcServer {
 /** Starts a gRPC server for the given services plus `grpc.health.v1.Health`. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { address, services, logger } = options;
-  const server = new Server(options.serverOptions);
+  const server = new Server({ 'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES, ...options.serverOptions });
   const health = new HealthService(new Set(services.map(({ definition }) => serviceName(definition))));
   for (const { definition, implementation } of services) server.addService(definition, implementation);
   server.addService(healthServiceDefinition, { check: health.check, watch: health.watch });

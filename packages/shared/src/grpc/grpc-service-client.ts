@@ -5,6 +5,7 @@ import { requestCancelled, type GatewayError } from '../errors';
 import type { CallContext } from '../services';
 import { REQUEST_ID_METADATA_KEY } from './call-handlers';
 import { fromGrpcError } from './grpc-error';
+import { GRPC_MAX_MESSAGE_BYTES } from './grpc-server';
 import { grpcServiceDefinition, type GrpcServiceDefinition } from './service-definition';
 
 export interface GrpcClientOptions {
@@ -38,7 +39,10 @@ export class GrpcServiceClient<Methods extends GenServiceMethods> {
     private readonly options: GrpcClientOptions,
   ) {
     this.definition = grpcServiceDefinition(service);
-    this.client = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), options.channelOptions);
+    this.client = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
+      'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
+      ...options.channelOptions,
+    });
   }
 
   unary<K extends MethodsOfKind<Methods, 'unary'>>(

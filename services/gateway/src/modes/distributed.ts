@@ -17,7 +17,8 @@ export async function startDistributedGateway(
 ): Promise<GatewayServer> {
   const callTimeoutMs = config.services.callTimeoutMs;
   const router = new RouterGrpcClient({ address: config.services.router, callTimeoutMs });
-  const adapters = new AdapterGrpcClient({ address: config.services.adapters, callTimeoutMs });
+  // A stream may last as long as the whole request is allowed to.
+  const adapters = new AdapterGrpcClient({ address: config.services.adapters, callTimeoutMs, streamTimeoutMs: config.server.requestTimeoutMs });
   const gateway = await startGatewayServer({ config, router, adapters, logger, ...overrides });
   return {
     ...gateway,

@@ -9,6 +9,7 @@ import {
   serverStreamingHandler,
   streamPartToProto,
   unaryHandler,
+  type ChatRequest,
   type GrpcHandlers,
   type GrpcServiceRegistration,
   type Logger,
@@ -53,7 +54,7 @@ export function adapterGrpcService(adapters: ProviderAdapterService, logger: Log
   return { definition: adapterServiceDefinition, implementation: adapterGrpcHandlers(adapters, logger) };
 }
 
-function chatRequest(message: adaptersV1.CompleteRequest | adaptersV1.StreamCompleteRequest) {
+function chatRequest(message: adaptersV1.CompleteRequest | adaptersV1.StreamCompleteRequest): ChatRequest {
   if (message.request === undefined) throw internalError(`${message.$typeName} without a request.`);
   return chatRequestFromProto(message.request);
 }

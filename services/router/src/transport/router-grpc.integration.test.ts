@@ -92,6 +92,16 @@ describe('router over gRPC', () => {
     });
   });
 
+  it('carries an error with a very long message without losing the call', async () => {
+    const long = new GatewayError('é'.repeat(50_000), { status: 502, errorClass: 'upstream', type: 'upstream_error' });
+    router.resolveRoute = async () => {
+      throw long;
+    };
+    const error = await client.resolveRoute('fast', callContext()).catch((thrown: unknown) => thrown);
+    expect(errorFields(error)).toMatchObject({ status: 502, errorClass: 'upstream', type: 'upstream_error' });
+    expect((error as GatewayError).message.startsWith('éééé')).toBe(true);
+  });
+
   it('passes the request id to the router', async () => {
     await client.resolveRoute('fast', callContext('req-42'));
     await client.listModels(callContext('req-43'));
