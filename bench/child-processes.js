@@ -48,15 +48,15 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 /** Starts a Node script with an IPC channel; its output goes to the benchmark's stderr. */
-function forkScript(script, args = [], options = {}) {
-  return register(fork(script, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...options }));
+function forkScript(script, scriptArguments = [], options = {}) {
+  return register(fork(script, scriptArguments, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...options }));
 }
 
-/** Starts `node ...args` with stdout and stderr appended to `logFile`. */
-function spawnNode(args, { env, logFile, cwd }) {
+/** Starts `node ...nodeArguments` with stdout and stderr appended to `logFile`. */
+function spawnNode(nodeArguments, { env, logFile, cwd }) {
   const log = fs.openSync(logFile, 'a');
   try {
-    return register(spawn(process.execPath, args, { cwd, env, stdio: ['ignore', log, log] }));
+    return register(spawn(process.execPath, nodeArguments, { cwd, env, stdio: ['ignore', log, log] }));
   } finally {
     fs.closeSync(log);
   }

@@ -1,11 +1,13 @@
 'use strict';
 
 /**
- * Starts the gateway under test, as a user would: `node services/gateway/dist/cli.js`
- * with a config file. Embedded mode is one process (`all`); distributed mode
- * is three (`router`, `adapters`, `gateway`) talking gRPC on free ports. Both
- * modes get the same config: one OpenAI-compatible provider pointing at the
- * mock upstream. Each process logs (pino, JSON) to its own file.
+ * Starts what is measured in front of the mock upstream. The gateway, as a
+ * user would: `node services/gateway/dist/cli.js` with a config file.
+ * Embedded mode is one process (`all`); distributed mode is three (`router`,
+ * `adapters`, `gateway`) talking gRPC on free ports. Both modes get the same
+ * config: one OpenAI-compatible provider pointing at the mock upstream. And
+ * the reference proxy (`reference-proxy.js`), for comparison. Each process
+ * logs to its own file.
  */
 
 const fs = require('node:fs');
@@ -45,36 +47,8 @@ async function startGateway(mode, options) {
   fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
 
   const env = { ...process.env, LOG_LEVEL: options.logLevel, PORT: String(gatewayPort), SHUTDOWN_GRACE_MS: '2000' };
-  const processes = [];
-  const gateway = {
-    mode,
-    origin: `http://127.0.0.1:${gatewayPort}`,
-    processes,
-    /** Sum of `VmHWM` over the gateway-side processes, with each one's share. */
-    peakRss() {
-      const byRole = Object.fromEntries(processes.map(({ role, child }) => [role, peakRssBytes(child.pid)]));
-      return { total: Object.values(byRole).reduce((sum, bytes) => sum + bytes, 0), byRole };
-    },
-    /** CPU seconds used so far by all gateway-side processes together. */
-    cpuSeconds() {
-      return processes.reduce((sum, { child }) => sum + cpuSeconds(child.pid), 0);
-    },
-    async stop() {
-      // The gateway first, so it stops calling the services it depends on.
-      for (const { child } of [...processes].reverse()) await stopChild(child);
-    },
-  };
-
-  const start = (role) => {
-    const logFile = path.join(options.outputDirectory, `${mode}-${role}.log`);
-    fs.writeFileSync(logFile, '');
-    const nodeFlags = options.profileDirectory
-      ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`, `--cpu-prof-name=${mode}-${role}.cpuprofile`]
-      : [];
-    const child = spawnNode([...nodeFlags, GATEWAY_CLI, role, '--config', configFile], { env, logFile, cwd: REPOSITORY_ROOT });
-    processes.push({ role, child, logFile });
-    return child;
-  };
+  const group = processGroup(mode, `http://127.0.0.1:${gatewayPort}`, options);
+  const start = (role) => group.start(role, [GATEWAY_CLI, role, '--config', configFile], env);
 
   try {
     if (mode === 'embedded') {
@@ -88,14 +62,73 @@ async function startGateway(mode, options) {
       ]);
       start('gateway');
     }
-    await waitUntilServing(gateway);
+    await waitUntilServing(group);
   } catch (error) {
-    const logs = processes.map(({ role, logFile }) => `--- ${role} (${logFile}) ---\n${tailOf(logFile)}`).join('\n');
-    await gateway.stop();
-    error.message = `${mode} gateway did not start: ${error.message}\n${logs}`;
-    throw error;
+    await group.failedToStart(error);
   }
-  return gateway;
+  return group;
+}
+
+/** Starts `reference-proxy.js` in front of the mock upstream, in the same way. */
+async function startReferenceProxy(options) {
+  const port = await freePort();
+  const group = processGroup('reference-proxy', `http://127.0.0.1:${port}`, options);
+  const env = { ...process.env, UPSTREAM_ORIGIN: new URL(options.upstreamBaseUrl).origin, PORT: String(port) };
+  try {
+    group.start('proxy', [path.join(__dirname, 'reference-proxy.js')], env);
+    await waitUntilServing(group);
+  } catch (error) {
+    await group.failedToStart(error);
+  }
+  return group;
+}
+
+/**
+ * The processes behind one origin under test: starts them (each logging to
+ * its own file), reads their peak RSS and CPU time, and stops them.
+ */
+function processGroup(mode, origin, options) {
+  const processes = [];
+  const group = {
+    mode,
+    origin,
+    processes,
+    start(role, nodeArguments, env) {
+      const logFile = path.join(options.outputDirectory, `${mode}-${role}.log`);
+      fs.writeFileSync(logFile, '');
+      const nodeFlags = options.profileDirectory
+        ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`, `--cpu-prof-name=${mode}-${role}.cpuprofile`]
+        : [];
+      const child = spawnNode([...nodeFlags, ...nodeArguments], { env, logFile, cwd: REPOSITORY_ROOT });
+      processes.push({ role, child, logFile });
+      return child;
+    },
+    /** Sum of `VmHWM` over the processes, with each one's share. */
+    peakRss() {
+      const byRole = Object.fromEntries(processes.map(({ role, child }) => [role, peakRssBytes(child.pid)]));
+      return { total: Object.values(byRole).reduce((sum, bytes) => sum + bytes, 0), byRole };
+    },
+    /** CPU seconds used so far by each process. */
+    cpuSecondsByRole() {
+      return Object.fromEntries(processes.map(({ role, child }) => [role, cpuSeconds(child.pid)]));
+    },
+    /** CPU seconds used so far by all the processes together. */
+    cpuSeconds() {
+      return Object.values(group.cpuSecondsByRole()).reduce((sum, seconds) => sum + seconds, 0);
+    },
+    async stop() {
+      // The last started first: the gateway stops calling the services it depends on.
+      for (const { child } of [...processes].reverse()) await stopChild(child);
+    },
+    /** Stops what did start and throws `error` with the tail of every log. */
+    async failedToStart(error) {
+      const logs = processes.map(({ role, logFile }) => `--- ${role} (${logFile}) ---\n${tailOf(logFile)}`).join('\n');
+      await group.stop();
+      error.message = `${mode} did not start: ${error.message}\n${logs}`;
+      throw error;
+    },
+  };
+  return group;
 }
 
 /** Waits for `/readyz` to answer 200 and then for one chat completion to succeed. */
@@ -135,4 +168,4 @@ async function waitUntilServing(gateway) {
   }
 }
 
-module.exports = { startGateway, GATEWAY_CLI };
+module.exports = { startGateway, startReferenceProxy, GATEWAY_CLI };

@@ -3,19 +3,23 @@
 /**
  * The load generator, run as its own child process so its CPU use is its own
  * and its event loop is not shared with the process that supervises the run.
- * The parent sends `{ type: 'run', plan }`; this process runs the scenarios in
- * order against `plan.origin`, reports `scenario-start` / `scenario-end` as it
- * goes, then sends `{ type: 'result', result }` and exits.
+ * The parent sends `{ type: 'run', plan }` naming the targets (name and
+ * origin). Before each scenario this process sends `scenario-start` and waits
+ * for `proceed`; after it, `scenario-end`. At the end it sends
+ * `{ type: 'result', result }` (per target, per scenario) and exits.
  *
- * Scenarios (every request must answer 200, anything else is counted as an error):
- * - response-check: one request of each kind, content compared with the fixture;
- * - sequential:     one keep-alive connection, one request at a time;
- * - fixed-rate:     open loop; requests are sent on a fixed schedule whatever the
- *                   replies do, and latency runs from the scheduled time, so a
- *                   stall is charged to every request it delays;
- * - throughput:     closed loop on N connections as fast as replies come back;
- * - streaming:      one connection, one streaming request at a time; time to the
- *                   first complete `data:` event and to the end of the stream.
+ * Scenarios, in order (every request must answer 200, anything else is counted
+ * as an error):
+ * - check:      one request of each kind per target, content compared with the fixture;
+ * - sequential: one keep-alive connection per target, one request at a time,
+ *               the targets taking turns (see `runInTurns`);
+ * - streaming:  the same with streaming requests; time to the first complete
+ *               `data:` event and to the end of the stream;
+ * - fixedRate:  each target alone, open loop: requests are sent on a fixed
+ *               schedule whatever the replies do, and latency runs from the
+ *               scheduled time, so a stall is charged to every request it delays;
+ * - throughput: each target alone, closed loop on N connections as fast as
+ *               replies come back.
  */
 
 const { performance } = require('node:perf_hooks');
@@ -66,20 +70,62 @@ async function checkResponses(origin, requests, expected) {
   }
 }
 
-async function runSequential(origin, request, { warmup, requests }) {
-  const pool = createPool(origin, 1);
-  const errors = new ErrorTally();
-  const latencies = [];
+/**
+ * One connection per target, one request at a time. After a warm-up, the
+ * targets take turns in rounds, the order rotating each round, so that a
+ * change in the machine's state (another process waking up, the CPU clocking
+ * down) falls on every target alike rather than on whichever ran at the time.
+ * `collect(targetIndex, outcome)` is called for every measured success.
+ */
+async function runInTurns(targets, request, { warmup, requests, rounds }, options, collect) {
+  const pools = targets.map((target) => createPool(target.origin, 1));
+  const errors = targets.map(() => new ErrorTally());
+  const perRound = Math.ceil(requests / rounds);
   try {
-    for (let index = 0; index < warmup + requests; index++) {
-      const outcome = await sendRequest(pool, request);
-      errors.record(outcome);
-      if (index >= warmup && outcome.ok) latencies.push(outcome.finishedAt - outcome.startedAt);
+    for (let index = 0; index < targets.length; index++) {
+      for (let sent = 0; sent < warmup; sent++) errors[index].record(await sendRequest(pools[index], request, options));
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (let turn = 0; turn < targets.length; turn++) {
+        const index = (round + turn) % targets.length;
+        for (let sent = 0; sent < perRound; sent++) {
+          const outcome = await sendRequest(pools[index], request, options);
+          errors[index].record(outcome);
+          if (outcome.ok) collect(index, outcome);
+        }
+      }
     }
   } finally {
-    await pool.close();
+    await Promise.all(pools.map((pool) => pool.close()));
   }
-  return { latency: summarizeLatencies(latencies), errors: errors.toJSON(), requests: warmup + requests };
+  return { errors: errors.map((tally) => tally.toJSON()), requests: warmup + perRound * rounds };
+}
+
+async function runSequential(targets, request, settings) {
+  const latencies = targets.map(() => []);
+  const { errors, requests } = await runInTurns(targets, request, settings, {}, (index, outcome) => {
+    latencies[index].push(outcome.finishedAt - outcome.startedAt);
+  });
+  return targets.map((_, index) => ({ latency: summarizeLatencies(latencies[index]), errors: errors[index], requests }));
+}
+
+async function runStreaming(targets, request, settings) {
+  const measured = targets.map(() => ({ headers: [], firstEvent: [], total: [], events: 0 }));
+  const { errors, requests } = await runInTurns(targets, request, settings, { stream: true }, (index, outcome) => {
+    const into = measured[index];
+    into.headers.push(outcome.headersAt - outcome.startedAt);
+    into.firstEvent.push(outcome.firstEventAt - outcome.startedAt);
+    into.total.push(outcome.finishedAt - outcome.startedAt);
+    into.events = outcome.events;
+  });
+  return measured.map((into, index) => ({
+    headers: summarizeLatencies(into.headers),
+    firstEvent: summarizeLatencies(into.firstEvent),
+    total: summarizeLatencies(into.total),
+    eventsPerStream: into.events,
+    errors: errors[index],
+    requests,
+  }));
 }
 
 function runFixedRate(origin, request, { perSecond, warmupSeconds, seconds, connections }) {
@@ -152,53 +198,49 @@ async function runThroughput(origin, request, { connections, warmupSeconds, seco
   };
 }
 
-async function runStreaming(origin, request, { warmup, requests }) {
-  const pool = createPool(origin, 1);
-  const errors = new ErrorTally();
-  const firstEvent = [];
-  const headers = [];
-  const total = [];
-  let events = 0;
-  try {
-    for (let index = 0; index < warmup + requests; index++) {
-      const outcome = await sendRequest(pool, request, { stream: true });
-      errors.record(outcome);
-      if (index < warmup || !outcome.ok) continue;
-      headers.push(outcome.headersAt - outcome.startedAt);
-      firstEvent.push(outcome.firstEventAt - outcome.startedAt);
-      total.push(outcome.finishedAt - outcome.startedAt);
-      events = outcome.events;
-    }
-  } finally {
-    await pool.close();
-  }
-  return {
-    headers: summarizeLatencies(headers),
-    firstEvent: summarizeLatencies(firstEvent),
-    total: summarizeLatencies(total),
-    eventsPerStream: events,
-    errors: errors.toJSON(),
-    requests: warmup + requests,
-  };
+/** Resolves when the parent answers `proceed`: it may first wait for the machine to go quiet. */
+function parentReady(scenario, target) {
+  if (!process.send) return Promise.resolve();
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.type !== 'proceed') return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+    process.send({ type: 'scenario-start', name: scenario, target });
+  });
 }
 
 async function runPlan(plan) {
-  const { origin, path, settings, expected } = plan;
+  const { targets, path, settings, expected } = plan;
   const requests = { completion: chatRequest(path, false), stream: chatRequest(path, true) };
-  const result = {};
-  const scenarios = [
-    ['check', () => checkResponses(origin, requests, expected)],
-    ['sequential', () => runSequential(origin, requests.completion, settings.sequential)],
-    ['fixedRate', () => runFixedRate(origin, requests.completion, settings.fixedRate)],
-    ['throughput', () => runThroughput(origin, requests.completion, settings.throughput)],
-    ['streaming', () => runStreaming(origin, requests.stream, settings.streaming)],
-  ];
-  for (const [name, run] of scenarios) {
-    report({ type: 'scenario-start', name });
-    result[name] = await run();
-    report({ type: 'scenario-end', name, requests: result[name].requests ?? 2 });
-  }
-  return result;
+  const results = Object.fromEntries(targets.map((target) => [target.name, {}]));
+
+  // Each target alone.
+  const alone = async (scenario, run) => {
+    for (const target of targets) {
+      await parentReady(scenario, target.name);
+      results[target.name][scenario] = await run(target.origin);
+      report({ type: 'scenario-end', name: scenario, target: target.name, requests: results[target.name][scenario].requests });
+    }
+  };
+  // All targets in turns.
+  const inTurns = async (scenario, run) => {
+    await parentReady(scenario);
+    const perTarget = await run();
+    targets.forEach((target, index) => {
+      results[target.name][scenario] = perTarget[index];
+    });
+    report({ type: 'scenario-end', name: scenario });
+  };
+
+  await alone('check', (origin) => checkResponses(origin, requests, expected));
+  await inTurns('sequential', () => runSequential(targets, requests.completion, settings.sequential));
+  await inTurns('streaming', () => runStreaming(targets, requests.stream, settings.streaming));
+  await alone('fixedRate', (origin) => runFixedRate(origin, requests.completion, settings.fixedRate));
+  await alone('throughput', (origin) => runThroughput(origin, requests.completion, settings.throughput));
+  return results;
 }
 
 process.on('message', (message) => {

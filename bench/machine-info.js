@@ -14,9 +14,9 @@ const { REPOSITORY_ROOT } = require('./fixtures');
 
 const WORKSPACES = ['packages/proto', 'packages/shared', 'services/router', 'services/provider-adapters', 'services/gateway'];
 
-function run(command, args) {
+function run(command, commandArguments) {
   try {
-    return execFileSync(command, args, { cwd: REPOSITORY_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(command, commandArguments, { cwd: REPOSITORY_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return undefined;
   }

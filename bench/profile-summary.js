@@ -2,15 +2,21 @@
 
 /**
  * Summarises V8 CPU profiles (`.cpuprofile`, written by `node --cpu-prof`):
- * self time per function and per file, as a share of the time the process
- * was not idle. Usable alone: `node bench/profile-summary.js FILE_OR_DIRECTORY...`
+ * self time per function, per file, and per package (with time spent inside
+ * Node's own modules charged to the package that called them), as a share of
+ * the time the process was busy after start-up. Start-up (loading modules)
+ * and idle time are left out. Usable alone:
+ * `node bench/profile-summary.js FILE_OR_DIRECTORY...`
  */
 
 const fs = require('node:fs');
 const path = require('node:path');
 const { REPOSITORY_ROOT } = require('./fixtures');
 
-const IDLE = new Set(['(idle)']);
+const IDLE = '(idle)';
+const UNATTRIBUTED = ['(garbage collector)', '(program)'];
+const NO_PACKAGE = '(node internals, no package on the stack)';
+const MAIN_MODULE = 'node:internal/main/run_main_module';
 
 function shortFile(url) {
   if (!url) return '(native)';
@@ -21,9 +27,39 @@ function shortFile(url) {
   return file;
 }
 
-/** Self time in microseconds per function (`name file:line`) and per file. */
+/** `node_modules/<package>`, the workspace (`services/gateway`), `node:<module>` or `(native)`. */
+function packageOf(url) {
+  if (!url) return '(native)';
+  const modules = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
+  if (modules) return modules[1];
+  if (url.startsWith('node:')) return url;
+  const relative = shortFile(url);
+  const workspace = relative.match(/^((?:services|packages)\/[^/]+)\//);
+  return workspace ? workspace[1] : relative;
+}
+
+function isApplicationCode(url) {
+  return url !== '' && !url.startsWith('node:');
+}
+
+/** Self time in microseconds per function (`name file:line`), per file and per calling package. */
 function selfTimes(profile) {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parents = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  // Per node: whether it runs under start-up, and the innermost package or project frame on its stack.
+  const context = new Map();
+  const contextOf = (id) => {
+    if (context.has(id)) return context.get(id);
+    const { callFrame } = nodes.get(id);
+    const parent = parents.has(id) ? contextOf(parents.get(id)) : { startup: false, owner: NO_PACKAGE };
+    const found = {
+      startup: parent.startup || callFrame.url === MAIN_MODULE,
+      owner: isApplicationCode(callFrame.url) ? packageOf(callFrame.url) : parent.owner,
+    };
+    context.set(id, found);
+    return found;
+  };
   const byNode = new Map();
   const { samples, timeDeltas } = profile;
   // timeDeltas[i + 1] is the time until the next sample: the time spent in samples[i].
@@ -33,13 +69,20 @@ function selfTimes(profile) {
   }
   const byFunction = new Map();
   const byFile = new Map();
+  const byPackage = new Map();
   let busy = 0;
   let idle = 0;
+  let startup = 0;
   for (const [id, micros] of byNode) {
     const { callFrame } = nodes.get(id);
     const name = callFrame.functionName || '(anonymous)';
-    if (IDLE.has(name)) {
+    if (name === IDLE) {
       idle += micros;
+      continue;
+    }
+    const { startup: atStartup, owner } = contextOf(id);
+    if (atStartup) {
+      startup += micros;
       continue;
     }
     busy += micros;
@@ -47,8 +90,11 @@ function selfTimes(profile) {
     const key = callFrame.url ? `${name}\t${file}:${callFrame.lineNumber + 1}` : `${name}\t${file}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
     byFile.set(file, (byFile.get(file) ?? 0) + micros);
+    // Garbage collection and V8's own work have no JavaScript caller.
+    const charged = callFrame.url === '' && UNATTRIBUTED.includes(name) ? name : owner;
+    byPackage.set(charged, (byPackage.get(charged) ?? 0) + micros);
   }
-  return { byFunction, byFile, busy, idle };
+  return { byFunction, byFile, byPackage, busy, idle, startup };
 }
 
 function top(map, busy, count) {
@@ -61,11 +107,19 @@ function top(map, busy, count) {
 /** Markdown tables of the hottest functions and files in one profile file. */
 function summarizeProfile(file, count = 25) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const { byFunction, byFile, busy, idle } = selfTimes(profile);
+  const { byFunction, byFile, byPackage, busy, idle, startup } = selfTimes(profile);
   const lines = [
     `#### ${path.basename(file)}`,
     '',
-    `Busy ${(busy / 1e6).toFixed(1)} s, idle ${(idle / 1e6).toFixed(1)} s. Shares are of busy time.`,
+    `Busy ${(busy / 1e6).toFixed(1)} s after start-up (start-up ${(startup / 1e6).toFixed(1)} s and idle ${(idle / 1e6).toFixed(1)} s left out). Shares are of the busy time.`,
+    '',
+    'By package, with time inside Node\'s own modules and native code charged to the package whose code called it:',
+    '',
+    '| self % | package |',
+    '| ---: | --- |',
+    ...top(byPackage, busy, 15).map(({ key, share }) => `| ${share.toFixed(1)} | ${key} |`),
+    '',
+    'By function:',
     '',
     '| self % | function | file:line |',
     '| ---: | --- | --- |',
@@ -73,6 +127,8 @@ function summarizeProfile(file, count = 25) {
       const [name, location] = key.split('\t');
       return `| ${share.toFixed(1)} | \`${name}\` | ${location} |`;
     }),
+    '',
+    'By file:',
     '',
     '| self % | file |',
     '| ---: | --- |',

@@ -13,7 +13,12 @@ const TARGETS = [
   { mode: 'distributed', label: 'Distributed adds ≤ 0.8 ms at p50 (one connection, sequential)', measure: (added) => added.sequential.p50, limit: 0.8, kind: 'added-ms', scenario: 'sequential' },
 ];
 
-const LABELS = { direct: 'direct (mock upstream)', embedded: 'embedded (1 process)', distributed: 'distributed (3 processes)' };
+const LABELS = {
+  direct: 'direct (mock upstream)',
+  'reference-proxy': 'reference proxy (no gateway logic)',
+  embedded: 'embedded (1 process)',
+  distributed: 'distributed (3 processes)',
+};
 
 function milliseconds(value) {
   return Number.isFinite(value) ? value.toFixed(3) : '–';
@@ -43,9 +48,9 @@ function table(header, rows, { leftAligned = false } = {}) {
 function addedLatency(target, direct) {
   const difference = (pick) => {
     const of = (summary) => (summary ? summary : {});
-    const gateway = of(pick(target.load));
+    const measured = of(pick(target.load));
     const baseline = of(pick(direct.load));
-    return { p50: gateway.p50 - baseline.p50, p90: gateway.p90 - baseline.p90, p99: gateway.p99 - baseline.p99 };
+    return { p50: measured.p50 - baseline.p50, p90: measured.p90 - baseline.p90, p99: measured.p99 - baseline.p99 };
   };
   return {
     sequential: difference((load) => load.sequential.latency),
@@ -90,17 +95,17 @@ function machineSection(run) {
 function settingsSection(settings) {
   const { sequential, fixedRate, throughput, streaming } = settings;
   return [
-    `- **Sequential**: one keep-alive connection, ${integer(sequential.warmup)} warm-up then ${integer(sequential.requests)} measured non-streaming requests, one at a time.`,
-    `- **Fixed rate**: ${integer(fixedRate.perSecond)} req/s open loop (up to ${fixedRate.connections} connections), ${fixedRate.warmupSeconds} s warm-up then ${fixedRate.seconds} s measured; latency counted from each request's scheduled send time.`,
-    `- **Maximum throughput**: ${throughput.connections} connections, closed loop, ${throughput.warmupSeconds} s warm-up then ${throughput.seconds} s measured.`,
-    `- **Streaming**: one connection, ${integer(streaming.warmup)} warm-up then ${integer(streaming.requests)} measured streaming requests; first event = first complete \`data:\` event received.`,
+    `- **Sequential**: one keep-alive connection per target, ${integer(sequential.warmup)} warm-up then ${integer(sequential.requests)} measured non-streaming requests, one at a time; the targets take turns in ${sequential.rounds} rounds so that all of them see the same machine.`,
+    `- **Streaming**: the same with streaming requests, ${integer(streaming.warmup)} warm-up then ${integer(streaming.requests)} measured in ${streaming.rounds} rounds; first event = first complete \`data:\` event received.`,
+    `- **Fixed rate**: each target alone, ${integer(fixedRate.perSecond)} req/s open loop (up to ${fixedRate.connections} connections), ${fixedRate.warmupSeconds} s warm-up then ${fixedRate.seconds} s measured; latency counted from each request's scheduled send time.`,
+    `- **Maximum throughput**: each target alone, ${throughput.connections} connections, closed loop, ${throughput.warmupSeconds} s warm-up then ${throughput.seconds} s measured.`,
   ].join('\n');
 }
 
-function addedSection(run, direct, gateways) {
-  const columns = gateways.map((target) => LABELS[target.name]);
+function addedSection(run, direct, others) {
+  const columns = others.map((target) => LABELS[target.name]);
   const cell = (target, render) => (target.failed ? 'did not run' : render(target));
-  const row = (label, render) => [label, ...gateways.map((target) => cell(target, render))];
+  const row = (label, render) => [label, ...others.map((target) => cell(target, render))];
   const added = (target) => addedLatency(target, direct);
   const throughputRatio = (target) => target.load.throughput.requestsPerSecond / direct.load.throughput.requestsPerSecond;
   return table(['', ...columns], [
@@ -112,11 +117,11 @@ function addedSection(run, direct, gateways) {
     row(`${integer(run.settings.fixedRate.perSecond)} req/s, p99 added`, (target) => addedMilliseconds(added(target).fixedRate.p99)),
     row(`Max throughput (${run.settings.throughput.connections} connections)`, (target) =>
       `${integer(target.load.throughput.requestsPerSecond)} req/s (${(throughputRatio(target) * 100).toFixed(0)}% of direct), ${target.load.throughput.errors.count} errors`),
-    row('Gateway CPU per request at max throughput', (target) => `${integer(target.cpu.gatewayMicrosPerRequest)} µs`),
+    row('CPU per request at max throughput (all its processes)', (target) => `${integer(target.cpu.microsPerRequest)} µs`),
     row('Streaming, time to first event p50 added', (target) => addedMilliseconds(added(target).firstEvent.p50)),
     row('Streaming, time to first event p99 added', (target) => addedMilliseconds(added(target).firstEvent.p99)),
     row('Streaming, whole stream p50 added', (target) => addedMilliseconds(added(target).streamTotal.p50)),
-    row('Peak RSS (VmHWM, all gateway processes)', (target) => {
+    row('Peak RSS (VmHWM, summed over its processes)', (target) => {
       const roles = Object.entries(target.peakRss.byRole);
       const parts = roles.length > 1 ? ` (${roles.map(([role, bytes]) => `${role} ${mebibytes(bytes)}`).join(', ')})` : '';
       return `${mebibytes(target.peakRss.total)}${parts}`;
@@ -136,16 +141,24 @@ function rawSection(run, targets) {
   })));
   sections.push(`### Fixed rate, ${integer(run.settings.fixedRate.perSecond)} req/s open loop (ms from scheduled send time)`);
   sections.push('Send lag is how late the load generator sent requests against their schedule (Node timers fire on whole milliseconds); it is inside every figure of this table, for the baseline as much as for the gateway.');
+  const overloaded = measured.filter((target) => target.load.throughput.requestsPerSecond < run.settings.fixedRate.perSecond * 2);
+  if (overloaded.length > 0) {
+    sections.push(`**${overloaded.map(name).join(', ')}: the maximum throughput measured below is less than twice ${integer(run.settings.fixedRate.perSecond)} req/s, so at this rate the processes are close to saturation (or past it) and requests queue.**`);
+  }
   sections.push(table(['', 'p50', 'p90', 'p99', 'max', 'send lag p50', 'send lag p99', 'errors'], measured.map((target) => {
     const { latency, sendLag } = target.load.fixedRate;
     return [name(target), milliseconds(latency.p50), milliseconds(latency.p90), milliseconds(latency.p99), milliseconds(latency.max), milliseconds(sendLag.p50), milliseconds(sendLag.p99), errors(target.load.fixedRate)];
   })));
   sections.push(`### Maximum throughput, ${run.settings.throughput.connections} connections`);
-  sections.push(table(['', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU cores: gateway', 'mock upstream', 'load generator'], measured.map((target) => {
+  sections.push('CPU cores used during the run (warm-up included), from `/proc/<pid>/stat`; the machine has ' + `${run.machine.processors}.`);
+  sections.push(table(['', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU cores: under test', 'mock upstream', 'load generator'], measured.map((target) => {
     const { throughput } = target.load;
     const cores = (value) => (Number.isFinite(value) ? value.toFixed(2) : '–');
+    const byRole = Object.entries(target.cpu.underTestCoresByRole ?? {});
+    const underTestCores = target.name === 'direct' ? '–'
+      : `${cores(target.cpu.underTestCores)}${byRole.length > 1 ? ` (${byRole.map(([role, value]) => `${role} ${cores(value)}`).join(', ')})` : ''}`;
     return [name(target), integer(throughput.requestsPerSecond), milliseconds(throughput.latency.p50), milliseconds(throughput.latency.p99), errors(throughput),
-      target.name === 'direct' ? '–' : cores(target.cpu.gatewayCores), cores(target.cpu.mockCores), cores(target.cpu.loadGeneratorCores)];
+      underTestCores, cores(target.cpu.mockCores), cores(target.cpu.loadGeneratorCores)];
   })));
   sections.push('### Streaming, one connection (ms)');
   sections.push(table(['', 'headers p50', 'first event p50', 'first event p90', 'first event p99', 'whole stream p50', 'whole stream p99', 'events per stream', 'errors'], measured.map((target) => {
@@ -153,10 +166,11 @@ function rawSection(run, targets) {
     return [name(target), milliseconds(streaming.headers.p50), milliseconds(streaming.firstEvent.p50), milliseconds(streaming.firstEvent.p90), milliseconds(streaming.firstEvent.p99),
       milliseconds(streaming.total.p50), milliseconds(streaming.total.p99), String(streaming.eventsPerStream), errors(streaming)];
   })));
-  sections.push('### Other load on the machine while each target was measured');
-  sections.push('Busy CPU of the whole machine (from `/proc/stat`) minus this benchmark\'s own processes, averaged over the target\'s run, and CPU stolen by the hypervisor. Anything well above zero makes that target\'s figures noisier.');
-  const cores = (value) => (Number.isFinite(value) ? value.toFixed(2) : '–');
-  sections.push(table(['', 'before start (cores)', 'other processes (cores)', 'stolen (cores)'], measured.map((target) => [
+  sections.push('### Other load on the machine');
+  // Sampling jitter can make "everything minus ours" slightly negative.
+  const cores = (value) => (Number.isFinite(value) ? Math.max(0, value).toFixed(2) : '–');
+  sections.push(`Busy CPU of the whole machine (from \`/proc/stat\`) minus this benchmark's own processes: ${cores(run.otherCoresOverall)} cores on average over the whole measurement. Per target, during its maximum-throughput run (where it matters most), with the CPU stolen by the hypervisor; anything well above zero makes that target's figures noisier.`);
+  sections.push(table(['', 'machine busy just before (cores)', 'other processes (cores)', 'stolen (cores)'], measured.map((target) => [
     name(target), cores(target.cpu.busyCoresBefore), cores(target.cpu.otherCores), cores(target.cpu.stolenCores),
   ])));
   return sections.join('\n\n');
@@ -193,7 +207,7 @@ function buildReport(run) {
     '## Targets',
     table(['Target', 'Measured', 'Result'], verdicts.map(({ definition, measured, result }) => [definition.label, measured, result])),
     '## What the gateway adds over calling the upstream directly',
-    'Each figure is the gateway\'s percentile minus the same percentile measured straight against the mock upstream, in the same run.',
+    'Each latency is a percentile through the gateway minus the same percentile measured straight against the mock upstream, in the same run. The reference proxy is not the gateway: it is `bench/reference-proxy.js`, a bare `node:http` server forwarding with undici (no routing, validation, logging or metrics), measured the same way to show what one Node.js proxy hop costs on this machine before any gateway logic.',
     addedSection(run, direct, gateways),
     '## Raw figures',
     settingsSection(run.settings),

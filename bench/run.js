@@ -3,46 +3,49 @@
 /**
  * `npm run bench`: measures what the gateway adds to a chat completion.
  *
- * Starts a mock OpenAI upstream, then runs the same load-generator scenarios
- * against the mock directly (the baseline), against the gateway in embedded
- * mode and against the gateway in distributed mode, and writes the comparison
- * to bench/RESULTS.md (also printed to stdout). Progress goes to stderr.
- * Every child process is killed when the run ends, fails or is interrupted.
+ * Starts a mock OpenAI upstream and, in front of it, the reference proxy, the
+ * embedded gateway and the distributed gateway, all at once. One load
+ * generator then runs the scenarios against each of them and against the mock
+ * directly (the baseline), and the comparison is written to bench/RESULTS.md
+ * (also printed to stdout). Progress goes to stderr. Every child process is
+ * killed when the run ends, fails or is interrupted.
  */
 
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { performance } = require('node:perf_hooks');
-const { CHAT_COMPLETIONS_PATH, expectedCompletionContent, expectedStreamContent } = require('./fixtures');
 const { setTimeout: sleep } = require('node:timers/promises');
+const { CHAT_COMPLETIONS_PATH, expectedCompletionContent, expectedStreamContent } = require('./fixtures');
 const { forkScript, nextMessage, stopChild, cpuSeconds, machineCpuSeconds } = require('./child-processes');
-const { startGateway } = require('./gateway-processes');
+const { startGateway, startReferenceProxy } = require('./gateway-processes');
 const { describeMachine, describeBuild } = require('./machine-info');
 const { buildReport } = require('./report');
 const { summarizeProfiles } = require('./profile-summary');
 
 const SETTINGS = {
   full: {
-    sequential: { warmup: 1_000, requests: 3_000 },
+    sequential: { warmup: 1_000, requests: 3_000, rounds: 10 },
+    streaming: { warmup: 200, requests: 1_000, rounds: 5 },
     fixedRate: { perSecond: 500, warmupSeconds: 1, seconds: 10, connections: 16 },
     throughput: { connections: 32, warmupSeconds: 2, seconds: 10 },
-    streaming: { warmup: 200, requests: 1_000 },
   },
   quick: {
-    sequential: { warmup: 200, requests: 500 },
+    sequential: { warmup: 200, requests: 500, rounds: 5 },
+    streaming: { warmup: 50, requests: 200, rounds: 2 },
     fixedRate: { perSecond: 500, warmupSeconds: 0.5, seconds: 2, connections: 16 },
     throughput: { connections: 32, warmupSeconds: 1, seconds: 2 },
-    streaming: { warmup: 50, requests: 200 },
   },
 };
 
-const MODES = ['embedded', 'distributed'];
+/** What is measured after the direct baseline, in this order. */
+const TARGETS = ['reference-proxy', 'embedded', 'distributed'];
 const OUTPUT_DIRECTORY = path.join(__dirname, 'out');
 
 const usage = `Usage: npm run bench -- [options]
 
-  --modes LIST       gateway modes to measure, comma-separated (default: ${MODES.join(',')})
+  --targets LIST     what to measure besides the mock itself, comma-separated
+                     (default: ${TARGETS.join(',')})
   --quick            short runs (a smoke test; figures are rough)
   --log-level LEVEL  the gateway's LOG_LEVEL (default: info, as a user would run it)
   --cpu-prof         run the gateway processes under node --cpu-prof and add the
@@ -54,7 +57,7 @@ const usage = `Usage: npm run bench -- [options]
 function parseOptions() {
   const { values } = parseArgs({
     options: {
-      modes: { type: 'string', default: MODES.join(',') },
+      targets: { type: 'string', default: TARGETS.join(',') },
       quick: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       'cpu-prof': { type: 'boolean', default: false },
@@ -66,15 +69,15 @@ function parseOptions() {
     process.stdout.write(usage);
     process.exit(0);
   }
-  const modes = values.modes.split(',').map((mode) => mode.trim()).filter(Boolean);
-  const unknown = modes.filter((mode) => !MODES.includes(mode));
+  const targets = values.targets.split(',').map((target) => target.trim()).filter(Boolean);
+  const unknown = targets.filter((target) => !TARGETS.includes(target));
   if (unknown.length > 0) {
-    process.stderr.write(`bench: unknown mode ${unknown.join(', ')}\n\n${usage}`);
+    process.stderr.write(`bench: unknown target ${unknown.join(', ')}\n\n${usage}`);
     process.exit(2);
   }
   const defaultOutput = values['cpu-prof'] ? path.join(OUTPUT_DIRECTORY, 'RESULTS-profiled.md') : path.join(__dirname, 'RESULTS.md');
   return {
-    modes,
+    targets: TARGETS.filter((target) => targets.includes(target)),
     quick: values.quick,
     logLevel: values['log-level'],
     cpuProfile: values['cpu-prof'],
@@ -82,67 +85,94 @@ function parseOptions() {
   };
 }
 
+/** A machine using less than this many cores counts as quiet. */
 const QUIET_CORES = 0.25;
-const QUIET_WAIT_SECONDS = 60;
+/** How long the whole run may wait, in total, for other processes to go quiet. */
+const QUIET_WAIT_BUDGET_SECONDS = 60;
+const QUIET_SAMPLE_SECONDS = 0.5;
 
 function progress(message) {
   process.stderr.write(`bench: ${message}\n`);
 }
 
+let quietWaitLeft = QUIET_WAIT_BUDGET_SECONDS;
+
 /**
- * Other engineers' builds and tests share this machine. Before a target is
- * measured, waits (up to a minute) for a second in which the whole machine
- * used less than a quarter of a core, and returns the last figure seen.
+ * Other engineers' builds and tests share this machine. Waits for a half
+ * second in which the whole machine used less than a quarter of a core (the
+ * processes under test are idle at that point), within what is left of the
+ * run's waiting budget, and returns the last figure seen, in cores.
  */
 async function waitForQuietMachine() {
-  const deadline = performance.now() + QUIET_WAIT_SECONDS * 1000;
   let warned = false;
   for (;;) {
     const before = machineCpuSeconds().busy;
-    await sleep(1000);
-    const cores = machineCpuSeconds().busy - before;
-    if (!(cores >= QUIET_CORES) || performance.now() > deadline) {
-      if (cores >= QUIET_CORES) progress(`warning: the machine stayed busy (${cores.toFixed(2)} cores in use); measuring anyway`);
+    await sleep(QUIET_SAMPLE_SECONDS * 1000);
+    const cores = (machineCpuSeconds().busy - before) / QUIET_SAMPLE_SECONDS;
+    if (!(cores >= QUIET_CORES)) return cores;
+    if (quietWaitLeft <= 0) {
+      if (!warned) progress(`warning: the machine is busy (${cores.toFixed(2)} cores in use) and the waiting budget is spent; measuring anyway`);
       return cores;
     }
     if (!warned) progress(`waiting for other processes to go quiet (${cores.toFixed(2)} cores in use)`);
     warned = true;
+    quietWaitLeft -= QUIET_SAMPLE_SECONDS;
   }
 }
 
 /**
- * Runs every scenario from a fresh load-generator process against `origin`,
- * sampling the CPU time of the processes involved around the throughput run.
+ * Runs the load generator against every target and samples CPU time around
+ * each target's throughput run: the target's own processes, the mock, the
+ * load generator, and whatever else the machine did meanwhile.
  */
-async function measure(name, origin, { settings, mock, gateway }) {
-  const busyCoresBefore = await waitForQuietMachine();
-  progress(`${name}: measuring ${origin}`);
+async function measureAll(targets, { settings, mock }) {
   const loadGenerator = forkScript(path.join(__dirname, 'load-generator.js'));
-  const cpu = { busyCoresBefore };
-  let before;
-  const snapshot = (loadGeneratorSeconds = cpuSeconds(loadGenerator.pid)) => {
+  const cpu = Object.fromEntries(targets.map((target) => [target.name, {}]));
+  const snapshot = (target, loadGeneratorSeconds = cpuSeconds(loadGenerator.pid)) => {
     const parent = process.cpuUsage();
     return {
       at: performance.now(),
-      gateway: gateway ? gateway.cpuSeconds() : 0,
+      underTest: target?.group ? target.group.cpuSeconds() : 0,
+      underTestByRole: target?.group ? target.group.cpuSecondsByRole() : {},
+      allUnderTest: targets.reduce((sum, each) => sum + (each.group ? each.group.cpuSeconds() : 0), 0),
       mock: cpuSeconds(mock.pid),
       loadGenerator: loadGeneratorSeconds,
       parent: (parent.user + parent.system) / 1e6,
       machine: machineCpuSeconds(),
     };
   };
-  const first = snapshot(0);
-  loadGenerator.on('message', (message) => {
+  /** Cores used by the machine beyond the benchmark's own processes between two snapshots. */
+  const otherCores = (first, last) => {
+    const ours = ['allUnderTest', 'mock', 'loadGenerator', 'parent'].reduce((sum, key) => sum + (last[key] - first[key]), 0);
+    return (last.machine.busy - first.machine.busy - ours) / ((last.at - first.at) / 1000);
+  };
+
+  const first = snapshot(undefined, 0);
+  let before;
+  loadGenerator.on('message', async (message) => {
     if (message.type === 'scenario-start') {
-      progress(`${name}: ${message.name}`);
-      if (message.name === 'throughput') before = snapshot();
+      const target = targets.find((candidate) => candidate.name === message.target);
+      if (message.name !== 'check') {
+        progress(`${message.name}${target ? `: ${target.name}` : ` (all targets in turns)`}`);
+        const busyCores = await waitForQuietMachine();
+        if (target && message.name === 'throughput') cpu[target.name].busyCoresBefore = busyCores;
+      }
+      if (message.name === 'throughput') before = snapshot(target);
+      loadGenerator.send({ type: 'proceed' });
     } else if (message.type === 'scenario-end' && message.name === 'throughput') {
-      const after = snapshot();
+      const target = targets.find((candidate) => candidate.name === message.target);
+      const after = snapshot(target);
       const wallSeconds = (after.at - before.at) / 1000;
-      cpu.gatewayCores = gateway ? (after.gateway - before.gateway) / wallSeconds : NaN;
-      cpu.mockCores = (after.mock - before.mock) / wallSeconds;
-      cpu.loadGeneratorCores = (after.loadGenerator - before.loadGenerator) / wallSeconds;
-      cpu.gatewayMicrosPerRequest = ((after.gateway - before.gateway) * 1e6) / message.requests;
+      const into = cpu[target.name];
+      into.underTestCores = target.group ? (after.underTest - before.underTest) / wallSeconds : NaN;
+      into.underTestCoresByRole = Object.fromEntries(
+        Object.keys(after.underTestByRole).map((role) => [role, (after.underTestByRole[role] - before.underTestByRole[role]) / wallSeconds]),
+      );
+      into.microsPerRequest = ((after.underTest - before.underTest) * 1e6) / message.requests;
+      into.mockCores = (after.mock - before.mock) / wallSeconds;
+      into.loadGeneratorCores = (after.loadGenerator - before.loadGenerator) / wallSeconds;
+      into.otherCores = otherCores(before, after);
+      into.stolenCores = (after.machine.stolen - before.machine.stolen) / wallSeconds;
     }
   });
   const finished = new Promise((resolve, reject) => {
@@ -154,7 +184,7 @@ async function measure(name, origin, { settings, mock, gateway }) {
   loadGenerator.send({
     type: 'run',
     plan: {
-      origin,
+      targets: targets.map(({ name, origin }) => ({ name, origin })),
       path: CHAT_COMPLETIONS_PATH,
       settings,
       expected: { completion: expectedCompletionContent(), stream: expectedStreamContent() },
@@ -163,13 +193,11 @@ async function measure(name, origin, { settings, mock, gateway }) {
   try {
     const message = await finished;
     if (message.type === 'failed') throw new Error(`load generator failed: ${message.error}`);
-    // Whatever the machine did beyond this benchmark's own processes, while it ran.
-    const last = snapshot(message.cpuSeconds);
-    const wallSeconds = (last.at - first.at) / 1000;
-    const ours = ['gateway', 'mock', 'loadGenerator', 'parent'].reduce((sum, key) => sum + (last[key] - first[key]), 0);
-    cpu.otherCores = (last.machine.busy - first.machine.busy - ours) / wallSeconds;
-    cpu.stolenCores = (last.machine.stolen - first.machine.stolen) / wallSeconds;
-    return { name, load: message.result, cpu };
+    const last = snapshot(undefined, message.cpuSeconds);
+    return {
+      measured: targets.map((target) => ({ name: target.name, load: message.result[target.name], cpu: cpu[target.name] })),
+      otherCoresOverall: otherCores(first, last),
+    };
   } finally {
     await stopChild(loadGenerator);
   }
@@ -197,35 +225,38 @@ async function main() {
   const { port } = await nextMessage(mock, 'listening');
   const upstreamOrigin = `http://127.0.0.1:${port}`;
 
-  const targets = [await measure('direct', upstreamOrigin, { settings, mock })];
-  for (const mode of options.modes) {
-    let gateway;
-    try {
-      progress(`${mode}: starting the gateway`);
-      gateway = await startGateway(mode, {
-        upstreamBaseUrl: `${upstreamOrigin}/v1`,
-        outputDirectory: OUTPUT_DIRECTORY,
-        logLevel: options.logLevel,
-        profileDirectory,
-      });
-      const target = await measure(mode, gateway.origin, { settings, mock, gateway });
-      target.peakRss = gateway.peakRss();
-      targets.push(target);
-    } catch (error) {
-      progress(`${mode}: ${error.message}`);
-      targets.push({ name: mode, failed: error.message });
-    } finally {
-      if (gateway) await gateway.stop();
+  const targets = [{ name: 'direct', origin: upstreamOrigin }];
+  const failed = [];
+  const startOptions = { upstreamBaseUrl: `${upstreamOrigin}/v1`, outputDirectory: OUTPUT_DIRECTORY, logLevel: options.logLevel, profileDirectory };
+  let results;
+  try {
+    for (const name of options.targets) {
+      progress(`starting ${name}`);
+      try {
+        const group = name === 'reference-proxy' ? await startReferenceProxy(startOptions) : await startGateway(name, startOptions);
+        targets.push({ name, origin: group.origin, group });
+      } catch (error) {
+        progress(error.message);
+        failed.push({ name, failed: error.message });
+      }
     }
+    results = await measureAll(targets, { settings, mock });
+    for (const target of results.measured) {
+      const { group } = targets.find((candidate) => candidate.name === target.name);
+      if (group) target.peakRss = group.peakRss();
+    }
+  } finally {
+    for (const { group } of [...targets].reverse()) if (group) await group.stop();
+    await stopChild(mock);
   }
-  await stopChild(mock);
 
   const profileSummary = profileDirectory ? summarizeProfiles([profileDirectory]) : undefined;
   const { markdown } = buildReport({
     machine,
     build,
     settings,
-    targets,
+    targets: [...results.measured, ...failed].sort((left, right) => order(left.name) - order(right.name)),
+    otherCoresOverall: results.otherCoresOverall,
     quick: options.quick,
     logLevel: options.logLevel,
     durationSeconds: (performance.now() - started) / 1000,
@@ -233,8 +264,12 @@ async function main() {
   });
   fs.writeFileSync(options.output, markdown);
   process.stdout.write(markdown);
-  progress(`report written to ${path.relative(process.cwd(), options.output)}; gateway logs in ${path.relative(process.cwd(), OUTPUT_DIRECTORY)}/`);
-  if (targets.some((target) => target.failed)) process.exitCode = 1;
+  progress(`report written to ${path.relative(process.cwd(), options.output)}; logs in ${path.relative(process.cwd(), OUTPUT_DIRECTORY)}/`);
+  if (failed.length > 0) process.exitCode = 1;
+}
+
+function order(name) {
+  return name === 'direct' ? -1 : TARGETS.indexOf(name);
 }
 
 main().catch((error) => {
