@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger, ProviderAdapterService, RouterService, SwitchyardConfig } from '@switchyard/shared';
-import { createHttpApp } from './http/create-http-app';
+import { createRequestListener } from './http/create-http-app';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { RequestExecutor } from './pipeline/request-executor';
 
@@ -29,7 +29,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const { config, logger } = options;
   const metrics = new GatewayMetrics();
   let ready = false;
-  const app = createHttpApp({
+  const listener = createRequestListener({
     executor: new RequestExecutor(options.router, options.adapters, metrics.upstreamAttempt),
     router: options.router,
     metrics,
@@ -38,7 +38,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     requestTimeoutMs: config.server.requestTimeoutMs,
     isReady: () => ready,
   });
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, app);
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? config.server.port, options.host ?? config.server.host, () => {

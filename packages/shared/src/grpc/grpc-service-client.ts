@@ -41,6 +41,8 @@ export class GrpcServiceClient<Methods extends GenServiceMethods> {
     this.definition = grpcServiceDefinition(service);
     this.client = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
       'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
+      // Per-call bookkeeping for channelz, which Switchyard does not serve.
+      'grpc.enable_channelz': 0,
       ...options.channelOptions,
     });
   }

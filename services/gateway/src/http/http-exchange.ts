@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CallContext, GatewayError, Logger } from '@switchyard/shared';
+import type { ServedBy } from '../pipeline/request-executor';
+import type { GatewayMetrics } from './gateway-metrics';
+import { requestTimedOut, toGatewayError } from './http-errors';
+
+/** What every HTTP route needs, shared by the fast routes and the express app. */
+export interface ExchangeOptions {
+  metrics: GatewayMetrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * One request from arrival to the last byte: its id (the client's
+ * `x-request-id` when valid, else a new one, echoed back), its deadline, the
+ * signal that aborts upstream work when the client goes away or the deadline
+ * passes, and the one log line and metrics written when it ends.
+ */
+export class HttpExchange {
+  readonly requestId: string;
+  readonly arrived = performance.now();
+  readonly context: CallContext;
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private timedOut = false;
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    readonly route: string,
+    private readonly options: ExchangeOptions,
+  ) {
+    const offered = request.headers['x-request-id'];
+    this.requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+    response.setHeader('x-request-id', this.requestId);
+    this.context = { requestId: this.requestId, signal: this.controller.signal };
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort();
+    }, options.requestTimeoutMs);
+    response.once('close', () => {
+      clearTimeout(this.timer);
+      if (!response.writableFinished) this.controller.abort();
+    });
+  }
+
+  setServedBy(servedBy: ServedBy): void {
+    const { response } = this;
+    response.setHeader('x-switchyard-provider', servedBy.deployment.providerId);
+    response.setHeader('x-switchyard-model', servedBy.deployment.model);
+    response.setHeader('x-switchyard-attempts', String(servedBy.attempts));
+    if (servedBy.routePath) response.setHeader('x-switchyard-route-path', servedBy.routePath);
+  }
+
+  sendJson(status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    this.response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    this.response.end(text);
+  }
+
+  /** Logs the request and counts it; call once, when the response is complete. */
+  completed(servedBy?: ServedBy): void {
+    const durationSeconds = (performance.now() - this.arrived) / 1000;
+    this.options.metrics.requestFinished(this.route, this.response.statusCode, durationSeconds);
+    this.options.logger.info(
+      {
+        requestId: this.requestId,
+        route: this.route,
+        status: this.response.statusCode,
+        durationMs: Math.round(durationSeconds * 1e4) / 10,
+        ...(servedBy && { provider: servedBy.deployment.providerId, model: servedBy.deployment.model, attempts: servedBy.attempts }),
+      },
+      'request completed',
+    );
+  }
+
+  /** Answers with the error in OpenAI's shape (or ends a started stream with an error event), logs and counts it. */
+  fail(error: unknown): void {
+    const gatewayError: GatewayError = this.timedOut ? requestTimedOut(this.options.requestTimeoutMs) : toGatewayError(error);
+    const { response, options } = this;
+    options.metrics.error(gatewayError);
+    const log = { requestId: this.requestId, route: this.route, status: gatewayError.status, errorClass: gatewayError.errorClass, code: gatewayError.code };
+    if (gatewayError.errorClass === 'internal') options.logger.error({ ...log, err: error }, 'request failed');
+    else options.logger.info(log, 'request failed');
+    options.metrics.requestFinished(this.route, gatewayError.status, (performance.now() - this.arrived) / 1000);
+    if (response.headersSent) {
+      // Mid-stream: OpenAI's clients read an `error` event and stop.
+      if (!response.writableEnded && !response.destroyed) response.end(`data: ${JSON.stringify(gatewayError.toJSON())}\n\n`);
+      return;
+    }
+    if (gatewayError.retryAfter !== undefined) response.setHeader('retry-after', gatewayError.retryAfter);
+    this.sendJson(gatewayError.status, gatewayError.toJSON());
+  }
+}
