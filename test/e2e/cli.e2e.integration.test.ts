@@ -90,7 +90,7 @@ describe('the switchyard command', () => {
     expect(upstream.requests.map((request) => request.body.model)).toEqual(['llama3.1', 'llama3.1']);
     // Logs are JSON with the request id on request lines, and never contain the prompt.
     const lines = gateway.output().trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.filter((line) => line.msg === 'request completed').every((line) => typeof line.requestId === 'string')).toBe(true);
+    expect(lines.filter((line) => line.msg === 'request-completed').every((line) => typeof line.requestId === 'string')).toBe(true);
     expect(gateway.output()).not.toContain('"hi"');
   });
 

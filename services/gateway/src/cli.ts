@@ -49,20 +49,20 @@ async function main(): Promise<void> {
   const providers = Object.entries(config.providers).map(([id, provider]) => `${id} (${provider.kind})`);
   if (role !== 'router') {
     if (providers.length === 0) {
-      logger.warn('no provider configured: set OPENAI_API_KEY (optionally OPENAI_BASE_URL) or ANTHROPIC_API_KEY, or pass --config FILE');
+      logger.warn({ event: 'no-provider-configured' }, 'no provider configured: set OPENAI_API_KEY (optionally OPENAI_BASE_URL) or ANTHROPIC_API_KEY, or pass --config FILE');
     } else {
-      logger.info({ providers, source }, 'providers enabled');
+      logger.info({ providers, source }, 'providers-enabled');
     }
   }
 
   let running: Stoppable;
   if (role === 'all') {
     const gateway = await startEmbedded(config, logger);
-    logger.info({ url: gateway.url, mode: 'embedded' }, `Switchyard listening on ${gateway.url}/v1`);
+    logger.info({ url: gateway.url, mode: 'embedded' }, 'gateway-listening');
     running = gateway;
   } else if (role === 'gateway') {
     const gateway = await startDistributedGateway(config, logger);
-    logger.info({ url: gateway.url, mode: 'distributed', router: config.services.router, adapters: config.services.adapters }, `Switchyard gateway listening on ${gateway.url}/v1`);
+    logger.info({ url: gateway.url, mode: 'distributed', router: config.services.router, adapters: config.services.adapters }, 'gateway-listening');
     running = gateway;
   } else if (role === 'router') {
     running = await startRouterService(config, logger);
@@ -77,11 +77,11 @@ function handleSignals(running: Stoppable, logger: Logger): void {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining in-flight requests, then stopping');
+    logger.info({ signal }, 'shutdown-started');
     running.close(Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)).then(
       () => process.exit(0),
       (error) => {
-        logger.error({ err: error }, 'shutdown failed');
+        logger.error({ err: error }, 'shutdown-failed');
         process.exit(1);
       },
     );

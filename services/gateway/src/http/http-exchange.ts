@@ -75,7 +75,7 @@ export class HttpExchange {
         durationMs: Math.round(durationSeconds * 1e4) / 10,
         ...(servedBy && { provider: servedBy.deployment.providerId, model: servedBy.deployment.model, attempts: servedBy.attempts }),
       },
-      'request completed',
+      'request-completed',
     );
   }
 
@@ -85,8 +85,8 @@ export class HttpExchange {
     const { response, options } = this;
     options.metrics.error(gatewayError);
     const log = { requestId: this.requestId, route: this.route, status: gatewayError.status, errorClass: gatewayError.errorClass, code: gatewayError.code };
-    if (gatewayError.errorClass === 'internal') options.logger.error({ ...log, err: error }, 'request failed');
-    else options.logger.info(log, 'request failed');
+    if (gatewayError.errorClass === 'internal') options.logger.error({ ...log, err: error }, 'request-failed');
+    else options.logger.info(log, 'request-failed');
     options.metrics.requestFinished(this.route, gatewayError.status, (performance.now() - this.arrived) / 1000);
     if (response.headersSent) {
       // Mid-stream: OpenAI's clients read an `error` event and stop.

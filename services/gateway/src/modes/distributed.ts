@@ -33,7 +33,6 @@ export async function startDistributedGateway(
 /** The router service on `address` (default `services.router`). */
 export async function startRouterService(config: SwitchyardConfig, logger: Logger, address = config.services.router): Promise<RunningService> {
   const server = await startGrpcServer({ address, logger, services: [routerGrpcService(new LocalRouterService(config), logger)] });
-  logger.info({ address, port: server.port }, 'router service listening');
   return { port: server.port, close: (graceMs = 10_000) => server.shutdown(graceMs) };
 }
 
@@ -41,7 +40,6 @@ export async function startRouterService(config: SwitchyardConfig, logger: Logge
 export async function startAdapterService(config: SwitchyardConfig, logger: Logger, address = config.services.adapters): Promise<RunningService> {
   const adapters = new LocalProviderAdapterService(config);
   const server = await startGrpcServer({ address, logger, services: [adapterGrpcService(adapters, logger)] });
-  logger.info({ address, port: server.port }, 'provider adapter service listening');
   return {
     port: server.port,
     close: async (graceMs = 10_000) => {
