@@ -89,8 +89,12 @@ describe('the switchyard command', () => {
     expect(text).toBe(summarizeOpenAIStream(textStream).text);
     expect(upstream.requests.map((request) => request.body.model)).toEqual(['llama3.1', 'llama3.1']);
     // Logs are JSON with the request id on request lines, and never contain the prompt.
-    const lines = gateway.output().trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.filter((line) => line.msg === 'request-completed').every((line) => typeof line.requestId === 'string')).toBe(true);
+    const completedLines = () =>
+      gateway.output().trim().split('\n').map((line) => JSON.parse(line)).filter((line) => line.msg === 'request-completed');
+    const deadline = Date.now() + 5_000;
+    while (completedLines().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(completedLines()).toHaveLength(2);
+    for (const line of completedLines()) expect(line).toMatchObject({ requestId: expect.any(String), status: 200, provider: 'openai', model: 'llama3.1' });
     expect(gateway.output()).not.toContain('"hi"');
   });
 

@@ -78,11 +78,15 @@ function handleSignals(running: Stoppable, logger: Logger): void {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutdown-started');
+    const exit = (code: number) => logger.flush(() => process.exit(code));
     running.close(Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)).then(
-      () => process.exit(0),
+      () => {
+        logger.info({ signal }, 'shutdown-complete');
+        exit(0);
+      },
       (error) => {
         logger.error({ err: error }, 'shutdown-failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };
