@@ -258,6 +258,20 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
     expect(openAIUpstream.abortedRequests).toBe(1);
   });
 
+  it('reports health, readiness and Prometheus metrics of what it served', async () => {
+    const origin = switchyard.baseURL.replace(/\/v1$/, '');
+    expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${origin}/readyz`)).json()).toEqual({ status: 'ready' });
+    const metrics = await (await fetch(`${origin}/metrics`)).text();
+    expect(metrics).toMatch(/^switchyard_gateway_requests_total\{route="chat_completions",status_code="200"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_requests_total\{route="chat_completions",status_code="400"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_errors_total\{error_class="timeout"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="openai",outcome="ok"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="unreachable",outcome="upstream"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_time_to_first_chunk_seconds_count\{provider="openai"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_request_duration_seconds_bucket\{le="0.005",route="chat_completions"\} \d+/m);
+  });
+
   describe('through the native Anthropic adapter', () => {
     async function streamFrom(file: string, tools?: OpenAI.ChatCompletionTool[]) {
       anthropicUpstream.enqueue({ kind: 'stream-fixture', file: fixturePath(file) });
