@@ -123,6 +123,16 @@ describe('the switchyard command', () => {
     expect(gateway.output()).toMatch(/server\.port: .*expected number/);
   });
 
+  it('refuses a route to an unknown provider with the path of the target', async () => {
+    const file = path.join(require('node:os').tmpdir(), `switchyard-bad-route-${process.pid}.yaml`);
+    require('node:fs').writeFileSync(file, 'providers:\n  openai: { kind: openai, models: ["*"] }\nroutes:\n  smart:\n    strategy: fallback\n    targets:\n      - { provider: openai, model: a }\n      - { provider: azure, model: b }\n');
+    const gateway = start(['--config', file], { PORT: '0' });
+    const [code] = await once(gateway.child, 'exit');
+    expect(code).toBe(1);
+    expect(gateway.output()).toContain('routes.smart.targets[1].provider: unknown provider "azure"');
+    expect(gateway.output()).not.toContain('    at ');
+  });
+
   it('runs as three services over gRPC, and drains an in-flight stream on SIGTERM', async () => {
     const [port, routerPort, adaptersPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const configFile = path.join(require('node:os').tmpdir(), `switchyard-distributed-${process.pid}.yaml`);

@@ -95,6 +95,8 @@ function handleSignals(running: Stoppable, logger: Logger): void {
 }
 
 main().catch((error) => {
-  process.stderr.write(`switchyard: ${error instanceof Error ? error.stack : String(error)}\n`);
+  // A config problem found after loading (the router checks its route trees) reads like one found while loading.
+  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : String(error);
+  process.stderr.write(`switchyard: ${message}\n`);
   process.exit(1);
 });

@@ -103,13 +103,6 @@ routes:
     expect(failure(configFile('providers:\n  x: { kind: openai, models: [a], colour: blue }\n'))).toMatch(/providers\.x: .*colour/);
   });
 
-  it('names a route target that points at an unknown provider', () => {
-    const message = failure(
-      configFile('providers:\n  openai: { kind: openai, models: ["*"] }\nroutes:\n  r:\n    strategy: fallback\n    targets:\n      - { provider: openai, model: a }\n      - { provider: azure, model: b }\n'),
-    );
-    expect(message).toContain('routes.r.targets[1].provider: unknown provider "azure" (configured: openai)');
-  });
-
   it('reports unreadable and malformed files', () => {
     expect(failure('/nonexistent/switchyard.yaml')).toMatch(/cannot read config file/);
     expect(failure(configFile('providers: [unclosed\n'))).toMatch(/not valid YAML/);

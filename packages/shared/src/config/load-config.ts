@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, ENV_REFERENCE, type ProviderConfig, type RouteTarget, type SwitchyardConfig } from './config-schema';
+import { configSchema, ENV_REFERENCE, type ProviderConfig, type SwitchyardConfig } from './config-schema';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -25,7 +25,8 @@ const ANTHROPIC_MODELS = ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-sonnet
 /**
  * Loads the configuration: the YAML file at `path` when given, otherwise every
  * provider whose standard environment variable is set. `PORT` overrides the
- * port in either case.
+ * port in either case. Route trees are checked further by the router, which
+ * owns them (unknown providers, the number of targets each strategy takes).
  */
 export function loadConfig(path: string | undefined, env: Environment = process.env): LoadedConfig {
   let raw: unknown;
@@ -112,22 +113,7 @@ function checkReferences(config: SwitchyardConfig, env: Environment): void {
       }
     }
   }
-  for (const [alias, target] of Object.entries(config.routes)) checkTarget(target, `routes.${alias}`, config, problems);
   if (problems.length > 0) throw new ConfigError(`invalid config:\n${problems.join('\n')}`);
-}
-
-function checkTarget(target: RouteTarget, path: string, config: SwitchyardConfig, problems: string[]): void {
-  if ('provider' in target) {
-    if (!config.providers[target.provider]) {
-      const known = Object.keys(config.providers).join(', ') || 'none';
-      problems.push(`  - ${path}.provider: unknown provider "${target.provider}" (configured: ${known})`);
-    }
-    return;
-  }
-  if (target.strategy === 'single' && target.targets.length !== 1) {
-    problems.push(`  - ${path}.targets: strategy "single" takes exactly one target, got ${target.targets.length}`);
-  }
-  target.targets.forEach((child, index) => checkTarget(child, `${path}.targets[${index}]`, config, problems));
 }
 
 /** Replaces each `${NAME}` in `value` with the environment variable's value. */
