@@ -1,0 +1,29 @@
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '@switchyard/shared';
+import { LocalRouterService } from '@switchyard/router';
+
+/** The config example in the README is a real, valid config. */
+describe('the README config example', () => {
+  const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+  const example = readme.match(/```yaml\n([\s\S]*?)```/)![1];
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'switchyard-readme-')), 'switchyard.yaml');
+  writeFileSync(file, example);
+  const env = { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-test', OPENAI_ORG: 'org-test' };
+
+  it('loads, and its routes resolve to the deployments it describes', async () => {
+    const { config } = loadConfig(file, env);
+    expect(Object.keys(config.providers)).toEqual(['openai', 'local', 'anthropic']);
+    const router = new LocalRouterService(config, { random: () => 0 });
+    const context = { requestId: 'readme', signal: new AbortController().signal };
+    const smart = await router.resolveRoute('smart', context);
+    expect(smart.attempts.map((attempt) => [attempt.deployment.id, attempt.routePath])).toEqual([
+      ['openai/gpt-4o', 'targets[0].targets[0]'],
+      ['local/llama3.1', 'targets[1]'],
+    ]);
+    const cheap = [await router.resolveRoute('cheap', context), await router.resolveRoute('cheap', context)];
+    expect(cheap.map((plan) => plan.attempts[0].deployment.providerId)).toEqual(['openai', 'local']);
+    expect((await router.resolveRoute('claude-sonnet-4-5', context)).attempts[0].deployment.providerId).toBe('anthropic');
+  });
+});
