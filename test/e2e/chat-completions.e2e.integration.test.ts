@@ -324,6 +324,33 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
       expect(result.usage).toMatchObject({ prompt_tokens: result.expected.usage!.input, completion_tokens: result.expected.usage!.output });
     });
 
+    it('ends a stream the provider fails mid-way with an error event the SDK raises, after the text already sent', async () => {
+      anthropicUpstream.enqueue({
+        kind: 'stream-fixture',
+        file: fixturePath(`${anthropicFixtures}/basic_response.txt`),
+        eventLimit: 4,
+        append: 'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n',
+      });
+      const stream = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello' }], stream: true });
+      let text = '';
+      const error = await (async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      })().catch((caught) => caught);
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect(error.message).toContain('Overloaded');
+      expect(text).toBe('Hello');
+    });
+
+    it('answers an Anthropic error status in OpenAI shape', async () => {
+      anthropicUpstream.enqueue({
+        kind: 'error', status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      });
+      const error = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello' }] }).catch((caught) => caught);
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect(error.status).toBe(502);
+      expect(error.message).toContain('Overloaded');
+    });
+
     it('carries thinking as reasoning_content and the answer as content', async () => {
       const result = await streamFrom(`${vercelAnthropic}/anthropic-clear-thinking.1.chunks.txt`);
       expect(result.expected.reasoning.length).toBeGreaterThan(0);
