@@ -6,7 +6,12 @@ import type { CallContext } from '../services';
 import { unaryHandler } from './call-handlers';
 import { startGrpcServer, type RunningGrpcServer } from './grpc-server';
 import { GrpcServiceClient } from './grpc-service-client';
-import { healthServiceDefinition, type HealthCheckResponse } from './health-service';
+import { healthV1 } from '@switchyard/proto';
+import { healthServiceDefinition } from './health-service';
+
+type HealthCheckResponse = healthV1.HealthCheckResponse;
+const statusName = (response: HealthCheckResponse) => healthV1.HealthCheckResponse_ServingStatus[response.status];
+const healthRequest = (service: string) => create(healthV1.HealthCheckRequestSchema, { service });
 import { grpcServiceDefinition } from './service-definition';
 
 const logger = createLogger('test', 'silent');
@@ -49,7 +54,7 @@ function rawCheck(client: grpc.Client, request: Buffer): Promise<Buffer> {
 function check(client: grpc.Client, service: string): Promise<HealthCheckResponse> {
   const { path, requestSerialize, responseDeserialize } = healthServiceDefinition.check;
   return new Promise((resolve, reject) =>
-    client.makeUnaryRequest(path, requestSerialize, responseDeserialize, { service }, (error, response) =>
+    client.makeUnaryRequest(path, requestSerialize, responseDeserialize, healthRequest(service), (error, response) =>
       error ? reject(error) : resolve(response!),
     ),
   );
@@ -78,16 +83,16 @@ describe('startGrpcServer', () => {
   });
 
   it('knows the services it serves', async () => {
-    await expect(check(client, ROUTER)).resolves.toStrictEqual({ status: 'SERVING' });
+    expect(statusName(await check(client, ROUTER))).toBe('SERVING');
     await expect(check(client, 'switchyard.nope.v1.Nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 
   it('tells watchers NOT_SERVING once shutdown starts, and drains the call in flight', async () => {
     const { path, requestSerialize, responseDeserialize } = healthServiceDefinition.watch;
-    const watch = client.makeServerStreamRequest(path, requestSerialize, responseDeserialize, { service: '' });
+    const watch = client.makeServerStreamRequest(path, requestSerialize, responseDeserialize, healthRequest(''));
     const statuses: string[] = [];
     const watchEnded = new Promise<void>((resolve, reject) => {
-      watch.on('data', (response: HealthCheckResponse) => statuses.push(response.status));
+      watch.on('data', (response: HealthCheckResponse) => statuses.push(statusName(response)));
       watch.on('end', resolve);
       watch.on('error', reject);
     });

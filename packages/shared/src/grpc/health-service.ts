@@ -1,84 +1,21 @@
-import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import {
-  status,
-  type handleServerStreamingCall,
-  type handleUnaryCall,
-  type MethodDefinition,
-  type ServerWritableStream,
-} from '@grpc/grpc-js';
+import { status, type handleServerStreamingCall, type handleUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import { healthV1 } from '@switchyard/proto';
+import { grpcServiceDefinition } from './service-definition';
 
 /**
  * The standard gRPC health service, `grpc.health.v1.Health`
- * (https://github.com/grpc/grpc/blob/master/doc/health-checking.md), as used
- * by Kubernetes gRPC probes and grpc_health_probe. Its two messages have one
- * field each, so they are encoded here directly:
- *   HealthCheckRequest  { string service = 1; }
- *   HealthCheckResponse { ServingStatus status = 1; }
+ * (proto/grpc/health/v1/health.proto), as used by Kubernetes gRPC probes and
+ * grpc_health_probe.
  */
 
-export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
+export type ServingStatus = keyof typeof healthV1.HealthCheckResponse_ServingStatus;
 
-export interface HealthCheckRequest {
-  /** A fully qualified service name, or '' for the server as a whole. */
-  service: string;
-}
+type HealthCheckRequest = healthV1.HealthCheckRequest;
+type HealthCheckAnswer = { status: healthV1.HealthCheckResponse_ServingStatus };
 
-export interface HealthCheckResponse {
-  status: ServingStatus;
-}
+export const healthServiceDefinition = grpcServiceDefinition(healthV1.Health);
 
-const STATUS_NUMBERS: Record<ServingStatus, number> = { UNKNOWN: 0, SERVING: 1, NOT_SERVING: 2, SERVICE_UNKNOWN: 3 };
-const STATUS_NAMES = Object.keys(STATUS_NUMBERS) as ServingStatus[];
-
-function encodeRequest(request: HealthCheckRequest): Buffer {
-  const writer = new BinaryWriter();
-  if (request.service !== '') writer.tag(1, WireType.LengthDelimited).string(request.service);
-  return Buffer.from(writer.finish());
-}
-
-function decodeRequest(bytes: Buffer): HealthCheckRequest {
-  const reader = new BinaryReader(bytes);
-  let service = '';
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === WireType.LengthDelimited) service = reader.string();
-    else reader.skip(wireType, field);
-  }
-  return { service };
-}
-
-function encodeResponse(response: HealthCheckResponse): Buffer {
-  const writer = new BinaryWriter();
-  const value = STATUS_NUMBERS[response.status];
-  if (value !== 0) writer.tag(1, WireType.Varint).int32(value);
-  return Buffer.from(writer.finish());
-}
-
-function decodeResponse(bytes: Buffer): HealthCheckResponse {
-  const reader = new BinaryReader(bytes);
-  let value = 0;
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === WireType.Varint) value = reader.int32();
-    else reader.skip(wireType, field);
-  }
-  return { status: STATUS_NAMES[value] ?? 'UNKNOWN' };
-}
-
-function method(name: string, responseStream: boolean): MethodDefinition<HealthCheckRequest, HealthCheckResponse> {
-  return {
-    path: `/grpc.health.v1.Health/${name}`,
-    originalName: name,
-    requestStream: false,
-    responseStream,
-    requestSerialize: encodeRequest,
-    requestDeserialize: decodeRequest,
-    responseSerialize: encodeResponse,
-    responseDeserialize: decodeResponse,
-  };
-}
-
-export const healthServiceDefinition = { check: method('Check', false), watch: method('Watch', true) };
+const statusNumber = (name: ServingStatus) => healthV1.HealthCheckResponse_ServingStatus[name];
 
 /**
  * Health of one server: every service it serves shares one status. Check
@@ -88,18 +25,18 @@ export const healthServiceDefinition = { check: method('Check', false), watch: m
 export class HealthService {
   private status: ServingStatus = 'SERVING';
   /** Open Watch calls, each with whether it watches a known service. */
-  private readonly watchers = new Map<ServerWritableStream<HealthCheckRequest, HealthCheckResponse>, boolean>();
+  private readonly watchers = new Map<ServerWritableStream<HealthCheckRequest, HealthCheckAnswer>, boolean>();
 
   constructor(private readonly serviceNames: ReadonlySet<string>) {}
 
-  readonly check: handleUnaryCall<HealthCheckRequest, HealthCheckResponse> = (call, callback) => {
-    if (this.knows(call.request.service)) callback(null, { status: this.status });
+  readonly check: handleUnaryCall<HealthCheckRequest, HealthCheckAnswer> = (call, callback) => {
+    if (this.knows(call.request.service)) callback(null, { status: statusNumber(this.status) });
     else callback({ code: status.NOT_FOUND, details: `Unknown service ${call.request.service}` });
   };
 
-  readonly watch: handleServerStreamingCall<HealthCheckRequest, HealthCheckResponse> = (call) => {
+  readonly watch: handleServerStreamingCall<HealthCheckRequest, HealthCheckAnswer> = (call) => {
     const known = this.knows(call.request.service);
-    call.write({ status: known ? this.status : 'SERVICE_UNKNOWN' });
+    call.write({ status: statusNumber(known ? this.status : 'SERVICE_UNKNOWN') });
     this.watchers.set(call, known);
     call.once('cancelled', () => this.watchers.delete(call));
   };
@@ -108,7 +45,7 @@ export class HealthService {
   setStatus(status: ServingStatus, endWatches = false): void {
     this.status = status;
     for (const [call, known] of this.watchers) {
-      if (known) call.write({ status });
+      if (known) call.write({ status: statusNumber(status) });
       if (endWatches) call.end();
     }
     if (endWatches) this.watchers.clear();
