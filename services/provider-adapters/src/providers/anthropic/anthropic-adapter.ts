@@ -1,5 +1,5 @@
 import type { CallContext, ChatRequest, ChatResponse, StreamPart } from '@switchyard/shared';
-import { parseServerSentEvents, type ServerSentEvent } from '../../http/sse-parser';
+import { ServerSentEventDecoder } from '../../http/sse-parser';
 import { readBodyText, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from '../provider-adapter';
 import { ANTHROPIC_VERSION } from './anthropic-api';
@@ -78,24 +78,26 @@ class AnthropicAdapter implements ProviderAdapter {
     throw anthropicHttpError(this.providerId, response.status, bodyText, response.headers);
   }
 
-  /** Parts as the events arrive; nothing is buffered beyond one SSE event. */
+  /** Parts as the events arrive, in one async step per part; nothing is buffered beyond one SSE event. */
   private async *streamParts(response: UpstreamResponse, upstream: UpstreamRequest): AsyncGenerator<StreamPart> {
     const transformer = new AnthropicStreamTransformer(this.providerId);
-    const events = parseServerSentEvents(response.body);
+    const decoder = new ServerSentEventDecoder();
     let drained = false;
     try {
+      const body = response.body[Symbol.asyncIterator]();
       while (true) {
-        let next: IteratorResult<ServerSentEvent>;
+        let next: IteratorResult<Buffer>;
         try {
-          next = await events.next();
+          next = await body.next();
         } catch (error) {
           throw this.http.translate(error, upstream);
         }
         if (next.done) break;
-        for (const part of transformer.push(next.value.data)) yield part;
+        for (const event of decoder.push(next.value)) yield* transformer.push(event.data);
       }
       drained = true;
-      for (const part of transformer.end()) yield part;
+      for (const event of decoder.end()) yield* transformer.push(event.data);
+      yield* transformer.end();
     } finally {
       // A consumer that stops early, or a failed event, releases the connection.
       if (!drained) response.body.destroy();

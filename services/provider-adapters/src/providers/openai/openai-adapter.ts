@@ -11,7 +11,7 @@ import {
   type ToolCall,
 } from '@switchyard/shared';
 import type { z } from 'zod';
-import { parseServerSentEvents } from '../../http/sse-parser';
+import { ServerSentEventDecoder } from '../../http/sse-parser';
 import { readBodyText, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client';
 import type { ProviderAdapter, ProviderAdapterFactory } from '../provider-adapter';
 import { convertOpenAIUsage } from './convert-openai-usage';
@@ -25,7 +25,7 @@ import {
   type OpenAIEmbeddingResponse,
 } from './openai-api';
 import { openAIHttpError, openAIInBandError, readOpenAIError } from './openai-error';
-import { transformOpenAIStream } from './openai-stream';
+import { OpenAIStreamState } from './openai-stream';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -91,9 +91,16 @@ export const createOpenAIAdapter: ProviderAdapterFactory = (options) => {
     return parsed.data;
   }
 
-  async function* guardStream(parts: AsyncIterable<StreamPart>, request: UpstreamRequest): AsyncGenerator<StreamPart> {
+  /** Parts as the events arrive, in one async step per part: decoder and state machine are synchronous. */
+  async function* streamParts(request: UpstreamRequest, response: UpstreamResponse, model: string): AsyncGenerator<StreamPart> {
+    const decoder = new ServerSentEventDecoder();
+    const state = new OpenAIStreamState({ providerId, model });
     try {
-      yield* parts;
+      for await (const chunk of response.body) {
+        for (const event of decoder.push(chunk)) yield* state.push(event);
+      }
+      for (const event of decoder.end()) yield* state.push(event);
+      yield* state.finish();
     } catch (error) {
       throw isGatewayError(error) ? error : http.translate(error, request);
     }
@@ -109,8 +116,7 @@ export const createOpenAIAdapter: ProviderAdapterFactory = (options) => {
     async stream(model: string, chatRequest: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
       const body = convertToOpenAIRequest(model, chatRequest, true);
       const [request, response] = await send(chatUrl, body, context);
-      const parts = transformOpenAIStream(parseServerSentEvents(response.body), { providerId, model });
-      return guardStream(parts, request);
+      return streamParts(request, response, model);
     },
 
     async embed(model: string, embeddingRequest: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {

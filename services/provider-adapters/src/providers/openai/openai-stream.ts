@@ -23,15 +23,8 @@ export async function* transformOpenAIStream(
   options: OpenAIStreamOptions,
 ): AsyncGenerator<StreamPart> {
   const state = new OpenAIStreamState(options);
-  for await (const event of events) {
-    if (state.ended) continue;
-    if (event.data === '[DONE]') {
-      yield* state.end();
-      continue;
-    }
-    yield* state.accept(event);
-  }
-  if (!state.ended) yield* state.end();
+  for await (const event of events) yield* state.push(event);
+  yield* state.finish();
 }
 
 interface ChoiceState {
@@ -44,7 +37,8 @@ interface ChoiceState {
 
 const NO_PARTS: readonly StreamPart[] = [];
 
-class OpenAIStreamState {
+/** The stream state machine, synchronous: `push` each event, `finish` when the body ends. */
+export class OpenAIStreamState {
   ended = false;
   private started = false;
   private finishes = 0;
@@ -53,7 +47,18 @@ class OpenAIStreamState {
 
   constructor(private readonly options: OpenAIStreamOptions) {}
 
-  accept(event: ServerSentEvent): readonly StreamPart[] {
+  /** The parts of one event; none once `[DONE]` has ended the stream. */
+  push(event: ServerSentEvent): readonly StreamPart[] {
+    if (this.ended) return NO_PARTS;
+    return event.data === '[DONE]' ? this.end() : this.accept(event);
+  }
+
+  /** The parts still owed when the body ends without `[DONE]`. */
+  finish(): readonly StreamPart[] {
+    return this.ended ? NO_PARTS : this.end();
+  }
+
+  private accept(event: ServerSentEvent): readonly StreamPart[] {
     const chunk = this.parse(event);
     const choices = chunk.choices ?? [];
     const parts: StreamPart[] = [];
@@ -94,7 +99,7 @@ class OpenAIStreamState {
   }
 
   /** After `[DONE]` or the end of the body: the usage part, once every choice has finished. */
-  end(): readonly StreamPart[] {
+  private end(): readonly StreamPart[] {
     this.ended = true;
     if (this.finishes === 0) {
       throw providerBadResponse(this.options.providerId, 'the stream ended before a finish_reason');
