@@ -162,11 +162,20 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
   });
 
   it('serves embeddings and the model list', async () => {
-    const embeddings = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['alpha', 'beta'], encoding_format: 'float' });
+    const embeddings = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['the quick brown fox', 'alpha beta gamma'], encoding_format: 'float' });
     expect(embeddings.data).toHaveLength(2);
     expect(embeddings.data[1].index).toBe(1);
     expect(embeddings.data[0].embedding.length).toBeGreaterThan(0);
-    expect(openAIUpstream.requests[0].body).toMatchObject({ model: 'text-embedding-3-small', input: ['alpha', 'beta'] });
+    expect(openAIUpstream.requests[0].body).toMatchObject({ model: 'text-embedding-3-small', input: ['the quick brown fox', 'alpha beta gamma'] });
+    // The numbers are the upstream's own, to the last digit.
+    const direct = (await (
+      await fetch(`${openAIUpstream.baseUrl}/embeddings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'text-embedding-3-small', input: ['the quick brown fox', 'alpha beta gamma'] }),
+      })
+    ).json()) as { data: { embedding: number[] }[] };
+    expect(embeddings.data.map((item) => item.embedding)).toEqual(direct.data.map((item) => item.embedding));
     const models: string[] = [];
     for await (const model of client.models.list()) models.push(model.id);
     expect(models).toEqual(expect.arrayContaining(['gpt-4o-mini', 'openai/gpt-4o-mini', 'resilient', 'balanced']));

@@ -18,23 +18,17 @@ describe('embedding codec', () => {
     expect(embeddingRequestFromProto(fromBinary(chatV1.EmbeddingRequestSchema, bytes))).toStrictEqual(request);
   });
 
-  it('round-trips a response whose values are float32', () => {
+  it('round-trips a response exactly, whatever its values', () => {
     const response: EmbeddingResponse = {
       model: 'text-embedding-3-small',
       data: [
-        { index: 0, vector: [0.5, -0.25, 0, 1.5, Math.fround(0.1)] },
+        { index: 0, vector: [0.5, -0.25, 0, 1.5, 0.1, -0.0023064255, 0.018912003] },
         { index: 1, vector: [] },
       ],
       usage: { inputTokens: 4, outputTokens: 0 },
     };
     const bytes = toBinary(chatV1.EmbeddingResponseSchema, embeddingResponseToProto(response));
     expect(embeddingResponseFromProto(fromBinary(chatV1.EmbeddingResponseSchema, bytes))).toStrictEqual(response);
-  });
-
-  it('rounds other values to float32', () => {
-    const response: EmbeddingResponse = { model: 'm', data: [{ index: 0, vector: [0.1] }], usage: { inputTokens: 1, outputTokens: 0 } };
-    const bytes = toBinary(chatV1.EmbeddingResponseSchema, embeddingResponseToProto(response));
-    expect(embeddingResponseFromProto(fromBinary(chatV1.EmbeddingResponseSchema, bytes)).data[0]?.vector).toEqual([Math.fround(0.1)]);
   });
 
   it('rejects a response without usage', () => {

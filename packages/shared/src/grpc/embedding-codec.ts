@@ -5,8 +5,8 @@ import { usageFromProto, usageToProto } from './chat-response-codec';
 import { required, withoutUndefined } from './proto-values';
 
 /**
- * Vectors travel as `repeated float`: 32-bit, the precision providers
- * compute them in, so a value that is not a float32 comes back rounded.
+ * Vectors travel as `repeated double`, so the numbers a provider sent reach
+ * the client exactly as they do in embedded mode.
  */
 
 export function embeddingRequestToProto(request: EmbeddingRequest): chatV1.EmbeddingRequest {
