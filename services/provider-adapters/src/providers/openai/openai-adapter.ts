@@ -2,28 +2,19 @@ import {
   isGatewayError,
   providerBadResponse,
   type CallContext,
-  type ChatChoice,
   type ChatRequest,
   type ChatResponse,
   type EmbeddingRequest,
   type EmbeddingResponse,
   type StreamPart,
-  type ToolCall,
 } from '@switchyard/shared';
 import type { z } from 'zod';
 import { ServerSentEventDecoder } from '../../http/sse-parser';
 import { readBodyText, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client';
 import type { ProviderAdapter, ProviderAdapterFactory } from '../provider-adapter';
-import { convertOpenAIUsage } from './convert-openai-usage';
 import { convertToOpenAIEmbeddingRequest, convertToOpenAIRequest } from './convert-to-openai-request';
-import { mapOpenAIFinishReason } from './map-openai-finish-reason';
-import {
-  openAIChatResponseSchema,
-  openAIEmbeddingResponseSchema,
-  type OpenAIChatResponse,
-  type OpenAIContent,
-  type OpenAIEmbeddingResponse,
-} from './openai-api';
+import { openAIChatResponseSchema, openAIEmbeddingResponseSchema } from './openai-api';
+import { convertOpenAIEmbeddingResponse, convertOpenAIResponse } from './convert-openai-response';
 import { openAIHttpError, openAIInBandError, readOpenAIError } from './openai-error';
 import { OpenAIStreamState } from './openai-stream';
 
@@ -127,52 +118,3 @@ export const createOpenAIAdapter: ProviderAdapterFactory = (options) => {
   };
   return adapter;
 };
-
-export function convertOpenAIResponse(response: OpenAIChatResponse, model: string): ChatResponse {
-  const converted: ChatResponse = {
-    id: response.id ?? '',
-    model: response.model || model,
-    created: response.created ?? Math.floor(Date.now() / 1000),
-    choices: response.choices.map((choice, position): ChatChoice => {
-      const { message } = choice;
-      const { text, reasoning: contentReasoning } = splitContent(message.content);
-      const converted: ChatChoice = {
-        index: choice.index ?? position,
-        message: { content: text },
-        finishReason: mapOpenAIFinishReason(choice.finish_reason),
-      };
-      const reasoning = message.reasoning_content ?? message.reasoning ?? contentReasoning;
-      if (reasoning) converted.message.reasoning = reasoning;
-      if (message.refusal) converted.message.refusal = message.refusal;
-      if (message.tool_calls?.length) {
-        converted.message.toolCalls = message.tool_calls.map(
-          (call, index): ToolCall => ({ id: call.id || `call_${index}`, name: call.function.name, arguments: call.function.arguments ?? '' }),
-        );
-      }
-      return converted;
-    }),
-  };
-  if (response.usage) converted.usage = convertOpenAIUsage(response.usage);
-  if (response.system_fingerprint) converted.systemFingerprint = response.system_fingerprint;
-  return converted;
-}
-
-export function convertOpenAIEmbeddingResponse(response: OpenAIEmbeddingResponse, model: string): EmbeddingResponse {
-  return {
-    model: response.model || model,
-    data: response.data.map((item) => ({ index: item.index, vector: item.embedding })).sort((a, b) => a.index - b.index),
-    usage: { inputTokens: response.usage?.prompt_tokens ?? 0, outputTokens: 0 },
-  };
-}
-
-/** Mistral's array content: `text` parts are the answer, `thinking` parts the reasoning. */
-function splitContent(content: OpenAIContent | null | undefined): { text: string | null; reasoning?: string } {
-  if (content == null || typeof content === 'string') return { text: content ?? null };
-  let text = '';
-  let reasoning = '';
-  for (const part of content) {
-    if (part.type === 'text' && part.text) text += part.text;
-    else if (part.type === 'thinking' && part.thinking) for (const thought of part.thinking) reasoning += thought.text ?? '';
-  }
-  return { text, reasoning: reasoning || undefined };
-}
