@@ -5,11 +5,15 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/ensure-built.sh || { echo "0 passed, 1 failed"; exit 1; }
 
-# Test code is type-checked too (the build compiles only what ships).
+# Test code is type-checked too (the build compiles only what ships), and the contracts are linted.
 typecheck_failed=0
 if ! npx --no-install tsc -p tsconfig.test.json; then
   echo "type-check of the tests failed" >&2
   typecheck_failed=1
+fi
+if ! npx --no-install buf lint proto; then
+  echo "buf lint of proto/ failed" >&2
+  typecheck_failed=$((typecheck_failed + 1))
 fi
 
 report="$(mktemp -t switchyard-jest.XXXXXX.json)"
