@@ -79,6 +79,35 @@ export class UpstreamClient {
     }
   }
 
+  /**
+   * Sends the request and hands back a 2xx response; any other status has its
+   * body read and becomes the error `errorFor` makes of it (each provider
+   * reads its own error format).
+   */
+  async send(
+    request: UpstreamRequest,
+    errorFor: (status: number, headers: UpstreamResponse['headers'], bodyText: string) => Error,
+  ): Promise<UpstreamResponse> {
+    const response = await this.request(request);
+    if (response.status >= 200 && response.status < 300) return response;
+    let bodyText: string;
+    try {
+      bodyText = await readBodyText(response.body);
+    } catch (error) {
+      throw this.translate(error, request);
+    }
+    throw errorFor(response.status, response.headers, bodyText);
+  }
+
+  /** Reads a whole response body as text; a failed read becomes a gateway error. */
+  async readText(response: UpstreamResponse, request: UpstreamRequest): Promise<string> {
+    try {
+      return await readBodyText(response.body, Number.POSITIVE_INFINITY);
+    } catch (error) {
+      throw this.translate(error, request);
+    }
+  }
+
   /** Turns an error thrown while reading a response body into a gateway error. */
   translate(error: unknown, request: UpstreamRequest): Error {
     if (request.signal.aborted) return requestCancelled();

@@ -1,6 +1,6 @@
 import type { CallContext, ChatRequest, ChatResponse, StreamPart } from '@switchyard/shared';
 import { ServerSentEventDecoder } from '../../http/sse-parser';
-import { readBodyText, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client';
+import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../http/upstream-client';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from '../provider-adapter';
 import { ANTHROPIC_VERSION } from './anthropic-api';
 import { anthropicHttpError } from './anthropic-error';
@@ -36,13 +36,7 @@ class AnthropicAdapter implements ProviderAdapter {
   async complete(model: string, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
     const upstream = this.upstreamRequest(model, request, false, context);
     const response = await this.send(upstream);
-    let text: string;
-    try {
-      text = await response.body.text();
-    } catch (error) {
-      throw this.http.translate(error, upstream);
-    }
-    return convertAnthropicResponse(this.providerId, text);
+    return convertAnthropicResponse(this.providerId, await this.http.readText(response, upstream));
   }
 
   async stream(model: string, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
@@ -66,16 +60,8 @@ class AnthropicAdapter implements ProviderAdapter {
   }
 
   /** Sends the request; an error answer is read and thrown. */
-  private async send(upstream: UpstreamRequest): Promise<UpstreamResponse> {
-    const response = await this.http.request(upstream);
-    if (response.status >= 200 && response.status < 300) return response;
-    let bodyText: string;
-    try {
-      bodyText = await readBodyText(response.body);
-    } catch (error) {
-      throw this.http.translate(error, upstream);
-    }
-    throw anthropicHttpError(this.providerId, response.status, bodyText, response.headers);
+  private send(upstream: UpstreamRequest): Promise<UpstreamResponse> {
+    return this.http.send(upstream, (status, headers, bodyText) => anthropicHttpError(this.providerId, status, bodyText, headers));
   }
 
   /** Parts as the events arrive, in one async step per part; nothing is buffered beyond one SSE event. */

@@ -10,7 +10,7 @@ import {
 } from '@switchyard/shared';
 import type { z } from 'zod';
 import { ServerSentEventDecoder } from '../../http/sse-parser';
-import { readBodyText, type UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client';
+import type { UpstreamRequest, UpstreamResponse } from '../../http/upstream-client';
 import type { ProviderAdapter, ProviderAdapterFactory } from '../provider-adapter';
 import { convertToOpenAIEmbeddingRequest, convertToOpenAIRequest } from './convert-to-openai-request';
 import { openAIChatResponseSchema, openAIEmbeddingResponseSchema } from './openai-api';
@@ -43,27 +43,13 @@ export const createOpenAIAdapter: ProviderAdapterFactory = (options) => {
     const request: UpstreamRequest = {
       providerId, method: 'POST', url, headers, body: JSON.stringify(body), signal: context.signal, timeoutMs,
     };
-    const response = await http.request(request);
-    if (response.status < 200 || response.status >= 300) {
-      let text: string;
-      try {
-        text = await readBodyText(response.body);
-      } catch (error) {
-        throw http.translate(error, request);
-      }
-      throw openAIHttpError(providerId, response.status, response.headers, text);
-    }
+    const response = await http.send(request, (status, responseHeaders, text) => openAIHttpError(providerId, status, responseHeaders, text));
     return [request, response];
   }
 
   /** Reads a whole 2xx JSON body and checks it against `schema`. */
   async function readJson<T>(request: UpstreamRequest, response: UpstreamResponse, schema: z.ZodType<T>): Promise<T> {
-    let text: string;
-    try {
-      text = await readBodyText(response.body, Number.POSITIVE_INFINITY);
-    } catch (error) {
-      throw http.translate(error, request);
-    }
+    const text = await http.readText(response, request);
     let json: unknown;
     try {
       json = JSON.parse(text);
