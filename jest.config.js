@@ -1,8 +1,8 @@
 /** @type {import('jest').Config} */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] };
 const moduleNameMapper = {
-  '^@switchyard/(shared|proto)$': '<rootDir>/packages/$1/src',
-  '^@switchyard/(router|provider-adapters|gateway)$': '<rootDir>/services/$1/src',
+  '^@switchyard/(shared|proto|events)$': '<rootDir>/packages/$1/src',
+  '^@switchyard/(router|provider-adapters|observability|gateway)$': '<rootDir>/services/$1/src',
 };
 
 module.exports = {

@@ -3,3 +3,5 @@ export * as chatV1 from './gen/switchyard/chat/v1/chat_pb';
 export * as routerV1 from './gen/switchyard/router/v1/router_pb';
 export * as adaptersV1 from './gen/switchyard/adapters/v1/adapters_pb';
 export * as healthV1 from './gen/grpc/health/v1/health_pb';
+export * as eventsV1 from './gen/switchyard/events/v1/events_pb';
+export * as observabilityV1 from './gen/switchyard/observability/v1/observability_pb';

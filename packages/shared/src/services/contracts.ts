@@ -1,3 +1,4 @@
+import type { eventsV1 } from '@switchyard/proto';
 import type {
   ChatRequest,
   ChatResponse,
@@ -36,4 +37,73 @@ export interface ProviderAdapterService {
    */
   stream(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>>;
   embed(deployment: Deployment, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;
+}
+
+/** A recorded request: the `RequestCompleted` event as the consumers stored it. */
+export type RequestRecord = eventsV1.RequestCompleted;
+
+export const requestStatuses = ['succeeded', 'failed', 'cancelled'] as const;
+export type RequestStatusName = (typeof requestStatuses)[number];
+
+export const usageGroupings = ['model', 'provider', 'workspace', 'key', 'user', 'day'] as const;
+export type UsageGrouping = (typeof usageGroupings)[number];
+
+/** Filters shared by the queries; an absent field does not filter. */
+export interface RequestFilter {
+  /** Inclusive lower bound of `occurredAt`. */
+  from?: Date;
+  /** Exclusive upper bound of `occurredAt`. */
+  to?: Date;
+  workspace?: string;
+  /** Matches the requested or the served model. */
+  model?: string;
+  provider?: string;
+  status?: RequestStatusName;
+}
+
+export interface ListRequestsQuery {
+  filter: RequestFilter;
+  /** 1..1000, default 50. */
+  limit?: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+export interface RequestPage {
+  /** Newest first. */
+  requests: RequestRecord[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface UsageQuery {
+  filter: RequestFilter;
+  groupBy: UsageGrouping;
+}
+
+export interface UsageRow {
+  /** The group's value: a model name, a provider, ..., or a UTC day `YYYY-MM-DD`. */
+  group: string;
+  requests: number;
+  errors: number;
+  /** errors / requests */
+  errorRate: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+}
+
+/** Reads what the observability consumers recorded. */
+export interface ObservabilityQueryService {
+  /** Throws `invalidRequest` for a cursor it did not issue. */
+  listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage>;
+  /** Undefined when no request with that id was recorded. */
+  getRequest(requestId: string, context: CallContext): Promise<RequestRecord | undefined>;
+  /** Rows ordered by group. */
+  usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]>;
 }

@@ -1,0 +1,3 @@
+export * from './topics';
+export * from './switchyard-event';
+export * from './event-publisher';

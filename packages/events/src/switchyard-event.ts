@@ -1,0 +1,59 @@
+import { fromBinary, toBinary } from '@bufbuild/protobuf';
+import { eventsV1 } from '@switchyard/proto';
+import { EVENT_TYPE_HEADER, TOPICS, eventKey, type Topic } from './topics';
+
+export type RequestCompleted = eventsV1.RequestCompleted;
+export type CostRecorded = eventsV1.CostRecorded;
+
+/** One event, tagged with its kind. */
+export type SwitchyardEvent =
+  | { kind: 'request-completed'; event: RequestCompleted }
+  | { kind: 'cost-recorded'; event: CostRecorded };
+
+/** An event as it travels on Kafka, or waits in the spool. */
+export interface EncodedEvent {
+  topic: Topic;
+  key: string;
+  value: Uint8Array;
+  headers: Record<string, string>;
+}
+
+export class EventDecodeError extends Error {
+  override readonly name = 'EventDecodeError';
+}
+
+export function encodeEvent(item: SwitchyardEvent): EncodedEvent {
+  const { event } = item;
+  const key = eventKey(event.workspace, event.requestId);
+  switch (item.kind) {
+    case 'request-completed':
+      return {
+        topic: TOPICS.requestCompleted,
+        key,
+        value: toBinary(eventsV1.RequestCompletedSchema, item.event),
+        headers: { [EVENT_TYPE_HEADER]: eventsV1.RequestCompletedSchema.typeName },
+      };
+    case 'cost-recorded':
+      return {
+        topic: TOPICS.costRecorded,
+        key,
+        value: toBinary(eventsV1.CostRecordedSchema, item.event),
+        headers: { [EVENT_TYPE_HEADER]: eventsV1.CostRecordedSchema.typeName },
+      };
+  }
+}
+
+/** Throws `EventDecodeError` for an unknown topic or a value that is not the topic's message. */
+export function decodeEvent(topic: string, value: Uint8Array): SwitchyardEvent {
+  try {
+    switch (topic) {
+      case TOPICS.requestCompleted:
+        return { kind: 'request-completed', event: fromBinary(eventsV1.RequestCompletedSchema, value) };
+      case TOPICS.costRecorded:
+        return { kind: 'cost-recorded', event: fromBinary(eventsV1.CostRecordedSchema, value) };
+    }
+  } catch (error) {
+    throw new EventDecodeError(`The value on ${topic} is not a valid event: ${(error as Error).message}`);
+  }
+  throw new EventDecodeError(`${topic} is not a Switchyard event topic.`);
+}
