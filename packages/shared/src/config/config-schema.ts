@@ -13,6 +13,17 @@ export const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 export const providerKinds = ['openai', 'anthropic'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
 
+/** USD per million tokens, as providers publish them. */
+export const modelPriceSchema = z.strictObject({
+  /** Input tokens that were neither read from nor written to a prompt cache. */
+  input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+  /** Input tokens read from the prompt cache; `input` when absent. */
+  cachedInput: z.number().nonnegative().optional(),
+  /** Input tokens written to the prompt cache; `input` when absent. */
+  cacheWrite: z.number().nonnegative().optional(),
+});
+
 export const providerSchema = z.strictObject({
   /** Wire format the provider speaks. `openai` serves any OpenAI-compatible server. */
   kind: z.enum(providerKinds),
@@ -26,6 +37,8 @@ export const providerSchema = z.strictObject({
   timeoutMs: durationMs.default(600_000),
   /** Extra headers sent upstream; values may reference environment variables. */
   headers: z.record(z.string(), z.string()).default({}),
+  /** Prices by model name or glob pattern (first match wins); a request to an unpriced model costs 0. */
+  prices: z.record(z.string().min(1), modelPriceSchema).default({}),
 });
 
 export interface RouteLeaf {
@@ -79,10 +92,49 @@ export const configSchema = z.strictObject({
       router: z.string().default('127.0.0.1:50051'),
       adapters: z.string().default('127.0.0.1:50052'),
       /** Deadline of one gRPC call that is not a stream. */
+      observability: z.string().default('127.0.0.1:50053'),
+      /** Deadline of one gRPC call that is not a stream. */
       callTimeoutMs: durationMs.default(600_000),
+    })
+    .prefault({}),
+  /** Where request events go. */
+  events: z
+    .strictObject({
+      /** Kafka, for distributed mode. Embedded mode always uses an in-process bus. */
+      kafka: z
+        .strictObject({
+          brokers: z.array(z.string().min(1)).min(1),
+          clientId: z.string().min(1).default('switchyard'),
+        })
+        .optional(),
+      /** Events wait here on disk while Kafka is unreachable. */
+      spoolDirectory: z.string().min(1).default('.switchyard/spool'),
+      spoolMaxBytes: z.number().int().positive().default(1024 ** 3),
+      /** Events held in memory before they spill to the spool. */
+      queueCapacity: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  /** Where recorded requests are stored. */
+  observability: z
+    .strictObject({
+      /** Postgres connection URL, usually `${SWITCHYARD_POSTGRES_URL}`. Without it, an embedded database is used. */
+      postgresUrl: z.string().min(1).optional(),
+      /** Folder of the embedded database; absent = in memory, gone at exit. */
+      dataDirectory: z.string().min(1).optional(),
+      influx: z
+        .strictObject({
+          url: z.url(),
+          database: z.string().min(1).default('switchyard'),
+          /** `${ENV}` reference; empty when InfluxDB runs without auth. */
+          token: z.string().regex(ENV_REFERENCE, 'must be a reference to an environment variable, such as ${INFLUX_TOKEN}').optional(),
+        })
+        .optional(),
+      /** Kafka consumer group of the observability service. */
+      consumerGroup: z.string().min(1).default('switchyard-observability'),
     })
     .prefault({}),
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ModelPrice = z.infer<typeof modelPriceSchema>;

@@ -48,16 +48,45 @@ export function loadConfig(path: string | undefined, env: Environment = process.
     raw = { providers: providersFromEnvironment(env) };
     source = 'environment';
   }
-  if (env.PORT !== undefined && typeof raw === 'object' && raw !== null) {
-    const port = Number(env.PORT);
-    if (!Number.isInteger(port)) throw new ConfigError(`PORT must be a whole number, got "${env.PORT}"`);
-    const server = ((raw as Record<string, unknown>).server ?? {}) as Record<string, unknown>;
-    raw = { ...(raw as object), server: { ...server, port } };
-  }
+  if (typeof raw === 'object' && raw !== null) raw = withEnvironmentOverrides(raw as Record<string, unknown>, env);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config (${source}):\n${formatIssues(parsed.error.issues)}`);
   checkReferences(parsed.data, env);
   return { config: parsed.data, source };
+}
+
+/**
+ * Settings that the environment overrides whatever the file says (12-factor
+ * style): PORT, and where events and records go. Connection URLs are kept as
+ * `${NAME}` references, so a printed config never shows their passwords.
+ */
+function withEnvironmentOverrides(raw: Record<string, unknown>, env: Environment): Record<string, unknown> {
+  const section = (name: string) => ({ ...((raw[name] ?? {}) as Record<string, unknown>) });
+  const server = section('server');
+  const events = section('events');
+  const observability = section('observability');
+  if (env.PORT !== undefined) {
+    const port = Number(env.PORT);
+    if (!Number.isInteger(port)) throw new ConfigError(`PORT must be a whole number, got "${env.PORT}"`);
+    server.port = port;
+  }
+  if (env.SWITCHYARD_KAFKA_BROKERS) {
+    const kafka = (events.kafka ?? {}) as Record<string, unknown>;
+    events.kafka = { ...kafka, brokers: splitList(env.SWITCHYARD_KAFKA_BROKERS) };
+  }
+  if (env.SWITCHYARD_SPOOL_DIR) events.spoolDirectory = env.SWITCHYARD_SPOOL_DIR;
+  if (env.SWITCHYARD_POSTGRES_URL) observability.postgresUrl = '${SWITCHYARD_POSTGRES_URL}';
+  if (env.SWITCHYARD_DATA_DIR) observability.dataDirectory = env.SWITCHYARD_DATA_DIR;
+  if (env.SWITCHYARD_INFLUX_URL) {
+    const influx = (observability.influx ?? {}) as Record<string, unknown>;
+    observability.influx = {
+      ...influx,
+      url: env.SWITCHYARD_INFLUX_URL,
+      ...(env.SWITCHYARD_INFLUX_DATABASE && { database: env.SWITCHYARD_INFLUX_DATABASE }),
+      ...(env.SWITCHYARD_INFLUX_TOKEN && { token: '${SWITCHYARD_INFLUX_TOKEN}' }),
+    };
+  }
+  return { ...raw, server, events, observability };
 }
 
 function providersFromEnvironment(env: Environment): Record<string, unknown> {
@@ -111,6 +140,14 @@ function checkReferences(config: SwitchyardConfig, env: Environment): void {
       for (const match of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
         if (!env[match[1]]) problems.push(`  - providers.${id}.headers.${header}: environment variable ${match[1]} is not set`);
       }
+    }
+  }
+  for (const [path, value] of [
+    ['observability.postgresUrl', config.observability.postgresUrl],
+    ['observability.influx.token', config.observability.influx?.token],
+  ] as const) {
+    for (const match of value?.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g) ?? []) {
+      if (!env[match[1]]) problems.push(`  - ${path}: environment variable ${match[1]} is not set`);
     }
   }
   if (problems.length > 0) throw new ConfigError(`invalid config:\n${problems.join('\n')}`);

@@ -31,7 +31,7 @@ beforeAll(async () => {
   http = new UpstreamClient();
   adapter = createAnthropicAdapter({
     id: 'anthropic',
-    config: { kind: 'anthropic', baseUrl: mock.baseUrl, models: ['*'], timeoutMs: 5_000, headers: {} },
+    config: { kind: 'anthropic', baseUrl: mock.baseUrl, models: ['*'], timeoutMs: 5_000, headers: {}, prices: {} },
     apiKey: 'sk-ant-test',
     headers: { 'x-team': 'switchyard' },
     http,
@@ -175,7 +175,7 @@ describe('streaming over a real socket', () => {
   it('ends with a timeout when the stream outlives the provider deadline', async () => {
     const impatient = createAnthropicAdapter({
       id: 'anthropic',
-      config: { kind: 'anthropic', baseUrl: mock.baseUrl, models: ['*'], timeoutMs: 300, headers: {} },
+      config: { kind: 'anthropic', baseUrl: mock.baseUrl, models: ['*'], timeoutMs: 300, headers: {}, prices: {} },
       apiKey: 'sk-ant-test',
       headers: {},
       http,

@@ -48,7 +48,7 @@ afterEach(() => upstream.close());
 function adapter(options: { baseUrl?: string; apiKey?: string } = { apiKey: 'sk-ant-test' }) {
   return createAnthropicAdapter({
     id: 'anthropic',
-    config: { kind: 'anthropic', baseUrl: options.baseUrl, models: ['*'], timeoutMs: 1_000, headers: {} },
+    config: { kind: 'anthropic', baseUrl: options.baseUrl, models: ['*'], timeoutMs: 1_000, headers: {}, prices: {} },
     apiKey: options.apiKey,
     headers: {},
     http: upstream,

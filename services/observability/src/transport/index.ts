@@ -1,0 +1,3 @@
+export * from './observability-codec';
+export * from './observability-grpc-client';
+export * from './observability-grpc-server';

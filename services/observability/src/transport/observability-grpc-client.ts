@@ -1,0 +1,49 @@
+import {
+  GrpcServiceClient,
+  type CallContext,
+  type GrpcClientOptions,
+  type ListRequestsQuery,
+  type MethodsOf,
+  type ObservabilityQueryService,
+  type RequestPage,
+  type RequestRecord,
+  type UsageQuery,
+  type UsageRow,
+} from '@switchyard/shared';
+import { observabilityV1 } from '@switchyard/proto';
+import { requestFilterToProto, usageGroupingToProto, usageRowFromProto } from './observability-codec';
+
+/** The observability service's queries, called over gRPC. */
+export class ObservabilityGrpcClient implements ObservabilityQueryService {
+  private readonly client: GrpcServiceClient<MethodsOf<typeof observabilityV1.ObservabilityService>>;
+
+  constructor(options: GrpcClientOptions) {
+    this.client = new GrpcServiceClient(observabilityV1.ObservabilityService, options);
+  }
+
+  async listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage> {
+    const response = await this.client.unary(
+      'listRequests',
+      { filter: requestFilterToProto(query.filter), limit: query.limit ?? 0, cursor: query.cursor ?? '' },
+      context,
+    );
+    return { requests: response.requests, ...(response.nextCursor && { nextCursor: response.nextCursor }) };
+  }
+
+  async getRequest(requestId: string, context: CallContext): Promise<RequestRecord | undefined> {
+    return (await this.client.unary('getRequest', { requestId }, context)).request;
+  }
+
+  async usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
+    const response = await this.client.unary(
+      'getUsage',
+      { filter: requestFilterToProto(query.filter), groupBy: usageGroupingToProto(query.groupBy) },
+      context,
+    );
+    return response.rows.map(usageRowFromProto);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

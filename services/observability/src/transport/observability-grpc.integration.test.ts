@@ -1,0 +1,129 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { eventsV1 } from '@switchyard/proto';
+import {
+  createLogger,
+  GatewayError,
+  invalidRequest,
+  startGrpcServer,
+  type CallContext,
+  type ListRequestsQuery,
+  type ObservabilityQueryService,
+  type RequestPage,
+  type RequestRecord,
+  type RunningGrpcServer,
+  type UsageQuery,
+  type UsageRow,
+} from '@switchyard/shared';
+import { ObservabilityGrpcClient } from './observability-grpc-client';
+import { observabilityGrpcService } from './observability-grpc-server';
+
+const logger = createLogger('test', 'silent');
+
+const RECORD: RequestRecord = create(eventsV1.RequestCompletedSchema, {
+  eventId: 'evt-1',
+  occurredAt: timestampFromDate(new Date('2026-11-26T10:00:00.123Z')),
+  requestId: 'req-1',
+  workspace: 'team-a',
+  user: 'alice',
+  requestedModel: 'fast',
+  servedModel: 'gpt-4o-mini-2024-07-18',
+  provider: 'openai',
+  status: eventsV1.RequestStatus.SUCCEEDED,
+  latencyMs: 12.5,
+  tokens: { input: 10, output: 20, cachedInput: 4, cacheWrite: 0, reasoning: 3 },
+  costUsd: 0.000123,
+  metadata: { feature: 'search' },
+});
+
+const ROW: UsageRow = {
+  group: 'gpt-4o-mini',
+  requests: 3,
+  errors: 1,
+  errorRate: 1 / 3,
+  inputTokens: 30,
+  outputTokens: 60,
+  cachedInputTokens: 12,
+  cacheWriteTokens: 2,
+  reasoningTokens: 9,
+  costUsd: 0.5,
+  latencyP50Ms: 10,
+  latencyP95Ms: 19.5,
+};
+
+/** Records the queries it receives and answers with fixed data. */
+class RecordingService implements ObservabilityQueryService {
+  readonly listQueries: ListRequestsQuery[] = [];
+  readonly usageQueries: UsageQuery[] = [];
+
+  async listRequests(query: ListRequestsQuery, _context: CallContext): Promise<RequestPage> {
+    this.listQueries.push(query);
+    if (query.cursor === 'bad') throw invalidRequest('The cursor is not one this service issued.', 'cursor');
+    return query.cursor ? { requests: [] } : { requests: [RECORD], nextCursor: 'page-2' };
+  }
+
+  async getRequest(requestId: string): Promise<RequestRecord | undefined> {
+    return requestId === RECORD.requestId ? RECORD : undefined;
+  }
+
+  async usage(query: UsageQuery): Promise<UsageRow[]> {
+    this.usageQueries.push(query);
+    return [ROW];
+  }
+}
+
+const context = (): CallContext => ({ requestId: 'r', signal: new AbortController().signal });
+
+describe('observability queries over gRPC', () => {
+  let service: RecordingService;
+  let server: RunningGrpcServer;
+  let client: ObservabilityGrpcClient;
+
+  beforeEach(async () => {
+    service = new RecordingService();
+    server = await startGrpcServer({ address: '127.0.0.1:0', services: [observabilityGrpcService(service, logger)], logger });
+    client = new ObservabilityGrpcClient({ address: `127.0.0.1:${server.port}`, callTimeoutMs: 2000 });
+  });
+
+  afterEach(async () => {
+    client.close();
+    await server.shutdown(1000);
+  });
+
+  it('carries every filter, the limit and the cursor, and returns records unchanged', async () => {
+    const filter = {
+      from: new Date('2026-11-01T00:00:00Z'),
+      to: new Date('2026-11-27T00:00:00.500Z'),
+      workspace: 'team-a',
+      model: 'fast',
+      provider: 'openai',
+      status: 'failed' as const,
+    };
+    const page = await client.listRequests({ filter, limit: 25 }, context());
+    expect(service.listQueries[0]).toStrictEqual({ filter, limit: 25, cursor: undefined });
+    expect(page.nextCursor).toBe('page-2');
+    expect(page.requests).toHaveLength(1);
+    expect(page.requests[0]).toStrictEqual(RECORD);
+    const last = await client.listRequests({ filter: {}, cursor: 'page-2' }, context());
+    expect(service.listQueries[1]).toStrictEqual({ filter: {}, limit: undefined, cursor: 'page-2' });
+    expect(last).toStrictEqual({ requests: [] });
+  });
+
+  it('returns a record by id, or undefined', async () => {
+    expect(await client.getRequest('req-1', context())).toStrictEqual(RECORD);
+    expect(await client.getRequest('nope', context())).toBeUndefined();
+  });
+
+  it('returns usage rows with every figure, for each grouping', async () => {
+    for (const groupBy of ['model', 'provider', 'workspace', 'key', 'user', 'day'] as const) {
+      expect(await client.usage({ filter: { workspace: 'w' }, groupBy }, context())).toStrictEqual([ROW]);
+    }
+    expect(service.usageQueries.map((query) => query.groupBy)).toStrictEqual(['model', 'provider', 'workspace', 'key', 'user', 'day']);
+  });
+
+  it('passes the service error through with its status and parameter', async () => {
+    const error = await client.listRequests({ filter: {}, cursor: 'bad' }, context()).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect(error).toMatchObject({ status: 400, param: 'cursor', message: 'The cursor is not one this service issued.' });
+  });
+});
