@@ -108,3 +108,48 @@ routes:
     expect(failure(configFile('providers: [unclosed\n'))).toMatch(/not valid YAML/);
   });
 });
+
+describe('loadConfig: where events and records go', () => {
+  it('uses the embedded bus and database by default', () => {
+    const { config } = loadConfig(undefined, {});
+    expect(config.events).toEqual({ spoolDirectory: '.switchyard/spool', spoolMaxBytes: 1024 ** 3, queueCapacity: 10_000 });
+    expect(config.observability).toEqual({ consumerGroup: 'switchyard-observability' });
+    expect(config.services.observability).toBe('127.0.0.1:50053');
+  });
+
+  it('takes Kafka, Postgres, InfluxDB and the folders from the environment, keeping secrets as references', () => {
+    const env = {
+      SWITCHYARD_KAFKA_BROKERS: '10.0.0.1:9092, 10.0.0.2:9092',
+      SWITCHYARD_POSTGRES_URL: 'postgres://u:hunter2@db/switchyard',
+      SWITCHYARD_INFLUX_URL: 'http://influx:8086',
+      SWITCHYARD_INFLUX_DATABASE: 'metrics',
+      SWITCHYARD_INFLUX_TOKEN: 'user:secret',
+      SWITCHYARD_SPOOL_DIR: '/var/lib/switchyard/spool',
+      SWITCHYARD_DATA_DIR: '/var/lib/switchyard/db',
+    };
+    const { config } = loadConfig(undefined, env);
+    expect(config.events).toMatchObject({ kafka: { brokers: ['10.0.0.1:9092', '10.0.0.2:9092'], clientId: 'switchyard' }, spoolDirectory: '/var/lib/switchyard/spool' });
+    expect(config.observability).toMatchObject({
+      postgresUrl: '${SWITCHYARD_POSTGRES_URL}',
+      dataDirectory: '/var/lib/switchyard/db',
+      influx: { url: 'http://influx:8086', database: 'metrics', token: '${SWITCHYARD_INFLUX_TOKEN}' },
+    });
+    expect(JSON.stringify(config)).not.toMatch(/hunter2|secret/);
+  });
+
+  it('lets the environment override the file', () => {
+    const path = configFile('events:\n  kafka:\n    brokers: ["file:9092"]\n    clientId: edge\n');
+    const { config } = loadConfig(path, { SWITCHYARD_KAFKA_BROKERS: 'env:9092' });
+    expect(config.events.kafka).toEqual({ brokers: ['env:9092'], clientId: 'edge' });
+  });
+
+  it('names an unset variable that a connection URL refers to', () => {
+    const path = configFile('observability:\n  postgresUrl: ${PG_URL}\n');
+    expect(failure(path, {})).toMatch(/observability\.postgresUrl: environment variable PG_URL is not set/);
+  });
+
+  it('rejects a negative price and names it', () => {
+    const path = configFile('providers:\n  openai:\n    kind: openai\n    models: ["*"]\n    prices:\n      gpt-4o: { input: -1, output: 2 }\n');
+    expect(failure(path)).toMatch(/providers\.openai\.prices\.gpt-4o\.input/);
+  });
+});

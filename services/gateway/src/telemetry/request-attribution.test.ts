@@ -1,0 +1,58 @@
+import { GatewayError } from '@switchyard/shared';
+import { readAttribution } from './request-attribution';
+
+function rejection(headers: Record<string, string>): GatewayError {
+  try {
+    readAttribution(headers);
+  } catch (error) {
+    expect(error).toBeInstanceOf(GatewayError);
+    return error as GatewayError;
+  }
+  throw new Error('expected the headers to be rejected');
+}
+
+describe('readAttribution', () => {
+  it('reads workspace, session, trace id and metadata', () => {
+    expect(
+      readAttribution({
+        'x-switchyard-workspace': 'team-a',
+        'x-switchyard-session-id': 'chat:42',
+        traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+        'x-switchyard-metadata': '{"feature":"search","tier":"pro"}',
+      }),
+    ).toEqual({
+      workspace: 'team-a',
+      keyId: '',
+      sessionId: 'chat:42',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      metadata: { feature: 'search', tier: 'pro' },
+    });
+  });
+
+  it('defaults the workspace and starts a new trace when none is given', () => {
+    const first = readAttribution({});
+    const second = readAttribution({ traceparent: 'garbage' });
+    expect(first).toMatchObject({ workspace: 'default', sessionId: '', metadata: {} });
+    expect(first.traceId).toMatch(/^[\da-f]{32}$/);
+    expect(second.traceId).toMatch(/^[\da-f]{32}$/);
+    expect(second.traceId).not.toBe(first.traceId);
+  });
+
+  it.each([
+    [{ 'x-switchyard-metadata': 'not json' }, 'x-switchyard-metadata', /JSON object of strings/],
+    [{ 'x-switchyard-metadata': '["a"]' }, 'x-switchyard-metadata', /JSON object of strings/],
+    [{ 'x-switchyard-metadata': '{"n":1}' }, 'x-switchyard-metadata', /value of "n" must be a string/],
+    [{ 'x-switchyard-metadata': JSON.stringify({ long: 'x'.repeat(513) }) }, 'x-switchyard-metadata', /longer than 512/],
+    [{ 'x-switchyard-workspace': 'team a' }, 'x-switchyard-workspace', /letters, digits/],
+    [{ 'x-switchyard-session-id': 'x'.repeat(129) }, 'x-switchyard-session-id', /1-128/],
+  ])('rejects %j with a 400 naming the header', (headers, param, message) => {
+    const error = rejection(headers);
+    expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', param });
+    expect(error.message).toMatch(message);
+  });
+
+  it('limits metadata to 32 keys', () => {
+    const metadata = Object.fromEntries(Array.from({ length: 33 }, (_, index) => [`k${index}`, 'v']));
+    expect(rejection({ 'x-switchyard-metadata': JSON.stringify(metadata) }).message).toMatch(/at most 32 keys/);
+  });
+});

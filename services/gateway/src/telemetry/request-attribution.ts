@@ -1,0 +1,76 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { invalidRequest } from '@switchyard/shared';
+
+/** Who a request is for, and what the client tagged it with: read from headers, validated. */
+export interface RequestAttribution {
+  workspace: string;
+  keyId: string;
+  sessionId: string;
+  traceId: string;
+  metadata: Record<string, string>;
+}
+
+export const ATTRIBUTION_HEADERS = {
+  workspace: 'x-switchyard-workspace',
+  session: 'x-switchyard-session-id',
+  metadata: 'x-switchyard-metadata',
+  traceparent: 'traceparent',
+} as const;
+
+export const DEFAULT_WORKSPACE = 'default';
+
+const NAME = /^[\w.:@-]{1,128}$/;
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+const METADATA_MAX_KEYS = 32;
+const METADATA_MAX_VALUE = 512;
+
+/**
+ * Reads the attribution headers. A malformed header is the client's error
+ * (400 naming the header), never silently dropped: analytics keyed on a tag
+ * the gateway ignored would be wrong without anyone noticing.
+ */
+export function readAttribution(headers: IncomingHttpHeaders): RequestAttribution {
+  const workspace = single(headers, ATTRIBUTION_HEADERS.workspace);
+  if (workspace !== undefined && !NAME.test(workspace)) {
+    throw invalidRequest(`${ATTRIBUTION_HEADERS.workspace} must be 1-128 letters, digits or . : @ _ -.`, ATTRIBUTION_HEADERS.workspace);
+  }
+  const sessionId = single(headers, ATTRIBUTION_HEADERS.session);
+  if (sessionId !== undefined && !NAME.test(sessionId)) {
+    throw invalidRequest(`${ATTRIBUTION_HEADERS.session} must be 1-128 letters, digits or . : @ _ -.`, ATTRIBUTION_HEADERS.session);
+  }
+  const traceparent = single(headers, ATTRIBUTION_HEADERS.traceparent);
+  return {
+    workspace: workspace ?? DEFAULT_WORKSPACE,
+    keyId: '',
+    sessionId: sessionId ?? '',
+    traceId: traceparent?.match(TRACEPARENT)?.[1] ?? randomBytes(16).toString('hex'),
+    metadata: readMetadata(single(headers, ATTRIBUTION_HEADERS.metadata)),
+  };
+}
+
+function readMetadata(text: string | undefined): Record<string, string> {
+  if (text === undefined) return {};
+  const param = ATTRIBUTION_HEADERS.metadata;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidRequest(`${param} must be a JSON object of strings, e.g. {"feature":"search"}.`, param);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalidRequest(`${param} must be a JSON object of strings, e.g. {"feature":"search"}.`, param);
+  }
+  const entries = Object.entries(parsed);
+  if (entries.length > METADATA_MAX_KEYS) throw invalidRequest(`${param} may hold at most ${METADATA_MAX_KEYS} keys.`, param);
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string') throw invalidRequest(`${param}: the value of "${key}" must be a string.`, param);
+    if (value.length > METADATA_MAX_VALUE) throw invalidRequest(`${param}: the value of "${key}" is longer than ${METADATA_MAX_VALUE} characters.`, param);
+  }
+  return parsed as Record<string, string>;
+}
+
+function single(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

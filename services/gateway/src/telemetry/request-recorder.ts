@@ -1,0 +1,120 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
+import { randomUUID } from 'node:crypto';
+import { eventsV1 } from '@switchyard/proto';
+import type { EventPublisher } from '@switchyard/events';
+import type { Deployment, ErrorClass, Usage } from '@switchyard/shared';
+import { costOf, type PriceCatalog } from './price-catalog';
+import type { RequestAttribution } from './request-attribution';
+
+export type RequestOperation = 'chat-completion' | 'embedding';
+export type RequestStatusName = 'succeeded' | 'failed' | 'cancelled';
+
+/** Everything known about one request when it ends. */
+export interface RequestOutcome {
+  requestId: string;
+  endedAt: Date;
+  operation: RequestOperation;
+  attribution: RequestAttribution;
+  user: string;
+  requestedModel: string;
+  /** The deployment that answered, or the last one tried. */
+  deployment?: Deployment;
+  routePath: string;
+  attempts: number;
+  /** The model the provider reported. */
+  servedModel?: string;
+  streamed: boolean;
+  status: RequestStatusName;
+  httpStatus: number;
+  error?: { errorClass: ErrorClass; message: string };
+  latencyMs: number;
+  timeToFirstTokenMs: number;
+  usage?: Usage;
+  finishReason?: string;
+}
+
+const STATUS = {
+  succeeded: eventsV1.RequestStatus.SUCCEEDED,
+  failed: eventsV1.RequestStatus.FAILED,
+  cancelled: eventsV1.RequestStatus.CANCELLED,
+} as const;
+
+const OPERATION = {
+  'chat-completion': eventsV1.Operation.CHAT_COMPLETION,
+  embedding: eventsV1.Operation.EMBEDDING,
+} as const;
+
+/** Turns a request's outcome into its events, priced, and hands them to the publisher. */
+export class RequestRecorder {
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly prices: PriceCatalog,
+  ) {}
+
+  record(outcome: RequestOutcome): void {
+    const { attribution, deployment, usage } = outcome;
+    const occurredAt = timestampFromDate(outcome.endedAt);
+    const servedModel = outcome.servedModel || deployment?.model || '';
+    const price = deployment && usage ? this.prices.priceOf(deployment.providerId, servedModel, deployment.model) : undefined;
+    const cost = price && usage ? costOf(price, usage) : undefined;
+    const tokens = create(eventsV1.TokenCountsSchema, {
+      input: usage?.inputTokens ?? 0,
+      output: usage?.outputTokens ?? 0,
+      cachedInput: usage?.cachedInputTokens ?? 0,
+      cacheWrite: usage?.cacheWriteTokens ?? 0,
+      reasoning: usage?.reasoningTokens ?? 0,
+    });
+    this.publisher.publish({
+      kind: 'request-completed',
+      event: create(eventsV1.RequestCompletedSchema, {
+        eventId: randomUUID(),
+        occurredAt,
+        requestId: outcome.requestId,
+        workspace: attribution.workspace,
+        keyId: attribution.keyId,
+        user: outcome.user,
+        sessionId: attribution.sessionId,
+        traceId: attribution.traceId,
+        operation: OPERATION[outcome.operation],
+        requestedModel: outcome.requestedModel,
+        servedModel,
+        provider: deployment?.providerId ?? '',
+        deployment: deployment?.id ?? '',
+        routePath: outcome.routePath,
+        attempts: outcome.attempts,
+        status: STATUS[outcome.status],
+        httpStatus: outcome.httpStatus,
+        errorClass: outcome.error?.errorClass ?? '',
+        errorMessage: outcome.error?.message ?? '',
+        latencyMs: outcome.latencyMs,
+        timeToFirstTokenMs: outcome.timeToFirstTokenMs,
+        streamed: outcome.streamed,
+        tokens,
+        costUsd: cost?.totalUsd ?? 0,
+        cacheStatus: eventsV1.CacheStatus.DISABLED,
+        metadata: attribution.metadata,
+        finishReason: outcome.finishReason ?? '',
+      }),
+    });
+    if (!usage || !deployment) return;
+    this.publisher.publish({
+      kind: 'cost-recorded',
+      event: create(eventsV1.CostRecordedSchema, {
+        eventId: randomUUID(),
+        occurredAt,
+        requestId: outcome.requestId,
+        workspace: attribution.workspace,
+        keyId: attribution.keyId,
+        user: outcome.user,
+        provider: deployment.providerId,
+        model: servedModel,
+        tokens,
+        inputCostUsd: cost?.inputUsd ?? 0,
+        outputCostUsd: cost?.outputUsd ?? 0,
+        totalCostUsd: cost?.totalUsd ?? 0,
+        priceSource: price ? 'config' : 'unpriced',
+      }),
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import type { Deployment, GatewayError, RouteAttempt, Usage } from '@switchyard/shared';
+import { DEFAULT_WORKSPACE, type RequestAttribution } from './request-attribution';
+import type { RequestOperation, RequestRecorder, RequestStatusName } from './request-recorder';
+
+/**
+ * What one model request did, gathered while it runs and recorded once when
+ * it ends (succeeded, failed, or cancelled by the client).
+ */
+export class RequestTelemetry {
+  attribution: RequestAttribution = {
+    workspace: DEFAULT_WORKSPACE,
+    keyId: '',
+    sessionId: '',
+    traceId: randomBytes(16).toString('hex'),
+    metadata: {},
+  };
+  requestedModel = '';
+  user = '';
+  streamed = false;
+  servedModel?: string;
+  usage?: Usage;
+  finishReason?: string;
+  private deployment?: Deployment;
+  private routePath = '';
+  private attempts = 0;
+  private firstTokenAt?: number;
+  private recorded = false;
+
+  constructor(
+    private readonly recorder: RequestRecorder,
+    readonly operation: RequestOperation,
+    private readonly requestId: string,
+    /** `performance.now()` when the request arrived. */
+    private readonly arrived: number,
+  ) {}
+
+  /** Called as each deployment of the route plan is tried. */
+  readonly attempted = (attempt: RouteAttempt, number: number): void => {
+    this.deployment = attempt.deployment;
+    this.routePath = attempt.routePath;
+    this.attempts = number;
+  };
+
+  firstToken(): void {
+    this.firstTokenAt ??= performance.now();
+  }
+
+  /** Records the request; later calls do nothing. */
+  finish(status: RequestStatusName, httpStatus: number, error?: GatewayError): void {
+    if (this.recorded) return;
+    this.recorded = true;
+    const now = performance.now();
+    this.recorder.record({
+      requestId: this.requestId,
+      endedAt: new Date(),
+      operation: this.operation,
+      attribution: this.attribution,
+      user: this.user,
+      requestedModel: this.requestedModel,
+      deployment: this.deployment,
+      routePath: this.routePath,
+      attempts: this.attempts,
+      servedModel: this.servedModel,
+      streamed: this.streamed,
+      status,
+      httpStatus,
+      error: error && { errorClass: error.errorClass, message: error.message },
+      latencyMs: now - this.arrived,
+      timeToFirstTokenMs: this.firstTokenAt === undefined ? 0 : this.firstTokenAt - this.arrived,
+      usage: this.usage,
+      finishReason: this.finishReason,
+    });
+  }
+}
