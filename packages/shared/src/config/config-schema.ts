@@ -119,8 +119,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Postgres connection URL, usually `${SWITCHYARD_POSTGRES_URL}`. Without it, an embedded database is used. */
       postgresUrl: z.string().min(1).optional(),
-      /** Folder of the embedded database; absent = in memory, gone at exit. */
-      dataDirectory: z.string().min(1).optional(),
+      /**
+       * Folder of the embedded database (used without `postgresUrl`);
+       * `memory://` keeps it in memory, gone at exit, and costs a fresh
+       * initdb (~4 s) at every start.
+       */
+      dataDirectory: z.string().min(1).default('.switchyard/data'),
       influx: z
         .strictObject({
           url: z.url(),
