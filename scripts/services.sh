@@ -378,8 +378,8 @@ kafka_fetch_jars() {
   say "kafka: downloading Apache Kafka $KAFKA_VERSION jars from Maven Central (mvn)"
   rm -rf "$staging"
   mvn -q -B -f "$SUPPORT/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$staging" >&2 ||
-    die "kafka: mvn could not fetch Kafka $KAFKA_VERSION"
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$staging" >"$TOOLS_DIR/mvn-kafka.log" 2>&1 ||
+    { log_tail "$TOOLS_DIR/mvn-kafka.log"; die "kafka: mvn could not fetch Kafka $KAFKA_VERSION"; }
   ls "$staging"/kafka_2.13-*.jar >/dev/null 2>&1 || die "kafka: no kafka_2.13 jar after mvn"
   touch "$staging/.complete"
   rm -rf "$KAFKA_LIBS"
