@@ -5,6 +5,19 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/ensure-built.sh || { echo "0 passed, 1 failed"; exit 1; }
 
+# The servers the integration suites use (PostgreSQL, Redis, Kafka, InfluxDB), on loopback; the same
+# addresses are exported for jest.
+export SWITCHYARD_POSTGRES_URL="${SWITCHYARD_POSTGRES_URL:-postgres://switchyard:switchyard@127.0.0.1:55432/switchyard}"
+export SWITCHYARD_REDIS_URL="${SWITCHYARD_REDIS_URL:-redis://127.0.0.1:56379}"
+export SWITCHYARD_KAFKA_BROKERS="${SWITCHYARD_KAFKA_BROKERS:-127.0.0.1:59092}"
+export SWITCHYARD_INFLUX_URL="${SWITCHYARD_INFLUX_URL:-http://127.0.0.1:58086}"
+export SWITCHYARD_INFLUX_DATABASE="${SWITCHYARD_INFLUX_DATABASE:-switchyard}"
+if ! ./scripts/services.sh up; then
+  echo "the test servers did not start (scripts/services.sh up failed; its reason is above)" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
 # Test code is type-checked too (the build compiles only what ships), and the contracts are linted.
 typecheck_failed=0
 if ! npx --no-install tsc -p tsconfig.test.json; then
