@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { ALL_TOPICS, EventDecodeError, decodeEvent, type EventSink, type SwitchyardEvent, type Topic } from '@switchyard/events';
 import type { Logger } from '@switchyard/shared';
@@ -39,6 +39,8 @@ export interface KafkaEventConsumerOptions {
   heartbeatIntervalMs?: number;
   /** Creates the consumed topics and the dead-letter topic when missing, with the broker's defaults. True by default. */
   createTopics?: boolean;
+  /** Longest a fetch waits on the broker for new messages; also bounds how long `stop()` waits for one. 1 000 by default. */
+  maxFetchWaitMs?: number;
   /** Partitions processed at the same time by this consumer; 1 by default. */
   partitionsConsumedConcurrently?: number;
 }
@@ -114,11 +116,15 @@ export class KafkaEventConsumer {
     this.stopping = new AbortController();
     if (this.options.createTopics ?? true) await this.createMissingTopics();
 
-    const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    // The Java client's partitioner (murmur2 of the key), as the gateway's publisher uses.
+    const producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.heartbeatIntervalMs,
+      // kafkajs waits for a fetch in flight before it stops or rejoins the
+      // group; its default long poll (5 s) would make both that slow.
+      maxWaitTimeInMs: this.options.maxFetchWaitMs ?? 1_000,
       allowAutoTopicCreation: false,
     });
     this.producer = producer;
@@ -160,11 +166,11 @@ export class KafkaEventConsumer {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      // Partitions and replication factor left to the broker's defaults.
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [...this.topics, this.deadLetterTopic].map((topic) => ({ topic })),
-      });
+      const existing = new Set(await admin.listTopics());
+      const missing = [...this.topics, this.deadLetterTopic].filter((topic) => !existing.has(topic));
+      // Partitions and replication factor left to the broker's defaults. A
+      // topic another client created meanwhile is not an error.
+      if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) });
     } finally {
       await admin.disconnect();
     }

@@ -126,6 +126,7 @@ export function pointsQuery(bucket: string, measurement: string, workspace: stri
   |> range(start: -30d, stop: 30d)
   |> filter(fn: (r) => r._measurement == "${measurement}" and r.workspace == "${workspace}")
   |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+  |> drop(columns: ["_start", "_stop"])
   |> group()
   |> sort(columns: ["_time"])`;
 }
