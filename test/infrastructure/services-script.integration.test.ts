@@ -1,6 +1,6 @@
 /**
- * scripts/services.sh gives the tests real servers: the shared ones answer, and a dedicated Kafka keeps
- * its data across a stop and a start.
+ * scripts/services.sh gives the tests real servers: the shared ones answer, and a dedicated Kafka and a
+ * dedicated PostgreSQL keep their data across a stop and a start.
  */
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { Kafka, logLevel } from 'kafkajs';
@@ -18,7 +18,9 @@ import {
   requireRedis,
   sendRedisCommand,
   startDedicatedKafka,
+  startDedicatedPostgres,
   type DedicatedKafka,
+  type DedicatedPostgres,
 } from '../support/infrastructure';
 
 const BROKER_START_TIMEOUT = 180_000;
@@ -153,5 +155,43 @@ describe('a dedicated Kafka from startDedicatedKafka()', () => {
       await expect(consume(kafka.brokers, topic, 1)).resolves.toEqual(['kept across a restart']);
     },
     BROKER_START_TIMEOUT * 2,
+  );
+});
+
+describe('a dedicated PostgreSQL from startDedicatedPostgres()', () => {
+  let postgres: DedicatedPostgres;
+
+  beforeAll(async () => {
+    postgres = await startDedicatedPostgres();
+  }, BROKER_START_TIMEOUT);
+
+  afterAll(async () => {
+    await postgres?.destroy();
+  }, BROKER_START_TIMEOUT);
+
+  async function query<Row extends object>(sql: string): Promise<Row[]> {
+    const client = new Client({ connectionString: postgres.url, connectionTimeoutMillis: 5_000 });
+    await client.connect();
+    try {
+      return (await client.query<Row>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  test(
+    'listens on its own port and keeps a committed row across stop and start',
+    async () => {
+      expect(new URL(postgres.url).port).not.toBe(new URL(POSTGRES_URL).port);
+      await query('create table kept (value text)');
+      await query(`insert into kept values ('kept across a restart')`);
+
+      await postgres.stop();
+      await expect(query('select 1')).rejects.toThrow();
+
+      await postgres.start();
+      await expect(query<{ value: string }>('select value from kept')).resolves.toEqual([{ value: 'kept across a restart' }]);
+    },
+    KAFKA_TEST_TIMEOUT,
   );
 });
