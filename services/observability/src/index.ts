@@ -4,3 +4,21 @@ export { FanOutSink, SinkWriteError } from './consumers/fan-out-sink';
 export { ConsumerMetrics } from './consumers/consumer-metrics';
 export { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC } from './consumers/dead-letter';
 export { DEFAULT_CONSUMER_GROUP_ID, KafkaEventConsumer, type KafkaEventConsumerOptions } from './consumers/kafka-event-consumer';
+export {
+  startObservabilityConsumers,
+  type ObservabilityConsumersOptions,
+  type RunningObservabilityConsumers,
+} from './consumers/run-consumers';
+export {
+  createPgliteClient,
+  createPostgresClient,
+  type PgliteClientOptions,
+  type PostgresClientOptions,
+  type SqlClient,
+  type SqlExecutor,
+} from './storage/sql-client';
+export { PostgresEventStore } from './storage/event-store';
+export { openEventDatabase, type EventDatabase, type EventDatabaseOptions } from './storage/event-database';
+export { runMigrations } from './storage/run-migrations';
+export { EventQueries } from './query/event-queries';
+export { LocalObservabilityService } from './local-observability-service';
