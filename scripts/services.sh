@@ -100,6 +100,15 @@ stop_pid() {
   rm -f "$SERVICES_DIR/$name/server.pid"
 }
 
+# For down: says whether a server this script did not start answers at the address (it is left alone).
+left_alone_or_stopped() {
+  if port_open "$2" "$3"; then
+    say "$1: the server at $2:$3 was not started from $SERVICES_DIR; left running"
+  else
+    say "$1: not running"
+  fi
+}
+
 # Runs a server in the background, detached from this shell (own session, no inherited terminal,
 # pipes or lock descriptors), and prints its pid.
 start_detached() {
@@ -284,7 +293,7 @@ postgres_down() {
   local dir="$SERVICES_DIR/postgres" pid
   if ! pid="$(pid_of postgres postgres)"; then
     rm -f "$dir/server.pid"
-    say "postgres: not running from $dir"
+    parse_url "$POSTGRES_URL"; left_alone_or_stopped postgres "$URL_HOST" "${URL_PORT:-5432}"
     return 0
   fi
   find_pg_bin || die "no pg_ctl found to stop postgres (pid $pid)"
@@ -347,7 +356,7 @@ redis_down() {
   local dir="$SERVICES_DIR/redis" pid
   if ! pid="$(pid_of redis redis-server)"; then
     rm -f "$dir/server.pid"
-    say "redis: not running from $dir"
+    parse_url "$REDIS_URL"; left_alone_or_stopped redis "$URL_HOST" "${URL_PORT:-6379}"
     return 0
   fi
   say "redis: stopping (pid $pid)"
@@ -410,6 +419,8 @@ kafka_wait_ready() {
 kafka_up() {
   kafka_address
   local dir="$SERVICES_DIR/kafka" pid
+  (cd "$ROOT" && node -e 'require.resolve("kafkajs")' 2>/dev/null) ||
+    die "kafka: the readiness check needs kafkajs from node_modules; run npm ci (or ./scripts/ensure-built.sh) first"
   if pid="$(pid_of kafka kafka.Kafka)"; then
     kafka_wait_ready 60 "$pid" >/dev/null || { log_tail "$dir/logs/server.log"; die "kafka (pid $pid) runs but answers no metadata request"; }
     say "kafka already running on $KAFKA_HOST:$KAFKA_PORT (pid $pid)"
@@ -457,7 +468,7 @@ kafka_down() {
   local dir="$SERVICES_DIR/kafka" pid
   if ! pid="$(pid_of kafka kafka.Kafka)"; then
     rm -f "$dir/server.pid"
-    say "kafka: not running from $dir"
+    kafka_address; left_alone_or_stopped kafka "$KAFKA_HOST" "$KAFKA_PORT"
     return 0
   fi
   say "kafka: stopping (pid $pid)"
@@ -546,7 +557,7 @@ influxdb_down() {
   local dir="$SERVICES_DIR/influxdb" pid
   if ! pid="$(pid_of influxdb influxd)"; then
     rm -f "$dir/server.pid"
-    say "influxdb: not running from $dir"
+    parse_url "$INFLUX_URL"; left_alone_or_stopped influxdb "$URL_HOST" "${URL_PORT:-8086}"
     return 0
   fi
   say "influxdb: stopping (pid $pid)"
@@ -594,6 +605,24 @@ TOOLS_DIR="$(cd "$TOOLS_DIR" && pwd)"
 KAFKA_LIBS="$TOOLS_DIR/kafka-$KAFKA_VERSION/libs"
 INFLUXD="$TOOLS_DIR/influxdb-$INFLUXDB_VERSION/influxd"
 
+# The Debian packages that `up` of these components needs and that are missing, installed in one
+# apt-get run before any server starts.
+missing_packages() {
+  local component packages=()
+  for component in "$@"; do
+    case "$component" in
+      postgres) find_pg_bin || packages+=(postgresql postgresql-client) ;;
+      redis) command -v redis-server >/dev/null && command -v redis-cli >/dev/null || packages+=(redis-server redis-tools) ;;
+      kafka)
+        command -v java >/dev/null || packages+=(openjdk-17-jre-headless)
+        [ -f "$KAFKA_LIBS/.complete" ] || command -v mvn >/dev/null || packages+=(maven)
+        ;;
+      influxdb|influx) [ -x "$INFLUXD" ] || command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
+    esac
+  done
+  echo "${packages[@]}"
+}
+
 case "$command" in
   up|down)
     # One up or down at a time per services dir (fd 9; servers are started without it).
@@ -607,6 +636,9 @@ case "$command" in
         "${component}_down"
       done
     else
+      command -v node >/dev/null || die "node is needed (Node.js 20, as for the rest of the repository)"
+      read -r -a packages <<<"$(missing_packages "${components[@]}")"
+      [ ${#packages[@]} -eq 0 ] || apt_install "${packages[@]}"
       for component in "${components[@]}"; do
         [ "$component" != influx ] || component=influxdb
         "${component}_up"
