@@ -9,3 +9,16 @@ export {
   type ObservabilityConsumersOptions,
   type RunningObservabilityConsumers,
 } from './consumers/run-consumers';
+export {
+  createPgliteClient,
+  createPostgresClient,
+  type PgliteClientOptions,
+  type PostgresClientOptions,
+  type SqlClient,
+  type SqlExecutor,
+} from './storage/sql-client';
+export { PostgresEventStore } from './storage/event-store';
+export { openEventDatabase, type EventDatabase, type EventDatabaseOptions } from './storage/event-database';
+export { runMigrations } from './storage/run-migrations';
+export { EventQueries } from './query/event-queries';
+export { LocalObservabilityService } from './local-observability-service';

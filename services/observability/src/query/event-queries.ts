@@ -1,0 +1,26 @@
+import type { eventsV1 } from '@switchyard/proto';
+import type { ListRequestsQuery, RequestPage, RequestRecord, UsageQuery, UsageRow } from '@switchyard/shared';
+import type { SqlExecutor } from '../storage/sql-client';
+import { getRequest, listCosts, listRequests } from './request-queries';
+import { usage } from './usage-query';
+
+/** The read queries over the event tables, on one database. */
+export class EventQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  listRequests(query: ListRequestsQuery): Promise<RequestPage> {
+    return listRequests(this.executor, query);
+  }
+
+  getRequest(requestId: string): Promise<RequestRecord | undefined> {
+    return getRequest(this.executor, requestId);
+  }
+
+  listCosts(requestId: string): Promise<eventsV1.CostRecorded[]> {
+    return listCosts(this.executor, requestId);
+  }
+
+  usage(query: UsageQuery): Promise<UsageRow[]> {
+    return usage(this.executor, query);
+  }
+}

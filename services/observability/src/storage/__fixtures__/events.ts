@@ -1,0 +1,89 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { TimestampSchema, type Timestamp } from '@bufbuild/protobuf/wkt';
+import type { SwitchyardEvent } from '@switchyard/events';
+import { eventsV1 } from '@switchyard/proto';
+
+type RequestCompletedInit = MessageInitShape<typeof eventsV1.RequestCompletedSchema>;
+type CostRecordedInit = MessageInitShape<typeof eventsV1.CostRecordedSchema>;
+
+/** `2025-03-01T12:00:00.123456Z` as a Timestamp, microseconds included (up to 9 fractional digits). */
+export function timestamp(iso: string): Timestamp {
+  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(iso);
+  if (match === null) throw new Error(`Not an ISO time in UTC: ${iso}`);
+  const seconds = BigInt(Date.parse(`${match[1]}Z`) / 1000);
+  return create(TimestampSchema, { seconds, nanos: Number((match[2] ?? '').padEnd(9, '0')) });
+}
+
+/** Microseconds since the epoch of a Timestamp (what the tables keep). */
+export function micros(time: Timestamp | undefined): bigint {
+  return time === undefined ? 0n : time.seconds * 1_000_000n + BigInt(Math.floor(time.nanos / 1000));
+}
+
+/** A RequestCompleted with every field set to something other than its zero value. */
+export function requestCompleted(fields: RequestCompletedInit = {}): eventsV1.RequestCompleted {
+  return create(eventsV1.RequestCompletedSchema, {
+    eventId: 'evt-1',
+    occurredAt: timestamp('2025-03-01T12:00:00.123456Z'),
+    requestId: 'req-1',
+    workspace: 'acme',
+    keyId: 'key-1',
+    user: 'user-1',
+    sessionId: 'session-1',
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    operation: eventsV1.Operation.CHAT_COMPLETION,
+    requestedModel: 'fast',
+    servedModel: 'gpt-4o-mini-2024-07-18',
+    provider: 'openai',
+    deployment: 'openai/gpt-4o-mini',
+    routePath: 'targets[1].targets[0]',
+    attempts: 2,
+    status: eventsV1.RequestStatus.SUCCEEDED,
+    httpStatus: 200,
+    errorClass: '',
+    errorMessage: '',
+    latencyMs: 812.375,
+    timeToFirstTokenMs: 143.0625,
+    streamed: true,
+    tokens: { input: 1200, output: 350, cachedInput: 1024, cacheWrite: 64, reasoning: 128 },
+    costUsd: 0.000_391_5,
+    cacheStatus: eventsV1.CacheStatus.MISS,
+    metadata: { team: 'search', environment: 'staging' },
+    finishReason: 'stop',
+    ...fields,
+  });
+}
+
+/** A CostRecorded with every field set to something other than its zero value. */
+export function costRecorded(fields: CostRecordedInit = {}): eventsV1.CostRecorded {
+  return create(eventsV1.CostRecordedSchema, {
+    eventId: 'cost-1',
+    occurredAt: timestamp('2025-03-01T12:00:00.123457Z'),
+    requestId: 'req-1',
+    workspace: 'acme',
+    keyId: 'key-1',
+    user: 'user-1',
+    provider: 'openai',
+    model: 'gpt-4o-mini-2024-07-18',
+    tokens: { input: 1200, output: 350, cachedInput: 1024, cacheWrite: 64, reasoning: 128 },
+    inputCostUsd: 0.00018,
+    outputCostUsd: 0.00021,
+    totalCostUsd: 0.00039,
+    priceSource: 'config',
+    ...fields,
+  });
+}
+
+export const requestEvent = (event: eventsV1.RequestCompleted): SwitchyardEvent => ({ kind: 'request-completed', event });
+export const costEvent = (event: eventsV1.CostRecorded): SwitchyardEvent => ({ kind: 'cost-recorded', event });
+
+/** A deterministic pseudo-random number in [0, 1) per call (mulberry32), so data sets are the same every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,64 @@
+import type { EventSink, SwitchyardEvent } from '@switchyard/events';
+import type { eventsV1 } from '@switchyard/proto';
+import { costColumns, insertParameters, insertStatement, requestColumns } from './event-rows';
+import type { SqlClient } from './sql-client';
+
+/**
+ * Requests, and their usage rows, in one statement: the usage rows are made
+ * from the request rows just inserted, so a redelivered request adds neither.
+ */
+const INSERT_REQUESTS_AND_USAGE = `
+  WITH inserted AS (
+    ${insertStatement('requests', requestColumns)}
+    RETURNING event_id, request_id, occurred_at, workspace, key_id, user_id, provider, served_model, requested_model,
+      input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens
+  )
+  INSERT INTO usage (event_id, request_id, occurred_at, workspace, key_id, user_id, provider, model,
+    input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens)
+  SELECT event_id, request_id, occurred_at, workspace, key_id, user_id, provider,
+    CASE WHEN served_model <> '' THEN served_model ELSE requested_model END,
+    coalesce(input_tokens, 0), coalesce(output_tokens, 0), coalesce(cached_input_tokens, 0),
+    coalesce(cache_write_tokens, 0), coalesce(reasoning_tokens, 0)
+  FROM inserted
+  ON CONFLICT (event_id) DO NOTHING`;
+
+const INSERT_COSTS = insertStatement('costs', costColumns);
+
+/**
+ * Writes events to the `requests`, `usage` and `costs` tables. A batch is one
+ * transaction of at most two statements, whatever its size. Delivery is at
+ * least once; the tables are keyed by event id, so an event written again,
+ * in the same batch or a later one, leaves the rows as they were.
+ */
+export class PostgresEventStore implements EventSink {
+  readonly name = 'postgres';
+
+  constructor(private readonly client: SqlClient) {}
+
+  async writeBatch(events: readonly SwitchyardEvent[]): Promise<void> {
+    const requests: eventsV1.RequestCompleted[] = [];
+    const costs: eventsV1.CostRecorded[] = [];
+    for (const item of events) {
+      if (item.kind === 'request-completed') requests.push(item.event);
+      else costs.push(item.event);
+    }
+    if (requests.length === 0 && costs.length === 0) return;
+    await this.client.transaction(async (transaction) => {
+      if (requests.length > 0) {
+        await transaction.query(INSERT_REQUESTS_AND_USAGE, insertParameters(requestColumns, inLockOrder(requests)));
+      }
+      if (costs.length > 0) await transaction.query(INSERT_COSTS, insertParameters(costColumns, inLockOrder(costs)));
+    });
+  }
+}
+
+/**
+ * The events once each, ordered by event id. Two consumers writing batches
+ * that share events (a rebalance redelivers them) then take their row locks
+ * in the same order and wait for each other instead of deadlocking.
+ */
+function inLockOrder<Event extends { eventId: string }>(events: readonly Event[]): Event[] {
+  const byId = new Map<string, Event>();
+  for (const event of events) if (!byId.has(event.eventId)) byId.set(event.eventId, event);
+  return [...byId.values()].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
+}

@@ -1,0 +1,5 @@
+export * from './sql-client';
+export * from './event-store';
+export * from './event-database';
+export { createSchema, runMigrations } from './run-migrations';
+export { migrations, type Migration } from './migrations';

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openEventDatabase } from './event-database';
+import { migrations } from './migrations';
+import { runMigrations } from './run-migrations';
+import { createPgliteClient, type SqlClient, type SqlExecutor } from './sql-client';
+import { DATABASE_KINDS, openEmptyPostgresSchema, type DatabaseKind } from './__fixtures__/event-databases';
+import { requestCompleted, requestEvent } from './__fixtures__/events';
+
+jest.setTimeout(60_000);
+
+async function tableNames(client: SqlExecutor): Promise<string[]> {
+  const rows = await client.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name COLLATE "C"`,
+  );
+  return rows.map((row) => row.table_name);
+}
+
+async function recordedVersions(client: SqlExecutor): Promise<Array<{ version: number; name: string }>> {
+  return client.query('SELECT version, name FROM schema_migrations ORDER BY version');
+}
+
+const EVENT_TABLES = ['costs', 'requests', 'schema_migrations', 'usage'];
+
+/** Empty databases of one kind: two clients on the same one stand for two processes starting at once. */
+interface EmptyDatabase {
+  clients: [SqlClient, SqlClient];
+  dispose(): Promise<void>;
+}
+
+async function emptyDatabase(kind: DatabaseKind): Promise<EmptyDatabase> {
+  if (kind === 'pglite') {
+    // One connection: the two "processes" share it, and its statements are serialized.
+    const client = await createPgliteClient();
+    return { clients: [client, client], dispose: () => client.close() };
+  }
+  const schema = await openEmptyPostgresSchema();
+  return { clients: [schema.openClient(), schema.openClient()], dispose: schema.dispose };
+}
+
+describe.each(DATABASE_KINDS)('runMigrations on %s', (kind) => {
+  let database: EmptyDatabase;
+
+  beforeAll(async () => {
+    database = await emptyDatabase(kind);
+  });
+
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  it('applies every migration once when two runners start at the same time, and nothing on later runs', async () => {
+    const [first, second] = database.clients;
+    const results = await Promise.all([runMigrations(first), runMigrations(second)]);
+
+    // Between them the two runners applied each migration exactly once.
+    expect(results.flat().sort()).toEqual(migrations.map((migration) => migration.version));
+    expect(await tableNames(first)).toEqual(EVENT_TABLES);
+    expect(await recordedVersions(first)).toEqual(migrations.map(({ version, name }) => ({ version, name })));
+
+    expect(await runMigrations(first)).toEqual([]);
+    expect(await runMigrations(second)).toEqual([]);
+    expect(await recordedVersions(second)).toEqual(migrations.map(({ version, name }) => ({ version, name })));
+  });
+
+  it('applies a new migration once, and rolls back one that fails, leaving no trace of it', async () => {
+    const [client] = database.clients;
+    const added = { version: 1001, name: 'add_two_tables', sql: 'CREATE TABLE extra_a (id int);\nCREATE TABLE extra_b (id int);' };
+    const failing = { version: 1002, name: 'fails_halfway', sql: 'CREATE TABLE extra_c (id int);\nSELECT 1 / 0;' };
+
+    expect(await runMigrations(client, [...migrations, added])).toEqual([1001]);
+    expect(await runMigrations(client, [...migrations, added])).toEqual([]);
+    await expect(runMigrations(client, [...migrations, added, failing])).rejects.toThrow(/division by zero/);
+
+    expect(await tableNames(client)).toEqual(['costs', 'extra_a', 'extra_b', 'requests', 'schema_migrations', 'usage']);
+    expect((await recordedVersions(client)).map((row) => row.version)).toEqual([...migrations.map((m) => m.version), 1001]);
+  });
+
+  it('refuses to run when an applied migration was edited', async () => {
+    const [client] = database.clients;
+    const edited = migrations.map((migration, index) => (index === 0 ? { ...migration, sql: `${migration.sql}\n-- edited` } : migration));
+    await expect(runMigrations(client, edited)).rejects.toThrow(/Migration 1 \(create_event_tables\) has changed since it was applied/);
+  });
+});
+
+describe('openEventDatabase with a PGlite data directory', () => {
+  let directory: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'switchyard-observability-'));
+  });
+
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('creates the directory, and on reopening keeps the rows and applies nothing again', async () => {
+    const dataDir = path.join(directory, 'nested', 'data');
+    const first = await openEventDatabase({ pgliteDataDir: dataDir });
+    await first.store.writeBatch([requestEvent(requestCompleted({ eventId: 'kept', requestId: 'kept-request' }))]);
+    await first.close();
+
+    const second = await openEventDatabase({ pgliteDataDir: dataDir });
+    try {
+      expect(await runMigrations(second.client)).toEqual([]);
+      expect((await second.queries.getRequest('kept-request'))?.eventId).toBe('kept');
+      expect(await recordedVersions(second.client)).toHaveLength(migrations.length);
+    } finally {
+      await second.close();
+    }
+  });
+});
