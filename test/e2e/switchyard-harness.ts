@@ -1,39 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { configSchema, createLogger, type SwitchyardConfig } from '@switchyard/shared';
 import { startEmbedded } from '../../services/gateway/src/modes/embedded';
-import { startAdapterService, startDistributedGateway, startRouterService } from '../../services/gateway/src/modes/distributed';
+import {
+  startAdapterService,
+  startDistributedGateway,
+  startObservabilityService,
+  startRouterService,
+} from '../../services/gateway/src/modes/distributed';
+import { INFLUX_DATABASE, INFLUX_URL, KAFKA_BROKERS, POSTGRES_URL, requireKafka, requirePostgres } from '../support/infrastructure';
 
 export type Mode = 'embedded' | 'distributed';
 
 export interface RunningSwitchyard {
   /** For the `openai` SDK: `http://127.0.0.1:PORT/v1`. */
   baseURL: string;
+  /** The config it runs with, after defaults and the harness's own settings. */
+  config: SwitchyardConfig;
   close(): Promise<void>;
 }
 
+export interface HarnessOptions {
+  /** Also write events to the InfluxDB of scripts/services.sh. */
+  influx?: boolean;
+}
+
 /**
- * Starts Switchyard in the given mode on free loopback ports. In distributed
- * mode the router and the adapter service each listen on their own gRPC
- * port and the gateway calls them over the network.
+ * Starts Switchyard in the given mode on free loopback ports.
+ *
+ * - embedded: one process; events go over the in-process bus to an
+ *   embedded database in memory.
+ * - distributed: router, adapter service and observability service each on
+ *   their own gRPC port, the gateway calling them over the network and
+ *   publishing to the Kafka of scripts/services.sh (topics under a prefix of
+ *   this run's own), consumed into its Postgres.
  */
-export async function startSwitchyard(mode: Mode, rawConfig: unknown): Promise<RunningSwitchyard> {
-  const config: SwitchyardConfig = configSchema.parse(rawConfig);
+export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: HarnessOptions = {}): Promise<RunningSwitchyard> {
+  const base: SwitchyardConfig = configSchema.parse(rawConfig);
   const logger = createLogger('e2e', process.env.LOG_LEVEL ?? 'silent');
+  const influx = options.influx ? { url: INFLUX_URL, database: INFLUX_DATABASE } : undefined;
   if (mode === 'embedded') {
+    const config: SwitchyardConfig = { ...base, observability: { ...base.observability, dataDirectory: 'memory://', influx } };
     const gateway = await startEmbedded(config, logger, { host: '127.0.0.1', port: 0 });
-    return { baseURL: `${gateway.url}/v1`, close: () => gateway.close(1_000) };
+    return { baseURL: `${gateway.url}/v1`, config, close: () => gateway.close(1_000) };
   }
-  const router = await startRouterService(config, logger, '127.0.0.1:0');
-  const adapters = await startAdapterService(config, logger, '127.0.0.1:0');
-  const distributed: SwitchyardConfig = {
-    ...config,
-    services: { ...config.services, router: `127.0.0.1:${router.port}`, adapters: `127.0.0.1:${adapters.port}` },
+
+  await requireKafka();
+  await requirePostgres();
+  const run = randomBytes(4).toString('hex');
+  const withInfrastructure: SwitchyardConfig = {
+    ...base,
+    events: {
+      ...base.events,
+      kafka: { brokers: KAFKA_BROKERS, clientId: `e2e-${run}`, topicPrefix: `e2e-${run}.` },
+      spoolDirectory: mkdtempSync(join(tmpdir(), 'switchyard-spool-')),
+    },
+    observability: { ...base.observability, postgresUrl: POSTGRES_URL, consumerGroup: `e2e-${run}`, influx },
   };
-  const gateway = await startDistributedGateway(distributed, logger, { host: '127.0.0.1', port: 0 });
+  const router = await startRouterService(withInfrastructure, logger, '127.0.0.1:0');
+  const adapters = await startAdapterService(withInfrastructure, logger, '127.0.0.1:0');
+  const observability = await startObservabilityService(withInfrastructure, logger, '127.0.0.1:0');
+  const config: SwitchyardConfig = {
+    ...withInfrastructure,
+    services: {
+      ...withInfrastructure.services,
+      router: `127.0.0.1:${router.port}`,
+      adapters: `127.0.0.1:${adapters.port}`,
+      observability: `127.0.0.1:${observability.port}`,
+    },
+  };
+  const gateway = await startDistributedGateway(config, logger, { host: '127.0.0.1', port: 0 });
   return {
     baseURL: `${gateway.url}/v1`,
+    config,
     close: async () => {
       await gateway.close(1_000);
-      await Promise.all([router.close(1_000), adapters.close(1_000)]);
+      await Promise.all([router.close(1_000), adapters.close(1_000), observability.close(1_000)]);
     },
   };
 }

@@ -2,20 +2,24 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
 import { startEmbedded } from './modes/embedded';
-import { startAdapterService, startDistributedGateway, startRouterService } from './modes/distributed';
+import { startAdapterService, startDistributedGateway, startObservabilityService, startRouterService } from './modes/distributed';
 
-const usage = `Usage: switchyard [all|gateway|router|adapters] [--config FILE]
+const usage = `Usage: switchyard [all|gateway|router|adapters|observability] [--config FILE]
 
-  all       gateway, router and provider adapters in one process (default)
-  gateway   the HTTP gateway, calling router and adapters over gRPC
-  router    the router service (gRPC)
-  adapters  the provider adapter service (gRPC)
+  all            everything in one process, recording requests in an embedded
+                 database (default)
+  gateway        the HTTP gateway, calling the other services over gRPC and
+                 publishing events to Kafka
+  router         the router service (gRPC)
+  adapters       the provider adapter service (gRPC)
+  observability  Kafka consumers writing to Postgres (and InfluxDB), and the
+                 query service (gRPC)
 
   --config FILE   YAML config (or SWITCHYARD_CONFIG); without one, providers
                   come from OPENAI_API_KEY / OPENAI_BASE_URL / ANTHROPIC_API_KEY
 `;
 
-const roles = ['all', 'gateway', 'router', 'adapters'] as const;
+const roles = ['all', 'gateway', 'router', 'adapters', 'observability'] as const;
 type Role = (typeof roles)[number];
 
 interface Stoppable {
@@ -47,7 +51,7 @@ async function main(): Promise<void> {
   }
   const { config, source } = loaded;
   const providers = Object.entries(config.providers).map(([id, provider]) => `${id} (${provider.kind})`);
-  if (role !== 'router') {
+  if (role === 'all' || role === 'gateway' || role === 'adapters') {
     if (providers.length === 0) {
       logger.warn({ event: 'no-provider-configured' }, 'no provider configured: set OPENAI_API_KEY (optionally OPENAI_BASE_URL) or ANTHROPIC_API_KEY, or pass --config FILE');
     } else {
@@ -66,8 +70,11 @@ async function main(): Promise<void> {
     running = gateway;
   } else if (role === 'router') {
     running = await startRouterService(config, logger);
-  } else {
+  } else if (role === 'adapters') {
     running = await startAdapterService(config, logger);
+  } else {
+    running = await startObservabilityService(config, logger);
+    logger.info({ address: config.services.observability, consumerGroup: config.observability.consumerGroup }, 'observability-listening');
   }
   handleSignals(running, logger);
 }

@@ -1,9 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger, ProviderAdapterService, RouterService, SwitchyardConfig } from '@switchyard/shared';
+import type { EventPublisher } from '@switchyard/events';
+import type { Logger, ObservabilityQueryService, ProviderAdapterService, RouterService, SwitchyardConfig } from '@switchyard/shared';
 import { createRequestListener } from './http/create-http-app';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { RequestExecutor } from './pipeline/request-executor';
+import { PriceCatalog } from './telemetry/price-catalog';
+import { RequestRecorder } from './telemetry/request-recorder';
 
 export interface GatewayServer {
   /** e.g. `http://127.0.0.1:8080` */
@@ -18,7 +21,13 @@ export interface GatewayServerOptions {
   config: SwitchyardConfig;
   router: RouterService;
   adapters: ProviderAdapterService;
+  /** Receives an event for every model request. */
+  events: EventPublisher;
+  /** Answers the query API over recorded requests. */
+  observability: ObservabilityQueryService;
   logger: Logger;
+  /** Metrics of the gateway; pass one to register other components' metrics in the same registry. */
+  metrics?: GatewayMetrics;
   /** Overrides `config.server.port` (0 picks a free port). */
   port?: number;
   host?: string;
@@ -27,11 +36,13 @@ export interface GatewayServerOptions {
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
 export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
   const { config, logger } = options;
-  const metrics = new GatewayMetrics();
+  const metrics = options.metrics ?? new GatewayMetrics();
   let ready = false;
   const listener = createRequestListener({
     executor: new RequestExecutor(options.router, options.adapters, metrics.upstreamAttempt),
     router: options.router,
+    observability: options.observability,
+    recorder: new RequestRecorder(options.events, new PriceCatalog(config)),
     metrics,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,

@@ -22,3 +22,4 @@ export { openEventDatabase, type EventDatabase, type EventDatabaseOptions } from
 export { runMigrations } from './storage/run-migrations';
 export { EventQueries } from './query/event-queries';
 export { LocalObservabilityService } from './local-observability-service';
+export * from './transport';

@@ -105,6 +105,8 @@ export const configSchema = z.strictObject({
         .strictObject({
           brokers: z.array(z.string().min(1)).min(1),
           clientId: z.string().min(1).default('switchyard'),
+          /** Put before every topic name (e.g. `staging.`), for environments sharing one cluster. */
+          topicPrefix: z.string().regex(/^[\w.-]*$/, 'may hold only letters, digits, ., _ and -').default(''),
         })
         .optional(),
       /** Events wait here on disk while Kafka is unreachable. */

@@ -128,7 +128,7 @@ describe('loadConfig: where events and records go', () => {
       SWITCHYARD_DATA_DIR: '/var/lib/switchyard/db',
     };
     const { config } = loadConfig(undefined, env);
-    expect(config.events).toMatchObject({ kafka: { brokers: ['10.0.0.1:9092', '10.0.0.2:9092'], clientId: 'switchyard' }, spoolDirectory: '/var/lib/switchyard/spool' });
+    expect(config.events).toMatchObject({ kafka: { brokers: ['10.0.0.1:9092', '10.0.0.2:9092'], clientId: 'switchyard', topicPrefix: '' }, spoolDirectory: '/var/lib/switchyard/spool' });
     expect(config.observability).toMatchObject({
       postgresUrl: '${SWITCHYARD_POSTGRES_URL}',
       dataDirectory: '/var/lib/switchyard/db',
@@ -140,7 +140,7 @@ describe('loadConfig: where events and records go', () => {
   it('lets the environment override the file', () => {
     const path = configFile('events:\n  kafka:\n    brokers: ["file:9092"]\n    clientId: edge\n');
     const { config } = loadConfig(path, { SWITCHYARD_KAFKA_BROKERS: 'env:9092' });
-    expect(config.events.kafka).toEqual({ brokers: ['env:9092'], clientId: 'edge' });
+    expect(config.events.kafka).toEqual({ brokers: ['env:9092'], clientId: 'edge', topicPrefix: '' });
   });
 
   it('names an unset variable that a connection URL refers to', () => {

@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, type RouterService } from '@switchyard/shared';
+import { GatewayError, type ObservabilityQueryService, type RouterService } from '@switchyard/shared';
 import type { RequestExecutor } from '../pipeline/request-executor';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
+import { createObservabilityRoutes } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
 
 export interface HttpAppOptions extends ExchangeOptions {
   executor: RequestExecutor;
   router: RouterService;
+  observability: ObservabilityQueryService;
   /** False while starting or draining: `/readyz` answers 503. */
   isReady: () => boolean;
 }
@@ -62,6 +64,8 @@ function createExpressApp(options: HttpAppOptions): express.Express {
     exchange.completed();
   });
 
+  app.use(createObservabilityRoutes(options.observability));
+
   app.use((request, _response, next) => {
     next(
       new GatewayError(`Unknown request URL: ${request.method} ${request.path}.`, {
@@ -78,5 +82,8 @@ function createExpressApp(options: HttpAppOptions): express.Express {
 }
 
 function routeName(path: string): string {
-  return path === '/v1/models' ? 'models' : 'other';
+  if (path === '/v1/models') return 'models';
+  if (path === '/v1/usage') return 'usage';
+  if (path === '/v1/requests' || path.startsWith('/v1/requests/')) return 'requests';
+  return 'other';
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallContext, GatewayError, Logger } from '@switchyard/shared';
 import type { ServedBy } from '../pipeline/request-executor';
+import type { RequestOperation, RequestRecorder } from '../telemetry/request-recorder';
+import { RequestTelemetry } from '../telemetry/request-telemetry';
 import type { GatewayMetrics } from './gateway-metrics';
 import { requestTimedOut, toGatewayError } from './http-errors';
 
@@ -11,6 +13,8 @@ export interface ExchangeOptions {
   logger: Logger;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
+  /** Where model requests are recorded when they end. */
+  recorder: RequestRecorder;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -28,6 +32,8 @@ export class HttpExchange {
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private timedOut = false;
+  /** Set on model requests, which are recorded when they end. */
+  telemetry?: RequestTelemetry;
 
   constructor(
     readonly request: IncomingMessage,
@@ -49,6 +55,12 @@ export class HttpExchange {
     });
   }
 
+  /** Marks this exchange as a model request, to be recorded when it ends. */
+  track(operation: RequestOperation): RequestTelemetry {
+    this.telemetry = new RequestTelemetry(this.options.recorder, operation, this.requestId, this.arrived);
+    return this.telemetry;
+  }
+
   setServedBy(servedBy: ServedBy): void {
     const { response } = this;
     response.setHeader('x-switchyard-provider', servedBy.deployment.providerId);
@@ -66,7 +78,9 @@ export class HttpExchange {
   /** Logs the request and counts it; call once, when the response is complete. */
   completed(servedBy?: ServedBy): void {
     const durationSeconds = (performance.now() - this.arrived) / 1000;
-    this.options.metrics.requestFinished(this.route, this.response.statusCode, durationSeconds);
+    const { response } = this;
+    this.options.metrics.requestFinished(this.route, response.statusCode, durationSeconds);
+    this.telemetry?.finish(response.destroyed && !response.writableEnded ? 'cancelled' : 'succeeded', response.statusCode);
     this.options.logger.info(
       {
         requestId: this.requestId,
@@ -84,6 +98,7 @@ export class HttpExchange {
     const gatewayError: GatewayError = this.timedOut ? requestTimedOut(this.options.requestTimeoutMs) : toGatewayError(error);
     const { response, options } = this;
     options.metrics.error(gatewayError);
+    this.telemetry?.finish(gatewayError.errorClass === 'cancelled' ? 'cancelled' : 'failed', gatewayError.status, gatewayError);
     const log = { requestId: this.requestId, route: this.route, status: gatewayError.status, errorClass: gatewayError.errorClass, code: gatewayError.code };
     if (gatewayError.errorClass === 'internal') options.logger.error({ ...log, err: error }, 'request-failed');
     else options.logger.info(log, 'request-failed');

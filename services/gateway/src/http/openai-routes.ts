@@ -6,6 +6,8 @@ import { parseChatCompletionRequest, parseEmbeddingsRequest } from '../openai-wi
 import type { RequestExecutor, ServedBy } from '../pipeline/request-executor';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { readJsonBody } from './read-json-body';
+import { readAttribution } from '../telemetry/request-attribution';
+import type { RequestTelemetry } from '../telemetry/request-telemetry';
 
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -19,23 +21,37 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
   const { metrics, bodyLimitBytes } = options;
 
   async function chatCompletions(exchange: HttpExchange): Promise<void> {
+    const telemetry = exchange.track('chat-completion');
     const chatRequest = parseChatCompletionRequest(await readJsonBody(exchange.request, bodyLimitBytes));
+    telemetry.requestedModel = chatRequest.model;
+    telemetry.user = chatRequest.user ?? '';
+    telemetry.streamed = chatRequest.stream;
+    telemetry.attribution = readAttribution(exchange.request.headers);
     if (!chatRequest.stream) {
-      const { response, servedBy } = await executor.complete(chatRequest, exchange.context);
+      const { response, servedBy } = await executor.complete(chatRequest, exchange.context, telemetry.attempted);
+      telemetry.servedModel = response.model;
+      telemetry.usage = response.usage;
+      telemetry.finishReason = response.choices[0]?.finishReason;
       exchange.setServedBy(servedBy);
       exchange.sendJson(200, formatChatCompletion(response));
       exchange.completed(servedBy);
       return;
     }
-    const { parts, servedBy } = await executor.stream(chatRequest, exchange.context);
+    const { parts, servedBy } = await executor.stream(chatRequest, exchange.context, telemetry.attempted);
     exchange.setServedBy(servedBy);
-    await writeEventStream(exchange, parts, new ChatCompletionChunkWriter(chatRequest.includeUsage), servedBy);
+    await writeEventStream(exchange, telemetry, parts, new ChatCompletionChunkWriter(chatRequest.includeUsage), servedBy);
     exchange.completed(servedBy);
   }
 
   async function embeddings(exchange: HttpExchange): Promise<void> {
+    const telemetry = exchange.track('embedding');
     const embeddingRequest = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyLimitBytes));
-    const { response, servedBy } = await executor.embed(embeddingRequest, exchange.context);
+    telemetry.requestedModel = embeddingRequest.model;
+    telemetry.user = embeddingRequest.user ?? '';
+    telemetry.attribution = readAttribution(exchange.request.headers);
+    const { response, servedBy } = await executor.embed(embeddingRequest, exchange.context, telemetry.attempted);
+    telemetry.servedModel = response.model;
+    telemetry.usage = response.usage;
     exchange.setServedBy(servedBy);
     exchange.sendJson(200, formatEmbeddings(response));
     exchange.completed(servedBy);
@@ -43,6 +59,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
 
   async function writeEventStream(
     exchange: HttpExchange,
+    telemetry: RequestTelemetry,
     parts: AsyncIterable<StreamPart>,
     writer: ChatCompletionChunkWriter,
     servedBy: ServedBy,
@@ -52,6 +69,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     let first = true;
     for await (const part of parts) {
       if (response.destroyed) return;
+      observeStreamPart(telemetry, part);
       const chunk = writer.write(part);
       if (chunk === undefined) continue;
       if (first) {
@@ -72,6 +90,27 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     ['POST /v1/chat/completions', serve('chat_completions', chatCompletions)],
     ['POST /v1/embeddings', serve('embeddings', embeddings)],
   ]);
+}
+
+/** Keeps what the request record needs from a stream part. */
+function observeStreamPart(telemetry: RequestTelemetry, part: StreamPart): void {
+  switch (part.type) {
+    case 'response-start':
+      telemetry.servedModel = part.model;
+      break;
+    case 'text-delta':
+    case 'reasoning-delta':
+    case 'refusal-delta':
+    case 'tool-call-start':
+      telemetry.firstToken();
+      break;
+    case 'finish':
+      if (part.choice === 0) telemetry.finishReason = part.finishReason;
+      break;
+    case 'usage':
+      telemetry.usage = part.usage;
+      break;
+  }
 }
 
 function drained(response: ServerResponse): Promise<void> {

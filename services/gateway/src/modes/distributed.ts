@@ -1,7 +1,17 @@
-import { startGrpcServer, type Logger, type SwitchyardConfig } from '@switchyard/shared';
+import { EventPublisherMetrics, KafkaEventPublisher } from '@switchyard/events';
+import {
+  LocalObservabilityService,
+  ObservabilityGrpcClient,
+  observabilityGrpcService,
+  openEventDatabase,
+  startObservabilityConsumers,
+} from '@switchyard/observability';
+import { ConfigError, resolveSecret, startGrpcServer, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
 import { startGatewayServer, type GatewayServer } from '../gateway-server';
+import { GatewayMetrics } from '../http/gateway-metrics';
+import { influxOptions } from './event-destinations';
 
 /** A service listening on its own gRPC port. */
 export interface RunningService {
@@ -9,25 +19,92 @@ export interface RunningService {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The gateway alone, calling the router and the adapter service over gRPC. */
+/**
+ * The gateway alone: calls the router, the adapter service and the
+ * observability service over gRPC, and publishes its events to Kafka.
+ */
 export async function startDistributedGateway(
   config: SwitchyardConfig,
   logger: Logger,
   overrides: { port?: number; host?: string } = {},
 ): Promise<GatewayServer> {
+  const kafka = requireKafka(config, 'gateway');
+  const metrics = new GatewayMetrics();
+  const events = await KafkaEventPublisher.start({
+    brokers: kafka.brokers,
+    clientId: kafka.clientId,
+    spoolDirectory: config.events.spoolDirectory,
+    spoolMaxBytes: config.events.spoolMaxBytes,
+    queueCapacity: config.events.queueCapacity,
+    logger,
+    metrics: new EventPublisherMetrics(metrics.registry),
+  });
   const callTimeoutMs = config.services.callTimeoutMs;
   const router = new RouterGrpcClient({ address: config.services.router, callTimeoutMs });
   // A stream may last as long as the whole request is allowed to.
   const adapters = new AdapterGrpcClient({ address: config.services.adapters, callTimeoutMs, streamTimeoutMs: config.server.requestTimeoutMs });
-  const gateway = await startGatewayServer({ config, router, adapters, logger, ...overrides });
+  const observability = new ObservabilityGrpcClient({ address: config.services.observability, callTimeoutMs });
+  const gateway = await startGatewayServer({ config, router, adapters, observability, events, metrics, logger, ...overrides });
   return {
     ...gateway,
     close: async (graceMs) => {
       await gateway.close(graceMs);
       router.close();
       adapters.close();
+      observability.close();
+      // Requests are over: what they published goes to Kafka, or to the spool.
+      await events.close();
     },
   };
+}
+
+/**
+ * The observability service on `address` (default `services.observability`):
+ * the Kafka consumer group that writes events to Postgres (and InfluxDB when
+ * configured), and the gRPC query service over Postgres.
+ */
+export async function startObservabilityService(
+  config: SwitchyardConfig,
+  logger: Logger,
+  address = config.services.observability,
+): Promise<RunningService> {
+  const kafka = requireKafka(config, 'observability');
+  if (!config.observability.postgresUrl) {
+    throw new ConfigError('the observability service needs observability.postgresUrl (or SWITCHYARD_POSTGRES_URL)');
+  }
+  const postgresUrl = resolveSecret(config.observability.postgresUrl);
+  const consumers = await startObservabilityConsumers({
+    brokers: kafka.brokers,
+    postgresUrl,
+    influx: influxOptions(config),
+    groupId: config.observability.consumerGroup,
+    topicPrefix: kafka.topicPrefix,
+    // A new group reads what the topics still hold: events published before its first start are recorded too.
+    fromBeginning: true,
+    logger,
+  });
+  // Queries have their own pool, so a slow report never holds up the writers.
+  const database = await openEventDatabase({ postgresUrl, logger });
+  const server = await startGrpcServer({
+    address,
+    logger,
+    services: [observabilityGrpcService(new LocalObservabilityService(database.client), logger)],
+  });
+  return {
+    port: server.port,
+    close: async (graceMs = 10_000) => {
+      await server.shutdown(graceMs);
+      await consumers.stop();
+      await database.close();
+    },
+  };
+}
+
+function requireKafka(config: SwitchyardConfig, role: string): NonNullable<SwitchyardConfig['events']['kafka']> {
+  if (!config.events.kafka) {
+    throw new ConfigError(`the ${role} needs Kafka: set events.kafka.brokers in the config, or SWITCHYARD_KAFKA_BROKERS`);
+  }
+  return config.events.kafka;
 }
 
 /** The router service on `address` (default `services.router`). */

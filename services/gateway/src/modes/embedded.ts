@@ -1,25 +1,62 @@
+import { EventPublisherMetrics, InProcessEventBus, type EventSink } from '@switchyard/events';
 import type { Logger, SwitchyardConfig } from '@switchyard/shared';
+import { InfluxEventWriter, LocalObservabilityService, openEventDatabase } from '@switchyard/observability';
 import { LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService } from '@switchyard/router';
 import { startGatewayServer, type GatewayServer } from '../gateway-server';
+import { GatewayMetrics } from '../http/gateway-metrics';
+import { eventDatabaseOptions, influxOptions } from './event-destinations';
+
+export interface EmbeddedGateway extends GatewayServer {
+  /** Resolves when every event published so far has been written. */
+  flushEvents(): Promise<void>;
+}
 
 /**
- * Gateway, router and provider adapters in one process: the gateway holds
- * the service implementations themselves, so a call is a function call.
+ * Gateway, router, provider adapters and the event consumers in one
+ * process: the gateway holds the service implementations themselves, so a
+ * call is a function call, and events go over an in-process bus to the
+ * embedded database (or Postgres, when configured) and InfluxDB (when
+ * configured).
  */
 export async function startEmbedded(
   config: SwitchyardConfig,
   logger: Logger,
   overrides: { port?: number; host?: string } = {},
-): Promise<GatewayServer> {
+): Promise<EmbeddedGateway> {
+  const metrics = new GatewayMetrics();
+  const database = await openEventDatabase(eventDatabaseOptions(config));
+  const sinks: EventSink[] = [database.store];
+  const influx = influxOptions(config);
+  if (influx) sinks.push(new InfluxEventWriter(influx));
+  const events = new InProcessEventBus({
+    queueCapacity: config.events.queueCapacity,
+    logger,
+    metrics: new EventPublisherMetrics(metrics.registry),
+  });
+  for (const sink of sinks) events.subscribe(sink);
+
   const router = new LocalRouterService(config);
   const adapters = new LocalProviderAdapterService(config);
-  const gateway = await startGatewayServer({ config, router, adapters, logger, ...overrides });
+  let gateway: GatewayServer;
+  try {
+    gateway = await startGatewayServer({
+      config, router, adapters, logger, metrics, events, observability: new LocalObservabilityService(database.client), ...overrides,
+    });
+  } catch (error) {
+    await events.close();
+    await database.close();
+    throw error;
+  }
   return {
     ...gateway,
+    flushEvents: () => events.flush(),
     close: async (graceMs) => {
       await gateway.close(graceMs);
       await adapters.close();
+      // Requests are over: what they published is written before the database closes.
+      await events.close();
+      await database.close();
     },
   };
 }

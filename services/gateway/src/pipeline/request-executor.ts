@@ -25,6 +25,9 @@ export interface ServedBy {
 /** Told about every upstream attempt, for metrics. */
 export type AttemptObserver = (deployment: Deployment, durationSeconds: number, error?: GatewayError) => void;
 
+/** Told, for one request, as each deployment is tried (`number` counts from 1). */
+export type AttemptListener = (attempt: RouteAttempt, number: number) => void;
+
 /**
  * Carries one request through its route plan: asks the router for the plan,
  * calls each deployment in turn, and moves on to the next only after a
@@ -38,20 +41,20 @@ export class RequestExecutor {
     private readonly observeAttempt: AttemptObserver = () => {},
   ) {}
 
-  complete(request: ChatRequest, context: CallContext): Promise<{ response: ChatResponse; servedBy: ServedBy }> {
-    return this.run(request.model, context, (deployment) => this.adapters.complete(deployment, request, context)).then(
+  complete(request: ChatRequest, context: CallContext, onAttempt?: AttemptListener): Promise<{ response: ChatResponse; servedBy: ServedBy }> {
+    return this.run(request.model, context, onAttempt, (deployment) => this.adapters.complete(deployment, request, context)).then(
       ({ result, servedBy }) => ({ response: result, servedBy }),
     );
   }
 
-  stream(request: ChatRequest, context: CallContext): Promise<{ parts: AsyncIterable<StreamPart>; servedBy: ServedBy }> {
-    return this.run(request.model, context, (deployment) => this.adapters.stream(deployment, request, context)).then(
+  stream(request: ChatRequest, context: CallContext, onAttempt?: AttemptListener): Promise<{ parts: AsyncIterable<StreamPart>; servedBy: ServedBy }> {
+    return this.run(request.model, context, onAttempt, (deployment) => this.adapters.stream(deployment, request, context)).then(
       ({ result, servedBy }) => ({ parts: result, servedBy }),
     );
   }
 
-  embed(request: EmbeddingRequest, context: CallContext): Promise<{ response: EmbeddingResponse; servedBy: ServedBy }> {
-    return this.run(request.model, context, (deployment) => this.adapters.embed(deployment, request, context)).then(
+  embed(request: EmbeddingRequest, context: CallContext, onAttempt?: AttemptListener): Promise<{ response: EmbeddingResponse; servedBy: ServedBy }> {
+    return this.run(request.model, context, onAttempt, (deployment) => this.adapters.embed(deployment, request, context)).then(
       ({ result, servedBy }) => ({ response: result, servedBy }),
     );
   }
@@ -59,6 +62,7 @@ export class RequestExecutor {
   private async run<T>(
     model: string,
     context: CallContext,
+    onAttempt: AttemptListener | undefined,
     call: (deployment: Deployment) => Promise<T>,
   ): Promise<{ result: T; servedBy: ServedBy }> {
     const plan = await this.router.resolveRoute(model, context);
@@ -66,6 +70,7 @@ export class RequestExecutor {
     let lastError: GatewayError | undefined;
     for (let index = 0; index < attempts.length; index++) {
       const { deployment, routePath } = attempts[index];
+      onAttempt?.(attempts[index], index + 1);
       const started = performance.now();
       try {
         const result = await call(deployment);

@@ -1,0 +1,191 @@
+import { Router, type Request, type Response } from 'express';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { eventsV1 } from '@switchyard/proto';
+import {
+  invalidRequest,
+  requestStatuses,
+  usageGroupings,
+  GatewayError,
+  type ObservabilityQueryService,
+  type RequestFilter,
+  type RequestRecord,
+  type RequestStatusName,
+  type UsageGrouping,
+  type UsageRow,
+} from '@switchyard/shared';
+import type { HttpExchange } from './http-exchange';
+
+/**
+ * The query API over recorded requests:
+ * `GET /v1/requests`, `GET /v1/requests/:id`, `GET /v1/usage`.
+ * Query parameters are snake_case, as in the rest of the API.
+ */
+export function createObservabilityRoutes(observability: ObservabilityQueryService): Router {
+  const router = Router();
+
+  router.get('/v1/requests', async (request: Request, response: Response) => {
+    const exchange: HttpExchange = response.locals.exchange;
+    const query = request.query;
+    const limit = optionalInteger(query, 'limit', 1, 1000);
+    const page = await observability.listRequests(
+      { filter: readFilter(query), limit, cursor: optionalString(query, 'cursor') },
+      exchange.context,
+    );
+    exchange.sendJson(200, {
+      object: 'list',
+      data: page.requests.map(formatRequestRecord),
+      has_more: page.nextCursor !== undefined,
+      next_cursor: page.nextCursor ?? null,
+    });
+    exchange.completed();
+  });
+
+  router.get('/v1/requests/:id', async (request: Request, response: Response) => {
+    const exchange: HttpExchange = response.locals.exchange;
+    const id = String(request.params.id);
+    const record = await observability.getRequest(id, exchange.context);
+    if (!record) {
+      throw new GatewayError(`No request with id ${id} was recorded.`, {
+        status: 404, errorClass: 'not_found', type: 'invalid_request_error', param: 'id', code: 'request_not_found',
+      });
+    }
+    exchange.sendJson(200, formatRequestRecord(record));
+    exchange.completed();
+  });
+
+  router.get('/v1/usage', async (request: Request, response: Response) => {
+    const exchange: HttpExchange = response.locals.exchange;
+    const groupBy = (optionalString(request.query, 'group_by') ?? 'model') as UsageGrouping;
+    if (!usageGroupings.includes(groupBy)) {
+      throw invalidRequest(`group_by must be one of ${usageGroupings.join(', ')}.`, 'group_by');
+    }
+    const rows = await observability.usage({ filter: readFilter(request.query), groupBy }, exchange.context);
+    exchange.sendJson(200, { object: 'list', group_by: groupBy, data: rows.map(formatUsageRow) });
+    exchange.completed();
+  });
+
+  return router;
+}
+
+type Query = Request['query'];
+
+function readFilter(query: Query): RequestFilter {
+  const status = optionalString(query, 'status') as RequestStatusName | undefined;
+  if (status !== undefined && !requestStatuses.includes(status)) {
+    throw invalidRequest(`status must be one of ${requestStatuses.join(', ')}.`, 'status');
+  }
+  const filter: RequestFilter = {
+    from: optionalTime(query, 'from'),
+    to: optionalTime(query, 'to'),
+    workspace: optionalString(query, 'workspace'),
+    model: optionalString(query, 'model'),
+    provider: optionalString(query, 'provider'),
+    status,
+  };
+  if (filter.from && filter.to && filter.from >= filter.to) throw invalidRequest('from must be earlier than to.', 'from');
+  return filter;
+}
+
+function optionalString(query: Query, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) throw invalidRequest(`${name} must be given once, and not empty.`, name);
+  return value;
+}
+
+function optionalInteger(query: Query, name: string, min: number, max: number): number | undefined {
+  const text = optionalString(query, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw invalidRequest(`${name} must be a whole number from ${min} to ${max}.`, name);
+  return value;
+}
+
+/** An RFC 3339 time (`2026-11-26T10:00:00Z`) or Unix seconds. */
+function optionalTime(query: Query, name: string): Date | undefined {
+  const text = optionalString(query, name);
+  if (text === undefined) return undefined;
+  const date = /^\d+(\.\d+)?$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
+  if (Number.isNaN(date.getTime()) || !/^\d/.test(text)) {
+    throw invalidRequest(`${name} must be an RFC 3339 time such as 2026-11-26T10:00:00Z, or Unix seconds.`, name);
+  }
+  return date;
+}
+
+const STATUS_NAMES: Record<eventsV1.RequestStatus, string> = {
+  [eventsV1.RequestStatus.UNSPECIFIED]: 'unspecified',
+  [eventsV1.RequestStatus.SUCCEEDED]: 'succeeded',
+  [eventsV1.RequestStatus.FAILED]: 'failed',
+  [eventsV1.RequestStatus.CANCELLED]: 'cancelled',
+};
+
+const OPERATION_NAMES: Record<eventsV1.Operation, string> = {
+  [eventsV1.Operation.UNSPECIFIED]: 'unspecified',
+  [eventsV1.Operation.CHAT_COMPLETION]: 'chat.completion',
+  [eventsV1.Operation.EMBEDDING]: 'embedding',
+};
+
+const CACHE_STATUS_NAMES: Record<eventsV1.CacheStatus, string> = {
+  [eventsV1.CacheStatus.UNSPECIFIED]: 'unspecified',
+  [eventsV1.CacheStatus.DISABLED]: 'disabled',
+  [eventsV1.CacheStatus.MISS]: 'miss',
+  [eventsV1.CacheStatus.HIT]: 'hit',
+  [eventsV1.CacheStatus.SEMANTIC_HIT]: 'semantic_hit',
+};
+
+/** A recorded request as the API shows it. */
+export function formatRequestRecord(record: RequestRecord) {
+  const tokens = record.tokens;
+  return {
+    id: record.requestId,
+    object: 'request',
+    event_id: record.eventId,
+    created_at: record.occurredAt ? timestampDate(record.occurredAt).toISOString() : null,
+    workspace: record.workspace,
+    key_id: record.keyId || null,
+    user: record.user || null,
+    session_id: record.sessionId || null,
+    trace_id: record.traceId,
+    operation: OPERATION_NAMES[record.operation],
+    requested_model: record.requestedModel,
+    served_model: record.servedModel || null,
+    provider: record.provider || null,
+    deployment: record.deployment || null,
+    route_path: record.routePath,
+    attempts: record.attempts,
+    status: STATUS_NAMES[record.status],
+    http_status: record.httpStatus,
+    error: record.errorClass ? { class: record.errorClass, message: record.errorMessage } : null,
+    latency_ms: record.latencyMs,
+    time_to_first_token_ms: record.streamed ? record.timeToFirstTokenMs : null,
+    streamed: record.streamed,
+    finish_reason: record.finishReason || null,
+    usage: {
+      input_tokens: tokens?.input ?? 0,
+      output_tokens: tokens?.output ?? 0,
+      cached_input_tokens: tokens?.cachedInput ?? 0,
+      cache_write_tokens: tokens?.cacheWrite ?? 0,
+      reasoning_tokens: tokens?.reasoning ?? 0,
+    },
+    cost_usd: record.costUsd,
+    cache_status: CACHE_STATUS_NAMES[record.cacheStatus],
+    metadata: record.metadata,
+  };
+}
+
+function formatUsageRow(row: UsageRow) {
+  return {
+    group: row.group,
+    requests: row.requests,
+    errors: row.errors,
+    error_rate: row.errorRate,
+    input_tokens: row.inputTokens,
+    output_tokens: row.outputTokens,
+    cached_input_tokens: row.cachedInputTokens,
+    cache_write_tokens: row.cacheWriteTokens,
+    reasoning_tokens: row.reasoningTokens,
+    cost_usd: row.costUsd,
+    latency_p50_ms: row.latencyP50Ms,
+    latency_p95_ms: row.latencyP95Ms,
+  };
+}
