@@ -1,18 +1,20 @@
-import type {
-  CallContext,
-  ListRequestsQuery,
-  ObservabilityQueryService,
-  RequestPage,
-  RequestRecord,
-  UsageQuery,
-  UsageRow,
+import {
+  requestCancelled,
+  type CallContext,
+  type ListRequestsQuery,
+  type ObservabilityQueryService,
+  type RequestPage,
+  type RequestRecord,
+  type UsageQuery,
+  type UsageRow,
 } from '@switchyard/shared';
 import { EventQueries } from './query/event-queries';
 import type { SqlExecutor } from './storage/sql-client';
 
 /**
  * The query service over the event tables, in this process: what embedded
- * mode calls directly and what the observability gRPC server serves.
+ * mode calls directly and what the observability gRPC server serves. A call
+ * whose client has already gone is not run.
  */
 export class LocalObservabilityService implements ObservabilityQueryService {
   private readonly queries: EventQueries;
@@ -21,18 +23,20 @@ export class LocalObservabilityService implements ObservabilityQueryService {
     this.queries = new EventQueries(database);
   }
 
-  async listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage> {
-    context.signal.throwIfAborted();
-    return this.queries.listRequests(query);
+  listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage> {
+    return whileWanted(context, () => this.queries.listRequests(query));
   }
 
-  async getRequest(requestId: string, context: CallContext): Promise<RequestRecord | undefined> {
-    context.signal.throwIfAborted();
-    return this.queries.getRequest(requestId);
+  getRequest(requestId: string, context: CallContext): Promise<RequestRecord | undefined> {
+    return whileWanted(context, () => this.queries.getRequest(requestId));
   }
 
-  async usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
-    context.signal.throwIfAborted();
-    return this.queries.usage(query);
+  usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
+    return whileWanted(context, () => this.queries.usage(query));
   }
+}
+
+async function whileWanted<T>(context: CallContext, query: () => Promise<T>): Promise<T> {
+  if (context.signal.aborted) throw requestCancelled();
+  return query();
 }

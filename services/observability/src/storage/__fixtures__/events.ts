@@ -3,8 +3,9 @@ import { TimestampSchema, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { SwitchyardEvent } from '@switchyard/events';
 import { eventsV1 } from '@switchyard/proto';
 
-type RequestCompletedInit = MessageInitShape<typeof eventsV1.RequestCompletedSchema>;
-type CostRecordedInit = MessageInitShape<typeof eventsV1.CostRecordedSchema>;
+/** The fields of a message as `create` takes them (not a message itself, which could not be spread). */
+type RequestCompletedInit = Exclude<MessageInitShape<typeof eventsV1.RequestCompletedSchema>, eventsV1.RequestCompleted>;
+type CostRecordedInit = Exclude<MessageInitShape<typeof eventsV1.CostRecordedSchema>, eventsV1.CostRecorded>;
 
 /** `2025-03-01T12:00:00.123456Z` as a Timestamp, microseconds included (up to 9 fractional digits). */
 export function timestamp(iso: string): Timestamp {
