@@ -157,7 +157,7 @@ apt_install() {
     "${sudo[@]}" chmod +x "$policy"
     placed_policy=1
   fi
-  if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+  if [[ " $* " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
     "${sudo[@]}" mkdir -p /etc/postgresql-common
     echo 'create_main_cluster = false' | "${sudo[@]}" tee /etc/postgresql-common/createcluster.conf >/dev/null
   fi
