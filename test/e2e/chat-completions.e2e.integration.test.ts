@@ -176,6 +176,10 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
       })
     ).json()) as { data: { embedding: number[] }[] };
     expect(embeddings.data.map((item) => item.embedding)).toEqual(direct.data.map((item) => item.embedding));
+    // The SDK's default asks for base64: the same vectors come back as float32, as from OpenAI.
+    const packed = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['the quick brown fox', 'alpha beta gamma'] });
+    expect(openAIUpstream.requests.at(-1)!.body.encoding_format).toBeUndefined();
+    expect(packed.data.map((item) => item.embedding)).toEqual(direct.data.map((item) => Array.from(Float32Array.from(item.embedding))));
     const models: string[] = [];
     for await (const model of client.models.list()) models.push(model.id);
     expect(models).toEqual(expect.arrayContaining(['gpt-4o-mini', 'openai/gpt-4o-mini', 'resilient', 'balanced']));

@@ -45,7 +45,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
 
   async function embeddings(exchange: HttpExchange): Promise<void> {
     const telemetry = exchange.track('embedding');
-    const embeddingRequest = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyLimitBytes));
+    const { request: embeddingRequest, encoding } = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyLimitBytes));
     telemetry.requestedModel = embeddingRequest.model;
     telemetry.user = embeddingRequest.user ?? '';
     telemetry.attribution = readAttribution(exchange.request.headers);
@@ -53,7 +53,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     telemetry.servedModel = response.model;
     telemetry.usage = response.usage;
     exchange.setServedBy(servedBy);
-    exchange.sendJson(200, formatEmbeddings(response));
+    exchange.sendJson(200, formatEmbeddings(response, encoding));
     exchange.completed(servedBy);
   }
 

@@ -53,11 +53,22 @@ export function formatChatCompletion(response: ChatResponse): Record<string, unk
   };
 }
 
-export function formatEmbeddings(response: EmbeddingResponse): Record<string, unknown> {
+/** `base64` carries each vector as little-endian float32 bytes, as OpenAI does (and its SDKs ask for by default). */
+export function formatEmbeddings(response: EmbeddingResponse, encoding: 'float' | 'base64' = 'float'): Record<string, unknown> {
   return {
     object: 'list',
-    data: response.data.map((item) => ({ object: 'embedding', index: item.index, embedding: item.vector })),
+    data: response.data.map((item) => ({
+      object: 'embedding',
+      index: item.index,
+      embedding: encoding === 'base64' ? float32Base64(item.vector) : item.vector,
+    })),
     model: response.model,
     usage: { prompt_tokens: response.usage.inputTokens, total_tokens: response.usage.inputTokens + response.usage.outputTokens },
   };
+}
+
+function float32Base64(vector: number[]): string {
+  const bytes = Buffer.alloc(vector.length * 4);
+  vector.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
+  return bytes.toString('base64');
 }

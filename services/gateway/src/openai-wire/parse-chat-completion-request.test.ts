@@ -122,12 +122,17 @@ describe('parseChatCompletionRequest', () => {
 
 describe('parseEmbeddingsRequest', () => {
   it('accepts a string or a list of strings', () => {
-    expect(parseEmbeddingsRequest({ model: 'e', input: 'one' })).toEqual({ model: 'e', input: ['one'] });
-    expect(parseEmbeddingsRequest({ model: 'e', input: ['a', 'b'], dimensions: 8 })).toEqual({ model: 'e', input: ['a', 'b'], dimensions: 8 });
+    expect(parseEmbeddingsRequest({ model: 'e', input: 'one' })).toEqual({ request: { model: 'e', input: ['one'] }, encoding: 'float' });
+    expect(parseEmbeddingsRequest({ model: 'e', input: ['a', 'b'], dimensions: 8 }).request).toEqual({ model: 'e', input: ['a', 'b'], dimensions: 8 });
   });
 
-  it('rejects base64 encoding and token arrays with the field named', () => {
-    expect(() => parseEmbeddingsRequest({ model: 'e', input: 'x', encoding_format: 'base64' })).toThrow(/base64/);
+  it('keeps the encoding the client asked for', () => {
+    expect(parseEmbeddingsRequest({ model: 'e', input: 'x', encoding_format: 'base64' }).encoding).toBe('base64');
+    expect(parseEmbeddingsRequest({ model: 'e', input: 'x', encoding_format: 'float' }).encoding).toBe('float');
+  });
+
+  it('rejects an unknown encoding and token arrays with the field named', () => {
+    expect(() => parseEmbeddingsRequest({ model: 'e', input: 'x', encoding_format: 'int8' })).toThrow(/encoding_format/);
     try {
       parseEmbeddingsRequest({ model: 'e', input: [[1, 2]] });
       throw new Error('expected a rejection');

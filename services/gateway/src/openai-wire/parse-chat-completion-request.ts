@@ -24,18 +24,21 @@ export function parseChatCompletionRequest(body: unknown): ChatRequest {
   return toCanonicalChatRequest(parsed.data);
 }
 
-export function parseEmbeddingsRequest(body: unknown): EmbeddingRequest {
+/** How the client wants vectors written: JSON numbers, or base64 of little-endian float32 (the OpenAI SDKs' default). */
+export type EmbeddingEncoding = 'float' | 'base64';
+
+export function parseEmbeddingsRequest(body: unknown): { request: EmbeddingRequest; encoding: EmbeddingEncoding } {
   const parsed = embeddingsRequestSchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error);
   const data: EmbeddingsRequestBody = parsed.data;
-  if (data.encoding_format === 'base64') {
-    throw invalidRequest("encoding_format 'base64' is not supported by this gateway; use 'float'.", 'encoding_format', 'unsupported_value');
-  }
   return {
-    model: data.model,
-    input: typeof data.input === 'string' ? [data.input] : data.input,
-    ...(data.dimensions != null && { dimensions: data.dimensions }),
-    ...(data.user != null && { user: data.user }),
+    request: {
+      model: data.model,
+      input: typeof data.input === 'string' ? [data.input] : data.input,
+      ...(data.dimensions != null && { dimensions: data.dimensions }),
+      ...(data.user != null && { user: data.user }),
+    },
+    encoding: data.encoding_format ?? 'float',
   };
 }
 
