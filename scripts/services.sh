@@ -209,6 +209,16 @@ pg_run_as_setup() {
   PG_RUN_AS=(runuser -u postgres --)
 }
 
+# Where PostgreSQL's own files live (data, log, socket): $SERVICES_DIR/postgres, unless the server runs
+# as the postgres user and cannot reach that folder (a parent not searchable by others, as under
+# /root); then a folder of its own under /var/tmp, named after the services dir. Sets PG_HOME.
+postgres_home() {
+  PG_HOME="$SERVICES_DIR/postgres"
+  if [ ${#PG_RUN_AS[@]} -gt 0 ] && ! "${PG_RUN_AS[@]}" test -x "$SERVICES_DIR"; then
+    PG_HOME="/var/tmp/switchyard-postgres-$(printf '%s' "$SERVICES_DIR" | md5sum | cut -c 1-12)"
+  fi
+}
+
 psql_url() {
   PGCONNECT_TIMEOUT=3 "$PG_BIN/psql" "$POSTGRES_URL" -X -A -t -q -v ON_ERROR_STOP=1 "$@"
 }
@@ -216,7 +226,7 @@ psql_url() {
 postgres_up() {
   parse_url "$POSTGRES_URL"
   local host="$URL_HOST" port="${URL_PORT:-5432}" user="$URL_USER" password="$URL_PASSWORD"
-  local database="${URL_PATH:-$URL_USER}" dir="$SERVICES_DIR/postgres" pid
+  local database="${URL_PATH:-$URL_USER}" pidfile="$SERVICES_DIR/postgres/server.pid" dir pid
   [ -n "$user" ] || die "SWITCHYARD_POSTGRES_URL names no user: $(masked "$POSTGRES_URL")"
   ensure_postgres_installed
 
@@ -236,11 +246,14 @@ postgres_up() {
   is_loopback "$host" || die "$(masked "$POSTGRES_URL") does not answer and is not a loopback address to start it on"
 
   pg_run_as_setup
-  mkdir -p "$dir/data" "$dir/run"
+  postgres_home
+  dir="$PG_HOME"
+  [ "$dir" = "$SERVICES_DIR/postgres" ] ||
+    say "postgres: the postgres user cannot reach $SERVICES_DIR, so the data lives in $dir"
+  mkdir -p "$SERVICES_DIR/postgres" "$dir/data" "$dir/run"
   if [ ${#PG_RUN_AS[@]} -gt 0 ]; then
     chown -R postgres: "$dir"
-    "${PG_RUN_AS[@]}" test -w "$dir/data" ||
-      die "the postgres user cannot write $dir/data (a parent folder is not searchable by it); use another SWITCHYARD_SERVICES_DIR"
+    "${PG_RUN_AS[@]}" test -w "$dir/data" || die "the postgres user cannot write $dir/data"
   fi
   chmod 700 "$dir/data"
 
@@ -267,12 +280,12 @@ EOF
   fi
 
   say "postgres: starting on $host:$port"
-  rm -f "$dir/server.pid"
+  rm -f "$pidfile"
   (cd "$dir" && "${PG_RUN_AS[@]}" "$PG_BIN/pg_ctl" start -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
     -o "-c listen_addresses=$host -c port=$port -c unix_socket_directories='$dir/run'" \
     >"$dir/pg_ctl.log" 2>&1 </dev/null 8>&- 9>&-) ||
     { cat "$dir/pg_ctl.log" >&2; log_tail "$dir/postgres.log"; die "postgres did not start"; }
-  head -n 1 "$dir/data/postmaster.pid" >"$dir/server.pid"
+  head -n 1 "$dir/data/postmaster.pid" >"$pidfile"
 
   # The role and database of the URL; the password is (re)set so the URL always works.
   (cd "$dir" && "${PG_RUN_AS[@]}" "$PG_BIN/psql" -h "$dir/run" -p "$port" -U postgres -d postgres -X -q \
@@ -290,19 +303,21 @@ EOF
 }
 
 postgres_down() {
-  local dir="$SERVICES_DIR/postgres" pid
+  local pidfile="$SERVICES_DIR/postgres/server.pid" dir pid
   if ! pid="$(pid_of postgres postgres)"; then
-    rm -f "$dir/server.pid"
+    rm -f "$pidfile"
     parse_url "$POSTGRES_URL"; left_alone_or_stopped postgres "$URL_HOST" "${URL_PORT:-5432}"
     return 0
   fi
   find_pg_bin || die "no pg_ctl found to stop postgres (pid $pid)"
   pg_run_as_setup
+  postgres_home
+  dir="$PG_HOME"
   say "postgres: stopping (pid $pid)"
   if ! (cd "$dir" && "${PG_RUN_AS[@]}" "$PG_BIN/pg_ctl" stop -D "$dir/data" -m fast -w -t 60 >/dev/null 2>&1 </dev/null); then
     stop_pid postgres "$pid" 30
   fi
-  rm -f "$dir/server.pid"
+  rm -f "$pidfile"
 }
 
 postgres_status() {
