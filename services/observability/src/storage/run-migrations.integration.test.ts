@@ -64,6 +64,18 @@ describe.each(DATABASE_KINDS)('runMigrations on %s', (kind) => {
     expect(await recordedVersions(second)).toEqual(migrations.map(({ version, name }) => ({ version, name })));
   });
 
+  it('upgrades a database that has the first migrations to the latest', async () => {
+    const older = await emptyDatabase(kind);
+    try {
+      const [client] = older.clients;
+      expect(await runMigrations(client, migrations.slice(0, 1))).toEqual([1]);
+      expect(await runMigrations(client)).toEqual(migrations.slice(1).map((migration) => migration.version));
+      expect(await recordedVersions(client)).toEqual(migrations.map(({ version, name }) => ({ version, name })));
+    } finally {
+      await older.dispose();
+    }
+  });
+
   it('applies a new migration once, and rolls back one that fails, leaving no trace of it', async () => {
     const [client] = database.clients;
     const added = { version: 1001, name: 'add_two_tables', sql: 'CREATE TABLE extra_a (id int);\nCREATE TABLE extra_b (id int);' };

@@ -102,6 +102,11 @@ class PostgresSqlClient implements SqlClient {
   async transaction<T>(work: (transaction: SqlExecutor) => Promise<T>): Promise<T> {
     const connection = await this.pool.connect();
     let broken: Error | undefined;
+    // While a connection is checked out the pool does not listen for its errors, and an
+    // 'error' event nobody listens to (the server went away) would crash the process.
+    // The statement in flight fails with the same error; the connection is then discarded.
+    const onError = (error: Error) => (broken = error);
+    connection.on('error', onError);
     try {
       await connection.query('BEGIN');
       try {
@@ -113,7 +118,8 @@ class PostgresSqlClient implements SqlClient {
         throw error;
       }
     } finally {
-      // A connection that could not roll back is closed rather than reused.
+      connection.removeListener('error', onError);
+      // A connection that broke or could not roll back is closed rather than reused.
       connection.release(broken);
     }
   }
