@@ -6,6 +6,7 @@ import OpenAI from 'openai';
 import { fixturePath } from '../support/fixtures';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { summarizeOpenAIStream } from '../support/recorded-stream';
+import { KAFKA_BROKERS, POSTGRES_URL, requireKafka, requirePostgres } from '../support/infrastructure';
 
 /**
  * The built `switchyard` command, run as a user runs it: separate processes,
@@ -23,10 +24,15 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+function temporaryDirectory(label: string): string {
+  return require('node:fs').mkdtempSync(path.join(require('node:os').tmpdir(), `switchyard-${label}-`));
+}
+
 function start(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
   const child = spawn(process.execPath, [cli, ...args], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    // Each process its own embedded database: two processes must never share one.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', SWITCHYARD_DATA_DIR: temporaryDirectory('data'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (data) => (output += data));
@@ -133,8 +139,11 @@ describe('the switchyard command', () => {
     expect(gateway.output()).not.toContain('    at ');
   });
 
-  it('runs as three services over gRPC, and drains an in-flight stream on SIGTERM', async () => {
-    const [port, routerPort, adaptersPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  it('runs as four services over gRPC and Kafka, records requests, and drains an in-flight stream on SIGTERM', async () => {
+    await requireKafka();
+    await requirePostgres();
+    const [port, routerPort, adaptersPort, observabilityPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const run = `cli-${process.pid}-${Date.now()}`;
     const configFile = path.join(require('node:os').tmpdir(), `switchyard-distributed-${process.pid}.yaml`);
     require('node:fs').writeFileSync(
       configFile,
@@ -144,19 +153,43 @@ describe('the switchyard command', () => {
         'services:',
         `  router: "127.0.0.1:${routerPort}"`,
         `  adapters: "127.0.0.1:${adaptersPort}"`,
+        `  observability: "127.0.0.1:${observabilityPort}"`,
+        'events:',
+        `  kafka: { brokers: ["placeholder:9092"], topicPrefix: "${run}." }`,
+        'observability:',
+        `  consumerGroup: "${run}"`,
         '',
       ].join('\n'),
     );
-    const env = { PORT: String(port) };
+    const env = {
+      PORT: String(port),
+      SWITCHYARD_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+      SWITCHYARD_POSTGRES_URL: POSTGRES_URL,
+      SWITCHYARD_SPOOL_DIR: temporaryDirectory('spool'),
+    };
     const router = start(['router', '--config', configFile], env);
     const adapters = start(['adapters', '--config', configFile], env);
-    children.push(router.child, adapters.child);
+    const observability = start(['observability', '--config', configFile], env);
+    children.push(router.child, adapters.child, observability.child);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const gateway = start(['gateway', '--config', configFile], env);
     children.push(gateway.child);
-    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, () => gateway.output() + router.output() + adapters.output());
+    const everyOutput = () => [gateway, router, adapters, observability].map((service) => service.output()).join('');
+    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, everyOutput);
 
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+    upstream.enqueue({ kind: 'json-fixture', file: 'vercel-ai/packages/openai/src/chat/__fixtures__/openai-text.json' });
+    await client.chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': `${run}-first` } });
+    // gateway → Kafka → observability consumer → Postgres, read back through the gateway's query API.
+    const deadline = Date.now() + 30_000;
+    let recorded: Response | undefined;
+    while (Date.now() < deadline && recorded?.status !== 200) {
+      recorded = await fetch(`http://127.0.0.1:${port}/v1/requests/${run}-first`);
+      if (recorded.status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(recorded?.status).toBe(200);
+    expect(await recorded!.json()).toMatchObject({ id: `${run}-first`, status: 'succeeded', provider: 'local', requested_model: 'qwen2' });
+
     upstream.enqueue({ kind: 'stream-fixture', file: textStream, chunkDelayMs: 20 });
     const stream = await client.chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }], stream: true });
     const iterator = stream[Symbol.asyncIterator]();
@@ -167,5 +200,6 @@ describe('the switchyard command', () => {
     expect(text).toBe(summarizeOpenAIStream(textStream).text);
     const [code] = await exited;
     expect(code).toBe(0);
-  });
+    expect(await stop(observability.child)).toBe(0);
+  }, 60_000);
 });

@@ -24,6 +24,8 @@ export async function startEmbedded(
   logger: Logger,
   overrides: { port?: number; host?: string } = {},
 ): Promise<EmbeddedGateway> {
+  // The router checks the route trees: a config error is reported before anything starts.
+  const router = new LocalRouterService(config);
   const metrics = new GatewayMetrics();
   const database = await openEventDatabase(eventDatabaseOptions(config));
   const sinks: EventSink[] = [database.store];
@@ -36,7 +38,6 @@ export async function startEmbedded(
   });
   for (const sink of sinks) events.subscribe(sink);
 
-  const router = new LocalRouterService(config);
   const adapters = new LocalProviderAdapterService(config);
   let gateway: GatewayServer;
   try {
