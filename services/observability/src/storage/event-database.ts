@@ -8,7 +8,7 @@ export type EventDatabaseOptions =
   | {
       /** `postgres://user:password@host:port/database` */
       postgresUrl: string;
-      /** Schema for the tables, created when missing; default: the server's search_path (`public`). */
+      /** Schema for the tables (letters, digits, underscores), created when missing; default: the server's search_path (`public`). */
       schema?: string;
       /** Connections in the pool; default 4. */
       poolSize?: number;

@@ -38,8 +38,9 @@ export interface PostgresClientOptions {
   /** `postgres://user:password@host:port/database` */
   url: string;
   /**
-   * Schema the tables live in (the connection's `search_path`); it must
-   * exist. Default: the server's `search_path`, normally `public`.
+   * Schema the tables live in (the connection's `search_path`): letters,
+   * digits and underscores; it must exist. Default: the server's
+   * `search_path`, normally `public`.
    */
   schema?: string;
   /** Connections in the pool; default 4. */
@@ -49,6 +50,9 @@ export interface PostgresClientOptions {
 }
 
 export function createPostgresClient(options: PostgresClientOptions): SqlClient {
+  if (options.schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.schema)) {
+    throw new Error(`The schema name ${JSON.stringify(options.schema)} may hold only letters, digits and underscores.`);
+  }
   const pool = new Pool({
     connectionString: options.url,
     max: options.poolSize ?? 4,
