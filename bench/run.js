@@ -9,6 +9,16 @@
  * directly (the baseline), and the comparison is written to bench/RESULTS.md
  * (also printed to stdout). Progress goes to stderr. Every child process is
  * killed when the run ends, fails or is interrupted.
+ *
+ * Named benchmarks, run alone or together (`node bench/run.js publish consume`):
+ * - gateway (the default): the above;
+ * - publish: what publishing events costs the gateway (publish-cost.js);
+ * - consume: how fast the observability consumers write events from Kafka
+ *   into Postgres (consume-throughput.js);
+ * - events:  publish and consume.
+ * The event benchmarks write their part of the section "Events" of
+ * bench/RESULTS.md and leave the rest of the file alone; the gateway
+ * benchmark keeps that section when it rewrites the file.
  */
 
 const fs = require('node:fs');
@@ -22,6 +32,7 @@ const { startGateway, startReferenceProxy } = require('./gateway-processes');
 const { describeMachine, describeBuild } = require('./machine-info');
 const { buildReport } = require('./report');
 const { summarizeProfiles } = require('./profile-summary');
+const { eventsSectionOf, writeEventsBlock } = require('./results-file');
 
 const SETTINGS = {
   full: {
@@ -42,25 +53,45 @@ const SETTINGS = {
 const TARGETS = ['reference-proxy', 'embedded', 'distributed'];
 const OUTPUT_DIRECTORY = path.join(__dirname, 'out');
 
-const usage = `Usage: npm run bench -- [options]
+/** The benchmarks `run.js` can run, in the order they run; `events` names the last two. */
+const BENCHMARKS = ['gateway', 'publish', 'consume'];
+const BENCHMARK_GROUPS = { events: ['publish', 'consume'], all: BENCHMARKS };
 
-  --targets LIST     what to measure besides the mock itself, comma-separated
-                     (default: ${TARGETS.join(',')})
+const usage = `Usage: npm run bench -- [benchmark ...] [options]
+       node bench/run.js [benchmark ...] [options]
+
+Benchmarks (default: gateway):
+  gateway            what the gateway adds in front of a provider, both modes
+  publish            what publishing events (discarded / Kafka / in-process bus
+                     to PGlite) costs the gateway's latency and throughput
+  consume            events/s from Kafka into Postgres (and InfluxDB) through
+                     the observability consumers
+  events             publish and consume
+  all                all three
+
+  --targets LIST     gateway: what to measure besides the mock itself,
+                     comma-separated (default: ${TARGETS.join(',')})
   --quick            short runs (a smoke test; figures are rough)
   --log-level LEVEL  the gateway's LOG_LEVEL (default: info, as a user would run it)
-  --cpu-prof         run the gateway processes under node --cpu-prof and add the
-                     hottest functions to the report; the report then goes to
-                     bench/out/RESULTS-profiled.md, as profiling slows the gateway
+  --cpu-prof         gateway: run the gateway processes under node --cpu-prof and
+                     add the hottest functions to the report; the report then goes
+                     to bench/out/RESULTS-profiled.md, as profiling slows the gateway
+  --repetitions N    publish: repetitions (default 5); consume: runs of each
+                     configuration (default 2)
+  --events N         consume: events produced and consumed (default 100000)
   --output FILE      where to write the report (default: bench/RESULTS.md)
 `;
 
 function parseOptions() {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
       targets: { type: 'string', default: TARGETS.join(',') },
       quick: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       'cpu-prof': { type: 'boolean', default: false },
+      repetitions: { type: 'string' },
+      events: { type: 'string' },
       output: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -69,6 +100,21 @@ function parseOptions() {
     process.stdout.write(usage);
     process.exit(0);
   }
+  const named = positionals.length === 0 ? ['gateway'] : positionals.flatMap((name) => BENCHMARK_GROUPS[name] ?? [name]);
+  const unknownBenchmarks = named.filter((name) => !BENCHMARKS.includes(name));
+  if (unknownBenchmarks.length > 0) {
+    process.stderr.write(`bench: unknown benchmark ${unknownBenchmarks.join(', ')}\n\n${usage}`);
+    process.exit(2);
+  }
+  const positiveInteger = (name) => {
+    if (values[name] === undefined) return undefined;
+    const value = Number(values[name]);
+    if (!Number.isInteger(value) || value < 1) {
+      process.stderr.write(`bench: --${name} takes a positive integer\n\n${usage}`);
+      process.exit(2);
+    }
+    return value;
+  };
   const targets = values.targets.split(',').map((target) => target.trim()).filter(Boolean);
   const unknown = targets.filter((target) => !TARGETS.includes(target));
   if (unknown.length > 0) {
@@ -77,6 +123,9 @@ function parseOptions() {
   }
   const defaultOutput = values['cpu-prof'] ? path.join(OUTPUT_DIRECTORY, 'RESULTS-profiled.md') : path.join(__dirname, 'RESULTS.md');
   return {
+    benchmarks: BENCHMARKS.filter((name) => named.includes(name)),
+    repetitions: positiveInteger('repetitions'),
+    events: positiveInteger('events'),
     targets: TARGETS.filter((target) => targets.includes(target)),
     quick: values.quick,
     logLevel: values['log-level'],
@@ -203,8 +252,52 @@ async function measureAll(targets, { settings, mock }) {
   }
 }
 
+/** Starts the mock upstream; resolves once it listens. */
+async function startMock() {
+  const child = forkScript(path.join(__dirname, 'mock-upstream.js'));
+  const { port } = await nextMessage(child, 'listening');
+  return { child, origin: `http://127.0.0.1:${port}` };
+}
+
+/** Writes a report of the gateway benchmark, keeping the section "Events" of the file it replaces. */
+function writeGatewayReport(file, markdown) {
+  let events = '';
+  try {
+    events = eventsSectionOf(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // No file yet.
+  }
+  fs.writeFileSync(file, events ? `${markdown.trimEnd()}\n\n${events}` : markdown);
+}
+
+async function runEventBenchmark(name, options) {
+  const machine = describeMachine();
+  const build = describeBuild();
+  if (build.staleWorkspaces.length > 0) {
+    progress(`warning: dist/ is older than src/ in ${build.staleWorkspaces.join(', ')}; run ./scripts/ensure-built.sh to measure the current code`);
+  }
+  fs.mkdirSync(OUTPUT_DIRECTORY, { recursive: true });
+  const benchmarkOptions = { ...options, outputDirectory: OUTPUT_DIRECTORY, machine, build };
+  const helpers = { progress, waitForQuietMachine, startMock };
+  // Required here: they load the built packages, which the gateway benchmark does not need.
+  const { markdown } =
+    name === 'publish'
+      ? await require('./publish-cost').runPublishCost(benchmarkOptions, helpers)
+      : await require('./consume-throughput').runConsumeThroughput(benchmarkOptions, helpers);
+  writeEventsBlock(options.output, name, markdown);
+  process.stdout.write(`${markdown}\n`);
+  progress(`${name}: written to the section Events of ${path.relative(process.cwd(), options.output)}`);
+}
+
 async function main() {
   const options = parseOptions();
+  for (const name of options.benchmarks) {
+    if (name === 'gateway') await runGatewayBenchmark(options);
+    else await runEventBenchmark(name, options);
+  }
+}
+
+async function runGatewayBenchmark(options) {
   const started = performance.now();
   const settings = options.quick ? SETTINGS.quick : SETTINGS.full;
   fs.mkdirSync(OUTPUT_DIRECTORY, { recursive: true });
@@ -221,9 +314,7 @@ async function main() {
   }
 
   progress('starting the mock upstream');
-  const mock = forkScript(path.join(__dirname, 'mock-upstream.js'));
-  const { port } = await nextMessage(mock, 'listening');
-  const upstreamOrigin = `http://127.0.0.1:${port}`;
+  const { child: mock, origin: upstreamOrigin } = await startMock();
 
   const targets = [{ name: 'direct', origin: upstreamOrigin }];
   const failed = [];
@@ -262,7 +353,7 @@ async function main() {
     durationSeconds: (performance.now() - started) / 1000,
     profileSummary,
   });
-  fs.writeFileSync(options.output, markdown);
+  writeGatewayReport(options.output, markdown);
   process.stdout.write(markdown);
   progress(`report written to ${path.relative(process.cwd(), options.output)}; logs in ${path.relative(process.cwd(), OUTPUT_DIRECTORY)}/`);
   if (failed.length > 0) process.exitCode = 1;
