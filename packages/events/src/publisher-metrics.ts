@@ -12,6 +12,8 @@ export type DropReason =
   | 'closed'
   /** The event could not be encoded (a bug in the caller). */
   | 'invalid_event'
+  /** The encoded event is larger than Kafka would take (`maxEventBytes`). */
+  | 'event_too_large'
   /** The in-process bus was closed while a sink still refused the events. */
   | 'undelivered_at_close';
 

@@ -1,0 +1,450 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { CompressionTypes, Kafka, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+import type { Logger } from '@switchyard/shared';
+import { abortable } from './abortable';
+import { Backoff } from './backoff';
+import { DropReporter } from './drop-reporter';
+import { DurableSpool, SpoolWriteError } from './durable-spool';
+import type { EventPublisher } from './event-publisher';
+import { EventQueue } from './event-queue';
+import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logging';
+import type { EventPublisherMetrics } from './publisher-metrics';
+import { encodeEvent, type EncodedEvent, type SwitchyardEvent } from './switchyard-event';
+import { Wakeup } from './wakeup';
+
+export interface KafkaEventPublisherOptions {
+  /** `host:port` of one or more brokers. */
+  brokers: string[];
+  /** Kafka client id, shown in broker logs and quotas. Default `switchyard-gateway`. */
+  clientId?: string;
+  /** Directory of the durable spool (created when missing); one publisher process per directory. */
+  spoolDirectory: string;
+  /**
+   * Events waiting in memory before the publisher stops waiting on Kafka and
+   * writes them to the spool instead. Events that arrive while that write is
+   * under way are held too, so memory holds at most twice this many; past
+   * that they are dropped (`queue_full`). Default 10,000.
+   */
+  queueCapacity?: number;
+  /** Largest size of the spool on disk; events that do not fit are dropped (`spool_full`). Default 256 MiB. */
+  spoolMaxBytes?: number;
+  /** Size at which the spool starts a new segment file. Default 16 MiB. */
+  spoolSegmentMaxBytes?: number;
+  /** Events in one Kafka request (and one spool read during replay) at most. Default 500. */
+  batchMaxEvents?: number;
+  /** How long the loop waits for more events before it sends a batch that is not full. Default 5 ms. */
+  lingerMs?: number;
+  /**
+   * Longest a connect or a send may take before Kafka counts as unreachable
+   * and the events go to the spool. kafkajs's own retries are set to give
+   * up well within it. Default 5 s.
+   */
+  sendTimeoutMs?: number;
+  /** First wait between reconnect attempts while Kafka is unreachable; it doubles up to `retryMaxMs`. Default 500 ms. */
+  retryInitialMs?: number;
+  /** Longest wait between reconnect attempts. Default 10 s. */
+  retryMaxMs?: number;
+  /** How long `close` keeps sending before it spools whatever is left. Default 5 s. */
+  closeTimeoutMs?: number;
+  /**
+   * Largest encoded event accepted; a larger one is dropped (`event_too_large`)
+   * rather than sent, since the broker would refuse it and its batch with it.
+   * Default 1,000,000 bytes (just under the broker's default `message.max.bytes`).
+   */
+  maxEventBytes?: number;
+  logger: Logger;
+  metrics?: EventPublisherMetrics;
+}
+
+/** Events written to the spool in one append at most. */
+const SPOOL_APPEND_MAX_EVENTS = 5_000;
+
+type Link = 'connecting' | 'up' | 'down';
+
+/**
+ * Publishes events to Kafka without ever making a request wait for Kafka.
+ *
+ * `publish` encodes the event, puts it on a bounded in-memory queue and
+ * returns. Two background loops do the rest:
+ *
+ * - The intake loop takes batches off the queue (up to `batchMaxEvents`,
+ *   after a `lingerMs` wait for more) and sends each with one `sendBatch`:
+ *   idempotent producer, acks from all in-sync replicas, GZIP. While Kafka is
+ *   unreachable, while the queue is full, or while anything is in the spool,
+ *   it appends the batches to the durable spool instead.
+ * - The recovery loop connects (and reconnects, with exponential backoff)
+ *   and replays the spool in order, moving the spool's cursor only after
+ *   Kafka acknowledged each batch.
+ *
+ * Order: once anything is in the spool, every new event goes into the spool
+ * behind it until the spool has been replayed, and only one send is in
+ * flight at a time, so events reach Kafka in publish order. Delivery is at
+ * least once: a send that timed out on our side may still have landed, and
+ * a crash between Kafka's acknowledgement and the cursor write replays that
+ * batch; consumers de-duplicate by event id.
+ *
+ * Events are given up on (counted in `switchyard_events_dropped_total` and
+ * logged at error level, rate-limited) only when the spool is full or the
+ * disk fails, when twice `queueCapacity` events are waiting in memory, or
+ * when `publish` is called after `close`.
+ */
+export class KafkaEventPublisher implements EventPublisher {
+  private readonly kafka: Kafka;
+  private readonly brokers: string;
+  private readonly queueCapacity: number;
+  private readonly batchMaxEvents: number;
+  private readonly lingerMs: number;
+  private readonly sendTimeoutMs: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
+  private readonly closeTimeoutMs: number;
+  private readonly maxEventBytes: number;
+  private readonly logger: Logger;
+  private readonly metrics: EventPublisherMetrics | undefined;
+  private readonly drops: DropReporter;
+
+  private readonly queue = new EventQueue<EncodedEvent>();
+  private readonly intakeWakeup = new Wakeup();
+  private readonly recoveryWakeup = new Wakeup();
+  private producer: Producer | undefined;
+  private link: Link = 'connecting';
+  private downSince: number | undefined;
+  /** Set when the queue reaches capacity: the intake loop spools instead of waiting on Kafka. */
+  private spillRequested = false;
+  private spill = new AbortController();
+  private accepting = true;
+  private closing = false;
+  /** Aborted when `close` begins: ends backoff waits. */
+  private readonly stopping = new AbortController();
+  /** Aborted when the close grace period is over: ends sends in flight. */
+  private readonly graceOver = new AbortController();
+  private closed: Promise<void> | undefined;
+  private readonly discarding = new Set<Promise<unknown>>();
+  private readonly intake: Promise<void>;
+  private readonly recovery: Promise<void>;
+
+  /** Opens (and checks) the spool, then starts connecting in the background; Kafka need not be up. */
+  static async start(options: KafkaEventPublisherOptions): Promise<KafkaEventPublisher> {
+    const spool = await DurableSpool.open({
+      directory: options.spoolDirectory,
+      maxBytes: options.spoolMaxBytes,
+      segmentMaxBytes: options.spoolSegmentMaxBytes,
+      logger: options.logger,
+    });
+    return new KafkaEventPublisher(options, spool);
+  }
+
+  private constructor(
+    options: KafkaEventPublisherOptions,
+    private readonly spool: DurableSpool,
+  ) {
+    this.queueCapacity = options.queueCapacity ?? 10_000;
+    this.batchMaxEvents = options.batchMaxEvents ?? 500;
+    this.lingerMs = options.lingerMs ?? 5;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
+    this.retryInitialMs = options.retryInitialMs ?? 500;
+    this.retryMaxMs = options.retryMaxMs ?? 10_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    this.maxEventBytes = options.maxEventBytes ?? 1_000_000;
+    this.logger = options.logger;
+    this.metrics = options.metrics;
+    this.drops = new DropReporter(this.logger, this.metrics);
+    this.brokers = options.brokers.join(',');
+
+    // kafkajs nests retries (a send retries, and each try reconnects with
+    // retries of its own); a few quick ones keep the whole well inside
+    // sendTimeoutMs, and the spool takes over from there.
+    const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 };
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'switchyard-gateway',
+      brokers: options.brokers,
+      connectionTimeout: Math.min(1_000, this.sendTimeoutMs),
+      requestTimeout: this.sendTimeoutMs,
+      retry,
+      logLevel: KAFKAJS_LOG_LEVEL,
+      logCreator: kafkajsLogCreator(this.logger),
+    });
+
+    this.metrics?.spoolBytes(spool.sizeBytes);
+    this.metrics?.queueDepth(0);
+    if (spool.pendingEvents > 0) {
+      this.logger.warn({ events: spool.pendingEvents, bytes: spool.sizeBytes, directory: spool.directory }, 'spool-replay-pending');
+    }
+    this.intake = this.runIntake();
+    this.recovery = this.runRecovery();
+  }
+
+  publish(item: SwitchyardEvent): void {
+    if (!this.accepting) {
+      this.drops.drop('closed', 1);
+      return;
+    }
+    let encoded: EncodedEvent;
+    try {
+      encoded = encodeEvent(item);
+    } catch {
+      this.drops.drop('invalid_event', 1);
+      return;
+    }
+    if (encoded.value.length > this.maxEventBytes) {
+      this.drops.drop('event_too_large', 1);
+      return;
+    }
+    const depth = this.queue.length;
+    if (depth >= 2 * this.queueCapacity) {
+      this.drops.drop('queue_full', 1);
+      return;
+    }
+    this.queue.push(encoded);
+    this.metrics?.queueDepth(depth + 1);
+    if (depth + 1 >= this.queueCapacity && !this.spillRequested) {
+      this.spillRequested = true;
+      this.spill.abort(new Error('The event queue is full.'));
+      this.intakeWakeup.notify();
+    } else if (depth === 0 || depth + 1 === this.batchMaxEvents) {
+      this.intakeWakeup.notify();
+    }
+  }
+
+  /**
+   * Sends what is queued, and replays the spool while Kafka answers, for up
+   * to `closeTimeoutMs`; whatever is left then is in the spool, to be
+   * replayed by the next publisher on the same directory. Resolves when the
+   * spool is closed and the producer disconnected.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.closeNow();
+    return this.closed;
+  }
+
+  private async closeNow(): Promise<void> {
+    this.closing = true;
+    this.stopping.abort();
+    const grace = setTimeout(() => this.graceOver.abort(new Error('The close grace period is over.')), this.closeTimeoutMs);
+    this.intakeWakeup.notify();
+    this.recoveryWakeup.notify();
+    try {
+      await Promise.all([this.intake, this.recovery]);
+    } finally {
+      clearTimeout(grace);
+      this.accepting = false;
+      const left = this.spool.pendingEvents;
+      await this.spool.close().catch((error: unknown) => this.logger.error({ err: error }, 'spool-close-failed'));
+      await this.disconnect();
+      this.drops.flush();
+      this.logger.info({ eventsLeftInSpool: left }, 'event-publisher-closed');
+    }
+  }
+
+  // --- intake: queue -> Kafka, or -> spool ---------------------------------------------------------
+
+  private async runIntake(): Promise<void> {
+    for (;;) {
+      if (this.queue.length === 0) {
+        if (this.closing) {
+          // Synchronously with the check, so no event is accepted that nobody would take.
+          this.accepting = false;
+          return;
+        }
+        await this.intakeWakeup.wait();
+        continue;
+      }
+      if (this.link === 'connecting' && !this.spillRequested) {
+        // Until the first connection attempt ends (within sendTimeoutMs): start-up events need not touch the disk.
+        await this.intakeWakeup.wait();
+        continue;
+      }
+      if (this.sendsDirectly()) {
+        await this.linger();
+        // The queue may have filled while lingering.
+        if (!this.sendsDirectly()) continue;
+        const batch = this.queue.take(this.batchMaxEvents);
+        this.metrics?.queueDepth(this.queue.length);
+        const sent = await this.send(batch, [this.spill.signal]);
+        if (!sent) await this.toSpool(batch);
+      } else {
+        await this.linger();
+        const batch = this.queue.take(SPOOL_APPEND_MAX_EVENTS);
+        this.metrics?.queueDepth(this.queue.length);
+        await this.toSpool(batch);
+        if (this.queue.length < this.queueCapacity) this.resetSpill();
+      }
+    }
+  }
+
+  /** Straight to Kafka only when it is up, nothing waits in the spool, and the queue is not full. */
+  private sendsDirectly(): boolean {
+    return this.link === 'up' && this.spool.pendingEvents === 0 && !this.spillRequested && !this.graceOver.signal.aborted;
+  }
+
+  private resetSpill(): void {
+    if (!this.spillRequested) return;
+    this.spillRequested = false;
+    this.spill = new AbortController();
+  }
+
+  /** Waits up to `lingerMs` for a full batch, unless closing or spilling. */
+  private async linger(): Promise<void> {
+    if (this.lingerMs <= 0) return;
+    const deadline = Date.now() + this.lingerMs;
+    while (this.queue.length < this.batchMaxEvents && !this.closing && !this.spillRequested) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return;
+      await this.intakeWakeup.wait(remaining);
+    }
+  }
+
+  private async toSpool(batch: EncodedEvent[]): Promise<void> {
+    let appended: number;
+    try {
+      appended = await this.spool.append(batch);
+      this.drops.drop('spool_full', batch.length - appended);
+    } catch (error) {
+      appended = error instanceof SpoolWriteError ? error.appended : 0;
+      this.logger.error({ err: error, events: batch.length - appended, directory: this.spool.directory }, 'spool-write-failed');
+      this.drops.drop('spool_failed', batch.length - appended);
+    }
+    this.metrics?.spooled(appended);
+    this.metrics?.spoolBytes(this.spool.sizeBytes);
+    this.recoveryWakeup.notify();
+  }
+
+  // --- recovery: connect, reconnect, replay the spool ----------------------------------------------
+
+  private async runRecovery(): Promise<void> {
+    const backoff = new Backoff(this.retryInitialMs, this.retryMaxMs);
+    for (;;) {
+      if (this.link !== 'up') {
+        if (this.closing) return;
+        const connected = await this.connect();
+        this.intakeWakeup.notify();
+        if (!connected) {
+          await delay(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+          continue;
+        }
+        backoff.reset();
+      }
+      if (this.spool.pendingEvents === 0) {
+        if (this.closing) return;
+        await this.recoveryWakeup.wait();
+        continue;
+      }
+      if (this.graceOver.signal.aborted) return;
+      const batch = await this.spool.read(this.batchMaxEvents);
+      if (batch.events.length === 0) continue;
+      if (!(await this.send(batch.events, []))) {
+        if (!this.closing) await delay(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        continue;
+      }
+      try {
+        await this.spool.commit(batch);
+      } catch (error) {
+        // Kafka has the events; if the cursor could not be saved they are sent again later (at least once).
+        this.logger.error({ err: error, directory: this.spool.directory }, 'spool-commit-failed');
+      }
+      this.metrics?.replayed(batch.events.length);
+      this.metrics?.spoolBytes(this.spool.sizeBytes);
+      if (this.spool.pendingEvents === 0) {
+        this.logger.info({ directory: this.spool.directory }, 'spool-drained');
+        this.intakeWakeup.notify();
+      }
+    }
+  }
+
+  /** A fresh idempotent producer, connected within `sendTimeoutMs`; false when Kafka does not answer. */
+  private async connect(): Promise<boolean> {
+    const producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+    try {
+      await abortable(producer.connect(), AbortSignal.any([AbortSignal.timeout(this.sendTimeoutMs), this.graceOver.signal]));
+    } catch (error) {
+      this.discard(producer);
+      this.markDown(error, 'connect');
+      return false;
+    }
+    this.producer = producer;
+    const wasDown = this.downSince;
+    this.link = 'up';
+    this.downSince = undefined;
+    if (wasDown === undefined) this.logger.info({ brokers: this.brokers }, 'kafka-connected');
+    else this.logger.info({ brokers: this.brokers, downForMs: Date.now() - wasDown, eventsInSpool: this.spool.pendingEvents }, 'kafka-reconnected');
+    return true;
+  }
+
+  /**
+   * One `sendBatch` for the whole batch, in order, bounded by `sendTimeoutMs`,
+   * the close grace period and the given signals. On failure the producer is
+   * discarded (a timed-out kafkajs send keeps retrying inside it) and the
+   * recovery loop reconnects.
+   */
+  private async send(events: EncodedEvent[], signals: AbortSignal[]): Promise<boolean> {
+    const producer = this.producer;
+    if (!producer || this.link !== 'up') return false;
+    const byTopic = new Map<string, TopicMessages>();
+    for (const event of events) {
+      let entry = byTopic.get(event.topic);
+      if (!entry) byTopic.set(event.topic, (entry = { topic: event.topic, messages: [] }));
+      // kafkajs writes a Buffer as bytes but turns any other Uint8Array into a string.
+      entry.messages.push({ key: event.key, value: asBuffer(event.value), headers: event.headers });
+    }
+    try {
+      await abortable(
+        producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1, compression: CompressionTypes.GZIP, timeout: this.sendTimeoutMs }),
+        AbortSignal.any([AbortSignal.timeout(this.sendTimeoutMs), this.graceOver.signal, ...signals]),
+      );
+    } catch (error) {
+      if (this.producer === producer) {
+        this.producer = undefined;
+        this.discard(producer);
+      }
+      const cause = this.graceOver.signal.aborted ? 'close' : signals.some((signal) => signal.aborted) ? 'queue-full' : 'send';
+      this.markDown(error, cause);
+      return false;
+    }
+    for (const { topic, messages } of byTopic.values()) this.metrics?.published(topic, messages.length);
+    return true;
+  }
+
+  /**
+   * Kafka is not to be used until the recovery loop has reconnected. `cause`
+   * says why: a failed connect or send (logged once per outage at warn), a
+   * full queue that could not wait for a slow send, or the end of the close
+   * grace period.
+   */
+  private markDown(error: unknown, cause: 'connect' | 'send' | 'queue-full' | 'close'): void {
+    const firstFailure = this.link !== 'down';
+    this.link = 'down';
+    this.recoveryWakeup.notify();
+    if (cause === 'close') return;
+    if (cause === 'queue-full') {
+      this.logger.warn({ brokers: this.brokers, queueCapacity: this.queueCapacity }, 'event-queue-full-spilling');
+      return;
+    }
+    this.downSince ??= Date.now();
+    if (firstFailure) this.logger.warn({ brokers: this.brokers, err: error, eventsInSpool: this.spool.pendingEvents }, 'kafka-unreachable');
+    else this.logger.debug({ err: error }, 'kafka-reconnect-failed');
+  }
+
+  /** Disconnects a producer in the background; `close` waits for it. */
+  private discard(producer: Producer): void {
+    const disconnecting = abortable(producer.disconnect(), AbortSignal.timeout(this.sendTimeoutMs))
+      .catch(() => undefined)
+      .finally(() => this.discarding.delete(disconnecting));
+    this.discarding.add(disconnecting);
+  }
+
+  private async disconnect(): Promise<void> {
+    if (this.producer) this.discard(this.producer);
+    this.producer = undefined;
+    await Promise.all(this.discarding);
+  }
+}
+
+function asBuffer(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}

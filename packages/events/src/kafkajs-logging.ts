@@ -1,0 +1,18 @@
+import { logLevel, type logCreator } from 'kafkajs';
+import type { Logger } from '@switchyard/shared';
+
+/**
+ * Sends kafkajs's own log lines (warnings and errors only) to our logger at
+ * debug level. While a broker is down kafkajs logs every failed connection
+ * attempt; the publishers report the outage themselves, once, with the
+ * error, so these lines are detail for whoever turns debug on.
+ */
+export const KAFKAJS_LOG_LEVEL = logLevel.WARN;
+
+export function kafkajsLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ namespace, label, log }) => {
+      const { message, timestamp: _timestamp, ...detail } = log;
+      logger.debug({ component: 'kafkajs', namespace, kafkajsLevel: label, detail: message, ...detail }, 'kafkajs-log');
+    };
+}
