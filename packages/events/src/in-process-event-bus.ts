@@ -6,7 +6,7 @@ import type { EventPublisher, EventSink } from './event-publisher';
 import { EventQueue } from './event-queue';
 import type { EventPublisherMetrics } from './publisher-metrics';
 import type { SwitchyardEvent } from './switchyard-event';
-import { TOPICS } from './topics';
+import { TOPICS, type Topic } from './topics';
 import { Wakeup } from './wakeup';
 
 export interface InProcessEventBusOptions {
@@ -212,10 +212,16 @@ export class InProcessEventBus implements EventPublisher {
   }
 }
 
-function countByTopic(batch: readonly SwitchyardEvent[]): Map<string, number> {
-  const counts = new Map<string, number>();
+/** The topic each kind travels on in distributed mode, used as the metric label (a new kind fails to compile until added). */
+const TOPIC_OF_KIND: Record<SwitchyardEvent['kind'], Topic> = {
+  'request-completed': TOPICS.requestCompleted,
+  'cost-recorded': TOPICS.costRecorded,
+};
+
+function countByTopic(batch: readonly SwitchyardEvent[]): Map<Topic, number> {
+  const counts = new Map<Topic, number>();
   for (const item of batch) {
-    const topic = item.kind === 'request-completed' ? TOPICS.requestCompleted : TOPICS.costRecorded;
+    const topic = TOPIC_OF_KIND[item.kind];
     counts.set(topic, (counts.get(topic) ?? 0) + 1);
   }
   return counts;

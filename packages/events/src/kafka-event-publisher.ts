@@ -17,6 +17,12 @@ export interface KafkaEventPublisherOptions {
   brokers: string[];
   /** Kafka client id, shown in broker logs and quotas. Default `switchyard-gateway`. */
   clientId?: string;
+  /**
+   * Put before every topic name on the cluster (e.g. `staging.`), for
+   * environments sharing one cluster. Applied when sending, so the spool
+   * holds plain topic names. Default none.
+   */
+  topicPrefix?: string;
   /** Directory of the durable spool (created when missing); one publisher process per directory. */
   spoolDirectory: string;
   /**
@@ -91,6 +97,7 @@ type Link = 'connecting' | 'up' | 'down';
 export class KafkaEventPublisher implements EventPublisher {
   private readonly kafka: Kafka;
   private readonly brokers: string;
+  private readonly topicPrefix: string;
   private readonly queueCapacity: number;
   private readonly batchMaxEvents: number;
   private readonly lingerMs: number;
@@ -150,6 +157,7 @@ export class KafkaEventPublisher implements EventPublisher {
     this.metrics = options.metrics;
     this.drops = new DropReporter(this.logger, this.metrics);
     this.brokers = options.brokers.join(',');
+    this.topicPrefix = options.topicPrefix ?? '';
 
     // kafkajs nests retries (a send retries, and each try reconnects with
     // retries of its own); a few quick ones keep the whole well inside
@@ -388,7 +396,7 @@ export class KafkaEventPublisher implements EventPublisher {
     const byTopic = new Map<string, TopicMessages>();
     for (const event of events) {
       let entry = byTopic.get(event.topic);
-      if (!entry) byTopic.set(event.topic, (entry = { topic: event.topic, messages: [] }));
+      if (!entry) byTopic.set(event.topic, (entry = { topic: this.topicPrefix + event.topic, messages: [] }));
       // kafkajs writes a Buffer as bytes but turns any other Uint8Array into a string.
       entry.messages.push({ key: event.key, value: asBuffer(event.value), headers: event.headers });
     }
@@ -406,7 +414,7 @@ export class KafkaEventPublisher implements EventPublisher {
       this.markDown(error, cause);
       return false;
     }
-    for (const { topic, messages } of byTopic.values()) this.metrics?.published(topic, messages.length);
+    for (const [topic, { messages }] of byTopic) this.metrics?.published(topic, messages.length);
     return true;
   }
 
