@@ -25,6 +25,8 @@ export interface RunningSwitchyard {
 export interface HarnessOptions {
   /** Also write events to the InfluxDB of scripts/services.sh. */
   influx?: boolean;
+  /** Distributed mode: another Kafka than the shared one (e.g. a dedicated broker a test stops). */
+  kafkaBrokers?: string[];
 }
 
 /**
@@ -47,14 +49,14 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
     return { baseURL: `${gateway.url}/v1`, config, close: () => gateway.close(1_000) };
   }
 
-  await requireKafka();
+  if (!options.kafkaBrokers) await requireKafka();
   await requirePostgres();
   const run = randomBytes(4).toString('hex');
   const withInfrastructure: SwitchyardConfig = {
     ...base,
     events: {
       ...base.events,
-      kafka: { brokers: KAFKA_BROKERS, clientId: `e2e-${run}`, topicPrefix: `e2e-${run}.` },
+      kafka: { brokers: options.kafkaBrokers ?? KAFKA_BROKERS, clientId: `e2e-${run}`, topicPrefix: `e2e-${run}.` },
       spoolDirectory: mkdtempSync(join(tmpdir(), 'switchyard-spool-')),
     },
     observability: { ...base.observability, postgresUrl: POSTGRES_URL, consumerGroup: `e2e-${run}`, influx },

@@ -33,6 +33,7 @@ export async function startDistributedGateway(
   const events = await KafkaEventPublisher.start({
     brokers: kafka.brokers,
     clientId: kafka.clientId,
+    topicPrefix: kafka.topicPrefix,
     spoolDirectory: config.events.spoolDirectory,
     spoolMaxBytes: config.events.spoolMaxBytes,
     queueCapacity: config.events.queueCapacity,
