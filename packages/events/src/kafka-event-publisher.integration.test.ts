@@ -143,30 +143,38 @@ describe('KafkaEventPublisher against the shared broker', () => {
     }
   }, 90_000);
 
-  it('replays, on start, events that a publisher closed while Kafka was unreachable left in its spool', async () => {
+  it('replays, on start, the spool a publisher left when closed while Kafka was unreachable; new events wait behind it', async () => {
     const run = `replay-${randomUUID()}`;
+    const topicPrefix = `${run}.`;
+    await ensureTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => topicPrefix + topic), { numPartitions: 1 });
     const directory = await spoolDirectory();
     // Nothing listens on this port: the first publisher can only spool.
-    const unreachable = publisherOptions({ brokers: [`127.0.0.1:${await freePort()}`], spoolDirectory: directory, sendTimeoutMs: 1_000, closeTimeoutMs: 500 });
+    const unreachable = publisherOptions({ brokers: [`127.0.0.1:${await freePort()}`], spoolDirectory: directory, topicPrefix, sendTimeoutMs: 1_000, closeTimeoutMs: 500 });
     const first = await KafkaEventPublisher.start(unreachable.options);
-    const events = sampleEvents(run, 300);
-    for (const item of events) first.publish(item);
+    const spooled = sampleEvents(run, 1_000);
+    for (const item of spooled) first.publish(item);
     await first.close();
-    expect(await metricValue(unreachable.registry, 'switchyard_events_spooled_total')).toBe(300);
+    expect(await metricValue(unreachable.registry, 'switchyard_events_spooled_total')).toBe(1_000);
     expect(await metricValue(unreachable.registry, 'switchyard_events_dropped_total', { reason: 'closed' })).toBe(0);
     expect(unreachable.lines).toContainEqual(expect.objectContaining({ msg: 'kafka-unreachable', level: 40 }));
-    expect(unreachable.lines).toContainEqual(expect.objectContaining({ msg: 'event-publisher-closed', eventsLeftInSpool: 300 }));
+    expect(unreachable.lines).toContainEqual(expect.objectContaining({ msg: 'event-publisher-closed', eventsLeftInSpool: 1_000 }));
 
-    const reachable = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: directory });
+    // Small replay batches make the replay take a while; events published meanwhile must not overtake it.
+    const reachable = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: directory, topicPrefix, batchMaxEvents: 50 });
     const second = await KafkaEventPublisher.start(reachable.options);
-    expect(reachable.lines).toContainEqual(expect.objectContaining({ msg: 'spool-replay-pending', events: 300 }));
-    await waitFor(async () => (await metricValue(reachable.registry, 'switchyard_events_replayed_total')) === 300, 30_000, 'the replay');
+    expect(reachable.lines).toContainEqual(expect.objectContaining({ msg: 'spool-replay-pending', events: 1_000 }));
+    const fresh = sampleEvents(run, 100, 1_000);
+    for (let start = 0; start < fresh.length; start += 5) {
+      for (const item of fresh.slice(start, start + 5)) second.publish(item);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitFor(async () => (await metricValue(reachable.registry, 'switchyard_events_replayed_total')) >= 1_000, 30_000, 'the replay');
     await second.close();
     expect(await metricValue(reachable.registry, 'switchyard_events_spool_bytes')).toBe(0);
     expect((await readdir(directory)).filter((name) => name.startsWith('segment-'))).toEqual([]);
 
-    const messages = await readRun(KAFKA_BROKERS, run);
-    expect(messages.map((message) => eventIdOf(message.item)).sort()).toEqual(events.map(eventIdOf).sort());
+    const messages = await readRun(KAFKA_BROKERS, run, topicPrefix);
+    expect(idsByTopic(messages)).toEqual(expectedByTopic([...spooled, ...fresh]));
   }, 90_000);
 
   it('spills to the spool when the queue is full, and still delivers every event once, in order', async () => {
