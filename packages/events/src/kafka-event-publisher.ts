@@ -4,7 +4,7 @@ import type { Logger } from '@switchyard/shared';
 import { abortable } from './abortable';
 import { Backoff } from './backoff';
 import { DropReporter } from './drop-reporter';
-import { DurableSpool, SpoolWriteError } from './durable-spool';
+import { DurableSpool, SpoolWriteError, type SpoolBatch } from './durable-spool';
 import type { EventPublisher } from './event-publisher';
 import { EventQueue } from './event-queue';
 import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logging';
@@ -338,8 +338,16 @@ export class KafkaEventPublisher implements EventPublisher {
         continue;
       }
       if (this.graceOver.signal.aborted) return;
-      const batch = await this.spool.read(this.batchMaxEvents);
-      if (batch.events.length === 0) continue;
+      let batch: SpoolBatch;
+      try {
+        batch = await this.spool.read(this.batchMaxEvents);
+        if (batch.events.length === 0) throw new Error(`The spool counts ${this.spool.pendingEvents} events but returned none.`);
+      } catch (error) {
+        this.logger.error({ err: error, directory: this.spool.directory }, 'spool-read-failed');
+        if (this.closing) return;
+        await delay(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        continue;
+      }
       if (!(await this.send(batch.events, []))) {
         if (!this.closing) await delay(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => undefined);
         continue;
@@ -397,7 +405,8 @@ export class KafkaEventPublisher implements EventPublisher {
     for (const event of events) {
       let entry = byTopic.get(event.topic);
       if (!entry) byTopic.set(event.topic, (entry = { topic: this.topicPrefix + event.topic, messages: [] }));
-      // kafkajs writes a Buffer as bytes but turns any other Uint8Array into a string.
+      // kafkajs writes a Buffer as bytes but any other Uint8Array as its String() form, which
+      // disagrees with the length it computed, and the broker rejects the batch (INVALID_RECORD).
       entry.messages.push({ key: event.key, value: asBuffer(event.value), headers: event.headers });
     }
     try {
