@@ -36,6 +36,7 @@ const { Client } = require('undici');
 const { Kafka, logLevel } = require('kafkajs');
 const { ALL_TOPICS, ensureTopics } = require('@switchyard/events');
 const { CHAT_COMPLETIONS_PATH, MODEL, REPOSITORY_ROOT, chatRequestBody, expectedCompletionContent, expectedStreamContent } = require('./fixtures');
+const { summarizeProfiles } = require('./profile-summary');
 const { forkScript, nextMessage, stopChild, freePort, cpuSeconds, machineCpuSeconds, tailOf } = require('./child-processes');
 
 const KAFKA_BROKERS = (process.env.SWITCHYARD_KAFKA_BROKERS ?? '127.0.0.1:59092').split(',').map((broker) => broker.trim()).filter(Boolean);
@@ -71,6 +72,29 @@ const LEVELS = [
 
 const TARGET_PERCENT = 10;
 
+/**
+ * A run of a target counts as disturbed when processes other than the
+ * benchmark's own (and the Kafka broker) used more than this many cores
+ * meanwhile: other engineers' builds and tests share the machine.
+ */
+const DISTURBED_CORES = 0.25;
+/** Repetitions added, at most, while some comparison has fewer undisturbed repetitions than asked for. */
+const EXTRA_REPETITIONS = 4;
+
+/** Whether every one of `targets` ran undisturbed at this load level in this repetition. */
+function undisturbed(repetition, scenario, targets) {
+  const other = repetition.otherCores[scenario] ?? {};
+  if (scenario === 'sequential') return (other['*'] ?? Infinity) <= DISTURBED_CORES;
+  return targets.every((target) => (other[target] ?? Infinity) <= DISTURBED_CORES);
+}
+
+/** Whether each comparison with the baseline, at each load level, has `wanted` undisturbed repetitions. */
+function enoughUndisturbed(repetitions, wanted) {
+  return LEVELS.every(({ scenario }) =>
+    ['kafka', 'bus'].every((config) => repetitions.filter((repetition) => undisturbed(repetition, scenario, ['discard', config])).length >= wanted),
+  );
+}
+
 function kafkaBrokerPid() {
   try {
     return Number(fs.readFileSync(KAFKA_PID_FILE, 'utf8').trim()) || undefined;
@@ -80,7 +104,7 @@ function kafkaBrokerPid() {
 }
 
 /** Starts one `event-gateway.js` with its publisher; resolves once it answered a chat completion. */
-async function startEventGateway(publisher, { upstreamBaseUrl, outputDirectory, logLevel: level, topicPrefix, spoolDirectory, repetition }) {
+async function startEventGateway(publisher, { upstreamBaseUrl, outputDirectory, logLevel: level, topicPrefix, spoolDirectory, repetition, profileDirectory }) {
   const port = await freePort();
   const config = {
     server: { host: '127.0.0.1', port },
@@ -96,7 +120,13 @@ async function startEventGateway(publisher, { upstreamBaseUrl, outputDirectory, 
     child = forkScript(
       path.join(__dirname, 'event-gateway.js'),
       ['--publisher', publisher, '--config', configFile, '--spool', spoolDirectory, '--topic-prefix', topicPrefix],
-      { stdio: ['ignore', log, log, 'ipc'], cwd: REPOSITORY_ROOT, env: { ...process.env, LOG_LEVEL: level } },
+      {
+        stdio: ['ignore', log, log, 'ipc'],
+        cwd: REPOSITORY_ROOT,
+        env: { ...process.env, LOG_LEVEL: level },
+        // One directory per publisher: worker threads (PGlite's) write profiles of their own.
+        execArgv: profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDirectory, publisher)}`] : [],
+      },
     );
   } finally {
     fs.closeSync(log);
@@ -150,14 +180,23 @@ async function runRepetition({ gateways, mock, settings, order, helpers }) {
   let before;
   const busyBefore = [];
 
-  const snapshot = (gateway) => ({
-    at: performance.now(),
-    gateway: gateway ? cpuSeconds(gateway.child.pid) : 0,
-    broker: brokerPid ? cpuSeconds(brokerPid) : NaN,
-    mock: cpuSeconds(mock.child.pid),
-    loadGenerator: cpuSeconds(loadGenerator.pid),
-    machine: machineCpuSeconds().busy,
-  });
+  const snapshot = (gateway) => {
+    const parent = process.cpuUsage();
+    const figures = {
+      at: performance.now(),
+      gateway: gateway ? cpuSeconds(gateway.child.pid) : 0,
+      gateways: gateways.reduce((sum, each) => sum + cpuSeconds(each.child.pid), 0),
+      broker: brokerPid ? cpuSeconds(brokerPid) : 0,
+      mock: cpuSeconds(mock.child.pid),
+      loadGenerator: cpuSeconds(loadGenerator.pid),
+      parent: (parent.user + parent.system) / 1e6,
+      machine: machineCpuSeconds().busy,
+    };
+    figures.ours = figures.gateways + figures.broker + figures.mock + figures.loadGenerator + figures.parent;
+    return figures;
+  };
+  /** Per scenario and target ('*' for the targets in turns): cores used by processes other than the benchmark's own. */
+  const otherCores = {};
   const drainInto = async (gateway, scenario) => {
     const started = performance.now();
     const brokerBefore = brokerPid ? cpuSeconds(brokerPid) : NaN;
@@ -188,6 +227,7 @@ async function runRepetition({ gateways, mock, settings, order, helpers }) {
       const gateway = byName[message.target];
       const after = snapshot(gateway);
       const seconds = (after.at - before.at) / 1000;
+      (otherCores[message.name] ??= {})[message.target ?? '*'] = (after.machine - before.machine - (after.ours - before.ours)) / seconds;
       if (message.target) {
         extra[message.target][`${message.name}Cpu`] = {
           gatewayCores: (after.gateway - before.gateway) / seconds,
@@ -221,7 +261,7 @@ async function runRepetition({ gateways, mock, settings, order, helpers }) {
     const message = await finished;
     if (message.type === 'failed') throw new Error(`load generator failed: ${message.error}`);
     await pendingDrain;
-    return { load: message.result, extra, busyBefore };
+    return { load: message.result, extra, busyBefore, otherCores };
   } finally {
     await stopChild(loadGenerator);
   }
@@ -256,13 +296,18 @@ async function runPublishCost(options, helpers) {
   const startedAt = new Date();
   const topicPrefix = `bench-publish-${Date.now()}-${process.pid}.`;
   const spoolRoot = path.join(options.outputDirectory, `spool-${process.pid}`);
+  const profileDirectory = options.cpuProfile ? path.join(options.outputDirectory, 'profiles-publish') : undefined;
+  if (profileDirectory) fs.rmSync(profileDirectory, { recursive: true, force: true });
   helpers.progress(`publish: creating topics ${topicPrefix}*`);
   await createTopics(topicPrefix);
   const mock = await helpers.startMock();
   const repetitions = [];
   try {
-    for (let repetition = 0; repetition < settings.repetitions; repetition++) {
-      helpers.progress(`publish: repetition ${repetition + 1} of ${settings.repetitions}: starting the gateways`);
+    for (let repetition = 0; repetition < settings.repetitions + EXTRA_REPETITIONS; repetition++) {
+      if (repetition >= settings.repetitions && enoughUndisturbed(repetitions, settings.repetitions)) break;
+      helpers.progress(
+        `publish: repetition ${repetition + 1}${repetition < settings.repetitions ? ` of ${settings.repetitions}` : `, an extra one: other processes disturbed too many`}: starting the gateways`,
+      );
       const gateways = [];
       try {
         for (const { name } of CONFIGS) {
@@ -275,6 +320,7 @@ async function runPublishCost(options, helpers) {
               topicPrefix,
               spoolDirectory,
               repetition,
+              profileDirectory,
             }),
           );
         }
@@ -296,7 +342,12 @@ async function runPublishCost(options, helpers) {
     }
   }
   const data = { settings, repetitions, startedAt, durationSeconds: (performance.now() - started) / 1000, topicPrefix };
-  return { markdown: buildPublishReport(data, options), data };
+  let markdown = buildPublishReport(data, options);
+  if (profileDirectory) {
+    markdown += `\n\n#### CPU profiles (all repetitions of each publisher; slowed down by the profiler)\n\n`;
+    markdown += CONFIGS.map(({ name, label }) => `##### ${label}\n\n${summarizeProfiles([path.join(profileDirectory, name)], 20)}`).join('\n\n');
+  }
+  return { markdown, data };
 }
 
 // --- report --------------------------------------------------------------------------------------
@@ -333,12 +384,21 @@ function table(header, rows) {
 }
 
 /** Per repetition, the latency summary of a target at a load level. */
+/**
+ * The repetitions in which all of `targets` ran undisturbed at this load
+ * level, or all of them (marked) when there is none.
+ */
+function chosen(data, scenario, targets) {
+  const clean = data.repetitions.filter((repetition) => undisturbed(repetition, scenario, targets));
+  return clean.length > 0 ? { repetitions: clean, disturbed: false } : { repetitions: data.repetitions, disturbed: true };
+}
+
 function latencies(data, target, scenario) {
-  return data.repetitions.map((repetition) => repetition.load[target][scenario].latency);
+  return chosen(data, scenario, [target]).repetitions.map((repetition) => repetition.load[target][scenario].latency);
 }
 
 function p99Change(data, config, scenario) {
-  return data.repetitions.map((repetition) => {
+  return chosen(data, scenario, ['discard', config]).repetitions.map((repetition) => {
     const baseline = repetition.load.discard[scenario].latency.p99;
     return ((repetition.load[config][scenario].latency.p99 - baseline) / baseline) * 100;
   });
@@ -351,15 +411,16 @@ function buildPublishReport(data, options) {
   lines.push('### Publishing cost on the gateway\'s latency');
   lines.push('');
   lines.push(
-    `Run ${data.startedAt.toISOString()}, ${Math.round(data.durationSeconds)} s, on the machine of the gateway report above ` +
-      `(${options.machine.processors} cores, ${options.machine.cpuModel}, Node ${options.machine.node}; build: commit ${options.build.commit ?? '?'}` +
+    `Run ${data.startedAt.toISOString()}, ${Math.round(data.durationSeconds)} s, on ${options.machine.processors} cores ` +
+      `(${options.machine.cpuModel}, ${(options.machine.memoryBytes / 1024 ** 3).toFixed(1)} GiB, Node ${options.machine.node}, ${options.machine.platform}; build: commit ${options.build.commit ?? '?'} with ${options.build.uncommittedFiles ?? '?'} uncommitted files under packages/, services/, proto/` +
       `${options.build.staleWorkspaces?.length ? `, **dist older than src in ${options.build.staleWorkspaces.join(', ')}**` : ''}). ` +
-      `Command: \`node bench/run.js publish${options.quick ? ' --quick' : ''}${options.repetitions ? ` --repetitions ${options.repetitions}` : ''}\`.`,
+      `Command: \`node bench/run.js publish${options.quick ? ' --quick' : ''}${options.repetitions ? ` --repetitions ${options.repetitions}` : ''}` +
+      `${options.cpuProfile ? ' --cpu-prof' : ''}\`.`,
   );
   lines.push('');
   lines.push(
     `The same gateway process (local router and adapters, \`LOG_LEVEL=${options.logLevel}\`) with three event publishers, and the mock upstream directly. ` +
-      `${count} repetitions, each with fresh processes and the targets in a rotated order; every figure is the median over the repetitions ` +
+      `${count} repetitions, each with fresh processes and the targets in a rotated order; every figure is the median over the undisturbed repetitions ` +
       `with [lowest … highest] after it. Per repetition: sequential ${settings.sequential.requests.toLocaleString('en-US')} requests after ` +
       `${settings.sequential.warmup} of warm-up, the targets taking turns in ${settings.sequential.rounds} rounds; ` +
       `${settings.fixedRate.perSecond} req/s for ${settings.fixedRate.seconds} s; ${settings.throughput.connections} connections for ` +
@@ -373,12 +434,22 @@ function buildPublishReport(data, options) {
     const row = [label, withSpread(latencies(data, 'discard', scenario).map((each) => each.p99), ms)];
     for (const config of ['kafka', 'bus']) {
       const change = p99Change(data, config, scenario);
-      row.push(withSpread(latencies(data, config, scenario).map((each) => each.p99), ms), withSpread(change, percent));
+      const { disturbed } = chosen(data, scenario, ['discard', config]);
+      row.push(
+        withSpread(latencies(data, config, scenario).map((each) => each.p99), ms),
+        `${withSpread(change, percent)} (${change.length}${disturbed ? ', all disturbed' : ''})`,
+      );
       verdicts.push({ config, label, change: median(change) });
     }
     return row;
   });
   lines.push('**p99 latency as the client sees it (ms), and its change against (a)** — target: publishing moves the p99 by no more than ' + `${TARGET_PERCENT} %.`);
+  lines.push('');
+  lines.push(
+    `A run counts as disturbed when processes outside the benchmark (other engineers' builds and tests; the Kafka broker counts as the benchmark's) ` +
+      `used more than ${DISTURBED_CORES} cores meanwhile; only undisturbed repetitions are used, their number in brackets after each change ` +
+      `(both targets of the comparison undisturbed). The change is computed within each repetition, then the median taken.`,
+  );
   lines.push('');
   lines.push(table(['load', '(a) discarded p99', '(b) Kafka p99', '(b) vs (a)', '(c) bus → PGlite p99', '(c) vs (a)'], headRows));
   lines.push('');
@@ -394,17 +465,22 @@ function buildPublishReport(data, options) {
   const addedRows = [];
   for (const { scenario, label } of LEVELS) {
     for (const { name, label: configLabel } of CONFIGS) {
-      const added = (key) =>
-        data.repetitions.map((repetition) => repetition.load[name][scenario].latency[key] - repetition.load.direct[scenario].latency[key]);
+      const { repetitions: used } = chosen(data, scenario, ['direct', name]);
+      const added = (key) => used.map((repetition) => repetition.load[name][scenario].latency[key] - repetition.load.direct[scenario].latency[key]);
       const row = [`${label}: ${configLabel}`, withSpread(added('p50'), signedMs), withSpread(added('p99'), signedMs)];
-      row.push(scenario === 'throughput' ? withSpread(data.repetitions.map((repetition) => repetition.load[name].throughput.requestsPerSecond), integer) : '');
+      row.push(
+        scenario === 'throughput'
+          ? withSpread(chosen(data, scenario, [name]).repetitions.map((repetition) => repetition.load[name].throughput.requestsPerSecond), integer)
+          : '',
+      );
+      row.push(`${used.length}`);
       addedRows.push(row);
     }
   }
   const direct = (scenario, key) => withSpread(latencies(data, 'direct', scenario).map((each) => each[key]), ms);
   lines.push('**What each gateway adds over calling the mock directly (ms, gateway percentile minus direct percentile, same repetition), and req/s**');
   lines.push('');
-  lines.push(table(['load: publisher', 'p50 added', 'p99 added', 'req/s'], addedRows));
+  lines.push(table(['load: publisher', 'p50 added', 'p99 added', 'req/s', 'repetitions'], addedRows));
   lines.push('');
   lines.push(
     `Direct to the mock: sequential p50 ${direct('sequential', 'p50')} / p99 ${direct('sequential', 'p99')} ms; ` +
@@ -415,7 +491,7 @@ function buildPublishReport(data, options) {
 
   // CPU at max throughput.
   const cpuRows = CONFIGS.map(({ name, label }) => {
-    const cpu = (key) => data.repetitions.map((repetition) => repetition.extra[name].throughputCpu?.[key]);
+    const cpu = (key) => chosen(data, 'throughput', [name]).repetitions.map((repetition) => repetition.extra[name].throughputCpu?.[key]);
     const twoDecimals = (value) => value.toFixed(2);
     return [
       label,
@@ -459,6 +535,16 @@ function buildPublishReport(data, options) {
   );
   lines.push('');
   lines.push(table(['publisher', 'events', 'delivered', 'spooled', 'dropped', 'drain after 500 req/s', 'drain after max throughput'], deliveryRows));
+  lines.push('');
+
+  const disturbanceRows = LEVELS.map(({ scenario, label }) => {
+    const figures = data.repetitions.flatMap((repetition) => Object.values(repetition.otherCores[scenario] ?? {}));
+    const disturbedRuns = figures.filter((value) => value > DISTURBED_CORES).length;
+    return [label, `${disturbedRuns} of ${figures.length}`, withSpread(figures, (value) => value.toFixed(2))];
+  });
+  lines.push(`**Other processes** during the measured runs (cores; above ${DISTURBED_CORES} the run counts as disturbed), over all ${data.repetitions.length} repetitions:`);
+  lines.push('');
+  lines.push(table(['load', 'runs disturbed', 'other processes, cores'], disturbanceRows));
   lines.push('');
 
   const errors = CONFIGS.concat([{ name: 'direct' }]).flatMap(({ name }) =>
