@@ -104,6 +104,39 @@ describe('the switchyard command', () => {
     expect(gateway.output()).not.toContain('"hi"');
   });
 
+  it('records requests in its embedded database, keeps them across a restart, and refuses a second process on it', async () => {
+    const dataDirectory = path.join(temporaryDirectory('records'), 'data');
+    const env = () => ({ OPENAI_BASE_URL: upstream.baseUrl, SWITCHYARD_DATA_DIR: dataDirectory });
+    const port = await freePort();
+    const first = start([], { ...env(), PORT: String(port) });
+    children.push(first.child);
+    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, first.output);
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+    await client.chat.completions.create({ model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': 'kept-1' } });
+    const recorded = async (root: string) => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const response = await fetch(`${root}/v1/requests/kept-1`);
+        if (response.status === 200 || Date.now() > deadline) return { status: response.status, body: await response.json() };
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    expect(await recorded(`http://127.0.0.1:${port}`)).toMatchObject({ status: 200, body: { id: 'kept-1', status: 'succeeded', provider: 'openai' } });
+
+    const second = start([], { ...env(), PORT: String(await freePort()) });
+    children.push(second.child);
+    const [code] = await once(second.child, 'exit');
+    expect(code).toBe(1);
+    expect(second.output()).toMatch(/in use by process \d+/);
+
+    expect(await stop(first.child)).toBe(0);
+    const restartedPort = await freePort();
+    const restarted = start([], { ...env(), PORT: String(restartedPort) });
+    children.push(restarted.child);
+    await waitUntilReady(`http://127.0.0.1:${restartedPort}/readyz`, restarted.output);
+    expect(await recorded(`http://127.0.0.1:${restartedPort}`)).toMatchObject({ status: 200, body: { id: 'kept-1', requested_model: 'llama3.1' } });
+  }, 90_000);
+
   it('starts with no provider and answers with what to configure', async () => {
     const port = await freePort();
     const gateway = start([], { PORT: String(port) });

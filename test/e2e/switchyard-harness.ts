@@ -46,6 +46,7 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
   if (mode === 'embedded') {
     const config: SwitchyardConfig = { ...base, observability: { ...base.observability, dataDirectory: 'memory://', influx } };
     const gateway = await startEmbedded(config, logger, { host: '127.0.0.1', port: 0 });
+    await gateway.recordsReady;
     return { baseURL: `${gateway.url}/v1`, config, close: () => gateway.close(1_000) };
   }
 

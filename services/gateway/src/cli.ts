@@ -62,7 +62,16 @@ async function main(): Promise<void> {
   let running: Stoppable;
   if (role === 'all') {
     const gateway = await startEmbedded(config, logger);
-    logger.info({ url: gateway.url, mode: 'embedded' }, 'gateway-listening');
+    const records = config.observability.postgresUrl ? 'postgres' : config.observability.dataDirectory;
+    logger.info({ url: gateway.url, mode: 'embedded', records }, 'gateway-listening');
+    gateway.recordsReady.then(
+      () => logger.info({ records }, 'records-ready'),
+      // Serving without recording would lose every record: stop, loudly.
+      (error: unknown) => {
+        logger.error({ err: error, records }, 'records-database-failed');
+        gateway.close(1_000).finally(() => logger.flush(() => process.exit(1)));
+      },
+    );
     running = gateway;
   } else if (role === 'gateway') {
     const gateway = await startDistributedGateway(config, logger);

@@ -1,13 +1,19 @@
 import { EventPublisherMetrics, InProcessEventBus, type EventSink } from '@switchyard/events';
 import type { Logger, SwitchyardConfig } from '@switchyard/shared';
-import { InfluxEventWriter, LocalObservabilityService, openEventDatabase } from '@switchyard/observability';
+import { InfluxEventWriter, openEventDatabase } from '@switchyard/observability';
 import { LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService } from '@switchyard/router';
 import { startGatewayServer, type GatewayServer } from '../gateway-server';
 import { GatewayMetrics } from '../http/gateway-metrics';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
+import { OpeningEventDatabase } from './opening-event-database';
 
 export interface EmbeddedGateway extends GatewayServer {
+  /**
+   * Resolves when the records database is open (traffic is served before
+   * that); rejects, with the reason, when it cannot be opened.
+   */
+  recordsReady: Promise<void>;
   /** Resolves when every event published so far has been written. */
   flushEvents(): Promise<void>;
 }
@@ -27,8 +33,8 @@ export async function startEmbedded(
   // The router checks the route trees: a config error is reported before anything starts.
   const router = new LocalRouterService(config);
   const metrics = new GatewayMetrics();
-  const database = await openEventDatabase(eventDatabaseOptions(config));
-  const sinks: EventSink[] = [database.store];
+  const database = new OpeningEventDatabase(openEventDatabase(eventDatabaseOptions(config)));
+  const sinks: EventSink[] = [database];
   const influx = influxOptions(config);
   if (influx) sinks.push(new InfluxEventWriter(influx));
   const events = new InProcessEventBus({
@@ -42,7 +48,7 @@ export async function startEmbedded(
   let gateway: GatewayServer;
   try {
     gateway = await startGatewayServer({
-      config, router, adapters, logger, metrics, events, observability: new LocalObservabilityService(database.client), ...overrides,
+      config, router, adapters, logger, metrics, events, observability: database, ...overrides,
     });
   } catch (error) {
     await events.close();
@@ -51,6 +57,7 @@ export async function startEmbedded(
   }
   return {
     ...gateway,
+    recordsReady: database.ready,
     flushEvents: () => events.flush(),
     close: async (graceMs) => {
       await gateway.close(graceMs);

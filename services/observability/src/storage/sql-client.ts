@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import type { Logger } from '@switchyard/shared';
+import { DataDirectoryLock } from './data-directory-lock';
 import { PgliteThread } from './pglite-thread';
 
 /**
@@ -79,7 +80,13 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
   if (dataDir === undefined || dataDir === MEMORY_DATA_DIR) return new PgliteSqlClient(await PgliteThread.start(undefined));
   const directory = path.resolve(dataDir);
   await mkdir(directory, { recursive: true });
-  return new PgliteSqlClient(await PgliteThread.start(directory));
+  const lock = DataDirectoryLock.acquire(directory);
+  try {
+    return new PgliteSqlClient(await PgliteThread.start(directory), lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }
 
 const MEMORY_DATA_DIR = 'memory://';
@@ -152,7 +159,11 @@ class PgliteSqlClient implements SqlClient {
   readonly kind = 'pglite';
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly thread: PgliteThread) {}
+  constructor(
+    private readonly thread: PgliteThread,
+    /** Held while a data directory is open; none in memory. */
+    private readonly lock?: DataDirectoryLock,
+  ) {}
 
   query<Row extends object>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
     return this.enqueue(() => this.thread.query<Row>(text, params));
@@ -189,6 +200,7 @@ class PgliteSqlClient implements SqlClient {
 
   async close(): Promise<void> {
     await this.enqueue(() => this.thread.stop());
+    this.lock?.release();
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
