@@ -10,7 +10,13 @@ describe('the README config example', () => {
   const example = readme.match(/```yaml\n([\s\S]*?)```/)![1];
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'switchyard-readme-')), 'switchyard.yaml');
   writeFileSync(file, example);
-  const env = { OPENAI_API_KEY: 'sk-test', ANTHROPIC_API_KEY: 'sk-ant-test', OPENAI_ORG: 'org-test' };
+  const env = {
+    OPENAI_API_KEY: 'sk-test',
+    ANTHROPIC_API_KEY: 'sk-ant-test',
+    OPENAI_ORG: 'org-test',
+    SWITCHYARD_POSTGRES_URL: 'postgres://u:p@db/switchyard',
+    INFLUX_TOKEN: 'user:password',
+  };
 
   it('loads, and its routes resolve to the deployments it describes', async () => {
     const { config } = loadConfig(file, env);
@@ -25,5 +31,12 @@ describe('the README config example', () => {
     const cheap = [await router.resolveRoute('cheap', context), await router.resolveRoute('cheap', context)];
     expect(cheap.map((plan) => plan.attempts[0].deployment.providerId)).toEqual(['openai', 'local']);
     expect((await router.resolveRoute('claude-sonnet-4-5', context)).attempts[0].deployment.providerId).toBe('anthropic');
+  });
+
+  it('has the prices, event and record settings it shows', () => {
+    const { config } = loadConfig(file, env);
+    expect(config.providers.openai.prices['gpt-4o-mini']).toEqual({ input: 0.15, output: 0.6, cachedInput: 0.075 });
+    expect(config.events.kafka).toEqual({ brokers: ['kafka-0:9092', 'kafka-1:9092'], clientId: 'switchyard', topicPrefix: '' });
+    expect(config.observability).toMatchObject({ postgresUrl: '${SWITCHYARD_POSTGRES_URL}', influx: { database: 'switchyard' } });
   });
 });

@@ -137,6 +137,10 @@ export const configSchema = z.strictObject({
         .optional(),
       /** Kafka consumer group of the observability service. */
       consumerGroup: z.string().min(1).default('switchyard-observability'),
+      /** Events written, then committed, at a time by the consumer. */
+      batchMaxEvents: z.number().int().positive().default(500),
+      /** Kafka group session timeout: a consumer that stopped answering loses its partitions after this long (the broker's minimum is 6000). */
+      sessionTimeoutMs: durationMs.default(30_000),
     })
     .prefault({}),
 });

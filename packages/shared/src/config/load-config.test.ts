@@ -113,7 +113,12 @@ describe('loadConfig: where events and records go', () => {
   it('uses the embedded bus and database by default', () => {
     const { config } = loadConfig(undefined, {});
     expect(config.events).toEqual({ spoolDirectory: '.switchyard/spool', spoolMaxBytes: 1024 ** 3, queueCapacity: 10_000 });
-    expect(config.observability).toEqual({ dataDirectory: '.switchyard/data', consumerGroup: 'switchyard-observability' });
+    expect(config.observability).toEqual({
+      dataDirectory: '.switchyard/data',
+      consumerGroup: 'switchyard-observability',
+      batchMaxEvents: 500,
+      sessionTimeoutMs: 30_000,
+    });
     expect(config.services.observability).toBe('127.0.0.1:50053');
   });
 

@@ -1,7 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { TOPICS } from '@switchyard/events';
+import { openEventDatabase, type EventDatabase } from '@switchyard/observability';
 import { createLogger } from '@switchyard/shared';
 import {
   INFLUX_DATABASE,
@@ -11,8 +13,7 @@ import {
   requireInflux,
   requireKafka,
   requirePostgres,
-} from '../../../../test/support/infrastructure';
-import { openEventDatabase, type EventDatabase } from '../storage/event-database';
+} from '../support/infrastructure';
 import {
   committedOffsets,
   connectEventProducer,
@@ -23,20 +24,18 @@ import {
   requestCompleted,
   uniqueName,
   waitUntil,
-} from './__fixtures__/observability-test-support';
+} from '../../services/observability/src/consumers/__fixtures__/observability-test-support';
 
 jest.setTimeout(300_000);
 
-const ROOT = path.resolve(__dirname, '../../../..');
-const CONSUMER_PROCESS = path.join(ROOT, 'services/observability/dist/consumers/consumer-process.js');
+/** The built `switchyard` command; its `observability` service is the consumer under test. */
+const CLI = path.resolve(__dirname, '../../services/gateway/dist/cli.js');
 const logger = createLogger('observability-consumer-test', 'silent');
 
 let database: EventDatabase;
 
 beforeAll(async () => {
   await Promise.all([requireKafka(), requirePostgres(), requireInflux()]);
-  // The process runs the compiled consumer: bring dist/ up to date (incremental, quick when it is).
-  await promisify(execFile)('npx', ['--no-install', 'tsc', '-b', 'services/observability'], { cwd: ROOT, timeout: 240_000 });
   database = await openEventDatabase({ postgresUrl: POSTGRES_URL, logger });
 }, 300_000);
 
@@ -50,10 +49,9 @@ interface ConsumerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function spawnConsumer(env: Record<string, string>): ConsumerProcess {
-  const child = spawn(process.execPath, [CONSUMER_PROCESS], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+function spawnConsumer(configFile: string, env: Record<string, string>): ConsumerProcess {
+  const child = spawn(process.execPath, [CLI, 'observability', '--config', configFile], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -65,7 +63,7 @@ function spawnConsumer(env: Record<string, string>): ConsumerProcess {
   return { child, output, exited };
 }
 
-describe('the consumer as a separate process', () => {
+describe('the observability service as a separate process', () => {
   it('killed mid-batch and restarted: no event lost, none duplicated', async () => {
     const topicPrefix = `${uniqueName('consumer-kill')}.`;
     const groupId = uniqueName('consumer-kill-group');
@@ -84,17 +82,27 @@ describe('the consumer as a separate process', () => {
       await producer.disconnect();
     }
 
+    const configFile = path.join(mkdtempSync(path.join(tmpdir(), 'switchyard-consumer-kill-')), 'switchyard.yaml');
+    writeFileSync(
+      configFile,
+      [
+        'services:',
+        '  observability: "127.0.0.1:0"',
+        'events:',
+        `  kafka: { brokers: ["placeholder:9092"], topicPrefix: "${topicPrefix}" }`,
+        'observability:',
+        `  consumerGroup: "${groupId}"`,
+        '  batchMaxEvents: 100',
+        // The broker's minimum: a killed member's partitions are handed on 6 s after its last heartbeat.
+        '  sessionTimeoutMs: 6000',
+        '',
+      ].join('\n'),
+    );
     const env = {
       SWITCHYARD_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
       SWITCHYARD_POSTGRES_URL: POSTGRES_URL,
       SWITCHYARD_INFLUX_URL: INFLUX_URL,
       SWITCHYARD_INFLUX_DATABASE: INFLUX_DATABASE,
-      SWITCHYARD_CONSUMER_GROUP: groupId,
-      SWITCHYARD_TOPIC_PREFIX: topicPrefix,
-      SWITCHYARD_CONSUMER_FROM_BEGINNING: 'true',
-      SWITCHYARD_CONSUMER_BATCH_EVENTS: '100',
-      // The broker's minimum: a killed member's partitions are handed on 6 s after its last heartbeat.
-      SWITCHYARD_CONSUMER_SESSION_TIMEOUT_MS: '6000',
     };
     const rows = async () => {
       const [row] = await database.client.query<{ count: string }>('SELECT count(*) AS count FROM requests WHERE workspace = $1', [workspace]);
@@ -109,7 +117,7 @@ describe('the consumer as a separate process', () => {
     const kills: { rows: number; committed: number }[] = [];
     let previousRows = 0;
     while (kills.filter((kill) => kill.rows > kill.committed).length < 2 && kills.length < 8) {
-      const consumer = spawnConsumer(env);
+      const consumer = spawnConsumer(configFile, env);
       try {
         await waitUntil(async () => (await rows()) > previousRows, 60_000, () => `more rows than ${previousRows}\n${consumer.output.join('')}`);
         consumer.child.kill('SIGKILL');
@@ -125,7 +133,7 @@ describe('the consumer as a separate process', () => {
     expect(kills.some((kill) => kill.rows > kill.committed && kill.rows < total)).toBe(true);
     for (const kill of kills) expect(kill.committed).toBeLessThanOrEqual(kill.rows);
 
-    const last = spawnConsumer(env);
+    const last = spawnConsumer(configFile, env);
     try {
       await waitUntil(async () => (await committed()) === total, 120_000, async () => `committed ${await committed()} of ${total}`);
       last.child.kill('SIGTERM');
