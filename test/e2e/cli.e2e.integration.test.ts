@@ -191,6 +191,7 @@ describe('the switchyard command', () => {
         `  kafka: { brokers: ["placeholder:9092"], topicPrefix: "${run}." }`,
         'observability:',
         `  consumerGroup: "${run}"`,
+        '  metricsPort: 0',
         '',
       ].join('\n'),
     );

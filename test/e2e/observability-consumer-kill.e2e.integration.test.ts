@@ -92,6 +92,7 @@ describe('the observability service as a separate process', () => {
         `  kafka: { brokers: ["placeholder:9092"], topicPrefix: "${topicPrefix}" }`,
         'observability:',
         `  consumerGroup: "${groupId}"`,
+        '  metricsPort: 0',
         '  batchMaxEvents: 100',
         // The broker's minimum: a killed member's partitions are handed on 6 s after its last heartbeat.
         '  sessionTimeoutMs: 6000',

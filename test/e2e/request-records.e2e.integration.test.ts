@@ -254,6 +254,20 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
   });
 
   if (mode === 'distributed') {
+    it('counts what the observability service consumed and wrote in its Prometheus metrics', async () => {
+      const text = await (await fetch(switchyard.observabilityMetricsUrl!)).text();
+      // Summed over labels (the counters are per topic).
+      const value = (name: string) =>
+        text
+          .split('\n')
+          .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+          .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0);
+      const priced = sent.filter((request) => request.usage).length;
+      expect(value('switchyard_observability_events_consumed_total')).toBeGreaterThanOrEqual(sent.length + priced);
+      expect(value('switchyard_observability_batches_written_total')).toBeGreaterThan(0);
+      expect(text).toContain('switchyard_process_resident_memory_bytes');
+    });
+
     it('holds exactly one row per request in Postgres, and a cost row per priced response', async () => {
       const database = new Client({ connectionString: POSTGRES_URL });
       await database.connect();

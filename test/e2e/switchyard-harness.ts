@@ -19,6 +19,8 @@ export interface RunningSwitchyard {
   baseURL: string;
   /** The config it runs with, after defaults and the harness's own settings. */
   config: SwitchyardConfig;
+  /** Distributed mode: the observability service's Prometheus endpoint. */
+  observabilityMetricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -64,7 +66,7 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
   };
   const router = await startRouterService(withInfrastructure, logger, '127.0.0.1:0');
   const adapters = await startAdapterService(withInfrastructure, logger, '127.0.0.1:0');
-  const observability = await startObservabilityService(withInfrastructure, logger, '127.0.0.1:0');
+  const observability = await startObservabilityService(withInfrastructure, logger, '127.0.0.1:0', 0);
   const config: SwitchyardConfig = {
     ...withInfrastructure,
     services: {
@@ -78,6 +80,7 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
   return {
     baseURL: `${gateway.url}/v1`,
     config,
+    observabilityMetricsUrl: `http://127.0.0.1:${observability.metricsPort}/metrics`,
     close: async () => {
       await gateway.close(1_000);
       await Promise.all([router.close(1_000), adapters.close(1_000), observability.close(1_000)]);

@@ -82,8 +82,12 @@ async function main(): Promise<void> {
   } else if (role === 'adapters') {
     running = await startAdapterService(config, logger);
   } else {
-    running = await startObservabilityService(config, logger);
-    logger.info({ address: config.services.observability, consumerGroup: config.observability.consumerGroup }, 'observability-listening');
+    const observability = await startObservabilityService(config, logger);
+    running = observability;
+    logger.info(
+      { address: config.services.observability, metricsPort: observability.metricsPort, consumerGroup: config.observability.consumerGroup },
+      'observability-listening',
+    );
   }
   handleSignals(running, logger);
 }

@@ -139,6 +139,8 @@ export const configSchema = z.strictObject({
       consumerGroup: z.string().min(1).default('switchyard-observability'),
       /** Events written, then committed, at a time by the consumer. */
       batchMaxEvents: z.number().int().positive().default(500),
+      /** HTTP port of the observability service's `/metrics` and `/healthz` (on `server.host`). */
+      metricsPort: z.number().int().min(0).max(65535).default(9464),
       /** Kafka group session timeout: a consumer that stopped answering loses its partitions after this long (the broker's minimum is 6000). */
       sessionTimeoutMs: durationMs.default(30_000),
     })

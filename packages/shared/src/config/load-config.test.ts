@@ -117,6 +117,7 @@ describe('loadConfig: where events and records go', () => {
       dataDirectory: '.switchyard/data',
       consumerGroup: 'switchyard-observability',
       batchMaxEvents: 500,
+      metricsPort: 9464,
       sessionTimeoutMs: 30_000,
     });
     expect(config.services.observability).toBe('127.0.0.1:50053');

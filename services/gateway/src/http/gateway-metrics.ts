@@ -13,7 +13,7 @@ export class GatewayMetrics {
   private readonly errors: Counter<'error_class'>;
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
     this.requests = new Counter({
       name: 'switchyard_gateway_requests_total',
       help: 'HTTP requests answered, by route and status code.',

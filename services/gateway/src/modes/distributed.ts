@@ -4,8 +4,10 @@ import {
   ObservabilityGrpcClient,
   observabilityGrpcService,
   openEventDatabase,
+  startMetricsHttpServer,
   startObservabilityConsumers,
 } from '@switchyard/observability';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ConfigError, resolveSecret, startGrpcServer, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
@@ -16,6 +18,8 @@ import { influxOptions } from './event-destinations';
 /** A service listening on its own gRPC port. */
 export interface RunningService {
   port: number;
+  /** Port of its HTTP `/metrics`, for services that have one. */
+  metricsPort?: number;
   close(graceMs?: number): Promise<void>;
 }
 
@@ -68,13 +72,17 @@ export async function startObservabilityService(
   config: SwitchyardConfig,
   logger: Logger,
   address = config.services.observability,
+  metricsPort = config.observability.metricsPort,
 ): Promise<RunningService> {
   const kafka = requireKafka(config, 'observability');
   if (!config.observability.postgresUrl) {
     throw new ConfigError('the observability service needs observability.postgresUrl (or SWITCHYARD_POSTGRES_URL)');
   }
   const postgresUrl = resolveSecret(config.observability.postgresUrl);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'switchyard_' });
   const consumers = await startObservabilityConsumers({
+    metricsRegistry: registry,
     brokers: kafka.brokers,
     postgresUrl,
     influx: influxOptions(config),
@@ -92,12 +100,15 @@ export async function startObservabilityService(
     logger,
     services: [observabilityGrpcService(new LocalObservabilityService(database.client), logger)],
   });
+  const metrics = await startMetricsHttpServer(registry, config.server.host, metricsPort);
   return {
     port: server.port,
+    metricsPort: metrics.port,
     close: async (graceMs = 10_000) => {
       await server.shutdown(graceMs);
       await consumers.stop();
       await database.close();
+      await metrics.close();
     },
   };
 }
