@@ -2,4 +2,4 @@ export * from './sql-client';
 export * from './event-store';
 export * from './event-database';
 export { createSchema, runMigrations } from './run-migrations';
-export { migrations, type Migration } from './migrations';
+export { loadMigrations, migrations, type Migration } from './migrations';
