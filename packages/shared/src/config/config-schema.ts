@@ -138,7 +138,9 @@ export const configSchema = z.strictObject({
       /** Kafka consumer group of the observability service. */
       consumerGroup: z.string().min(1).default('switchyard-observability'),
       /** Events written, then committed, at a time by the consumer. */
-      batchMaxEvents: z.number().int().positive().default(500),
+      batchMaxEvents: z.number().int().positive().default(2_000),
+      /** Partitions one consumer writes at the same time (each partition stays in order). */
+      partitionsConcurrently: z.number().int().positive().default(3),
       /** HTTP port of the observability service's `/metrics` and `/healthz` (on `server.host`). */
       metricsPort: z.number().int().min(0).max(65535).default(9464),
       /** Kafka group session timeout: a consumer that stopped answering loses its partitions after this long (the broker's minimum is 6000). */

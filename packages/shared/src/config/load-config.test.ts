@@ -116,7 +116,8 @@ describe('loadConfig: where events and records go', () => {
     expect(config.observability).toEqual({
       dataDirectory: '.switchyard/data',
       consumerGroup: 'switchyard-observability',
-      batchMaxEvents: 500,
+      batchMaxEvents: 2_000,
+      partitionsConcurrently: 3,
       metricsPort: 9464,
       sessionTimeoutMs: 30_000,
     });

@@ -90,7 +90,11 @@ export async function startObservabilityService(
     topicPrefix: kafka.topicPrefix,
     // A new group reads what the topics still hold: events published before its first start are recorded too.
     fromBeginning: true,
-    consumer: { maxEventsPerWrite: config.observability.batchMaxEvents, sessionTimeoutMs: config.observability.sessionTimeoutMs },
+    consumer: {
+      maxEventsPerWrite: config.observability.batchMaxEvents,
+      partitionsConsumedConcurrently: config.observability.partitionsConcurrently,
+      sessionTimeoutMs: config.observability.sessionTimeoutMs,
+    },
     logger,
   });
   // Queries have their own pool, so a slow report never holds up the writers.
