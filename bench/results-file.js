@@ -6,6 +6,7 @@
  * block per event scenario between `<!-- events:NAME -->` and
  * `<!-- /events:NAME -->`. Each event scenario replaces its own block, so
  * they can run alone; the gateway scenario keeps the section as it was.
+ * A block `summary`, written by hand, is kept as it is.
  */
 
 const fs = require('node:fs');
@@ -14,8 +15,11 @@ const EVENTS_HEADING = '## Events';
 const EVENTS_INTRO =
   'What recording requests costs: publishing from the gateway (`node bench/run.js publish`) and consuming from Kafka into Postgres ' +
   '(`node bench/run.js consume`). Each part below is rewritten by its own scenario; see [README.md](README.md#events) for the method.';
-/** The order of the blocks in the section. */
-const BLOCK_ORDER = ['publish', 'consume'];
+/**
+ * The order of the blocks in the section. `summary` is written by hand (what
+ * the figures of a given date mean); no scenario rewrites it.
+ */
+const BLOCK_ORDER = ['summary', 'publish', 'consume'];
 
 function readOrEmpty(file) {
   try {
