@@ -17,10 +17,11 @@
  * `publish` goes through a counter, so the parent can check that every event
  * was delivered and none dropped.
  *
- * The Kafka publisher has no topic prefix of its own; with `--topic-prefix`
- * this process puts one before the topic of every encoded event, so the
- * benchmark writes to topics of its own on the shared broker and leaves the
- * default topics alone (one string concatenation per event).
+ * `--topic-prefix` puts a prefix before every Kafka topic, so the benchmark
+ * writes to topics of its own on the shared broker and leaves the default
+ * topics alone: through the publisher's `topicPrefix` option when the built
+ * publisher has one, else by prefixing the topic of every encoded event
+ * (one string concatenation per event).
  *
  * IPC: sends `{ type: 'listening', port }`; answers `{ type: 'drain' }`
  * (waits until every event published so far is delivered, spooled or
@@ -30,6 +31,7 @@
 
 const { parseArgs } = require('node:util');
 const { setTimeout: sleep } = require('node:timers/promises');
+const { monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
 
 const { values: options } = parseArgs({
   options: {
@@ -42,8 +44,13 @@ const { values: options } = parseArgs({
 
 const DRAIN_TIMEOUT_MS = 60_000;
 
-if (options.publisher === 'kafka' && options['topic-prefix']) {
-  // Before the publisher's module is loaded: it calls encodeEvent through this module's exports.
+const { createLogger, loadConfig } = require('@switchyard/shared');
+const { EventPublisherMetrics, InProcessEventBus, KafkaEventPublisher } = require('@switchyard/events');
+
+/** Whether the built publisher takes a `topicPrefix` option of its own. */
+const publisherTakesPrefix = String(KafkaEventPublisher).includes('topicPrefix');
+if (options.publisher === 'kafka' && options['topic-prefix'] && !publisherTakesPrefix) {
+  // The publisher calls encodeEvent through this module's exports, at call time.
   const encoding = require('@switchyard/events/dist/switchyard-event');
   const encodeEvent = encoding.encodeEvent;
   const prefix = options['topic-prefix'];
@@ -54,8 +61,35 @@ if (options.publisher === 'kafka' && options['topic-prefix']) {
   };
 }
 
-const { createLogger, loadConfig } = require('@switchyard/shared');
-const { EventPublisherMetrics, InProcessEventBus, KafkaEventPublisher } = require('@switchyard/events');
+/**
+ * With BENCH_LOOP_DELAY set: the event loop's delay (sampled every
+ * millisecond) and the garbage collector's pauses, reported and reset at
+ * each drain. Off by default: the sampling timer is load of its own.
+ */
+let loopDelay;
+let gcPauses = [];
+if (process.env.BENCH_LOOP_DELAY) {
+  loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPauses.push(entry.duration);
+  }).observe({ entryTypes: ['gc'] });
+}
+
+function takeLoopFigures() {
+  if (!loopDelay) return undefined;
+  const figures = {
+    delayP50Ms: loopDelay.percentile(50) / 1e6,
+    delayP99Ms: loopDelay.percentile(99) / 1e6,
+    delayMaxMs: loopDelay.max / 1e6,
+    gcPauses: gcPauses.length,
+    gcTotalMs: gcPauses.reduce((sum, pause) => sum + pause, 0),
+    gcMaxMs: Math.max(0, ...gcPauses),
+  };
+  loopDelay.reset();
+  gcPauses = [];
+  return figures;
+}
 const { LocalObservabilityService, openEventDatabase } = require('@switchyard/observability');
 const { LocalProviderAdapterService } = require('@switchyard/provider-adapters');
 const { LocalRouterService } = require('@switchyard/router');
@@ -92,6 +126,7 @@ async function main() {
     publisher = await KafkaEventPublisher.start({
       brokers: config.events.kafka.brokers,
       clientId: 'switchyard-bench-gateway',
+      ...(publisherTakesPrefix ? { topicPrefix: options['topic-prefix'] } : {}),
       spoolDirectory: options.spool,
       spoolMaxBytes: config.events.spoolMaxBytes,
       queueCapacity: config.events.queueCapacity,
@@ -145,6 +180,7 @@ async function main() {
       spooled: await counterValue(metrics.registry, 'switchyard_events_spooled_total'),
       replayed: await counterValue(metrics.registry, 'switchyard_events_replayed_total'),
       dropped: await counterValue(metrics.registry, 'switchyard_events_dropped_total'),
+      loop: takeLoopFigures(),
     };
     if (database) {
       const [row] = await database.client.query('SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM costs) AS events');

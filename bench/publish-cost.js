@@ -104,7 +104,7 @@ function kafkaBrokerPid() {
 }
 
 /** Starts one `event-gateway.js` with its publisher; resolves once it answered a chat completion. */
-async function startEventGateway(publisher, { upstreamBaseUrl, outputDirectory, logLevel: level, topicPrefix, spoolDirectory, repetition, profileDirectory }) {
+async function startEventGateway(publisher, { upstreamBaseUrl, outputDirectory, logLevel: level, topicPrefix, spoolDirectory, repetition, profileDirectory, loopDelay }) {
   const port = await freePort();
   const config = {
     server: { host: '127.0.0.1', port },
@@ -123,7 +123,7 @@ async function startEventGateway(publisher, { upstreamBaseUrl, outputDirectory, 
       {
         stdio: ['ignore', log, log, 'ipc'],
         cwd: REPOSITORY_ROOT,
-        env: { ...process.env, LOG_LEVEL: level },
+        env: { ...process.env, LOG_LEVEL: level, ...(loopDelay ? { BENCH_LOOP_DELAY: '1' } : {}) },
         // One directory per publisher: worker threads (PGlite's) write profiles of their own.
         execArgv: profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDirectory, publisher)}`] : [],
       },
@@ -212,6 +212,7 @@ async function runRepetition({ gateways, mock, settings, order, helpers }) {
     into.drainMs = Math.max(into.drainMs, performance.now() - started);
     into.brokerSecondsDuringDrain = (brokerPid ? cpuSeconds(brokerPid) : NaN) - brokerBefore;
     if (report.rows !== undefined) into.rows = report.rows;
+    if (report.loop) into.loop = report.loop;
   };
 
   loadGenerator.on('message', async (message) => {
@@ -321,6 +322,7 @@ async function runPublishCost(options, helpers) {
               spoolDirectory,
               repetition,
               profileDirectory,
+              loopDelay: options.loopDelay,
             }),
           );
         }
@@ -415,7 +417,7 @@ function buildPublishReport(data, options) {
       `(${options.machine.cpuModel}, ${(options.machine.memoryBytes / 1024 ** 3).toFixed(1)} GiB, Node ${options.machine.node}, ${options.machine.platform}; build: commit ${options.build.commit ?? '?'} with ${options.build.uncommittedFiles ?? '?'} uncommitted files under packages/, services/, proto/` +
       `${options.build.staleWorkspaces?.length ? `, **dist older than src in ${options.build.staleWorkspaces.join(', ')}**` : ''}). ` +
       `Command: \`node bench/run.js publish${options.quick ? ' --quick' : ''}${options.repetitions ? ` --repetitions ${options.repetitions}` : ''}` +
-      `${options.cpuProfile ? ' --cpu-prof' : ''}\`.`,
+      `${options.cpuProfile ? ' --cpu-prof' : ''}${options.loopDelay ? ' --loop-delay' : ''}\`.`,
   );
   lines.push('');
   lines.push(
@@ -546,6 +548,30 @@ function buildPublishReport(data, options) {
   lines.push('');
   lines.push(table(['load', 'runs disturbed', 'other processes, cores'], disturbanceRows));
   lines.push('');
+
+  if (options.loopDelay) {
+    const loopRows = LEVELS.flatMap(({ scenario, label }) =>
+      CONFIGS.map(({ name, label: configLabel }) => {
+        const loop = (key) => chosen(data, scenario, [name]).repetitions.map((repetition) => repetition.extra[name][scenario]?.loop?.[key]);
+        return [
+          `${label}: ${configLabel}`,
+          withSpread(loop('delayP50Ms'), ms),
+          withSpread(loop('delayP99Ms'), ms),
+          withSpread(loop('delayMaxMs'), ms),
+          withSpread(loop('gcPauses'), integer),
+          withSpread(loop('gcTotalMs'), integer),
+          withSpread(loop('gcMaxMs'), ms),
+        ];
+      }),
+    );
+    lines.push(
+      '**Event loop of the gateway** (`--loop-delay`: `monitorEventLoopDelay` at 1 ms resolution, and GC pauses, over each scenario and the idle time after it; ' +
+        'the 1 ms sampling timer is load of its own, so the latency figures of such a run are not the reference ones)',
+    );
+    lines.push('');
+    lines.push(table(['load: publisher', 'loop delay p50 ms', 'p99 ms', 'max ms', 'GC pauses', 'GC total ms', 'longest GC ms'], loopRows));
+    lines.push('');
+  }
 
   const errors = CONFIGS.concat([{ name: 'direct' }]).flatMap(({ name }) =>
     data.repetitions.flatMap((repetition) => LEVELS.map(({ scenario }) => repetition.load[name][scenario].errors).filter((tally) => tally.count > 0).map((tally) => `${name}: ${tally.count} (${tally.samples.join('; ')})`)),

@@ -78,6 +78,9 @@ Benchmarks (default: gateway):
                      to bench/out/RESULTS-profiled.md, as profiling slows the gateway
   --repetitions N    publish: repetitions (default 5); consume: runs of each
                      configuration (default 2)
+  --loop-delay       publish: also report the gateways' event-loop delay and GC
+                     pauses (a 1 ms sampling timer in each gateway: not for the
+                     reference figures)
   --events N         consume: events produced and consumed (default 100000)
   --output FILE      where to write the report (default: bench/RESULTS.md)
 `;
@@ -91,6 +94,7 @@ function parseOptions() {
       'log-level': { type: 'string', default: 'info' },
       'cpu-prof': { type: 'boolean', default: false },
       repetitions: { type: 'string' },
+      'loop-delay': { type: 'boolean', default: false },
       events: { type: 'string' },
       output: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -121,10 +125,16 @@ function parseOptions() {
     process.stderr.write(`bench: unknown target ${unknown.join(', ')}\n\n${usage}`);
     process.exit(2);
   }
-  const defaultOutput = values['cpu-prof'] ? path.join(OUTPUT_DIRECTORY, 'RESULTS-profiled.md') : path.join(__dirname, 'RESULTS.md');
+  // Profiled or sampled runs are slowed down: their reports never replace RESULTS.md unless asked.
+  const defaultOutput = values['cpu-prof']
+    ? path.join(OUTPUT_DIRECTORY, 'RESULTS-profiled.md')
+    : values['loop-delay']
+      ? path.join(OUTPUT_DIRECTORY, 'RESULTS-loop-delay.md')
+      : path.join(__dirname, 'RESULTS.md');
   return {
     benchmarks: BENCHMARKS.filter((name) => named.includes(name)),
     repetitions: positiveInteger('repetitions'),
+    loopDelay: values['loop-delay'],
     events: positiveInteger('events'),
     targets: TARGETS.filter((target) => targets.includes(target)),
     quick: values.quick,
