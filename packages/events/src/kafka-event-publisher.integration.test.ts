@@ -143,6 +143,20 @@ describe('KafkaEventPublisher against the shared broker', () => {
     }
   }, 90_000);
 
+  it('creates its topics when they do not exist yet, and delivers without spooling', async () => {
+    const run = `fresh-${randomUUID()}`;
+    const topicPrefix = `${run}.`;
+    const { options, registry } = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: await spoolDirectory(), topicPrefix });
+    const publisher = await KafkaEventPublisher.start(options);
+    const events = sampleEvents(run, 20);
+    for (const item of events) publisher.publish(item);
+    await publisher.close();
+    expect(await metricValue(registry, 'switchyard_events_spooled_total')).toBe(0);
+    // The broker's default of several partitions: compare the sets (order per partition is tested above).
+    const sorted = (byTopic: Record<string, string[]>) => Object.fromEntries(Object.entries(byTopic).map(([topic, ids]) => [topic, [...ids].sort()]));
+    expect(sorted(idsByTopic(await readRun(KAFKA_BROKERS, run, topicPrefix)))).toEqual(sorted(expectedByTopic(events)));
+  }, 90_000);
+
   it('replays, on start, the spool a publisher left when closed while Kafka was unreachable; new events wait behind it', async () => {
     const run = `replay-${randomUUID()}`;
     const topicPrefix = `${run}.`;

@@ -9,7 +9,9 @@ import type { EventPublisher } from './event-publisher';
 import { EventQueue } from './event-queue';
 import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logging';
 import type { EventPublisherMetrics } from './publisher-metrics';
+import { ensureTopics } from './ensure-topics';
 import { encodeEvent, type EncodedEvent, type SwitchyardEvent } from './switchyard-event';
+import { ALL_TOPICS } from './topics';
 import { Wakeup } from './wakeup';
 
 export interface KafkaEventPublisherOptions {
@@ -58,6 +60,12 @@ export interface KafkaEventPublisherOptions {
    * Default 1,000,000 bytes (just under the broker's default `message.max.bytes`).
    */
   maxEventBytes?: number;
+  /**
+   * Creates the event topics (under the prefix) that do not exist yet, on the
+   * first connection, with the broker's defaults; a gateway that starts
+   * before anything else then never waits on a missing topic. Default true.
+   */
+  createTopics?: boolean;
   logger: Logger;
   metrics?: EventPublisherMetrics;
 }
@@ -101,6 +109,9 @@ export class KafkaEventPublisher implements EventPublisher {
   private readonly queueCapacity: number;
   private readonly batchMaxEvents: number;
   private readonly lingerMs: number;
+  private readonly brokerList: string[];
+  /** Created on the first connection, then empty. */
+  private topicsToCreate: string[];
   private readonly sendTimeoutMs: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
@@ -148,6 +159,8 @@ export class KafkaEventPublisher implements EventPublisher {
     this.queueCapacity = options.queueCapacity ?? 10_000;
     this.batchMaxEvents = options.batchMaxEvents ?? 500;
     this.lingerMs = options.lingerMs ?? 5;
+    this.brokerList = options.brokers;
+    this.topicsToCreate = options.createTopics === false ? [] : ALL_TOPICS.map((topic) => (options.topicPrefix ?? '') + topic);
     this.sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
     this.retryInitialMs = options.retryInitialMs ?? 500;
     this.retryMaxMs = options.retryMaxMs ?? 10_000;
@@ -382,6 +395,16 @@ export class KafkaEventPublisher implements EventPublisher {
       this.discard(producer);
       this.markDown(error, 'connect');
       return false;
+    }
+    if (this.topicsToCreate.length > 0) {
+      try {
+        await ensureTopics(this.brokerList, this.topicsToCreate, { logger: this.logger, timeoutMs: this.sendTimeoutMs });
+        this.topicsToCreate = [];
+      } catch (error) {
+        this.discard(producer);
+        this.markDown(error, 'connect');
+        return false;
+      }
     }
     this.producer = producer;
     const wasDown = this.downSince;
