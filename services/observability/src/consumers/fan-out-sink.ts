@@ -19,7 +19,8 @@ export class SinkWriteError extends Error {
  * batch against all of them: a sink that already has it writes it again
  * without duplicating.
  *
- * Used by both the Kafka consumer and the in-process bus of embedded mode.
+ * Used by the Kafka consumer. (Embedded mode subscribes each sink to the
+ * in-process bus on its own instead, which writes them side by side.)
  */
 export class FanOutSink implements EventSink {
   readonly name: string;
