@@ -130,6 +130,7 @@ async function main() {
       spoolDirectory: options.spool,
       spoolMaxBytes: config.events.spoolMaxBytes,
       queueCapacity: config.events.queueCapacity,
+      lingerMs: config.events.lingerMs,
       logger,
       metrics: new EventPublisherMetrics(metrics.registry),
     });
@@ -137,6 +138,7 @@ async function main() {
     database = await openEventDatabase({ pgliteDataDir: 'memory://' });
     publisher = new InProcessEventBus({
       queueCapacity: config.events.queueCapacity,
+      lingerMs: config.events.lingerMs,
       logger,
       metrics: new EventPublisherMetrics(metrics.registry),
     });

@@ -114,6 +114,12 @@ export const configSchema = z.strictObject({
       spoolMaxBytes: z.number().int().positive().default(1024 ** 3),
       /** Events held in memory before they spill to the spool. */
       queueCapacity: z.number().int().positive().default(10_000),
+      /**
+       * How long events wait for more before a batch goes out: longer means
+       * fewer, larger batches (each Kafka send or database transaction has a
+       * fixed cost on the gateway), at the price of records appearing later.
+       */
+      lingerMs: z.number().int().min(0).max(10_000).default(5),
     })
     .prefault({}),
   /** Where recorded requests are stored. */

@@ -41,6 +41,7 @@ export async function startDistributedGateway(
     spoolDirectory: config.events.spoolDirectory,
     spoolMaxBytes: config.events.spoolMaxBytes,
     queueCapacity: config.events.queueCapacity,
+    lingerMs: config.events.lingerMs,
     logger,
     metrics: new EventPublisherMetrics(metrics.registry),
   });

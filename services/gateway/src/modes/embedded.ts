@@ -39,6 +39,7 @@ export async function startEmbedded(
   if (influx) sinks.push(new InfluxEventWriter(influx));
   const events = new InProcessEventBus({
     queueCapacity: config.events.queueCapacity,
+    lingerMs: config.events.lingerMs,
     logger,
     metrics: new EventPublisherMetrics(metrics.registry),
   });
