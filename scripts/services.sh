@@ -457,8 +457,12 @@ kafka_up() {
     "$SUPPORT/kafka/server.properties.template" >"$dir/server.properties"
   if [ ! -f "$dir/data/meta.properties" ]; then
     local cluster_id
-    # A cluster id is 16 random bytes in URL-safe base64 without padding.
-    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    # A cluster id is 16 random bytes in URL-safe base64 without padding. One that starts with "-"
+    # would be read as an option by the tool's argument parser (1 in 32 draws): draw again.
+    cluster_id="-"
+    while [[ "$cluster_id" == -* ]]; do
+      cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    done
     say "kafka: formatting $dir/data (cluster $cluster_id)"
     kafka_java kafka.tools.StorageTool format --config "$dir/server.properties" --cluster-id "$cluster_id"
     "${KAFKA_JAVA[@]}" >"$dir/logs/format.log" 2>&1 || { log_tail "$dir/logs/format.log"; die "kafka: formatting the storage failed"; }
