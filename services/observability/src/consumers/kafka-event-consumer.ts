@@ -1,6 +1,6 @@
 import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { ALL_TOPICS, EventDecodeError, decodeEvent, type EventSink, type SwitchyardEvent, type Topic } from '@switchyard/events';
+import { ALL_TOPICS, EventDecodeError, decodeEvent, ensureTopics, type EventSink, type SwitchyardEvent, type Topic } from '@switchyard/events';
 import type { Logger } from '@switchyard/shared';
 import { ConsumerMetrics } from './consumer-metrics';
 import { DEAD_LETTER_TOPIC, deadLetterMessage, type DeadLetter } from './dead-letter';
@@ -163,17 +163,8 @@ export class KafkaEventConsumer {
   }
 
   private async createMissingTopics(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = [...this.topics, this.deadLetterTopic].filter((topic) => !existing.has(topic));
-      // Partitions and replication factor left to the broker's defaults. A
-      // topic another client created meanwhile is not an error.
-      if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) });
-    } finally {
-      await admin.disconnect();
-    }
+    // Partitions and replication factor left to the broker's defaults.
+    await ensureTopics([...this.options.brokers], [...this.topics, this.deadLetterTopic], { logger: this.logger });
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
