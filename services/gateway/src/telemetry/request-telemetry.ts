@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Deployment, GatewayError, RouteAttempt, Usage } from '@switchyard/shared';
-import { DEFAULT_WORKSPACE, type RequestAttribution } from './request-attribution';
+import { readAttribution, type RequestAttribution } from './request-attribution';
 import type { RequestOperation, RequestRecorder, RequestStatusName } from './request-recorder';
 
 /**
@@ -8,13 +7,8 @@ import type { RequestOperation, RequestRecorder, RequestStatusName } from './req
  * it ends (succeeded, failed, or cancelled by the client).
  */
 export class RequestTelemetry {
-  attribution: RequestAttribution = {
-    workspace: DEFAULT_WORKSPACE,
-    keyId: '',
-    sessionId: '',
-    traceId: randomBytes(16).toString('hex'),
-    metadata: {},
-  };
+  /** From the request's headers; unset when they were not read (or were invalid). */
+  attribution?: RequestAttribution;
   requestedModel = '';
   user = '';
   streamed = false;
@@ -55,7 +49,7 @@ export class RequestTelemetry {
       requestId: this.requestId,
       endedAt: new Date(),
       operation: this.operation,
-      attribution: this.attribution,
+      attribution: this.attribution ?? unattributed(),
       user: this.user,
       requestedModel: this.requestedModel,
       deployment: this.deployment,
@@ -72,4 +66,9 @@ export class RequestTelemetry {
       finishReason: this.finishReason,
     });
   }
+}
+
+/** A request whose headers were not read: the default workspace and a trace of its own. */
+function unattributed(): RequestAttribution {
+  return readAttribution({});
 }
