@@ -93,10 +93,12 @@ function tokenColumns<Event>(
  * `INSERT INTO <table> (...) SELECT ... FROM unnest($1::<type>[], ...)`:
  * every column of the batch is one array parameter, so a batch of any size
  * is one statement. A row whose event_id is already stored is skipped.
+ * `firstParameter` numbers the parameters from another place than `$1`, for
+ * a statement that holds more than one insert.
  */
-export function insertStatement<Event>(table: string, columns: readonly InsertColumn<Event>[]): string {
+export function insertStatement<Event>(table: string, columns: readonly InsertColumn<Event>[], firstParameter = 1): string {
   const names = columns.map((column) => column.name).join(', ');
-  const arrays = columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
+  const arrays = columns.map((column, index) => `$${index + firstParameter}::${column.type}[]`).join(', ');
   const values = columns.map((column) => (column.cast === undefined ? column.name : `${column.name}::${column.cast}`));
   return (
     `INSERT INTO ${table} (${names}) SELECT ${values.join(', ')} ` +

@@ -4,31 +4,35 @@ import { costColumns, insertParameters, insertStatement, requestColumns } from '
 import type { SqlClient } from './sql-client';
 
 /**
- * Requests, and their usage rows, in one statement: the usage rows are made
- * from the request rows just inserted, so a redelivered request adds neither.
+ * A whole batch in one statement (so one round trip, atomic without a
+ * transaction around it): the requests, their usage rows, made from the
+ * request rows just inserted (so a redelivered request adds neither), and
+ * the costs. Data-modifying CTEs all run whether or not the query reads
+ * them; an empty array inserts nothing.
  */
-const INSERT_REQUESTS_AND_USAGE = `
+const INSERT_BATCH = `
   WITH inserted AS (
     ${insertStatement('requests', requestColumns)}
     RETURNING event_id, request_id, occurred_at, workspace, key_id, user_id, provider, served_model, requested_model,
       input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens
+  ),
+  inserted_usage AS (
+    INSERT INTO usage (event_id, request_id, occurred_at, workspace, key_id, user_id, provider, model,
+      input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens)
+    SELECT event_id, request_id, occurred_at, workspace, key_id, user_id, provider,
+      CASE WHEN served_model <> '' THEN served_model ELSE requested_model END,
+      coalesce(input_tokens, 0), coalesce(output_tokens, 0), coalesce(cached_input_tokens, 0),
+      coalesce(cache_write_tokens, 0), coalesce(reasoning_tokens, 0)
+    FROM inserted
+    ON CONFLICT (event_id) DO NOTHING
   )
-  INSERT INTO usage (event_id, request_id, occurred_at, workspace, key_id, user_id, provider, model,
-    input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens)
-  SELECT event_id, request_id, occurred_at, workspace, key_id, user_id, provider,
-    CASE WHEN served_model <> '' THEN served_model ELSE requested_model END,
-    coalesce(input_tokens, 0), coalesce(output_tokens, 0), coalesce(cached_input_tokens, 0),
-    coalesce(cache_write_tokens, 0), coalesce(reasoning_tokens, 0)
-  FROM inserted
-  ON CONFLICT (event_id) DO NOTHING`;
-
-const INSERT_COSTS = insertStatement('costs', costColumns);
+  ${insertStatement('costs', costColumns, requestColumns.length + 1)}`;
 
 /**
  * Writes events to the `requests`, `usage` and `costs` tables. A batch is one
- * transaction of at most two statements, whatever its size. Delivery is at
- * least once; the tables are keyed by event id, so an event written again,
- * in the same batch or a later one, leaves the rows as they were.
+ * statement, whatever its size. Delivery is at least once; the tables are
+ * keyed by event id, so an event written again, in the same batch or a later
+ * one, leaves the rows as they were.
  */
 export class PostgresEventStore implements EventSink {
   readonly name = 'postgres';
@@ -43,12 +47,10 @@ export class PostgresEventStore implements EventSink {
       else costs.push(item.event);
     }
     if (requests.length === 0 && costs.length === 0) return;
-    await this.client.transaction(async (transaction) => {
-      if (requests.length > 0) {
-        await transaction.query(INSERT_REQUESTS_AND_USAGE, insertParameters(requestColumns, inLockOrder(requests)));
-      }
-      if (costs.length > 0) await transaction.query(INSERT_COSTS, insertParameters(costColumns, inLockOrder(costs)));
-    });
+    await this.client.query(INSERT_BATCH, [
+      ...insertParameters(requestColumns, inLockOrder(requests)),
+      ...insertParameters(costColumns, inLockOrder(costs)),
+    ]);
   }
 }
 
