@@ -1,5 +1,6 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { eventsV1 } from '@switchyard/proto';
+import { compileEncoder } from './compiled-encoder';
 import { EVENT_TYPE_HEADER, TOPICS, eventKey, type Topic } from './topics';
 
 export type RequestCompleted = eventsV1.RequestCompleted;
@@ -22,6 +23,9 @@ export class EventDecodeError extends Error {
   override readonly name = 'EventDecodeError';
 }
 
+const encodeRequestCompleted = compileEncoder(eventsV1.RequestCompletedSchema) ?? ((event: RequestCompleted) => toBinary(eventsV1.RequestCompletedSchema, event));
+const encodeCostRecorded = compileEncoder(eventsV1.CostRecordedSchema) ?? ((event: CostRecorded) => toBinary(eventsV1.CostRecordedSchema, event));
+
 export function encodeEvent(item: SwitchyardEvent): EncodedEvent {
   const { event } = item;
   const key = eventKey(event.workspace, event.requestId);
@@ -30,14 +34,14 @@ export function encodeEvent(item: SwitchyardEvent): EncodedEvent {
       return {
         topic: TOPICS.requestCompleted,
         key,
-        value: toBinary(eventsV1.RequestCompletedSchema, item.event),
+        value: encodeRequestCompleted(item.event),
         headers: { [EVENT_TYPE_HEADER]: eventsV1.RequestCompletedSchema.typeName },
       };
     case 'cost-recorded':
       return {
         topic: TOPICS.costRecorded,
         key,
-        value: toBinary(eventsV1.CostRecordedSchema, item.event),
+        value: encodeCostRecorded(item.event),
         headers: { [EVENT_TYPE_HEADER]: eventsV1.CostRecordedSchema.typeName },
       };
   }
