@@ -116,10 +116,11 @@ export const configSchema = z.strictObject({
       queueCapacity: z.number().int().positive().default(10_000),
       /**
        * How long events wait for more before a batch goes out: longer means
-       * fewer, larger batches (each Kafka send or database transaction has a
-       * fixed cost on the gateway), at the price of records appearing later.
+       * fewer, larger batches (each Kafka send, and each write to the embedded
+       * database, ~2.5 ms, has a fixed cost), at the price of records
+       * appearing later. 50 ms: see bench/RESULTS.md "Events".
        */
-      lingerMs: z.number().int().min(0).max(10_000).default(5),
+      lingerMs: z.number().int().min(0).max(10_000).default(50),
     })
     .prefault({}),
   /** Where recorded requests are stored. */

@@ -1,7 +1,6 @@
 import { create, equals } from '@bufbuild/protobuf';
 import { eventsV1 } from '@switchyard/proto';
 import { PostgresEventStore } from './event-store';
-import type { SqlClient } from './sql-client';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from './__fixtures__/event-databases';
 import { costEvent, costRecorded, requestCompleted, requestEvent, timestamp } from './__fixtures__/events';
 
@@ -217,21 +216,18 @@ describe.each(DATABASE_KINDS)('PostgresEventStore on %s', (kind) => {
 
   it('writes a batch whole or not at all', async () => {
     const workspace = nextWorkspace();
-    // A client whose cost insert fails, after the requests of the same batch were inserted.
-    const failingCosts: SqlClient = {
-      ...database.client,
-      transaction: (work) =>
-        database.client.transaction((transaction) =>
-          work({
-            exec: (script) => transaction.exec(script),
-            query: async (text, params) => {
-              if (text.includes('INSERT INTO costs')) throw new Error('connection lost');
-              return transaction.query(text, params);
-            },
-          }),
-        ),
-    };
-    await expect(new PostgresEventStore(failingCosts).writeBatch(batchOf(workspace, 10))).rejects.toThrow('connection lost');
+    // The database refuses this workspace's cost rows, which it inserts after the requests and
+    // usage rows of the same statement: none of the batch may remain.
+    const name = `refuse_costs_${workspace.replace(/[^a-z0-9]/gi, '_')}`;
+    await database.client.exec(`
+      CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.workspace = '${workspace}' THEN RAISE EXCEPTION 'cost refused'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER ${name} BEFORE INSERT ON costs FOR EACH ROW EXECUTE FUNCTION ${name}();`);
+    try {
+      await expect(database.store.writeBatch(batchOf(workspace, 10))).rejects.toThrow('cost refused');
+    } finally {
+      await database.client.exec(`DROP TRIGGER ${name} ON costs; DROP FUNCTION ${name}();`);
+    }
     expect(await rowCounts(workspace)).toEqual({ requests: 0, usage: 0, costs: 0 });
 
     await database.store.writeBatch(batchOf(workspace, 10));
