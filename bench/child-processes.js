@@ -62,6 +62,16 @@ function spawnNode(nodeArguments, { env, logFile, cwd }) {
   }
 }
 
+/** The load generator's first `result` or `failed` message; fails if it exits without one. Call before sending it the plan. */
+function loadGeneratorOutcome(loadGenerator) {
+  return new Promise((resolve, reject) => {
+    loadGenerator.on('message', (message) => {
+      if (message.type === 'result' || message.type === 'failed') resolve(message);
+    });
+    loadGenerator.once('exit', (code, signal) => reject(new Error(`load generator exited (${signal ?? `code ${code}`}) without a result`)));
+  });
+}
+
 /** Waits for the first IPC message of `type`; fails if the child exits first. */
 function nextMessage(child, type, timeoutMs = 30_000) {
   return new Promise((resolve, reject) => {
@@ -181,6 +191,7 @@ function tailOf(file, lines = 20) {
 
 module.exports = {
   forkScript,
+  loadGeneratorOutcome,
   spawnNode,
   nextMessage,
   stopChild,

@@ -37,9 +37,9 @@ const { eventsV1 } = require('@switchyard/proto');
 const { encodeEvent, ensureTopics, TOPICS } = require('@switchyard/events');
 const { startObservabilityConsumers } = require('@switchyard/observability');
 const { REPOSITORY_ROOT } = require('./fixtures');
+const { KAFKA_BROKERS, deleteTopics } = require('./kafka-topics');
 const { cpuSeconds, machineCpuSeconds } = require('./child-processes');
 
-const KAFKA_BROKERS = (process.env.SWITCHYARD_KAFKA_BROKERS ?? '127.0.0.1:59092').split(',').map((broker) => broker.trim()).filter(Boolean);
 const POSTGRES_URL = process.env.SWITCHYARD_POSTGRES_URL ?? 'postgres://switchyard:switchyard@127.0.0.1:55432/switchyard';
 const INFLUX_URL = process.env.SWITCHYARD_INFLUX_URL ?? 'http://127.0.0.1:58086';
 const INFLUX_DATABASE = process.env.SWITCHYARD_INFLUX_DATABASE ?? 'switchyard';
@@ -281,18 +281,6 @@ async function measureRun({ configuration, prefix, workspace, count, schema, log
     if (consumers) await consumers.stop();
     await poller.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await poller.end();
-  }
-}
-
-async function deleteTopics(prefix) {
-  const admin = new Kafka({ clientId: 'switchyard-bench-cleanup', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    return topics;
-  } finally {
-    await admin.disconnect();
   }
 }
 

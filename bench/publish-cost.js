@@ -33,13 +33,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { Client } = require('undici');
-const { Kafka, logLevel } = require('kafkajs');
 const { ALL_TOPICS, ensureTopics } = require('@switchyard/events');
 const { CHAT_COMPLETIONS_PATH, MODEL, REPOSITORY_ROOT, chatRequestBody, expectedCompletionContent, expectedStreamContent } = require('./fixtures');
+const { KAFKA_BROKERS, deleteTopics } = require('./kafka-topics');
 const { summarizeProfiles } = require('./profile-summary');
-const { forkScript, nextMessage, stopChild, freePort, cpuSeconds, machineCpuSeconds, tailOf } = require('./child-processes');
+const { forkScript, loadGeneratorOutcome, nextMessage, stopChild, freePort, cpuSeconds, machineCpuSeconds, tailOf } = require('./child-processes');
 
-const KAFKA_BROKERS = (process.env.SWITCHYARD_KAFKA_BROKERS ?? '127.0.0.1:59092').split(',').map((broker) => broker.trim()).filter(Boolean);
 const KAFKA_PID_FILE = path.join(REPOSITORY_ROOT, '.services', 'kafka', 'server.pid');
 
 const CONFIGS = [
@@ -243,12 +242,7 @@ async function runRepetition({ gateways, mock, settings, order, helpers }) {
       pendingDrain = Promise.all(toDrain.map((each) => drainInto(each, message.name)));
     }
   });
-  const finished = new Promise((resolve, reject) => {
-    loadGenerator.on('message', (message) => {
-      if (message.type === 'result' || message.type === 'failed') resolve(message);
-    });
-    loadGenerator.once('exit', (code, signal) => reject(new Error(`load generator exited (${signal ?? `code ${code}`}) without a result`)));
-  });
+  const finished = loadGeneratorOutcome(loadGenerator);
   loadGenerator.send({
     type: 'run',
     plan: {
@@ -270,19 +264,6 @@ async function runRepetition({ gateways, mock, settings, order, helpers }) {
 
 async function createTopics(prefix) {
   await ensureTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => prefix + topic), { numPartitions: 3, replicationFactor: 1 });
-}
-
-async function deleteTopics(prefix) {
-  const kafka = new Kafka({ clientId: 'switchyard-bench-cleanup', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    return topics;
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**

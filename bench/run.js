@@ -27,7 +27,7 @@ const { parseArgs } = require('node:util');
 const { performance } = require('node:perf_hooks');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { CHAT_COMPLETIONS_PATH, expectedCompletionContent, expectedStreamContent } = require('./fixtures');
-const { forkScript, nextMessage, stopChild, cpuSeconds, machineCpuSeconds } = require('./child-processes');
+const { forkScript, loadGeneratorOutcome, nextMessage, stopChild, cpuSeconds, machineCpuSeconds } = require('./child-processes');
 const { startGateway, startReferenceProxy } = require('./gateway-processes');
 const { describeMachine, describeBuild } = require('./machine-info');
 const { buildReport } = require('./report');
@@ -234,12 +234,7 @@ async function measureAll(targets, { settings, mock }) {
       into.stolenCores = (after.machine.stolen - before.machine.stolen) / wallSeconds;
     }
   });
-  const finished = new Promise((resolve, reject) => {
-    loadGenerator.on('message', (message) => {
-      if (message.type === 'result' || message.type === 'failed') resolve(message);
-    });
-    loadGenerator.once('exit', (code, signal) => reject(new Error(`load generator exited (${signal ?? `code ${code}`}) without a result`)));
-  });
+  const finished = loadGeneratorOutcome(loadGenerator);
   loadGenerator.send({
     type: 'run',
     plan: {
