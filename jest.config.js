@@ -1,5 +1,9 @@
 /** @type {import('jest').Config} */
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] };
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  // ES-module-only packages: Node 20 require()s them itself, jest's module registry cannot, so they are compiled to CommonJS.
+  '/node_modules/@platformatic/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+};
 const moduleNameMapper = {
   '^@switchyard/(shared|proto|events)$': '<rootDir>/packages/$1/src',
   '^@switchyard/(router|provider-adapters|observability|gateway)$': '<rootDir>/services/$1/src',
@@ -8,6 +12,7 @@ const moduleNameMapper = {
 module.exports = {
   testEnvironment: 'node',
   transform,
+  transformIgnorePatterns: ['/node_modules/(?!@platformatic/)'],
   moduleNameMapper,
   testMatch: ['<rootDir>/{packages,services,bench}/**/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

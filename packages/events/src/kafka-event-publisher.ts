@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { CompressionTypes, Kafka, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+import { Producer, ProduceAcks, compatibilityPartitioner, stringSerializer, type MessageToProduce } from '@platformatic/kafka';
 import type { Logger } from '@switchyard/shared';
 import { abortable } from './abortable';
 import { Backoff } from './backoff';
@@ -7,7 +7,6 @@ import { DropReporter } from './drop-reporter';
 import { DurableSpool, SpoolWriteError, type SpoolBatch } from './durable-spool';
 import type { EventPublisher } from './event-publisher';
 import { EventQueue } from './event-queue';
-import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logging';
 import type { EventPublisherMetrics } from './publisher-metrics';
 import { ensureTopics } from './ensure-topics';
 import { encodeEvent, type EncodedEvent, type SwitchyardEvent } from './switchyard-event';
@@ -44,7 +43,7 @@ export interface KafkaEventPublisherOptions {
   lingerMs?: number;
   /**
    * Longest a connect or a send may take before Kafka counts as unreachable
-   * and the events go to the spool. kafkajs's own retries are set to give
+   * and the events go to the spool. The Kafka client's own retries are set to give
    * up well within it. Default 5 s.
    */
   sendTimeoutMs?: number;
@@ -103,7 +102,7 @@ type Link = 'connecting' | 'up' | 'down';
  * when `publish` is called after `close`.
  */
 export class KafkaEventPublisher implements EventPublisher {
-  private readonly kafka: Kafka;
+  private readonly clientId: string;
   private readonly brokers: string;
   private readonly topicPrefix: string;
   private readonly queueCapacity: number;
@@ -124,7 +123,7 @@ export class KafkaEventPublisher implements EventPublisher {
   private readonly queue = new EventQueue<EncodedEvent>();
   private readonly intakeWakeup = new Wakeup();
   private readonly recoveryWakeup = new Wakeup();
-  private producer: Producer | undefined;
+  private producer: EventProducer | undefined;
   private link: Link = 'connecting';
   private downSince: number | undefined;
   /** Set when the queue reaches capacity: the intake loop spools instead of waiting on Kafka. */
@@ -172,19 +171,7 @@ export class KafkaEventPublisher implements EventPublisher {
     this.brokers = options.brokers.join(',');
     this.topicPrefix = options.topicPrefix ?? '';
 
-    // kafkajs nests retries (a send retries, and each try reconnects with
-    // retries of its own); a few quick ones keep the whole well inside
-    // sendTimeoutMs, and the spool takes over from there.
-    const retry = { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 };
-    this.kafka = new Kafka({
-      clientId: options.clientId ?? 'switchyard-gateway',
-      brokers: options.brokers,
-      connectionTimeout: Math.min(1_000, this.sendTimeoutMs),
-      requestTimeout: this.sendTimeoutMs,
-      retry,
-      logLevel: KAFKAJS_LOG_LEVEL,
-      logCreator: kafkajsLogCreator(this.logger),
-    });
+    this.clientId = options.clientId ?? 'switchyard-gateway';
 
     this.metrics?.spoolBytes(spool.sizeBytes);
     this.metrics?.queueDepth(0);
@@ -382,15 +369,26 @@ export class KafkaEventPublisher implements EventPublisher {
 
   /** A fresh idempotent producer, connected within `sendTimeoutMs`; false when Kafka does not answer. */
   private async connect(): Promise<boolean> {
-    const producer = this.kafka.producer({
+    const producer: EventProducer = new Producer({
+      clientId: this.clientId,
+      bootstrapBrokers: this.brokerList,
       idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+      acks: ProduceAcks.ALL,
+      compression: 'gzip',
+      // As Kafka's Java client (and kafkajs) place a key: a request's events land where other clients expect them.
+      partitioner: compatibilityPartitioner,
+      autocreateTopics: false,
+      serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
+      // A few quick retries keep each operation well inside sendTimeoutMs; the spool takes over from there.
+      connectTimeout: Math.min(1_000, this.sendTimeoutMs),
+      requestTimeout: this.sendTimeoutMs,
+      timeout: this.sendTimeoutMs,
+      retries: 2,
+      retryDelay: 100,
     });
     try {
-      await abortable(producer.connect(), AbortSignal.any([AbortSignal.timeout(this.sendTimeoutMs), this.graceOver.signal]));
+      // Asks the broker for a producer id: the first round trip, so it also proves the connection.
+      await abortable(producer.initIdempotentProducer({}), AbortSignal.any([AbortSignal.timeout(this.sendTimeoutMs), this.graceOver.signal]));
     } catch (error) {
       this.discard(producer);
       this.markDown(error, 'connect');
@@ -416,25 +414,23 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   /**
-   * One `sendBatch` for the whole batch, in order, bounded by `sendTimeoutMs`,
+   * One `send` for the whole batch, in order, bounded by `sendTimeoutMs`,
    * the close grace period and the given signals. On failure the producer is
-   * discarded (a timed-out kafkajs send keeps retrying inside it) and the
-   * recovery loop reconnects.
+   * discarded (a send that timed out on our side may still be retrying
+   * inside it) and the recovery loop reconnects.
    */
   private async send(events: EncodedEvent[], signals: AbortSignal[]): Promise<boolean> {
     const producer = this.producer;
     if (!producer || this.link !== 'up') return false;
-    const byTopic = new Map<string, TopicMessages>();
+    const messages: Array<MessageToProduce<string, Buffer, string, string>> = [];
+    const perTopic = new Map<string, number>();
     for (const event of events) {
-      let entry = byTopic.get(event.topic);
-      if (!entry) byTopic.set(event.topic, (entry = { topic: this.topicPrefix + event.topic, messages: [] }));
-      // kafkajs writes a Buffer as bytes but any other Uint8Array as its String() form, which
-      // disagrees with the length it computed, and the broker rejects the batch (INVALID_RECORD).
-      entry.messages.push({ key: event.key, value: asBuffer(event.value), headers: event.headers });
+      messages.push({ topic: this.topicPrefix + event.topic, key: event.key, value: asBuffer(event.value), headers: event.headers });
+      perTopic.set(event.topic, (perTopic.get(event.topic) ?? 0) + 1);
     }
     try {
       await abortable(
-        producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1, compression: CompressionTypes.GZIP, timeout: this.sendTimeoutMs }),
+        producer.send({ messages }),
         AbortSignal.any([AbortSignal.timeout(this.sendTimeoutMs), this.graceOver.signal, ...signals]),
       );
     } catch (error) {
@@ -446,7 +442,7 @@ export class KafkaEventPublisher implements EventPublisher {
       this.markDown(error, cause);
       return false;
     }
-    for (const [topic, { messages }] of byTopic) this.metrics?.published(topic, messages.length);
+    for (const [topic, count] of perTopic) this.metrics?.published(topic, count);
     return true;
   }
 
@@ -471,8 +467,9 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   /** Disconnects a producer in the background; `close` waits for it. */
-  private discard(producer: Producer): void {
-    const disconnecting = abortable(producer.disconnect(), AbortSignal.timeout(this.sendTimeoutMs))
+  private discard(producer: EventProducer): void {
+    // Forced: requests still in flight fail rather than keep the connections open.
+    const disconnecting = abortable(forceClose(producer), AbortSignal.timeout(this.sendTimeoutMs))
       .catch(() => undefined)
       .finally(() => this.discarding.delete(disconnecting));
     this.discarding.add(disconnecting);
@@ -483,6 +480,12 @@ export class KafkaEventPublisher implements EventPublisher {
     this.producer = undefined;
     await Promise.all(this.discarding);
   }
+}
+
+type EventProducer = Producer<string, Buffer, string, string>;
+
+function forceClose(producer: EventProducer): Promise<void> {
+  return new Promise((resolve, reject) => producer.close(true, (error) => (error ? reject(error) : resolve())));
 }
 
 function asBuffer(value: Uint8Array): Buffer {

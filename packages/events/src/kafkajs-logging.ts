@@ -4,8 +4,8 @@ import type { Logger } from '@switchyard/shared';
 /**
  * Sends kafkajs's own log lines (warnings and errors only) to our logger at
  * debug level. While a broker is down kafkajs logs every failed connection
- * attempt; the publishers report the outage themselves, once, with the
- * error, so these lines are detail for whoever turns debug on.
+ * attempt; its callers here (`ensureTopics`) report a failure themselves,
+ * with the error, so these lines are detail for whoever turns debug on.
  */
 export const KAFKAJS_LOG_LEVEL = logLevel.WARN;
 
