@@ -1,6 +1,6 @@
 /**
  * Settles like `work`, or rejects with the signal's reason as soon as
- * `signal` aborts. The work itself goes on (a kafkajs call cannot be
+ * `signal` aborts. The work itself goes on (a Kafka client call cannot be
  * cancelled); its later outcome is ignored.
  */
 export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

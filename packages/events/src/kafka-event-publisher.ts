@@ -81,7 +81,7 @@ type Link = 'connecting' | 'up' | 'down';
  * returns. Two background loops do the rest:
  *
  * - The intake loop takes batches off the queue (up to `batchMaxEvents`,
- *   after a `lingerMs` wait for more) and sends each with one `sendBatch`:
+ *   after a `lingerMs` wait for more) and sends each with one `send`:
  *   idempotent producer, acks from all in-sync replicas, GZIP. While Kafka is
  *   unreachable, while the queue is full, or while anything is in the spool,
  *   it appends the batches to the durable spool instead.
@@ -425,6 +425,7 @@ export class KafkaEventPublisher implements EventPublisher {
     const messages: Array<MessageToProduce<string, Buffer, string, string>> = [];
     const perTopic = new Map<string, number>();
     for (const event of events) {
+      // The producer's default value serializer passes the value through: it must already be a Buffer.
       messages.push({ topic: this.topicPrefix + event.topic, key: event.key, value: asBuffer(event.value), headers: event.headers });
       perTopic.set(event.topic, (perTopic.get(event.topic) ?? 0) + 1);
     }
