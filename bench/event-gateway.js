@@ -7,8 +7,11 @@
  * event publishers, chosen by `--publisher`:
  *
  * - `discard`: `DiscardingPublisher`, which keeps nothing (the baseline);
- * - `kafka`:   `KafkaEventPublisher` against the real broker, as the
- *              distributed gateway publishes (spool in `--spool`);
+ * - `kafka`:   `KafkaEventPublisherThread` (`KafkaEventPublisher` on a
+ *              thread of its own; the plain one in builds before it) against
+ *              the real broker, as the distributed gateway publishes (spool
+ *              in `--spool`);
+ * - `kafka-inline`: `KafkaEventPublisher` on the thread that serves requests;
  * - `bus`:     `InProcessEventBus` with the PGlite event store (in memory)
  *              subscribed, as embedded mode records requests.
  *
@@ -45,7 +48,7 @@ const { values: options } = parseArgs({
 const DRAIN_TIMEOUT_MS = 60_000;
 
 const { createLogger, loadConfig } = require('@switchyard/shared');
-const { EventPublisherMetrics, InProcessEventBus, KafkaEventPublisher } = require('@switchyard/events');
+const { EventPublisherMetrics, InProcessEventBus, KafkaEventPublisher, KafkaEventPublisherThread } = require('@switchyard/events');
 
 /** Whether the built publisher takes a `topicPrefix` option of its own. */
 const publisherTakesPrefix = String(KafkaEventPublisher).includes('topicPrefix');
@@ -122,8 +125,10 @@ async function main() {
   let observability = noQueries;
   if (options.publisher === 'discard') {
     publisher = new DiscardingPublisher();
-  } else if (options.publisher === 'kafka') {
-    publisher = await KafkaEventPublisher.start({
+  } else if (options.publisher === 'kafka' || options.publisher === 'kafka-inline') {
+    // `kafka` as the distributed gateway publishes: on the publisher's own thread (when the build has it).
+    const Publisher = options.publisher === 'kafka' && KafkaEventPublisherThread ? KafkaEventPublisherThread : KafkaEventPublisher;
+    publisher = await Publisher.start({
       brokers: config.events.kafka.brokers,
       clientId: 'switchyard-bench-gateway',
       ...(publisherTakesPrefix ? { topicPrefix: options['topic-prefix'] } : {}),
@@ -145,7 +150,7 @@ async function main() {
     publisher.subscribe(database.store);
     observability = new LocalObservabilityService(database.client);
   } else {
-    throw new Error(`unknown --publisher ${options.publisher}: discard, kafka or bus`);
+    throw new Error(`unknown --publisher ${options.publisher}: discard, kafka, kafka-inline or bus`);
   }
 
   let accepted = 0;

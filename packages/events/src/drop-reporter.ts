@@ -1,5 +1,5 @@
 import type { Logger } from '@switchyard/shared';
-import type { DropReason, EventPublisherMetrics } from './publisher-metrics';
+import type { DropReason, PublisherMetrics } from './publisher-metrics';
 
 const DEFAULT_LOG_INTERVAL_MS = 10_000;
 
@@ -16,7 +16,7 @@ export class DropReporter {
 
   constructor(
     private readonly logger: Logger,
-    private readonly metrics: EventPublisherMetrics | undefined,
+    private readonly metrics: PublisherMetrics | undefined,
     private readonly logIntervalMs: number = DEFAULT_LOG_INTERVAL_MS,
   ) {}
 

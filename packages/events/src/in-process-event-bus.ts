@@ -4,7 +4,7 @@ import { Backoff } from './backoff';
 import { DropReporter } from './drop-reporter';
 import type { EventPublisher, EventSink } from './event-publisher';
 import { EventQueue } from './event-queue';
-import type { EventPublisherMetrics } from './publisher-metrics';
+import type { PublisherMetrics } from './publisher-metrics';
 import type { SwitchyardEvent } from './switchyard-event';
 import { TOPICS, type Topic } from './topics';
 import { Wakeup } from './wakeup';
@@ -23,7 +23,7 @@ export interface InProcessEventBusOptions {
   /** How long `close` keeps trying to deliver what is queued; what is still undelivered then is dropped. Default 10 s. */
   closeTimeoutMs?: number;
   logger: Logger;
-  metrics?: EventPublisherMetrics;
+  metrics?: PublisherMetrics;
 }
 
 class DeliveryAbandoned extends Error {}
@@ -51,7 +51,7 @@ export class InProcessEventBus implements EventPublisher {
   private readonly retryMaxMs: number;
   private readonly closeTimeoutMs: number;
   private readonly logger: Logger;
-  private readonly metrics: EventPublisherMetrics | undefined;
+  private readonly metrics: PublisherMetrics | undefined;
   private readonly drops: DropReporter;
 
   private readonly sinks: EventSink[] = [];

@@ -6,3 +6,4 @@ export * from './durable-spool';
 export * from './in-process-event-bus';
 export * from './kafka-event-publisher';
 export * from './ensure-topics';
+export * from './publisher-thread/kafka-event-publisher-thread';

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { KAFKA_BROKERS, freePort, requireKafka, startDedicatedKafka, type DedicatedKafka } from '../../../test/support/infrastructure';
 import { ensureTopics } from './ensure-topics';
 import { KafkaEventPublisher, type KafkaEventPublisherOptions } from './kafka-event-publisher';
+import type { EventPublisher } from './event-publisher';
+import { KafkaEventPublisherThread } from './publisher-thread/kafka-event-publisher-thread';
 import { EventPublisherMetrics } from './publisher-metrics';
 import { decodeEvent, type SwitchyardEvent } from './switchyard-event';
 import { ALL_TOPICS, EVENT_TYPE_HEADER, eventKey } from './topics';
@@ -106,7 +109,13 @@ function publisherOptions(overrides: Partial<KafkaEventPublisherOptions> & Pick<
   return { options, registry, lines };
 }
 
-describe('KafkaEventPublisher against the shared broker', () => {
+/** Both publishers keep the same promises; the thread runs the other on a thread of its own. */
+const PUBLISHERS: Array<[string, (options: KafkaEventPublisherOptions) => Promise<EventPublisher>]> = [
+  ['KafkaEventPublisher', (options) => KafkaEventPublisher.start(options)],
+  ['KafkaEventPublisherThread', (options) => KafkaEventPublisherThread.start(options)],
+];
+
+describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
   beforeAll(async () => {
     await requireKafka();
     await ensureTopics(KAFKA_BROKERS);
@@ -115,7 +124,7 @@ describe('KafkaEventPublisher against the shared broker', () => {
   it('delivers events with the workspace:requestId key and the type header; they decode back equal, in order per partition', async () => {
     const run = `shared-${randomUUID()}`;
     const { options, registry } = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: await spoolDirectory() });
-    const publisher = await KafkaEventPublisher.start(options);
+    const publisher = await start(options);
     const events = sampleEvents(run, 200);
     for (const item of events) publisher.publish(item);
     await publisher.close();
@@ -147,7 +156,7 @@ describe('KafkaEventPublisher against the shared broker', () => {
     const run = `fresh-${randomUUID()}`;
     const topicPrefix = `${run}.`;
     const { options, registry } = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: await spoolDirectory(), topicPrefix });
-    const publisher = await KafkaEventPublisher.start(options);
+    const publisher = await start(options);
     const events = sampleEvents(run, 20);
     for (const item of events) publisher.publish(item);
     await publisher.close();
@@ -164,7 +173,7 @@ describe('KafkaEventPublisher against the shared broker', () => {
     const directory = await spoolDirectory();
     // Nothing listens on this port: the first publisher can only spool.
     const unreachable = publisherOptions({ brokers: [`127.0.0.1:${await freePort()}`], spoolDirectory: directory, topicPrefix, sendTimeoutMs: 1_000, closeTimeoutMs: 500 });
-    const first = await KafkaEventPublisher.start(unreachable.options);
+    const first = await start(unreachable.options);
     const spooled = sampleEvents(run, 1_000);
     for (const item of spooled) first.publish(item);
     await first.close();
@@ -175,7 +184,7 @@ describe('KafkaEventPublisher against the shared broker', () => {
 
     // Small replay batches make the replay take a while; events published meanwhile must not overtake it.
     const reachable = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: directory, topicPrefix, batchMaxEvents: 50 });
-    const second = await KafkaEventPublisher.start(reachable.options);
+    const second = await start(reachable.options);
     expect(reachable.lines).toContainEqual(expect.objectContaining({ msg: 'spool-replay-pending', events: 1_000 }));
     const fresh = sampleEvents(run, 100, 1_000);
     for (let start = 0; start < fresh.length; start += 5) {
@@ -197,7 +206,7 @@ describe('KafkaEventPublisher against the shared broker', () => {
     const topicPrefix = `${run}.`;
     await ensureTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => topicPrefix + topic), { numPartitions: 1 });
     const { options, registry, lines } = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: await spoolDirectory(), queueCapacity: 20, topicPrefix });
-    const publisher = await KafkaEventPublisher.start(options);
+    const publisher = await start(options);
     const [first, ...rest] = sampleEvents(run, 301);
     publisher.publish(first);
     await waitFor(async () => (await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })) === 1, 20_000, 'the first event');
@@ -233,7 +242,7 @@ describe('KafkaEventPublisher against the shared broker', () => {
       sendTimeoutMs: 1_000,
       closeTimeoutMs: 200,
     });
-    const publisher = await KafkaEventPublisher.start(options);
+    const publisher = await start(options);
     for (const item of sampleEvents(run, 500)) publisher.publish(item);
     await publisher.close();
     const spooled = await metricValue(registry, 'switchyard_events_spooled_total');
@@ -248,7 +257,7 @@ describe('KafkaEventPublisher against the shared broker', () => {
   }, 60_000);
 });
 
-describe('KafkaEventPublisher while its broker goes down and comes back', () => {
+describe('The Kafka publishers while their broker goes down and comes back', () => {
   let kafka: DedicatedKafka;
 
   beforeAll(async () => {
@@ -261,10 +270,10 @@ describe('KafkaEventPublisher while its broker goes down and comes back', () => 
     await kafka?.destroy();
   }, 60_000);
 
-  it('spools 1,000 events published while the broker is down, without waiting on it, and delivers each once, in order, when it returns', async () => {
+  it.each(PUBLISHERS)('%s spools 1,000 events published while the broker is down, without waiting on it, and delivers each once, in order, when it returns', async (name, start) => {
     const run = `outage-${randomUUID()}`;
     const { options, registry, lines } = publisherOptions({ brokers: kafka.brokers, spoolDirectory: await spoolDirectory() });
-    const publisher = await KafkaEventPublisher.start(options);
+    const publisher = await start(options);
     const before = sampleEvents(run, 10);
     const during = sampleEvents(run, 1_000, 10);
     const after = sampleEvents(run, 100, 1_010);
@@ -308,6 +317,40 @@ describe('KafkaEventPublisher while its broker goes down and comes back', () => 
     const all = [...before, ...during, ...after];
     // Exactly once each, and in publish order on each topic.
     expect(idsByTopic(messages)).toEqual(expectedByTopic(all));
-    console.info(`outage test: broker stop ${stopMs} ms, 1,000 publishes ${publishMs.toFixed(1)} ms, spooled within ${spoolMs} ms, broker start ${startMs} ms, replay ${replayMs} ms`);
+    console.info(`outage test (${name}): broker stop ${stopMs} ms, 1,000 publishes ${publishMs.toFixed(1)} ms, spooled within ${spoolMs} ms, broker start ${startMs} ms, replay ${replayMs} ms`);
   }, 180_000);
+});
+
+describe('KafkaEventPublisherThread, when its thread fails', () => {
+  it('counts the events the failed thread held as dropped, logs it, and starts a new thread that takes what follows', async () => {
+    const run = `thread-${randomUUID()}`;
+    // Nothing listens on this port: events wait for the first connection attempt (1 s) before they are spooled.
+    const { options, registry, lines } = publisherOptions({ brokers: [`127.0.0.1:${await freePort()}`], spoolDirectory: await spoolDirectory(), sendTimeoutMs: 1_000, closeTimeoutMs: 200 });
+    const publisher = await KafkaEventPublisherThread.start({ ...options, restartInitialMs: 50 });
+    for (const item of sampleEvents(run, 100)) publisher.publish(item);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The thread ends abruptly, as an uncaught error in it would end it.
+    await (publisher as unknown as { worker: Worker }).worker.terminate();
+    await waitFor(() => lines.some((line) => line.msg === 'event-publisher-thread-stopped'), 5_000, 'the stop to be noticed');
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'event-publisher-thread-stopped', level: 50, eventsLost: 100 }));
+    expect(await metricValue(registry, 'switchyard_events_dropped_total', { reason: 'publisher_thread_failed' })).toBe(100);
+
+    // Published while the new thread starts, and after: all of them reach the new thread (and, Kafka being unreachable, its spool).
+    for (const item of sampleEvents(run, 10, 100)) publisher.publish(item);
+    await waitFor(() => lines.some((line) => line.msg === 'event-publisher-thread-restarted'), 10_000, 'a new thread');
+    for (const item of sampleEvents(run, 10, 110)) publisher.publish(item);
+    await publisher.close();
+    expect(await metricValue(registry, 'switchyard_events_spooled_total')).toBe(20);
+    expect(await metricValue(registry, 'switchyard_events_dropped_total', { reason: 'publisher_thread_failed' })).toBe(100);
+    publisher.publish(sampleEvents(run, 1, 200)[0]);
+    expect(await metricValue(registry, 'switchyard_events_dropped_total', { reason: 'closed' })).toBe(1);
+  }, 30_000);
+
+  it('rejects at start, with the reason, when its spool cannot be opened', async () => {
+    const directory = await spoolDirectory();
+    const file = path.join(directory, 'a-file');
+    await writeFile(file, 'not a directory');
+    const { options } = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: path.join(file, 'spool') });
+    await expect(KafkaEventPublisherThread.start(options)).rejects.toThrow(/ENOTDIR|not a directory/);
+  });
 });

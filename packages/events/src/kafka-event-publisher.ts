@@ -7,7 +7,7 @@ import { DropReporter } from './drop-reporter';
 import { DurableSpool, SpoolWriteError, type SpoolBatch } from './durable-spool';
 import type { EventPublisher } from './event-publisher';
 import { EventQueue } from './event-queue';
-import type { EventPublisherMetrics } from './publisher-metrics';
+import type { PublisherMetrics } from './publisher-metrics';
 import { ensureTopics } from './ensure-topics';
 import { encodeEvent, type EncodedEvent, type SwitchyardEvent } from './switchyard-event';
 import { ALL_TOPICS } from './topics';
@@ -66,7 +66,7 @@ export interface KafkaEventPublisherOptions {
    */
   createTopics?: boolean;
   logger: Logger;
-  metrics?: EventPublisherMetrics;
+  metrics?: PublisherMetrics;
 }
 
 /** Events written to the spool in one append at most. */
@@ -117,7 +117,7 @@ export class KafkaEventPublisher implements EventPublisher {
   private readonly closeTimeoutMs: number;
   private readonly maxEventBytes: number;
   private readonly logger: Logger;
-  private readonly metrics: EventPublisherMetrics | undefined;
+  private readonly metrics: PublisherMetrics | undefined;
   private readonly drops: DropReporter;
 
   private readonly queue = new EventQueue<EncodedEvent>();
@@ -192,6 +192,15 @@ export class KafkaEventPublisher implements EventPublisher {
       encoded = encodeEvent(item);
     } catch {
       this.drops.drop('invalid_event', 1);
+      return;
+    }
+    this.publishEncoded(encoded);
+  }
+
+  /** `publish` for an event already encoded (by `encodeEvent`), as the publisher's thread receives them. */
+  publishEncoded(encoded: EncodedEvent): void {
+    if (!this.accepting) {
+      this.drops.drop('closed', 1);
       return;
     }
     if (encoded.value.length > this.maxEventBytes) {

@@ -15,14 +15,30 @@ export type DropReason =
   /** The encoded event is larger than Kafka would take (`maxEventBytes`). */
   | 'event_too_large'
   /** The in-process bus was closed while a sink still refused the events. */
-  | 'undelivered_at_close';
+  | 'undelivered_at_close'
+  /**
+   * The publisher's thread stopped unexpectedly with these events handed to
+   * it and not yet reported delivered or spooled (some may have reached the
+   * spool just before, and are then sent after all).
+   */
+  | 'publisher_thread_failed';
+
+/** What a publisher reports as it works; `EventPublisherMetrics` turns it into Prometheus metrics. */
+export interface PublisherMetrics {
+  published(topic: string, count: number): void;
+  spooled(count: number): void;
+  replayed(count: number): void;
+  dropped(reason: DropReason, count: number): void;
+  queueDepth(events: number): void;
+  spoolBytes(bytes: number): void;
+}
 
 /**
  * Prometheus metrics of the event publishers, named
  * `switchyard_<area>_<thing>_<unit>`. One instance per registry; both
  * publishers take it.
  */
-export class EventPublisherMetrics {
+export class EventPublisherMetrics implements PublisherMetrics {
   private readonly publishedEvents: Counter<'topic'>;
   private readonly spooledEvents: Counter;
   private readonly replayedEvents: Counter;

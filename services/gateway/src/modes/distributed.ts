@@ -1,4 +1,4 @@
-import { EventPublisherMetrics, KafkaEventPublisher } from '@switchyard/events';
+import { EventPublisherMetrics, KafkaEventPublisherThread } from '@switchyard/events';
 import {
   LocalObservabilityService,
   ObservabilityGrpcClient,
@@ -34,7 +34,8 @@ export async function startDistributedGateway(
 ): Promise<GatewayServer> {
   const kafka = requireKafka(config, 'gateway');
   const metrics = new GatewayMetrics();
-  const events = await KafkaEventPublisher.start({
+  // On a thread of its own: the Kafka client, compression and the spool never run on the thread serving requests.
+  const events = await KafkaEventPublisherThread.start({
     brokers: kafka.brokers,
     clientId: kafka.clientId,
     topicPrefix: kafka.topicPrefix,
