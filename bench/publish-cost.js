@@ -43,14 +43,14 @@ const KAFKA_PID_FILE = path.join(REPOSITORY_ROOT, '.services', 'kafka', 'server.
 
 const CONFIGS = [
   { name: 'discard', label: '(a) events discarded' },
-  { name: 'kafka', label: '(b) KafkaEventPublisher' },
+  { name: 'kafka', label: '(b) KafkaEventPublisherThread' },
   { name: 'bus', label: '(c) in-process bus → PGlite' },
 ];
 
 const SETTINGS = {
   full: {
     repetitions: 5,
-    sequential: { warmup: 300, requests: 2_000, rounds: 5 },
+    sequential: { warmup: 500, requests: 5_000, rounds: 10 },
     fixedRate: { perSecond: 500, warmupSeconds: 1, seconds: 10, connections: 16 },
     throughput: { connections: 32, warmupSeconds: 2, seconds: 10 },
   },
