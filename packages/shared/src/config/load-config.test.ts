@@ -112,7 +112,7 @@ routes:
 describe('loadConfig: where events and records go', () => {
   it('uses the embedded bus and database by default', () => {
     const { config } = loadConfig(undefined, {});
-    expect(config.events).toEqual({ spoolDirectory: '.switchyard/spool', spoolMaxBytes: 1024 ** 3, queueCapacity: 10_000, lingerMs: 1_000 });
+    expect(config.events).toEqual({ spoolDirectory: '.switchyard/spool', spoolMaxBytes: 1024 ** 3, queueCapacity: 10_000, lingerMs: 50 });
     expect(config.observability).toEqual({
       dataDirectory: '.switchyard/data',
       consumerGroup: 'switchyard-observability',
