@@ -69,6 +69,18 @@ export interface KafkaEventPublisherOptions {
   metrics?: PublisherMetrics;
 }
 
+/** The defaults of the options above that have one; `KafkaEventPublisherThread` applies the same ones on its side. */
+export const KAFKA_PUBLISHER_DEFAULTS = {
+  queueCapacity: 10_000,
+  batchMaxEvents: 500,
+  lingerMs: 5,
+  sendTimeoutMs: 5_000,
+  retryInitialMs: 500,
+  retryMaxMs: 10_000,
+  closeTimeoutMs: 5_000,
+  maxEventBytes: 1_000_000,
+} as const;
+
 /** Events written to the spool in one append at most. */
 const SPOOL_APPEND_MAX_EVENTS = 5_000;
 
@@ -155,16 +167,16 @@ export class KafkaEventPublisher implements EventPublisher {
     options: KafkaEventPublisherOptions,
     private readonly spool: DurableSpool,
   ) {
-    this.queueCapacity = options.queueCapacity ?? 10_000;
-    this.batchMaxEvents = options.batchMaxEvents ?? 500;
-    this.lingerMs = options.lingerMs ?? 5;
+    this.queueCapacity = options.queueCapacity ?? KAFKA_PUBLISHER_DEFAULTS.queueCapacity;
+    this.batchMaxEvents = options.batchMaxEvents ?? KAFKA_PUBLISHER_DEFAULTS.batchMaxEvents;
+    this.lingerMs = options.lingerMs ?? KAFKA_PUBLISHER_DEFAULTS.lingerMs;
     this.brokerList = options.brokers;
     this.topicsToCreate = options.createTopics === false ? [] : ALL_TOPICS.map((topic) => (options.topicPrefix ?? '') + topic);
-    this.sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
-    this.retryInitialMs = options.retryInitialMs ?? 500;
-    this.retryMaxMs = options.retryMaxMs ?? 10_000;
-    this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
-    this.maxEventBytes = options.maxEventBytes ?? 1_000_000;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? KAFKA_PUBLISHER_DEFAULTS.sendTimeoutMs;
+    this.retryInitialMs = options.retryInitialMs ?? KAFKA_PUBLISHER_DEFAULTS.retryInitialMs;
+    this.retryMaxMs = options.retryMaxMs ?? KAFKA_PUBLISHER_DEFAULTS.retryMaxMs;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? KAFKA_PUBLISHER_DEFAULTS.closeTimeoutMs;
+    this.maxEventBytes = options.maxEventBytes ?? KAFKA_PUBLISHER_DEFAULTS.maxEventBytes;
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.drops = new DropReporter(this.logger, this.metrics);

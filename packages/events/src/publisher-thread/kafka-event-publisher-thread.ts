@@ -5,7 +5,7 @@ import type { Logger } from '@switchyard/shared';
 import { Backoff } from '../backoff';
 import { DropReporter } from '../drop-reporter';
 import type { EventPublisher } from '../event-publisher';
-import type { KafkaEventPublisherOptions } from '../kafka-event-publisher';
+import { KAFKA_PUBLISHER_DEFAULTS, type KafkaEventPublisherOptions } from '../kafka-event-publisher';
 import type { PublisherMetrics } from '../publisher-metrics';
 import { encodeEvent, type EncodedEvent, type SwitchyardEvent } from '../switchyard-event';
 import { HandoffBuffer } from './handoff';
@@ -47,7 +47,8 @@ type State = 'running' | 'restarting' | 'closing' | 'closed';
  * acknowledgements, the spool and reconnects all run on that thread, so none
  * of them can stall a request. The thread's log lines are written by this
  * thread's logger and its metrics are reported to this thread's metrics
- * (every 50 ms at most), so nothing changes for whoever reads them.
+ * (once a second, and when the thread closes), so nothing changes for
+ * whoever reads them.
  *
  * If the thread stops unexpectedly (an uncaught error in it), the events
  * handed to it and not yet reported delivered or spooled are counted as
@@ -95,14 +96,14 @@ export class KafkaEventPublisherThread implements EventPublisher {
     const { logger, metrics, restartInitialMs, ...threadOptions } = options;
     // The waiting for a fuller batch happens on this side, before the hand-over.
     this.threadOptions = { ...threadOptions, lingerMs: 0 };
-    this.lingerMs = options.lingerMs ?? 5;
-    this.maxEventBytes = options.maxEventBytes ?? 1_000_000;
+    this.lingerMs = options.lingerMs ?? KAFKA_PUBLISHER_DEFAULTS.lingerMs;
+    this.maxEventBytes = options.maxEventBytes ?? KAFKA_PUBLISHER_DEFAULTS.maxEventBytes;
     this.logger = logger;
     this.metrics = metrics;
     this.drops = new DropReporter(logger, metrics);
-    this.queueCapacity = options.queueCapacity ?? 10_000;
+    this.queueCapacity = options.queueCapacity ?? KAFKA_PUBLISHER_DEFAULTS.queueCapacity;
     this.postMaxEvents = Math.min(POST_MAX_EVENTS, this.queueCapacity);
-    this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? KAFKA_PUBLISHER_DEFAULTS.closeTimeoutMs;
     this.restartBackoff = new Backoff(restartInitialMs ?? 1_000, 30_000);
   }
 
