@@ -152,10 +152,13 @@ function clockTicksPerSecond() {
   return clockTicks;
 }
 
-/** User plus system CPU time a running process has used so far, in seconds. */
-function cpuSeconds(pid) {
+/**
+ * User plus system CPU time a running process has used so far, in seconds;
+ * with `tid`, only that thread of it (the main thread's id is the pid).
+ */
+function cpuSeconds(pid, tid) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     // Fields after the command name, which may itself hold spaces: state is field 3.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond();
@@ -199,6 +202,7 @@ module.exports = {
   freePort,
   waitForPort,
   peakRssBytes,
+  clockTicksPerSecond,
   cpuSeconds,
   machineCpuSeconds,
   tailOf,

@@ -22,7 +22,6 @@
  * Postgres processes, the Kafka broker and influxd.
  */
 
-const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -38,7 +37,7 @@ const { encodeEvent, ensureTopics, TOPICS } = require('@switchyard/events');
 const { startObservabilityConsumers } = require('@switchyard/observability');
 const { REPOSITORY_ROOT } = require('./fixtures');
 const { KAFKA_BROKERS, deleteTopics } = require('./kafka-topics');
-const { cpuSeconds, machineCpuSeconds } = require('./child-processes');
+const { clockTicksPerSecond, cpuSeconds, machineCpuSeconds } = require('./child-processes');
 
 const POSTGRES_URL = process.env.SWITCHYARD_POSTGRES_URL ?? 'postgres://switchyard:switchyard@127.0.0.1:55432/switchyard';
 const INFLUX_URL = process.env.SWITCHYARD_INFLUX_URL ?? 'http://127.0.0.1:58086';
@@ -126,17 +125,6 @@ async function produce({ prefix, run, workspace, count }) {
 }
 
 // --- CPU of other processes, from /proc ----------------------------------------------------------
-
-let clockTicks;
-
-function clockTicksPerSecond() {
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    clockTicks = 100;
-  }
-  return clockTicks;
-}
 
 /**
  * CPU seconds of the process `pid` and its children, those it has reaped

@@ -17,7 +17,7 @@
  *   node bench/publisher-cpu.js [--rate 4000] [--seconds 8]
  *
  * Prints µs of CPU per event: the serving (main) thread, from
- * /proc/self/task/<pid>/stat, and the whole process (every thread).
+ * /proc/<pid>/task/<pid>/stat, and the whole process (every thread).
  */
 
 const { fork } = require('node:child_process');
@@ -25,6 +25,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
+const { cpuSeconds } = require('./child-processes');
 
 const { values } = parseArgs({
   options: {
@@ -35,13 +36,6 @@ const { values } = parseArgs({
   },
 });
 const PUBLISHERS = ['encode', 'inline', 'thread'];
-
-/** CPU seconds of one thread of this process (user + system), from its stat line. */
-function threadCpuSeconds(tid) {
-  const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function child(which, rate, seconds, topicPrefix) {
   const { create } = require('@bufbuild/protobuf');
@@ -96,7 +90,7 @@ async function child(which, rate, seconds, topicPrefix) {
   for (let index = 0; index < 2_000; index++) publisher.publish(events[index]);
   await new Promise((resolve) => setTimeout(resolve, 2_000));
 
-  const mainBefore = threadCpuSeconds(process.pid);
+  const mainBefore = cpuSeconds(process.pid, process.pid);
   const processBefore = process.cpuUsage();
   let published = 0;
   const started = performance.now();
@@ -112,7 +106,7 @@ async function child(which, rate, seconds, topicPrefix) {
   // Long enough for the last batch to be sent and acknowledged.
   await new Promise((resolve) => setTimeout(resolve, 500));
   const processUsed = process.cpuUsage(processBefore);
-  const mainMicros = ((threadCpuSeconds(process.pid) - mainBefore) * 1e6) / published;
+  const mainMicros = ((cpuSeconds(process.pid, process.pid) - mainBefore) * 1e6) / published;
   const processMicros = (processUsed.user + processUsed.system) / published;
   await publisher.close();
   fs.rmSync(spoolDirectory, { recursive: true, force: true });
