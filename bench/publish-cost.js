@@ -565,4 +565,4 @@ function buildPublishReport(data, options) {
   return lines.join('\n');
 }
 
-module.exports = { runPublishCost, buildPublishReport };
+module.exports = { runPublishCost, buildPublishReport, startEventGateway, createTopics, kafkaBrokerPid };
