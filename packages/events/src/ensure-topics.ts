@@ -1,4 +1,5 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { Logger } from '@switchyard/shared';
 import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logging';
 import { ALL_TOPICS } from './topics';
@@ -16,12 +17,13 @@ export interface EnsureTopicsOptions {
 
 /**
  * Creates the topics that do not exist yet (by default every Switchyard
- * event topic) and waits until they have leaders; existing topics are left
- * as they are, so calling it at every start-up is safe. Resolves with the
- * names it created.
+ * event topic) and waits until they have leaders (`waitForLeaders`);
+ * existing topics are left as they are, so calling it at every start-up is
+ * safe. Resolves with the names it created.
  */
 export async function ensureTopics(brokers: string[], topics: readonly string[] = ALL_TOPICS, options: EnsureTopicsOptions = {}): Promise<string[]> {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
   const kafka = new Kafka({
     clientId: options.clientId ?? 'switchyard-topic-setup',
     brokers,
@@ -40,12 +42,44 @@ export async function ensureTopics(brokers: string[], topics: readonly string[] 
     // `false` means another process created them first: they exist either way.
     await admin.createTopics({
       topics: missing.map((topic) => ({ topic, numPartitions: options.numPartitions ?? -1, replicationFactor: options.replicationFactor ?? -1 })),
-      waitForLeaders: true,
+      // Waited for below: kafkajs's own wait gives up when the broker does not know a new topic yet.
+      waitForLeaders: false,
       timeout: timeoutMs,
     });
+    await waitForLeaders(admin, missing, deadline);
     options.logger?.info({ topics: missing }, 'topics-created');
     return missing;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Errors with which a broker answers for a topic that is being created: it
+ * may not know the topic yet (a KRaft broker learns of it from the
+ * controller's metadata after the create request returned; seen for seconds
+ * after a restart), then know it without a leader.
+ */
+const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/**
+ * Resolves once every partition of `topics` has a leader; rejects at
+ * `deadline` (ms since the epoch), or at once on any other error.
+ */
+export async function waitForLeaders(admin: Admin, topics: readonly string[], deadline: number): Promise<void> {
+  let lastAnswer = 'no answer';
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const leaderless = found.filter((topic) => topic.partitions.length === 0 || topic.partitions.some((partition) => partition.leader < 0));
+      if (leaderless.length === 0) return;
+      lastAnswer = `no leader yet for ${leaderless.map((topic) => topic.name).join(', ')}`;
+    } catch (error) {
+      const type = (error as { type?: unknown }).type;
+      if (typeof type !== 'string' || !NOT_READY_YET.has(type)) throw error;
+      lastAnswer = type;
+    }
+    if (Date.now() >= deadline) throw new Error(`The topics ${topics.join(', ')} have no leader in time (last answer: ${lastAnswer}).`);
+    await delay(100);
   }
 }
