@@ -69,6 +69,7 @@ async function externalPublisher(topicPrefix) {
   let since = 0;
   let published = 0;
   let next = 0;
+  let timer;
   const tick = () => {
     if (perSecond > 0) {
       const due = Math.floor(((performance.now() - since) / 1000) * perSecond);
@@ -76,7 +77,7 @@ async function externalPublisher(topicPrefix) {
     }
     timer = setTimeout(tick, 5);
   };
-  let timer = setTimeout(tick, 5);
+  tick();
   process.on('message', async (message) => {
     if (message.type === 'rate') {
       perSecond = message.perSecond;
@@ -133,7 +134,8 @@ async function main() {
 
     const run = async (turn, count, record) => {
       const client = targets[turn];
-      const before = { at: performance.now(), gateway: cpuSeconds((turn === 'gateway' ? publishing : discarding).child.pid), external: cpuSeconds(external.pid), broker: brokerPid ? cpuSeconds(brokerPid) : NaN };
+      const gatewayPid = (turn === 'gateway' ? publishing : discarding).child.pid;
+      const before = { at: performance.now(), gateway: cpuSeconds(gatewayPid), external: cpuSeconds(external.pid), broker: brokerPid ? cpuSeconds(brokerPid) : NaN };
       for (let index = 0; index < count; index++) {
         const outcome = await sendRequest(client, request);
         if (!outcome.ok) throw new Error(`${turn}: ${outcome.status} ${outcome.problem ?? ''}`);
@@ -144,7 +146,7 @@ async function main() {
       if (!record) return;
       const into = cpu[turn];
       into.seconds += seconds;
-      into.gateway += cpuSeconds((turn === 'gateway' ? publishing : discarding).child.pid) - before.gateway;
+      into.gateway += cpuSeconds(gatewayPid) - before.gateway;
       into.external += cpuSeconds(external.pid) - before.external;
       into.broker += (brokerPid ? cpuSeconds(brokerPid) : NaN) - before.broker;
     };
@@ -167,11 +169,8 @@ async function main() {
     external.send({ type: 'stop' });
     await stopped;
 
-    const baseline = summarizeLatencies(latencies.alone).p99;
-    const p999 = (values_) => {
-      const sorted = Float64Array.from(values_).sort();
-      return sorted[Math.min(sorted.length - 1, Math.ceil(0.999 * sorted.length) - 1)];
-    };
+    const summaries = Object.fromEntries(TURNS.map((turn) => [turn, summarizeLatencies(latencies[turn])]));
+    const baseline = summaries.alone.p99;
     const cores = (turn, key) => (cpu[turn][key] / cpu[turn].seconds).toFixed(3);
     const lines = [
       `${rounds} rounds of ${requests} sequential requests per turn (${(rounds * requests).toLocaleString('en-US')} per turn in all), one connection, turns rotated; ${os.cpus().length} CPUs.`,
@@ -180,10 +179,10 @@ async function main() {
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ];
     for (const turn of TURNS) {
-      const summary = summarizeLatencies(latencies[turn]);
+      const summary = summaries[turn];
       const change = ((summary.p99 / baseline - 1) * 100).toFixed(1);
       lines.push(
-        `| ${turn} | ${summary.p50.toFixed(2)} | ${summary.p99.toFixed(2)} | ${turn === 'alone' ? '' : `${Number(change) >= 0 ? '+' : ''}${change} %`} | ${p999(latencies[turn]).toFixed(2)} | ${cores(turn, 'gateway')} | ${cores(turn, 'external')} | ${cores(turn, 'broker')} |`,
+        `| ${turn} | ${summary.p50.toFixed(2)} | ${summary.p99.toFixed(2)} | ${turn === 'alone' ? '' : `${Number(change) >= 0 ? '+' : ''}${change} %`} | ${summary.p999.toFixed(2)} | ${cores(turn, 'gateway')} | ${cores(turn, 'external')} | ${cores(turn, 'broker')} |`,
       );
     }
     console.log(lines.join('\n'));
