@@ -5,7 +5,7 @@ const transform = {
   '/node_modules/@platformatic/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 const moduleNameMapper = {
-  '^@switchyard/(shared|proto|events)$': '<rootDir>/packages/$1/src',
+  '^@switchyard/(shared|proto|events|rpc|cli)$': '<rootDir>/packages/$1/src',
   '^@switchyard/(router|provider-adapters|observability|gateway)$': '<rootDir>/services/$1/src',
 };
 

@@ -3,13 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, createLogger, type SwitchyardConfig } from '@switchyard/shared';
-import { startEmbedded } from '../../services/gateway/src/modes/embedded';
+import { startEmbedded } from '../../packages/cli/src/modes/embedded';
 import {
   startAdapterService,
   startDistributedGateway,
   startObservabilityService,
   startRouterService,
-} from '../../services/gateway/src/modes/distributed';
+} from '../../packages/cli/src/modes/distributed';
 import { INFLUX_DATABASE, INFLUX_URL, KAFKA_BROKERS, POSTGRES_URL, requireKafka, requirePostgres } from '../support/infrastructure';
 
 export type Mode = 'embedded' | 'distributed';

@@ -347,7 +347,7 @@ describe('RouteResolver: plain model names', () => {
   it('refuses a model no provider serves with a 404', () => {
     const resolver = resolverOf({ providers: { openai: { kind: 'openai', models: ['gpt-4o'] } } });
     const error = errorOf(() => resolver.resolve('gpt-5'));
-    expect(error).toMatchObject({ status: 404, code: 'model_not_found', type: 'invalid_request_error', param: 'model' });
+    expect(error).toMatchObject({ status: 404, code: 'model_not_found', errorClass: 'not_found', param: 'model' });
     expect(error.message).toContain('`gpt-5`');
     expect(errorOf(() => resolver.resolve('')).code).toBe('model_not_found');
   });

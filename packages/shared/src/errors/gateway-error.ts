@@ -1,6 +1,7 @@
 /**
- * The one error hierarchy of Switchyard. It is mapped once to HTTP (OpenAI's
- * error shape, in the gateway) and once to gRPC status (in the transports).
+ * The one error hierarchy of Switchyard. It knows no wire format: the gateway
+ * maps it to each client's error shape at its edge (OpenAI's in
+ * services/gateway/src/http/openai-error-body.ts), the transports to gRPC status.
  */
 
 /** Coarse class of an error, used for metrics, logs and retry decisions. */
@@ -18,8 +19,6 @@ export type ErrorClass =
 export interface GatewayErrorOptions {
   status: number;
   errorClass: ErrorClass;
-  /** OpenAI's `error.type`, e.g. `invalid_request_error`. */
-  type: string;
   code?: string | null;
   param?: string | null;
   /** Whether the next deployment of a fallback chain may be tried. */
@@ -32,7 +31,6 @@ export interface GatewayErrorOptions {
 export class GatewayError extends Error {
   readonly status: number;
   readonly errorClass: ErrorClass;
-  readonly type: string;
   readonly code: string | null;
   readonly param: string | null;
   readonly retryable: boolean;
@@ -43,28 +41,21 @@ export class GatewayError extends Error {
     this.name = 'GatewayError';
     this.status = options.status;
     this.errorClass = options.errorClass;
-    this.type = options.type;
     this.code = options.code ?? null;
     this.param = options.param ?? null;
     this.retryable = options.retryable ?? false;
     this.retryAfter = options.retryAfter;
   }
-
-  /** OpenAI's error body. */
-  toJSON(): { error: { message: string; type: string; param: string | null; code: string | null } } {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
-  }
 }
 
 export function invalidRequest(message: string, param: string | null = null, code: string | null = null): GatewayError {
-  return new GatewayError(message, { status: 400, errorClass: 'invalid_request', type: 'invalid_request_error', param, code });
+  return new GatewayError(message, { status: 400, errorClass: 'invalid_request', param, code });
 }
 
 export function modelNotFound(model: string): GatewayError {
   return new GatewayError(`The model \`${model}\` does not exist or is not configured in this gateway.`, {
     status: 404,
     errorClass: 'not_found',
-    type: 'invalid_request_error',
     param: 'model',
     code: 'model_not_found',
   });
@@ -74,12 +65,12 @@ export function noProviderConfigured(): GatewayError {
   return new GatewayError(
     'No provider is configured. Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL) or ANTHROPIC_API_KEY, ' +
       'or pass a config file with --config / SWITCHYARD_CONFIG.',
-    { status: 503, errorClass: 'unavailable', type: 'server_error', code: 'no_provider_configured' },
+    { status: 503, errorClass: 'unavailable', code: 'no_provider_configured' },
   );
 }
 
 export function internalError(message: string, cause?: unknown): GatewayError {
-  return new GatewayError(message, { status: 500, errorClass: 'internal', type: 'server_error', code: 'internal_error', cause });
+  return new GatewayError(message, { status: 500, errorClass: 'internal', code: 'internal_error', cause });
 }
 
 export function isGatewayError(value: unknown): value is GatewayError {

@@ -10,7 +10,7 @@ describe('providerHttpError', () => {
 
   it("passes the client's own mistakes through with the provider's code and param", () => {
     expect(providerHttpError('openai', 400, 'bad', undefined, { code: 'invalid_value', param: 'temperature' })).toMatchObject({
-      status: 400, errorClass: 'invalid_request', type: 'invalid_request_error', code: 'invalid_value', param: 'temperature', retryable: false,
+      status: 400, errorClass: 'invalid_request', code: 'invalid_value', param: 'temperature', retryable: false,
     });
     expect(providerHttpError('openai', 404, 'no such model', undefined, { code: 'model_not_found' })).toMatchObject({ status: 404, errorClass: 'not_found', code: 'model_not_found' });
     expect(providerHttpError('vllm', 422, 'unprocessable')).toMatchObject({ status: 400, code: 'upstream_rejected_request' });
@@ -34,9 +34,9 @@ describe('other provider errors', () => {
     expect(providerBadResponse('openai', 'choices: Required')).toMatchObject({ status: 502, code: 'upstream_bad_response', retryable: false });
   });
 
-  it("serialize to OpenAI's error body", () => {
-    expect(modelNotFound('gpt-5x').toJSON()).toEqual({
-      error: { message: 'The model `gpt-5x` does not exist or is not configured in this gateway.', type: 'invalid_request_error', param: 'model', code: 'model_not_found' },
+  it('carry the status, class, code and param a client is told', () => {
+    expect(modelNotFound('gpt-5x')).toMatchObject({
+      message: 'The model `gpt-5x` does not exist or is not configured in this gateway.', status: 404, errorClass: 'not_found', param: 'model', code: 'model_not_found',
     });
     expect(noProviderConfigured()).toMatchObject({ status: 503, code: 'no_provider_configured' });
   });

@@ -11,7 +11,6 @@ export class ProviderError extends GatewayError {
       providerId: string;
       status: number;
       errorClass: ErrorClass;
-      type: string;
       code?: string | null;
       param?: string | null;
       retryable: boolean;
@@ -45,45 +44,44 @@ export function providerHttpError(
   if (upstreamStatus === 429) {
     return new ProviderError(message, {
       providerId, upstreamStatus, retryAfter, status: 429, errorClass: 'rate_limited',
-      type: 'rate_limit_error', code: 'rate_limit_exceeded', retryable: true,
+      code: 'rate_limit_exceeded', retryable: true,
     });
   }
   if (upstreamStatus === 400 || upstreamStatus === 404 || upstreamStatus === 413 || upstreamStatus === 422) {
     return new ProviderError(message, {
       providerId, upstreamStatus, status: upstreamStatus === 422 ? 400 : upstreamStatus,
       errorClass: upstreamStatus === 404 ? 'not_found' : 'invalid_request',
-      type: 'invalid_request_error', code: details?.code ?? 'upstream_rejected_request', param: details?.param ?? null,
+      code: details?.code ?? 'upstream_rejected_request', param: details?.param ?? null,
       retryable: false,
     });
   }
   return new ProviderError(message, {
-    providerId, upstreamStatus, status: 502, errorClass: 'upstream', type: 'upstream_error',
-    code: `upstream_${upstreamStatus}`, retryable: upstreamStatus >= 500 || upstreamStatus === 408 || upstreamStatus === 409,
+    providerId, upstreamStatus, status: 502, errorClass: 'upstream', code: `upstream_${upstreamStatus}`, retryable: upstreamStatus >= 500 || upstreamStatus === 408 || upstreamStatus === 409,
   });
 }
 
 export function providerTimeout(providerId: string, timeoutMs: number): ProviderError {
   return new ProviderError(`${providerId} did not answer within ${timeoutMs} ms`, {
-    providerId, status: 504, errorClass: 'timeout', type: 'timeout_error', code: 'upstream_timeout', retryable: true,
+    providerId, status: 504, errorClass: 'timeout', code: 'upstream_timeout', retryable: true,
   });
 }
 
 export function providerUnreachable(providerId: string, cause: unknown): ProviderError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new ProviderError(`${providerId} could not be reached: ${detail}`, {
-    providerId, status: 502, errorClass: 'upstream', type: 'upstream_error', code: 'upstream_unreachable', retryable: true, cause,
+    providerId, status: 502, errorClass: 'upstream', code: 'upstream_unreachable', retryable: true, cause,
   });
 }
 
 /** The provider answered 2xx with a body that is not what its API promises. */
 export function providerBadResponse(providerId: string, detail: string): ProviderError {
   return new ProviderError(`${providerId} sent a response that could not be read: ${detail}`, {
-    providerId, status: 502, errorClass: 'upstream', type: 'upstream_error', code: 'upstream_bad_response', retryable: false,
+    providerId, status: 502, errorClass: 'upstream', code: 'upstream_bad_response', retryable: false,
   });
 }
 
 export function requestCancelled(): GatewayError {
   return new GatewayError('The client closed the request.', {
-    status: 499, errorClass: 'cancelled', type: 'cancelled', code: 'client_closed_request',
+    status: 499, errorClass: 'cancelled', code: 'client_closed_request',
   });
 }

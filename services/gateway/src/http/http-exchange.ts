@@ -6,6 +6,7 @@ import type { RequestOperation, RequestRecorder } from '../telemetry/request-rec
 import { RequestTelemetry } from '../telemetry/request-telemetry';
 import type { GatewayMetrics } from './gateway-metrics';
 import { requestTimedOut, toGatewayError } from './http-errors';
+import { openAIErrorBody } from './openai-error-body';
 
 /** What every HTTP route needs, shared by the fast routes and the express app. */
 export interface ExchangeOptions {
@@ -105,10 +106,10 @@ export class HttpExchange {
     options.metrics.requestFinished(this.route, gatewayError.status, (performance.now() - this.arrived) / 1000);
     if (response.headersSent) {
       // Mid-stream: OpenAI's clients read an `error` event and stop.
-      if (!response.writableEnded && !response.destroyed) response.end(`data: ${JSON.stringify(gatewayError.toJSON())}\n\n`);
+      if (!response.writableEnded && !response.destroyed) response.end(`data: ${JSON.stringify(openAIErrorBody(gatewayError))}\n\n`);
       return;
     }
     if (gatewayError.retryAfter !== undefined) response.setHeader('retry-after', gatewayError.retryAfter);
-    this.sendJson(gatewayError.status, gatewayError.toJSON());
+    this.sendJson(gatewayError.status, openAIErrorBody(gatewayError));
   }
 }

@@ -46,7 +46,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
     const record = await observability.getRequest(id, exchange.context);
     if (!record) {
       throw new GatewayError(`No request with id ${id} was recorded.`, {
-        status: 404, errorClass: 'not_found', type: 'invalid_request_error', param: 'id', code: 'request_not_found',
+        status: 404, errorClass: 'not_found', param: 'id', code: 'request_not_found',
       });
     }
     exchange.sendJson(200, formatRequestRecord(record));

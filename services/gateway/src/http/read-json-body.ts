@@ -11,7 +11,7 @@ export function readJsonBody(request: IncomingMessage, limitBytes: number): Prom
   if (encoding !== undefined && encoding !== 'identity') {
     return Promise.reject(
       new GatewayError(`Unsupported Content-Encoding "${encoding}": send the body uncompressed.`, {
-        status: 415, errorClass: 'invalid_request', type: 'invalid_request_error', code: 'unsupported_encoding',
+        status: 415, errorClass: 'invalid_request', code: 'unsupported_encoding',
       }),
     );
   }
@@ -43,7 +43,7 @@ export function readJsonBody(request: IncomingMessage, limitBytes: number): Prom
       } catch {
         reject(
           new GatewayError('The body of the request is not valid JSON. Send a JSON object with the Content-Type header application/json.', {
-            status: 400, errorClass: 'invalid_request', type: 'invalid_request_error', code: 'invalid_json',
+            status: 400, errorClass: 'invalid_request', code: 'invalid_json',
           }),
         );
       }
@@ -53,6 +53,6 @@ export function readJsonBody(request: IncomingMessage, limitBytes: number): Prom
 
 function tooLarge(limitBytes: number): GatewayError {
   return new GatewayError(`The request body is larger than the limit of ${limitBytes} bytes.`, {
-    status: 413, errorClass: 'payload_too_large', type: 'invalid_request_error', code: 'request_too_large',
+    status: 413, errorClass: 'payload_too_large', code: 'request_too_large',
   });
 }

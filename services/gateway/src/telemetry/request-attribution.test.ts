@@ -47,7 +47,7 @@ describe('readAttribution', () => {
     [{ 'x-switchyard-session-id': 'x'.repeat(129) }, 'x-switchyard-session-id', /1-128/],
   ])('rejects %j with a 400 naming the header', (headers, param, message) => {
     const error = rejection(headers);
-    expect(error).toMatchObject({ status: 400, type: 'invalid_request_error', param });
+    expect(error).toMatchObject({ status: 400, errorClass: 'invalid_request', param });
     expect(error.message).toMatch(message);
   });
 

@@ -1,15 +1,5 @@
-import {
-  GrpcServiceClient,
-  type CallContext,
-  type GrpcClientOptions,
-  type ListRequestsQuery,
-  type MethodsOf,
-  type ObservabilityQueryService,
-  type RequestPage,
-  type RequestRecord,
-  type UsageQuery,
-  type UsageRow,
-} from '@switchyard/shared';
+import { type CallContext, type ListRequestsQuery, type ObservabilityQueryService, type RequestPage, type RequestRecord, type UsageQuery, type UsageRow } from '@switchyard/shared';
+import { GrpcServiceClient, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
 import { observabilityV1 } from '@switchyard/proto';
 import { requestFilterToProto, usageGroupingToProto, usageRowFromProto } from './observability-codec';
 

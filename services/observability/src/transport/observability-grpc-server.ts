@@ -1,14 +1,6 @@
 import { create } from '@bufbuild/protobuf';
-import {
-  grpcServiceDefinition,
-  invalidRequest,
-  unaryHandler,
-  type GrpcHandlers,
-  type GrpcServiceRegistration,
-  type Logger,
-  type MethodsOf,
-  type ObservabilityQueryService,
-} from '@switchyard/shared';
+import { invalidRequest, type Logger, type ObservabilityQueryService } from '@switchyard/shared';
+import { grpcServiceDefinition, unaryHandler, type GrpcHandlers, type GrpcServiceRegistration, type MethodsOf } from '@switchyard/rpc';
 import { observabilityV1 } from '@switchyard/proto';
 import { requestFilterFromProto, usageGroupingFromProto, usageRowToProto } from './observability-codec';
 

@@ -1,23 +1,5 @@
-import {
-  chatRequestToProto,
-  chatResponseFromProto,
-  deploymentToProto,
-  embeddingRequestToProto,
-  embeddingResponseFromProto,
-  GrpcServiceClient,
-  internalError,
-  streamPartFromProto,
-  type CallContext,
-  type ChatRequest,
-  type ChatResponse,
-  type Deployment,
-  type EmbeddingRequest,
-  type EmbeddingResponse,
-  type GrpcClientOptions,
-  type MethodsOf,
-  type ProviderAdapterService,
-  type StreamPart,
-} from '@switchyard/shared';
+import { internalError, type CallContext, type ChatRequest, type ChatResponse, type Deployment, type EmbeddingRequest, type EmbeddingResponse, type ProviderAdapterService, type StreamPart } from '@switchyard/shared';
+import { chatRequestToProto, chatResponseFromProto, deploymentToProto, embeddingRequestToProto, embeddingResponseFromProto, GrpcServiceClient, streamPartFromProto, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
 import { adaptersV1 } from '@switchyard/proto';
 
 export interface AdapterGrpcClientOptions extends GrpcClientOptions {

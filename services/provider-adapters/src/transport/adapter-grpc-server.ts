@@ -1,22 +1,5 @@
-import {
-  chatRequestFromProto,
-  chatResponseToProto,
-  deploymentFromProto,
-  embeddingRequestFromProto,
-  embeddingResponseToProto,
-  grpcServiceDefinition,
-  internalError,
-  serverStreamingHandler,
-  streamPartToProto,
-  unaryHandler,
-  type ChatRequest,
-  type GrpcHandlers,
-  type GrpcServiceRegistration,
-  type Logger,
-  type MethodsOf,
-  type ProviderAdapterService,
-  type StreamPart,
-} from '@switchyard/shared';
+import { internalError, type ChatRequest, type Logger, type ProviderAdapterService, type StreamPart } from '@switchyard/shared';
+import { chatRequestFromProto, chatResponseToProto, deploymentFromProto, embeddingRequestFromProto, embeddingResponseToProto, grpcServiceDefinition, serverStreamingHandler, streamPartToProto, unaryHandler, type GrpcHandlers, type GrpcServiceRegistration, type MethodsOf } from '@switchyard/rpc';
 import { adaptersV1 } from '@switchyard/proto';
 
 export const adapterServiceDefinition = grpcServiceDefinition(adaptersV1.ProviderAdapterService);

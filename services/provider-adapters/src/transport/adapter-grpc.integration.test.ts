@@ -1,20 +1,5 @@
-import {
-  createLogger,
-  GatewayError,
-  ProviderError,
-  providerHttpError,
-  providerUnreachable,
-  startGrpcServer,
-  type CallContext,
-  type ChatRequest,
-  type ChatResponse,
-  type Deployment,
-  type EmbeddingRequest,
-  type EmbeddingResponse,
-  type ProviderAdapterService,
-  type RunningGrpcServer,
-  type StreamPart,
-} from '@switchyard/shared';
+import { createLogger, GatewayError, ProviderError, providerHttpError, providerUnreachable, type CallContext, type ChatRequest, type ChatResponse, type Deployment, type EmbeddingRequest, type EmbeddingResponse, type ProviderAdapterService, type StreamPart } from '@switchyard/shared';
+import { startGrpcServer, type RunningGrpcServer } from '@switchyard/rpc';
 import { AdapterGrpcClient } from './adapter-grpc-client';
 import { adapterGrpcService } from './adapter-grpc-server';
 
@@ -178,12 +163,11 @@ describe('provider adapters over gRPC', () => {
   it('carries a provider error identically', async () => {
     const error = await client.complete(deployment('rate-limited'), REQUEST, callContext()).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ProviderError);
-    const { message, status, errorClass, type, code, param, retryable, retryAfter, providerId, upstreamStatus } = error as ProviderError;
-    expect({ message, status, errorClass, type, code, param, retryable, retryAfter, providerId, upstreamStatus }).toStrictEqual({
+    const { message, status, errorClass, code, param, retryable, retryAfter, providerId, upstreamStatus } = error as ProviderError;
+    expect({ message, status, errorClass, code, param, retryable, retryAfter, providerId, upstreamStatus }).toStrictEqual({
       message: RATE_LIMITED.message,
       status: 429,
       errorClass: 'rate_limited',
-      type: 'rate_limit_error',
       code: 'rate_limit_exceeded',
       param: null,
       retryable: true,

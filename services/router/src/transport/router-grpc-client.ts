@@ -1,14 +1,5 @@
-import {
-  GrpcServiceClient,
-  modelEntriesFromProto,
-  routePlanFromProto,
-  type CallContext,
-  type GrpcClientOptions,
-  type MethodsOf,
-  type ModelEntry,
-  type RoutePlan,
-  type RouterService,
-} from '@switchyard/shared';
+import { type CallContext, type ModelEntry, type RoutePlan, type RouterService } from '@switchyard/shared';
+import { GrpcServiceClient, modelEntriesFromProto, routePlanFromProto, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
 import { routerV1 } from '@switchyard/proto';
 
 /** The router service, called over gRPC on one channel. */

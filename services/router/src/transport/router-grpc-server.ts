@@ -1,14 +1,5 @@
-import {
-  grpcServiceDefinition,
-  modelEntriesToProto,
-  routePlanToProto,
-  unaryHandler,
-  type GrpcHandlers,
-  type GrpcServiceRegistration,
-  type MethodsOf,
-  type Logger,
-  type RouterService,
-} from '@switchyard/shared';
+import { type Logger, type RouterService } from '@switchyard/shared';
+import { grpcServiceDefinition, modelEntriesToProto, routePlanToProto, unaryHandler, type GrpcHandlers, type GrpcServiceRegistration, type MethodsOf } from '@switchyard/rpc';
 import { routerV1 } from '@switchyard/proto';
 
 export const routerServiceDefinition = grpcServiceDefinition(routerV1.RouterService);

@@ -1,14 +1,5 @@
-import {
-  createLogger,
-  GatewayError,
-  modelNotFound,
-  startGrpcServer,
-  type CallContext,
-  type ModelEntry,
-  type RoutePlan,
-  type RouterService,
-  type RunningGrpcServer,
-} from '@switchyard/shared';
+import { createLogger, GatewayError, modelNotFound, type CallContext, type ModelEntry, type RoutePlan, type RouterService } from '@switchyard/shared';
+import { startGrpcServer, type RunningGrpcServer } from '@switchyard/rpc';
 import { RouterGrpcClient } from './router-grpc-client';
 import { routerGrpcService } from './router-grpc-server';
 
@@ -53,8 +44,8 @@ function callContext(requestId = 'req-1', signal = new AbortController().signal)
 
 function errorFields(error: unknown): Record<string, unknown> {
   if (!(error instanceof GatewayError)) throw error;
-  const { name, message, status, errorClass, type, code, param, retryable, retryAfter } = error;
-  return { name, message, status, errorClass, type, code, param, retryable, retryAfter };
+  const { name, message, status, errorClass, code, param, retryable, retryAfter } = error;
+  return { name, message, status, errorClass, code, param, retryable, retryAfter };
 }
 
 describe('router over gRPC', () => {
@@ -93,12 +84,12 @@ describe('router over gRPC', () => {
   });
 
   it('carries an error with a very long message without losing the call', async () => {
-    const long = new GatewayError('é'.repeat(50_000), { status: 502, errorClass: 'upstream', type: 'upstream_error' });
+    const long = new GatewayError('é'.repeat(50_000), { status: 502, errorClass: 'upstream' });
     router.resolveRoute = async () => {
       throw long;
     };
     const error = await client.resolveRoute('fast', callContext()).catch((thrown: unknown) => thrown);
-    expect(errorFields(error)).toMatchObject({ status: 502, errorClass: 'upstream', type: 'upstream_error' });
+    expect(errorFields(error)).toMatchObject({ status: 502, errorClass: 'upstream' });
     expect((error as GatewayError).message.startsWith('éééé')).toBe(true);
   });
 

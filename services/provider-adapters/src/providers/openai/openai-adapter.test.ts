@@ -301,8 +301,8 @@ describe('createOpenAIAdapter: error answers', () => {
       body: openAIError('The model `does-not-exist` does not exist or you do not have access to it.', 'invalid_request_error', null, 'model_not_found'),
     });
     const error = await adapter.complete('does-not-exist', minimalRequest, context()).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ status: 404, errorClass: 'not_found', type: 'invalid_request_error', code: 'model_not_found', retryable: false });
-    expect((error as ProviderError).toJSON().error.message).toBe(
+    expect(error).toMatchObject({ status: 404, errorClass: 'not_found', code: 'model_not_found', retryable: false });
+    expect((error as ProviderError).message).toBe(
       'openai returned 404: The model `does-not-exist` does not exist or you do not have access to it.',
     );
   });

@@ -51,7 +51,6 @@ export function openAIInBandError(providerId: string, fields: OpenAIErrorFields)
     providerId,
     status: 502,
     errorClass: 'upstream',
-    type: 'upstream_error',
     code: typeof fields.code === 'string' ? fields.code : 'upstream_error',
     retryable: true,
   });

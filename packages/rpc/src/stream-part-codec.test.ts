@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
-import type { StreamPart } from '../canonical';
+import type { StreamPart } from '@switchyard/shared';
 import { streamPartFromProto, streamPartToProto } from './stream-part-codec';
 
 function overTheWire(part: StreamPart): StreamPart {

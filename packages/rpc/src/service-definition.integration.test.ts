@@ -1,8 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { adaptersV1, routerV1 } from '@switchyard/proto';
-import { createLogger } from '../logger';
-import type { CallContext } from '../services';
+import { createLogger } from '@switchyard/shared';
+import type { CallContext } from '@switchyard/shared';
 import { independentAdapterService, independentRouterService } from './__fixtures__/independent-protobuf';
 import { serverStreamingHandler, unaryHandler } from './call-handlers';
 import { startGrpcServer, type RunningGrpcServer } from './grpc-server';

@@ -1,7 +1,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
-import type { ChatRequest, ResponseFormat, ToolChoice } from '../canonical';
-import { GatewayError } from '../errors';
+import type { ChatRequest, ResponseFormat, ToolChoice } from '@switchyard/shared';
+import { GatewayError } from '@switchyard/shared';
 import { chatRequestFromProto, chatRequestToProto } from './chat-request-codec';
 
 /** Canonical → proto → bytes → proto → canonical. */

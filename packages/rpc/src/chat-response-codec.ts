@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
-import type { ChatChoice, ChatResponse, FinishReason, Usage } from '../canonical';
+import type { ChatChoice, ChatResponse, FinishReason, Usage } from '@switchyard/shared';
 import { toolCallFromProto, textFromProto } from './chat-request-codec';
 import { malformedMessage, nonEmpty, optionalInt64, optionalNumber, withoutUndefined } from './proto-values';
 

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { adaptersV1, routerV1 } from '@switchyard/proto';
-import type { ChatRequest } from '../canonical';
+import type { ChatRequest } from '@switchyard/shared';
 import { independentAdapterService, independentRouterService } from './__fixtures__/independent-protobuf';
 import { chatRequestFromProto, chatRequestToProto } from './chat-request-codec';
 import { deploymentToProto } from './route-codec';

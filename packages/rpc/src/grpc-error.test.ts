@@ -10,7 +10,7 @@ import {
   providerUnreachable,
   requestCancelled,
   type ErrorClass,
-} from '../errors';
+} from '@switchyard/shared';
 import { ERROR_METADATA_KEY, fromGrpcError, toGrpcStatus } from './grpc-error';
 
 /** What a grpc-js client reports for a status the server sent. */
@@ -24,9 +24,9 @@ function acrossTheWire(error: unknown): GatewayError {
 }
 
 function fields(error: GatewayError): Record<string, unknown> {
-  const { name, message, status: httpStatus, errorClass, type, code, param, retryable, retryAfter } = error;
+  const { name, message, status: httpStatus, errorClass, code, param, retryable, retryAfter } = error;
   const provider = error instanceof ProviderError ? { providerId: error.providerId, upstreamStatus: error.upstreamStatus } : {};
-  return { name, message, status: httpStatus, errorClass, type, code, param, retryable, retryAfter, ...provider };
+  return { name, message, status: httpStatus, errorClass, code, param, retryable, retryAfter, ...provider };
 }
 
 describe('gRPC error mapping', () => {
@@ -57,7 +57,7 @@ describe('gRPC error mapping', () => {
     ['cancelled', status.CANCELLED],
     ['internal', status.INTERNAL],
   ])('maps error class %s to status %s', (errorClass, code) => {
-    const sent = toGrpcStatus(new GatewayError('x', { status: 500, errorClass, type: 't' }));
+    const sent = toGrpcStatus(new GatewayError('x', { status: 500, errorClass }));
     expect(sent.code).toBe(code);
     expect(sent.details).toBe('x');
   });
@@ -81,7 +81,7 @@ describe('gRPC error mapping', () => {
 
   it('maps a deadline without Switchyard metadata to a retryable 504', () => {
     const error = fromGrpcError(receivedError(status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
-    expect(fields(error)).toMatchObject({ status: 504, errorClass: 'timeout', type: 'timeout_error', code: 'deadline_exceeded', retryable: true });
+    expect(fields(error)).toMatchObject({ status: 504, errorClass: 'timeout', code: 'deadline_exceeded', retryable: true });
   });
 
   it.each([status.UNAVAILABLE, status.CANCELLED])('maps status %s without metadata to a retryable 503', (code) => {

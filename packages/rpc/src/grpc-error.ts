@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { GatewayError, ProviderError, internalError, type ErrorClass } from '../errors';
+import { GatewayError, ProviderError, internalError, type ErrorClass } from '@switchyard/shared';
 
 /**
  * Errors cross a gRPC boundary as a status code (for gRPC tooling and
@@ -32,7 +32,6 @@ interface ErrorPayload {
   message: string;
   status: number;
   errorClass: ErrorClass;
-  type: string;
   code: string | null;
   param: string | null;
   retryable: boolean;
@@ -50,7 +49,6 @@ export function toGrpcStatus(error: unknown): GrpcErrorStatus {
     message: truncate(gatewayError.message, MAX_MESSAGE_LENGTH),
     status: gatewayError.status,
     errorClass: gatewayError.errorClass,
-    type: gatewayError.type,
     code: gatewayError.code,
     param: gatewayError.param,
     retryable: gatewayError.retryable,
@@ -101,12 +99,12 @@ function errorFromCode(error: ServiceError): GatewayError {
   switch (error.code) {
     case status.DEADLINE_EXCEEDED:
       return new GatewayError(`The call did not complete before its deadline: ${details}`, {
-        cause: error, status: 504, errorClass: 'timeout', type: 'timeout_error', code: 'deadline_exceeded', retryable: true,
+        cause: error, status: 504, errorClass: 'timeout', code: 'deadline_exceeded', retryable: true,
       });
     case status.UNAVAILABLE:
     case status.CANCELLED:
       return new GatewayError(`The service is unavailable: ${details}`, {
-        cause: error, status: 503, errorClass: 'unavailable', type: 'server_error', code: 'service_unavailable', retryable: true,
+        cause: error, status: 503, errorClass: 'unavailable', code: 'service_unavailable', retryable: true,
       });
     default:
       return internalError(`gRPC call failed with ${status[error.code] ?? error.code}: ${details}`, error);

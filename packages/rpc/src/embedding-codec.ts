@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
-import type { EmbeddingRequest, EmbeddingResponse } from '../canonical';
+import type { EmbeddingRequest, EmbeddingResponse } from '@switchyard/shared';
 import { usageFromProto, usageToProto } from './chat-response-codec';
 import { required, withoutUndefined } from './proto-values';
 

@@ -12,7 +12,7 @@ import type {
   ToolCall,
   ToolChoice,
   ToolDefinition,
-} from '../canonical';
+} from '@switchyard/shared';
 import {
   malformedMessage,
   nonEmpty,

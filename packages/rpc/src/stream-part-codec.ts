@@ -1,6 +1,6 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
-import type { StreamPart } from '../canonical';
+import type { StreamPart } from '@switchyard/shared';
 import { finishReasonFromProto, finishReasonToProto, usageFromProto, usageToProto } from './chat-response-codec';
 import { malformedMessage, withoutUndefined } from './proto-values';
 

@@ -1,4 +1,4 @@
-import { internalError, type GatewayError } from '../errors';
+import { internalError, type GatewayError } from '@switchyard/shared';
 
 /**
  * Small conversions shared by the canonical ↔ proto codecs. Proto3 cannot

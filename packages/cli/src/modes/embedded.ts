@@ -3,8 +3,7 @@ import type { Logger, SwitchyardConfig } from '@switchyard/shared';
 import { InfluxEventWriter, openEventDatabase } from '@switchyard/observability';
 import { LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService } from '@switchyard/router';
-import { startGatewayServer, type GatewayServer } from '../gateway-server';
-import { GatewayMetrics } from '../http/gateway-metrics';
+import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { OpeningEventDatabase } from './opening-event-database';
 

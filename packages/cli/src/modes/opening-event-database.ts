@@ -59,7 +59,7 @@ export class OpeningEventDatabase implements EventSink, ObservabilityQueryServic
       return (await this.opened).queries;
     } catch (error) {
       throw new GatewayError(`The records database could not be opened: ${(error as Error).message}`, {
-        status: 503, errorClass: 'unavailable', type: 'server_error', code: 'records_unavailable', cause: error,
+        status: 503, errorClass: 'unavailable', code: 'records_unavailable', cause: error,
       });
     }
   }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { GatewayError, requestCancelled } from '../errors';
-import type { Logger } from '../logger';
-import type { CallContext } from '../services';
+import { GatewayError, requestCancelled } from '@switchyard/shared';
+import type { Logger } from '@switchyard/shared';
+import type { CallContext } from '@switchyard/shared';
 import { toGrpcStatus } from './grpc-error';
 
 /**

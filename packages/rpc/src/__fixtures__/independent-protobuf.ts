@@ -8,7 +8,7 @@ import { loadSync, type ServiceDefinition } from '@grpc/proto-loader';
  * messages are protobufjs plain objects with camelCase fields, int64 as
  * strings, enums as names and oneofs as virtual `case` properties.
  */
-const PROTO_ROOT = path.resolve(__dirname, '../../../../../proto');
+const PROTO_ROOT = path.resolve(__dirname, '../../../../proto');
 
 const packageDefinition = loadSync(['switchyard/router/v1/router.proto', 'switchyard/adapters/v1/adapters.proto'], {
   includeDirs: [PROTO_ROOT],

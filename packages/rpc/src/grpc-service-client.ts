@@ -1,8 +1,8 @@
 import { create, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
 import { Client, credentials as grpcCredentials, Metadata, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
-import { requestCancelled, type GatewayError } from '../errors';
-import type { CallContext } from '../services';
+import { requestCancelled, type GatewayError } from '@switchyard/shared';
+import type { CallContext } from '@switchyard/shared';
 import { REQUEST_ID_METADATA_KEY } from './call-handlers';
 import { fromGrpcError } from './grpc-error';
 import { GRPC_MAX_MESSAGE_BYTES } from './grpc-server';

@@ -8,11 +8,11 @@ import {
   startObservabilityConsumers,
 } from '@switchyard/observability';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { ConfigError, resolveSecret, startGrpcServer, type Logger, type SwitchyardConfig } from '@switchyard/shared';
+import { ConfigError, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
+import { startGrpcServer } from '@switchyard/rpc';
 import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
-import { startGatewayServer, type GatewayServer } from '../gateway-server';
-import { GatewayMetrics } from '../http/gateway-metrics';
+import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { influxOptions } from './event-destinations';
 
 /** A service listening on its own gRPC port. */

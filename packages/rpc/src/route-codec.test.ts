@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { chatV1, routerV1 } from '@switchyard/proto';
-import type { Deployment, ModelEntry, RoutePlan } from '../canonical';
+import type { Deployment, ModelEntry, RoutePlan } from '@switchyard/shared';
 import {
   deploymentFromProto,
   deploymentToProto,

@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
-import type { EmbeddingRequest, EmbeddingResponse } from '../canonical';
+import type { EmbeddingRequest, EmbeddingResponse } from '@switchyard/shared';
 import {
   embeddingRequestFromProto,
   embeddingRequestToProto,

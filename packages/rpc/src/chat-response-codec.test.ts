@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
-import type { ChatResponse, FinishReason, Usage } from '../canonical';
+import type { ChatResponse, FinishReason, Usage } from '@switchyard/shared';
 import { chatResponseFromProto, chatResponseToProto, usageFromProto, usageToProto } from './chat-response-codec';
 
 function overTheWire(response: ChatResponse): ChatResponse {

@@ -1,5 +1,5 @@
 import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { Logger } from '../logger';
+import type { Logger } from '@switchyard/shared';
 import { HealthService, healthServiceDefinition } from './health-service';
 
 /**
