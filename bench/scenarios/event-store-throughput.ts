@@ -1,13 +1,10 @@
-'use strict';
-
 /**
- * `node bench/event-store-throughput.js`: how many events a second the
- * Postgres event store of the observability service writes, in batches of
- * 500 and 1,000, into the real Postgres and into PGlite.
+ * Scenario `event-store`: how many events a second the Postgres event store
+ * of the observability service writes, in batches of 500 and 1,000, into the
+ * real Postgres and into PGlite. No Kafka.
  *
- * Runs the built code (services/observability/dist; build first with
- * ./scripts/ensure-built.sh). One writer writes batch after batch, each one
- * transaction, as a consumer does. Two mixes of events:
+ * Runs the built code (services/observability/dist). One writer writes batch
+ * after batch, each one transaction, as a consumer does. Two mixes of events:
  *   - request+cost: each request's RequestCompleted and CostRecorded, as the
  *     gateway publishes them (3 rows per request: requests, usage, costs);
  *   - requests only: RequestCompleted alone (2 rows per event, the heavier kind).
@@ -17,46 +14,46 @@
  * in a schema of the run's own, dropped at the end. PGlite: in memory.
  */
 
-const { parseArgs } = require('node:util');
-const { performance } = require('node:perf_hooks');
-const { create } = require('@bufbuild/protobuf');
-const { timestampFromMs } = require('@bufbuild/protobuf/wkt');
-const { eventsV1 } = require('@switchyard/proto');
-const { openEventDatabase } = require('../services/observability/dist');
+import { performance } from 'node:perf_hooks';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import type { EventSink, SwitchyardEvent } from '@switchyard/events';
+import { type EventDatabase, openEventDatabase } from '@switchyard/observability';
+import { eventsV1 } from '@switchyard/proto';
+import { describeRun } from '../harness/machine-info';
+import { integer, milliseconds, table } from '../harness/markdown';
+import type { Scenario, ScenarioContext, ScenarioReport } from '../harness/scenario';
 
 const POSTGRES_URL = process.env.SWITCHYARD_POSTGRES_URL ?? 'postgres://switchyard:switchyard@127.0.0.1:55432/switchyard';
 const BATCH_SIZES = [500, 1000];
-const MIXES = ['request+cost', 'requests only'];
+const MIXES = ['request+cost', 'requests only'] as const;
+const TARGETS = ['postgres', 'pglite'] as const;
 
-const usage = `Usage: node bench/event-store-throughput.js [options]
+type Mix = (typeof MIXES)[number];
+type Target = (typeof TARGETS)[number];
 
-  --targets LIST   postgres,pglite (default: both)
-  --events N       events written per measurement, after warm-up (default: 50000)
-  --warmup N       events written first and not measured (default: 5000)
-`;
+const SETTINGS = {
+  full: { measured: 50_000, warmup: 5_000 },
+  quick: { measured: 5_000, warmup: 1_000 },
+};
 
-function parseOptions() {
-  const { values } = parseArgs({
-    options: {
-      targets: { type: 'string', default: 'postgres,pglite' },
-      events: { type: 'string', default: '50000' },
-      warmup: { type: 'string', default: '5000' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(usage);
-    process.exit(0);
-  }
-  const targets = values.targets.split(',').map((target) => target.trim());
-  for (const target of targets) if (target !== 'postgres' && target !== 'pglite') throw new Error(`Unknown target ${target}.\n${usage}`);
-  return { targets, events: Number(values.events), warmup: Number(values.warmup) };
+interface EventCounts {
+  /** Events written per measurement, after the warm-up. */
+  measured: number;
+  /** Events written first and not measured. */
+  warmup: number;
+}
+
+interface Measured {
+  eventsPerSecond: number;
+  medianBatchMs: number;
+  p95BatchMs: number;
 }
 
 let sequence = 0;
 
 /** A request as the gateway reports it: both events, with realistic field sizes. */
-function requestEvents() {
+function requestEvents(): SwitchyardEvent[] {
   const index = sequence++;
   const requestId = `bench-req-${process.pid}-${index}`;
   const occurredAt = timestampFromMs(Date.now());
@@ -110,8 +107,8 @@ function requestEvents() {
   ];
 }
 
-function makeBatch(size, mix) {
-  const batch = [];
+function makeBatch(size: number, mix: Mix): SwitchyardEvent[] {
+  const batch: SwitchyardEvent[] = [];
   while (batch.length < size) {
     const [completed, cost] = requestEvents();
     batch.push(completed);
@@ -120,10 +117,10 @@ function makeBatch(size, mix) {
   return batch;
 }
 
-async function measure(store, batchSize, mix, options) {
-  for (let written = 0; written < options.warmup; written += batchSize) await store.writeBatch(makeBatch(batchSize, mix));
-  const batches = Array.from({ length: Math.ceil(options.events / batchSize) }, () => makeBatch(batchSize, mix));
-  const durations = [];
+async function measure(store: EventSink, batchSize: number, mix: Mix, events: EventCounts): Promise<Measured> {
+  for (let written = 0; written < events.warmup; written += batchSize) await store.writeBatch(makeBatch(batchSize, mix));
+  const batches = Array.from({ length: Math.ceil(events.measured / batchSize) }, () => makeBatch(batchSize, mix));
+  const durations: number[] = [];
   const started = performance.now();
   for (const batch of batches) {
     const batchStarted = performance.now();
@@ -139,24 +136,29 @@ async function measure(store, batchSize, mix, options) {
   };
 }
 
-async function openTarget(target) {
-  if (target === 'pglite') return { database: await openEventDatabase({}), cleanUp: async () => {} };
+async function openTarget(target: Target): Promise<{ database: EventDatabase; cleanUp(): Promise<unknown> }> {
+  if (target === 'pglite') return { database: await openEventDatabase({}), cleanUp: async () => undefined };
   const schema = `bench_event_store_${process.pid}`;
   const database = await openEventDatabase({ postgresUrl: POSTGRES_URL, schema });
   return { database, cleanUp: () => database.client.exec(`DROP SCHEMA "${schema}" CASCADE`) };
 }
 
-async function main() {
-  const options = parseOptions();
-  const rows = [];
-  for (const target of options.targets) {
-    process.stderr.write(`event-store-throughput: opening ${target}\n`);
+async function run(context: ScenarioContext): Promise<ScenarioReport> {
+  const { options } = context;
+  const events: EventCounts = { ...(options.quick ? SETTINGS.quick : SETTINGS.full) };
+  if (options.events !== undefined) events.measured = options.events;
+  const started = performance.now();
+  const startedAt = new Date();
+  const rows: ({ target: Target; mix: Mix; batchSize: number } & Measured)[] = [];
+  for (const target of TARGETS) {
+    context.progress(`opening ${target}`);
     const { database, cleanUp } = await openTarget(target);
     try {
       for (const mix of MIXES) {
         for (const batchSize of BATCH_SIZES) {
-          process.stderr.write(`event-store-throughput: ${target}, ${mix}, batches of ${batchSize}\n`);
-          rows.push({ target, mix, batchSize, ...(await measure(database.store, batchSize, mix, options)) });
+          context.progress(`${target}, ${mix}, batches of ${batchSize}`);
+          await context.quiet.wait();
+          rows.push({ target, mix, batchSize, ...(await measure(database.store, batchSize, mix, events)) });
         }
       }
     } finally {
@@ -165,20 +167,26 @@ async function main() {
     }
   }
   const lines = [
-    `Events written per second, one writer, ${options.events} events per row after ${options.warmup} of warm-up (node ${process.version}):`,
+    '### Event store throughput',
     '',
-    '| database | events | batch | events/s | median ms/batch | p95 ms/batch |',
-    '| --- | --- | ---: | ---: | ---: | ---: |',
-    ...rows.map(
-      (row) =>
-        `| ${row.target} | ${row.mix} | ${row.batchSize} | ${Math.round(row.eventsPerSecond).toLocaleString('en-US')} | ` +
-        `${row.medianBatchMs.toFixed(1)} | ${row.p95BatchMs.toFixed(1)} |`,
+    `Run ${startedAt.toISOString()}, ${Math.round((performance.now() - started) / 1000)} s, on ${describeRun(context.machine, context.build)}. ` +
+      `Command: \`npm run bench -- event-store${options.quick ? ' --quick' : ''}${options.events ? ` --events ${options.events}` : ''}\`.`,
+    '',
+    `Events written per second by one writer, one transaction per batch, ${integer(events.measured)} events per row after ${integer(events.warmup)} of warm-up; ` +
+      'Postgres of `scripts/services.sh` (a fresh schema) and PGlite in memory, in this process.',
+    '',
+    table(
+      ['database', 'events', 'batch', 'events/s', 'median ms/batch', 'p95 ms/batch'],
+      rows.map((row) => [row.target, row.mix, String(row.batchSize), integer(row.eventsPerSecond), milliseconds(row.medianBatchMs, 1), milliseconds(row.p95BatchMs, 1)]),
+      { leftColumns: 2 },
     ),
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  return { markdown: lines.join('\n') };
 }
 
-main().catch((error) => {
-  process.stderr.write(`event-store-throughput: ${error.stack ?? error}\n`);
-  process.exit(1);
-});
+export const eventStoreThroughput: Scenario = {
+  name: 'event-store',
+  summary: 'events/s the event store writes into Postgres and PGlite, batch by batch (no Kafka)',
+  quietBudgetSeconds: (options) => (options.quick ? 10 : 60),
+  run,
+};
