@@ -45,6 +45,11 @@ export interface StartOptions {
   logLevel: string;
   /** When set, each process runs with --cpu-prof into it. */
   profileDirectory?: string;
+  /**
+   * Distributed mode publishes every request's events to Kafka (it does not
+   * start without a broker): to these brokers, on topics of the run's own.
+   */
+  kafka?: { brokers: string[]; topicPrefix: string };
 }
 
 export interface PeakRss {
@@ -82,6 +87,14 @@ export async function startGateway(mode: GatewayMode, options: StartOptions): Pr
       openai: { kind: 'openai', baseUrl: options.upstreamBaseUrl, models: [MODEL, '*'] },
     },
     services: { router: routerAddress, adapters: adaptersAddress },
+    ...(options.kafka
+      ? {
+          events: {
+            kafka: { brokers: options.kafka.brokers, topicPrefix: options.kafka.topicPrefix },
+            spoolDirectory: path.join(options.outputDirectory, `spool-${mode}-${process.pid}`),
+          },
+        }
+      : {}),
   };
   // JSON is YAML, so the CLI's YAML loader reads this file as is.
   const configFile = path.join(options.outputDirectory, `config-${mode}.yaml`);

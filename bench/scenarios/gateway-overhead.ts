@@ -14,9 +14,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ALL_TOPICS, ensureTopics } from '@switchyard/events';
 import { messageOf, stopChild } from '../harness/child-processes';
 import { CHAT_COMPLETIONS_PATH, expectedCompletionContent, expectedStreamContent } from '../harness/fixtures';
 import { type PeakRss, type ProcessGroup, startGateway, startMockUpstream, startReferenceProxy } from '../harness/gateway-processes';
+import { KAFKA_BROKERS, deleteTopics } from '../harness/kafka-topics';
 import type { LoadSettings, TargetLoadResult } from '../harness/load-generator';
 import { LoadGeneratorProcess } from '../harness/load-generator-process';
 import type { BuildInfo, MachineInfo } from '../harness/machine-info';
@@ -179,12 +181,16 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const mock = await startMockUpstream();
   const targets: RunningTarget[] = [{ name: 'direct', origin: mock.origin }];
   const failed: FailedTarget[] = [];
-  const startOptions = { upstreamBaseUrl: `${mock.origin}/v1`, outputDirectory, logLevel: options.logLevel, profileDirectory };
+  // The distributed gateway publishes its events (it needs a broker): to topics of the run's own, deleted at the end.
+  const topicPrefix = `bench-gateway-${Date.now()}-${process.pid}.`;
+  const kafka = options.targets.includes('distributed') ? { brokers: KAFKA_BROKERS, topicPrefix } : undefined;
+  const startOptions = { upstreamBaseUrl: `${mock.origin}/v1`, outputDirectory, logLevel: options.logLevel, profileDirectory, kafka };
   let results: { measured: MeasuredTarget[]; otherCoresOverall: number };
   try {
     for (const name of GATEWAY_TARGETS.filter((target) => options.targets.includes(target))) {
       context.progress(`starting ${name}`);
       try {
+        if (name === 'distributed') await ensureTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => topicPrefix + topic), { numPartitions: 3, replicationFactor: 1 });
         const group = name === 'reference-proxy' ? await startReferenceProxy(startOptions) : await startGateway(name, startOptions);
         targets.push({ name, origin: group.origin, group });
       } catch (error) {
@@ -200,6 +206,12 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   } finally {
     for (const { group } of [...targets].reverse()) if (group) await group.stop();
     await stopChild(mock.child);
+    if (kafka) {
+      await deleteTopics(topicPrefix).then(
+        (deleted) => deleted.length > 0 && context.progress(`deleted topics ${deleted.join(', ')}`),
+        (error: unknown) => context.progress(`could not delete the topics ${topicPrefix}*: ${messageOf(error)}`),
+      );
+    }
   }
 
   const order = (name: TargetName): number => (name === 'direct' ? -1 : GATEWAY_TARGETS.indexOf(name));
