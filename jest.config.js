@@ -14,7 +14,7 @@ module.exports = {
   transform,
   transformIgnorePatterns: ['/node_modules/(?!@platformatic/)'],
   moduleNameMapper,
-  testMatch: ['<rootDir>/{packages,services,bench}/**/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/{packages,services}/**/src/**/*.test.ts', '<rootDir>/bench/{harness,scenarios}/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 20_000,
 };

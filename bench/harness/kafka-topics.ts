@@ -1,16 +1,17 @@
-'use strict';
-
 /**
- * The Kafka broker the event benchmarks use (`SWITCHYARD_KAFKA_BROKERS`, as
+ * The Kafka broker the event scenarios use (`SWITCHYARD_KAFKA_BROKERS`, as
  * `scripts/services.sh` starts it) and the clean-up of their own topics.
  */
 
-const { Kafka, logLevel } = require('kafkajs');
+import { Kafka, logLevel } from 'kafkajs';
 
-const KAFKA_BROKERS = (process.env.SWITCHYARD_KAFKA_BROKERS ?? '127.0.0.1:59092').split(',').map((broker) => broker.trim()).filter(Boolean);
+export const KAFKA_BROKERS = (process.env.SWITCHYARD_KAFKA_BROKERS ?? '127.0.0.1:59092')
+  .split(',')
+  .map((broker) => broker.trim())
+  .filter(Boolean);
 
 /** Deletes every topic whose name starts with `prefix`; resolves with their names. */
-async function deleteTopics(prefix) {
+export async function deleteTopics(prefix: string): Promise<string[]> {
   const admin = new Kafka({ clientId: 'switchyard-bench-cleanup', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -21,5 +22,3 @@ async function deleteTopics(prefix) {
     await admin.disconnect();
   }
 }
-
-module.exports = { KAFKA_BROKERS, deleteTopics };

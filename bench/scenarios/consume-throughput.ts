@@ -1,13 +1,11 @@
-'use strict';
-
 /**
- * `node bench/run.js consume`: how many events a second the observability
- * consumers move from Kafka into Postgres (and InfluxDB).
+ * Scenario `consume`: how many events a second the observability consumers
+ * move from Kafka into Postgres (and InfluxDB).
  *
  * 1. Produces N RequestCompleted events (default 100,000; realistic field
  *    values, one workspace of the run's own, encoded with `encodeEvent`) to
- *    topics of the run's own on the real broker (`bench-consume-<time>-<pid>.`
- *    before the usual names, 3 partitions), as the gateway's publisher sends
+ *    a topic of the run's own on the real broker (`bench-consume-<time>-<pid>.`
+ *    before the usual name, 3 partitions), as the gateway's publisher sends
  *    them: batches of 500, GZIP, acks from all replicas.
  * 2. For each configuration (partitions consumed concurrently, events per
  *    write, sinks), starts `startObservabilityConsumers` with a fresh
@@ -22,22 +20,26 @@
  * Postgres processes, the Kafka broker and influxd.
  */
 
-const fs = require('node:fs');
-const path = require('node:path');
-const { performance } = require('node:perf_hooks');
-const { setTimeout: sleep } = require('node:timers/promises');
-const pino = require('pino');
-const { Registry } = require('prom-client');
-const { Client } = require('pg');
-const { Kafka, CompressionTypes, Partitioners, logLevel } = require('kafkajs');
-const { create } = require('@bufbuild/protobuf');
-const { timestampFromMs } = require('@bufbuild/protobuf/wkt');
-const { eventsV1 } = require('@switchyard/proto');
-const { encodeEvent, ensureTopics, TOPICS } = require('@switchyard/events');
-const { startObservabilityConsumers } = require('@switchyard/observability');
-const { REPOSITORY_ROOT } = require('./fixtures');
-const { KAFKA_BROKERS, deleteTopics } = require('./kafka-topics');
-const { clockTicksPerSecond, cpuSeconds, machineCpuSeconds } = require('./child-processes');
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { create } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { TOPICS, encodeEvent, ensureTopics } from '@switchyard/events';
+import { startObservabilityConsumers } from '@switchyard/observability';
+import { eventsV1 } from '@switchyard/proto';
+import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { messageOf } from '../harness/child-processes';
+import { KAFKA_BROKERS, deleteTopics } from '../harness/kafka-topics';
+import { describeRun } from '../harness/machine-info';
+import { cores, integer, median, table } from '../harness/markdown';
+import { REPOSITORY_ROOT } from '../harness/paths';
+import { cpuSeconds, cpuSecondsOfTree, machineCpuSeconds, ownCpuSeconds } from '../harness/proc-readings';
+import type { Scenario, ScenarioContext, ScenarioReport } from '../harness/scenario';
 
 const POSTGRES_URL = process.env.SWITCHYARD_POSTGRES_URL ?? 'postgres://switchyard:switchyard@127.0.0.1:55432/switchyard';
 const INFLUX_URL = process.env.SWITCHYARD_INFLUX_URL ?? 'http://127.0.0.1:58086';
@@ -49,10 +51,20 @@ const RUN_TIMEOUT_MS = 300_000;
 const TARGET_EVENTS_PER_SECOND = 10_000;
 /** A run during which processes other than the consumer, Postgres, the broker and influxd used more cores than this is disturbed. */
 const DISTURBED_CORES = 0.25;
-const MAX_TRIES = 3;
+
+const SETTINGS = {
+  full: { events: 100_000, repetitions: 2, maxTries: 3 },
+  quick: { events: 10_000, repetitions: 1, maxTries: 1 },
+};
+
+interface Configuration {
+  concurrency: number;
+  maxEventsPerWrite: number;
+  influx: boolean;
+}
 
 /** Each configuration is run `repetitions` times, the configurations taking turns. */
-const CONFIGURATIONS = [
+const CONFIGURATIONS: Configuration[] = [
   { concurrency: 1, maxEventsPerWrite: 500, influx: false },
   { concurrency: 3, maxEventsPerWrite: 500, influx: false },
   { concurrency: 1, maxEventsPerWrite: 2_000, influx: false },
@@ -61,12 +73,46 @@ const CONFIGURATIONS = [
   { concurrency: 3, maxEventsPerWrite: 2_000, influx: true },
 ];
 
-function describe(configuration) {
+interface CpuSnapshot {
+  at: number;
+  consumer: number;
+  postgres: number;
+  kafka: number;
+  influx: number;
+  machine: number;
+}
+
+type Cores = Record<Exclude<keyof CpuSnapshot, 'at'> | 'other', number>;
+
+interface RunResult {
+  configuration: Configuration;
+  busyBefore: number;
+  firstRowSeconds: number;
+  totalSeconds: number;
+  eventsPerSecond: number;
+  committedEventsPerSecond: number;
+  steadyEventsPerSecond: number;
+  cores: Cores;
+  influxPoints?: number;
+  disturbed?: boolean;
+}
+
+interface ConsumeData {
+  count: number;
+  repetitions: number;
+  maxTries: number;
+  produced: { seconds: number; meanEventBytes: number };
+  results: RunResult[];
+  startedAt: Date;
+  durationSeconds: number;
+}
+
+function describeConfiguration(configuration: Configuration): string {
   return `${configuration.concurrency} partition${configuration.concurrency > 1 ? 's' : ''} at a time, ${configuration.maxEventsPerWrite} events per write, ${configuration.influx ? 'Postgres + InfluxDB' : 'Postgres'}`;
 }
 
 /** A RequestCompleted as the gateway reports it, with realistic field sizes. */
-function requestCompleted(run, workspace, index, occurredAtMs) {
+function requestCompleted(run: string, workspace: string, index: number, occurredAtMs: number) {
   const failed = index % 50 === 0;
   return create(eventsV1.RequestCompletedSchema, {
     eventId: `${run}-evt-${index}`,
@@ -99,8 +145,8 @@ function requestCompleted(run, workspace, index, occurredAtMs) {
   });
 }
 
-/** Produces `count` events to `<prefix>` topics as the gateway's publisher does; resolves with events/s. */
-async function produce({ prefix, run, workspace, count }) {
+/** Produces `count` events to `<prefix>` topics as the gateway's publisher does; resolves with its time and the mean event size. */
+async function produce({ prefix, run, workspace, count }: { prefix: string; run: string; workspace: string; count: number }): Promise<ConsumeData['produced']> {
   const kafka = new Kafka({ clientId: 'switchyard-bench-producer', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -110,7 +156,7 @@ async function produce({ prefix, run, workspace, count }) {
   let bytes = 0;
   try {
     for (let start = 0; start < count; start += PRODUCE_BATCH) {
-      const messages = [];
+      const messages: { key: string; value: Buffer; headers: Record<string, string> }[] = [];
       for (let index = start; index < Math.min(count, start + PRODUCE_BATCH); index++) {
         const encoded = encodeEvent({ kind: 'request-completed', event: requestCompleted(run, workspace, index, firstMs + index) });
         bytes += encoded.value.length;
@@ -124,33 +170,10 @@ async function produce({ prefix, run, workspace, count }) {
   return { seconds: (performance.now() - started) / 1000, meanEventBytes: bytes / count };
 }
 
-// --- CPU of other processes, from /proc ----------------------------------------------------------
-
-/**
- * CPU seconds of the process `pid` and its children, those it has reaped
- * included (Postgres: the postmaster and its backends).
- */
-function cpuSecondsOfTree(pid) {
-  if (!pid) return NaN;
-  let ticks = 0;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat;
-    try {
-      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // After the command: state, ppid, ..., utime (12th), stime, cutime, cstime.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(entry) !== pid && Number(fields[1]) !== pid) continue;
-    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-  }
-  return ticks / clockTicksPerSecond();
-}
+// --- CPU of the servers, from /proc --------------------------------------------------------------
 
 /** The pid in a file of scripts/services.sh (`.services/<server>/server.pid`), if any. */
-function serverPid(server) {
+function serverPid(server: string): number | undefined {
   try {
     return Number(fs.readFileSync(path.join(REPOSITORY_ROOT, '.services', server, 'server.pid'), 'utf8').trim()) || undefined;
   } catch {
@@ -158,63 +181,83 @@ function serverPid(server) {
   }
 }
 
+interface ServerPids {
+  postgres?: number;
+  kafka?: number;
+  influx?: number;
+}
+
 /** The shared servers' processes (tests start brokers and databases of their own: those count as other processes). */
-function serverPids() {
+function serverPids(): ServerPids {
   return { postgres: serverPid('postgres'), kafka: serverPid('kafka'), influx: serverPid('influxdb') };
 }
 
-function cpuSnapshot(pids) {
-  const own = process.cpuUsage();
+function cpuSnapshot(pids: ServerPids): CpuSnapshot {
   return {
     at: performance.now(),
-    consumer: (own.user + own.system) / 1e6,
+    consumer: ownCpuSeconds(),
     postgres: cpuSecondsOfTree(pids.postgres),
-    kafka: pids.kafka ? cpuSeconds(pids.kafka) : NaN,
-    influx: pids.influx ? cpuSeconds(pids.influx) : NaN,
+    kafka: cpuSeconds(pids.kafka),
+    influx: cpuSeconds(pids.influx),
     machine: machineCpuSeconds().busy,
   };
 }
 
 /** Cores used between two snapshots by each part, and by every other process on the machine (`other`). */
-function coresBetween(first, last) {
+function coresBetween(first: CpuSnapshot, last: CpuSnapshot): Cores {
   const seconds = (last.at - first.at) / 1000;
-  const cores = Object.fromEntries(['consumer', 'postgres', 'kafka', 'influx', 'machine'].map((key) => [key, (last[key] - first[key]) / seconds]));
-  const known = (value) => (Number.isFinite(value) ? value : 0);
-  cores.other = cores.machine - cores.consumer - known(cores.postgres) - known(cores.kafka) - known(cores.influx);
-  return cores;
+  const of = (key: Exclude<keyof CpuSnapshot, 'at'>): number => (last[key] - first[key]) / seconds;
+  const known = (value: number): number => (Number.isFinite(value) ? value : 0);
+  const used = { consumer: of('consumer'), postgres: of('postgres'), kafka: of('kafka'), influx: of('influx'), machine: of('machine') };
+  return { ...used, other: used.machine - used.consumer - known(used.postgres) - known(used.kafka) - known(used.influx) };
 }
 
 // --- InfluxDB ------------------------------------------------------------------------------------
 
-async function influxQuery(statement, method = 'GET') {
-  const url = `${INFLUX_URL}/query?db=${encodeURIComponent(INFLUX_DATABASE)}&q=${encodeURIComponent(statement)}`;
-  const response = await fetch(url, { method });
-  const body = await response.json();
-  if (!response.ok || body.results?.[0]?.error) throw new Error(`InfluxDB: ${statement}: ${JSON.stringify(body)}`);
-  return body.results[0];
+interface InfluxResult {
+  series?: { values?: unknown[][] }[];
+  error?: string;
 }
 
-async function influxPointCount(workspace) {
+async function influxQuery(statement: string, method = 'GET'): Promise<InfluxResult> {
+  const url = `${INFLUX_URL}/query?db=${encodeURIComponent(INFLUX_DATABASE)}&q=${encodeURIComponent(statement)}`;
+  const response = await fetch(url, { method });
+  const body = (await response.json()) as { results?: InfluxResult[] };
+  if (!response.ok || body.results?.[0]?.error) throw new Error(`InfluxDB: ${statement}: ${JSON.stringify(body)}`);
+  return body.results?.[0] ?? {};
+}
+
+async function influxPointCount(workspace: string): Promise<number> {
   const result = await influxQuery(`SELECT count(latency_ms) FROM requests WHERE workspace = '${workspace}'`);
   return Number(result.series?.[0]?.values?.[0]?.[1] ?? 0);
 }
 
 // --- one measured run ----------------------------------------------------------------------------
 
-async function consumedCount(registry) {
+async function consumedCount(registry: Registry): Promise<number> {
   const metric = (await registry.getMetricsAsJSON()).find((candidate) => candidate.name === 'switchyard_observability_events_consumed_total');
-  return metric ? metric.values.reduce((sum, sample) => sum + sample.value, 0) : 0;
+  return metric ? (metric.values as { value: number }[]).reduce((sum, sample) => sum + sample.value, 0) : 0;
 }
 
-async function measureRun({ configuration, prefix, workspace, count, schema, logger, helpers }) {
+interface RunPlan {
+  configuration: Configuration;
+  prefix: string;
+  workspace: string;
+  count: number;
+  schema: string;
+  logger: Logger;
+  context: ScenarioContext;
+}
+
+async function measureRun({ configuration, prefix, workspace, count, schema, logger, context }: RunPlan): Promise<RunResult> {
   const registry = new Registry();
   const influx = configuration.influx ? { url: INFLUX_URL, database: INFLUX_DATABASE } : undefined;
   const poller = new Client({ connectionString: POSTGRES_URL });
   await poller.connect();
-  let consumers;
+  let consumers: Awaited<ReturnType<typeof startObservabilityConsumers>> | undefined;
   try {
     await poller.query(`CREATE SCHEMA "${schema}"`);
-    const busyBefore = await helpers.waitForQuietMachine();
+    const busyBefore = await context.quiet.wait();
     const pids = serverPids();
     const first = cpuSnapshot(pids);
     const started = performance.now();
@@ -231,13 +274,13 @@ async function measureRun({ configuration, prefix, workspace, count, schema, log
       metricsRegistry: registry,
       consumer: { partitionsConsumedConcurrently: configuration.concurrency, maxEventsPerWrite: configuration.maxEventsPerWrite },
     });
-    let firstRowAt;
-    let firstRows;
-    let allRowsAt;
-    let committedAt;
+    let firstRowAt: number | undefined;
+    let firstRows = 0;
+    let allRowsAt: number | undefined;
+    let committedAt: number | undefined;
     let rows = 0;
     while (performance.now() - started < RUN_TIMEOUT_MS) {
-      const [row] = (await poller.query(`SELECT count(*)::int AS rows FROM "${schema}".requests WHERE workspace = $1`, [workspace])).rows;
+      const [row] = (await poller.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM "${schema}".requests WHERE workspace = $1`, [workspace])).rows;
       rows = row.rows;
       const now = performance.now();
       if (rows > 0 && firstRowAt === undefined) {
@@ -250,8 +293,8 @@ async function measureRun({ configuration, prefix, workspace, count, schema, log
       await sleep(POLL_MS);
     }
     const last = cpuSnapshot(pids);
-    if (allRowsAt === undefined || committedAt === undefined) {
-      throw new Error(`${describe(configuration)}: ${rows} of ${count} rows in Postgres, ${await consumedCount(registry)} committed after ${RUN_TIMEOUT_MS / 1000} s`);
+    if (firstRowAt === undefined || allRowsAt === undefined || committedAt === undefined) {
+      throw new Error(`${describeConfiguration(configuration)}: ${rows} of ${count} rows in Postgres, ${await consumedCount(registry)} committed after ${RUN_TIMEOUT_MS / 1000} s`);
     }
     const done = Math.max(allRowsAt, committedAt);
     return {
@@ -272,39 +315,37 @@ async function measureRun({ configuration, prefix, workspace, count, schema, log
   }
 }
 
-/**
- * Runs the benchmark; resolves with `{ markdown, data }`.
- * @param {{ quick: boolean, events?: number, repetitions?: number, outputDirectory: string, machine: object, build: object }} options
- * @param {{ progress(message: string): void, waitForQuietMachine(): Promise<number> }} helpers
- */
-async function runConsumeThroughput(options, helpers) {
-  const count = options.events ?? (options.quick ? 20_000 : 100_000);
-  const repetitions = options.repetitions ?? (options.quick ? 1 : 2);
+async function run(context: ScenarioContext): Promise<ScenarioReport> {
+  const { options } = context;
+  const settings = options.quick ? SETTINGS.quick : SETTINGS.full;
+  const count = options.events ?? settings.events;
+  const repetitions = options.repetitions ?? settings.repetitions;
+  const { maxTries } = settings;
   const startedAt = new Date();
   const started = performance.now();
   const run = `bench-consume-${Date.now()}-${process.pid}`;
   const prefix = `${run}.`;
   const workspace = run;
-  const logFile = `${options.outputDirectory}/consume-${process.pid}.log`;
+  const logFile = path.join(context.outputDirectory, `consume-${process.pid}.log`);
   const logger = pino({ level: 'info', base: { service: 'bench-consumer' } }, pino.destination({ dest: logFile, sync: false }));
-  const results = [];
-  let produced;
+  const results: RunResult[] = [];
+  let produced: ConsumeData['produced'] | undefined;
   try {
-    helpers.progress(`consume: creating topics ${prefix}* (3 partitions)`);
+    context.progress(`creating topics ${prefix}* (3 partitions)`);
     await ensureTopics(KAFKA_BROKERS, [prefix + TOPICS.requestCompleted], { numPartitions: 3, replicationFactor: 1 });
-    helpers.progress(`consume: producing ${count.toLocaleString('en-US')} RequestCompleted events`);
+    context.progress(`producing ${count.toLocaleString('en-US')} RequestCompleted events`);
     produced = await produce({ prefix, run, workspace, count });
     let index = 0;
     for (let repetition = 0; repetition < repetitions; repetition++) {
       for (const configuration of CONFIGURATIONS) {
-        // A run that other processes disturbed is run again, up to MAX_TRIES times in all.
-        for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
+        // A run that other processes disturbed is run again, up to maxTries times in all.
+        for (let attempt = 1; attempt <= maxTries; attempt++) {
           const schema = `bench_consume_${process.pid}_${index++}`;
-          helpers.progress(`consume: ${describe(configuration)} (repetition ${repetition + 1} of ${repetitions}${attempt > 1 ? `, try ${attempt}` : ''})`);
-          const result = await measureRun({ configuration, prefix, workspace, count, schema, logger, helpers });
+          context.progress(`${describeConfiguration(configuration)} (repetition ${repetition + 1} of ${repetitions}${attempt > 1 ? `, try ${attempt}` : ''})`);
+          const result = await measureRun({ configuration, prefix, workspace, count, schema, logger, context });
           result.disturbed = result.cores.other > DISTURBED_CORES;
-          helpers.progress(
-            `consume: ${Math.round(result.eventsPerSecond).toLocaleString('en-US')} events/s` +
+          context.progress(
+            `${Math.round(result.eventsPerSecond).toLocaleString('en-US')} events/s` +
               `${result.disturbed ? ` (disturbed: other processes used ${result.cores.other.toFixed(2)} cores)` : ''}`,
           );
           results.push(result);
@@ -314,42 +355,41 @@ async function runConsumeThroughput(options, helpers) {
     }
   } finally {
     try {
-      helpers.progress(`consume: deleted topics ${(await deleteTopics(prefix)).join(', ')}`);
+      context.progress(`deleted topics ${(await deleteTopics(prefix)).join(', ')}`);
     } catch (error) {
-      helpers.progress(`consume: could not delete the topics ${prefix}*: ${error.message}`);
+      context.progress(`could not delete the topics ${prefix}*: ${messageOf(error)}`);
     }
-    await influxQuery(`DROP SERIES FROM requests WHERE workspace = '${workspace}'`, 'POST').catch((error) =>
-      helpers.progress(`consume: could not drop the InfluxDB series of ${workspace}: ${error.message}`),
+    await influxQuery(`DROP SERIES FROM requests WHERE workspace = '${workspace}'`, 'POST').catch((error: unknown) =>
+      context.progress(`could not drop the InfluxDB series of ${workspace}: ${messageOf(error)}`),
     );
     logger.flush();
   }
-  const data = { count, repetitions, produced, results, startedAt, durationSeconds: (performance.now() - started) / 1000 };
-  return { markdown: buildConsumeReport(data, options), data };
+  if (!produced) throw new Error('no event was produced');
+  const data: ConsumeData = { count, repetitions, maxTries, produced, results, startedAt, durationSeconds: (performance.now() - started) / 1000 };
+  return { markdown: buildConsumeReport(data, context) };
 }
+
+export const consumeThroughput: Scenario = {
+  name: 'consume',
+  summary: 'events/s from Kafka into Postgres (and InfluxDB) through the observability consumers',
+  // A budget per run of each configuration.
+  quietBudgetSeconds: (options) => (options.quick ? 10 : 60 * 3 * (options.repetitions ?? SETTINGS.full.repetitions)),
+  run,
+};
 
 // --- report --------------------------------------------------------------------------------------
 
-function median(values) {
-  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-const integer = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–');
-const cores = (value) => (Number.isFinite(value) ? value.toFixed(2) : '–');
-
-function each(values, format) {
+function each(values: number[], format: (value: number) => string): string {
   return values.length > 1 ? `${format(median(values))} (${values.map(format).join(', ')})` : format(values[0]);
 }
 
-function buildConsumeReport(data, options) {
-  const lines = [];
+function buildConsumeReport(data: ConsumeData, context: ScenarioContext): string {
+  const { options, machine } = context;
+  const lines: string[] = [];
   lines.push('### Consumer throughput into Postgres');
   lines.push('');
   lines.push(
-    `Run ${data.startedAt.toISOString()}, ${Math.round(data.durationSeconds)} s, on ${options.machine.processors} cores (${options.machine.cpuModel}, Node ${options.machine.node}; ` +
-      `build: commit ${options.build.commit ?? '?'} with ${options.build.uncommittedFiles ?? '?'} uncommitted files under packages/, services/, proto/). Command: \`node bench/run.js consume${options.quick ? ' --quick' : ''}` +
+    `Run ${data.startedAt.toISOString()}, ${Math.round(data.durationSeconds)} s, on ${describeRun(machine, context.build)}. Command: \`npm run bench -- consume${options.quick ? ' --quick' : ''}` +
       `${options.events ? ` --events ${options.events}` : ''}${options.repetitions ? ` --repetitions ${options.repetitions}` : ''}\`.`,
   );
   lines.push('');
@@ -361,15 +401,15 @@ function buildConsumeReport(data, options) {
       `Events/s = ${data.count.toLocaleString('en-US')} ÷ that time (the group join and the migrations of the fresh schema included); ` +
       '"steady" counts only the events after the first rows seen, from then on. Each configuration ran ' +
       `${data.repetitions} time${data.repetitions > 1 ? 's' : ''}, the configurations taking turns: median, then each run in brackets. ` +
-      `CPU in cores over the run (the machine has ${options.machine.processors}). Target: ≥ ${TARGET_EVENTS_PER_SECOND.toLocaleString('en-US')} events/s into Postgres.`,
+      `CPU in cores over the run (the machine has ${machine.processors}). Target: ≥ ${TARGET_EVENTS_PER_SECOND.toLocaleString('en-US')} events/s into Postgres.`,
   );
   lines.push('');
   const rows = CONFIGURATIONS.map((configuration) => {
     const all = data.results.filter((result) => result.configuration === configuration);
     const clean = all.filter((result) => !result.disturbed);
     const runs = clean.length > 0 ? clean : all;
-    const figure = (key) => runs.map((result) => result[key]);
-    const core = (key) => median(runs.map((result) => result.cores[key]));
+    const figure = (key: 'eventsPerSecond' | 'steadyEventsPerSecond' | 'firstRowSeconds' | 'committedEventsPerSecond'): number[] => runs.map((result) => result[key]);
+    const core = (key: keyof Cores): number => median(runs.map((result) => result.cores[key]));
     const eventsPerSecond = median(figure('eventsPerSecond'));
     return [
       `${configuration.concurrency}`,
@@ -378,7 +418,7 @@ function buildConsumeReport(data, options) {
       `**${integer(eventsPerSecond)}**${runs.length > 1 ? ` (${runs.map((result) => integer(result.eventsPerSecond)).join(', ')})` : ''}` +
         `${clean.length === 0 ? ' (all runs disturbed)' : ''}`,
       each(figure('steadyEventsPerSecond'), integer),
-      each(figure('firstRowSeconds'), (value) => value.toFixed(1)),
+      each(figure('firstRowSeconds'), (value: number) => value.toFixed(1)),
       configuration.influx ? each(figure('committedEventsPerSecond'), integer) : '',
       cores(core('consumer')),
       cores(core('postgres')),
@@ -403,9 +443,7 @@ function buildConsumeReport(data, options) {
     'runs disturbed',
     'target ≥ 10,000/s',
   ];
-  lines.push(`| ${header.join(' | ')} |`);
-  lines.push(`| ${header.map((_, index) => (index < 3 ? '---' : '---:')).join(' | ')} |`);
-  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  lines.push(table(header, rows, { leftColumns: 3 }));
   lines.push('');
   const influxRuns = data.results.filter((result) => result.configuration.influx);
   if (influxRuns.length > 0) {
@@ -419,7 +457,7 @@ function buildConsumeReport(data, options) {
   }
   lines.push(
     `A run counts as disturbed when processes other than the consumer, Postgres, the shared Kafka broker and influxd used more than ${DISTURBED_CORES} cores ` +
-      `during it (other engineers' builds and tests share the machine); such a run was made again, up to ${MAX_TRIES} tries, and only undisturbed runs are in the figures ` +
+      `during it (other engineers' builds and tests share the machine); such a run was made again, up to ${data.maxTries} tries, and only undisturbed runs are in the figures ` +
       '(all of them, marked, when none was). ' +
       `Other processes, over every run: ${data.results.map((result) => result.cores.other.toFixed(2)).join(', ')} cores.`,
   );
@@ -428,5 +466,3 @@ function buildConsumeReport(data, options) {
   lines.push(`Before each run the machine was quiet: at most ${busiest.toFixed(2)} cores busy in the half second before.`);
   return lines.join('\n');
 }
-
-module.exports = { runConsumeThroughput, buildConsumeReport };

@@ -1,34 +1,80 @@
-'use strict';
-
 /**
- * Starts what is measured in front of the mock upstream. The gateway, as a
- * user would: `node services/gateway/dist/cli.js` with a config file.
- * Embedded mode is one process (`all`); distributed mode is three (`router`,
- * `adapters`, `gateway`) talking gRPC on free ports. Both modes get the same
- * config: one OpenAI-compatible provider pointing at the mock upstream. And
- * the reference proxy (`reference-proxy.js`), for comparison. Each process
- * logs to its own file.
+ * Starts what is measured: the mock upstream, and in front of it the gateway
+ * as a user would run it (`node services/gateway/dist/cli.js` with a config
+ * file; embedded mode is one process, `all`; distributed mode is three,
+ * `router`, `adapters` and `gateway`, talking gRPC on free ports) and the
+ * reference proxy (`reference-proxy.ts`), for comparison. Both gateway modes
+ * get the same config: one OpenAI-compatible provider pointing at the mock.
+ * Each process logs to its own file.
  */
 
-const fs = require('node:fs');
-const path = require('node:path');
-const { setTimeout: sleep } = require('node:timers/promises');
-const { Client } = require('undici');
-const { REPOSITORY_ROOT, CHAT_COMPLETIONS_PATH, MODEL, chatRequestBody } = require('./fixtures');
-const { spawnNode, stopChild, hasExited, freePort, waitForPort, peakRssBytes, cpuSeconds, tailOf } = require('./child-processes');
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'undici';
+import { forkScript, hasExited, messageOf, nextMessage, spawnNode, stopChild, tailOf, freePort, waitForPort } from './child-processes';
+import { CHAT_COMPLETIONS_PATH, MODEL, chatRequestBody } from './fixtures';
+import type { ListeningMessage } from './mock-upstream';
+import { REPOSITORY_ROOT, harnessScript } from './paths';
+import { cpuSeconds, peakRssBytes } from './proc-readings';
 
-const GATEWAY_CLI = path.join(REPOSITORY_ROOT, 'services', 'gateway', 'dist', 'cli.js');
+export const GATEWAY_CLI = path.join(REPOSITORY_ROOT, 'services', 'gateway', 'dist', 'cli.js');
 const START_TIMEOUT_MS = 30_000;
 
-/**
- * @param {'embedded' | 'distributed'} mode
- * @param {object} options
- * @param {string} options.upstreamBaseUrl   e.g. http://127.0.0.1:PORT/v1
- * @param {string} options.outputDirectory   config and log files go here
- * @param {string} options.logLevel
- * @param {string} [options.profileDirectory] when set, each process runs with --cpu-prof into it
- */
-async function startGateway(mode, options) {
+export interface MockUpstream {
+  child: ChildProcess;
+  /** http://127.0.0.1:PORT (chat completions under /v1). */
+  origin: string;
+}
+
+/** Starts `mock-upstream.ts` in a process of its own; resolves once it listens. */
+export async function startMockUpstream(): Promise<MockUpstream> {
+  const child = forkScript(harnessScript('mock-upstream'));
+  const { port } = await nextMessage<ListeningMessage>(child, 'listening');
+  return { child, origin: `http://127.0.0.1:${port}` };
+}
+
+export type GatewayMode = 'embedded' | 'distributed';
+
+export interface StartOptions {
+  /** e.g. http://127.0.0.1:PORT/v1 */
+  upstreamBaseUrl: string;
+  /** Config and log files go here. */
+  outputDirectory: string;
+  logLevel: string;
+  /** When set, each process runs with --cpu-prof into it. */
+  profileDirectory?: string;
+  /**
+   * Distributed mode publishes every request's events to Kafka (it does not
+   * start without a broker): to these brokers, on topics of the run's own.
+   */
+  kafka?: { brokers: string[]; topicPrefix: string };
+}
+
+export interface PeakRss {
+  total: number;
+  byRole: Record<string, number>;
+}
+
+/** The processes behind one origin under test. */
+export interface ProcessGroup {
+  mode: string;
+  origin: string;
+  processes: { role: string; child: ChildProcess; logFile: string }[];
+  start(role: string, nodeArguments: string[], env: NodeJS.ProcessEnv): ChildProcess;
+  /** Sum of `VmHWM` over the processes, with each one's share. */
+  peakRss(): PeakRss;
+  /** CPU seconds used so far by each process. */
+  cpuSecondsByRole(): Record<string, number>;
+  /** CPU seconds used so far by all the processes together. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+  /** Stops what did start and throws `error` with the tail of every log. */
+  failedToStart(error: unknown): Promise<never>;
+}
+
+export async function startGateway(mode: GatewayMode, options: StartOptions): Promise<ProcessGroup> {
   if (!fs.existsSync(GATEWAY_CLI)) {
     throw new Error(`${path.relative(process.cwd(), GATEWAY_CLI)} is missing: build first with ./scripts/ensure-built.sh`);
   }
@@ -41,6 +87,14 @@ async function startGateway(mode, options) {
       openai: { kind: 'openai', baseUrl: options.upstreamBaseUrl, models: [MODEL, '*'] },
     },
     services: { router: routerAddress, adapters: adaptersAddress },
+    ...(options.kafka
+      ? {
+          events: {
+            kafka: { brokers: options.kafka.brokers, topicPrefix: options.kafka.topicPrefix },
+            spoolDirectory: path.join(options.outputDirectory, `spool-${mode}-${process.pid}`),
+          },
+        }
+      : {}),
   };
   // JSON is YAML, so the CLI's YAML loader reads this file as is.
   const configFile = path.join(options.outputDirectory, `config-${mode}.yaml`);
@@ -48,7 +102,7 @@ async function startGateway(mode, options) {
 
   const env = { ...process.env, LOG_LEVEL: options.logLevel, PORT: String(gatewayPort), SHUTDOWN_GRACE_MS: '2000' };
   const group = processGroup(mode, `http://127.0.0.1:${gatewayPort}`, options);
-  const start = (role) => group.start(role, [GATEWAY_CLI, role, '--config', configFile], env);
+  const start = (role: string): ChildProcess => group.start(role, [GATEWAY_CLI, role, '--config', configFile], env);
 
   try {
     if (mode === 'embedded') {
@@ -69,13 +123,13 @@ async function startGateway(mode, options) {
   return group;
 }
 
-/** Starts `reference-proxy.js` in front of the mock upstream, in the same way. */
-async function startReferenceProxy(options) {
+/** Starts `reference-proxy.ts` in front of the mock upstream, in the same way. */
+export async function startReferenceProxy(options: StartOptions): Promise<ProcessGroup> {
   const port = await freePort();
   const group = processGroup('reference-proxy', `http://127.0.0.1:${port}`, options);
   const env = { ...process.env, UPSTREAM_ORIGIN: new URL(options.upstreamBaseUrl).origin, PORT: String(port) };
   try {
-    group.start('proxy', [path.join(__dirname, 'reference-proxy.js')], env);
+    group.start('proxy', [harnessScript('reference-proxy')], env);
     await waitUntilServing(group);
   } catch (error) {
     await group.failedToStart(error);
@@ -83,13 +137,9 @@ async function startReferenceProxy(options) {
   return group;
 }
 
-/**
- * The processes behind one origin under test: starts them (each logging to
- * its own file), reads their peak RSS and CPU time, and stops them.
- */
-function processGroup(mode, origin, options) {
-  const processes = [];
-  const group = {
+function processGroup(mode: string, origin: string, options: StartOptions): ProcessGroup {
+  const processes: ProcessGroup['processes'] = [];
+  const group: ProcessGroup = {
     mode,
     origin,
     processes,
@@ -103,16 +153,13 @@ function processGroup(mode, origin, options) {
       processes.push({ role, child, logFile });
       return child;
     },
-    /** Sum of `VmHWM` over the processes, with each one's share. */
     peakRss() {
-      const byRole = Object.fromEntries(processes.map(({ role, child }) => [role, peakRssBytes(child.pid)]));
+      const byRole = Object.fromEntries(processes.map(({ role, child }) => [role, child.pid === undefined ? NaN : peakRssBytes(child.pid)]));
       return { total: Object.values(byRole).reduce((sum, bytes) => sum + bytes, 0), byRole };
     },
-    /** CPU seconds used so far by each process. */
     cpuSecondsByRole() {
       return Object.fromEntries(processes.map(({ role, child }) => [role, cpuSeconds(child.pid)]));
     },
-    /** CPU seconds used so far by all the processes together. */
     cpuSeconds() {
       return Object.values(group.cpuSecondsByRole()).reduce((sum, seconds) => sum + seconds, 0);
     },
@@ -120,25 +167,23 @@ function processGroup(mode, origin, options) {
       // The last started first: the gateway stops calling the services it depends on.
       for (const { child } of [...processes].reverse()) await stopChild(child);
     },
-    /** Stops what did start and throws `error` with the tail of every log. */
     async failedToStart(error) {
       const logs = processes.map(({ role, logFile }) => `--- ${role} (${logFile}) ---\n${tailOf(logFile)}`).join('\n');
       await group.stop();
-      error.message = `${mode} did not start: ${error.message}\n${logs}`;
-      throw error;
+      throw new Error(`${mode} did not start: ${messageOf(error)}\n${logs}`);
     },
   };
   return group;
 }
 
 /** Waits for `/readyz` to answer 200 and then for one chat completion to succeed. */
-async function waitUntilServing(gateway) {
+async function waitUntilServing(group: ProcessGroup): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
-  const client = new Client(gateway.origin);
+  const client = new Client(group.origin);
   let lastProblem = 'not tried';
   try {
     while (Date.now() < deadline) {
-      for (const { role, child } of gateway.processes) {
+      for (const { role, child } of group.processes) {
         if (hasExited(child)) throw new Error(`${role} exited (${child.signalCode ?? `code ${child.exitCode}`})`);
       }
       try {
@@ -158,7 +203,7 @@ async function waitUntilServing(gateway) {
           lastProblem = `/readyz answered ${ready.statusCode}`;
         }
       } catch (error) {
-        lastProblem = error.message;
+        lastProblem = messageOf(error);
       }
       await sleep(200);
     }
@@ -167,5 +212,3 @@ async function waitUntilServing(gateway) {
     await client.close();
   }
 }
-
-module.exports = { startGateway, startReferenceProxy, GATEWAY_CLI };

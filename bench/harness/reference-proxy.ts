@@ -1,5 +1,3 @@
-'use strict';
-
 /**
  * The least a Node.js proxy can do for a chat completion, measured next to
  * the gateway so the report shows what this machine costs before any gateway
@@ -7,27 +5,29 @@
  * gateway's upstream client), the JSON parsed and written again, streams
  * passed through byte for byte. No routing, validation, logging or metrics.
  *
+ * Run as a process of its own (`gateway-processes.ts` starts it).
  * Environment: `UPSTREAM_ORIGIN` (http://host:port), `PORT`.
  */
 
-const http = require('node:http');
-const { Agent } = require('undici');
+import http from 'node:http';
+import { Agent } from 'undici';
 
 const upstreamOrigin = process.env.UPSTREAM_ORIGIN;
 const agent = new Agent({ connections: 128, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
 
-function fail(response, error) {
+function fail(response: http.ServerResponse, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
   if (response.headersSent) {
-    response.destroy(error);
+    response.destroy(error instanceof Error ? error : new Error(message));
     return;
   }
-  const body = JSON.stringify({ error: { message: String(error.message ?? error), type: 'proxy_error' } });
+  const body = JSON.stringify({ error: { message, type: 'proxy_error' } });
   response.writeHead(502, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
   response.end(body);
 }
 
-async function forward(rawBody, response) {
-  const chatRequest = JSON.parse(rawBody);
+async function forward(rawBody: string, response: http.ServerResponse): Promise<void> {
+  const chatRequest = JSON.parse(rawBody) as { stream?: boolean };
   const upstream = await agent.request({
     origin: upstreamOrigin,
     path: '/v1/chat/completions',
@@ -52,9 +52,9 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (request, respons
     response.end('{"status":"ready"}');
     return;
   }
-  const chunks = [];
-  request.on('data', (chunk) => chunks.push(chunk));
-  request.on('end', () => forward(Buffer.concat(chunks).toString('utf8'), response).catch((error) => fail(response, error)));
+  const chunks: Buffer[] = [];
+  request.on('data', (chunk: Buffer) => chunks.push(chunk));
+  request.on('end', () => forward(Buffer.concat(chunks).toString('utf8'), response).catch((error: unknown) => fail(response, error)));
 });
 
 server.listen(Number(process.env.PORT), '127.0.0.1');

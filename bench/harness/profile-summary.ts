@@ -1,24 +1,33 @@
-'use strict';
-
 /**
  * Summarises V8 CPU profiles (`.cpuprofile`, written by `node --cpu-prof`):
  * self time per function, per file, and per package (with time spent inside
  * Node's own modules charged to the package that called them), as a share of
  * the time the process was busy after start-up. Start-up (loading modules)
- * and idle time are left out. Usable alone:
- * `node bench/profile-summary.js FILE_OR_DIRECTORY...`
+ * and idle time are left out. Used by `--cpu-prof` runs.
  */
 
-const fs = require('node:fs');
-const path = require('node:path');
-const { REPOSITORY_ROOT } = require('./fixtures');
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPOSITORY_ROOT } from './paths';
+
+/** A V8 `.cpuprofile`, as much of it as is read here. */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+interface Context {
+  startup: boolean;
+  owner: string;
+}
 
 const IDLE = '(idle)';
 const UNATTRIBUTED = ['(garbage collector)', '(program)'];
 const NO_PACKAGE = '(node internals, no package on the stack)';
 const MAIN_MODULE = 'node:internal/main/run_main_module';
 
-function shortFile(url) {
+function shortFile(url: string): string {
   if (!url) return '(native)';
   const file = url.replace(/^file:\/\//, '');
   const modules = file.lastIndexOf('/node_modules/');
@@ -28,7 +37,7 @@ function shortFile(url) {
 }
 
 /** `node_modules/<package>`, the workspace (`services/gateway`), `node:<module>` or `(native)`. */
-function packageOf(url) {
+function packageOf(url: string): string {
   if (!url) return '(native)';
   const modules = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (modules) return modules[1];
@@ -38,43 +47,45 @@ function packageOf(url) {
   return workspace ? workspace[1] : relative;
 }
 
-function isApplicationCode(url) {
+function isApplicationCode(url: string): boolean {
   return url !== '' && !url.startsWith('node:');
 }
 
 /** Self time in microseconds per function (`name file:line`), per file and per calling package. */
-function selfTimes(profile) {
+function selfTimes(profile: CpuProfile) {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parents = new Map();
+  const parents = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
   // Per node: whether it runs under start-up, and the innermost package or project frame on its stack.
-  const context = new Map();
-  const contextOf = (id) => {
-    if (context.has(id)) return context.get(id);
-    const { callFrame } = nodes.get(id);
-    const parent = parents.has(id) ? contextOf(parents.get(id)) : { startup: false, owner: NO_PACKAGE };
-    const found = {
+  const context = new Map<number, Context>();
+  const contextOf = (id: number): Context => {
+    const known = context.get(id);
+    if (known) return known;
+    const { callFrame } = nodes.get(id)!;
+    const parentId = parents.get(id);
+    const parent = parentId !== undefined ? contextOf(parentId) : { startup: false, owner: NO_PACKAGE };
+    const found: Context = {
       startup: parent.startup || callFrame.url === MAIN_MODULE,
       owner: isApplicationCode(callFrame.url) ? packageOf(callFrame.url) : parent.owner,
     };
     context.set(id, found);
     return found;
   };
-  const byNode = new Map();
+  const byNode = new Map<number, number>();
   const { samples, timeDeltas } = profile;
   // timeDeltas[i + 1] is the time until the next sample: the time spent in samples[i].
   for (let index = 0; index < samples.length; index++) {
     const delta = timeDeltas[index + 1] ?? 0;
     byNode.set(samples[index], (byNode.get(samples[index]) ?? 0) + Math.max(0, delta));
   }
-  const byFunction = new Map();
-  const byFile = new Map();
-  const byPackage = new Map();
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  const byPackage = new Map<string, number>();
   let busy = 0;
   let idle = 0;
   let startup = 0;
   for (const [id, micros] of byNode) {
-    const { callFrame } = nodes.get(id);
+    const { callFrame } = nodes.get(id)!;
     const name = callFrame.functionName || '(anonymous)';
     if (name === IDLE) {
       idle += micros;
@@ -97,7 +108,7 @@ function selfTimes(profile) {
   return { byFunction, byFile, byPackage, busy, idle, startup };
 }
 
-function top(map, busy, count) {
+function top(map: Map<string, number>, busy: number, count: number): { key: string; micros: number; share: number }[] {
   return [...map.entries()]
     .sort((left, right) => right[1] - left[1])
     .slice(0, count)
@@ -105,8 +116,8 @@ function top(map, busy, count) {
 }
 
 /** Markdown tables of the hottest functions and files in one profile file. */
-function summarizeProfile(file, count = 25) {
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
+function summarizeProfile(file: string, count = 25): string {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const { byFunction, byFile, byPackage, busy, idle, startup } = selfTimes(profile);
   const lines = [
     `#### ${path.basename(file)}`,
@@ -137,7 +148,7 @@ function summarizeProfile(file, count = 25) {
   return lines.join('\n');
 }
 
-function profileFiles(target) {
+function profileFiles(target: string): string[] {
   if (fs.statSync(target).isDirectory()) {
     return fs
       .readdirSync(target)
@@ -148,17 +159,7 @@ function profileFiles(target) {
   return [target];
 }
 
-function summarizeProfiles(targets, count) {
+/** The summaries of every `.cpuprofile` in `targets` (files or directories), one after the other. */
+export function summarizeProfiles(targets: string[], count?: number): string {
   return targets.flatMap(profileFiles).map((file) => summarizeProfile(file, count)).join('\n\n');
 }
-
-if (require.main === module) {
-  const targets = process.argv.slice(2);
-  if (targets.length === 0) {
-    process.stderr.write('usage: node bench/profile-summary.js FILE_OR_DIRECTORY...\n');
-    process.exit(2);
-  }
-  process.stdout.write(`${summarizeProfiles(targets)}\n`);
-}
-
-module.exports = { summarizeProfiles };

@@ -1,20 +1,35 @@
-'use strict';
-
 /**
  * What the figures were measured on: the machine, Node, and which build of
  * the gateway (commit, uncommitted changes, and whether `dist/` is older than
  * the sources it is compiled from).
  */
 
-const { execFileSync } = require('node:child_process');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { REPOSITORY_ROOT } = require('./fixtures');
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPOSITORY_ROOT } from './paths';
 
-const WORKSPACES = ['packages/proto', 'packages/shared', 'services/router', 'services/provider-adapters', 'services/gateway'];
+const WORKSPACES = ['packages/proto', 'packages/shared', 'packages/events', 'services/router', 'services/provider-adapters', 'services/observability', 'services/gateway'];
 
-function run(command, commandArguments) {
+export interface MachineInfo {
+  processors: number;
+  cpuModel: string;
+  memoryBytes: number;
+  node: string;
+  platform: string;
+  date: string;
+}
+
+export interface BuildInfo {
+  commit: string;
+  /** Uncommitted files under packages/, services/, proto/; undefined without git. */
+  uncommittedFiles: number | undefined;
+  /** Workspaces whose dist/ is older than their src/. */
+  staleWorkspaces: string[];
+}
+
+function run(command: string, commandArguments: string[]): string | undefined {
   try {
     return execFileSync(command, commandArguments, { cwd: REPOSITORY_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
@@ -22,7 +37,7 @@ function run(command, commandArguments) {
   }
 }
 
-function describeMachine() {
+export function describeMachine(): MachineInfo {
   let cpuModel = os.cpus()[0]?.model ?? 'unknown';
   let memoryBytes = os.totalmem();
   try {
@@ -42,10 +57,10 @@ function describeMachine() {
   };
 }
 
-function newestModification(directory, accept) {
+function newestModification(directory: string, accept: (name: string) => boolean): number {
   let newest = 0;
-  const visit = (current) => {
-    let entries;
+  const visit = (current: string): void => {
+    let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(current, { withFileTypes: true });
     } catch {
@@ -64,8 +79,8 @@ function newestModification(directory, accept) {
   return newest;
 }
 
-function describeBuild() {
-  const stale = [];
+export function describeBuild(): BuildInfo {
+  const stale: string[] = [];
   for (const workspace of WORKSPACES) {
     const root = path.join(REPOSITORY_ROOT, workspace);
     const source = newestModification(path.join(root, 'src'), (name) => name.endsWith('.ts') && !name.endsWith('.test.ts'));
@@ -80,4 +95,11 @@ function describeBuild() {
   };
 }
 
-module.exports = { describeMachine, describeBuild };
+/** One line for a report: the machine, Node and the build. */
+export function describeRun(machine: MachineInfo, build: BuildInfo): string {
+  return (
+    `${machine.processors} cores (${machine.cpuModel}, ${(machine.memoryBytes / 1024 ** 3).toFixed(1)} GiB, Node ${machine.node}, ${machine.platform}; ` +
+    `build: commit ${build.commit} with ${build.uncommittedFiles ?? '?'} uncommitted files under packages/, services/, proto/` +
+    `${build.staleWorkspaces.length > 0 ? `, **dist older than src in ${build.staleWorkspaces.join(', ')}**` : ''})`
+  );
+}

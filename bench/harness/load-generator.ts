@@ -1,14 +1,12 @@
-'use strict';
-
 /**
  * The load generator, run as its own child process so its CPU use is its own
  * and its event loop is not shared with the process that supervises the run.
- * The parent sends `{ type: 'run', plan }` naming the targets (name and
- * origin). Before each scenario this process sends `scenario-start` and waits
- * for `proceed`; after it, `scenario-end`. At the end it sends
- * `{ type: 'result', result }` (per target, per scenario) and exits.
+ * The parent sends a `RunMessage` naming the targets (name and origin). Before
+ * each scenario this process sends `scenario-start` and waits for `proceed`;
+ * after it, `scenario-end`. At the end it sends a `ResultMessage` (per
+ * target, per load) and exits.
  *
- * Scenarios, in order (every request must answer 200, anything else is counted
+ * Loads, in order (every request must answer 200, anything else is counted
  * as an error):
  * - check:      one request of each kind per target, content compared with the fixture;
  * - sequential: one keep-alive connection per target, one request at a time,
@@ -22,13 +20,114 @@
  *               replies come back.
  */
 
-const { performance } = require('node:perf_hooks');
-const { Pool } = require('undici');
-const { sendRequest } = require('./send-request');
-const { summarizeLatencies, ErrorTally } = require('./latency-summary');
-const { streamContent, chatRequestBody } = require('./fixtures');
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { chatRequestBody, streamContent } from './fixtures';
+import { type ErrorCount, ErrorTally, type LatencySummary, summarizeLatencies } from './latency-summary';
+import { type BenchRequest, type Outcome, sendRequest } from './send-request';
 
-function createPool(origin, connections) {
+export interface SequentialSettings {
+  warmup: number;
+  requests: number;
+  rounds: number;
+}
+
+export interface FixedRateSettings {
+  perSecond: number;
+  warmupSeconds: number;
+  seconds: number;
+  connections: number;
+}
+
+export interface ThroughputSettings {
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+export interface LoadSettings {
+  sequential: SequentialSettings;
+  streaming: SequentialSettings;
+  fixedRate: FixedRateSettings;
+  throughput: ThroughputSettings;
+}
+
+export interface LoadTarget {
+  name: string;
+  origin: string;
+}
+
+export interface LoadPlan {
+  targets: LoadTarget[];
+  path: string;
+  settings: LoadSettings;
+  expected: { completion: string; stream: string };
+}
+
+export interface CheckResult {
+  ok: boolean;
+  problems: string[];
+  streamEvents: number;
+}
+
+export interface SequentialResult {
+  latency: LatencySummary;
+  errors: ErrorCount;
+  requests: number;
+}
+
+export interface StreamingResult {
+  headers: LatencySummary;
+  firstEvent: LatencySummary;
+  total: LatencySummary;
+  eventsPerStream: number;
+  errors: ErrorCount;
+  requests: number;
+}
+
+export interface FixedRateResult {
+  latency: LatencySummary;
+  sendLag: LatencySummary;
+  errors: ErrorCount;
+  requests: number;
+}
+
+export interface ThroughputResult {
+  requestsPerSecond: number;
+  latency: LatencySummary;
+  errors: ErrorCount;
+  requests: number;
+}
+
+/** Everything measured of one target. */
+export interface TargetLoadResult {
+  check: CheckResult;
+  sequential: SequentialResult;
+  streaming: StreamingResult;
+  fixedRate: FixedRateResult;
+  throughput: ThroughputResult;
+}
+
+export type LoadName = keyof TargetLoadResult;
+
+/** Parent → load generator. */
+export type ParentMessage = { type: 'run'; plan: LoadPlan } | { type: 'proceed' };
+
+/** Load generator → parent. */
+export type LoadGeneratorMessage =
+  | { type: 'scenario-start'; name: LoadName; target?: string }
+  | { type: 'scenario-end'; name: LoadName; target?: string; requests?: number }
+  | ResultMessage
+  | { type: 'failed'; error: string };
+
+export interface ResultMessage {
+  type: 'result';
+  result: Record<string, TargetLoadResult>;
+  /** CPU seconds the load generator used in all. */
+  cpuSeconds: number;
+}
+
+function createPool(origin: string, connections: number): Pool {
   return new Pool(origin, {
     connections,
     pipelining: 1,
@@ -39,7 +138,7 @@ function createPool(origin, connections) {
   });
 }
 
-function chatRequest(path, stream) {
+function chatRequest(path: string, stream: boolean): BenchRequest {
   return {
     path,
     headers: { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' },
@@ -47,23 +146,23 @@ function chatRequest(path, stream) {
   };
 }
 
-function report(message) {
+function report(message: LoadGeneratorMessage): void {
   if (process.send) process.send(message);
 }
 
-async function checkResponses(origin, requests, expected) {
+async function checkResponses(origin: string, requests: { completion: BenchRequest; stream: BenchRequest }, expected: LoadPlan['expected']): Promise<CheckResult> {
   const pool = createPool(origin, 1);
   try {
     const completion = await sendRequest(pool, requests.completion, { keepBody: true });
     const stream = await sendRequest(pool, requests.stream, { stream: true, keepBody: true });
-    const problems = [];
+    const problems: string[] = [];
     if (!completion.ok) problems.push(`chat completion: ${completion.problem} ${completion.body ?? ''}`.trim());
     else {
-      const content = JSON.parse(completion.body).choices?.[0]?.message?.content;
-      if (content !== expected.completion) problems.push('chat completion: content differs from the recorded response');
+      const parsed = JSON.parse(completion.body ?? '') as { choices?: { message?: { content?: string } }[] };
+      if (parsed.choices?.[0]?.message?.content !== expected.completion) problems.push('chat completion: content differs from the recorded response');
     }
     if (!stream.ok) problems.push(`streaming chat completion: ${stream.problem} ${stream.body ?? ''}`.trim());
-    else if (streamContent(stream.body) !== expected.stream) problems.push('streaming chat completion: content differs from the recorded stream');
+    else if (streamContent(stream.body ?? '') !== expected.stream) problems.push('streaming chat completion: content differs from the recorded stream');
     return { ok: problems.length === 0, problems, streamEvents: stream.events };
   } finally {
     await pool.close();
@@ -77,7 +176,13 @@ async function checkResponses(origin, requests, expected) {
  * down) falls on every target alike rather than on whichever ran at the time.
  * `collect(targetIndex, outcome)` is called for every measured success.
  */
-async function runInTurns(targets, request, { warmup, requests, rounds }, options, collect) {
+async function runInTurns(
+  targets: LoadTarget[],
+  request: BenchRequest,
+  { warmup, requests, rounds }: SequentialSettings,
+  options: { stream?: boolean },
+  collect: (index: number, outcome: Outcome) => void,
+): Promise<{ errors: ErrorCount[]; requests: number }> {
   const pools = targets.map((target) => createPool(target.origin, 1));
   const errors = targets.map(() => new ErrorTally());
   const perRound = Math.ceil(requests / rounds);
@@ -101,16 +206,16 @@ async function runInTurns(targets, request, { warmup, requests, rounds }, option
   return { errors: errors.map((tally) => tally.toJSON()), requests: warmup + perRound * rounds };
 }
 
-async function runSequential(targets, request, settings) {
-  const latencies = targets.map(() => []);
+async function runSequential(targets: LoadTarget[], request: BenchRequest, settings: SequentialSettings): Promise<SequentialResult[]> {
+  const latencies: number[][] = targets.map(() => []);
   const { errors, requests } = await runInTurns(targets, request, settings, {}, (index, outcome) => {
     latencies[index].push(outcome.finishedAt - outcome.startedAt);
   });
   return targets.map((_, index) => ({ latency: summarizeLatencies(latencies[index]), errors: errors[index], requests }));
 }
 
-async function runStreaming(targets, request, settings) {
-  const measured = targets.map(() => ({ headers: [], firstEvent: [], total: [], events: 0 }));
+async function runStreaming(targets: LoadTarget[], request: BenchRequest, settings: SequentialSettings): Promise<StreamingResult[]> {
+  const measured = targets.map(() => ({ headers: [] as number[], firstEvent: [] as number[], total: [] as number[], events: 0 }));
   const { errors, requests } = await runInTurns(targets, request, settings, { stream: true }, (index, outcome) => {
     const into = measured[index];
     into.headers.push(outcome.headersAt - outcome.startedAt);
@@ -128,11 +233,11 @@ async function runStreaming(targets, request, settings) {
   }));
 }
 
-function runFixedRate(origin, request, { perSecond, warmupSeconds, seconds, connections }) {
+function runFixedRate(origin: string, request: BenchRequest, { perSecond, warmupSeconds, seconds, connections }: FixedRateSettings): Promise<FixedRateResult> {
   const pool = createPool(origin, connections);
   const errors = new ErrorTally();
-  const latencies = [];
-  const sendLags = [];
+  const latencies: number[] = [];
+  const sendLags: number[] = [];
   const interval = 1000 / perSecond;
   const total = Math.round(perSecond * (warmupSeconds + seconds));
   const firstMeasured = Math.round(perSecond * warmupSeconds);
@@ -140,18 +245,18 @@ function runFixedRate(origin, request, { perSecond, warmupSeconds, seconds, conn
   let sent = 0;
   let answered = 0;
   return new Promise((resolve) => {
-    const tick = () => {
+    const tick = (): void => {
       const now = performance.now();
       while (sent < total && start + sent * interval <= now) {
         const index = sent++;
         const scheduledAt = start + index * interval;
         if (index >= firstMeasured) sendLags.push(now - scheduledAt);
-        sendRequest(pool, request).then((outcome) => {
+        void sendRequest(pool, request).then((outcome) => {
           errors.record(outcome);
           if (index >= firstMeasured && outcome.ok) latencies.push(outcome.finishedAt - scheduledAt);
           answered += 1;
           if (answered === total) {
-            pool.close().then(() =>
+            void pool.close().then(() =>
               resolve({
                 latency: summarizeLatencies(latencies),
                 sendLag: summarizeLatencies(sendLags),
@@ -168,14 +273,14 @@ function runFixedRate(origin, request, { perSecond, warmupSeconds, seconds, conn
   });
 }
 
-async function runThroughput(origin, request, { connections, warmupSeconds, seconds }) {
+async function runThroughput(origin: string, request: BenchRequest, { connections, warmupSeconds, seconds }: ThroughputSettings): Promise<ThroughputResult> {
   const pool = createPool(origin, connections);
   const errors = new ErrorTally();
-  const latencies = [];
+  const latencies: number[] = [];
   const measureFrom = performance.now() + warmupSeconds * 1000;
   const measureUntil = measureFrom + seconds * 1000;
   let requests = 0;
-  const connectionLoop = async () => {
+  const connectionLoop = async (): Promise<void> => {
     while (performance.now() < measureUntil) {
       const outcome = await sendRequest(pool, request);
       requests += 1;
@@ -199,34 +304,35 @@ async function runThroughput(origin, request, { connections, warmupSeconds, seco
 }
 
 /** Resolves when the parent answers `proceed`: it may first wait for the machine to go quiet. */
-function parentReady(scenario, target) {
+function parentReady(scenario: LoadName, target?: string): Promise<void> {
   if (!process.send) return Promise.resolve();
   return new Promise((resolve) => {
-    const onMessage = (message) => {
+    const onMessage = (message: ParentMessage): void => {
       if (message?.type !== 'proceed') return;
       process.off('message', onMessage);
       resolve();
     };
     process.on('message', onMessage);
-    process.send({ type: 'scenario-start', name: scenario, target });
+    report({ type: 'scenario-start', name: scenario, target });
   });
 }
 
-async function runPlan(plan) {
+async function runPlan(plan: LoadPlan): Promise<Record<string, TargetLoadResult>> {
   const { targets, path, settings, expected } = plan;
   const requests = { completion: chatRequest(path, false), stream: chatRequest(path, true) };
-  const results = Object.fromEntries(targets.map((target) => [target.name, {}]));
+  const results: Record<string, Partial<TargetLoadResult>> = Object.fromEntries(targets.map((target) => [target.name, {}]));
 
   // Each target alone.
-  const alone = async (scenario, run) => {
+  const alone = async <Name extends LoadName>(scenario: Name, run: (origin: string) => Promise<TargetLoadResult[Name]>): Promise<void> => {
     for (const target of targets) {
       await parentReady(scenario, target.name);
-      results[target.name][scenario] = await run(target.origin);
-      report({ type: 'scenario-end', name: scenario, target: target.name, requests: results[target.name][scenario].requests });
+      const result = await run(target.origin);
+      results[target.name][scenario] = result;
+      report({ type: 'scenario-end', name: scenario, target: target.name, requests: 'requests' in result ? result.requests : undefined });
     }
   };
   // All targets in turns.
-  const inTurns = async (scenario, run) => {
+  const inTurns = async <Name extends LoadName>(scenario: Name, run: () => Promise<TargetLoadResult[Name][]>): Promise<void> => {
     await parentReady(scenario);
     const perTarget = await run();
     targets.forEach((target, index) => {
@@ -240,17 +346,18 @@ async function runPlan(plan) {
   await inTurns('streaming', () => runStreaming(targets, requests.stream, settings.streaming));
   await alone('fixedRate', (origin) => runFixedRate(origin, requests.completion, settings.fixedRate));
   await alone('throughput', (origin) => runThroughput(origin, requests.completion, settings.throughput));
-  return results;
+  return results as Record<string, TargetLoadResult>;
 }
 
-process.on('message', (message) => {
+process.on('message', (message: ParentMessage) => {
   if (message?.type !== 'run') return;
   runPlan(message.plan).then(
     (result) => {
       const usage = process.cpuUsage();
-      process.send({ type: 'result', result, cpuSeconds: (usage.user + usage.system) / 1e6 }, () => process.exit(0));
+      const done: ResultMessage = { type: 'result', result, cpuSeconds: (usage.user + usage.system) / 1e6 };
+      process.send?.(done, () => process.exit(0));
     },
-    (error) => process.send({ type: 'failed', error: error.stack ?? String(error) }, () => process.exit(1)),
+    (error: unknown) => process.send?.({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1)),
   );
 });
 

@@ -1,41 +1,48 @@
-'use strict';
-
 /**
  * Sends one HTTP request through an undici dispatcher with a bare handler
  * (no stream objects), so the client side of the benchmark stays cheap, and
  * records when each part of the response arrived.
  */
 
-const { performance } = require('node:perf_hooks');
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
 
 const STREAM_DONE = 'data: [DONE]';
 const KEPT_ERROR_BYTES = 400;
 
-/**
- * @typedef {object} Outcome
- * @property {boolean} ok            status 200 and, for a stream, a first event and the closing `[DONE]`
- * @property {number} status        HTTP status, 0 when no response arrived
- * @property {number} startedAt     performance.now() when the request was handed to the dispatcher
- * @property {number} headersAt     when the response headers arrived
- * @property {number} firstEventAt  streams: when the first complete `data:` event had arrived
- * @property {number} finishedAt    when the whole body had arrived (or the request failed)
- * @property {number} bytes         body bytes received
- * @property {number} events        streams: `data:` events received
- * @property {string} [body]        the whole body when `keepBody` is set, else the start of an error body
- * @property {string} [problem]     why the request counts as an error
- */
+export interface BenchRequest {
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
 
-/**
- * @param {import('undici').Dispatcher} dispatcher
- * @param {{ path: string, headers: Record<string, string>, body: Buffer }} request
- * @param {{ stream?: boolean, keepBody?: boolean }} [options]
- * @returns {Promise<Outcome>} never rejects: failures are outcomes with `ok: false`
- */
-function sendRequest(dispatcher, request, options = {}) {
+export interface Outcome {
+  /** Status 200 and, for a stream, a first event and the closing `[DONE]`. */
+  ok: boolean;
+  /** HTTP status, 0 when no response arrived. */
+  status: number;
+  /** performance.now() when the request was handed to the dispatcher. */
+  startedAt: number;
+  headersAt: number;
+  /** Streams: when the first complete `data:` event had arrived. */
+  firstEventAt: number;
+  /** When the whole body had arrived (or the request failed). */
+  finishedAt: number;
+  bytes: number;
+  /** Streams: `data:` events received. */
+  events: number;
+  /** The whole body when `keepBody` is set, else the start of an error body. */
+  body?: string;
+  /** Why the request counts as an error. */
+  problem?: string;
+}
+
+/** Never rejects: failures are outcomes with `ok: false`. */
+export function sendRequest(dispatcher: Dispatcher, request: BenchRequest, options: { stream?: boolean; keepBody?: boolean } = {}): Promise<Outcome> {
   const stream = options.stream === true;
   const keepBody = options.keepBody === true;
   return new Promise((resolve) => {
-    const outcome = {
+    const outcome: Outcome = {
       ok: false,
       status: 0,
       startedAt: performance.now(),
@@ -45,12 +52,12 @@ function sendRequest(dispatcher, request, options = {}) {
       bytes: 0,
       events: 0,
     };
-    const kept = [];
+    const kept: Buffer[] = [];
     // Streams: text received since the last event boundary, and the body's last bytes.
     let pending = '';
     let tail = '';
 
-    const finish = (problem) => {
+    const finish = (problem?: string): void => {
       outcome.finishedAt = performance.now();
       if (kept.length > 0 || keepBody) outcome.body = Buffer.concat(kept).toString('utf8');
       if (problem) outcome.problem = problem;
@@ -94,11 +101,9 @@ function sendRequest(dispatcher, request, options = {}) {
           return finish();
         },
         onResponseError(_controller, error) {
-          finish(`${error.code ?? error.name}: ${error.message}`);
+          finish(`${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}`);
         },
       },
     );
   });
 }
-
-module.exports = { sendRequest };
