@@ -1,6 +1,6 @@
 /**
  * One gateway process of the `publish` scenario: the gateway server of
- * services/gateway/dist with the local router and provider adapters
+ * @switchyard/gateway with the local router and provider adapters
  * (function calls, as in embedded mode) and one of these event publishers,
  * chosen by `--publisher`:
  *
@@ -30,8 +30,7 @@ import { PerformanceObserver, type IntervalHistogram, monitorEventLoopDelay } fr
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { type EventPublisher, EventPublisherMetrics, InProcessEventBus, KafkaEventPublisher, KafkaEventPublisherThread } from '@switchyard/events';
-import { GatewayMetrics } from '@switchyard/gateway/dist/http/gateway-metrics';
-import { startGatewayServer, type GatewayServerOptions } from '@switchyard/gateway/dist/gateway-server';
+import { GatewayMetrics, startGatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { type EventDatabase, LocalObservabilityService, openEventDatabase } from '@switchyard/observability';
 import { LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService } from '@switchyard/router';

@@ -1,6 +1,6 @@
 /**
  * Starts what is measured: the mock upstream, and in front of it the gateway
- * as a user would run it (`node services/gateway/dist/cli.js` with a config
+ * as a user would run it (`node packages/cli/dist/cli.js` with a config
  * file; embedded mode is one process, `all`; distributed mode is three,
  * `router`, `adapters` and `gateway`, talking gRPC on free ports) and the
  * reference proxy (`reference-proxy.ts`), for comparison. Both gateway modes
@@ -19,7 +19,7 @@ import type { ListeningMessage } from './mock-upstream';
 import { REPOSITORY_ROOT, harnessScript } from './paths';
 import { cpuSeconds, peakRssBytes } from './proc-readings';
 
-export const GATEWAY_CLI = path.join(REPOSITORY_ROOT, 'services', 'gateway', 'dist', 'cli.js');
+export const GATEWAY_CLI = path.join(REPOSITORY_ROOT, 'packages', 'cli', 'dist', 'cli.js');
 const START_TIMEOUT_MS = 30_000;
 
 export interface MockUpstream {
