@@ -43,6 +43,11 @@ class ReportingMetrics implements PublisherMetrics {
     this.report.dropped[reason] = (this.report.dropped[reason] ?? 0) + count;
     this.schedule();
   }
+  deadLettered(reason: string, sink: string, count: number): void {
+    const key = `${reason} ${sink}`;
+    this.report.deadLettered[key] = (this.report.deadLettered[key] ?? 0) + count;
+    this.schedule();
+  }
   queueDepth(events: number): void {
     this.report.queueDepth = events;
     this.schedule();

@@ -33,12 +33,14 @@ export interface MetricsReport {
   spooled: number;
   replayed: number;
   dropped: Partial<Record<DropReason, number>>;
+  /** By `<reason> <sink>`. */
+  deadLettered: Record<string, number>;
   queueDepth?: number;
   spoolBytes?: number;
 }
 
 export function emptyReport(): MetricsReport {
-  return { published: {}, spooled: 0, replayed: 0, dropped: {} };
+  return { published: {}, spooled: 0, replayed: 0, dropped: {}, deadLettered: {} };
 }
 
 /** Replays a report into real metrics; `waitingHere` events not yet handed over count in the queue depth. */
@@ -47,6 +49,10 @@ export function applyReport(report: MetricsReport, metrics: PublisherMetrics, wa
   if (report.spooled > 0) metrics.spooled(report.spooled);
   if (report.replayed > 0) metrics.replayed(report.replayed);
   for (const [reason, count] of Object.entries(report.dropped)) metrics.dropped(reason as DropReason, count);
+  for (const [key, count] of Object.entries(report.deadLettered)) {
+    const [reason, sink] = key.split(' ');
+    metrics.deadLettered(reason, sink, count);
+  }
   if (report.queueDepth !== undefined) metrics.queueDepth(report.queueDepth + waitingHere);
   if (report.spoolBytes !== undefined) metrics.spoolBytes(report.spoolBytes);
 }
