@@ -7,6 +7,8 @@ export interface RejectedItem<Item> {
   reason: string;
   /** The store's own message. */
   message: string;
+  /** What the write threw (absent for an item over `maxItemBytes`). */
+  error?: unknown;
 }
 
 export interface IsolateOptions<Item> {
@@ -75,7 +77,7 @@ async function isolate<Item>(items: Item[], options: IsolateOptions<Item>, rejec
     }
   }
   if (items.length === 1) {
-    rejected.push({ item: items[0], reason: failure!.reason, message: describeWriteFailure(lastError) });
+    rejected.push({ item: items[0], reason: failure!.reason, message: describeWriteFailure(lastError), error: lastError });
     return;
   }
   const middle = items.length >>> 1;
