@@ -1,27 +1,7 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import { DEAD_LETTER_HEADERS } from '@switchyard/events';
 
-/** Where messages that cannot be decoded, or that a sink refused for their content, go, with their raw bytes. */
-export const DEAD_LETTER_TOPIC = 'switchyard.dead-letter.v1';
-
-/**
- * Headers added to a dead-lettered message, besides the original ones:
- * why it was set aside and where it came from.
- */
-export const DEAD_LETTER_HEADERS = {
-  /** The error's message. */
-  reason: 'switchyard-dead-letter-reason',
-  /** Why, in a word: `undecodable`, or what the sink refused (`data_exception`, `event_too_large`…). */
-  cause: 'switchyard-dead-letter-cause',
-  /** The sink that refused the event; absent for an undecodable message. */
-  sink: 'switchyard-dead-letter-sink',
-  error: 'switchyard-dead-letter-error',
-  sourceTopic: 'switchyard-dead-letter-source-topic',
-  sourcePartition: 'switchyard-dead-letter-source-partition',
-  sourceOffset: 'switchyard-dead-letter-source-offset',
-  sourceTimestamp: 'switchyard-dead-letter-source-timestamp',
-  consumerGroup: 'switchyard-dead-letter-consumer-group',
-  deadLetteredAt: 'switchyard-dead-letter-at',
-} as const;
+export { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC } from '@switchyard/events';
 
 export interface DeadLetter {
   topic: string;
