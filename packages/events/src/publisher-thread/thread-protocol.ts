@@ -8,6 +8,12 @@ export interface PublisherThreadData {
   options: ThreadPublisherOptions;
   /** The parent logger's level, so the thread builds no line the parent would discard. */
   logLevel: string;
+  /**
+   * Events the thread has taken off its port, counted by the thread (shared
+   * memory, `Atomics`): what was posted and not yet taken counts against
+   * the queue capacity without a message back per hand-over.
+   */
+  taken: BigInt64Array;
 }
 
 /** What the gateway's thread sends the publisher's thread. */
