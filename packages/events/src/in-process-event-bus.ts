@@ -4,6 +4,9 @@ import { Backoff } from './backoff';
 import { DropReporter } from './drop-reporter';
 import type { EventPublisher, EventSink } from './event-publisher';
 import { EventQueue } from './event-queue';
+import { approximateEventBytes, type DeadLetter, type DeadLetterSink } from './poison/dead-letters';
+import { TransientWriteError, writeIsolatingRejected, type RejectedItem } from './poison/isolate-rejected';
+import { classifyWriteFailure } from './poison/write-failure';
 import type { PublisherMetrics } from './publisher-metrics';
 import type { SwitchyardEvent } from './switchyard-event';
 import { TOPICS, type Topic } from './topics';
@@ -14,6 +17,16 @@ export interface InProcessEventBusOptions {
   queueCapacity?: number;
   /** Events handed to a sink in one `writeBatch` at most. Default 500. */
   batchMaxEvents?: number;
+  /** Bytes (about, as encoded) handed to a sink in one `writeBatch` at most; a larger batch is written in parts. Default 4 MiB. */
+  batchMaxBytes?: number;
+  /** An event larger than this (about, as encoded) is dead-lettered (`event_too_large`) rather than written. Default 1,000,000 bytes, as Kafka takes. */
+  maxEventBytes?: number;
+  /**
+   * Where events a sink refuses for their content are set aside (embedded
+   * mode: the `dead_letters` table). Without one they are counted as
+   * dropped (`rejected`). Either way the rest of their batch is written.
+   */
+  deadLetters?: DeadLetterSink;
   /** How long the loop waits for more events before it delivers a batch that is not full. Default 5 ms. */
   lingerMs?: number;
   /** First wait before a failed `writeBatch` is tried again; it doubles up to `retryMaxMs`. Default 100 ms. */
@@ -46,6 +59,9 @@ class DeliveryAbandoned extends Error {}
 export class InProcessEventBus implements EventPublisher {
   private readonly queueCapacity: number;
   private readonly batchMaxEvents: number;
+  private readonly batchMaxBytes: number;
+  private readonly maxEventBytes: number;
+  private readonly deadLetters: DeadLetterSink | undefined;
   private readonly lingerMs: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
@@ -70,6 +86,9 @@ export class InProcessEventBus implements EventPublisher {
   constructor(options: InProcessEventBusOptions) {
     this.queueCapacity = options.queueCapacity ?? 10_000;
     this.batchMaxEvents = options.batchMaxEvents ?? 500;
+    this.batchMaxBytes = options.batchMaxBytes ?? 4 * 1024 * 1024;
+    this.maxEventBytes = options.maxEventBytes ?? 1_000_000;
+    this.deadLetters = options.deadLetters;
     this.lingerMs = options.lingerMs ?? 5;
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
@@ -176,22 +195,62 @@ export class InProcessEventBus implements EventPublisher {
     }
   }
 
-  /** Writes the batch to one sink, trying again with backoff until it succeeds or `close` gives up. */
+  /**
+   * Writes the batch to one sink, setting aside what it refuses for its
+   * content, and trying again with backoff after a transient failure until
+   * it succeeds or `close` gives up.
+   */
   private async deliver(sink: EventSink, batch: SwitchyardEvent[]): Promise<void> {
     const backoff = new Backoff(this.retryInitialMs, this.retryMaxMs);
     for (let attempt = 1; ; attempt++) {
       try {
-        await Promise.resolve().then(() => sink.writeBatch(batch));
+        const rejected = await writeIsolatingRejected(batch, {
+          maxItems: batch.length,
+          maxBytes: this.batchMaxBytes,
+          maxItemBytes: this.maxEventBytes,
+          sizeOf: approximateEventBytes,
+          write: (part) => Promise.resolve().then(() => sink.writeBatch(part)),
+        });
+        if (rejected.length > 0) await this.setAside(sink.name, rejected);
         if (attempt > 1) this.logger.info({ sink: sink.name, attempts: attempt }, 'event-sink-recovered');
         return;
       } catch (error) {
         if (this.abandon.signal.aborted) throw new DeliveryAbandoned();
         const delayMs = backoff.next();
-        this.logger.warn({ sink: sink.name, attempt, retryInMs: delayMs, events: batch.length, err: error }, 'event-sink-write-failed');
+        const cause = error instanceof TransientWriteError ? error.cause : error;
+        this.logger.warn({ sink: sink.name, attempt, retryInMs: delayMs, events: batch.length, err: cause }, 'event-sink-write-failed');
         await delay(delayMs, undefined, { signal: this.abandon.signal }).catch(() => undefined);
         if (this.abandon.signal.aborted) throw new DeliveryAbandoned();
       }
     }
+  }
+
+  /**
+   * Hands refused events to the dead-letter store and counts them. A
+   * transient failure of that store is thrown (the batch is written again,
+   * idempotently, and the events set aside again); one it refuses too, or
+   * no store at all, counts them as dropped.
+   */
+  private async setAside(sinkName: string, rejected: Array<RejectedItem<SwitchyardEvent>>): Promise<void> {
+    const letters: DeadLetter[] = rejected.map(({ item, reason, message }) => ({ event: item, sink: sinkName, reason, message }));
+    let kept = this.deadLetters !== undefined;
+    if (this.deadLetters) {
+      try {
+        await this.deadLetters.writeDeadLetters(letters);
+      } catch (error) {
+        if (classifyWriteFailure(error).kind === 'transient') throw error;
+        this.logger.error({ sink: sinkName, err: error }, 'dead-letter-write-refused');
+        kept = false;
+      }
+    }
+    for (const letter of letters) {
+      this.logger.warn(
+        { sink: sinkName, reason: letter.reason, eventId: letter.event.event.eventId, requestId: letter.event.event.requestId, error: letter.message, deadLettered: kept },
+        'event-rejected',
+      );
+      if (kept) this.metrics?.deadLettered(letter.reason, sinkName, 1);
+    }
+    if (!kept) this.drops.drop('rejected', letters.length);
   }
 
   private giveUp(events: SwitchyardEvent[]): void {

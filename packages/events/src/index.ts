@@ -7,3 +7,7 @@ export * from './in-process-event-bus';
 export * from './kafka-event-publisher';
 export * from './ensure-topics';
 export * from './publisher-thread/kafka-event-publisher-thread';
+export * from './poison/storable-text';
+export * from './poison/write-failure';
+export * from './poison/isolate-rejected';
+export * from './poison/dead-letters';

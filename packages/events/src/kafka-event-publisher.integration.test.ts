@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import type { EventPublisher } from './event-publisher';
 import { KafkaEventPublisherThread } from './publisher-thread/kafka-event-publisher-thread';
 import { EventPublisherMetrics } from './publisher-metrics';
 import { decodeEvent, type SwitchyardEvent } from './switchyard-event';
-import { ALL_TOPICS, EVENT_TYPE_HEADER, eventKey } from './topics';
+import { ALL_TOPICS, DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC, EVENT_TYPE_HEADER, eventKey } from './topics';
 import { capturingLogger, eventIdOf, metricValue, sampleEvents, waitFor } from './__fixtures__/sample-events';
 
 interface ReadMessage {
@@ -67,6 +67,34 @@ async function readRun(brokers: string[], run: string, topicPrefix = ''): Promis
     await Promise.race([
       finished,
       new Promise((_, reject) => setTimeout(() => reject(new Error(`Read ${messages.length} messages of ${run}; partitions not read to the end: ${[...remaining.keys()]}`)), 30_000).unref()),
+    ]);
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+/** The first `count` messages of the dead-letter topic, as they are. */
+async function readDeadLetters(topic: string, count: number) {
+  const consumer = new Kafka({ clientId: 'events-test-reader', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).consumer({
+    groupId: `events-test-${randomUUID()}`,
+  });
+  const messages: Array<{ key: string; value: Buffer; headers: Record<string, string> }> = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
+        messages.push({ key: String(message.key), value: message.value!, headers });
+        if (messages.length >= count) finish();
+      },
+    });
+    await Promise.race([
+      finished,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`Read ${messages.length} of ${count} dead letters`)), 30_000).unref()),
     ]);
   } finally {
     await consumer.disconnect();
@@ -231,6 +259,62 @@ describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
     const messages = await readRun(KAFKA_BROKERS, run, topicPrefix);
     expect(idsByTopic(messages)).toEqual(expectedByTopic([first, ...rest]));
   }, 60_000);
+
+  it('dead-letters, during the replay, a record the topic refuses for good, and delivers the rest and what follows', async () => {
+    const run = `refused-${randomUUID()}`;
+    const topicPrefix = `${run}.`;
+    const [requestTopic, costTopic] = ALL_TOPICS.map((topic) => topicPrefix + topic);
+    // The request topic takes record batches of 20 kB at most (the broker's default is about 1 MB).
+    const admin = new Kafka({ clientId: 'events-test-admin', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: requestTopic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] },
+          { topic: costTopic, numPartitions: 1 },
+        ],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    await ensureTopics(KAFKA_BROKERS, [requestTopic, costTopic]);
+
+    // Spooled while Kafka is unreachable, the oversized record (incompressible, ~60 kB gzipped) in the middle.
+    const directory = await spoolDirectory();
+    const unreachable = publisherOptions({ brokers: [`127.0.0.1:${await freePort()}`], spoolDirectory: directory, topicPrefix, sendTimeoutMs: 1_000, closeTimeoutMs: 500 });
+    const first = await start(unreachable.options);
+    const spooled = sampleEvents(run, 10);
+    (spooled[4].event as { user: string }).user = randomBytes(45_000).toString('base64');
+    for (const item of spooled) first.publish(item);
+    await first.close();
+    expect(await metricValue(unreachable.registry, 'switchyard_events_spooled_total')).toBe(10);
+
+    const reachable = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: directory, topicPrefix });
+    const second = await start(reachable.options);
+    await waitFor(async () => (await metricValue(reachable.registry, 'switchyard_events_replayed_total')) >= 9, 30_000, 'the replay');
+    // Published after the replay: not held up behind the refused record.
+    const after = sampleEvents(run, 2, 10);
+    for (const item of after) second.publish(item);
+    await second.close();
+
+    expect(await metricValue(reachable.registry, 'switchyard_events_dead_lettered_total', { reason: 'message_too_large', sink: 'kafka' })).toBe(1);
+    expect(await metricValue(reachable.registry, 'switchyard_events_spool_bytes')).toBe(0);
+    expect(reachable.lines).toContainEqual(expect.objectContaining({ msg: 'event-rejected', reason: 'message_too_large', deadLettered: true }));
+    const delivered = new Set((await readRun(KAFKA_BROKERS, run, topicPrefix)).map((message) => eventIdOf(message.item)));
+    const expected = [...spooled.filter((_, index) => index !== 4), ...after].map(eventIdOf);
+    expect([...delivered].sort()).toEqual(expected.sort());
+
+    const [deadLetter] = await readDeadLetters(topicPrefix + DEAD_LETTER_TOPIC, 1);
+    expect(decodeEvent(ALL_TOPICS[0], deadLetter.value)).toEqual(spooled[4]);
+    expect(deadLetter.key).toBe(eventKey(spooled[4].event.workspace, spooled[4].event.requestId));
+    expect(deadLetter.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.cause]: 'message_too_large',
+      [DEAD_LETTER_HEADERS.sink]: 'kafka',
+      [DEAD_LETTER_HEADERS.sourceTopic]: requestTopic,
+      [EVENT_TYPE_HEADER]: spooled[4].event.$typeName,
+    });
+  }, 90_000);
 
   it('drops what does not fit in a full spool, counting it and logging at error level', async () => {
     const run = `full-${randomUUID()}`;

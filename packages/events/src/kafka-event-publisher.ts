@@ -7,10 +7,12 @@ import { DropReporter } from './drop-reporter';
 import { DurableSpool, SpoolWriteError, type SpoolBatch } from './durable-spool';
 import type { EventPublisher } from './event-publisher';
 import { EventQueue } from './event-queue';
+import { writeIsolatingRejected, type RejectedItem } from './poison/isolate-rejected';
+import { classifyWriteFailure } from './poison/write-failure';
 import type { PublisherMetrics } from './publisher-metrics';
 import { ensureTopics } from './ensure-topics';
 import { encodeEvent, type EncodedEvent, type SwitchyardEvent } from './switchyard-event';
-import { ALL_TOPICS } from './topics';
+import { ALL_TOPICS, DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC } from './topics';
 import { Wakeup } from './wakeup';
 
 export interface KafkaEventPublisherOptions {
@@ -99,7 +101,13 @@ type Link = 'connecting' | 'up' | 'down';
  *   it appends the batches to the durable spool instead.
  * - The recovery loop connects (and reconnects, with exponential backoff)
  *   and replays the spool in order, moving the spool's cursor only after
- *   Kafka acknowledged each batch.
+ *   Kafka acknowledged each batch. A batch the broker refuses for good
+ *   (`MESSAGE_TOO_LARGE`, `INVALID_RECORD`, `CORRUPT_MESSAGE`…, as
+ *   `classifyWriteFailure` decides) is bisected down to the records at
+ *   fault, which go to the dead-letter topic with headers saying why
+ *   (counted in `switchyard_events_dead_lettered_total{sink="kafka"}`); the
+ *   rest is delivered and the spool moves on. (A send straight from the
+ *   queue that the broker refuses goes to the spool, and so through this.)
  *
  * Order: once anything is in the spool, every new event goes into the spool
  * behind it until the spool has been replayed, and only one send is in
@@ -171,7 +179,8 @@ export class KafkaEventPublisher implements EventPublisher {
     this.batchMaxEvents = options.batchMaxEvents ?? KAFKA_PUBLISHER_DEFAULTS.batchMaxEvents;
     this.lingerMs = options.lingerMs ?? KAFKA_PUBLISHER_DEFAULTS.lingerMs;
     this.brokerList = options.brokers;
-    this.topicsToCreate = options.createTopics === false ? [] : ALL_TOPICS.map((topic) => (options.topicPrefix ?? '') + topic);
+    this.topicsToCreate =
+      options.createTopics === false ? [] : [...ALL_TOPICS, DEAD_LETTER_TOPIC].map((topic) => (options.topicPrefix ?? '') + topic);
     this.sendTimeoutMs = options.sendTimeoutMs ?? KAFKA_PUBLISHER_DEFAULTS.sendTimeoutMs;
     this.retryInitialMs = options.retryInitialMs ?? KAFKA_PUBLISHER_DEFAULTS.retryInitialMs;
     this.retryMaxMs = options.retryMaxMs ?? KAFKA_PUBLISHER_DEFAULTS.retryMaxMs;
@@ -369,7 +378,8 @@ export class KafkaEventPublisher implements EventPublisher {
         await delay(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => undefined);
         continue;
       }
-      if (!(await this.send(batch.events, []))) {
+      const delivered = await this.replay(batch.events);
+      if (delivered === undefined) {
         if (!this.closing) await delay(backoff.next(), undefined, { signal: this.stopping.signal }).catch(() => undefined);
         continue;
       }
@@ -379,7 +389,7 @@ export class KafkaEventPublisher implements EventPublisher {
         // Kafka has the events; if the cursor could not be saved they are sent again later (at least once).
         this.logger.error({ err: error, directory: this.spool.directory }, 'spool-commit-failed');
       }
-      this.metrics?.replayed(batch.events.length);
+      this.metrics?.replayed(delivered);
       this.metrics?.spoolBytes(this.spool.sizeBytes);
       if (this.spool.pendingEvents === 0) {
         this.logger.info({ directory: this.spool.directory }, 'spool-drained');
@@ -435,21 +445,101 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   /**
-   * One `send` for the whole batch, in order, bounded by `sendTimeoutMs`,
-   * the close grace period and the given signals. On failure the producer is
-   * discarded (a send that timed out on our side may still be retrying
-   * inside it) and the recovery loop reconnects.
+   * Sends a batch read from the spool, isolating the records the broker
+   * refuses for good and dead-lettering them. Resolves with how many events
+   * Kafka acknowledged on their topic, or undefined when Kafka failed
+   * otherwise (the recovery loop waits and reads the batch again).
    */
+  private async replay(events: EncodedEvent[]): Promise<number | undefined> {
+    let rejected: Array<RejectedItem<EncodedEvent>>;
+    try {
+      rejected = await writeIsolatingRejected(events, {
+        maxItems: events.length,
+        maxBytes: Number.POSITIVE_INFINITY,
+        maxItemBytes: Number.POSITIVE_INFINITY,
+        sizeOf: (event) => event.value.length,
+        write: (part) => this.produce(part, []),
+      });
+    } catch {
+      return undefined;
+    }
+    if (rejected.length > 0 && !(await this.deadLetter(rejected))) return undefined;
+    return events.length - rejected.length;
+  }
+
+  /**
+   * Sends refused records to the dead-letter topic, each with its original
+   * key, value and headers plus why and where from. False when Kafka failed
+   * transiently (the batch is replayed again); records the dead-letter topic
+   * refuses too are dropped (`rejected`).
+   */
+  private async deadLetter(rejected: Array<RejectedItem<EncodedEvent>>): Promise<boolean> {
+    const at = new Date().toISOString();
+    const messages: KafkaMessage[] = rejected.map(({ item, reason, message }) => ({
+      topic: this.topicPrefix + DEAD_LETTER_TOPIC,
+      key: item.key,
+      value: asBuffer(item.value),
+      headers: {
+        ...item.headers,
+        [DEAD_LETTER_HEADERS.reason]: message,
+        [DEAD_LETTER_HEADERS.error]: 'EventRejected',
+        [DEAD_LETTER_HEADERS.cause]: reason,
+        [DEAD_LETTER_HEADERS.sink]: 'kafka',
+        [DEAD_LETTER_HEADERS.sourceTopic]: this.topicPrefix + item.topic,
+        [DEAD_LETTER_HEADERS.deadLetteredAt]: at,
+      },
+    }));
+    let kept = true;
+    try {
+      await this.sendMessages(messages, []);
+    } catch (error) {
+      if (classifyWriteFailure(error).kind === 'transient') return false;
+      this.logger.error({ err: error, events: rejected.length }, 'dead-letter-write-refused');
+      kept = false;
+    }
+    for (const { item, reason, message } of rejected) {
+      this.logger.warn({ sink: 'kafka', topic: item.topic, key: item.key, reason, error: message, deadLettered: kept }, 'event-rejected');
+      if (kept) this.metrics?.deadLettered(reason, 'kafka', 1);
+    }
+    if (!kept) this.drops.drop('rejected', rejected.length);
+    return true;
+  }
+
+  /** `produce`, reporting a failure as false (the caller spools the batch). */
   private async send(events: EncodedEvent[], signals: AbortSignal[]): Promise<boolean> {
-    const producer = this.producer;
-    if (!producer || this.link !== 'up') return false;
-    const messages: Array<MessageToProduce<string, Buffer, string, string>> = [];
+    try {
+      await this.produce(events, signals);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Sends the events on their topics (see `sendMessages`) and counts them as published. */
+  private async produce(events: EncodedEvent[], signals: AbortSignal[]): Promise<void> {
+    const messages: KafkaMessage[] = [];
     const perTopic = new Map<string, number>();
     for (const event of events) {
       // The producer's default value serializer passes the value through: it must already be a Buffer.
       messages.push({ topic: this.topicPrefix + event.topic, key: event.key, value: asBuffer(event.value), headers: event.headers });
       perTopic.set(event.topic, (perTopic.get(event.topic) ?? 0) + 1);
     }
+    await this.sendMessages(messages, signals);
+    for (const [topic, count] of perTopic) this.metrics?.published(topic, count);
+  }
+
+  /**
+   * One `send` for the whole batch, in order, bounded by `sendTimeoutMs`,
+   * the close grace period and the given signals. On failure the producer is
+   * discarded (a send that timed out on our side may still be retrying
+   * inside it; one the broker refused may have spent sequence numbers) and
+   * the error thrown. When Kafka is at fault the recovery loop reconnects;
+   * when the broker refused the records, a new producer is connected at
+   * once, so that their neighbours can be sent on their own.
+   */
+  private async sendMessages(messages: KafkaMessage[], signals: AbortSignal[]): Promise<void> {
+    const producer = this.producer;
+    if (!producer || this.link !== 'up') throw new Error('Kafka is not connected.');
     try {
       await abortable(
         producer.send({ messages }),
@@ -461,11 +551,15 @@ export class KafkaEventPublisher implements EventPublisher {
         this.discard(producer);
       }
       const cause = this.graceOver.signal.aborted ? 'close' : signals.some((signal) => signal.aborted) ? 'queue-full' : 'send';
-      this.markDown(error, cause);
-      return false;
+      if (cause === 'send' && classifyWriteFailure(error).kind !== 'transient') {
+        this.logger.warn({ err: error, events: messages.length }, 'kafka-records-refused');
+        this.link = 'connecting';
+        await this.connect();
+      } else {
+        this.markDown(error, cause);
+      }
+      throw error;
     }
-    for (const [topic, count] of perTopic) this.metrics?.published(topic, count);
-    return true;
   }
 
   /**
@@ -505,6 +599,7 @@ export class KafkaEventPublisher implements EventPublisher {
 }
 
 type EventProducer = Producer<string, Buffer, string, string>;
+type KafkaMessage = MessageToProduce<string, Buffer, string, string>;
 
 function forceClose(producer: EventProducer): Promise<void> {
   return new Promise((resolve, reject) => producer.close(true, (error) => (error ? reject(error) : resolve())));

@@ -21,7 +21,12 @@ export type DropReason =
    * it and not yet reported delivered or spooled (some may have reached the
    * spool just before, and are then sent after all).
    */
-  | 'publisher_thread_failed';
+  | 'publisher_thread_failed'
+  /**
+   * A sink (or Kafka) refused the event for its content, and it could not
+   * be dead-lettered either (no dead-letter store, or that refused it too).
+   */
+  | 'rejected';
 
 /** What a publisher reports as it works; `EventPublisherMetrics` turns it into Prometheus metrics. */
 export interface PublisherMetrics {
@@ -29,6 +34,8 @@ export interface PublisherMetrics {
   spooled(count: number): void;
   replayed(count: number): void;
   dropped(reason: DropReason, count: number): void;
+  /** Events a sink (or Kafka) refused for their content, set aside as dead letters; `reason` as `WriteFailure.reason`. */
+  deadLettered(reason: string, sink: string, count: number): void;
   queueDepth(events: number): void;
   spoolBytes(bytes: number): void;
 }
@@ -43,6 +50,7 @@ export class EventPublisherMetrics implements PublisherMetrics {
   private readonly spooledEvents: Counter;
   private readonly replayedEvents: Counter;
   private readonly droppedEvents: Counter<'reason'>;
+  private readonly deadLetteredEvents: Counter<'reason' | 'sink'>;
   private readonly queueDepthGauge: Gauge;
   private readonly spoolBytesGauge: Gauge;
 
@@ -67,6 +75,12 @@ export class EventPublisherMetrics implements PublisherMetrics {
       name: 'switchyard_events_dropped_total',
       help: 'Events given up on, by reason.',
       labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.deadLetteredEvents = new Counter({
+      name: 'switchyard_events_dead_lettered_total',
+      help: 'Events a store refused for their content, set aside as dead letters (the rest of their batch written), by reason and sink.',
+      labelNames: ['reason', 'sink'],
       registers: [registry],
     });
     this.queueDepthGauge = new Gauge({
@@ -95,6 +109,10 @@ export class EventPublisherMetrics implements PublisherMetrics {
 
   dropped(reason: DropReason, count: number): void {
     this.droppedEvents.inc({ reason }, count);
+  }
+
+  deadLettered(reason: string, sink: string, count: number): void {
+    this.deadLetteredEvents.inc({ reason, sink }, count);
   }
 
   queueDepth(events: number): void {

@@ -19,3 +19,27 @@ export function eventKey(workspace: string, requestId: string): string {
 
 /** Header naming the protobuf message type of the value. */
 export const EVENT_TYPE_HEADER = 'switchyard-event-type';
+
+/** Where messages that cannot be decoded, or that a sink refused for their content, go, with their raw bytes. */
+export const DEAD_LETTER_TOPIC = 'switchyard.dead-letter.v1';
+
+/**
+ * Headers added to a dead-lettered message, besides the original ones:
+ * why it was set aside and where it came from.
+ */
+export const DEAD_LETTER_HEADERS = {
+  /** The error's message. */
+  reason: 'switchyard-dead-letter-reason',
+  /** Why, in a word: `undecodable`, or what the sink refused (`data_exception`, `event_too_large`…). */
+  cause: 'switchyard-dead-letter-cause',
+  /** The sink that refused the event; absent for an undecodable message. */
+  sink: 'switchyard-dead-letter-sink',
+  error: 'switchyard-dead-letter-error',
+  sourceTopic: 'switchyard-dead-letter-source-topic',
+  sourcePartition: 'switchyard-dead-letter-source-partition',
+  sourceOffset: 'switchyard-dead-letter-source-offset',
+  sourceTimestamp: 'switchyard-dead-letter-source-timestamp',
+  /** The consumer group that set it aside; absent when the gateway's publisher did. */
+  consumerGroup: 'switchyard-dead-letter-consumer-group',
+  deadLetteredAt: 'switchyard-dead-letter-at',
+} as const;

@@ -18,6 +18,7 @@ export {
   type SqlExecutor,
 } from './storage/sql-client';
 export { PostgresEventStore } from './storage/event-store';
+export { PostgresDeadLetterStore } from './storage/dead-letter-store';
 export { openEventDatabase, type EventDatabase, type EventDatabaseOptions } from './storage/event-database';
 export { runMigrations } from './storage/run-migrations';
 export { EventQueries } from './query/event-queries';

@@ -39,6 +39,8 @@ export async function startEmbedded(
   const events = new InProcessEventBus({
     queueCapacity: config.events.queueCapacity,
     lingerMs: config.events.lingerMs,
+    // Events a store refuses for their content are kept in the dead_letters table.
+    deadLetters: database,
     logger,
     metrics: new EventPublisherMetrics(metrics.registry),
   });

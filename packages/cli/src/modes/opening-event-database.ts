@@ -1,4 +1,4 @@
-import type { EventSink, SwitchyardEvent } from '@switchyard/events';
+import type { DeadLetter, DeadLetterSink, EventSink, SwitchyardEvent } from '@switchyard/events';
 import { LocalObservabilityService, type EventDatabase } from '@switchyard/observability';
 import {
   GatewayError,
@@ -17,7 +17,7 @@ import {
  * bus, and queries wait for the database. If it cannot be opened, writes
  * keep failing (the bus retries and counts) and queries answer 503.
  */
-export class OpeningEventDatabase implements EventSink, ObservabilityQueryService {
+export class OpeningEventDatabase implements EventSink, DeadLetterSink, ObservabilityQueryService {
   readonly name = 'postgres';
   private readonly opened: Promise<{ database: EventDatabase; queries: LocalObservabilityService }>;
 
@@ -34,6 +34,10 @@ export class OpeningEventDatabase implements EventSink, ObservabilityQueryServic
 
   async writeBatch(events: readonly SwitchyardEvent[]): Promise<void> {
     await (await this.opened).database.store.writeBatch(events);
+  }
+
+  async writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    await (await this.opened).database.deadLetters.writeDeadLetters(letters);
   }
 
   async listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage> {

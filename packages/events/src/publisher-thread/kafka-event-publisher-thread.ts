@@ -56,6 +56,13 @@ type State = 'running' | 'restarting' | 'closing' | 'closed';
  * started after a backoff; it replays the spool the old one left. Meanwhile
  * events wait here, up to `queueCapacity`, past which they are dropped
  * (`queue_full`).
+ *
+ * The hand-over is bounded as well: events posted to the thread that it has
+ * not yet taken off its port (a thread stalled, say, in a long synchronous
+ * task) count with those waiting here against twice `queueCapacity` (what
+ * the publisher on the thread holds in memory at most), so a stalled thread
+ * cannot make the port's queue grow without limit; past it, events are
+ * dropped (`queue_full`, counted and logged) instead of held.
  */
 export class KafkaEventPublisherThread implements EventPublisher {
   private readonly threadOptions: ThreadPublisherOptions;
@@ -76,6 +83,8 @@ export class KafkaEventPublisherThread implements EventPublisher {
   private postTimer: NodeJS.Timeout | undefined;
   /** Events posted to the current thread, and how many of them its reports account for. */
   private posted = 0;
+  /** How many of the posted events the current thread has taken off its port (written by the thread). */
+  private taken = new BigInt64Array(new SharedArrayBuffer(8));
   private accounted = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private closed: Promise<void> | undefined;
@@ -112,8 +121,9 @@ export class KafkaEventPublisherThread implements EventPublisher {
       this.drops.drop('closed', 1);
       return;
     }
-    if (this.state !== 'running' && this.pending.length >= this.queueCapacity) {
-      // While the thread is being restarted; otherwise the buffer is handed over long before.
+    if (this.state !== 'running' ? this.pending.length >= this.queueCapacity : this.pending.length + this.notYetTaken() >= 2 * this.queueCapacity) {
+      // The thread is being restarted; or it is stalled with what it was handed, and memory
+      // holds as many events as the publisher itself would (twice the capacity) before dropping.
       this.drops.drop('queue_full', 1);
       return;
     }
@@ -173,6 +183,11 @@ export class KafkaEventPublisherThread implements EventPublisher {
     this.drops.flush();
   }
 
+  /** Events posted to the current thread that it has not taken off its port yet. */
+  private notYetTaken(): number {
+    return this.worker ? this.posted - Number(Atomics.load(this.taken, 0)) : 0;
+  }
+
   private readonly postScheduledEvents = (): void => {
     this.postTimer = undefined;
     this.postPending();
@@ -194,7 +209,8 @@ export class KafkaEventPublisherThread implements EventPublisher {
   }
 
   private startThread(): Promise<void> {
-    const data: PublisherThreadData = { options: this.threadOptions, logLevel: this.logger.level };
+    const taken = new BigInt64Array(new SharedArrayBuffer(8));
+    const data: PublisherThreadData = { options: this.threadOptions, logLevel: this.logger.level, taken };
     const worker = new Worker(WORKER_ENTRY, { workerData: data });
     return new Promise<void>((resolve, reject) => {
       let started = false;
@@ -203,6 +219,7 @@ export class KafkaEventPublisherThread implements EventPublisher {
           case 'started':
             started = true;
             this.worker = worker;
+            this.taken = taken;
             this.posted = 0;
             this.accounted = 0;
             if (this.state === 'restarting') {

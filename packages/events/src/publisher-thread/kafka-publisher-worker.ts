@@ -43,6 +43,11 @@ class ReportingMetrics implements PublisherMetrics {
     this.report.dropped[reason] = (this.report.dropped[reason] ?? 0) + count;
     this.schedule();
   }
+  deadLettered(reason: string, sink: string, count: number): void {
+    const key = `${reason} ${sink}`;
+    this.report.deadLettered[key] = (this.report.deadLettered[key] ?? 0) + count;
+    this.schedule();
+  }
   queueDepth(events: number): void {
     this.report.queueDepth = events;
     this.schedule();
@@ -66,7 +71,7 @@ class ReportingMetrics implements PublisherMetrics {
 }
 
 async function main(): Promise<void> {
-  const { options, logLevel } = workerData as PublisherThreadData;
+  const { options, logLevel, taken } = workerData as PublisherThreadData;
   // Every line goes to the parent, which writes it with its own logger.
   const logger = pino({ level: logLevel, base: undefined }, { write: (line: string) => send({ type: 'log', line }) });
   const metrics = new ReportingMetrics();
@@ -87,9 +92,11 @@ async function main(): Promise<void> {
           // Only a bug can get here: the bytes were framed by this package on the other thread.
           logger.error({ err: error, events: message.count }, 'event-handoff-unreadable');
           metrics.dropped('invalid_event', message.count);
+          Atomics.add(taken, 0, BigInt(message.count));
           break;
         }
         for (const event of events) publisher.publishEncoded(event);
+        Atomics.add(taken, 0, BigInt(message.count));
         break;
       }
       case 'close':

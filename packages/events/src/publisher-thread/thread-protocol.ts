@@ -8,6 +8,12 @@ export interface PublisherThreadData {
   options: ThreadPublisherOptions;
   /** The parent logger's level, so the thread builds no line the parent would discard. */
   logLevel: string;
+  /**
+   * Events the thread has taken off its port, counted by the thread (shared
+   * memory, `Atomics`): what was posted and not yet taken counts against
+   * the queue capacity without a message back per hand-over.
+   */
+  taken: BigInt64Array;
 }
 
 /** What the gateway's thread sends the publisher's thread. */
@@ -33,12 +39,14 @@ export interface MetricsReport {
   spooled: number;
   replayed: number;
   dropped: Partial<Record<DropReason, number>>;
+  /** By `<reason> <sink>`. */
+  deadLettered: Record<string, number>;
   queueDepth?: number;
   spoolBytes?: number;
 }
 
 export function emptyReport(): MetricsReport {
-  return { published: {}, spooled: 0, replayed: 0, dropped: {} };
+  return { published: {}, spooled: 0, replayed: 0, dropped: {}, deadLettered: {} };
 }
 
 /** Replays a report into real metrics; `waitingHere` events not yet handed over count in the queue depth. */
@@ -47,6 +55,10 @@ export function applyReport(report: MetricsReport, metrics: PublisherMetrics, wa
   if (report.spooled > 0) metrics.spooled(report.spooled);
   if (report.replayed > 0) metrics.replayed(report.replayed);
   for (const [reason, count] of Object.entries(report.dropped)) metrics.dropped(reason as DropReason, count);
+  for (const [key, count] of Object.entries(report.deadLettered)) {
+    const [reason, sink] = key.split(' ');
+    metrics.deadLettered(reason, sink, count);
+  }
   if (report.queueDepth !== undefined) metrics.queueDepth(report.queueDepth + waitingHere);
   if (report.spoolBytes !== undefined) metrics.spoolBytes(report.spoolBytes);
 }

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { randomUUID } from 'node:crypto';
 import { eventsV1 } from '@switchyard/proto';
-import type { EventPublisher } from '@switchyard/events';
+import { storableRecord, storableText, type EventPublisher } from '@switchyard/events';
 import type { Deployment, ErrorClass, Usage } from '@switchyard/shared';
 import { costOf, type PriceCatalog } from './price-catalog';
 import type { RequestAttribution } from './request-attribution';
@@ -55,7 +55,9 @@ export class RequestRecorder {
   record(outcome: RequestOutcome): void {
     const { attribution, deployment, usage } = outcome;
     const occurredAt = timestampFromDate(outcome.endedAt);
-    const servedModel = outcome.servedModel || deployment?.model || '';
+    // Client and upstream text as every store can hold it (no lone surrogate, no NUL): one
+    // unstorable value would otherwise make the database refuse the record.
+    const servedModel = storableText(outcome.servedModel || deployment?.model || '');
     const price = deployment && usage ? this.prices.priceOf(deployment.providerId, servedModel, deployment.model) : undefined;
     const cost = price && usage ? costOf(price, usage) : undefined;
     const tokens = create(eventsV1.TokenCountsSchema, {
@@ -73,11 +75,11 @@ export class RequestRecorder {
         requestId: outcome.requestId,
         workspace: attribution.workspace,
         keyId: attribution.keyId,
-        user: outcome.user,
-        sessionId: attribution.sessionId,
+        user: storableText(outcome.user),
+        sessionId: storableText(attribution.sessionId),
         traceId: attribution.traceId,
         operation: OPERATION[outcome.operation],
-        requestedModel: outcome.requestedModel,
+        requestedModel: storableText(outcome.requestedModel),
         servedModel,
         provider: deployment?.providerId ?? '',
         deployment: deployment?.id ?? '',
@@ -86,15 +88,15 @@ export class RequestRecorder {
         status: STATUS[outcome.status],
         httpStatus: outcome.httpStatus,
         errorClass: outcome.error?.errorClass ?? '',
-        errorMessage: outcome.error?.message ?? '',
+        errorMessage: storableText(outcome.error?.message ?? ''),
         latencyMs: outcome.latencyMs,
         timeToFirstTokenMs: outcome.timeToFirstTokenMs,
         streamed: outcome.streamed,
         tokens,
         costUsd: cost?.totalUsd ?? 0,
         cacheStatus: eventsV1.CacheStatus.DISABLED,
-        metadata: attribution.metadata,
-        finishReason: outcome.finishReason ?? '',
+        metadata: storableRecord(attribution.metadata),
+        finishReason: storableText(outcome.finishReason ?? ''),
       }),
     });
     if (!usage || !deployment) return;
@@ -106,7 +108,7 @@ export class RequestRecorder {
         requestId: outcome.requestId,
         workspace: attribution.workspace,
         keyId: attribution.keyId,
-        user: outcome.user,
+        user: storableText(outcome.user),
         provider: deployment.providerId,
         model: servedModel,
         tokens,

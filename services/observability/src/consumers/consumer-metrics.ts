@@ -10,6 +10,7 @@ export class ConsumerMetrics {
   readonly batchesWritten: Counter<'topic'>;
   readonly writeFailures: Counter<'sink'>;
   readonly deadLettered: Counter<'topic' | 'reason'>;
+  readonly eventsDeadLettered: Counter<'reason' | 'sink'>;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly batchWriteDuration: Histogram<'topic'>;
 
@@ -41,8 +42,17 @@ export class ConsumerMetrics {
     this.deadLettered = reuse(registry, 'switchyard_observability_events_dead_lettered_total', (name) =>
       new Counter({
         name,
-        help: 'Messages that could not be decoded, sent to the dead-letter topic and skipped, by source topic.',
+        help: 'Messages that could not be decoded or that a sink refused, sent to the dead-letter topic and skipped, by source topic.',
         labelNames: ['topic', 'reason'],
+        registers: [registry],
+      }),
+    );
+    // The name the gateway's in-process bus uses too, so one query covers both modes.
+    this.eventsDeadLettered = reuse(registry, 'switchyard_events_dead_lettered_total', (name) =>
+      new Counter({
+        name,
+        help: 'Events a store refused for their content, set aside as dead letters (the rest of their batch written), by reason and sink.',
+        labelNames: ['reason', 'sink'],
         registers: [registry],
       }),
     );

@@ -1,36 +1,26 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import { DEAD_LETTER_HEADERS } from '@switchyard/events';
 
-/** Where messages that cannot be decoded go, with their raw bytes. */
-export const DEAD_LETTER_TOPIC = 'switchyard.dead-letter.v1';
-
-/**
- * Headers added to a dead-lettered message, besides the original ones:
- * why it was set aside and where it came from.
- */
-export const DEAD_LETTER_HEADERS = {
-  reason: 'switchyard-dead-letter-reason',
-  error: 'switchyard-dead-letter-error',
-  sourceTopic: 'switchyard-dead-letter-source-topic',
-  sourcePartition: 'switchyard-dead-letter-source-partition',
-  sourceOffset: 'switchyard-dead-letter-source-offset',
-  sourceTimestamp: 'switchyard-dead-letter-source-timestamp',
-  consumerGroup: 'switchyard-dead-letter-consumer-group',
-  deadLetteredAt: 'switchyard-dead-letter-at',
-} as const;
+export { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC } from '@switchyard/events';
 
 export interface DeadLetter {
   topic: string;
   partition: number;
   message: KafkaMessage;
   error: Error;
+  /** `undecodable` unless a sink refused the event: then the `WriteFailure` reason, and the sink. */
+  cause: string;
+  sink?: string;
 }
 
 /** The dead-letter record: the original key, value and headers, plus headers saying why and where from. */
-export function deadLetterMessage({ topic, partition, message, error }: DeadLetter, consumerGroup: string): Message {
+export function deadLetterMessage({ topic, partition, message, error, cause, sink }: DeadLetter, consumerGroup: string): Message {
   const headers: IHeaders = {
     ...message.headers,
     [DEAD_LETTER_HEADERS.reason]: error.message,
     [DEAD_LETTER_HEADERS.error]: error.name,
+    [DEAD_LETTER_HEADERS.cause]: cause,
+    ...(sink === undefined ? {} : { [DEAD_LETTER_HEADERS.sink]: sink }),
     [DEAD_LETTER_HEADERS.sourceTopic]: topic,
     [DEAD_LETTER_HEADERS.sourcePartition]: String(partition),
     [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { TOPICS, type EventSink, type SwitchyardEvent } from '@switchyard/events';
+import { TOPICS, encodeEvent, type EventSink, type SwitchyardEvent } from '@switchyard/events';
 import { createLogger } from '@switchyard/shared';
 import {
   INFLUX_DATABASE,
@@ -299,6 +300,59 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
     });
     expect(deadLetter.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/not a valid event/);
     expect(deadLetter.headers[DEAD_LETTER_HEADERS.sourcePartition]).toMatch(/^[0-2]$/);
+  });
+
+  it('dead-letters the events Postgres refuses or that are over the size bound, writes the rest, and then what follows', async () => {
+    const topicPrefix = `${uniqueName('consumer-refused')}.`;
+    const topics = EVENT_TOPICS.map((topic) => topicPrefix + topic);
+    // One partition: the poison events sit in the middle of one fetched batch.
+    await createTopics(brokers, topics, 1);
+    const groupId = uniqueName('consumer-refused-group');
+    const workspace = uniqueName('refused');
+    const deadLetterTopic = `${topicPrefix}switchyard.dead-letter.v1`;
+    const registry = new Registry();
+
+    const events = Array.from({ length: 7 }, (_, index) => requestCompleted(workspace, index));
+    // Postgres cannot index a request id this long (incompressible): SQLSTATE 54000.
+    events[2].event.requestId = randomBytes(12_000).toString('base64');
+    // Over the consumer's size bound.
+    (events[4].event as { user: string }).user = 'u'.repeat(150_000);
+    const producer = await connectEventProducer(brokers);
+    try {
+      await producer.produce(events, topicPrefix);
+    } finally {
+      await producer.disconnect();
+    }
+    await startConsumer({ topicPrefix, groupId, sinks: [database.store], metricsRegistry: registry, maxEventBytes: 100_000 });
+
+    const good = [0, 1, 3, 5, 6].map((index) => eventId(events[index]));
+    await waitUntil(async () => (await requestIds(database.client, workspace)).length === 5, 60_000, () => 'the five good events');
+    expect(await requestIds(database.client, workspace)).toEqual(good.sort());
+    await waitUntil(async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 7, 30_000, () => 'every offset committed');
+    expect(await metricValue(registry, 'switchyard_events_dead_lettered_total', { reason: 'program_limit_exceeded', sink: 'postgres' })).toBe(1);
+    expect(await metricValue(registry, 'switchyard_events_dead_lettered_total', { reason: 'event_too_large', sink: 'postgres' })).toBe(1);
+
+    const deadLetters = await readTopic(deadLetterTopic, 2);
+    const byOffset = new Map(deadLetters.map((letter) => [letter.headers[DEAD_LETTER_HEADERS.sourceOffset], letter]));
+    expect(byOffset.get('2')?.headers).toMatchObject({
+      [DEAD_LETTER_HEADERS.cause]: 'program_limit_exceeded',
+      [DEAD_LETTER_HEADERS.sink]: 'postgres',
+      [DEAD_LETTER_HEADERS.error]: 'EventRejected',
+      [DEAD_LETTER_HEADERS.consumerGroup]: groupId,
+    });
+    expect(byOffset.get('2')?.headers[DEAD_LETTER_HEADERS.reason]).toMatch(/index row/);
+    expect(byOffset.get('2')?.value).toEqual(Buffer.from(encodeEvent(events[2]).value));
+    expect(byOffset.get('4')?.headers).toMatchObject({ [DEAD_LETTER_HEADERS.cause]: 'event_too_large' });
+
+    // The partition is not stuck: an event published afterwards is written.
+    const after = requestCompleted(workspace, 100);
+    const second = await connectEventProducer(brokers);
+    try {
+      await second.produce([after], topicPrefix);
+    } finally {
+      await second.disconnect();
+    }
+    await waitUntil(async () => (await requestIds(database.client, workspace)).includes(eventId(after)), 30_000, () => 'the event after');
   });
 });
 

@@ -1,6 +1,16 @@
 import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { ALL_TOPICS, EventDecodeError, decodeEvent, ensureTopics, type EventSink, type SwitchyardEvent, type Topic } from '@switchyard/events';
+import {
+  ALL_TOPICS,
+  EventDecodeError,
+  TransientWriteError,
+  decodeEvent,
+  ensureTopics,
+  writeIsolatingRejected,
+  type EventSink,
+  type SwitchyardEvent,
+  type Topic,
+} from '@switchyard/events';
 import type { Logger } from '@switchyard/shared';
 import { ConsumerMetrics } from './consumer-metrics';
 import { DEAD_LETTER_TOPIC, deadLetterMessage, type DeadLetter } from './dead-letter';
@@ -32,6 +42,10 @@ export interface KafkaEventConsumerOptions {
   clientId?: string;
   /** Events written (and committed) at a time; a fetched batch larger than this is written in parts. 500 by default. */
   maxEventsPerWrite?: number;
+  /** Bytes of messages written at a time at most; a larger part is written in smaller ones. 4 MiB by default. */
+  maxBytesPerWrite?: number;
+  /** A message larger than this is dead-lettered (`event_too_large`) rather than written. 1,000,000 bytes by default. */
+  maxEventBytes?: number;
   /** Delays between attempts at a failing write: doubling from `initialDelayMs` (250) up to `maxDelayMs` (30 000). */
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Kafka group session timeout; the broker drops a member it has not heard from for this long. 30 000 by default. */
@@ -59,10 +73,15 @@ class BatchAbandoned extends Error {
  * 1. Decode. A message that does not decode is a poison pill: it is logged
  *    with topic/partition/offset, counted, published with its raw bytes to
  *    the dead-letter topic (headers say why and where from) and skipped.
- * 2. Write the decoded events to every sink, in order. A failure is logged and
- *    counted by sink, and the SAME events are written again after a capped
- *    exponential backoff, heartbeating meanwhile so the group keeps the
- *    partition, until it succeeds or the consumer stops (or loses the
+ * 2. Write the decoded events to every sink, in order, in writes of at most
+ *    `maxBytesPerWrite`. A write a sink refuses for its content (as
+ *    `classifyWriteFailure` decides: a value Postgres cannot hold, a point
+ *    InfluxDB cannot parse) is bisected down to the events at fault, which
+ *    go to the dead-letter topic (headers say which sink refused them and
+ *    why) and are counted; the rest is written. Any other failure is logged
+ *    and counted by sink, and the SAME events are written again after a
+ *    capped exponential backoff, heartbeating meanwhile so the group keeps
+ *    the partition, until it succeeds or the consumer stops (or loses the
  *    partition in a rebalance).
  * 3. Only then resolve and commit the offset after the part's last message.
  *
@@ -80,6 +99,8 @@ export class KafkaEventConsumer {
   private readonly topics: readonly string[];
   private readonly deadLetterTopic: string;
   private readonly maxEventsPerWrite: number;
+  private readonly maxBytesPerWrite: number;
+  private readonly maxEventBytes: number;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly heartbeatIntervalMs: number;
@@ -96,6 +117,8 @@ export class KafkaEventConsumer {
     this.topics = (options.topics ?? ALL_TOPICS).map((topic) => this.topicPrefix + topic);
     this.deadLetterTopic = options.deadLetterTopic ?? this.topicPrefix + DEAD_LETTER_TOPIC;
     this.maxEventsPerWrite = options.maxEventsPerWrite ?? 500;
+    this.maxBytesPerWrite = options.maxBytesPerWrite ?? 4 * 1024 * 1024;
+    this.maxEventBytes = options.maxEventBytes ?? 1_000_000;
     this.initialDelayMs = options.retry?.initialDelayMs ?? 250;
     this.maxDelayMs = options.retry?.maxDelayMs ?? 30_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
@@ -187,28 +210,46 @@ export class KafkaEventConsumer {
   private async writeAndCommit(payload: EachBatchPayload, messages: KafkaMessage[]): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
-    const events: SwitchyardEvent[] = [];
+    const decoded: Array<{ message: KafkaMessage; event: SwitchyardEvent }> = [];
     const deadLetters: DeadLetter[] = [];
     for (const message of messages) {
       try {
         if (!message.value) throw new EventDecodeError(`The message on ${topic} has no value.`);
-        events.push(decodeEvent(topic.slice(this.topicPrefix.length), message.value));
+        decoded.push({ message, event: decodeEvent(topic.slice(this.topicPrefix.length), message.value) });
       } catch (error) {
         if (!(error instanceof EventDecodeError)) throw error;
-        deadLetters.push({ topic, partition, message, error });
+        deadLetters.push({ topic, partition, message, error, cause: 'undecodable' });
         this.logger.warn({ topic, partition, offset: message.offset, err: error }, 'message-undecodable');
       }
     }
 
     const startedAt = performance.now();
     let deadLettersSent = deadLetters.length === 0;
+    let refused: DeadLetter[] = [];
     await this.untilWritten(payload, async () => {
       if (!deadLettersSent) {
         await this.sendDeadLetters(deadLetters);
         deadLettersSent = true;
       }
-      await this.sink.writeBatch(events);
+      const rejected = await writeIsolatingRejected(decoded, {
+        maxItems: decoded.length,
+        maxBytes: this.maxBytesPerWrite,
+        maxItemBytes: this.maxEventBytes,
+        sizeOf: (item) => item.message.value?.length ?? 0,
+        write: (part) => this.sink.writeBatch(part.map((item) => item.event)),
+      });
+      refused = rejected.map(({ item, reason, message, error }) => ({
+        topic,
+        partition,
+        message: item.message,
+        error: Object.assign(new Error(message), { name: 'EventRejected' }),
+        cause: reason,
+        sink: error instanceof SinkWriteError ? error.sinkName : this.sink.name,
+      }));
+      // Written again with the rest if this fails: the dead-letter topic is written at least once.
+      if (refused.length > 0) await this.sendDeadLetters(refused);
     });
+    const events = decoded.length - refused.length;
 
     const lastOffset = messages[messages.length - 1].offset;
     const nextOffset = (BigInt(lastOffset) + 1n).toString();
@@ -217,8 +258,16 @@ export class KafkaEventConsumer {
 
     this.metrics.batchWriteDuration.observe({ topic }, (performance.now() - startedAt) / 1000);
     this.metrics.batchesWritten.inc({ topic });
-    if (events.length > 0) this.metrics.eventsConsumed.inc({ topic }, events.length);
+    if (events > 0) this.metrics.eventsConsumed.inc({ topic }, events);
     for (const deadLetter of deadLetters) this.metrics.deadLettered.inc({ topic, reason: deadLetter.error.name });
+    for (const deadLetter of refused) {
+      this.metrics.deadLettered.inc({ topic, reason: deadLetter.cause });
+      this.metrics.eventsDeadLettered.inc({ reason: deadLetter.cause, sink: deadLetter.sink ?? this.sink.name });
+      this.logger.warn(
+        { topic, partition, offset: deadLetter.message.offset, sink: deadLetter.sink, reason: deadLetter.cause, error: deadLetter.error.message },
+        'event-rejected',
+      );
+    }
     const lag = BigInt(batch.highWatermark) - BigInt(nextOffset);
     this.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(lag > 0n ? lag : 0n));
     await payload.heartbeat();
@@ -238,11 +287,12 @@ export class KafkaEventConsumer {
         if (attempt > 1) this.logger.info({ topic, partition, attempts: attempt }, 'batch-write-recover');
         return;
       } catch (error) {
-        if (!(error instanceof SinkWriteError || error instanceof DeadLetterError)) throw error;
-        const sinkName = error instanceof SinkWriteError ? error.sinkName : 'dead-letter';
+        const failed = error instanceof TransientWriteError ? error.cause : error;
+        if (!(failed instanceof SinkWriteError || failed instanceof DeadLetterError)) throw failed;
+        const sinkName = failed instanceof SinkWriteError ? failed.sinkName : 'dead-letter';
         const delayMs = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** (attempt - 1));
         this.metrics.writeFailures.inc({ sink: sinkName });
-        this.logger.warn({ topic, partition, sink: sinkName, attempt, retryInMs: delayMs, err: error.cause }, 'batch-write-fail');
+        this.logger.warn({ topic, partition, sink: sinkName, attempt, retryInMs: delayMs, err: failed.cause }, 'batch-write-fail');
         if (!this.stillOwned(payload)) throw new BatchAbandoned('consumer stopping or partition revoked');
         await sleep(delayMs, this.stopping.signal, () => payload.heartbeat());
         if (!this.stillOwned(payload)) throw new BatchAbandoned('consumer stopping or partition revoked');

@@ -1,5 +1,6 @@
 import type { Logger } from '@switchyard/shared';
 import { EventQueries } from '../query/event-queries';
+import { PostgresDeadLetterStore } from './dead-letter-store';
 import { PostgresEventStore } from './event-store';
 import { createSchema, runMigrations } from './run-migrations';
 import { createPgliteClient, createPostgresClient, type SqlClient } from './sql-client';
@@ -23,6 +24,8 @@ export type EventDatabaseOptions =
 export interface EventDatabase {
   client: SqlClient;
   store: PostgresEventStore;
+  /** Events a sink refused for their content (the `dead_letters` table). */
+  deadLetters: PostgresDeadLetterStore;
   queries: EventQueries;
   close(): Promise<void>;
 }
@@ -40,5 +43,11 @@ export async function openEventDatabase(options: EventDatabaseOptions): Promise<
     await client.close();
     throw error;
   }
-  return { client, store: new PostgresEventStore(client), queries: new EventQueries(client), close: () => client.close() };
+  return {
+    client,
+    store: new PostgresEventStore(client),
+    deadLetters: new PostgresDeadLetterStore(client),
+    queries: new EventQueries(client),
+    close: () => client.close(),
+  };
 }

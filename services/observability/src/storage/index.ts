@@ -3,3 +3,4 @@ export * from './event-store';
 export * from './event-database';
 export { createSchema, runMigrations } from './run-migrations';
 export { loadMigrations, migrations, type Migration } from './migrations';
+export * from './dead-letter-store';

@@ -1,0 +1,36 @@
+import type { SwitchyardEvent } from '../switchyard-event';
+
+/** An event a sink refused for its content, set aside instead of blocking every event behind it. */
+export interface DeadLetter {
+  event: SwitchyardEvent;
+  /** The sink that refused it (`postgres`, `influxdb`). */
+  sink: string;
+  /** Why, in a word or two (`data_exception`, `event_too_large`…): the metric label. */
+  reason: string;
+  /** The sink's own message. */
+  message: string;
+}
+
+/** Where dead letters are kept (embedded mode: the `dead_letters` table). Writing one twice keeps one. */
+export interface DeadLetterSink {
+  writeDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+}
+
+/**
+ * About the size an event has encoded, in bytes, from the length of its
+ * text (UTF-16 units, so text outside ASCII counts low) plus a fixed
+ * allowance for the numbers: cheap enough to compute for every event, and
+ * close enough to bound a batch by.
+ */
+export function approximateEventBytes(item: SwitchyardEvent): number {
+  let bytes = 64;
+  for (const value of Object.values(item.event)) {
+    if (typeof value === 'string') bytes += value.length + 2;
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+        bytes += key.length + (typeof inner === 'string' ? inner.length + 4 : 8);
+      }
+    }
+  }
+  return bytes;
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { startMockOpenAIUpstream, DEFAULT_FIXTURES, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
+import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
+
+/**
+ * Attribution a database cannot hold as sent (a lone surrogate, which
+ * `JSON.stringify` writes as `\ud800`, invalid in jsonb; a NUL, which text
+ * and jsonb refuse) is made storable where the event is built, so the
+ * request is recorded, and so is every request after it.
+ */
+
+jest.setTimeout(120_000);
+
+interface ApiRecord {
+  id: string;
+  user: string | null;
+  metadata: Record<string, string>;
+}
+
+describe('unstorable attribution (embedded mode)', () => {
+  const workspace = `unstorable-${randomBytes(4).toString('hex')}`;
+  let upstream: MockOpenAIUpstream | undefined;
+  let switchyard: RunningSwitchyard | undefined;
+
+  beforeAll(async () => {
+    upstream = await startMockOpenAIUpstream();
+    switchyard = await startSwitchyard('embedded', {
+      providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4.1-nano'] } },
+    });
+  });
+
+  afterAll(async () => {
+    await switchyard?.close();
+    await upstream?.close();
+  });
+
+  /** A chat request sent as raw bytes, so the JSON escapes reach the gateway as the client wrote them. */
+  async function chat(id: string, metadataHeader: string, userJson: string): Promise<number> {
+    upstream!.enqueue({ kind: 'json-fixture', file: DEFAULT_FIXTURES.chat });
+    const response = await fetch(`${switchyard!.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-switchyard-workspace': workspace, 'x-switchyard-metadata': metadataHeader },
+      body: `{"model":"gpt-4.1-nano","messages":[{"role":"user","content":"hi"}],"user":${userJson}}`,
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
+  async function recordOf(id: string): Promise<ApiRecord | undefined> {
+    const response = await fetch(`${switchyard!.baseURL}/requests/${encodeURIComponent(id)}`);
+    return response.status === 200 ? ((await response.json()) as ApiRecord) : undefined;
+  }
+
+  /** Polls the query API until the record appears or the deadline passes. */
+  async function waitForRecord(id: string): Promise<ApiRecord | undefined> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const record = await recordOf(id);
+      if (record || Date.now() > deadline) return record;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('records a request whose metadata and user hold a lone surrogate or a NUL, and the normal request after it', async () => {
+    const surrogate = `${workspace}-surrogate`;
+    const nul = `${workspace}-nul`;
+    const normal = `${workspace}-normal`;
+    expect(await chat(surrogate, '{"a":"\\ud800"}', '"\\udc00bob"')).toBe(200);
+    expect(await chat(nul, '{"a":"x\\u0000y"}', '"al\\u0000ice"')).toBe(200);
+    expect(await chat(normal, '{"feature":"search"}', '"carol"')).toBe(200);
+
+    const after = await waitForRecord(normal);
+    expect(after).toMatchObject({ id: normal, user: 'carol', metadata: { feature: 'search' } });
+    expect(await recordOf(surrogate)).toMatchObject({ user: '\ufffdbob', metadata: { a: '\ufffd' } });
+    expect(await recordOf(nul)).toMatchObject({ user: 'alice', metadata: { a: 'xy' } });
+
+    const listed = await fetch(`${switchyard!.baseURL}/requests?workspace=${workspace}`);
+    const { data } = (await listed.json()) as { data: ApiRecord[] };
+    expect(data.map((record) => record.id).sort()).toEqual([normal, nul, surrogate].sort());
+  });
+});
