@@ -98,7 +98,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
     upstream.enqueue({ kind: 'stream-then-hang', file: DEFAULT_FIXTURES.stream, events: 3 });
     const requestId = `header-${randomUUID()}`;
     const response = await postChat(root, chatBody(UNWRITABLE_MODEL, true), requestId);
-    const body = await response.json();
+    const body = (await response.json()) as { error: unknown };
     expect(upstream.requests).toHaveLength(1);
     expect(response.status).toBe(500);
     expect(body.error).toMatchObject({ type: 'server_error' });
