@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -27,6 +28,8 @@ export type MockBehaviour =
   | { kind: 'error'; status: number; body: unknown; headers?: Record<string, string> }
   /** Accepts the request and never answers. */
   | { kind: 'hang' }
+  /** Sends the first `events` events of a recorded stream, then holds the response open until the client goes away. */
+  | { kind: 'stream-then-hang'; file: string; events: number }
   | { kind: 'slow-stream'; file: string; chunkDelayMs: number };
 
 export interface MockOpenAIUpstream {
@@ -36,6 +39,12 @@ export interface MockOpenAIUpstream {
   readonly requests: RecordedRequest[];
   /** Responses whose client closed the connection before the response ended. */
   readonly abortedRequests: number;
+  /** Requests that arrived and whose response has not closed yet (answered, or its client gone). */
+  readonly openRequests: number;
+  /** Resolves once `count` requests have arrived since the last reset. */
+  whenArrived(count: number): Promise<void>;
+  /** Resolves once no request is open; rejects after `timeoutMs`, saying how many still are. */
+  whenNoneOpen(timeoutMs: number): Promise<void>;
   /** FIFO; one behaviour is used per chat or embeddings request. */
   enqueue(behaviour: MockBehaviour): void;
   /** Clears requests, queue and counters. */
@@ -76,13 +85,20 @@ export async function startMockOpenAIUpstream(): Promise<MockOpenAIUpstream> {
   const requests: RecordedRequest[] = [];
   const queue: MockBehaviour[] = [];
   let abortedRequests = 0;
+  let openRequests = 0;
+  // Checked after every arrival and every close, by the tests waiting on either.
+  const changes = new EventEmitter();
+  changes.setMaxListeners(0);
   // Bumped by reset(), so a connection of an earlier test that closes late is not counted.
   let generation = 0;
 
   const server = createServer((request, response) => {
     const arrivedIn = generation;
+    openRequests++;
     response.on('close', () => {
+      openRequests--;
       if (!response.writableFinished && arrivedIn === generation) abortedRequests++;
+      changes.emit('change');
     });
     handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) sendJson(response, 500, openAIErrorBody(String(error), 'server_error', null, null));
@@ -100,6 +116,7 @@ export async function startMockOpenAIUpstream(): Promise<MockOpenAIUpstream> {
     }
     const url = request.url ?? '/';
     requests.push({ method: request.method ?? 'GET', path: url, headers: request.headers, body });
+    changes.emit('change');
 
     const route = `${request.method} ${url.split('?')[0]}`;
     if (route === 'GET /v1/models') {
@@ -131,6 +148,27 @@ export async function startMockOpenAIUpstream(): Promise<MockOpenAIUpstream> {
     return play({ kind: 'json-fixture', file: withTools ? DEFAULT_FIXTURES.chatWithTools : DEFAULT_FIXTURES.chat }, response);
   }
 
+  /** Resolves when `holds` after some change; rejects with `describe()` once `timeoutMs` has passed, if given. */
+  function until(holds: () => boolean, timeoutMs?: number, describe?: () => string): Promise<void> {
+    if (holds()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!holds()) return;
+        clearTimeout(timer);
+        changes.off('change', check);
+        resolve();
+      };
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              changes.off('change', check);
+              reject(new Error(describe?.() ?? `not within ${timeoutMs} ms`));
+            }, timeoutMs);
+      changes.on('change', check);
+    });
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -139,6 +177,15 @@ export async function startMockOpenAIUpstream(): Promise<MockOpenAIUpstream> {
     requests,
     get abortedRequests() {
       return abortedRequests;
+    },
+    get openRequests() {
+      return openRequests;
+    },
+    whenArrived(count) {
+      return until(() => requests.length >= count);
+    },
+    whenNoneOpen(timeoutMs) {
+      return until(() => openRequests === 0, timeoutMs, () => `${openRequests} upstream request(s) still open after ${timeoutMs} ms`);
     },
     enqueue(behaviour) {
       queue.push(behaviour);
@@ -176,6 +223,11 @@ async function play(behaviour: MockBehaviour, response: ServerResponse): Promise
     }
     case 'hang':
       return;
+    case 'stream-then-hang': {
+      response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+      for (const event of sseEventsOf(behaviour.file).slice(0, behaviour.events)) response.write(event);
+      return;
+    }
   }
 }
 

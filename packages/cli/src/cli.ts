@@ -92,6 +92,9 @@ async function main(): Promise<void> {
   handleSignals(running, logger);
 }
 
+/** How long past its grace period a shutdown may take before the process exits anyway. */
+const SHUTDOWN_DEADLINE_MARGIN_MS = 5_000;
+
 function handleSignals(running: Stoppable, logger: Logger): void {
   let stopping = false;
   const stop = (signal: string) => {
@@ -99,7 +102,15 @@ function handleSignals(running: Stoppable, logger: Logger): void {
     stopping = true;
     logger.info({ signal }, 'shutdown-started');
     const exit = (code: number) => logger.flush(() => process.exit(code));
-    running.close(Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000)).then(
+    const configuredGrace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
+    const graceMs = Number.isFinite(configuredGrace) && configuredGrace >= 0 ? configuredGrace : 10_000;
+    // A hard deadline: whatever still hangs after the grace, the cancellations and the flush (a
+    // stuck broker, a connection that will not close) does not keep the process alive.
+    setTimeout(() => {
+      logger.error({ signal, graceMs, deadlineMs: graceMs + SHUTDOWN_DEADLINE_MARGIN_MS }, 'shutdown-deadline-passed');
+      exit(1);
+    }, graceMs + SHUTDOWN_DEADLINE_MARGIN_MS).unref();
+    running.close(graceMs).then(
       () => {
         logger.info({ signal }, 'shutdown-complete');
         exit(0);

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventPublisher } from '@switchyard/events';
-import type { Logger, ObservabilityQueryService, ProviderAdapterService, RouterService, SwitchyardConfig } from '@switchyard/shared';
+import { GatewayError, type Logger, type ObservabilityQueryService, type ProviderAdapterService, type RouterService, type SwitchyardConfig } from '@switchyard/shared';
 import { createRequestListener } from './http/create-http-app';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { RequestExecutor } from './pipeline/request-executor';
@@ -13,7 +13,12 @@ export interface GatewayServer {
   url: string;
   port: number;
   metrics: GatewayMetrics;
-  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes. */
+  /**
+   * Stops accepting and lets in-flight requests finish for up to `graceMs`;
+   * then cancels the upstream calls of those still running (each recorded as
+   * cancelled by the shutdown), gives them `SHUTDOWN_SETTLE_MS` to answer and
+   * be recorded, and closes every connection.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -38,8 +43,9 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const { config, logger } = options;
   const metrics = options.metrics ?? new GatewayMetrics();
   let ready = false;
+  const executor = new RequestExecutor(options.router, options.adapters, metrics.upstreamAttempt);
   const listener = createRequestListener({
-    executor: new RequestExecutor(options.router, options.adapters, metrics.upstreamAttempt),
+    executor,
     router: options.router,
     observability: options.observability,
     recorder: new RequestRecorder(options.events, new PriceCatalog(config)),
@@ -66,17 +72,41 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     url,
     port,
     metrics,
-    close: (graceMs = 10_000) => {
+    close: async (graceMs = 10_000) => {
       ready = false;
-      return new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
-        force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (!(await within(executor.whenIdle(), graceMs))) {
+        logger.warn({ inFlight: executor.inFlightCount, graceMs }, 'shutdown-grace-over');
+        executor.abortAll(shutDown(graceMs));
+        await within(executor.whenIdle(), SHUTDOWN_SETTLE_MS);
+      }
+      // Model requests are over; what else is open (idle keep-alive connections, a slow query) is cut.
+      server.closeAllConnections();
+      await closed;
     },
   };
+}
+
+/** How long requests cancelled by a shutdown get to answer their clients and be recorded. */
+export const SHUTDOWN_SETTLE_MS = 2_000;
+
+/** What a request still running when the shutdown grace ran out is recorded with. */
+function shutDown(graceMs: number): GatewayError {
+  return new GatewayError(`The gateway shut down: the request did not complete within the ${graceMs} ms shutdown grace period.`, {
+    status: 503, errorClass: 'cancelled', code: 'server_shutting_down',
+  });
+}
+
+/** Whether `promise` settled within `timeoutMs`. */
+async function within(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

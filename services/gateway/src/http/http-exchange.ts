@@ -104,12 +104,18 @@ export class HttpExchange {
     if (gatewayError.errorClass === 'internal') options.logger.error({ ...log, err: error }, 'request-failed');
     else options.logger.info(log, 'request-failed');
     options.metrics.requestFinished(this.route, gatewayError.status, (performance.now() - this.arrived) / 1000);
-    if (response.headersSent) {
-      // Mid-stream: OpenAI's clients read an `error` event and stop.
-      if (!response.writableEnded && !response.destroyed) response.end(`data: ${JSON.stringify(openAIErrorBody(gatewayError))}\n\n`);
-      return;
+    try {
+      if (response.headersSent) {
+        // Mid-stream: OpenAI's clients read an `error` event and stop.
+        if (!response.writableEnded && !response.destroyed) response.end(`data: ${JSON.stringify(openAIErrorBody(gatewayError))}\n\n`);
+        return;
+      }
+      if (gatewayError.retryAfter !== undefined) response.setHeader('retry-after', gatewayError.retryAfter);
+      this.sendJson(gatewayError.status, openAIErrorBody(gatewayError));
+    } catch (writeError) {
+      // The error itself could not be written: the connection is all that is left to end.
+      options.logger.error({ requestId: this.requestId, err: writeError }, 'error-response-failed');
+      response.destroy();
     }
-    if (gatewayError.retryAfter !== undefined) response.setHeader('retry-after', gatewayError.retryAfter);
-    this.sendJson(gatewayError.status, openAIErrorBody(gatewayError));
   }
 }

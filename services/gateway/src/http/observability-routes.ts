@@ -167,6 +167,7 @@ export function formatRequestRecord(record: RequestRecord) {
       cache_write_tokens: tokens?.cacheWrite ?? 0,
       reasoning_tokens: tokens?.reasoning ?? 0,
     },
+    usage_estimated: record.usageEstimated,
     cost_usd: record.costUsd,
     cache_status: CACHE_STATUS_NAMES[record.cacheStatus],
     metadata: record.metadata,

@@ -3,7 +3,7 @@ import type { StreamPart } from '@switchyard/shared';
 import { ChatCompletionChunkWriter } from '../openai-wire/chat-completion-chunk-writer';
 import { formatChatCompletion, formatEmbeddings } from '../openai-wire/format-chat-completion';
 import { parseChatCompletionRequest, parseEmbeddingsRequest } from '../openai-wire/parse-chat-completion-request';
-import type { RequestExecutor, ServedBy } from '../pipeline/request-executor';
+import type { Execution, RequestExecutor, ServedBy } from '../pipeline/request-executor';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { readJsonBody } from './read-json-body';
 import { readAttribution } from '../telemetry/request-attribution';
@@ -20,15 +20,16 @@ export type RouteHandler = (request: IncomingMessage, response: ServerResponse) 
 export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeOptions): Map<string, RouteHandler> {
   const { metrics, bodyLimitBytes } = options;
 
-  async function chatCompletions(exchange: HttpExchange): Promise<void> {
+  async function chatCompletions(exchange: HttpExchange, execution: Execution): Promise<void> {
     const telemetry = exchange.track('chat-completion');
     const chatRequest = parseChatCompletionRequest(await readJsonBody(exchange.request, bodyLimitBytes));
+    telemetry.prompt = chatRequest;
     telemetry.requestedModel = chatRequest.model;
     telemetry.user = chatRequest.user ?? '';
     telemetry.streamed = chatRequest.stream;
     telemetry.attribution = readAttribution(exchange.request.headers);
     if (!chatRequest.stream) {
-      const { response, servedBy } = await executor.complete(chatRequest, exchange.context, telemetry.attempted);
+      const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted);
       telemetry.servedModel = response.model;
       telemetry.usage = response.usage;
       telemetry.finishReason = response.choices[0]?.finishReason;
@@ -37,19 +38,21 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
       exchange.completed(servedBy);
       return;
     }
-    const { parts, servedBy } = await executor.stream(chatRequest, exchange.context, telemetry.attempted);
+    const { parts, servedBy } = await executor.stream(chatRequest, execution.context, telemetry.attempted);
+    // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
+    telemetry.upstreamAccepted = true;
     exchange.setServedBy(servedBy);
     await writeEventStream(exchange, telemetry, parts, new ChatCompletionChunkWriter(chatRequest.includeUsage), servedBy);
     exchange.completed(servedBy);
   }
 
-  async function embeddings(exchange: HttpExchange): Promise<void> {
+  async function embeddings(exchange: HttpExchange, execution: Execution): Promise<void> {
     const telemetry = exchange.track('embedding');
     const { request: embeddingRequest, encoding } = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyLimitBytes));
     telemetry.requestedModel = embeddingRequest.model;
     telemetry.user = embeddingRequest.user ?? '';
     telemetry.attribution = readAttribution(exchange.request.headers);
-    const { response, servedBy } = await executor.embed(embeddingRequest, exchange.context, telemetry.attempted);
+    const { response, servedBy } = await executor.embed(embeddingRequest, execution.context, telemetry.attempted);
     telemetry.servedModel = response.model;
     telemetry.usage = response.usage;
     exchange.setServedBy(servedBy);
@@ -81,10 +84,20 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     if (!response.destroyed) response.end('data: [DONE]\n\n');
   }
 
-  const serve = (route: string, handle: (exchange: HttpExchange) => Promise<void>): RouteHandler => (request, response) => {
-    const exchange = new HttpExchange(request, response, route, options);
-    handle(exchange).catch((error) => exchange.fail(error));
-  };
+  /**
+   * Every way a request can end — answered, failed, a throw while writing
+   * its headers or formatting a chunk, the client gone — passes the one
+   * `finally` here, which cancels whatever it still had open upstream.
+   */
+  const serve =
+    (route: string, handle: (exchange: HttpExchange, execution: Execution) => Promise<void>): RouteHandler =>
+    (request, response) => {
+      const exchange = new HttpExchange(request, response, route, options);
+      const execution = executor.begin(exchange.context);
+      handle(exchange, execution)
+        .catch((error) => exchange.fail(execution.cancellation ?? error))
+        .finally(() => execution.end());
+    };
 
   return new Map([
     ['POST /v1/chat/completions', serve('chat_completions', chatCompletions)],
@@ -101,8 +114,15 @@ function observeStreamPart(telemetry: RequestTelemetry, part: StreamPart): void 
     case 'text-delta':
     case 'reasoning-delta':
     case 'refusal-delta':
+      telemetry.firstToken();
+      telemetry.output.add(part.text);
+      break;
     case 'tool-call-start':
       telemetry.firstToken();
+      telemetry.output.add(part.name);
+      break;
+    case 'tool-call-delta':
+      telemetry.output.add(part.argumentsDelta);
       break;
     case 'finish':
       if (part.choice === 0) telemetry.finishReason = part.finishReason;

@@ -31,6 +31,8 @@ export interface RequestOutcome {
   latencyMs: number;
   timeToFirstTokenMs: number;
   usage?: Usage;
+  /** Whether `usage` was estimated by the gateway (a stream cut before the provider reported it). */
+  usageEstimated?: boolean;
   finishReason?: string;
 }
 
@@ -97,6 +99,7 @@ export class RequestRecorder {
         cacheStatus: eventsV1.CacheStatus.DISABLED,
         metadata: storableRecord(attribution.metadata),
         finishReason: storableText(outcome.finishReason ?? ''),
+        usageEstimated: outcome.usageEstimated ?? false,
       }),
     });
     if (!usage || !deployment) return;

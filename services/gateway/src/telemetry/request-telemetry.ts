@@ -1,6 +1,7 @@
-import type { Deployment, GatewayError, RouteAttempt, Usage } from '@switchyard/shared';
+import type { ChatRequest, Deployment, GatewayError, RouteAttempt, Usage } from '@switchyard/shared';
 import { readAttribution, type RequestAttribution } from './request-attribution';
 import type { RequestOperation, RequestRecorder, RequestStatusName } from './request-recorder';
+import { estimateUsage, TextTokenEstimate } from './usage-estimate';
 
 /**
  * What one model request did, gathered while it runs and recorded once when
@@ -15,6 +16,12 @@ export class RequestTelemetry {
   servedModel?: string;
   usage?: Usage;
   finishReason?: string;
+  /** The chat request, to estimate its input tokens should the provider's usage never arrive. */
+  prompt?: ChatRequest;
+  /** Set once a provider accepted the streamed request: it bills from then on. */
+  upstreamAccepted = false;
+  /** The text streamed to the client so far, to estimate output tokens. */
+  readonly output = new TextTokenEstimate();
   private deployment?: Deployment;
   private routePath = '';
   private attempts = 0;
@@ -45,6 +52,9 @@ export class RequestTelemetry {
     if (this.recorded) return;
     this.recorded = true;
     const now = performance.now();
+    // A stream cut before the provider's usage arrived is still recorded with what it cost.
+    const usageEstimated = this.usage === undefined && this.streamed && this.upstreamAccepted && status !== 'succeeded';
+    const usage = usageEstimated ? estimateUsage(this.prompt, this.output) : this.usage;
     this.recorder.record({
       requestId: this.requestId,
       endedAt: new Date(),
@@ -62,7 +72,8 @@ export class RequestTelemetry {
       error: error && { errorClass: error.errorClass, message: error.message },
       latencyMs: now - this.arrived,
       timeToFirstTokenMs: this.firstTokenAt === undefined ? 0 : this.firstTokenAt - this.arrived,
-      usage: this.usage,
+      usage,
+      usageEstimated,
       finishReason: this.finishReason,
     });
   }

@@ -51,6 +51,7 @@ export const requestColumns: readonly InsertColumn<RequestCompleted>[] = [
   { name: 'cache_status', type: 'text', value: (event) => enumName(eventsV1.CacheStatus, event.cacheStatus) },
   { name: 'metadata', type: 'text', cast: 'jsonb', value: (event) => JSON.stringify(storedMap(event.metadata)) },
   { name: 'finish_reason', type: 'text', value: (event) => storedText(event.finishReason) },
+  { name: 'usage_estimated', type: 'boolean', value: (event) => event.usageEstimated },
 ];
 
 export const costColumns: readonly InsertColumn<CostRecorded>[] = [
@@ -164,6 +165,7 @@ export interface RequestRow {
   cache_status: string;
   metadata: Record<string, string>;
   finish_reason: string;
+  usage_estimated: boolean;
 }
 
 export function requestFromRow(row: RequestRow): RequestCompleted {
@@ -195,6 +197,7 @@ export function requestFromRow(row: RequestRow): RequestCompleted {
     cacheStatus: enumValue(eventsV1.CacheStatus, row.cache_status),
     metadata: row.metadata,
     finishReason: row.finish_reason,
+    usageEstimated: row.usage_estimated,
   });
 }
 
