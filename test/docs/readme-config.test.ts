@@ -1,7 +1,7 @@
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '@switchyard/shared';
+import { DEFAULT_REQUEST_LIMITS, loadConfig } from '@switchyard/shared';
 import { LocalRouterService } from '@switchyard/router';
 
 /** The config example in the README is a real, valid config. */
@@ -38,5 +38,17 @@ describe('the README config example', () => {
     expect(config.providers.openai.prices['gpt-4o-mini']).toEqual({ input: 0.15, output: 0.6, cachedInput: 0.075 });
     expect(config.events.kafka).toEqual({ brokers: ['kafka-0:9092', 'kafka-1:9092'], clientId: 'switchyard', topicPrefix: '' });
     expect(config.observability).toMatchObject({ postgresUrl: '${SWITCHYARD_POSTGRES_URL}', influx: { database: 'switchyard' } });
+  });
+
+  it('shows the server bounds as they are by default, CORS off', () => {
+    const { config } = loadConfig(file, env);
+    expect(config.server).toMatchObject({
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 4_096,
+      cors: { allowedOrigins: [] },
+      limits: DEFAULT_REQUEST_LIMITS,
+    });
   });
 });

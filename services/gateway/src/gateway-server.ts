@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventPublisher } from '@switchyard/events';
 import { GatewayError, type Logger, type ObservabilityQueryService, type ProviderAdapterService, type RouterService, type SwitchyardConfig } from '@switchyard/shared';
 import { createRequestListener } from './http/create-http-app';
+import { createGatewayHttpServer } from './http/create-http-server';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { RequestExecutor } from './pipeline/request-executor';
 import { PriceCatalog } from './telemetry/price-catalog';
@@ -53,9 +54,12 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
     requestTimeoutMs: config.server.requestTimeoutMs,
+    bodyTimeoutMs: config.server.bodyTimeoutMs,
+    limits: config.server.limits,
+    corsAllowedOrigins: config.server.cors.allowedOrigins,
     isReady: () => ready,
   });
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, listener);
+  const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? config.server.port, options.host ?? config.server.host, () => {

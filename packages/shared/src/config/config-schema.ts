@@ -72,6 +72,33 @@ export const routeTargetSchema: z.ZodType<RouteTarget> = z.lazy(() =>
   ]),
 );
 
+/** Bounds of one request's content, enforced at the gateway's edge before anything else reads it. */
+export const requestLimitsSchema = z.strictObject({
+  /** Characters of `model`. */
+  modelMaxLength: z.number().int().positive().default(256),
+  /** Characters of the body's `user`. */
+  userMaxLength: z.number().int().positive().default(256),
+  /** Keys of `metadata` (body) and of the `x-switchyard-metadata` header. */
+  metadataMaxKeys: z.number().int().positive().default(32),
+  metadataKeyMaxLength: z.number().int().positive().default(64),
+  metadataValueMaxLength: z.number().int().positive().default(512),
+  /** Characters of any one `x-switchyard-*` request header. */
+  headerValueMaxLength: z.number().int().positive().default(8_192),
+  /** Nesting of arrays and objects anywhere in a body (tools, schemas, unknown fields alike). */
+  jsonMaxDepth: z.number().int().positive().default(64),
+  /** Values (objects, arrays, strings, numbers…) anywhere in a body. */
+  jsonMaxValues: z.number().int().positive().default(100_000),
+  /** Inputs of one embeddings request (OpenAI's own cap). */
+  embeddingMaxInputs: z.number().int().positive().default(2_048),
+  /** Characters of all the inputs of one embeddings request together. */
+  embeddingMaxTotalLength: z.number().int().positive().default(1_000_000),
+});
+
+export type RequestLimits = z.infer<typeof requestLimitsSchema>;
+
+/** The limits of a config that sets none. */
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = requestLimitsSchema.parse({});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -81,6 +108,22 @@ export const configSchema = z.strictObject({
       bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
       /** Deadline for one whole request, fallbacks included. */
       requestTimeoutMs: durationMs.default(600_000),
+      /** A client must send a request's headers within this long of starting it (408 after). */
+      headersTimeoutMs: durationMs.default(10_000),
+      /** A client must send a whole request body within this long of its headers (408, connection closed). */
+      bodyTimeoutMs: durationMs.default(60_000),
+      /** An idle keep-alive connection is closed after this long. */
+      keepAliveTimeoutMs: durationMs.default(65_000),
+      /** Connections open at once; past this, new ones are closed on arrival (and counted). */
+      maxConnections: z.number().int().positive().default(4_096),
+      /** Browser origins allowed to call the API (CORS); none by default. */
+      cors: z
+        .strictObject({
+          allowedOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://app.example.com')).default([]),
+        })
+        .prefault({}),
+      /** Bounds of what one request may carry; each one passed is a 400 naming the field. */
+      limits: requestLimitsSchema.prefault({}),
     })
     .prefault({}),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _'), providerSchema).default({}),

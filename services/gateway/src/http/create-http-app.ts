@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, type ObservabilityQueryService, type RouterService } from '@switchyard/shared';
+import { GatewayError, invalidRequest, type ObservabilityQueryService, type RouterService } from '@switchyard/shared';
 import type { RequestExecutor } from '../pipeline/request-executor';
+import { createCorsPolicy } from './cors-policy';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
@@ -12,6 +13,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   observability: ObservabilityQueryService;
   /** False while starting or draining: `/readyz` answers 503. */
   isReady: () => boolean;
+  /** Browser origins allowed to call the API; none when empty. */
+  corsAllowedOrigins: readonly string[];
 }
 
 /**
@@ -22,7 +25,9 @@ export interface HttpAppOptions extends ExchangeOptions {
 export function createRequestListener(options: HttpAppOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const fastRoutes = createOpenAIRoutes(options.executor, options);
   const app = createExpressApp(options);
+  const cors = createCorsPolicy(options.corsAllowedOrigins);
   return (request, response) => {
+    if (cors(request, response)) return;
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const handler = fastRoutes.get(`${request.method} ${query === -1 ? url : url.slice(0, query)}`);
@@ -75,7 +80,11 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   });
 
   app.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
-    (response.locals.exchange as HttpExchange).fail(error);
+    // A path parameter that is not valid percent-encoding (`/v1/requests/%E0%A4%A`) is the client's error.
+    const malformedUrl = error instanceof URIError;
+    (response.locals.exchange as HttpExchange).fail(
+      malformedUrl ? invalidRequest('The request URL holds a malformed percent-encoding.', null, 'invalid_url') : error,
+    );
   });
 
   return app;

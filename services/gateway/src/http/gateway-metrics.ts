@@ -11,6 +11,9 @@ export class GatewayMetrics {
   private readonly upstreamDuration: Histogram<'provider' | 'outcome'>;
   private readonly timeToFirstChunk: Histogram<'provider'>;
   private readonly errors: Counter<'error_class'>;
+  private readonly connectionsRejected: Counter;
+  private readonly httpTimeouts: Counter<'phase'>;
+  private readonly malformedRequests: Counter<'reason'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
@@ -47,6 +50,35 @@ export class GatewayMetrics {
       labelNames: ['error_class'],
       registers: [this.registry],
     });
+    this.connectionsRejected = new Counter({
+      name: 'switchyard_http_connections_rejected_total',
+      help: 'Connections closed on arrival because server.maxConnections were already open.',
+      registers: [this.registry],
+    });
+    this.httpTimeouts = new Counter({
+      name: 'switchyard_http_timeouts_total',
+      help: 'Requests whose headers or body did not arrive in time (server.headersTimeoutMs, server.bodyTimeoutMs), by phase.',
+      labelNames: ['phase'],
+      registers: [this.registry],
+    });
+    this.malformedRequests = new Counter({
+      name: 'switchyard_http_malformed_requests_total',
+      help: 'Requests refused before routing because Node could not parse them (bad header, URL, framing), by reason.',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+  }
+
+  connectionRejected(): void {
+    this.connectionsRejected.inc();
+  }
+
+  httpTimeout(phase: 'headers' | 'body'): void {
+    this.httpTimeouts.inc({ phase });
+  }
+
+  malformedRequest(reason: string): void {
+    this.malformedRequests.inc({ reason });
   }
 
   requestFinished(route: string, statusCode: number, durationSeconds: number): void {

@@ -1,24 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CallContext, GatewayError, Logger } from '@switchyard/shared';
+import type { CallContext, GatewayError, Logger, RequestLimits } from '@switchyard/shared';
 import type { ServedBy } from '../pipeline/request-executor';
 import type { RequestOperation, RequestRecorder } from '../telemetry/request-recorder';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
 import type { GatewayMetrics } from './gateway-metrics';
 import { requestTimedOut, toGatewayError } from './http-errors';
 import { openAIErrorBody } from './openai-error-body';
+import { headerSafeValue, setSwitchyardHeader } from './response-headers';
 
 /** What every HTTP route needs, shared by the fast routes and the express app. */
 export interface ExchangeOptions {
   metrics: GatewayMetrics;
   logger: Logger;
   bodyLimitBytes: number;
+  /** A request body must arrive whole within this long (408 after). */
+  bodyTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Bounds of a request's content. */
+  limits: RequestLimits;
   /** Where model requests are recorded when they end. */
   recorder: RequestRecorder;
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** A client's `x-request-id` is kept only if it has this form; any other is ignored and a new id generated. */
+export const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * One request from arrival to the last byte: its id (the client's
@@ -64,10 +70,10 @@ export class HttpExchange {
 
   setServedBy(servedBy: ServedBy): void {
     const { response } = this;
-    response.setHeader('x-switchyard-provider', servedBy.deployment.providerId);
-    response.setHeader('x-switchyard-model', servedBy.deployment.model);
-    response.setHeader('x-switchyard-attempts', String(servedBy.attempts));
-    if (servedBy.routePath) response.setHeader('x-switchyard-route-path', servedBy.routePath);
+    setSwitchyardHeader(response, 'x-switchyard-provider', servedBy.deployment.providerId);
+    setSwitchyardHeader(response, 'x-switchyard-model', servedBy.deployment.model);
+    setSwitchyardHeader(response, 'x-switchyard-attempts', servedBy.attempts);
+    if (servedBy.routePath) setSwitchyardHeader(response, 'x-switchyard-route-path', servedBy.routePath);
   }
 
   sendJson(status: number, body: unknown): void {
@@ -110,7 +116,12 @@ export class HttpExchange {
         if (!response.writableEnded && !response.destroyed) response.end(`data: ${JSON.stringify(openAIErrorBody(gatewayError))}\n\n`);
         return;
       }
-      if (gatewayError.retryAfter !== undefined) response.setHeader('retry-after', gatewayError.retryAfter);
+      if (gatewayError.code === 'request_body_timeout') {
+        // The rest of the body may still be dribbling in: close rather than read it.
+        options.metrics.httpTimeout('body');
+        response.setHeader('connection', 'close');
+      }
+      if (gatewayError.retryAfter !== undefined) response.setHeader('retry-after', headerSafeValue(String(gatewayError.retryAfter)));
       this.sendJson(gatewayError.status, openAIErrorBody(gatewayError));
     } catch (writeError) {
       // The error itself could not be written: the connection is all that is left to end.

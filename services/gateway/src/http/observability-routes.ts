@@ -13,7 +13,11 @@ import {
   type UsageGrouping,
   type UsageRow,
 } from '@switchyard/shared';
-import type { HttpExchange } from './http-exchange';
+import { REQUEST_ID, type HttpExchange } from './http-exchange';
+
+/** Longest query parameter read; no filter value or cursor is anywhere near it. */
+const MAX_QUERY_VALUE_LENGTH = 1_024;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * The query API over recorded requests:
@@ -43,6 +47,10 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
   router.get('/v1/requests/:id', async (request: Request, response: Response) => {
     const exchange: HttpExchange = response.locals.exchange;
     const id = String(request.params.id);
+    // Only ids the gateway could have recorded are looked up: no NUL or unbounded text reaches the database.
+    if (!REQUEST_ID.test(id)) {
+      throw invalidRequest('A request id is 1-128 letters, digits or . : _ -.', 'id', 'invalid_value');
+    }
     const record = await observability.getRequest(id, exchange.context);
     if (!record) {
       throw new GatewayError(`No request with id ${id} was recorded.`, {
@@ -90,6 +98,10 @@ function optionalString(query: Query, name: string): string | undefined {
   const value = query[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0) throw invalidRequest(`${name} must be given once, and not empty.`, name);
+  if (value.length > MAX_QUERY_VALUE_LENGTH) {
+    throw invalidRequest(`${name} is longer than ${MAX_QUERY_VALUE_LENGTH} characters.`, name, 'string_above_max_length');
+  }
+  if (CONTROL_CHARACTER.test(value)) throw invalidRequest(`${name} must not contain control characters.`, name, 'invalid_value');
   return value;
 }
 

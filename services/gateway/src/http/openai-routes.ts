@@ -18,16 +18,17 @@ export type RouteHandler = (request: IncomingMessage, response: ServerResponse) 
  * Everything else goes through the express app.
  */
 export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeOptions): Map<string, RouteHandler> {
-  const { metrics, bodyLimitBytes } = options;
+  const { metrics, limits } = options;
+  const bodyOptions = { limitBytes: options.bodyLimitBytes, timeoutMs: options.bodyTimeoutMs };
 
   async function chatCompletions(exchange: HttpExchange, execution: Execution): Promise<void> {
     const telemetry = exchange.track('chat-completion');
-    const chatRequest = parseChatCompletionRequest(await readJsonBody(exchange.request, bodyLimitBytes));
+    const chatRequest = parseChatCompletionRequest(await readJsonBody(exchange.request, bodyOptions), limits);
     telemetry.prompt = chatRequest;
     telemetry.requestedModel = chatRequest.model;
     telemetry.user = chatRequest.user ?? '';
     telemetry.streamed = chatRequest.stream;
-    telemetry.attribution = readAttribution(exchange.request.headers);
+    telemetry.attribution = readAttribution(exchange.request.headers, limits);
     if (!chatRequest.stream) {
       const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted);
       telemetry.servedModel = response.model;
@@ -48,10 +49,10 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
 
   async function embeddings(exchange: HttpExchange, execution: Execution): Promise<void> {
     const telemetry = exchange.track('embedding');
-    const { request: embeddingRequest, encoding } = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyLimitBytes));
+    const { request: embeddingRequest, encoding } = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyOptions), limits);
     telemetry.requestedModel = embeddingRequest.model;
     telemetry.user = embeddingRequest.user ?? '';
-    telemetry.attribution = readAttribution(exchange.request.headers);
+    telemetry.attribution = readAttribution(exchange.request.headers, limits);
     const { response, servedBy } = await executor.embed(embeddingRequest, execution.context, telemetry.attempted);
     telemetry.servedModel = response.model;
     telemetry.usage = response.usage;

@@ -1,4 +1,4 @@
-import { GatewayError } from '@switchyard/shared';
+import { DEFAULT_REQUEST_LIMITS, GatewayError } from '@switchyard/shared';
 import { parseChatCompletionRequest, parseEmbeddingsRequest } from './parse-chat-completion-request';
 
 function errorOf(body: unknown): GatewayError {
@@ -139,5 +139,94 @@ describe('parseEmbeddingsRequest', () => {
     } catch (error) {
       expect((error as GatewayError).param).toBe('input');
     }
+  });
+});
+
+/** `{"a":{"a":…}}` nested `levels` deep, built without recursion. */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let level = 1; level < levels; level += 1) value = { a: value };
+  return value;
+}
+
+function rejectionOf(parse: () => unknown): GatewayError {
+  try {
+    parse();
+  } catch (error) {
+    expect(error).toBeInstanceOf(GatewayError);
+    return error as GatewayError;
+  }
+  throw new Error('expected the body to be rejected');
+}
+
+describe('request limits', () => {
+  const messages = [{ role: 'user', content: 'hi' }];
+
+  it('refuses JSON nested 10,000 levels deep in a tool schema, a response schema or an unknown field, naming where', () => {
+    const tool = { type: 'function', function: { name: 'f', parameters: nested(10_000) } };
+    const inTool = rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, tools: [tool] }));
+    expect(inTool).toMatchObject({ status: 400, code: 'json_above_max_depth' });
+    expect(inTool.param).toMatch(/^tools\[0\]\.function\.parameters(\.a)+/);
+    const responseFormat = { type: 'json_schema', json_schema: { name: 's', schema: nested(10_000) } };
+    const inSchema = rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, response_format: responseFormat }));
+    expect(inSchema).toMatchObject({ status: 400, code: 'json_above_max_depth' });
+    expect(inSchema.param).toMatch(/^response_format\.json_schema\.schema/);
+    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, extra: [[[nested(100)]]] })).param).toMatch(/^extra\[0\]\[0\]\[0\]/);
+    expect(rejectionOf(() => parseEmbeddingsRequest({ model: 'm', input: 'x', extra: nested(65) })).code).toBe('json_above_max_depth');
+  });
+
+  it('accepts nesting up to the limit', () => {
+    const tool = { type: 'function', function: { name: 'f', parameters: nested(60) } };
+    expect(parseChatCompletionRequest({ model: 'm', messages, tools: [tool] }).tools![0].parameters).toEqual(nested(60));
+  });
+
+  it('refuses a body of more JSON values than the limit', () => {
+    const error = rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, extra: new Array(100_001).fill(0) }));
+    expect(error).toMatchObject({ status: 400, code: 'json_above_max_size', param: 'extra' });
+  });
+
+  it('bounds model and user lengths', () => {
+    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm'.repeat(50_000), messages }))).toMatchObject({
+      status: 400, param: 'model', code: 'string_above_max_length',
+    });
+    expect(parseChatCompletionRequest({ model: 'm'.repeat(256), messages, user: 'u'.repeat(256) }).user).toHaveLength(256);
+    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, user: 'u'.repeat(3_900_000) }))).toMatchObject({
+      param: 'user', code: 'string_above_max_length',
+    });
+    expect(rejectionOf(() => parseEmbeddingsRequest({ model: 'm', input: 'x', user: 'u'.repeat(257) }))).toMatchObject({ param: 'user' });
+  });
+
+  it.each(['gpt-4o-mini\u0000', 'gpt\r\nx-injected: 1', 'gpt\u007f'])('refuses a model name with control characters (%j)', (model) => {
+    expect(rejectionOf(() => parseChatCompletionRequest({ model, messages }))).toMatchObject({ status: 400, param: 'model', code: 'invalid_value' });
+  });
+
+  it('keeps a model name outside Latin-1 as it is', () => {
+    expect(parseChatCompletionRequest({ model: 'gpt-4o-mini-ж', messages }).model).toBe('gpt-4o-mini-ж');
+  });
+
+  it('bounds metadata like OpenAI does', () => {
+    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, metadata: { ['k'.repeat(65)]: 'v' } }))).toMatchObject({
+      param: 'metadata', code: 'string_above_max_length',
+    });
+    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, metadata: { k: 'v'.repeat(513) } }))).toMatchObject({ param: 'metadata' });
+  });
+
+  it('bounds the number and total size of embedding inputs', () => {
+    expect(parseEmbeddingsRequest({ model: 'e', input: new Array(2_048).fill('x') }).request.input).toHaveLength(2_048);
+    expect(rejectionOf(() => parseEmbeddingsRequest({ model: 'e', input: new Array(2_049).fill('x') }))).toMatchObject({
+      status: 400, param: 'input', code: 'array_above_max_length',
+    });
+    expect(rejectionOf(() => parseEmbeddingsRequest({ model: 'e', input: ['x'.repeat(600_000), 'y'.repeat(600_000)] }))).toMatchObject({
+      param: 'input', code: 'string_above_max_length',
+    });
+  });
+
+  it('takes its bounds from the config', () => {
+    const limits = { ...DEFAULT_REQUEST_LIMITS, modelMaxLength: 4, jsonMaxDepth: 3 };
+    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'model', messages }, limits)).param).toBe('model');
+    // The body, `messages` and `messages[0]` are three levels: the content array is a fourth.
+    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }] }, limits)).param).toBe(
+      'messages[0].content',
+    );
   });
 });

@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import {
+  DEFAULT_REQUEST_LIMITS,
   invalidRequest,
   type ChatMessage,
   type ChatRequest,
   type ContentPart,
   type EmbeddingRequest,
   type GatewayError,
+  type RequestLimits,
   type ResponseFormat,
   type TextPart,
   type ToolChoice,
@@ -16,21 +18,38 @@ import {
   type ChatCompletionRequestBody,
   type EmbeddingsRequestBody,
 } from './chat-completion-request-schema';
+import { checkJsonBounds } from './check-json-bounds';
 
-/** Parses an OpenAI Chat Completions body into the canonical request, or throws a 400 naming the field. */
-export function parseChatCompletionRequest(body: unknown): ChatRequest {
+/**
+ * Parses an OpenAI Chat Completions body into the canonical request, or
+ * throws a 400 naming the field. The body's depth and size are checked first,
+ * in one iterative pass, so nothing recursive ever walks an unbounded body.
+ */
+export function parseChatCompletionRequest(body: unknown, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): ChatRequest {
+  checkJsonBounds(body, { maxDepth: limits.jsonMaxDepth, maxValues: limits.jsonMaxValues });
   const parsed = chatCompletionRequestSchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error);
-  return toCanonicalChatRequest(parsed.data);
+  const data = parsed.data;
+  checkModel(data.model, limits);
+  checkUser(data.user, limits);
+  if (data.metadata != null) checkMetadata(data.metadata, 'metadata', limits);
+  return toCanonicalChatRequest(data);
 }
 
 /** How the client wants vectors written: JSON numbers, or base64 of little-endian float32 (the OpenAI SDKs' default). */
 export type EmbeddingEncoding = 'float' | 'base64';
 
-export function parseEmbeddingsRequest(body: unknown): { request: EmbeddingRequest; encoding: EmbeddingEncoding } {
+export function parseEmbeddingsRequest(
+  body: unknown,
+  limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
+): { request: EmbeddingRequest; encoding: EmbeddingEncoding } {
+  checkJsonBounds(body, { maxDepth: limits.jsonMaxDepth, maxValues: limits.jsonMaxValues });
   const parsed = embeddingsRequestSchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error);
   const data: EmbeddingsRequestBody = parsed.data;
+  checkModel(data.model, limits);
+  checkUser(data.user, limits);
+  checkEmbeddingInput(data.input, limits);
   return {
     request: {
       model: data.model,
@@ -40,6 +59,60 @@ export function parseEmbeddingsRequest(body: unknown): { request: EmbeddingReque
     },
     encoding: data.encoding_format ?? 'float',
   };
+}
+
+/** C0 controls, DEL and NUL: never part of a model name, and unsafe in logs and headers. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+function checkModel(model: string, limits: RequestLimits): void {
+  if (model.length > limits.modelMaxLength) {
+    throw invalidRequest(`Invalid 'model': longer than ${limits.modelMaxLength} characters.`, 'model', 'string_above_max_length');
+  }
+  if (CONTROL_CHARACTER.test(model)) {
+    throw invalidRequest("Invalid 'model': it must not contain control characters.", 'model', 'invalid_value');
+  }
+}
+
+function checkUser(user: string | null | undefined, limits: RequestLimits): void {
+  if (user != null && user.length > limits.userMaxLength) {
+    throw invalidRequest(`Invalid 'user': longer than ${limits.userMaxLength} characters.`, 'user', 'string_above_max_length');
+  }
+}
+
+/** The limits of OpenAI's own `metadata`, shared with the `x-switchyard-metadata` header. */
+export function checkMetadata(metadata: Record<string, string>, param: string, limits: RequestLimits): void {
+  const keys = Object.keys(metadata);
+  if (keys.length > limits.metadataMaxKeys) {
+    throw invalidRequest(`Invalid '${param}': more than ${limits.metadataMaxKeys} keys.`, param, 'object_above_max_properties');
+  }
+  for (const key of keys) {
+    if (key.length > limits.metadataKeyMaxLength) {
+      throw invalidRequest(`Invalid '${param}': a key is longer than ${limits.metadataKeyMaxLength} characters.`, param, 'string_above_max_length');
+    }
+    if (metadata[key].length > limits.metadataValueMaxLength) {
+      throw invalidRequest(
+        `Invalid '${param}': the value of a key is longer than ${limits.metadataValueMaxLength} characters.`,
+        param,
+        'string_above_max_length',
+      );
+    }
+  }
+}
+
+function checkEmbeddingInput(input: string | string[], limits: RequestLimits): void {
+  const inputs = typeof input === 'string' ? [input] : input;
+  if (inputs.length > limits.embeddingMaxInputs) {
+    throw invalidRequest(`Invalid 'input': more than ${limits.embeddingMaxInputs} inputs.`, 'input', 'array_above_max_length');
+  }
+  let total = 0;
+  for (const text of inputs) total += text.length;
+  if (total > limits.embeddingMaxTotalLength) {
+    throw invalidRequest(
+      `Invalid 'input': more than ${limits.embeddingMaxTotalLength} characters in all; split it over several requests.`,
+      'input',
+      'string_above_max_length',
+    );
+  }
 }
 
 function validationError(error: z.ZodError): GatewayError {

@@ -45,6 +45,9 @@ describe('readAttribution', () => {
     [{ 'x-switchyard-metadata': JSON.stringify({ long: 'x'.repeat(513) }) }, 'x-switchyard-metadata', /longer than 512/],
     [{ 'x-switchyard-workspace': 'team a' }, 'x-switchyard-workspace', /letters, digits/],
     [{ 'x-switchyard-session-id': 'x'.repeat(129) }, 'x-switchyard-session-id', /1-128/],
+    [{ 'x-switchyard-metadata': JSON.stringify({ ['k'.repeat(65)]: 'v' }) }, 'x-switchyard-metadata', /key is longer than 64/],
+    [{ 'x-switchyard-workspace': 'w'.repeat(50_000) }, 'x-switchyard-workspace', /longer than 8192/],
+    [{ 'x-switchyard-anything-else': 'x'.repeat(8_193) }, 'x-switchyard-anything-else', /longer than 8192/],
   ])('rejects %j with a 400 naming the header', (headers, param, message) => {
     const error = rejection(headers);
     expect(error).toMatchObject({ status: 400, errorClass: 'invalid_request', param });

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { invalidRequest } from '@switchyard/shared';
+import { DEFAULT_REQUEST_LIMITS, invalidRequest, type RequestLimits } from '@switchyard/shared';
 
 /** Who a request is for, and what the client tagged it with: read from headers, validated. */
 export interface RequestAttribution {
@@ -22,15 +22,15 @@ export const DEFAULT_WORKSPACE = 'default';
 
 const NAME = /^[\w.:@-]{1,128}$/;
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
-const METADATA_MAX_KEYS = 32;
-const METADATA_MAX_VALUE = 512;
+const SWITCHYARD_HEADER_PREFIX = 'x-switchyard-';
 
 /**
  * Reads the attribution headers. A malformed header is the client's error
  * (400 naming the header), never silently dropped: analytics keyed on a tag
  * the gateway ignored would be wrong without anyone noticing.
  */
-export function readAttribution(headers: IncomingHttpHeaders): RequestAttribution {
+export function readAttribution(headers: IncomingHttpHeaders, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): RequestAttribution {
+  checkSwitchyardHeaderLengths(headers, limits.headerValueMaxLength);
   const workspace = single(headers, ATTRIBUTION_HEADERS.workspace);
   if (workspace !== undefined && !NAME.test(workspace)) {
     throw invalidRequest(`${ATTRIBUTION_HEADERS.workspace} must be 1-128 letters, digits or . : @ _ -.`, ATTRIBUTION_HEADERS.workspace);
@@ -45,11 +45,22 @@ export function readAttribution(headers: IncomingHttpHeaders): RequestAttributio
     keyId: '',
     sessionId: sessionId ?? '',
     traceId: traceparent?.match(TRACEPARENT)?.[1] ?? randomBytes(16).toString('hex'),
-    metadata: readMetadata(single(headers, ATTRIBUTION_HEADERS.metadata)),
+    metadata: readMetadata(single(headers, ATTRIBUTION_HEADERS.metadata), limits),
   };
 }
 
-function readMetadata(text: string | undefined): Record<string, string> {
+/** Every `x-switchyard-*` header, known or not, is bounded: none is ever copied anywhere unbounded. */
+function checkSwitchyardHeaderLengths(headers: IncomingHttpHeaders, maxLength: number): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.startsWith(SWITCHYARD_HEADER_PREFIX) || value === undefined) continue;
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((text) => text.length > maxLength)) {
+      throw invalidRequest(`${name} is longer than ${maxLength} characters.`, name, 'string_above_max_length');
+    }
+  }
+}
+
+function readMetadata(text: string | undefined, limits: RequestLimits): Record<string, string> {
   if (text === undefined) return {};
   const param = ATTRIBUTION_HEADERS.metadata;
   let parsed: unknown;
@@ -62,10 +73,17 @@ function readMetadata(text: string | undefined): Record<string, string> {
     throw invalidRequest(`${param} must be a JSON object of strings, e.g. {"feature":"search"}.`, param);
   }
   const entries = Object.entries(parsed);
-  if (entries.length > METADATA_MAX_KEYS) throw invalidRequest(`${param} may hold at most ${METADATA_MAX_KEYS} keys.`, param);
+  if (entries.length > limits.metadataMaxKeys) {
+    throw invalidRequest(`${param} may hold at most ${limits.metadataMaxKeys} keys.`, param, 'object_above_max_properties');
+  }
   for (const [key, value] of entries) {
+    if (key.length > limits.metadataKeyMaxLength) {
+      throw invalidRequest(`${param}: a key is longer than ${limits.metadataKeyMaxLength} characters.`, param, 'string_above_max_length');
+    }
     if (typeof value !== 'string') throw invalidRequest(`${param}: the value of "${key}" must be a string.`, param);
-    if (value.length > METADATA_MAX_VALUE) throw invalidRequest(`${param}: the value of "${key}" is longer than ${METADATA_MAX_VALUE} characters.`, param);
+    if (value.length > limits.metadataValueMaxLength) {
+      throw invalidRequest(`${param}: the value of "${key}" is longer than ${limits.metadataValueMaxLength} characters.`, param, 'string_above_max_length');
+    }
   }
   return parsed as Record<string, string>;
 }

@@ -1,6 +1,7 @@
 import { eventsV1 } from '@switchyard/proto';
 import { GatewayError, type ListRequestsQuery, type RequestFilter, type RequestRecord } from '@switchyard/shared';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../storage/__fixtures__/event-databases';
+import { MAX_PAGE_BYTES } from './request-queries';
 import { micros, requestCompleted, requestEvent, seededRandom, timestamp } from '../storage/__fixtures__/events';
 
 jest.setTimeout(60_000);
@@ -198,5 +199,53 @@ describe.each(DATABASE_KINDS)('request queries on %s', (kind) => {
 
     const rest = (await allPages({ filter, limit: 10, cursor: first.nextCursor })).flat();
     expect(rest).toEqual(before.slice(10));
+  });
+});
+
+describe.each(DATABASE_KINDS)('pages of large records on %s', (kind) => {
+  let database: TestDatabase;
+  // 30 records of 300 kB each: 9 MB in all, far over one page's byte bound.
+  const events = Array.from({ length: 30 }, (_, index) =>
+    requestCompleted({
+      eventId: `evt-large-${String(index).padStart(2, '0')}`,
+      requestId: `req-large-${index}`,
+      occurredAt: timestamp(new Date((BASE_SECONDS + index) * 1000).toISOString()),
+      workspace: 'bulky',
+      user: String(index).padEnd(300_000, 'u'),
+    }),
+  );
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    await database.store.writeBatch(events.map(requestEvent));
+  });
+
+  afterAll(async () => {
+    await database?.dispose();
+  });
+
+  it('ends a page once it passes MAX_PAGE_BYTES, with a cursor that walks every record exactly once', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await database.queries.listRequests({ filter: { workspace: 'bulky' }, limit: 1000, cursor });
+      const bytes = page.requests.reduce((sum, record) => sum + record.user.length, 0);
+      expect(bytes).toBeLessThanOrEqual(MAX_PAGE_BYTES);
+      expect(page.requests.length).toBeGreaterThan(0);
+      seen.push(...page.requests.map((record) => record.requestId));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor !== undefined);
+    expect(pages).toBeGreaterThan(1);
+    expect(seen).toEqual(events.map((event) => event.requestId).reverse());
+  });
+
+  it('always returns at least one record, even one larger than a page', async () => {
+    const huge = requestCompleted({ eventId: 'evt-huge', requestId: 'req-huge', occurredAt: timestamp('2030-01-01T00:00:00Z'), workspace: 'huge', user: 'h'.repeat(MAX_PAGE_BYTES + 1) });
+    await database.store.writeBatch([requestEvent(huge)]);
+    const page = await database.queries.listRequests({ filter: { workspace: 'huge' } });
+    expect(page.requests.map((record) => record.requestId)).toEqual(['req-huge']);
+    expect(page.nextCursor).toBeUndefined();
   });
 });

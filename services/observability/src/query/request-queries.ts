@@ -10,45 +10,83 @@ import {
   type RequestRow,
 } from '../storage/event-rows';
 import type { SqlExecutor } from '../storage/sql-client';
-import { decodeCursor, encodeCursor } from './request-cursor';
+import { decodeCursor, encodeCursor, type RequestCursor } from './request-cursor';
 import { SqlParameters, filterConditions, whereClause } from './request-filter';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
+/**
+ * Past this many bytes of record text a page ends early (with a cursor), so
+ * one page stays a few MB whatever the records hold; it also keeps a page
+ * under gRPC's 4 MB message limit in distributed mode.
+ */
+export const MAX_PAGE_BYTES = 2 * 1024 * 1024;
+/** Rows read from the database at a time while a page fills. */
+const FETCH_BATCH_ROWS = 100;
 
 /**
  * Recorded requests matching the filter, newest first, one page at a time.
  * Pages are keyset pages over (occurred_at, event_id): rows written while a
  * client pages through never shift a page boundary, and requests with the
- * same time are neither skipped nor repeated.
+ * same time are neither skipped nor repeated. A page holds `limit` records,
+ * or fewer once it passes `maxPageBytes` (always at least one).
  */
-export async function listRequests(executor: SqlExecutor, query: ListRequestsQuery): Promise<RequestPage> {
+export async function listRequests(executor: SqlExecutor, query: ListRequestsQuery, maxPageBytes = MAX_PAGE_BYTES): Promise<RequestPage> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw invalidRequest(`\`limit\` must be an integer from 1 to ${MAX_PAGE_SIZE}.`, 'limit');
   }
+  let after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const page: RequestRow[] = [];
+  let pageBytes = 0;
+  // Read in batches, so rows past a full page are never fetched.
+  for (;;) {
+    // One row more than the page needs says whether there is a next page.
+    const wanted = Math.min(limit + 1 - page.length, FETCH_BATCH_ROWS);
+    const rows = await fetchRows(executor, query, after, wanted);
+    for (const row of rows) {
+      const bytes = rowBytes(row);
+      if (page.length === limit || (page.length > 0 && pageBytes + bytes > maxPageBytes)) return pageOf(page, true);
+      page.push(row);
+      pageBytes += bytes;
+    }
+    if (rows.length < wanted) return pageOf(page, false);
+    const last = rows.at(-1)!;
+    after = { occurredAtMicros: BigInt(last.occurred_at_micros), eventId: last.event_id };
+  }
+}
+
+function fetchRows(executor: SqlExecutor, query: ListRequestsQuery, after: RequestCursor | undefined, limit: number): Promise<RequestRow[]> {
   const parameters = new SqlParameters();
   const conditions = filterConditions(query.filter, parameters);
-  if (query.cursor !== undefined) {
-    const after = decodeCursor(query.cursor);
+  if (after !== undefined) {
     conditions.push(
       `(occurred_at, event_id) < (${parameters.add(microsText(after.occurredAtMicros))}::timestamptz, ${parameters.add(after.eventId)})`,
     );
   }
-  // One row more than asked for says whether there is a next page.
-  const rows = await executor.query<RequestRow>(
+  return executor.query<RequestRow>(
     `SELECT ${REQUEST_SELECT_LIST} FROM requests ${whereClause(conditions)}
-     ORDER BY occurred_at DESC, event_id DESC LIMIT ${limit + 1}`,
+     ORDER BY occurred_at DESC, event_id DESC LIMIT ${limit}`,
     parameters.values,
   );
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
+}
+
+function pageOf(rows: RequestRow[], more: boolean): RequestPage {
+  const last = rows.at(-1);
   return {
-    requests: page.map(requestFromRow),
-    ...(rows.length > limit && last !== undefined
+    requests: rows.map(requestFromRow),
+    ...(more && last !== undefined
       ? { nextCursor: encodeCursor({ occurredAtMicros: BigInt(last.occurred_at_micros), eventId: last.event_id }) }
       : {}),
   };
+}
+
+/** About what a record weighs once sent: its text fields, metadata included, plus a fixed part for the rest. */
+function rowBytes(row: RequestRow): number {
+  let bytes = 512;
+  for (const value of Object.values(row)) if (typeof value === 'string') bytes += value.length;
+  for (const [key, value] of Object.entries(row.metadata ?? {})) bytes += key.length + value.length + 8;
+  return bytes;
 }
 
 /** The latest event recorded for a request id, or undefined. */
