@@ -1,21 +1,36 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
-import { DEFAULT_FIXTURES, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
+import { DEFAULT_FIXTURES, openAIFixture, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { startSwitchyard, type Mode, type RunningSwitchyard } from './switchyard-harness';
 
 /**
- * Every way a request can fail after its upstream call began — the response
- * headers cannot be written, the client goes away mid-stream — cancels that
- * call and releases its connection, in one process and across gRPC; and a
+ * Every way a request can fail after its upstream call began — the provider
+ * sends a chunk that cannot be read, the client goes away mid-stream — cancels
+ * that call and releases its connection, in one process and across gRPC; and a
  * stream cut before the provider's usage is recorded with estimated usage.
+ * (A response header that cannot be written, the original finding, can no
+ * longer be provoked from outside: response headers are sanitised; the
+ * in-process pipeline test covers a failure inside the gateway's own writing.)
  */
 
 /** How long the upstream may take to see a cancelled call closed. */
 const CLOSE_DEADLINE_MS = 5_000;
 /** Connections per provider origin (UpstreamClient's default pool size). */
 const POOL_SIZE = 128;
-/** A model name that cannot go into the `x-switchyard-model` response header. */
-const UNWRITABLE_MODEL = 'gpt-4o-mini-ж';
+/**
+ * A recorded stream cut after its role chunk and first word, followed by a chunk
+ * that is not JSON; the mock then holds the connection open, as a broken
+ * provider would.
+ */
+function writeBrokenStreamFixture(folder: string): string {
+  const recorded = readFileSync(openAIFixture(DEFAULT_FIXTURES.stream), 'utf8').split('\n\n').slice(0, 2);
+  const file = join(folder, 'broken-stream.sse');
+  writeFileSync(file, [...recorded, 'data: {"choices": [', ''].join('\n\n'));
+  return file;
+}
 
 interface ApiRecord {
   status: string;
@@ -78,8 +93,12 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
   let upstream: MockOpenAIUpstream;
   let switchyard: RunningSwitchyard;
   let root: string;
+  let fixtureFolder: string;
+  let brokenStream: string;
 
   beforeAll(async () => {
+    fixtureFolder = mkdtempSync(join(tmpdir(), 'switchyard-broken-stream-'));
+    brokenStream = writeBrokenStreamFixture(fixtureFolder);
     upstream = await startMockOpenAIUpstream();
     switchyard = await startSwitchyard(mode, configFor(upstream));
     root = switchyard.baseURL.replace(/\/v1$/, '');
@@ -92,37 +111,40 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
   afterAll(async () => {
     await switchyard?.close();
     await upstream?.close();
+    rmSync(fixtureFolder, { recursive: true, force: true });
   });
 
-  it('closes the upstream stream when the response headers cannot be written', async () => {
-    upstream.enqueue({ kind: 'stream-then-hang', file: DEFAULT_FIXTURES.stream, events: 3 });
-    const requestId = `header-${randomUUID()}`;
-    const response = await postChat(root, chatBody(UNWRITABLE_MODEL, true), requestId);
-    const body = (await response.json()) as { error: unknown };
+  it('closes the upstream stream when the provider sends a chunk that cannot be read', async () => {
+    upstream.enqueue({ kind: 'stream-then-hang', file: brokenStream, events: 3 });
+    const requestId = `broken-${randomUUID()}`;
+    const response = await postChat(root, chatBody('gpt-4o-mini', true), requestId);
+    expect(response.status).toBe(200);
+    const events = (await response.text()).split('\n\n').filter((event) => event !== '');
     expect(upstream.requests).toHaveLength(1);
-    expect(response.status).toBe(500);
-    expect(body.error).toMatchObject({ type: 'server_error' });
+    // The stream ends with OpenAI's error event, which the SDKs raise.
+    expect(JSON.parse(events.at(-1)!.replace(/^data: /, ''))).toMatchObject({ error: { code: 'upstream_bad_response' } });
     await upstream.whenNoneOpen(CLOSE_DEADLINE_MS);
     expect(upstream.abortedRequests).toBe(1);
-    // The provider accepted the prompt before the failure: its input is on the record.
+    // The provider accepted the prompt and streamed a word before the failure: both are on the record, estimated.
     const record = await recordOf(root, requestId);
-    expect(record).toMatchObject({ status: 'failed', usage_estimated: true, usage: { output_tokens: 0 } });
+    expect(record).toMatchObject({ status: 'failed', usage_estimated: true });
     expect(record.usage.input_tokens).toBeGreaterThan(0);
+    expect(record.usage.output_tokens).toBeGreaterThan(0);
   });
 
   it(`still serves a normal request after ${POOL_SIZE} such failures, each upstream connection released`, async () => {
-    for (let index = 0; index < POOL_SIZE; index++) upstream.enqueue({ kind: 'stream-then-hang', file: DEFAULT_FIXTURES.stream, events: 3 });
-    const statuses: number[] = [];
+    for (let index = 0; index < POOL_SIZE; index++) upstream.enqueue({ kind: 'stream-then-hang', file: brokenStream, events: 3 });
+    const endings: string[] = [];
     for (let batch = 0; batch < POOL_SIZE; batch += 32) {
       const responses = await Promise.all(
-        Array.from({ length: 32 }, () => postChat(root, chatBody(UNWRITABLE_MODEL, true), randomUUID())),
+        Array.from({ length: 32 }, () => postChat(root, chatBody('gpt-4o-mini', true), randomUUID())),
       );
       for (const response of responses) {
-        statuses.push(response.status);
-        await response.body?.cancel();
+        const events = (await response.text()).split('\n\n').filter((event) => event !== '');
+        endings.push(`${response.status} ${events.at(-1)?.startsWith('data: {"error"') ? 'error event' : events.at(-1)}`);
       }
     }
-    expect(new Set(statuses)).toEqual(new Set([500]));
+    expect(new Set(endings)).toEqual(new Set(['200 error event']));
     expect(upstream.requests).toHaveLength(POOL_SIZE);
     await upstream.whenNoneOpen(CLOSE_DEADLINE_MS);
 
