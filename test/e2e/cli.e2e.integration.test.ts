@@ -165,7 +165,7 @@ describe('the switchyard command', () => {
     const restarted = start([], { ...env(), PORT: String(restartedPort) });
     await waitUntilReady(`http://127.0.0.1:${restartedPort}/readyz`, restarted.output);
     expect(await recorded(`http://127.0.0.1:${restartedPort}`)).toMatchObject({ status: 200, body: { id: 'kept-1', requested_model: 'llama3.1' } });
-  }, 90_000);
+  }, 240_000);
 
   it('starts with no provider and answers with what to configure', async () => {
     const port = await freePort();
