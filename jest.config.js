@@ -17,4 +17,6 @@ module.exports = {
   testMatch: ['<rootDir>/{packages,services}/**/src/**/*.test.ts', '<rootDir>/bench/{harness,scenarios}/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 20_000,
+  // Builds the code that runs outside jest's transform (worker threads, the spawned CLI); see the file.
+  globalSetup: '<rootDir>/test/setup/build-before-tests.ts',
 };

@@ -1,16 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { fixturePath } from '../support/fixtures';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { summarizeOpenAIStream } from '../support/recorded-stream';
 import { KAFKA_BROKERS, POSTGRES_URL, requireKafka, requirePostgres } from '../support/infrastructure';
+import { waitFor } from '../support/wait-for';
 
 /**
  * The built `switchyard` command, run as a user runs it: separate processes,
- * configured from the environment alone.
+ * configured from the environment alone. (jest's globalSetup builds it first,
+ * so it is the current source.)
  */
 const cli = path.resolve(__dirname, '../../services/gateway/dist/cli.js');
 const textStream = fixturePath('provider-responses/openai-python/.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin');
@@ -24,8 +28,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Every directory and process a test makes, removed and stopped after it even when it failed. */
+const temporaryDirectories: string[] = [];
+const children: ChildProcess[] = [];
+
 function temporaryDirectory(label: string): string {
-  return require('node:fs').mkdtempSync(path.join(require('node:os').tmpdir(), `switchyard-${label}-`));
+  const directory = mkdtempSync(path.join(tmpdir(), `switchyard-${label}-`));
+  temporaryDirectories.push(directory);
+  return directory;
 }
 
 function start(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
@@ -35,34 +45,59 @@ function start(args: string[], env: Record<string, string>): { child: ChildProce
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', SWITCHYARD_DATA_DIR: temporaryDirectory('data'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   child.stdout!.on('data', (data) => (output += data));
   child.stderr!.on('data', (data) => (output += data));
   return { child, output: () => output };
 }
 
+/** Resolves once `url` answers 200; throws with the processes' output when it does not within 60 s. */
 async function waitUntilReady(url: string, output: () => string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`not ready: ${url}\n${output()}`);
+  const status = () => fetch(url).then((response) => response.status, () => 0);
+  await waitFor(status, (code) => code === 200, { timeoutMs: 60_000, what: url, intervalMs: 50 }).catch(() => {
+    throw new Error(`not ready: ${url}\n${output()}`);
+  });
 }
 
+/** Resolves once something accepts TCP connections on the loopback port. */
+async function waitUntilListening(port: number, output: () => string): Promise<void> {
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        resolve(false);
+      });
+    });
+  await waitFor(accepts, (listening) => listening, { timeoutMs: 60_000, what: `port ${port}`, intervalMs: 50 }).catch(() => {
+    throw new Error(`nothing listens on port ${port}\n${output()}`);
+  });
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after 20 s; resolves with its exit code (null when killed). */
 async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
+  if (hasExited(child)) return child.exitCode;
+  const exited = once(child, 'exit');
   child.kill('SIGTERM');
-  const [code] = await once(child, 'exit');
-  return code as number | null;
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  try {
+    const [code] = await exited;
+    return code as number | null;
+  } finally {
+    clearTimeout(killer);
+  }
 }
 
 describe('the switchyard command', () => {
   let upstream: MockOpenAIUpstream;
-  const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
@@ -71,16 +106,16 @@ describe('the switchyard command', () => {
   afterEach(async () => {
     await Promise.all(children.splice(0).map(stop));
     upstream.reset();
-  });
+  }, 30_000);
 
   afterAll(async () => {
-    await upstream.close();
+    await upstream?.close();
+    for (const directory of temporaryDirectories.splice(0)) rmSync(directory, { recursive: true, force: true });
   });
 
   it('starts embedded from OPENAI_BASE_URL alone and serves the openai SDK, streaming and not', async () => {
     const port = await freePort();
     const gateway = start([], { OPENAI_BASE_URL: upstream.baseUrl, PORT: String(port) });
-    children.push(gateway.child);
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway.output);
 
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
@@ -97,34 +132,30 @@ describe('the switchyard command', () => {
     // Logs are JSON with the request id on request lines, and never contain the prompt.
     const completedLines = () =>
       gateway.output().trim().split('\n').map((line) => JSON.parse(line)).filter((line) => line.msg === 'request-completed');
-    const deadline = Date.now() + 5_000;
-    while (completedLines().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(completedLines, (lines) => lines.length >= 2, { timeoutMs: 10_000, what: 'two request-completed lines', intervalMs: 20 });
     expect(completedLines()).toHaveLength(2);
     for (const line of completedLines()) expect(line).toMatchObject({ requestId: expect.any(String), status: 200, provider: 'openai', model: 'llama3.1' });
     expect(gateway.output()).not.toContain('"hi"');
-  });
+  }, 90_000);
 
   it('records requests in its embedded database, keeps them across a restart, and refuses a second process on it', async () => {
     const dataDirectory = path.join(temporaryDirectory('records'), 'data');
     const env = () => ({ OPENAI_BASE_URL: upstream.baseUrl, SWITCHYARD_DATA_DIR: dataDirectory });
     const port = await freePort();
     const first = start([], { ...env(), PORT: String(port) });
-    children.push(first.child);
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, first.output);
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
     await client.chat.completions.create({ model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': 'kept-1' } });
     const recorded = async (root: string) => {
-      const deadline = Date.now() + 20_000;
-      for (;;) {
+      const read = async () => {
         const response = await fetch(`${root}/v1/requests/kept-1`);
-        if (response.status === 200 || Date.now() > deadline) return { status: response.status, body: await response.json() };
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+        return { status: response.status, body: await response.json() };
+      };
+      return waitFor(read, ({ status }) => status === 200, { timeoutMs: 30_000, what: 'the record of kept-1' });
     };
     expect(await recorded(`http://127.0.0.1:${port}`)).toMatchObject({ status: 200, body: { id: 'kept-1', status: 'succeeded', provider: 'openai' } });
 
     const second = start([], { ...env(), PORT: String(await freePort()) });
-    children.push(second.child);
     const [code] = await once(second.child, 'exit');
     expect(code).toBe(1);
     expect(second.output()).toMatch(/in use by process \d+/);
@@ -132,15 +163,13 @@ describe('the switchyard command', () => {
     expect(await stop(first.child)).toBe(0);
     const restartedPort = await freePort();
     const restarted = start([], { ...env(), PORT: String(restartedPort) });
-    children.push(restarted.child);
     await waitUntilReady(`http://127.0.0.1:${restartedPort}/readyz`, restarted.output);
     expect(await recorded(`http://127.0.0.1:${restartedPort}`)).toMatchObject({ status: 200, body: { id: 'kept-1', requested_model: 'llama3.1' } });
-  }, 90_000);
+  }, 240_000);
 
   it('starts with no provider and answers with what to configure', async () => {
     const port = await freePort();
     const gateway = start([], { PORT: String(port) });
-    children.push(gateway.child);
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway.output);
     const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
       method: 'POST',
@@ -151,11 +180,11 @@ describe('the switchyard command', () => {
     const body = (await response.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('no_provider_configured');
     expect(body.error.message).toContain('OPENAI_API_KEY');
-  });
+  }, 90_000);
 
   it('refuses an invalid config file with the exact path in the message', async () => {
-    const file = path.join(require('node:os').tmpdir(), `switchyard-bad-${process.pid}.yaml`);
-    require('node:fs').writeFileSync(file, 'server:\n  port: "eighty"\n');
+    const file = path.join(temporaryDirectory('bad-config'), 'switchyard.yaml');
+    writeFileSync(file, 'server:\n  port: "eighty"\n');
     const gateway = start(['--config', file], {});
     const [code] = await once(gateway.child, 'exit');
     expect(code).toBe(1);
@@ -163,8 +192,8 @@ describe('the switchyard command', () => {
   });
 
   it('refuses a route to an unknown provider with the path of the target', async () => {
-    const file = path.join(require('node:os').tmpdir(), `switchyard-bad-route-${process.pid}.yaml`);
-    require('node:fs').writeFileSync(file, 'providers:\n  openai: { kind: openai, models: ["*"] }\nroutes:\n  smart:\n    strategy: fallback\n    targets:\n      - { provider: openai, model: a }\n      - { provider: azure, model: b }\n');
+    const file = path.join(temporaryDirectory('bad-route'), 'switchyard.yaml');
+    writeFileSync(file, 'providers:\n  openai: { kind: openai, models: ["*"] }\nroutes:\n  smart:\n    strategy: fallback\n    targets:\n      - { provider: openai, model: a }\n      - { provider: azure, model: b }\n');
     const gateway = start(['--config', file], { PORT: '0' });
     const [code] = await once(gateway.child, 'exit');
     expect(code).toBe(1);
@@ -177,8 +206,8 @@ describe('the switchyard command', () => {
     await requirePostgres();
     const [port, routerPort, adaptersPort, observabilityPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const run = `cli-${process.pid}-${Date.now()}`;
-    const configFile = path.join(require('node:os').tmpdir(), `switchyard-distributed-${process.pid}.yaml`);
-    require('node:fs').writeFileSync(
+    const configFile = path.join(temporaryDirectory('distributed'), 'switchyard.yaml');
+    writeFileSync(
       configFile,
       [
         'providers:',
@@ -204,10 +233,10 @@ describe('the switchyard command', () => {
     const router = start(['router', '--config', configFile], env);
     const adapters = start(['adapters', '--config', configFile], env);
     const observability = start(['observability', '--config', configFile], env);
-    children.push(router.child, adapters.child, observability.child);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The gateway starts once the services it calls listen.
+    const servicesOutput = () => [router, adapters, observability].map((service) => service.output()).join('');
+    await Promise.all([routerPort, adaptersPort, observabilityPort].map((servicePort) => waitUntilListening(servicePort, servicesOutput)));
     const gateway = start(['gateway', '--config', configFile], env);
-    children.push(gateway.child);
     const everyOutput = () => [gateway, router, adapters, observability].map((service) => service.output()).join('');
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, everyOutput);
 
@@ -215,14 +244,12 @@ describe('the switchyard command', () => {
     upstream.enqueue({ kind: 'json-fixture', file: 'vercel-ai/packages/openai/src/chat/__fixtures__/openai-text.json' });
     await client.chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': `${run}-first` } });
     // gateway → Kafka → observability consumer → Postgres, read back through the gateway's query API.
-    const deadline = Date.now() + 30_000;
-    let recorded: Response | undefined;
-    while (Date.now() < deadline && recorded?.status !== 200) {
-      recorded = await fetch(`http://127.0.0.1:${port}/v1/requests/${run}-first`);
-      if (recorded.status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    expect(recorded?.status).toBe(200);
-    expect(await recorded!.json()).toMatchObject({ id: `${run}-first`, status: 'succeeded', provider: 'local', requested_model: 'qwen2' });
+    const read = async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/requests/${run}-first`);
+      return { status: response.status, body: await response.json() };
+    };
+    const recorded = await waitFor(read, ({ status }) => status === 200, { timeoutMs: 60_000, what: `the record of ${run}-first`, intervalMs: 200 });
+    expect(recorded.body).toMatchObject({ id: `${run}-first`, status: 'succeeded', provider: 'local', requested_model: 'qwen2' });
 
     upstream.enqueue({ kind: 'stream-fixture', file: textStream, chunkDelayMs: 20 });
     const stream = await client.chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }], stream: true });
@@ -235,5 +262,5 @@ describe('the switchyard command', () => {
     const [code] = await exited;
     expect(code).toBe(0);
     expect(await stop(observability.child)).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });

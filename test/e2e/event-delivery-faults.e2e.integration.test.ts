@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
+import { TOPICS } from '@switchyard/events';
+import { committedOffsets } from '../../services/observability/src/consumers/__fixtures__/observability-test-support';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { POSTGRES_URL, startDedicatedKafka, type DedicatedKafka } from '../support/infrastructure';
+import { waitFor } from '../support/wait-for';
 import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
 
 /**
@@ -41,13 +45,7 @@ describe('request events across a Kafka outage (distributed mode)', () => {
   }
 
   async function waitForRows(expected: number, timeoutMs: number): Promise<{ rows: number; ids: number }> {
-    const deadline = Date.now() + timeoutMs;
-    let found = await rows();
-    while (found.rows < expected && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      found = await rows();
-    }
-    return found;
+    return waitFor(rows, (found) => found.rows >= expected, { timeoutMs, what: `${expected} rows`, intervalMs: 250 });
   }
 
   function chat(id: string): Promise<number> {
@@ -61,10 +59,29 @@ describe('request events across a Kafka outage (distributed mode)', () => {
     });
   }
 
-  async function spooledEvents(): Promise<number> {
+  /** A series of the gateway's own metrics, summed over its labels (0 before it exists). */
+  async function gatewayMetric(name: string): Promise<number> {
     const text = await (await fetch(switchyard.baseURL.replace(/\/v1$/, '/metrics'))).text();
-    const line = text.split('\n').find((candidate) => candidate.startsWith('switchyard_events_spooled_total'));
-    return line ? Number(line.split(' ').at(-1)) : 0;
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+  }
+
+  /** Messages on the run's topics, and how many of them the observability consumer has committed. */
+  async function consumerPosition(): Promise<{ written: number; committed: number }> {
+    const prefix = switchyard.config.events.kafka!.topicPrefix;
+    const topics = [prefix + TOPICS.requestCompleted, prefix + TOPICS.costRecorded];
+    const admin = new Kafka({ clientId: 'e2e-offsets', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    let written = 0;
+    try {
+      for (const topic of topics) for (const { high } of await admin.fetchTopicOffsets(topic)) written += Number(high);
+    } finally {
+      await admin.disconnect();
+    }
+    const committed = Object.values(await committedOffsets(kafka.brokers, switchyard.config.observability.consumerGroup, topics)).reduce((sum, offset) => sum + offset, 0);
+    return { written, committed };
   }
 
   it('answers 1,000 requests while Kafka is down, then records all of them exactly once when it is back', async () => {
@@ -77,17 +94,20 @@ describe('request events across a Kafka outage (distributed mode)', () => {
       statuses.push(...(await Promise.all(Array.from({ length: 50 }, (_, index) => chat(`${workspace}-${batch + index}`)))));
     }
     expect(statuses.filter((status) => status === 200)).toHaveLength(1_000);
-    // Each request also published a cost event: both kinds wait in the spool.
-    await new Promise((resolve) => setTimeout(resolve, 7_000));
-    expect(await spooledEvents()).toBeGreaterThanOrEqual(1_000);
+    // Each request also published a cost event: both kinds wait in the spool, once the publisher has
+    // given up on the stopped broker (its send timeout) and written them there.
+    await waitFor(() => gatewayMetric('switchyard_events_spooled_total'), (spooled) => spooled >= 2_000, { timeoutMs: 60_000, what: '2,000 events in the spool' });
     expect((await rows()).rows).toBe(1);
 
     await kafka.start();
     expect(await waitForRows(1_001, 120_000)).toStrictEqual({ rows: 1_001, ids: 1_001 });
     const costs = await database.query('SELECT count(*)::int AS rows FROM costs WHERE workspace = $1', [workspace]);
     expect(costs.rows[0].rows).toBe(1_001);
-    // Nothing arrives twice later on.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Nothing arrives twice later on: once the spool is replayed and the consumer has committed every
+    // message on the topics, nothing is left that could add a row.
+    const spool = async () => ({ spooled: await gatewayMetric('switchyard_events_spooled_total'), replayed: await gatewayMetric('switchyard_events_replayed_total') });
+    await waitFor(spool, ({ spooled, replayed }) => replayed >= spooled, { timeoutMs: 60_000, what: 'the spool to be replayed' });
+    await waitFor(consumerPosition, ({ written, committed }) => written > 0 && committed === written, { timeoutMs: 60_000, what: 'the consumer to commit every message' });
     expect(await rows()).toStrictEqual({ rows: 1_001, ids: 1_001 });
   }, 240_000);
 });

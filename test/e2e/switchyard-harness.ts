@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, createLogger, type SwitchyardConfig } from '@switchyard/shared';
@@ -48,42 +49,58 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
   if (mode === 'embedded') {
     const config: SwitchyardConfig = { ...base, observability: { ...base.observability, dataDirectory: 'memory://', influx } };
     const gateway = await startEmbedded(config, logger, { host: '127.0.0.1', port: 0 });
-    await gateway.recordsReady;
+    await gateway.recordsReady.catch(async (error: unknown) => {
+      await gateway.close(1_000);
+      throw error;
+    });
     return { baseURL: `${gateway.url}/v1`, config, close: () => gateway.close(1_000) };
   }
 
   if (!options.kafkaBrokers) await requireKafka();
   await requirePostgres();
   const run = randomBytes(4).toString('hex');
+  const spoolDirectory = mkdtempSync(join(tmpdir(), 'switchyard-spool-'));
   const withInfrastructure: SwitchyardConfig = {
     ...base,
     events: {
       ...base.events,
       kafka: { brokers: options.kafkaBrokers ?? KAFKA_BROKERS, clientId: `e2e-${run}`, topicPrefix: `e2e-${run}.` },
-      spoolDirectory: mkdtempSync(join(tmpdir(), 'switchyard-spool-')),
+      spoolDirectory,
     },
     observability: { ...base.observability, postgresUrl: POSTGRES_URL, consumerGroup: `e2e-${run}`, influx },
   };
-  const router = await startRouterService(withInfrastructure, logger, '127.0.0.1:0');
-  const adapters = await startAdapterService(withInfrastructure, logger, '127.0.0.1:0');
-  const observability = await startObservabilityService(withInfrastructure, logger, '127.0.0.1:0', 0);
-  const config: SwitchyardConfig = {
-    ...withInfrastructure,
-    services: {
-      ...withInfrastructure.services,
-      router: `127.0.0.1:${router.port}`,
-      adapters: `127.0.0.1:${adapters.port}`,
-      observability: `127.0.0.1:${observability.port}`,
-    },
+  // What has started, closed in reverse order; on a failure to start, what did start is closed before
+  // the error is thrown, so a suite whose beforeAll failed leaves no server behind (jest would not exit).
+  const started: Array<() => Promise<void>> = [() => rm(spoolDirectory, { recursive: true, force: true })];
+  const closeStarted = async () => {
+    for (const close of started.splice(0).reverse()) await close();
   };
-  const gateway = await startDistributedGateway(config, logger, { host: '127.0.0.1', port: 0 });
-  return {
-    baseURL: `${gateway.url}/v1`,
-    config,
-    observabilityMetricsUrl: `http://127.0.0.1:${observability.metricsPort}/metrics`,
-    close: async () => {
-      await gateway.close(1_000);
-      await Promise.all([router.close(1_000), adapters.close(1_000), observability.close(1_000)]);
-    },
-  };
+  try {
+    const router = await startRouterService(withInfrastructure, logger, '127.0.0.1:0');
+    started.push(() => router.close(1_000));
+    const adapters = await startAdapterService(withInfrastructure, logger, '127.0.0.1:0');
+    started.push(() => adapters.close(1_000));
+    const observability = await startObservabilityService(withInfrastructure, logger, '127.0.0.1:0', 0);
+    started.push(() => observability.close(1_000));
+    const config: SwitchyardConfig = {
+      ...withInfrastructure,
+      services: {
+        ...withInfrastructure.services,
+        router: `127.0.0.1:${router.port}`,
+        adapters: `127.0.0.1:${adapters.port}`,
+        observability: `127.0.0.1:${observability.port}`,
+      },
+    };
+    const gateway = await startDistributedGateway(config, logger, { host: '127.0.0.1', port: 0 });
+    started.push(() => gateway.close(1_000));
+    return {
+      baseURL: `${gateway.url}/v1`,
+      config,
+      observabilityMetricsUrl: `http://127.0.0.1:${observability.metricsPort}/metrics`,
+      close: closeStarted,
+    };
+  } catch (error) {
+    await closeStarted();
+    throw error;
+  }
 }

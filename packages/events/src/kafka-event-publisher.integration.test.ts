@@ -14,6 +14,7 @@ import { EventPublisherMetrics } from './publisher-metrics';
 import { decodeEvent, type SwitchyardEvent } from './switchyard-event';
 import { ALL_TOPICS, DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC, EVENT_TYPE_HEADER, eventKey } from './topics';
 import { capturingLogger, eventIdOf, metricValue, sampleEvents, waitFor } from './__fixtures__/sample-events';
+import { startSilentBroker, type SilentBroker } from './__fixtures__/silent-broker';
 
 interface ReadMessage {
   topic: string;
@@ -129,6 +130,37 @@ afterAll(async () => {
   await Promise.all(temporaryDirectories.map((directory) => rm(directory, { recursive: true, force: true })));
 });
 
+/**
+ * Every publisher a test starts is closed after it, even when an assertion
+ * failed before the test's own close: a publisher left open keeps its
+ * thread, sockets and timers, and jest would never exit.
+ */
+const startedPublishers: EventPublisher[] = [];
+function started<T extends EventPublisher>(publisher: T): T {
+  startedPublishers.push(publisher);
+  return publisher;
+}
+
+afterEach(async () => {
+  await Promise.all(startedPublishers.splice(0).map((publisher) => publisher.close()));
+}, 30_000);
+
+/**
+ * Events the publisher is done with: sent to Kafka, written to the spool or dropped (a replayed event
+ * was counted when spooled). While a replayed batch is sent and not yet counted as replayed, this
+ * counts it twice: it can run ahead of the truth by one batch (`batchMaxEvents`) at most.
+ */
+async function eventsAccountedFor(registry: Registry): Promise<number> {
+  const dropped = (await registry.getSingleMetric('switchyard_events_dropped_total')!.get()).values.reduce((sum, series) => sum + series.value, 0);
+  const accounted =
+    (await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })) +
+    (await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[1] })) +
+    (await metricValue(registry, 'switchyard_events_spooled_total')) +
+    dropped -
+    (await metricValue(registry, 'switchyard_events_replayed_total'));
+  return accounted;
+}
+
 function publisherOptions(overrides: Partial<KafkaEventPublisherOptions> & Pick<KafkaEventPublisherOptions, 'brokers' | 'spoolDirectory'>) {
   const { logger, lines } = capturingLogger();
   const registry = new Registry();
@@ -139,8 +171,8 @@ function publisherOptions(overrides: Partial<KafkaEventPublisherOptions> & Pick<
 
 /** Both publishers keep the same promises; the thread runs the other on a thread of its own. */
 const PUBLISHERS: Array<[string, (options: KafkaEventPublisherOptions) => Promise<EventPublisher>]> = [
-  ['KafkaEventPublisher', (options) => KafkaEventPublisher.start(options)],
-  ['KafkaEventPublisherThread', (options) => KafkaEventPublisherThread.start(options)],
+  ['KafkaEventPublisher', async (options) => started(await KafkaEventPublisher.start(options))],
+  ['KafkaEventPublisherThread', async (options) => started(await KafkaEventPublisherThread.start(options))],
 ];
 
 describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
@@ -215,10 +247,11 @@ describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
     const second = await start(reachable.options);
     expect(reachable.lines).toContainEqual(expect.objectContaining({ msg: 'spool-replay-pending', events: 1_000 }));
     const fresh = sampleEvents(run, 100, 1_000);
-    for (let start = 0; start < fresh.length; start += 5) {
-      for (const item of fresh.slice(start, start + 5)) second.publish(item);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    // Half before the replay can have sent anything (it starts with a connection, after this returns),
+    // half once the first replayed batch is counted: both halves must reach Kafka after the spool.
+    for (const item of fresh.slice(0, 50)) second.publish(item);
+    await waitFor(async () => (await metricValue(reachable.registry, 'switchyard_events_replayed_total')) > 0, 30_000, 'the first replayed batch');
+    for (const item of fresh.slice(50)) second.publish(item);
     await waitFor(async () => (await metricValue(reachable.registry, 'switchyard_events_replayed_total')) >= 1_000, 30_000, 'the replay');
     await second.close();
     expect(await metricValue(reachable.registry, 'switchyard_events_spool_bytes')).toBe(0);
@@ -233,7 +266,8 @@ describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
     // Topics of this test's own, with one partition each, so the order of the whole run can be checked.
     const topicPrefix = `${run}.`;
     await ensureTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => topicPrefix + topic), { numPartitions: 1 });
-    const { options, registry, lines } = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: await spoolDirectory(), queueCapacity: 20, topicPrefix });
+    // Batches of 10: the count of events done with (below) is then never more than 10 ahead of the truth.
+    const { options, registry, lines } = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: await spoolDirectory(), queueCapacity: 20, batchMaxEvents: 10, topicPrefix });
     const publisher = await start(options);
     const [first, ...rest] = sampleEvents(run, 301);
     publisher.publish(first);
@@ -241,10 +275,12 @@ describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
 
     // Bursts of 25, more than the queue holds (20): each one fills it, and the publisher writes the queue
     // to disk instead of waiting on Kafka. (Within one burst nothing can run between the calls, so a burst
-    // past twice the capacity would be dropped; these stay under it.)
+    // past twice the capacity would be dropped; these stay under it: each burst waits until the ones
+    // before are counted as sent or spooled, so at most 10 of them are still queued, and 10 + 25 < 40.)
     for (let start = 0; start < rest.length; start += 25) {
       for (const item of rest.slice(start, start + 25)) publisher.publish(item);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const handed = 1 + start + 25;
+      await waitFor(async () => (await eventsAccountedFor(registry)) >= handed, 20_000, `${handed} events sent or spooled`);
     }
     await publisher.close();
 
@@ -354,7 +390,14 @@ describe('The Kafka publishers while their broker goes down and comes back', () 
     await kafka?.destroy();
   }, 60_000);
 
-  it.each(PUBLISHERS)('%s spools 1,000 events published while the broker is down, without waiting on it, and delivers each once, in order, when it returns', async (name, start) => {
+  // A test that failed while the broker was down leaves it down: the next test gets it back.
+  let brokerDown = false;
+  afterEach(async () => {
+    if (brokerDown) await kafka.start();
+    brokerDown = false;
+  }, 120_000);
+
+  it.each(PUBLISHERS)('%s spools 1,000 events published while the broker is down, without waiting on it, and delivers each once, in order, when it returns', async (_name, start) => {
     const run = `outage-${randomUUID()}`;
     const { options, registry, lines } = publisherOptions({ brokers: kafka.brokers, spoolDirectory: await spoolDirectory() });
     const publisher = await start(options);
@@ -363,36 +406,27 @@ describe('The Kafka publishers while their broker goes down and comes back', () 
     const after = sampleEvents(run, 100, 1_010);
 
     for (const item of before) publisher.publish(item);
-    await waitFor(async () => (await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })) === 5, 20_000, 'the first events');
+    await waitFor(async () => (await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })) === 5, 60_000, 'the first events');
 
-    const stopStarted = Date.now();
+    brokerDown = true;
     await kafka.stop();
-    const stopMs = Date.now() - stopStarted;
 
-    const publishStarted = performance.now();
+    // publish() is synchronous: it only encodes and queues, so it cannot wait on the broker. (What it
+    // costs is measured in bench/, not asserted here.)
     for (const item of during) publisher.publish(item);
-    const publishMs = performance.now() - publishStarted;
-    // publish() only encodes and queues. Waiting on the broker even once would take a connection
-    // timeout (1 s) or a send timeout (3 s); encoding a thousand events takes about 150 ms under jest.
-    expect(publishMs).toBeLessThan(500);
 
-    const spoolStarted = Date.now();
-    await waitFor(async () => (await metricValue(registry, 'switchyard_events_spooled_total')) === 1_000, 20_000, 'the events to be spooled');
-    const spoolMs = Date.now() - spoolStarted;
+    await waitFor(async () => (await metricValue(registry, 'switchyard_events_spooled_total')) === 1_000, 60_000, 'the events to be spooled');
     expect(await metricValue(registry, 'switchyard_events_spool_bytes')).toBeGreaterThan(0);
     expect(await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })).toBe(5);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'kafka-unreachable', level: 40 }));
 
-    const startStarted = Date.now();
     await kafka.start();
-    const startMs = Date.now() - startStarted;
+    brokerDown = false;
     // Published while the spool is still being replayed: they must queue up behind it.
     for (const item of after) publisher.publish(item);
 
-    const replayStarted = Date.now();
-    await waitFor(async () => (await metricValue(registry, 'switchyard_events_replayed_total')) >= 1_000, 60_000, 'the replay');
+    await waitFor(async () => (await metricValue(registry, 'switchyard_events_replayed_total')) >= 1_000, 120_000, 'the replay');
     await publisher.close();
-    const replayMs = Date.now() - replayStarted;
     expect(await metricValue(registry, 'switchyard_events_spool_bytes')).toBe(0);
     expect(await metricValue(registry, 'switchyard_events_dropped_total', { reason: 'spool_full' })).toBe(0);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'kafka-reconnected', level: 30 }));
@@ -401,25 +435,39 @@ describe('The Kafka publishers while their broker goes down and comes back', () 
     const all = [...before, ...during, ...after];
     // Exactly once each, and in publish order on each topic.
     expect(idsByTopic(messages)).toEqual(expectedByTopic(all));
-    console.info(`outage test (${name}): broker stop ${stopMs} ms, 1,000 publishes ${publishMs.toFixed(1)} ms, spooled within ${spoolMs} ms, broker start ${startMs} ms, replay ${replayMs} ms`);
-  }, 180_000);
+  }, 300_000);
 });
 
 describe('KafkaEventPublisherThread, when its thread fails', () => {
+  let broker: SilentBroker;
+
+  beforeAll(async () => {
+    broker = await startSilentBroker();
+  });
+
+  afterAll(async () => {
+    await broker?.close();
+  });
+
   it('counts the events the failed thread held as dropped, logs it, and starts a new thread that takes what follows', async () => {
     const run = `thread-${randomUUID()}`;
-    // Nothing listens on this port: events wait for the first connection attempt (1 s) before they are spooled.
-    const { options, registry, lines } = publisherOptions({ brokers: [`127.0.0.1:${await freePort()}`], spoolDirectory: await spoolDirectory(), sendTimeoutMs: 1_000, closeTimeoutMs: 200 });
-    const publisher = await KafkaEventPublisherThread.start({ ...options, restartInitialMs: 50 });
+    // The broker accepts the connection and never answers: the thread's publisher stays in its first
+    // connection attempt (sendTimeoutMs, far longer than the test), so it holds every event handed to it
+    // and reports none sent or spooled until it is closed.
+    const { options, registry, lines } = publisherOptions({ brokers: [broker.address], spoolDirectory: await spoolDirectory(), sendTimeoutMs: 120_000, closeTimeoutMs: 200 });
+    const publisher = started(await KafkaEventPublisherThread.start({ ...options, restartInitialMs: 50 }));
+    const internals = publisher as unknown as { worker: Worker; pending: { length: number } };
     for (const item of sampleEvents(run, 100)) publisher.publish(item);
-    await new Promise((resolve) => setImmediate(resolve));
+    // Handed over to the thread (after lingerMs): from here on the thread holds all 100.
+    await waitFor(() => internals.pending.length === 0, 10_000, 'the events to be handed to the thread');
     // The thread ends abruptly, as an uncaught error in it would end it.
-    await (publisher as unknown as { worker: Worker }).worker.terminate();
-    await waitFor(() => lines.some((line) => line.msg === 'event-publisher-thread-stopped'), 5_000, 'the stop to be noticed');
+    await internals.worker.terminate();
+    await waitFor(() => lines.some((line) => line.msg === 'event-publisher-thread-stopped'), 10_000, 'the stop to be noticed');
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'event-publisher-thread-stopped', level: 50, eventsLost: 100 }));
     expect(await metricValue(registry, 'switchyard_events_dropped_total', { reason: 'publisher_thread_failed' })).toBe(100);
 
-    // Published while the new thread starts, and after: all of them reach the new thread (and, Kafka being unreachable, its spool).
+    // Published while the new thread starts, and after: all of them reach the new thread (and, Kafka never
+    // answering, its spool when it closes).
     for (const item of sampleEvents(run, 10, 100)) publisher.publish(item);
     await waitFor(() => lines.some((line) => line.msg === 'event-publisher-thread-restarted'), 10_000, 'a new thread');
     for (const item of sampleEvents(run, 10, 110)) publisher.publish(item);
