@@ -3,7 +3,7 @@
  * suite. jest compiles the test files and the sources they import on the fly, but some code runs
  * outside jest's module registry and can only be loaded as built JavaScript: the Kafka publisher's
  * worker thread (`packages/events/dist/publisher-thread/kafka-publisher-worker.js`) and the
- * `switchyard` command that the CLI end-to-end suites spawn (`services/gateway/dist/cli.js`). Building
+ * `switchyard` command that the CLI end-to-end suites spawn (`packages/cli/dist/cli.js`). Building
  * here makes them the current source, never a stale `dist/`. It is the build a user runs; with nothing
  * changed it takes a second or two (turbo's cache). Building the whole tree is simpler and sturdier than
  * compiling single entries: a worker entry imports half the tree. (The PGlite thread needs nothing: its
