@@ -182,7 +182,7 @@ describe('the switchyard command', () => {
       configFile,
       [
         'providers:',
-        `  local: { kind: openai, baseUrl: "${upstream.baseUrl}", models: ["*"] }`,
+        `  local: { kind: openai, baseUrl: "${upstream.baseUrl}", apiKey: "\${LOCAL_UPSTREAM_KEY}", models: ["*"] }`,
         'services:',
         `  router: "127.0.0.1:${routerPort}"`,
         `  adapters: "127.0.0.1:${adaptersPort}"`,
@@ -195,18 +195,14 @@ describe('the switchyard command', () => {
         '',
       ].join('\n'),
     );
-    const env = {
-      PORT: String(port),
-      SWITCHYARD_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
-      SWITCHYARD_POSTGRES_URL: POSTGRES_URL,
-      SWITCHYARD_SPOOL_DIR: temporaryDirectory('spool'),
-    };
-    const router = start(['router', '--config', configFile], env);
-    const adapters = start(['adapters', '--config', configFile], env);
-    const observability = start(['observability', '--config', configFile], env);
+    // Each service is given only what it uses: the provider key only to the adapters, Postgres only to observability.
+    const kafka = { SWITCHYARD_KAFKA_BROKERS: KAFKA_BROKERS.join(',') };
+    const router = start(['router', '--config', configFile], {});
+    const adapters = start(['adapters', '--config', configFile], { LOCAL_UPSTREAM_KEY: 'sk-adapters-only' });
+    const observability = start(['observability', '--config', configFile], { ...kafka, SWITCHYARD_POSTGRES_URL: POSTGRES_URL });
     children.push(router.child, adapters.child, observability.child);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const gateway = start(['gateway', '--config', configFile], env);
+    const gateway = start(['gateway', '--config', configFile], { ...kafka, PORT: String(port), SWITCHYARD_SPOOL_DIR: temporaryDirectory('spool') });
     children.push(gateway.child);
     const everyOutput = () => [gateway, router, adapters, observability].map((service) => service.output()).join('');
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, everyOutput);
@@ -223,6 +219,8 @@ describe('the switchyard command', () => {
     }
     expect(recorded?.status).toBe(200);
     expect(await recorded!.json()).toMatchObject({ id: `${run}-first`, status: 'succeeded', provider: 'local', requested_model: 'qwen2' });
+    expect(upstream.requests.at(-1)?.headers.authorization).toBe('Bearer sk-adapters-only');
+    expect(everyOutput()).not.toContain('sk-adapters-only');
 
     upstream.enqueue({ kind: 'stream-fixture', file: textStream, chunkDelayMs: 20 });
     const stream = await client.chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }], stream: true });

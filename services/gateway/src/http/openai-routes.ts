@@ -21,7 +21,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
   const { metrics, bodyLimitBytes } = options;
 
   async function chatCompletions(exchange: HttpExchange): Promise<void> {
-    const telemetry = exchange.track('chat-completion');
+    const telemetry = exchange.track('chat.completion');
     const chatRequest = parseChatCompletionRequest(await readJsonBody(exchange.request, bodyLimitBytes));
     telemetry.requestedModel = chatRequest.model;
     telemetry.user = chatRequest.user ?? '';
@@ -44,7 +44,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
   }
 
   async function embeddings(exchange: HttpExchange): Promise<void> {
-    const telemetry = exchange.track('embedding');
+    const telemetry = exchange.track('embeddings');
     const { request: embeddingRequest, encoding } = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyLimitBytes));
     telemetry.requestedModel = embeddingRequest.model;
     telemetry.user = embeddingRequest.user ?? '';
@@ -87,7 +87,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
   };
 
   return new Map([
-    ['POST /v1/chat/completions', serve('chat_completions', chatCompletions)],
+    ['POST /v1/chat/completions', serve('chat.completion', chatCompletions)],
     ['POST /v1/embeddings', serve('embeddings', embeddings)],
   ]);
 }

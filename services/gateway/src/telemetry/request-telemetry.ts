@@ -1,6 +1,6 @@
-import type { Deployment, GatewayError, RouteAttempt, Usage } from '@switchyard/shared';
+import type { Deployment, GatewayError, RequestStatusName, RouteAttempt, Usage } from '@switchyard/shared';
 import { readAttribution, type RequestAttribution } from './request-attribution';
-import type { RequestOperation, RequestRecorder, RequestStatusName } from './request-recorder';
+import type { RequestOperation, RequestRecorder } from './request-recorder';
 
 /**
  * What one model request did, gathered while it runs and recorded once when
