@@ -12,7 +12,7 @@ import { KAFKA_BROKERS, POSTGRES_URL, requireKafka, requirePostgres } from '../s
  * The built `switchyard` command, run as a user runs it: separate processes,
  * configured from the environment alone.
  */
-const cli = path.resolve(__dirname, '../../services/gateway/dist/cli.js');
+const cli = path.resolve(__dirname, '../../packages/cli/dist/cli.js');
 const textStream = fixturePath('provider-responses/openai-python/.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin');
 
 async function freePort(): Promise<number> {
