@@ -24,7 +24,7 @@ async function recordedVersions(client: SqlExecutor): Promise<Array<{ version: n
   return client.query('SELECT version, name FROM schema_migrations ORDER BY version');
 }
 
-const EVENT_TABLES = ['costs', 'requests', 'schema_migrations', 'usage'];
+const EVENT_TABLES = ['costs', 'dead_letters', 'requests', 'schema_migrations', 'usage'];
 
 /** Empty databases of one kind: two clients on the same one stand for two processes starting at once. */
 interface EmptyDatabase {
@@ -113,7 +113,7 @@ describe.each(DATABASE_KINDS)('runMigrations on %s', (kind) => {
     expect(await runMigrations(client, [...migrations, added])).toEqual([]);
     await expect(runMigrations(client, [...migrations, added, failing])).rejects.toThrow(/division by zero/);
 
-    expect(await tableNames(client)).toEqual(['costs', 'extra_a', 'extra_b', 'requests', 'schema_migrations', 'usage']);
+    expect(await tableNames(client)).toEqual(['costs', 'dead_letters', 'extra_a', 'extra_b', 'requests', 'schema_migrations', 'usage']);
     expect((await recordedVersions(client)).map((row) => row.version)).toEqual([...migrations.map((m) => m.version), 1001]);
   });
 
