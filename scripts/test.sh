@@ -29,6 +29,26 @@ if ! npx --no-install buf lint proto; then
   typecheck_failed=$((typecheck_failed + 1))
 fi
 
+# The contracts stay compatible with those committed before (rules: README, "Events and records"): on a
+# branch, with where it left main; on main, with the previous commit. A clone without that history
+# (a shallow one) has nothing to compare with and says so rather than failing.
+main_commit="$(git rev-parse -q --verify origin/main || git rev-parse -q --verify main || true)"
+if [ -n "$main_commit" ] && [ "$(git rev-parse HEAD)" != "$main_commit" ]; then
+  baseline="$(git merge-base HEAD "$main_commit" 2>/dev/null || true)"
+else
+  baseline="$(git rev-parse -q --verify 'HEAD~1' || true)"
+fi
+if [ -z "$baseline" ] || ! git cat-file -e "$baseline:proto/buf.yaml" 2>/dev/null; then
+  echo "buf breaking skipped: this clone has no earlier proto/ to compare with (a shallow clone?)" >&2
+else
+  baseline_dir="$(mktemp -d -t switchyard-proto.XXXXXX)"
+  if ! { git archive "$baseline" proto | tar -x -C "$baseline_dir" && npx --no-install buf breaking proto --against "$baseline_dir/proto"; }; then
+    echo "buf breaking: proto/ is not compatible with proto/ at ${baseline:0:12}" >&2
+    typecheck_failed=$((typecheck_failed + 1))
+  fi
+  rm -rf "$baseline_dir"
+fi
+
 report="$(mktemp -t switchyard-jest.XXXXXX.json)"
 npx --no-install jest --ci --json --outputFile="$report" "$@"
 status=$?

@@ -276,13 +276,13 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
     expect((await fetch(`${origin}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${origin}/readyz`)).json()).toEqual({ status: 'ready' });
     const metrics = await (await fetch(`${origin}/metrics`)).text();
-    expect(metrics).toMatch(/^switchyard_gateway_requests_total\{route="chat_completions",status_code="200"\} [1-9]/m);
-    expect(metrics).toMatch(/^switchyard_gateway_requests_total\{route="chat_completions",status_code="400"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_requests_total\{route="chat.completion",status_code="200"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_requests_total\{route="chat.completion",status_code="400"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_errors_total\{error_class="timeout"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="openai",outcome="ok"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="unreachable",outcome="upstream"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_time_to_first_chunk_seconds_count\{provider="openai"\} [1-9]/m);
-    expect(metrics).toMatch(/^switchyard_gateway_request_duration_seconds_bucket\{le="0.005",route="chat_completions"\} \d+/m);
+    expect(metrics).toMatch(/^switchyard_gateway_request_duration_seconds_bucket\{le="0.005",route="chat.completion"\} \d+/m);
   });
 
   describe('through the native Anthropic adapter', () => {

@@ -16,7 +16,7 @@ import { waitFor } from '../support/wait-for';
  * configured from the environment alone. (jest's globalSetup builds it first,
  * so it is the current source.)
  */
-const cli = path.resolve(__dirname, '../../services/gateway/dist/cli.js');
+const cli = path.resolve(__dirname, '../../packages/cli/dist/cli.js');
 const textStream = fixturePath('provider-responses/openai-python/.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin');
 
 async function freePort(): Promise<number> {
@@ -211,7 +211,7 @@ describe('the switchyard command', () => {
       configFile,
       [
         'providers:',
-        `  local: { kind: openai, baseUrl: "${upstream.baseUrl}", models: ["*"] }`,
+        `  local: { kind: openai, baseUrl: "${upstream.baseUrl}", apiKey: "\${LOCAL_UPSTREAM_KEY}", models: ["*"] }`,
         'services:',
         `  router: "127.0.0.1:${routerPort}"`,
         `  adapters: "127.0.0.1:${adaptersPort}"`,
@@ -224,19 +224,15 @@ describe('the switchyard command', () => {
         '',
       ].join('\n'),
     );
-    const env = {
-      PORT: String(port),
-      SWITCHYARD_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
-      SWITCHYARD_POSTGRES_URL: POSTGRES_URL,
-      SWITCHYARD_SPOOL_DIR: temporaryDirectory('spool'),
-    };
-    const router = start(['router', '--config', configFile], env);
-    const adapters = start(['adapters', '--config', configFile], env);
-    const observability = start(['observability', '--config', configFile], env);
+    // Each service is given only what it uses: the provider key only to the adapters, Postgres only to observability.
+    const kafka = { SWITCHYARD_KAFKA_BROKERS: KAFKA_BROKERS.join(',') };
+    const router = start(['router', '--config', configFile], {});
+    const adapters = start(['adapters', '--config', configFile], { LOCAL_UPSTREAM_KEY: 'sk-adapters-only' });
+    const observability = start(['observability', '--config', configFile], { ...kafka, SWITCHYARD_POSTGRES_URL: POSTGRES_URL });
     // The gateway starts once the services it calls listen.
     const servicesOutput = () => [router, adapters, observability].map((service) => service.output()).join('');
     await Promise.all([routerPort, adaptersPort, observabilityPort].map((servicePort) => waitUntilListening(servicePort, servicesOutput)));
-    const gateway = start(['gateway', '--config', configFile], env);
+    const gateway = start(['gateway', '--config', configFile], { ...kafka, PORT: String(port), SWITCHYARD_SPOOL_DIR: temporaryDirectory('spool') });
     const everyOutput = () => [gateway, router, adapters, observability].map((service) => service.output()).join('');
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, everyOutput);
 
@@ -250,6 +246,8 @@ describe('the switchyard command', () => {
     };
     const recorded = await waitFor(read, ({ status }) => status === 200, { timeoutMs: 60_000, what: `the record of ${run}-first`, intervalMs: 200 });
     expect(recorded.body).toMatchObject({ id: `${run}-first`, status: 'succeeded', provider: 'local', requested_model: 'qwen2' });
+    expect(upstream.requests.at(-1)?.headers.authorization).toBe('Bearer sk-adapters-only');
+    expect(everyOutput()).not.toContain('sk-adapters-only');
 
     upstream.enqueue({ kind: 'stream-fixture', file: textStream, chunkDelayMs: 20 });
     const stream = await client.chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }], stream: true });

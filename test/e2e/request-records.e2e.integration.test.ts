@@ -178,7 +178,7 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
         expect(record.cost_usd).toBeGreaterThan(0);
       }
       if (request.kind === 'chat') expect(record).toMatchObject({ user: 'alice', operation: 'chat.completion', streamed: false, time_to_first_token_ms: null });
-      if (request.kind === 'embedding') expect(record).toMatchObject({ operation: 'embedding' });
+      if (request.kind === 'embedding') expect(record).toMatchObject({ operation: 'embeddings' });
       if (request.kind === 'stream') {
         expect(record.streamed).toBe(true);
         expect(record.time_to_first_token_ms).toBeGreaterThan(0);

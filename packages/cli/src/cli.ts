@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const logger = createLogger(role === 'all' ? 'switchyard' : role);
   let loaded;
   try {
-    loaded = loadConfig(values.config ?? process.env.SWITCHYARD_CONFIG);
+    // Each role checks only the secrets it uses: the gateway and the router start without any provider key.
+    loaded = loadConfig(values.config ?? process.env.SWITCHYARD_CONFIG, process.env, { role });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`switchyard: ${error.message}\n`);

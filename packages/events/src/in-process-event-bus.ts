@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Logger } from '@switchyard/shared';
+import { EVENTS_DEFAULTS, type Logger } from '@switchyard/shared';
 import { Backoff } from './backoff';
 import { DropReporter } from './drop-reporter';
 import type { EventPublisher, EventSink } from './event-publisher';
@@ -27,7 +27,7 @@ export interface InProcessEventBusOptions {
    * dropped (`rejected`). Either way the rest of their batch is written.
    */
   deadLetters?: DeadLetterSink;
-  /** How long the loop waits for more events before it delivers a batch that is not full. Default 5 ms. */
+  /** How long the loop waits for more events before it delivers a batch that is not full. Default 50 ms (config `events.lingerMs`). */
   lingerMs?: number;
   /** First wait before a failed `writeBatch` is tried again; it doubles up to `retryMaxMs`. Default 100 ms. */
   retryInitialMs?: number;
@@ -84,12 +84,12 @@ export class InProcessEventBus implements EventPublisher {
   private readonly loop: Promise<void>;
 
   constructor(options: InProcessEventBusOptions) {
-    this.queueCapacity = options.queueCapacity ?? 10_000;
+    this.queueCapacity = options.queueCapacity ?? EVENTS_DEFAULTS.queueCapacity;
     this.batchMaxEvents = options.batchMaxEvents ?? 500;
     this.batchMaxBytes = options.batchMaxBytes ?? 4 * 1024 * 1024;
     this.maxEventBytes = options.maxEventBytes ?? 1_000_000;
     this.deadLetters = options.deadLetters;
-    this.lingerMs = options.lingerMs ?? 5;
+    this.lingerMs = options.lingerMs ?? EVENTS_DEFAULTS.lingerMs;
     this.retryInitialMs = options.retryInitialMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Producer, ProduceAcks, compatibilityPartitioner, stringSerializer, type MessageToProduce } from '@platformatic/kafka';
-import type { Logger } from '@switchyard/shared';
+import { EVENTS_DEFAULTS, type Logger } from '@switchyard/shared';
 import { abortable } from './abortable';
 import { Backoff } from './backoff';
 import { DropReporter } from './drop-reporter';
@@ -18,7 +18,7 @@ import { Wakeup } from './wakeup';
 export interface KafkaEventPublisherOptions {
   /** `host:port` of one or more brokers. */
   brokers: string[];
-  /** Kafka client id, shown in broker logs and quotas. Default `switchyard-gateway`. */
+  /** Kafka client id, shown in broker logs and quotas. Default `switchyard`. */
   clientId?: string;
   /**
    * Put before every topic name on the cluster (e.g. `staging.`), for
@@ -35,13 +35,13 @@ export interface KafkaEventPublisherOptions {
    * that they are dropped (`queue_full`). Default 10,000.
    */
   queueCapacity?: number;
-  /** Largest size of the spool on disk; events that do not fit are dropped (`spool_full`). Default 256 MiB. */
+  /** Largest size of the spool on disk; events that do not fit are dropped (`spool_full`). Default 1 GiB. */
   spoolMaxBytes?: number;
   /** Size at which the spool starts a new segment file. Default 16 MiB. */
   spoolSegmentMaxBytes?: number;
   /** Events in one Kafka request (and one spool read during replay) at most. Default 500. */
   batchMaxEvents?: number;
-  /** How long the loop waits for more events before it sends a batch that is not full. Default 5 ms. */
+  /** How long the loop waits for more events before it sends a batch that is not full. Default 50 ms. */
   lingerMs?: number;
   /**
    * Longest a connect or a send may take before Kafka counts as unreachable
@@ -71,11 +71,17 @@ export interface KafkaEventPublisherOptions {
   metrics?: PublisherMetrics;
 }
 
-/** The defaults of the options above that have one; `KafkaEventPublisherThread` applies the same ones on its side. */
+/**
+ * The defaults of the options above that have one; `KafkaEventPublisherThread`
+ * applies the same ones on its side. Those the config also has (`events.*`)
+ * are the config's defaults, written once in `EVENTS_DEFAULTS`.
+ */
 export const KAFKA_PUBLISHER_DEFAULTS = {
-  queueCapacity: 10_000,
+  clientId: EVENTS_DEFAULTS.clientId,
+  queueCapacity: EVENTS_DEFAULTS.queueCapacity,
+  spoolMaxBytes: EVENTS_DEFAULTS.spoolMaxBytes,
   batchMaxEvents: 500,
-  lingerMs: 5,
+  lingerMs: EVENTS_DEFAULTS.lingerMs,
   sendTimeoutMs: 5_000,
   retryInitialMs: 500,
   retryMaxMs: 10_000,
@@ -164,7 +170,7 @@ export class KafkaEventPublisher implements EventPublisher {
   static async start(options: KafkaEventPublisherOptions): Promise<KafkaEventPublisher> {
     const spool = await DurableSpool.open({
       directory: options.spoolDirectory,
-      maxBytes: options.spoolMaxBytes,
+      maxBytes: options.spoolMaxBytes ?? KAFKA_PUBLISHER_DEFAULTS.spoolMaxBytes,
       segmentMaxBytes: options.spoolSegmentMaxBytes,
       logger: options.logger,
     });
@@ -192,7 +198,7 @@ export class KafkaEventPublisher implements EventPublisher {
     this.brokers = options.brokers.join(',');
     this.topicPrefix = options.topicPrefix ?? '';
 
-    this.clientId = options.clientId ?? 'switchyard-gateway';
+    this.clientId = options.clientId ?? KAFKA_PUBLISHER_DEFAULTS.clientId;
 
     this.metrics?.spoolBytes(spool.sizeBytes);
     this.metrics?.queueDepth(0);

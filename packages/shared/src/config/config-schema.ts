@@ -10,6 +10,50 @@ const durationMs = z.number().int().positive();
 /** `${NAME}`: a secret is only ever a reference to an environment variable. */
 export const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
+/**
+ * Headers whose value is a credential: their value must be a reference,
+ * alone or after an authentication scheme (`Bearer ${API_TOKEN}`). Other
+ * headers (`OpenAI-Beta: assistants=v2`) may be literal.
+ */
+export const SECRET_HEADER_NAME = /authorization|api[-_]?key|token|secret|password|cookie|credential/i;
+const SCHEME_AND_REFERENCE = /^(?:[A-Za-z][A-Za-z0-9-]* )?\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+const REFERENCE_MESSAGE = 'must be a reference to an environment variable, such as ${API_TOKEN} (after a scheme if needed: Bearer ${API_TOKEN})';
+
+/** The password a URL embeds (`user:password@host`, or `?password=`), if any. */
+export function urlPasswords(value: string): string[] {
+  const passwords: string[] = [];
+  const userInfo = value.match(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)@/)?.[1];
+  const colon = userInfo?.indexOf(':') ?? -1;
+  if (userInfo !== undefined && colon >= 0 && colon < userInfo.length - 1) passwords.push(userInfo.slice(colon + 1));
+  for (const match of value.matchAll(/[?&](?:ssl)?password=([^&#]*)/gi)) if (match[1]) passwords.push(match[1]);
+  return passwords;
+}
+
+/** A connection URL: a password in it is only ever a reference (`postgres://app:${PGPASSWORD}@db/app`, or the whole URL as `${DATABASE_URL}`). */
+const connectionUrl = z
+  .string()
+  .min(1)
+  .refine((value) => urlPasswords(value).every((password) => ENV_REFERENCE.test(password)), {
+    message: 'must be a reference to an environment variable, such as ${SWITCHYARD_POSTGRES_URL}, since it holds a password (or only its password: postgres://app:${PGPASSWORD}@db/app)',
+  });
+
+/** A URL that is sent as it is written, so it may hold no password at all. */
+const urlWithoutPassword = (use: string) =>
+  z.url().refine((value) => urlPasswords(value).length === 0, { message: `must not hold a password; ${use}` });
+
+/**
+ * Each default that another package also applies (the event publishers),
+ * written once: `@switchyard/events` imports these.
+ */
+export const EVENTS_DEFAULTS = {
+  clientId: 'switchyard',
+  topicPrefix: '',
+  spoolDirectory: '.switchyard/spool',
+  spoolMaxBytes: 1024 ** 3,
+  queueCapacity: 10_000,
+  lingerMs: 50,
+} as const;
+
 export const providerKinds = ['openai', 'anthropic'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
 
@@ -27,7 +71,7 @@ export const modelPriceSchema = z.strictObject({
 export const providerSchema = z.strictObject({
   /** Wire format the provider speaks. `openai` serves any OpenAI-compatible server. */
   kind: z.enum(providerKinds),
-  baseUrl: z.url().optional(),
+  baseUrl: urlWithoutPassword('use apiKey or headers').optional(),
   apiKey: z
     .string()
     .regex(ENV_REFERENCE, 'must be a reference to an environment variable, such as ${OPENAI_API_KEY}')
@@ -35,8 +79,20 @@ export const providerSchema = z.strictObject({
   /** Model names served, or glob patterns such as `claude-*`; `*` accepts any model. */
   models: z.array(z.string().min(1)).min(1),
   timeoutMs: durationMs.default(600_000),
-  /** Extra headers sent upstream; values may reference environment variables. */
-  headers: z.record(z.string(), z.string()).default({}),
+  /**
+   * Extra headers sent upstream; values may reference environment variables,
+   * and those of credential headers (`SECRET_HEADER_NAME`) must.
+   */
+  headers: z
+    .record(z.string(), z.string())
+    .superRefine((headers, context) => {
+      for (const [name, value] of Object.entries(headers)) {
+        if (SECRET_HEADER_NAME.test(name) && !SCHEME_AND_REFERENCE.test(value)) {
+          context.addIssue({ code: 'custom', path: [name], message: REFERENCE_MESSAGE });
+        }
+      }
+    })
+    .default({}),
   /** Prices by model name or glob pattern (first match wins); a request to an unpriced model costs 0. */
   prices: z.record(z.string().min(1), modelPriceSchema).default({}),
 });
@@ -147,30 +203,30 @@ export const configSchema = z.strictObject({
       kafka: z
         .strictObject({
           brokers: z.array(z.string().min(1)).min(1),
-          clientId: z.string().min(1).default('switchyard'),
+          clientId: z.string().min(1).default(EVENTS_DEFAULTS.clientId),
           /** Put before every topic name (e.g. `staging.`), for environments sharing one cluster. */
-          topicPrefix: z.string().regex(/^[\w.-]*$/, 'may hold only letters, digits, ., _ and -').default(''),
+          topicPrefix: z.string().regex(/^[\w.-]*$/, 'may hold only letters, digits, ., _ and -').default(EVENTS_DEFAULTS.topicPrefix),
         })
         .optional(),
       /** Events wait here on disk while Kafka is unreachable. */
-      spoolDirectory: z.string().min(1).default('.switchyard/spool'),
-      spoolMaxBytes: z.number().int().positive().default(1024 ** 3),
+      spoolDirectory: z.string().min(1).default(EVENTS_DEFAULTS.spoolDirectory),
+      spoolMaxBytes: z.number().int().positive().default(EVENTS_DEFAULTS.spoolMaxBytes),
       /** Events held in memory before they spill to the spool. */
-      queueCapacity: z.number().int().positive().default(10_000),
+      queueCapacity: z.number().int().positive().default(EVENTS_DEFAULTS.queueCapacity),
       /**
        * How long events wait for more before a batch goes out: longer means
        * fewer, larger batches (each Kafka send, and each write to the embedded
        * database, ~2.5 ms, has a fixed cost), at the price of records
        * appearing later. 50 ms: see bench/RESULTS.md "Events".
        */
-      lingerMs: z.number().int().min(0).max(10_000).default(50),
+      lingerMs: z.number().int().min(0).max(10_000).default(EVENTS_DEFAULTS.lingerMs),
     })
     .prefault({}),
   /** Where recorded requests are stored. */
   observability: z
     .strictObject({
       /** Postgres connection URL, usually `${SWITCHYARD_POSTGRES_URL}`. Without it, an embedded database is used. */
-      postgresUrl: z.string().min(1).optional(),
+      postgresUrl: connectionUrl.optional(),
       /**
        * Folder of the embedded database (used without `postgresUrl`);
        * `memory://` keeps it in memory, gone at exit, and costs a fresh
@@ -179,7 +235,7 @@ export const configSchema = z.strictObject({
       dataDirectory: z.string().min(1).default('.switchyard/data'),
       influx: z
         .strictObject({
-          url: z.url(),
+          url: urlWithoutPassword('use observability.influx.token'),
           database: z.string().min(1).default('switchyard'),
           /** `${ENV}` reference; empty when InfluxDB runs without auth. */
           token: z.string().regex(ENV_REFERENCE, 'must be a reference to an environment variable, such as ${INFLUX_TOKEN}').optional(),

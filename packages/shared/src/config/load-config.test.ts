@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, providerApiKey } from './load-config';
+import { ConfigError, loadConfig, providerApiKey, type ConfigRole } from './load-config';
 
 function configFile(text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'switchyard-config-')), 'switchyard.yaml');
@@ -9,9 +9,9 @@ function configFile(text: string): string {
   return path;
 }
 
-function failure(path: string | undefined, env: Record<string, string> = {}): string {
+function failure(path: string | undefined, env: Record<string, string> = {}, role?: ConfigRole): string {
   try {
-    loadConfig(path, env);
+    loadConfig(path, env, { role });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as Error).message;
@@ -158,5 +158,104 @@ describe('loadConfig: where events and records go', () => {
   it('rejects a negative price and names it', () => {
     const path = configFile('providers:\n  openai:\n    kind: openai\n    models: ["*"]\n    prices:\n      gpt-4o: { input: -1, output: 2 }\n');
     expect(failure(path)).toMatch(/providers\.openai\.prices\.gpt-4o\.input/);
+  });
+});
+
+describe('loadConfig: each role checks only the secrets it uses', () => {
+  const file = () =>
+    configFile(
+      [
+        'providers:',
+        '  openai: { kind: openai, apiKey: "${OPENAI_API_KEY}", models: ["*"], headers: { Authorization: "Bearer ${OPENAI_PROXY_TOKEN}" } }',
+        'observability:',
+        '  postgresUrl: ${SWITCHYARD_POSTGRES_URL}',
+        '  influx: { url: "http://influx:8086", token: "${SWITCHYARD_INFLUX_TOKEN}" }',
+        '',
+      ].join('\n'),
+    );
+  const providerEnv = { OPENAI_API_KEY: 'sk-live', OPENAI_PROXY_TOKEN: 'proxy-token' };
+  const recordsEnv = { SWITCHYARD_POSTGRES_URL: 'postgres://app:hunter2@db/app', SWITCHYARD_INFLUX_TOKEN: 'user:secret' };
+
+  it('starts the distributed gateway and the router with no secret at all', () => {
+    expect(loadConfig(file(), { SWITCHYARD_KAFKA_BROKERS: 'kafka:9092' }, { role: 'gateway' }).config.providers.openai.apiKey).toBe('${OPENAI_API_KEY}');
+    expect(Object.keys(loadConfig(file(), {}, { role: 'router' }).config.providers)).toEqual(['openai']);
+  });
+
+  it('starts the adapters with the provider secrets alone, and names the ones missing', () => {
+    expect(loadConfig(file(), providerEnv, { role: 'adapters' }).config.providers.openai.kind).toBe('openai');
+    const message = failure(file(), recordsEnv, 'adapters');
+    expect(message).toContain('providers.openai.apiKey: environment variable OPENAI_API_KEY is not set');
+    expect(message).toContain('providers.openai.headers.Authorization: environment variable OPENAI_PROXY_TOKEN is not set');
+    expect(message).not.toMatch(/SWITCHYARD_POSTGRES_URL|SWITCHYARD_INFLUX_TOKEN/);
+  });
+
+  it('starts the observability service with the records secrets alone, and names the ones missing', () => {
+    expect(loadConfig(file(), recordsEnv, { role: 'observability' }).config.observability.postgresUrl).toBe('${SWITCHYARD_POSTGRES_URL}');
+    const message = failure(file(), providerEnv, 'observability');
+    expect(message).toContain('observability.postgresUrl: environment variable SWITCHYARD_POSTGRES_URL is not set');
+    expect(message).toContain('observability.influx.token: environment variable SWITCHYARD_INFLUX_TOKEN is not set');
+    expect(message).not.toMatch(/OPENAI/);
+  });
+
+  it('checks every secret in one process (the default role)', () => {
+    expect(failure(file(), providerEnv)).toContain('observability.postgresUrl: environment variable SWITCHYARD_POSTGRES_URL is not set');
+    expect(failure(file(), recordsEnv, 'all')).toContain('providers.openai.apiKey: environment variable OPENAI_API_KEY is not set');
+    expect(loadConfig(file(), { ...providerEnv, ...recordsEnv }).config.providers.openai.headers).toEqual({ Authorization: 'Bearer ${OPENAI_PROXY_TOKEN}' });
+  });
+});
+
+describe('loadConfig: secrets are only ever references', () => {
+  const provider = (headers: string) => configFile(`providers:\n  openai: { kind: openai, models: ["*"], headers: ${headers} }\n`);
+
+  it('refuses a literal credential header, by its exact path, without echoing it', () => {
+    for (const [name, value] of [
+      ['Authorization', 'Bearer sk-live-123'],
+      ['x-api-key', 'sk-live-123'],
+      ['api_key', 'sk-live-123'],
+      ['X-Auth-Token', 'sk-live-123'],
+      ['Cookie', 'session=sk-live-123'],
+      ['Proxy-Authorization', 'Basic sk-live-123 ${NOT_ALONE}'],
+    ]) {
+      const message = failure(provider(`{ "${name}": "${value}" }`), { NOT_ALONE: 'x' });
+      expect(message).toContain(`providers.openai.headers.${name}: must be a reference to an environment variable, such as \${API_TOKEN}`);
+      expect(message).not.toContain('sk-live-123');
+    }
+  });
+
+  it('takes a credential header as a reference, alone or after a scheme, and other headers as literals', () => {
+    const { config } = loadConfig(
+      provider('{ Authorization: "Bearer ${TOKEN}", x-api-key: "${TOKEN}", OpenAI-Beta: "assistants=v2", OpenAI-Organization: org-42 }'),
+      { TOKEN: 'sk-live-123' },
+    );
+    expect(config.providers.openai.headers).toEqual({
+      Authorization: 'Bearer ${TOKEN}',
+      'x-api-key': '${TOKEN}',
+      'OpenAI-Beta': 'assistants=v2',
+      'OpenAI-Organization': 'org-42',
+    });
+  });
+
+  it('refuses a connection URL with a literal password, by its exact path, without echoing it', () => {
+    for (const url of ['postgres://app:hunter2@db/app', 'postgres://app@db/app?sslmode=require&password=hunter2']) {
+      const message = failure(configFile(`observability:\n  postgresUrl: "${url}"\n`));
+      expect(message).toContain('observability.postgresUrl: must be a reference to an environment variable, such as ${SWITCHYARD_POSTGRES_URL}');
+      expect(message).not.toContain('hunter2');
+    }
+  });
+
+  it('takes a connection URL that is a reference, holds no password, or takes its password from one', () => {
+    const url = (value: string, env: Record<string, string> = {}) => loadConfig(configFile(`observability:\n  postgresUrl: "${value}"\n`), env).config.observability.postgresUrl;
+    expect(url('${PG_URL}', { PG_URL: 'postgres://app:hunter2@db/app' })).toBe('${PG_URL}');
+    expect(url('postgres://app@db/app')).toBe('postgres://app@db/app');
+    expect(url('postgres://app:${PGPASSWORD}@db/app', { PGPASSWORD: 'hunter2' })).toBe('postgres://app:${PGPASSWORD}@db/app');
+  });
+
+  it('refuses a password in the InfluxDB and provider URLs, which are sent as written', () => {
+    expect(failure(configFile('observability:\n  influx: { url: "http://admin:hunter2@influx:8086" }\n'))).toContain(
+      'observability.influx.url: must not hold a password; use observability.influx.token',
+    );
+    const message = failure(configFile('providers:\n  local: { kind: openai, baseUrl: "https://user:hunter2@llm.internal/v1", models: ["*"] }\n'));
+    expect(message).toContain('providers.local.baseUrl: must not hold a password; use apiKey or headers');
+    expect(message).not.toContain('hunter2');
   });
 });

@@ -18,6 +18,28 @@ export interface LoadedConfig {
 
 type Environment = Record<string, string | undefined>;
 
+/** What a process runs; it checks only the secrets that it uses. */
+export type ConfigRole = 'all' | 'gateway' | 'router' | 'adapters' | 'observability';
+
+/**
+ * The secrets each role reads: provider keys and headers live only in the
+ * adapters (and the one process that holds them), the records' connection
+ * secrets only in the observability service (and the one process). The
+ * distributed gateway and the router read none.
+ */
+const SECRETS_USED: Record<ConfigRole, { providers: boolean; records: boolean }> = {
+  all: { providers: true, records: true },
+  gateway: { providers: false, records: false },
+  router: { providers: false, records: false },
+  adapters: { providers: true, records: false },
+  observability: { providers: false, records: true },
+};
+
+export interface LoadConfigOptions {
+  /** Default `all`: every reference is checked. */
+  role?: ConfigRole;
+}
+
 /** Models listed for providers enabled from the environment alone. */
 const OPENAI_MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3', 'o3-mini', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large'];
 const ANTHROPIC_MODELS = ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-sonnet-4-0', 'claude-3-7-sonnet-latest', 'claude-3-5-haiku-latest'];
@@ -27,8 +49,10 @@ const ANTHROPIC_MODELS = ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-sonnet
  * provider whose standard environment variable is set. `PORT` overrides the
  * port in either case. Route trees are checked further by the router, which
  * owns them (unknown providers, the number of targets each strategy takes).
+ * Every environment variable that a secret of `options.role` refers to
+ * must be set; the others' are not looked at.
  */
-export function loadConfig(path: string | undefined, env: Environment = process.env): LoadedConfig {
+export function loadConfig(path: string | undefined, env: Environment = process.env, options: LoadConfigOptions = {}): LoadedConfig {
   let raw: unknown;
   let source: string;
   if (path) {
@@ -51,7 +75,7 @@ export function loadConfig(path: string | undefined, env: Environment = process.
   if (typeof raw === 'object' && raw !== null) raw = withEnvironmentOverrides(raw as Record<string, unknown>, env);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config (${source}):\n${formatIssues(parsed.error.issues)}`);
-  checkReferences(parsed.data, env);
+  checkReferences(parsed.data, env, SECRETS_USED[options.role ?? 'all']);
   return { config: parsed.data, source };
 }
 
@@ -131,9 +155,9 @@ function formatPath(path: readonly PropertyKey[]): string {
     .join('');
 }
 
-function checkReferences(config: SwitchyardConfig, env: Environment): void {
+function checkReferences(config: SwitchyardConfig, env: Environment, used: { providers: boolean; records: boolean }): void {
   const problems: string[] = [];
-  for (const [id, provider] of Object.entries(config.providers)) {
+  for (const [id, provider] of used.providers ? Object.entries(config.providers) : []) {
     const name = provider.apiKey?.match(ENV_REFERENCE)?.[1];
     if (name && !env[name]) problems.push(`  - providers.${id}.apiKey: environment variable ${name} is not set`);
     for (const [header, value] of Object.entries(provider.headers)) {
@@ -142,10 +166,11 @@ function checkReferences(config: SwitchyardConfig, env: Environment): void {
       }
     }
   }
-  for (const [path, value] of [
+  const recordSecrets = [
     ['observability.postgresUrl', config.observability.postgresUrl],
     ['observability.influx.token', config.observability.influx?.token],
-  ] as const) {
+  ] as const;
+  for (const [path, value] of used.records ? recordSecrets : []) {
     for (const match of value?.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g) ?? []) {
       if (!env[match[1]]) problems.push(`  - ${path}: environment variable ${match[1]} is not set`);
     }

@@ -3,6 +3,7 @@ import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { eventsV1 } from '@switchyard/proto';
 import {
   invalidRequest,
+  operationName,
   requestStatuses,
   usageGroupings,
   GatewayError,
@@ -131,12 +132,6 @@ const STATUS_NAMES: Record<eventsV1.RequestStatus, string> = {
   [eventsV1.RequestStatus.CANCELLED]: 'cancelled',
 };
 
-const OPERATION_NAMES: Record<eventsV1.Operation, string> = {
-  [eventsV1.Operation.UNSPECIFIED]: 'unspecified',
-  [eventsV1.Operation.CHAT_COMPLETION]: 'chat.completion',
-  [eventsV1.Operation.EMBEDDING]: 'embedding',
-};
-
 const CACHE_STATUS_NAMES: Record<eventsV1.CacheStatus, string> = {
   [eventsV1.CacheStatus.UNSPECIFIED]: 'unspecified',
   [eventsV1.CacheStatus.DISABLED]: 'disabled',
@@ -158,7 +153,7 @@ export function formatRequestRecord(record: RequestRecord) {
     user: record.user || null,
     session_id: record.sessionId || null,
     trace_id: record.traceId,
-    operation: OPERATION_NAMES[record.operation],
+    operation: operationName(record.operation),
     requested_model: record.requestedModel,
     served_model: record.servedModel || null,
     provider: record.provider || null,

@@ -22,13 +22,14 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
   const bodyOptions = { limitBytes: options.bodyLimitBytes, timeoutMs: options.bodyTimeoutMs };
 
   async function chatCompletions(exchange: HttpExchange, execution: Execution): Promise<void> {
-    const telemetry = exchange.track('chat-completion');
+    const telemetry = exchange.track('chat.completion');
+    // Headers first: a request whose body is refused is still recorded in its own workspace.
+    telemetry.attribution = readAttribution(exchange.request.headers, limits);
     const chatRequest = parseChatCompletionRequest(await readJsonBody(exchange.request, bodyOptions), limits);
     telemetry.prompt = chatRequest;
     telemetry.requestedModel = chatRequest.model;
     telemetry.user = chatRequest.user ?? '';
     telemetry.streamed = chatRequest.stream;
-    telemetry.attribution = readAttribution(exchange.request.headers, limits);
     if (!chatRequest.stream) {
       const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted);
       telemetry.servedModel = response.model;
@@ -48,11 +49,11 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
   }
 
   async function embeddings(exchange: HttpExchange, execution: Execution): Promise<void> {
-    const telemetry = exchange.track('embedding');
+    const telemetry = exchange.track('embeddings');
+    telemetry.attribution = readAttribution(exchange.request.headers, limits);
     const { request: embeddingRequest, encoding } = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyOptions), limits);
     telemetry.requestedModel = embeddingRequest.model;
     telemetry.user = embeddingRequest.user ?? '';
-    telemetry.attribution = readAttribution(exchange.request.headers, limits);
     const { response, servedBy } = await executor.embed(embeddingRequest, execution.context, telemetry.attempted);
     telemetry.servedModel = response.model;
     telemetry.usage = response.usage;
@@ -101,7 +102,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     };
 
   return new Map([
-    ['POST /v1/chat/completions', serve('chat_completions', chatCompletions)],
+    ['POST /v1/chat/completions', serve('chat.completion', chatCompletions)],
     ['POST /v1/embeddings', serve('embeddings', embeddings)],
   ]);
 }

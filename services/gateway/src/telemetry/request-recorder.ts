@@ -3,12 +3,11 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { randomUUID } from 'node:crypto';
 import { eventsV1 } from '@switchyard/proto';
 import { storableRecord, storableText, type EventPublisher } from '@switchyard/events';
-import type { Deployment, ErrorClass, Usage } from '@switchyard/shared';
+import { operationOf, type Deployment, type ErrorClass, type OperationName, type RequestStatusName, type Usage } from '@switchyard/shared';
 import { costOf, type PriceCatalog } from './price-catalog';
 import type { RequestAttribution } from './request-attribution';
 
-export type RequestOperation = 'chat-completion' | 'embedding';
-export type RequestStatusName = 'succeeded' | 'failed' | 'cancelled';
+export type RequestOperation = OperationName;
 
 /** Everything known about one request when it ends. */
 export interface RequestOutcome {
@@ -40,11 +39,6 @@ const STATUS = {
   succeeded: eventsV1.RequestStatus.SUCCEEDED,
   failed: eventsV1.RequestStatus.FAILED,
   cancelled: eventsV1.RequestStatus.CANCELLED,
-} as const;
-
-const OPERATION = {
-  'chat-completion': eventsV1.Operation.CHAT_COMPLETION,
-  embedding: eventsV1.Operation.EMBEDDING,
 } as const;
 
 /** Turns a request's outcome into its events, priced, and hands them to the publisher. */
@@ -80,7 +74,7 @@ export class RequestRecorder {
         user: storableText(outcome.user),
         sessionId: storableText(attribution.sessionId),
         traceId: attribution.traceId,
-        operation: OPERATION[outcome.operation],
+        operation: operationOf(outcome.operation),
         requestedModel: storableText(outcome.requestedModel),
         servedModel,
         provider: deployment?.providerId ?? '',

@@ -1,6 +1,6 @@
-import type { ChatRequest, Deployment, GatewayError, RouteAttempt, Usage } from '@switchyard/shared';
+import type { ChatRequest, Deployment, GatewayError, RequestStatusName, RouteAttempt, Usage } from '@switchyard/shared';
 import { readAttribution, type RequestAttribution } from './request-attribution';
-import type { RequestOperation, RequestRecorder, RequestStatusName } from './request-recorder';
+import type { RequestOperation, RequestRecorder } from './request-recorder';
 import { estimateUsage, TextTokenEstimate } from './usage-estimate';
 
 /**

@@ -31,7 +31,7 @@ describe('InfluxEventWriter against InfluxDB 1.8', () => {
         model: event.servedModel,
         workspace,
         status: event.status === 2 ? 'failed' : 'succeeded',
-        operation: event.operation === 2 ? 'embedding' : 'chat_completion',
+        operation: event.operation === 2 ? 'embeddings' : 'chat.completion',
         latency_ms: event.latencyMs,
         ttft_ms: event.timeToFirstTokenMs,
         input_tokens: event.tokens!.input,

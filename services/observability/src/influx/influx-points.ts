@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Point } from '@influxdata/influxdb-client';
 import { eventsV1 } from '@switchyard/proto';
+import { operationName } from '@switchyard/shared';
 import type { CostRecorded, RequestCompleted, SwitchyardEvent } from '@switchyard/events';
 
 /** Measurement of one point per RequestCompleted event. */
@@ -38,7 +39,7 @@ export function eventIdHash(eventId: string): bigint {
   return digest.readBigUInt64BE(0) % 1_000_000n;
 }
 
-/** Lower-case enum names as tag values: `succeeded`, `chat_completion`. */
+/** Lower-case enum names as tag values: `succeeded`, `semantic_hit`. */
 function enumTag(enumObject: Record<number, string>, value: number): string {
   return (enumObject[value] ?? 'unspecified').toLowerCase();
 }
@@ -50,7 +51,7 @@ export function requestPoint(event: RequestCompleted): Point {
     .tag('model', event.servedModel || event.requestedModel)
     .tag('workspace', event.workspace)
     .tag('status', enumTag(eventsV1.RequestStatus, event.status))
-    .tag('operation', enumTag(eventsV1.Operation, event.operation))
+    .tag('operation', operationName(event.operation))
     .floatField('latency_ms', event.latencyMs)
     .floatField('ttft_ms', event.timeToFirstTokenMs)
     .intField('input_tokens', tokens?.input ?? 0)

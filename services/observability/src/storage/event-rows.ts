@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { TimestampSchema, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { eventsV1 } from '@switchyard/proto';
+import { operationName, operationOf } from '@switchyard/shared';
 
 /**
  * How events become rows and rows become events again. The tables are
@@ -32,7 +33,7 @@ export const requestColumns: readonly InsertColumn<RequestCompleted>[] = [
   { name: 'user_id', type: 'text', value: (event) => storedText(event.user) },
   { name: 'session_id', type: 'text', value: (event) => storedText(event.sessionId) },
   { name: 'trace_id', type: 'text', value: (event) => storedText(event.traceId) },
-  { name: 'operation', type: 'text', value: (event) => enumName(eventsV1.Operation, event.operation) },
+  { name: 'operation', type: 'text', value: (event) => operationName(event.operation) },
   { name: 'requested_model', type: 'text', value: (event) => storedText(event.requestedModel) },
   { name: 'served_model', type: 'text', value: (event) => storedText(event.servedModel) },
   { name: 'provider', type: 'text', value: (event) => storedText(event.provider) },
@@ -178,7 +179,7 @@ export function requestFromRow(row: RequestRow): RequestCompleted {
     user: row.user_id,
     sessionId: row.session_id,
     traceId: row.trace_id,
-    operation: enumValue(eventsV1.Operation, row.operation),
+    operation: operationOf(row.operation),
     requestedModel: row.requested_model,
     servedModel: row.served_model,
     provider: row.provider,

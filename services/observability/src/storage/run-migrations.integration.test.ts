@@ -1,7 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { eventsV1 } from '@switchyard/proto';
+import { getRequest } from '../query/request-queries';
 import { openEventDatabase } from './event-database';
+import { PostgresEventStore } from './event-store';
 import { migrations } from './migrations';
 import { runMigrations } from './run-migrations';
 import { createPgliteClient, type SqlClient, type SqlExecutor } from './sql-client';
@@ -21,7 +24,7 @@ async function recordedVersions(client: SqlExecutor): Promise<Array<{ version: n
   return client.query('SELECT version, name FROM schema_migrations ORDER BY version');
 }
 
-const EVENT_TABLES = ['costs', 'requests', 'schema_migrations', 'usage'];
+const EVENT_TABLES = ['costs', 'dead_letters', 'requests', 'schema_migrations', 'usage'];
 
 /** Empty databases of one kind: two clients on the same one stand for two processes starting at once. */
 interface EmptyDatabase {
@@ -76,6 +79,31 @@ describe.each(DATABASE_KINDS)('runMigrations on %s', (kind) => {
     }
   });
 
+  it('renames the operations stored before migration 3 to the records\' names, which read back as the same operations', async () => {
+    const older = await emptyDatabase(kind);
+    try {
+      const [client] = older.clients;
+      expect(await runMigrations(client, migrations.slice(0, 2))).toEqual([1, 2]);
+      const operations = { chat: eventsV1.Operation.CHAT_COMPLETION, embed: eventsV1.Operation.EMBEDDING, none: eventsV1.Operation.UNSPECIFIED };
+      await new PostgresEventStore(client).writeBatch(
+        Object.entries(operations).map(([id, operation]) => requestEvent(requestCompleted({ eventId: id, requestId: id, operation }))),
+      );
+      // The rows as the code before migration 3 wrote them: the enum's lower-case names.
+      await client.query(`UPDATE requests SET operation = CASE event_id WHEN 'chat' THEN 'chat_completion' WHEN 'embed' THEN 'embedding' ELSE 'unspecified' END`);
+
+      expect(await runMigrations(client)).toEqual(migrations.slice(2).map((migration) => migration.version));
+      const stored = await client.query<{ event_id: string; operation: string }>('SELECT event_id, operation FROM requests ORDER BY event_id');
+      expect(stored).toEqual([
+        { event_id: 'chat', operation: 'chat.completion' },
+        { event_id: 'embed', operation: 'embeddings' },
+        { event_id: 'none', operation: 'unspecified' },
+      ]);
+      for (const [id, operation] of Object.entries(operations)) expect((await getRequest(client, id))?.operation).toBe(operation);
+    } finally {
+      await older.dispose();
+    }
+  });
+
   it('applies a new migration once, and rolls back one that fails, leaving no trace of it', async () => {
     const [client] = database.clients;
     const added = { version: 1001, name: 'add_two_tables', sql: 'CREATE TABLE extra_a (id int);\nCREATE TABLE extra_b (id int);' };
@@ -85,7 +113,7 @@ describe.each(DATABASE_KINDS)('runMigrations on %s', (kind) => {
     expect(await runMigrations(client, [...migrations, added])).toEqual([]);
     await expect(runMigrations(client, [...migrations, added, failing])).rejects.toThrow(/division by zero/);
 
-    expect(await tableNames(client)).toEqual(['costs', 'extra_a', 'extra_b', 'requests', 'schema_migrations', 'usage']);
+    expect(await tableNames(client)).toEqual(['costs', 'dead_letters', 'extra_a', 'extra_b', 'requests', 'schema_migrations', 'usage']);
     expect((await recordedVersions(client)).map((row) => row.version)).toEqual([...migrations.map((m) => m.version), 1001]);
   });
 
