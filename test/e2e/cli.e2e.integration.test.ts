@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { fixturePath } from '../support/fixtures';
@@ -25,7 +27,7 @@ async function freePort(): Promise<number> {
 }
 
 function temporaryDirectory(label: string): string {
-  return require('node:fs').mkdtempSync(path.join(require('node:os').tmpdir(), `switchyard-${label}-`));
+  return mkdtempSync(path.join(tmpdir(), `switchyard-${label}-`));
 }
 
 function start(args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string } {
@@ -154,8 +156,8 @@ describe('the switchyard command', () => {
   });
 
   it('refuses an invalid config file with the exact path in the message', async () => {
-    const file = path.join(require('node:os').tmpdir(), `switchyard-bad-${process.pid}.yaml`);
-    require('node:fs').writeFileSync(file, 'server:\n  port: "eighty"\n');
+    const file = path.join(tmpdir(), `switchyard-bad-${process.pid}.yaml`);
+    writeFileSync(file, 'server:\n  port: "eighty"\n');
     const gateway = start(['--config', file], {});
     const [code] = await once(gateway.child, 'exit');
     expect(code).toBe(1);
@@ -163,8 +165,8 @@ describe('the switchyard command', () => {
   });
 
   it('refuses a route to an unknown provider with the path of the target', async () => {
-    const file = path.join(require('node:os').tmpdir(), `switchyard-bad-route-${process.pid}.yaml`);
-    require('node:fs').writeFileSync(file, 'providers:\n  openai: { kind: openai, models: ["*"] }\nroutes:\n  smart:\n    strategy: fallback\n    targets:\n      - { provider: openai, model: a }\n      - { provider: azure, model: b }\n');
+    const file = path.join(tmpdir(), `switchyard-bad-route-${process.pid}.yaml`);
+    writeFileSync(file, 'providers:\n  openai: { kind: openai, models: ["*"] }\nroutes:\n  smart:\n    strategy: fallback\n    targets:\n      - { provider: openai, model: a }\n      - { provider: azure, model: b }\n');
     const gateway = start(['--config', file], { PORT: '0' });
     const [code] = await once(gateway.child, 'exit');
     expect(code).toBe(1);
@@ -177,8 +179,8 @@ describe('the switchyard command', () => {
     await requirePostgres();
     const [port, routerPort, adaptersPort, observabilityPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const run = `cli-${process.pid}-${Date.now()}`;
-    const configFile = path.join(require('node:os').tmpdir(), `switchyard-distributed-${process.pid}.yaml`);
-    require('node:fs').writeFileSync(
+    const configFile = path.join(tmpdir(), `switchyard-distributed-${process.pid}.yaml`);
+    writeFileSync(
       configFile,
       [
         'providers:',

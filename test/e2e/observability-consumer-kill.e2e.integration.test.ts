@@ -20,7 +20,6 @@ import {
   createTopics,
   eventId,
   fluxRows,
-  pointsQuery,
   requestCompleted,
   uniqueName,
   waitUntil,

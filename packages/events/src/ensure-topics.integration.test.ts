@@ -39,11 +39,10 @@ describe('ensureTopics and waitForLeaders against the shared broker', () => {
 
   it('waits while the broker does not know a topic yet, and resolves once it is created and has its leaders', async () => {
     const topic = topicName();
-    let createdAt = Number.POSITIVE_INFINITY;
     const waiting = waitForLeaders(admin, [topic], Date.now() + 20_000).then(() => Date.now());
     // The admin client never creates topics by asking for them, so until then the broker answers UNKNOWN_TOPIC_OR_PARTITION.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    createdAt = Date.now();
+    const createdAt = Date.now();
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: false });
 
     const resolvedAt = await waiting;

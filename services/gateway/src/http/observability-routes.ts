@@ -24,7 +24,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
   const router = Router();
 
   router.get('/v1/requests', async (request: Request, response: Response) => {
-    const exchange: HttpExchange = response.locals.exchange;
+    const exchange = response.locals.exchange as HttpExchange;
     const query = request.query;
     const limit = optionalInteger(query, 'limit', 1, 1000);
     const page = await observability.listRequests(
@@ -41,7 +41,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
   });
 
   router.get('/v1/requests/:id', async (request: Request, response: Response) => {
-    const exchange: HttpExchange = response.locals.exchange;
+    const exchange = response.locals.exchange as HttpExchange;
     const id = String(request.params.id);
     const record = await observability.getRequest(id, exchange.context);
     if (!record) {
@@ -54,7 +54,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
   });
 
   router.get('/v1/usage', async (request: Request, response: Response) => {
-    const exchange: HttpExchange = response.locals.exchange;
+    const exchange = response.locals.exchange as HttpExchange;
     const groupBy = (optionalString(request.query, 'group_by') ?? 'model') as UsageGrouping;
     if (!usageGroupings.includes(groupBy)) {
       throw invalidRequest(`group_by must be one of ${usageGroupings.join(', ')}.`, 'group_by');

@@ -102,6 +102,7 @@ function observeStreamPart(telemetry: RequestTelemetry, part: StreamPart): void 
     case 'reasoning-delta':
     case 'refusal-delta':
     case 'tool-call-start':
+    case 'tool-call-delta':
       telemetry.firstToken();
       break;
     case 'finish':
