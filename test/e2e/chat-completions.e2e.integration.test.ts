@@ -120,7 +120,7 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
     const stream = client.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Weather in Edinburgh?' }], tools });
     const completion = await stream.finalChatCompletion();
     const expected = summarizeOpenAIStream(openAIToolCall);
-    const call = completion.choices[0].message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+    const call = completion.choices[0].message.tool_calls![0];
     expect(call.function.name).toBe(expected.toolCalls[0].name);
     expect(call.function.arguments).toBe(expected.toolCalls[0].arguments);
     expect(completion.choices[0].finish_reason).toBe('tool_calls');

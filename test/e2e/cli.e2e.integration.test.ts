@@ -37,8 +37,8 @@ function start(args: string[], env: Record<string, string>): { child: ChildProce
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', SWITCHYARD_DATA_DIR: temporaryDirectory('data'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.on('data', (data) => (output += data));
-  child.stderr!.on('data', (data) => (output += data));
+  child.stdout.on('data', (data) => (output += data));
+  child.stderr.on('data', (data) => (output += data));
   return { child, output: () => output };
 }
 

@@ -34,7 +34,7 @@ describe('ensureTopics and waitForLeaders against the shared broker', () => {
     const partitions = Object.fromEntries(topics.map((topic) => [topic.name, topic.partitions]));
     expect(partitions[first]).toHaveLength(2);
     expect(partitions[second]).toHaveLength(3);
-    for (const partition of [...partitions[first]!, ...partitions[second]!]) expect(partition.leader).toBeGreaterThanOrEqual(0);
+    for (const partition of [...partitions[first], ...partitions[second]]) expect(partition.leader).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
   it('waits while the broker does not know a topic yet, and resolves once it is created and has its leaders', async () => {
@@ -48,8 +48,8 @@ describe('ensureTopics and waitForLeaders against the shared broker', () => {
     const resolvedAt = await waiting;
     expect(resolvedAt).toBeGreaterThanOrEqual(createdAt);
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    expect(topics[0]!.partitions).toHaveLength(2);
-    for (const partition of topics[0]!.partitions) expect(partition.leader).toBeGreaterThanOrEqual(0);
+    expect(topics[0].partitions).toHaveLength(2);
+    for (const partition of topics[0].partitions) expect(partition.leader).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
   it('gives up at the deadline, naming the topics and what the broker last answered', async () => {
