@@ -1,17 +1,20 @@
 // ESLint for the whole tree: TypeScript with typescript-eslint's type-aware rules against one program
 // (tsconfig.test.json covers every package's sources and the tests), JavaScript (bench, configs) without.
 import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   {
-    // Generated, built or installed code, and the local servers' files.
-    ignores: ['**/node_modules/', '**/dist/', 'packages/proto/src/gen/', '.services/', '.turbo/', 'coverage/', 'bench/out/', 'test/**/*.js'],
+    // A disable comment that no longer disables anything is an error too.
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
   },
+  // Generated, built or installed code, and the local servers' files.
+  globalIgnores(['**/node_modules/', '**/dist/', 'packages/proto/src/gen/', '.services/', '.turbo/', 'coverage/', 'bench/out/', 'test/**/*.js']),
   {
     files: ['**/*.ts'],
-    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       parserOptions: {
         project: './tsconfig.test.json',
