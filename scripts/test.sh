@@ -28,6 +28,16 @@ if ! npx --no-install buf lint proto; then
   echo "buf lint of proto/ failed" >&2
   typecheck_failed=$((typecheck_failed + 1))
 fi
+# Lint (ESLint with type information) and formatting (Prettier), as `npm run lint` runs them; each counts
+# as one failure, like the type-check, and jest still runs.
+if ! npx --no-install eslint .; then
+  echo "eslint found problems (npm run lint)" >&2
+  typecheck_failed=$((typecheck_failed + 1))
+fi
+if ! npx --no-install prettier --check --log-level warn .; then
+  echo "prettier --check found unformatted files (npm run format fixes them)" >&2
+  typecheck_failed=$((typecheck_failed + 1))
+fi
 
 # The contracts stay compatible with those committed before (rules: README, "Events and records"): on a
 # branch, with where it left main; on main, with the previous commit. A clone without that history

@@ -54,7 +54,9 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (request, respons
   }
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => forward(Buffer.concat(chunks).toString('utf8'), response).catch((error: unknown) => fail(response, error)));
+  request.on('end', () => {
+    forward(Buffer.concat(chunks).toString('utf8'), response).catch((error: unknown) => fail(response, error));
+  });
 });
 
 server.listen(Number(process.env.PORT), '127.0.0.1');

@@ -136,7 +136,7 @@ async function measure(store: EventSink, batchSize: number, mix: Mix, events: Ev
   };
 }
 
-async function openTarget(target: Target): Promise<{ database: EventDatabase; cleanUp(): Promise<unknown> }> {
+async function openTarget(target: Target): Promise<{ database: EventDatabase; cleanUp: () => Promise<unknown> }> {
   if (target === 'pglite') return { database: await openEventDatabase({}), cleanUp: async () => undefined };
   const schema = `bench_event_store_${process.pid}`;
   const database = await openEventDatabase({ postgresUrl: POSTGRES_URL, schema });

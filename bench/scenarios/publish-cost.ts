@@ -228,7 +228,7 @@ async function startEventGateway(publisher: ConfigName, start: GatewayStart): Pr
     }
   } catch (error) {
     await stopChild(child);
-    throw new Error(`gateway with publisher ${publisher} did not start: ${messageOf(error)}\n--- ${logFile} ---\n${tailOf(logFile)}`);
+    throw new Error(`gateway with publisher ${publisher} did not start: ${messageOf(error)}\n--- ${logFile} ---\n${tailOf(logFile)}`, { cause: error });
   }
   return { publisher, child, origin: `http://127.0.0.1:${port}`, logFile };
 }
@@ -344,7 +344,7 @@ async function runRepetition(gateways: EventGateway[], mock: MockUpstream, setti
       expected: { completion: expectedCompletionContent(), stream: expectedStreamContent() },
     });
     await pendingDrain;
-    return { load: message.result as Record<TargetName, TargetLoadResult>, extra, busyBefore, otherCores };
+    return { load: message.result, extra, busyBefore, otherCores };
   } finally {
     await loadGenerator.stop();
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream';
@@ -74,7 +75,7 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
     const { data, response } = await client.chat.completions
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Invent a holiday.' }] }, { headers: { 'x-request-id': 'e2e-request-1' } })
       .withResponse();
-    const recorded = require(openAITextJson);
+    const recorded = JSON.parse(readFileSync(openAITextJson, 'utf8'));
     expect(data.choices[0].message.content).toBe(recorded.choices[0].message.content);
     expect(data.choices[0].finish_reason).toBe('stop');
     expect(data.usage).toMatchObject({ prompt_tokens: 16, completion_tokens: 363, total_tokens: 379 });
@@ -119,7 +120,7 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
     const stream = client.chat.completions.stream({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Weather in Edinburgh?' }], tools });
     const completion = await stream.finalChatCompletion();
     const expected = summarizeOpenAIStream(openAIToolCall);
-    const call = completion.choices[0].message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
+    const call = completion.choices[0].message.tool_calls![0];
     expect(call.function.name).toBe(expected.toolCalls[0].name);
     expect(call.function.arguments).toBe(expected.toolCalls[0].arguments);
     expect(completion.choices[0].finish_reason).toBe('tool_calls');

@@ -46,8 +46,8 @@ function start(args: string[], env: Record<string, string>): { child: ChildProce
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  child.stdout!.on('data', (data) => (output += data));
-  child.stderr!.on('data', (data) => (output += data));
+  child.stdout.on('data', (data) => (output += data));
+  child.stderr.on('data', (data) => (output += data));
   return { child, output: () => output };
 }
 

@@ -20,7 +20,6 @@ import {
   createTopics,
   eventId,
   fluxRows,
-  pointsQuery,
   requestCompleted,
   uniqueName,
   waitUntil,
@@ -55,8 +54,8 @@ function spawnConsumer(configFile: string, env: Record<string, string>): Consume
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );

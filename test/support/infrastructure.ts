@@ -89,7 +89,7 @@ export function sendRedisCommand(url: string, ...command: string[]): Promise<str
         const replies = lines.slice(0, requests.length);
         const failed = replies.find((reply) => reply.startsWith('-'));
         if (failed) reject(new Error(failed.slice(1)));
-        else resolve(replies[replies.length - 1]!);
+        else resolve(replies[replies.length - 1]);
       }
     });
     socket.on('error', reject);

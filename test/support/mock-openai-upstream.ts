@@ -293,7 +293,7 @@ async function readText(request: IncomingMessage): Promise<string> {
  */
 function embeddingsFor(body: any) {
   const raw = body?.input;
-  const inputs: string[] = (Array.isArray(raw) ? raw : [raw]).map((input: unknown) =>
+  const inputs: string[] = (Array.isArray(raw) ? raw : [raw]).map((input: string | number | number[] | undefined) =>
     Array.isArray(input) ? input.join(' ') : String(input ?? ''),
   );
   const dimensions = Number.isInteger(body?.dimensions) && body.dimensions > 0 ? body.dimensions : EMBEDDING_DIMENSIONS;

@@ -70,7 +70,11 @@ async function main(): Promise<void> {
       // Serving without recording would lose every record: stop, loudly.
       (error: unknown) => {
         logger.error({ err: error, records }, 'records-database-failed');
-        gateway.close(1_000).finally(() => logger.flush(() => process.exit(1)));
+        const exit = () => logger.flush(() => process.exit(1));
+        gateway.close(1_000).then(exit, (closeError: unknown) => {
+          logger.error({ err: closeError }, 'shutdown-failed');
+          exit();
+        });
       },
     );
     running = gateway;

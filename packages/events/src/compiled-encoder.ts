@@ -101,7 +101,7 @@ function compileField(field: DescField): FieldWriter | undefined {
 }
 
 /** Proto3 fields have implicit presence, except messages, which always have explicit presence. */
-function expectedPresence(field: DescField): number {
+function expectedPresence(field: DescField): DescField['presence'] {
   // FeatureSet.FieldPresence: EXPLICIT = 1, IMPLICIT = 2.
   return field.fieldKind === 'message' ? 1 : 2;
 }

@@ -2,7 +2,7 @@ import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promi
 import path from 'node:path';
 import type { Logger } from '@switchyard/shared';
 import type { EncodedEvent } from './switchyard-event';
-import { RECORD_HEADER_BYTES, SEGMENT_MAGIC, decodeRecordPayload, encodeRecord, readRecord } from './spool-record';
+import { SEGMENT_MAGIC, decodeRecordPayload, encodeRecord, readRecord } from './spool-record';
 
 export interface DurableSpoolOptions {
   /** Directory of the segment files and the cursor; created when missing. One process per directory. */

@@ -34,23 +34,22 @@ describe('ensureTopics and waitForLeaders against the shared broker', () => {
     const partitions = Object.fromEntries(topics.map((topic) => [topic.name, topic.partitions]));
     expect(partitions[first]).toHaveLength(2);
     expect(partitions[second]).toHaveLength(3);
-    for (const partition of [...partitions[first]!, ...partitions[second]!]) expect(partition.leader).toBeGreaterThanOrEqual(0);
+    for (const partition of [...partitions[first], ...partitions[second]]) expect(partition.leader).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
   it('waits while the broker does not know a topic yet, and resolves once it is created and has its leaders', async () => {
     const topic = topicName();
-    let createdAt = Number.POSITIVE_INFINITY;
     const waiting = waitForLeaders(admin, [topic], Date.now() + 20_000).then(() => Date.now());
     // The admin client never creates topics by asking for them, so until then the broker answers UNKNOWN_TOPIC_OR_PARTITION.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    createdAt = Date.now();
+    const createdAt = Date.now();
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: false });
 
     const resolvedAt = await waiting;
     expect(resolvedAt).toBeGreaterThanOrEqual(createdAt);
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    expect(topics[0]!.partitions).toHaveLength(2);
-    for (const partition of topics[0]!.partitions) expect(partition.leader).toBeGreaterThanOrEqual(0);
+    expect(topics[0].partitions).toHaveLength(2);
+    for (const partition of topics[0].partitions) expect(partition.leader).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
   it('gives up at the deadline, naming the topics and what the broker last answered', async () => {

@@ -67,7 +67,7 @@ const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILAB
  * `deadline` (ms since the epoch), or at once on any other error.
  */
 export async function waitForLeaders(admin: Admin, topics: readonly string[], deadline: number): Promise<void> {
-  let lastAnswer = 'no answer';
+  let lastAnswer: string;
   for (;;) {
     try {
       const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] });

@@ -67,7 +67,7 @@ async function readRun(brokers: string[], run: string, topicPrefix = ''): Promis
     });
     await Promise.race([
       finished,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`Read ${messages.length} messages of ${run}; partitions not read to the end: ${[...remaining.keys()]}`)), 30_000).unref()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`Read ${messages.length} messages of ${run}; partitions not read to the end: ${[...remaining.keys()].join(', ')}`)), 30_000).unref()),
     ]);
   } finally {
     await consumer.disconnect();

@@ -48,7 +48,8 @@ export function serverStreamingHandler<Request, Part, Response>(
   encode: (part: Part) => Response,
   logger: Logger,
 ): handleServerStreamingCall<Request, Response> {
-  return async (call) => {
+  // Catches every error itself: grpc-js ignores what the handler returns.
+  const serve = async (call: ServerWritableStream<Request, Response>): Promise<void> => {
     const { context, release } = callContext(call);
     try {
       const parts = await run(() => open(call.request, context));
@@ -65,6 +66,7 @@ export function serverStreamingHandler<Request, Part, Response>(
       call.emit('error', toGrpcStatus(error));
     }
   };
+  return (call) => void serve(call);
 }
 
 /** The first value of a metadata key, when it is a string. */

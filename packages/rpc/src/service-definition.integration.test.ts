@@ -49,7 +49,7 @@ describe('wire compatibility with @grpc/proto-loader over a socket', () => {
 
     it('answers a unary call', async () => {
       const response = await new Promise((resolve, reject) =>
-        client.ResolveRoute({ model: 'fast', requestId: 'from-body' }, (error: unknown, value: unknown) => (error ? reject(error) : resolve(value))),
+        client.ResolveRoute({ model: 'fast', requestId: 'from-body' }, (error: Error | null, value: unknown) => (error ? reject(error) : resolve(value))),
       );
       expect(response).toMatchObject({
         requestedModel: 'fast',

@@ -46,7 +46,7 @@ describe('grpcServiceDefinition', () => {
       request: chatRequestToProto(request),
       requestId: 'req-1',
     });
-    const decoded = independentAdapterService.StreamComplete!.requestDeserialize(adapters.streamComplete.requestSerialize(message));
+    const decoded = independentAdapterService.StreamComplete.requestDeserialize(adapters.streamComplete.requestSerialize(message));
     expect(decoded).toMatchObject({
       deployment: { id: 'openai/gpt-4o', providerId: 'openai', model: 'gpt-4o' },
       requestId: 'req-1',
@@ -68,7 +68,7 @@ describe('grpcServiceDefinition', () => {
   });
 
   it('reads requests that protobufjs writes', () => {
-    const bytes = independentAdapterService.StreamComplete!.requestSerialize({
+    const bytes = independentAdapterService.StreamComplete.requestSerialize({
       deployment: { id: 'openai/gpt-4o' },
       request: {
         model: 'fast',
@@ -91,7 +91,7 @@ describe('grpcServiceDefinition', () => {
   });
 
   it('reads stream parts that protobufjs writes, and the other way round', () => {
-    const independent = independentAdapterService.StreamComplete!;
+    const independent = independentAdapterService.StreamComplete;
     const bytes = independent.responseSerialize({ part: { toolCallStart: { choice: 1, index: 2, id: 'call_1', name: 'lookup' } } });
     const decoded = adapters.streamComplete.responseDeserialize(bytes);
     expect(streamPartFromProto(decoded.part!)).toStrictEqual({ type: 'tool-call-start', choice: 1, index: 2, id: 'call_1', name: 'lookup' });
@@ -106,7 +106,7 @@ describe('grpcServiceDefinition', () => {
       attempts: [{ deployment: { id: 'a/m', providerId: 'a', model: 'm' }, routePath: 'targets[0]' }],
     };
     const ours = router.resolveRoute.responseSerialize(create(routerV1.ResolveRouteResponseSchema, plan));
-    const independent = independentRouterService.ResolveRoute!.responseSerialize(plan);
+    const independent = independentRouterService.ResolveRoute.responseSerialize(plan);
     expect(ours.equals(independent)).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
 /** An unpaired UTF-16 surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// eslint-disable-next-line no-control-regex -- NUL is what Postgres refuses in text and jsonb
 const NUL = /\u0000/g;
+// eslint-disable-next-line no-control-regex -- NUL is what Postgres refuses in text and jsonb
 const NEEDS_CHANGE = /[\uD800-\uDFFF\u0000]/;
 
 /**
@@ -25,5 +27,5 @@ export function storableRecord(record: Readonly<Record<string, string>>): Record
     if (storableKey !== key || storableValue !== value) changed = true;
     return [storableKey, storableValue] as const;
   });
-  return changed ? Object.fromEntries(entries) : (record as Record<string, string>);
+  return changed ? Object.fromEntries(entries) : (record);
 }

@@ -60,7 +60,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   });
 
   app.get('/v1/models', async (_request, response) => {
-    const exchange: HttpExchange = response.locals.exchange;
+    const exchange = response.locals.exchange as HttpExchange;
     const models = await router.listModels(exchange.context);
     exchange.sendJson(200, {
       object: 'list',

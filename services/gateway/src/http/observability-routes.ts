@@ -18,6 +18,7 @@ import { REQUEST_ID, type HttpExchange } from './http-exchange';
 
 /** Longest query parameter read; no filter value or cursor is anywhere near it. */
 const MAX_QUERY_VALUE_LENGTH = 1_024;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
@@ -29,7 +30,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
   const router = Router();
 
   router.get('/v1/requests', async (request: Request, response: Response) => {
-    const exchange: HttpExchange = response.locals.exchange;
+    const exchange = response.locals.exchange as HttpExchange;
     const query = request.query;
     const limit = optionalInteger(query, 'limit', 1, 1000);
     const page = await observability.listRequests(
@@ -46,7 +47,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
   });
 
   router.get('/v1/requests/:id', async (request: Request, response: Response) => {
-    const exchange: HttpExchange = response.locals.exchange;
+    const exchange = response.locals.exchange as HttpExchange;
     const id = String(request.params.id);
     // Only ids the gateway could have recorded are looked up: no NUL or unbounded text reaches the database.
     if (!REQUEST_ID.test(id)) {
@@ -63,7 +64,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
   });
 
   router.get('/v1/usage', async (request: Request, response: Response) => {
-    const exchange: HttpExchange = response.locals.exchange;
+    const exchange = response.locals.exchange as HttpExchange;
     const groupBy = (optionalString(request.query, 'group_by') ?? 'model') as UsageGrouping;
     if (!usageGroupings.includes(groupBy)) {
       throw invalidRequest(`group_by must be one of ${usageGroupings.join(', ')}.`, 'group_by');

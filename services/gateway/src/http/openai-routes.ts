@@ -124,6 +124,7 @@ function observeStreamPart(telemetry: RequestTelemetry, part: StreamPart): void 
       telemetry.output.add(part.name);
       break;
     case 'tool-call-delta':
+      telemetry.firstToken();
       telemetry.output.add(part.argumentsDelta);
       break;
     case 'finish':

@@ -67,7 +67,7 @@ describe('readJsonBody', () => {
     const socket = connect(port, '127.0.0.1');
     sockets.push(socket);
     let received = '';
-    socket.on('data', (chunk) => (received += chunk));
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
     const closed = new Promise((resolve) => socket.once('close', resolve));
     // Declares 40 bytes and sends one: the rest never comes.
     socket.write('POST / HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{');

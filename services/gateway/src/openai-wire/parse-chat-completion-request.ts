@@ -62,6 +62,7 @@ export function parseEmbeddingsRequest(
 }
 
 /** C0 controls, DEL and NUL: never part of a model name, and unsafe in logs and headers. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 function checkModel(model: string, limits: RequestLimits): void {

@@ -26,7 +26,7 @@ class CollectingPublisher implements EventPublisher {
   async close(): Promise<void> {}
   completed(requestId: string): eventsV1.RequestCompleted | undefined {
     for (const { kind, event } of this.events) {
-      if (kind === 'request-completed' && event.requestId === requestId) return event as eventsV1.RequestCompleted;
+      if (kind === 'request-completed' && event.requestId === requestId) return event;
     }
     return undefined;
   }

@@ -302,16 +302,16 @@ export class KafkaEventConsumer {
 
   /** Runs `action`, heartbeating every interval meanwhile; a heartbeat error is thrown once `action` ends. */
   private async whileHeartbeating(payload: EachBatchPayload, action: () => Promise<void>): Promise<void> {
-    let heartbeatError: unknown;
+    let heartbeatFailure: { error: unknown } | undefined;
     const timer = setInterval(() => {
-      payload.heartbeat().catch((error: unknown) => (heartbeatError ??= error));
+      payload.heartbeat().catch((error: unknown) => (heartbeatFailure ??= { error }));
     }, this.heartbeatIntervalMs);
     try {
       await action();
     } finally {
       clearInterval(timer);
     }
-    if (heartbeatError) throw heartbeatError;
+    if (heartbeatFailure) throw heartbeatFailure.error;
   }
 
   private stillOwned(payload: EachBatchPayload): boolean {

@@ -3,6 +3,7 @@ import { costRecorded, fluxRows, pointsQuery, requestCompleted, uniqueName } fro
 import { InfluxEventWriter } from './influx-event-writer';
 import { pointTimestamp } from './influx-points';
 import type { RequestCompleted, CostRecorded } from '@switchyard/events';
+import { eventsV1 } from '@switchyard/proto';
 
 jest.setTimeout(60_000);
 
@@ -30,8 +31,8 @@ describe('InfluxEventWriter against InfluxDB 1.8', () => {
         provider: event.provider,
         model: event.servedModel,
         workspace,
-        status: event.status === 2 ? 'failed' : 'succeeded',
-        operation: event.operation === 2 ? 'embeddings' : 'chat.completion',
+        status: event.status === eventsV1.RequestStatus.FAILED ? 'failed' : 'succeeded',
+        operation: event.operation === eventsV1.Operation.EMBEDDING ? 'embeddings' : 'chat.completion',
         latency_ms: event.latencyMs,
         ttft_ms: event.timeToFirstTokenMs,
         input_tokens: event.tokens!.input,
@@ -40,7 +41,7 @@ describe('InfluxEventWriter against InfluxDB 1.8', () => {
         cache_write_tokens: event.tokens!.cacheWrite,
         reasoning_tokens: event.tokens!.reasoning,
         cost_usd: event.costUsd,
-        error: event.status === 2 ? 1 : 0,
+        error: event.status === eventsV1.RequestStatus.FAILED ? 1 : 0,
         attempts: event.attempts,
       });
       // Flux reports times in RFC 3339 with nanoseconds: the sub-millisecond digits are the event id's hash.

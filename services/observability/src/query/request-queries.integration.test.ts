@@ -16,7 +16,7 @@ const BASE_SECONDS = Date.parse('2025-03-01T00:00:00Z') / 1000;
  */
 function dataSet(): RequestRecord[] {
   const random = seededRandom(7);
-  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)]!;
+  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
   return Array.from({ length: 240 }, (_, index) => {
     const tick = Math.floor(index / 4);
     const requestedModel = pick(['fast', 'smart', 'gpt-4o-mini']);
@@ -120,9 +120,9 @@ describe.each(DATABASE_KINDS)('request queries on %s', (kind) => {
 
   it('includes a request at exactly `from` and leaves out one at exactly `to`', async () => {
     // The first four requests share a time that is a whole second.
-    const at = new Date(Number(micros(events[0]!.occurredAt) / 1000n));
+    const at = new Date(Number(micros(events[0].occurredAt) / 1000n));
     const tied = events.slice(0, 4).map((event) => event.eventId);
-    expect(micros(events[0]!.occurredAt)).toBe(BigInt(at.getTime()) * 1000n);
+    expect(micros(events[0].occurredAt)).toBe(BigInt(at.getTime()) * 1000n);
 
     const fromAt = await database.queries.listRequests({ filter: { from: at, to: new Date(at.getTime() + 1) }, limit: 1000 });
     expect(fromAt.requests.map((event) => event.eventId).sort()).toEqual([...tied].sort());

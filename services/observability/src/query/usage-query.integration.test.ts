@@ -13,7 +13,7 @@ jest.setTimeout(60_000);
  */
 function dataSet(): RequestRecord[] {
   const random = seededRandom(42);
-  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)]!;
+  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
   const start = Date.parse('2025-03-01T00:00:00Z');
   const day = 86_400_000;
   const times = [
@@ -25,7 +25,7 @@ function dataSet(): RequestRecord[] {
   return Array.from({ length: 400 }, (_, index) => {
     const occurredAt =
       index < times.length
-        ? timestamp(times[index]!)
+        ? timestamp(times[index])
         : timestamp(new Date(start + Math.floor(random() * 3 * day)).toISOString().replace('Z', `${String(index % 1000).padStart(3, '0')}Z`));
     const requestedModel = pick(['fast', 'gpt-4o-mini', 'Claude-Sonnet']);
     return requestCompleted({
@@ -66,7 +66,7 @@ function percentileCont(values: readonly number[], fraction: number): number {
   const position = fraction * (sorted.length - 1);
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
-  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+  return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
 }
 
 const STATUS_NAMES: Record<number, string> = { 1: 'succeeded', 2: 'failed', 3: 'cancelled' };
@@ -136,7 +136,7 @@ function expectSameUsage(actual: UsageRow[], expected: UsageRow[]): void {
   const exact = ({ costUsd, latencyP50Ms, latencyP95Ms, errorRate, ...rest }: UsageRow) => rest;
   expect(actual.map(exact)).toEqual(expected.map(exact));
   actual.forEach((row, index) => {
-    const want = expected[index]!;
+    const want = expected[index];
     expect(row.errorRate).toBe(want.errorRate);
     expect(row.costUsd).toBeCloseTo(want.costUsd, 9);
     expect(row.latencyP50Ms).toBeCloseTo(want.latencyP50Ms, 9);
@@ -166,7 +166,7 @@ describe.each(DATABASE_KINDS)('usage on %s', (kind) => {
   it('groups by UTC day, with a request a microsecond either side of midnight in its own day', async () => {
     const rows = await database.queries.usage({ filter: {}, groupBy: 'day' });
     expect(rows.map((row) => row.group)).toEqual(['2025-02-28', '2025-03-01', '2025-03-02', '2025-03-03']);
-    expect(rows[0]!.requests).toBe(1);
+    expect(rows[0].requests).toBe(1);
   });
 
   it('orders groups by bytes, so upper case comes first', async () => {

@@ -29,7 +29,7 @@ describe.each(DATABASE_KINDS)('PostgresEventStore on %s', (kind) => {
               (SELECT count(*) FROM costs WHERE workspace = $1) AS costs`,
       [workspace],
     );
-    return { requests: Number(row!.requests), usage: Number(row!.usage), costs: Number(row!.costs) };
+    return { requests: Number(row.requests), usage: Number(row.usage), costs: Number(row.costs) };
   }
 
   function batchOf(workspace: string, size: number, prefix = 'evt') {

@@ -23,7 +23,7 @@ describe.each(DATABASE_KINDS)('SqlClient on %s', (kind) => {
   });
 
   const count = async (executor: SqlExecutor = client) =>
-    Number((await executor.query<{ count: string | number }>('SELECT count(*) AS count FROM notes'))[0]!.count);
+    Number((await executor.query<{ count: string | number }>('SELECT count(*) AS count FROM notes'))[0].count);
 
   it('binds parameters and returns rows with values parsed', async () => {
     const [row] = await client.query<{ number: number; text: string; time: Date; json: unknown; flag: boolean }>(

@@ -106,7 +106,7 @@ describe('router over gRPC', () => {
     await waitFor(() => router.contexts.length === 1);
     controller.abort();
     await expect(call).rejects.toMatchObject({ status: 499, errorClass: 'cancelled' });
-    await waitFor(() => router.contexts[0]!.signal.aborted);
+    await waitFor(() => router.contexts[0].signal.aborted);
   });
 
   it('fails fast when the signal is already aborted', async () => {

@@ -67,6 +67,9 @@ export class AnthropicStreamTransformer {
         return NONE;
       case 'message_start':
         return this.startMessage(event.message);
+      default:
+        // Every other event needs message_start first (below).
+        break;
     }
     if (this.messageId === undefined) throw this.badResponse(`${event.type} came before message_start`);
     switch (event.type) {

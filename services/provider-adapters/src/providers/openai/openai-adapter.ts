@@ -73,7 +73,7 @@ export const createOpenAIAdapter: ProviderAdapterFactory = (options) => {
     const decoder = new ServerSentEventDecoder();
     const state = new OpenAIStreamState({ providerId, model });
     try {
-      for await (const chunk of response.body) {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
         for (const event of decoder.push(chunk)) yield* state.push(event);
       }
       for (const event of decoder.end()) yield* state.push(event);
