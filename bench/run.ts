@@ -21,9 +21,10 @@ import { consumeThroughput } from './scenarios/consume-throughput';
 import { eventStoreThroughput } from './scenarios/event-store-throughput';
 import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
 import { publishCost } from './scenarios/publish-cost';
+import { soak } from './scenarios/soak';
 
 /** Every scenario, in the order they run. */
-const SCENARIOS: Scenario[] = [gatewayOverhead, publishCost, consumeThroughput, eventStoreThroughput];
+const SCENARIOS: Scenario[] = [gatewayOverhead, publishCost, consumeThroughput, eventStoreThroughput, soak];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 
 const usage = `Usage: npm run bench -- [scenario ...] [options]
@@ -46,6 +47,7 @@ Options:
   --repetitions N    publish: repetitions (default 5); consume: runs of each configuration (default 2)
   --events N         consume: events produced and consumed (default 100000);
                      event-store: events written per measurement (default 50000)
+  --duration S       soak: seconds of traffic (default 3600; 20 with --quick)
 `;
 
 function fail(message: string): never {
@@ -64,6 +66,7 @@ function parseOptions(): { scenarios: Scenario[]; options: ScenarioOptions } {
       repetitions: { type: 'string' },
       'loop-delay': { type: 'boolean', default: false },
       events: { type: 'string' },
+      duration: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -75,7 +78,7 @@ function parseOptions(): { scenarios: Scenario[]; options: ScenarioOptions } {
   const named = positionals.length === 0 ? defaultNames : positionals.flatMap((name) => GROUPS[name] ?? [name]);
   const unknown = named.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name));
   if (unknown.length > 0) fail(`unknown scenario ${unknown.join(', ')}`);
-  const positiveInteger = (name: 'repetitions' | 'events'): number | undefined => {
+  const positiveInteger = (name: 'repetitions' | 'events' | 'duration'): number | undefined => {
     if (values[name] === undefined) return undefined;
     const value = Number(values[name]);
     if (!Number.isInteger(value) || value < 1) fail(`--${name} takes a positive integer`);
@@ -94,6 +97,7 @@ function parseOptions(): { scenarios: Scenario[]; options: ScenarioOptions } {
       targets,
       repetitions: positiveInteger('repetitions'),
       events: positiveInteger('events'),
+      durationSeconds: positiveInteger('duration'),
     },
   };
 }

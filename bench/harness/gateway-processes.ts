@@ -50,6 +50,8 @@ export interface StartOptions {
    * start without a broker): to these brokers, on topics of the run's own.
    */
   kafka?: { brokers: string[]; topicPrefix: string };
+  /** More environment for the gateway's processes (e.g. SWITCHYARD_DATA_DIR). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface PeakRss {
@@ -100,7 +102,7 @@ export async function startGateway(mode: GatewayMode, options: StartOptions): Pr
   const configFile = path.join(options.outputDirectory, `config-${mode}.yaml`);
   fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
 
-  const env = { ...process.env, LOG_LEVEL: options.logLevel, PORT: String(gatewayPort), SHUTDOWN_GRACE_MS: '2000' };
+  const env = { ...process.env, ...options.env, LOG_LEVEL: options.logLevel, PORT: String(gatewayPort), SHUTDOWN_GRACE_MS: '2000' };
   const group = processGroup(mode, `http://127.0.0.1:${gatewayPort}`, options);
   const start = (role: string): ChildProcess => group.start(role, [GATEWAY_CLI, role, '--config', configFile], env);
 

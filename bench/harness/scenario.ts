@@ -18,6 +18,8 @@ export interface ScenarioOptions {
   repetitions?: number;
   /** consume, event-store: events instead of the default. */
   events?: number;
+  /** soak: seconds of traffic instead of the default (an hour; 20 s with --quick). */
+  durationSeconds?: number;
 }
 
 export interface ScenarioContext {
