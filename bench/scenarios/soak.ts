@@ -91,7 +91,7 @@ async function send(pool: Pool, kind: Kind, workspace: string): Promise<number> 
       await response.body.dump();
     }
     return response.statusCode;
-  } catch (error) {
+  } catch {
     return kind === 'abandoned-stream' && controller.signal.aborted ? 200 : 0;
   }
 }
@@ -112,8 +112,8 @@ function slopePerHour(times: number[], values: number[]): number {
   let covariance = 0;
   let variance = 0;
   for (let index = 0; index < count; index++) {
-    covariance += (times[index]! - meanTime) * (values[index]! - meanValue);
-    variance += (times[index]! - meanTime) ** 2;
+    covariance += (times[index] - meanTime) * (values[index] - meanValue);
+    variance += (times[index] - meanTime) ** 2;
   }
   return (covariance / variance) * 3_600;
 }
@@ -131,7 +131,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     logLevel: context.options.logLevel,
     env: { SWITCHYARD_DATA_DIR: dataDirectory },
   });
-  const pid = gateway.processes[0]!.child.pid!;
+  const pid = gateway.processes[0].child.pid!;
   const pool = new Pool(gateway.origin, { connections: 32 });
   const statuses = new Map<number, number>();
   const samples: Sample[] = [];
@@ -155,7 +155,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     while (Date.now() - started < seconds * 1000) {
       const due = Math.floor(((Date.now() - started) / 1000) * requestsPerSecond);
       while (sent < due) {
-        const kind = MIX[sent % MIX.length]!;
+        const kind = MIX[sent % MIX.length];
         sent++;
         const request = send(pool, kind, workspace).then((status) => {
           statuses.set(status, (statuses.get(status) ?? 0) + 1);

@@ -8,7 +8,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { startSwitchyard, type Mode, type RunningSwitchyard } from '../e2e/switchyard-harness';
-import { fuzzRequest, seededRandom, type FuzzRequest } from './request-mutator';
+import { fuzzRequest, seededRandom } from './request-mutator';
 
 const SEED = Number(process.env.SWITCHYARD_FUZZ_SEED ?? 20261204);
 const REQUESTS: Record<Mode, number> = {
@@ -27,7 +27,7 @@ interface Answer {
   body: string;
 }
 
-function send(baseUrl: URL, agent: Agent, fuzz: Pick<FuzzRequest, 'path' | 'headers' | 'body'>, method = 'POST'): Promise<Answer> {
+function send(baseUrl: URL, agent: Agent, fuzz: { path: string; headers: Record<string, string>; body: Buffer }, method = 'POST'): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
       { host: baseUrl.hostname, port: baseUrl.port, path: fuzz.path, method, agent, headers: { ...fuzz.headers, 'content-length': fuzz.body.length } },
@@ -115,7 +115,7 @@ describe.each<Mode>(['embedded', 'distributed'])('fuzzing the model routes (%s)'
     const worker = async () => {
       while (next < cases.length) {
         const index = next++;
-        const fuzz = cases[index]!;
+        const fuzz = cases[index];
         try {
           const answer = await send(baseUrl, agent, fuzz);
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);

@@ -106,7 +106,7 @@ function hostileString(random: () => number): string {
     () => 'claude-sonnet-4-5',
     () => 'does-not-exist',
   ];
-  return choices[Math.floor(random() * choices.length)]!();
+  return choices[Math.floor(random() * choices.length)]();
 }
 
 /**
@@ -146,7 +146,7 @@ function hostileValue(random: () => number): unknown {
     () => ({ unexpected: hostileString(random) }),
     () => nestedMarker(Math.floor(random() * 20_000)),
   ];
-  return choices[Math.floor(random() * choices.length)]!();
+  return choices[Math.floor(random() * choices.length)]();
 }
 
 type Container = Record<string, unknown> | unknown[];
@@ -170,7 +170,7 @@ function slots(value: unknown, into: Array<{ container: Container; key: string |
 function mutateJson(body: Record<string, unknown>, random: () => number, mutations: string[]): void {
   const all: Array<{ container: Container; key: string | number; path: string }> = [];
   slots(body, all);
-  const slot = all[Math.floor(random() * all.length)]!;
+  const slot = all[Math.floor(random() * all.length)];
   const action = random();
   if (action < 0.55) {
     const value = hostileValue(random);
@@ -181,10 +181,10 @@ function mutateJson(body: Record<string, unknown>, random: () => number, mutatio
     else delete slot.container[slot.key as string];
     mutations.push(`delete ${slot.path}`);
   } else if (action < 0.9) {
-    const key = random() < 0.5 ? hostileString(random).slice(0, 40) : ['logprobs', 'n', 'seed', 'user', 'metadata', 'store'][Math.floor(random() * 6)]!;
+    const key = random() < 0.5 ? hostileString(random).slice(0, 40) : ['logprobs', 'n', 'seed', 'user', 'metadata', 'store'][Math.floor(random() * 6)];
     const target = Array.isArray(slot.container) ? body : slot.container;
     const value = hostileValue(random);
-    (target as Record<string, unknown>)[key] = value;
+    (target)[key] = value;
     mutations.push(`add ${JSON.stringify(key.slice(0, 20))} = ${describe(value)}`);
   } else {
     const value = slot.container[slot.key as never] as unknown;
@@ -214,21 +214,21 @@ function mutateBytes(bytes: Buffer, random: () => number, mutations: string[]): 
     return copy;
   }
   const at = Math.floor(random() * bytes.length);
-  const invalid = [Buffer.from([0xc3, 0x28]), Buffer.from([0xff]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0x00])][Math.floor(random() * 4)]!;
+  const invalid = [Buffer.from([0xc3, 0x28]), Buffer.from([0xff]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0x00])][Math.floor(random() * 4)];
   mutations.push(`inserted ${invalid.toString('hex')} at byte ${at}`);
   return Buffer.concat([bytes.subarray(0, at), invalid, bytes.subarray(at)]);
 }
 
 function mutateHeaders(headers: Record<string, string>, random: () => number, mutations: string[]): void {
   const choices: Array<[string, () => string]> = [
-    ['content-type', () => ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', '', 'application/jsonx'][Math.floor(random() * 5)]!],
-    ['x-switchyard-metadata', () => ['{"a":"\\ud800"}', '{"a":1}', '[1,2]', 'not json', `{"k":"${'v'.repeat(Math.floor(random() * 20_000))}"}`][Math.floor(random() * 5)]!],
-    ['x-request-id', () => ['', 'a'.repeat(Math.floor(random() * 10_000)), '../x', 'id with spaces', 'req-1'][Math.floor(random() * 5)]!],
-    ['x-switchyard-workspace', () => ['', 'team a', 'w'.repeat(Math.floor(random() * 10_000)), 'default'][Math.floor(random() * 4)]!],
+    ['content-type', () => ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', '', 'application/jsonx'][Math.floor(random() * 5)]],
+    ['x-switchyard-metadata', () => ['{"a":"\\ud800"}', '{"a":1}', '[1,2]', 'not json', `{"k":"${'v'.repeat(Math.floor(random() * 20_000))}"}`][Math.floor(random() * 5)]],
+    ['x-request-id', () => ['', 'a'.repeat(Math.floor(random() * 10_000)), '../x', 'id with spaces', 'req-1'][Math.floor(random() * 5)]],
+    ['x-switchyard-workspace', () => ['', 'team a', 'w'.repeat(Math.floor(random() * 10_000)), 'default'][Math.floor(random() * 4)]],
     ['x-switchyard-session-id', () => 's'.repeat(Math.floor(random() * 10_000))],
-    ['traceparent', () => ['00-xyz', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'ff-' + 'f'.repeat(60)][Math.floor(random() * 3)]!],
+    ['traceparent', () => ['00-xyz', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', 'ff-' + 'f'.repeat(60)][Math.floor(random() * 3)]],
   ];
-  const [name, value] = choices[Math.floor(random() * choices.length)]!;
+  const [name, value] = choices[Math.floor(random() * choices.length)];
   // Node refuses control characters in header values on the client side, so only printable ones go out.
   const printable = value().replace(/[^\t\x20-\x7e]/g, '?');
   headers[name] = printable;
@@ -243,7 +243,7 @@ function describe(value: unknown): string {
 /** One request: a valid base request with one to three mutations of its JSON, bytes or headers. */
 export function fuzzRequest(random: () => number): FuzzRequest {
   const bases = baseRequests();
-  const base = bases[Math.floor(random() * bases.length)]!;
+  const base = bases[Math.floor(random() * bases.length)];
   const mutations: string[] = [`base ${base.path} ${JSON.stringify(base.body).slice(0, 60)}`];
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const body = base.body;
