@@ -151,6 +151,9 @@ function hostileValue(random: () => number): unknown {
 
 type Container = Record<string, unknown> | unknown[];
 
+/** What repeating an array's first item may add to a body: twice the gateway's default body limit. */
+const MAX_REPEATED_BYTES = 8 * 1024 * 1024;
+
 /** Every (container, key) in the body, so one can be picked at random. */
 function slots(value: unknown, into: Array<{ container: Container; key: string | number; path: string }>, path = ''): void {
   if (Array.isArray(value)) {
@@ -170,6 +173,12 @@ function slots(value: unknown, into: Array<{ container: Container; key: string |
 function mutateJson(body: Record<string, unknown>, random: () => number, mutations: string[]): void {
   const all: Array<{ container: Container; key: string | number; path: string }> = [];
   slots(body, all);
+  if (all.length === 0) {
+    // Every key was deleted by an earlier mutation: there is only the body itself to add to.
+    body.model = hostileString(random);
+    mutations.push('add "model" to an empty body');
+    return;
+  }
   const slot = all[Math.floor(random() * all.length)];
   const action = random();
   if (action < 0.55) {
@@ -189,7 +198,9 @@ function mutateJson(body: Record<string, unknown>, random: () => number, mutatio
   } else {
     const value = slot.container[slot.key as never] as unknown;
     if (Array.isArray(value)) {
-      const copies = Math.floor(random() * 3_000);
+      // Past a few times the body limit, a bigger body tests nothing more: it only costs the test's time.
+      const itemBytes = (JSON.stringify(value[0]) ?? 'null').length + 1;
+      const copies = Math.min(Math.floor(random() * 3_000), Math.floor(MAX_REPEATED_BYTES / itemBytes));
       for (let index = 0; index < copies; index++) value.push(value[0]);
       mutations.push(`repeat ${slot.path}[0] ${copies} times`);
     } else {
