@@ -1,7 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { KAFKA_BROKERS, requireKafka } from '../../../test/support/infrastructure';
+import { waitFor } from '../../../test/support/wait-for';
 import { ensureTopics, waitForLeaders } from './ensure-topics';
+
+/**
+ * The shared admin client, recording how the broker answered each metadata
+ * request: 'leaders' (every partition led), 'no leader', or the error type.
+ */
+function observedAdmin(admin: Admin): { admin: Admin; answers: string[] } {
+  const answers: string[] = [];
+  const fetchTopicMetadata: Admin['fetchTopicMetadata'] = async (request) => {
+    try {
+      const metadata = await admin.fetchTopicMetadata(request);
+      const led = metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0));
+      answers.push(led ? 'leaders' : 'no leader');
+      return metadata;
+    } catch (error) {
+      answers.push(String((error as { type?: unknown }).type));
+      throw error;
+    }
+  };
+  return { admin: { ...admin, fetchTopicMetadata }, answers };
+}
 
 describe('ensureTopics and waitForLeaders against the shared broker', () => {
   let admin: Admin;
@@ -39,25 +60,44 @@ describe('ensureTopics and waitForLeaders against the shared broker', () => {
 
   it('waits while the broker does not know a topic yet, and resolves once it is created and has its leaders', async () => {
     const topic = topicName();
-    const waiting = waitForLeaders(admin, [topic], Date.now() + 20_000).then(() => Date.now());
+    const observed = observedAdmin(admin);
+    let resolved = false;
+    const waiting = waitForLeaders(observed.admin, [topic], Date.now() + 20_000).then(() => (resolved = true));
     // The admin client never creates topics by asking for them, so until then the broker answers UNKNOWN_TOPIC_OR_PARTITION.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const createdAt = Date.now();
+    await waitFor(() => ({ answers: observed.answers.length, resolved }), (seen) => seen.answers >= 3 || seen.resolved, {
+      timeoutMs: 20_000,
+      what: 'three metadata answers',
+    });
+    expect(resolved).toBe(false);
+    const answersBeforeCreation = observed.answers.length;
+    expect(observed.answers).toEqual(Array(answersBeforeCreation).fill('UNKNOWN_TOPIC_OR_PARTITION'));
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: false });
 
-    const resolvedAt = await waiting;
-    expect(resolvedAt).toBeGreaterThanOrEqual(createdAt);
+    await waiting;
+    // It resolved on an answer the broker gave after the topic was created.
+    expect(observed.answers.length).toBeGreaterThan(answersBeforeCreation);
+    expect(observed.answers.at(-1)).toBe('leaders');
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(topics[0].partitions).toHaveLength(2);
     for (const partition of topics[0].partitions) expect(partition.leader).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
-  it('gives up at the deadline, naming the topics and what the broker last answered', async () => {
+  it('gives up at the deadline and not before, naming the topics and what the broker last answered', async () => {
     const never = `ensure-topics-test-never-${randomUUID()}`;
-    const started = Date.now();
-    await expect(waitForLeaders(admin, [never], started + 1_500)).rejects.toThrow(
-      `The topics ${never} have no leader in time (last answer: UNKNOWN_TOPIC_OR_PARTITION).`,
-    );
-    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    const observed = observedAdmin(admin);
+    // The clock is the test's: it stands still until the test moves it to the deadline.
+    let now = 0;
+    let settled = false;
+    const waiting = waitForLeaders(observed.admin, [never], 1_000, () => now).finally(() => (settled = true));
+    waiting.catch(() => {});
+    await waitFor(() => ({ answers: observed.answers.length, settled }), (seen) => seen.answers >= 3 || seen.settled, {
+      timeoutMs: 20_000,
+      what: 'three metadata answers',
+    });
+    expect(settled).toBe(false);
+
+    now = 1_000;
+    await expect(waiting).rejects.toThrow(`The topics ${never} have no leader in time (last answer: UNKNOWN_TOPIC_OR_PARTITION).`);
+    expect(observed.answers.every((answer) => answer === 'UNKNOWN_TOPIC_OR_PARTITION')).toBe(true);
   }, 30_000);
 });

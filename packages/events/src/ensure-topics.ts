@@ -64,9 +64,10 @@ const NOT_READY_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILAB
 
 /**
  * Resolves once every partition of `topics` has a leader; rejects at
- * `deadline` (ms since the epoch), or at once on any other error.
+ * `deadline` (ms since the epoch, as `now` tells it), or at once on any
+ * other error.
  */
-export async function waitForLeaders(admin: Admin, topics: readonly string[], deadline: number): Promise<void> {
+export async function waitForLeaders(admin: Admin, topics: readonly string[], deadline: number, now: () => number = Date.now): Promise<void> {
   let lastAnswer: string;
   for (;;) {
     try {
@@ -79,7 +80,7 @@ export async function waitForLeaders(admin: Admin, topics: readonly string[], de
       if (typeof type !== 'string' || !NOT_READY_YET.has(type)) throw error;
       lastAnswer = type;
     }
-    if (Date.now() >= deadline) throw new Error(`The topics ${topics.join(', ')} have no leader in time (last answer: ${lastAnswer}).`);
+    if (now() >= deadline) throw new Error(`The topics ${topics.join(', ')} have no leader in time (last answer: ${lastAnswer}).`);
     await delay(100);
   }
 }

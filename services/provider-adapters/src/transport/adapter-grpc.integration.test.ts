@@ -2,6 +2,7 @@ import { createLogger, GatewayError, ProviderError, providerHttpError, providerU
 import { startGrpcServer, type RunningGrpcServer } from '@switchyard/rpc';
 import { AdapterGrpcClient } from './adapter-grpc-client';
 import { adapterGrpcService } from './adapter-grpc-server';
+import { waitFor as waitForValue } from '../../../../test/support/wait-for';
 
 const logger = createLogger('test', 'silent');
 
@@ -50,7 +51,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 class FakeAdapters implements ProviderAdapterService {
   readonly calls: { deployment: Deployment; request: ChatRequest | EmbeddingRequest; context: CallContext }[] = [];
   produced = 0;
+  /** An 'endless' stream has handed over a part and not been asked for the next one yet. */
+  awaitingPull = false;
   sourceReleased = false;
+  /** Lets a 'gated' stream go on past its first part. */
+  openGate: () => void = () => {};
+  private readonly gate = new Promise<void>((resolve) => (this.openGate = resolve));
 
   async complete(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
     this.calls.push({ deployment, request, context });
@@ -84,18 +90,18 @@ class FakeAdapters implements ProviderAdapterService {
         yield* EVERY_PART.slice(0, 2);
         throw providerUnreachable('openai', new Error('socket hang up'));
       }
-      if (model === 'slow') {
-        for (const part of EVERY_PART) {
-          await sleep(20);
-          yield part;
-        }
-        return;
+      if (model === 'gated') {
+        yield EVERY_PART[0];
+        await this.gate;
+        return yield* EVERY_PART.slice(1);
       }
       // 'endless': 1 KiB text deltas until the signal aborts, letting I/O run between batches.
       const text = 'x'.repeat(1024);
       while (!context.signal.aborted) {
         this.produced += 1;
+        this.awaitingPull = true;
         yield { type: 'text-delta', choice: 0, text };
+        this.awaitingPull = false;
         if (this.produced % 64 === 0) await new Promise(setImmediate);
       }
     } finally {
@@ -233,16 +239,27 @@ describe('provider adapters over gRPC', () => {
     await waitFor(() => adapters.calls[0]?.context.signal.aborted === true);
   });
 
-  it('stops producing while the caller does not read', async () => {
+  it('stops producing while the caller does not read, and goes on when it reads', async () => {
     const parts = await client.stream(deployment('endless'), REQUEST, callContext());
     const iterator = parts[Symbol.asyncIterator]();
     await iterator.next();
-    await sleep(200);
-    const producedWhilePaused = adapters.produced;
-    await sleep(100);
-    expect(adapters.produced).toBe(producedWhilePaused);
-    // HTTP/2 flow control (64 KiB per stream) plus the stream buffers on both sides.
-    expect(producedWhilePaused).toBeLessThan(1000);
+    // The handler writes a part and asks for the next in one go unless the transport is full; seen from a timer,
+    // a part handed over and not followed by a request for the next means the handler is waiting for 'drain'.
+    await waitForValue(() => adapters.awaitingPull, (waiting) => waiting, { timeoutMs: 10_000, what: 'the server to wait for the transport' });
+
+    // Each unary call on the same connection carries the flow-control credit the client has to give (HTTP/2 clients
+    // send window updates along with their next frames); however many pass, production stays within the buffers.
+    for (let roundTrip = 0; roundTrip < 20; roundTrip++) {
+      await client.complete(deployment('gpt-4o-mini'), REQUEST, callContext());
+      // HTTP/2 flow control (64 KiB per stream) plus the stream buffers on both sides.
+      expect(adapters.produced).toBeLessThan(1000);
+    }
+    await waitForValue(() => adapters.awaitingPull, (waiting) => waiting, { timeoutMs: 10_000, what: 'the server to wait for the transport again' });
+    const producedUnread = adapters.produced;
+
+    // Reading what is buffered, and one part more, needs new parts: the server asks the adapter for more.
+    for (let received = 1; received <= producedUnread; received++) await iterator.next();
+    expect(adapters.produced).toBeGreaterThan(producedUnread);
     await iterator.return?.();
   });
 
@@ -256,8 +273,10 @@ describe('provider adapters over gRPC', () => {
   });
 
   it('finishes a stream in flight before shutting down', async () => {
-    const parts = await client.stream(deployment('slow'), REQUEST, callContext());
+    // The stream's first part has arrived and the rest waits at the gate: the stream is in flight when shutdown starts.
+    const parts = await client.stream(deployment('gated'), REQUEST, callContext());
     const stopped = server.shutdown(5000);
+    adapters.openGate();
     await expect(collect(parts)).resolves.toStrictEqual(EVERY_PART);
     await stopped;
   });
