@@ -2,7 +2,10 @@
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
   // ES-module-only packages: Node 20 require()s them itself, jest's module registry cannot, so they are compiled to CommonJS.
-  '/node_modules/@platformatic/.+\\.js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
+  '/node_modules/@platformatic/.+\\.js$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+  ],
 };
 const moduleNameMapper = {
   '^@switchyard/(shared|proto|events|rpc|cli)$': '<rootDir>/packages/$1/src',

@@ -84,7 +84,10 @@ function parseOptions(): { scenarios: Scenario[]; options: ScenarioOptions } {
     if (!Number.isInteger(value) || value < 1) fail(`--${name} takes a positive integer`);
     return value;
   };
-  const targets = values.targets.split(',').map((target) => target.trim()).filter(Boolean);
+  const targets = values.targets
+    .split(',')
+    .map((target) => target.trim())
+    .filter(Boolean);
   const unknownTargets = targets.filter((target) => !(GATEWAY_TARGETS as readonly string[]).includes(target));
   if (unknownTargets.length > 0) fail(`unknown target ${unknownTargets.join(', ')}`);
   return {
@@ -131,7 +134,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${report.markdown.trim()}\n\n`);
     const seconds = (performance.now() - started) / 1000;
     timings.push(`${scenario.name} ${seconds.toFixed(0)} s`);
-    progress(`${scenario.name}: ${seconds.toFixed(0)} s; report written to ${path.relative(process.cwd(), file)}; logs in ${path.relative(process.cwd(), OUTPUT_DIRECTORY)}/`);
+    progress(
+      `${scenario.name}: ${seconds.toFixed(0)} s; report written to ${path.relative(process.cwd(), file)}; logs in ${path.relative(process.cwd(), OUTPUT_DIRECTORY)}/`,
+    );
     incomplete ||= report.incomplete === true;
   }
   if (scenarios.length > 1) progress(`done: ${timings.join(', ')}`);

@@ -138,7 +138,8 @@ async function main(): Promise<void> {
       logger,
       metrics: new EventPublisherMetrics(metrics.registry),
     };
-    publisher = publisherName === 'kafka' ? await KafkaEventPublisherThread.start(publisherOptions) : await KafkaEventPublisher.start(publisherOptions);
+    publisher =
+      publisherName === 'kafka' ? await KafkaEventPublisherThread.start(publisherOptions) : await KafkaEventPublisher.start(publisherOptions);
   } else if (publisherName === 'bus') {
     database = await openEventDatabase({ pgliteDataDir: 'memory://' });
     bus = new InProcessEventBus({
@@ -189,7 +190,9 @@ async function main(): Promise<void> {
       loop: takeLoopFigures(),
     };
     if (database) {
-      const [row] = await database.client.query<{ events: string | number }>('SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM costs) AS events');
+      const [row] = await database.client.query<{ events: string | number }>(
+        'SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM costs) AS events',
+      );
       report.rows = Number(row.events);
     }
     return report;

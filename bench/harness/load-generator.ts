@@ -150,7 +150,11 @@ function report(message: LoadGeneratorMessage): void {
   if (process.send) process.send(message);
 }
 
-async function checkResponses(origin: string, requests: { completion: BenchRequest; stream: BenchRequest }, expected: LoadPlan['expected']): Promise<CheckResult> {
+async function checkResponses(
+  origin: string,
+  requests: { completion: BenchRequest; stream: BenchRequest },
+  expected: LoadPlan['expected'],
+): Promise<CheckResult> {
   const pool = createPool(origin, 1);
   try {
     const completion = await sendRequest(pool, requests.completion, { keepBody: true });
@@ -162,7 +166,8 @@ async function checkResponses(origin: string, requests: { completion: BenchReque
       if (parsed.choices?.[0]?.message?.content !== expected.completion) problems.push('chat completion: content differs from the recorded response');
     }
     if (!stream.ok) problems.push(`streaming chat completion: ${stream.problem} ${stream.body ?? ''}`.trim());
-    else if (streamContent(stream.body ?? '') !== expected.stream) problems.push('streaming chat completion: content differs from the recorded stream');
+    else if (streamContent(stream.body ?? '') !== expected.stream)
+      problems.push('streaming chat completion: content differs from the recorded stream');
     return { ok: problems.length === 0, problems, streamEvents: stream.events };
   } finally {
     await pool.close();
@@ -233,7 +238,11 @@ async function runStreaming(targets: LoadTarget[], request: BenchRequest, settin
   }));
 }
 
-function runFixedRate(origin: string, request: BenchRequest, { perSecond, warmupSeconds, seconds, connections }: FixedRateSettings): Promise<FixedRateResult> {
+function runFixedRate(
+  origin: string,
+  request: BenchRequest,
+  { perSecond, warmupSeconds, seconds, connections }: FixedRateSettings,
+): Promise<FixedRateResult> {
   const pool = createPool(origin, connections);
   const errors = new ErrorTally();
   const latencies: number[] = [];
@@ -273,7 +282,11 @@ function runFixedRate(origin: string, request: BenchRequest, { perSecond, warmup
   });
 }
 
-async function runThroughput(origin: string, request: BenchRequest, { connections, warmupSeconds, seconds }: ThroughputSettings): Promise<ThroughputResult> {
+async function runThroughput(
+  origin: string,
+  request: BenchRequest,
+  { connections, warmupSeconds, seconds }: ThroughputSettings,
+): Promise<ThroughputResult> {
   const pool = createPool(origin, connections);
   const errors = new ErrorTally();
   const latencies: number[] = [];
@@ -357,7 +370,8 @@ process.on('message', (message: ParentMessage) => {
       const done: ResultMessage = { type: 'result', result, cpuSeconds: (usage.user + usage.system) / 1e6 };
       process.send?.(done, () => process.exit(0));
     },
-    (error: unknown) => process.send?.({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1)),
+    (error: unknown) =>
+      process.send?.({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1)),
   );
 });
 

@@ -10,7 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPOSITORY_ROOT } from './paths';
 
-const WORKSPACES = ['packages/proto', 'packages/shared', 'packages/events', 'services/router', 'services/provider-adapters', 'services/observability', 'services/gateway'];
+const WORKSPACES = [
+  'packages/proto',
+  'packages/shared',
+  'packages/events',
+  'services/router',
+  'services/provider-adapters',
+  'services/observability',
+  'services/gateway',
+];
 
 export interface MachineInfo {
   processors: number;

@@ -28,7 +28,11 @@ export function mebibytes(bytes: number): string {
  * A markdown table. The first `leftColumns` columns (default 1) are
  * left-aligned, the rest right-aligned; `leftAligned` aligns them all left.
  */
-export function table(header: string[], rows: string[][], { leftAligned = false, leftColumns = 1 }: { leftAligned?: boolean; leftColumns?: number } = {}): string {
+export function table(
+  header: string[],
+  rows: string[][],
+  { leftAligned = false, leftColumns = 1 }: { leftAligned?: boolean; leftColumns?: number } = {},
+): string {
   return [
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, index) => (index < leftColumns || leftAligned ? '---' : '---:')).join(' | ')} |`,

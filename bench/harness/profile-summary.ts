@@ -124,7 +124,7 @@ function summarizeProfile(file: string, count = 25): string {
     '',
     `Busy ${(busy / 1e6).toFixed(1)} s after start-up (start-up ${(startup / 1e6).toFixed(1)} s and idle ${(idle / 1e6).toFixed(1)} s left out). Shares are of the busy time.`,
     '',
-    'By package, with time inside Node\'s own modules and native code charged to the package whose code called it:',
+    "By package, with time inside Node's own modules and native code charged to the package whose code called it:",
     '',
     '| self % | package |',
     '| ---: | --- |',
@@ -161,5 +161,8 @@ function profileFiles(target: string): string[] {
 
 /** The summaries of every `.cpuprofile` in `targets` (files or directories), one after the other. */
 export function summarizeProfiles(targets: string[], count?: number): string {
-  return targets.flatMap(profileFiles).map((file) => summarizeProfile(file, count)).join('\n\n');
+  return targets
+    .flatMap(profileFiles)
+    .map((file) => summarizeProfile(file, count))
+    .join('\n\n');
 }

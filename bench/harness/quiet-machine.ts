@@ -33,7 +33,8 @@ export class QuietMachine {
       const cores = (machineCpuSeconds().busy - before) / SAMPLE_SECONDS;
       if (!(cores >= QUIET_CORES)) return cores;
       if (this.budgetLeft <= 0) {
-        if (!warned) this.progress(`warning: the machine is busy (${cores.toFixed(2)} cores in use) and the waiting budget is spent; measuring anyway`);
+        if (!warned)
+          this.progress(`warning: the machine is busy (${cores.toFixed(2)} cores in use) and the waiting budget is spent; measuring anyway`);
         return cores;
       }
       if (!warned) this.progress(`waiting for other processes to go quiet (${cores.toFixed(2)} cores in use)`);

@@ -146,9 +146,24 @@ function requestCompleted(run: string, workspace: string, index: number, occurre
 }
 
 /** Produces `count` events to `<prefix>` topics as the gateway's publisher does; resolves with its time and the mean event size. */
-async function produce({ prefix, run, workspace, count }: { prefix: string; run: string; workspace: string; count: number }): Promise<ConsumeData['produced']> {
+async function produce({
+  prefix,
+  run,
+  workspace,
+  count,
+}: {
+  prefix: string;
+  run: string;
+  workspace: string;
+  count: number;
+}): Promise<ConsumeData['produced']> {
   const kafka = new Kafka({ clientId: 'switchyard-bench-producer', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   const started = performance.now();
   // The requests happened over the last `count` milliseconds: one a millisecond.
@@ -160,9 +175,17 @@ async function produce({ prefix, run, workspace, count }: { prefix: string; run:
       for (let index = start; index < Math.min(count, start + PRODUCE_BATCH); index++) {
         const encoded = encodeEvent({ kind: 'request-completed', event: requestCompleted(run, workspace, index, firstMs + index) });
         bytes += encoded.value.length;
-        messages.push({ key: encoded.key, value: Buffer.from(encoded.value.buffer, encoded.value.byteOffset, encoded.value.byteLength), headers: encoded.headers });
+        messages.push({
+          key: encoded.key,
+          value: Buffer.from(encoded.value.buffer, encoded.value.byteOffset, encoded.value.byteLength),
+          headers: encoded.headers,
+        });
       }
-      await producer.sendBatch({ topicMessages: [{ topic: prefix + TOPICS.requestCompleted, messages }], acks: -1, compression: CompressionTypes.GZIP });
+      await producer.sendBatch({
+        topicMessages: [{ topic: prefix + TOPICS.requestCompleted, messages }],
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+      });
     }
   } finally {
     await producer.disconnect();
@@ -280,7 +303,8 @@ async function measureRun({ configuration, prefix, workspace, count, schema, log
     let committedAt: number | undefined;
     let rows = 0;
     while (performance.now() - started < RUN_TIMEOUT_MS) {
-      const [row] = (await poller.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM "${schema}".requests WHERE workspace = $1`, [workspace])).rows;
+      const [row] = (await poller.query<{ rows: number }>(`SELECT count(*)::int AS rows FROM "${schema}".requests WHERE workspace = $1`, [workspace]))
+        .rows;
       rows = row.rows;
       const now = performance.now();
       if (rows > 0 && firstRowAt === undefined) {
@@ -294,7 +318,9 @@ async function measureRun({ configuration, prefix, workspace, count, schema, log
     }
     const last = cpuSnapshot(pids);
     if (firstRowAt === undefined || allRowsAt === undefined || committedAt === undefined) {
-      throw new Error(`${describeConfiguration(configuration)}: ${rows} of ${count} rows in Postgres, ${await consumedCount(registry)} committed after ${RUN_TIMEOUT_MS / 1000} s`);
+      throw new Error(
+        `${describeConfiguration(configuration)}: ${rows} of ${count} rows in Postgres, ${await consumedCount(registry)} committed after ${RUN_TIMEOUT_MS / 1000} s`,
+      );
     }
     const done = Math.max(allRowsAt, committedAt);
     return {
@@ -341,7 +367,9 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
         // A run that other processes disturbed is run again, up to maxTries times in all.
         for (let attempt = 1; attempt <= maxTries; attempt++) {
           const schema = `bench_consume_${process.pid}_${index++}`;
-          context.progress(`${describeConfiguration(configuration)} (repetition ${repetition + 1} of ${repetitions}${attempt > 1 ? `, try ${attempt}` : ''})`);
+          context.progress(
+            `${describeConfiguration(configuration)} (repetition ${repetition + 1} of ${repetitions}${attempt > 1 ? `, try ${attempt}` : ''})`,
+          );
           const result = await measureRun({ configuration, prefix, workspace, count, schema, logger, context });
           result.disturbed = result.cores.other > DISTURBED_CORES;
           context.progress(
@@ -408,7 +436,8 @@ function buildConsumeReport(data: ConsumeData, context: ScenarioContext): string
     const all = data.results.filter((result) => result.configuration === configuration);
     const clean = all.filter((result) => !result.disturbed);
     const runs = clean.length > 0 ? clean : all;
-    const figure = (key: 'eventsPerSecond' | 'steadyEventsPerSecond' | 'firstRowSeconds' | 'committedEventsPerSecond'): number[] => runs.map((result) => result[key]);
+    const figure = (key: 'eventsPerSecond' | 'steadyEventsPerSecond' | 'firstRowSeconds' | 'committedEventsPerSecond'): number[] =>
+      runs.map((result) => result[key]);
     const core = (key: keyof Cores): number => median(runs.map((result) => result.cores[key]));
     const eventsPerSecond = median(figure('eventsPerSecond'));
     return [

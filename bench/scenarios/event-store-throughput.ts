@@ -177,7 +177,14 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     '',
     table(
       ['database', 'events', 'batch', 'events/s', 'median ms/batch', 'p95 ms/batch'],
-      rows.map((row) => [row.target, row.mix, String(row.batchSize), integer(row.eventsPerSecond), milliseconds(row.medianBatchMs, 1), milliseconds(row.p95BatchMs, 1)]),
+      rows.map((row) => [
+        row.target,
+        row.mix,
+        String(row.batchSize),
+        integer(row.eventsPerSecond),
+        milliseconds(row.medianBatchMs, 1),
+        milliseconds(row.p95BatchMs, 1),
+      ]),
       { leftColumns: 2 },
     ),
   ];

@@ -190,7 +190,12 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     for (const name of GATEWAY_TARGETS.filter((target) => options.targets.includes(target))) {
       context.progress(`starting ${name}`);
       try {
-        if (name === 'distributed') await ensureTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => topicPrefix + topic), { numPartitions: 3, replicationFactor: 1 });
+        if (name === 'distributed')
+          await ensureTopics(
+            KAFKA_BROKERS,
+            ALL_TOPICS.map((topic) => topicPrefix + topic),
+            { numPartitions: 3, replicationFactor: 1 },
+          );
         const group = name === 'reference-proxy' ? await startReferenceProxy(startOptions) : await startGateway(name, startOptions);
         targets.push({ name, origin: group.origin, group });
       } catch (error) {
@@ -266,10 +271,38 @@ interface TargetDefinition {
 }
 
 const TARGETS: TargetDefinition[] = [
-  { mode: 'embedded', label: 'Embedded adds ≤ 0.2 ms at p50 (one connection, sequential)', measure: (added) => added.sequential.p50, limit: 0.2, kind: 'added-ms', scenario: 'sequential' },
-  { mode: 'embedded', label: 'Embedded adds ≤ 1 ms at p99 (one connection, sequential)', measure: (added) => added.sequential.p99, limit: 1, kind: 'added-ms', scenario: 'sequential' },
-  { mode: 'embedded', label: 'Embedded sustains ≥ 5,000 req/s (no errors)', measure: (_added, target) => target.load.throughput.requestsPerSecond, limit: 5000, kind: 'rate', scenario: 'throughput' },
-  { mode: 'distributed', label: 'Distributed adds ≤ 0.8 ms at p50 (one connection, sequential)', measure: (added) => added.sequential.p50, limit: 0.8, kind: 'added-ms', scenario: 'sequential' },
+  {
+    mode: 'embedded',
+    label: 'Embedded adds ≤ 0.2 ms at p50 (one connection, sequential)',
+    measure: (added) => added.sequential.p50,
+    limit: 0.2,
+    kind: 'added-ms',
+    scenario: 'sequential',
+  },
+  {
+    mode: 'embedded',
+    label: 'Embedded adds ≤ 1 ms at p99 (one connection, sequential)',
+    measure: (added) => added.sequential.p99,
+    limit: 1,
+    kind: 'added-ms',
+    scenario: 'sequential',
+  },
+  {
+    mode: 'embedded',
+    label: 'Embedded sustains ≥ 5,000 req/s (no errors)',
+    measure: (_added, target) => target.load.throughput.requestsPerSecond,
+    limit: 5000,
+    kind: 'rate',
+    scenario: 'throughput',
+  },
+  {
+    mode: 'distributed',
+    label: 'Distributed adds ≤ 0.8 ms at p50 (one connection, sequential)',
+    measure: (added) => added.sequential.p50,
+    limit: 0.8,
+    kind: 'added-ms',
+    scenario: 'sequential',
+  },
 ];
 
 const LABELS: Record<TargetName, string> = {
@@ -393,7 +426,16 @@ function rawSection(run: GatewayRun): string {
       ['', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'errors'],
       measured.map((target) => {
         const { latency } = target.load.sequential;
-        return [name(target), milliseconds(latency.p50), milliseconds(latency.p90), milliseconds(latency.p99), milliseconds(latency.p999), milliseconds(latency.max), milliseconds(latency.mean), errors(target.load.sequential)];
+        return [
+          name(target),
+          milliseconds(latency.p50),
+          milliseconds(latency.p90),
+          milliseconds(latency.p99),
+          milliseconds(latency.p999),
+          milliseconds(latency.max),
+          milliseconds(latency.mean),
+          errors(target.load.sequential),
+        ];
       }),
     ),
   );
@@ -455,7 +497,17 @@ function rawSection(run: GatewayRun): string {
   sections.push('### Streaming, one connection (ms)');
   sections.push(
     table(
-      ['', 'headers p50', 'first event p50', 'first event p90', 'first event p99', 'whole stream p50', 'whole stream p99', 'events per stream', 'errors'],
+      [
+        '',
+        'headers p50',
+        'first event p50',
+        'first event p90',
+        'first event p99',
+        'whole stream p50',
+        'whole stream p99',
+        'events per stream',
+        'errors',
+      ],
       measured.map((target) => {
         const { streaming } = target.load;
         return [
@@ -481,7 +533,12 @@ function rawSection(run: GatewayRun): string {
   sections.push(
     table(
       ['', 'machine busy just before (cores)', 'other processes (cores)', 'stolen (cores)'],
-      measured.map((target) => [name(target), nonNegative(target.cpu.busyCoresBefore), nonNegative(target.cpu.otherCores), nonNegative(target.cpu.stolenCores)]),
+      measured.map((target) => [
+        name(target),
+        nonNegative(target.cpu.busyCoresBefore),
+        nonNegative(target.cpu.otherCores),
+        nonNegative(target.cpu.stolenCores),
+      ]),
     ),
   );
   return sections.join('\n\n');
@@ -498,7 +555,9 @@ function problemsSection(targets: ReportTarget[]): string {
     for (const load of ['sequential', 'fixedRate', 'throughput', 'streaming'] as const) {
       const { count, samples } = target.load[load].errors;
       if (count > 0) {
-        lines.push(`- **${LABELS[target.name]}**, ${load}: ${count} errors, e.g. ${samples.map((sample) => `\`${sample.replace(/`/g, "'").replace(/\s+/g, ' ')}\``).join(', ')}`);
+        lines.push(
+          `- **${LABELS[target.name]}**, ${load}: ${count} errors, e.g. ${samples.map((sample) => `\`${sample.replace(/`/g, "'").replace(/\s+/g, ' ')}\``).join(', ')}`,
+        );
       }
     }
   }
@@ -511,14 +570,24 @@ function buildReport(run: GatewayRun): string {
   const direct = run.targets.find((target) => target.name === 'direct');
   if (!isMeasured(direct)) throw new Error('the direct baseline was not measured');
   const gateways = run.targets.filter((target) => target.name !== 'direct');
-  const verdicts = TARGETS.map((definition) => ({ definition, ...verdict(definition, gateways.find((candidate) => candidate.name === definition.mode), direct) }));
+  const verdicts = TARGETS.map((definition) => ({
+    definition,
+    ...verdict(
+      definition,
+      gateways.find((candidate) => candidate.name === definition.mode),
+      direct,
+    ),
+  }));
   const sections = [
     '# Gateway overhead',
     'Written by `npm run bench` (scenario `gateway`; see [../README.md](../README.md) for the method and caveats). Everything ran on the one machine below: the mock upstream, the gateway and the load generator share its CPUs.',
     '## Machine',
     machineSection(run),
     '## Targets',
-    table(['Target', 'Measured', 'Result'], verdicts.map(({ definition, measured, result }) => [definition.label, measured, result])),
+    table(
+      ['Target', 'Measured', 'Result'],
+      verdicts.map(({ definition, measured, result }) => [definition.label, measured, result]),
+    ),
     '## What the gateway adds over calling the upstream directly',
     'Each latency is a percentile through the gateway minus the same percentile measured straight against the mock upstream, in the same run. The reference proxy is not the gateway: it is `bench/harness/reference-proxy.ts`, a bare `node:http` server forwarding with undici (no routing, validation, logging or metrics), measured the same way to show what one Node.js proxy hop costs on this machine before any gateway logic.',
     addedSection(run, direct, gateways),

@@ -160,7 +160,9 @@ function undisturbed(repetition: Repetition, scenario: LevelName, targets: Targe
 /** Whether each comparison with the baseline, at each load level, has `wanted` undisturbed repetitions. */
 function enoughUndisturbed(repetitions: Repetition[], wanted: number): boolean {
   return LEVELS.every(({ scenario }) =>
-    (['kafka', 'bus'] as const).every((config) => repetitions.filter((repetition) => undisturbed(repetition, scenario, ['discard', config])).length >= wanted),
+    (['kafka', 'bus'] as const).every(
+      (config) => repetitions.filter((repetition) => undisturbed(repetition, scenario, ['discard', config])).length >= wanted,
+    ),
   );
 }
 
@@ -228,7 +230,9 @@ async function startEventGateway(publisher: ConfigName, start: GatewayStart): Pr
     }
   } catch (error) {
     await stopChild(child);
-    throw new Error(`gateway with publisher ${publisher} did not start: ${messageOf(error)}\n--- ${logFile} ---\n${tailOf(logFile)}`, { cause: error });
+    throw new Error(`gateway with publisher ${publisher} did not start: ${messageOf(error)}\n--- ${logFile} ---\n${tailOf(logFile)}`, {
+      cause: error,
+    });
   }
   return { publisher, child, origin: `http://127.0.0.1:${port}`, logFile };
 }
@@ -259,8 +263,17 @@ interface Snapshot {
  * the three gateways. Returns, per target and load, the load generator's
  * result, with CPU figures and the drain that followed.
  */
-async function runRepetition(gateways: EventGateway[], mock: MockUpstream, settings: PublishSettings, order: number[], context: ScenarioContext): Promise<Repetition> {
-  const targets: { name: TargetName; origin: string }[] = [{ name: 'direct', origin: mock.origin }, ...gateways.map((gateway) => ({ name: gateway.publisher, origin: gateway.origin }))];
+async function runRepetition(
+  gateways: EventGateway[],
+  mock: MockUpstream,
+  settings: PublishSettings,
+  order: number[],
+  context: ScenarioContext,
+): Promise<Repetition> {
+  const targets: { name: TargetName; origin: string }[] = [
+    { name: 'direct', origin: mock.origin },
+    ...gateways.map((gateway) => ({ name: gateway.publisher, origin: gateway.origin })),
+  ];
   const ordered = order.map((index) => targets[index]);
   const byName = new Map<string | undefined, EventGateway>(gateways.map((gateway) => [gateway.publisher, gateway]));
   const brokerPid = kafkaBrokerPid();
@@ -295,7 +308,14 @@ async function runRepetition(gateways: EventGateway[], mock: MockUpstream, setti
     const previous = lastDrain.get(gateway.publisher) ?? { accepted: 0, published: 0, spooled: 0, dropped: 0 };
     lastDrain.set(gateway.publisher, report);
     const delta = (key: 'accepted' | 'published' | 'spooled' | 'dropped'): number => (report[key] ?? 0) - (previous[key] ?? 0);
-    const into = (extra[gateway.publisher].deliveries[scenario] ??= { accepted: 0, published: 0, spooled: 0, dropped: 0, drainMs: 0, brokerSecondsDuringDrain: NaN });
+    const into = (extra[gateway.publisher].deliveries[scenario] ??= {
+      accepted: 0,
+      published: 0,
+      spooled: 0,
+      dropped: 0,
+      drainMs: 0,
+      brokerSecondsDuringDrain: NaN,
+    });
     into.accepted += delta('accepted');
     into.published += delta('published');
     into.spooled += delta('spooled');
@@ -361,7 +381,11 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const profileDirectory = options.cpuProfile ? path.join(outputDirectory, 'profiles-publish') : undefined;
   if (profileDirectory) fs.rmSync(profileDirectory, { recursive: true, force: true });
   context.progress(`creating topics ${topicPrefix}*`);
-  await ensureTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => topicPrefix + topic), { numPartitions: 3, replicationFactor: 1 });
+  await ensureTopics(
+    KAFKA_BROKERS,
+    ALL_TOPICS.map((topic) => topicPrefix + topic),
+    { numPartitions: 3, replicationFactor: 1 },
+  );
   const mock = await startMockUpstream();
   const repetitions: Repetition[] = [];
   try {
@@ -449,7 +473,7 @@ function buildPublishReport(data: PublishData, context: ScenarioContext): string
   const { settings } = data;
   const count = data.repetitions.length;
   const lines: string[] = [];
-  lines.push('### Publishing cost on the gateway\'s latency');
+  lines.push("### Publishing cost on the gateway's latency");
   lines.push('');
   lines.push(
     `Run ${data.startedAt.toISOString()}, ${Math.round(data.durationSeconds)} s, on ${describeRun(context.machine, context.build)}. ` +
@@ -470,19 +494,31 @@ function buildPublishReport(data: PublishData, context: ScenarioContext): string
   // Headline: p99 change against (a).
   const verdicts: { config: ConfigName; label: string; change: number }[] = [];
   const headRows = LEVELS.map(({ scenario, label }) => {
-    const row = [label, withSpread(latencies(data, 'discard', scenario).map((each) => each.p99), ms)];
+    const row = [
+      label,
+      withSpread(
+        latencies(data, 'discard', scenario).map((each) => each.p99),
+        ms,
+      ),
+    ];
     for (const config of ['kafka', 'bus'] as const) {
       const change = p99Change(data, config, scenario);
       const { disturbed } = chosen(data, scenario, ['discard', config]);
       row.push(
-        withSpread(latencies(data, config, scenario).map((each) => each.p99), ms),
+        withSpread(
+          latencies(data, config, scenario).map((each) => each.p99),
+          ms,
+        ),
         `${withSpread(change, percent)} (${change.length}${disturbed ? ', all disturbed' : ''})`,
       );
       verdicts.push({ config, label, change: median(change) });
     }
     return row;
   });
-  lines.push('**p99 latency as the client sees it (ms), and its change against (a)** — target: publishing moves the p99 by no more than ' + `${TARGET_PERCENT} %.`);
+  lines.push(
+    '**p99 latency as the client sees it (ms), and its change against (a)** — target: publishing moves the p99 by no more than ' +
+      `${TARGET_PERCENT} %.`,
+  );
   lines.push('');
   lines.push(
     `A run counts as disturbed when processes outside the benchmark (other engineers' builds and tests; the Kafka broker counts as the benchmark's) ` +
@@ -505,32 +541,46 @@ function buildPublishReport(data: PublishData, context: ScenarioContext): string
   for (const { scenario, label } of LEVELS) {
     for (const { name, label: configLabel } of CONFIGS) {
       const { repetitions: used } = chosen(data, scenario, ['direct', name]);
-      const added = (key: 'p50' | 'p99'): number[] => used.map((repetition) => repetition.load[name][scenario].latency[key] - repetition.load.direct[scenario].latency[key]);
+      const added = (key: 'p50' | 'p99'): number[] =>
+        used.map((repetition) => repetition.load[name][scenario].latency[key] - repetition.load.direct[scenario].latency[key]);
       const row = [`${label}: ${configLabel}`, withSpread(added('p50'), signedMilliseconds), withSpread(added('p99'), signedMilliseconds)];
       row.push(
         scenario === 'throughput'
-          ? withSpread(chosen(data, scenario, [name]).repetitions.map((repetition) => repetition.load[name].throughput.requestsPerSecond), integer)
+          ? withSpread(
+              chosen(data, scenario, [name]).repetitions.map((repetition) => repetition.load[name].throughput.requestsPerSecond),
+              integer,
+            )
           : '',
       );
       row.push(`${used.length}`);
       addedRows.push(row);
     }
   }
-  const direct = (scenario: LevelName, key: 'p50' | 'p99'): string => withSpread(latencies(data, 'direct', scenario).map((each) => each[key]), ms);
-  lines.push('**What each gateway adds over calling the mock directly (ms, gateway percentile minus direct percentile, same repetition), and req/s**');
+  const direct = (scenario: LevelName, key: 'p50' | 'p99'): string =>
+    withSpread(
+      latencies(data, 'direct', scenario).map((each) => each[key]),
+      ms,
+    );
+  lines.push(
+    '**What each gateway adds over calling the mock directly (ms, gateway percentile minus direct percentile, same repetition), and req/s**',
+  );
   lines.push('');
   lines.push(table(['load: publisher', 'p50 added', 'p99 added', 'req/s', 'repetitions'], addedRows));
   lines.push('');
   lines.push(
     `Direct to the mock: sequential p50 ${direct('sequential', 'p50')} / p99 ${direct('sequential', 'p99')} ms; ` +
       `500 req/s p50 ${direct('fixedRate', 'p50')} / p99 ${direct('fixedRate', 'p99')} ms; ` +
-      `max throughput ${withSpread(data.repetitions.map((repetition) => repetition.load.direct.throughput.requestsPerSecond), integer)} req/s.`,
+      `max throughput ${withSpread(
+        data.repetitions.map((repetition) => repetition.load.direct.throughput.requestsPerSecond),
+        integer,
+      )} req/s.`,
   );
   lines.push('');
 
   // CPU at max throughput.
   const cpuRows = CONFIGS.map(({ name, label }) => {
-    const cpu = (key: keyof LoadCpu): number[] => chosen(data, 'throughput', [name]).repetitions.map((repetition) => repetition.extra[name].cpu.throughput?.[key] ?? NaN);
+    const cpu = (key: keyof LoadCpu): number[] =>
+      chosen(data, 'throughput', [name]).repetitions.map((repetition) => repetition.extra[name].cpu.throughput?.[key] ?? NaN);
     const twoDecimals = (value: number): string => value.toFixed(2);
     return [
       label,
@@ -542,9 +592,16 @@ function buildPublishReport(data: PublishData, context: ScenarioContext): string
       withSpread(cpu('machineCores'), twoDecimals),
     ];
   });
-  lines.push('**CPU at max throughput** (cores over the run, warm-up included, from `/proc`; the gateway figure includes its worker threads, PGlite\'s among them)');
+  lines.push(
+    "**CPU at max throughput** (cores over the run, warm-up included, from `/proc`; the gateway figure includes its worker threads, PGlite's among them)",
+  );
   lines.push('');
-  lines.push(table(['publisher', 'gateway cores', 'gateway µs CPU / request', 'Kafka broker cores', 'mock cores', 'load generator cores', 'whole machine cores'], cpuRows));
+  lines.push(
+    table(
+      ['publisher', 'gateway cores', 'gateway µs CPU / request', 'Kafka broker cores', 'mock cores', 'load generator cores', 'whole machine cores'],
+      cpuRows,
+    ),
+  );
   lines.push('');
 
   // Delivery.
@@ -565,11 +622,19 @@ function buildPublishReport(data: PublishData, context: ScenarioContext): string
         if (scenario === 'fixedRate') drainAfterFixedRate.push(figures.drainMs);
       }
     }
-    return [label, integer(accepted), integer(published), integer(spooled), integer(dropped), withSpread(drainAfterFixedRate, integer), withSpread(drainAfterThroughput, integer)];
+    return [
+      label,
+      integer(accepted),
+      integer(published),
+      integer(spooled),
+      integer(dropped),
+      withSpread(drainAfterFixedRate, integer),
+      withSpread(drainAfterThroughput, integer),
+    ];
   });
   lines.push(
     '**Delivery**: events published by the gateway over all repetitions, and what became of them (delivered = acknowledged by Kafka, or written to PGlite); ' +
-      'the drain is how long the publisher still needed, after the load generator\'s last reply, to deliver its backlog (ms).',
+      "the drain is how long the publisher still needed, after the load generator's last reply, to deliver its backlog (ms).",
   );
   lines.push('');
   lines.push(table(['publisher', 'events', 'delivered', 'spooled', 'dropped', 'drain after 500 req/s', 'drain after max throughput'], deliveryRows));
@@ -580,7 +645,9 @@ function buildPublishReport(data: PublishData, context: ScenarioContext): string
     const disturbedRuns = figures.filter((value) => value > DISTURBED_CORES).length;
     return [label, `${disturbedRuns} of ${figures.length}`, withSpread(figures, (value: number) => value.toFixed(2))];
   });
-  lines.push(`**Other processes** during the measured runs (cores; above ${DISTURBED_CORES} the run counts as disturbed), over all ${data.repetitions.length} repetitions:`);
+  lines.push(
+    `**Other processes** during the measured runs (cores; above ${DISTURBED_CORES} the run counts as disturbed), over all ${data.repetitions.length} repetitions:`,
+  );
   lines.push('');
   lines.push(table(['load', 'runs disturbed', 'other processes, cores'], disturbanceRows));
   lines.push('');
@@ -588,7 +655,8 @@ function buildPublishReport(data: PublishData, context: ScenarioContext): string
   if (options.loopDelay) {
     const loopRows = LEVELS.flatMap(({ scenario, label }) =>
       CONFIGS.map(({ name, label: configLabel }) => {
-        const loop = (key: keyof LoopFigures): number[] => chosen(data, scenario, [name]).repetitions.map((repetition) => repetition.extra[name].deliveries[scenario]?.loop?.[key] ?? NaN);
+        const loop = (key: keyof LoopFigures): number[] =>
+          chosen(data, scenario, [name]).repetitions.map((repetition) => repetition.extra[name].deliveries[scenario]?.loop?.[key] ?? NaN);
         return [
           `${label}: ${configLabel}`,
           withSpread(loop('delayP50Ms'), ms),
@@ -610,12 +678,26 @@ function buildPublishReport(data: PublishData, context: ScenarioContext): string
   }
 
   const errors = (['discard', 'kafka', 'bus', 'direct'] as const).flatMap((name) =>
-    data.repetitions.flatMap((repetition) => LEVELS.map(({ scenario }) => repetition.load[name][scenario].errors).filter((tally) => tally.count > 0).map((tally) => `${name}: ${tally.count} (${tally.samples.join('; ')})`)),
+    data.repetitions.flatMap((repetition) =>
+      LEVELS.map(({ scenario }) => repetition.load[name][scenario].errors)
+        .filter((tally) => tally.count > 0)
+        .map((tally) => `${name}: ${tally.count} (${tally.samples.join('; ')})`),
+    ),
   );
-  const checks = data.repetitions.flatMap((repetition) => Object.entries(repetition.load).filter(([, result]) => !result.check.ok).map(([name, result]) => `${name}: ${result.check.problems.join('; ')}`));
-  lines.push(errors.length + checks.length === 0 ? 'Errors: none; every request answered 200 with the recorded content.' : `Errors: ${[...errors, ...checks].join(' — ')}`);
+  const checks = data.repetitions.flatMap((repetition) =>
+    Object.entries(repetition.load)
+      .filter(([, result]) => !result.check.ok)
+      .map(([name, result]) => `${name}: ${result.check.problems.join('; ')}`),
+  );
+  lines.push(
+    errors.length + checks.length === 0
+      ? 'Errors: none; every request answered 200 with the recorded content.'
+      : `Errors: ${[...errors, ...checks].join(' — ')}`,
+  );
   const busiest = Math.max(...data.repetitions.flatMap((repetition) => repetition.busyBefore));
   lines.push('');
-  lines.push(`Before each scenario the machine was quiet: at most ${busiest.toFixed(2)} cores busy in the half second before (other processes included).`);
+  lines.push(
+    `Before each scenario the machine was quiet: at most ${busiest.toFixed(2)} cores busy in the half second before (other processes included).`,
+  );
   return lines.join('\n');
 }

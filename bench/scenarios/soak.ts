@@ -167,7 +167,9 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
         await sample();
         nextSample += sampleSeconds * 1000;
         const last = samples.at(-1)!;
-        context.progress(`${Math.round(last.elapsedSeconds)} s: ${sent} sent, RSS ${mebibytes(last.rssBytes)}, heap ${mebibytes(last.heapUsedBytes)}, ${last.openFiles} fds`);
+        context.progress(
+          `${Math.round(last.elapsedSeconds)} s: ${sent} sent, RSS ${mebibytes(last.rssBytes)}, heap ${mebibytes(last.heapUsedBytes)}, ${last.openFiles} fds`,
+        );
       }
       await sleep(20);
     }
@@ -201,11 +203,27 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
         'Per ten requests: four chat completions, three streams read to the end, one stream abandoned after its first chunk, ' +
         'one body that is not JSON and one request whose metadata holds a lone surrogate.',
       '',
-      `- Answers by status: ${[...statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status === 0 ? 'client error' : status}: ${integer(count)}`).join(', ')}`,
+      `- Answers by status: ${[...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([status, count]) => `${status === 0 ? 'client error' : status}: ${integer(count)}`)
+        .join(', ')}`,
       `- Records: ${integer(recorded)} of ${integer(sent)} requests sent${recorded === sent ? ' (every one)' : ` (**${integer(sent - recorded)} missing**)`}`,
-      `- Trend over the second half (least squares, per hour): RSS ${mebibytes(slopePerHour(loadedTimes, loaded.map((entry) => entry.rssBytes)))}, ` +
-        `heap ${mebibytes(slopePerHour(loadedTimes, loaded.map((entry) => entry.heapUsedBytes)))}, ` +
-        `descriptors ${slopePerHour(loadedTimes, loaded.map((entry) => entry.openFiles)).toFixed(1)}`,
+      `- Trend over the second half (least squares, per hour): RSS ${mebibytes(
+        slopePerHour(
+          loadedTimes,
+          loaded.map((entry) => entry.rssBytes),
+        ),
+      )}, ` +
+        `heap ${mebibytes(
+          slopePerHour(
+            loadedTimes,
+            loaded.map((entry) => entry.heapUsedBytes),
+          ),
+        )}, ` +
+        `descriptors ${slopePerHour(
+          loadedTimes,
+          loaded.map((entry) => entry.openFiles),
+        ).toFixed(1)}`,
       '',
       table(['time', 'requests sent', 'RSS', 'V8 heap used', 'open fds'], rows),
       '',

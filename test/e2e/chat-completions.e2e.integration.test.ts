@@ -6,8 +6,12 @@ import { fixturePath } from '../support/fixtures';
 import { summarizeAnthropicStream, summarizeOpenAIStream } from '../support/recorded-stream';
 import { startSwitchyard, type Mode, type RunningSwitchyard } from './switchyard-harness';
 
-const openAIText = fixturePath('provider-responses/openai-python/.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin');
-const openAIToolCall = fixturePath('provider-responses/openai-python/.inline-snapshot/external/2018feb66ae13fcf5333d61b95849decc68d3f63bd38172889367e1afb1e04f7.bin');
+const openAIText = fixturePath(
+  'provider-responses/openai-python/.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin',
+);
+const openAIToolCall = fixturePath(
+  'provider-responses/openai-python/.inline-snapshot/external/2018feb66ae13fcf5333d61b95849decc68d3f63bd38172889367e1afb1e04f7.bin',
+);
 const openAITextJson = fixturePath('provider-responses/vercel-ai/packages/openai/src/chat/__fixtures__/openai-text.json');
 const anthropicFixtures = 'provider-responses/anthropic-sdk-python/tests/lib/streaming/fixtures';
 const vercelAnthropic = 'provider-responses/vercel-ai/packages/anthropic/src/__fixtures__';
@@ -34,7 +38,12 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
     switchyard = await startSwitchyard(mode, {
       server: { bodyLimitBytes: 64 * 1024 },
       providers: {
-        openai: { kind: 'openai', baseUrl: openAIUpstream.baseUrl, apiKey: '${E2E_OPENAI_KEY}', models: ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'] },
+        openai: {
+          kind: 'openai',
+          baseUrl: openAIUpstream.baseUrl,
+          apiKey: '${E2E_OPENAI_KEY}',
+          models: ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'],
+        },
         'openai-east': { kind: 'openai', baseUrl: openAIUpstream.baseUrl, apiKey: '${E2E_OPENAI_KEY}', models: ['gpt-4o-mini'] },
         slow: { kind: 'openai', baseUrl: openAIUpstream.baseUrl, models: ['slow-model'], timeoutMs: 300 },
         unreachable: { kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1', models: ['gpt-4o-mini'] },
@@ -133,9 +142,18 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
       model: 'gpt-4o',
       messages: [
         { role: 'system', content: 'Answer in JSON.' },
-        { role: 'user', content: [{ type: 'text', text: 'Describe.' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Describe.' },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.png', detail: 'low' } },
+          ],
+        },
       ],
-      response_format: { type: 'json_schema', json_schema: { name: 'description', schema: { type: 'object', properties: { text: { type: 'string' } } }, strict: true } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'description', schema: { type: 'object', properties: { text: { type: 'string' } } }, strict: true },
+      },
       temperature: 0,
       max_tokens: 50,
       seed: 3,
@@ -163,7 +181,11 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
   });
 
   it('serves embeddings and the model list', async () => {
-    const embeddings = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['the quick brown fox', 'alpha beta gamma'], encoding_format: 'float' });
+    const embeddings = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: ['the quick brown fox', 'alpha beta gamma'],
+      encoding_format: 'float',
+    });
     expect(embeddings.data).toHaveLength(2);
     expect(embeddings.data[1].index).toBe(1);
     expect(embeddings.data[0].embedding.length).toBeGreaterThan(0);
@@ -211,7 +233,9 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
     });
 
     it('404 model_not_found for a model no provider serves', async () => {
-      const error = await client.chat.completions.create({ model: 'gpt-unknown', messages: [{ role: 'user', content: 'hi' }] }).catch((caught) => caught);
+      const error = await client.chat.completions
+        .create({ model: 'gpt-unknown', messages: [{ role: 'user', content: 'hi' }] })
+        .catch((caught) => caught);
       expect(error).toBeInstanceOf(OpenAI.NotFoundError);
       expect(error.code).toBe('model_not_found');
       expect(error.param).toBe('model');
@@ -225,14 +249,20 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
 
     it('504 when the upstream does not answer in time', async () => {
       openAIUpstream.enqueue({ kind: 'hang' });
-      const error = await client.chat.completions.create({ model: 'slow-model', messages: [{ role: 'user', content: 'hi' }] }).catch((caught) => caught);
+      const error = await client.chat.completions
+        .create({ model: 'slow-model', messages: [{ role: 'user', content: 'hi' }] })
+        .catch((caught) => caught);
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect(error.status).toBe(504);
       expect(error.code).toBe('upstream_timeout');
     });
 
     it('502 carrying the provider status and message when the upstream fails', async () => {
-      openAIUpstream.enqueue({ kind: 'error', status: 500, body: { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } } });
+      openAIUpstream.enqueue({
+        kind: 'error',
+        status: 500,
+        body: { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } },
+      });
       const error = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).catch((caught) => caught);
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect(error.status).toBe(502);
@@ -242,8 +272,17 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
 
     it('429 with the upstream Retry-After', async () => {
       openAIUpstream.enqueue({
-        kind: 'error', status: 429, headers: { 'retry-after': '7' },
-        body: { error: { message: 'Rate limit reached for gpt-4o in organization org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.', type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+        kind: 'error',
+        status: 429,
+        headers: { 'retry-after': '7' },
+        body: {
+          error: {
+            message: 'Rate limit reached for gpt-4o in organization org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.',
+            type: 'requests',
+            param: null,
+            code: 'rate_limit_exceeded',
+          },
+        },
       });
       const error = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).catch((caught) => caught);
       expect(error).toBeInstanceOf(OpenAI.RateLimitError);
@@ -291,7 +330,10 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
       anthropicUpstream.enqueue({ kind: 'stream-fixture', file: fixturePath(file) });
       const stream = await client.chat.completions.create({
         model: 'claude-sonnet-4-5',
-        messages: [{ role: 'system', content: 'Be helpful.' }, { role: 'user', content: 'Hello' }],
+        messages: [
+          { role: 'system', content: 'Be helpful.' },
+          { role: 'user', content: 'Hello' },
+        ],
         stream: true,
         stream_options: { include_usage: true },
         ...(tools && { tools }),
@@ -345,7 +387,11 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
         eventLimit: 4,
         append: 'event: error\ndata: {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}\n\n',
       });
-      const stream = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello' }], stream: true });
+      const stream = await client.chat.completions.create({
+        model: 'claude-sonnet-4-5',
+        messages: [{ role: 'user', content: 'Hello' }],
+        stream: true,
+      });
       let text = '';
       const error = await (async () => {
         for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
@@ -357,9 +403,13 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
 
     it('answers an Anthropic error status in OpenAI shape', async () => {
       anthropicUpstream.enqueue({
-        kind: 'error', status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+        kind: 'error',
+        status: 529,
+        body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
       });
-      const error = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello' }] }).catch((caught) => caught);
+      const error = await client.chat.completions
+        .create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello' }] })
+        .catch((caught) => caught);
       expect(error).toBeInstanceOf(OpenAI.APIError);
       expect(error.status).toBe(502);
       expect(error.message).toContain('Overloaded');

@@ -17,7 +17,9 @@ import { waitFor } from '../support/wait-for';
  * so it is the current source.)
  */
 const cli = path.resolve(__dirname, '../../packages/cli/dist/cli.js');
-const textStream = fixturePath('provider-responses/openai-python/.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin');
+const textStream = fixturePath(
+  'provider-responses/openai-python/.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin',
+);
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -53,7 +55,11 @@ function start(args: string[], env: Record<string, string>): { child: ChildProce
 
 /** Resolves once `url` answers 200; throws with the processes' output when it does not within 60 s. */
 async function waitUntilReady(url: string, output: () => string): Promise<void> {
-  const status = () => fetch(url).then((response) => response.status, () => 0);
+  const status = () =>
+    fetch(url).then(
+      (response) => response.status,
+      () => 0,
+    );
   await waitFor(status, (code) => code === 200, { timeoutMs: 60_000, what: url, intervalMs: 50 }).catch(() => {
     throw new Error(`not ready: ${url}\n${output()}`);
   });
@@ -124,17 +130,27 @@ describe('the switchyard command', () => {
 
     upstream.enqueue({ kind: 'stream-fixture', file: textStream });
     let text = '';
-    for await (const chunk of await client.chat.completions.create({ model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
+    for await (const chunk of await client.chat.completions.create({
+      model: 'llama3.1',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    })) {
       text += chunk.choices[0]?.delta?.content ?? '';
     }
     expect(text).toBe(summarizeOpenAIStream(textStream).text);
     expect(upstream.requests.map((request) => request.body.model)).toEqual(['llama3.1', 'llama3.1']);
     // Logs are JSON with the request id on request lines, and never contain the prompt.
     const completedLines = () =>
-      gateway.output().trim().split('\n').map((line) => JSON.parse(line)).filter((line) => line.msg === 'request-completed');
+      gateway
+        .output()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+        .filter((line) => line.msg === 'request-completed');
     await waitFor(completedLines, (lines) => lines.length >= 2, { timeoutMs: 10_000, what: 'two request-completed lines', intervalMs: 20 });
     expect(completedLines()).toHaveLength(2);
-    for (const line of completedLines()) expect(line).toMatchObject({ requestId: expect.any(String), status: 200, provider: 'openai', model: 'llama3.1' });
+    for (const line of completedLines())
+      expect(line).toMatchObject({ requestId: expect.any(String), status: 200, provider: 'openai', model: 'llama3.1' });
     expect(gateway.output()).not.toContain('"hi"');
   }, 90_000);
 
@@ -145,7 +161,10 @@ describe('the switchyard command', () => {
     const first = start([], { ...env(), PORT: String(port) });
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, first.output);
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
-    await client.chat.completions.create({ model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': 'kept-1' } });
+    await client.chat.completions.create(
+      { model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-request-id': 'kept-1' } },
+    );
     const recorded = async (root: string) => {
       const read = async () => {
         const response = await fetch(`${root}/v1/requests/kept-1`);
@@ -153,7 +172,10 @@ describe('the switchyard command', () => {
       };
       return waitFor(read, ({ status }) => status === 200, { timeoutMs: 30_000, what: 'the record of kept-1' });
     };
-    expect(await recorded(`http://127.0.0.1:${port}`)).toMatchObject({ status: 200, body: { id: 'kept-1', status: 'succeeded', provider: 'openai' } });
+    expect(await recorded(`http://127.0.0.1:${port}`)).toMatchObject({
+      status: 200,
+      body: { id: 'kept-1', status: 'succeeded', provider: 'openai' },
+    });
 
     const second = start([], { ...env(), PORT: String(await freePort()) });
     const [code] = await once(second.child, 'exit');
@@ -193,7 +215,10 @@ describe('the switchyard command', () => {
 
   it('refuses a route to an unknown provider with the path of the target', async () => {
     const file = path.join(temporaryDirectory('bad-route'), 'switchyard.yaml');
-    writeFileSync(file, 'providers:\n  openai: { kind: openai, models: ["*"] }\nroutes:\n  smart:\n    strategy: fallback\n    targets:\n      - { provider: openai, model: a }\n      - { provider: azure, model: b }\n');
+    writeFileSync(
+      file,
+      'providers:\n  openai: { kind: openai, models: ["*"] }\nroutes:\n  smart:\n    strategy: fallback\n    targets:\n      - { provider: openai, model: a }\n      - { provider: azure, model: b }\n',
+    );
     const gateway = start(['--config', file], { PORT: '0' });
     const [code] = await once(gateway.child, 'exit');
     expect(code).toBe(1);
@@ -238,7 +263,10 @@ describe('the switchyard command', () => {
 
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
     upstream.enqueue({ kind: 'json-fixture', file: 'vercel-ai/packages/openai/src/chat/__fixtures__/openai-text.json' });
-    await client.chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': `${run}-first` } });
+    await client.chat.completions.create(
+      { model: 'qwen2', messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-request-id': `${run}-first` } },
+    );
     // gateway → Kafka → observability consumer → Postgres, read back through the gateway's query API.
     const read = async () => {
       const response = await fetch(`http://127.0.0.1:${port}/v1/requests/${run}-first`);

@@ -40,7 +40,9 @@ describe('request events across a Kafka outage (distributed mode)', () => {
   }, 60_000);
 
   async function rows(): Promise<{ rows: number; ids: number }> {
-    const result = await database.query('SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS ids FROM requests WHERE workspace = $1', [workspace]);
+    const result = await database.query('SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS ids FROM requests WHERE workspace = $1', [
+      workspace,
+    ]);
     return result.rows[0];
   }
 
@@ -80,7 +82,10 @@ describe('request events across a Kafka outage (distributed mode)', () => {
     } finally {
       await admin.disconnect();
     }
-    const committed = Object.values(await committedOffsets(kafka.brokers, switchyard.config.observability.consumerGroup, topics)).reduce((sum, offset) => sum + offset, 0);
+    const committed = Object.values(await committedOffsets(kafka.brokers, switchyard.config.observability.consumerGroup, topics)).reduce(
+      (sum, offset) => sum + offset,
+      0,
+    );
     return { written, committed };
   }
 
@@ -96,7 +101,11 @@ describe('request events across a Kafka outage (distributed mode)', () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(1_000);
     // Each request also published a cost event: both kinds wait in the spool, once the publisher has
     // given up on the stopped broker (its send timeout) and written them there.
-    await waitFor(() => gatewayMetric('switchyard_events_spooled_total'), (spooled) => spooled >= 2_000, { timeoutMs: 60_000, what: '2,000 events in the spool' });
+    await waitFor(
+      () => gatewayMetric('switchyard_events_spooled_total'),
+      (spooled) => spooled >= 2_000,
+      { timeoutMs: 60_000, what: '2,000 events in the spool' },
+    );
     expect((await rows()).rows).toBe(1);
 
     await kafka.start();
@@ -105,9 +114,15 @@ describe('request events across a Kafka outage (distributed mode)', () => {
     expect(costs.rows[0].rows).toBe(1_001);
     // Nothing arrives twice later on: once the spool is replayed and the consumer has committed every
     // message on the topics, nothing is left that could add a row.
-    const spool = async () => ({ spooled: await gatewayMetric('switchyard_events_spooled_total'), replayed: await gatewayMetric('switchyard_events_replayed_total') });
+    const spool = async () => ({
+      spooled: await gatewayMetric('switchyard_events_spooled_total'),
+      replayed: await gatewayMetric('switchyard_events_replayed_total'),
+    });
     await waitFor(spool, ({ spooled, replayed }) => replayed >= spooled, { timeoutMs: 60_000, what: 'the spool to be replayed' });
-    await waitFor(consumerPosition, ({ written, committed }) => written > 0 && committed === written, { timeoutMs: 60_000, what: 'the consumer to commit every message' });
+    await waitFor(consumerPosition, ({ written, committed }) => written > 0 && committed === written, {
+      timeoutMs: 60_000,
+      what: 'the consumer to commit every message',
+    });
     expect(await rows()).toStrictEqual({ rows: 1_001, ids: 1_001 });
   }, 240_000);
 });

@@ -51,7 +51,11 @@ describe.each<Mode>(['embedded', 'distributed'])('the HTTP edge (%s mode)', (mod
   });
 
   async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
-    const response = await fetch(`${switchyard.baseURL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const response = await fetch(`${switchyard.baseURL}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
     const text = await response.text();
     return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
   }
@@ -69,7 +73,12 @@ describe.each<Mode>(['embedded', 'distributed'])('the HTTP edge (%s mode)', (mod
   }
 
   function expectOpenAIError(body: any, code: string, param?: string | null): void {
-    expect(body.error).toEqual({ message: expect.any(String), type: 'invalid_request_error', param: param === undefined ? expect.anything() : param, code });
+    expect(body.error).toEqual({
+      message: expect.any(String),
+      type: 'invalid_request_error',
+      param: param === undefined ? expect.anything() : param,
+      code,
+    });
   }
 
   /** Opens a raw connection; resolves with everything the server sent once it closes the connection. */
@@ -135,7 +144,10 @@ describe.each<Mode>(['embedded', 'distributed'])('the HTTP edge (%s mode)', (mod
     const longModel = await post('/chat/completions', JSON.stringify({ model: 'm'.repeat(50_000), messages: [{ role: 'user', content: 'hi' }] }));
     expect(longModel.status).toBe(400);
     expectOpenAIError(longModel.body, 'string_above_max_length', 'model');
-    const longUser = await post('/chat/completions', JSON.stringify({ model: 'gpt-4o-mini', user: 'u'.repeat(3_900_000), messages: [{ role: 'user', content: 'hi' }] }));
+    const longUser = await post(
+      '/chat/completions',
+      JSON.stringify({ model: 'gpt-4o-mini', user: 'u'.repeat(3_900_000), messages: [{ role: 'user', content: 'hi' }] }),
+    );
     expect(longUser.status).toBe(400);
     expectOpenAIError(longUser.body, 'string_above_max_length', 'user');
     const manyInputs = await post('/embeddings', JSON.stringify({ model: 'text-embedding-3-small', input: new Array(100_000).fill('x') }));
@@ -158,7 +170,11 @@ describe.each<Mode>(['embedded', 'distributed'])('the HTTP edge (%s mode)', (mod
     expect(cyrillic.headers.get('x-switchyard-model')).toBe('gpt-4o-mini-%D0%B6');
     expect(decodeURIComponent(cyrillic.headers.get('x-switchyard-model')!)).toBe('gpt-4o-mini-ж');
     // An invalid UTF-8 byte in the model name reads as U+FFFD.
-    const invalidUtf8 = Buffer.concat([Buffer.from('{"model":"gpt-'), Buffer.from([0xff]), Buffer.from('","messages":[{"role":"user","content":"hi"}]}')]);
+    const invalidUtf8 = Buffer.concat([
+      Buffer.from('{"model":"gpt-'),
+      Buffer.from([0xff]),
+      Buffer.from('","messages":[{"role":"user","content":"hi"}]}'),
+    ]);
     const replaced = await post('/chat/completions', invalidUtf8);
     expect(replaced.status).toBe(200);
     expect(replaced.headers.get('x-switchyard-model')).toBe('gpt-%EF%BF%BD');

@@ -5,15 +5,7 @@ import path from 'node:path';
 import { TOPICS } from '@switchyard/events';
 import { openEventDatabase, type EventDatabase } from '@switchyard/observability';
 import { createLogger } from '@switchyard/shared';
-import {
-  INFLUX_DATABASE,
-  INFLUX_URL,
-  KAFKA_BROKERS,
-  POSTGRES_URL,
-  requireInflux,
-  requireKafka,
-  requirePostgres,
-} from '../support/infrastructure';
+import { INFLUX_DATABASE, INFLUX_URL, KAFKA_BROKERS, POSTGRES_URL, requireInflux, requireKafka, requirePostgres } from '../support/infrastructure';
 import {
   committedOffsets,
   connectEventProducer,
@@ -108,8 +100,7 @@ describe('the observability service as a separate process', () => {
       const [row] = await database.client.query<{ count: string }>('SELECT count(*) AS count FROM requests WHERE workspace = $1', [workspace]);
       return Number(row.count);
     };
-    const committed = async () =>
-      Object.values(await committedOffsets(KAFKA_BROKERS, groupId, topics)).reduce((sum, offset) => sum + offset, 0);
+    const committed = async () => Object.values(await committedOffsets(KAFKA_BROKERS, groupId, topics)).reduce((sum, offset) => sum + offset, 0);
 
     // Kill a consumer with SIGKILL as soon as it has written more rows, until one was killed
     // between writing rows and committing their offsets (rows ahead of the committed offsets)
@@ -119,7 +110,11 @@ describe('the observability service as a separate process', () => {
     while (kills.filter((kill) => kill.rows > kill.committed).length < 2 && kills.length < 8) {
       const consumer = spawnConsumer(configFile, env);
       try {
-        await waitUntil(async () => (await rows()) > previousRows, 60_000, () => `more rows than ${previousRows}\n${consumer.output.join('')}`);
+        await waitUntil(
+          async () => (await rows()) > previousRows,
+          60_000,
+          () => `more rows than ${previousRows}\n${consumer.output.join('')}`,
+        );
         consumer.child.kill('SIGKILL');
         expect((await consumer.exited).signal).toBe('SIGKILL');
       } finally {
@@ -135,14 +130,20 @@ describe('the observability service as a separate process', () => {
 
     const last = spawnConsumer(configFile, env);
     try {
-      await waitUntil(async () => (await committed()) === total, 120_000, async () => `committed ${await committed()} of ${total}`);
+      await waitUntil(
+        async () => (await committed()) === total,
+        120_000,
+        async () => `committed ${await committed()} of ${total}`,
+      );
       last.child.kill('SIGTERM');
       expect(await last.exited).toEqual({ code: 0, signal: null });
     } finally {
       last.child.kill('SIGKILL');
     }
 
-    const ids = await database.client.query<{ event_id: string }>('SELECT event_id FROM requests WHERE workspace = $1 ORDER BY event_id', [workspace]);
+    const ids = await database.client.query<{ event_id: string }>('SELECT event_id FROM requests WHERE workspace = $1 ORDER BY event_id', [
+      workspace,
+    ]);
     expect(ids).toHaveLength(total);
     expect(ids.map((row) => row.event_id)).toEqual(events.map(eventId).sort());
     const points = await fluxRows(INFLUX_URL, countQuery(`${INFLUX_DATABASE}/autogen`, workspace));

@@ -136,9 +136,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
     for (let index = 0; index < POOL_SIZE; index++) upstream.enqueue({ kind: 'stream-then-hang', file: brokenStream, events: 3 });
     const endings: string[] = [];
     for (let batch = 0; batch < POOL_SIZE; batch += 32) {
-      const responses = await Promise.all(
-        Array.from({ length: 32 }, () => postChat(root, chatBody('gpt-4o-mini', true), randomUUID())),
-      );
+      const responses = await Promise.all(Array.from({ length: 32 }, () => postChat(root, chatBody('gpt-4o-mini', true), randomUUID())));
       for (const response of responses) {
         const events = (await response.text()).split('\n\n').filter((event) => event !== '');
         endings.push(`${response.status} ${events.at(-1)?.startsWith('data: {"error"') ? 'error event' : events.at(-1)}`);

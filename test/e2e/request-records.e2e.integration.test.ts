@@ -23,7 +23,10 @@ const PRICES = {
 const recordedChat = JSON.parse(readFileSync(openAIFixture(DEFAULT_FIXTURES.chat), 'utf8'));
 const recordedStreamUsage = (() => {
   const text = readFileSync(openAIFixture(DEFAULT_FIXTURES.stream), 'utf8');
-  const chunks = text.split('\n').filter((line) => line.startsWith('data: {')).map((line) => JSON.parse(line.slice(6)));
+  const chunks = text
+    .split('\n')
+    .filter((line) => line.startsWith('data: {'))
+    .map((line) => JSON.parse(line.slice(6)));
   return { model: chunks[0].model as string, usage: chunks.find((chunk) => chunk.usage).usage };
 })();
 
@@ -90,7 +93,12 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
   let switchyard: RunningSwitchyard;
   let root: string;
   let client: OpenAI;
-  const sent: { id: string; kind: 'chat' | 'stream' | 'embedding' | 'rate-limited' | 'unknown-model'; usage?: { input: number; output: number }; model?: string }[] = [];
+  const sent: {
+    id: string;
+    kind: 'chat' | 'stream' | 'embedding' | 'rate-limited' | 'unknown-model';
+    usage?: { input: number; output: number };
+    model?: string;
+  }[] = [];
 
   beforeAll(async () => {
     await requireInflux();
@@ -109,37 +117,68 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
       baseURL: switchyard.baseURL,
       apiKey: 'unused',
       maxRetries: 0,
-      defaultHeaders: { 'x-switchyard-workspace': workspace, 'x-switchyard-session-id': 'session-7', 'x-switchyard-metadata': '{"feature":"records"}' },
+      defaultHeaders: {
+        'x-switchyard-workspace': workspace,
+        'x-switchyard-session-id': 'session-7',
+        'x-switchyard-metadata': '{"feature":"records"}',
+      },
     });
 
     const headers = (id: string) => ({ headers: { 'x-request-id': id } });
     for (let index = 0; index < 8; index++) {
       const id = `${workspace}-chat-${index}`;
       upstream.enqueue({ kind: 'json-fixture', file: DEFAULT_FIXTURES.chat });
-      const completion = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], user: 'alice' }, headers(id));
-      sent.push({ id, kind: 'chat', usage: { input: completion.usage!.prompt_tokens, output: completion.usage!.completion_tokens }, model: completion.model });
+      const completion = await client.chat.completions.create(
+        { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], user: 'alice' },
+        headers(id),
+      );
+      sent.push({
+        id,
+        kind: 'chat',
+        usage: { input: completion.usage!.prompt_tokens, output: completion.usage!.completion_tokens },
+        model: completion.model,
+      });
     }
     for (let index = 0; index < 5; index++) {
       const id = `${workspace}-stream-${index}`;
       upstream.enqueue({ kind: 'stream-fixture', file: DEFAULT_FIXTURES.stream });
       // The client does not ask for usage: the gateway records it all the same.
-      const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true }, headers(id));
+      const stream = await client.chat.completions.create(
+        { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true },
+        headers(id),
+      );
       for await (const _chunk of stream) void _chunk;
-      sent.push({ id, kind: 'stream', usage: { input: recordedStreamUsage.usage.prompt_tokens, output: recordedStreamUsage.usage.completion_tokens }, model: recordedStreamUsage.model });
+      sent.push({
+        id,
+        kind: 'stream',
+        usage: { input: recordedStreamUsage.usage.prompt_tokens, output: recordedStreamUsage.usage.completion_tokens },
+        model: recordedStreamUsage.model,
+      });
     }
     for (let index = 0; index < 4; index++) {
       const id = `${workspace}-embedding-${index}`;
-      const embedding = await client.embeddings.create({ model: 'text-embedding-3-small', input: `text number ${index} ${'word '.repeat(index)}` }, headers(id));
+      const embedding = await client.embeddings.create(
+        { model: 'text-embedding-3-small', input: `text number ${index} ${'word '.repeat(index)}` },
+        headers(id),
+      );
       sent.push({ id, kind: 'embedding', usage: { input: embedding.usage.prompt_tokens, output: 0 }, model: embedding.model });
     }
     for (let index = 0; index < 2; index++) {
       const id = `${workspace}-limited-${index}`;
-      upstream.enqueue({ kind: 'error', status: 429, body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded', param: null } } });
-      await expect(client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }, headers(id))).rejects.toMatchObject({ status: 429 });
+      upstream.enqueue({
+        kind: 'error',
+        status: 429,
+        body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded', param: null } },
+      });
+      await expect(
+        client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }, headers(id)),
+      ).rejects.toMatchObject({ status: 429 });
       sent.push({ id, kind: 'rate-limited' });
     }
     const unknown = `${workspace}-unknown-0`;
-    await expect(client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }, headers(unknown))).rejects.toMatchObject({ status: 404 });
+    await expect(
+      client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }, headers(unknown)),
+    ).rejects.toMatchObject({ status: 404 });
     sent.push({ id: unknown, kind: 'unknown-model' });
   }, 60_000);
 
@@ -150,7 +189,11 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
 
   it('records every request once, with the upstream token counts and the configured prices applied', async () => {
     expect(sent).toHaveLength(20);
-    const records = await waitFor(() => allRecords(root, workspace, 7), (found) => found.length >= sent.length, 30_000);
+    const records = await waitFor(
+      () => allRecords(root, workspace, 7),
+      (found) => found.length >= sent.length,
+      30_000,
+    );
     expect(records.map((record) => record.id).sort()).toStrictEqual(sent.map((request) => request.id).sort());
 
     // Cross-check against the recordings themselves, not only what the SDK saw.
@@ -165,7 +208,8 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
       expect(record.trace_id).toMatch(/^[\da-f]{32}$/);
       expect(record.latency_ms).toBeGreaterThan(0);
       if (request.usage) {
-        const price = request.kind === 'embedding' ? PRICES['text-embedding-3-small'] : request.kind === 'chat' ? PRICES['gpt-4.1-nano*'] : PRICES['gpt-4o*'];
+        const price =
+          request.kind === 'embedding' ? PRICES['text-embedding-3-small'] : request.kind === 'chat' ? PRICES['gpt-4.1-nano*'] : PRICES['gpt-4o*'];
         expect(record).toMatchObject({
           status: 'succeeded',
           http_status: 200,
@@ -177,7 +221,8 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
         expect(record.cost_usd).toBeCloseTo(cost(price, request.usage.input, request.usage.output), 12);
         expect(record.cost_usd).toBeGreaterThan(0);
       }
-      if (request.kind === 'chat') expect(record).toMatchObject({ user: 'alice', operation: 'chat.completion', streamed: false, time_to_first_token_ms: null });
+      if (request.kind === 'chat')
+        expect(record).toMatchObject({ user: 'alice', operation: 'chat.completion', streamed: false, time_to_first_token_ms: null });
       if (request.kind === 'embedding') expect(record).toMatchObject({ operation: 'embeddings' });
       if (request.kind === 'stream') {
         expect(record.streamed).toBe(true);
@@ -185,10 +230,23 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
         expect(record.time_to_first_token_ms).toBeLessThanOrEqual(record.latency_ms);
       }
       if (request.kind === 'rate-limited') {
-        expect(record).toMatchObject({ status: 'failed', http_status: 429, provider: 'openai', error: { class: 'rate_limited' }, cost_usd: 0, attempts: 1 });
+        expect(record).toMatchObject({
+          status: 'failed',
+          http_status: 429,
+          provider: 'openai',
+          error: { class: 'rate_limited' },
+          cost_usd: 0,
+          attempts: 1,
+        });
       }
       if (request.kind === 'unknown-model') {
-        expect(record).toMatchObject({ status: 'failed', http_status: 404, provider: null, requested_model: 'no-such-model', error: { class: 'not_found' } });
+        expect(record).toMatchObject({
+          status: 'failed',
+          http_status: 404,
+          provider: null,
+          requested_model: 'no-such-model',
+          error: { class: 'not_found' },
+        });
       }
     }
   });
@@ -215,14 +273,21 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
       const input = requests.reduce((total, request) => total + request.usage!.input, 0);
       const output = requests.reduce((total, request) => total + request.usage!.output, 0);
       expect(row).toMatchObject({ requests: requests.length, errors: 0, error_rate: 0, input_tokens: input, output_tokens: output });
-      const price = model.startsWith('gpt-4.1-nano') ? PRICES['gpt-4.1-nano*'] : model.startsWith('gpt-4o') ? PRICES['gpt-4o*'] : PRICES['text-embedding-3-small'];
+      const price = model.startsWith('gpt-4.1-nano')
+        ? PRICES['gpt-4.1-nano*']
+        : model.startsWith('gpt-4o')
+          ? PRICES['gpt-4o*']
+          : PRICES['text-embedding-3-small'];
       expect(row.cost_usd).toBeCloseTo(cost(price, input, output), 12);
       expect(row.latency_p50_ms).toBeGreaterThan(0);
       expect(row.latency_p95_ms).toBeGreaterThanOrEqual(row.latency_p50_ms);
     }
     const byStatus = await getJson(`${root}/v1/requests?workspace=${workspace}&status=failed`);
     expect(byStatus.body.data.map((record: ApiRecord) => record.id).sort()).toStrictEqual(
-      sent.filter((request) => !request.usage).map((request) => request.id).sort(),
+      sent
+        .filter((request) => !request.usage)
+        .map((request) => request.id)
+        .sort(),
     );
   });
 
@@ -232,7 +297,11 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
       |> filter(fn: (r) => r._measurement == "requests" and r.workspace == "${workspace}" and r._field == "input_tokens")
       |> group()`;
     const api = new InfluxDB({ url: INFLUX_URL, token: '' }).getQueryApi('');
-    const rows = await waitFor(() => api.collectRows<{ _value: number }>(query), (found) => found.length >= 20, 15_000);
+    const rows = await waitFor(
+      () => api.collectRows<{ _value: number }>(query),
+      (found) => found.length >= 20,
+      15_000,
+    );
     expect(rows).toHaveLength(20);
     const expected = sent.reduce((total, request) => total + (request.usage?.input ?? 0), 0);
     expect(rows.reduce((total, row) => total + row._value, 0)).toBe(expected);
@@ -249,7 +318,12 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
       ['/v1/requests?from=2026-11-27T00:00:00Z&to=2026-11-26T00:00:00Z', 'from'],
     ] as const) {
       const { status, body } = await getJson(`${root}${path}`);
-      expect({ path, status, param: body.error?.param, type: body.error?.type }).toStrictEqual({ path, status: 400, param, type: 'invalid_request_error' });
+      expect({ path, status, param: body.error?.param, type: body.error?.type }).toStrictEqual({
+        path,
+        status: 400,
+        param,
+        type: 'invalid_request_error',
+      });
     }
   });
 
@@ -272,9 +346,14 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
       const database = new Client({ connectionString: POSTGRES_URL });
       await database.connect();
       try {
-        const requests = await database.query('SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS ids FROM requests WHERE workspace = $1', [workspace]);
+        const requests = await database.query(
+          'SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS ids FROM requests WHERE workspace = $1',
+          [workspace],
+        );
         expect(requests.rows[0]).toStrictEqual({ rows: 20, ids: 20 });
-        const costs = await database.query('SELECT count(*)::int AS rows, sum(total_cost_usd)::float8 AS total FROM costs WHERE workspace = $1', [workspace]);
+        const costs = await database.query('SELECT count(*)::int AS rows, sum(total_cost_usd)::float8 AS total FROM costs WHERE workspace = $1', [
+          workspace,
+        ]);
         const priced = sent.filter((request) => request.usage);
         expect(costs.rows[0].rows).toBe(priced.length);
       } finally {

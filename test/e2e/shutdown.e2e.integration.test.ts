@@ -112,7 +112,9 @@ describe('the switchyard command shutting down', () => {
     const restarted = start({ ...env, PORT: String(restartedPort) });
     children.push(restarted.child);
     await waitForOutput(restarted, /"msg":"records-ready"/, 60_000);
-    const record = (await (await fetch(`http://127.0.0.1:${restartedPort}/v1/requests/held-at-shutdown`)).json()) as { usage: { output_tokens: number } };
+    const record = (await (await fetch(`http://127.0.0.1:${restartedPort}/v1/requests/held-at-shutdown`)).json()) as {
+      usage: { output_tokens: number };
+    };
     expect(record).toMatchObject({
       status: 'cancelled',
       streamed: true,

@@ -39,7 +39,12 @@ describe('unstorable attribution (embedded mode)', () => {
     upstream!.enqueue({ kind: 'json-fixture', file: DEFAULT_FIXTURES.chat });
     const response = await fetch(`${switchyard!.baseURL}/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-switchyard-workspace': workspace, 'x-switchyard-metadata': metadataHeader },
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': id,
+        'x-switchyard-workspace': workspace,
+        'x-switchyard-metadata': metadataHeader,
+      },
       body: `{"model":"gpt-4.1-nano","messages":[{"role":"user","content":"hi"}],"user":${userJson}}`,
     });
     await response.arrayBuffer();

@@ -30,11 +30,20 @@ interface Answer {
 function send(baseUrl: URL, agent: Agent, fuzz: { path: string; headers: Record<string, string>; body: Buffer }, method = 'POST'): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
-      { host: baseUrl.hostname, port: baseUrl.port, path: fuzz.path, method, agent, headers: { ...fuzz.headers, 'content-length': fuzz.body.length } },
+      {
+        host: baseUrl.hostname,
+        port: baseUrl.port,
+        path: fuzz.path,
+        method,
+        agent,
+        headers: { ...fuzz.headers, 'content-length': fuzz.body.length },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         response.on('error', reject);
       },
     );
@@ -59,14 +68,16 @@ function problemWith(answer: Answer): string | undefined {
     const shaped =
       error && typeof error.message === 'string' && error.message !== '' && typeof error.type === 'string' && 'param' in error && 'code' in error;
     if (!shaped) return `status ${answer.status} without OpenAI's error shape: ${answer.body.slice(0, 200)}`;
-    if (answer.status >= 500 && !String(error.code).startsWith('upstream_')) return `status ${answer.status} not from the upstream: ${answer.body.slice(0, 200)}`;
+    if (answer.status >= 500 && !String(error.code).startsWith('upstream_'))
+      return `status ${answer.status} not from the upstream: ${answer.body.slice(0, 200)}`;
     return undefined;
   }
   if (answer.status !== 200) return `unexpected status ${answer.status}`;
   if (contentType.startsWith('text/event-stream')) {
     const events = answer.body.split('\n\n').filter((event) => event.trim() !== '');
     const last = events.at(-1) ?? '';
-    if (last !== 'data: [DONE]' && !last.startsWith('data: {"error"')) return `a stream that ended without [DONE] or an error event: ${JSON.stringify(last.slice(0, 200))}`;
+    if (last !== 'data: [DONE]' && !last.startsWith('data: {"error"'))
+      return `a stream that ended without [DONE] or an error event: ${JSON.stringify(last.slice(0, 200))}`;
     return undefined;
   }
   try {

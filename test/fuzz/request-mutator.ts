@@ -80,7 +80,15 @@ function baseRequests(): Array<{ path: FuzzRequest['path']; body: Record<string,
           type: 'json_schema',
           json_schema: { name: 'answer', schema: { type: 'object', properties: { text: { type: 'string' } } } },
         },
-        messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Describe' },
+              { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+            ],
+          },
+        ],
       },
     },
     { path: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: 'The food was delicious' } },
@@ -190,10 +198,11 @@ function mutateJson(body: Record<string, unknown>, random: () => number, mutatio
     else delete slot.container[slot.key as string];
     mutations.push(`delete ${slot.path}`);
   } else if (action < 0.9) {
-    const key = random() < 0.5 ? hostileString(random).slice(0, 40) : ['logprobs', 'n', 'seed', 'user', 'metadata', 'store'][Math.floor(random() * 6)];
+    const key =
+      random() < 0.5 ? hostileString(random).slice(0, 40) : ['logprobs', 'n', 'seed', 'user', 'metadata', 'store'][Math.floor(random() * 6)];
     const target = Array.isArray(slot.container) ? body : slot.container;
     const value = hostileValue(random);
-    (target)[key] = value;
+    target[key] = value;
     mutations.push(`add ${JSON.stringify(key.slice(0, 20))} = ${describe(value)}`);
   } else {
     const value = slot.container[slot.key as never] as unknown;
@@ -232,8 +241,15 @@ function mutateBytes(bytes: Buffer, random: () => number, mutations: string[]): 
 
 function mutateHeaders(headers: Record<string, string>, random: () => number, mutations: string[]): void {
   const choices: Array<[string, () => string]> = [
-    ['content-type', () => ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', '', 'application/jsonx'][Math.floor(random() * 5)]],
-    ['x-switchyard-metadata', () => ['{"a":"\\ud800"}', '{"a":1}', '[1,2]', 'not json', `{"k":"${'v'.repeat(Math.floor(random() * 20_000))}"}`][Math.floor(random() * 5)]],
+    [
+      'content-type',
+      () =>
+        ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', '', 'application/jsonx'][Math.floor(random() * 5)],
+    ],
+    [
+      'x-switchyard-metadata',
+      () => ['{"a":"\\ud800"}', '{"a":1}', '[1,2]', 'not json', `{"k":"${'v'.repeat(Math.floor(random() * 20_000))}"}`][Math.floor(random() * 5)],
+    ],
     ['x-request-id', () => ['', 'a'.repeat(Math.floor(random() * 10_000)), '../x', 'id with spaces', 'req-1'][Math.floor(random() * 5)]],
     ['x-switchyard-workspace', () => ['', 'team a', 'w'.repeat(Math.floor(random() * 10_000)), 'default'][Math.floor(random() * 4)]],
     ['x-switchyard-session-id', () => 's'.repeat(Math.floor(random() * 10_000))],

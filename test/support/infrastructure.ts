@@ -16,8 +16,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 
-export const POSTGRES_URL =
-  process.env.SWITCHYARD_POSTGRES_URL ?? 'postgres://switchyard:switchyard@127.0.0.1:55432/switchyard';
+export const POSTGRES_URL = process.env.SWITCHYARD_POSTGRES_URL ?? 'postgres://switchyard:switchyard@127.0.0.1:55432/switchyard';
 export const REDIS_URL = process.env.SWITCHYARD_REDIS_URL ?? 'redis://127.0.0.1:56379';
 export const KAFKA_BROKERS = (process.env.SWITCHYARD_KAFKA_BROKERS ?? '127.0.0.1:59092')
   .split(',')
@@ -71,8 +70,7 @@ export async function queryPostgres(url: string = POSTGRES_URL): Promise<void> {
 /** Sends one Redis command over a fresh connection (AUTH first when the URL has a password) and returns the raw reply. */
 export function sendRedisCommand(url: string, ...command: string[]): Promise<string> {
   const parsed = new URL(url);
-  const encode = (parts: string[]) =>
-    `*${parts.length}\r\n` + parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('');
+  const encode = (parts: string[]) => `*${parts.length}\r\n` + parts.map((part) => `$${Buffer.byteLength(part)}\r\n${part}\r\n`).join('');
   const password = decodeURIComponent(parsed.password);
   const username = decodeURIComponent(parsed.username);
   const requests = password ? [username ? ['AUTH', username, password] : ['AUTH', password], command] : [command];

@@ -185,7 +185,11 @@ export async function startMockOpenAIUpstream(): Promise<MockOpenAIUpstream> {
       return until(() => requests.length >= count);
     },
     whenNoneOpen(timeoutMs) {
-      return until(() => openRequests === 0, timeoutMs, () => `${openRequests} upstream request(s) still open after ${timeoutMs} ms`);
+      return until(
+        () => openRequests === 0,
+        timeoutMs,
+        () => `${openRequests} upstream request(s) still open after ${timeoutMs} ms`,
+      );
     },
     enqueue(behaviour) {
       queue.push(behaviour);

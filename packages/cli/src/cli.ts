@@ -54,7 +54,10 @@ async function main(): Promise<void> {
   const providers = Object.entries(config.providers).map(([id, provider]) => `${id} (${provider.kind})`);
   if (role === 'all' || role === 'gateway' || role === 'adapters') {
     if (providers.length === 0) {
-      logger.warn({ event: 'no-provider-configured' }, 'no provider configured: set OPENAI_API_KEY (optionally OPENAI_BASE_URL) or ANTHROPIC_API_KEY, or pass --config FILE');
+      logger.warn(
+        { event: 'no-provider-configured' },
+        'no provider configured: set OPENAI_API_KEY (optionally OPENAI_BASE_URL) or ANTHROPIC_API_KEY, or pass --config FILE',
+      );
     } else {
       logger.info({ providers, source }, 'providers-enabled');
     }

@@ -12,7 +12,18 @@ function generator(seed: number) {
     return state / 2 ** 32;
   };
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
-  const strings = ['', 'a', 'gpt-4o-mini', 'é', '日本語のテキスト', '🙂 emoji', 'x'.repeat(127), 'y'.repeat(128), 'z'.repeat(20_000), 'mixed ascii and ü'.repeat(9)];
+  const strings = [
+    '',
+    'a',
+    'gpt-4o-mini',
+    'é',
+    '日本語のテキスト',
+    '🙂 emoji',
+    'x'.repeat(127),
+    'y'.repeat(128),
+    'z'.repeat(20_000),
+    'mixed ascii and ü'.repeat(9),
+  ];
   return {
     string: () => pick(strings),
     uint32: () => pick([0, 1, 127, 128, 300, 16_384, 2 ** 31, 2 ** 32 - 1, Math.floor(next() * 2 ** 32)]),
@@ -21,7 +32,8 @@ function generator(seed: number) {
     enumValue: (count: number) => Math.floor(next() * count),
     seconds: () => pick([0n, 1n, 1_700_000_000n, -1n, -62_135_596_800n, 253_402_300_799n]),
     nanos: () => pick([0, 1, 999_999_999, Math.floor(next() * 1e9)]),
-    metadata: () => Object.fromEntries(Array.from({ length: Math.floor(next() * 4) }, () => [pick(strings).slice(0, 300), pick(strings).slice(0, 300)])),
+    metadata: () =>
+      Object.fromEntries(Array.from({ length: Math.floor(next() * 4) }, () => [pick(strings).slice(0, 300), pick(strings).slice(0, 300)])),
   };
 }
 
@@ -50,7 +62,13 @@ function randomRequestCompleted(random: ReturnType<typeof generator>): eventsV1.
     timeToFirstTokenMs: random.double(),
     streamed: random.bool(),
     tokens: random.bool()
-      ? create(eventsV1.TokenCountsSchema, { input: random.uint32(), output: random.uint32(), cachedInput: random.uint32(), cacheWrite: random.uint32(), reasoning: random.uint32() })
+      ? create(eventsV1.TokenCountsSchema, {
+          input: random.uint32(),
+          output: random.uint32(),
+          cachedInput: random.uint32(),
+          cacheWrite: random.uint32(),
+          reasoning: random.uint32(),
+        })
       : undefined,
     costUsd: random.double(),
     cacheStatus: random.enumValue(5),
@@ -89,7 +107,8 @@ describe('compileEncoder', () => {
   it('writes the bytes toBinary writes for the sample events', () => {
     for (const item of sampleEvents('encoder', 40)) {
       const encoded = item.kind === 'request-completed' ? encodeRequest(item.event) : encodeCost(item.event);
-      const expected = item.kind === 'request-completed' ? toBinary(eventsV1.RequestCompletedSchema, item.event) : toBinary(eventsV1.CostRecordedSchema, item.event);
+      const expected =
+        item.kind === 'request-completed' ? toBinary(eventsV1.RequestCompletedSchema, item.event) : toBinary(eventsV1.CostRecordedSchema, item.event);
       expect(Buffer.compare(encoded, Buffer.from(expected))).toBe(0);
     }
   });
@@ -98,7 +117,9 @@ describe('compileEncoder', () => {
     const random = generator(20261127);
     for (let index = 0; index < 1_000; index++) {
       const request = randomRequestCompleted(random);
-      expect(Buffer.from(encodeRequest(request)).toString('hex')).toBe(Buffer.from(toBinary(eventsV1.RequestCompletedSchema, request)).toString('hex'));
+      expect(Buffer.from(encodeRequest(request)).toString('hex')).toBe(
+        Buffer.from(toBinary(eventsV1.RequestCompletedSchema, request)).toString('hex'),
+      );
       const cost = randomCostRecorded(random);
       expect(Buffer.from(encodeCost(cost)).toString('hex')).toBe(Buffer.from(toBinary(eventsV1.CostRecordedSchema, cost)).toString('hex'));
     }

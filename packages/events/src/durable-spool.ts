@@ -237,7 +237,8 @@ export class DurableSpool {
     }
     for (const record of records) {
       const current = this.writer?.segment;
-      const needsNewSegment = !current || (current.size + chunkBytes + record.length > this.segmentMaxBytes && current.size + chunkBytes > SEGMENT_MAGIC.length);
+      const needsNewSegment =
+        !current || (current.size + chunkBytes + record.length > this.segmentMaxBytes && current.size + chunkBytes > SEGMENT_MAGIC.length);
       const growth = record.length + (needsNewSegment ? SEGMENT_MAGIC.length : 0);
       if (this.totalBytes + chunkBytes + growth > this.maxBytes) break;
       if (needsNewSegment) {

@@ -64,10 +64,14 @@ describe('ensureTopics and waitForLeaders against the shared broker', () => {
     let resolved = false;
     const waiting = waitForLeaders(observed.admin, [topic], Date.now() + 20_000).then(() => (resolved = true));
     // The admin client never creates topics by asking for them, so until then the broker answers UNKNOWN_TOPIC_OR_PARTITION.
-    await waitFor(() => ({ answers: observed.answers.length, resolved }), (seen) => seen.answers >= 3 || seen.resolved, {
-      timeoutMs: 20_000,
-      what: 'three metadata answers',
-    });
+    await waitFor(
+      () => ({ answers: observed.answers.length, resolved }),
+      (seen) => seen.answers >= 3 || seen.resolved,
+      {
+        timeoutMs: 20_000,
+        what: 'three metadata answers',
+      },
+    );
     expect(resolved).toBe(false);
     const answersBeforeCreation = observed.answers.length;
     expect(observed.answers).toEqual(Array(answersBeforeCreation).fill('UNKNOWN_TOPIC_OR_PARTITION'));
@@ -90,10 +94,14 @@ describe('ensureTopics and waitForLeaders against the shared broker', () => {
     let settled = false;
     const waiting = waitForLeaders(observed.admin, [never], 1_000, () => now).finally(() => (settled = true));
     waiting.catch(() => {});
-    await waitFor(() => ({ answers: observed.answers.length, settled }), (seen) => seen.answers >= 3 || seen.settled, {
-      timeoutMs: 20_000,
-      what: 'three metadata answers',
-    });
+    await waitFor(
+      () => ({ answers: observed.answers.length, settled }),
+      (seen) => seen.answers >= 3 || seen.settled,
+      {
+        timeoutMs: 20_000,
+        what: 'three metadata answers',
+      },
+    );
     expect(settled).toBe(false);
 
     now = 1_000;

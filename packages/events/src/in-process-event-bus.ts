@@ -245,7 +245,14 @@ export class InProcessEventBus implements EventPublisher {
     }
     for (const letter of letters) {
       this.logger.warn(
-        { sink: sinkName, reason: letter.reason, eventId: letter.event.event.eventId, requestId: letter.event.event.requestId, error: letter.message, deadLettered: kept },
+        {
+          sink: sinkName,
+          reason: letter.reason,
+          eventId: letter.event.event.eventId,
+          requestId: letter.event.event.requestId,
+          error: letter.message,
+          deadLettered: kept,
+        },
         'event-rejected',
       );
       if (kept) this.metrics?.deadLettered(letter.reason, sinkName, 1);

@@ -56,7 +56,14 @@ async function readRun(brokers: string[], run: string, topicPrefix = ''): Promis
         const item = decodeEvent(topic.slice(topicPrefix.length), message.value!);
         if (item.event.eventId.startsWith(`${run}-`)) {
           const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]));
-          messages.push({ topic: topic.slice(topicPrefix.length), partition, offset: Number(message.offset), key: message.key!.toString('utf8'), headers, item });
+          messages.push({
+            topic: topic.slice(topicPrefix.length),
+            partition,
+            offset: Number(message.offset),
+            key: message.key!.toString('utf8'),
+            headers,
+            item,
+          });
         }
         const slot = `${topic}/${partition}`;
         if (remaining.has(slot) && Number(message.offset) + 1 >= remaining.get(slot)!) {
@@ -67,7 +74,12 @@ async function readRun(brokers: string[], run: string, topicPrefix = ''): Promis
     });
     await Promise.race([
       finished,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`Read ${messages.length} messages of ${run}; partitions not read to the end: ${[...remaining.keys()].join(', ')}`)), 30_000).unref()),
+      new Promise((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`Read ${messages.length} messages of ${run}; partitions not read to the end: ${[...remaining.keys()].join(', ')}`)),
+          30_000,
+        ).unref(),
+      ),
     ]);
   } finally {
     await consumer.disconnect();
@@ -205,7 +217,8 @@ describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
     // Kafka orders within a partition: there, offsets follow publish order.
     const position = new Map(events.map((item, index) => [eventIdOf(item), index]));
     const partitions = new Map<string, ReadMessage[]>();
-    for (const message of messages) partitions.set(`${message.topic}/${message.partition}`, [...(partitions.get(`${message.topic}/${message.partition}`) ?? []), message]);
+    for (const message of messages)
+      partitions.set(`${message.topic}/${message.partition}`, [...(partitions.get(`${message.topic}/${message.partition}`) ?? []), message]);
     for (const inPartition of partitions.values()) {
       const byOffset = [...inPartition].sort((a, b) => a.offset - b.offset).map((message) => position.get(eventIdOf(message.item))!);
       expect(byOffset).toEqual([...byOffset].sort((a, b) => a - b));
@@ -229,10 +242,20 @@ describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
   it('replays, on start, the spool a publisher left when closed while Kafka was unreachable; new events wait behind it', async () => {
     const run = `replay-${randomUUID()}`;
     const topicPrefix = `${run}.`;
-    await ensureTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => topicPrefix + topic), { numPartitions: 1 });
+    await ensureTopics(
+      KAFKA_BROKERS,
+      ALL_TOPICS.map((topic) => topicPrefix + topic),
+      { numPartitions: 1 },
+    );
     const directory = await spoolDirectory();
     // Nothing listens on this port: the first publisher can only spool.
-    const unreachable = publisherOptions({ brokers: [`127.0.0.1:${await freePort()}`], spoolDirectory: directory, topicPrefix, sendTimeoutMs: 1_000, closeTimeoutMs: 500 });
+    const unreachable = publisherOptions({
+      brokers: [`127.0.0.1:${await freePort()}`],
+      spoolDirectory: directory,
+      topicPrefix,
+      sendTimeoutMs: 1_000,
+      closeTimeoutMs: 500,
+    });
     const first = await start(unreachable.options);
     const spooled = sampleEvents(run, 1_000);
     for (const item of spooled) first.publish(item);
@@ -265,13 +288,27 @@ describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
     const run = `spill-${randomUUID()}`;
     // Topics of this test's own, with one partition each, so the order of the whole run can be checked.
     const topicPrefix = `${run}.`;
-    await ensureTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => topicPrefix + topic), { numPartitions: 1 });
+    await ensureTopics(
+      KAFKA_BROKERS,
+      ALL_TOPICS.map((topic) => topicPrefix + topic),
+      { numPartitions: 1 },
+    );
     // Batches of 10: the count of events done with (below) is then never more than 10 ahead of the truth.
-    const { options, registry, lines } = publisherOptions({ brokers: KAFKA_BROKERS, spoolDirectory: await spoolDirectory(), queueCapacity: 20, batchMaxEvents: 10, topicPrefix });
+    const { options, registry, lines } = publisherOptions({
+      brokers: KAFKA_BROKERS,
+      spoolDirectory: await spoolDirectory(),
+      queueCapacity: 20,
+      batchMaxEvents: 10,
+      topicPrefix,
+    });
     const publisher = await start(options);
     const [first, ...rest] = sampleEvents(run, 301);
     publisher.publish(first);
-    await waitFor(async () => (await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })) === 1, 20_000, 'the first event');
+    await waitFor(
+      async () => (await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })) === 1,
+      20_000,
+      'the first event',
+    );
 
     // Bursts of 25, more than the queue holds (20): each one fills it, and the publisher writes the queue
     // to disk instead of waiting on Kafka. (Within one burst nothing can run between the calls, so a burst
@@ -318,7 +355,13 @@ describe.each(PUBLISHERS)('%s against the shared broker', (_name, start) => {
 
     // Spooled while Kafka is unreachable, the oversized record (incompressible, ~60 kB gzipped) in the middle.
     const directory = await spoolDirectory();
-    const unreachable = publisherOptions({ brokers: [`127.0.0.1:${await freePort()}`], spoolDirectory: directory, topicPrefix, sendTimeoutMs: 1_000, closeTimeoutMs: 500 });
+    const unreachable = publisherOptions({
+      brokers: [`127.0.0.1:${await freePort()}`],
+      spoolDirectory: directory,
+      topicPrefix,
+      sendTimeoutMs: 1_000,
+      closeTimeoutMs: 500,
+    });
     const first = await start(unreachable.options);
     const spooled = sampleEvents(run, 10);
     (spooled[4].event as { user: string }).user = randomBytes(45_000).toString('base64');
@@ -397,45 +440,53 @@ describe('The Kafka publishers while their broker goes down and comes back', () 
     brokerDown = false;
   }, 120_000);
 
-  it.each(PUBLISHERS)('%s spools 1,000 events published while the broker is down, without waiting on it, and delivers each once, in order, when it returns', async (_name, start) => {
-    const run = `outage-${randomUUID()}`;
-    const { options, registry, lines } = publisherOptions({ brokers: kafka.brokers, spoolDirectory: await spoolDirectory() });
-    const publisher = await start(options);
-    const before = sampleEvents(run, 10);
-    const during = sampleEvents(run, 1_000, 10);
-    const after = sampleEvents(run, 100, 1_010);
+  it.each(PUBLISHERS)(
+    '%s spools 1,000 events published while the broker is down, without waiting on it, and delivers each once, in order, when it returns',
+    async (_name, start) => {
+      const run = `outage-${randomUUID()}`;
+      const { options, registry, lines } = publisherOptions({ brokers: kafka.brokers, spoolDirectory: await spoolDirectory() });
+      const publisher = await start(options);
+      const before = sampleEvents(run, 10);
+      const during = sampleEvents(run, 1_000, 10);
+      const after = sampleEvents(run, 100, 1_010);
 
-    for (const item of before) publisher.publish(item);
-    await waitFor(async () => (await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })) === 5, 60_000, 'the first events');
+      for (const item of before) publisher.publish(item);
+      await waitFor(
+        async () => (await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })) === 5,
+        60_000,
+        'the first events',
+      );
 
-    brokerDown = true;
-    await kafka.stop();
+      brokerDown = true;
+      await kafka.stop();
 
-    // publish() is synchronous: it only encodes and queues, so it cannot wait on the broker. (What it
-    // costs is measured in bench/, not asserted here.)
-    for (const item of during) publisher.publish(item);
+      // publish() is synchronous: it only encodes and queues, so it cannot wait on the broker. (What it
+      // costs is measured in bench/, not asserted here.)
+      for (const item of during) publisher.publish(item);
 
-    await waitFor(async () => (await metricValue(registry, 'switchyard_events_spooled_total')) === 1_000, 60_000, 'the events to be spooled');
-    expect(await metricValue(registry, 'switchyard_events_spool_bytes')).toBeGreaterThan(0);
-    expect(await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })).toBe(5);
-    expect(lines).toContainEqual(expect.objectContaining({ msg: 'kafka-unreachable', level: 40 }));
+      await waitFor(async () => (await metricValue(registry, 'switchyard_events_spooled_total')) === 1_000, 60_000, 'the events to be spooled');
+      expect(await metricValue(registry, 'switchyard_events_spool_bytes')).toBeGreaterThan(0);
+      expect(await metricValue(registry, 'switchyard_events_published_total', { topic: ALL_TOPICS[0] })).toBe(5);
+      expect(lines).toContainEqual(expect.objectContaining({ msg: 'kafka-unreachable', level: 40 }));
 
-    await kafka.start();
-    brokerDown = false;
-    // Published while the spool is still being replayed: they must queue up behind it.
-    for (const item of after) publisher.publish(item);
+      await kafka.start();
+      brokerDown = false;
+      // Published while the spool is still being replayed: they must queue up behind it.
+      for (const item of after) publisher.publish(item);
 
-    await waitFor(async () => (await metricValue(registry, 'switchyard_events_replayed_total')) >= 1_000, 120_000, 'the replay');
-    await publisher.close();
-    expect(await metricValue(registry, 'switchyard_events_spool_bytes')).toBe(0);
-    expect(await metricValue(registry, 'switchyard_events_dropped_total', { reason: 'spool_full' })).toBe(0);
-    expect(lines).toContainEqual(expect.objectContaining({ msg: 'kafka-reconnected', level: 30 }));
+      await waitFor(async () => (await metricValue(registry, 'switchyard_events_replayed_total')) >= 1_000, 120_000, 'the replay');
+      await publisher.close();
+      expect(await metricValue(registry, 'switchyard_events_spool_bytes')).toBe(0);
+      expect(await metricValue(registry, 'switchyard_events_dropped_total', { reason: 'spool_full' })).toBe(0);
+      expect(lines).toContainEqual(expect.objectContaining({ msg: 'kafka-reconnected', level: 30 }));
 
-    const messages = await readRun(kafka.brokers, run);
-    const all = [...before, ...during, ...after];
-    // Exactly once each, and in publish order on each topic.
-    expect(idsByTopic(messages)).toEqual(expectedByTopic(all));
-  }, 300_000);
+      const messages = await readRun(kafka.brokers, run);
+      const all = [...before, ...during, ...after];
+      // Exactly once each, and in publish order on each topic.
+      expect(idsByTopic(messages)).toEqual(expectedByTopic(all));
+    },
+    300_000,
+  );
 });
 
 describe('KafkaEventPublisherThread, when its thread fails', () => {
@@ -454,7 +505,12 @@ describe('KafkaEventPublisherThread, when its thread fails', () => {
     // The broker accepts the connection and never answers: the thread's publisher stays in its first
     // connection attempt (sendTimeoutMs, far longer than the test), so it holds every event handed to it
     // and reports none sent or spooled until it is closed.
-    const { options, registry, lines } = publisherOptions({ brokers: [broker.address], spoolDirectory: await spoolDirectory(), sendTimeoutMs: 120_000, closeTimeoutMs: 200 });
+    const { options, registry, lines } = publisherOptions({
+      brokers: [broker.address],
+      spoolDirectory: await spoolDirectory(),
+      sendTimeoutMs: 120_000,
+      closeTimeoutMs: 200,
+    });
     const publisher = started(await KafkaEventPublisherThread.start({ ...options, restartInitialMs: 50 }));
     const internals = publisher as unknown as { worker: Worker; pending: { length: number } };
     for (const item of sampleEvents(run, 100)) publisher.publish(item);

@@ -547,10 +547,7 @@ export class KafkaEventPublisher implements EventPublisher {
     const producer = this.producer;
     if (!producer || this.link !== 'up') throw new Error('Kafka is not connected.');
     try {
-      await abortable(
-        producer.send({ messages }),
-        AbortSignal.any([AbortSignal.timeout(this.sendTimeoutMs), this.graceOver.signal, ...signals]),
-      );
+      await abortable(producer.send({ messages }), AbortSignal.any([AbortSignal.timeout(this.sendTimeoutMs), this.graceOver.signal, ...signals]));
     } catch (error) {
       if (this.producer === producer) {
         this.producer = undefined;

@@ -33,8 +33,21 @@ export function encodeRecord(event: EncodedEvent): Buffer {
   const key = Buffer.from(event.key, 'utf8');
   const headers = Object.entries(event.headers).map(([name, value]) => [Buffer.from(name, 'utf8'), Buffer.from(value, 'utf8')] as const);
   const payloadLength =
-    1 + 2 + topic.length + 2 + key.length + 2 + headers.reduce((sum, [name, value]) => sum + 4 + name.length + value.length, 0) + 4 + event.value.length;
-  if (topic.length > 0xffff || key.length > 0xffff || headers.length > 0xffff || headers.some(([name, value]) => name.length > 0xffff || value.length > 0xffff)) {
+    1 +
+    2 +
+    topic.length +
+    2 +
+    key.length +
+    2 +
+    headers.reduce((sum, [name, value]) => sum + 4 + name.length + value.length, 0) +
+    4 +
+    event.value.length;
+  if (
+    topic.length > 0xffff ||
+    key.length > 0xffff ||
+    headers.length > 0xffff ||
+    headers.some(([name, value]) => name.length > 0xffff || value.length > 0xffff)
+  ) {
     throw new RangeError('An event topic, key, header name or header value is longer than 65,535 bytes.');
   }
   if (payloadLength > MAX_RECORD_PAYLOAD_BYTES) throw new RangeError(`An event of ${payloadLength} bytes is larger than a spool record may be.`);

@@ -7,9 +7,7 @@ export type RequestCompleted = eventsV1.RequestCompleted;
 export type CostRecorded = eventsV1.CostRecorded;
 
 /** One event, tagged with its kind. */
-export type SwitchyardEvent =
-  | { kind: 'request-completed'; event: RequestCompleted }
-  | { kind: 'cost-recorded'; event: CostRecorded };
+export type SwitchyardEvent = { kind: 'request-completed'; event: RequestCompleted } | { kind: 'cost-recorded'; event: CostRecorded };
 
 /** An event as it travels on Kafka, or waits in the spool. */
 export interface EncodedEvent {
@@ -23,7 +21,8 @@ export class EventDecodeError extends Error {
   override readonly name = 'EventDecodeError';
 }
 
-const encodeRequestCompleted = compileEncoder(eventsV1.RequestCompletedSchema) ?? ((event: RequestCompleted) => toBinary(eventsV1.RequestCompletedSchema, event));
+const encodeRequestCompleted =
+  compileEncoder(eventsV1.RequestCompletedSchema) ?? ((event: RequestCompleted) => toBinary(eventsV1.RequestCompletedSchema, event));
 const encodeCostRecorded = compileEncoder(eventsV1.CostRecordedSchema) ?? ((event: CostRecorded) => toBinary(eventsV1.CostRecordedSchema, event));
 
 export function encodeEvent(item: SwitchyardEvent): EncodedEvent {

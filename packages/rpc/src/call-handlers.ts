@@ -84,8 +84,7 @@ function callContext<Request>(call: ServerCall<Request>): { context: CallContext
   const abort = () => controller.abort(requestCancelled());
   call.once('cancelled', abort);
   const fromBody = (call.request as { requestId?: unknown } | undefined)?.requestId;
-  const requestId =
-    metadataString(call.metadata, REQUEST_ID_METADATA_KEY) || (typeof fromBody === 'string' && fromBody) || randomUUID();
+  const requestId = metadataString(call.metadata, REQUEST_ID_METADATA_KEY) || (typeof fromBody === 'string' && fromBody) || randomUUID();
   return { context: { requestId, signal: controller.signal }, release: () => call.off('cancelled', abort) };
 }
 

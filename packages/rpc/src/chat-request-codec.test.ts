@@ -37,7 +37,10 @@ describe('chat request codec', () => {
         },
         {
           role: 'assistant',
-          content: [{ type: 'text', text: 'Let me look.' }, { type: 'text', text: '' }],
+          content: [
+            { type: 'text', text: 'Let me look.' },
+            { type: 'text', text: '' },
+          ],
           toolCalls: [
             { id: 'call_1', name: 'lookup', arguments: '{"q":"cat"}' },
             { id: 'call_2', name: 'noop', arguments: '' },

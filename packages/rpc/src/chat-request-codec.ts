@@ -13,16 +13,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '@switchyard/shared';
-import {
-  malformedMessage,
-  nonEmpty,
-  nonEmptyString,
-  oneOf,
-  optionalInt64,
-  optionalNumber,
-  parseJsonObject,
-  withoutUndefined,
-} from './proto-values';
+import { malformedMessage, nonEmpty, nonEmptyString, oneOf, optionalInt64, optionalNumber, parseJsonObject, withoutUndefined } from './proto-values';
 
 type MessageInit = MessageInitShape<typeof chatV1.MessageSchema>;
 type ContentPartInit = MessageInitShape<typeof chatV1.ContentPartSchema>;
@@ -139,9 +130,7 @@ function textPart(text: string): ContentPartInit {
 }
 
 function contentPartToProto(part: ContentPart): ContentPartInit {
-  return part.type === 'text'
-    ? textPart(part.text)
-    : { part: { case: 'image', value: { url: part.url, detail: part.detail ?? '' } } };
+  return part.type === 'text' ? textPart(part.text) : { part: { case: 'image', value: { url: part.url, detail: part.detail ?? '' } } };
 }
 
 function contentPartFromProto(part: chatV1.ContentPart): ContentPart {

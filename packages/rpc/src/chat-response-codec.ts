@@ -13,9 +13,7 @@ const FINISH_REASONS: Record<FinishReason, chatV1.FinishReason> = {
   other: chatV1.FinishReason.OTHER,
 };
 
-const CANONICAL_FINISH_REASONS = new Map(
-  Object.entries(FINISH_REASONS).map(([name, value]) => [value, name as FinishReason]),
-);
+const CANONICAL_FINISH_REASONS = new Map(Object.entries(FINISH_REASONS).map(([name, value]) => [value, name as FinishReason]));
 
 export function chatResponseToProto(response: ChatResponse): chatV1.ChatResponse {
   return create(chatV1.ChatResponseSchema, {

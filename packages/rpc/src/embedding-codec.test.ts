@@ -1,12 +1,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
 import type { EmbeddingRequest, EmbeddingResponse } from '@switchyard/shared';
-import {
-  embeddingRequestFromProto,
-  embeddingRequestToProto,
-  embeddingResponseFromProto,
-  embeddingResponseToProto,
-} from './embedding-codec';
+import { embeddingRequestFromProto, embeddingRequestToProto, embeddingResponseFromProto, embeddingResponseToProto } from './embedding-codec';
 
 describe('embedding codec', () => {
   it.each<EmbeddingRequest>([

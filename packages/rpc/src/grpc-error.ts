@@ -69,9 +69,7 @@ export function fromGrpcError(error: unknown): GatewayError {
   const payload = readPayload(error.metadata);
   if (payload === undefined) return errorFromCode(error);
   const { message, providerId, upstreamStatus, ...options } = payload;
-  return providerId === undefined
-    ? new GatewayError(message, options)
-    : new ProviderError(message, { ...options, providerId, upstreamStatus });
+  return providerId === undefined ? new GatewayError(message, options) : new ProviderError(message, { ...options, providerId, upstreamStatus });
 }
 
 function truncate(text: string, length: number): string {
@@ -99,12 +97,20 @@ function errorFromCode(error: ServiceError): GatewayError {
   switch (error.code) {
     case status.DEADLINE_EXCEEDED:
       return new GatewayError(`The call did not complete before its deadline: ${details}`, {
-        cause: error, status: 504, errorClass: 'timeout', code: 'deadline_exceeded', retryable: true,
+        cause: error,
+        status: 504,
+        errorClass: 'timeout',
+        code: 'deadline_exceeded',
+        retryable: true,
       });
     case status.UNAVAILABLE:
     case status.CANCELLED:
       return new GatewayError(`The service is unavailable: ${details}`, {
-        cause: error, status: 503, errorClass: 'unavailable', code: 'service_unavailable', retryable: true,
+        cause: error,
+        status: 503,
+        errorClass: 'unavailable',
+        code: 'service_unavailable',
+        retryable: true,
       });
     default:
       return internalError(`gRPC call failed with ${status[error.code] ?? error.code}: ${details}`, error);

@@ -20,7 +20,8 @@ export interface GrpcClientOptions {
 
 type MethodsOfKind<Methods extends GenServiceMethods, Kind extends string> = {
   [K in keyof Methods]: Methods[K]['methodKind'] extends Kind ? K : never;
-}[keyof Methods] & string;
+}[keyof Methods] &
+  string;
 type Input<Methods extends GenServiceMethods, K extends keyof Methods> = MessageInitShape<Methods[K]['input']>;
 type Output<Methods extends GenServiceMethods, K extends keyof Methods> = MessageShape<Methods[K]['output']>;
 

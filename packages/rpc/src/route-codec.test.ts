@@ -34,14 +34,16 @@ describe('route codec', () => {
 
   it.each<{ models: ModelEntry[] }>([
     { models: [] },
-    { models: [{ id: 'gpt-4o-mini', ownedBy: 'openai' }, { id: 'fast', ownedBy: 'switchyard' }] },
-  ])(
-    'round-trips a list of $models.length models',
-    ({ models }) => {
-      const bytes = toBinary(routerV1.ListModelsResponseSchema, modelEntriesToProto(models));
-      expect(modelEntriesFromProto(fromBinary(routerV1.ListModelsResponseSchema, bytes))).toStrictEqual(models);
+    {
+      models: [
+        { id: 'gpt-4o-mini', ownedBy: 'openai' },
+        { id: 'fast', ownedBy: 'switchyard' },
+      ],
     },
-  );
+  ])('round-trips a list of $models.length models', ({ models }) => {
+    const bytes = toBinary(routerV1.ListModelsResponseSchema, modelEntriesToProto(models));
+    expect(modelEntriesFromProto(fromBinary(routerV1.ListModelsResponseSchema, bytes))).toStrictEqual(models);
+  });
 
   it('rejects an attempt without a deployment', () => {
     const message = create(routerV1.ResolveRouteResponseSchema, { attempts: [{ routePath: 'x' }] });

@@ -49,7 +49,9 @@ describe('wire compatibility with @grpc/proto-loader over a socket', () => {
 
     it('answers a unary call', async () => {
       const response = await new Promise((resolve, reject) =>
-        client.ResolveRoute({ model: 'fast', requestId: 'from-body' }, (error: Error | null, value: unknown) => (error ? reject(error) : resolve(value))),
+        client.ResolveRoute({ model: 'fast', requestId: 'from-body' }, (error: Error | null, value: unknown) =>
+          error ? reject(error) : resolve(value),
+        ),
       );
       expect(response).toMatchObject({
         requestedModel: 'fast',
@@ -150,9 +152,10 @@ describe('a service served by protobuf-es', () => {
           definition: grpcServiceDefinition(adaptersV1.ProviderAdapterService),
           implementation: {
             streamComplete: serverStreamingHandler(
-              async () => (async function* () {
-                yield* ['a', 'b', 'c'];
-              })(),
+              async () =>
+                (async function* () {
+                  yield* ['a', 'b', 'c'];
+                })(),
               (text: string) => create(adaptersV1.StreamCompleteResponseSchema, { part: { part: { case: 'textDelta', value: { text } } } }),
               logger,
             ),

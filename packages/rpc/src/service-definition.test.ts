@@ -14,7 +14,13 @@ const request: ChatRequest = {
   model: 'fast',
   messages: [
     { role: 'system', content: 'Be brief.' },
-    { role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'image', url: 'https://example.com/a.png', detail: 'low' }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'text', text: 'Look' },
+        { type: 'image', url: 'https://example.com/a.png', detail: 'low' },
+      ],
+    },
   ],
   toolChoice: { mode: 'tool', toolName: 'lookup' },
   tools: [{ name: 'lookup', parameters: { type: 'object' } }],

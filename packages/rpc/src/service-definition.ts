@@ -1,12 +1,6 @@
 import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
-import type {
-  handleBidiStreamingCall,
-  handleClientStreamingCall,
-  handleServerStreamingCall,
-  handleUnaryCall,
-  MethodDefinition,
-} from '@grpc/grpc-js';
+import type { handleBidiStreamingCall, handleClientStreamingCall, handleServerStreamingCall, handleUnaryCall, MethodDefinition } from '@grpc/grpc-js';
 
 type Method = GenServiceMethods[string];
 type Input<M extends Method> = MessageShape<M['input']>;
@@ -38,9 +32,7 @@ export type GrpcHandlers<Methods extends GenServiceMethods> = {
  * and calls: path `/<package>.<Service>/<Method>`, messages encoded with
  * protobuf-es. The serializers also take a message's init shape.
  */
-export function grpcServiceDefinition<Methods extends GenServiceMethods>(
-  service: GenService<Methods>,
-): GrpcServiceDefinition<Methods> {
+export function grpcServiceDefinition<Methods extends GenServiceMethods>(service: GenService<Methods>): GrpcServiceDefinition<Methods> {
   const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
   for (const method of service.methods) {
     definition[method.localName] = {

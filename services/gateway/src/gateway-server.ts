@@ -1,7 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventPublisher } from '@switchyard/events';
-import { GatewayError, type Logger, type ObservabilityQueryService, type ProviderAdapterService, type RouterService, type SwitchyardConfig } from '@switchyard/shared';
+import {
+  GatewayError,
+  type Logger,
+  type ObservabilityQueryService,
+  type ProviderAdapterService,
+  type RouterService,
+  type SwitchyardConfig,
+} from '@switchyard/shared';
 import { createRequestListener } from './http/create-http-app';
 import { createGatewayHttpServer } from './http/create-http-server';
 import { GatewayMetrics } from './http/gateway-metrics';
@@ -98,7 +105,9 @@ export const SHUTDOWN_SETTLE_MS = 2_000;
 /** What a request still running when the shutdown grace ran out is recorded with. */
 function shutDown(graceMs: number): GatewayError {
   return new GatewayError(`The gateway shut down: the request did not complete within the ${graceMs} ms shutdown grace period.`, {
-    status: 503, errorClass: 'cancelled', code: 'server_shutting_down',
+    status: 503,
+    errorClass: 'cancelled',
+    code: 'server_shutting_down',
   });
 }
 

@@ -4,11 +4,7 @@ export { FanOutSink, SinkWriteError } from './consumers/fan-out-sink';
 export { ConsumerMetrics } from './consumers/consumer-metrics';
 export { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC } from './consumers/dead-letter';
 export { DEFAULT_CONSUMER_GROUP_ID, KafkaEventConsumer, type KafkaEventConsumerOptions } from './consumers/kafka-event-consumer';
-export {
-  startObservabilityConsumers,
-  type ObservabilityConsumersOptions,
-  type RunningObservabilityConsumers,
-} from './consumers/run-consumers';
+export { startObservabilityConsumers, type ObservabilityConsumersOptions, type RunningObservabilityConsumers } from './consumers/run-consumers';
 export {
   createPgliteClient,
   createPostgresClient,

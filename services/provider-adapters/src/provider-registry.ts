@@ -54,7 +54,10 @@ export class LocalProviderAdapterService implements ProviderAdapterService {
     const adapter = this.adapter(deployment);
     if (!adapter.embed) {
       throw new GatewayError(`Provider ${deployment.providerId} does not offer embeddings.`, {
-        status: 400, errorClass: 'invalid_request', param: 'model', code: 'embeddings_not_supported',
+        status: 400,
+        errorClass: 'invalid_request',
+        param: 'model',
+        code: 'embeddings_not_supported',
       });
     }
     return adapter.embed(deployment.model, request, context);
@@ -68,7 +71,9 @@ export class LocalProviderAdapterService implements ProviderAdapterService {
     const adapter = this.adapters.get(deployment.providerId);
     if (!adapter) {
       throw new GatewayError(`No provider "${deployment.providerId}" is configured in the adapter service.`, {
-        status: 502, errorClass: 'internal', code: 'unknown_provider',
+        status: 502,
+        errorClass: 'internal',
+        code: 'unknown_provider',
       });
     }
     return adapter;

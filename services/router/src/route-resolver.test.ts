@@ -251,7 +251,15 @@ describe('RouteResolver: aliases', () => {
     expect(() =>
       resolverOf({
         providers,
-        routes: { bad: { strategy: 'fallback', targets: [{ provider: 'openai', model: 'gpt-4o' }, { provider: 'azure', model: 'gpt-4o' }] } },
+        routes: {
+          bad: {
+            strategy: 'fallback',
+            targets: [
+              { provider: 'openai', model: 'gpt-4o' },
+              { provider: 'azure', model: 'gpt-4o' },
+            ],
+          },
+        },
       }),
     ).toThrow(new ConfigError('invalid config:\n  - routes.bad.targets[1].provider: unknown provider "azure"'));
   });
@@ -261,9 +269,9 @@ describe('RouteResolver: aliases', () => {
       { provider: 'openai', model: 'gpt-4o' },
       { provider: 'local', model: 'llama3' },
     ];
-    expect(() =>
-      resolverOf({ providers, routes: { bad: { strategy: 'fallback', targets: [{ strategy: 'single', targets }] } } }),
-    ).toThrow(new ConfigError('invalid config:\n  - routes.bad.targets[0]: strategy "single" takes exactly one target, got 2'));
+    expect(() => resolverOf({ providers, routes: { bad: { strategy: 'fallback', targets: [{ strategy: 'single', targets }] } } })).toThrow(
+      new ConfigError('invalid config:\n  - routes.bad.targets[0]: strategy "single" takes exactly one target, got 2'),
+    );
   });
 });
 
@@ -273,9 +281,7 @@ describe('RouteResolver: provider/model', () => {
   it('resolves a model the provider lists', () => {
     expect(resolver.resolve('anthropic/claude-sonnet-4-5')).toEqual({
       requestedModel: 'anthropic/claude-sonnet-4-5',
-      attempts: [
-        { deployment: { id: 'anthropic/claude-sonnet-4-5', providerId: 'anthropic', model: 'claude-sonnet-4-5' }, routePath: '' },
-      ],
+      attempts: [{ deployment: { id: 'anthropic/claude-sonnet-4-5', providerId: 'anthropic', model: 'claude-sonnet-4-5' }, routePath: '' }],
     });
   });
 

@@ -50,7 +50,14 @@ export async function startEmbedded(
   let gateway: GatewayServer;
   try {
     gateway = await startGatewayServer({
-      config, router, adapters, logger, metrics, events, observability: database, ...overrides,
+      config,
+      router,
+      adapters,
+      logger,
+      metrics,
+      events,
+      observability: database,
+      ...overrides,
     });
   } catch (error) {
     await events.close();

@@ -63,7 +63,10 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
       return (await this.opened).queries;
     } catch (error) {
       throw new GatewayError(`The records database could not be opened: ${(error as Error).message}`, {
-        status: 503, errorClass: 'unavailable', code: 'records_unavailable', cause: error,
+        status: 503,
+        errorClass: 'unavailable',
+        code: 'records_unavailable',
+        cause: error,
       });
     }
   }

@@ -67,7 +67,10 @@ describe('writeIsolatingRejected', () => {
 
   it('splits a batch into parts bounded in count and in bytes', () => {
     const sizes = { maxItems: 3, maxBytes: 10, sizeOf: (item: string) => item.length };
-    expect(partition(['aaaa', 'bbbb', 'cc', 'd', 'e', 'f'], sizes)).toEqual([['aaaa', 'bbbb', 'cc'], ['d', 'e', 'f']]);
+    expect(partition(['aaaa', 'bbbb', 'cc', 'd', 'e', 'f'], sizes)).toEqual([
+      ['aaaa', 'bbbb', 'cc'],
+      ['d', 'e', 'f'],
+    ]);
     expect(partition(['x'.repeat(20), 'a'], sizes)).toEqual([['x'.repeat(20)], ['a']]);
     expect(partition(['aaaaaa', 'bbbbbb'], sizes)).toEqual([['aaaaaa'], ['bbbbbb']]);
     expect(partition([], sizes)).toEqual([]);

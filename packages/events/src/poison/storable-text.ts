@@ -27,5 +27,5 @@ export function storableRecord(record: Readonly<Record<string, string>>): Record
     if (storableKey !== key || storableValue !== value) changed = true;
     return [storableKey, storableValue] as const;
   });
-  return changed ? Object.fromEntries(entries) : (record);
+  return changed ? Object.fromEntries(entries) : record;
 }

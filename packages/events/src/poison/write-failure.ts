@@ -17,9 +17,7 @@
  * with a dead letter.
  */
 export type WriteFailure =
-  | { kind: 'transient'; reason: string }
-  | { kind: 'rejected'; reason: string }
-  | { kind: 'out-of-memory'; reason: 'out_of_memory' };
+  { kind: 'transient'; reason: string } | { kind: 'rejected'; reason: string } | { kind: 'out-of-memory'; reason: 'out_of_memory' };
 
 /** Kafka error codes for a record or batch the broker will never take, as both Kafka clients name them. */
 const KAFKA_REJECTIONS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
@@ -94,6 +92,8 @@ function messageOf(error: Record<string, unknown>): string {
 
 /** The error's message, for a log line or a dead letter: every cause's message, outermost first. */
 export function describeWriteFailure(error: unknown): string {
-  const messages = causesOf(error).map(messageOf).filter((message) => message !== '');
+  const messages = causesOf(error)
+    .map(messageOf)
+    .filter((message) => message !== '');
   return [...new Set(messages)].join(': ') || String(error);
 }

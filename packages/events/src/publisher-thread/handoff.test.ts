@@ -41,7 +41,7 @@ describe('HandoffBuffer', () => {
     });
   });
 
-  it('owns the memory it transfers: small buffers from Node\'s shared pool stay usable afterwards', async () => {
+  it("owns the memory it transfers: small buffers from Node's shared pool stay usable afterwards", async () => {
     const buffer = new HandoffBuffer();
     buffer.add(encodedRun(1)[0]);
     const neighbour = Buffer.from('allocated from the pool');

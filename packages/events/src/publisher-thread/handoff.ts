@@ -46,7 +46,9 @@ export function unpackEvents(bytes: ArrayBuffer): EncodedEvent[] {
   while (offset < buffer.length) {
     const read = readRecord(buffer, offset);
     if (read.kind !== 'record') {
-      throw new RangeError(`Handed-over events are damaged at byte ${offset}: ${read.kind === 'corrupt' ? read.reason : 'the last record is cut short'}.`);
+      throw new RangeError(
+        `Handed-over events are damaged at byte ${offset}: ${read.kind === 'corrupt' ? read.reason : 'the last record is cut short'}.`,
+      );
     }
     events.push(decodeRecordPayload(read.payload));
     offset = read.end;

@@ -87,11 +87,7 @@ export interface ToolDefinition {
   strict?: boolean;
 }
 
-export type ToolChoice =
-  | { mode: 'auto' }
-  | { mode: 'none' }
-  | { mode: 'required' }
-  | { mode: 'tool'; toolName: string };
+export type ToolChoice = { mode: 'auto' } | { mode: 'none' } | { mode: 'required' } | { mode: 'tool'; toolName: string };
 
 export type ResponseFormat =
   | { type: 'text' }

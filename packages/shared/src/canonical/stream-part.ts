@@ -8,14 +8,7 @@ import type { Usage } from './usage';
  * position of the call within that choice.
  */
 export type StreamPart =
-  | ResponseStartPart
-  | TextDeltaPart
-  | ReasoningDeltaPart
-  | RefusalDeltaPart
-  | ToolCallStartPart
-  | ToolCallDeltaPart
-  | FinishPart
-  | UsagePart;
+  ResponseStartPart | TextDeltaPart | ReasoningDeltaPart | RefusalDeltaPart | ToolCallStartPart | ToolCallDeltaPart | FinishPart | UsagePart;
 
 /** Always the first part of a stream. */
 export interface ResponseStartPart {

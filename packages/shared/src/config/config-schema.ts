@@ -34,7 +34,8 @@ const connectionUrl = z
   .string()
   .min(1)
   .refine((value) => urlPasswords(value).every((password) => ENV_REFERENCE.test(password)), {
-    message: 'must be a reference to an environment variable, such as ${SWITCHYARD_POSTGRES_URL}, since it holds a password (or only its password: postgres://app:${PGPASSWORD}@db/app)',
+    message:
+      'must be a reference to an environment variable, such as ${SWITCHYARD_POSTGRES_URL}, since it holds a password (or only its password: postgres://app:${PGPASSWORD}@db/app)',
   });
 
 /** A URL that is sent as it is written, so it may hold no password at all. */
@@ -72,10 +73,7 @@ export const providerSchema = z.strictObject({
   /** Wire format the provider speaks. `openai` serves any OpenAI-compatible server. */
   kind: z.enum(providerKinds),
   baseUrl: urlWithoutPassword('use apiKey or headers').optional(),
-  apiKey: z
-    .string()
-    .regex(ENV_REFERENCE, 'must be a reference to an environment variable, such as ${OPENAI_API_KEY}')
-    .optional(),
+  apiKey: z.string().regex(ENV_REFERENCE, 'must be a reference to an environment variable, such as ${OPENAI_API_KEY}').optional(),
   /** Model names served, or glob patterns such as `claude-*`; `*` accepts any model. */
   models: z.array(z.string().min(1)).min(1),
   timeoutMs: durationMs.default(600_000),
@@ -161,7 +159,11 @@ export const configSchema = z.strictObject({
       host: z.string().default('0.0.0.0'),
       port: z.number().int().min(0).max(65535).default(8080),
       /** Largest accepted request body, in bytes. */
-      bodyLimitBytes: z.number().int().positive().default(4 * 1024 * 1024),
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(4 * 1024 * 1024),
       /** Deadline for one whole request, fallbacks included. */
       requestTimeoutMs: durationMs.default(600_000),
       /** A client must send a request's headers within this long of starting it (408 after). */
@@ -205,7 +207,10 @@ export const configSchema = z.strictObject({
           brokers: z.array(z.string().min(1)).min(1),
           clientId: z.string().min(1).default(EVENTS_DEFAULTS.clientId),
           /** Put before every topic name (e.g. `staging.`), for environments sharing one cluster. */
-          topicPrefix: z.string().regex(/^[\w.-]*$/, 'may hold only letters, digits, ., _ and -').default(EVENTS_DEFAULTS.topicPrefix),
+          topicPrefix: z
+            .string()
+            .regex(/^[\w.-]*$/, 'may hold only letters, digits, ., _ and -')
+            .default(EVENTS_DEFAULTS.topicPrefix),
         })
         .optional(),
       /** Events wait here on disk while Kafka is unreachable. */

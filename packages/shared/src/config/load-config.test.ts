@@ -135,7 +135,10 @@ describe('loadConfig: where events and records go', () => {
       SWITCHYARD_DATA_DIR: '/var/lib/switchyard/db',
     };
     const { config } = loadConfig(undefined, env);
-    expect(config.events).toMatchObject({ kafka: { brokers: ['10.0.0.1:9092', '10.0.0.2:9092'], clientId: 'switchyard', topicPrefix: '' }, spoolDirectory: '/var/lib/switchyard/spool' });
+    expect(config.events).toMatchObject({
+      kafka: { brokers: ['10.0.0.1:9092', '10.0.0.2:9092'], clientId: 'switchyard', topicPrefix: '' },
+      spoolDirectory: '/var/lib/switchyard/spool',
+    });
     expect(config.observability).toMatchObject({
       postgresUrl: '${SWITCHYARD_POSTGRES_URL}',
       dataDirectory: '/var/lib/switchyard/db',
@@ -177,7 +180,9 @@ describe('loadConfig: each role checks only the secrets it uses', () => {
   const recordsEnv = { SWITCHYARD_POSTGRES_URL: 'postgres://app:hunter2@db/app', SWITCHYARD_INFLUX_TOKEN: 'user:secret' };
 
   it('starts the distributed gateway and the router with no secret at all', () => {
-    expect(loadConfig(file(), { SWITCHYARD_KAFKA_BROKERS: 'kafka:9092' }, { role: 'gateway' }).config.providers.openai.apiKey).toBe('${OPENAI_API_KEY}');
+    expect(loadConfig(file(), { SWITCHYARD_KAFKA_BROKERS: 'kafka:9092' }, { role: 'gateway' }).config.providers.openai.apiKey).toBe(
+      '${OPENAI_API_KEY}',
+    );
     expect(Object.keys(loadConfig(file(), {}, { role: 'router' }).config.providers)).toEqual(['openai']);
   });
 
@@ -200,7 +205,9 @@ describe('loadConfig: each role checks only the secrets it uses', () => {
   it('checks every secret in one process (the default role)', () => {
     expect(failure(file(), providerEnv)).toContain('observability.postgresUrl: environment variable SWITCHYARD_POSTGRES_URL is not set');
     expect(failure(file(), recordsEnv, 'all')).toContain('providers.openai.apiKey: environment variable OPENAI_API_KEY is not set');
-    expect(loadConfig(file(), { ...providerEnv, ...recordsEnv }).config.providers.openai.headers).toEqual({ Authorization: 'Bearer ${OPENAI_PROXY_TOKEN}' });
+    expect(loadConfig(file(), { ...providerEnv, ...recordsEnv }).config.providers.openai.headers).toEqual({
+      Authorization: 'Bearer ${OPENAI_PROXY_TOKEN}',
+    });
   });
 });
 
@@ -244,7 +251,8 @@ describe('loadConfig: secrets are only ever references', () => {
   });
 
   it('takes a connection URL that is a reference, holds no password, or takes its password from one', () => {
-    const url = (value: string, env: Record<string, string> = {}) => loadConfig(configFile(`observability:\n  postgresUrl: "${value}"\n`), env).config.observability.postgresUrl;
+    const url = (value: string, env: Record<string, string> = {}) =>
+      loadConfig(configFile(`observability:\n  postgresUrl: "${value}"\n`), env).config.observability.postgresUrl;
     expect(url('${PG_URL}', { PG_URL: 'postgres://app:hunter2@db/app' })).toBe('${PG_URL}');
     expect(url('postgres://app@db/app')).toBe('postgres://app@db/app');
     expect(url('postgres://app:${PGPASSWORD}@db/app', { PGPASSWORD: 'hunter2' })).toBe('postgres://app:${PGPASSWORD}@db/app');

@@ -41,7 +41,18 @@ export interface LoadConfigOptions {
 }
 
 /** Models listed for providers enabled from the environment alone. */
-const OPENAI_MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'o3', 'o3-mini', 'o4-mini', 'text-embedding-3-small', 'text-embedding-3-large'];
+const OPENAI_MODELS = [
+  'gpt-4o',
+  'gpt-4o-mini',
+  'gpt-4.1',
+  'gpt-4.1-mini',
+  'gpt-4.1-nano',
+  'o3',
+  'o3-mini',
+  'o4-mini',
+  'text-embedding-3-small',
+  'text-embedding-3-large',
+];
 const ANTHROPIC_MODELS = ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-sonnet-4-0', 'claude-3-7-sonnet-latest', 'claude-3-5-haiku-latest'];
 
 /**
@@ -141,7 +152,10 @@ function withVersionPath(baseUrl: string): string {
 }
 
 function splitList(value: string): string[] {
-  return value.split(',').map((item) => item.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
@@ -150,9 +164,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
 
 function formatPath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
-  return path
-    .map((key, position) => (typeof key === 'number' ? `[${key}]` : position === 0 ? String(key) : `.${String(key)}`))
-    .join('');
+  return path.map((key, position) => (typeof key === 'number' ? `[${key}]` : position === 0 ? String(key) : `.${String(key)}`)).join('');
 }
 
 function checkReferences(config: SwitchyardConfig, env: Environment, used: { providers: boolean; records: boolean }): void {

@@ -6,15 +6,7 @@
 
 /** Coarse class of an error, used for metrics, logs and retry decisions. */
 export type ErrorClass =
-  | 'invalid_request'
-  | 'not_found'
-  | 'payload_too_large'
-  | 'rate_limited'
-  | 'timeout'
-  | 'upstream'
-  | 'unavailable'
-  | 'cancelled'
-  | 'internal';
+  'invalid_request' | 'not_found' | 'payload_too_large' | 'rate_limited' | 'timeout' | 'upstream' | 'unavailable' | 'cancelled' | 'internal';
 
 export interface GatewayErrorOptions {
   status: number;

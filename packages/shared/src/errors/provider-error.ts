@@ -43,45 +43,73 @@ export function providerHttpError(
   const message = `${providerId} returned ${upstreamStatus}: ${upstreamMessage}`;
   if (upstreamStatus === 429) {
     return new ProviderError(message, {
-      providerId, upstreamStatus, retryAfter, status: 429, errorClass: 'rate_limited',
-      code: 'rate_limit_exceeded', retryable: true,
+      providerId,
+      upstreamStatus,
+      retryAfter,
+      status: 429,
+      errorClass: 'rate_limited',
+      code: 'rate_limit_exceeded',
+      retryable: true,
     });
   }
   if (upstreamStatus === 400 || upstreamStatus === 404 || upstreamStatus === 413 || upstreamStatus === 422) {
     return new ProviderError(message, {
-      providerId, upstreamStatus, status: upstreamStatus === 422 ? 400 : upstreamStatus,
+      providerId,
+      upstreamStatus,
+      status: upstreamStatus === 422 ? 400 : upstreamStatus,
       errorClass: upstreamStatus === 404 ? 'not_found' : 'invalid_request',
-      code: details?.code ?? 'upstream_rejected_request', param: details?.param ?? null,
+      code: details?.code ?? 'upstream_rejected_request',
+      param: details?.param ?? null,
       retryable: false,
     });
   }
   return new ProviderError(message, {
-    providerId, upstreamStatus, status: 502, errorClass: 'upstream', code: `upstream_${upstreamStatus}`, retryable: upstreamStatus >= 500 || upstreamStatus === 408 || upstreamStatus === 409,
+    providerId,
+    upstreamStatus,
+    status: 502,
+    errorClass: 'upstream',
+    code: `upstream_${upstreamStatus}`,
+    retryable: upstreamStatus >= 500 || upstreamStatus === 408 || upstreamStatus === 409,
   });
 }
 
 export function providerTimeout(providerId: string, timeoutMs: number): ProviderError {
   return new ProviderError(`${providerId} did not answer within ${timeoutMs} ms`, {
-    providerId, status: 504, errorClass: 'timeout', code: 'upstream_timeout', retryable: true,
+    providerId,
+    status: 504,
+    errorClass: 'timeout',
+    code: 'upstream_timeout',
+    retryable: true,
   });
 }
 
 export function providerUnreachable(providerId: string, cause: unknown): ProviderError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new ProviderError(`${providerId} could not be reached: ${detail}`, {
-    providerId, status: 502, errorClass: 'upstream', code: 'upstream_unreachable', retryable: true, cause,
+    providerId,
+    status: 502,
+    errorClass: 'upstream',
+    code: 'upstream_unreachable',
+    retryable: true,
+    cause,
   });
 }
 
 /** The provider answered 2xx with a body that is not what its API promises. */
 export function providerBadResponse(providerId: string, detail: string): ProviderError {
   return new ProviderError(`${providerId} sent a response that could not be read: ${detail}`, {
-    providerId, status: 502, errorClass: 'upstream', code: 'upstream_bad_response', retryable: false,
+    providerId,
+    status: 502,
+    errorClass: 'upstream',
+    code: 'upstream_bad_response',
+    retryable: false,
   });
 }
 
 export function requestCancelled(): GatewayError {
   return new GatewayError('The client closed the request.', {
-    status: 499, errorClass: 'cancelled', code: 'client_closed_request',
+    status: 499,
+    errorClass: 'cancelled',
+    code: 'client_closed_request',
   });
 }

@@ -1,14 +1,5 @@
 import type { eventsV1 } from '@switchyard/proto';
-import type {
-  ChatRequest,
-  ChatResponse,
-  EmbeddingRequest,
-  EmbeddingResponse,
-  Deployment,
-  ModelEntry,
-  RoutePlan,
-  StreamPart,
-} from '../canonical';
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
 
 /**
  * The service interfaces. In embedded mode the gateway holds the

@@ -3,7 +3,8 @@ import { GatewayError } from '@switchyard/shared';
 import { openAIErrorBody } from './openai-error-body';
 
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
-const DEFAULT_ALLOWED_HEADERS = 'authorization, content-type, x-request-id, x-switchyard-workspace, x-switchyard-session-id, x-switchyard-metadata, traceparent';
+const DEFAULT_ALLOWED_HEADERS =
+  'authorization, content-type, x-request-id, x-switchyard-workspace, x-switchyard-session-id, x-switchyard-metadata, traceparent';
 const EXPOSED_HEADERS = 'x-request-id, x-switchyard-provider, x-switchyard-model, x-switchyard-attempts, x-switchyard-route-path, retry-after';
 /** A preflight's `access-control-request-headers` is echoed only if it is a plain list of header names. */
 const HEADER_NAME_LIST = /^[\w-]+(\s*,\s*[\w-]+)*$/;
@@ -33,7 +34,10 @@ export function createCorsPolicy(allowedOrigins: readonly string[]): (request: I
     }
     if (!listed) {
       const refusal = new GatewayError('This origin is not allowed to call the API (server.cors.allowedOrigins).', {
-        status: 403, errorClass: 'invalid_request', param: 'origin', code: 'origin_not_allowed',
+        status: 403,
+        errorClass: 'invalid_request',
+        param: 'origin',
+        code: 'origin_not_allowed',
       });
       const body = JSON.stringify(openAIErrorBody(refusal));
       response.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), vary: 'origin' });

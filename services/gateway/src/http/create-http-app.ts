@@ -74,7 +74,9 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   app.use((request, _response, next) => {
     next(
       new GatewayError(`Unknown request URL: ${request.method} ${request.path}.`, {
-        status: 404, errorClass: 'not_found', code: 'unknown_url',
+        status: 404,
+        errorClass: 'not_found',
+        code: 'unknown_url',
       }),
     );
   });

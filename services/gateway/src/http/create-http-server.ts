@@ -67,7 +67,9 @@ export function createGatewayHttpServer(
       socket.destroy();
       return;
     }
-    const body = JSON.stringify(openAIErrorBody(new GatewayError(answer.message, { status: answer.status, errorClass: 'invalid_request', code: answer.code })));
+    const body = JSON.stringify(
+      openAIErrorBody(new GatewayError(answer.message, { status: answer.status, errorClass: 'invalid_request', code: answer.code })),
+    );
     socket.end(
       `HTTP/1.1 ${answer.status} ${REASONS[answer.status]}\r\n` +
         'content-type: application/json; charset=utf-8\r\n' +
@@ -100,7 +102,8 @@ function clientErrorAnswer(nodeCode: string | undefined, phase: 'headers' | 'bod
       return {
         status: 400,
         code: 'invalid_header',
-        message: 'A request header is malformed: header names and values must not hold CR, LF, NUL or other control characters, and framing headers must be valid.',
+        message:
+          'A request header is malformed: header names and values must not hold CR, LF, NUL or other control characters, and framing headers must be valid.',
       };
     default:
       return { status: 400, code: 'invalid_http_request', message: 'The request is not valid HTTP/1.1.' };

@@ -7,6 +7,8 @@ export function toGatewayError(error: unknown): GatewayError {
 
 export function requestTimedOut(timeoutMs: number): GatewayError {
   return new GatewayError(`The request did not complete within ${timeoutMs} ms.`, {
-    status: 504, errorClass: 'timeout', code: 'request_timeout',
+    status: 504,
+    errorClass: 'timeout',
+    code: 'request_timeout',
   });
 }

@@ -106,7 +106,13 @@ export class HttpExchange {
     const { response, options } = this;
     options.metrics.error(gatewayError);
     this.telemetry?.finish(gatewayError.errorClass === 'cancelled' ? 'cancelled' : 'failed', gatewayError.status, gatewayError);
-    const log = { requestId: this.requestId, route: this.route, status: gatewayError.status, errorClass: gatewayError.errorClass, code: gatewayError.code };
+    const log = {
+      requestId: this.requestId,
+      route: this.route,
+      status: gatewayError.status,
+      errorClass: gatewayError.errorClass,
+      code: gatewayError.code,
+    };
     if (gatewayError.errorClass === 'internal') options.logger.error({ ...log, err: error }, 'request-failed');
     else options.logger.info(log, 'request-failed');
     options.metrics.requestFinished(this.route, gatewayError.status, (performance.now() - this.arrived) / 1000);

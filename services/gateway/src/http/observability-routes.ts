@@ -33,10 +33,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
     const exchange = response.locals.exchange as HttpExchange;
     const query = request.query;
     const limit = optionalInteger(query, 'limit', 1, 1000);
-    const page = await observability.listRequests(
-      { filter: readFilter(query), limit, cursor: optionalString(query, 'cursor') },
-      exchange.context,
-    );
+    const page = await observability.listRequests({ filter: readFilter(query), limit, cursor: optionalString(query, 'cursor') }, exchange.context);
     exchange.sendJson(200, {
       object: 'list',
       data: page.requests.map(formatRequestRecord),
@@ -56,7 +53,10 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
     const record = await observability.getRequest(id, exchange.context);
     if (!record) {
       throw new GatewayError(`No request with id ${id} was recorded.`, {
-        status: 404, errorClass: 'not_found', param: 'id', code: 'request_not_found',
+        status: 404,
+        errorClass: 'not_found',
+        param: 'id',
+        code: 'request_not_found',
       });
     }
     exchange.sendJson(200, formatRequestRecord(record));

@@ -11,7 +11,8 @@ describe('readJsonBody', () => {
     server = createServer((request, response) => {
       readJsonBody(request, { limitBytes: 64, timeoutMs: 300 }).then(
         (body) => response.end(JSON.stringify({ body })),
-        (error: GatewayError) => response.writeHead(error.status, error.status === 408 ? { connection: 'close' } : {}).end(JSON.stringify({ code: error.code })),
+        (error: GatewayError) =>
+          response.writeHead(error.status, error.status === 408 ? { connection: 'close' } : {}).end(JSON.stringify({ code: error.code })),
       );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -26,11 +27,20 @@ describe('readJsonBody', () => {
 
   function send(body: string | Buffer, headers: Record<string, string> = {}, chunked = false): Promise<{ status: number; body: any }> {
     return new Promise((resolve, reject) => {
-      const outgoing = httpRequest({ port, method: 'POST', headers: chunked ? { 'content-type': 'application/json', ...headers } : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (response) => {
-        let text = '';
-        response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
-      });
+      const outgoing = httpRequest(
+        {
+          port,
+          method: 'POST',
+          headers: chunked
+            ? { 'content-type': 'application/json', ...headers }
+            : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers },
+        },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) }));
+        },
+      );
       outgoing.on('error', reject);
       if (chunked) {
         for (let offset = 0; offset < body.length; offset += 10) outgoing.write(body.slice(offset, offset + 10));
@@ -49,7 +59,10 @@ describe('readJsonBody', () => {
 
   it('refuses a body over the limit by its declared length and by its bytes', async () => {
     expect(await send(JSON.stringify({ text: 'x'.repeat(100) }))).toEqual({ status: 413, body: { code: 'request_too_large' } });
-    expect(await send(JSON.stringify({ text: 'x'.repeat(100) }), { 'transfer-encoding': 'chunked' }, true)).toEqual({ status: 413, body: { code: 'request_too_large' } });
+    expect(await send(JSON.stringify({ text: 'x'.repeat(100) }), { 'transfer-encoding': 'chunked' }, true)).toEqual({
+      status: 413,
+      body: { code: 'request_too_large' },
+    });
   });
 
   it('refuses a compressed body with 415', async () => {
@@ -60,7 +73,10 @@ describe('readJsonBody', () => {
     expect(await send('{"a":1}', { 'content-type': 'Application/JSON; charset=utf-8' })).toEqual({ status: 200, body: { body: { a: 1 } } });
     expect(await send('{"a":1}', { 'content-type': 'text/plain' })).toEqual({ status: 415, body: { code: 'unsupported_media_type' } });
     expect(await send('{"a":1}', { 'content-type': 'application/jsonp' })).toEqual({ status: 415, body: { code: 'unsupported_media_type' } });
-    expect(await send('{"a":1}', { 'content-type': 'application/x-www-form-urlencoded' })).toEqual({ status: 415, body: { code: 'unsupported_media_type' } });
+    expect(await send('{"a":1}', { 'content-type': 'application/x-www-form-urlencoded' })).toEqual({
+      status: 415,
+      body: { code: 'unsupported_media_type' },
+    });
   });
 
   it('answers 408 request_body_timeout to a body that does not arrive in time', async () => {

@@ -27,7 +27,10 @@ export function readJsonBody(request: IncomingMessage, options: ReadJsonBodyOpti
     request.resume();
     return Promise.reject(
       new GatewayError('Unsupported Content-Type: send the body as JSON with the header Content-Type: application/json.', {
-        status: 415, errorClass: 'invalid_request', param: 'content-type', code: 'unsupported_media_type',
+        status: 415,
+        errorClass: 'invalid_request',
+        param: 'content-type',
+        code: 'unsupported_media_type',
       }),
     );
   }
@@ -35,7 +38,9 @@ export function readJsonBody(request: IncomingMessage, options: ReadJsonBodyOpti
   if (encoding !== undefined && encoding !== 'identity') {
     return Promise.reject(
       new GatewayError(`Unsupported Content-Encoding "${encoding}": send the body uncompressed.`, {
-        status: 415, errorClass: 'invalid_request', code: 'unsupported_encoding',
+        status: 415,
+        errorClass: 'invalid_request',
+        code: 'unsupported_encoding',
       }),
     );
   }
@@ -77,7 +82,9 @@ export function readJsonBody(request: IncomingMessage, options: ReadJsonBodyOpti
         } catch {
           reject(
             new GatewayError('The body of the request is not valid JSON. Send a JSON object with the Content-Type header application/json.', {
-              status: 400, errorClass: 'invalid_request', code: 'invalid_json',
+              status: 400,
+              errorClass: 'invalid_request',
+              code: 'invalid_json',
             }),
           );
         }
@@ -90,12 +97,16 @@ export function readJsonBody(request: IncomingMessage, options: ReadJsonBodyOpti
 export function bodyTimedOut(timeoutMs: number): GatewayError {
   return new GatewayError(`The request body did not arrive within ${timeoutMs} ms.`, {
     // The client's slowness, not an upstream's: never retried, typed as a client error.
-    status: 408, errorClass: 'invalid_request', code: 'request_body_timeout',
+    status: 408,
+    errorClass: 'invalid_request',
+    code: 'request_body_timeout',
   });
 }
 
 function tooLarge(limitBytes: number): GatewayError {
   return new GatewayError(`The request body is larger than the limit of ${limitBytes} bytes.`, {
-    status: 413, errorClass: 'payload_too_large', code: 'request_too_large',
+    status: 413,
+    errorClass: 'payload_too_large',
+    code: 'request_too_large',
   });
 }

@@ -30,8 +30,11 @@ describe('ChatCompletionChunkWriter', () => {
         ...envelope,
         choices: [],
         usage: {
-          prompt_tokens: 10, completion_tokens: 2, total_tokens: 12,
-          prompt_tokens_details: { cached_tokens: 4 }, completion_tokens_details: { reasoning_tokens: 0 },
+          prompt_tokens: 10,
+          completion_tokens: 2,
+          total_tokens: 12,
+          prompt_tokens_details: { cached_tokens: 4 },
+          completion_tokens_details: { reasoning_tokens: 0 },
         },
       },
     ]);
@@ -56,7 +59,12 @@ describe('ChatCompletionChunkWriter', () => {
     );
     const choices = chunks.map((chunk) => (chunk.choices as unknown[])[0]);
     expect(choices.slice(1)).toEqual([
-      { index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, logprobs: null, finish_reason: null },
+      {
+        index: 0,
+        delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+        logprobs: null,
+        finish_reason: null,
+      },
       { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }, logprobs: null, finish_reason: null },
       { index: 1, delta: { role: 'assistant', content: 'Hi' }, logprobs: null, finish_reason: null },
       { index: 0, delta: {}, logprobs: null, finish_reason: 'tool_calls' },

@@ -15,7 +15,13 @@ describe('parseChatCompletionRequest', () => {
     const request = parseChatCompletionRequest({
       model: 'gpt-4o-mini',
       messages: [
-        { role: 'developer', content: [{ type: 'text', text: 'Be ' }, { type: 'text', text: 'brief.' }] },
+        {
+          role: 'developer',
+          content: [
+            { type: 'text', text: 'Be ' },
+            { type: 'text', text: 'brief.' },
+          ],
+        },
         {
           role: 'user',
           content: [
@@ -85,7 +91,13 @@ describe('parseChatCompletionRequest', () => {
       stream: null,
       tools: null,
     });
-    expect(request).toEqual({ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], sampling: {}, stream: false, includeUsage: false });
+    expect(request).toEqual({
+      model: 'm',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      sampling: {},
+      stream: false,
+      includeUsage: false,
+    });
   });
 
   it('names the field that has the wrong type', () => {
@@ -97,7 +109,13 @@ describe('parseChatCompletionRequest', () => {
   });
 
   it('names nested fields by their path', () => {
-    const error = errorOf({ model: 'm', messages: [{ role: 'user', content: 'hi' }, { role: 'tool', content: 'x' }] });
+    const error = errorOf({
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'tool', content: 'x' },
+      ],
+    });
     expect(error.param).toBe('messages[1].tool_call_id');
     expect(error.code).toBe('missing_required_parameter');
   });
@@ -123,7 +141,11 @@ describe('parseChatCompletionRequest', () => {
 describe('parseEmbeddingsRequest', () => {
   it('accepts a string or a list of strings', () => {
     expect(parseEmbeddingsRequest({ model: 'e', input: 'one' })).toEqual({ request: { model: 'e', input: ['one'] }, encoding: 'float' });
-    expect(parseEmbeddingsRequest({ model: 'e', input: ['a', 'b'], dimensions: 8 }).request).toEqual({ model: 'e', input: ['a', 'b'], dimensions: 8 });
+    expect(parseEmbeddingsRequest({ model: 'e', input: ['a', 'b'], dimensions: 8 }).request).toEqual({
+      model: 'e',
+      input: ['a', 'b'],
+      dimensions: 8,
+    });
   });
 
   it('keeps the encoding the client asked for', () => {
@@ -187,11 +209,14 @@ describe('request limits', () => {
 
   it('bounds model and user lengths', () => {
     expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm'.repeat(50_000), messages }))).toMatchObject({
-      status: 400, param: 'model', code: 'string_above_max_length',
+      status: 400,
+      param: 'model',
+      code: 'string_above_max_length',
     });
     expect(parseChatCompletionRequest({ model: 'm'.repeat(256), messages, user: 'u'.repeat(256) }).user).toHaveLength(256);
     expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, user: 'u'.repeat(3_900_000) }))).toMatchObject({
-      param: 'user', code: 'string_above_max_length',
+      param: 'user',
+      code: 'string_above_max_length',
     });
     expect(rejectionOf(() => parseEmbeddingsRequest({ model: 'm', input: 'x', user: 'u'.repeat(257) }))).toMatchObject({ param: 'user' });
   });
@@ -206,18 +231,24 @@ describe('request limits', () => {
 
   it('bounds metadata like OpenAI does', () => {
     expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, metadata: { ['k'.repeat(65)]: 'v' } }))).toMatchObject({
-      param: 'metadata', code: 'string_above_max_length',
+      param: 'metadata',
+      code: 'string_above_max_length',
     });
-    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, metadata: { k: 'v'.repeat(513) } }))).toMatchObject({ param: 'metadata' });
+    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages, metadata: { k: 'v'.repeat(513) } }))).toMatchObject({
+      param: 'metadata',
+    });
   });
 
   it('bounds the number and total size of embedding inputs', () => {
     expect(parseEmbeddingsRequest({ model: 'e', input: new Array(2_048).fill('x') }).request.input).toHaveLength(2_048);
     expect(rejectionOf(() => parseEmbeddingsRequest({ model: 'e', input: new Array(2_049).fill('x') }))).toMatchObject({
-      status: 400, param: 'input', code: 'array_above_max_length',
+      status: 400,
+      param: 'input',
+      code: 'array_above_max_length',
     });
     expect(rejectionOf(() => parseEmbeddingsRequest({ model: 'e', input: ['x'.repeat(600_000), 'y'.repeat(600_000)] }))).toMatchObject({
-      param: 'input', code: 'string_above_max_length',
+      param: 'input',
+      code: 'string_above_max_length',
     });
   });
 
@@ -225,8 +256,9 @@ describe('request limits', () => {
     const limits = { ...DEFAULT_REQUEST_LIMITS, modelMaxLength: 4, jsonMaxDepth: 3 };
     expect(rejectionOf(() => parseChatCompletionRequest({ model: 'model', messages }, limits)).param).toBe('model');
     // The body, `messages` and `messages[0]` are three levels: the content array is a fourth.
-    expect(rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }] }, limits)).param).toBe(
-      'messages[0].content',
-    );
+    expect(
+      rejectionOf(() => parseChatCompletionRequest({ model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'x' }] }] }, limits))
+        .param,
+    ).toBe('messages[0].content');
   });
 });

@@ -205,7 +205,9 @@ function toCanonicalMessage(message: BodyMessage): ChatMessage {
   }
 }
 
-function toCanonicalPart(part: { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' | null } }): ContentPart {
+function toCanonicalPart(
+  part: { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' | null } },
+): ContentPart {
   if (part.type === 'text') return { type: 'text', text: part.text };
   return { type: 'image', url: part.image_url.url, ...(part.image_url.detail != null && { detail: part.image_url.detail }) };
 }

@@ -28,7 +28,13 @@ const router: RouterService = {
   },
   listModels: async () => [],
 };
-const request: ChatRequest = { model: 'alias', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], sampling: {}, stream: false, includeUsage: false };
+const request: ChatRequest = {
+  model: 'alias',
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+  sampling: {},
+  stream: false,
+  includeUsage: false,
+};
 const answer = (providerId: string): ChatResponse => ({ id: providerId, model: 'm', created: 0, choices: [] });
 
 /** Adapters that answer each provider with the given outcome, recording the calls. */
@@ -56,14 +62,21 @@ describe('RequestExecutor', () => {
     const observed: [string, string][] = [];
     const executor = new RequestExecutor(
       router,
-      adapters({ first: providerHttpError('first', 503, 'overloaded'), second: providerHttpError('second', 429, 'slow down', '3'), third: 'ok' }, calls),
+      adapters(
+        { first: providerHttpError('first', 503, 'overloaded'), second: providerHttpError('second', 429, 'slow down', '3'), third: 'ok' },
+        calls,
+      ),
       (target, _seconds, error) => observed.push([target.providerId, error?.errorClass ?? 'ok']),
     );
     const { response, servedBy } = await executor.complete(request, context());
     expect(response.id).toBe('third');
     expect(servedBy).toEqual({ deployment: deployment('third'), routePath: 'targets[2]', attempts: 3 });
     expect(calls).toEqual(['first', 'second', 'third']);
-    expect(observed).toEqual([['first', 'upstream'], ['second', 'rate_limited'], ['third', 'ok']]);
+    expect(observed).toEqual([
+      ['first', 'upstream'],
+      ['second', 'rate_limited'],
+      ['third', 'ok'],
+    ]);
   });
 
   it('stops at the first error that is not retryable', async () => {
@@ -76,7 +89,10 @@ describe('RequestExecutor', () => {
   it('throws the last error when every deployment failed', async () => {
     const calls: string[] = [];
     const last = providerHttpError('third', 500, 'broken');
-    const executor = new RequestExecutor(router, adapters({ first: providerHttpError('first', 500, 'x'), second: providerHttpError('second', 502, 'y'), third: last }, calls));
+    const executor = new RequestExecutor(
+      router,
+      adapters({ first: providerHttpError('first', 500, 'x'), second: providerHttpError('second', 502, 'y'), third: last }, calls),
+    );
     await expect(executor.complete(request, context())).rejects.toBe(last);
     expect(calls).toHaveLength(3);
   });

@@ -96,7 +96,12 @@ describe.each<AdapterMode>(['in process', 'over gRPC'])('upstream cancellation, 
   async function startGateway(over: ProviderAdapterService, events: EventPublisher): Promise<GatewayServer> {
     const settings = config();
     const gateway = await startGatewayServer({
-      config: settings, router: new LocalRouterService(settings), adapters: over, events, observability: noQueries, logger,
+      config: settings,
+      router: new LocalRouterService(settings),
+      adapters: over,
+      events,
+      observability: noQueries,
+      logger,
     });
     gateways.push(gateway);
     return gateway;

@@ -82,7 +82,11 @@ function readMetadata(text: string | undefined, limits: RequestLimits): Record<s
     }
     if (typeof value !== 'string') throw invalidRequest(`${param}: the value of "${key}" must be a string.`, param);
     if (value.length > limits.metadataValueMaxLength) {
-      throw invalidRequest(`${param}: the value of "${key}" is longer than ${limits.metadataValueMaxLength} characters.`, param, 'string_above_max_length');
+      throw invalidRequest(
+        `${param}: the value of "${key}" is longer than ${limits.metadataValueMaxLength} characters.`,
+        param,
+        'string_above_max_length',
+      );
     }
   }
   return parsed as Record<string, string>;

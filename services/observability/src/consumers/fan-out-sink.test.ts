@@ -3,9 +3,7 @@ import { eventsV1 } from '@switchyard/proto';
 import type { EventSink, SwitchyardEvent } from '@switchyard/events';
 import { FanOutSink, SinkWriteError } from './fan-out-sink';
 
-const events: SwitchyardEvent[] = [
-  { kind: 'request-completed', event: create(eventsV1.RequestCompletedSchema, { eventId: 'e1', workspace: 'w' }) },
-];
+const events: SwitchyardEvent[] = [{ kind: 'request-completed', event: create(eventsV1.RequestCompletedSchema, { eventId: 'e1', workspace: 'w' }) }];
 
 function recordingSink(name: string, calls: string[], failure?: Error): EventSink {
   return {

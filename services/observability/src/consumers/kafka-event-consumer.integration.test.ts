@@ -157,7 +157,10 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
     const counts = await rowCounts(database.client, workspace);
     expect(counts).toEqual({ requests: total, distinctRequests: total, costs: total });
     expect(await requestIds(database.client, workspace)).toEqual(
-      events.filter((event) => event.kind === 'request-completed').map(eventId).sort(),
+      events
+        .filter((event) => event.kind === 'request-completed')
+        .map(eventId)
+        .sort(),
     );
     expect(probes).toBeGreaterThan(2);
     expect(violations).toEqual([]);
@@ -189,8 +192,16 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
       try {
         const before = Array.from({ length: 20 }, (_, index) => requestCompleted(workspace, index));
         await producer.produce(before, topicPrefix);
-        await waitUntil(async () => (await rowCounts(dedicated!.client, workspace)).requests === 20, 30_000, () => 'first rows');
-        await waitUntil(async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 20, 30_000, () => 'first commit');
+        await waitUntil(
+          async () => (await rowCounts(dedicated!.client, workspace)).requests === 20,
+          30_000,
+          () => 'first rows',
+        );
+        await waitUntil(
+          async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 20,
+          30_000,
+          () => 'first commit',
+        );
 
         await postgres.stop();
         const during = Array.from({ length: 30 }, (_, index) => requestCompleted(workspace, 20 + index));
@@ -215,7 +226,11 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
         expect(await metricValue(registry, 'switchyard_observability_events_consumed_total')).toBe(20);
 
         await postgres.start();
-        await waitUntil(async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 50, 60_000, () => 'commit after recovery');
+        await waitUntil(
+          async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 50,
+          60_000,
+          () => 'commit after recovery',
+        );
         const counts = await rowCounts(dedicated.client, workspace);
         expect(counts.requests).toBe(50);
         expect(counts.distinctRequests).toBe(50);
@@ -241,7 +256,13 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
       writeBatch: () => Promise.reject(new Error('sink unavailable')),
     };
     // A backoff far longer than the test: stop() returns only if it cuts the backoff short.
-    const first = await startConsumer({ topicPrefix, groupId, sinks: [failing], metricsRegistry: registry, retry: { initialDelayMs: 600_000, maxDelayMs: 600_000 } });
+    const first = await startConsumer({
+      topicPrefix,
+      groupId,
+      sinks: [failing],
+      metricsRegistry: registry,
+      retry: { initialDelayMs: 600_000, maxDelayMs: 600_000 },
+    });
     const producer = await connectEventProducer(brokers);
     const events = Array.from({ length: 10 }, (_, index) => requestCompleted(workspace, index));
     try {
@@ -256,7 +277,11 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
     );
     let stopped = false;
     const stopping = first.stop().then(() => (stopped = true));
-    await waitUntil(async () => stopped, 60_000, () => 'stop() to return while the write waits out its backoff');
+    await waitUntil(
+      async () => stopped,
+      60_000,
+      () => 'stop() to return while the write waits out its backoff',
+    );
     await stopping;
     expect(await metricValue(registry, 'switchyard_observability_write_failures_total', { sink: 'failing' })).toBe(1);
     expect(sumOf(await committedOffsets(brokers, groupId, topics))).toBe(0);
@@ -267,7 +292,11 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
       groupId,
       sinks: [{ name: 'memory', writeBatch: async (batch) => void received.push(...batch.map(eventId)) }],
     });
-    await waitUntil(async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 10, 30_000, () => `received ${received.length}`);
+    await waitUntil(
+      async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 10,
+      30_000,
+      () => `received ${received.length}`,
+    );
     expect(received.sort()).toEqual(events.map(eventId).sort());
   });
 
@@ -291,8 +320,16 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
       await producer.disconnect();
     }
 
-    await waitUntil(async () => (await rowCounts(database.client, workspace)).requests === 1, 30_000, () => 'the good event');
-    await waitUntil(async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 2, 30_000, () => 'both offsets committed');
+    await waitUntil(
+      async () => (await rowCounts(database.client, workspace)).requests === 1,
+      30_000,
+      () => 'the good event',
+    );
+    await waitUntil(
+      async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 2,
+      30_000,
+      () => 'both offsets committed',
+    );
     expect(await metricValue(registry, 'switchyard_observability_events_dead_lettered_total')).toBe(1);
 
     const deadLetters = await readTopic(deadLetterTopic, 1);
@@ -335,9 +372,17 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
     await startConsumer({ topicPrefix, groupId, sinks: [database.store], metricsRegistry: registry, maxEventBytes: 100_000 });
 
     const good = [0, 1, 3, 5, 6].map((index) => eventId(events[index]));
-    await waitUntil(async () => (await requestIds(database.client, workspace)).length === 5, 60_000, () => 'the five good events');
+    await waitUntil(
+      async () => (await requestIds(database.client, workspace)).length === 5,
+      60_000,
+      () => 'the five good events',
+    );
     expect(await requestIds(database.client, workspace)).toEqual(good.sort());
-    await waitUntil(async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 7, 30_000, () => 'every offset committed');
+    await waitUntil(
+      async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 7,
+      30_000,
+      () => 'every offset committed',
+    );
     expect(await metricValue(registry, 'switchyard_events_dead_lettered_total', { reason: 'program_limit_exceeded', sink: 'postgres' })).toBe(1);
     expect(await metricValue(registry, 'switchyard_events_dead_lettered_total', { reason: 'event_too_large', sink: 'postgres' })).toBe(1);
 
@@ -361,7 +406,11 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
     } finally {
       await second.disconnect();
     }
-    await waitUntil(async () => (await requestIds(database.client, workspace)).includes(eventId(after)), 30_000, () => 'the event after');
+    await waitUntil(
+      async () => (await requestIds(database.client, workspace)).includes(eventId(after)),
+      30_000,
+      () => 'the event after',
+    );
   });
 });
 

@@ -152,9 +152,7 @@ export class KafkaEventConsumer {
     });
     this.producer = producer;
     this.consumer = consumer;
-    consumer.on(consumer.events.CRASH, ({ payload }) =>
-      this.logger.error({ err: payload.error, restart: payload.restart }, 'consumer-crash'),
-    );
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.logger.error({ err: payload.error, restart: payload.restart }, 'consumer-crash'));
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
       this.logger.info({ memberId: payload.memberId, assignment: payload.memberAssignment }, 'consumer-group-join'),
     );

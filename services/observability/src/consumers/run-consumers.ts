@@ -22,7 +22,14 @@ export interface ObservabilityConsumersOptions {
   /** The rest of the Kafka consumer's tuning. */
   consumer?: Pick<
     KafkaEventConsumerOptions,
-    'clientId' | 'deadLetterTopic' | 'maxEventsPerWrite' | 'retry' | 'sessionTimeoutMs' | 'heartbeatIntervalMs' | 'maxFetchWaitMs' | 'partitionsConsumedConcurrently'
+    | 'clientId'
+    | 'deadLetterTopic'
+    | 'maxEventsPerWrite'
+    | 'retry'
+    | 'sessionTimeoutMs'
+    | 'heartbeatIntervalMs'
+    | 'maxFetchWaitMs'
+    | 'partitionsConsumedConcurrently'
   >;
 }
 

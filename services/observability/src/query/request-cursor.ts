@@ -14,8 +14,7 @@ export function encodeCursor(cursor: RequestCursor): string {
 
 /** Throws `invalidRequest` (param `cursor`) for anything `encodeCursor` did not make. */
 export function decodeCursor(cursor: string): RequestCursor {
-  const invalid = () =>
-    invalidRequest('`cursor` is not one this service issued; pass the `nextCursor` of a previous page.', 'cursor');
+  const invalid = () => invalidRequest('`cursor` is not one this service issued; pass the `nextCursor` of a previous page.', 'cursor');
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid();
   const bytes = Buffer.from(cursor, 'base64url');
   if (bytes.toString('base64url') !== cursor) throw invalid();

@@ -7,7 +7,11 @@ import { micros, requestCompleted, requestEvent, seededRandom, timestamp } from 
 jest.setTimeout(60_000);
 
 const STATUSES = [eventsV1.RequestStatus.SUCCEEDED, eventsV1.RequestStatus.FAILED, eventsV1.RequestStatus.CANCELLED];
-const STATUS_NAMES = { [eventsV1.RequestStatus.SUCCEEDED]: 'succeeded', [eventsV1.RequestStatus.FAILED]: 'failed', [eventsV1.RequestStatus.CANCELLED]: 'cancelled' } as Record<number, string>;
+const STATUS_NAMES = {
+  [eventsV1.RequestStatus.SUCCEEDED]: 'succeeded',
+  [eventsV1.RequestStatus.FAILED]: 'failed',
+  [eventsV1.RequestStatus.CANCELLED]: 'cancelled',
+} as Record<number, string>;
 const BASE_SECONDS = Date.parse('2025-03-01T00:00:00Z') / 1000;
 
 /**
@@ -162,9 +166,10 @@ describe.each(DATABASE_KINDS)('request queries on %s', (kind) => {
   });
 
   it('rejects a status that does not exist, and a time that is not one', async () => {
-    await expect(
-      database.queries.listRequests({ filter: { status: 'lost' as RequestFilter['status'] } }),
-    ).rejects.toMatchObject({ status: 400, param: 'status' });
+    await expect(database.queries.listRequests({ filter: { status: 'lost' as RequestFilter['status'] } })).rejects.toMatchObject({
+      status: 400,
+      param: 'status',
+    });
     await expect(database.queries.listRequests({ filter: { from: new Date(Number.NaN) } })).rejects.toMatchObject({ status: 400, param: 'from' });
     await expect(database.queries.listRequests({ filter: { to: new Date(8.64e15) } })).rejects.toMatchObject({ status: 400, param: 'to' });
   });
@@ -174,7 +179,12 @@ describe.each(DATABASE_KINDS)('request queries on %s', (kind) => {
     expect(await database.queries.getRequest('req-unknown')).toBeUndefined();
 
     const workspace = 'redelivered';
-    const earlier = requestCompleted({ workspace, eventId: 'evt-z-earlier', requestId: 'req-retried', occurredAt: timestamp('2025-02-01T00:00:00Z') });
+    const earlier = requestCompleted({
+      workspace,
+      eventId: 'evt-z-earlier',
+      requestId: 'req-retried',
+      occurredAt: timestamp('2025-02-01T00:00:00Z'),
+    });
     const latest = requestCompleted({ workspace, eventId: 'evt-a-latest', requestId: 'req-retried', occurredAt: timestamp('2025-02-01T00:00:01Z') });
     const tiedLater = requestCompleted({ workspace, eventId: 'evt-b-tied', requestId: 'req-tied', occurredAt: timestamp('2025-02-01T00:00:00Z') });
     const tiedEarlier = requestCompleted({ workspace, eventId: 'evt-a-tied', requestId: 'req-tied', occurredAt: timestamp('2025-02-01T00:00:00Z') });
@@ -192,7 +202,12 @@ describe.each(DATABASE_KINDS)('request queries on %s', (kind) => {
     expect(first.requests).toEqual(before.slice(0, 10));
 
     const newer = Array.from({ length: 5 }, (_, index) =>
-      requestCompleted({ workspace: 'initech', eventId: `evt-newer-${index}`, requestId: `req-newer-${index}`, occurredAt: timestamp('2026-01-01T00:00:00Z') }),
+      requestCompleted({
+        workspace: 'initech',
+        eventId: `evt-newer-${index}`,
+        requestId: `req-newer-${index}`,
+        occurredAt: timestamp('2026-01-01T00:00:00Z'),
+      }),
     );
     await database.store.writeBatch(newer.map(requestEvent));
     events.push(...newer);
@@ -242,7 +257,13 @@ describe.each(DATABASE_KINDS)('pages of large records on %s', (kind) => {
   });
 
   it('always returns at least one record, even one larger than a page', async () => {
-    const huge = requestCompleted({ eventId: 'evt-huge', requestId: 'req-huge', occurredAt: timestamp('2030-01-01T00:00:00Z'), workspace: 'huge', user: 'h'.repeat(MAX_PAGE_BYTES + 1) });
+    const huge = requestCompleted({
+      eventId: 'evt-huge',
+      requestId: 'req-huge',
+      occurredAt: timestamp('2030-01-01T00:00:00Z'),
+      workspace: 'huge',
+      user: 'h'.repeat(MAX_PAGE_BYTES + 1),
+    });
     await database.store.writeBatch([requestEvent(huge)]);
     const page = await database.queries.listRequests({ filter: { workspace: 'huge' } });
     expect(page.requests.map((record) => record.requestId)).toEqual(['req-huge']);

@@ -1,14 +1,6 @@
 import type { eventsV1 } from '@switchyard/proto';
 import { invalidRequest, type ListRequestsQuery, type RequestPage, type RequestRecord } from '@switchyard/shared';
-import {
-  COST_SELECT_LIST,
-  REQUEST_SELECT_LIST,
-  costFromRow,
-  microsText,
-  requestFromRow,
-  type CostRow,
-  type RequestRow,
-} from '../storage/event-rows';
+import { COST_SELECT_LIST, REQUEST_SELECT_LIST, costFromRow, microsText, requestFromRow, type CostRow, type RequestRow } from '../storage/event-rows';
 import type { SqlExecutor } from '../storage/sql-client';
 import { decodeCursor, encodeCursor, type RequestCursor } from './request-cursor';
 import { SqlParameters, filterConditions, whereClause } from './request-filter';
@@ -100,9 +92,8 @@ export async function getRequest(executor: SqlExecutor, requestId: string): Prom
 
 /** The costs recorded for a request id, oldest first. */
 export async function listCosts(executor: SqlExecutor, requestId: string): Promise<eventsV1.CostRecorded[]> {
-  const rows = await executor.query<CostRow>(
-    `SELECT ${COST_SELECT_LIST} FROM costs WHERE request_id = $1 ORDER BY occurred_at, event_id`,
-    [requestId],
-  );
+  const rows = await executor.query<CostRow>(`SELECT ${COST_SELECT_LIST} FROM costs WHERE request_id = $1 ORDER BY occurred_at, event_id`, [
+    requestId,
+  ]);
   return rows.map(costFromRow);
 }

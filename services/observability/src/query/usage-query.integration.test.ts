@@ -16,12 +16,7 @@ function dataSet(): RequestRecord[] {
   const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
   const start = Date.parse('2025-03-01T00:00:00Z');
   const day = 86_400_000;
-  const times = [
-    '2025-02-28T23:59:59.999999Z',
-    '2025-03-01T00:00:00.000000Z',
-    '2025-03-01T23:59:59.999999Z',
-    '2025-03-02T00:00:00.000001Z',
-  ];
+  const times = ['2025-02-28T23:59:59.999999Z', '2025-03-01T00:00:00.000000Z', '2025-03-01T23:59:59.999999Z', '2025-03-02T00:00:00.000001Z'];
   return Array.from({ length: 400 }, (_, index) => {
     const occurredAt =
       index < times.length
@@ -107,8 +102,7 @@ function expectedUsage(events: readonly RequestRecord[], groupBy: UsageGrouping,
     const key = groupOf(event, groupBy);
     groups.set(key, [...(groups.get(key) ?? []), event]);
   }
-  const sum = (members: RequestRecord[], value: (event: RequestRecord) => number) =>
-    members.reduce((total, event) => total + value(event), 0);
+  const sum = (members: RequestRecord[], value: (event: RequestRecord) => number) => members.reduce((total, event) => total + value(event), 0);
   return [...groups.entries()]
     .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
     .map(([group, members]) => {

@@ -49,7 +49,9 @@ describe('enumName', () => {
 describe('insertStatement', () => {
   it('is one INSERT ... SELECT FROM unnest with an array parameter per column, skipping stored event ids', () => {
     const statement = insertStatement('requests', requestColumns);
-    expect(statement).toMatch(/^INSERT INTO requests \(event_id, occurred_at, .*\) SELECT .* FROM unnest\(\$1::text\[\], \$2::timestamptz\[\], .*\) AS batch\(.*\) ON CONFLICT \(event_id\) DO NOTHING$/);
+    expect(statement).toMatch(
+      /^INSERT INTO requests \(event_id, occurred_at, .*\) SELECT .* FROM unnest\(\$1::text\[\], \$2::timestamptz\[\], .*\) AS batch\(.*\) ON CONFLICT \(event_id\) DO NOTHING$/,
+    );
     expect(statement).toContain(`$${requestColumns.length}::${requestColumns[requestColumns.length - 1].type}[]`);
     expect(statement).toContain('metadata::jsonb');
   });

@@ -71,9 +71,7 @@ export const costColumns: readonly InsertColumn<CostRecorded>[] = [
   { name: 'price_source', type: 'text', value: (event) => storedText(event.priceSource) },
 ];
 
-function tokenColumns<Event>(
-  tokensOf: (event: Event) => TokenCounts | undefined,
-): InsertColumn<Event>[] {
+function tokenColumns<Event>(tokensOf: (event: Event) => TokenCounts | undefined): InsertColumn<Event>[] {
   const column = (name: string, count: (tokens: TokenCounts) => number): InsertColumn<Event> => ({
     name,
     type: 'bigint',
@@ -103,8 +101,7 @@ export function insertStatement<Event>(table: string, columns: readonly InsertCo
   const arrays = columns.map((column, index) => `$${index + firstParameter}::${column.type}[]`).join(', ');
   const values = columns.map((column) => (column.cast === undefined ? column.name : `${column.name}::${column.cast}`));
   return (
-    `INSERT INTO ${table} (${names}) SELECT ${values.join(', ')} ` +
-    `FROM unnest(${arrays}) AS batch(${names}) ON CONFLICT (event_id) DO NOTHING`
+    `INSERT INTO ${table} (${names}) SELECT ${values.join(', ')} ` + `FROM unnest(${arrays}) AS batch(${names}) ON CONFLICT (event_id) DO NOTHING`
   );
 }
 

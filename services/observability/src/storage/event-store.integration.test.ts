@@ -110,7 +110,12 @@ describe.each(DATABASE_KINDS)('PostgresEventStore on %s', (kind) => {
 
   it('keeps times to the microsecond and drops the nanoseconds beyond', async () => {
     const workspace = nextWorkspace();
-    const event = requestCompleted({ workspace, eventId: `${workspace}-nanos`, requestId: `${workspace}-nanos`, occurredAt: timestamp('2025-03-01T12:00:00.123456789Z') });
+    const event = requestCompleted({
+      workspace,
+      eventId: `${workspace}-nanos`,
+      requestId: `${workspace}-nanos`,
+      occurredAt: timestamp('2025-03-01T12:00:00.123456789Z'),
+    });
     await database.store.writeBatch([requestEvent(event)]);
     expect((await database.queries.getRequest(event.requestId))!.occurredAt).toEqual(timestamp('2025-03-01T12:00:00.123456Z'));
   });

@@ -56,10 +56,7 @@ parentPort.on('message', async (request) => {
 `;
 
 /** What the thread is asked to do; it is posted with an `id` that its response carries back. */
-type ThreadCommand =
-  | { kind: 'query'; text: string; params: readonly unknown[] }
-  | { kind: 'exec'; script: string }
-  | { kind: 'stop' };
+type ThreadCommand = { kind: 'query'; text: string; params: readonly unknown[] } | { kind: 'exec'; script: string } | { kind: 'stop' };
 
 interface ThreadResponse {
   id: number;

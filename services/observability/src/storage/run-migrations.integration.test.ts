@@ -79,7 +79,7 @@ describe.each(DATABASE_KINDS)('runMigrations on %s', (kind) => {
     }
   });
 
-  it('renames the operations stored before migration 3 to the records\' names, which read back as the same operations', async () => {
+  it("renames the operations stored before migration 3 to the records' names, which read back as the same operations", async () => {
     const older = await emptyDatabase(kind);
     try {
       const [client] = older.clients;
@@ -89,7 +89,9 @@ describe.each(DATABASE_KINDS)('runMigrations on %s', (kind) => {
         Object.entries(operations).map(([id, operation]) => requestEvent(requestCompleted({ eventId: id, requestId: id, operation }))),
       );
       // The rows as the code before migration 3 wrote them: the enum's lower-case names.
-      await client.query(`UPDATE requests SET operation = CASE event_id WHEN 'chat' THEN 'chat_completion' WHEN 'embed' THEN 'embedding' ELSE 'unspecified' END`);
+      await client.query(
+        `UPDATE requests SET operation = CASE event_id WHEN 'chat' THEN 'chat_completion' WHEN 'embed' THEN 'embedding' ELSE 'unspecified' END`,
+      );
 
       expect(await runMigrations(client)).toEqual(migrations.slice(2).map((migration) => migration.version));
       const stored = await client.query<{ event_id: string; operation: string }>('SELECT event_id, operation FROM requests ORDER BY event_id');

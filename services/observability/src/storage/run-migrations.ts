@@ -38,15 +38,13 @@ export async function runMigrations(client: SqlClient, migrations: readonly Migr
       await lockSchema(transaction);
       await transaction.exec(CREATE_MIGRATIONS_TABLE);
       const checksum = createHash('sha256').update(migration.sql).digest('hex');
-      const [recorded] = await transaction.query<{ checksum: string }>(
-        'SELECT checksum FROM schema_migrations WHERE version = $1',
-        [migration.version],
-      );
+      const [recorded] = await transaction.query<{ checksum: string }>('SELECT checksum FROM schema_migrations WHERE version = $1', [
+        migration.version,
+      ]);
       if (recorded !== undefined) {
         if (recorded.checksum !== checksum) {
           throw new Error(
-            `Migration ${migration.version} (${migration.name}) has changed since it was applied; ` +
-              'put the change in a new migration instead.',
+            `Migration ${migration.version} (${migration.name}) has changed since it was applied; ` + 'put the change in a new migration instead.',
           );
         }
         return false;

@@ -179,8 +179,7 @@ class PgliteSqlClient implements SqlClient {
       const whileOpen = <R>(run: () => Promise<R>): Promise<R> =>
         open ? run() : Promise.reject(new Error('The transaction has ended; run statements inside it.'));
       const executor: SqlExecutor = {
-        query: <Row extends object>(text: string, params: readonly unknown[] = []) =>
-          whileOpen(() => this.thread.query<Row>(text, params)),
+        query: <Row extends object>(text: string, params: readonly unknown[] = []) => whileOpen(() => this.thread.query<Row>(text, params)),
         exec: (script) => whileOpen(() => this.thread.exec(script)),
       };
       await this.thread.exec('BEGIN');

@@ -1,4 +1,12 @@
-import { type CallContext, type ListRequestsQuery, type ObservabilityQueryService, type RequestPage, type RequestRecord, type UsageQuery, type UsageRow } from '@switchyard/shared';
+import {
+  type CallContext,
+  type ListRequestsQuery,
+  type ObservabilityQueryService,
+  type RequestPage,
+  type RequestRecord,
+  type UsageQuery,
+  type UsageRow,
+} from '@switchyard/shared';
 import { GrpcServiceClient, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
 import { observabilityV1 } from '@switchyard/proto';
 import { requestFilterToProto, usageGroupingToProto, usageRowFromProto } from './observability-codec';

@@ -1,7 +1,18 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { eventsV1 } from '@switchyard/proto';
-import { createLogger, GatewayError, invalidRequest, type CallContext, type ListRequestsQuery, type ObservabilityQueryService, type RequestPage, type RequestRecord, type UsageQuery, type UsageRow } from '@switchyard/shared';
+import {
+  createLogger,
+  GatewayError,
+  invalidRequest,
+  type CallContext,
+  type ListRequestsQuery,
+  type ObservabilityQueryService,
+  type RequestPage,
+  type RequestRecord,
+  type UsageQuery,
+  type UsageRow,
+} from '@switchyard/shared';
 import { startGrpcServer, type RunningGrpcServer } from '@switchyard/rpc';
 import { ObservabilityGrpcClient } from './observability-grpc-client';
 import { observabilityGrpcService } from './observability-grpc-server';

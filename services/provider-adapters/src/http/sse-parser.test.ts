@@ -3,7 +3,11 @@ import path from 'node:path';
 import { parseServerSentEvents, type ServerSentEvent } from './sse-parser';
 
 const OPENAI_PYTHON = path.resolve(__dirname, '../../../..', '../shared/fixtures/provider-responses/openai-python/.inline-snapshot/external');
-const ANTHROPIC_PYTHON = path.resolve(__dirname, '../../../..', '../shared/fixtures/provider-responses/anthropic-sdk-python/tests/lib/streaming/fixtures');
+const ANTHROPIC_PYTHON = path.resolve(
+  __dirname,
+  '../../../..',
+  '../shared/fixtures/provider-responses/anthropic-sdk-python/tests/lib/streaming/fixtures',
+);
 
 async function* chunksOf(...chunks: (string | Uint8Array)[]): AsyncGenerator<string | Uint8Array> {
   yield* chunks;

@@ -1,12 +1,4 @@
-import type {
-  CallContext,
-  ChatRequest,
-  ChatResponse,
-  EmbeddingRequest,
-  EmbeddingResponse,
-  ProviderConfig,
-  StreamPart,
-} from '@switchyard/shared';
+import type { CallContext, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderConfig, StreamPart } from '@switchyard/shared';
 import type { UpstreamClient } from '../http/upstream-client';
 
 /**

@@ -1,5 +1,25 @@
-import { internalError, type CallContext, type ChatRequest, type ChatResponse, type Deployment, type EmbeddingRequest, type EmbeddingResponse, type ProviderAdapterService, type StreamPart } from '@switchyard/shared';
-import { chatRequestToProto, chatResponseFromProto, deploymentToProto, embeddingRequestToProto, embeddingResponseFromProto, GrpcServiceClient, streamPartFromProto, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
+import {
+  internalError,
+  type CallContext,
+  type ChatRequest,
+  type ChatResponse,
+  type Deployment,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type ProviderAdapterService,
+  type StreamPart,
+} from '@switchyard/shared';
+import {
+  chatRequestToProto,
+  chatResponseFromProto,
+  deploymentToProto,
+  embeddingRequestToProto,
+  embeddingResponseFromProto,
+  GrpcServiceClient,
+  streamPartFromProto,
+  type GrpcClientOptions,
+  type MethodsOf,
+} from '@switchyard/rpc';
 import { adaptersV1 } from '@switchyard/proto';
 
 export interface AdapterGrpcClientOptions extends GrpcClientOptions {

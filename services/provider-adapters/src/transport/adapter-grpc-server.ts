@@ -1,5 +1,18 @@
 import { internalError, type ChatRequest, type Logger, type ProviderAdapterService, type StreamPart } from '@switchyard/shared';
-import { chatRequestFromProto, chatResponseToProto, deploymentFromProto, embeddingRequestFromProto, embeddingResponseToProto, grpcServiceDefinition, serverStreamingHandler, streamPartToProto, unaryHandler, type GrpcHandlers, type GrpcServiceRegistration, type MethodsOf } from '@switchyard/rpc';
+import {
+  chatRequestFromProto,
+  chatResponseToProto,
+  deploymentFromProto,
+  embeddingRequestFromProto,
+  embeddingResponseToProto,
+  grpcServiceDefinition,
+  serverStreamingHandler,
+  streamPartToProto,
+  unaryHandler,
+  type GrpcHandlers,
+  type GrpcServiceRegistration,
+  type MethodsOf,
+} from '@switchyard/rpc';
 import { adaptersV1 } from '@switchyard/proto';
 
 export const adapterServiceDefinition = grpcServiceDefinition(adaptersV1.ProviderAdapterService);
@@ -19,8 +32,7 @@ export function adapterGrpcHandlers(
       return { response: chatResponseToProto(response) };
     }, logger),
     streamComplete: serverStreamingHandler(
-      (message: adaptersV1.StreamCompleteRequest, context) =>
-        adapters.stream(deploymentFromProto(message.deployment), chatRequest(message), context),
+      (message: adaptersV1.StreamCompleteRequest, context) => adapters.stream(deploymentFromProto(message.deployment), chatRequest(message), context),
       (part: StreamPart) => ({ part: streamPartToProto(part) }),
       logger,
     ),

@@ -1,4 +1,18 @@
-import { createLogger, GatewayError, ProviderError, providerHttpError, providerUnreachable, type CallContext, type ChatRequest, type ChatResponse, type Deployment, type EmbeddingRequest, type EmbeddingResponse, type ProviderAdapterService, type StreamPart } from '@switchyard/shared';
+import {
+  createLogger,
+  GatewayError,
+  ProviderError,
+  providerHttpError,
+  providerUnreachable,
+  type CallContext,
+  type ChatRequest,
+  type ChatResponse,
+  type Deployment,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type ProviderAdapterService,
+  type StreamPart,
+} from '@switchyard/shared';
 import { startGrpcServer, type RunningGrpcServer } from '@switchyard/rpc';
 import { AdapterGrpcClient } from './adapter-grpc-client';
 import { adapterGrpcService } from './adapter-grpc-server';
@@ -245,7 +259,11 @@ describe('provider adapters over gRPC', () => {
     await iterator.next();
     // The handler writes a part and asks for the next in one go unless the transport is full; seen from a timer,
     // a part handed over and not followed by a request for the next means the handler is waiting for 'drain'.
-    await waitForValue(() => adapters.awaitingPull, (waiting) => waiting, { timeoutMs: 10_000, what: 'the server to wait for the transport' });
+    await waitForValue(
+      () => adapters.awaitingPull,
+      (waiting) => waiting,
+      { timeoutMs: 10_000, what: 'the server to wait for the transport' },
+    );
 
     // Each unary call on the same connection carries the flow-control credit the client has to give (HTTP/2 clients
     // send window updates along with their next frames); however many pass, production stays within the buffers.
@@ -254,7 +272,11 @@ describe('provider adapters over gRPC', () => {
       // HTTP/2 flow control (64 KiB per stream) plus the stream buffers on both sides.
       expect(adapters.produced).toBeLessThan(1000);
     }
-    await waitForValue(() => adapters.awaitingPull, (waiting) => waiting, { timeoutMs: 10_000, what: 'the server to wait for the transport again' });
+    await waitForValue(
+      () => adapters.awaitingPull,
+      (waiting) => waiting,
+      { timeoutMs: 10_000, what: 'the server to wait for the transport again' },
+    );
     const producedUnread = adapters.produced;
 
     // Reading what is buffered, and one part more, needs new parts: the server asks the adapter for more.

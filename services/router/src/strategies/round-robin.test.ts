@@ -13,7 +13,11 @@ const context = { random: Math.random };
 describe('roundRobinStrategy', () => {
   it('chooses one target each time, in turn', () => {
     const select = roundRobinStrategy([a, b, c], context);
-    const names = Array.from({ length: 7 }, () => select().map((target) => target.name).join());
+    const names = Array.from({ length: 7 }, () =>
+      select()
+        .map((target) => target.name)
+        .join(),
+    );
     expect(names).toEqual(['a', 'b', 'c', 'a', 'b', 'c', 'a']);
   });
 

@@ -24,7 +24,4 @@ export type TargetSelector<Target> = () => readonly Target[];
  * returned selector, so choosing costs no allocation. Throws an `Error` when
  * the targets do not suit the strategy.
  */
-export type RouteStrategy = <Target extends StrategyTarget>(
-  targets: readonly Target[],
-  context: StrategyContext,
-) => TargetSelector<Target>;
+export type RouteStrategy = <Target extends StrategyTarget>(targets: readonly Target[], context: StrategyContext) => TargetSelector<Target>;

@@ -25,7 +25,11 @@ describe('weightedStrategy', () => {
     const light = { name: 'light', weight: 1 };
     const heavy = { name: 'heavy', weight: 3 };
     const select = weightedStrategy([light, heavy], { random: sequence(0, 0.2499, 0.25, 0.5, 0.9999999) });
-    const names = Array.from({ length: 5 }, () => select().map((target) => target.name).join());
+    const names = Array.from({ length: 5 }, () =>
+      select()
+        .map((target) => target.name)
+        .join(),
+    );
     expect(names).toEqual(['light', 'light', 'heavy', 'heavy', 'heavy']);
   });
 

@@ -1,5 +1,13 @@
 import { type Logger, type RouterService } from '@switchyard/shared';
-import { grpcServiceDefinition, modelEntriesToProto, routePlanToProto, unaryHandler, type GrpcHandlers, type GrpcServiceRegistration, type MethodsOf } from '@switchyard/rpc';
+import {
+  grpcServiceDefinition,
+  modelEntriesToProto,
+  routePlanToProto,
+  unaryHandler,
+  type GrpcHandlers,
+  type GrpcServiceRegistration,
+  type MethodsOf,
+} from '@switchyard/rpc';
 import { routerV1 } from '@switchyard/proto';
 
 export const routerServiceDefinition = grpcServiceDefinition(routerV1.RouterService);

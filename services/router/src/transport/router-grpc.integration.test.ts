@@ -77,7 +77,9 @@ describe('router over gRPC', () => {
     });
 
     it('fails an unknown model with the same error', async () => {
-      const error = await service().resolveRoute('nope', callContext()).catch((thrown: unknown) => thrown);
+      const error = await service()
+        .resolveRoute('nope', callContext())
+        .catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(GatewayError);
       expect(errorFields(error)).toStrictEqual(errorFields(modelNotFound('nope')));
     });

@@ -18,7 +18,9 @@ export interface Migration {
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
 export function loadMigrations(directory: string = __dirname): Migration[] {
-  const files = readdirSync(directory).filter((file) => MIGRATION_FILE.test(file)).sort();
+  const files = readdirSync(directory)
+    .filter((file) => MIGRATION_FILE.test(file))
+    .sort();
   if (files.length === 0) {
     throw new Error(`No migrations found in ${directory}: the build copies them there (npm run build -w @switchyard/observability).`);
   }

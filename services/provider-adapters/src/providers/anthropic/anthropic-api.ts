@@ -35,11 +35,7 @@ export interface AnthropicMessage {
 }
 
 export type AnthropicRequestBlock =
-  | AnthropicTextBlock
-  | AnthropicImageBlock
-  | AnthropicDocumentBlock
-  | AnthropicToolUseBlock
-  | AnthropicToolResultBlock;
+  AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
 
 export interface AnthropicTextBlock {
   type: 'text';
@@ -88,9 +84,7 @@ export type AnthropicToolChoice =
 
 /** Matches any `type` except the listed ones, and forgets the rest of the object. */
 function unsupportedType(known: readonly string[]) {
-  return z
-    .object({ type: z.string().refine((type) => !known.includes(type)) })
-    .transform(() => ({ type: 'unsupported' as const }));
+  return z.object({ type: z.string().refine((type) => !known.includes(type)) }).transform(() => ({ type: 'unsupported' as const }));
 }
 
 /**

@@ -4,7 +4,14 @@ describe('anthropicHttpError', () => {
   it('keeps a 429 with its Retry-After', () => {
     const body = '{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}';
     const error = anthropicHttpError('anthropic', 429, body, { 'retry-after': '30' });
-    expect(error).toMatchObject({ status: 429, errorClass: 'rate_limited', retryAfter: '30', retryable: true, upstreamStatus: 429, providerId: 'anthropic' });
+    expect(error).toMatchObject({
+      status: 429,
+      errorClass: 'rate_limited',
+      retryAfter: '30',
+      retryable: true,
+      upstreamStatus: 429,
+      providerId: 'anthropic',
+    });
     expect(error.message).toBe('anthropic returned 429: Number of request tokens has exceeded your per-minute rate limit (rate_limit_error)');
   });
 
@@ -19,7 +26,12 @@ describe('anthropicHttpError', () => {
 
   it('makes 529 overloaded and 500 retryable 502s', () => {
     const overloaded = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}';
-    expect(anthropicHttpError('anthropic', 529, overloaded, {})).toMatchObject({ status: 502, code: 'upstream_529', retryable: true, upstreamStatus: 529 });
+    expect(anthropicHttpError('anthropic', 529, overloaded, {})).toMatchObject({
+      status: 502,
+      code: 'upstream_529',
+      retryable: true,
+      upstreamStatus: 529,
+    });
     expect(anthropicHttpError('anthropic', 500, '', {})).toMatchObject({ status: 502, retryable: true });
   });
 
@@ -29,7 +41,9 @@ describe('anthropicHttpError', () => {
   });
 
   it('quotes a body that is not Anthropic JSON', () => {
-    expect(anthropicHttpError('anthropic', 502, '<html>502 Bad Gateway</html>\n', {}).message).toBe('anthropic returned 502: <html>502 Bad Gateway</html>');
+    expect(anthropicHttpError('anthropic', 502, '<html>502 Bad Gateway</html>\n', {}).message).toBe(
+      'anthropic returned 502: <html>502 Bad Gateway</html>',
+    );
     expect(anthropicHttpError('anthropic', 503, '   ', {}).message).toBe('anthropic returned 503: an empty body');
   });
 });

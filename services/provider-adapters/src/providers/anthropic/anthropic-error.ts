@@ -25,11 +25,18 @@ export function anthropicStreamError(providerId: string, error: AnthropicErrorDe
   const message = `${providerId} sent an error mid-stream: ${error.message} (${error.type})`;
   if (error.type === 'rate_limit_error' || error.type === 'overloaded_error') {
     return new ProviderError(message, {
-      providerId, status: 429, errorClass: 'rate_limited', code: error.type === 'overloaded_error' ? 'upstream_overloaded' : 'rate_limit_exceeded', retryable: true,
+      providerId,
+      status: 429,
+      errorClass: 'rate_limited',
+      code: error.type === 'overloaded_error' ? 'upstream_overloaded' : 'rate_limit_exceeded',
+      retryable: true,
     });
   }
   return new ProviderError(message, {
-    providerId, status: 502, errorClass: 'upstream', code: 'upstream_stream_error',
+    providerId,
+    status: 502,
+    errorClass: 'upstream',
+    code: 'upstream_stream_error',
     retryable: error.type === 'api_error',
   });
 }

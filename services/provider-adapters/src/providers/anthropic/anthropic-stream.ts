@@ -81,9 +81,7 @@ export class AnthropicStreamTransformer {
         return this.stopBlock(event.index);
       case 'message_delta':
         this.usage = mergeAnthropicUsage(this.usage, event.usage);
-        return event.delta.stop_reason == null || this.finished
-          ? NONE
-          : this.finish(event.delta.stop_reason, event.delta.stop_details?.explanation);
+        return event.delta.stop_reason == null || this.finished ? NONE : this.finish(event.delta.stop_reason, event.delta.stop_details?.explanation);
       case 'message_stop':
         this.stopped = true;
         return this.finished ? this.usagePart() : [...this.finish(null), ...this.usagePart()];

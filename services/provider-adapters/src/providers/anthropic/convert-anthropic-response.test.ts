@@ -79,7 +79,11 @@ describe('convertAnthropicResponse', () => {
       },
       finishReason: 'content_filter',
     });
-    expect(convertFixture('anthropic-refusal-no-details.json').choices[0]).toEqual({ index: 0, message: { content: null }, finishReason: 'content_filter' });
+    expect(convertFixture('anthropic-refusal-no-details.json').choices[0]).toEqual({
+      index: 0,
+      message: { content: null },
+      finishReason: 'content_filter',
+    });
   });
 
   it('anthropic-web-search-tool.1.json: server tool blocks are left out, the text blocks kept', () => {

@@ -2,9 +2,12 @@ import { convertAnthropicUsage, mergeAnthropicUsage } from './convert-anthropic-
 
 describe('convertAnthropicUsage', () => {
   it('counts cache reads and writes as input, and keeps the breakdown', () => {
-    expect(
-      convertAnthropicUsage({ input_tokens: 6, cache_read_input_tokens: 6289, cache_creation_input_tokens: 3337, output_tokens: 198 }),
-    ).toEqual({ inputTokens: 9632, outputTokens: 198, cachedInputTokens: 6289, cacheWriteTokens: 3337 });
+    expect(convertAnthropicUsage({ input_tokens: 6, cache_read_input_tokens: 6289, cache_creation_input_tokens: 3337, output_tokens: 198 })).toEqual({
+      inputTokens: 9632,
+      outputTokens: 198,
+      cachedInputTokens: 6289,
+      cacheWriteTokens: 3337,
+    });
   });
 
   it('reports thinking tokens as reasoning tokens and leaves out what was not reported', () => {

@@ -182,7 +182,10 @@ describe('convertToAnthropicRequest', () => {
   });
 
   it('sends a PDF data URL as a document block', () => {
-    const body = convertToAnthropicRequest('claude', chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'data:application/pdf;base64,JVBERi0xLjQK' }] }] }));
+    const body = convertToAnthropicRequest(
+      'claude',
+      chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'data:application/pdf;base64,JVBERi0xLjQK' }] }] }),
+    );
     expect(body.messages[0].content).toEqual([{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' } }]);
   });
 
@@ -191,7 +194,13 @@ describe('convertToAnthropicRequest', () => {
       'claude',
       chat({
         messages: [
-          { role: 'user', content: [{ type: 'text', text: '' }, { type: 'text', text: 'Time?' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: '' },
+              { type: 'text', text: 'Time?' },
+            ],
+          },
           { role: 'assistant', content: [{ type: 'text', text: '' }] },
           { role: 'assistant', content: [], toolCalls: [{ id: 'toolu_1', name: 'get_time', arguments: '' }] },
         ],
@@ -206,10 +215,17 @@ describe('convertToAnthropicRequest', () => {
   it('rejects what Anthropic cannot take, naming the field', () => {
     expect(rejection(() => convertToAnthropicRequest('claude', chat({ sampling: { n: 2 } })))).toMatchObject({ status: 400, param: 'n' });
     expect(
-      rejection(() => convertToAnthropicRequest('claude', chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'ftp://example.com/a.png' }] }] }))),
+      rejection(() =>
+        convertToAnthropicRequest('claude', chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'ftp://example.com/a.png' }] }] })),
+      ),
     ).toMatchObject({ status: 400, param: 'messages[0].content[0]' });
     expect(
-      rejection(() => convertToAnthropicRequest('claude', chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'data:image/svg+xml,%3Csvg%3E' }] }] }))),
+      rejection(() =>
+        convertToAnthropicRequest(
+          'claude',
+          chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'data:image/svg+xml,%3Csvg%3E' }] }] }),
+        ),
+      ),
     ).toMatchObject({ status: 400, param: 'messages[0].content[0]' });
     expect(
       rejection(() =>

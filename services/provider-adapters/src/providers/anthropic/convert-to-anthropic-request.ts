@@ -48,7 +48,11 @@ export function convertToAnthropicRequest(model: string, request: ChatRequest): 
         if (message.content !== '') system.push(message.content);
         break;
       case 'user':
-        appendTurn(messages, 'user', message.content.flatMap((part, partIndex) => userBlock(part, `${param}.content[${partIndex}]`)));
+        appendTurn(
+          messages,
+          'user',
+          message.content.flatMap((part, partIndex) => userBlock(part, `${param}.content[${partIndex}]`)),
+        );
         break;
       case 'assistant': {
         const blocks: AnthropicRequestBlock[] = [];

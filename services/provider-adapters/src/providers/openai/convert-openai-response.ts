@@ -20,9 +20,11 @@ export function convertOpenAIResponse(response: OpenAIChatResponse, model: strin
       if (reasoning) converted.message.reasoning = reasoning;
       if (message.refusal) converted.message.refusal = message.refusal;
       if (message.tool_calls?.length) {
-        converted.message.toolCalls = message.tool_calls.map(
-          (call, index): ToolCall => ({ id: call.id || `call_${index}`, name: call.function.name, arguments: call.function.arguments ?? '' }),
-        );
+        converted.message.toolCalls = message.tool_calls.map((call, index): ToolCall => ({
+          id: call.id || `call_${index}`,
+          name: call.function.name,
+          arguments: call.function.arguments ?? '',
+        }));
       }
       return converted;
     }),

@@ -71,7 +71,9 @@ describe('OpenAI adapter against the mock upstream', () => {
     for await (const part of await adapter().stream('gpt-4o', chatRequest({ stream: true }), context())) parts.push(part);
     expect(parts[0]).toMatchObject({ type: 'response-start', id: 'chatcmpl-ABfw031mOJeYCSHe4yI2ZjOA6kMJL' });
     const text = parts.flatMap((part) => (part.type === 'text-delta' ? [part.text] : [])).join('');
-    expect(text).toBe("I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.");
+    expect(text).toBe(
+      "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.",
+    );
     expect(parts.slice(-2)).toEqual([
       { type: 'finish', choice: 0, finishReason: 'stop' },
       { type: 'usage', usage: { inputTokens: 14, outputTokens: 30, reasoningTokens: 0 } },
@@ -96,7 +98,10 @@ describe('OpenAI adapter against the mock upstream', () => {
     for await (const part of await adapter().stream('deepseek-reasoner', chatRequest({ stream: true }), context())) parts.push(part);
     const reasoning = parts.flatMap((part) => (part.type === 'reasoning-delta' ? [part.text] : [])).join('');
     expect(reasoning).toMatch(/Thus, the answer is 3\.$/);
-    expect(parts[parts.length - 1]).toEqual({ type: 'usage', usage: { inputTokens: 18, outputTokens: 219, cachedInputTokens: 0, reasoningTokens: 205 } });
+    expect(parts[parts.length - 1]).toEqual({
+      type: 'usage',
+      usage: { inputTokens: 18, outputTokens: 219, cachedInputTokens: 0, reasoningTokens: 205 },
+    });
   });
 
   it('embeds with deterministic vectors in OpenAI shape', async () => {
@@ -117,7 +122,9 @@ describe('OpenAI adapter against the mock upstream', () => {
   });
 
   it("answers the model does-not-exist with OpenAI's 404, which keeps its code", async () => {
-    const error = await adapter().complete('does-not-exist', chatRequest(), context()).catch((caught: unknown) => caught);
+    const error = await adapter()
+      .complete('does-not-exist', chatRequest(), context())
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 404, code: 'model_not_found', errorClass: 'not_found' });
     expect((error as Error).message).toBe('mock-openai returned 404: The model `does-not-exist` does not exist or you do not have access to it.');
   });
@@ -134,7 +141,9 @@ describe('OpenAI adapter against the mock upstream', () => {
 
   it('gives up on a hanging upstream after the timeout with 504 upstream_timeout', async () => {
     upstream.enqueue({ kind: 'hang' });
-    const error = await adapter({ timeoutMs: 150 }).complete('gpt-4o', chatRequest(), context()).catch((caught: unknown) => caught);
+    const error = await adapter({ timeoutMs: 150 })
+      .complete('gpt-4o', chatRequest(), context())
+      .catch((caught: unknown) => caught);
     // The adapter's own 150 ms deadline ended the call (not the 10 s default, not the caller), and let go of the upstream request.
     expect(error).toMatchObject({ status: 504, errorClass: 'timeout', code: 'upstream_timeout', retryable: true });
     expect((error as Error).message).toBe('mock-openai did not answer within 150 ms');
@@ -216,12 +225,16 @@ describe('the mock upstream speaks OpenAI wire format', () => {
   it('sends a raw recording byte for byte', async () => {
     const recorded = readFileSync(openAIFixture(DEFAULT_STREAM), 'utf8');
     const text = await new Promise<string>((resolve, reject) => {
-      const request = httpRequest(`${upstream.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
-        expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-        let body = '';
-        response.on('data', (chunk) => (body += chunk));
-        response.on('end', () => resolve(body));
-      });
+      const request = httpRequest(
+        `${upstream.baseUrl}/chat/completions`,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (response) => {
+          expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve(body));
+        },
+      );
       request.on('error', reject);
       request.end(JSON.stringify({ model: 'gpt-4o', stream: true, messages: [] }));
     });

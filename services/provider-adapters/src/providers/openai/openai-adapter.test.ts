@@ -73,7 +73,13 @@ const everyFieldRequest: ChatRequest = {
       toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: '{"city":"Copenhagen"}' }],
     },
     { role: 'tool', toolCallId: 'call_1', content: '{"temperature":14}' },
-    { role: 'assistant', content: [{ type: 'text', text: 'A harbour; ' }, { type: 'text', text: '14 °C.' }] },
+    {
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'A harbour; ' },
+        { type: 'text', text: '14 °C.' },
+      ],
+    },
     { role: 'assistant', content: [], refusal: 'I cannot help with that.' },
     { role: 'user', content: [{ type: 'text', text: 'Answer as JSON.' }] },
   ],
@@ -113,7 +119,9 @@ async function collect(parts: AsyncIterable<StreamPart>): Promise<StreamPart[]> 
 
 describe('createOpenAIAdapter: what is sent', () => {
   it('sends every canonical field in Chat Completions form (request body snapshot)', async () => {
-    const { adapter, http, sentBody } = adapterFor({ body: readFileSync(path.join(OPENAI_PYTHON, 'e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin')) });
+    const { adapter, http, sentBody } = adapterFor({
+      body: readFileSync(path.join(OPENAI_PYTHON, 'e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin')),
+    });
     await collect(await adapter.stream('gpt-4o-2024-08-06', everyFieldRequest, context()));
 
     expect(http.sent[0]).toMatchObject({ method: 'POST', url: 'https://api.openai.com/v1/chat/completions', timeoutMs: 600_000 });
@@ -156,7 +164,12 @@ describe('createOpenAIAdapter: what is sent', () => {
       parallel_tool_calls: false,
       response_format: {
         type: 'json_schema',
-        json_schema: { name: 'answer', description: 'The answer', schema: { type: 'object', properties: { text: { type: 'string' } } }, strict: true },
+        json_schema: {
+          name: 'answer',
+          description: 'The answer',
+          schema: { type: 'object', properties: { text: { type: 'string' } } },
+          strict: true,
+        },
       },
       temperature: 0.2,
       top_p: 0.9,
@@ -186,7 +199,11 @@ describe('createOpenAIAdapter: what is sent', () => {
 
   it('sends a plain text user message as a string, response formats, tool choices, and no stream fields when not streaming', async () => {
     const { adapter, sentBody } = adapterFor({ body: readFileSync(path.join(VERCEL, 'openai/src/chat/__fixtures__/openai-text.json')) });
-    await adapter.complete('gpt-4.1-nano', { ...minimalRequest, responseFormat: { type: 'json_object' }, toolChoice: { mode: 'required' } }, context());
+    await adapter.complete(
+      'gpt-4.1-nano',
+      { ...minimalRequest, responseFormat: { type: 'json_object' }, toolChoice: { mode: 'required' } },
+      context(),
+    );
     expect(sentBody()).toEqual({
       model: 'gpt-4.1-nano',
       messages: [{ role: 'user', content: 'Hello' }],
@@ -237,7 +254,9 @@ describe('createOpenAIAdapter: what is answered', () => {
   it('reads DeepSeek reasoning_content from a whole response', async () => {
     const { adapter } = adapterFor({ body: readFileSync(path.join(VERCEL, 'deepseek/src/chat/__fixtures__/deepseek-reasoning.json')) });
     const response = await adapter.complete('deepseek-reasoner', minimalRequest, context());
-    expect(response.choices[0].message.content).toBe('The word "strawberry" contains three instances of the letter "r": one after the "t" and two before the "y".');
+    expect(response.choices[0].message.content).toBe(
+      'The word "strawberry" contains three instances of the letter "r": one after the "t" and two before the "y".',
+    );
     expect(response.choices[0].message.reasoning).toMatch(/^We are asked: "How many 'r's are in the word 'strawberry'\?"/);
     expect(response.usage).toEqual({ inputTokens: 18, outputTokens: 345, cachedInputTokens: 0, reasoningTokens: 315 });
   });
@@ -260,10 +279,16 @@ describe('createOpenAIAdapter: what is answered', () => {
   });
 
   it('streams a recorded tool call', async () => {
-    const { adapter } = adapterFor({ body: readFileSync(path.join(OPENAI_PYTHON, '2018feb66ae13fcf5333d61b95849decc68d3f63bd38172889367e1afb1e04f7.bin')) });
+    const { adapter } = adapterFor({
+      body: readFileSync(path.join(OPENAI_PYTHON, '2018feb66ae13fcf5333d61b95849decc68d3f63bd38172889367e1afb1e04f7.bin')),
+    });
     const parts = await collect(await adapter.stream('gpt-4o', minimalRequest, context()));
     expect(parts.find((part) => part.type === 'tool-call-start')).toEqual({
-      type: 'tool-call-start', choice: 0, index: 0, id: 'call_4XzlGBLtUe9dy3GVNV4jhq7h', name: 'get_weather',
+      type: 'tool-call-start',
+      choice: 0,
+      index: 0,
+      id: 'call_4XzlGBLtUe9dy3GVNV4jhq7h',
+      name: 'get_weather',
     });
     expect(parts.slice(-2)).toEqual([
       { type: 'finish', choice: 0, finishReason: 'tool_calls' },
@@ -287,7 +312,12 @@ describe('createOpenAIAdapter: error answers', () => {
     const { adapter } = adapterFor({
       status: 429,
       headers: { 'retry-after': '20' },
-      body: openAIError('Rate limit reached for gpt-4o in organization org-123 on requests per min (RPM): Limit 500, Used 500, Requested 1.', 'requests', null, 'rate_limit_exceeded'),
+      body: openAIError(
+        'Rate limit reached for gpt-4o in organization org-123 on requests per min (RPM): Limit 500, Used 500, Requested 1.',
+        'requests',
+        null,
+        'rate_limit_exceeded',
+      ),
     });
     const error = await adapter.complete('gpt-4o', minimalRequest, context()).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProviderError);
@@ -298,13 +328,16 @@ describe('createOpenAIAdapter: error answers', () => {
   it('keeps 404 model_not_found with its code and message', async () => {
     const { adapter } = adapterFor({
       status: 404,
-      body: openAIError('The model `does-not-exist` does not exist or you do not have access to it.', 'invalid_request_error', null, 'model_not_found'),
+      body: openAIError(
+        'The model `does-not-exist` does not exist or you do not have access to it.',
+        'invalid_request_error',
+        null,
+        'model_not_found',
+      ),
     });
     const error = await adapter.complete('does-not-exist', minimalRequest, context()).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 404, errorClass: 'not_found', code: 'model_not_found', retryable: false });
-    expect((error as ProviderError).message).toBe(
-      'openai returned 404: The model `does-not-exist` does not exist or you do not have access to it.',
-    );
+    expect((error as ProviderError).message).toBe('openai returned 404: The model `does-not-exist` does not exist or you do not have access to it.');
   });
 
   it('passes a 400 through with the upstream code and param (recorded reasoning-model rejection)', async () => {
@@ -339,11 +372,14 @@ describe('createOpenAIAdapter: error answers', () => {
       body: '{"object":"error","message":"The model `llama` does not exist.","type":"NotFoundError","param":null,"code":404}',
     });
     await expect(vllm.adapter.complete('llama', minimalRequest, context())).rejects.toMatchObject({
-      status: 404, code: 'upstream_rejected_request', message: 'openai returned 404: The model `llama` does not exist.',
+      status: 404,
+      code: 'upstream_rejected_request',
+      message: 'openai returned 404: The model `llama` does not exist.',
     });
     const ollama = adapterFor({ status: 400, body: '{"error":"invalid model name"}' });
     await expect(ollama.adapter.complete('x', minimalRequest, context())).rejects.toMatchObject({
-      status: 400, message: 'openai returned 400: invalid model name',
+      status: 400,
+      message: 'openai returned 400: invalid model name',
     });
   });
 
@@ -366,12 +402,19 @@ describe('createOpenAIAdapter: embeddings', () => {
         usage: { prompt_tokens: 6, total_tokens: 6 },
       }),
     });
-    const response = await adapter.embed!('text-embedding-3-small', { model: 'embed', input: ['first', 'second'], dimensions: 2, user: 'u' }, context());
+    const response = await adapter.embed!(
+      'text-embedding-3-small',
+      { model: 'embed', input: ['first', 'second'], dimensions: 2, user: 'u' },
+      context(),
+    );
     expect(http.sent[0].url).toBe('https://api.openai.com/v1/embeddings');
     expect(sentBody()).toEqual({ model: 'text-embedding-3-small', input: ['first', 'second'], dimensions: 2, user: 'u' });
     expect(response).toEqual({
       model: 'text-embedding-3-small',
-      data: [{ index: 0, vector: [0.125, 1] }, { index: 1, vector: [0.5, -0.25] }],
+      data: [
+        { index: 0, vector: [0.125, 1] },
+        { index: 1, vector: [0.5, -0.25] },
+      ],
       usage: { inputTokens: 6, outputTokens: 0 },
     });
   });

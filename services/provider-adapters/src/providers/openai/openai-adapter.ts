@@ -41,7 +41,13 @@ export const createOpenAIAdapter: ProviderAdapterFactory = (options) => {
   /** Sends the request; a non-2xx answer is read and thrown. */
   async function send(url: string, body: unknown, context: CallContext): Promise<[UpstreamRequest, UpstreamResponse]> {
     const request: UpstreamRequest = {
-      providerId, method: 'POST', url, headers, body: JSON.stringify(body), signal: context.signal, timeoutMs,
+      providerId,
+      method: 'POST',
+      url,
+      headers,
+      body: JSON.stringify(body),
+      signal: context.signal,
+      timeoutMs,
     };
     const response = await http.send(request, (status, responseHeaders, text) => openAIHttpError(providerId, status, responseHeaders, text));
     return [request, response];

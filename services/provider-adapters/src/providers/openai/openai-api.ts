@@ -41,8 +41,7 @@ export type OpenAIMessage =
   | { role: 'tool'; tool_call_id: string; content: string };
 
 export type OpenAIUserContentPart =
-  | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
+  { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
 
 export interface OpenAIToolCall {
   id: string;

@@ -17,7 +17,10 @@ const VERCEL = path.join(PROVIDER_RESPONSES, 'vercel-ai/packages');
 async function* recordedBody(file: string): AsyncGenerator<Uint8Array> {
   let bytes = readFileSync(file);
   if (file.endsWith('.chunks.txt')) {
-    const lines = bytes.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    const lines = bytes
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     bytes = Buffer.from(lines.map((line) => `data: ${line}\n\n`).join(''));
   }
   for (let offset = 0; offset < bytes.length; offset += 61) yield bytes.subarray(offset, offset + 61);
@@ -97,10 +100,12 @@ const openAIPythonExpectations: Record<string, { choices: Partial<ChoiceSummary>
     usage: { inputTokens: 79, outputTokens: 11, reasoningTokens: 0 },
   },
   '2018feb66ae13fcf5333d61b95849decc68d3f63bd38172889367e1afb1e04f7.bin': {
-    choices: [{
-      toolCalls: [{ id: 'call_4XzlGBLtUe9dy3GVNV4jhq7h', name: 'get_weather', arguments: '{"city":"New York City"}' }],
-      finishReason: 'tool_calls',
-    }],
+    choices: [
+      {
+        toolCalls: [{ id: 'call_4XzlGBLtUe9dy3GVNV4jhq7h', name: 'get_weather', arguments: '{"city":"New York City"}' }],
+        finishReason: 'tool_calls',
+      },
+    ],
     usage: { inputTokens: 44, outputTokens: 16, reasoningTokens: 0 },
   },
   '4cc50a6135d254573a502310e6af1246f55edb6ad95fa24059f160996b68866d.bin': {
@@ -120,10 +125,12 @@ const openAIPythonExpectations: Record<string, { choices: Partial<ChoiceSummary>
     usage: { inputTokens: 9, outputTokens: 2, reasoningTokens: 0 },
   },
   'a247c49c5fcd492bfb7a02a3306ad615ed8d8f649888ebfddfbc3ee151f44d46.bin': {
-    choices: [{
-      toolCalls: [{ id: 'call_CTf1nWJLqSeRgDqaCG27xZ74', name: 'get_weather', arguments: '{"city":"San Francisco","state":"CA"}' }],
-      finishReason: 'tool_calls',
-    }],
+    choices: [
+      {
+        toolCalls: [{ id: 'call_CTf1nWJLqSeRgDqaCG27xZ74', name: 'get_weather', arguments: '{"city":"San Francisco","state":"CA"}' }],
+        finishReason: 'tool_calls',
+      },
+    ],
     usage: { inputTokens: 48, outputTokens: 19, reasoningTokens: 0 },
   },
   'a491adda08c3d4fde95f5b2ee3f60f7f745f1a56d82e62f58031cc2add502380.bin': {
@@ -135,10 +142,12 @@ const openAIPythonExpectations: Record<string, { choices: Partial<ChoiceSummary>
     usage: { inputTokens: 79, outputTokens: 42, reasoningTokens: 0 },
   },
   'c6aa7e397b7123c3501f25df3a05d4daf7e8ad6d61ffa406ab5361fe36a8d5b1.bin': {
-    choices: [{
-      toolCalls: [{ id: 'call_c91SqDXlYFuETYv8mUHzz6pp', name: 'GetWeatherArgs', arguments: '{"city":"Edinburgh","country":"UK","units":"c"}' }],
-      finishReason: 'tool_calls',
-    }],
+    choices: [
+      {
+        toolCalls: [{ id: 'call_c91SqDXlYFuETYv8mUHzz6pp', name: 'GetWeatherArgs', arguments: '{"city":"Edinburgh","country":"UK","units":"c"}' }],
+        finishReason: 'tool_calls',
+      },
+    ],
     usage: { inputTokens: 76, outputTokens: 24, reasoningTokens: 0 },
   },
   'd615580118391ee13492193e3a8bb74642d23ac1ca13fe37cb6e889b66f759f6.bin': {
@@ -147,20 +156,24 @@ const openAIPythonExpectations: Record<string, { choices: Partial<ChoiceSummary>
     usage: { inputTokens: 19, outputTokens: 177, reasoningTokens: 0 },
   },
   'e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin': {
-    choices: [{
-      text: "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.",
-      finishReason: 'stop',
-    }],
+    choices: [
+      {
+        text: "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.",
+        finishReason: 'stop',
+      },
+    ],
     usage: { inputTokens: 14, outputTokens: 30, reasoningTokens: 0 },
   },
   'f82268f2fefd5cfbc7eeb59c297688be2f6ca0849a6e4f17851b517310841d9b.bin': {
-    choices: [{
-      toolCalls: [
-        { id: 'call_JMW1whyEaYG438VE1OIflxA2', name: 'GetWeatherArgs', arguments: '{"city": "Edinburgh", "country": "GB", "units": "c"}' },
-        { id: 'call_DNYTawLBoN8fj3KN6qU9N1Ou', name: 'get_stock_price', arguments: '{"ticker": "AAPL", "exchange": "NASDAQ"}' },
-      ],
-      finishReason: 'tool_calls',
-    }],
+    choices: [
+      {
+        toolCalls: [
+          { id: 'call_JMW1whyEaYG438VE1OIflxA2', name: 'GetWeatherArgs', arguments: '{"city": "Edinburgh", "country": "GB", "units": "c"}' },
+          { id: 'call_DNYTawLBoN8fj3KN6qU9N1Ou', name: 'get_stock_price', arguments: '{"ticker": "AAPL", "exchange": "NASDAQ"}' },
+        ],
+        finishReason: 'tool_calls',
+      },
+    ],
     usage: { inputTokens: 149, outputTokens: 60, reasoningTokens: 0 },
   },
 };
@@ -191,7 +204,9 @@ describe('transformOpenAIStream over the openai-python recordings', () => {
   });
 
   it('starts with the id, model, created and system fingerprint of the first chunk', async () => {
-    const parts = await collect(recordedBody(path.join(OPENAI_PYTHON, '.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin')));
+    const parts = await collect(
+      recordedBody(path.join(OPENAI_PYTHON, '.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin')),
+    );
     expect(parts[0]).toEqual({
       type: 'response-start',
       id: 'chatcmpl-ABfw031mOJeYCSHe4yI2ZjOA6kMJL',
@@ -203,7 +218,9 @@ describe('transformOpenAIStream over the openai-python recordings', () => {
   });
 
   it('passes through the JSON text of a response_format stream delta by delta', async () => {
-    const parts = await collect(recordedBody(path.join(OPENAI_PYTHON, '.inline-snapshot/external/d615580118391ee13492193e3a8bb74642d23ac1ca13fe37cb6e889b66f759f6.bin')));
+    const parts = await collect(
+      recordedBody(path.join(OPENAI_PYTHON, '.inline-snapshot/external/d615580118391ee13492193e3a8bb74642d23ac1ca13fe37cb6e889b66f759f6.bin')),
+    );
     const text = summarize(parts).choices[0].text;
     expect(parts.filter((part) => part.type === 'text-delta').length).toBeGreaterThan(100);
     expect(JSON.parse(text)).toMatchObject({
@@ -218,7 +235,11 @@ describe('transformOpenAIStream over compatible servers', () => {
   it('turns DeepSeek reasoning_content into reasoning deltas, and the usage in the finish chunk into a usage part after it', async () => {
     const parts = await collect(recordedBody(path.join(VERCEL, 'deepseek/src/chat/__fixtures__/deepseek-reasoning.chunks.txt')));
     const summary = summarize(parts);
-    expect(summary.start).toMatchObject({ id: 'cac7192e-e619-40c6-96b0-ed4276bc03ac', model: 'deepseek-reasoner', systemFingerprint: 'fp_eaab8d114b_prod0820_fp8_kvcache' });
+    expect(summary.start).toMatchObject({
+      id: 'cac7192e-e619-40c6-96b0-ed4276bc03ac',
+      model: 'deepseek-reasoner',
+      systemFingerprint: 'fp_eaab8d114b_prod0820_fp8_kvcache',
+    });
     expect(summary.choices[0].reasoning).toMatch(/^We need to count the number of the letter "r" in the word "strawberry"\./);
     expect(summary.choices[0].reasoning).toMatch(/Thus, the answer is 3\.$/);
     expect(summary.choices[0].reasoning).toHaveLength(606);
@@ -233,7 +254,9 @@ describe('transformOpenAIStream over compatible servers', () => {
 
   it('reads a DeepSeek tool call streamed after its reasoning, with cached input tokens', async () => {
     const summary = summarize(await collect(recordedBody(path.join(VERCEL, 'deepseek/src/chat/__fixtures__/deepseek-tool-call.chunks.txt'))));
-    expect(summary.choices[0].toolCalls).toEqual([{ id: 'call_00_ioIn7yN9p1ZOMNpDLwd4MgAF', name: 'weather', arguments: '{"location": "San Francisco"}' }]);
+    expect(summary.choices[0].toolCalls).toEqual([
+      { id: 'call_00_ioIn7yN9p1ZOMNpDLwd4MgAF', name: 'weather', arguments: '{"location": "San Francisco"}' },
+    ]);
     expect(summary.choices[0].reasoning).toMatch(/^The user is asking for the weather in San Francisco\./);
     expect(summary.choices[0].finishReason).toBe('tool_calls');
     expect(summary.usage).toEqual({ inputTokens: 339, outputTokens: 83, cachedInputTokens: 320, reasoningTokens: 39 });
@@ -273,7 +296,12 @@ describe('transformOpenAIStream over compatible servers', () => {
 
   it('skips the Azure prompt-filter chunk that comes before the first real chunk', async () => {
     const summary = summarize(await collect(recordedBody(path.join(VERCEL, 'openai/src/chat/__fixtures__/azure-model-router.1.chunks.txt'))));
-    expect(summary.start).toEqual({ type: 'response-start', id: 'chatcmpl-CYPS1lijGoK8gd9lYzY3r9Sx50nbt', model: 'gpt-5-nano-2025-08-07', created: 1762317021 });
+    expect(summary.start).toEqual({
+      type: 'response-start',
+      id: 'chatcmpl-CYPS1lijGoK8gd9lYzY3r9Sx50nbt',
+      model: 'gpt-5-nano-2025-08-07',
+      created: 1762317021,
+    });
     expect(summary.choices[0].text).toBe('Capital of Denmark.');
     expect(summary.usage).toEqual({ inputTokens: 15, outputTokens: 78, cachedInputTokens: 0, reasoningTokens: 64 });
   });
@@ -322,13 +350,17 @@ describe('transformOpenAIStream over compatible servers', () => {
 });
 
 describe('transformOpenAIStream on a broken stream', () => {
-  const recorded = readFileSync(path.join(OPENAI_PYTHON, '.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin'), 'utf8');
+  const recorded = readFileSync(
+    path.join(OPENAI_PYTHON, '.inline-snapshot/external/e2aad469b71d1d4894ff833ea147020a9d875eb7ce644a0ff355581690a4cbfd.bin'),
+    'utf8',
+  );
   const events = recorded.split('\n\n').filter((event) => event !== '');
 
   async function failure(body: string): Promise<{ parts: StreamPart[]; error: unknown }> {
     const parts: StreamPart[] = [];
     try {
-      for await (const part of transformOpenAIStream(parseServerSentEvents(textBody(body)), { providerId: 'openai', model: 'gpt-4o' })) parts.push(part);
+      for await (const part of transformOpenAIStream(parseServerSentEvents(textBody(body)), { providerId: 'openai', model: 'gpt-4o' }))
+        parts.push(part);
     } catch (error) {
       return { parts, error };
     }

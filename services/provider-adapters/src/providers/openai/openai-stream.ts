@@ -18,10 +18,7 @@ export interface OpenAIStreamOptions {
  * connection goes back to the pool. A chunk that cannot be read, or an
  * `error` object sent in place of a chunk, is thrown as a `ProviderError`.
  */
-export async function* transformOpenAIStream(
-  events: AsyncIterable<ServerSentEvent>,
-  options: OpenAIStreamOptions,
-): AsyncGenerator<StreamPart> {
+export async function* transformOpenAIStream(events: AsyncIterable<ServerSentEvent>, options: OpenAIStreamOptions): AsyncGenerator<StreamPart> {
   const state = new OpenAIStreamState(options);
   for await (const event of events) yield* state.push(event);
   yield* state.finish();
@@ -151,12 +148,7 @@ export class OpenAIStreamState {
    * are renumbered from 0, as some servers skip numbers. Without an `index`
    * (Gemini's compatible API), a new `id` starts a new call.
    */
-  private pushToolCall(
-    parts: StreamPart[],
-    choice: number,
-    state: ChoiceState,
-    call: OpenAIToolCallDelta,
-  ): void {
+  private pushToolCall(parts: StreamPart[], choice: number, state: ChoiceState, call: OpenAIToolCallDelta): void {
     let key = call.index;
     if (key == null) {
       const startsNew = state.lastToolCallKey === undefined || (call.id != null && call.id !== state.lastToolCallId);
