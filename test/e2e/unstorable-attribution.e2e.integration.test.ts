@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { startMockOpenAIUpstream, DEFAULT_FIXTURES, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
-import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
+import { waitFor } from '../support/wait-for';
+import { startSwitchyard, type Mode, type RunningSwitchyard } from './switchyard-harness';
 
 /**
  * Attribution a database cannot hold as sent (a lone surrogate, which
  * `JSON.stringify` writes as `\ud800`, invalid in jsonb; a NUL, which text
  * and jsonb refuse) is made storable where the event is built, so the
- * request is recorded, and so is every request after it.
+ * request is recorded, and so is every request after it. In distributed mode
+ * the same values cross protobuf and Kafka into Postgres. A request whose body
+ * is refused is still recorded, in the workspace its headers name.
  */
 
 jest.setTimeout(120_000);
@@ -17,14 +20,14 @@ interface ApiRecord {
   metadata: Record<string, string>;
 }
 
-describe('unstorable attribution (embedded mode)', () => {
+describe.each<Mode>(['embedded', 'distributed'])('unstorable attribution (%s)', (mode) => {
   const workspace = `unstorable-${randomBytes(4).toString('hex')}`;
   let upstream: MockOpenAIUpstream | undefined;
   let switchyard: RunningSwitchyard | undefined;
 
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
-    switchyard = await startSwitchyard('embedded', {
+    switchyard = await startSwitchyard(mode, {
       providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4.1-nano'] } },
     });
   });
@@ -56,14 +59,13 @@ describe('unstorable attribution (embedded mode)', () => {
     return response.status === 200 ? ((await response.json()) as ApiRecord) : undefined;
   }
 
-  /** Polls the query API until the record appears or the deadline passes. */
-  async function waitForRecord(id: string): Promise<ApiRecord | undefined> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const record = await recordOf(id);
-      if (record || Date.now() > deadline) return record;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  /** The record of `id`, once written (in distributed mode it goes through Kafka and the consumer). */
+  function waitForRecord(id: string): Promise<ApiRecord | undefined> {
+    return waitFor(
+      () => recordOf(id),
+      (record) => record !== undefined,
+      { timeoutMs: 30_000, what: `the record of ${id}` },
+    );
   }
 
   it('records a request whose metadata and user hold a lone surrogate or a NUL, and the normal request after it', async () => {
@@ -82,5 +84,17 @@ describe('unstorable attribution (embedded mode)', () => {
     const listed = await fetch(`${switchyard!.baseURL}/requests?workspace=${workspace}`);
     const { data } = (await listed.json()) as { data: ApiRecord[] };
     expect(data.map((record) => record.id).sort()).toEqual([normal, nul, surrogate].sort());
+  });
+
+  it('records a request whose body is not JSON in the workspace its headers name', async () => {
+    const id = `${workspace}-not-json`;
+    const response = await fetch(`${switchyard!.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-switchyard-workspace': workspace },
+      body: '{"model": "gpt-4.1-nano", "messages": [',
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+    expect(await waitForRecord(id)).toMatchObject({ id, status: 'failed', http_status: 400, workspace });
   });
 });
