@@ -110,8 +110,10 @@ describe('request events across a Kafka outage (distributed mode)', () => {
 
     await kafka.start();
     expect(await waitForRows(1_001, 120_000)).toStrictEqual({ rows: 1_001, ids: 1_001 });
-    const costs = await database.query('SELECT count(*)::int AS rows FROM costs WHERE workspace = $1', [workspace]);
-    expect(costs.rows[0].rows).toBe(1_001);
+    // Cost events travel on a topic of their own, consumed beside the requests': they may arrive a little later.
+    const costRows = async () =>
+      (await database.query<{ rows: number }>('SELECT count(*)::int AS rows FROM costs WHERE workspace = $1', [workspace])).rows[0].rows;
+    expect(await waitFor(costRows, (rows) => rows >= 1_001, { timeoutMs: 60_000, what: '1,001 cost rows' })).toBe(1_001);
     // Nothing arrives twice later on: once the spool is replayed and the consumer has committed every
     // message on the topics, nothing is left that could add a row.
     const spool = async () => ({

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { DEFAULT_FIXTURES, openAIFixture, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
+import { waitFor } from '../support/wait-for';
 import { startSwitchyard, type Mode, type RunningSwitchyard } from './switchyard-harness';
 
 /**
@@ -64,14 +65,12 @@ async function postChat(root: string, body: string, requestId: string, signal?: 
 
 /** The record of `requestId`, once written (Kafka and the consumer take a moment in distributed mode). */
 async function recordOf(root: string, requestId: string, timeoutMs = 20_000): Promise<ApiRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const read = async () => {
     const response = await fetch(`${root}/v1/requests/${requestId}`);
-    if (response.status === 200) return (await response.json()) as ApiRecord;
-    await response.body?.cancel();
-    if (Date.now() > deadline) throw new Error(`no record of ${requestId} within ${timeoutMs} ms (last status ${response.status})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return { status: response.status, body: await response.text() };
+  };
+  const found = await waitFor(read, ({ status }) => status === 200, { timeoutMs, what: `the record of ${requestId}` });
+  return JSON.parse(found.body) as ApiRecord;
 }
 
 /** Reads the event stream until some content has arrived, then aborts the request as a leaving client does. */

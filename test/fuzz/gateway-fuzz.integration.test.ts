@@ -8,6 +8,7 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { startSwitchyard, type Mode, type RunningSwitchyard } from '../e2e/switchyard-harness';
+import { waitFor } from '../support/wait-for';
 import { fuzzRequest, seededRandom } from './request-mutator';
 
 const SEED = Number(process.env.SWITCHYARD_FUZZ_SEED ?? 20261204);
@@ -88,16 +89,6 @@ function problemWith(answer: Answer): string | undefined {
   return undefined;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // poll interval, not a wait for the outcome
-  }
-}
-
 describe.each<Mode>(['embedded', 'distributed'])('fuzzing the model routes (%s)', (mode) => {
   let upstream: MockOpenAIUpstream;
   let switchyard: RunningSwitchyard;
@@ -150,10 +141,11 @@ describe.each<Mode>(['embedded', 'distributed'])('fuzzing the model routes (%s)'
       body: Buffer.from(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }] })),
     });
     expect(normal.status).toBe(200);
-    const record = await waitFor('the record of the request sent after the fuzzing', async () => {
-      const answer = await send(baseUrl, agent, { path: `/v1/requests/fuzz-after-${mode}`, headers: {}, body: Buffer.alloc(0) }, 'GET');
-      return answer.status === 200 ? JSON.parse(answer.body) : undefined;
-    });
-    expect(record).toMatchObject({ id: `fuzz-after-${mode}`, status: 'succeeded' });
+    const record = await waitFor(
+      () => send(baseUrl, agent, { path: `/v1/requests/fuzz-after-${mode}`, headers: {}, body: Buffer.alloc(0) }, 'GET'),
+      (answer) => answer.status === 200,
+      { timeoutMs: 15_000, what: 'the record of the request sent after the fuzzing' },
+    );
+    expect(JSON.parse(record.body)).toMatchObject({ id: `fuzz-after-${mode}`, status: 'succeeded' });
   });
 });
