@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../support/infrastructure';
 import { DEFAULT_FIXTURES, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 
 /**
@@ -16,15 +16,6 @@ const cli = path.resolve(__dirname, '../../services/gateway/dist/cli.js');
 const GRACE_MS = 300;
 /** The command's hard deadline past the grace (SHUTDOWN_DEADLINE_MARGIN_MS in cli.ts) and slack for a loaded machine. */
 const EXIT_BOUND_MS = GRACE_MS + 5_000 + 5_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';

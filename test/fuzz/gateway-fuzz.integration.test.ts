@@ -9,7 +9,8 @@ import { Agent, request as httpRequest } from 'node:http';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { startSwitchyard, type Mode, type RunningSwitchyard } from '../e2e/switchyard-harness';
 import { waitFor } from '../support/wait-for';
-import { fuzzRequest, seededRandom } from './request-mutator';
+import { seededRandom } from '../support/seeded-random';
+import { fuzzRequest } from './request-mutator';
 
 const SEED = Number(process.env.SWITCHYARD_FUZZ_SEED ?? 20261204);
 const REQUESTS: Record<Mode, number> = {

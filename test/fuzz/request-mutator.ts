@@ -4,18 +4,6 @@
  * UTF-8) and the headers a client controls. Deterministic for a seed, so a failing case can be replayed.
  */
 
-/** mulberry32: small, fast and good enough to spread mutations; the seed makes a run repeatable. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export interface FuzzRequest {
   path: '/v1/chat/completions' | '/v1/embeddings';
   headers: Record<string, string>;

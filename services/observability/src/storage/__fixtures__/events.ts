@@ -77,14 +77,4 @@ export function costRecorded(fields: CostRecordedInit = {}): eventsV1.CostRecord
 export const requestEvent = (event: eventsV1.RequestCompleted): SwitchyardEvent => ({ kind: 'request-completed', event });
 export const costEvent = (event: eventsV1.CostRecorded): SwitchyardEvent => ({ kind: 'cost-recorded', event });
 
-/** A deterministic pseudo-random number in [0, 1) per call (mulberry32), so data sets are the same every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../../../../test/support/seeded-random';
