@@ -147,8 +147,8 @@ function hostileValue(random: () => number): unknown {
 
 type Container = Record<string, unknown> | unknown[];
 
-/** What repeating an array's first item may add to a body: twice the gateway's default body limit. */
-const MAX_REPEATED_BYTES = 8 * 1024 * 1024;
+/** What repeating an array's first item may add to a body: just past the gateway's default body limit (4 MiB). */
+const MAX_REPEATED_BYTES = 5 * 1024 * 1024;
 
 /** Every (container, key) in the body, so one can be picked at random. */
 function slots(value: unknown, into: Array<{ container: Container; key: string | number; path: string }>, path = ''): void {
