@@ -20,7 +20,7 @@ import {
 jest.setTimeout(300_000);
 
 /** The built `switchyard` command; its `observability` service is the consumer under test. */
-const CLI = path.resolve(__dirname, '../../services/gateway/dist/cli.js');
+const CLI = path.resolve(__dirname, '../../packages/cli/dist/cli.js');
 const logger = createLogger('observability-consumer-test', 'silent');
 
 let database: EventDatabase;
