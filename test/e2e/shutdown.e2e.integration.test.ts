@@ -12,7 +12,7 @@ import { DEFAULT_FIXTURES, startMockOpenAIUpstream, type MockOpenAIUpstream } fr
  * request as cancelled by the shutdown, and the process exits well before
  * the provider's own timeout would have let it.
  */
-const cli = path.resolve(__dirname, '../../services/gateway/dist/cli.js');
+const cli = path.resolve(__dirname, '../../packages/cli/dist/cli.js');
 const GRACE_MS = 300;
 /** The command's hard deadline past the grace (SHUTDOWN_DEADLINE_MARGIN_MS in cli.ts) and slack for a loaded machine. */
 const EXIT_BOUND_MS = GRACE_MS + 5_000 + 5_000;
