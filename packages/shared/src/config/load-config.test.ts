@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_REQUEST_LIMITS } from './config-schema';
 import { ConfigError, loadConfig, providerApiKey, type ConfigRole } from './load-config';
 
 function configFile(text: string): string {
@@ -52,7 +53,18 @@ describe('loadConfig from the environment', () => {
   it('starts with no provider, on PORT, with defaults', () => {
     const { config } = loadConfig(undefined, { PORT: '9090' });
     expect(config.providers).toEqual({});
-    expect(config.server).toEqual({ host: '0.0.0.0', port: 9090, bodyLimitBytes: 4 * 1024 * 1024, requestTimeoutMs: 600_000 });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 9090,
+      bodyLimitBytes: 4 * 1024 * 1024,
+      requestTimeoutMs: 600_000,
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 4096,
+      cors: { allowedOrigins: [] },
+      limits: DEFAULT_REQUEST_LIMITS,
+    });
     expect(config.services.router).toBe('127.0.0.1:50051');
   });
 
