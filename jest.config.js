@@ -8,8 +8,8 @@ const transform = {
   ],
 };
 const moduleNameMapper = {
-  '^@switchyard/(shared|proto|events|rpc|cli)$': '<rootDir>/packages/$1/src',
-  '^@switchyard/(router|provider-adapters|observability|gateway)$': '<rootDir>/services/$1/src',
+  '^@switchyard/(shared|proto|database|events|rpc|cli)$': '<rootDir>/packages/$1/src',
+  '^@switchyard/(router|provider-adapters|observability|auth|gateway)$': '<rootDir>/services/$1/src',
 };
 
 module.exports = {

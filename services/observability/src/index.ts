@@ -12,7 +12,7 @@ export {
   type PostgresClientOptions,
   type SqlClient,
   type SqlExecutor,
-} from './storage/sql-client';
+} from '@switchyard/database';
 export { PostgresEventStore } from './storage/event-store';
 export { PostgresDeadLetterStore } from './storage/dead-letter-store';
 export { openEventDatabase, type EventDatabase, type EventDatabaseOptions } from './storage/event-database';

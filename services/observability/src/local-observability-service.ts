@@ -9,7 +9,7 @@ import {
   type UsageRow,
 } from '@switchyard/shared';
 import { EventQueries } from './query/event-queries';
-import type { SqlExecutor } from './storage/sql-client';
+import type { SqlExecutor } from '@switchyard/database';
 
 /**
  * The query service over the event tables, in this process: what embedded

@@ -15,7 +15,7 @@ import {
 } from '../../../../test/support/infrastructure';
 import { InfluxEventWriter } from '../influx/influx-event-writer';
 import { openEventDatabase, type EventDatabase } from '../storage/event-database';
-import type { SqlExecutor } from '../storage/sql-client';
+import type { SqlExecutor } from '@switchyard/database';
 import {
   committedOffsets,
   connectEventProducer,

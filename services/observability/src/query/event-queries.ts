@@ -1,6 +1,6 @@
 import type { eventsV1 } from '@switchyard/proto';
 import type { ListRequestsQuery, RequestPage, RequestRecord, UsageQuery, UsageRow } from '@switchyard/shared';
-import type { SqlExecutor } from '../storage/sql-client';
+import type { SqlExecutor } from '@switchyard/database';
 import { getRequest, listCosts, listRequests } from './request-queries';
 import { usage } from './usage-query';
 

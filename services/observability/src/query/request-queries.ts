@@ -1,7 +1,7 @@
 import type { eventsV1 } from '@switchyard/proto';
 import { invalidRequest, type ListRequestsQuery, type RequestPage, type RequestRecord } from '@switchyard/shared';
 import { COST_SELECT_LIST, REQUEST_SELECT_LIST, costFromRow, microsText, requestFromRow, type CostRow, type RequestRow } from '../storage/event-rows';
-import type { SqlExecutor } from '../storage/sql-client';
+import type { SqlExecutor } from '@switchyard/database';
 import { decodeCursor, encodeCursor, type RequestCursor } from './request-cursor';
 import { SqlParameters, filterConditions, whereClause } from './request-filter';
 

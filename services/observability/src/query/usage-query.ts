@@ -1,5 +1,5 @@
 import { invalidRequest, usageGroupings, type UsageGrouping, type UsageQuery, type UsageRow } from '@switchyard/shared';
-import type { SqlExecutor } from '../storage/sql-client';
+import type { SqlExecutor } from '@switchyard/database';
 import { SqlParameters, filterConditions, whereClause } from './request-filter';
 
 /** What each grouping groups `requests` by. */

@@ -1,5 +1,5 @@
 import { EVENT_TYPE_HEADER, encodeEvent, storableText, type DeadLetter, type DeadLetterSink } from '@switchyard/events';
-import type { SqlExecutor } from './sql-client';
+import type { SqlExecutor } from '@switchyard/database';
 
 const COLUMNS = ['event_id', 'sink', 'event_type', 'payload', 'reason', 'error', 'request_id'] as const;
 

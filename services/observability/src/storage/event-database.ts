@@ -3,7 +3,7 @@ import { EventQueries } from '../query/event-queries';
 import { PostgresDeadLetterStore } from './dead-letter-store';
 import { PostgresEventStore } from './event-store';
 import { createSchema, runMigrations } from './run-migrations';
-import { createPgliteClient, createPostgresClient, type SqlClient } from './sql-client';
+import { createPgliteClient, createPostgresClient, type SqlClient } from '@switchyard/database';
 
 export type EventDatabaseOptions =
   | {

@@ -1,7 +1,7 @@
 import type { EventSink, SwitchyardEvent } from '@switchyard/events';
 import type { eventsV1 } from '@switchyard/proto';
 import { costColumns, insertParameters, insertStatement, requestColumns } from './event-rows';
-import type { SqlClient } from './sql-client';
+import type { SqlClient } from '@switchyard/database';
 
 /**
  * A whole batch in one statement (so one round trip, atomic without a

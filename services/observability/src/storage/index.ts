@@ -1,4 +1,4 @@
-export * from './sql-client';
+export { createPgliteClient, createPostgresClient, quoteIdentifier, type SqlClient, type SqlExecutor } from '@switchyard/database';
 export * from './event-store';
 export * from './event-database';
 export { createSchema, runMigrations } from './run-migrations';

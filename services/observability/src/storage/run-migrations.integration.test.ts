@@ -7,7 +7,7 @@ import { openEventDatabase } from './event-database';
 import { insertParameters, insertStatement, requestColumns } from './event-rows';
 import { migrations } from './migrations';
 import { runMigrations } from './run-migrations';
-import { createPgliteClient, type SqlClient, type SqlExecutor } from './sql-client';
+import { createPgliteClient, type SqlClient, type SqlExecutor } from '@switchyard/database';
 import { DATABASE_KINDS, openEmptyPostgresSchema, type DatabaseKind } from './__fixtures__/event-databases';
 import { requestCompleted, requestEvent } from './__fixtures__/events';
 

@@ -1,75 +1,9 @@
-import { createHash } from 'node:crypto';
-import { migrations as allMigrations, type Migration } from './migrations';
-import { quoteIdentifier, type SqlClient, type SqlExecutor } from './sql-client';
+import { runMigrations as runMigrationSet, type SqlClient } from '@switchyard/database';
+import { migrations as eventMigrations, type Migration } from './migrations';
 
-/**
- * Key of the transaction-level advisory lock that every schema change takes
- * first (any fixed number will do). Several consumers starting at once each
- * run the migrations; the lock lets one apply them while the others wait and
- * then find nothing left to do.
- */
-const SCHEMA_LOCK_KEY = '7320114025';
+export { createSchema } from '@switchyard/database';
 
-const CREATE_MIGRATIONS_TABLE = `
-  CREATE TABLE IF NOT EXISTS schema_migrations (
-    version integer PRIMARY KEY,
-    name text NOT NULL,
-    -- sha256 of the migration's SQL, to notice a released migration that was edited.
-    checksum text NOT NULL,
-    applied_at timestamptz NOT NULL DEFAULT now()
-  )`;
-
-/**
- * Applies the migrations the database has not had yet, each in its own
- * transaction, in version order, and records them in `schema_migrations`.
- * Safe to call any number of times, from any number of processes at once.
- * Versions the database has that this code does not know (a newer release
- * ran first) are left alone.
- *
- * Throws when an applied migration's SQL differs from the one given: a
- * released migration must never be edited; the change goes in a new one.
- *
- * @returns the versions this call applied.
- */
-export async function runMigrations(client: SqlClient, migrations: readonly Migration[] = allMigrations): Promise<number[]> {
-  const applied: number[] = [];
-  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
-    const ran = await client.transaction(async (transaction) => {
-      await lockSchema(transaction);
-      await transaction.exec(CREATE_MIGRATIONS_TABLE);
-      const checksum = createHash('sha256').update(migration.sql).digest('hex');
-      const [recorded] = await transaction.query<{ checksum: string }>('SELECT checksum FROM schema_migrations WHERE version = $1', [
-        migration.version,
-      ]);
-      if (recorded !== undefined) {
-        if (recorded.checksum !== checksum) {
-          throw new Error(
-            `Migration ${migration.version} (${migration.name}) has changed since it was applied; ` + 'put the change in a new migration instead.',
-          );
-        }
-        return false;
-      }
-      await transaction.exec(migration.sql);
-      await transaction.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
-        migration.version,
-        migration.name,
-        checksum,
-      ]);
-      return true;
-    });
-    if (ran) applied.push(migration.version);
-  }
-  return applied;
-}
-
-/** Creates `schema` unless it exists, safely when several processes start at once. */
-export async function createSchema(client: SqlClient, schema: string): Promise<void> {
-  await client.transaction(async (transaction) => {
-    await lockSchema(transaction);
-    await transaction.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
-  });
-}
-
-async function lockSchema(transaction: SqlExecutor): Promise<void> {
-  await transaction.query(`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_KEY})`);
+/** Applies the event tables' migrations (recorded in `schema_migrations`); see `@switchyard/database`. */
+export function runMigrations(client: SqlClient, migrations: readonly Migration[] = eventMigrations): Promise<number[]> {
+  return runMigrationSet(client, migrations);
 }

@@ -1,5 +1,5 @@
 import { POSTGRES_URL } from '../../../../test/support/infrastructure';
-import { createPostgresClient, type SqlClient, type SqlExecutor } from './sql-client';
+import { createPostgresClient, type SqlClient, type SqlExecutor } from '@switchyard/database';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from './__fixtures__/event-databases';
 
 jest.setTimeout(60_000);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { POSTGRES_URL, requirePostgres } from '../../../../../test/support/infrastructure';
 import { openEventDatabase, type EventDatabase } from '../event-database';
-import { createPostgresClient, quoteIdentifier, type SqlClient } from '../sql-client';
+import { createPostgresClient, quoteIdentifier, type SqlClient } from '@switchyard/database';
 
 /** Every storage and query suite runs against both. */
 export const DATABASE_KINDS = ['pglite', 'postgres'] as const;

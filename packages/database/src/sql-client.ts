@@ -6,7 +6,7 @@ import { DataDirectoryLock } from './data-directory-lock';
 import { PgliteThread } from './pglite-thread';
 
 /**
- * The database as the event store, the migrations and the queries see it.
+ * A database as stores, migrations and queries see it.
  * Two implementations run the same SQL: one over a pool of connections to a
  * Postgres server, one over PGlite (Postgres compiled to WebAssembly, in
  * memory or in a data directory).
@@ -48,6 +48,8 @@ export interface PostgresClientOptions {
   poolSize?: number;
   /** Told about a pooled connection that broke while idle (the pool replaces it). */
   logger?: Logger;
+  /** Shown in `pg_stat_activity`; default `switchyard`. */
+  applicationName?: string;
 }
 
 export function createPostgresClient(options: PostgresClientOptions): SqlClient {
@@ -57,7 +59,7 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
   const pool = new Pool({
     connectionString: options.url,
     max: options.poolSize ?? 4,
-    application_name: 'switchyard-observability',
+    application_name: options.applicationName ?? 'switchyard',
     ...(options.schema === undefined ? {} : { options: `-c search_path=${quoteIdentifier(options.schema)}` }),
   });
   // Without a listener, an idle connection that breaks would crash the process.

@@ -1,0 +1,2 @@
+// The auth service's public surface; each area exports from its own folder.
+export {};
