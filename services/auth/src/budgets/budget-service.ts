@@ -32,7 +32,8 @@ export class BudgetService {
     const now = this.now();
     const periods = budgets.map((budget) => budgetPeriod(budget.rule.period, budget.rule.timezone, now));
     const spent = await this.store.spent(budgets.map((budget, index) => bucketKey(budget, periods[index])));
-    const index = budgets.findIndex((budget, position) => spent[position] >= budget.rule.limitUsd);
+    // Sums of float costs land a hair either side of a round limit: reaching it within a nano-dollar counts.
+    const index = budgets.findIndex((budget, position) => spent[position] >= budget.rule.limitUsd - 1e-9);
     return index === -1 ? undefined : budgetExceeded(budgets[index], periods[index], spent[index]);
   }
 

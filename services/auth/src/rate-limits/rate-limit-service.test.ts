@@ -88,7 +88,9 @@ describe('the rate-limit service', () => {
     expect(decision.admitted).toBe(false);
     if (decision.admitted) return;
     expect(decision.error.retryAfter).toBeUndefined();
-    expect(decision.error.message).toContain('Request too large for output tokens per minute (TPM) on model gpt-4o-mini: Limit 1000, Requested 4096.');
+    expect(decision.error.message).toContain(
+      'Request too large for output tokens per minute (TPM) on model gpt-4o-mini: Limit 1000, Requested 4096.',
+    );
   });
 
   it('reserves the estimate, then settles with the real usage', async () => {
