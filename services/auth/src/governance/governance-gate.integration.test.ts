@@ -75,4 +75,21 @@ describe('opening the governance gate', () => {
     const { logger } = capturingLogger();
     expect(await openGovernanceGate(configSchema.parse({}).governance, { logger })).toBeUndefined();
   });
+
+  it('refuses a Redis URL whose variable is not set, naming the path, rather than using a default Redis', async () => {
+    const { logger } = capturingLogger();
+    const config = configSchema.parse({
+      governance: { redisUrl: '${GOVERNANCE_TEST_REDIS_URL}', rateLimits: [{ scope: 'key', requestsPerMinute: 1 }] },
+    }).governance;
+    await expect(openGovernanceGate(config, { logger, env: {} })).rejects.toThrow(
+      'governance.redisUrl: environment variable GOVERNANCE_TEST_REDIS_URL is not set',
+    );
+  });
+
+  it('refuses a password written into the Redis URL', () => {
+    const parsed = configSchema.safeParse({ governance: { redisUrl: 'redis://:hunter2@127.0.0.1:6379' } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0].path).toEqual(['governance', 'redisUrl']);
+    expect(JSON.stringify(parsed.error?.issues)).not.toContain('hunter2');
+  });
 });

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { resolveSecret, type GovernanceConfig, type Logger } from '@switchyard/shared';
+import { ConfigError, resolveSecret, type GovernanceConfig, type Logger } from '@switchyard/shared';
 import { WebhookAlertNotifier } from '../budgets/budget-alerts';
 import { ConfigBudgetPolicy } from '../budgets/budget-policy';
 import { BudgetService } from '../budgets/budget-service';
@@ -42,7 +42,9 @@ export async function openGovernanceGate(config: GovernanceConfig, options: Open
   if (rateLimitPolicy.empty && budgetPolicy.empty) return undefined;
   const { logger } = options;
   const metrics = new GovernanceMetrics(options.registry);
-  const redis = config.redisUrl ? await connectRedis(resolveSecret(config.redisUrl, options.env), config.redisTimeoutMs, logger) : undefined;
+  const redis = config.redisUrl
+    ? await connectRedis(redisUrlOf(config.redisUrl, options.env ?? process.env), config.redisTimeoutMs, logger)
+    : undefined;
   const rateLimits = rateLimitPolicy.empty
     ? undefined
     : new RateLimitService(rateLimitPolicy, redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter());
@@ -60,6 +62,13 @@ export async function openGovernanceGate(config: GovernanceConfig, options: Open
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** The URL with its `${NAME}` references resolved; an unset one is a config error (never a silent default Redis). */
+function redisUrlOf(value: string, env: NodeJS.ProcessEnv): string {
+  const unset = [...value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((match) => match[1]).filter((name) => !env[name]);
+  if (unset.length > 0) throw new ConfigError(`invalid config:\n  - governance.redisUrl: environment variable ${unset.join(', ')} is not set`);
+  return resolveSecret(value, env);
 }
 
 /**
