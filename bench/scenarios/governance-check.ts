@@ -73,7 +73,7 @@ function gate(limiter: RateLimiter, spend?: SpendStore): LimitsGovernanceGate {
 }
 
 /** Times `calls` calls of `call`, one at a time, after a tenth as many unmeasured; in microseconds. */
-async function time(calls: number, call: (index: number) => Promise<unknown> | unknown): Promise<LatencySummary> {
+async function time(calls: number, call: (index: number) => unknown): Promise<LatencySummary> {
   for (let index = 0; index < calls / 10; index++) await call(index);
   const durations = new Float64Array(calls);
   for (let index = 0; index < calls; index++) {
@@ -103,7 +103,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const settings = options.quick ? SETTINGS.quick : SETTINGS.full;
   const startedAt = new Date();
   const rows: Array<{ what: string; calls: number; summary: LatencySummary }> = [];
-  const measure = async (what: string, calls: number, call: (index: number) => Promise<unknown> | unknown) => {
+  const measure = async (what: string, calls: number, call: (index: number) => unknown) => {
     context.progress(what);
     await context.quiet.wait();
     rows.push({ what, calls, summary: await time(calls, call) });
