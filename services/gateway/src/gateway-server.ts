@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { EventPublisher } from '@switchyard/events';
 import {
   GatewayError,
+  type GovernanceGate,
   type Logger,
   type ObservabilityQueryService,
   type ProviderAdapterService,
@@ -41,6 +42,8 @@ export interface GatewayServerOptions {
   logger: Logger;
   /** Metrics of the gateway; pass one to register other components' metrics in the same registry. */
   metrics?: GatewayMetrics;
+  /** Rate limits and budgets (`@switchyard/auth`'s `openGovernanceGate`); none when absent. */
+  governance?: GovernanceGate;
   /** Overrides `config.server.port` (0 picks a free port). */
   port?: number;
   host?: string;
@@ -65,6 +68,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     limits: config.server.limits,
     corsAllowedOrigins: config.server.cors.allowedOrigins,
     isReady: () => ready,
+    governance: options.governance,
   });
   const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger);
   await new Promise<void>((resolve, reject) => {

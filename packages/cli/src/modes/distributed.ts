@@ -13,6 +13,7 @@ import { startGrpcServer } from '@switchyard/rpc';
 import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
+import { openGovernanceGate } from '@switchyard/auth';
 import { influxOptions } from './event-destinations';
 
 /** A service listening on its own gRPC port. */
@@ -34,6 +35,8 @@ export async function startDistributedGateway(
 ): Promise<GatewayServer> {
   const kafka = requireKafka(config, 'gateway');
   const metrics = new GatewayMetrics();
+  // Rate limits and budgets, shared through Redis; every gateway adds the costs it records to the budgets.
+  const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry });
   // On a thread of its own: the Kafka client, compression and the spool never run on the thread serving requests.
   const events = await KafkaEventPublisherThread.start({
     brokers: kafka.brokers,
@@ -51,7 +54,18 @@ export async function startDistributedGateway(
   // A stream may last as long as the whole request is allowed to.
   const adapters = new AdapterGrpcClient({ address: config.services.adapters, callTimeoutMs, streamTimeoutMs: config.server.requestTimeoutMs });
   const observability = new ObservabilityGrpcClient({ address: config.services.observability, callTimeoutMs });
-  const gateway = await startGatewayServer({ config, router, adapters, observability, events, metrics, logger, ...overrides });
+  const published = governance?.spendSink ? governance.spendSink.withBudgetSpend(events) : events;
+  const gateway = await startGatewayServer({
+    config,
+    router,
+    adapters,
+    observability,
+    events: published,
+    metrics,
+    logger,
+    governance: governance?.gate,
+    ...overrides,
+  });
   return {
     ...gateway,
     close: async (graceMs) => {
@@ -61,6 +75,7 @@ export async function startDistributedGateway(
       observability.close();
       // Requests are over: what they published goes to Kafka, or to the spool.
       await events.close();
+      await governance?.close();
     },
   };
 }

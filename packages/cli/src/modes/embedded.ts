@@ -4,6 +4,7 @@ import { InfluxEventWriter, openEventDatabase } from '@switchyard/observability'
 import { LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
+import { openGovernanceGate } from '@switchyard/auth';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { OpeningEventDatabase } from './opening-event-database';
 
@@ -32,10 +33,13 @@ export async function startEmbedded(
   // The router checks the route trees: a config error is reported before anything starts.
   const router = new LocalRouterService(config);
   const metrics = new GatewayMetrics();
+  // Rate limits and budgets; budgets count the costs this process records.
+  const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry });
   const database = new OpeningEventDatabase(openEventDatabase(eventDatabaseOptions(config)));
   const sinks: EventSink[] = [database];
   const influx = influxOptions(config);
   if (influx) sinks.push(new InfluxEventWriter(influx));
+  if (governance?.spendSink) sinks.push(governance.spendSink);
   const events = new InProcessEventBus({
     queueCapacity: config.events.queueCapacity,
     lingerMs: config.events.lingerMs,
@@ -57,11 +61,13 @@ export async function startEmbedded(
       metrics,
       events,
       observability: database,
+      governance: governance?.gate,
       ...overrides,
     });
   } catch (error) {
     await events.close();
     await database.close();
+    await governance?.close();
     throw error;
   }
   return {
@@ -74,6 +80,7 @@ export async function startEmbedded(
       // Requests are over: what they published is written before the database closes.
       await events.close();
       await database.close();
+      await governance?.close();
     },
   };
 }

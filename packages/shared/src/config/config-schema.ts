@@ -258,8 +258,73 @@ export const configSchema = z.strictObject({
       sessionTimeoutMs: durationMs.default(30_000),
     })
     .prefault({}),
+  /** Rate limits and budgets (services/auth/README.md); none by default. */
+  governance: z
+    .strictObject({
+      /**
+       * Redis holding limits and spend, shared by every gateway (usually
+       * `${SWITCHYARD_REDIS_URL}`); without it they live in the process.
+       */
+      redisUrl: connectionUrl.optional(),
+      /** When Redis cannot be reached: `open` admits the request (logged, counted), `closed` answers 503. */
+      onRedisFailure: z.enum(['open', 'closed']).default('open'),
+      /** A Redis command slower than this counts as a failure. */
+      redisTimeoutMs: durationMs.default(250),
+      rateLimits: z
+        .array(
+          z
+            .strictObject({
+              /** What each bucket counts: every key, workspace, user (the body's `user`) or requested model apart. */
+              scope: z.enum(['key', 'workspace', 'user', 'model']),
+              /** Only these names (exact, or a trailing `*` pattern); every one without it. */
+              match: z.string().min(1).optional(),
+              requestsPerMinute: z.number().int().positive().optional(),
+              tokensPerMinute: z.number().int().positive().optional(),
+              /** Which tokens `tokensPerMinute` counts. */
+              tokenKind: z.enum(['input', 'output', 'total']).default('total'),
+            })
+            .refine((rule) => rule.requestsPerMinute !== undefined || rule.tokensPerMinute !== undefined, {
+              message: 'needs requestsPerMinute or tokensPerMinute',
+            }),
+        )
+        .default([]),
+      budgets: z
+        .array(
+          z.strictObject({
+            scope: z.enum(['key', 'workspace', 'user']),
+            match: z.string().min(1).optional(),
+            /** USD per period; requests are refused (402 `budget_exceeded`) once the spend reaches it. */
+            limitUsd: z.number().positive(),
+            period: z.enum(['day', 'week', 'month']),
+            /** IANA time zone where periods start (midnight; weeks on Monday). */
+            timezone: z
+              .string()
+              .default('UTC')
+              .refine((zone) => isTimeZone(zone), { message: 'must be an IANA time zone, such as UTC or Europe/Paris' }),
+            /** Percent of `limitUsd` at which the webhook alert fires, once per period; none without it. */
+            alertAtPercent: z.number().gt(0).max(100).optional(),
+          }),
+        )
+        .default([]),
+      /** Where budget alerts are POSTed (JSON). */
+      alertWebhookUrl: urlWithoutPassword('a webhook URL is sent as written').optional(),
+    })
+    .prefault({}),
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;
+export type GovernanceConfig = SwitchyardConfig['governance'];
+export type RateLimitRule = GovernanceConfig['rateLimits'][number];
+export type BudgetRule = GovernanceConfig['budgets'][number];
+
+/** Whether `zone` is a time zone this runtime knows. */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ModelPrice = z.infer<typeof modelPriceSchema>;

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CallContext, GatewayError, Logger, RequestLimits } from '@switchyard/shared';
+import {
+  ANONYMOUS_PRINCIPAL,
+  type CallContext,
+  type GatewayError,
+  type GovernanceGate,
+  type Logger,
+  type Principal,
+  type RequestLimits,
+} from '@switchyard/shared';
 import type { ServedBy } from '../pipeline/request-executor';
 import type { RequestOperation, RequestRecorder } from '../telemetry/request-recorder';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
@@ -21,6 +29,8 @@ export interface ExchangeOptions {
   limits: RequestLimits;
   /** Where model requests are recorded when they end. */
   recorder: RequestRecorder;
+  /** Rate limits and budgets of model requests; none when absent. */
+  governance?: GovernanceGate;
 }
 
 /** A client's `x-request-id` is kept only if it has this form; any other is ignored and a new id generated. */
@@ -41,6 +51,8 @@ export class HttpExchange {
   private timedOut = false;
   /** Set on model requests, which are recorded when they end. */
   telemetry?: RequestTelemetry;
+  /** Who is calling, as authentication established it. */
+  principal: Principal = ANONYMOUS_PRINCIPAL;
 
   constructor(
     readonly request: IncomingMessage,

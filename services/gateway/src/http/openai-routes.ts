@@ -4,6 +4,7 @@ import { ChatCompletionChunkWriter } from '../openai-wire/chat-completion-chunk-
 import { formatChatCompletion, formatEmbeddings } from '../openai-wire/format-chat-completion';
 import { parseChatCompletionRequest, parseEmbeddingsRequest } from '../openai-wire/parse-chat-completion-request';
 import type { Execution, RequestExecutor, ServedBy } from '../pipeline/request-executor';
+import { admitGoverned } from './governance-admission';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { readJsonBody } from './read-json-body';
 import { readAttribution } from '../telemetry/request-attribution';
@@ -30,6 +31,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     telemetry.requestedModel = chatRequest.model;
     telemetry.user = chatRequest.user ?? '';
     telemetry.streamed = chatRequest.stream;
+    await admitGoverned(exchange, options.governance, { chat: chatRequest });
     if (!chatRequest.stream) {
       const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted);
       telemetry.servedModel = response.model;
@@ -54,6 +56,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     const { request: embeddingRequest, encoding } = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyOptions), limits);
     telemetry.requestedModel = embeddingRequest.model;
     telemetry.user = embeddingRequest.user ?? '';
+    await admitGoverned(exchange, options.governance, { embeddings: embeddingRequest });
     const { response, servedBy } = await executor.embed(embeddingRequest, execution.context, telemetry.attempted);
     telemetry.servedModel = response.model;
     telemetry.usage = response.usage;

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
+import { freePort, POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from '../support/infrastructure';
+import { waitFor } from '../support/wait-for';
+
+/**
+ * A rate limit shared through Redis by two `switchyard` processes, started
+ * as a user starts them (the built command, a config file), under
+ * concurrent load sent to both: between them they admit the limit, and no
+ * more than 1 % over what refilled meanwhile.
+ */
+
+const cli = path.resolve(__dirname, '../../packages/cli/dist/cli.js');
+const LIMIT = 150;
+
+const children: ChildProcess[] = [];
+let directory: string;
+let upstream: MockOpenAIUpstream;
+/** The run's own workspace, so its buckets are new in the shared Redis. */
+const workspace = `e2e-limits-${randomBytes(4).toString('hex')}`;
+
+function start(config: string, port: number): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, [cli, '--config', config], {
+    // Records go to the shared Postgres rather than an embedded database per process (lighter on a small machine).
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      SWITCHYARD_POSTGRES_URL: POSTGRES_URL,
+      SWITCHYARD_REDIS_URL: REDIS_URL,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  child.stdout.on('data', (data) => (output += data));
+  child.stderr.on('data', (data) => (output += data));
+  return { child, output: () => output };
+}
+
+async function waitUntilReady(url: string, output: () => string): Promise<void> {
+  const status = () =>
+    fetch(url).then(
+      (response) => response.status,
+      () => 0,
+    );
+  await waitFor(status, (code) => code === 200, { timeoutMs: 60_000, what: url, intervalMs: 50 }).catch(() => {
+    throw new Error(`not ready: ${url}\n${output()}`);
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(killer);
+  }
+}
+
+beforeAll(async () => {
+  await requireRedis();
+  await requirePostgres();
+  upstream = await startMockOpenAIUpstream();
+  directory = mkdtempSync(path.join(tmpdir(), 'switchyard-limits-'));
+});
+
+afterAll(async () => {
+  await Promise.all(children.splice(0).map(stop));
+  await upstream?.close();
+  if (directory) rmSync(directory, { recursive: true, force: true });
+  const redis = new Redis(REDIS_URL);
+  const keys = await redis.keys(`switchyard:ratelimit:*:workspace:${workspace}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+}, 30_000);
+
+it('holds a rate limit across two gateway processes under concurrent load (over-admission within 1 %)', async () => {
+  const config = path.join(directory, 'switchyard.yaml');
+  writeFileSync(
+    config,
+    [
+      'server: { host: 127.0.0.1 }',
+      'providers:',
+      `  openai: { kind: openai, baseUrl: "${upstream.baseUrl}", models: ["*"] }`,
+      'governance:',
+      '  redisUrl: ${SWITCHYARD_REDIS_URL}',
+      '  onRedisFailure: closed',
+      `  rateLimits: [{ scope: workspace, match: "${workspace}", requestsPerMinute: ${LIMIT} }]`,
+      '',
+    ].join('\n'),
+  );
+  const ports = [await freePort(), await freePort()];
+  const gateways = ports.map((port) => start(config, port));
+  await Promise.all(gateways.map((gateway, index) => waitUntilReady(`http://127.0.0.1:${ports[index]}/readyz`, gateway.output)));
+
+  const attemptsEach = 2 * LIMIT;
+  const inFlightEach = 15;
+  const statuses = new Map<number, number>();
+  let refusal: { headers: Headers; body: string } | undefined;
+  const started = Date.now();
+  await Promise.all(
+    ports.flatMap((port) =>
+      Array.from({ length: inFlightEach }, async () => {
+        for (let attempt = 0; attempt < attemptsEach / inFlightEach; attempt++) {
+          const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-switchyard-workspace': workspace },
+            body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }),
+          });
+          const body = await response.text();
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          if (response.status === 429) refusal ??= { headers: response.headers, body };
+        }
+      }),
+    ),
+  );
+  const elapsedMs = Date.now() - started;
+  const admitted = statuses.get(200) ?? 0;
+  expect([...statuses.keys()].sort()).toEqual([200, 429]);
+  expect(upstream.requests).toHaveLength(admitted);
+  const refilled = Math.ceil(elapsedMs / (60_000 / LIMIT));
+  expect(admitted).toBeGreaterThanOrEqual(LIMIT);
+  expect(admitted).toBeLessThanOrEqual(Math.floor((LIMIT + refilled) * 1.01));
+
+  expect(Number(refusal?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  expect(refusal?.headers.get('x-ratelimit-limit-requests')).toBe(String(LIMIT));
+  expect(JSON.parse(refusal?.body ?? '{}')).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null } });
+}, 180_000);
