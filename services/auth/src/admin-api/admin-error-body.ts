@@ -14,5 +14,7 @@ const OPENAI_ERROR_TYPES: Record<ErrorClass, string> = {
 
 /** The error as OpenAI's APIs send it: `{"error": {"message", "type", "param", "code"}}`. */
 export function adminErrorBody(error: GatewayError): { error: { message: string; type: string; param: string | null; code: string | null } } {
-  return { error: { message: error.message, type: OPENAI_ERROR_TYPES[error.errorClass] ?? 'invalid_request_error', param: error.param, code: error.code } };
+  return {
+    error: { message: error.message, type: OPENAI_ERROR_TYPES[error.errorClass] ?? 'invalid_request_error', param: error.param, code: error.code },
+  };
 }

@@ -7,9 +7,15 @@ import { invalidRequest, ROLES, type Role } from '@switchyard/shared';
  */
 export function bodyObject(body: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('The request body must be a JSON object.', null, 'invalid_body');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidRequest('The request body must be a JSON object.', null, 'invalid_body');
   for (const field of Object.keys(body)) {
-    if (!allowed.includes(field)) throw invalidRequest(`Unknown field \`${field}\`; this operation takes ${allowed.map((name) => `\`${name}\``).join(', ')}.`, field, 'unknown_field');
+    if (!allowed.includes(field))
+      throw invalidRequest(
+        `Unknown field \`${field}\`; this operation takes ${allowed.map((name) => `\`${name}\``).join(', ')}.`,
+        field,
+        'unknown_field',
+      );
   }
   return body as Record<string, unknown>;
 }
@@ -36,7 +42,11 @@ export function futureDateField(value: unknown, field: string, now: number): Dat
   return date;
 }
 
-export function integerField(value: unknown, field: string, { minimum, maximum, fallback }: { minimum: number; maximum: number; fallback: number }): number {
+export function integerField(
+  value: unknown,
+  field: string,
+  { minimum, maximum, fallback }: { minimum: number; maximum: number; fallback: number },
+): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum || value > maximum) {
     throw invalidRequest(`\`${field}\` must be a whole number from ${minimum} to ${maximum}.`, field);

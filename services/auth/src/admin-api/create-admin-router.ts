@@ -67,7 +67,11 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   const { store, logger } = options;
   const now = options.now ?? Date.now;
   const keys = new KeyService(store, options.keyHashSecret, options.invalidations, now);
-  const authenticator = new AdminAuthenticator(options.adminToken, new JwtVerifier(store, options.jwt, options.oidc), options.allowUnauthenticated ?? false);
+  const authenticator = new AdminAuthenticator(
+    options.adminToken,
+    new JwtVerifier(store, options.jwt, options.oidc),
+    options.allowUnauthenticated ?? false,
+  );
   const openApiDocument = readFileSync(OPENAPI_DOCUMENT_PATH, 'utf8');
 
   const router = express.Router();
@@ -95,7 +99,12 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     const full: AdminActionEvent = {
       ...event,
       actor: { kind: principal.kind, subject: principal.subject, organization: principal.organization },
-      origin: { ip: request.ip ?? request.socket.remoteAddress ?? '', userAgent: request.get('user-agent') ?? '', method: request.method, path: request.originalUrl.split('?')[0] },
+      origin: {
+        ip: request.ip ?? request.socket.remoteAddress ?? '',
+        userAgent: request.get('user-agent') ?? '',
+        method: request.method,
+        path: request.originalUrl.split('?')[0],
+      },
       at: new Date(now()),
     };
     try {
@@ -106,18 +115,36 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   }
 
   /** Throws 403 (and reports the denial) unless the principal may take `action` on `target`. */
-  async function authorize(request: Request, principal: Principal, action: string, allowed: boolean, target: AdminActionEvent['target'], reason?: string): Promise<void> {
+  async function authorize(
+    request: Request,
+    principal: Principal,
+    action: string,
+    allowed: boolean,
+    target: AdminActionEvent['target'],
+    reason?: string,
+  ): Promise<void> {
     if (allowed) return;
     const why = reason ?? `Your role does not allow \`${action}\` on ${target.type} \`${target.id}\`.`;
     await report(request, principal, { action, outcome: 'denied', target, reason: why });
     throw permissionDenied(why);
   }
 
-  const check = (request: Request, principal: Principal, action: Action, target: PermissionTarget & { type: AdminActionEvent['target']['type']; id: string }) =>
-    authorize(request, principal, action, can(principal, action, target), target);
+  const check = (
+    request: Request,
+    principal: Principal,
+    action: Action,
+    target: PermissionTarget & { type: AdminActionEvent['target']['type']; id: string },
+  ) => authorize(request, principal, action, can(principal, action, target), target);
 
   const checkGrant = (request: Request, principal: Principal, action: string, role: Role, level: RoleLevel, target: AdminActionEvent['target']) =>
-    authorize(request, principal, action, mayGrant(principal, role, level), target, `You may not grant the ${level} role \`${role}\`: it is above your own.`);
+    authorize(
+      request,
+      principal,
+      action,
+      mayGrant(principal, role, level),
+      target,
+      `You may not grant the ${level} role \`${role}\`: it is above your own.`,
+    );
 
   // --- organizations ---------------------------------------------------------------------------------
 
@@ -126,15 +153,29 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     const body = bodyObject(request.body, ['id', 'display_name']);
     const id = checkSlug(requiredField(body, 'id'), 'id');
     const displayName = body.display_name === undefined ? id : checkLabel(body.display_name, 'display_name');
-    await authorize(request, principal, 'organizations.create', principalLevel(principal) === 'global', { type: 'organization', id }, 'Only the bootstrap admin token creates organizations.');
+    await authorize(
+      request,
+      principal,
+      'organizations.create',
+      principalLevel(principal) === 'global',
+      { type: 'organization', id },
+      'Only the bootstrap admin token creates organizations.',
+    );
     const organization = await store.createOrganization({ id, displayName, createdBy: principal.subject });
-    await report(request, principal, { action: 'organizations.create', outcome: 'allowed', target: { type: 'organization', id, organization: id }, after: organizationView(organization) });
+    await report(request, principal, {
+      action: 'organizations.create',
+      outcome: 'allowed',
+      target: { type: 'organization', id, organization: id },
+      after: organizationView(organization),
+    });
     response.status(201).json(organizationView(organization));
   });
 
   admin.get('/organizations', async (_request, response) => {
     const principal = principalOf(response);
-    const visible = (await store.listOrganizations()).filter((organization) => can(principal, 'organizations.read', { organization: organization.id }));
+    const visible = (await store.listOrganizations()).filter((organization) =>
+      can(principal, 'organizations.read', { organization: organization.id }),
+    );
     response.json(listView(visible.map(organizationView)));
   });
 
@@ -157,7 +198,12 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     if ((await store.getOrganization(organization)) === undefined) throw notFound('The organization', organization, 'organization');
     await check(request, principal, 'workspaces.manage', { type: 'workspace', id, organization });
     const workspace = await store.createWorkspace({ id, organization, displayName, createdBy: principal.subject });
-    await report(request, principal, { action: 'workspaces.manage', outcome: 'allowed', target: { type: 'workspace', id, organization, workspace: id }, after: workspaceView(workspace) });
+    await report(request, principal, {
+      action: 'workspaces.manage',
+      outcome: 'allowed',
+      target: { type: 'workspace', id, organization, workspace: id },
+      after: workspaceView(workspace),
+    });
     response.status(201).json(workspaceView(workspace));
   });
 
@@ -174,7 +220,12 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     const principal = principalOf(response);
     const workspace = await store.getWorkspace(request.params.id);
     if (workspace === undefined) throw notFound('The workspace', request.params.id);
-    await check(request, principal, 'workspaces.read', { type: 'workspace', id: workspace.id, organization: workspace.organization, workspace: workspace.id });
+    await check(request, principal, 'workspaces.read', {
+      type: 'workspace',
+      id: workspace.id,
+      organization: workspace.organization,
+      workspace: workspace.id,
+    });
     response.json(workspaceView(workspace));
   });
 
@@ -195,14 +246,20 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
       }
       organization = workspace.organization;
     } else {
-      if (organization === undefined) throw invalidRequest('`organization` is required for an organization-level member (no `workspace`).', 'organization', 'missing_field');
+      if (organization === undefined)
+        throw invalidRequest('`organization` is required for an organization-level member (no `workspace`).', 'organization', 'missing_field');
       if ((await store.getOrganization(organization)) === undefined) throw notFound('The organization', organization, 'organization');
     }
     const target = { type: 'member' as const, id: subject, organization, ...(workspaceId === null ? {} : { workspace: workspaceId }) };
     await check(request, principal, 'members.manage', target);
     await checkGrant(request, principal, 'members.manage', role, workspaceId === null ? 'organization' : 'workspace', target);
     const member = await store.addMember({ organization, workspace: workspaceId, subject, role, createdBy: principal.subject });
-    await report(request, principal, { action: 'members.manage', outcome: 'allowed', target: { ...target, id: member.id }, after: memberView(member) });
+    await report(request, principal, {
+      action: 'members.manage',
+      outcome: 'allowed',
+      target: { ...target, id: member.id },
+      after: memberView(member),
+    });
     response.status(201).json(memberView(member));
   });
 
@@ -249,11 +306,17 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
 
   admin.get('/keys', async (request, response) => {
     const principal = principalOf(response);
-    if (request.query.workspace === undefined) throw invalidRequest('`workspace` is required: the workspace whose keys to list.', 'workspace', 'missing_field');
+    if (request.query.workspace === undefined)
+      throw invalidRequest('`workspace` is required: the workspace whose keys to list.', 'workspace', 'missing_field');
     const workspaceId = checkSlug(request.query.workspace, 'workspace');
     const workspace = await store.getWorkspace(workspaceId);
     if (workspace === undefined) throw notFound('The workspace', workspaceId, 'workspace');
-    await check(request, principal, 'keys.read', { type: 'workspace', id: workspace.id, organization: workspace.organization, workspace: workspace.id });
+    await check(request, principal, 'keys.read', {
+      type: 'workspace',
+      id: workspace.id,
+      organization: workspace.organization,
+      workspace: workspace.id,
+    });
     const time = now();
     response.json(listView((await keys.list(workspace.id)).map((key) => keyView(key, time))));
   });
@@ -291,7 +354,13 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     const { previous, replacement } = await keys.rotate(key.id, overlapSeconds, principal.subject);
     const time = now();
     const view = keyView(replacement.record, time);
-    await report(request, principal, { action: 'keys.rotate', outcome: 'allowed', target, before: keyView(key, time), after: { previous: keyView(previous, time), replacement: view } });
+    await report(request, principal, {
+      action: 'keys.rotate',
+      outcome: 'allowed',
+      target,
+      before: keyView(key, time),
+      after: { previous: keyView(previous, time), replacement: view },
+    });
     response.status(201).json({ ...view, key: replacement.key, rotated_from: keyView(previous, time) });
   });
 
@@ -301,10 +370,19 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     const principal = principalOf(response);
     const body = bodyObject(request.body, ['member', 'ttl_seconds']);
     const memberId = requiredField(body, 'member');
-    if (typeof memberId !== 'string' || !/^mem_[A-Za-z0-9_-]{1,64}$/.test(memberId)) throw invalidRequest('`member` must be a member id (`mem_…`).', 'member');
-    const ttlSeconds = integerField(body.ttl_seconds, 'ttl_seconds', { minimum: 60, maximum: MAXIMUM_TOKEN_TTL_SECONDS, fallback: DEFAULT_TOKEN_TTL_SECONDS });
+    if (typeof memberId !== 'string' || !/^mem_[A-Za-z0-9_-]{1,64}$/.test(memberId))
+      throw invalidRequest('`member` must be a member id (`mem_…`).', 'member');
+    const ttlSeconds = integerField(body.ttl_seconds, 'ttl_seconds', {
+      minimum: 60,
+      maximum: MAXIMUM_TOKEN_TTL_SECONDS,
+      fallback: DEFAULT_TOKEN_TTL_SECONDS,
+    });
     if (options.jwt === undefined) {
-      throw new GatewayError('This server issues no admin JWTs: no JWT secret is configured.', { status: 501, errorClass: 'unavailable', code: 'tokens_not_configured' });
+      throw new GatewayError('This server issues no admin JWTs: no JWT secret is configured.', {
+        status: 501,
+        errorClass: 'unavailable',
+        code: 'tokens_not_configured',
+      });
     }
     const member = await store.getMember(memberId);
     if (member === undefined) throw notFound('The member', memberId, 'member');
@@ -312,12 +390,25 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
     await check(request, principal, 'tokens.issue', target);
     await checkGrant(request, principal, 'tokens.issue', member.role, member.workspace === null ? 'organization' : 'workspace', target);
     const { token, expiresAt } = await issueMemberToken(options.jwt, member, ttlSeconds, now());
-    await report(request, principal, { action: 'tokens.issue', outcome: 'allowed', target, after: { member: member.id, expires_at: expiresAt.toISOString() } });
-    response.status(201).json({ object: 'token', token, token_type: 'Bearer', member: member.id, subject: member.subject, expires_at: expiresAt.toISOString() });
+    await report(request, principal, {
+      action: 'tokens.issue',
+      outcome: 'allowed',
+      target,
+      after: { member: member.id, expires_at: expiresAt.toISOString() },
+    });
+    response
+      .status(201)
+      .json({ object: 'token', token, token_type: 'Bearer', member: member.id, subject: member.subject, expires_at: expiresAt.toISOString() });
   });
 
   admin.use((request, _response, next) => {
-    next(new GatewayError(`Unknown admin API URL: ${request.method} ${request.baseUrl}${request.path}.`, { status: 404, errorClass: 'not_found', code: 'unknown_url' }));
+    next(
+      new GatewayError(`Unknown admin API URL: ${request.method} ${request.baseUrl}${request.path}.`, {
+        status: 404,
+        errorClass: 'not_found',
+        code: 'unknown_url',
+      }),
+    );
   });
 
   admin.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
@@ -338,10 +429,15 @@ function toGatewayError(error: unknown): GatewayError {
   if (isGatewayError(error)) return error;
   const parsing = error as { type?: string; status?: number };
   if (parsing?.type === 'entity.too.large') {
-    return new GatewayError(`The request body is larger than ${MAXIMUM_BODY_BYTES} bytes.`, { status: 413, errorClass: 'payload_too_large', code: 'body_too_large' });
+    return new GatewayError(`The request body is larger than ${MAXIMUM_BODY_BYTES} bytes.`, {
+      status: 413,
+      errorClass: 'payload_too_large',
+      code: 'body_too_large',
+    });
   }
   if (parsing?.type === 'entity.parse.failed') return invalidRequest('The request body is not valid JSON.', null, 'invalid_json');
-  if (parsing?.type === 'encoding.unsupported' || parsing?.type === 'charset.unsupported') return invalidRequest('The request body must be UTF-8 JSON.', null, 'invalid_body');
+  if (parsing?.type === 'encoding.unsupported' || parsing?.type === 'charset.unsupported')
+    return invalidRequest('The request body must be UTF-8 JSON.', null, 'invalid_body');
   if (error instanceof URIError) return invalidRequest('The request URL holds a malformed percent-encoding.', null, 'invalid_url');
   return new GatewayError('The admin API failed; see the server log.', { status: 500, errorClass: 'internal', code: 'internal_error' });
 }

@@ -38,7 +38,15 @@ describe.each(DATABASE_KINDS)('ApiKeyVerifier on %s', (kind) => {
   });
 
   const create = (overrides: Partial<Parameters<KeyService['create']>[0]> = {}) =>
-    keys.create({ workspace: 'team-a', name: 'ci', role: 'developer', scopes: { models: ['openai/*'] }, expiresAt: null, createdBy: 'alice', ...overrides });
+    keys.create({
+      workspace: 'team-a',
+      name: 'ci',
+      role: 'developer',
+      scopes: { models: ['openai/*'] },
+      expiresAt: null,
+      createdBy: 'alice',
+      ...overrides,
+    });
 
   it('resolves a key to its workspace, role and scopes, then answers from the cache', async () => {
     const { key, record } = await create();
@@ -97,7 +105,11 @@ describe.each(DATABASE_KINDS)('ApiKeyVerifier on %s', (kind) => {
     const { replacement } = await keys.rotate(record.id, 3600, 'alice');
     expect(replacement.key).not.toBe(oldKey);
     await expect(verifier.verify(oldKey)).resolves.toMatchObject({ keyId: record.id });
-    await expect(verifier.verify(replacement.key)).resolves.toMatchObject({ keyId: replacement.record.id, workspace: 'team-a', scopes: { models: ['openai/*'] } });
+    await expect(verifier.verify(replacement.key)).resolves.toMatchObject({
+      keyId: replacement.record.id,
+      workspace: 'team-a',
+      scopes: { models: ['openai/*'] },
+    });
     time += 3600_000;
     await expect(verifier.verify(oldKey)).rejects.toMatchObject({ status: 401 });
     await expect(verifier.verify(replacement.key)).resolves.toMatchObject({ keyId: replacement.record.id });

@@ -114,7 +114,10 @@ export class RedisKeyInvalidationBus implements KeyInvalidationBus {
   async close(): Promise<void> {
     await this.local.close();
     this.resyncListeners.clear();
-    await Promise.all([this.publisher.quit().catch(() => this.publisher.disconnect()), this.subscriber.quit().catch(() => this.subscriber.disconnect())]);
+    await Promise.all([
+      this.publisher.quit().catch(() => this.publisher.disconnect()),
+      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
+    ]);
   }
 }
 

@@ -27,10 +27,12 @@ const MAXIMUM_PATTERNS = 100;
 /** Scopes from an admin request body (`{"models": [...], "endpoints": [...]}`), checked; a 400 names the field. */
 export function parseScopes(value: unknown, field = 'scopes'): KeyScopes {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest(`\`${field}\` must be an object with optional \`models\` and \`endpoints\` lists.`, field);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalidRequest(`\`${field}\` must be an object with optional \`models\` and \`endpoints\` lists.`, field);
   const scopes: { models?: string[]; endpoints?: string[] } = {};
   for (const [name, list] of Object.entries(value)) {
-    if (name !== 'models' && name !== 'endpoints') throw invalidRequest(`\`${field}.${name}\` is not a scope; use \`models\` or \`endpoints\`.`, `${field}.${name}`);
+    if (name !== 'models' && name !== 'endpoints')
+      throw invalidRequest(`\`${field}.${name}\` is not a scope; use \`models\` or \`endpoints\`.`, `${field}.${name}`);
     if (!Array.isArray(list) || list.length > MAXIMUM_PATTERNS || !list.every((pattern) => typeof pattern === 'string' && PATTERN.test(pattern))) {
       throw invalidRequest(
         `\`${field}.${name}\` must be a list of at most ${MAXIMUM_PATTERNS} names (letters, digits, . _ : / @ -, up to 200 characters, optionally ending in *).`,

@@ -48,7 +48,14 @@ describe('key invalidation over Redis between two verifiers', () => {
 
   it('makes the second replica refuse a key revoked on the first within a second', async () => {
     const [first, second] = replicas;
-    const { key, record } = await first.keys.create({ workspace: 'team-a', name: 'ci', role: 'developer', scopes: {}, expiresAt: null, createdBy: 'alice' });
+    const { key, record } = await first.keys.create({
+      workspace: 'team-a',
+      name: 'ci',
+      role: 'developer',
+      scopes: {},
+      expiresAt: null,
+      createdBy: 'alice',
+    });
     await expect(first.verifier.verify(key)).resolves.toMatchObject({ keyId: record.id });
     await expect(second.verifier.verify(key)).resolves.toMatchObject({ keyId: record.id });
     await expect(second.verifier.verify(key)).resolves.toMatchObject({ keyId: record.id });
@@ -58,7 +65,11 @@ describe('key invalidation over Redis between two verifiers', () => {
     // The first replica forgets at once, before Redis delivers anything.
     await expect(first.verifier.verify(key)).rejects.toMatchObject({ status: 401, code: 'invalid_api_key' });
     const refused = await waitFor(
-      () => second.verifier.verify(key).then(() => 'accepted', (error: { code?: string }) => error.code ?? 'error'),
+      () =>
+        second.verifier.verify(key).then(
+          () => 'accepted',
+          (error: { code?: string }) => error.code ?? 'error',
+        ),
       (outcome) => outcome === 'invalid_api_key',
       { timeoutMs: 1_000, intervalMs: 5, what: 'the second replica to refuse the revoked key' },
     );
@@ -68,11 +79,22 @@ describe('key invalidation over Redis between two verifiers', () => {
 
   it('makes the second replica honour a rotation with no overlap', async () => {
     const [first, second] = replicas;
-    const { key, record } = await first.keys.create({ workspace: 'team-a', name: 'rotating', role: 'developer', scopes: {}, expiresAt: null, createdBy: 'alice' });
+    const { key, record } = await first.keys.create({
+      workspace: 'team-a',
+      name: 'rotating',
+      role: 'developer',
+      scopes: {},
+      expiresAt: null,
+      createdBy: 'alice',
+    });
     await second.verifier.verify(key);
     const { replacement } = await first.keys.rotate(record.id, 0, 'alice');
     await waitFor(
-      () => second.verifier.verify(key).then(() => 'accepted', () => 'refused'),
+      () =>
+        second.verifier.verify(key).then(
+          () => 'accepted',
+          () => 'refused',
+        ),
       (outcome) => outcome === 'refused',
       { timeoutMs: 1_000, intervalMs: 5, what: 'the second replica to refuse the rotated key' },
     );

@@ -13,11 +13,7 @@ const SUBJECT = /^[\p{L}\p{N}._:@|+/=-]{1,256}$/u;
 /** An organization or workspace id: 1–63 of `a-z 0-9 _ -`, starting with a letter or digit. */
 export function checkSlug(value: unknown, field: string): string {
   if (typeof value !== 'string' || !SLUG.test(value)) {
-    throw invalidRequest(
-      `\`${field}\` must be 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit.`,
-      field,
-      'invalid_name',
-    );
+    throw invalidRequest(`\`${field}\` must be 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit.`, field, 'invalid_name');
   }
   return value;
 }
@@ -37,11 +33,7 @@ export function checkLabel(value: unknown, field: string): string {
 /** A member's subject (user id, email, OIDC `sub`): 1–256 characters without spaces, quotes or markup. */
 export function checkSubject(value: unknown, field: string): string {
   if (typeof value !== 'string' || !SUBJECT.test(value)) {
-    throw invalidRequest(
-      `\`${field}\` must be 1 to 256 characters: letters, digits and . _ : @ | + / = -.`,
-      field,
-      'invalid_name',
-    );
+    throw invalidRequest(`\`${field}\` must be 1 to 256 characters: letters, digits and . _ : @ | + / = -.`, field, 'invalid_name');
   }
   return value;
 }

@@ -27,7 +27,9 @@ export function can(principal: Principal, action: Action, target: PermissionTarg
   if (level === 'global') return roleAllows(principal.role, 'organization', action);
   if (target.organization !== undefined && target.organization !== principal.organization) return false;
   if (level === 'organization') return target.organization !== undefined && roleAllows(principal.role, 'organization', action);
-  return target.workspace !== undefined && scopeIncludes(principal.actableWorkspaces, target.workspace) && roleAllows(principal.role, 'workspace', action);
+  return (
+    target.workspace !== undefined && scopeIncludes(principal.actableWorkspaces, target.workspace) && roleAllows(principal.role, 'workspace', action)
+  );
 }
 
 /** Roles ordered most powerful first, as in `ROLES`. */

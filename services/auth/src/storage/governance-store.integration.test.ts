@@ -43,8 +43,14 @@ describe.each(DATABASE_KINDS)('GovernanceStore on %s', (kind) => {
   });
 
   it('refuses a taken organization or workspace id with 409 already_exists', async () => {
-    await expect(store.createOrganization({ id: 'acme', displayName: 'Other', createdBy: 'admin' })).rejects.toMatchObject({ status: 409, code: 'already_exists', param: 'id' });
-    await expect(store.createWorkspace({ id: 'team-a', organization: 'acme', displayName: 'x', createdBy: 'admin' })).rejects.toMatchObject({ status: 409 });
+    await expect(store.createOrganization({ id: 'acme', displayName: 'Other', createdBy: 'admin' })).rejects.toMatchObject({
+      status: 409,
+      code: 'already_exists',
+      param: 'id',
+    });
+    await expect(store.createWorkspace({ id: 'team-a', organization: 'acme', displayName: 'x', createdBy: 'admin' })).rejects.toMatchObject({
+      status: 409,
+    });
     await expect(store.createWorkspace({ id: 'team-z', organization: 'nowhere', displayName: 'x', createdBy: 'admin' })).rejects.toMatchObject({
       status: 404,
       param: 'organization',
@@ -53,10 +59,24 @@ describe.each(DATABASE_KINDS)('GovernanceStore on %s', (kind) => {
   });
 
   it('keeps organization and workspace memberships apart, one per subject and place', async () => {
-    const atOrganization = await store.addMember({ organization: 'acme', workspace: null, subject: 'carol@example.com', role: 'admin', createdBy: 'admin' });
-    const inWorkspace = await store.addMember({ organization: 'acme', workspace: 'team-a', subject: 'carol@example.com', role: 'viewer', createdBy: 'admin' });
+    const atOrganization = await store.addMember({
+      organization: 'acme',
+      workspace: null,
+      subject: 'carol@example.com',
+      role: 'admin',
+      createdBy: 'admin',
+    });
+    const inWorkspace = await store.addMember({
+      organization: 'acme',
+      workspace: 'team-a',
+      subject: 'carol@example.com',
+      role: 'viewer',
+      createdBy: 'admin',
+    });
     expect(atOrganization.id).toMatch(/^mem_/);
-    await expect(store.addMember({ organization: 'acme', workspace: null, subject: 'carol@example.com', role: 'viewer', createdBy: 'admin' })).rejects.toMatchObject({
+    await expect(
+      store.addMember({ organization: 'acme', workspace: null, subject: 'carol@example.com', role: 'viewer', createdBy: 'admin' }),
+    ).rejects.toMatchObject({
       status: 409,
     });
     expect((await store.listMembers({ subject: 'carol@example.com' })).map((member) => member.id)).toEqual([atOrganization.id, inWorkspace.id]);
@@ -69,10 +89,20 @@ describe.each(DATABASE_KINDS)('GovernanceStore on %s', (kind) => {
 
   it('stores keys by HMAC with their scopes, and finds them by it', async () => {
     const stored = await store.insertKey(newKey('key_store1', 'aa'.repeat(32)));
-    expect(stored).toMatchObject({ id: 'key_store1', organization: 'acme', workspace: 'team-a', scopes: { models: ['openai/*'] }, revokedAt: null, replacedBy: null });
+    expect(stored).toMatchObject({
+      id: 'key_store1',
+      organization: 'acme',
+      workspace: 'team-a',
+      scopes: { models: ['openai/*'] },
+      revokedAt: null,
+      replacedBy: null,
+    });
     expect((await store.findKeyByHmac('aa'.repeat(32)))?.id).toBe('key_store1');
     expect(await store.findKeyByHmac('bb'.repeat(32))).toBeUndefined();
-    await expect(store.insertKey({ ...newKey('key_store2', 'cc'.repeat(32)), workspace: 'missing' })).rejects.toMatchObject({ status: 404, param: 'workspace' });
+    await expect(store.insertKey({ ...newKey('key_store2', 'cc'.repeat(32)), workspace: 'missing' })).rejects.toMatchObject({
+      status: 404,
+      param: 'workspace',
+    });
     expect((await store.listKeys('team-a')).map((key) => key.id)).toContain('key_store1');
   });
 
@@ -91,8 +121,14 @@ describe.each(DATABASE_KINDS)('GovernanceStore on %s', (kind) => {
     const { previous, replacement } = await store.rotateKey('key_old', newKey('key_new', 'ff'.repeat(32)), overlap);
     expect(previous).toMatchObject({ replacedBy: 'key_new', rotationOverlapEndsAt: overlap });
     expect(replacement.id).toBe('key_new');
-    await expect(store.rotateKey('key_old', newKey('key_newer', '11'.repeat(32)), overlap)).rejects.toMatchObject({ status: 409, code: 'key_already_rotated' });
-    await expect(store.rotateKey('key_revoke', newKey('key_newest', '22'.repeat(32)), overlap)).rejects.toMatchObject({ status: 409, code: 'key_revoked' });
+    await expect(store.rotateKey('key_old', newKey('key_newer', '11'.repeat(32)), overlap)).rejects.toMatchObject({
+      status: 409,
+      code: 'key_already_rotated',
+    });
+    await expect(store.rotateKey('key_revoke', newKey('key_newest', '22'.repeat(32)), overlap)).rejects.toMatchObject({
+      status: 409,
+      code: 'key_revoked',
+    });
     // Nothing of the refused rotations was written.
     expect(await store.getKey('key_newer')).toBeUndefined();
     expect(await store.getKey('key_newest')).toBeUndefined();
@@ -114,7 +150,16 @@ describe('openGovernanceStore beside the event tables', () => {
       const tables = await client.query<{ name: string }>(
         `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`,
       );
-      expect(tables.map((row) => row.name)).toEqual(['api_keys', 'auth_migrations', 'auth_settings', 'members', 'organizations', 'requests', 'schema_migrations', 'workspaces']);
+      expect(tables.map((row) => row.name)).toEqual([
+        'api_keys',
+        'auth_migrations',
+        'auth_settings',
+        'members',
+        'organizations',
+        'requests',
+        'schema_migrations',
+        'workspaces',
+      ]);
     } finally {
       await client.close();
     }

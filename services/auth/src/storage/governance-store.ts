@@ -143,13 +143,19 @@ export class GovernanceStore {
   }
 
   async getKey(id: string): Promise<ApiKeyRecord | undefined> {
-    const [row] = await this.client.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.id = $1`, [id]);
+    const [row] = await this.client.query<KeyRow>(
+      `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.id = $1`,
+      [id],
+    );
     return row && toKey(row);
   }
 
   /** The key whose HMAC this is: the lookup a verification makes on a cache miss. */
   async findKeyByHmac(hmac: string): Promise<ApiKeyRecord | undefined> {
-    const [row] = await this.client.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.hmac = $1`, [hmac]);
+    const [row] = await this.client.query<KeyRow>(
+      `SELECT ${KEY_COLUMNS} FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id WHERE k.hmac = $1`,
+      [hmac],
+    );
     return row && toKey(row);
   }
 
@@ -181,9 +187,14 @@ export class GovernanceStore {
       );
       if (current === undefined) throw notFound('The key', id, 'id');
       if (current.revoked_at !== null) throw conflict(`The key \`${id}\` is revoked; create a new key instead.`, 'key_revoked');
-      if (current.replaced_by !== null) throw conflict(`The key \`${id}\` was already rotated (replaced by \`${current.replaced_by}\`).`, 'key_already_rotated');
+      if (current.replaced_by !== null)
+        throw conflict(`The key \`${id}\` was already rotated (replaced by \`${current.replaced_by}\`).`, 'key_already_rotated');
       await insertKeyRow(transaction, replacement);
-      await transaction.query(`UPDATE api_keys SET replaced_by = $2, rotation_overlap_ends_at = $3 WHERE id = $1`, [id, replacement.id, overlapEndsAt]);
+      await transaction.query(`UPDATE api_keys SET replaced_by = $2, rotation_overlap_ends_at = $3 WHERE id = $1`, [
+        id,
+        replacement.id,
+        overlapEndsAt,
+      ]);
     });
     return { previous: (await this.getKey(id))!, replacement: (await this.getKey(replacement.id))! };
   }

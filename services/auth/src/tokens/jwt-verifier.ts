@@ -122,9 +122,19 @@ async function checked(verify: () => Promise<{ payload: JWTPayload }>): Promise<
 }
 
 /** Mints a Switchyard admin JWT for `member` (the caller checked it may). */
-export async function issueMemberToken(settings: SwitchyardJwtSettings, member: Member, ttlSeconds: number, now = Date.now()): Promise<{ token: string; expiresAt: Date }> {
+export async function issueMemberToken(
+  settings: SwitchyardJwtSettings,
+  member: Member,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<{ token: string; expiresAt: Date }> {
   const issuedAt = Math.floor(now / 1000);
-  const token = await new SignJWT({ mid: member.id, org: member.organization, ...(member.workspace === null ? {} : { ws: member.workspace }), role: member.role })
+  const token = await new SignJWT({
+    mid: member.id,
+    org: member.organization,
+    ...(member.workspace === null ? {} : { ws: member.workspace }),
+    role: member.role,
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(settings.issuer ?? DEFAULT_JWT_ISSUER)
     .setAudience(settings.audience ?? DEFAULT_JWT_AUDIENCE)

@@ -7,10 +7,11 @@ export function invalidToken(reason: string): GatewayError {
 
 /** 401 when no usable admin credential was sent. */
 export function missingCredential(): GatewayError {
-  return new GatewayError(
-    'The admin API needs a credential: send Authorization: Bearer with SWITCHYARD_ADMIN_TOKEN or an admin JWT.',
-    { status: 401, errorClass: 'invalid_request', code: 'invalid_api_key' },
-  );
+  return new GatewayError('The admin API needs a credential: send Authorization: Bearer with SWITCHYARD_ADMIN_TOKEN or an admin JWT.', {
+    status: 401,
+    errorClass: 'invalid_request',
+    code: 'invalid_api_key',
+  });
 }
 
 /** 403 `permission_denied`: the credential is good, the role does not allow the action on the target. */
