@@ -62,15 +62,16 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<Principal> {
     if (!looksLikeJwt(token)) throw invalidToken('not a JWT');
+    let algorithm: unknown;
     let issuer: string | undefined;
     try {
-      const header = decodeProtectedHeader(token);
-      if (typeof header.alg !== 'string' || header.alg.toLowerCase() === 'none') throw invalidToken('unsigned tokens (`alg: none`) are refused');
+      algorithm = decodeProtectedHeader(token).alg;
       issuer = decodeJwt(token).iss;
-    } catch (error) {
-      if (error instanceof errors.JOSEError) throw invalidToken('malformed');
-      throw error;
+    } catch {
+      // Not base64url JSON: jose throws TypeErrors and its own errors alike.
+      throw invalidToken('malformed');
     }
+    if (typeof algorithm !== 'string' || algorithm.toLowerCase() === 'none') throw invalidToken('unsigned tokens (`alg: none`) are refused');
     if (this.switchyard !== undefined && issuer === (this.switchyard.issuer ?? DEFAULT_JWT_ISSUER)) return this.verifyOwn(token, this.switchyard);
     if (this.oidc !== undefined && this.jwks !== undefined && issuer === this.oidc.issuer) return this.verifyOidc(token, this.oidc, this.jwks);
     throw invalidToken('unknown issuer');
