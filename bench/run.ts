@@ -20,11 +20,12 @@ import type { Scenario, ScenarioOptions } from './harness/scenario';
 import { consumeThroughput } from './scenarios/consume-throughput';
 import { eventStoreThroughput } from './scenarios/event-store-throughput';
 import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
+import { keyVerify } from './scenarios/key-verify';
 import { publishCost } from './scenarios/publish-cost';
 import { soak } from './scenarios/soak';
 
 /** Every scenario, in the order they run. */
-const SCENARIOS: Scenario[] = [gatewayOverhead, publishCost, consumeThroughput, eventStoreThroughput, soak];
+const SCENARIOS: Scenario[] = [gatewayOverhead, publishCost, consumeThroughput, eventStoreThroughput, soak, keyVerify];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 
 const usage = `Usage: npm run bench -- [scenario ...] [options]
