@@ -66,7 +66,7 @@ interface Locals {
 export function createAdminRouter(options: AdminRouterOptions): Router {
   const { store, logger } = options;
   const now = options.now ?? Date.now;
-  const keys = new KeyService(store, options.keyHashSecret, options.invalidations, now);
+  const keys = new KeyService(store, options.keyHashSecret, options.invalidations, now, logger);
   const authenticator = new AdminAuthenticator(
     options.adminToken,
     new JwtVerifier(store, options.jwt, options.oidc),

@@ -132,6 +132,18 @@ describe.each(DATABASE_KINDS)('ApiKeyVerifier on %s', (kind) => {
     }
   });
 
+  it('stores a revocation even when the news cannot be published, and logs the failure', async () => {
+    const { record } = await create();
+    const failing = { publish: () => Promise.reject(new Error('redis is down')), subscribe: () => () => undefined, close: async () => undefined };
+    const logged: unknown[] = [];
+    const logger = { error: (fields: unknown, message: string) => logged.push([fields, message]) } as unknown as ConstructorParameters<
+      typeof KeyService
+    >[4];
+    const revoked = await new KeyService(database.store, secret, failing, now, logger).revoke(record.id);
+    expect(revoked.revokedAt).toBeInstanceOf(Date);
+    expect(logged).toEqual([[{ err: { message: 'redis is down' }, keyId: record.id }, 'key-invalidation-publish-failed']]);
+  });
+
   it('keeps the generated key hash secret across restarts and prefers the configured one', async () => {
     expect(await resolveKeyHashSecret(database.store, {})).toEqual(secret);
     expect(await resolveKeyHashSecret(database.store, { SWITCHYARD_KEY_HASH_SECRET: 'x'.repeat(32) })).toEqual(Buffer.from('x'.repeat(32)));

@@ -1,4 +1,4 @@
-import type { KeyScopes, Role } from '@switchyard/shared';
+import type { KeyScopes, Logger, Role } from '@switchyard/shared';
 import type { ApiKeyRecord } from '../organizations/governance-model';
 import type { GovernanceStore } from '../storage/governance-store';
 import { notFound } from '../storage/governance-errors';
@@ -34,6 +34,7 @@ export class KeyService {
     private readonly secret: Buffer,
     private readonly invalidations: KeyInvalidationBus,
     private readonly now: () => number = Date.now,
+    private readonly logger?: Logger,
   ) {}
 
   async create(input: CreateKeyInput): Promise<IssuedKey> {
@@ -64,7 +65,7 @@ export class KeyService {
 
   async revoke(id: string): Promise<ApiKeyRecord> {
     const record = await this.store.revokeKey(id);
-    await this.invalidations.publish({ keyId: id });
+    await this.announce(id);
     return record;
   }
 
@@ -91,8 +92,22 @@ export class KeyService {
       },
       new Date(this.now() + overlapSeconds * 1000),
     );
-    await this.invalidations.publish({ keyId: id });
+    await this.announce(id);
     return { previous, replacement: { record: replacement, key } };
+  }
+
+  /**
+   * The change is stored whatever happens here: when Redis cannot carry the
+   * news, this process has already forgotten the key and the other replicas
+   * do when their cache entry expires (`keys.cache.ttlMs`), so the admin
+   * call still succeeds, and the failure is logged.
+   */
+  private async announce(keyId: string): Promise<void> {
+    try {
+      await this.invalidations.publish({ keyId });
+    } catch (error) {
+      this.logger?.error({ err: { message: (error as Error).message }, keyId }, 'key-invalidation-publish-failed');
+    }
   }
 }
 

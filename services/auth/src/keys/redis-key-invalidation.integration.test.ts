@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { REDIS_URL, requireRedis } from '../../../../test/support/infrastructure';
 import { waitFor } from '../../../../test/support/wait-for';
 import type { GovernanceStore } from '../storage/governance-store';
@@ -99,5 +100,43 @@ describe('key invalidation over Redis between two verifiers', () => {
       { timeoutMs: 1_000, intervalMs: 5, what: 'the second replica to refuse the rotated key' },
     );
     await expect(second.verifier.verify(replacement.key)).resolves.toMatchObject({ keyId: replacement.record.id });
+  });
+
+  it('forgets every cached key when its Redis connection comes back, since news may have been missed', async () => {
+    const connectionName = `switchyard-test-${randomBytes(4).toString('hex')}`;
+    const bus = await RedisKeyInvalidationBus.connect({ url: REDIS_URL, channel, redisOptions: { connectionName } });
+    const verifier = new ApiKeyVerifier({ store: database.store, secret, invalidations: bus, cache: { ttlMs: 600_000 } });
+    const control = new Redis(REDIS_URL);
+    try {
+      const { key } = await replicas[0].keys.create({
+        workspace: 'team-a',
+        name: 'resync',
+        role: 'developer',
+        scopes: {},
+        expiresAt: null,
+        createdBy: 'alice',
+      });
+      await verifier.verify(key);
+      await verifier.verify(key);
+      expect(verifier.stats).toMatchObject({ lookups: 1, hits: 1 });
+      // Drop this bus's connections, as a network failure would; ioredis reconnects by itself.
+      const clients = String(await control.client('LIST'))
+        .split('\n')
+        .filter((line) => line.includes(`name=${connectionName}`));
+      expect(clients).toHaveLength(2);
+      for (const line of clients) await control.client('KILL', 'ID', /id=(\d+)/.exec(line)![1]);
+      await waitFor(
+        async () => {
+          await verifier.verify(key);
+          return verifier.stats.lookups;
+        },
+        (lookups) => lookups > 1,
+        { timeoutMs: 10_000, intervalMs: 20, what: 'the cache to be dropped after the reconnect' },
+      );
+    } finally {
+      verifier.close();
+      await bus.close();
+      control.disconnect();
+    }
   });
 });
