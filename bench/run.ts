@@ -21,11 +21,12 @@ import { consumeThroughput } from './scenarios/consume-throughput';
 import { eventStoreThroughput } from './scenarios/event-store-throughput';
 import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
 import { governanceCheck } from './scenarios/governance-check';
+import { keyVerify } from './scenarios/key-verify';
 import { publishCost } from './scenarios/publish-cost';
 import { soak } from './scenarios/soak';
 
 /** Every scenario, in the order they run. */
-const SCENARIOS: Scenario[] = [gatewayOverhead, publishCost, consumeThroughput, eventStoreThroughput, soak, governanceCheck];
+const SCENARIOS: Scenario[] = [gatewayOverhead, publishCost, consumeThroughput, eventStoreThroughput, soak, governanceCheck, keyVerify];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 
 const usage = `Usage: npm run bench -- [scenario ...] [options]

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
+import { runKeysCommand } from './commands/keys-command';
 import { startEmbedded } from './modes/embedded';
 import { startAdapterService, startDistributedGateway, startObservabilityService, startRouterService } from './modes/distributed';
 
@@ -14,6 +15,8 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability] [--
   adapters       the provider adapter service (gRPC)
   observability  Kafka consumers writing to Postgres (and InfluxDB), and the
                  query service (gRPC)
+  keys           create, list, revoke and rotate API keys on a running server
+                 (switchyard keys --help)
 
   --config FILE   YAML config (or SWITCHYARD_CONFIG); without one, providers
                   come from OPENAI_API_KEY / OPENAI_BASE_URL / ANTHROPIC_API_KEY
@@ -27,6 +30,13 @@ interface Stoppable {
 }
 
 async function main(): Promise<void> {
+  // Admin sub-commands take options of their own: dispatched before the server options are parsed.
+  const [command, ...commandArgs] = process.argv.slice(2);
+  if (command === 'keys') {
+    const io = { env: process.env, stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
+    process.exitCode = await runKeysCommand(commandArgs, io);
+    return;
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },

@@ -1,5 +1,4 @@
 // The auth service's public surface; each area exports from its own folder.
-export {};
 // Rate limits and budgets (governance).
 export * from './rate-limits/rate-limit-policy';
 export * from './rate-limits/rate-limiter';
@@ -16,3 +15,10 @@ export * from './budgets/budget-spend-sink';
 export * from './governance/governance-metrics';
 export * from './governance/governance-gate';
 export * from './governance/open-governance-gate';
+// auth-core: storage, organizations, keys, RBAC, tokens, admin API.
+export * from './storage';
+export * from './organizations';
+export * from './keys';
+export * from './rbac';
+export * from './tokens';
+export * from './admin-api';

@@ -310,6 +310,30 @@ export const configSchema = z.strictObject({
       alertWebhookUrl: urlWithoutPassword('a webhook URL is sent as written').optional(),
     })
     .prefault({}),
+  /** Virtual API keys and admin sign-in (services/auth/README.md); the secrets themselves come from the environment. */
+  keys: z
+    .strictObject({
+      /** The in-process cache of verified keys; revocations reach it over Redis (`governance.redisUrl`) or in process. */
+      cache: z
+        .strictObject({
+          maxEntries: z.number().int().positive().default(10_000),
+          /** How long a verified key is trusted before the database is asked again. */
+          ttlMs: durationMs.default(60_000),
+          /** How long an unknown or dead key is remembered. */
+          negativeTtlMs: durationMs.default(10_000),
+        })
+        .prefault({}),
+      /** An external OpenID Connect issuer whose JWTs the admin API accepts (its `sub` must be a member). */
+      oidc: z
+        .strictObject({
+          issuer: urlWithoutPassword('an issuer URL is public'),
+          audience: z.string().min(1),
+          /** Default `<issuer>/.well-known/jwks.json`. */
+          jwksUrl: urlWithoutPassword('a JWKS URL is public').optional(),
+        })
+        .optional(),
+    })
+    .prefault({}),
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

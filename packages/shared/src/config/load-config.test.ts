@@ -279,3 +279,17 @@ describe('loadConfig: secrets are only ever references', () => {
     expect(message).not.toContain('hunter2');
   });
 });
+
+describe('the keys section', () => {
+  it('defaults the key cache and has no OIDC issuer', () => {
+    const { config } = loadConfig(undefined, {});
+    expect(config.keys).toEqual({ cache: { maxEntries: 10_000, ttlMs: 60_000, negativeTtlMs: 10_000 } });
+  });
+
+  it('takes an OIDC issuer and names a bad one by path', () => {
+    const { config } = loadConfig(configFile('keys: { oidc: { issuer: "https://login.example.com", audience: switchyard } }'), {});
+    expect(config.keys.oidc).toEqual({ issuer: 'https://login.example.com', audience: 'switchyard' });
+    expect(failure(configFile('keys: { oidc: { issuer: "not a url", audience: switchyard } }'))).toMatch(/keys\.oidc\.issuer/);
+    expect(failure(configFile('keys: { cache: { ttlMs: 0 } }'))).toMatch(/keys\.cache\.ttlMs/);
+  });
+});

@@ -1,0 +1,20 @@
+import { GatewayError, type ErrorClass } from '@switchyard/shared';
+
+const OPENAI_ERROR_TYPES: Record<ErrorClass, string> = {
+  invalid_request: 'invalid_request_error',
+  not_found: 'invalid_request_error',
+  payload_too_large: 'invalid_request_error',
+  rate_limited: 'rate_limit_error',
+  timeout: 'timeout_error',
+  upstream: 'upstream_error',
+  unavailable: 'server_error',
+  cancelled: 'cancelled',
+  internal: 'server_error',
+};
+
+/** The error as OpenAI's APIs send it: `{"error": {"message", "type", "param", "code"}}`. */
+export function adminErrorBody(error: GatewayError): { error: { message: string; type: string; param: string | null; code: string | null } } {
+  return {
+    error: { message: error.message, type: OPENAI_ERROR_TYPES[error.errorClass] ?? 'invalid_request_error', param: error.param, code: error.code },
+  };
+}

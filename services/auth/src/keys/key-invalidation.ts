@@ -1,0 +1,131 @@
+import { EventEmitter } from 'node:events';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '@switchyard/shared';
+
+/** A message that a key changed (revoked, rotated, edited) and must be looked up again. */
+export interface KeyInvalidation {
+  keyId: string;
+}
+
+/**
+ * How a key change reaches every verifier: in process with one process, over
+ * Redis pub/sub between replicas. Listeners run for changes published here
+ * and anywhere else.
+ */
+export interface KeyInvalidationBus {
+  publish(invalidation: KeyInvalidation): Promise<void>;
+  /** `listener` runs for every invalidation; `onResync` when some may have been missed (a reconnect). */
+  subscribe(listener: (invalidation: KeyInvalidation) => void, onResync?: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/** One process: an event emitter. */
+export class InProcessKeyInvalidationBus implements KeyInvalidationBus {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  async publish(invalidation: KeyInvalidation): Promise<void> {
+    this.emitter.emit('invalidation', invalidation);
+  }
+
+  subscribe(listener: (invalidation: KeyInvalidation) => void): () => void {
+    this.emitter.on('invalidation', listener);
+    return () => this.emitter.off('invalidation', listener);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+export const KEY_INVALIDATION_CHANNEL = 'switchyard:auth:key-invalidations';
+
+export interface RedisKeyInvalidationOptions {
+  /** `redis://[user:password@]host:port[/db]` */
+  url: string;
+  /** Default `switchyard:auth:key-invalidations`; tests use a channel of their own. */
+  channel?: string;
+  logger?: Logger;
+  redisOptions?: RedisOptions;
+}
+
+/**
+ * Redis pub/sub: one connection publishes, one listens (a subscribed
+ * connection can do nothing else). Messages published while the listener
+ * was disconnected are lost, so every reconnect asks the verifiers to
+ * forget everything they cached.
+ */
+export class RedisKeyInvalidationBus implements KeyInvalidationBus {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly channel: string;
+  private readonly local = new InProcessKeyInvalidationBus();
+  private readonly resyncListeners = new Set<() => void>();
+
+  private constructor(options: RedisKeyInvalidationOptions) {
+    this.channel = options.channel ?? KEY_INVALIDATION_CHANNEL;
+    const redisOptions: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 2, ...options.redisOptions };
+    this.publisher = new Redis(options.url, redisOptions);
+    this.subscriber = new Redis(options.url, redisOptions);
+    for (const connection of [this.publisher, this.subscriber]) {
+      // Without a listener an unreachable Redis would crash the process; ioredis reconnects by itself.
+      connection.on('error', (error: Error) => options.logger?.warn({ err: { message: error.message } }, 'key-invalidation-redis-error'));
+    }
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      const invalidation = parseInvalidation(message);
+      if (invalidation !== undefined) void this.local.publish(invalidation);
+    });
+  }
+
+  /** Connects both connections and resolves once the subscription is in place. */
+  static async connect(options: RedisKeyInvalidationOptions): Promise<RedisKeyInvalidationBus> {
+    const bus = new RedisKeyInvalidationBus(options);
+    try {
+      await Promise.all([bus.publisher.connect(), bus.subscriber.connect()]);
+      await bus.subscriber.subscribe(bus.channel);
+    } catch (error) {
+      bus.publisher.disconnect();
+      bus.subscriber.disconnect();
+      throw error;
+    }
+    // Attached after the first connection: every later 'ready' is a reconnect. ioredis subscribes
+    // again by itself, but what was published in between is gone.
+    bus.subscriber.on('ready', () => {
+      for (const listener of bus.resyncListeners) listener();
+    });
+    return bus;
+  }
+
+  async publish(invalidation: KeyInvalidation): Promise<void> {
+    // This process forgets the key at once; the others when Redis delivers (this one hears its echo too, harmlessly).
+    await this.local.publish(invalidation);
+    await this.publisher.publish(this.channel, JSON.stringify(invalidation));
+  }
+
+  subscribe(listener: (invalidation: KeyInvalidation) => void, onResync?: () => void): () => void {
+    const unsubscribe = this.local.subscribe(listener);
+    if (onResync) this.resyncListeners.add(onResync);
+    return () => {
+      unsubscribe();
+      if (onResync) this.resyncListeners.delete(onResync);
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.local.close();
+    this.resyncListeners.clear();
+    await Promise.all([
+      this.publisher.quit().catch(() => this.publisher.disconnect()),
+      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
+    ]);
+  }
+}
+
+function parseInvalidation(message: string): KeyInvalidation | undefined {
+  try {
+    const parsed = JSON.parse(message) as { keyId?: unknown };
+    return typeof parsed.keyId === 'string' ? { keyId: parsed.keyId } : undefined;
+  } catch {
+    return undefined;
+  }
+}

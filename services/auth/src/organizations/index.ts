@@ -1,0 +1,2 @@
+export type { ApiKeyRecord, Member, Organization, Workspace } from './governance-model';
+export { checkLabel, checkSlug, checkSubject } from './names';
