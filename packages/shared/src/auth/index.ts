@@ -1,1 +1,3 @@
 export * from './principal';
+export * from './token-verifier';
+export * from './auth-errors';
