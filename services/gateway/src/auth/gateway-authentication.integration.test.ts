@@ -278,6 +278,10 @@ describe('authentication at the gateway edge', () => {
     // Anthropic's clients send x-api-key.
     expect((await chat(gateway, { 'x-api-key': TEAM_B_KEY, 'x-request-id': 'by-x-api-key' })).status).toBe(200);
     expect(await events.completed('by-x-api-key')).toMatchObject({ workspace: 'team-b', keyId: 'key_team-b' });
+    // Refused for a malformed header, a request is still recorded under its key and workspace.
+    const malformed = await chat(gateway, { authorization: `Bearer ${TEAM_A_KEY}`, 'x-request-id': 'bad-metadata', 'x-switchyard-metadata': 'not json' });
+    expect(malformed.status).toBe(400);
+    expect(await events.completed('bad-metadata')).toMatchObject({ workspace: 'team-a', keyId: 'key_team-a', httpStatus: 400 });
     // Naming its own workspace is allowed.
     const own = await chat(gateway, { authorization: `Bearer ${TEAM_A_KEY}`, 'x-switchyard-workspace': 'team-a', 'x-request-id': 'own' });
     expect(own.status).toBe(200);

@@ -49,9 +49,13 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
     const path = query === -1 ? url : url.slice(0, query);
     const handler = fastRoutes.get(`${request.method} ${path}`);
     const dispatch = () => (handler ? handler(request, response) : app(request, response));
-    const endpoint = gatewayEndpoint(request.method, path, options.publicMetrics);
     // Local development: no credential asked for, no await on the hot path.
-    if (endpoint === undefined || !authenticator.required) {
+    if (!authenticator.required) {
+      dispatch();
+      return;
+    }
+    const endpoint = gatewayEndpoint(request.method, path, options.publicMetrics);
+    if (endpoint === undefined) {
       dispatch();
       return;
     }
@@ -67,7 +71,12 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
         dispatch();
       },
       (error: unknown) => refuse(request, response, endpoint, error, options),
-    );
+    )
+      // Routes answer their own errors; anything that still escapes ends this connection, not the process.
+      .catch((error: unknown) => {
+        options.logger.error({ err: error }, 'request-listener-failed');
+        response.destroy();
+      });
   };
 }
 

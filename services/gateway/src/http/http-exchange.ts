@@ -71,7 +71,7 @@ export class HttpExchange {
 
   /** Marks this exchange as a model request, to be recorded when it ends. */
   track(operation: RequestOperation): RequestTelemetry {
-    this.telemetry = new RequestTelemetry(this.options.recorder, operation, this.requestId, this.arrived);
+    this.telemetry = new RequestTelemetry(this.options.recorder, operation, this.requestId, this.arrived, this.principal);
     return this.telemetry;
   }
 
