@@ -112,7 +112,10 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const port = bound.port;
   const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
   if (required) {
-    logger.info({ url, publicRoutes: config.auth.publicMetrics ? ['/healthz', '/readyz', '/metrics'] : ['/healthz', '/readyz'] }, 'authentication-required');
+    logger.info(
+      { url, publicRoutes: config.auth.publicMetrics ? ['/healthz', '/readyz', '/metrics'] : ['/healthz', '/readyz'] },
+      'authentication-required',
+    );
   } else if (isLoopbackHost(host)) {
     logger.info(
       { url },

@@ -29,11 +29,7 @@ export interface RunningService {
  * The gateway alone: calls the router, the adapter service and the
  * observability service over gRPC, and publishes its events to Kafka.
  */
-export async function startDistributedGateway(
-  config: SwitchyardConfig,
-  logger: Logger,
-  overrides: GatewayOverrides = {},
-): Promise<GatewayServer> {
+export async function startDistributedGateway(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<GatewayServer> {
   const kafka = requireKafka(config, 'gateway');
   const metrics = new GatewayMetrics();
   // On a thread of its own: the Kafka client, compression and the spool never run on the thread serving requests.

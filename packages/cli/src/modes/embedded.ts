@@ -27,11 +27,7 @@ export type GatewayOverrides = Pick<GatewayServerOptions, 'port' | 'host' | 'adm
  * embedded database (or Postgres, when configured) and InfluxDB (when
  * configured).
  */
-export async function startEmbedded(
-  config: SwitchyardConfig,
-  logger: Logger,
-  overrides: GatewayOverrides = {},
-): Promise<EmbeddedGateway> {
+export async function startEmbedded(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<EmbeddedGateway> {
   // The router checks the route trees: a config error is reported before anything starts.
   const router = new LocalRouterService(config);
   const metrics = new GatewayMetrics();

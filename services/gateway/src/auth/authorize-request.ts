@@ -18,10 +18,7 @@ export function authorizeRequest(principal: Principal, endpoint: GatewayEndpoint
   const header = headers[ATTRIBUTION_HEADERS.workspace];
   const workspace = Array.isArray(header) ? header[0] : header;
   if (workspace !== undefined && !scopeIncludes(principal.actableWorkspaces, workspace)) {
-    throw permissionDenied(
-      `This credential may not act for the workspace named in ${ATTRIBUTION_HEADERS.workspace}.`,
-      ATTRIBUTION_HEADERS.workspace,
-    );
+    throw permissionDenied(`This credential may not act for the workspace named in ${ATTRIBUTION_HEADERS.workspace}.`, ATTRIBUTION_HEADERS.workspace);
   }
 }
 

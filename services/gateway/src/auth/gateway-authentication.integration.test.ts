@@ -125,14 +125,19 @@ describe('authentication at the gateway edge', () => {
 
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
-    adapters = new LocalProviderAdapterService(configSchema.parse({ providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } } }));
+    adapters = new LocalProviderAdapterService(
+      configSchema.parse({ providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } } }),
+    );
   });
 
   beforeEach(() => {
     verifier = new InMemoryVerifier()
       .add(TEAM_A_KEY, keyPrincipal('team-a'))
       .add(TEAM_B_KEY, keyPrincipal('team-b'))
-      .add(SCOPED_KEY, keyPrincipal('team-a', { keyId: 'key_scoped', scopes: { models: ['gpt-4o-mini', 'text-embedding-*'], endpoints: ['chat.completions'] } }))
+      .add(
+        SCOPED_KEY,
+        keyPrincipal('team-a', { keyId: 'key_scoped', scopes: { models: ['gpt-4o-mini', 'text-embedding-*'], endpoints: ['chat.completions'] } }),
+      )
       .add(TEAM_A_ADMIN_KEY, keyPrincipal('team-a', { keyId: 'key_admin_a', role: 'admin' }))
       .add(JWT, keyPrincipal('team-b', { kind: 'jwt', keyId: '', subject: 'alice', role: 'viewer' }));
     events = new CollectingPublisher();
@@ -264,7 +269,11 @@ describe('authentication at the gateway edge', () => {
 
   it('serves the admin token as Bearer or x-api-key, acting for any workspace', async () => {
     const gateway = await start();
-    const bearer = await chat(gateway, { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-request-id': 'admin-bearer', 'x-switchyard-workspace': 'team-z' });
+    const bearer = await chat(gateway, {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      'x-request-id': 'admin-bearer',
+      'x-switchyard-workspace': 'team-z',
+    });
     expect(bearer.status).toBe(200);
     const viaApiKey = await fetch(`${gateway.url}/v1/models`, { headers: { 'x-api-key': ADMIN_TOKEN } });
     expect(viaApiKey.status).toBe(200);
@@ -279,7 +288,11 @@ describe('authentication at the gateway edge', () => {
     expect((await chat(gateway, { 'x-api-key': TEAM_B_KEY, 'x-request-id': 'by-x-api-key' })).status).toBe(200);
     expect(await events.completed('by-x-api-key')).toMatchObject({ workspace: 'team-b', keyId: 'key_team-b' });
     // Refused for a malformed header, a request is still recorded under its key and workspace.
-    const malformed = await chat(gateway, { authorization: `Bearer ${TEAM_A_KEY}`, 'x-request-id': 'bad-metadata', 'x-switchyard-metadata': 'not json' });
+    const malformed = await chat(gateway, {
+      authorization: `Bearer ${TEAM_A_KEY}`,
+      'x-request-id': 'bad-metadata',
+      'x-switchyard-metadata': 'not json',
+    });
     expect(malformed.status).toBe(400);
     expect(await events.completed('bad-metadata')).toMatchObject({ workspace: 'team-a', keyId: 'key_team-a', httpStatus: 400 });
     // Naming its own workspace is allowed.
@@ -306,7 +319,12 @@ describe('authentication at the gateway edge', () => {
 
   it("refuses a model outside the key's scopes before any upstream call, and an endpoint outside them before the body", async () => {
     const gateway = await start();
-    await expectError(await chat(gateway, { authorization: `Bearer ${SCOPED_KEY}`, 'x-request-id': 'not-allowed' }, 'gpt-4o'), 403, 'model_not_allowed', 'model');
+    await expectError(
+      await chat(gateway, { authorization: `Bearer ${SCOPED_KEY}`, 'x-request-id': 'not-allowed' }, 'gpt-4o'),
+      403,
+      'model_not_allowed',
+      'model',
+    );
     expect(upstream.requests).toHaveLength(0);
     expect(await events.completed('not-allowed')).toMatchObject({ httpStatus: 403, keyId: 'key_scoped' });
     expect((await chat(gateway, { authorization: `Bearer ${SCOPED_KEY}` }, 'gpt-4o-mini')).status).toBe(200);
@@ -353,16 +371,28 @@ describe('authentication at the gateway edge', () => {
     expect(queries.usages[0].filter).toMatchObject({ from: new Date('2026-11-26T06:00:00Z'), to: new Date('2026-11-26T12:00:00Z') });
     await fetch(`${gateway.url}/v1/requests?to=2026-11-26T12:00:00Z`, { headers });
     expect(queries.lists[0].filter).toMatchObject({ from: new Date('2026-11-19T12:00:00Z') });
-    await expectError(await fetch(`${gateway.url}/v1/usage?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`, { headers }), 400, 'window_too_wide', 'from');
+    await expectError(
+      await fetch(`${gateway.url}/v1/usage?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`, { headers }),
+      400,
+      'window_too_wide',
+      'from',
+    );
     await expectError(await fetch(`${gateway.url}/v1/requests?from=2020-01-01T00:00:00Z`, { headers }), 400, 'window_too_wide', 'from');
     expect(queries.usages).toHaveLength(1);
   });
 
   it("deletes an end user's data for an owner or admin only, within its workspaces, and tells the audit hook", async () => {
     const gateway = await start();
-    await expectError(await fetch(`${gateway.url}/v1/users/alice/data`, { method: 'DELETE', headers: { authorization: `Bearer ${TEAM_A_KEY}` } }), 403, 'permission_denied');
     await expectError(
-      await fetch(`${gateway.url}/v1/users/alice/data?workspace=team-b`, { method: 'DELETE', headers: { authorization: `Bearer ${TEAM_A_ADMIN_KEY}` } }),
+      await fetch(`${gateway.url}/v1/users/alice/data`, { method: 'DELETE', headers: { authorization: `Bearer ${TEAM_A_KEY}` } }),
+      403,
+      'permission_denied',
+    );
+    await expectError(
+      await fetch(`${gateway.url}/v1/users/alice/data?workspace=team-b`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${TEAM_A_ADMIN_KEY}` },
+      }),
       403,
       'permission_denied',
       'workspace',
@@ -393,7 +423,9 @@ describe('without authentication', () => {
 
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
-    adapters = new LocalProviderAdapterService(configSchema.parse({ providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } } }));
+    adapters = new LocalProviderAdapterService(
+      configSchema.parse({ providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } } }),
+    );
   });
 
   afterEach(async () => {
@@ -406,7 +438,10 @@ describe('without authentication', () => {
   });
 
   async function start(server: Record<string, unknown>, logs = new LogCapture(), host?: string): Promise<GatewayServer> {
-    const settings = configSchema.parse({ server: { port: 0, ...server }, providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } } });
+    const settings = configSchema.parse({
+      server: { port: 0, ...server },
+      providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } },
+    });
     const gateway = await startGatewayServer({
       config: settings,
       router: new LocalRouterService(settings),

@@ -48,7 +48,10 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     const handler = fastRoutes.get(`${request.method} ${path}`);
-    const dispatch = () => (handler ? handler(request, response) : app(request, response));
+    const dispatch = (): void => {
+      if (handler) handler(request, response);
+      else app(request, response);
+    };
     // Local development: no credential asked for, no await on the hot path.
     if (!authenticator.required) {
       dispatch();
@@ -59,19 +62,21 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
       dispatch();
       return;
     }
-    authenticator.authenticate(request.headers).then(
-      (principal) => {
-        try {
-          authorizeRequest(principal, endpoint, request.headers);
-        } catch (error) {
-          refuse(request, response, endpoint, error, options, principal);
-          return;
-        }
-        setRequestPrincipal(request, principal);
-        dispatch();
-      },
-      (error: unknown) => refuse(request, response, endpoint, error, options),
-    )
+    authenticator
+      .authenticate(request.headers)
+      .then(
+        (principal) => {
+          try {
+            authorizeRequest(principal, endpoint, request.headers);
+          } catch (error) {
+            refuse(request, response, endpoint, error, options, principal);
+            return;
+          }
+          setRequestPrincipal(request, principal);
+          dispatch();
+        },
+        (error: unknown) => refuse(request, response, endpoint, error, options),
+      )
       // Routes answer their own errors; anything that still escapes ends this connection, not the process.
       .catch((error: unknown) => {
         options.logger.error({ err: error }, 'request-listener-failed');

@@ -30,7 +30,7 @@ describe('readAttribution', () => {
     });
   });
 
-  it("takes the workspace and key from the principal, and a workspace header the listener let through", () => {
+  it('takes the workspace and key from the principal, and a workspace header the listener let through', () => {
     const principal = keyPrincipal('team-a', { keyId: 'key_123', actableWorkspaces: ['team-a', 'team-a-staging'] });
     expect(readAttribution({}, DEFAULT_REQUEST_LIMITS, principal)).toMatchObject({ workspace: 'team-a', keyId: 'key_123' });
     expect(readAttribution({ 'x-switchyard-workspace': 'team-a-staging' }, DEFAULT_REQUEST_LIMITS, principal)).toMatchObject({

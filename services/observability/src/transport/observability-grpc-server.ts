@@ -37,7 +37,10 @@ export function observabilityGrpcHandlers(
     getUsage: unaryHandler(async (request: observabilityV1.GetUsageRequest, context) => {
       const groupBy = usageGroupingFromProto(request.groupBy);
       if (!groupBy) throw invalidRequest('group_by is missing or unknown.', 'group_by');
-      const rows = await service.usage({ filter: requestFilterFromProto(request.filter), groupBy, scope: workspaceScopeFromProto(request.scope) }, context);
+      const rows = await service.usage(
+        { filter: requestFilterFromProto(request.filter), groupBy, scope: workspaceScopeFromProto(request.scope) },
+        context,
+      );
       return create(observabilityV1.GetUsageResponseSchema, { rows: rows.map(usageRowToProto) });
     }, logger),
     deleteUserData: unaryHandler(async (request: observabilityV1.DeleteUserDataRequest, context) => {
