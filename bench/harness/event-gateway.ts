@@ -71,6 +71,7 @@ const noQueries: GatewayServerOptions['observability'] = {
   listRequests: async () => ({ requests: [], nextCursor: '' }),
   getRequest: async () => undefined,
   usage: async () => [],
+  deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
 };
 
 /** Sum of a counter's values in the registry. */

@@ -195,6 +195,35 @@ describe('the switchyard command', () => {
     expect(body.error.message).toContain('OPENAI_API_KEY');
   }, 90_000);
 
+  it('listens on loopback, requires the admin token once it is set, and logs the address it is bound to', async () => {
+    const port = await freePort();
+    const token = 'cli-admin-token-0123456789abcdef';
+    const gateway = start([], { OPENAI_BASE_URL: upstream.baseUrl, PORT: String(port), SWITCHYARD_ADMIN_TOKEN: token });
+    await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway.output);
+    const refused = await fetch(`http://127.0.0.1:${port}/v1/models`);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'invalid_api_key', type: 'invalid_request_error' } });
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: token, maxRetries: 0 });
+    expect((await client.models.list()).data.length).toBeGreaterThan(0);
+    const lines = gateway
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
+    expect(lines.find((line) => line.msg === 'gateway-listening')).toMatchObject({ url: `http://127.0.0.1:${port}` });
+    expect(lines.find((line) => line.msg === 'authentication-required')).toBeDefined();
+    expect(gateway.output()).not.toContain(token);
+  }, 90_000);
+
+  it('refuses to serve another address without authentication, naming server.allowUnauthenticated', async () => {
+    const file = path.join(temporaryDirectory('exposed'), 'switchyard.yaml');
+    writeFileSync(file, 'server:\n  host: 0.0.0.0\n');
+    const gateway = start(['--config', file], { PORT: '0' });
+    const [code] = await once(gateway.child, 'exit');
+    expect(code).toBe(1);
+    expect(gateway.output()).toMatch(/server\.allowUnauthenticated: must be true to serve server\.host 0\.0\.0\.0 without authentication/);
+  });
+
   it('refuses an invalid config file with the exact path in the message', async () => {
     const file = path.join(temporaryDirectory('bad-config'), 'switchyard.yaml');
     writeFileSync(file, 'server:\n  port: "eighty"\n');

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, createLogger, type SwitchyardConfig } from '@switchyard/shared';
-import { startEmbedded } from '../../packages/cli/src/modes/embedded';
+import { startEmbedded, type GatewayOverrides } from '../../packages/cli/src/modes/embedded';
 import {
   startAdapterService,
   startDistributedGateway,
@@ -30,6 +30,8 @@ export interface HarnessOptions {
   influx?: boolean;
   /** Distributed mode: another Kafka than the shared one (e.g. a dedicated broker a test stops). */
   kafkaBrokers?: string[];
+  /** Authentication of the gateway: an admin token, verifiers, audit hooks. */
+  auth?: Pick<GatewayOverrides, 'adminToken' | 'keyVerifier' | 'tokenVerifier' | 'audit'>;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
   const influx = options.influx ? { url: INFLUX_URL, database: INFLUX_DATABASE } : undefined;
   if (mode === 'embedded') {
     const config: SwitchyardConfig = { ...base, observability: { ...base.observability, dataDirectory: 'memory://', influx } };
-    const gateway = await startEmbedded(config, logger, { host: '127.0.0.1', port: 0 });
+    const gateway = await startEmbedded(config, logger, { host: '127.0.0.1', port: 0, ...options.auth });
     await gateway.recordsReady.catch(async (error: unknown) => {
       await gateway.close(1_000);
       throw error;
@@ -91,7 +93,7 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
         observability: `127.0.0.1:${observability.port}`,
       },
     };
-    const gateway = await startDistributedGateway(config, logger, { host: '127.0.0.1', port: 0 });
+    const gateway = await startDistributedGateway(config, logger, { host: '127.0.0.1', port: 0, ...options.auth });
     started.push(() => gateway.close(1_000));
     return {
       baseURL: `${gateway.url}/v1`,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
+import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
 import { runKeysCommand } from './commands/keys-command';
 import { startEmbedded } from './modes/embedded';
 import { startAdapterService, startDistributedGateway, startObservabilityService, startRouterService } from './modes/distributed';
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 
   let running: Stoppable;
   if (role === 'all') {
-    const gateway = await startEmbedded(config, logger);
+    const gateway = await startEmbedded(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
     const records = config.observability.postgresUrl ? 'postgres' : config.observability.dataDirectory;
     logger.info({ url: gateway.url, mode: 'embedded', records }, 'gateway-listening');
     gateway.recordsReady.then(
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     );
     running = gateway;
   } else if (role === 'gateway') {
-    const gateway = await startDistributedGateway(config, logger);
+    const gateway = await startDistributedGateway(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
     logger.info({ url: gateway.url, mode: 'distributed', router: config.services.router, adapters: config.services.adapters }, 'gateway-listening');
     running = gateway;
   } else if (role === 'router') {

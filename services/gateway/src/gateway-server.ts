@@ -2,14 +2,22 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventPublisher } from '@switchyard/events';
 import {
+  authenticationRequired,
+  ConfigError,
+  edgeExposureProblems,
   GatewayError,
   type GovernanceGate,
+  isLoopbackHost,
+  type KeyVerifier,
+  type TokenVerifier,
   type Logger,
   type ObservabilityQueryService,
   type ProviderAdapterService,
   type RouterService,
   type SwitchyardConfig,
 } from '@switchyard/shared';
+import type { GatewayAuditHooks } from './auth/gateway-audit-hooks';
+import { RequestAuthenticator } from './auth/request-authenticator';
 import { createRequestListener } from './http/create-http-app';
 import { createGatewayHttpServer } from './http/create-http-server';
 import { GatewayMetrics } from './http/gateway-metrics';
@@ -18,8 +26,10 @@ import { PriceCatalog } from './telemetry/price-catalog';
 import { RequestRecorder } from './telemetry/request-recorder';
 
 export interface GatewayServer {
-  /** e.g. `http://127.0.0.1:8080` */
+  /** The address the socket is bound to, e.g. `http://127.0.0.1:8080` or `http://[::]:8080`. */
   url: string;
+  /** Whether requests need a credential. */
+  authenticationRequired: boolean;
   port: number;
   metrics: GatewayMetrics;
   /**
@@ -46,12 +56,26 @@ export interface GatewayServerOptions {
   governance?: GovernanceGate;
   /** Overrides `config.server.port` (0 picks a free port). */
   port?: number;
+  /** Overrides `config.server.host`; checked as the config's would be. */
   host?: string;
+  /** `SWITCHYARD_ADMIN_TOKEN`: set, every route but the public ones needs a credential. */
+  adminToken?: string;
+  /** Resolves virtual keys (`sk-sy-…`). */
+  keyVerifier?: KeyVerifier;
+  /** Resolves bearer JWTs. */
+  tokenVerifier?: TokenVerifier;
+  /** Told of refused credentials and permissions, and of deleted user data. */
+  audit?: GatewayAuditHooks;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
 export async function startGatewayServer(options: GatewayServerOptions): Promise<GatewayServer> {
   const { config, logger } = options;
+  const host = options.host ?? config.server.host;
+  // The same check as the config's, on the address actually used.
+  const problems = edgeExposureProblems({ ...config, server: { ...config.server, host } }, options.adminToken);
+  if (problems.length > 0) throw new ConfigError(`invalid config:\n${problems.join('\n')}`);
+  const required = authenticationRequired(config, options.adminToken);
   const metrics = options.metrics ?? new GatewayMetrics();
   let ready = false;
   const executor = new RequestExecutor(options.router, options.adapters, metrics.upstreamAttempt);
@@ -69,23 +93,49 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     corsAllowedOrigins: config.server.cors.allowedOrigins,
     isReady: () => ready,
     governance: options.governance,
+    authenticator: new RequestAuthenticator({
+      required,
+      adminToken: options.adminToken || undefined,
+      keyVerifier: options.keyVerifier,
+      tokenVerifier: options.tokenVerifier,
+    }),
+    publicMetrics: config.auth.publicMetrics,
+    queryLimits: config.observability.queries,
+    audit: options.audit,
   });
   const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? config.server.port, options.host ?? config.server.host, () => {
+    server.listen(options.port ?? config.server.port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   ready = true;
-  const port = (server.address() as AddressInfo).port;
-  const host = options.host ?? config.server.host;
-  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+  const bound = server.address() as AddressInfo;
+  const port = bound.port;
+  const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
+  if (required) {
+    logger.info(
+      { url, publicRoutes: config.auth.publicMetrics ? ['/healthz', '/readyz', '/metrics'] : ['/healthz', '/readyz'] },
+      'authentication-required',
+    );
+  } else if (isLoopbackHost(host)) {
+    logger.info(
+      { url },
+      'accepting unauthenticated requests from this machine only; set SWITCHYARD_ADMIN_TOKEN (or auth.enabled) to require credentials',
+    );
+  } else {
+    logger.warn(
+      { url, event: 'unauthenticated-exposure' },
+      `accepting unauthenticated requests on ${host} (server.allowUnauthenticated): anyone who reaches this port spends the provider keys and reads every record`,
+    );
+  }
 
   return {
     url,
     port,
+    authenticationRequired: required,
     metrics,
     close: async (graceMs = 10_000) => {
       ready = false;

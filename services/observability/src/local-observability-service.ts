@@ -1,42 +1,59 @@
 import {
   requestCancelled,
   type CallContext,
+  type DeleteUserDataQuery,
+  type DeletedUserData,
   type ListRequestsQuery,
   type ObservabilityQueryService,
   type RequestPage,
   type RequestRecord,
   type UsageQuery,
   type UsageRow,
+  type WorkspaceScope,
 } from '@switchyard/shared';
+import type { SqlClient } from '@switchyard/database';
+import { deleteUserData } from './privacy/delete-user-data';
+import { runBoundedQuery, type QueryBounds } from './query/bounded-query';
 import { EventQueries } from './query/event-queries';
-import type { SqlExecutor } from '@switchyard/database';
+
+/** Each query's `statement_timeout` when none is configured (`observability.queries.statementTimeoutMs`). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 /**
  * The query service over the event tables, in this process: what embedded
  * mode calls directly and what the observability gRPC server serves. A call
- * whose client has already gone is not run.
+ * whose client has already gone is not run; one whose client goes while it
+ * runs is cancelled on Postgres, and its result dropped on PGlite.
  */
 export class LocalObservabilityService implements ObservabilityQueryService {
-  private readonly queries: EventQueries;
+  private readonly bounds: QueryBounds;
 
-  constructor(database: SqlExecutor) {
-    this.queries = new EventQueries(database);
+  constructor(
+    private readonly client: SqlClient,
+    bounds: Partial<QueryBounds> = {},
+  ) {
+    this.bounds = { statementTimeoutMs: bounds.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
   }
 
   listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage> {
-    return whileWanted(context, () => this.queries.listRequests(query));
+    return this.bounded(context, (queries) => queries.listRequests(query));
   }
 
-  getRequest(requestId: string, context: CallContext): Promise<RequestRecord | undefined> {
-    return whileWanted(context, () => this.queries.getRequest(requestId));
+  getRequest(requestId: string, context: CallContext, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
+    return this.bounded(context, (queries) => queries.getRequest(requestId, scope));
   }
 
   usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
-    return whileWanted(context, () => this.queries.usage(query));
+    return this.bounded(context, (queries) => queries.usage(query));
   }
-}
 
-async function whileWanted<T>(context: CallContext, query: () => Promise<T>): Promise<T> {
-  if (context.signal.aborted) throw requestCancelled();
-  return query();
+  /** Not cancelled with its caller: a deletion, once begun, completes (or rolls back) as a whole. */
+  async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
+    if (context.signal.aborted) throw requestCancelled();
+    return deleteUserData(this.client, query);
+  }
+
+  private bounded<T>(context: CallContext, run: (queries: EventQueries) => Promise<T>): Promise<T> {
+    return runBoundedQuery(this.client, this.bounds, context.signal, (executor) => run(new EventQueries(executor)));
+  }
 }

@@ -6,6 +6,7 @@ import {
   openEventDatabase,
   startMetricsHttpServer,
   startObservabilityConsumers,
+  RetentionJob,
 } from '@switchyard/observability';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ConfigError, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
@@ -15,6 +16,7 @@ import { LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switch
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate } from '@switchyard/auth';
 import { influxOptions } from './event-destinations';
+import type { GatewayOverrides } from './embedded';
 
 /** A service listening on its own gRPC port. */
 export interface RunningService {
@@ -28,11 +30,7 @@ export interface RunningService {
  * The gateway alone: calls the router, the adapter service and the
  * observability service over gRPC, and publishes its events to Kafka.
  */
-export async function startDistributedGateway(
-  config: SwitchyardConfig,
-  logger: Logger,
-  overrides: { port?: number; host?: string } = {},
-): Promise<GatewayServer> {
+export async function startDistributedGateway(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<GatewayServer> {
   const kafka = requireKafka(config, 'gateway');
   const metrics = new GatewayMetrics();
   // Rate limits and budgets, shared through Redis; every gateway adds the costs it records to the budgets.
@@ -119,13 +117,17 @@ export async function startObservabilityService(
   const server = await startGrpcServer({
     address,
     logger,
-    services: [observabilityGrpcService(new LocalObservabilityService(database.client), logger)],
+    services: [observabilityGrpcService(new LocalObservabilityService(database.client, config.observability.queries), logger)],
   });
+  const { retentionDays } = config.observability;
+  const retention = retentionDays === undefined ? undefined : new RetentionJob(database.client, { retentionDays, logger });
+  retention?.start();
   const metrics = await startMetricsHttpServer(registry, config.server.host, metricsPort);
   return {
     port: server.port,
     metricsPort: metrics.port,
     close: async (graceMs = 10_000) => {
+      await retention?.stop();
       await server.shutdown(graceMs);
       await consumers.stop();
       await database.close();

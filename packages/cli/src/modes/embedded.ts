@@ -1,9 +1,9 @@
 import { EventPublisherMetrics, InProcessEventBus, type EventSink } from '@switchyard/events';
 import type { Logger, SwitchyardConfig } from '@switchyard/shared';
-import { InfluxEventWriter, openEventDatabase } from '@switchyard/observability';
+import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/observability';
 import { LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService } from '@switchyard/router';
-import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
+import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate } from '@switchyard/auth';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { OpeningEventDatabase } from './opening-event-database';
@@ -18,6 +18,9 @@ export interface EmbeddedGateway extends GatewayServer {
   flushEvents(): Promise<void>;
 }
 
+/** What a caller may set beyond the config: the address, and authentication (the CLI passes SWITCHYARD_ADMIN_TOKEN). */
+export type GatewayOverrides = Pick<GatewayServerOptions, 'port' | 'host' | 'adminToken' | 'keyVerifier' | 'tokenVerifier' | 'audit'>;
+
 /**
  * Gateway, router, provider adapters and the event consumers in one
  * process: the gateway holds the service implementations themselves, so a
@@ -25,17 +28,13 @@ export interface EmbeddedGateway extends GatewayServer {
  * embedded database (or Postgres, when configured) and InfluxDB (when
  * configured).
  */
-export async function startEmbedded(
-  config: SwitchyardConfig,
-  logger: Logger,
-  overrides: { port?: number; host?: string } = {},
-): Promise<EmbeddedGateway> {
+export async function startEmbedded(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<EmbeddedGateway> {
   // The router checks the route trees: a config error is reported before anything starts.
   const router = new LocalRouterService(config);
   const metrics = new GatewayMetrics();
   // Rate limits and budgets; budgets count the costs this process records.
   const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry });
-  const database = new OpeningEventDatabase(openEventDatabase(eventDatabaseOptions(config)));
+  const database = new OpeningEventDatabase(openEventDatabase(eventDatabaseOptions(config)), config.observability.queries);
   const sinks: EventSink[] = [database];
   const influx = influxOptions(config);
   if (influx) sinks.push(new InfluxEventWriter(influx));
@@ -70,11 +69,15 @@ export async function startEmbedded(
     await governance?.close();
     throw error;
   }
+  const { retentionDays } = config.observability;
+  const retention = retentionDays === undefined ? undefined : new RetentionJob(database.client, { retentionDays, logger });
+  retention?.start();
   return {
     ...gateway,
     recordsReady: database.ready,
     flushEvents: () => events.flush(),
     close: async (graceMs) => {
+      await retention?.stop();
       await gateway.close(graceMs);
       await adapters.close();
       // Requests are over: what they published is written before the database closes.

@@ -3,6 +3,9 @@ import { LocalObservabilityService, type EventDatabase } from '@switchyard/obser
 import {
   GatewayError,
   type CallContext,
+  type DeleteUserDataQuery,
+  type DeletedUserData,
+  type WorkspaceScope,
   type ListRequestsQuery,
   type ObservabilityQueryService,
   type RequestPage,
@@ -21,8 +24,8 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
   readonly name = 'postgres';
   private readonly opened: Promise<{ database: EventDatabase; queries: LocalObservabilityService }>;
 
-  constructor(opening: Promise<EventDatabase>) {
-    this.opened = opening.then((database) => ({ database, queries: new LocalObservabilityService(database.client) }));
+  constructor(opening: Promise<EventDatabase>, bounds: { statementTimeoutMs?: number } = {}) {
+    this.opened = opening.then((database) => ({ database, queries: new LocalObservabilityService(database.client, bounds) }));
     // Callers learn of a failure through `ready` or their own call; never as an unhandled rejection.
     this.opened.catch(() => undefined);
   }
@@ -44,8 +47,17 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
     return (await this.queries()).listRequests(query, context);
   }
 
-  async getRequest(requestId: string, context: CallContext): Promise<RequestRecord | undefined> {
-    return (await this.queries()).getRequest(requestId, context);
+  async getRequest(requestId: string, context: CallContext, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
+    return (await this.queries()).getRequest(requestId, context, scope);
+  }
+
+  async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
+    return (await this.queries()).deleteUserData(query, context);
+  }
+
+  /** The database once open, for jobs that run over it (retention). */
+  get client(): Promise<EventDatabase['client']> {
+    return this.opened.then(({ database }) => database.client);
   }
 
   async usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {

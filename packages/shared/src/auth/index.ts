@@ -1,2 +1,4 @@
 export * from './principal';
 export * from './governance-gate';
+export * from './token-verifier';
+export * from './auth-errors';

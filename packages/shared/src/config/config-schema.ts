@@ -156,7 +156,14 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimits = requestLimitsSchema.parse({
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
-      host: z.string().default('0.0.0.0'),
+      /**
+       * Address to listen on. Loopback by default: without authentication
+       * (no SWITCHYARD_ADMIN_TOKEN, `auth.enabled` false) any other address
+       * needs `allowUnauthenticated`.
+       */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Serve unauthenticated requests on an address other than loopback (warned about at every start). */
+      allowUnauthenticated: z.boolean().default(false),
       port: z.number().int().min(0).max(65535).default(8080),
       /** Largest accepted request body, in bytes. */
       bodyLimitBytes: z
@@ -182,6 +189,15 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Bounds of what one request may carry; each one passed is a 400 naming the field. */
       limits: requestLimitsSchema.prefault({}),
+    })
+    .prefault({}),
+  /** Authentication at the gateway's edge; on whenever SWITCHYARD_ADMIN_TOKEN is set. */
+  auth: z
+    .strictObject({
+      /** Require a credential on every route but the public ones, even without SWITCHYARD_ADMIN_TOKEN. */
+      enabled: z.boolean().default(false),
+      /** `/metrics` answers without a credential (as `/healthz` and `/readyz` always do). */
+      publicMetrics: z.boolean().default(true),
     })
     .prefault({}),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _'), providerSchema).default({}),
@@ -256,6 +272,19 @@ export const configSchema = z.strictObject({
       metricsPort: z.number().int().min(0).max(65535).default(9464),
       /** Kafka group session timeout: a consumer that stopped answering loses its partitions after this long (the broker's minimum is 6000). */
       sessionTimeoutMs: durationMs.default(30_000),
+      /** Request data (records, usage, costs) older than this many days is purged, hourly; absent: kept forever. */
+      retentionDays: z.number().int().positive().optional(),
+      /** Bounds of `/v1/requests` and `/v1/usage`. */
+      queries: z
+        .strictObject({
+          /** `/v1/usage` without `from` covers this many hours before `to` (default now). */
+          defaultUsageWindowHours: z.number().int().positive().default(24),
+          /** Widest `from`..`to` a query may span (400 naming `from` past it); `/v1/requests` without `from` covers this much. */
+          maxWindowDays: z.number().int().positive().default(31),
+          /** Each query's `statement_timeout` on Postgres (504 `query_timeout` past it). */
+          statementTimeoutMs: durationMs.default(30_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Rate limits and budgets (services/auth/README.md); none by default. */

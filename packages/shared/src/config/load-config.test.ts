@@ -54,7 +54,8 @@ describe('loadConfig from the environment', () => {
     const { config } = loadConfig(undefined, { PORT: '9090' });
     expect(config.providers).toEqual({});
     expect(config.server).toEqual({
-      host: '0.0.0.0',
+      host: '127.0.0.1',
+      allowUnauthenticated: false,
       port: 9090,
       bodyLimitBytes: 4 * 1024 * 1024,
       requestTimeoutMs: 600_000,
@@ -121,6 +122,48 @@ routes:
   });
 });
 
+describe('loadConfig: who may reach the gateway', () => {
+  const ADMIN_TOKEN = 'a-bootstrap-token-of-32-characters';
+
+  it('listens on loopback without authentication by default', () => {
+    const { config } = loadConfig(undefined, {});
+    expect(config.server.host).toBe('127.0.0.1');
+    expect(config.auth).toEqual({ enabled: false, publicMetrics: true });
+  });
+
+  it('refuses another address without authentication, naming server.allowUnauthenticated', () => {
+    const message = failure(configFile('server: { host: 0.0.0.0 }\n'));
+    expect(message).toMatch(/server\.allowUnauthenticated: must be true to serve server\.host 0\.0\.0\.0 without authentication/);
+    expect(failure(configFile('server: { host: "::" }\n'))).toMatch(/server\.allowUnauthenticated/);
+    // The gateway alone is checked as the one process is.
+    expect(failure(configFile('server: { host: 0.0.0.0 }\n'), {}, 'gateway')).toMatch(/server\.allowUnauthenticated/);
+  });
+
+  it('accepts another address when told to, or when authentication is on', () => {
+    const exposed = configFile('server: { host: 0.0.0.0, allowUnauthenticated: true }\n');
+    expect(loadConfig(exposed, {}).config.server).toMatchObject({ host: '0.0.0.0', allowUnauthenticated: true });
+    const withToken = configFile('server: { host: 0.0.0.0 }\n');
+    expect(loadConfig(withToken, { SWITCHYARD_ADMIN_TOKEN: ADMIN_TOKEN }).config.server.host).toBe('0.0.0.0');
+    const enabled = configFile('server: { host: 0.0.0.0 }\nauth: { enabled: true, publicMetrics: false }\n');
+    expect(loadConfig(enabled, {}).config.auth).toEqual({ enabled: true, publicMetrics: false });
+    // Services that do not serve the HTTP API are not checked.
+    expect(loadConfig(withToken, {}, { role: 'router' }).config.server.host).toBe('0.0.0.0');
+  });
+
+  it('refuses an admin token short enough to guess, without showing it', () => {
+    const message = failure(undefined, { SWITCHYARD_ADMIN_TOKEN: 'hunter2' });
+    expect(message).toMatch(/SWITCHYARD_ADMIN_TOKEN: must be at least 16 characters long/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('names the path of a malformed auth or retention setting', () => {
+    expect(failure(configFile('auth: { enabled: yes-please }\n'))).toMatch(/auth\.enabled: /);
+    expect(failure(configFile('auth: { adminToken: x }\n'))).toMatch(/auth: .*adminToken/);
+    expect(failure(configFile('observability: { retentionDays: 0 }\n'))).toMatch(/observability\.retentionDays: /);
+    expect(failure(configFile('observability: { queries: { maxWindowDays: -1 } }\n'))).toMatch(/observability\.queries\.maxWindowDays: /);
+  });
+});
+
 describe('loadConfig: where events and records go', () => {
   it('uses the embedded bus and database by default', () => {
     const { config } = loadConfig(undefined, {});
@@ -132,6 +175,7 @@ describe('loadConfig: where events and records go', () => {
       partitionsConcurrently: 3,
       metricsPort: 9464,
       sessionTimeoutMs: 30_000,
+      queries: { defaultUsageWindowHours: 24, maxWindowDays: 31, statementTimeoutMs: 30_000 },
     });
     expect(config.services.observability).toBe('127.0.0.1:50053');
   });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, ENV_REFERENCE, type ProviderConfig, type SwitchyardConfig } from './config-schema';
+import { ADMIN_TOKEN_VARIABLE, edgeExposureProblems } from './edge-exposure';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -87,6 +88,12 @@ export function loadConfig(path: string | undefined, env: Environment = process.
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config (${source}):\n${formatIssues(parsed.error.issues)}`);
   checkReferences(parsed.data, env, SECRETS_USED[options.role ?? 'all']);
+  const role = options.role ?? 'all';
+  if (role === 'all' || role === 'gateway') {
+    // Only the processes that serve the HTTP API are exposed at server.host.
+    const problems = edgeExposureProblems(parsed.data, env[ADMIN_TOKEN_VARIABLE]);
+    if (problems.length > 0) throw new ConfigError(`invalid config (${source}):\n${problems.join('\n')}`);
+  }
   return { config: parsed.data, source };
 }
 

@@ -1,4 +1,5 @@
 import type { eventsV1 } from '@switchyard/proto';
+import type { WorkspaceScope } from '../auth';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
 
 /**
@@ -54,6 +55,8 @@ export interface RequestFilter {
 
 export interface ListRequestsQuery {
   filter: RequestFilter;
+  /** Whose records may be read (the caller's `readableWorkspaces`); absent: every workspace. */
+  scope?: WorkspaceScope;
   /** 1..1000, default 50. */
   limit?: number;
   /** Opaque, from a previous page's `nextCursor`. */
@@ -69,6 +72,8 @@ export interface RequestPage {
 
 export interface UsageQuery {
   filter: RequestFilter;
+  /** Whose records are counted (the caller's `readableWorkspaces`); absent: every workspace. */
+  scope?: WorkspaceScope;
   groupBy: UsageGrouping;
 }
 
@@ -89,12 +94,33 @@ export interface UsageRow {
   latencyP95Ms: number;
 }
 
+/** Everything stored for one end user, within some workspaces. */
+export interface DeleteUserDataQuery {
+  /** The request's `user`, as recorded. */
+  user: string;
+  /** The workspaces to delete in; `all` for every one. */
+  scope: WorkspaceScope;
+}
+
+/** Rows deleted, per table. */
+export interface DeletedUserData {
+  requests: number;
+  usage: number;
+  costs: number;
+}
+
 /** Reads what the observability consumers recorded. */
 export interface ObservabilityQueryService {
   /** Throws `invalidRequest` for a cursor it did not issue. */
   listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage>;
-  /** Undefined when no request with that id was recorded. */
-  getRequest(requestId: string, context: CallContext): Promise<RequestRecord | undefined>;
+  /**
+   * Undefined when no request with that id was recorded in `scope` (absent:
+   * every workspace): a record of another workspace with the same id is
+   * neither returned nor revealed.
+   */
+  getRequest(requestId: string, context: CallContext, scope?: WorkspaceScope): Promise<RequestRecord | undefined>;
   /** Rows ordered by group. */
   usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]>;
+  /** Deletes every record, usage row and cost of one end user in the query's workspaces. */
+  deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData>;
 }

@@ -28,6 +28,7 @@ const noQueries: ObservabilityQueryService = {
   listRequests: async () => ({ requests: [] }),
   getRequest: async () => undefined,
   usage: async () => [],
+  deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
 };
 
 /** USD per million tokens for the recorded model (gpt-4.1-nano-2025-04-14: 16 prompt, 363 completion tokens). */

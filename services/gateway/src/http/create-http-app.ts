@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, invalidRequest, type ObservabilityQueryService, type RouterService } from '@switchyard/shared';
+import { GatewayError, invalidRequest, type ObservabilityQueryService, type Principal, type RouterService } from '@switchyard/shared';
+import { authorizeRequest } from '../auth/authorize-request';
+import { gatewayEndpoint, type GatewayEndpoint } from '../auth/gateway-endpoints';
+import type { RequestAuthenticator } from '../auth/request-authenticator';
+import { setRequestPrincipal } from '../auth/request-principal';
 import type { RequestExecutor } from '../pipeline/request-executor';
 import { createCorsPolicy } from './cors-policy';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
-import { createObservabilityRoutes } from './observability-routes';
+import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
 
 export interface HttpAppOptions extends ExchangeOptions {
@@ -15,25 +19,107 @@ export interface HttpAppOptions extends ExchangeOptions {
   isReady: () => boolean;
   /** Browser origins allowed to call the API; none when empty. */
   corsAllowedOrigins: readonly string[];
+  /** Who is calling, from the headers alone. */
+  authenticator: RequestAuthenticator;
+  /** `/metrics` answers without a credential. */
+  publicMetrics: boolean;
+  /** Time windows of the query API. */
+  queryLimits: QueryLimits;
 }
 
 /**
  * The gateway's HTTP API as one node:http request listener: the model
  * traffic routes (`openai-routes.ts`) first, then the express app for
  * models, health, readiness, metrics and everything else.
+ *
+ * Authentication and the checks that need only headers (the key's
+ * endpoints, the workspace it may act for) run here, before either kind of
+ * route and before anything reads the body: a refused request's body is
+ * never read, and its connection is closed rather than drained.
  */
 export function createRequestListener(options: HttpAppOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const fastRoutes = createOpenAIRoutes(options.executor, options);
   const app = createExpressApp(options);
   const cors = createCorsPolicy(options.corsAllowedOrigins);
+  const { authenticator } = options;
   return (request, response) => {
     if (cors(request, response)) return;
     const url = request.url ?? '/';
     const query = url.indexOf('?');
-    const handler = fastRoutes.get(`${request.method} ${query === -1 ? url : url.slice(0, query)}`);
-    if (handler) handler(request, response);
-    else app(request, response);
+    const path = query === -1 ? url : url.slice(0, query);
+    const handler = fastRoutes.get(`${request.method} ${path}`);
+    const dispatch = (): void => {
+      if (handler) handler(request, response);
+      else app(request, response);
+    };
+    // Local development: no credential asked for, no await on the hot path.
+    if (!authenticator.required) {
+      dispatch();
+      return;
+    }
+    const endpoint = gatewayEndpoint(request.method, path, options.publicMetrics);
+    if (endpoint === undefined) {
+      dispatch();
+      return;
+    }
+    authenticator
+      .authenticate(request.headers)
+      .then(
+        (principal) => {
+          try {
+            authorizeRequest(principal, endpoint, request.headers);
+          } catch (error) {
+            refuse(request, response, endpoint, error, options, principal);
+            return;
+          }
+          setRequestPrincipal(request, principal);
+          dispatch();
+        },
+        (error: unknown) => refuse(request, response, endpoint, error, options),
+      )
+      // Routes answer their own errors; anything that still escapes ends this connection, not the process.
+      .catch((error: unknown) => {
+        options.logger.error({ err: error }, 'request-listener-failed');
+        response.destroy();
+      });
   };
+}
+
+/** Answers a refused request without reading its body (the exchange tells the audit hook). */
+function refuse(
+  request: IncomingMessage,
+  response: ServerResponse,
+  endpoint: GatewayEndpoint,
+  error: unknown,
+  options: HttpAppOptions,
+  principal?: Principal,
+): void {
+  if (principal) setRequestPrincipal(request, principal);
+  const exchange = new HttpExchange(request, response, endpointRoute(endpoint), options);
+  // The unread body would otherwise be drained before the connection could serve another request.
+  response.setHeader('connection', 'close');
+  if (error instanceof GatewayError && error.status === 401) response.setHeader('www-authenticate', 'Bearer realm="switchyard"');
+  exchange.fail(error);
+}
+
+/** The metrics label of a refused request, as its route would have named it. */
+function endpointRoute(endpoint: GatewayEndpoint): string {
+  switch (endpoint) {
+    case 'chat.completions':
+      return 'chat.completion';
+    case 'embeddings':
+      return 'embeddings';
+    case 'models.read':
+      return 'models';
+    case 'requests.read':
+      return 'requests';
+    case 'usage.read':
+      return 'usage';
+    case 'user_data.delete':
+      return 'user_data';
+    default:
+      return 'other';
+  }
 }
 
 function createExpressApp(options: HttpAppOptions): express.Express {
@@ -69,7 +155,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
     exchange.completed();
   });
 
-  app.use(createObservabilityRoutes(options.observability));
+  app.use(createObservabilityRoutes(options.observability, options.queryLimits));
 
   app.use((request, _response, next) => {
     next(
@@ -96,5 +182,6 @@ function routeName(path: string): string {
   if (path === '/v1/models') return 'models';
   if (path === '/v1/usage') return 'usage';
   if (path === '/v1/requests' || path.startsWith('/v1/requests/')) return 'requests';
+  if (path.startsWith('/v1/users/')) return 'user_data';
   return 'other';
 }

@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  ANONYMOUS_PRINCIPAL,
-  type CallContext,
-  type GatewayError,
-  type GovernanceGate,
-  type Logger,
-  type Principal,
-  type RequestLimits,
-} from '@switchyard/shared';
+import type { CallContext, GatewayError, GovernanceGate, Logger, Principal, RequestLimits } from '@switchyard/shared';
+import type { GatewayAuditHooks, RequestOrigin } from '../auth/gateway-audit-hooks';
+import { requestPrincipal } from '../auth/request-principal';
 import type { ServedBy } from '../pipeline/request-executor';
 import type { RequestOperation, RequestRecorder } from '../telemetry/request-recorder';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
@@ -31,6 +25,8 @@ export interface ExchangeOptions {
   recorder: RequestRecorder;
   /** Rate limits and budgets of model requests; none when absent. */
   governance?: GovernanceGate;
+  /** Told of every refused credential and permission. */
+  audit?: GatewayAuditHooks;
 }
 
 /** A client's `x-request-id` is kept only if it has this form; any other is ignored and a new id generated. */
@@ -46,13 +42,13 @@ export class HttpExchange {
   readonly requestId: string;
   readonly arrived = performance.now();
   readonly context: CallContext;
+  /** Who is calling, as the request listener established it; anonymous when no credential was required. */
+  readonly principal: Principal;
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private timedOut = false;
   /** Set on model requests, which are recorded when they end. */
   telemetry?: RequestTelemetry;
-  /** Who is calling, as authentication established it. */
-  principal: Principal = ANONYMOUS_PRINCIPAL;
 
   constructor(
     readonly request: IncomingMessage,
@@ -60,6 +56,7 @@ export class HttpExchange {
     readonly route: string,
     private readonly options: ExchangeOptions,
   ) {
+    this.principal = requestPrincipal(request);
     const offered = request.headers['x-request-id'];
     this.requestId = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
     response.setHeader('x-request-id', this.requestId);
@@ -76,7 +73,7 @@ export class HttpExchange {
 
   /** Marks this exchange as a model request, to be recorded when it ends. */
   track(operation: RequestOperation): RequestTelemetry {
-    this.telemetry = new RequestTelemetry(this.options.recorder, operation, this.requestId, this.arrived);
+    this.telemetry = new RequestTelemetry(this.options.recorder, operation, this.requestId, this.arrived, this.principal);
     return this.telemetry;
   }
 
@@ -112,6 +109,38 @@ export class HttpExchange {
     );
   }
 
+  /** Where this request came from, for audit records. */
+  origin(): RequestOrigin {
+    const { request } = this;
+    return { requestId: this.requestId, ip: request.socket.remoteAddress ?? '', userAgent: String(request.headers['user-agent'] ?? '') };
+  }
+
+  /** Calls an audit hook, which must never break the request. */
+  audit(call: (hooks: GatewayAuditHooks) => void): void {
+    const hooks = this.options.audit;
+    if (!hooks) return;
+    try {
+      call(hooks);
+    } catch (error) {
+      this.options.logger.error({ requestId: this.requestId, err: error }, 'audit-hook-failed');
+    }
+  }
+
+  private auditDenied(error: GatewayError): void {
+    const url = this.request.url ?? '/';
+    const query = url.indexOf('?');
+    this.audit((hooks) =>
+      hooks.accessDenied?.({
+        ...this.origin(),
+        ...(this.principal.kind !== 'anonymous' && { principal: this.principal }),
+        method: this.request.method ?? '',
+        path: query === -1 ? url : url.slice(0, query),
+        status: error.status,
+        code: error.code ?? '',
+      }),
+    );
+  }
+
   /** Answers with the error in OpenAI's shape (or ends a started stream with an error event), logs and counts it. */
   fail(error: unknown): void {
     const gatewayError: GatewayError = this.timedOut ? requestTimedOut(this.options.requestTimeoutMs) : toGatewayError(error);
@@ -127,6 +156,7 @@ export class HttpExchange {
     };
     if (gatewayError.errorClass === 'internal') options.logger.error({ ...log, err: error }, 'request-failed');
     else options.logger.info(log, 'request-failed');
+    if (gatewayError.status === 401 || gatewayError.status === 403) this.auditDenied(gatewayError);
     options.metrics.requestFinished(this.route, gatewayError.status, (performance.now() - this.arrived) / 1000);
     try {
       if (response.headersSent) {

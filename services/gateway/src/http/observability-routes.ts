@@ -13,8 +13,21 @@ import {
   type RequestStatusName,
   type UsageGrouping,
   type UsageRow,
+  permissionDenied,
+  type Principal,
 } from '@switchyard/shared';
+import { authorizeWorkspaceFilter } from '../auth/authorize-request';
 import { REQUEST_ID, type HttpExchange } from './http-exchange';
+
+/** The time windows of the query API (`observability.queries`). */
+export interface QueryLimits {
+  /** `/v1/usage` without `from` covers this many hours before `to`. */
+  defaultUsageWindowHours: number;
+  /** Widest window; `/v1/requests` without `from` covers this much. */
+  maxWindowDays: number;
+}
+
+const HOUR_MS = 3_600_000;
 
 /** Longest query parameter read; no filter value or cursor is anywhere near it. */
 const MAX_QUERY_VALUE_LENGTH = 1_024;
@@ -23,17 +36,24 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * The query API over recorded requests:
- * `GET /v1/requests`, `GET /v1/requests/:id`, `GET /v1/usage`.
- * Query parameters are snake_case, as in the rest of the API.
+ * `GET /v1/requests`, `GET /v1/requests/:id`, `GET /v1/usage`, and
+ * `DELETE /v1/users/:user/data`. Query parameters are snake_case, as in the
+ * rest of the API. Each reads only the workspaces the caller's principal may
+ * read, over a bounded time window.
  */
-export function createObservabilityRoutes(observability: ObservabilityQueryService): Router {
+export function createObservabilityRoutes(observability: ObservabilityQueryService, limits: QueryLimits): Router {
   const router = Router();
+  const maxWindowMs = limits.maxWindowDays * 24 * HOUR_MS;
 
   router.get('/v1/requests', async (request: Request, response: Response) => {
     const exchange = response.locals.exchange as HttpExchange;
     const query = request.query;
     const limit = optionalInteger(query, 'limit', 1, 1000);
-    const page = await observability.listRequests({ filter: readFilter(query), limit, cursor: optionalString(query, 'cursor') }, exchange.context);
+    const filter = readFilter(query, exchange.principal, maxWindowMs, maxWindowMs);
+    const page = await observability.listRequests(
+      { filter, scope: exchange.principal.readableWorkspaces, limit, cursor: optionalString(query, 'cursor') },
+      exchange.context,
+    );
     exchange.sendJson(200, {
       object: 'list',
       data: page.requests.map(formatRequestRecord),
@@ -50,7 +70,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
     if (!REQUEST_ID.test(id)) {
       throw invalidRequest('A request id is 1-128 letters, digits or . : _ -.', 'id', 'invalid_value');
     }
-    const record = await observability.getRequest(id, exchange.context);
+    const record = await observability.getRequest(id, exchange.context, exchange.principal.readableWorkspaces);
     if (!record) {
       throw new GatewayError(`No request with id ${id} was recorded.`, {
         status: 404,
@@ -69,17 +89,51 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
     if (!usageGroupings.includes(groupBy)) {
       throw invalidRequest(`group_by must be one of ${usageGroupings.join(', ')}.`, 'group_by');
     }
-    const rows = await observability.usage({ filter: readFilter(request.query), groupBy }, exchange.context);
+    const filter = readFilter(request.query, exchange.principal, limits.defaultUsageWindowHours * HOUR_MS, maxWindowMs);
+    const rows = await observability.usage({ filter, groupBy, scope: exchange.principal.readableWorkspaces }, exchange.context);
     exchange.sendJson(200, { object: 'list', group_by: groupBy, data: rows.map(formatUsageRow) });
+    exchange.completed();
+  });
+
+  router.delete('/v1/users/:user/data', async (request: Request, response: Response) => {
+    const exchange = response.locals.exchange as HttpExchange;
+    const { principal } = exchange;
+    const user = String(request.params.user);
+    if (user.length === 0 || user.length > USER_MAX_LENGTH || CONTROL_CHARACTER.test(user)) {
+      throw invalidRequest(`A user is 1-${USER_MAX_LENGTH} characters without control characters.`, 'user', 'invalid_value');
+    }
+    if (principal.role !== 'owner' && principal.role !== 'admin') {
+      throw permissionDenied("Deleting a user's data takes the owner or admin role.");
+    }
+    // An owner or admin deletes within the workspaces it may read, or within the one it names.
+    const workspace = optionalString(request.query, 'workspace');
+    authorizeWorkspaceFilter(principal, workspace);
+    const scope = workspace === undefined ? principal.readableWorkspaces : [workspace];
+    const deleted = await observability.deleteUserData({ user, scope }, exchange.context);
+    exchange.audit((hooks) => hooks.userDataDeleted?.({ ...exchange.origin(), principal, user, scope, deleted }));
+    exchange.sendJson(200, {
+      object: 'user_data.deleted',
+      user,
+      workspaces: scope,
+      deleted: { requests: deleted.requests, usage: deleted.usage, costs: deleted.costs },
+    });
     exchange.completed();
   });
 
   return router;
 }
 
+/** Longest `user` a request may carry (the largest `server.limits.userMaxLength` worth looking up). */
+const USER_MAX_LENGTH = 1_024;
+
 type Query = Request['query'];
 
-function readFilter(query: Query): RequestFilter {
+/**
+ * The filter of a query: a `workspace` the caller may not read is a 403;
+ * without `from`, the window is the `defaultWindowMs` before `to` (now
+ * without it); a window wider than `maxWindowMs` is a 400 naming `from`.
+ */
+function readFilter(query: Query, principal: Principal, defaultWindowMs: number, maxWindowMs: number): RequestFilter {
   const status = optionalString(query, 'status') as RequestStatusName | undefined;
   if (status !== undefined && !requestStatuses.includes(status)) {
     throw invalidRequest(`status must be one of ${requestStatuses.join(', ')}.`, 'status');
@@ -93,7 +147,14 @@ function readFilter(query: Query): RequestFilter {
     status,
   };
   if (filter.from && filter.to && filter.from >= filter.to) throw invalidRequest('from must be earlier than to.', 'from');
-  return filter;
+  authorizeWorkspaceFilter(principal, filter.workspace);
+  const to = filter.to ?? new Date();
+  const from = filter.from ?? new Date(to.getTime() - defaultWindowMs);
+  if (to.getTime() - from.getTime() > maxWindowMs) {
+    throw invalidRequest(`from and to may span at most ${maxWindowMs / (24 * HOUR_MS)} days.`, 'from', 'window_too_wide');
+  }
+  // `to` stays open when not given, so records written while a client pages are still found.
+  return { ...filter, from };
 }
 
 function optionalString(query: Query, name: string): string | undefined {

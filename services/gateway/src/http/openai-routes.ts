@@ -4,6 +4,7 @@ import { ChatCompletionChunkWriter } from '../openai-wire/chat-completion-chunk-
 import { formatChatCompletion, formatEmbeddings } from '../openai-wire/format-chat-completion';
 import { parseChatCompletionRequest, parseEmbeddingsRequest } from '../openai-wire/parse-chat-completion-request';
 import type { Execution, RequestExecutor, ServedBy } from '../pipeline/request-executor';
+import { authorizeModel } from '../auth/authorize-request';
 import { admitGoverned } from './governance-admission';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { readJsonBody } from './read-json-body';
@@ -25,12 +26,13 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
   async function chatCompletions(exchange: HttpExchange, execution: Execution): Promise<void> {
     const telemetry = exchange.track('chat.completion');
     // Headers first: a request whose body is refused is still recorded in its own workspace.
-    telemetry.attribution = readAttribution(exchange.request.headers, limits);
+    telemetry.attribution = readAttribution(exchange.request.headers, limits, exchange.principal);
     const chatRequest = parseChatCompletionRequest(await readJsonBody(exchange.request, bodyOptions), limits);
     telemetry.prompt = chatRequest;
     telemetry.requestedModel = chatRequest.model;
     telemetry.user = chatRequest.user ?? '';
     telemetry.streamed = chatRequest.stream;
+    authorizeModel(exchange.principal, chatRequest.model);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
     if (!chatRequest.stream) {
       const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted);
@@ -52,10 +54,11 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
 
   async function embeddings(exchange: HttpExchange, execution: Execution): Promise<void> {
     const telemetry = exchange.track('embeddings');
-    telemetry.attribution = readAttribution(exchange.request.headers, limits);
+    telemetry.attribution = readAttribution(exchange.request.headers, limits, exchange.principal);
     const { request: embeddingRequest, encoding } = parseEmbeddingsRequest(await readJsonBody(exchange.request, bodyOptions), limits);
     telemetry.requestedModel = embeddingRequest.model;
     telemetry.user = embeddingRequest.user ?? '';
+    authorizeModel(exchange.principal, embeddingRequest.model);
     await admitGoverned(exchange, options.governance, { embeddings: embeddingRequest });
     const { response, servedBy } = await executor.embed(embeddingRequest, execution.context, telemetry.attempted);
     telemetry.servedModel = response.model;

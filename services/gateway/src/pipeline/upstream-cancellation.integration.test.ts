@@ -36,6 +36,7 @@ const noQueries: ObservabilityQueryService = {
   listRequests: async () => ({ requests: [] }),
   getRequest: async () => undefined,
   usage: async () => [],
+  deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
 };
 
 /** Adapters whose streams carry, after the first text, a part no JSON can hold: the gateway fails while formatting it. */

@@ -1,4 +1,5 @@
-import { GatewayError } from '@switchyard/shared';
+import { DEFAULT_REQUEST_LIMITS, GatewayError } from '@switchyard/shared';
+import { keyPrincipal } from '../auth/__fixtures__/in-memory-verifiers';
 import { readAttribution } from './request-attribution';
 
 function rejection(headers: Record<string, string>): GatewayError {
@@ -26,6 +27,15 @@ describe('readAttribution', () => {
       sessionId: 'chat:42',
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       metadata: { feature: 'search', tier: 'pro' },
+    });
+  });
+
+  it('takes the workspace and key from the principal, and a workspace header the listener let through', () => {
+    const principal = keyPrincipal('team-a', { keyId: 'key_123', actableWorkspaces: ['team-a', 'team-a-staging'] });
+    expect(readAttribution({}, DEFAULT_REQUEST_LIMITS, principal)).toMatchObject({ workspace: 'team-a', keyId: 'key_123' });
+    expect(readAttribution({ 'x-switchyard-workspace': 'team-a-staging' }, DEFAULT_REQUEST_LIMITS, principal)).toMatchObject({
+      workspace: 'team-a-staging',
+      keyId: 'key_123',
     });
   });
 

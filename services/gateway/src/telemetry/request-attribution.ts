@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_REQUEST_LIMITS, invalidRequest, type RequestLimits } from '@switchyard/shared';
+import { ANONYMOUS_PRINCIPAL, DEFAULT_REQUEST_LIMITS, invalidRequest, type Principal, type RequestLimits } from '@switchyard/shared';
 
 /** Who a request is for, and what the client tagged it with: read from headers, validated. */
 export interface RequestAttribution {
@@ -28,8 +28,16 @@ const SWITCHYARD_HEADER_PREFIX = 'x-switchyard-';
  * Reads the attribution headers. A malformed header is the client's error
  * (400 naming the header), never silently dropped: analytics keyed on a tag
  * the gateway ignored would be wrong without anyone noticing.
+ *
+ * The principal decides the workspace and the key: `x-switchyard-workspace`
+ * is read only once the request listener has checked that the principal may
+ * act for it; without the header the request is the principal's workspace.
  */
-export function readAttribution(headers: IncomingHttpHeaders, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): RequestAttribution {
+export function readAttribution(
+  headers: IncomingHttpHeaders,
+  limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
+  principal: Principal = ANONYMOUS_PRINCIPAL,
+): RequestAttribution {
   checkSwitchyardHeaderLengths(headers, limits.headerValueMaxLength);
   const workspace = single(headers, ATTRIBUTION_HEADERS.workspace);
   if (workspace !== undefined && !NAME.test(workspace)) {
@@ -41,8 +49,8 @@ export function readAttribution(headers: IncomingHttpHeaders, limits: RequestLim
   }
   const traceparent = single(headers, ATTRIBUTION_HEADERS.traceparent);
   return {
-    workspace: workspace ?? DEFAULT_WORKSPACE,
-    keyId: '',
+    workspace: workspace ?? principal.workspace,
+    keyId: principal.keyId,
     sessionId: sessionId ?? '',
     traceId: traceparent?.match(TRACEPARENT)?.[1] ?? randomBytes(16).toString('hex'),
     metadata: readMetadata(single(headers, ATTRIBUTION_HEADERS.metadata), limits),

@@ -1,4 +1,14 @@
-import type { ChatRequest, Deployment, GatewayError, RequestStatusName, RouteAttempt, Usage } from '@switchyard/shared';
+import {
+  ANONYMOUS_PRINCIPAL,
+  DEFAULT_REQUEST_LIMITS,
+  type ChatRequest,
+  type Deployment,
+  type GatewayError,
+  type Principal,
+  type RequestStatusName,
+  type RouteAttempt,
+  type Usage,
+} from '@switchyard/shared';
 import { readAttribution, type RequestAttribution } from './request-attribution';
 import type { RequestOperation, RequestRecorder } from './request-recorder';
 import { estimateUsage, TextTokenEstimate } from './usage-estimate';
@@ -34,6 +44,8 @@ export class RequestTelemetry {
     private readonly requestId: string,
     /** `performance.now()` when the request arrived. */
     private readonly arrived: number,
+    /** Who asked: a request whose headers were refused is still recorded under its key and workspace. */
+    private readonly principal: Principal = ANONYMOUS_PRINCIPAL,
   ) {}
 
   /** Called as each deployment of the route plan is tried. */
@@ -59,7 +71,7 @@ export class RequestTelemetry {
       requestId: this.requestId,
       endedAt: new Date(),
       operation: this.operation,
-      attribution: this.attribution ?? unattributed(),
+      attribution: this.attribution ?? unattributed(this.principal),
       user: this.user,
       requestedModel: this.requestedModel,
       deployment: this.deployment,
@@ -79,7 +91,7 @@ export class RequestTelemetry {
   }
 }
 
-/** A request whose headers were not read: the default workspace and a trace of its own. */
-function unattributed(): RequestAttribution {
-  return readAttribution({});
+/** A request whose headers were not read: the principal's workspace and key, and a trace of its own. */
+function unattributed(principal: Principal): RequestAttribution {
+  return readAttribution({}, DEFAULT_REQUEST_LIMITS, principal);
 }

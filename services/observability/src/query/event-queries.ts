@@ -1,5 +1,5 @@
 import type { eventsV1 } from '@switchyard/proto';
-import type { ListRequestsQuery, RequestPage, RequestRecord, UsageQuery, UsageRow } from '@switchyard/shared';
+import type { ListRequestsQuery, RequestPage, RequestRecord, UsageQuery, UsageRow, WorkspaceScope } from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
 import { getRequest, listCosts, listRequests } from './request-queries';
 import { usage } from './usage-query';
@@ -12,8 +12,9 @@ export class EventQueries {
     return listRequests(this.executor, query);
   }
 
-  getRequest(requestId: string): Promise<RequestRecord | undefined> {
-    return getRequest(this.executor, requestId);
+  /** Within `scope` (absent: every workspace). */
+  getRequest(requestId: string, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
+    return getRequest(this.executor, requestId, scope);
   }
 
   listCosts(requestId: string): Promise<eventsV1.CostRecorded[]> {

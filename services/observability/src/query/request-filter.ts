@@ -1,4 +1,4 @@
-import { invalidRequest, requestStatuses, type RequestFilter } from '@switchyard/shared';
+import { invalidRequest, requestStatuses, type RequestFilter, type WorkspaceScope } from '@switchyard/shared';
 
 /** Collects a statement's parameters and hands out their placeholders (`$1`, `$2`, ...). */
 export class SqlParameters {
@@ -32,6 +32,16 @@ export function filterConditions(filter: RequestFilter, parameters: SqlParameter
     conditions.push(`status = ${parameters.add(filter.status)}`);
   }
   return conditions;
+}
+
+/**
+ * The condition that keeps a query within the workspaces a caller may read:
+ * none for `all` (or no scope), never true for an empty list.
+ */
+export function scopeConditions(scope: WorkspaceScope | undefined, parameters: SqlParameters): string[] {
+  if (scope === undefined || scope === 'all') return [];
+  if (scope.length === 0) return ['false'];
+  return [`workspace = ANY(${parameters.add([...scope])}::text[])`];
 }
 
 /** `WHERE a AND b`, or nothing. */

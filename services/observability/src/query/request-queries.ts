@@ -1,9 +1,9 @@
 import type { eventsV1 } from '@switchyard/proto';
-import { invalidRequest, type ListRequestsQuery, type RequestPage, type RequestRecord } from '@switchyard/shared';
+import { invalidRequest, type ListRequestsQuery, type RequestPage, type RequestRecord, type WorkspaceScope } from '@switchyard/shared';
 import { COST_SELECT_LIST, REQUEST_SELECT_LIST, costFromRow, microsText, requestFromRow, type CostRow, type RequestRow } from '../storage/event-rows';
 import type { SqlExecutor } from '@switchyard/database';
 import { decodeCursor, encodeCursor, type RequestCursor } from './request-cursor';
-import { SqlParameters, filterConditions, whereClause } from './request-filter';
+import { SqlParameters, filterConditions, scopeConditions, whereClause } from './request-filter';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -50,7 +50,7 @@ export async function listRequests(executor: SqlExecutor, query: ListRequestsQue
 
 function fetchRows(executor: SqlExecutor, query: ListRequestsQuery, after: RequestCursor | undefined, limit: number): Promise<RequestRow[]> {
   const parameters = new SqlParameters();
-  const conditions = filterConditions(query.filter, parameters);
+  const conditions = [...filterConditions(query.filter, parameters), ...scopeConditions(query.scope, parameters)];
   if (after !== undefined) {
     conditions.push(
       `(occurred_at, event_id) < (${parameters.add(microsText(after.occurredAtMicros))}::timestamptz, ${parameters.add(after.eventId)})`,
@@ -81,11 +81,17 @@ function rowBytes(row: RequestRow): number {
   return bytes;
 }
 
-/** The latest event recorded for a request id, or undefined. */
-export async function getRequest(executor: SqlExecutor, requestId: string): Promise<RequestRecord | undefined> {
+/**
+ * The latest event recorded for a request id within `scope` (absent: every
+ * workspace), or undefined: another workspace's request with the same id is
+ * never seen, so a client-chosen id can neither shadow nor reveal it.
+ */
+export async function getRequest(executor: SqlExecutor, requestId: string, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
+  const parameters = new SqlParameters();
+  const conditions = [`request_id = ${parameters.add(requestId)}`, ...scopeConditions(scope, parameters)];
   const [row] = await executor.query<RequestRow>(
-    `SELECT ${REQUEST_SELECT_LIST} FROM requests WHERE request_id = $1 ORDER BY occurred_at DESC, event_id DESC LIMIT 1`,
-    [requestId],
+    `SELECT ${REQUEST_SELECT_LIST} FROM requests ${whereClause(conditions)} ORDER BY occurred_at DESC, event_id DESC LIMIT 1`,
+    parameters.values,
   );
   return row === undefined ? undefined : requestFromRow(row);
 }

@@ -1,6 +1,6 @@
 import { invalidRequest, usageGroupings, type UsageGrouping, type UsageQuery, type UsageRow } from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
-import { SqlParameters, filterConditions, whereClause } from './request-filter';
+import { SqlParameters, filterConditions, scopeConditions, whereClause } from './request-filter';
 
 /** What each grouping groups `requests` by. */
 const GROUP_EXPRESSIONS: Record<UsageGrouping, string> = {
@@ -37,7 +37,7 @@ export async function usage(executor: SqlExecutor, query: UsageQuery): Promise<U
     throw invalidRequest(`\`group_by\` must be one of ${usageGroupings.join(', ')}.`, 'group_by');
   }
   const parameters = new SqlParameters();
-  const conditions = filterConditions(query.filter, parameters);
+  const conditions = [...filterConditions(query.filter, parameters), ...scopeConditions(query.scope, parameters)];
   const rows = await executor.query<UsageGroupRow>(
     `SELECT (${GROUP_EXPRESSIONS[query.groupBy]}) COLLATE "C" AS usage_group,
        count(*) AS requests,

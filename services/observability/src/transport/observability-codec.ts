@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { eventsV1, observabilityV1 } from '@switchyard/proto';
-import type { RequestFilter, RequestStatusName, UsageGrouping, UsageRow } from '@switchyard/shared';
+import type { DeletedUserData, RequestFilter, RequestStatusName, UsageGrouping, UsageRow, WorkspaceScope } from '@switchyard/shared';
 
 /** Conversions between the query contract's TypeScript types and its protobuf messages. */
 
@@ -87,4 +87,26 @@ export function usageRowFromProto(message: observabilityV1.UsageRow): UsageRow {
     latencyP50Ms: message.latencyP50Ms,
     latencyP95Ms: message.latencyP95Ms,
   };
+}
+
+export function workspaceScopeToProto(scope: WorkspaceScope): observabilityV1.WorkspaceScope {
+  return create(observabilityV1.WorkspaceScopeSchema, scope === 'all' ? { all: true } : { workspaces: [...scope] });
+}
+
+/** Absent (a caller older than scopes): every workspace, as before scopes existed. */
+export function workspaceScopeFromProto(message: observabilityV1.WorkspaceScope | undefined): WorkspaceScope | undefined {
+  if (!message) return undefined;
+  return message.all ? 'all' : [...message.workspaces];
+}
+
+export function deletedUserDataFromProto(message: observabilityV1.DeleteUserDataResponse): DeletedUserData {
+  return { requests: Number(message.requests), usage: Number(message.usage), costs: Number(message.costs) };
+}
+
+export function deletedUserDataToProto(deleted: DeletedUserData): observabilityV1.DeleteUserDataResponse {
+  return create(observabilityV1.DeleteUserDataResponseSchema, {
+    requests: BigInt(deleted.requests),
+    usage: BigInt(deleted.usage),
+    costs: BigInt(deleted.costs),
+  });
 }

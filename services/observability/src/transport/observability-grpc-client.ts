@@ -1,5 +1,8 @@
 import {
   type CallContext,
+  type DeleteUserDataQuery,
+  type DeletedUserData,
+  type WorkspaceScope,
   type ListRequestsQuery,
   type ObservabilityQueryService,
   type RequestPage,
@@ -9,7 +12,13 @@ import {
 } from '@switchyard/shared';
 import { GrpcServiceClient, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
 import { observabilityV1 } from '@switchyard/proto';
-import { requestFilterToProto, usageGroupingToProto, usageRowFromProto } from './observability-codec';
+import {
+  deletedUserDataFromProto,
+  requestFilterToProto,
+  usageGroupingToProto,
+  usageRowFromProto,
+  workspaceScopeToProto,
+} from './observability-codec';
 
 /** The observability service's queries, called over gRPC. */
 export class ObservabilityGrpcClient implements ObservabilityQueryService {
@@ -22,23 +31,37 @@ export class ObservabilityGrpcClient implements ObservabilityQueryService {
   async listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage> {
     const response = await this.client.unary(
       'listRequests',
-      { filter: requestFilterToProto(query.filter), limit: query.limit ?? 0, cursor: query.cursor ?? '' },
+      {
+        filter: requestFilterToProto(query.filter),
+        limit: query.limit ?? 0,
+        cursor: query.cursor ?? '',
+        scope: query.scope && workspaceScopeToProto(query.scope),
+      },
       context,
     );
     return { requests: response.requests, ...(response.nextCursor && { nextCursor: response.nextCursor }) };
   }
 
-  async getRequest(requestId: string, context: CallContext): Promise<RequestRecord | undefined> {
-    return (await this.client.unary('getRequest', { requestId }, context)).request;
+  async getRequest(requestId: string, context: CallContext, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
+    return (await this.client.unary('getRequest', { requestId, scope: scope && workspaceScopeToProto(scope) }, context)).request;
   }
 
   async usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
     const response = await this.client.unary(
       'getUsage',
-      { filter: requestFilterToProto(query.filter), groupBy: usageGroupingToProto(query.groupBy) },
+      {
+        filter: requestFilterToProto(query.filter),
+        groupBy: usageGroupingToProto(query.groupBy),
+        scope: query.scope && workspaceScopeToProto(query.scope),
+      },
       context,
     );
     return response.rows.map(usageRowFromProto);
+  }
+
+  async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
+    const response = await this.client.unary('deleteUserData', { user: query.user, scope: workspaceScopeToProto(query.scope) }, context);
+    return deletedUserDataFromProto(response);
   }
 
   close(): void {

@@ -2,7 +2,13 @@ import { create } from '@bufbuild/protobuf';
 import { invalidRequest, type Logger, type ObservabilityQueryService } from '@switchyard/shared';
 import { grpcServiceDefinition, unaryHandler, type GrpcHandlers, type GrpcServiceRegistration, type MethodsOf } from '@switchyard/rpc';
 import { observabilityV1 } from '@switchyard/proto';
-import { requestFilterFromProto, usageGroupingFromProto, usageRowToProto } from './observability-codec';
+import {
+  deletedUserDataToProto,
+  requestFilterFromProto,
+  usageGroupingFromProto,
+  usageRowToProto,
+  workspaceScopeFromProto,
+} from './observability-codec';
 
 export const observabilityServiceDefinition = grpcServiceDefinition(observabilityV1.ObservabilityService);
 
@@ -14,20 +20,35 @@ export function observabilityGrpcHandlers(
   return {
     listRequests: unaryHandler(async (request: observabilityV1.ListRequestsRequest, context) => {
       const page = await service.listRequests(
-        { filter: requestFilterFromProto(request.filter), limit: request.limit || undefined, cursor: request.cursor || undefined },
+        {
+          filter: requestFilterFromProto(request.filter),
+          scope: workspaceScopeFromProto(request.scope),
+          limit: request.limit || undefined,
+          cursor: request.cursor || undefined,
+        },
         context,
       );
       return create(observabilityV1.ListRequestsResponseSchema, { requests: page.requests, nextCursor: page.nextCursor ?? '' });
     }, logger),
     getRequest: unaryHandler(async (request: observabilityV1.GetRequestRequest, context) => {
-      const record = await service.getRequest(request.requestId, context);
+      const record = await service.getRequest(request.requestId, context, workspaceScopeFromProto(request.scope));
       return create(observabilityV1.GetRequestResponseSchema, { request: record });
     }, logger),
     getUsage: unaryHandler(async (request: observabilityV1.GetUsageRequest, context) => {
       const groupBy = usageGroupingFromProto(request.groupBy);
       if (!groupBy) throw invalidRequest('group_by is missing or unknown.', 'group_by');
-      const rows = await service.usage({ filter: requestFilterFromProto(request.filter), groupBy }, context);
+      const rows = await service.usage(
+        { filter: requestFilterFromProto(request.filter), groupBy, scope: workspaceScopeFromProto(request.scope) },
+        context,
+      );
       return create(observabilityV1.GetUsageResponseSchema, { rows: rows.map(usageRowToProto) });
+    }, logger),
+    deleteUserData: unaryHandler(async (request: observabilityV1.DeleteUserDataRequest, context) => {
+      // A deletion never defaults to every workspace: the caller names its scope.
+      const scope = workspaceScopeFromProto(request.scope);
+      if (!scope) throw invalidRequest('scope is required.', 'scope');
+      if (!request.user) throw invalidRequest('user is required.', 'user');
+      return deletedUserDataToProto(await service.deleteUserData({ user: request.user, scope }, context));
     }, logger),
   };
 }

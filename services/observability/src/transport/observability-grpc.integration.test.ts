@@ -6,6 +6,9 @@ import {
   GatewayError,
   invalidRequest,
   type CallContext,
+  type DeleteUserDataQuery,
+  type DeletedUserData,
+  type WorkspaceScope,
   type ListRequestsQuery,
   type ObservabilityQueryService,
   type RequestPage,
@@ -54,6 +57,8 @@ const ROW: UsageRow = {
 class RecordingService implements ObservabilityQueryService {
   readonly listQueries: ListRequestsQuery[] = [];
   readonly usageQueries: UsageQuery[] = [];
+  readonly getScopes: (WorkspaceScope | undefined)[] = [];
+  readonly deletions: DeleteUserDataQuery[] = [];
 
   async listRequests(query: ListRequestsQuery, _context: CallContext): Promise<RequestPage> {
     this.listQueries.push(query);
@@ -61,8 +66,14 @@ class RecordingService implements ObservabilityQueryService {
     return query.cursor ? { requests: [] } : { requests: [RECORD], nextCursor: 'page-2' };
   }
 
-  async getRequest(requestId: string): Promise<RequestRecord | undefined> {
+  async getRequest(requestId: string, _context: CallContext, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
+    this.getScopes.push(scope);
     return requestId === RECORD.requestId ? RECORD : undefined;
+  }
+
+  async deleteUserData(query: DeleteUserDataQuery): Promise<DeletedUserData> {
+    this.deletions.push(query);
+    return { requests: 3, usage: 2, costs: 1 };
   }
 
   async usage(query: UsageQuery): Promise<UsageRow[]> {
@@ -99,12 +110,12 @@ describe('observability queries over gRPC', () => {
       status: 'failed' as const,
     };
     const page = await client.listRequests({ filter, limit: 25 }, context());
-    expect(service.listQueries[0]).toStrictEqual({ filter, limit: 25, cursor: undefined });
+    expect(service.listQueries[0]).toStrictEqual({ filter, scope: undefined, limit: 25, cursor: undefined });
     expect(page.nextCursor).toBe('page-2');
     expect(page.requests).toHaveLength(1);
     expect(page.requests[0]).toStrictEqual(RECORD);
     const last = await client.listRequests({ filter: {}, cursor: 'page-2' }, context());
-    expect(service.listQueries[1]).toStrictEqual({ filter: {}, limit: undefined, cursor: 'page-2' });
+    expect(service.listQueries[1]).toStrictEqual({ filter: {}, scope: undefined, limit: undefined, cursor: 'page-2' });
     expect(last).toStrictEqual({ requests: [] });
   });
 
@@ -118,6 +129,28 @@ describe('observability queries over gRPC', () => {
       expect(await client.usage({ filter: { workspace: 'w' }, groupBy }, context())).toStrictEqual([ROW]);
     }
     expect(service.usageQueries.map((query) => query.groupBy)).toStrictEqual(['model', 'provider', 'workspace', 'key', 'user', 'day']);
+  });
+
+  it('carries the workspace scope of every query: a list, none, or every workspace', async () => {
+    await client.listRequests({ filter: {}, scope: ['team-a', 'team-b'] }, context());
+    await client.listRequests({ filter: {}, scope: [] }, context());
+    await client.listRequests({ filter: {}, scope: 'all' }, context());
+    expect(service.listQueries.map((query) => query.scope)).toStrictEqual([['team-a', 'team-b'], [], 'all']);
+    await client.getRequest('req-1', context(), ['team-a']);
+    await client.getRequest('req-1', context(), []);
+    await client.getRequest('req-1', context());
+    expect(service.getScopes).toStrictEqual([['team-a'], [], undefined]);
+    await client.usage({ filter: {}, groupBy: 'model', scope: ['team-b'] }, context());
+    expect(service.usageQueries[0].scope).toStrictEqual(['team-b']);
+  });
+
+  it("deletes a user's data within the scope named, and reports the counts", async () => {
+    expect(await client.deleteUserData({ user: 'alice', scope: ['team-a'] }, context())).toStrictEqual({ requests: 3, usage: 2, costs: 1 });
+    expect(await client.deleteUserData({ user: 'bob', scope: 'all' }, context())).toStrictEqual({ requests: 3, usage: 2, costs: 1 });
+    expect(service.deletions).toStrictEqual([
+      { user: 'alice', scope: ['team-a'] },
+      { user: 'bob', scope: 'all' },
+    ]);
   });
 
   it('passes the service error through with its status and parameter', async () => {

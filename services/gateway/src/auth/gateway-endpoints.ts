@@ -1,0 +1,29 @@
+/**
+ * What each route is, as key scopes (`scopes.endpoints`) name it. Decided
+ * from the method and path alone, so a key may be refused an endpoint
+ * before its request body is read.
+ */
+export type GatewayEndpoint =
+  | 'chat.completions'
+  | 'embeddings'
+  | 'models.read'
+  | 'requests.read'
+  | 'usage.read'
+  | 'user_data.delete'
+  /** Any other route: answered (404, or a route added later) only to an authenticated caller. */
+  | 'other';
+
+/** Routes anyone may call: probes for orchestrators and load balancers. */
+const ALWAYS_PUBLIC = new Set(['/healthz', '/readyz']);
+
+/** Undefined for a public route: no credential is asked for. */
+export function gatewayEndpoint(method: string | undefined, path: string, publicMetrics: boolean): GatewayEndpoint | undefined {
+  if (ALWAYS_PUBLIC.has(path) || (publicMetrics && path === '/metrics')) return undefined;
+  if (method === 'POST' && path === '/v1/chat/completions') return 'chat.completions';
+  if (method === 'POST' && path === '/v1/embeddings') return 'embeddings';
+  if (method === 'GET' && path === '/v1/models') return 'models.read';
+  if (method === 'GET' && (path === '/v1/requests' || path.startsWith('/v1/requests/'))) return 'requests.read';
+  if (method === 'GET' && path === '/v1/usage') return 'usage.read';
+  if (method === 'DELETE' && /^\/v1\/users\/[^/]+\/data$/.test(path)) return 'user_data.delete';
+  return 'other';
+}

@@ -1,0 +1,28 @@
+import type { DeleteUserDataQuery, DeletedUserData } from '@switchyard/shared';
+import type { SqlClient } from '@switchyard/database';
+import { SqlParameters, scopeConditions } from '../query/request-filter';
+
+/** The tables that hold an end user's data, each with `user_id` and `workspace`. */
+const USER_TABLES = ['requests', 'usage', 'costs'] as const;
+
+/**
+ * Deletes every record, usage row and cost of one end user within the
+ * query's workspaces, in one transaction: all of it or none. InfluxDB holds
+ * no user ids; dead letters (events a store refused, kept for operators) are
+ * not per user and stay until an operator clears them.
+ */
+export async function deleteUserData(client: SqlClient, query: DeleteUserDataQuery): Promise<DeletedUserData> {
+  return client.transaction(async (transaction) => {
+    const counts: Partial<Record<(typeof USER_TABLES)[number], number>> = {};
+    for (const table of USER_TABLES) {
+      const parameters = new SqlParameters();
+      const conditions = [`user_id = ${parameters.add(query.user)}`, ...scopeConditions(query.scope, parameters)];
+      const [row] = await transaction.query<{ deleted: string | number }>(
+        `WITH deleted AS (DELETE FROM ${table} WHERE ${conditions.join(' AND ')} RETURNING 1) SELECT count(*) AS deleted FROM deleted`,
+        parameters.values,
+      );
+      counts[table] = Number(row?.deleted ?? 0);
+    }
+    return { requests: counts.requests ?? 0, usage: counts.usage ?? 0, costs: counts.costs ?? 0 };
+  });
+}
