@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
+import { runAuditCommand } from './commands/audit-command';
 import { startEmbedded } from './modes/embedded';
 import { startAdapterService, startDistributedGateway, startObservabilityService, startRouterService } from './modes/distributed';
 
@@ -17,6 +18,8 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability] [--
 
   --config FILE   YAML config (or SWITCHYARD_CONFIG); without one, providers
                   come from OPENAI_API_KEY / OPENAI_BASE_URL / ANTHROPIC_API_KEY
+
+  audit verify|export   check or export the audit trail (switchyard audit --help)
 `;
 
 const roles = ['all', 'gateway', 'router', 'adapters', 'observability'] as const;
@@ -27,6 +30,11 @@ interface Stoppable {
 }
 
 async function main(): Promise<void> {
+  // Admin sub-commands take options of their own, so they are dispatched before the roles' parsing.
+  if (process.argv[2] === 'audit') {
+    process.exitCode = await runAuditCommand(process.argv.slice(3), { env: process.env, stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },

@@ -288,7 +288,12 @@ describe('loadConfig: the audit trail and provider secrets', () => {
   });
 
   it('takes them from a file, and names the exact path of a wrong value', () => {
-    const { config } = loadConfig(configFile('audit: { checkpointEvery: 10, signingKeyFile: /etc/switchyard/audit.pem }\nproviderCredentials: { masterKeyFile: /etc/switchyard/master.key }\n'), {});
+    const { config } = loadConfig(
+      configFile(
+        'audit: { checkpointEvery: 10, signingKeyFile: /etc/switchyard/audit.pem }\nproviderCredentials: { masterKeyFile: /etc/switchyard/master.key }\n',
+      ),
+      {},
+    );
     expect(config.audit.checkpointEvery).toBe(10);
     expect(config.audit.signingKeyFile).toBe('/etc/switchyard/audit.pem');
     expect(config.providerCredentials.masterKeyFile).toBe('/etc/switchyard/master.key');

@@ -27,10 +27,7 @@ const SECRET_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   // `Authorization: Bearer …`, `Basic …` and a bare bearer token in prose.
   [/\b(Bearer|Basic)\s+(?:[A-Za-z0-9_~+/=\-*…]|\.(?=[A-Za-z0-9_~+/=\-*…])){4,}/gi, `$1 ${REDACTED}`],
   // `api_key=…`, `"x-api-key": "…"`, `token: …`, `password=…` (the name kept, the value replaced).
-  [
-    /\b((?:x-)?api[-_]?key|access[-_]?token|refresh[-_]?token|secret|password|token)(["']?\s*[:=]\s*["']?)([^\s"',;&}]{4,})/gi,
-    `$1$2${REDACTED}`,
-  ],
+  [/\b((?:x-)?api[-_]?key|access[-_]?token|refresh[-_]?token|secret|password|token)(["']?\s*[:=]\s*["']?)([^\s"',;&}]{4,})/gi, `$1$2${REDACTED}`],
   // Cloud credentials with a fixed prefix: AWS access key ids, Google API keys, GitHub tokens.
   [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
   [/\bAIza[0-9A-Za-z_-]{35}\b/g, REDACTED],

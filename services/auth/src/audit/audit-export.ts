@@ -9,7 +9,11 @@ import { readAuditCheckpoints, readAuditRecords, type AuditRange } from './sql-a
  * sequence order, one record object a line, exactly as they were hashed.
  * `audit verify --file` checks such a file without the database.
  */
-export async function exportAuditJsonl(client: SqlExecutor, range: AuditRange, write: (line: string) => void | Promise<void>): Promise<{ records: number; checkpoints: number }> {
+export async function exportAuditJsonl(
+  client: SqlExecutor,
+  range: AuditRange,
+  write: (line: string) => void | Promise<void>,
+): Promise<{ records: number; checkpoints: number }> {
   const [span] = await client.query<{ first: string | number | null; last: string | number | null }>(
     `SELECT min(sequence) AS first, max(sequence) AS last FROM audit_records
       WHERE sequence >= $1 AND sequence <= $2
@@ -46,11 +50,13 @@ export function parseAuditJsonl(text: string): { records: AuditRecord[]; checkpo
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      throw new Error(`Line ${index + 1} of the audit export is not JSON: ${(error as Error).message}`);
+      throw new Error(`Line ${index + 1} of the audit export is not JSON: ${(error as Error).message}`, { cause: error });
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`Line ${index + 1} of the audit export is not a JSON object.`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error(`Line ${index + 1} of the audit export is not a JSON object.`);
     if ('checkpoint' in parsed) checkpoints.push((parsed as { checkpoint: AuditCheckpoint }).checkpoint);
-    else if (typeof (parsed as AuditRecord).sequence === 'number' && typeof (parsed as AuditRecord).hash === 'string') records.push(parsed as AuditRecord);
+    else if (typeof (parsed as AuditRecord).sequence === 'number' && typeof (parsed as AuditRecord).hash === 'string')
+      records.push(parsed as AuditRecord);
     else throw new Error(`Line ${index + 1} of the audit export is neither an audit record nor a checkpoint.`);
   });
   return { records, checkpoints };

@@ -144,5 +144,7 @@ export function redactSnapshot(value: unknown): unknown {
     }
     return copy;
   }
-  return String(value);
+  if (typeof value === 'bigint') return value.toString();
+  // A symbol or a function has no JSON form; its kind is all that is kept.
+  return `[${typeof value}]`;
 }

@@ -14,7 +14,15 @@ describe('canonicalJson', () => {
 
   it("sorts by UTF-16 code units, RFC 8785's example", () => {
     // RFC 8785 section 3.2.3: the members of this object in their canonical order.
-    const value = { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' };
+    const value = {
+      '\u20ac': 'Euro Sign',
+      '\r': 'Carriage Return',
+      '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+      '1': 'One',
+      '\ud83d\ude00': 'Emoji: Grinning Face',
+      '\u0080': 'Control',
+      '\u00f6': 'Latin Small Letter O With Diaeresis',
+    };
     // Read from the text: parsing it back would put the integer-like name first again.
     const names = [...canonicalJson(value).matchAll(/"((?:[^"\\]|\\.)*)":"/g)].map((match) => JSON.parse(`"${match[1]}"`));
     expect(names).toEqual(['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33']);

@@ -62,6 +62,6 @@ function serialiseObject(object: Record<string, unknown>, path: string): string 
 
 /** An object literal or `Object.create(null)`, from any realm (a worker's or a vm context's `Object.prototype` is another object). */
 function isPlainObject(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value);
+  const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === null || Object.getPrototypeOf(prototype) === null;
 }

@@ -31,7 +31,9 @@ describe('the checkpoint signing key', () => {
   });
 
   it('refuses a key that is not Ed25519 PEM, without quoting it', () => {
-    expect(() => loadCheckpointSigningKey({ env: { SWITCHYARD_AUDIT_SIGNING_KEY: 'not-a-key-0123456789' } })).toThrow(/not an Ed25519 PKCS#8 PEM private key/);
+    expect(() => loadCheckpointSigningKey({ env: { SWITCHYARD_AUDIT_SIGNING_KEY: 'not-a-key-0123456789' } })).toThrow(
+      /not an Ed25519 PKCS#8 PEM private key/,
+    );
     expect(() => loadCheckpointSigningKey({ env: { SWITCHYARD_AUDIT_SIGNING_KEY: 'not-a-key-0123456789' } })).not.toThrow(/0123456789/);
   });
 

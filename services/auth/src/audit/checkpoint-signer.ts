@@ -27,7 +27,8 @@ export class Ed25519CheckpointKey implements CheckpointSigner, CheckpointVerifie
     private readonly publicKey: KeyObject,
     private readonly privateKey: KeyObject | undefined,
   ) {
-    if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error(`The audit signing key must be an Ed25519 key, not ${publicKey.asymmetricKeyType}.`);
+    if (publicKey.asymmetricKeyType !== 'ed25519')
+      throw new Error(`The audit signing key must be an Ed25519 key, not ${publicKey.asymmetricKeyType}.`);
     this.keyId = createHash('sha256')
       .update(publicKey.export({ type: 'spki', format: 'der' }))
       .digest('hex')
@@ -93,7 +94,8 @@ export interface LoadSigningKeyOptions {
 /** The checkpoint signing key from the environment or a file, generated and kept when allowed. */
 export function loadCheckpointSigningKey(options: LoadSigningKeyOptions): Ed25519CheckpointKey {
   const env = options.env ?? process.env;
-  if (env.SWITCHYARD_AUDIT_SIGNING_KEY) return parseKey(() => Ed25519CheckpointKey.fromPrivateKeyPem(env.SWITCHYARD_AUDIT_SIGNING_KEY!), 'SWITCHYARD_AUDIT_SIGNING_KEY');
+  if (env.SWITCHYARD_AUDIT_SIGNING_KEY)
+    return parseKey(() => Ed25519CheckpointKey.fromPrivateKeyPem(env.SWITCHYARD_AUDIT_SIGNING_KEY!), 'SWITCHYARD_AUDIT_SIGNING_KEY');
   const file = env.SWITCHYARD_AUDIT_SIGNING_KEY_FILE || options.file;
   if (!file) throw new Error('No audit signing key: set SWITCHYARD_AUDIT_SIGNING_KEY (a PKCS#8 PEM) or SWITCHYARD_AUDIT_SIGNING_KEY_FILE.');
   let pem: string;
@@ -101,7 +103,7 @@ export function loadCheckpointSigningKey(options: LoadSigningKeyOptions): Ed2551
     pem = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !options.generateIfMissing) {
-      throw new Error(`Cannot read the audit signing key ${file}: ${(error as Error).message}`);
+      throw new Error(`Cannot read the audit signing key ${file}: ${(error as Error).message}`, { cause: error });
     }
     return generateInto(file);
   }
@@ -125,7 +127,7 @@ function parseKey(parse: () => Ed25519CheckpointKey, where: string): Ed25519Chec
   try {
     return parse();
   } catch (error) {
-    throw new Error(`The audit signing key in ${where} is not an Ed25519 PKCS#8 PEM private key: ${(error as Error).message}`);
+    throw new Error(`The audit signing key in ${where} is not an Ed25519 PKCS#8 PEM private key: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -39,7 +39,9 @@ describe.each(DATABASE_KINDS)('SqlAuditLog on %s', (kind) => {
 
   beforeEach(async () => {
     // A fresh chain per test: the tables are dropped (the triggers refuse TRUNCATE) and migrated again.
-    await database.client.exec('DROP TABLE IF EXISTS audit_checkpoints, audit_records, audit_migrations; DROP FUNCTION IF EXISTS audit_refuse_change()');
+    await database.client.exec(
+      'DROP TABLE IF EXISTS audit_checkpoints, audit_records, audit_migrations; DROP FUNCTION IF EXISTS audit_refuse_change()',
+    );
     log = await SqlAuditLog.open(database.client, { signer: signingKey, checkpointEvery: 5 });
   });
 
@@ -111,7 +113,9 @@ describe.each(DATABASE_KINDS)('SqlAuditLog on %s', (kind) => {
 
     it('two records that swapped places', async () => {
       await asTableOwner(database.client, (client) =>
-        client.exec('UPDATE audit_records SET sequence = -1 WHERE sequence = 2; UPDATE audit_records SET sequence = 2 WHERE sequence = 3; UPDATE audit_records SET sequence = 3 WHERE sequence = -1'),
+        client.exec(
+          'UPDATE audit_records SET sequence = -1 WHERE sequence = 2; UPDATE audit_records SET sequence = 2 WHERE sequence = 3; UPDATE audit_records SET sequence = 3 WHERE sequence = -1',
+        ),
       );
       expect((await verifyDatabase(database.client)).problem).toMatchObject({ kind: 'edited', sequence: 2 });
     });
@@ -124,7 +128,9 @@ describe.each(DATABASE_KINDS)('SqlAuditLog on %s', (kind) => {
     });
 
     it('a forged checkpoint signature', async () => {
-      await asTableOwner(database.client, (client) => client.query("UPDATE audit_checkpoints SET signature = $1 WHERE sequence = 5", [Buffer.alloc(64).toString('base64')]));
+      await asTableOwner(database.client, (client) =>
+        client.query('UPDATE audit_checkpoints SET signature = $1 WHERE sequence = 5', [Buffer.alloc(64).toString('base64')]),
+      );
       expect((await verifyDatabase(database.client)).problem).toMatchObject({ kind: 'checkpoint_mismatch', sequence: 5 });
     });
   });
@@ -154,10 +160,16 @@ describe.each(DATABASE_KINDS)('SqlAuditLog on %s', (kind) => {
   it('exports a sequence range that verifies on its own', async () => {
     for (let index = 1; index <= 9; index += 1) await log.append(entry(index));
     const lines: string[] = [];
-    expect(await exportAuditJsonl(database.client, { fromSequence: 3, toSequence: 7 }, (line) => void lines.push(line))).toEqual({ records: 5, checkpoints: 1 });
+    expect(await exportAuditJsonl(database.client, { fromSequence: 3, toSequence: 7 }, (line) => void lines.push(line))).toEqual({
+      records: 5,
+      checkpoints: 1,
+    });
     const { records, checkpoints } = parseAuditJsonl(lines.join(''));
     expect(records.map((record) => record.sequence)).toEqual([3, 4, 5, 6, 7]);
-    expect(await verifyAuditChain(records, checkpoints, { fromGenesis: false, verifier: signingKey })).toMatchObject({ ok: true, checkpointsVerified: 1 });
+    expect(await verifyAuditChain(records, checkpoints, { fromGenesis: false, verifier: signingKey })).toMatchObject({
+      ok: true,
+      checkpointsVerified: 1,
+    });
   });
 
   it('keeps one chain when two writers on their own connections append at once', async () => {
@@ -165,8 +177,16 @@ describe.each(DATABASE_KINDS)('SqlAuditLog on %s', (kind) => {
     try {
       const perWriter = 25;
       await Promise.all([
-        Promise.all(Array.from({ length: perWriter }, (_, index) => log.append(entry(index, { actor: { kind: 'jwt', subject: 'writer-one', keyId: '', organization: 'acme' } })))),
-        Promise.all(Array.from({ length: perWriter }, (_, index) => other.append(entry(index, { actor: { kind: 'jwt', subject: 'writer-two', keyId: '', organization: 'acme' } })))),
+        Promise.all(
+          Array.from({ length: perWriter }, (_, index) =>
+            log.append(entry(index, { actor: { kind: 'jwt', subject: 'writer-one', keyId: '', organization: 'acme' } })),
+          ),
+        ),
+        Promise.all(
+          Array.from({ length: perWriter }, (_, index) =>
+            other.append(entry(index, { actor: { kind: 'jwt', subject: 'writer-two', keyId: '', organization: 'acme' } })),
+          ),
+        ),
       ]);
       const records = await collect(readAuditRecords(database.client));
       expect(records.map((record) => record.sequence)).toEqual(Array.from({ length: 2 * perWriter }, (_, index) => index + 1));

@@ -87,7 +87,9 @@ export class SqlAuditLog implements AuditLog {
       await transaction.query(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`);
       const head = await readHead(transaction);
       if (!head) return undefined;
-      const [signed] = await transaction.query<{ sequence: string | number }>('SELECT sequence FROM audit_checkpoints WHERE sequence = $1', [head.sequence]);
+      const [signed] = await transaction.query<{ sequence: string | number }>('SELECT sequence FROM audit_checkpoints WHERE sequence = $1', [
+        head.sequence,
+      ]);
       if (signed) return undefined;
       return this.writeCheckpoint(transaction, head);
     });
@@ -114,7 +116,9 @@ export class SqlAuditLog implements AuditLog {
 }
 
 async function readHead(transaction: SqlExecutor): Promise<{ sequence: number; hash: string } | undefined> {
-  const [row] = await transaction.query<{ sequence: string | number; hash: string }>('SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1');
+  const [row] = await transaction.query<{ sequence: string | number; hash: string }>(
+    'SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1',
+  );
   return row ? { sequence: Number(row.sequence), hash: row.hash } : undefined;
 }
 
@@ -174,7 +178,12 @@ function recordOf(row: RecordRow): AuditRecord {
   return {
     sequence: Number(row.sequence),
     occurredAt: new Date(row.occurred_at).toISOString(),
-    actor: { kind: row.actor_kind as AuditRecord['actor']['kind'], subject: row.actor_subject, keyId: row.actor_key_id, organization: row.actor_organization },
+    actor: {
+      kind: row.actor_kind as AuditRecord['actor']['kind'],
+      subject: row.actor_subject,
+      keyId: row.actor_key_id,
+      organization: row.actor_organization,
+    },
     action: row.action,
     outcome: row.outcome as AuditOutcome,
     workspace: row.workspace,

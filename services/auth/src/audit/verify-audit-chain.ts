@@ -106,7 +106,11 @@ export async function verifyAuditChain(
     if (record.previousHash !== previousHash) {
       // The previous record hashes to its own (recomputed) hash but not to what this one recorded of it.
       const changed = previous ? previous.sequence : record.sequence;
-      return fail('edited', changed, `Record ${changed} is not the record that record ${record.sequence} was chained to: it was changed and its hash recomputed.`);
+      return fail(
+        'edited',
+        changed,
+        `Record ${changed} is not the record that record ${record.sequence} was chained to: it was changed and its hash recomputed.`,
+      );
     }
     const checkpoint = trusted.get(record.sequence);
     if (checkpoint) {

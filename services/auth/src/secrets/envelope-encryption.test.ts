@@ -90,12 +90,18 @@ describe('envelope encryption', () => {
   it('reads master keys from the environment, with errors that name the variable and not the value', () => {
     const key = randomBytes(32).toString('base64');
     expect(localKeyManagementFromEnvironment({})).toBeUndefined();
-    expect(localKeyManagementFromEnvironment({ SWITCHYARD_MASTER_KEY: key })?.keyId).toBe(new LocalKeyManagementService(Buffer.from(key, 'base64')).keyId);
-    expect(() => localKeyManagementFromEnvironment({ SWITCHYARD_MASTER_KEY: 'c2hvcnQ=' })).toThrow('SWITCHYARD_MASTER_KEY must be the base64 of 32 random bytes');
+    expect(localKeyManagementFromEnvironment({ SWITCHYARD_MASTER_KEY: key })?.keyId).toBe(
+      new LocalKeyManagementService(Buffer.from(key, 'base64')).keyId,
+    );
+    expect(() => localKeyManagementFromEnvironment({ SWITCHYARD_MASTER_KEY: 'c2hvcnQ=' })).toThrow(
+      'SWITCHYARD_MASTER_KEY must be the base64 of 32 random bytes',
+    );
     expect(() => localKeyManagementFromEnvironment({ SWITCHYARD_MASTER_KEY: 'c2hvcnQ=' })).not.toThrow(/c2hvcnQ/);
     expect(() => localKeyManagementFromEnvironment({ SWITCHYARD_MASTER_KEY: key, SWITCHYARD_PREVIOUS_MASTER_KEYS: `${key},nope` })).toThrow(
       'SWITCHYARD_PREVIOUS_MASTER_KEYS[1] must be',
     );
-    expect(() => localKeyManagementFromEnvironment({ SWITCHYARD_MASTER_KEY_FILE: '/nonexistent/master.key' })).toThrow('Cannot read the master key file /nonexistent/master.key: ENOENT');
+    expect(() => localKeyManagementFromEnvironment({ SWITCHYARD_MASTER_KEY_FILE: '/nonexistent/master.key' })).toThrow(
+      'Cannot read the master key file /nonexistent/master.key: ENOENT',
+    );
   });
 });

@@ -20,7 +20,8 @@ export class LocalKeyManagementService implements KeyManagementService {
 
   constructor(current: Uint8Array, previous: readonly Uint8Array[] = []) {
     for (const key of [current, ...previous]) {
-      if (key.length !== MASTER_KEY_BYTES) throw new Error(`A master key is ${MASTER_KEY_BYTES} bytes (base64 of 32 random bytes: openssl rand -base64 32); got ${key.length}.`);
+      if (key.length !== MASTER_KEY_BYTES)
+        throw new Error(`A master key is ${MASTER_KEY_BYTES} bytes (base64 of 32 random bytes: openssl rand -base64 32); got ${key.length}.`);
       this.keys.set(localKeyId(key), Buffer.from(key));
     }
     this.keyId = localKeyId(current);
@@ -86,7 +87,9 @@ export function localKeyManagementFromEnvironment(env: Environment = process.env
       try {
         text = readFileSync(path, 'utf8');
       } catch (error) {
-        throw new Error(`Cannot read the master key file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        throw new Error(`Cannot read the master key file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+          cause: error,
+        });
       }
       current = decodeKey(text.trim(), `the master key file ${path}`);
     }

@@ -18,7 +18,16 @@ import { SqlSecretStore } from './secret-store';
 const VALUE = 'sk-ant-api03-router-test-secret-value-0123456789';
 
 function principal(subject: string, role: Role, workspaces: string[]): Principal {
-  return { ...ANONYMOUS_PRINCIPAL, kind: 'jwt', subject, organization: 'acme', workspace: workspaces[0], role, readableWorkspaces: workspaces, actableWorkspaces: workspaces };
+  return {
+    ...ANONYMOUS_PRINCIPAL,
+    kind: 'jwt',
+    subject,
+    organization: 'acme',
+    workspace: workspaces[0],
+    role,
+    readableWorkspaces: workspaces,
+    actableWorkspaces: workspaces,
+  };
 }
 
 const PRINCIPALS: Record<string, Principal> = {
@@ -49,7 +58,10 @@ beforeAll(async () => {
     if (typeof caller === 'string') response.locals.principal = PRINCIPALS[caller];
     next();
   });
-  app.use('/admin/v1/provider-credentials', createProviderCredentialsRouter({ store, auditLog, authorize: (caller, action) => ALLOWED[caller.role].includes(action) }));
+  app.use(
+    '/admin/v1/provider-credentials',
+    createProviderCredentialsRouter({ store, auditLog, authorize: (caller, action) => ALLOWED[caller.role].includes(action) }),
+  );
   server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -65,7 +77,11 @@ afterAll(async () => {
 async function call(method: string, path: string, caller: string | undefined, body?: unknown, contentType = 'application/json') {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: { ...(caller && { 'x-test-principal': caller }), ...(body !== undefined && { 'content-type': contentType }), 'user-agent': 'router-test' },
+    headers: {
+      ...(caller && { 'x-test-principal': caller }),
+      ...(body !== undefined && { 'content-type': contentType }),
+      'user-agent': 'router-test',
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -74,9 +90,9 @@ async function call(method: string, path: string, caller: string | undefined, bo
 }
 
 async function lastAuditRecord() {
-  let last;
-  for await (const record of readAuditRecords(database.client)) last = record;
-  return last!;
+  const records = [];
+  for await (const record of readAuditRecords(database.client)) records.push(record);
+  return records[records.length - 1];
 }
 
 describe('/admin/v1/provider-credentials', () => {
@@ -105,7 +121,10 @@ describe('/admin/v1/provider-credentials', () => {
     expect(listed).toEqual({ status: 200, body: { object: 'list', data: [created.body] } });
     expect(await call('GET', `/${created.body.id}`, 'admin-a')).toEqual({ status: 200, body: created.body });
 
-    expect(await call('DELETE', `/${created.body.id}`, 'admin-a')).toEqual({ status: 200, body: { id: created.body.id, object: 'provider_credential', deleted: true } });
+    expect(await call('DELETE', `/${created.body.id}`, 'admin-a')).toEqual({
+      status: 200,
+      body: { id: created.body.id, object: 'provider_credential', deleted: true },
+    });
     expect((await call('GET', `/${created.body.id}`, 'admin-a')).status).toBe(404);
   });
 
@@ -119,16 +138,30 @@ describe('/admin/v1/provider-credentials', () => {
     const intoOther = await call('POST', '/', 'admin-b', { workspace: 'team-a', provider: 'openai', name: 'sneaky', value: VALUE });
     expect(intoOther).toEqual({
       status: 403,
-      body: { error: { message: 'You may not act for workspace "team-a".', type: 'invalid_request_error', param: 'workspace', code: 'permission_denied' } },
+      body: {
+        error: { message: 'You may not act for workspace "team-a".', type: 'invalid_request_error', param: 'workspace', code: 'permission_denied' },
+      },
     });
-    expect(await lastAuditRecord()).toMatchObject({ action: 'permission.denied', outcome: 'denied', workspace: 'team-a', actor: { subject: 'admin-b' } });
+    expect(await lastAuditRecord()).toMatchObject({
+      action: 'permission.denied',
+      outcome: 'denied',
+      workspace: 'team-a',
+      actor: { subject: 'admin-b' },
+    });
   });
 
   it('answers 403 and writes an audit record when the role lacks the permission; 401 without a principal', async () => {
     const denied = await call('POST', '/', 'viewer-a', { provider: 'openai', name: 'nope', value: VALUE });
     expect(denied).toEqual({
       status: 403,
-      body: { error: { message: 'Your role (viewer) does not allow provider_credentials.create.', type: 'invalid_request_error', param: null, code: 'permission_denied' } },
+      body: {
+        error: {
+          message: 'Your role (viewer) does not allow provider_credentials.create.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'permission_denied',
+        },
+      },
     });
     expect(await lastAuditRecord()).toMatchObject({
       action: 'permission.denied',
@@ -158,7 +191,10 @@ describe('/admin/v1/provider-credentials', () => {
   });
 
   it('re-wraps data keys on request, for a role allowed to rotate', async () => {
-    expect(await call('POST', '/rewrap', 'admin-a')).toMatchObject({ status: 200, body: { rewrapped: 0, masterKeyId: expect.stringMatching(/^local-/) } });
+    expect(await call('POST', '/rewrap', 'admin-a')).toMatchObject({
+      status: 200,
+      body: { rewrapped: 0, masterKeyId: expect.stringMatching(/^local-/) },
+    });
     expect((await call('POST', '/rewrap', 'viewer-a')).status).toBe(403);
   });
 });

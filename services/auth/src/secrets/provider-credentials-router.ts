@@ -28,7 +28,10 @@ export interface ProviderCredentialsRouterOptions {
 
 const createBodySchema = z.strictObject({
   /** Default: the workspace the credential acts for. */
-  workspace: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ., _ or -').optional(),
+  workspace: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ., _ or -')
+    .optional(),
   provider: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 lower-case letters, digits, - or _'),
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$/, 'must be 1-128 letters, digits, spaces, ., _ or -'),
   value: z.string().min(1, 'must not be empty').max(16_384, 'must be at most 16384 characters'),
@@ -79,71 +82,87 @@ export function createProviderCredentialsRouter(options: ProviderCredentialsRout
     requestId: headerValue(request, 'x-request-id'),
   });
 
-  router.post('/', express.json({ limit: BODY_LIMIT, strict: true }), handle(async (request, response) => {
-    const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.create);
-    if (!principal) return;
-    const parsed = createBodySchema.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const param = issue.path.map(String).join('.') || null;
-      sendError(response, 400, `${param ?? 'body'}: ${issue.message}`, 'invalid_request', param);
-      return;
-    }
-    const workspace = parsed.data.workspace ?? principal.workspace;
-    if (!scopeIncludes(principal.actableWorkspaces, workspace)) {
-      await auditLog.append({
-        actor: actorOf(principal),
-        action: 'permission.denied',
-        outcome: 'denied',
-        workspace,
-        target: { type: 'workspace', id: workspace },
-        source: sourceOf(request),
-        reason: `cannot act for workspace ${workspace}`,
-      });
-      sendError(response, 403, `You may not act for workspace ${JSON.stringify(workspace)}.`, 'permission_denied', 'workspace');
-      return;
-    }
-    try {
-      const metadata = await store.create({ ...parsed.data, workspace }, accessOf(principal, request));
-      response.status(201).json({ object: 'provider_credential', ...metadata });
-    } catch (error) {
-      if (!(error instanceof SecretNameTakenError)) throw error;
-      sendError(response, 409, error.message, 'name_taken', 'name');
-    }
-  }));
+  router.post(
+    '/',
+    express.json({ limit: BODY_LIMIT, strict: true }),
+    handle(async (request, response) => {
+      const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.create);
+      if (!principal) return;
+      const parsed = createBodySchema.safeParse(request.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const param = issue.path.map(String).join('.') || null;
+        sendError(response, 400, `${param ?? 'body'}: ${issue.message}`, 'invalid_request', param);
+        return;
+      }
+      const workspace = parsed.data.workspace ?? principal.workspace;
+      if (!scopeIncludes(principal.actableWorkspaces, workspace)) {
+        await auditLog.append({
+          actor: actorOf(principal),
+          action: 'permission.denied',
+          outcome: 'denied',
+          workspace,
+          target: { type: 'workspace', id: workspace },
+          source: sourceOf(request),
+          reason: `cannot act for workspace ${workspace}`,
+        });
+        sendError(response, 403, `You may not act for workspace ${JSON.stringify(workspace)}.`, 'permission_denied', 'workspace');
+        return;
+      }
+      try {
+        const metadata = await store.create({ ...parsed.data, workspace }, accessOf(principal, request));
+        response.status(201).json({ object: 'provider_credential', ...metadata });
+      } catch (error) {
+        if (!(error instanceof SecretNameTakenError)) throw error;
+        sendError(response, 409, error.message, 'name_taken', 'name');
+      }
+    }),
+  );
 
-  router.get('/', handle(async (request, response) => {
-    const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.read);
-    if (!principal) return;
-    const data = await store.list(principal.actableWorkspaces, accessOf(principal, request));
-    response.json({ object: 'list', data: data.map((metadata) => ({ object: 'provider_credential', ...metadata })) });
-  }));
+  router.get(
+    '/',
+    handle(async (request, response) => {
+      const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.read);
+      if (!principal) return;
+      const data = await store.list(principal.actableWorkspaces, accessOf(principal, request));
+      response.json({ object: 'list', data: data.map((metadata) => ({ object: 'provider_credential', ...metadata })) });
+    }),
+  );
 
-  router.post('/rewrap', handle(async (request, response) => {
-    const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.rotate);
-    if (!principal) return;
-    response.json(await store.rewrapDataKeys(accessOf(principal, request)));
-  }));
+  router.post(
+    '/rewrap',
+    handle(async (request, response) => {
+      const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.rotate);
+      if (!principal) return;
+      response.json(await store.rewrapDataKeys(accessOf(principal, request)));
+    }),
+  );
 
-  router.get('/:id', handle(async (request, response) => {
-    const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.read);
-    if (!principal) return;
-    const metadata = await store.getMetadata(String(request.params.id));
-    if (!metadata || !scopeIncludes(principal.actableWorkspaces, metadata.workspace)) return notFound(response, String(request.params.id));
-    response.json({ object: 'provider_credential', ...metadata });
-  }));
+  router.get(
+    '/:id',
+    handle(async (request, response) => {
+      const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.read);
+      if (!principal) return;
+      const metadata = await store.getMetadata(String(request.params.id));
+      if (!metadata || !scopeIncludes(principal.actableWorkspaces, metadata.workspace)) return notFound(response, String(request.params.id));
+      response.json({ object: 'provider_credential', ...metadata });
+    }),
+  );
 
-  router.delete('/:id', handle(async (request, response) => {
-    const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.delete);
-    if (!principal) return;
-    const id = String(request.params.id);
-    const metadata = await store.getMetadata(id);
-    // Another workspace's credential is answered like a missing one: its existence is not revealed.
-    if (!metadata || !scopeIncludes(principal.actableWorkspaces, metadata.workspace)) return notFound(response, id);
-    const deleted = await store.delete(id, accessOf(principal, request));
-    if (!deleted) return notFound(response, id);
-    response.json({ id, object: 'provider_credential', deleted: true });
-  }));
+  router.delete(
+    '/:id',
+    handle(async (request, response) => {
+      const principal = await permitted(request, response, PROVIDER_CREDENTIAL_ACTIONS.delete);
+      if (!principal) return;
+      const id = String(request.params.id);
+      const metadata = await store.getMetadata(id);
+      // Another workspace's credential is answered like a missing one: its existence is not revealed.
+      if (!metadata || !scopeIncludes(principal.actableWorkspaces, metadata.workspace)) return notFound(response, id);
+      const deleted = await store.delete(id, accessOf(principal, request));
+      if (!deleted) return notFound(response, id);
+      response.json({ id, object: 'provider_credential', deleted: true });
+    }),
+  );
 
   // Malformed JSON, a body over the limit, or anything thrown: OpenAI's shape, never a stack or a value.
   router.use((error: unknown, _request: Request, response: Response, next: NextFunction) => {
@@ -152,7 +171,8 @@ export function createProviderCredentialsRouter(options: ProviderCredentialsRout
     const type = (error as { type?: string }).type;
     if (type === 'entity.parse.failed') return sendError(response, 400, 'The request body is not valid JSON.', 'invalid_json');
     if (type === 'entity.too.large') return sendError(response, 413, `The request body is larger than ${BODY_LIMIT}.`, 'body_too_large');
-    if (status === 415 || type === 'encoding.unsupported') return sendError(response, 415, 'Send the body as application/json.', 'unsupported_media_type');
+    if (status === 415 || type === 'encoding.unsupported')
+      return sendError(response, 415, 'Send the body as application/json.', 'unsupported_media_type');
     sendError(response, 500, 'The provider credential could not be processed.', 'internal_error');
   });
   return router;

@@ -72,13 +72,18 @@ describe.each(DATABASE_KINDS)('SqlSecretStore on %s', (kind) => {
       ['provider_credentials.list', 'success', 'alice'],
       ['provider_credentials.use', 'success', 'provider-adapters'],
     ]);
-    expect(trail[0]).toMatchObject({ target: { type: 'provider_credential', id: metadata.id }, source: { ip: '10.0.0.7', userAgent: 'switchyard-cli' } });
+    expect(trail[0]).toMatchObject({
+      target: { type: 'provider_credential', id: metadata.id },
+      source: { ip: '10.0.0.7', userAgent: 'switchyard-cli' },
+    });
     expect(JSON.stringify(trail)).not.toContain('stored-provider-key');
   });
 
   it('refuses a second credential of the same name in a workspace, and records the attempt', async () => {
     await store.create({ workspace: 'team-a', provider: 'openai', name: 'dup', value: VALUE }, access);
-    await expect(store.create({ workspace: 'team-a', provider: 'anthropic', name: 'dup', value: VALUE }, access)).rejects.toThrow(SecretNameTakenError);
+    await expect(store.create({ workspace: 'team-a', provider: 'anthropic', name: 'dup', value: VALUE }, access)).rejects.toThrow(
+      SecretNameTakenError,
+    );
     expect((await auditTrail()).at(-1)).toMatchObject({ action: 'provider_credentials.create', outcome: 'failure' });
     await store.create({ workspace: 'team-b', provider: 'openai', name: 'dup', value: VALUE }, access);
   });
@@ -124,7 +129,9 @@ describe.each(DATABASE_KINDS)('SqlSecretStore on %s', (kind) => {
       ['one', 'two', 'three'].map((name) => store.create({ workspace: 'team-a', provider: 'openai', name, value: `${VALUE}-${name}` }, access)),
     );
     const ciphertexts = async () =>
-      (await database.client.query<{ id: string; ciphertext: string; tag: string; iv: string; key_id: string }>('SELECT id, ciphertext, tag, iv, key_id FROM provider_credentials ORDER BY id'));
+      await database.client.query<{ id: string; ciphertext: string; tag: string; iv: string; key_id: string }>(
+        'SELECT id, ciphertext, tag, iv, key_id FROM provider_credentials ORDER BY id',
+      );
     const before = await ciphertexts();
 
     // The operator sets a new SWITCHYARD_MASTER_KEY and keeps the old one in SWITCHYARD_PREVIOUS_MASTER_KEYS.
@@ -138,21 +145,31 @@ describe.each(DATABASE_KINDS)('SqlSecretStore on %s', (kind) => {
     expect(await rotated.rewrapDataKeys(access)).toEqual({ rewrapped: 0, masterKeyId: rotating.keyId });
 
     const after = await ciphertexts();
-    expect(after.map(({ id, ciphertext, tag, iv }) => ({ id, ciphertext, tag, iv }))).toEqual(before.map(({ id, ciphertext, tag, iv }) => ({ id, ciphertext, tag, iv })));
+    expect(after.map(({ id, ciphertext, tag, iv }) => ({ id, ciphertext, tag, iv }))).toEqual(
+      before.map(({ id, ciphertext, tag, iv }) => ({ id, ciphertext, tag, iv })),
+    );
     expect(new Set(after.map((row) => row.key_id))).toEqual(new Set([rotating.keyId]));
 
     // The old key can go: the new one alone (here from a file) opens every secret.
     const directory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-master-key-'));
     try {
       writeFileSync(path.join(directory, 'master.key'), `${newKey.toString('base64')}\n`, { mode: 0o600 });
-      const newOnly = await SqlSecretStore.open(database.client, localKeyManagementFromEnvironment({}, path.join(directory, 'master.key'))!, auditLog);
+      const newOnly = await SqlSecretStore.open(
+        database.client,
+        localKeyManagementFromEnvironment({}, path.join(directory, 'master.key'))!,
+        auditLog,
+      );
       for (const metadata of created) expect((await newOnly.getForUse(metadata.id, adapters)).value).toBe(`${VALUE}-${metadata.name}`);
       const oldOnly = await SqlSecretStore.open(database.client, new LocalKeyManagementService(masterKey), auditLog);
       await expect(oldOnly.getForUse(created[0].id, adapters)).rejects.toThrow(/which this server does not hold/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
-    expect((await auditTrail()).some((record) => record.action === 'provider_credentials.rewrap' && (record.after as { rewrapped: number }).rewrapped === 3)).toBe(true);
+    expect(
+      (await auditTrail()).some(
+        (record) => record.action === 'provider_credentials.rewrap' && (record.after as { rewrapped: number }).rewrapped === 3,
+      ),
+    ).toBe(true);
   });
 
   it('leaves an audit chain that verifies', async () => {

@@ -10,7 +10,10 @@ import { SecretDecryptionError, type KeyManagementService } from './key-manageme
 export const SECRETS_MIGRATIONS_TABLE = 'secrets_migrations';
 
 export function secretsMigrations() {
-  return loadMigrations(path.join(__dirname, 'migrations'), 'npm run build -w @switchyard/auth copies src/secrets/migrations to dist/secrets/migrations');
+  return loadMigrations(
+    path.join(__dirname, 'migrations'),
+    'npm run build -w @switchyard/auth copies src/secrets/migrations to dist/secrets/migrations',
+  );
 }
 
 /** What may be shown about a stored credential: everything but its value. */
@@ -120,7 +123,10 @@ export class SqlSecretStore implements SecretStore {
       );
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
-        await this.audit(access, 'provider_credentials.create', 'failure', secret.workspace, undefined, { reason: 'name taken', after: { name: secret.name } });
+        await this.audit(access, 'provider_credentials.create', 'failure', secret.workspace, undefined, {
+          reason: 'name taken',
+          after: { name: secret.name },
+        });
         throw new SecretNameTakenError(secret.workspace, secret.name);
       }
       throw error;
@@ -134,12 +140,20 @@ export class SqlSecretStore implements SecretStore {
     const rows =
       workspaces === 'all'
         ? await this.client.query<SecretRow>(`SELECT ${METADATA_COLUMNS} FROM provider_credentials ORDER BY created_at DESC, id`)
-        : await this.client.query<SecretRow>(`SELECT ${METADATA_COLUMNS} FROM provider_credentials WHERE workspace = ANY($1) ORDER BY created_at DESC, id`, [
-            [...workspaces],
-          ]);
-    await this.audit(access, 'provider_credentials.list', 'success', workspaces === 'all' || workspaces.length !== 1 ? undefined : workspaces[0], undefined, {
-      after: { workspaces, count: rows.length },
-    });
+        : await this.client.query<SecretRow>(
+            `SELECT ${METADATA_COLUMNS} FROM provider_credentials WHERE workspace = ANY($1) ORDER BY created_at DESC, id`,
+            [[...workspaces]],
+          );
+    await this.audit(
+      access,
+      'provider_credentials.list',
+      'success',
+      workspaces === 'all' || workspaces.length !== 1 ? undefined : workspaces[0],
+      undefined,
+      {
+        after: { workspaces, count: rows.length },
+      },
+    );
     return rows.map(metadataOf);
   }
 
@@ -183,12 +197,10 @@ export class SqlSecretStore implements SecretStore {
     for (const row of rows) {
       const sealed = await rewrapSecret(decode(row), this.kms, this.kms);
       // Only the wrapped key and its key id change; the old key id in the WHERE clause makes a concurrent rotation harmless.
-      const updated = await this.client.query('UPDATE provider_credentials SET wrapped_key = $1, key_id = $2 WHERE id = $3 AND key_id = $4 RETURNING id', [
-        sealed.wrappedKey.toString('base64'),
-        sealed.keyId,
-        row.id,
-        row.key_id,
-      ]);
+      const updated = await this.client.query(
+        'UPDATE provider_credentials SET wrapped_key = $1, key_id = $2 WHERE id = $3 AND key_id = $4 RETURNING id',
+        [sealed.wrappedKey.toString('base64'), sealed.keyId, row.id, row.key_id],
+      );
       rewrapped += updated.length;
     }
     await this.audit(access, 'provider_credentials.rewrap', 'success', undefined, undefined, { after: { rewrapped, masterKeyId: this.kms.keyId } });
