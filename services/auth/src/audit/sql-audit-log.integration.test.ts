@@ -4,6 +4,7 @@ import type { AuditEntry } from './audit-record';
 import { Ed25519CheckpointKey } from './checkpoint-signer';
 import { readAuditCheckpoints, readAuditRecords, SqlAuditLog } from './sql-audit-log';
 import { verifyAuditChain } from './verify-audit-chain';
+import { waitFor } from '../../../../test/support/wait-for';
 import { asTableOwner, DATABASE_KINDS, openTestDatabase, type TestDatabase } from './__fixtures__/test-databases';
 
 const signingKey = Ed25519CheckpointKey.generate();
@@ -73,6 +74,23 @@ describe.each(DATABASE_KINDS)('SqlAuditLog on %s', (kind) => {
     // A quiet chain still ends in a checkpoint; signing again adds nothing.
     expect((await log.checkpoint())?.sequence).toBe(12);
     expect(await log.checkpoint()).toBeUndefined();
+  });
+
+  it('signs the head on its interval when records were added since the last checkpoint', async () => {
+    const timed = await SqlAuditLog.open(database.client, { signer: signingKey, checkpointEvery: 1000, checkpointIntervalMs: 25 });
+    try {
+      await timed.append(entry(1));
+      await timed.append(entry(2));
+      // The timer may also have signed record 1 between the two appends; the head is signed in the end either way.
+      const signed = await waitFor(
+        () => readAuditCheckpoints(database.client),
+        (checkpoints) => checkpoints.some((checkpoint) => checkpoint.sequence === 2),
+        { timeoutMs: 10_000, what: 'a timed checkpoint of record 2', intervalMs: 25 },
+      );
+      expect(await verifyDatabase(database.client)).toMatchObject({ ok: true, checkpointsVerified: signed.length });
+    } finally {
+      timed.close();
+    }
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE on the audit tables', async () => {
