@@ -110,7 +110,12 @@ export function normaliseEntry(entry: AuditEntry): Omit<AuditRecord, 'sequence' 
 
 function bounded(text: string | undefined | null): string | null {
   if (text === undefined || text === null) return null;
-  return String(text).slice(0, TEXT_LIMIT);
+  return withoutNul(String(text)).slice(0, TEXT_LIMIT);
+}
+
+/** Postgres text and jsonb cannot hold U+0000: a user agent or a name carrying one would make the append fail. */
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\ufffd') : text;
 }
 
 /**
@@ -133,14 +138,14 @@ function isSecretMember(name: string): boolean {
 export function redactSnapshot(value: unknown): unknown {
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (typeof value === 'string') return scrubSecrets(value);
+  if (typeof value === 'string') return scrubSecrets(withoutNul(value));
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : redactSnapshot(item)));
   if (typeof value === 'object') {
     const copy: Record<string, unknown> = {};
     for (const [name, member] of Object.entries(value as Record<string, unknown>)) {
       if (member === undefined) continue;
-      copy[name] = isSecretMember(name) ? '[redacted]' : redactSnapshot(member);
+      copy[withoutNul(name)] = isSecretMember(name) ? '[redacted]' : redactSnapshot(member);
     }
     return copy;
   }

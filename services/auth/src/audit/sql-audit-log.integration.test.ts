@@ -93,6 +93,20 @@ describe.each(DATABASE_KINDS)('SqlAuditLog on %s', (kind) => {
     }
   });
 
+  it('stores text Postgres could not hold (U+0000) and odd JSON values, and the chain still verifies', async () => {
+    await log.append(
+      entry(1, {
+        source: { ip: '::1', userAgent: 'agent\u0000with-nul' },
+        before: { 'name\u0000': 'a\u0000b', big: 1e21, small: 1e-7, unicode: '\u20ac\ud83d\ude00', nested: [[], {}, null, true] },
+        reason: 'quote " backslash \\',
+      }),
+    );
+    const [record] = await collect(readAuditRecords(database.client));
+    expect(record.source.userAgent).toBe('agent\ufffdwith-nul');
+    expect(record.before).toEqual({ 'name\ufffd': 'a\ufffdb', big: 1e21, small: 1e-7, unicode: '\u20ac\ud83d\ude00', nested: [[], {}, null, true] });
+    expect(await verifyDatabase(database.client)).toMatchObject({ ok: true, records: 1 });
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE on the audit tables', async () => {
     await log.append(entry(1));
     await log.checkpoint();
