@@ -30,3 +30,4 @@ export {
 } from './sql-audit-log';
 export { verifyAuditChain, type AuditProblemKind, type AuditVerification, type VerifyOptions } from './verify-audit-chain';
 export { exportAuditJsonl, parseAuditJsonl } from './audit-export';
+export { openAuditLog, type OpenAuditLogOptions } from './open-audit-log';

@@ -13,6 +13,7 @@ export {
   type SecretMetadata,
   type SecretStore,
 } from './secret-store';
+export { openSecretStore } from './open-secret-store';
 export {
   createProviderCredentialsRouter,
   PROVIDER_CREDENTIAL_ACTIONS,
