@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
+import { runAuditCommand } from './commands/audit-command';
 import { runKeysCommand } from './commands/keys-command';
 import { startEmbedded } from './modes/embedded';
 import { startAdapterService, startDistributedGateway, startObservabilityService, startRouterService } from './modes/distributed';
@@ -20,6 +21,8 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability] [--
 
   --config FILE   YAML config (or SWITCHYARD_CONFIG); without one, providers
                   come from OPENAI_API_KEY / OPENAI_BASE_URL / ANTHROPIC_API_KEY
+
+  audit verify|export   check or export the audit trail (switchyard audit --help)
 `;
 
 const roles = ['all', 'gateway', 'router', 'adapters', 'observability'] as const;
@@ -35,6 +38,10 @@ async function main(): Promise<void> {
   if (command === 'keys') {
     const io = { env: process.env, stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
     process.exitCode = await runKeysCommand(commandArgs, io);
+    return;
+  }
+  if (command === 'audit') {
+    process.exitCode = await runAuditCommand(commandArgs, { env: process.env, stdout: process.stdout, stderr: process.stderr });
     return;
   }
   const { values, positionals } = parseArgs({

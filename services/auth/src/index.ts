@@ -22,3 +22,6 @@ export * from './keys';
 export * from './rbac';
 export * from './tokens';
 export * from './admin-api';
+// Audit trail and provider secrets.
+export * from './audit';
+export * from './secrets';

@@ -363,6 +363,31 @@ export const configSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  /** The audit trail (services/auth/src/audit). */
+  audit: z
+    .strictObject({
+      /** A signed checkpoint of the chain's head is written with every this many records. */
+      checkpointEvery: z.number().int().positive().default(100),
+      /** Also sign the head this often when records were added since the last checkpoint; 0 turns it off. */
+      checkpointIntervalMs: z.number().int().min(0).default(3_600_000),
+      /**
+       * Ed25519 private key (PKCS#8 PEM) that signs checkpoints; the embedded mode generates it
+       * here (mode 0600) on first start. `SWITCHYARD_AUDIT_SIGNING_KEY` (the PEM itself) or
+       * `SWITCHYARD_AUDIT_SIGNING_KEY_FILE` override it.
+       */
+      signingKeyFile: z.string().min(1).default('.switchyard/audit-signing-key.pem'),
+    })
+    .prefault({}),
+  /** Provider credentials stored, encrypted, through the admin API (services/auth/src/secrets). */
+  providerCredentials: z
+    .strictObject({
+      /**
+       * File holding the master key (base64 of 32 bytes) that wraps the data keys.
+       * `SWITCHYARD_MASTER_KEY` (the base64 itself) or `SWITCHYARD_MASTER_KEY_FILE` override it.
+       */
+      masterKeyFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

@@ -337,3 +337,25 @@ describe('the keys section', () => {
     expect(failure(configFile('keys: { cache: { ttlMs: 0 } }'))).toMatch(/keys\.cache\.ttlMs/);
   });
 });
+
+describe('loadConfig: the audit trail and provider secrets', () => {
+  it('signs a checkpoint every 100 records and hourly, with a key kept beside the data, and needs no master key file', () => {
+    const { config } = loadConfig(undefined, {});
+    expect(config.audit).toEqual({ checkpointEvery: 100, checkpointIntervalMs: 3_600_000, signingKeyFile: '.switchyard/audit-signing-key.pem' });
+    expect(config.providerCredentials).toEqual({});
+  });
+
+  it('takes them from a file, and names the exact path of a wrong value', () => {
+    const { config } = loadConfig(
+      configFile(
+        'audit: { checkpointEvery: 10, signingKeyFile: /etc/switchyard/audit.pem }\nproviderCredentials: { masterKeyFile: /etc/switchyard/master.key }\n',
+      ),
+      {},
+    );
+    expect(config.audit.checkpointEvery).toBe(10);
+    expect(config.audit.signingKeyFile).toBe('/etc/switchyard/audit.pem');
+    expect(config.providerCredentials.masterKeyFile).toBe('/etc/switchyard/master.key');
+    expect(failure(configFile('audit: { checkpointEvery: 0 }\n'))).toContain('audit.checkpointEvery');
+    expect(failure(configFile('providerCredentials: { masterKey: abc }\n'))).toContain('providerCredentials');
+  });
+});

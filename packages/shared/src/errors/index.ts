@@ -1,2 +1,3 @@
 export * from './gateway-error';
 export * from './provider-error';
+export * from './scrub-secrets';

@@ -1,5 +1,10 @@
 import { GatewayError, type ErrorClass } from './gateway-error';
-/** An error that came from, or on the way to, a provider. */
+import { scrubSecrets } from './scrub-secrets';
+/**
+ * An error that came from, or on the way to, a provider. Its message is
+ * scrubbed of key-like strings (providers quote rejected keys back) before
+ * it can reach a client, a log line or another service.
+ */
 export class ProviderError extends GatewayError {
   readonly providerId: string;
   /** The provider's HTTP status, when it answered. */
@@ -19,7 +24,7 @@ export class ProviderError extends GatewayError {
       cause?: unknown;
     },
   ) {
-    super(message, options);
+    super(scrubSecrets(message), options);
     this.name = 'ProviderError';
     this.providerId = options.providerId;
     this.upstreamStatus = options.upstreamStatus;
