@@ -150,6 +150,8 @@ async function openssl(args: string[]): Promise<void> {
     await run('openssl', args);
   } catch (error) {
     const { stderr } = error as { stderr?: string };
-    throw new Error(`openssl ${args[0]} failed (is the openssl command installed?): ${stderr ?? (error as Error).message}`);
+    throw new Error(`openssl ${args[0]} failed (is the openssl command installed?): ${stderr ?? (error as Error).message}`, {
+      cause: error,
+    });
   }
 }

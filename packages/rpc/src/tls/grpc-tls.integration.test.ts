@@ -1,5 +1,4 @@
 import { create } from '@bufbuild/protobuf';
-import * as grpc from '@grpc/grpc-js';
 import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { routerV1 } from '@switchyard/proto';
