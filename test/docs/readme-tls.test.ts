@@ -31,7 +31,7 @@ describe('the README on TLS between services', () => {
       cert: '/etc/switchyard/tls/tls.crt',
       key: '/etc/switchyard/tls/tls.key',
       requireClientCert: true,
-      serverName: 'adapters.internal',
+      serverName: 'switchyard.internal',
       reloadIntervalMs: 10_000,
       allowInsecure: false,
     });

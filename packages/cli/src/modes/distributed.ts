@@ -42,7 +42,13 @@ export async function startDistributedGateway(
 ): Promise<GatewayServer> {
   const kafka = requireKafka(config, 'gateway');
   const { router: routerAddress, adapters: adaptersAddress, observability: observabilityAddress, callTimeoutMs } = config.services;
-  // Before anything starts: plaintext to a non-loopback address that is not allowed stops the gateway here.
+  // Before anything starts: plaintext to a non-loopback address that is not allowed stops the gateway here,
+  // and so does TLS without a client certificate, which the adapter service would refuse at every call.
+  if (config.tls.ca !== undefined && config.tls.cert === undefined) {
+    throw new ConfigError(
+      'tls.cert: the gateway needs a client certificate (tls.cert and tls.key): the adapter service accepts no caller without one',
+    );
+  }
   const security = grpcClientSecurity({
     tls: config.tls,
     addresses: { 'services.router': routerAddress, 'services.adapters': adaptersAddress, 'services.observability': observabilityAddress },
