@@ -1,14 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
 import OpenAI from 'openai';
+import { healthV1 } from '@switchyard/proto';
+import { healthServiceDefinition } from '@switchyard/rpc';
 import { fixturePath } from '../support/fixtures';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { summarizeOpenAIStream } from '../support/recorded-stream';
 import { freePort, KAFKA_BROKERS, POSTGRES_URL, requireKafka, requirePostgres } from '../support/infrastructure';
+import { TestCertificates } from '../support/test-certificates';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -91,6 +96,22 @@ async function stop(child: ChildProcess): Promise<number | null> {
   } finally {
     clearTimeout(killer);
   }
+}
+
+/** The status of a health check on `port` with these credentials: OK, or the gRPC code the call failed with. */
+function healthCheck(port: number, credentials: grpc.ChannelCredentials): Promise<string> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, credentials);
+  const { path: method, requestSerialize, responseDeserialize } = healthServiceDefinition.check;
+  return new Promise<string>((resolve) =>
+    client.makeUnaryRequest(
+      method,
+      requestSerialize,
+      responseDeserialize,
+      create(healthV1.HealthCheckRequestSchema),
+      { deadline: Date.now() + 10_000 },
+      (error) => resolve(error ? grpc.status[error.code] : 'OK'),
+    ),
+  ).finally(() => client.close());
 }
 
 describe('the switchyard command', () => {
@@ -246,9 +267,25 @@ describe('the switchyard command', () => {
     expect(gateway.output()).not.toContain('    at ');
   });
 
-  it('runs as four services over gRPC and Kafka, records requests, and drains an in-flight stream on SIGTERM', async () => {
+  it('refuses to serve the adapters on a non-loopback address without TLS, naming the setting', async () => {
+    const file = path.join(temporaryDirectory('plaintext-adapters'), 'switchyard.yaml');
+    writeFileSync(file, `services:\n  adapters: "0.0.0.0:${await freePort()}"\n`);
+    const adapters = start(['adapters', '--config', file], {});
+    const [code] = await once(adapters.child, 'exit');
+    expect(code).toBe(1);
+    expect(adapters.output()).toContain('services.adapters: 0.0.0.0:');
+    expect(adapters.output()).toContain('is not a loopback address, and gRPC without TLS is refused there');
+  });
+
+  it('runs as four services over gRPC (mutual TLS) and Kafka, records requests, and drains an in-flight stream on SIGTERM', async () => {
     await requireKafka();
     await requirePostgres();
+    const certificates = await TestCertificates.create();
+    temporaryDirectories.push(certificates.directory);
+    const authority = await certificates.authority('cli');
+    const identity = await authority.issue('cli-service');
+    // Every process gets its certificate from the environment, as a deployment mounts it.
+    const tls = { SWITCHYARD_TLS_CA: authority.ca, SWITCHYARD_TLS_CERT: identity.cert, SWITCHYARD_TLS_KEY: identity.key };
     const [port, routerPort, adaptersPort, observabilityPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const run = `cli-${process.pid}-${Date.now()}`;
     const configFile = path.join(temporaryDirectory('distributed'), 'switchyard.yaml');
@@ -271,13 +308,23 @@ describe('the switchyard command', () => {
     );
     // Each service is given only what it uses: the provider key only to the adapters, Postgres only to observability.
     const kafka = { SWITCHYARD_KAFKA_BROKERS: KAFKA_BROKERS.join(',') };
-    const router = start(['router', '--config', configFile], {});
-    const adapters = start(['adapters', '--config', configFile], { LOCAL_UPSTREAM_KEY: 'sk-adapters-only' });
-    const observability = start(['observability', '--config', configFile], { ...kafka, SWITCHYARD_POSTGRES_URL: POSTGRES_URL });
+    const router = start(['router', '--config', configFile], tls);
+    const adapters = start(['adapters', '--config', configFile], { ...tls, LOCAL_UPSTREAM_KEY: 'sk-adapters-only' });
+    const observability = start(['observability', '--config', configFile], { ...tls, ...kafka, SWITCHYARD_POSTGRES_URL: POSTGRES_URL });
     // The gateway starts once the services it calls listen.
     const servicesOutput = () => [router, adapters, observability].map((service) => service.output()).join('');
     await Promise.all([routerPort, adaptersPort, observabilityPort].map((servicePort) => waitUntilListening(servicePort, servicesOutput)));
-    const gateway = start(['gateway', '--config', configFile], { ...kafka, PORT: String(port), SWITCHYARD_SPOOL_DIR: temporaryDirectory('spool') });
+    // The adapters answer only a caller whose certificate the CA signed.
+    const ca = readFileSync(authority.ca);
+    expect(await healthCheck(adaptersPort, grpc.credentials.createSsl(ca, readFileSync(identity.key), readFileSync(identity.cert)))).toBe('OK');
+    expect(await healthCheck(adaptersPort, grpc.credentials.createSsl(ca))).toBe('UNAVAILABLE');
+    expect(await healthCheck(adaptersPort, grpc.credentials.createInsecure())).toBe('UNAVAILABLE');
+    const gateway = start(['gateway', '--config', configFile], {
+      ...tls,
+      ...kafka,
+      PORT: String(port),
+      SWITCHYARD_SPOOL_DIR: temporaryDirectory('spool'),
+    });
     const everyOutput = () => [gateway, router, adapters, observability].map((service) => service.output()).join('');
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, everyOutput);
 

@@ -11,6 +11,7 @@ import {
   startObservabilityService,
   startRouterService,
 } from '../../packages/cli/src/modes/distributed';
+import { TestCertificates } from '../support/test-certificates';
 import { INFLUX_DATABASE, INFLUX_URL, KAFKA_BROKERS, POSTGRES_URL, requireKafka, requirePostgres } from '../support/infrastructure';
 
 export type Mode = 'embedded' | 'distributed';
@@ -35,6 +36,12 @@ export interface HarnessOptions {
 }
 
 /**
+ * Distributed mode runs its services over mutual TLS, with certificates made
+ * for the run; `SWITCHYARD_E2E_TLS=off` runs them over plaintext loopback.
+ */
+const MUTUAL_TLS = process.env.SWITCHYARD_E2E_TLS !== 'off';
+
+/**
  * Starts Switchyard in the given mode on free loopback ports.
  *
  * - embedded: one process; events go over the in-process bus to an
@@ -42,7 +49,8 @@ export interface HarnessOptions {
  * - distributed: router, adapter service and observability service each on
  *   their own gRPC port, the gateway calling them over the network and
  *   publishing to the Kafka of scripts/services.sh (topics under a prefix of
- *   this run's own), consumed into its Postgres.
+ *   this run's own), consumed into its Postgres; every gRPC call over
+ *   mutual TLS (see MUTUAL_TLS).
  */
 export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: HarnessOptions = {}): Promise<RunningSwitchyard> {
   const base: SwitchyardConfig = configSchema.parse(rawConfig);
@@ -61,9 +69,21 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
   if (!options.kafkaBrokers) await requireKafka();
   await requirePostgres();
   const run = randomBytes(4).toString('hex');
+  const certificates = MUTUAL_TLS ? await TestCertificates.create() : undefined;
+  const tls = certificates
+    ? {
+        ...base.tls,
+        ...(await certificates.mutualTls(`e2e-${run}`).catch(async (error: unknown) => {
+          await certificates.remove();
+          throw error;
+        })),
+        requireClientCert: true,
+      }
+    : base.tls;
   const spoolDirectory = mkdtempSync(join(tmpdir(), 'switchyard-spool-'));
   const withInfrastructure: SwitchyardConfig = {
     ...base,
+    tls,
     events: {
       ...base.events,
       kafka: { brokers: options.kafkaBrokers ?? KAFKA_BROKERS, clientId: `e2e-${run}`, topicPrefix: `e2e-${run}.` },
@@ -73,7 +93,7 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
   };
   // What has started, closed in reverse order; on a failure to start, what did start is closed before
   // the error is thrown, so a suite whose beforeAll failed leaves no server behind (jest would not exit).
-  const started: Array<() => Promise<void>> = [() => rm(spoolDirectory, { recursive: true, force: true })];
+  const started: Array<() => Promise<void>> = [async () => certificates?.remove(), () => rm(spoolDirectory, { recursive: true, force: true })];
   const closeStarted = async () => {
     for (const close of started.splice(0).reverse()) await close();
   };

@@ -92,6 +92,12 @@ describe('gRPC error mapping', () => {
     });
   });
 
+  it("maps grpc-js's own message size refusal to a 413 that says so", () => {
+    const error = fromGrpcError(receivedError(status.RESOURCE_EXHAUSTED, 'Received message larger than max (2000 vs. 1000)'));
+    expect(fields(error)).toMatchObject({ status: 413, errorClass: 'payload_too_large', code: 'grpc_message_too_large', retryable: false });
+    expect(error.message).toBe('A message between the services exceeded its size limit: Received message larger than max (2000 vs. 1000)');
+  });
+
   it('maps other statuses without metadata to a 500 that names the status', () => {
     const error = fromGrpcError(receivedError(status.UNIMPLEMENTED, 'Method not found'));
     expect(fields(error)).toMatchObject({ status: 500, errorClass: 'internal', retryable: false });

@@ -112,6 +112,15 @@ function errorFromCode(error: ServiceError): GatewayError {
         code: 'service_unavailable',
         retryable: true,
       });
+    case status.RESOURCE_EXHAUSTED:
+      // grpc-js's own size check ("Received message larger than max (N vs. M)"), on either side of the call.
+      return new GatewayError(`A message between the services exceeded its size limit: ${details}`, {
+        cause: error,
+        status: 413,
+        errorClass: 'payload_too_large',
+        code: 'grpc_message_too_large',
+        retryable: false,
+      });
     default:
       return internalError(`gRPC call failed with ${status[error.code] ?? error.code}: ${details}`, error);
   }

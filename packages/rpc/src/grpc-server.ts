@@ -1,6 +1,7 @@
 import { Server, ServerCredentials, type ServerOptions, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from '@switchyard/shared';
 import { HealthService, healthServiceDefinition } from './health-service';
+import type { GrpcMessageLimits } from './message-limits';
 
 /**
  * Largest message a Switchyard server or client accepts (grpc-js defaults to
@@ -19,8 +20,10 @@ export interface GrpcServerOptions {
   address: string;
   services: GrpcServiceRegistration[];
   logger: Logger;
-  /** Insecure unless given. */
+  /** Insecure unless given; `grpcServerSecurity` makes them from the config. */
   credentials?: ServerCredentials;
+  /** Largest request received and response sent; GRPC_MAX_MESSAGE_BYTES both ways unless given. */
+  messageLimits?: GrpcMessageLimits;
   serverOptions?: ServerOptions;
 }
 
@@ -37,7 +40,11 @@ export interface RunningGrpcServer {
 /** Starts a gRPC server for the given services plus `grpc.health.v1.Health`. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { address, services, logger } = options;
-  const server = new Server({ 'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES, ...options.serverOptions });
+  const server = new Server({
+    'grpc.max_receive_message_length': options.messageLimits?.requestBytes ?? GRPC_MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': options.messageLimits?.responseBytes ?? GRPC_MAX_MESSAGE_BYTES,
+    ...options.serverOptions,
+  });
   const health = new HealthService(new Set(services.map(({ definition }) => serviceName(definition))));
   for (const { definition, implementation } of services) server.addService(definition, implementation);
   server.addService(healthServiceDefinition, { check: health.check, watch: health.watch });
@@ -47,7 +54,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       error ? reject(error) : resolve(boundPort),
     );
   });
-  logger.info({ address, port }, 'grpc-server-start');
+  logger.info({ address, port, tls: options.credentials?._isSecure() ?? false }, 'grpc-server-start');
 
   let stopped: Promise<void> | undefined;
   const drain = (graceMs: number) =>

@@ -6,6 +6,7 @@ import type { CallContext } from '@switchyard/shared';
 import { REQUEST_ID_METADATA_KEY } from './call-handlers';
 import { fromGrpcError } from './grpc-error';
 import { GRPC_MAX_MESSAGE_BYTES } from './grpc-server';
+import type { GrpcMessageLimits } from './message-limits';
 import { grpcServiceDefinition, type GrpcServiceDefinition } from './service-definition';
 
 export interface GrpcClientOptions {
@@ -13,8 +14,10 @@ export interface GrpcClientOptions {
   address: string;
   /** Deadline of each call, from its start. */
   callTimeoutMs: number;
-  /** Insecure unless given. */
+  /** Insecure unless given; `grpcClientSecurity` makes them from the config. */
   credentials?: ChannelCredentials;
+  /** Largest request sent and response received (the server's own limits); GRPC_MAX_MESSAGE_BYTES both ways unless given. */
+  messageLimits?: GrpcMessageLimits;
   channelOptions?: ChannelOptions;
 }
 
@@ -41,7 +44,8 @@ export class GrpcServiceClient<Methods extends GenServiceMethods> {
   ) {
     this.definition = grpcServiceDefinition(service);
     this.client = new Client(options.address, options.credentials ?? grpcCredentials.createInsecure(), {
-      'grpc.max_receive_message_length': GRPC_MAX_MESSAGE_BYTES,
+      'grpc.max_receive_message_length': options.messageLimits?.responseBytes ?? GRPC_MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': options.messageLimits?.requestBytes ?? GRPC_MAX_MESSAGE_BYTES,
       // Per-call bookkeeping for channelz, which Switchyard does not serve.
       'grpc.enable_channelz': 0,
       ...options.channelOptions,

@@ -10,7 +10,15 @@ import {
 } from '@switchyard/observability';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ConfigError, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
-import { startGrpcServer } from '@switchyard/rpc';
+import {
+  grpcClientSecurity,
+  grpcMessageLimits,
+  grpcServerSecurity,
+  startGrpcServer,
+  type GrpcServerSecurity,
+  type GrpcServiceRegistration,
+  type RunningGrpcServer,
+} from '@switchyard/rpc';
 import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
@@ -32,6 +40,19 @@ export interface RunningService {
  */
 export async function startDistributedGateway(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<GatewayServer> {
   const kafka = requireKafka(config, 'gateway');
+  const { router: routerAddress, adapters: adaptersAddress, observability: observabilityAddress, callTimeoutMs } = config.services;
+  // Before anything starts: plaintext to a non-loopback address that is not allowed stops the gateway here,
+  // and so does TLS without a client certificate, which the adapter service would refuse at every call.
+  if (config.tls.ca !== undefined && config.tls.cert === undefined) {
+    throw new ConfigError(
+      'tls.cert: the gateway needs a client certificate (tls.cert and tls.key): the adapter service accepts no caller without one',
+    );
+  }
+  const security = grpcClientSecurity({
+    tls: config.tls,
+    addresses: { 'services.router': routerAddress, 'services.adapters': adaptersAddress, 'services.observability': observabilityAddress },
+    logger,
+  });
   const metrics = new GatewayMetrics();
   // Rate limits and budgets, shared through Redis; every gateway adds the costs it records to the budgets.
   const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry });
@@ -47,11 +68,17 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     logger,
     metrics: new EventPublisherMetrics(metrics.registry),
   });
-  const callTimeoutMs = config.services.callTimeoutMs;
-  const router = new RouterGrpcClient({ address: config.services.router, callTimeoutMs });
+  const limits = grpcMessageLimits(config.server.bodyLimitBytes);
+  const channel = { callTimeoutMs, credentials: security.credentials, channelOptions: security.channelOptions };
+  const router = new RouterGrpcClient({ ...channel, address: routerAddress, messageLimits: limits.router });
   // A stream may last as long as the whole request is allowed to.
-  const adapters = new AdapterGrpcClient({ address: config.services.adapters, callTimeoutMs, streamTimeoutMs: config.server.requestTimeoutMs });
-  const observability = new ObservabilityGrpcClient({ address: config.services.observability, callTimeoutMs });
+  const adapters = new AdapterGrpcClient({
+    ...channel,
+    address: adaptersAddress,
+    messageLimits: limits.adapters,
+    streamTimeoutMs: config.server.requestTimeoutMs,
+  });
+  const observability = new ObservabilityGrpcClient({ ...channel, address: observabilityAddress, messageLimits: limits.observability });
   const published = governance?.spendSink ? governance.spendSink.withBudgetSpend(events) : events;
   const gateway = await startGatewayServer({
     config,
@@ -71,6 +98,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
       router.close();
       adapters.close();
       observability.close();
+      security.close();
       // Requests are over: what they published goes to Kafka, or to the spool.
       await events.close();
       await governance?.close();
@@ -93,6 +121,8 @@ export async function startObservabilityService(
   if (!config.observability.postgresUrl) {
     throw new ConfigError('the observability service needs observability.postgresUrl (or SWITCHYARD_POSTGRES_URL)');
   }
+  // Before anything starts: a plaintext bind that is not allowed stops the service here.
+  const security = serviceSecurity(config, logger, 'observability', address);
   const postgresUrl = resolveSecret(config.observability.postgresUrl);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_' });
@@ -114,11 +144,14 @@ export async function startObservabilityService(
   });
   // Queries have their own pool, so a slow report never holds up the writers.
   const database = await openEventDatabase({ postgresUrl, logger });
-  const server = await startGrpcServer({
-    address,
+  const server = await serveGrpc(
+    config,
     logger,
-    services: [observabilityGrpcService(new LocalObservabilityService(database.client, config.observability.queries), logger)],
-  });
+    'observability',
+    address,
+    [observabilityGrpcService(new LocalObservabilityService(database.client, config.observability.queries), logger)],
+    security,
+  );
   const { retentionDays } = config.observability;
   const retention = retentionDays === undefined ? undefined : new RetentionJob(database.client, { retentionDays, logger });
   retention?.start();
@@ -145,19 +178,77 @@ function requireKafka(config: SwitchyardConfig, role: string): NonNullable<Switc
 
 /** The router service on `address` (default `services.router`). */
 export async function startRouterService(config: SwitchyardConfig, logger: Logger, address = config.services.router): Promise<RunningService> {
-  const server = await startGrpcServer({ address, logger, services: [routerGrpcService(new LocalRouterService(config), logger)] });
+  const server = await serveGrpc(config, logger, 'router', address, [routerGrpcService(new LocalRouterService(config), logger)]);
   return { port: server.port, close: (graceMs = 10_000) => server.shutdown(graceMs) };
 }
 
-/** The provider adapter service on `address` (default `services.adapters`). */
+/**
+ * The provider adapter service on `address` (default `services.adapters`).
+ * It holds the provider secrets: over TLS it requires a client certificate
+ * signed by `tls.ca` whatever `tls.requireClientCert` says.
+ */
 export async function startAdapterService(config: SwitchyardConfig, logger: Logger, address = config.services.adapters): Promise<RunningService> {
   const adapters = new LocalProviderAdapterService(config);
-  const server = await startGrpcServer({ address, logger, services: [adapterGrpcService(adapters, logger)] });
+  let server: RunningGrpcServer;
+  try {
+    server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger)]);
+  } catch (error) {
+    await adapters.close();
+    throw error;
+  }
   return {
     port: server.port,
     close: async (graceMs = 10_000) => {
       await server.shutdown(graceMs);
       await adapters.close();
+    },
+  };
+}
+
+type GrpcService = 'router' | 'adapters' | 'observability';
+
+/**
+ * How one service's gRPC server is secured, from the `tls` section:
+ * plaintext only on loopback unless `tls.allowInsecure`. Holds nothing
+ * until a server uses it.
+ */
+function serviceSecurity(config: SwitchyardConfig, logger: Logger, service: GrpcService, address: string): GrpcServerSecurity {
+  return grpcServerSecurity({
+    tls: config.tls,
+    address,
+    addressPath: `services.${service}`,
+    alwaysRequireClientCert: service === 'adapters',
+    logger,
+  });
+}
+
+/** One service's gRPC server on `address`, with its message limits; stopping it stops watching the certificates. */
+async function serveGrpc(
+  config: SwitchyardConfig,
+  logger: Logger,
+  service: GrpcService,
+  address: string,
+  services: GrpcServiceRegistration[],
+  security = serviceSecurity(config, logger, service, address),
+): Promise<RunningGrpcServer> {
+  let server: RunningGrpcServer;
+  try {
+    server = await startGrpcServer({
+      address,
+      logger,
+      services,
+      credentials: security.credentials,
+      messageLimits: grpcMessageLimits(config.server.bodyLimitBytes)[service],
+    });
+  } catch (error) {
+    security.close();
+    throw error;
+  }
+  return {
+    port: server.port,
+    shutdown: async (graceMs) => {
+      await server.shutdown(graceMs);
+      security.close();
     },
   };
 }

@@ -214,6 +214,37 @@ export const configSchema = z.strictObject({
       callTimeoutMs: durationMs.default(600_000),
     })
     .prefault({}),
+  /**
+   * TLS between the services (distributed mode): every gRPC server and client.
+   * Paths of PEM files, read at start and again whenever they change.
+   */
+  tls: z
+    .strictObject({
+      /** CA bundle that the other side's certificate must chain to; required once TLS is on. */
+      ca: z.string().min(1).optional(),
+      /** This process's certificate chain: served by its gRPC server, and presented as its client certificate. */
+      cert: z.string().min(1).optional(),
+      /** The private key of `cert`. */
+      key: z.string().min(1).optional(),
+      /** Servers refuse clients without a certificate signed by `ca`; the adapter service always does. */
+      requireClientCert: z.boolean().default(true),
+      /** Name checked in the servers' certificates instead of the host dialled (e.g. when dialling an IP). */
+      serverName: z.string().min(1).optional(),
+      /** How often the files are checked for a renewed certificate. */
+      reloadIntervalMs: durationMs.default(10_000),
+      /** Allows plaintext gRPC on a non-loopback address (warned about at every start). */
+      allowInsecure: z.boolean().default(false),
+    })
+    .superRefine((tls, context) => {
+      if ((tls.cert === undefined) !== (tls.key === undefined)) {
+        const missing = tls.cert === undefined ? 'cert' : 'key';
+        context.addIssue({ code: 'custom', path: [missing], message: `is required with tls.${missing === 'cert' ? 'key' : 'cert'}` });
+      }
+      if (tls.ca === undefined && tls.cert !== undefined) {
+        context.addIssue({ code: 'custom', path: ['ca'], message: 'is required with tls.cert: the CA that verifies the other services' });
+      }
+    })
+    .prefault({}),
   /** Where request events go. */
   events: z
     .strictObject({

@@ -128,7 +128,12 @@ function withEnvironmentOverrides(raw: Record<string, unknown>, env: Environment
       ...(env.SWITCHYARD_INFLUX_TOKEN && { token: '${SWITCHYARD_INFLUX_TOKEN}' }),
     };
   }
-  return { ...raw, server, events, observability };
+  // TLS between the services: file paths, so they are kept as written.
+  const tlsFiles = { ca: env.SWITCHYARD_TLS_CA, cert: env.SWITCHYARD_TLS_CERT, key: env.SWITCHYARD_TLS_KEY };
+  const tls = Object.values(tlsFiles).some(Boolean)
+    ? { ...section('tls'), ...Object.fromEntries(Object.entries(tlsFiles).filter(([, file]) => file)) }
+    : raw.tls;
+  return { ...raw, server, events, observability, ...(tls !== undefined && { tls }) };
 }
 
 function providersFromEnvironment(env: Environment): Record<string, unknown> {
