@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { RequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { EventPublisher } from '@switchyard/events';
 import {
@@ -66,6 +67,12 @@ export interface GatewayServerOptions {
   tokenVerifier?: TokenVerifier;
   /** Told of refused credentials and permissions, and of deleted user data. */
   audit?: GatewayAuditHooks;
+  /**
+   * Routes that authenticate their callers themselves (the admin API under
+   * `/admin/v1`): the edge lets those paths through without a credential
+   * check of its own.
+   */
+  adminRoutes?: RequestHandler;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
@@ -102,6 +109,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     publicMetrics: config.auth.publicMetrics,
     queryLimits: config.observability.queries,
     audit: options.audit,
+    adminRoutes: options.adminRoutes,
   });
   const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger);
   await new Promise<void>((resolve, reject) => {

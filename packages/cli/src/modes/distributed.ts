@@ -9,7 +9,8 @@ import {
   RetentionJob,
 } from '@switchyard/observability';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { ConfigError, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
+import { authenticationRequired, ConfigError, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
+import { createPostgresClient } from '@switchyard/database';
 import {
   grpcClientSecurity,
   grpcMessageLimits,
@@ -25,6 +26,7 @@ import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchy
 import { openGovernanceGate } from '@switchyard/auth';
 import { influxOptions } from './event-destinations';
 import type { GatewayOverrides } from './embedded';
+import { startGovernance } from './governance';
 
 /** A service listening on its own gRPC port. */
 export interface RunningService {
@@ -80,6 +82,17 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
   });
   const observability = new ObservabilityGrpcClient({ ...channel, address: observabilityAddress, messageLimits: limits.observability });
   const published = governance?.spendSink ? governance.spendSink.withBudgetSpend(events) : events;
+  // Keys, the admin API and the audit trail: their tables live in the records database.
+  const postgresUrl = governancePostgresUrl(config, logger);
+  const governanceClient = postgresUrl ? createPostgresClient({ url: postgresUrl, logger, applicationName: 'switchyard-gateway' }) : undefined;
+  const governanceTables = startGovernance({
+    config,
+    logger,
+    client: governanceClient && Promise.resolve(governanceClient),
+    mode: 'distributed',
+    adminToken: overrides.adminToken,
+    authenticationRequired: authenticationRequired(config, overrides.adminToken),
+  });
   const gateway = await startGatewayServer({
     config,
     router,
@@ -89,6 +102,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     metrics,
     logger,
     governance: governance?.gate,
+    ...governanceTables.gatewayOptions,
     ...overrides,
   });
   return {
@@ -101,6 +115,8 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
       security.close();
       // Requests are over: what they published goes to Kafka, or to the spool.
       await events.close();
+      await governanceTables.close();
+      await governanceClient?.close();
       await governance?.close();
     },
   };
@@ -251,4 +267,19 @@ async function serveGrpc(
       security.close();
     },
   };
+}
+
+/**
+ * The records database, where the governance tables live, as the gateway
+ * reaches it; none when it is not configured or its URL names a variable
+ * this process was not given (keys and the admin API are then off, logged).
+ */
+function governancePostgresUrl(config: SwitchyardConfig, logger: Logger): string | undefined {
+  if (!config.observability.postgresUrl) return undefined;
+  try {
+    return resolveSecret(config.observability.postgresUrl);
+  } catch (error) {
+    logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'governance-database-url-unresolved');
+    return undefined;
+  }
 }

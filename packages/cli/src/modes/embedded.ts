@@ -1,11 +1,12 @@
 import { EventPublisherMetrics, InProcessEventBus, type EventSink } from '@switchyard/events';
-import type { Logger, SwitchyardConfig } from '@switchyard/shared';
+import { authenticationRequired, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/observability';
 import { LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate } from '@switchyard/auth';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
+import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
 
 export interface EmbeddedGateway extends GatewayServer {
@@ -50,6 +51,15 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   for (const sink of sinks) events.subscribe(sink);
 
   const adapters = new LocalProviderAdapterService(config);
+  // Keys, the admin API and the audit trail keep their tables in the records database.
+  const governanceTables = startGovernance({
+    config,
+    logger,
+    client: database.client,
+    mode: 'embedded',
+    adminToken: overrides.adminToken,
+    authenticationRequired: authenticationRequired(config, overrides.adminToken),
+  });
   let gateway: GatewayServer;
   try {
     gateway = await startGatewayServer({
@@ -61,16 +71,21 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       events,
       observability: database,
       governance: governance?.gate,
+      ...governanceTables.gatewayOptions,
       ...overrides,
     });
   } catch (error) {
     await events.close();
+    await governanceTables.close();
     await database.close();
     await governance?.close();
     throw error;
   }
   const { retentionDays } = config.observability;
-  const retention = retentionDays === undefined ? undefined : new RetentionJob(database.client, { retentionDays, logger });
+  const retention =
+    retentionDays === undefined
+      ? undefined
+      : new RetentionJob(database.client, { retentionDays, logger, onPurged: (purged, before) => governanceTables.recordPurge(purged, before) });
   retention?.start();
   return {
     ...gateway,
@@ -82,6 +97,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       await adapters.close();
       // Requests are over: what they published is written before the database closes.
       await events.close();
+      await governanceTables.close();
       await database.close();
       await governance?.close();
     },

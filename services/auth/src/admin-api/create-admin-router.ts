@@ -43,6 +43,11 @@ export interface AdminRouterOptions {
   logger?: Logger;
   /** Told of every admin action taken or refused (the audit trail). Awaited; a failure is logged. */
   onAdminAction?: (event: AdminActionEvent) => void | Promise<void>;
+  /**
+   * More admin operations (provider credentials), mounted under `/admin/v1`
+   * after authentication: they find the caller in `response.locals.principal`.
+   */
+  routes?: readonly Router[];
   now?: () => number;
 }
 
@@ -400,6 +405,8 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
       .status(201)
       .json({ object: 'token', token, token_type: 'Bearer', member: member.id, subject: member.subject, expires_at: expiresAt.toISOString() });
   });
+
+  for (const routes of options.routes ?? []) admin.use(routes);
 
   admin.use((request, _response, next) => {
     next(

@@ -56,6 +56,23 @@ export class GovernanceStore {
     }
   }
 
+  /**
+   * On a database without any organization: creates organization `default`
+   * with workspace `default` (where requests without a key are recorded), so
+   * a first key can be created at once. Safe when several processes start at once.
+   */
+  async ensureDefaultWorkspace(): Promise<void> {
+    const [any] = await this.client.query(`SELECT 1 FROM organizations LIMIT 1`);
+    if (any !== undefined) return;
+    await this.client.query(
+      `INSERT INTO organizations (id, display_name, created_by) VALUES ('default', 'Default', 'switchyard') ON CONFLICT (id) DO NOTHING`,
+    );
+    await this.client.query(
+      `INSERT INTO workspaces (id, organization_id, display_name, created_by) VALUES ('default', 'default', 'Default', 'switchyard')
+       ON CONFLICT (id) DO NOTHING`,
+    );
+  }
+
   async getOrganization(id: string): Promise<Organization | undefined> {
     const [row] = await this.client.query<OrganizationRow>(`SELECT * FROM organizations WHERE id = $1`, [id]);
     return row && toOrganization(row);

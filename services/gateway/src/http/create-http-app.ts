@@ -25,6 +25,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   publicMetrics: boolean;
   /** Time windows of the query API. */
   queryLimits: QueryLimits;
+  /** The admin API (`/admin/v1/…`, `/openapi.json`): it authenticates its callers itself. */
+  adminRoutes?: express.RequestHandler;
 }
 
 /**
@@ -57,7 +59,7 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
       dispatch();
       return;
     }
-    const endpoint = gatewayEndpoint(request.method, path, options.publicMetrics);
+    const endpoint = options.adminRoutes && isAdminPath(path) ? undefined : gatewayEndpoint(request.method, path, options.publicMetrics);
     if (endpoint === undefined) {
       dispatch();
       return;
@@ -100,6 +102,11 @@ function refuse(
   response.setHeader('connection', 'close');
   if (error instanceof GatewayError && error.status === 401) response.setHeader('www-authenticate', 'Bearer realm="switchyard"');
   exchange.fail(error);
+}
+
+/** The admin API's paths: it checks admin tokens, JWTs and the permission matrix itself. */
+function isAdminPath(path: string): boolean {
+  return path === '/openapi.json' || path === '/admin/v1' || path.startsWith('/admin/v1/');
 }
 
 /** The metrics label of a refused request, as its route would have named it. */
@@ -155,6 +162,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
     exchange.completed();
   });
 
+  if (options.adminRoutes) app.use(options.adminRoutes);
   app.use(createObservabilityRoutes(options.observability, options.queryLimits));
 
   app.use((request, _response, next) => {
@@ -183,5 +191,6 @@ function routeName(path: string): string {
   if (path === '/v1/usage') return 'usage';
   if (path === '/v1/requests' || path.startsWith('/v1/requests/')) return 'requests';
   if (path.startsWith('/v1/users/')) return 'user_data';
+  if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }

@@ -1,0 +1,237 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import {
+  actorOf,
+  can,
+  createAdminRouter,
+  createKeyVerification,
+  createProviderCredentialsRouter,
+  JwtVerifier,
+  openAuditLog,
+  openGovernanceStore,
+  openSecretStore,
+  resolveJwtSecret,
+  type AdminActionEvent,
+  type AuditEntry,
+  type KeyVerification,
+  type SqlAuditLog,
+} from '@switchyard/auth';
+import type { SqlClient } from '@switchyard/database';
+import type { GatewayServerOptions } from '@switchyard/gateway';
+import { GatewayError, type KeyVerifier, type Logger, type Principal, type SwitchyardConfig, type TokenVerifier } from '@switchyard/shared';
+
+/** What the gateway is given to authenticate callers, serve the admin API and keep the audit trail. */
+export type GovernanceGatewayOptions = Pick<GatewayServerOptions, 'keyVerifier' | 'tokenVerifier' | 'audit' | 'adminRoutes'>;
+
+export interface Governance {
+  gatewayOptions: GovernanceGatewayOptions;
+  /** Records a purge of the retention job in the audit trail. */
+  recordPurge(purged: { requests: number; usage: number; costs: number }, before: Date): void;
+  /** Resolves once the governance tables are open (or rejects with why they cannot be). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface GovernanceOptions {
+  config: SwitchyardConfig;
+  logger: Logger;
+  /**
+   * The database the governance tables live in: the records database, shared
+   * (one process: the embedded one, still opening). Undefined: none
+   * configured, so only the bootstrap admin token authenticates.
+   */
+  client: Promise<SqlClient> | undefined;
+  mode: 'embedded' | 'distributed';
+  /** `SWITCHYARD_ADMIN_TOKEN`. */
+  adminToken?: string;
+  /** Whether the gateway requires credentials (the admin API then does too). */
+  authenticationRequired: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface OpenGovernance {
+  keys: KeyVerification;
+  tokens: JwtVerifier;
+  admin: RequestHandler;
+  audit?: SqlAuditLog;
+}
+
+/**
+ * Virtual keys, admin JWTs, the admin API, provider credentials and the
+ * audit trail over the governance tables. The tables open in the background
+ * (the embedded database takes a few seconds on a first start); a key or an
+ * admin call that arrives meanwhile waits for them.
+ */
+export function startGovernance(options: GovernanceOptions): Governance {
+  const { config, logger } = options;
+  const env = options.env ?? process.env;
+  if (options.client === undefined) {
+    logger.warn(
+      'governance-tables-unavailable: no records database (observability.postgresUrl) is configured, so virtual keys, admin JWTs and the admin API are off; only SWITCHYARD_ADMIN_TOKEN authenticates',
+    );
+    return { gatewayOptions: {}, recordPurge: () => undefined, ready: Promise.resolve(), close: async () => undefined };
+  }
+  let audit: SqlAuditLog | undefined;
+  const opening: Promise<OpenGovernance> = options.client.then(async (client) => {
+    const store = await openGovernanceStore(client);
+    await store.ensureDefaultWorkspace();
+    audit = await openAuditTrail(client, options.mode, config, env, logger);
+    const keys = await createKeyVerification({ store, redisUrl: config.governance.redisUrl, env, cache: config.keys.cache, logger });
+    const jwt = { secret: await resolveJwtSecret(store, env) };
+    const tokens = new JwtVerifier(store, jwt, config.keys.oidc);
+    const auditLog = audit;
+    const secrets = auditLog ? await openSecretStore(client, config.providerCredentials, auditLog, env) : undefined;
+    const admin = createAdminRouter({
+      store,
+      keyHashSecret: keys.keyHashSecret,
+      invalidations: keys.invalidations,
+      adminToken: options.adminToken,
+      jwt,
+      oidc: config.keys.oidc,
+      allowUnauthenticated: !options.authenticationRequired,
+      logger,
+      onAdminAction: auditLog ? (event) => auditLog.append(adminActionEntry(event)).then(() => undefined) : undefined,
+      // Without a master key nothing could be stored safely: the provider-credential routes are then absent (404).
+      routes:
+        secrets && auditLog
+          ? [
+              express.Router().use(
+                '/provider-credentials',
+                createProviderCredentialsRouter({
+                  store: secrets,
+                  auditLog,
+                  authorize: (principal) => can(principal, 'provider_credentials.manage', ownTarget(principal)),
+                }),
+              ),
+            ]
+          : [],
+    });
+    return { keys, tokens, admin, audit };
+  });
+  // A failure is reported through `ready` and to each caller, never as an unhandled rejection.
+  opening.catch(() => undefined);
+
+  const keyVerifier: KeyVerifier = { verify: async (key) => (await opened()).keys.verifier.verify(key) };
+  const tokenVerifier: TokenVerifier = { verify: async (token) => (await opened()).tokens.verify(token) };
+  const adminRoutes: RequestHandler = (request: Request, response: Response, next: NextFunction) => {
+    if (!isAdminPath(request.path)) {
+      next();
+      return;
+    }
+    opened().then((open) => open.admin(request, response, next), next);
+  };
+
+  async function opened(): Promise<OpenGovernance> {
+    try {
+      return await opening;
+    } catch (error) {
+      throw new GatewayError('The governance tables cannot be opened; keys and the admin API are unavailable.', {
+        status: 503,
+        errorClass: 'unavailable',
+        code: 'governance_unavailable',
+        cause: error,
+      });
+    }
+  }
+
+  const append = (entry: AuditEntry): void => {
+    audit?.append(entry).catch((error: unknown) => logger.error({ err: error, action: entry.action }, 'audit-append-failed'));
+  };
+
+  return {
+    gatewayOptions: {
+      keyVerifier,
+      tokenVerifier,
+      adminRoutes,
+      audit: {
+        accessDenied: (event) =>
+          append({
+            actor: event.principal ? actorOf(event.principal) : { kind: 'anonymous', subject: 'anonymous', keyId: '', organization: '' },
+            action: event.status === 401 ? 'api_key.denied' : 'permission.denied',
+            outcome: 'denied',
+            workspace: event.principal?.workspace,
+            target: { type: 'route', id: `${event.method} ${event.path}` },
+            source: { ip: event.ip, userAgent: event.userAgent },
+            reason: event.code,
+            requestId: event.requestId,
+          }),
+        userDataDeleted: (event) =>
+          append({
+            actor: actorOf(event.principal),
+            action: 'user_data.delete',
+            outcome: 'success',
+            workspace: event.scope === 'all' ? undefined : event.scope.join(','),
+            target: { type: 'user', id: event.user },
+            source: { ip: event.ip, userAgent: event.userAgent },
+            after: event.deleted,
+            requestId: event.requestId,
+          }),
+      },
+    },
+    recordPurge: (purged, before) =>
+      append({
+        actor: { kind: 'anonymous', subject: 'retention', keyId: '', organization: '' },
+        action: 'request_data.purge',
+        outcome: 'success',
+        target: { type: 'request_data', id: `before ${before.toISOString()}` },
+        after: purged,
+      }),
+    ready: opening.then(() => undefined),
+    close: async () => {
+      const open = await opening.catch(() => undefined);
+      if (!open) return;
+      await open.keys.close();
+      if (open.audit) {
+        await open.audit.checkpoint().catch((error: unknown) => logger.warn({ err: error }, 'audit-checkpoint-failed'));
+        open.audit.close();
+      }
+    },
+  };
+}
+
+/**
+ * The audit trail. One process generates its signing key on first start; a
+ * distributed gateway needs one given (replicas must not sign with keys of
+ * their own), and without it runs with the trail off, saying so at every start.
+ */
+async function openAuditTrail(
+  client: SqlClient,
+  mode: 'embedded' | 'distributed',
+  config: SwitchyardConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<SqlAuditLog | undefined> {
+  try {
+    return await openAuditLog(client, config.audit, { mode, env });
+  } catch (error) {
+    if (mode === 'embedded') throw error;
+    logger.warn(
+      { reason: error instanceof Error ? error.message : String(error) },
+      'audit-trail-off: set SWITCHYARD_AUDIT_SIGNING_KEY or audit.signingKeyFile to record admin actions and denials',
+    );
+    return undefined;
+  }
+}
+
+/** The admin API's report as an audit record. */
+function adminActionEntry(event: AdminActionEvent): AuditEntry {
+  return {
+    actor: { ...event.actor, keyId: '' },
+    action: event.action,
+    outcome: event.outcome === 'allowed' ? 'success' : 'denied',
+    workspace: event.target.workspace,
+    target: { type: event.target.type, id: event.target.id },
+    source: { ip: event.origin.ip, userAgent: event.origin.userAgent },
+    before: event.before,
+    after: event.after,
+    reason: event.reason,
+  };
+}
+
+/** Provider credentials belong to the caller's own workspace. */
+function ownTarget(principal: Principal): { organization?: string; workspace: string } {
+  return principal.organization === '' ? { workspace: principal.workspace } : { organization: principal.organization, workspace: principal.workspace };
+}
+
+function isAdminPath(path: string): boolean {
+  return path === '/openapi.json' || path === '/admin/v1' || path.startsWith('/admin/v1/');
+}
