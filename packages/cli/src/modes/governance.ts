@@ -229,7 +229,9 @@ function adminActionEntry(event: AdminActionEvent): AuditEntry {
 
 /** Provider credentials belong to the caller's own workspace. */
 function ownTarget(principal: Principal): { organization?: string; workspace: string } {
-  return principal.organization === '' ? { workspace: principal.workspace } : { organization: principal.organization, workspace: principal.workspace };
+  return principal.organization === ''
+    ? { workspace: principal.workspace }
+    : { organization: principal.organization, workspace: principal.workspace };
 }
 
 function isAdminPath(path: string): boolean {
