@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ANONYMOUS_PRINCIPAL, type Principal } from '@switchyard/shared';
+import { ENDPOINT_ROLES } from '@switchyard/gateway';
 import { ADMIN_TOKEN_PRINCIPAL } from '../admin-api/admin-authentication';
 import { can, mayGrant } from './can';
-import { ACTIONS, PERMISSION_MATRIX, renderPermissionMatrix } from './permission-matrix';
+import { ACTIONS, PERMISSION_MATRIX, renderPermissionMatrix, roleAllows } from './permission-matrix';
 
 const README = path.resolve(__dirname, '../../README.md');
+const ROOT_README = path.resolve(__dirname, '../../../../README.md');
 
 const principal = (overrides: Partial<Principal>): Principal => ({
   kind: 'jwt',
@@ -21,10 +23,23 @@ const principal = (overrides: Partial<Principal>): Principal => ({
 });
 
 describe('the permission matrix', () => {
-  it('is the table of services/auth/README.md, exactly', () => {
-    const readme = readFileSync(README, 'utf8');
+  it.each([README, ROOT_README])('is the table of %s, exactly', (file) => {
+    const readme = readFileSync(file, 'utf8');
     const documented = /<!-- permission-matrix:begin -->\n([\s\S]*?)\n<!-- permission-matrix:end -->/.exec(readme)?.[1];
     expect(documented).toBe(renderPermissionMatrix());
+  });
+
+  it('is what the gateway checks at the edge: models.call, logs.read and usage.read by role', () => {
+    const expected = {
+      'chat.completions': 'models.call',
+      embeddings: 'models.call',
+      'requests.read': 'logs.read',
+      'usage.read': 'usage.read',
+    } as const;
+    for (const [endpoint, action] of Object.entries(expected)) {
+      const roles = (['owner', 'admin', 'developer', 'viewer'] as const).filter((role) => roleAllows(role, 'workspace', action));
+      expect({ endpoint, roles }).toEqual({ endpoint, roles: ENDPOINT_ROLES[endpoint as keyof typeof expected] });
+    }
   });
 
   it('names the actions other areas check', () => {

@@ -30,6 +30,15 @@ describe('authorization at the edge', () => {
     expect(() => authorizeRequest(ADMIN_TOKEN_PRINCIPAL, 'chat.completions', { 'x-switchyard-workspace': 'b' })).not.toThrow();
   });
 
+  it("refuses a viewer's key a model call but lets it read records and usage", () => {
+    const viewer = keyPrincipal('a', { role: 'viewer' });
+    expect(() => authorizeRequest(viewer, 'chat.completions', {})).toThrow(expect.objectContaining({ status: 403, code: 'permission_denied' }));
+    expect(() => authorizeRequest(viewer, 'embeddings', {})).toThrow(expect.objectContaining({ status: 403 }));
+    expect(() => authorizeRequest(viewer, 'requests.read', {})).not.toThrow();
+    expect(() => authorizeRequest(viewer, 'usage.read', {})).not.toThrow();
+    expect(() => authorizeRequest(keyPrincipal('a', { role: 'developer' }), 'chat.completions', {})).not.toThrow();
+  });
+
   it('refuses a workspace filter outside the readable workspaces', () => {
     expect(() => authorizeWorkspaceFilter(keyPrincipal('a'), 'a')).not.toThrow();
     expect(() => authorizeWorkspaceFilter(keyPrincipal('a'), undefined)).not.toThrow();

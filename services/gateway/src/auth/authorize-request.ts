@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { permissionDenied, scopeIncludes, type KeyScopes, type Principal } from '@switchyard/shared';
+import { permissionDenied, scopeIncludes, type KeyScopes, type Principal, type Role } from '@switchyard/shared';
 import { ATTRIBUTION_HEADERS } from '../telemetry/request-attribution';
 import type { GatewayEndpoint } from './gateway-endpoints';
 
@@ -9,8 +9,30 @@ import type { GatewayEndpoint } from './gateway-endpoints';
  * read), the models it may request, the workspaces it may read.
  */
 
-/** Refuses an endpoint outside the key's `scopes.endpoints`, and a workspace header the caller may not act for. */
+/**
+ * The roles that may call each endpoint, as the permission matrix
+ * (services/auth/src/rbac) grants `models.call`, `logs.read`, `usage.read`;
+ * a test there checks the two agree.
+ */
+export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> = {
+  'chat.completions': ['owner', 'admin', 'developer'],
+  embeddings: ['owner', 'admin', 'developer'],
+  'models.read': ['owner', 'admin', 'developer', 'viewer'],
+  'requests.read': ['owner', 'admin', 'developer', 'viewer'],
+  'usage.read': ['owner', 'admin', 'developer', 'viewer'],
+  'user_data.delete': ['owner', 'admin'],
+  other: ['owner', 'admin', 'developer', 'viewer'],
+};
+
+/**
+ * Refuses an endpoint the caller's role may not call (a viewer calling a
+ * model), one outside the key's `scopes.endpoints`, and a workspace header
+ * the caller may not act for.
+ */
 export function authorizeRequest(principal: Principal, endpoint: GatewayEndpoint, headers: IncomingHttpHeaders): void {
+  if (!ENDPOINT_ROLES[endpoint].includes(principal.role)) {
+    throw permissionDenied(`The role ${principal.role} may not call ${endpoint}.`, null, 'permission_denied');
+  }
   const endpoints = principal.scopes.endpoints;
   if (endpoints !== undefined && !endpoints.includes(endpoint)) {
     throw permissionDenied(`This API key may not call ${endpoint}.`, null, 'endpoint_not_allowed');
