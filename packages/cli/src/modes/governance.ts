@@ -9,6 +9,7 @@ import {
   openAuditLog,
   openGovernanceStore,
   openSecretStore,
+  redisUrlOf,
   resolveJwtSecret,
   type AdminActionEvent,
   type AuditEntry,
@@ -75,7 +76,8 @@ export function startGovernance(options: GovernanceOptions): Governance {
     const store = await openGovernanceStore(client);
     await store.ensureDefaultWorkspace();
     audit = await openAuditTrail(client, options.mode, config, env, logger);
-    const keys = await createKeyVerification({ store, redisUrl: config.governance.redisUrl, env, cache: config.keys.cache, logger });
+    const redisUrl = config.governance.redisUrl === undefined ? undefined : redisUrlOf(config.governance.redisUrl, env);
+    const keys = await createKeyVerification({ store, redisUrl, env, cache: config.keys.cache, logger });
     const jwt = { secret: await resolveJwtSecret(store, env) };
     const tokens = new JwtVerifier(store, jwt, config.keys.oidc);
     const auditLog = audit;

@@ -65,7 +65,7 @@ export async function openGovernanceGate(config: GovernanceConfig, options: Open
 }
 
 /** The URL with its `${NAME}` references resolved; an unset one is a config error (never a silent default Redis). */
-function redisUrlOf(value: string, env: NodeJS.ProcessEnv): string {
+export function redisUrlOf(value: string, env: NodeJS.ProcessEnv): string {
   const unset = [...value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((match) => match[1]).filter((name) => !env[name]);
   if (unset.length > 0) throw new ConfigError(`invalid config:\n  - governance.redisUrl: environment variable ${unset.join(', ')} is not set`);
   return resolveSecret(value, env);

@@ -37,6 +37,9 @@ export class InProcessKeyInvalidationBus implements KeyInvalidationBus {
   }
 }
 
+/** How long a start waits for Redis to confirm the subscription. */
+const SUBSCRIBE_WAIT_MS = 3_000;
+
 export const KEY_INVALIDATION_CHANNEL = 'switchyard:auth:key-invalidations';
 
 export interface RedisKeyInvalidationOptions {
@@ -63,7 +66,7 @@ export class RedisKeyInvalidationBus implements KeyInvalidationBus {
 
   private constructor(options: RedisKeyInvalidationOptions) {
     this.channel = options.channel ?? KEY_INVALIDATION_CHANNEL;
-    const redisOptions: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: 2, ...options.redisOptions };
+    const redisOptions: RedisOptions = { maxRetriesPerRequest: 2, ...options.redisOptions };
     this.publisher = new Redis(options.url, redisOptions);
     this.subscriber = new Redis(options.url, redisOptions);
     for (const connection of [this.publisher, this.subscriber]) {
@@ -77,22 +80,45 @@ export class RedisKeyInvalidationBus implements KeyInvalidationBus {
     });
   }
 
-  /** Connects both connections and resolves once the subscription is in place. */
+  /**
+   * Connects both connections and resolves once the subscription is in
+   * place, or after `SUBSCRIBE_WAIT_MS` when Redis does not answer: the
+   * process starts without it (logged), ioredis keeps reconnecting and
+   * subscribes when Redis answers; until then other replicas' revocations
+   * reach this one only when its cache entries expire.
+   */
   static async connect(options: RedisKeyInvalidationOptions): Promise<RedisKeyInvalidationBus> {
     const bus = new RedisKeyInvalidationBus(options);
-    try {
-      await Promise.all([bus.publisher.connect(), bus.subscriber.connect()]);
-      await bus.subscriber.subscribe(bus.channel);
-    } catch (error) {
-      bus.publisher.disconnect();
-      bus.subscriber.disconnect();
-      throw error;
-    }
-    // Attached after the first connection: every later 'ready' is a reconnect. ioredis subscribes
-    // again by itself, but what was published in between is gone.
-    bus.subscriber.on('ready', () => {
-      for (const listener of bus.resyncListeners) listener();
+    let timer: NodeJS.Timeout | undefined;
+    const subscribed = bus.subscriber.subscribe(bus.channel).then(
+      () => true,
+      (error: Error) => {
+        options.logger?.warn({ err: { message: error.message } }, 'key-invalidation-subscribe-failed');
+        return false;
+      },
+    );
+    const waited = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), SUBSCRIBE_WAIT_MS);
+      timer.unref();
     });
+    const inPlace = await Promise.race([subscribed, waited]);
+    clearTimeout(timer);
+    if (!inPlace) {
+      options.logger?.warn(
+        { channel: bus.channel },
+        'key-invalidation-redis-unreachable: starting without it; revocations from other replicas wait for the cache TTL until it answers',
+      );
+    }
+    // Every 'ready' after this is a reconnect: what was published in between is gone, so the cache is
+    // dropped; the subscription is made again (a no-op when ioredis already restored it).
+    void subscribed.then(() =>
+      bus.subscriber.on('ready', () => {
+        bus.subscriber
+          .subscribe(bus.channel)
+          .catch((error: Error) => options.logger?.warn({ err: { message: error.message } }, 'key-invalidation-subscribe-failed'));
+        for (const listener of bus.resyncListeners) listener();
+      }),
+    );
     return bus;
   }
 
