@@ -15,6 +15,7 @@ import {
 } from '@switchyard/auth';
 import { createPgliteClient, createPostgresClient, type SqlClient } from '@switchyard/database';
 import { ConfigError, loadConfig, resolveSecret, type SwitchyardConfig } from '@switchyard/shared';
+import { auditSigningKeyFile } from '../modes/governance';
 
 export const AUDIT_USAGE = `Usage: switchyard audit <verify|export> [options]
 
@@ -124,7 +125,7 @@ function verifyingKey(options: Options, io: CommandIo): Ed25519CheckpointKey | u
   if (options['public-key']) return loadCheckpointVerifyingKey(options['public-key']);
   const config = options.file ? optionalConfig(options, io) : readConfig(options, io);
   try {
-    return loadCheckpointSigningKey({ env: io.env, file: config?.audit.signingKeyFile });
+    return loadCheckpointSigningKey({ env: io.env, file: config && auditSigningKeyFile(config) });
   } catch {
     io.stderr.write(
       'switchyard audit verify: no signing key found (--public-key, SWITCHYARD_AUDIT_SIGNING_KEY or audit.signingKeyFile): checkpoint signatures are not checked\n',

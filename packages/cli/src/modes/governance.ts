@@ -1,3 +1,4 @@
+import path from 'node:path';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import {
   actorOf,
@@ -5,16 +6,17 @@ import {
   createAdminRouter,
   createKeyVerification,
   createProviderCredentialsRouter,
+  Ed25519CheckpointKey,
   JwtVerifier,
   openAuditLog,
   openGovernanceStore,
   openSecretStore,
   redisUrlOf,
   resolveJwtSecret,
+  SqlAuditLog,
   type AdminActionEvent,
   type AuditEntry,
   type KeyVerification,
-  type SqlAuditLog,
 } from '@switchyard/auth';
 import type { SqlClient } from '@switchyard/database';
 import type { GatewayServerOptions } from '@switchyard/gateway';
@@ -202,6 +204,20 @@ async function openAuditTrail(
   env: NodeJS.ProcessEnv,
   logger: Logger,
 ): Promise<SqlAuditLog | undefined> {
+  const { dataDirectory, postgresUrl } = config.observability;
+  const keyGiven = Boolean(env.SWITCHYARD_AUDIT_SIGNING_KEY || env.SWITCHYARD_AUDIT_SIGNING_KEY_FILE);
+  if (mode === 'embedded' && !postgresUrl && !keyGiven && config.audit.signingKeyFile === DEFAULT_SIGNING_KEY_FILE) {
+    // Records in memory live as long as the process, and so does the key signing their checkpoints;
+    // records in a data directory keep their key beside it.
+    if (dataDirectory === 'memory://') {
+      return SqlAuditLog.open(client, {
+        signer: Ed25519CheckpointKey.generate(),
+        checkpointEvery: config.audit.checkpointEvery,
+        checkpointIntervalMs: config.audit.checkpointIntervalMs,
+      });
+    }
+    return openAuditLog(client, { ...config.audit, signingKeyFile: auditSigningKeyFile(config) }, { mode, env });
+  }
   try {
     return await openAuditLog(client, config.audit, { mode, env });
   } catch (error) {
@@ -212,6 +228,20 @@ async function openAuditTrail(
     );
     return undefined;
   }
+}
+
+/** `audit.signingKeyFile` unless the config names another. */
+const DEFAULT_SIGNING_KEY_FILE = '.switchyard/audit-signing-key.pem';
+
+/**
+ * Where the audit signing key is: `audit.signingKeyFile` when the config
+ * names one, else beside the embedded data directory (`.switchyard/` for
+ * the default `.switchyard/data`).
+ */
+export function auditSigningKeyFile(config: SwitchyardConfig): string {
+  const { dataDirectory, postgresUrl } = config.observability;
+  if (config.audit.signingKeyFile !== DEFAULT_SIGNING_KEY_FILE || postgresUrl || dataDirectory === 'memory://') return config.audit.signingKeyFile;
+  return path.join(path.dirname(dataDirectory), 'audit-signing-key.pem');
 }
 
 /** The admin API's report as an audit record. */
