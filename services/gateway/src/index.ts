@@ -1,5 +1,5 @@
 export { startGatewayServer, type GatewayServer, type GatewayServerOptions } from './gateway-server';
 export { GatewayMetrics } from './http/gateway-metrics';
-export { ADMIN_TOKEN_PRINCIPAL, RequestAuthenticator, VIRTUAL_KEY_PREFIX, type AuthenticationOptions } from './auth/request-authenticator';
+export { RequestAuthenticator, VIRTUAL_KEY_PREFIX, type AuthenticationOptions } from './auth/request-authenticator';
 export type { AccessDeniedEvent, GatewayAuditHooks, RequestOrigin, UserDataDeletedEvent } from './auth/gateway-audit-hooks';
 export { ENDPOINT_ROLES } from './auth/authorize-request';

@@ -67,6 +67,19 @@ export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({
   scopes: {},
 });
 
+/** The bootstrap `SWITCHYARD_ADMIN_TOKEN`'s principal: owner of everything, including creating organizations. */
+export const ADMIN_TOKEN_PRINCIPAL: Principal = Object.freeze({
+  kind: 'admin_token',
+  keyId: '',
+  subject: 'admin',
+  organization: '',
+  workspace: 'default',
+  role: 'owner',
+  readableWorkspaces: 'all',
+  actableWorkspaces: 'all',
+  scopes: {},
+});
+
 /** Whether `scope` includes `workspace`. */
 export function scopeIncludes(scope: WorkspaceScope, workspace: string): boolean {
   return scope === 'all' || scope.includes(workspace);

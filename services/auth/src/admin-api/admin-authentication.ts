@@ -1,21 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { ANONYMOUS_PRINCIPAL, type Principal } from '@switchyard/shared';
+import { ADMIN_TOKEN_PRINCIPAL, ANONYMOUS_PRINCIPAL, type Principal } from '@switchyard/shared';
 import type { JwtVerifier } from '../tokens/jwt-verifier';
 import { looksLikeJwt } from '../tokens/jwt-verifier';
 import { missingCredential } from '../tokens/token-errors';
-
-/** The bootstrap admin token's principal: owner of everything, including creating organizations. */
-export const ADMIN_TOKEN_PRINCIPAL: Principal = Object.freeze({
-  kind: 'admin_token',
-  keyId: '',
-  subject: 'admin',
-  organization: '',
-  workspace: 'default',
-  role: 'owner',
-  readableWorkspaces: 'all',
-  actableWorkspaces: 'all',
-  scopes: {},
-});
 
 /**
  * Who is calling the admin API: the bootstrap `SWITCHYARD_ADMIN_TOKEN`

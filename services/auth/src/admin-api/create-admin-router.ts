@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { GatewayError, invalidRequest, isGatewayError, type Logger, type Principal, type Role } from '@switchyard/shared';
+import { GatewayError, invalidRequest, isGatewayError, openAIErrorBody, type Logger, type Principal, type Role } from '@switchyard/shared';
 import type { KeyInvalidationBus } from '../keys/key-invalidation';
 import { parseScopes } from '../keys/key-scopes';
 import { DEFAULT_ROTATION_OVERLAP_SECONDS, KeyService } from '../keys/key-service';
@@ -22,7 +22,6 @@ import {
 import { permissionDenied } from '../tokens/token-errors';
 import type { AdminActionEvent } from './admin-action-event';
 import { AdminAuthenticator } from './admin-authentication';
-import { adminErrorBody } from './admin-error-body';
 import { bodyObject, futureDateField, integerField, requiredField, roleField } from './admin-input';
 import { keyView, listView, memberView, organizationView, workspaceView } from './admin-views';
 
@@ -421,7 +420,7 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
   admin.use((error: unknown, _request: Request, response: Response, _next: NextFunction) => {
     const known = toGatewayError(error);
     if (known.status >= 500) logger?.error({ err: error }, 'admin-api-failed');
-    response.status(known.status).json(adminErrorBody(known));
+    response.status(known.status).json(openAIErrorBody(known));
   });
 
   return router;

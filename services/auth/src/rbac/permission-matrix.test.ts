@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ANONYMOUS_PRINCIPAL, type Principal } from '@switchyard/shared';
+import { ADMIN_TOKEN_PRINCIPAL, ANONYMOUS_PRINCIPAL, type Principal } from '@switchyard/shared';
 import { ENDPOINT_ROLES } from '@switchyard/gateway';
-import { ADMIN_TOKEN_PRINCIPAL } from '../admin-api/admin-authentication';
+
 import { can, mayGrant } from './can';
 import { ACTIONS, PERMISSION_MATRIX, renderPermissionMatrix, roleAllows } from './permission-matrix';
 

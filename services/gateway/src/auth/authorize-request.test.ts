@@ -1,4 +1,4 @@
-import { ADMIN_TOKEN_PRINCIPAL } from './request-authenticator';
+import { ADMIN_TOKEN_PRINCIPAL } from '@switchyard/shared';
 import { authorizeModel, authorizeRequest, authorizeWorkspaceFilter, modelAllowed } from './authorize-request';
 import { keyPrincipal } from './__fixtures__/in-memory-verifiers';
 

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
+  ADMIN_TOKEN_PRINCIPAL,
   ANONYMOUS_PRINCIPAL,
   GatewayError,
   invalidApiKey,
@@ -15,19 +16,6 @@ import { readCredential } from './read-credential';
 export const VIRTUAL_KEY_PREFIX = 'sk-sy-';
 /** Three base64url parts: header, claims, signature. */
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
-
-/** The bootstrap admin token's principal: owner of every workspace. */
-export const ADMIN_TOKEN_PRINCIPAL: Principal = Object.freeze({
-  kind: 'admin_token',
-  keyId: '',
-  subject: 'admin',
-  organization: '',
-  workspace: 'default',
-  role: 'owner',
-  readableWorkspaces: 'all',
-  actableWorkspaces: 'all',
-  scopes: {},
-});
 
 export interface AuthenticationOptions {
   /** Whether a credential is required on every route but the public ones. */

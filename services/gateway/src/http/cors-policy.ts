@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '@switchyard/shared';
-import { openAIErrorBody } from './openai-error-body';
+import { GatewayError, openAIErrorBody } from '@switchyard/shared';
 
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
 const DEFAULT_ALLOWED_HEADERS =

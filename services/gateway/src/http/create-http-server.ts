@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { GatewayError, type Logger } from '@switchyard/shared';
+import { GatewayError, type Logger, openAIErrorBody } from '@switchyard/shared';
 import type { GatewayMetrics } from './gateway-metrics';
-import { openAIErrorBody } from './openai-error-body';
 
 export interface HttpServerSettings {
   headersTimeoutMs: number;

@@ -1,3 +1,4 @@
+import { openAIErrorBody } from '@switchyard/shared';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallContext, GatewayError, GovernanceGate, Logger, Principal, RequestLimits } from '@switchyard/shared';
@@ -8,7 +9,6 @@ import type { RequestOperation, RequestRecorder } from '../telemetry/request-rec
 import { RequestTelemetry } from '../telemetry/request-telemetry';
 import type { GatewayMetrics } from './gateway-metrics';
 import { requestTimedOut, toGatewayError } from './http-errors';
-import { openAIErrorBody } from './openai-error-body';
 import { headerSafeValue, setSwitchyardHeader } from './response-headers';
 
 /** What every HTTP route needs, shared by the fast routes and the express app. */

@@ -1,4 +1,4 @@
-import { GatewayError, modelNotFound, type ErrorClass } from '@switchyard/shared';
+import { GatewayError, modelNotFound, type ErrorClass } from './gateway-error';
 import { openAIErrorBody } from './openai-error-body';
 
 describe('openAIErrorBody', () => {

@@ -1,4 +1,4 @@
-import type { ErrorClass, GatewayError } from '@switchyard/shared';
+import type { ErrorClass, GatewayError } from './gateway-error';
 
 /** OpenAI's `error.type` for each class of error: what its SDKs and clients switch on. */
 const OPENAI_ERROR_TYPES: Record<ErrorClass, string> = {
