@@ -66,7 +66,7 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
         },
       },
     });
-    client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: 'unused-by-the-gateway', maxRetries: 0 });
+    client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0 });
   });
 
   afterAll(async () => {
@@ -210,7 +210,7 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
 
   describe('errors, in OpenAI shape', () => {
     async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-      const response = await fetch(`${switchyard.baseURL}/chat/completions`, { method: 'POST', headers, body });
+      const response = await fetch(`${switchyard.baseURL}/chat/completions`, { method: 'POST', headers: switchyard.headers(headers), body });
       return { status: response.status, headers: response.headers, body: (await response.json()) as { error: Record<string, unknown> } };
     }
 
@@ -291,7 +291,7 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
     });
 
     it('unknown routes answer 404 in the same shape', async () => {
-      const response = await fetch(`${switchyard.baseURL}/nothing-here`);
+      const response = await fetch(`${switchyard.baseURL}/nothing-here`, { headers: switchyard.headers() });
       expect(response.status).toBe(404);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unknown_url');
     });
