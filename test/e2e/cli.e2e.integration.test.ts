@@ -184,7 +184,12 @@ describe('the switchyard command', () => {
   it('records requests in its embedded database, keeps them across a restart, and refuses a second process on it', async () => {
     const dataDirectory = path.join(temporaryDirectory('records'), 'data');
     const adminToken = `cli-admin-${randomBytes(12).toString('hex')}`;
-    const env = () => ({ OPENAI_BASE_URL: upstream.baseUrl, SWITCHYARD_DATA_DIR: dataDirectory, SWITCHYARD_ADMIN_TOKEN: adminToken });
+    const env = () => ({
+      OPENAI_BASE_URL: upstream.baseUrl,
+      SWITCHYARD_DATA_DIR: dataDirectory,
+      SWITCHYARD_ADMIN_TOKEN: adminToken,
+      SWITCHYARD_AUDIT_SIGNING_KEY_FILE: path.join(path.dirname(dataDirectory), 'audit-signing-key.pem'),
+    });
     const port = await freePort();
     const first = start([], { ...env(), PORT: String(port) });
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, first.output);
