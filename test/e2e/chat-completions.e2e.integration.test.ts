@@ -290,6 +290,22 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
       expect(error.message).toContain('Rate limit reached');
     });
 
+    it('401 invalid_api_key for an unknown key on a model route and for none on the records route', async () => {
+      const before = openAIUpstream.requests.length;
+      // A well-formed key the gateway never issued, sent without the harness's headers.
+      const refused = await fetch(`${switchyard.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer sk-sy-${'A'.repeat(43)}` },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' });
+      const records = await fetch(`${switchyard.baseURL}/requests`);
+      expect(records.status).toBe(401);
+      expect(((await records.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+      expect(openAIUpstream.requests.length).toBe(before);
+    });
+
     it('unknown routes answer 404 in the same shape', async () => {
       const response = await fetch(`${switchyard.baseURL}/nothing-here`, { headers: switchyard.headers() });
       expect(response.status).toBe(404);
