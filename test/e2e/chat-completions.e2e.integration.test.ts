@@ -66,7 +66,7 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
         },
       },
     });
-    client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: 'unused-by-the-gateway', maxRetries: 0 });
+    client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0 });
   });
 
   afterAll(async () => {
@@ -210,7 +210,7 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
 
   describe('errors, in OpenAI shape', () => {
     async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-      const response = await fetch(`${switchyard.baseURL}/chat/completions`, { method: 'POST', headers, body });
+      const response = await fetch(`${switchyard.baseURL}/chat/completions`, { method: 'POST', headers: switchyard.headers(headers), body });
       return { status: response.status, headers: response.headers, body: (await response.json()) as { error: Record<string, unknown> } };
     }
 
@@ -290,8 +290,24 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
       expect(error.message).toContain('Rate limit reached');
     });
 
+    it('401 invalid_api_key for an unknown key on a model route and for none on the records route', async () => {
+      const before = openAIUpstream.requests.length;
+      // A well-formed key the gateway never issued, sent without the harness's headers.
+      const refused = await fetch(`${switchyard.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer sk-sy-${'A'.repeat(43)}` },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' });
+      const records = await fetch(`${switchyard.baseURL}/requests`);
+      expect(records.status).toBe(401);
+      expect(((await records.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+      expect(openAIUpstream.requests.length).toBe(before);
+    });
+
     it('unknown routes answer 404 in the same shape', async () => {
-      const response = await fetch(`${switchyard.baseURL}/nothing-here`);
+      const response = await fetch(`${switchyard.baseURL}/nothing-here`, { headers: switchyard.headers() });
       expect(response.status).toBe(404);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unknown_url');
     });

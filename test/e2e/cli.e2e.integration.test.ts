@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import OpenAI from 'openai';
@@ -80,6 +82,18 @@ async function waitUntilListening(port: number, output: () => string): Promise<v
   });
 }
 
+/** A virtual key made as an operator makes one: `switchyard keys create` against the running server. */
+async function createKey(port: number, adminToken: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [cli, 'keys', 'create', '--workspace', 'default', '--name', 'e2e', '--url', `http://127.0.0.1:${port}`],
+    { env: { PATH: process.env.PATH ?? '', SWITCHYARD_ADMIN_TOKEN: adminToken } },
+  );
+  const { key } = JSON.parse(stdout) as { key: string };
+  expect(key).toMatch(/^sk-sy-/);
+  return key;
+}
+
 function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
@@ -132,6 +146,7 @@ describe('the switchyard command', () => {
   });
 
   it('starts embedded from OPENAI_BASE_URL alone and serves the openai SDK, streaming and not', async () => {
+    // Without SWITCHYARD_ADMIN_TOKEN on purpose: the zero-config local-development mode, loopback and no credential.
     const port = await freePort();
     const gateway = start([], { OPENAI_BASE_URL: upstream.baseUrl, PORT: String(port) });
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway.output);
@@ -168,18 +183,26 @@ describe('the switchyard command', () => {
 
   it('records requests in its embedded database, keeps them across a restart, and refuses a second process on it', async () => {
     const dataDirectory = path.join(temporaryDirectory('records'), 'data');
-    const env = () => ({ OPENAI_BASE_URL: upstream.baseUrl, SWITCHYARD_DATA_DIR: dataDirectory });
+    const adminToken = `cli-admin-${randomBytes(12).toString('hex')}`;
+    const env = () => ({
+      OPENAI_BASE_URL: upstream.baseUrl,
+      SWITCHYARD_DATA_DIR: dataDirectory,
+      SWITCHYARD_ADMIN_TOKEN: adminToken,
+      SWITCHYARD_AUDIT_SIGNING_KEY_FILE: path.join(path.dirname(dataDirectory), 'audit-signing-key.pem'),
+    });
     const port = await freePort();
     const first = start([], { ...env(), PORT: String(port) });
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, first.output);
-    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const apiKey = await createKey(port, adminToken);
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey, maxRetries: 0 });
     await client.chat.completions.create(
       { model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }] },
       { headers: { 'x-request-id': 'kept-1' } },
     );
     const recorded = async (root: string) => {
       const read = async () => {
-        const response = await fetch(`${root}/v1/requests/kept-1`);
+        // The key, like the records, is kept in the data directory across the restart.
+        const response = await fetch(`${root}/v1/requests/kept-1`, { headers: { authorization: `Bearer ${apiKey}` } });
         return { status: response.status, body: await response.json() };
       };
       return waitFor(read, ({ status }) => status === 200, { timeoutMs: 30_000, what: 'the record of kept-1' });
@@ -199,9 +222,11 @@ describe('the switchyard command', () => {
     const restarted = start([], { ...env(), PORT: String(restartedPort) });
     await waitUntilReady(`http://127.0.0.1:${restartedPort}/readyz`, restarted.output);
     expect(await recorded(`http://127.0.0.1:${restartedPort}`)).toMatchObject({ status: 200, body: { id: 'kept-1', requested_model: 'llama3.1' } });
+    expect(first.output() + restarted.output()).not.toContain(apiKey);
   }, 240_000);
 
   it('starts with no provider and answers with what to configure', async () => {
+    // The first thing a new user sees, so in the zero-config mode: no credential.
     const port = await freePort();
     const gateway = start([], { PORT: String(port) });
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway.output);
@@ -306,7 +331,7 @@ describe('the switchyard command', () => {
         '',
       ].join('\n'),
     );
-    // Each service is given only what it uses: the provider key only to the adapters, Postgres only to observability.
+    // Each service is given only what it uses: the provider key only to the adapters, Postgres to observability (and, below, the gateway).
     const kafka = { SWITCHYARD_KAFKA_BROKERS: KAFKA_BROKERS.join(',') };
     const router = start(['router', '--config', configFile], tls);
     const adapters = start(['adapters', '--config', configFile], { ...tls, LOCAL_UPSTREAM_KEY: 'sk-adapters-only' });
@@ -319,16 +344,22 @@ describe('the switchyard command', () => {
     expect(await healthCheck(adaptersPort, grpc.credentials.createSsl(ca, readFileSync(identity.key), readFileSync(identity.cert)))).toBe('OK');
     expect(await healthCheck(adaptersPort, grpc.credentials.createSsl(ca))).toBe('UNAVAILABLE');
     expect(await healthCheck(adaptersPort, grpc.credentials.createInsecure())).toBe('UNAVAILABLE');
+    // The gateway authenticates: its keys and audit trail live in Postgres, the audit trail signed with a key of the run's.
+    const adminToken = `cli-admin-${randomBytes(12).toString('hex')}`;
     const gateway = start(['gateway', '--config', configFile], {
       ...tls,
       ...kafka,
       PORT: String(port),
       SWITCHYARD_SPOOL_DIR: temporaryDirectory('spool'),
+      SWITCHYARD_ADMIN_TOKEN: adminToken,
+      SWITCHYARD_POSTGRES_URL: POSTGRES_URL,
+      SWITCHYARD_AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     });
     const everyOutput = () => [gateway, router, adapters, observability].map((service) => service.output()).join('');
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, everyOutput);
+    const apiKey = await createKey(port, adminToken);
 
-    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey, maxRetries: 0 });
     upstream.enqueue({ kind: 'json-fixture', file: 'vercel-ai/packages/openai/src/chat/__fixtures__/openai-text.json' });
     await client.chat.completions.create(
       { model: 'qwen2', messages: [{ role: 'user', content: 'hi' }] },
@@ -336,13 +367,15 @@ describe('the switchyard command', () => {
     );
     // gateway → Kafka → observability consumer → Postgres, read back through the gateway's query API.
     const read = async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/v1/requests/${run}-first`);
+      const response = await fetch(`http://127.0.0.1:${port}/v1/requests/${run}-first`, { headers: { authorization: `Bearer ${apiKey}` } });
       return { status: response.status, body: await response.json() };
     };
     const recorded = await waitFor(read, ({ status }) => status === 200, { timeoutMs: 60_000, what: `the record of ${run}-first`, intervalMs: 200 });
     expect(recorded.body).toMatchObject({ id: `${run}-first`, status: 'succeeded', provider: 'local', requested_model: 'qwen2' });
     expect(upstream.requests.at(-1)?.headers.authorization).toBe('Bearer sk-adapters-only');
     expect(everyOutput()).not.toContain('sk-adapters-only');
+    expect(everyOutput()).not.toContain(apiKey);
+    expect(everyOutput()).not.toContain('audit-trail-off');
 
     upstream.enqueue({ kind: 'stream-fixture', file: textStream, chunkDelayMs: 20 });
     const stream = await client.chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }], stream: true });

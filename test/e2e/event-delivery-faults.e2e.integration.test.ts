@@ -26,7 +26,7 @@ describe('request events across a Kafka outage (distributed mode)', () => {
     switchyard = await startSwitchyard(
       'distributed',
       { providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4.1-nano'], prices: { '*': { input: 1, output: 2 } } } } },
-      { kafkaBrokers: kafka.brokers },
+      { kafkaBrokers: kafka.brokers, workspace },
     );
     database = new Client({ connectionString: POSTGRES_URL });
     await database.connect();
@@ -53,7 +53,7 @@ describe('request events across a Kafka outage (distributed mode)', () => {
   function chat(id: string): Promise<number> {
     return fetch(`${switchyard.baseURL}/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-switchyard-workspace': workspace },
+      headers: switchyard.headers({ 'content-type': 'application/json', 'x-request-id': id, 'x-switchyard-workspace': workspace }),
       body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }),
     }).then(async (response) => {
       await response.arrayBuffer();

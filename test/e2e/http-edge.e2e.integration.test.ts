@@ -53,7 +53,7 @@ describe.each<Mode>(['embedded', 'distributed'])('the HTTP edge (%s mode)', (mod
   async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
     const response = await fetch(`${switchyard.baseURL}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: switchyard.headers({ 'content-type': 'application/json', ...headers }),
       body,
     });
     const text = await response.text();
@@ -61,7 +61,7 @@ describe.each<Mode>(['embedded', 'distributed'])('the HTTP edge (%s mode)', (mod
   }
 
   async function get(path: string) {
-    const response = await fetch(`${origin}${path}`);
+    const response = await fetch(`${origin}${path}`, { headers: switchyard.headers() });
     return { status: response.status, body: await response.json() };
   }
 
@@ -187,7 +187,10 @@ describe.each<Mode>(['embedded', 'distributed'])('the HTTP edge (%s mode)', (mod
   it('answers 408 to a body dribbled past server.bodyTimeoutMs, and closes the connection', async () => {
     const before = await metric(/^switchyard_http_timeouts_total\{phase="body"\} (\d+)/m);
     const { socket, received } = rawConnection();
-    socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n');
+    // With the key: a request without one is refused from its headers, before any body is awaited.
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: gateway\r\nauthorization: Bearer ${switchyard.apiKey}\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n`,
+    );
     dribble(socket, '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"a body that never ends in time"}]}'.padEnd(200));
     const raw = await received;
     expect(raw).toMatch(/^HTTP\/1\.1 408 /);
@@ -251,9 +254,9 @@ describe.each<Mode>(['embedded', 'distributed'])('the HTTP edge (%s mode)', (mod
     expect(unlisted.status).toBe(403);
     expect(unlisted.headers.get('access-control-allow-origin')).toBeNull();
     expectOpenAIError(await unlisted.json(), 'origin_not_allowed', 'origin');
-    const fromUnlisted = await fetch(`${origin}/v1/models`, { headers: { origin: 'https://evil.example' } });
+    const fromUnlisted = await fetch(`${origin}/v1/models`, { headers: switchyard.headers({ origin: 'https://evil.example' }) });
     expect(fromUnlisted.headers.get('access-control-allow-origin')).toBeNull();
-    const fromListed = await fetch(`${origin}/v1/models`, { headers: { origin: ALLOWED_ORIGIN } });
+    const fromListed = await fetch(`${origin}/v1/models`, { headers: switchyard.headers({ origin: ALLOWED_ORIGIN }) });
     expect(fromListed.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
     await expectNormalRequestServed();
   });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,9 @@ let directory: string;
 let upstream: MockOpenAIUpstream;
 /** The run's own workspace, so its buckets are new in the shared Redis. */
 const workspace = `e2e-limits-${randomBytes(4).toString('hex')}`;
+/** Both processes authenticate with the same admin token; the key is made through the admin API. */
+const adminToken = `limits-admin-${randomBytes(12).toString('hex')}`;
+const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 function start(config: string, port: number): { child: ChildProcess; output: () => string } {
   let output = '';
@@ -35,6 +38,8 @@ function start(config: string, port: number): { child: ChildProcess; output: () 
       PORT: String(port),
       SWITCHYARD_POSTGRES_URL: POSTGRES_URL,
       SWITCHYARD_REDIS_URL: REDIS_URL,
+      SWITCHYARD_ADMIN_TOKEN: adminToken,
+      SWITCHYARD_AUDIT_SIGNING_KEY: signingKey,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -102,6 +107,18 @@ it('holds a rate limit across two gateway processes under concurrent load (over-
   const ports = [await freePort(), await freePort()];
   const gateways = ports.map((port) => start(config, port));
   await Promise.all(gateways.map((gateway, index) => waitUntilReady(`http://127.0.0.1:${ports[index]}/readyz`, gateway.output)));
+  // The run's workspace and a key in it, through one gateway's admin API: both find them in the shared Postgres.
+  const admin = async (path: string, body: unknown): Promise<{ key?: string }> => {
+    const response = await fetch(`http://127.0.0.1:${ports[0]}/admin/v1/${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(201);
+    return (await response.json()) as { key?: string };
+  };
+  await admin('workspaces', { id: workspace, organization: 'default' });
+  const { key } = await admin('keys', { workspace, name: 'limits' });
 
   const attemptsEach = 2 * LIMIT;
   const inFlightEach = 15;
@@ -114,7 +131,7 @@ it('holds a rate limit across two gateway processes under concurrent load (over-
         for (let attempt = 0; attempt < attemptsEach / inFlightEach; attempt++) {
           const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-switchyard-workspace': workspace },
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
             body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }),
           });
           const body = await response.text();

@@ -54,19 +54,19 @@ function chatBody(model: string, stream: boolean): string {
   return JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'What is the weather in Paris right now?' }] });
 }
 
-async function postChat(root: string, body: string, requestId: string, signal?: AbortSignal): Promise<Response> {
-  return fetch(`${root}/v1/chat/completions`, {
+async function postChat(switchyard: RunningSwitchyard, body: string, requestId: string, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${switchyard.origin}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+    headers: switchyard.headers({ 'content-type': 'application/json', 'x-request-id': requestId }),
     body,
     signal,
   });
 }
 
 /** The record of `requestId`, once written (Kafka and the consumer take a moment in distributed mode). */
-async function recordOf(root: string, requestId: string, timeoutMs = 20_000): Promise<ApiRecord> {
+async function recordOf(switchyard: RunningSwitchyard, requestId: string, timeoutMs = 20_000): Promise<ApiRecord> {
   const read = async () => {
-    const response = await fetch(`${root}/v1/requests/${requestId}`);
+    const response = await fetch(`${switchyard.origin}/v1/requests/${requestId}`, { headers: switchyard.headers() });
     return { status: response.status, body: await response.text() };
   };
   const found = await waitFor(read, ({ status }) => status === 200, { timeoutMs, what: `the record of ${requestId}` });
@@ -91,7 +91,6 @@ async function readSomeContentThenLeave(response: Response, controller: AbortCon
 describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)', (mode) => {
   let upstream: MockOpenAIUpstream;
   let switchyard: RunningSwitchyard;
-  let root: string;
   let fixtureFolder: string;
   let brokenStream: string;
 
@@ -100,7 +99,6 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
     brokenStream = writeBrokenStreamFixture(fixtureFolder);
     upstream = await startMockOpenAIUpstream();
     switchyard = await startSwitchyard(mode, configFor(upstream));
-    root = switchyard.baseURL.replace(/\/v1$/, '');
   }, 60_000);
 
   afterEach(() => {
@@ -116,7 +114,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
   it('closes the upstream stream when the provider sends a chunk that cannot be read', async () => {
     upstream.enqueue({ kind: 'stream-then-hang', file: brokenStream, events: 3 });
     const requestId = `broken-${randomUUID()}`;
-    const response = await postChat(root, chatBody('gpt-4o-mini', true), requestId);
+    const response = await postChat(switchyard, chatBody('gpt-4o-mini', true), requestId);
     expect(response.status).toBe(200);
     const events = (await response.text()).split('\n\n').filter((event) => event !== '');
     expect(upstream.requests).toHaveLength(1);
@@ -125,7 +123,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
     await upstream.whenNoneOpen(CLOSE_DEADLINE_MS);
     expect(upstream.abortedRequests).toBe(1);
     // The provider accepted the prompt and streamed a word before the failure: both are on the record, estimated.
-    const record = await recordOf(root, requestId);
+    const record = await recordOf(switchyard, requestId);
     expect(record).toMatchObject({ status: 'failed', usage_estimated: true });
     expect(record.usage.input_tokens).toBeGreaterThan(0);
     expect(record.usage.output_tokens).toBeGreaterThan(0);
@@ -135,7 +133,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
     for (let index = 0; index < POOL_SIZE; index++) upstream.enqueue({ kind: 'stream-then-hang', file: brokenStream, events: 3 });
     const endings: string[] = [];
     for (let batch = 0; batch < POOL_SIZE; batch += 32) {
-      const responses = await Promise.all(Array.from({ length: 32 }, () => postChat(root, chatBody('gpt-4o-mini', true), randomUUID())));
+      const responses = await Promise.all(Array.from({ length: 32 }, () => postChat(switchyard, chatBody('gpt-4o-mini', true), randomUUID())));
       for (const response of responses) {
         const events = (await response.text()).split('\n\n').filter((event) => event !== '');
         endings.push(`${response.status} ${events.at(-1)?.startsWith('data: {"error"') ? 'error event' : events.at(-1)}`);
@@ -146,7 +144,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
     await upstream.whenNoneOpen(CLOSE_DEADLINE_MS);
 
     // Had the failures kept their connections, this one would wait for a free slot until the provider's timeout.
-    const client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 15_000 });
+    const client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0, timeout: 15_000 });
     const completion = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }] });
     expect(completion.choices[0].message.content).toBeTruthy();
   }, 60_000);
@@ -156,13 +154,13 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
     upstream.enqueue({ kind: 'stream-then-hang', file: DEFAULT_FIXTURES.stream, events: 6 });
     const requestId = `leave-${randomUUID()}`;
     const controller = new AbortController();
-    const response = await postChat(root, chatBody('gpt-4o-mini', true), requestId, controller.signal);
+    const response = await postChat(switchyard, chatBody('gpt-4o-mini', true), requestId, controller.signal);
     expect(response.status).toBe(200);
     await readSomeContentThenLeave(response, controller);
     await upstream.whenNoneOpen(CLOSE_DEADLINE_MS);
     expect(upstream.abortedRequests).toBe(1);
 
-    const record = await recordOf(root, requestId);
+    const record = await recordOf(switchyard, requestId);
     expect(record).toMatchObject({ status: 'cancelled', streamed: true, usage_estimated: true });
     expect(record.usage.output_tokens).toBeGreaterThan(0);
     expect(record.usage.input_tokens).toBeGreaterThan(0);
@@ -172,7 +170,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
   it('records a stream that the openai SDK abandons mid-way as cancelled, with estimated usage', async () => {
     upstream.enqueue({ kind: 'stream-then-hang', file: DEFAULT_FIXTURES.stream, events: 4 });
     const requestId = `sdk-${randomUUID()}`;
-    const client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: 'unused', maxRetries: 0 });
+    const client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0 });
     const controller = new AbortController();
     const stream = await client.chat.completions.create(
       { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Tell me about the weather.' }] },
@@ -190,7 +188,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
     }
     expect(content).not.toBe('');
     await upstream.whenNoneOpen(CLOSE_DEADLINE_MS);
-    const record = await recordOf(root, requestId);
+    const record = await recordOf(switchyard, requestId);
     expect(record).toMatchObject({ status: 'cancelled', usage_estimated: true });
     expect(record.usage.output_tokens).toBeGreaterThan(0);
     expect(record.cost_usd).toBeGreaterThan(0);
@@ -198,7 +196,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
 
   it('records a completed stream with the usage its provider reported, not estimated', async () => {
     const requestId = `whole-${randomUUID()}`;
-    const client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: 'unused', maxRetries: 0 });
+    const client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0 });
     const stream = await client.chat.completions.create(
       { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Tell me about the weather.' }] },
       { headers: { 'x-request-id': requestId } },
@@ -206,7 +204,7 @@ describe.each<Mode>(['embedded', 'distributed'])('cancelling upstream calls (%s)
     for await (const _chunk of stream) {
       // read to the end
     }
-    const record = await recordOf(root, requestId);
+    const record = await recordOf(switchyard, requestId);
     expect(record).toMatchObject({ status: 'succeeded', usage_estimated: false });
     // What the recording's usage chunk says.
     expect(record.usage).toMatchObject({ input_tokens: 14, output_tokens: 30 });

@@ -56,18 +56,18 @@ interface ApiRecord {
   attempts: number;
 }
 
-async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(url);
+async function getJson(url: string, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, { headers });
   return { status: response.status, body: await response.json() };
 }
 
 /** Every record of the workspace, walking the pages `limit` at a time. */
-async function allRecords(root: string, workspace: string, limit: number): Promise<ApiRecord[]> {
+async function allRecords(root: string, workspace: string, limit: number, headers: Record<string, string>): Promise<ApiRecord[]> {
   const records: ApiRecord[] = [];
   let cursor: string | null = null;
   do {
     const query: string = new URLSearchParams({ workspace, limit: String(limit), ...(cursor && { cursor }) }).toString();
-    const { status, body } = await getJson(`${root}/v1/requests?${query}`);
+    const { status, body } = await getJson(`${root}/v1/requests?${query}`, headers);
     expect(status).toBe(200);
     expect(body.data.length).toBeLessThanOrEqual(limit);
     records.push(...body.data);
@@ -110,12 +110,12 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
           openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4.1-nano', 'gpt-4o', 'text-embedding-3-small'], prices: PRICES },
         },
       },
-      { influx: true },
+      { influx: true, workspace },
     );
     root = switchyard.baseURL.replace(/\/v1$/, '');
     client = new OpenAI({
       baseURL: switchyard.baseURL,
-      apiKey: 'unused',
+      apiKey: switchyard.apiKey,
       maxRetries: 0,
       defaultHeaders: {
         'x-switchyard-workspace': workspace,
@@ -190,7 +190,7 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
   it('records every request once, with the upstream token counts and the configured prices applied', async () => {
     expect(sent).toHaveLength(20);
     const records = await waitFor(
-      () => allRecords(root, workspace, 7),
+      () => allRecords(root, workspace, 7, switchyard.headers()),
       (found) => found.length >= sent.length,
       30_000,
     );
@@ -253,16 +253,16 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
 
   it('shows one request by id, and answers 404 for an unknown id', async () => {
     const id = sent[0].id;
-    const { status, body } = await getJson(`${root}/v1/requests/${id}`);
+    const { status, body } = await getJson(`${root}/v1/requests/${id}`, switchyard.headers());
     expect(status).toBe(200);
     expect(body).toMatchObject({ id, object: 'request', workspace, requested_model: 'gpt-4.1-nano' });
-    const missing = await getJson(`${root}/v1/requests/${workspace}-nothing`);
+    const missing = await getJson(`${root}/v1/requests/${workspace}-nothing`, switchyard.headers());
     expect(missing.status).toBe(404);
     expect(missing.body.error).toMatchObject({ type: 'invalid_request_error', code: 'request_not_found' });
   });
 
   it('sums usage by model: requests, errors, tokens and cost', async () => {
-    const { status, body } = await getJson(`${root}/v1/usage?group_by=model&workspace=${workspace}`);
+    const { status, body } = await getJson(`${root}/v1/usage?group_by=model&workspace=${workspace}`, switchyard.headers());
     expect(status).toBe(200);
     const rows: any[] = body.data;
     expect(rows.reduce((total, row) => total + row.requests, 0)).toBe(20);
@@ -282,7 +282,7 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
       expect(row.latency_p50_ms).toBeGreaterThan(0);
       expect(row.latency_p95_ms).toBeGreaterThanOrEqual(row.latency_p50_ms);
     }
-    const byStatus = await getJson(`${root}/v1/requests?workspace=${workspace}&status=failed`);
+    const byStatus = await getJson(`${root}/v1/requests?workspace=${workspace}&status=failed`, switchyard.headers());
     expect(byStatus.body.data.map((record: ApiRecord) => record.id).sort()).toStrictEqual(
       sent
         .filter((request) => !request.usage)
@@ -317,7 +317,7 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
       ['/v1/requests?from=yesterday', 'from'],
       ['/v1/requests?from=2026-11-27T00:00:00Z&to=2026-11-26T00:00:00Z', 'from'],
     ] as const) {
-      const { status, body } = await getJson(`${root}${path}`);
+      const { status, body } = await getJson(`${root}${path}`, switchyard.headers());
       expect({ path, status, param: body.error?.param, type: body.error?.type }).toStrictEqual({
         path,
         status: 400,

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,18 +72,33 @@ describe('the switchyard command shutting down', () => {
   });
 
   it('cancels a never-ending stream after its grace, exits, and has recorded the request as cancelled', async () => {
-    const dataDirectory = path.join(mkdtempSync(path.join(tmpdir(), 'switchyard-shutdown-')), 'data');
-    const env = { OPENAI_BASE_URL: upstream.baseUrl, SWITCHYARD_DATA_DIR: dataDirectory, SHUTDOWN_GRACE_MS: String(GRACE_MS) };
+    const directory = mkdtempSync(path.join(tmpdir(), 'switchyard-shutdown-'));
+    const dataDirectory = path.join(directory, 'data');
+    const adminToken = `shutdown-admin-${randomBytes(12).toString('hex')}`;
+    const env = {
+      OPENAI_BASE_URL: upstream.baseUrl,
+      SWITCHYARD_DATA_DIR: dataDirectory,
+      SHUTDOWN_GRACE_MS: String(GRACE_MS),
+      SWITCHYARD_ADMIN_TOKEN: adminToken,
+      SWITCHYARD_AUDIT_SIGNING_KEY_FILE: path.join(directory, 'audit-signing-key.pem'),
+    };
     const port = await freePort();
     const gateway = start({ ...env, PORT: String(port) });
     children.push(gateway.child);
     // The record must have a database to go to before the shutdown.
     await waitForOutput(gateway, /"msg":"records-ready"/, 60_000);
+    const created = await fetch(`http://127.0.0.1:${port}/admin/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ workspace: 'default', name: 'e2e' }),
+    });
+    expect(created.status).toBe(201);
+    const authorization = `Bearer ${((await created.json()) as { key: string }).key}`;
 
     upstream.enqueue({ kind: 'stream-then-hang', file: DEFAULT_FIXTURES.stream, events: 4 });
     const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'held-at-shutdown' },
+      headers: { authorization, 'content-type': 'application/json', 'x-request-id': 'held-at-shutdown' },
       body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Tell me about the weather.' }] }),
     });
     expect(response.status).toBe(200);
@@ -103,7 +119,7 @@ describe('the switchyard command shutting down', () => {
     const restarted = start({ ...env, PORT: String(restartedPort) });
     children.push(restarted.child);
     await waitForOutput(restarted, /"msg":"records-ready"/, 60_000);
-    const record = (await (await fetch(`http://127.0.0.1:${restartedPort}/v1/requests/held-at-shutdown`)).json()) as {
+    const record = (await (await fetch(`http://127.0.0.1:${restartedPort}/v1/requests/held-at-shutdown`, { headers: { authorization } })).json()) as {
       usage: { output_tokens: number };
     };
     expect(record).toMatchObject({

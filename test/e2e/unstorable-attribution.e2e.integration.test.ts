@@ -27,9 +27,13 @@ describe.each<Mode>(['embedded', 'distributed'])('unstorable attribution (%s)', 
 
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
-    switchyard = await startSwitchyard(mode, {
-      providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4.1-nano'] } },
-    });
+    switchyard = await startSwitchyard(
+      mode,
+      {
+        providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4.1-nano'] } },
+      },
+      { workspace },
+    );
   });
 
   afterAll(async () => {
@@ -42,12 +46,12 @@ describe.each<Mode>(['embedded', 'distributed'])('unstorable attribution (%s)', 
     upstream!.enqueue({ kind: 'json-fixture', file: DEFAULT_FIXTURES.chat });
     const response = await fetch(`${switchyard!.baseURL}/chat/completions`, {
       method: 'POST',
-      headers: {
+      headers: switchyard!.headers({
         'content-type': 'application/json',
         'x-request-id': id,
         'x-switchyard-workspace': workspace,
         'x-switchyard-metadata': metadataHeader,
-      },
+      }),
       body: `{"model":"gpt-4.1-nano","messages":[{"role":"user","content":"hi"}],"user":${userJson}}`,
     });
     await response.arrayBuffer();
@@ -55,7 +59,7 @@ describe.each<Mode>(['embedded', 'distributed'])('unstorable attribution (%s)', 
   }
 
   async function recordOf(id: string): Promise<ApiRecord | undefined> {
-    const response = await fetch(`${switchyard!.baseURL}/requests/${encodeURIComponent(id)}`);
+    const response = await fetch(`${switchyard!.baseURL}/requests/${encodeURIComponent(id)}`, { headers: switchyard!.headers() });
     return response.status === 200 ? ((await response.json()) as ApiRecord) : undefined;
   }
 
@@ -81,7 +85,7 @@ describe.each<Mode>(['embedded', 'distributed'])('unstorable attribution (%s)', 
     expect(await recordOf(surrogate)).toMatchObject({ user: '\ufffdbob', metadata: { a: '\ufffd' } });
     expect(await recordOf(nul)).toMatchObject({ user: 'alice', metadata: { a: 'xy' } });
 
-    const listed = await fetch(`${switchyard!.baseURL}/requests?workspace=${workspace}`);
+    const listed = await fetch(`${switchyard!.baseURL}/requests?workspace=${workspace}`, { headers: switchyard!.headers() });
     const { data } = (await listed.json()) as { data: ApiRecord[] };
     expect(data.map((record) => record.id).sort()).toEqual([normal, nul, surrogate].sort());
   });
@@ -90,7 +94,7 @@ describe.each<Mode>(['embedded', 'distributed'])('unstorable attribution (%s)', 
     const id = `${workspace}-not-json`;
     const response = await fetch(`${switchyard!.baseURL}/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': id, 'x-switchyard-workspace': workspace },
+      headers: switchyard!.headers({ 'content-type': 'application/json', 'x-request-id': id, 'x-switchyard-workspace': workspace }),
       body: '{"model": "gpt-4.1-nano", "messages": [',
     });
     expect(response.status).toBe(400);

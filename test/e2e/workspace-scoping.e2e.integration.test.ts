@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
-import { InMemoryVerifier, keyPrincipal } from '../../services/gateway/src/auth/__fixtures__/in-memory-verifiers';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { waitFor } from '../support/wait-for';
 import { startSwitchyard, type Mode, type RunningSwitchyard } from './switchyard-harness';
 
 /**
- * The key decides the workspace, end to end: two workspaces whose clients
+ * The key decides the workspace, end to end, with keys made through the
+ * admin API of the running gateway: two workspaces whose clients
  * send the same `x-request-id` each read back only their own record, through
  * the embedded database and through the observability service over gRPC;
  * usage counts by key; an end user's data is deleted in the caller's
@@ -17,11 +17,9 @@ describe.each<Mode>(['embedded', 'distributed'])('workspace scoping (%s mode)', 
   const run = randomBytes(4).toString('hex');
   const teamA = `scope-a-${run}`;
   const teamB = `scope-b-${run}`;
-  const keys = {
-    a: `sk-sy-a-${run}-0123456789`,
-    b: `sk-sy-b-${run}-0123456789`,
-    adminA: `sk-sy-admin-a-${run}-0123456789`,
-  };
+  /** Real keys, made through the admin API of the running gateway: two workspaces' developers and A's admin. */
+  const keys = { a: '', b: '', adminA: '' };
+  const keyIds = { a: '', b: '' };
   const sharedId = `shared-${run}`;
   let upstream: MockOpenAIUpstream;
   let switchyard: RunningSwitchyard;
@@ -29,16 +27,25 @@ describe.each<Mode>(['embedded', 'distributed'])('workspace scoping (%s mode)', 
 
   beforeAll(async () => {
     upstream = await startMockOpenAIUpstream();
-    const verifier = new InMemoryVerifier()
-      .add(keys.a, keyPrincipal(teamA, { keyId: `key_a_${run}` }))
-      .add(keys.b, keyPrincipal(teamB, { keyId: `key_b_${run}` }))
-      .add(keys.adminA, keyPrincipal(teamA, { keyId: `key_admin_${run}`, role: 'admin' }));
-    switchyard = await startSwitchyard(
-      mode,
-      { providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } } },
-      { auth: { adminToken: `admin-token-${run}-0123456789`, keyVerifier: verifier } },
-    );
-    root = switchyard.baseURL.replace(/\/v1$/, '');
+    switchyard = await startSwitchyard(mode, { providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } } });
+    root = switchyard.origin;
+    const admin = async (path: string, body: unknown): Promise<{ id: string; key: string }> => {
+      const response = await fetch(`${root}/admin/v1/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${switchyard.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(201);
+      return (await response.json()) as { id: string; key: string };
+    };
+    for (const workspace of [teamA, teamB]) await admin('workspaces', { id: workspace, organization: 'default' });
+    const [a, b, adminA] = [
+      await admin('keys', { workspace: teamA, name: 'a' }),
+      await admin('keys', { workspace: teamB, name: 'b' }),
+      await admin('keys', { workspace: teamA, name: 'admin-a', role: 'admin' }),
+    ];
+    Object.assign(keys, { a: a.key, b: b.key, adminA: adminA.key });
+    Object.assign(keyIds, { a: a.id, b: b.id });
     for (const key of [keys.a, keys.b]) {
       const client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: key, maxRetries: 0 });
       await client.chat.completions.create(
@@ -69,8 +76,8 @@ describe.each<Mode>(['embedded', 'distributed'])('workspace scoping (%s mode)', 
 
   it('shows each workspace its own record under the same x-request-id, with the key that sent it', async () => {
     const [a, b] = [await recorded(keys.a), await recorded(keys.b)];
-    expect(a.body).toMatchObject({ id: sharedId, workspace: teamA, key_id: `key_a_${run}`, user: 'carol' });
-    expect(b.body).toMatchObject({ id: sharedId, workspace: teamB, key_id: `key_b_${run}`, user: 'carol' });
+    expect(a.body).toMatchObject({ id: sharedId, workspace: teamA, key_id: keyIds.a, user: 'carol' });
+    expect(b.body).toMatchObject({ id: sharedId, workspace: teamB, key_id: keyIds.b, user: 'carol' });
   });
 
   it("lists and counts only the caller's workspace, grouped by key, and refuses another workspace", async () => {
@@ -81,7 +88,7 @@ describe.each<Mode>(['embedded', 'distributed'])('workspace scoping (%s mode)', 
     expect(new Set(list.body.data.map((record: { workspace: string }) => record.workspace))).toEqual(new Set([teamA]));
     const usage = await get('/v1/usage?group_by=key', keys.a);
     expect(usage.status).toBe(200);
-    expect(usage.body.data.map((row: { group: string; requests: number }) => [row.group, row.requests])).toEqual([[`key_a_${run}`, 1]]);
+    expect(usage.body.data.map((row: { group: string; requests: number }) => [row.group, row.requests])).toEqual([[keyIds.a, 1]]);
     expect((await get(`/v1/usage?workspace=${teamB}`, keys.a)).body).toMatchObject({ error: { code: 'permission_denied', param: 'workspace' } });
     expect((await fetch(`${root}/v1/requests/${sharedId}`)).status).toBe(401);
   });

@@ -63,6 +63,8 @@ function send(baseUrl: URL, agent: Agent, fuzz: { path: string; headers: Record<
 function problemWith(answer: Answer): string | undefined {
   const contentType = String(answer.headers['content-type'] ?? '');
   if (answer.status >= 500 && !(answer.status === 502 || answer.status === 504)) return `status ${answer.status}: ${answer.body.slice(0, 200)}`;
+  // Every request carries the run's key, and no mutation touches it.
+  if (answer.status === 401) return `the key was refused: ${answer.body.slice(0, 200)}`;
   if (answer.status >= 400) {
     let parsed: any;
     try {
@@ -127,7 +129,7 @@ describe.each<Mode>(['embedded', 'distributed'])('fuzzing the model routes (%s)'
         const fuzz = fuzzRequest(random);
         const started = performance.now();
         try {
-          const answer = await send(baseUrl, agent, fuzz);
+          const answer = await send(baseUrl, agent, { ...fuzz, headers: switchyard.headers(fuzz.headers) });
           slowest = Math.max(slowest, performance.now() - started);
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
           const problem = problemWith(answer);
@@ -148,12 +150,12 @@ describe.each<Mode>(['embedded', 'distributed'])('fuzzing the model routes (%s)'
     expect(health.status).toBe(200);
     const normal = await send(baseUrl, agent, {
       path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', 'x-request-id': `fuzz-after-${mode}` },
+      headers: switchyard.headers({ 'content-type': 'application/json', 'x-request-id': `fuzz-after-${mode}` }),
       body: Buffer.from(JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello' }] })),
     });
     expect(normal.status).toBe(200);
     const record = await waitFor(
-      () => send(baseUrl, agent, { path: `/v1/requests/fuzz-after-${mode}`, headers: {}, body: Buffer.alloc(0) }, 'GET'),
+      () => send(baseUrl, agent, { path: `/v1/requests/fuzz-after-${mode}`, headers: switchyard.headers(), body: Buffer.alloc(0) }, 'GET'),
       (answer) => answer.status === 200,
       { timeoutMs: 15_000, what: 'the record of the request sent after the fuzzing' },
     );
