@@ -76,10 +76,18 @@ describe.each(DATABASE_KINDS)('every role × every admin operation on %s', (kind
     {
       action: 'rate_limits.manage',
       allowed: 201,
-      request: async () => ({ method: 'POST', path: '/admin/v1/rate-limits', body: { workspace: 'team-a', user: 'end-user', tokens_per_minute: 100 } }),
+      request: async () => ({
+        method: 'POST',
+        path: '/admin/v1/rate-limits',
+        body: { workspace: 'team-a', user: 'end-user', tokens_per_minute: 100 },
+      }),
     },
     { action: 'rate_limits.manage', allowed: 200, request: async () => ({ method: 'GET', path: `/admin/v1/rate-limits/${await freshRateLimit()}` }) },
-    { action: 'rate_limits.manage', allowed: 200, request: async () => ({ method: 'DELETE', path: `/admin/v1/rate-limits/${await freshRateLimit()}` }) },
+    {
+      action: 'rate_limits.manage',
+      allowed: 200,
+      request: async () => ({ method: 'DELETE', path: `/admin/v1/rate-limits/${await freshRateLimit()}` }),
+    },
     {
       action: 'budgets.manage',
       allowed: 201,

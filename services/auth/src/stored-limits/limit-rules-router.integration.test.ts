@@ -153,7 +153,7 @@ describe.each(DATABASE_KINDS)('stored rate limits and budgets on %s', (kind) => 
     expect([complete.status, complete.contentType]).toEqual([200, expect.stringContaining('application/x-ndjson')]);
     const whole = parseAuditJsonl(complete.body);
     expect(whole.checkpoints.length).toBeGreaterThan(0);
-    expect(whole.records.filter((record) => record.target.id === created.body.id).map((record) => record.action)).toEqual([
+    expect(whole.records.filter((record) => record.target?.id === created.body.id).map((record) => record.action)).toEqual([
       'budgets.manage',
       'budgets.manage',
     ]);

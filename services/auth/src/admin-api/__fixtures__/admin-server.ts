@@ -109,7 +109,11 @@ export async function startAdminServer(
       const response = await fetch(url + path, { method, headers, body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)) });
       const text = await response.text();
       const contentType = response.headers.get('content-type') ?? '';
-      return { status: response.status, body: text === '' ? undefined : contentType.includes('json') && !contentType.includes('ndjson') ? JSON.parse(text) : text, contentType };
+      return {
+        status: response.status,
+        body: text === '' ? undefined : contentType.includes('json') && !contentType.includes('ndjson') ? JSON.parse(text) : text,
+        contentType,
+      };
     },
     async close() {
       server.closeAllConnections();
