@@ -62,7 +62,6 @@ export function createLimitRulesRouter(options: LimitRulesRouterOptions): Router
   }
 
   async function check(
-    request: Request,
     response: Response,
     action: Action,
     target: { type: 'rate_limit' | 'budget'; id: string; organization: string; workspace: string },
@@ -88,7 +87,7 @@ export function createLimitRulesRouter(options: LimitRulesRouterOptions): Router
     if (tokenKind !== 'total' && tokenKind !== 'input' && tokenKind !== 'output')
       throw invalidRequest('`token_kind` must be one of total, input, output.', 'token_kind');
     const target = await targetOf(body);
-    await check(request, response, 'rate_limits.manage', { type: 'rate_limit', id: target.subject, ...target });
+    await check(response, 'rate_limits.manage', { type: 'rate_limit', id: target.subject, ...target });
     const created = await store.createRateLimit({
       ...target,
       requestsPerMinute,
@@ -116,7 +115,7 @@ export function createLimitRulesRouter(options: LimitRulesRouterOptions): Router
   router.get('/rate-limits/:id', async (request, response) => {
     const rule = await store.getRateLimit(request.params.id);
     if (rule === undefined) throw notFound('The rate limit', request.params.id);
-    await check(request, response, 'rate_limits.manage', targetOfRule('rate_limit', rule));
+    await check(response, 'rate_limits.manage', targetOfRule('rate_limit', rule));
     response.json(rateLimitView(rule));
   });
 
@@ -124,7 +123,7 @@ export function createLimitRulesRouter(options: LimitRulesRouterOptions): Router
     const rule = await store.getRateLimit(request.params.id);
     if (rule === undefined) throw notFound('The rate limit', request.params.id);
     const target = targetOfRule('rate_limit', rule);
-    await check(request, response, 'rate_limits.manage', target);
+    await check(response, 'rate_limits.manage', target);
     await store.deleteRateLimit(rule.id);
     await rules.changed();
     await localsOf(response).reportAdminAction({ action: 'rate_limits.manage', outcome: 'allowed', target, before: rateLimitView(rule) });
@@ -147,7 +146,7 @@ export function createLimitRulesRouter(options: LimitRulesRouterOptions): Router
     if (alert !== undefined && alert !== null && (typeof alert !== 'number' || !(alert > 0) || alert > 100))
       throw invalidRequest('`alert_at_percent` must be a number above 0, at most 100.', 'alert_at_percent');
     const target = await targetOf(body);
-    await check(request, response, 'budgets.manage', { type: 'budget', id: target.subject, ...target });
+    await check(response, 'budgets.manage', { type: 'budget', id: target.subject, ...target });
     const created = await store.createBudget({
       ...target,
       limitUsd,
@@ -176,7 +175,7 @@ export function createLimitRulesRouter(options: LimitRulesRouterOptions): Router
   router.get('/budgets/:id', async (request, response) => {
     const rule = await store.getBudget(request.params.id);
     if (rule === undefined) throw notFound('The budget', request.params.id);
-    await check(request, response, 'budgets.manage', targetOfRule('budget', rule));
+    await check(response, 'budgets.manage', targetOfRule('budget', rule));
     response.json(budgetView(rule));
   });
 
@@ -184,7 +183,7 @@ export function createLimitRulesRouter(options: LimitRulesRouterOptions): Router
     const rule = await store.getBudget(request.params.id);
     if (rule === undefined) throw notFound('The budget', request.params.id);
     const target = targetOfRule('budget', rule);
-    await check(request, response, 'budgets.manage', target);
+    await check(response, 'budgets.manage', target);
     await store.deleteBudget(rule.id);
     await rules.changed();
     await localsOf(response).reportAdminAction({ action: 'budgets.manage', outcome: 'allowed', target, before: budgetView(rule) });

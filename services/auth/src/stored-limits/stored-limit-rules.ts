@@ -62,9 +62,13 @@ export class StoredLimitRules {
     }
   }
 
-  /** After a change made in this process: reloads here before answering, and tells the other processes. */
+  /**
+   * After a change made in this process: reloads here before answering, and
+   * tells the other processes. Never throws: the change is stored, and a
+   * failed reload or message is logged and made up by the periodic reload.
+   */
   async changed(): Promise<void> {
-    await this.reload();
+    await this.reload().catch(() => undefined);
     await this.bus?.publish().catch((error: unknown) => this.logger?.warn({ err: error }, 'limit-changes-publish-failed'));
   }
 
