@@ -25,3 +25,5 @@ export * from './admin-api';
 // Audit trail and provider secrets.
 export * from './audit';
 export * from './secrets';
+// Rate limits and budgets set through the admin API.
+export * from './stored-limits';

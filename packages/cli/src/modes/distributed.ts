@@ -23,7 +23,7 @@ import {
 import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
-import { openGovernanceGate } from '@switchyard/auth';
+import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { influxOptions } from './event-destinations';
 import type { GatewayOverrides } from './embedded';
 import { startGovernance } from './governance';
@@ -56,8 +56,10 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     logger,
   });
   const metrics = new GatewayMetrics();
-  // Rate limits and budgets, shared through Redis; every gateway adds the costs it records to the budgets.
-  const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry });
+  // Rate limits and budgets (the config's, and those stored through the admin API), shared through Redis;
+  // every gateway adds the costs it records to the budgets.
+  const storedLimits = new StoredLimitRules();
+  const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry, storedRules: storedLimits });
   // On a thread of its own: the Kafka client, compression and the spool never run on the thread serving requests.
   const events = await KafkaEventPublisherThread.start({
     brokers: kafka.brokers,
@@ -92,6 +94,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     mode: 'distributed',
     adminToken: overrides.adminToken,
     authenticationRequired: authenticationRequired(config, overrides.adminToken),
+    storedLimits,
   });
   const gateway = await startGatewayServer({
     config,

@@ -4,7 +4,7 @@ import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/
 import { LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { LocalRouterService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
-import { openGovernanceGate } from '@switchyard/auth';
+import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
@@ -33,8 +33,10 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   // The router checks the route trees: a config error is reported before anything starts.
   const router = new LocalRouterService(config);
   const metrics = new GatewayMetrics();
-  // Rate limits and budgets; budgets count the costs this process records.
-  const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry });
+  // Rate limits and budgets (the config's, and those stored through the admin API once its tables open);
+  // budgets count the costs this process records.
+  const storedLimits = new StoredLimitRules();
+  const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry, storedRules: storedLimits });
   const database = new OpeningEventDatabase(openEventDatabase(eventDatabaseOptions(config)), config.observability.queries);
   const sinks: EventSink[] = [database];
   const influx = influxOptions(config);
@@ -59,6 +61,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     mode: 'embedded',
     adminToken: overrides.adminToken,
     authenticationRequired: authenticationRequired(config, overrides.adminToken),
+    storedLimits,
   });
   let gateway: GatewayServer;
   try {

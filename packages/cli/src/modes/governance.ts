@@ -4,16 +4,22 @@ import {
   actorOf,
   can,
   createAdminRouter,
+  createAuditExportRouter,
   createKeyVerification,
+  createLimitRulesRouter,
   createProviderCredentialsRouter,
   Ed25519CheckpointKey,
+  InProcessLimitChangeBus,
   JwtVerifier,
   openAuditLog,
   openGovernanceStore,
   openSecretStore,
+  RedisLimitChangeBus,
   redisUrlOf,
   resolveJwtSecret,
   SqlAuditLog,
+  StoredLimitRules,
+  StoredLimitStore,
   type AdminActionEvent,
   type AuditEntry,
   type KeyVerification,
@@ -48,6 +54,8 @@ export interface GovernanceOptions {
   adminToken?: string;
   /** Whether the gateway requires credentials (the admin API then does too). */
   authenticationRequired: boolean;
+  /** Where the rate limits and budgets stored through the admin API are loaded (the gate's `storedRules`). */
+  storedLimits?: StoredLimitRules;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -56,6 +64,7 @@ interface OpenGovernance {
   tokens: JwtVerifier;
   admin: RequestHandler;
   audit?: SqlAuditLog;
+  storedLimits: StoredLimitRules;
 }
 
 /**
@@ -84,6 +93,11 @@ export function startGovernance(options: GovernanceOptions): Governance {
     const tokens = new JwtVerifier(store, jwt, config.keys.oidc);
     const auditLog = audit;
     const secrets = auditLog ? await openSecretStore(client, config.providerCredentials, auditLog, env) : undefined;
+    // Rules stored through the admin API: loaded now, reloaded on every change (here, or announced over Redis).
+    const storedLimits = options.storedLimits ?? new StoredLimitRules();
+    const limitStore = await StoredLimitStore.open(client);
+    const limitChanges = redisUrl ? await RedisLimitChangeBus.connect({ url: redisUrl, logger }) : new InProcessLimitChangeBus();
+    await storedLimits.attach(limitStore, limitChanges, { logger });
     const admin = createAdminRouter({
       store,
       keyHashSecret: keys.keyHashSecret,
@@ -95,8 +109,10 @@ export function startGovernance(options: GovernanceOptions): Governance {
       logger,
       onAdminAction: auditLog ? (event) => auditLog.append(adminActionEntry(event)).then(() => undefined) : undefined,
       // Without a master key nothing could be stored safely: the provider-credential routes are then absent (404).
-      routes:
-        secrets && auditLog
+      routes: [
+        createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
+        ...(auditLog ? [createAuditExportRouter({ client, governance: store, logger })] : []),
+        ...(secrets && auditLog
           ? [
               express.Router().use(
                 '/provider-credentials',
@@ -107,9 +123,10 @@ export function startGovernance(options: GovernanceOptions): Governance {
                 }),
               ),
             ]
-          : [],
+          : []),
+      ],
     });
-    return { keys, tokens, admin, audit };
+    return { keys, tokens, admin, audit, storedLimits };
   });
   // A failure is reported through `ready` and to each caller, never as an unhandled rejection.
   opening.catch(() => undefined);
@@ -184,6 +201,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       const open = await opening.catch(() => undefined);
       if (!open) return;
       await open.keys.close();
+      await open.storedLimits.close();
       if (open.audit) {
         await open.audit.checkpoint().catch((error: unknown) => logger.warn({ err: error }, 'audit-checkpoint-failed'));
         open.audit.close();

@@ -10,7 +10,12 @@ export interface AdminActionEvent {
   action: string;
   outcome: 'allowed' | 'denied';
   actor: { kind: PrincipalKind; subject: string; organization: string };
-  target: { type: 'organization' | 'workspace' | 'member' | 'api_key' | 'token'; id: string; organization?: string; workspace?: string };
+  target: {
+    type: 'organization' | 'workspace' | 'member' | 'api_key' | 'token' | 'rate_limit' | 'budget' | 'audit';
+    id: string;
+    organization?: string;
+    workspace?: string;
+  };
   /** Where the call came from. */
   origin: { ip: string; userAgent: string; method: string; path: string };
   before?: unknown;
@@ -19,3 +24,10 @@ export interface AdminActionEvent {
   reason?: string;
   at: Date;
 }
+
+/**
+ * What a route mounted under the admin router (`routes`) reports through,
+ * found in `response.locals.reportAdminAction`: the router adds who, from
+ * where and when, and hands the event to `onAdminAction`.
+ */
+export type AdminActionReporter = (event: Omit<AdminActionEvent, 'actor' | 'origin' | 'at'>) => Promise<void>;

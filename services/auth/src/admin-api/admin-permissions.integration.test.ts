@@ -31,6 +31,8 @@ describe.each(DATABASE_KINDS)('every role × every admin operation on %s', (kind
     return answer.body;
   };
   const freshKey = async () => (await asAdmin('POST', '/admin/v1/keys', { workspace: 'team-a', name: 'target' })).id as string;
+  const freshRateLimit = async () => (await asAdmin('POST', '/admin/v1/rate-limits', { workspace: 'team-a', requests_per_minute: 60 })).id as string;
+  const freshBudget = async () => (await asAdmin('POST', '/admin/v1/budgets', { workspace: 'team-a', limit_usd: 10, period: 'day' })).id as string;
   const freshViewer = async () =>
     (await asAdmin('POST', '/admin/v1/members', { workspace: 'team-a', subject: unique('viewer'), role: 'viewer' })).id as string;
 
@@ -71,24 +73,52 @@ describe.each(DATABASE_KINDS)('every role × every admin operation on %s', (kind
       allowed: 201,
       request: async () => ({ method: 'POST', path: '/admin/v1/tokens', body: { member: await freshViewer() } }),
     },
+    {
+      action: 'rate_limits.manage',
+      allowed: 201,
+      request: async () => ({
+        method: 'POST',
+        path: '/admin/v1/rate-limits',
+        body: { workspace: 'team-a', user: 'end-user', tokens_per_minute: 100 },
+      }),
+    },
+    { action: 'rate_limits.manage', allowed: 200, request: async () => ({ method: 'GET', path: `/admin/v1/rate-limits/${await freshRateLimit()}` }) },
+    {
+      action: 'rate_limits.manage',
+      allowed: 200,
+      request: async () => ({ method: 'DELETE', path: `/admin/v1/rate-limits/${await freshRateLimit()}` }),
+    },
+    {
+      action: 'budgets.manage',
+      allowed: 201,
+      request: async () => ({ method: 'POST', path: '/admin/v1/budgets', body: { workspace: 'team-a', limit_usd: 5, period: 'month' } }),
+    },
+    { action: 'budgets.manage', allowed: 200, request: async () => ({ method: 'GET', path: `/admin/v1/budgets/${await freshBudget()}` }) },
+    { action: 'budgets.manage', allowed: 200, request: async () => ({ method: 'DELETE', path: `/admin/v1/budgets/${await freshBudget()}` }) },
+    { action: 'audit.read', allowed: 200, request: async () => ({ method: 'GET', path: '/admin/v1/audit' }) },
   ];
 
-  /** Listing operations filter instead of refusing: what they show is what the role may read. */
-  const listings: { action: Action; path: string; shows: string }[] = [
-    { action: 'organizations.read', path: '/admin/v1/organizations', shows: 'acme' },
-    { action: 'workspaces.read', path: '/admin/v1/workspaces', shows: 'team-a' },
-    { action: 'members.read', path: '/admin/v1/members?workspace=team-a', shows: 'listed-member' },
+  /** Listing operations filter instead of refusing: what they show is what the role may read (ids made in `beforeAll`). */
+  const listed = { rateLimit: '', budget: '' };
+  const listings: { action: Action; path: string; shows: () => string }[] = [
+    { action: 'organizations.read', path: '/admin/v1/organizations', shows: () => 'acme' },
+    { action: 'workspaces.read', path: '/admin/v1/workspaces', shows: () => 'team-a' },
+    { action: 'members.read', path: '/admin/v1/members?workspace=team-a', shows: () => 'listed-member' },
+    { action: 'rate_limits.manage', path: '/admin/v1/rate-limits', shows: () => listed.rateLimit },
+    { action: 'budgets.manage', path: '/admin/v1/budgets', shows: () => listed.budget },
   ];
 
   const principals = ROLE_LEVELS.flatMap((level) => ROLES.map((role) => ({ level, role })));
 
   beforeAll(async () => {
     database = await openTestGovernanceDatabase(kind);
-    admin = await startAdminServer(database.store);
+    admin = await startAdminServer(database.store, { client: database.client });
     await asAdmin('POST', '/admin/v1/organizations', { id: 'acme' });
     await asAdmin('POST', '/admin/v1/workspaces', { id: 'team-a', organization: 'acme' });
-    const listed = await asAdmin('POST', '/admin/v1/members', { workspace: 'team-a', subject: 'listed-member', role: 'viewer' });
-    expect(listed.id).toMatch(/^mem_/);
+    const listedMember = await asAdmin('POST', '/admin/v1/members', { workspace: 'team-a', subject: 'listed-member', role: 'viewer' });
+    expect(listedMember.id).toMatch(/^mem_/);
+    listed.rateLimit = await freshRateLimit();
+    listed.budget = await freshBudget();
     for (const { level, role } of principals) {
       const member = await asAdmin('POST', '/admin/v1/members', {
         subject: `${level}-${role}`,
@@ -114,9 +144,9 @@ describe.each(DATABASE_KINDS)('every role × every admin operation on %s', (kind
     for (const operation of operations) {
       const { method, path, body } = await operation.request();
       const answer = await admin.call(method, path, { body, token });
-      outcomes.push(`${operation.action} ${method} ${path.replace(/(key|mem)_[\w-]+/, '$1_…').replace(/-\d+$/, '')} → ${answer.status}`);
+      outcomes.push(`${operation.action} ${method} ${path.replace(/(key|mem|rl|budget)_[\w-]+/, '$1_…').replace(/-\d+$/, '')} → ${answer.status}`);
       documented.push(
-        `${operation.action} ${method} ${path.replace(/(key|mem)_[\w-]+/, '$1_…').replace(/-\d+$/, '')} → ${expected(operation.action, level, role) ? operation.allowed : 403}`,
+        `${operation.action} ${method} ${path.replace(/(key|mem|rl|budget)_[\w-]+/, '$1_…').replace(/-\d+$/, '')} → ${expected(operation.action, level, role) ? operation.allowed : 403}`,
       );
       if (answer.status === 403) expect(answer.body.error.code).toBe('permission_denied');
     }
@@ -124,8 +154,9 @@ describe.each(DATABASE_KINDS)('every role × every admin operation on %s', (kind
       const answer = await admin.call('GET', listing.path, { token });
       expect(answer.status).toBe(200);
       const ids = answer.body.data.map((item: { id: string; subject?: string }) => item.subject ?? item.id);
-      outcomes.push(`${listing.action} GET ${listing.path} shows ${listing.shows}: ${ids.includes(listing.shows)}`);
-      documented.push(`${listing.action} GET ${listing.path} shows ${listing.shows}: ${PERMISSION_MATRIX[listing.action][level].includes(role)}`);
+      const shows = listing.shows();
+      outcomes.push(`${listing.action} GET ${listing.path} shows ${shows}: ${ids.includes(shows)}`);
+      documented.push(`${listing.action} GET ${listing.path} shows ${shows}: ${PERMISSION_MATRIX[listing.action][level].includes(role)}`);
     }
     expect(outcomes).toEqual(documented);
   });

@@ -20,7 +20,7 @@ import {
   type SwitchyardJwtSettings,
 } from '../tokens/jwt-verifier';
 import { permissionDenied } from '../tokens/token-errors';
-import type { AdminActionEvent } from './admin-action-event';
+import type { AdminActionEvent, AdminActionReporter } from './admin-action-event';
 import { AdminAuthenticator } from './admin-authentication';
 import { bodyObject, futureDateField, integerField, requiredField, roleField } from './admin-input';
 import { keyView, listView, memberView, organizationView, workspaceView } from './admin-views';
@@ -44,7 +44,8 @@ export interface AdminRouterOptions {
   onAdminAction?: (event: AdminActionEvent) => void | Promise<void>;
   /**
    * More admin operations (provider credentials), mounted under `/admin/v1`
-   * after authentication: they find the caller in `response.locals.principal`.
+   * after authentication: they find the caller in `response.locals.principal`
+   * and report their actions through `response.locals.reportAdminAction`.
    */
   routes?: readonly Router[];
   now?: () => number;
@@ -58,6 +59,7 @@ const MAXIMUM_ROTATION_OVERLAP_SECONDS = 30 * 24 * 3600;
 
 interface Locals {
   principal: Principal;
+  reportAdminAction: AdminActionReporter;
 }
 
 /**
@@ -88,7 +90,9 @@ export function createAdminRouter(options: AdminRouterOptions): Router {
 
   admin.use(async (request, response, next) => {
     try {
-      (response.locals as Locals).principal = await authenticator.authenticate(request.headers.authorization);
+      const principal = await authenticator.authenticate(request.headers.authorization);
+      (response.locals as Locals).principal = principal;
+      (response.locals as Locals).reportAdminAction = (event) => report(request, principal, event);
       next();
     } catch (error) {
       next(error);

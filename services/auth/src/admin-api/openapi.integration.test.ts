@@ -85,7 +85,7 @@ describe('every documented admin operation against a running server', () => {
 
   beforeAll(async () => {
     database = await openTestGovernanceDatabase('postgres');
-    admin = await startAdminServer(database.store);
+    admin = await startAdminServer(database.store, { client: database.client });
   });
 
   afterAll(async () => {
@@ -123,6 +123,26 @@ describe('every documented admin operation against a running server', () => {
       path: '/admin/v1/tokens',
       body: { member: (await body('POST', '/admin/v1/members', { workspace: 'team-a', subject: 'carol', role: 'viewer' })).id },
     }),
+    createRateLimit: async () => ({ path: '/admin/v1/rate-limits', body: { workspace: 'team-a', requests_per_minute: 600, token_kind: 'total' } }),
+    listRateLimits: async () => ({ path: '/admin/v1/rate-limits?workspace=team-a' }),
+    getRateLimit: async () => ({
+      path: `/admin/v1/rate-limits/${(await body('POST', '/admin/v1/rate-limits', { workspace: 'team-a', user: 'end-user-1', tokens_per_minute: 1000 })).id}`,
+    }),
+    deleteRateLimit: async () => ({
+      path: `/admin/v1/rate-limits/${(await body('POST', '/admin/v1/rate-limits', { workspace: 'team-a', requests_per_minute: 5 })).id}`,
+    }),
+    createBudget: async () => ({
+      path: '/admin/v1/budgets',
+      body: { workspace: 'team-a', limit_usd: 25, period: 'month', timezone: 'Europe/Paris', alert_at_percent: 80 },
+    }),
+    listBudgets: async () => ({ path: '/admin/v1/budgets?workspace=team-a' }),
+    getBudget: async () => ({
+      path: `/admin/v1/budgets/${(await body('POST', '/admin/v1/budgets', { workspace: 'team-a', limit_usd: 1, period: 'day' })).id}`,
+    }),
+    deleteBudget: async () => ({
+      path: `/admin/v1/budgets/${(await body('POST', '/admin/v1/budgets', { workspace: 'team-a', limit_usd: 2, period: 'week' })).id}`,
+    }),
+    exportAudit: async () => ({ path: '/admin/v1/audit?from=2020-01-01T00:00:00Z' }),
     getOpenApiDocument: async () => ({ path: '/openapi.json' }),
   };
 
@@ -157,8 +177,8 @@ describe('every documented admin operation against a running server', () => {
         const invalid = await admin.call(method, route, { body: { ...(payload as object), unexpected_field: true } });
         expect([invalid.status, invalid.body.error.param]).toEqual([400, 'unexpected_field']);
       }
-      if ('404' in operation.responses && route.match(/\/(organizations|workspaces|members|keys)\/[^/?]+/)) {
-        const missing = route.replace(/\/(organizations|workspaces|members|keys)\/[^/?]+/, '/$1/does-not-exist');
+      if ('404' in operation.responses && route.match(/\/(organizations|workspaces|members|keys|rate-limits|budgets)\/[^/?]+/)) {
+        const missing = route.replace(/\/(organizations|workspaces|members|keys|rate-limits|budgets)\/[^/?]+/, '/$1/does-not-exist');
         const notFound = await admin.call(method, missing, { body: payload });
         expect(notFound.status).toBe(404);
       }

@@ -30,4 +30,5 @@ export {
 } from './sql-audit-log';
 export { verifyAuditChain, type AuditProblemKind, type AuditVerification, type VerifyOptions } from './verify-audit-chain';
 export { exportAuditJsonl, parseAuditJsonl } from './audit-export';
+export { createAuditExportRouter, type AuditExportRouterOptions } from './audit-export-router';
 export { openAuditLog, type OpenAuditLogOptions } from './open-audit-log';

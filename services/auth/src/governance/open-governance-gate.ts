@@ -10,6 +10,13 @@ import { MemoryRateLimiter } from '../rate-limits/memory-rate-limiter';
 import { ConfigRateLimitPolicy } from '../rate-limits/rate-limit-policy';
 import { RateLimitService } from '../rate-limits/rate-limit-service';
 import { RedisRateLimiter } from '../rate-limits/redis-rate-limiter';
+import {
+  CombinedBudgetPolicy,
+  CombinedRateLimitPolicy,
+  StoredBudgetPolicy,
+  StoredRateLimitPolicy,
+  type StoredLimitRules,
+} from '../stored-limits/stored-limit-rules';
 import { LimitsGovernanceGate } from './governance-gate';
 import { GovernanceMetrics } from './governance-metrics';
 
@@ -18,6 +25,12 @@ export interface OpenGovernanceGateOptions {
   /** Where the governance metrics are registered (the gateway's registry). */
   registry?: Registry;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The rules stored through the admin API, applied beside the config's.
+   * Given, there is a gate even when the config sets no rule (one may be
+   * stored at any time).
+   */
+  storedRules?: StoredLimitRules;
 }
 
 export interface OpenedGovernance {
@@ -32,14 +45,22 @@ export interface OpenedGovernance {
 const FIRST_CONNECT_WAIT_MS = 2_000;
 
 /**
- * Builds rate limits and budgets from `governance`: in Redis when
- * `redisUrl` is set (shared by every gateway), else in this process's
- * memory. Undefined when the config sets neither limits nor budgets.
+ * Builds rate limits and budgets from `governance` (and the stored rules
+ * when given): in Redis when `redisUrl` is set (shared by every gateway),
+ * else in this process's memory. Undefined when there are neither config
+ * rules nor stored ones.
  */
 export async function openGovernanceGate(config: GovernanceConfig, options: OpenGovernanceGateOptions): Promise<OpenedGovernance | undefined> {
-  const rateLimitPolicy = new ConfigRateLimitPolicy(config.rateLimits);
-  const budgetPolicy = new ConfigBudgetPolicy(config.budgets);
-  if (rateLimitPolicy.empty && budgetPolicy.empty) return undefined;
+  const configRateLimits = new ConfigRateLimitPolicy(config.rateLimits);
+  const configBudgets = new ConfigBudgetPolicy(config.budgets);
+  const { storedRules } = options;
+  if (configRateLimits.empty && configBudgets.empty && storedRules === undefined) return undefined;
+  const rateLimitPolicy = storedRules
+    ? { empty: false, policy: new CombinedRateLimitPolicy([configRateLimits, new StoredRateLimitPolicy(storedRules)]) }
+    : { empty: configRateLimits.empty, policy: configRateLimits };
+  const budgetPolicy = storedRules
+    ? { empty: false, policy: new CombinedBudgetPolicy([configBudgets, new StoredBudgetPolicy(storedRules)]) }
+    : { empty: configBudgets.empty, policy: configBudgets };
   const { logger } = options;
   const metrics = new GovernanceMetrics(options.registry);
   const redis = config.redisUrl
@@ -47,11 +68,11 @@ export async function openGovernanceGate(config: GovernanceConfig, options: Open
     : undefined;
   const rateLimits = rateLimitPolicy.empty
     ? undefined
-    : new RateLimitService(rateLimitPolicy, redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter());
+    : new RateLimitService(rateLimitPolicy.policy, redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter());
   const notifier = config.alertWebhookUrl ? new WebhookAlertNotifier(config.alertWebhookUrl, logger, (outcome) => metrics.alert(outcome)) : undefined;
   const budgets = budgetPolicy.empty
     ? undefined
-    : new BudgetService(budgetPolicy, redis ? new RedisSpendStore(redis) : new MemorySpendStore(), notifier);
+    : new BudgetService(budgetPolicy.policy, redis ? new RedisSpendStore(redis) : new MemorySpendStore(), notifier);
   const gate = new LimitsGovernanceGate({ rateLimits, budgets, onStoreFailure: config.onRedisFailure, logger, metrics });
   const spendSink = budgets && new BudgetSpendSink(budgets, logger, () => metrics.storeFailed('budgets', 'lost'));
   return {

@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import express from 'express';
+import express, { type Router } from 'express';
+import type { SqlClient } from '@switchyard/database';
+import { createAuditExportRouter } from '../../audit/audit-export-router';
+import { Ed25519CheckpointKey } from '../../audit/checkpoint-signer';
+import { SqlAuditLog } from '../../audit/sql-audit-log';
 import { InProcessKeyInvalidationBus, type KeyInvalidationBus } from '../../keys/key-invalidation';
 import type { GovernanceStore } from '../../storage/governance-store';
+import { InProcessLimitChangeBus } from '../../stored-limits/limit-change-bus';
+import { createLimitRulesRouter } from '../../stored-limits/limit-rules-router';
+import { StoredLimitRules } from '../../stored-limits/stored-limit-rules';
+import { StoredLimitStore } from '../../stored-limits/stored-limit-store';
 import type { OidcSettings, SwitchyardJwtSettings } from '../../tokens/jwt-verifier';
 import type { AdminActionEvent } from '../admin-action-event';
 import { createAdminRouter } from '../create-admin-router';
@@ -17,20 +25,46 @@ export interface RunningAdminServer {
   invalidations: KeyInvalidationBus;
   /** Every event `onAdminAction` was told of, oldest first. */
   events: AdminActionEvent[];
-  /** `fetch` to the server, as the bootstrap admin unless `token` says otherwise (null: no credential). */
-  call(method: string, path: string, options?: { body?: unknown; token?: string | null; rawBody?: string }): Promise<{ status: number; body: any }>;
+  /** With `client`: the stored rate limits and budgets the routes change (as a gateway's policies read them). */
+  storedLimits?: StoredLimitRules;
+  /**
+   * `fetch` to the server, as the bootstrap admin unless `token` says otherwise (null: no credential).
+   * A JSON answer is parsed; any other is returned as text.
+   */
+  call(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string | null; rawBody?: string },
+  ): Promise<{ status: number; body: any; contentType: string }>;
   close(): Promise<void>;
 }
 
-/** The admin router alone in an express app on a free loopback port, as the gateway mounts it. */
+/**
+ * The admin router alone in an express app on a free loopback port, as the gateway mounts it.
+ * With `client` (the store's database) it also serves rate limits, budgets and the audit
+ * export, and every admin action is appended to the audit trail there.
+ */
 export async function startAdminServer(
   store: GovernanceStore,
-  options: { oidc?: OidcSettings; allowUnauthenticated?: boolean } = {},
+  options: { oidc?: OidcSettings; allowUnauthenticated?: boolean; client?: SqlClient } = {},
 ): Promise<RunningAdminServer> {
   const jwt: SwitchyardJwtSettings = { secret: new Uint8Array(randomBytes(32)) };
   const keyHashSecret = randomBytes(32);
   const invalidations = new InProcessKeyInvalidationBus();
   const events: AdminActionEvent[] = [];
+  const routes: Router[] = [];
+  let storedLimits: StoredLimitRules | undefined;
+  let auditLog: SqlAuditLog | undefined;
+  if (options.client) {
+    const limitStore = await StoredLimitStore.open(options.client);
+    storedLimits = new StoredLimitRules();
+    await storedLimits.attach(limitStore, new InProcessLimitChangeBus());
+    auditLog = await SqlAuditLog.open(options.client, { signer: Ed25519CheckpointKey.generate(), checkpointEvery: 5 });
+    routes.push(
+      createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
+      createAuditExportRouter({ client: options.client, governance: store }),
+    );
+  }
   const app = express();
   app.use(
     createAdminRouter({
@@ -41,9 +75,21 @@ export async function startAdminServer(
       jwt,
       oidc: options.oidc,
       allowUnauthenticated: options.allowUnauthenticated,
-      onAdminAction: (event) => {
+      onAdminAction: async (event) => {
         events.push(event);
+        await auditLog?.append({
+          actor: { ...event.actor, keyId: '' },
+          action: event.action,
+          outcome: event.outcome === 'allowed' ? 'success' : 'denied',
+          workspace: event.target.workspace,
+          target: { type: event.target.type, id: event.target.id },
+          source: { ip: event.origin.ip, userAgent: event.origin.userAgent },
+          before: event.before,
+          after: event.after,
+          reason: event.reason,
+        });
       },
+      routes,
     }),
   );
   const server: Server = await new Promise((resolve) => {
@@ -56,17 +102,25 @@ export async function startAdminServer(
     keyHashSecret,
     invalidations,
     events,
+    storedLimits,
     async call(method, path, { body, token = TEST_ADMIN_TOKEN, rawBody } = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (token !== null) headers.authorization = `Bearer ${token}`;
       const response = await fetch(url + path, { method, headers, body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)) });
       const text = await response.text();
-      return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+      const contentType = response.headers.get('content-type') ?? '';
+      return {
+        status: response.status,
+        body: text === '' ? undefined : contentType.includes('json') && !contentType.includes('ndjson') ? JSON.parse(text) : text,
+        contentType,
+      };
     },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await invalidations.close();
+      await storedLimits?.close();
+      auditLog?.close();
     },
   };
 }
