@@ -13,6 +13,8 @@ export type PrincipalLevel = 'global' | RoleLevel;
 export function principalLevel(principal: Principal): PrincipalLevel {
   if (principal.kind === 'admin_token' || principal.kind === 'anonymous') return 'global';
   if (principal.actableWorkspaces === 'all') return principal.organization === '' ? 'global' : 'organization';
+  // An organization-level role acts for no one workspace in particular (its workspaces are listed).
+  if (principal.kind === 'jwt' && principal.workspace === '' && principal.organization !== '') return 'organization';
   return 'workspace';
 }
 

@@ -88,7 +88,14 @@ export class JwtVerifier {
     );
     const member = typeof payload.mid === 'string' ? await this.store.getMember(payload.mid) : undefined;
     if (member === undefined || member.subject !== payload.sub) throw invalidToken('the membership it was issued for no longer exists');
-    return principalOfMembers(member.subject, [member])!;
+    return principalOfMembers(member.subject, [member], await this.organizationWorkspaces([member]))!;
+  }
+
+  /** The workspaces of the organization in which one of `members` holds an organization-level role. */
+  private async organizationWorkspaces(members: readonly Member[]): Promise<string[]> {
+    const organizationLevel = members.find((member) => member.workspace === null);
+    if (organizationLevel === undefined) return [];
+    return (await this.store.listWorkspaces(organizationLevel.organization)).map((workspace) => workspace.id);
   }
 
   private async verifyOidc(token: string, settings: OidcSettings, jwks: ReturnType<typeof createRemoteJWKSet>): Promise<Principal> {
@@ -101,7 +108,8 @@ export class JwtVerifier {
       }),
     );
     const subject = payload.sub!;
-    const principal = principalOfMembers(subject, await this.store.listMembers({ subject }));
+    const members = await this.store.listMembers({ subject });
+    const principal = principalOfMembers(subject, members, await this.organizationWorkspaces(members));
     if (principal === undefined) throw permissionDenied('The token is valid, but its subject holds no role in any organization or workspace.');
     return principal;
   }

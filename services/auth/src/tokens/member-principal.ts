@@ -3,12 +3,17 @@ import type { Member } from '../organizations/governance-model';
 
 /**
  * The principal of a member signed in with a JWT. A role in an organization
- * acts for all its workspaces (`all`, as the contract says of
- * organization-level roles); a role in a workspace for that workspace. A
+ * acts for all its workspaces (`organizationWorkspaces`, listed when the
+ * token is verified: never `all`, which would reach other organizations'
+ * records); a role in a workspace for that workspace. A
  * subject holding roles in several workspaces (and none in the organization)
  * gets all of them with the least of its roles, never more than any grant.
  */
-export function principalOfMembers(subject: string, members: readonly Member[]): Principal | undefined {
+export function principalOfMembers(
+  subject: string,
+  members: readonly Member[],
+  organizationWorkspaces: readonly string[] = [],
+): Principal | undefined {
   if (members.length === 0) return undefined;
   const byPower = [...members].sort((a, b) => ROLES.indexOf(a.role) - ROLES.indexOf(b.role));
   const organizationLevel = byPower.find((member) => member.workspace === null);
@@ -20,8 +25,8 @@ export function principalOfMembers(subject: string, members: readonly Member[]):
       organization: organizationLevel.organization,
       workspace: '',
       role: organizationLevel.role,
-      readableWorkspaces: 'all',
-      actableWorkspaces: 'all',
+      readableWorkspaces: Object.freeze([...organizationWorkspaces]),
+      actableWorkspaces: Object.freeze([...organizationWorkspaces]),
       scopes: {},
     });
   }
