@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { KEY_INVALIDATION_CHANNEL } from '../../services/auth/src/keys/key-invalidation';
 import { freePort, POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from '../support/infrastructure';
+import { startSwitchyardProcess, stopProcess, waitUntilReady, type SwitchyardProcess } from '../support/switchyard-process';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -17,54 +17,22 @@ import { waitFor } from '../support/wait-for';
  * over Redis pub/sub.
  */
 
-const cli = path.resolve(__dirname, '../../packages/cli/dist/cli.js');
-
 const children: ChildProcess[] = [];
 let directory: string;
 let subscriber: Redis | undefined;
 
-function start(config: string, port: number, adminToken: string, signingKey: string): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, [cli, '--config', config], {
+function start(config: string, port: number, adminToken: string, signingKey: string): SwitchyardProcess {
+  return startSwitchyardProcess(children, {
+    config,
+    port,
     env: {
-      PATH: process.env.PATH ?? '',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
       SWITCHYARD_ADMIN_TOKEN: adminToken,
       // Both processes on the same records database: the keys (and the audit trail) are shared there.
       SWITCHYARD_POSTGRES_URL: POSTGRES_URL,
       SWITCHYARD_REDIS_URL: REDIS_URL,
       SWITCHYARD_AUDIT_SIGNING_KEY: signingKey,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
-  child.stdout.on('data', (data) => (output += data));
-  child.stderr.on('data', (data) => (output += data));
-  return { child, output: () => output };
-}
-
-async function waitUntilReady(url: string, output: () => string): Promise<void> {
-  const status = () =>
-    fetch(url).then(
-      (response) => response.status,
-      () => 0,
-    );
-  await waitFor(status, (code) => code === 200, { timeoutMs: 60_000, what: url, intervalMs: 50 }).catch(() => {
-    throw new Error(`not ready: ${url}\n${output()}`);
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(killer);
-  }
 }
 
 beforeAll(async () => {
@@ -74,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(children.splice(0).map(stop));
+  await Promise.all(children.splice(0).map(stopProcess));
   subscriber?.disconnect();
   if (directory) rmSync(directory, { recursive: true, force: true });
 }, 30_000);

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +6,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { freePort, POSTGRES_URL, REDIS_URL, requirePostgres, requireRedis } from '../support/infrastructure';
-import { waitFor } from '../support/wait-for';
+import { startSwitchyardProcess, stopProcess, waitUntilReady, type SwitchyardProcess } from '../support/switchyard-process';
 
 /**
  * A rate limit shared through Redis by two `switchyard` processes, started
@@ -16,7 +15,6 @@ import { waitFor } from '../support/wait-for';
  * more than 1 % over what refilled meanwhile.
  */
 
-const cli = path.resolve(__dirname, '../../packages/cli/dist/cli.js');
 const LIMIT = 150;
 
 const children: ChildProcess[] = [];
@@ -28,48 +26,18 @@ const workspace = `e2e-limits-${randomBytes(4).toString('hex')}`;
 const adminToken = `limits-admin-${randomBytes(12).toString('hex')}`;
 const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
-function start(config: string, port: number): { child: ChildProcess; output: () => string } {
-  let output = '';
-  const child = spawn(process.execPath, [cli, '--config', config], {
+function start(config: string, port: number): SwitchyardProcess {
+  return startSwitchyardProcess(children, {
+    config,
+    port,
     // Records go to the shared Postgres rather than an embedded database per process (lighter on a small machine).
     env: {
-      PATH: process.env.PATH ?? '',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
       SWITCHYARD_POSTGRES_URL: POSTGRES_URL,
       SWITCHYARD_REDIS_URL: REDIS_URL,
       SWITCHYARD_ADMIN_TOKEN: adminToken,
       SWITCHYARD_AUDIT_SIGNING_KEY: signingKey,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.push(child);
-  child.stdout.on('data', (data) => (output += data));
-  child.stderr.on('data', (data) => (output += data));
-  return { child, output: () => output };
-}
-
-async function waitUntilReady(url: string, output: () => string): Promise<void> {
-  const status = () =>
-    fetch(url).then(
-      (response) => response.status,
-      () => 0,
-    );
-  await waitFor(status, (code) => code === 200, { timeoutMs: 60_000, what: url, intervalMs: 50 }).catch(() => {
-    throw new Error(`not ready: ${url}\n${output()}`);
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  try {
-    await exited;
-  } finally {
-    clearTimeout(killer);
-  }
 }
 
 beforeAll(async () => {
@@ -80,7 +48,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(children.splice(0).map(stop));
+  await Promise.all(children.splice(0).map(stopProcess));
   await upstream?.close();
   if (directory) rmSync(directory, { recursive: true, force: true });
   const redis = new Redis(REDIS_URL);
