@@ -68,9 +68,9 @@ export interface GatewayServerOptions {
   /** Told of refused credentials and permissions, and of deleted user data. */
   audit?: GatewayAuditHooks;
   /**
-   * Routes that authenticate their callers themselves (the admin API under
-   * `/admin/v1`): the edge lets those paths through without a credential
-   * check of its own.
+   * Routes that authenticate their callers themselves (the admin API): only
+   * `/admin/v1/…` and `/openapi.json` reach them, and the edge lets those
+   * paths through without a credential check of its own.
    */
   adminRoutes?: RequestHandler;
 }

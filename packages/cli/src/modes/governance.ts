@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import {
   actorOf,
+  auditEntryOf,
   can,
   createAdminRouter,
   createAuditExportRouter,
@@ -20,7 +21,6 @@ import {
   SqlAuditLog,
   StoredLimitRules,
   StoredLimitStore,
-  type AdminActionEvent,
   type AuditEntry,
   type KeyVerification,
 } from '@switchyard/auth';
@@ -107,7 +107,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       oidc: config.keys.oidc,
       allowUnauthenticated: !options.authenticationRequired,
       logger,
-      onAdminAction: auditLog ? (event) => auditLog.append(adminActionEntry(event)).then(() => undefined) : undefined,
+      onAdminAction: auditLog ? (event) => auditLog.append(auditEntryOf(event)).then(() => undefined) : undefined,
       // Without a master key nothing could be stored safely: the provider-credential routes are then absent (404).
       routes: [
         createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
@@ -134,10 +134,6 @@ export function startGovernance(options: GovernanceOptions): Governance {
   const keyVerifier: KeyVerifier = { verify: async (key) => (await opened()).keys.verifier.verify(key) };
   const tokenVerifier: TokenVerifier = { verify: async (token) => (await opened()).tokens.verify(token) };
   const adminRoutes: RequestHandler = (request: Request, response: Response, next: NextFunction) => {
-    if (!isAdminPath(request.path)) {
-      next();
-      return;
-    }
     opened().then((open) => open.admin(request, response, next), next);
   };
 
@@ -262,28 +258,9 @@ export function auditSigningKeyFile(config: SwitchyardConfig): string {
   return path.join(path.dirname(dataDirectory), 'audit-signing-key.pem');
 }
 
-/** The admin API's report as an audit record. */
-function adminActionEntry(event: AdminActionEvent): AuditEntry {
-  return {
-    actor: { ...event.actor, keyId: '' },
-    action: event.action,
-    outcome: event.outcome === 'allowed' ? 'success' : 'denied',
-    workspace: event.target.workspace,
-    target: { type: event.target.type, id: event.target.id },
-    source: { ip: event.origin.ip, userAgent: event.origin.userAgent },
-    before: event.before,
-    after: event.after,
-    reason: event.reason,
-  };
-}
-
 /** Provider credentials belong to the caller's own workspace. */
 function ownTarget(principal: Principal): { organization?: string; workspace: string } {
   return principal.organization === ''
     ? { workspace: principal.workspace }
     : { organization: principal.organization, workspace: principal.workspace };
-}
-
-function isAdminPath(path: string): boolean {
-  return path === '/openapi.json' || path === '/admin/v1' || path.startsWith('/admin/v1/');
 }

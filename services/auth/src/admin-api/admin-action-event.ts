@@ -1,4 +1,5 @@
 import type { PrincipalKind } from '@switchyard/shared';
+import type { AuditEntry } from '../audit/audit-record';
 
 /**
  * What the admin API reports for every action it took and every one it
@@ -31,3 +32,18 @@ export interface AdminActionEvent {
  * where and when, and hands the event to `onAdminAction`.
  */
 export type AdminActionReporter = (event: Omit<AdminActionEvent, 'actor' | 'origin' | 'at'>) => Promise<void>;
+
+/** The admin API's report as an audit-trail entry (the actor used no virtual key: admin calls take none). */
+export function auditEntryOf(event: AdminActionEvent): AuditEntry {
+  return {
+    actor: { ...event.actor, keyId: '' },
+    action: event.action,
+    outcome: event.outcome === 'allowed' ? 'success' : 'denied',
+    workspace: event.target.workspace,
+    target: { type: event.target.type, id: event.target.id },
+    source: { ip: event.origin.ip, userAgent: event.origin.userAgent },
+    before: event.before,
+    after: event.after,
+    reason: event.reason,
+  };
+}

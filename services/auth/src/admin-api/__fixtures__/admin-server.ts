@@ -13,7 +13,7 @@ import { createLimitRulesRouter } from '../../stored-limits/limit-rules-router';
 import { StoredLimitRules } from '../../stored-limits/stored-limit-rules';
 import { StoredLimitStore } from '../../stored-limits/stored-limit-store';
 import type { OidcSettings, SwitchyardJwtSettings } from '../../tokens/jwt-verifier';
-import type { AdminActionEvent } from '../admin-action-event';
+import { auditEntryOf, type AdminActionEvent } from '../admin-action-event';
 import { createAdminRouter } from '../create-admin-router';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-' + 'x'.repeat(24);
@@ -77,17 +77,7 @@ export async function startAdminServer(
       allowUnauthenticated: options.allowUnauthenticated,
       onAdminAction: async (event) => {
         events.push(event);
-        await auditLog?.append({
-          actor: { ...event.actor, keyId: '' },
-          action: event.action,
-          outcome: event.outcome === 'allowed' ? 'success' : 'denied',
-          workspace: event.target.workspace,
-          target: { type: event.target.type, id: event.target.id },
-          source: { ip: event.origin.ip, userAgent: event.origin.userAgent },
-          before: event.before,
-          after: event.after,
-          reason: event.reason,
-        });
+        await auditLog?.append(auditEntryOf(event));
       },
       routes,
     }),
