@@ -109,6 +109,38 @@ describe('chat request codec', () => {
       includeUsage: true,
       reasoning: { effort: 'high', budgetTokens: 2048 },
       parallelToolCalls: true,
+      extraBody: { logprobs: true, top_logprobs: 2, logit_bias: { '50256': -100 }, vendor_field: null },
+      providerOptions: { anthropic: { top_k: 5 } },
+      dropUnsupportedParams: false,
+    };
+    expect(overTheWire(request)).toStrictEqual(request);
+  });
+
+  it('round-trips reasoning blocks with their signatures, and cache breakpoints', () => {
+    const request: ChatRequest = {
+      ...minimal,
+      tools: [{ name: 'lookup', parameters: { type: 'object' }, cacheControl: { type: 'ephemeral' } }],
+      messages: [
+        { role: 'system', content: 'A long system prompt.', cacheControl: { type: 'ephemeral', ttl: '1h' } },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'A long document.', cacheControl: { type: 'ephemeral', ttl: '5m' } },
+            { type: 'image', url: 'https://example.com/a.png', cacheControl: { type: 'ephemeral' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [],
+          toolCalls: [{ id: 'toolu_1', name: 'lookup', arguments: '{}' }],
+          reasoningBlocks: [
+            { type: 'thinking', text: 'I should look it up.', signature: 'EqQBCkgIARABGAIiQL' },
+            { type: 'thinking', text: 'Unsigned.' },
+            { type: 'redacted', data: 'EmwKAhgBEgy3va3pzix' },
+          ],
+        },
+        { role: 'tool', toolCallId: 'toolu_1', content: 'found', cacheControl: { type: 'ephemeral' } },
+      ],
     };
     expect(overTheWire(request)).toStrictEqual(request);
   });

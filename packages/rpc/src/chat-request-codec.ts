@@ -1,10 +1,12 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
 import type {
+  CacheControl,
   ChatMessage,
   ChatRequest,
   ContentPart,
   ImagePart,
+  ReasoningBlock,
   ReasoningOptions,
   ResponseFormat,
   SamplingParameters,
@@ -22,6 +24,7 @@ const IMAGE_DETAILS = ['auto', 'low', 'high'] as const;
 const TOOL_CHOICE_MODES = ['auto', 'none', 'required', 'tool'] as const;
 const RESPONSE_FORMAT_TYPES = ['text', 'json_object', 'json_schema'] as const;
 const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
+const CACHE_TTLS = ['5m', '1h'] as const;
 
 export function chatRequestToProto(request: ChatRequest): chatV1.ChatRequest {
   return create(chatV1.ChatRequestSchema, {
@@ -32,6 +35,7 @@ export function chatRequestToProto(request: ChatRequest): chatV1.ChatRequest {
       description: tool.description ?? '',
       parametersJson: JSON.stringify(tool.parameters),
       strict: tool.strict,
+      cacheControl: tool.cacheControl && cacheControlToProto(tool.cacheControl),
     })),
     toolChoice: request.toolChoice && {
       mode: request.toolChoice.mode,
@@ -47,6 +51,9 @@ export function chatRequestToProto(request: ChatRequest): chatV1.ChatRequest {
     includeUsage: request.includeUsage,
     reasoning: request.reasoning && { effort: request.reasoning.effort ?? '', budgetTokens: request.reasoning.budgetTokens },
     parallelToolCalls: request.parallelToolCalls,
+    extraBodyJson: request.extraBody ? JSON.stringify(request.extraBody) : '',
+    providerOptionsJson: request.providerOptions ? JSON.stringify(request.providerOptions) : '',
+    dropUnsupportedParams: request.dropUnsupportedParams,
   });
 }
 
@@ -66,7 +73,47 @@ export function chatRequestFromProto(message: chatV1.ChatRequest): ChatRequest {
     stream: message.stream,
     includeUsage: message.includeUsage,
     reasoning: message.reasoning && reasoningFromProto(message.reasoning),
+    extraBody: message.extraBodyJson === '' ? undefined : parseJsonObject(message.extraBodyJson, 'extra_body_json'),
+    providerOptions:
+      message.providerOptionsJson === ''
+        ? undefined
+        : (parseJsonObject(message.providerOptionsJson, 'provider_options_json') as Record<string, Record<string, unknown>>),
+    dropUnsupportedParams: message.dropUnsupportedParams,
   });
+}
+
+/** The wire form of reasoning blocks; shared with the response codec. */
+export function reasoningBlocksToProto(blocks: ReasoningBlock[] | undefined): MessageInitShape<typeof chatV1.ReasoningBlockSchema>[] | undefined {
+  return blocks?.map((block) =>
+    block.type === 'thinking'
+      ? { block: { case: 'thinking', value: { text: block.text, signature: block.signature } } }
+      : { block: { case: 'redactedData', value: block.data } },
+  );
+}
+
+export function reasoningBlocksFromProto(blocks: chatV1.ReasoningBlock[]): ReasoningBlock[] | undefined {
+  return nonEmpty(
+    blocks.map((block): ReasoningBlock => {
+      switch (block.block.case) {
+        case 'thinking':
+          return withoutUndefined({ type: 'thinking', text: block.block.value.text, signature: block.block.value.signature });
+        case 'redactedData':
+          return { type: 'redacted', data: block.block.value };
+        default:
+          throw malformedMessage('reasoning block is empty');
+      }
+    }),
+  );
+}
+
+function cacheControlToProto(control: CacheControl): MessageInitShape<typeof chatV1.CacheControlSchema> {
+  return { type: control.type, ttl: control.ttl ?? '' };
+}
+
+function cacheControlFromProto(control: chatV1.CacheControl | undefined): CacheControl | undefined {
+  if (control === undefined) return undefined;
+  oneOf(['ephemeral'] as const, control.type, 'cache_control.type');
+  return control.ttl === '' ? { type: 'ephemeral' } : { type: 'ephemeral', ttl: oneOf(CACHE_TTLS, control.ttl, 'cache_control.ttl') };
 }
 
 /** The wire form of a tool call; shared with the response codec. */
@@ -87,19 +134,29 @@ export function textFromProto(parts: chatV1.ContentPart[], field: string): strin
 function messageToProto(message: ChatMessage): MessageInit {
   switch (message.role) {
     case 'system':
-      return { role: chatV1.Role.SYSTEM, content: [textPart(message.content)] };
+      return {
+        role: chatV1.Role.SYSTEM,
+        content: [textPart(message.content)],
+        cacheControl: message.cacheControl && cacheControlToProto(message.cacheControl),
+      };
     case 'user':
       return { role: chatV1.Role.USER, content: message.content.map(contentPartToProto), name: message.name };
     case 'assistant':
       return {
         role: chatV1.Role.ASSISTANT,
-        content: message.content.map((part) => textPart(part.text)),
+        content: message.content.map((part) => textPart(part.text, part.cacheControl)),
         toolCalls: message.toolCalls,
         reasoning: message.reasoning,
+        reasoningBlocks: reasoningBlocksToProto(message.reasoningBlocks),
         refusal: message.refusal,
       };
     case 'tool':
-      return { role: chatV1.Role.TOOL, content: [textPart(message.content)], toolCallId: message.toolCallId };
+      return {
+        role: chatV1.Role.TOOL,
+        content: [textPart(message.content)],
+        toolCallId: message.toolCallId,
+        cacheControl: message.cacheControl && cacheControlToProto(message.cacheControl),
+      };
   }
 }
 
@@ -107,40 +164,58 @@ function messageFromProto(message: chatV1.Message, index: number): ChatMessage {
   const field = `messages[${index}].content`;
   switch (message.role) {
     case chatV1.Role.SYSTEM:
-      return { role: 'system', content: textFromProto(message.content, field) };
+      return withoutUndefined({
+        role: 'system',
+        content: textFromProto(message.content, field),
+        cacheControl: cacheControlFromProto(message.cacheControl),
+      });
     case chatV1.Role.USER:
       return withoutUndefined({ role: 'user', content: message.content.map(contentPartFromProto), name: message.name });
     case chatV1.Role.ASSISTANT:
       return withoutUndefined({
         role: 'assistant',
-        content: message.content.map((part): TextPart => ({ type: 'text', text: textFromProto([part], field) })),
+        content: message.content.map((part): TextPart =>
+          withoutUndefined({ type: 'text', text: textFromProto([part], field), cacheControl: cacheControlFromProto(part.cacheControl) }),
+        ),
         toolCalls: nonEmpty(message.toolCalls.map(toolCallFromProto)),
         reasoning: message.reasoning,
+        reasoningBlocks: reasoningBlocksFromProto(message.reasoningBlocks),
         refusal: message.refusal,
       });
     case chatV1.Role.TOOL:
-      return { role: 'tool', toolCallId: message.toolCallId, content: textFromProto(message.content, field) };
+      return withoutUndefined({
+        role: 'tool',
+        toolCallId: message.toolCallId,
+        content: textFromProto(message.content, field),
+        cacheControl: cacheControlFromProto(message.cacheControl),
+      });
     default:
       throw malformedMessage(`messages[${index}].role is ${message.role}`);
   }
 }
 
-function textPart(text: string): ContentPartInit {
-  return { part: { case: 'text', value: text } };
+function textPart(text: string, cacheControl?: CacheControl): ContentPartInit {
+  return { part: { case: 'text', value: text }, cacheControl: cacheControl && cacheControlToProto(cacheControl) };
 }
 
 function contentPartToProto(part: ContentPart): ContentPartInit {
-  return part.type === 'text' ? textPart(part.text) : { part: { case: 'image', value: { url: part.url, detail: part.detail ?? '' } } };
+  if (part.type === 'text') return textPart(part.text, part.cacheControl);
+  return {
+    part: { case: 'image', value: { url: part.url, detail: part.detail ?? '' } },
+    cacheControl: part.cacheControl && cacheControlToProto(part.cacheControl),
+  };
 }
 
 function contentPartFromProto(part: chatV1.ContentPart): ContentPart {
+  const cacheControl = cacheControlFromProto(part.cacheControl);
   switch (part.part.case) {
     case 'text':
-      return { type: 'text', text: part.part.value };
+      return cacheControl ? { type: 'text', text: part.part.value, cacheControl } : { type: 'text', text: part.part.value };
     case 'image': {
       const { url, detail } = part.part.value;
       const image: ImagePart = { type: 'image', url };
       if (detail !== '') image.detail = oneOf(IMAGE_DETAILS, detail, 'image.detail');
+      if (cacheControl) image.cacheControl = cacheControl;
       return image;
     }
     default:
@@ -154,6 +229,7 @@ function toolFromProto(tool: chatV1.Tool): ToolDefinition {
     description: nonEmptyString(tool.description),
     parameters: parseJsonObject(tool.parametersJson, `tools.${tool.name}.parameters_json`),
     strict: tool.strict,
+    cacheControl: cacheControlFromProto(tool.cacheControl),
   });
 }
 

@@ -24,13 +24,20 @@ describe('chat response codec', () => {
             content: null,
             toolCalls: [{ id: 'call_1', name: 'lookup', arguments: '{"q":"x"}' }],
             reasoning: 'Needs a lookup.',
+            reasoningBlocks: [
+              { type: 'thinking', text: 'Needs a lookup.', signature: 'sig' },
+              { type: 'redacted', data: 'opaque' },
+            ],
           },
           finishReason: 'tool_calls',
+          logprobs: { content: [{ token: 'x', logprob: -0.5, bytes: [120], top_logprobs: [] }], refusal: null },
         },
         { index: 2, message: { content: '', refusal: 'No.' }, finishReason: 'content_filter' },
       ],
       usage: { inputTokens: 120, outputTokens: 30, cachedInputTokens: 100, cacheWriteTokens: 0, reasoningTokens: 12 },
       systemFingerprint: 'fp_44709d6fcb',
+      serviceTier: 'default',
+      droppedParams: ['seed'],
     };
     expect(overTheWire(response)).toStrictEqual(response);
   });

@@ -1,8 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
 import type { ChatChoice, ChatResponse, FinishReason, Usage } from '@switchyard/shared';
-import { toolCallFromProto, textFromProto } from './chat-request-codec';
-import { malformedMessage, nonEmpty, optionalInt64, optionalNumber, withoutUndefined } from './proto-values';
+import { reasoningBlocksFromProto, reasoningBlocksToProto, toolCallFromProto, textFromProto } from './chat-request-codec';
+import { malformedMessage, nonEmpty, optionalInt64, optionalNumber, parseJsonObject, withoutUndefined } from './proto-values';
 
 const FINISH_REASONS: Record<FinishReason, chatV1.FinishReason> = {
   stop: chatV1.FinishReason.STOP,
@@ -29,11 +29,15 @@ export function chatResponseToProto(response: ChatResponse): chatV1.ChatResponse
         toolCalls: choice.message.toolCalls,
         refusal: choice.message.refusal,
         reasoning: choice.message.reasoning,
+        reasoningBlocks: reasoningBlocksToProto(choice.message.reasoningBlocks),
       },
       finishReason: finishReasonToProto(choice.finishReason),
+      logprobsJson: choice.logprobs ? JSON.stringify(choice.logprobs) : '',
     })),
     usage: response.usage && usageToProto(response.usage),
     systemFingerprint: response.systemFingerprint,
+    serviceTier: response.serviceTier,
+    droppedParams: response.droppedParams,
   });
 }
 
@@ -45,6 +49,8 @@ export function chatResponseFromProto(message: chatV1.ChatResponse): ChatRespons
     choices: message.choices.map(choiceFromProto),
     usage: message.usage && usageFromProto(message.usage),
     systemFingerprint: message.systemFingerprint,
+    serviceTier: message.serviceTier,
+    droppedParams: nonEmpty(message.droppedParams),
   });
 }
 
@@ -80,14 +86,16 @@ export function finishReasonFromProto(reason: chatV1.FinishReason): FinishReason
 
 function choiceFromProto(choice: chatV1.Choice): ChatChoice {
   const message = choice.message;
-  return {
+  return withoutUndefined<ChatChoice>({
     index: choice.index,
     message: withoutUndefined({
       content: message === undefined || message.content.length === 0 ? null : textFromProto(message.content, 'choice.message.content'),
       toolCalls: message && nonEmpty(message.toolCalls.map(toolCallFromProto)),
       refusal: message?.refusal,
       reasoning: message?.reasoning,
+      reasoningBlocks: message && reasoningBlocksFromProto(message.reasoningBlocks),
     }),
     finishReason: finishReasonFromProto(choice.finishReason),
-  };
+    logprobs: choice.logprobsJson === '' ? undefined : parseJsonObject(choice.logprobsJson, 'choice.logprobs_json'),
+  });
 }

@@ -12,6 +12,10 @@ function overTheWire(part: StreamPart): StreamPart {
 const EVERY_STREAM_PART: StreamPart[] = [
   { type: 'response-start', id: 'chatcmpl-1', model: 'gpt-4o-mini', created: 1_735_689_600 },
   { type: 'response-start', id: 'chatcmpl-2', model: 'gpt-4o-mini', created: 0, systemFingerprint: 'fp_1' },
+  { type: 'response-start', id: 'msg_1', model: 'claude-sonnet-4-5', created: 1, serviceTier: 'standard', droppedParams: ['seed', 'logit_bias'] },
+  { type: 'reasoning-signature', choice: 0, signature: 'EqQBCkgIARABGAIiQL...' },
+  { type: 'redacted-reasoning', choice: 0, data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' },
+  { type: 'text-delta', choice: 0, text: 'Hi', logprobs: { content: [{ token: 'Hi', logprob: -0.01, bytes: [72, 105], top_logprobs: [] }] } },
   { type: 'reasoning-delta', choice: 0, text: 'Thinking' },
   { type: 'text-delta', choice: 0, text: 'Hel' },
   { type: 'text-delta', choice: 1, text: '' },

@@ -2,7 +2,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { chatV1 } from '@switchyard/proto';
 import type { StreamPart } from '@switchyard/shared';
 import { finishReasonFromProto, finishReasonToProto, usageFromProto, usageToProto } from './chat-response-codec';
-import { malformedMessage, withoutUndefined } from './proto-values';
+import { malformedMessage, nonEmpty, parseJsonObject, withoutUndefined } from './proto-values';
 
 type StreamPartInit = MessageInitShape<typeof chatV1.StreamPartSchema>;
 
@@ -20,9 +20,22 @@ export function streamPartFromProto(message: chatV1.StreamPart): StreamPart {
         model: part.value.model,
         created: Number(part.value.created),
         systemFingerprint: part.value.systemFingerprint,
+        serviceTier: part.value.serviceTier,
+        droppedParams: nonEmpty(part.value.droppedParams),
       });
     case 'textDelta':
-      return { type: 'text-delta', choice: part.value.choice, text: part.value.text };
+      return part.value.logprobsJson === ''
+        ? { type: 'text-delta', choice: part.value.choice, text: part.value.text }
+        : {
+            type: 'text-delta',
+            choice: part.value.choice,
+            text: part.value.text,
+            logprobs: parseJsonObject(part.value.logprobsJson, 'text_delta.logprobs_json'),
+          };
+    case 'reasoningSignature':
+      return { type: 'reasoning-signature', choice: part.value.choice, signature: part.value.signature };
+    case 'redactedReasoning':
+      return { type: 'redacted-reasoning', choice: part.value.choice, data: part.value.data };
     case 'reasoningDelta':
       return { type: 'reasoning-delta', choice: part.value.choice, text: part.value.text };
     case 'refusalDelta':
@@ -45,10 +58,21 @@ function streamPartCase(part: StreamPart): StreamPartInit['part'] {
     case 'response-start':
       return {
         case: 'responseStart',
-        value: { id: part.id, model: part.model, created: BigInt(part.created), systemFingerprint: part.systemFingerprint },
+        value: {
+          id: part.id,
+          model: part.model,
+          created: BigInt(part.created),
+          systemFingerprint: part.systemFingerprint,
+          serviceTier: part.serviceTier,
+          droppedParams: part.droppedParams,
+        },
       };
     case 'text-delta':
-      return { case: 'textDelta', value: { choice: part.choice, text: part.text } };
+      return { case: 'textDelta', value: { choice: part.choice, text: part.text, logprobsJson: part.logprobs ? JSON.stringify(part.logprobs) : '' } };
+    case 'reasoning-signature':
+      return { case: 'reasoningSignature', value: { choice: part.choice, signature: part.signature } };
+    case 'redacted-reasoning':
+      return { case: 'redactedReasoning', value: { choice: part.choice, data: part.data } };
     case 'reasoning-delta':
       return { case: 'reasoningDelta', value: { choice: part.choice, text: part.text } };
     case 'refusal-delta':

@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   GatewayError,
   providerApiKey,
   resolveSecret,
@@ -9,6 +10,7 @@ import {
   type EmbeddingRequest,
   type EmbeddingResponse,
   type ProviderAdapterService,
+  type ProviderConfig,
   type ProviderKind,
   type StreamPart,
   type SwitchyardConfig,
@@ -16,13 +18,19 @@ import {
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
 import { createOpenAIAdapter } from './providers/openai';
-import type { ProviderAdapter, ProviderAdapterFactory } from './providers/provider-adapter';
+import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
 
 /** One factory per wire format; an OpenAI-compatible vendor is a config preset of `openai`. */
-const factories: Record<ProviderKind, ProviderAdapterFactory> = {
+const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   openai: createOpenAIAdapter,
   anthropic: createAnthropicAdapter,
 };
+
+function createAdapter(id: string, config: ProviderConfig, options: Omit<ProviderAdapterOptions, 'id' | 'config'>): ProviderAdapter {
+  const factory = factories[config.kind] as ProviderAdapterFactory | undefined;
+  if (!factory) throw new ConfigError(`providers.${id}.kind: no adapter for "${config.kind}" is available`);
+  return factory({ id, config, ...options });
+}
 
 /**
  * The provider adapter service: holds one adapter per configured provider
@@ -38,7 +46,7 @@ export class LocalProviderAdapterService implements ProviderAdapterService {
     for (const [id, provider] of Object.entries(config.providers)) {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(provider.headers)) headers[name] = resolveSecret(value, env);
-      this.adapters.set(id, factories[provider.kind]({ id, config: provider, apiKey: providerApiKey(provider, env), headers, http: this.http }));
+      this.adapters.set(id, createAdapter(id, provider, { apiKey: providerApiKey(provider, env), headers, http: this.http, env }));
     }
   }
 

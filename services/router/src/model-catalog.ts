@@ -60,7 +60,8 @@ export class ModelCatalog {
       const exact = new Map<string, Deployment>();
       const patterns: RegExp[] = [];
       let acceptsAnyModel = false;
-      for (const model of provider.models) {
+      // A provider without a list accepts any model until its own list is known (discovery).
+      for (const model of provider.models ?? [ANY_MODEL]) {
         if (model === ANY_MODEL) {
           acceptsAnyModel = true;
           anyModelProviderId ??= providerId;

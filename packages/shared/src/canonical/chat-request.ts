@@ -20,6 +20,17 @@ export interface ChatRequest {
   /** With `stream`, whether a final usage part is wanted (`stream_options.include_usage`). */
   includeUsage: boolean;
   reasoning?: ReasoningOptions;
+  /**
+   * Top-level request fields Switchyard does not model (`logprobs`,
+   * `logit_bias`, `service_tier`, vLLM's `top_k`, ...), exactly as the client
+   * sent them: passed through to OpenAI-format upstreams; a translated
+   * provider rejects them by name unless dropping is allowed.
+   */
+  extraBody?: Record<string, unknown>;
+  /** Provider-specific options keyed by provider kind or provider id (`{"anthropic": {...}}`), merged into that provider's request. */
+  providerOptions?: Record<string, Record<string, unknown>>;
+  /** Drop parameters the provider cannot honour instead of failing (the `x-switchyard-drop-unsupported-params` header). */
+  dropUnsupportedParams?: boolean;
 }
 
 export interface SamplingParameters {
@@ -43,6 +54,13 @@ export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolM
 export interface SystemMessage {
   role: 'system';
   content: string;
+  cacheControl?: CacheControl;
+}
+
+/** A prompt-cache breakpoint (Anthropic's `cache_control`): the prefix up to here is cached. */
+export interface CacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
 }
 
 export interface UserMessage {
@@ -56,13 +74,34 @@ export interface AssistantMessage {
   content: TextPart[];
   toolCalls?: ToolCall[];
   reasoning?: string;
+  /**
+   * The reasoning as the provider returned it, block by block, signatures
+   * included: providers that verify reasoning on the next turn (Anthropic
+   * extended thinking with tools) need it back unchanged.
+   */
+  reasoningBlocks?: ReasoningBlock[];
   refusal?: string;
+}
+
+export type ReasoningBlock = ThinkingBlock | RedactedThinkingBlock;
+
+export interface ThinkingBlock {
+  type: 'thinking';
+  text: string;
+  signature?: string;
+}
+
+/** Reasoning the provider encrypted; only its opaque data goes back. */
+export interface RedactedThinkingBlock {
+  type: 'redacted';
+  data: string;
 }
 
 export interface ToolMessage {
   role: 'tool';
   toolCallId: string;
   content: string;
+  cacheControl?: CacheControl;
 }
 
 export type ContentPart = TextPart | ImagePart;
@@ -70,6 +109,7 @@ export type ContentPart = TextPart | ImagePart;
 export interface TextPart {
   type: 'text';
   text: string;
+  cacheControl?: CacheControl;
 }
 
 export interface ImagePart {
@@ -77,6 +117,7 @@ export interface ImagePart {
   /** An https URL or a `data:<media type>;base64,...` URL. */
   url: string;
   detail?: 'auto' | 'low' | 'high';
+  cacheControl?: CacheControl;
 }
 
 export interface ToolDefinition {
@@ -85,6 +126,7 @@ export interface ToolDefinition {
   /** A JSON Schema object describing the arguments. */
   parameters: Record<string, unknown>;
   strict?: boolean;
+  cacheControl?: CacheControl;
 }
 
 export type ToolChoice = { mode: 'auto' } | { mode: 'none' } | { mode: 'required' } | { mode: 'tool'; toolName: string };

@@ -1,4 +1,4 @@
-import type { ToolCall } from './chat-request';
+import type { ReasoningBlock, ToolCall } from './chat-request';
 import type { FinishReason } from './finish-reason';
 import type { Usage } from './usage';
 
@@ -12,12 +12,17 @@ export interface ChatResponse {
   choices: ChatChoice[];
   usage?: Usage;
   systemFingerprint?: string;
+  serviceTier?: string;
+  /** Request parameters the provider could not honour and that were dropped, as allowed (reported in a response header). */
+  droppedParams?: string[];
 }
 
 export interface ChatChoice {
   index: number;
   message: ResponseMessage;
   finishReason: FinishReason;
+  /** OpenAI's `logprobs` object of the choice, passed through as the provider sent it. */
+  logprobs?: Record<string, unknown>;
 }
 
 export interface ResponseMessage {
@@ -25,4 +30,6 @@ export interface ResponseMessage {
   toolCalls?: ToolCall[];
   refusal?: string;
   reasoning?: string;
+  /** See `AssistantMessage.reasoningBlocks`. */
+  reasoningBlocks?: ReasoningBlock[];
 }

@@ -8,7 +8,16 @@ import type { Usage } from './usage';
  * position of the call within that choice.
  */
 export type StreamPart =
-  ResponseStartPart | TextDeltaPart | ReasoningDeltaPart | RefusalDeltaPart | ToolCallStartPart | ToolCallDeltaPart | FinishPart | UsagePart;
+  | ResponseStartPart
+  | TextDeltaPart
+  | ReasoningDeltaPart
+  | ReasoningSignaturePart
+  | RedactedReasoningPart
+  | RefusalDeltaPart
+  | ToolCallStartPart
+  | ToolCallDeltaPart
+  | FinishPart
+  | UsagePart;
 
 /** Always the first part of a stream. */
 export interface ResponseStartPart {
@@ -17,18 +26,41 @@ export interface ResponseStartPart {
   model: string;
   created: number;
   systemFingerprint?: string;
+  serviceTier?: string;
+  /** See `ChatResponse.droppedParams`: known before the first byte, so it can go in a header. */
+  droppedParams?: string[];
 }
 
 export interface TextDeltaPart {
   type: 'text-delta';
   choice: number;
   text: string;
+  /** OpenAI's `logprobs` of this chunk's choice, passed through. */
+  logprobs?: Record<string, unknown>;
 }
 
 export interface ReasoningDeltaPart {
   type: 'reasoning-delta';
   choice: number;
   text: string;
+}
+
+/**
+ * Closes the reasoning block that the reasoning deltas since the previous
+ * block built, with the provider's signature over it; a stream's reasoning
+ * blocks are the runs of deltas each closed by one of these.
+ */
+export interface ReasoningSignaturePart {
+  type: 'reasoning-signature';
+  choice: number;
+  signature: string;
+}
+
+/** A whole redacted (encrypted) reasoning block. */
+export interface RedactedReasoningPart {
+  type: 'redacted-reasoning';
+  choice: number;
+  data: string;
 }
 
 export interface RefusalDeltaPart {

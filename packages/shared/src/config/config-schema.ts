@@ -55,8 +55,14 @@ export const EVENTS_DEFAULTS = {
   lingerMs: 50,
 } as const;
 
-export const providerKinds = ['openai', 'anthropic'] as const;
+/**
+ * Wire formats with an adapter of their own. `openai` serves OpenAI and every
+ * OpenAI-compatible server (a `preset` names a known vendor's defaults).
+ */
+export const providerKinds = ['openai', 'anthropic', 'azure', 'bedrock', 'gemini', 'vertex', 'cohere', 'mistral'] as const;
 export type ProviderKind = (typeof providerKinds)[number];
+
+const envReference = (example: string) => z.string().regex(ENV_REFERENCE, `must be a reference to an environment variable, such as \${${example}}`);
 
 /** USD per million tokens, as providers publish them. */
 export const modelPriceSchema = z.strictObject({
@@ -69,13 +75,16 @@ export const modelPriceSchema = z.strictObject({
   cacheWrite: z.number().nonnegative().optional(),
 });
 
-export const providerSchema = z.strictObject({
-  /** Wire format the provider speaks. `openai` serves any OpenAI-compatible server. */
-  kind: z.enum(providerKinds),
+/** What every kind of provider has. */
+const providerBase = {
   baseUrl: urlWithoutPassword('use apiKey or headers').optional(),
-  apiKey: z.string().regex(ENV_REFERENCE, 'must be a reference to an environment variable, such as ${OPENAI_API_KEY}').optional(),
-  /** Model names served, or glob patterns such as `claude-*`; `*` accepts any model. */
-  models: z.array(z.string().min(1)).min(1),
+  apiKey: envReference('OPENAI_API_KEY').optional(),
+  /**
+   * Model names served, or glob patterns such as `claude-*`; `*` accepts any
+   * model. Absent: the provider's own list (discovered from an
+   * OpenAI-compatible server's `GET /models`, or the catalog's).
+   */
+  models: z.array(z.string().min(1)).min(1).optional(),
   timeoutMs: durationMs.default(600_000),
   /**
    * Extra headers sent upstream; values may reference environment variables,
@@ -91,9 +100,91 @@ export const providerSchema = z.strictObject({
       }
     })
     .default({}),
-  /** Prices by model name or glob pattern (first match wins); a request to an unpriced model costs 0. */
+  /** Prices by model name or glob pattern (first match wins); they override the catalog's. */
   prices: z.record(z.string().min(1), modelPriceSchema).default({}),
+  /** Drop request parameters this provider cannot honour (reported in a response header) instead of answering 400. */
+  dropUnsupportedParams: z.boolean().default(false),
+};
+
+export const openAIProviderSchema = z.strictObject({
+  kind: z.literal('openai'),
+  /** A known OpenAI-compatible vendor (`groq`, `ollama`, ...): its base URL, auth scheme, parameter rules and env var. */
+  preset: z.string().min(1).optional(),
+  ...providerBase,
 });
+
+export const anthropicProviderSchema = z.strictObject({
+  kind: z.literal('anthropic'),
+  ...providerBase,
+});
+
+/** Azure OpenAI: `baseUrl` is the resource (`https://<resource>.openai.azure.com`). */
+export const azureProviderSchema = z.strictObject({
+  kind: z.literal('azure'),
+  ...providerBase,
+  apiVersion: z.string().min(1).default('2024-10-21'),
+  /** Deployment name by model name; a model without one is its own deployment name. */
+  deployments: z.record(z.string().min(1), z.string().min(1)).default({}),
+  /** Microsoft Entra ID client credentials, instead of an `api-key`. */
+  entra: z
+    .strictObject({
+      tenantId: z.string().min(1),
+      clientId: z.string().min(1),
+      clientSecret: envReference('AZURE_CLIENT_SECRET'),
+      /** Token endpoint root, for sovereign clouds and tests. */
+      authorityUrl: z.url().default('https://login.microsoftonline.com'),
+    })
+    .optional(),
+});
+
+/** AWS Bedrock: SigV4 from the standard credential chain (environment, then the shared credentials file), or a Bedrock API key as `apiKey`. */
+export const bedrockProviderSchema = z.strictObject({
+  kind: z.literal('bedrock'),
+  ...providerBase,
+  /** Default: AWS_REGION, then AWS_DEFAULT_REGION. */
+  region: z.string().min(1).optional(),
+  /** A named profile of the shared credentials file; default AWS_PROFILE, then `default`. */
+  profile: z.string().min(1).optional(),
+});
+
+/** Google's Gemini API (generativelanguage.googleapis.com), with an API key. */
+export const geminiProviderSchema = z.strictObject({
+  kind: z.literal('gemini'),
+  ...providerBase,
+});
+
+/** Gemini on Vertex AI: a project and region, a service account (its key file) or an access token. */
+export const vertexProviderSchema = z.strictObject({
+  kind: z.literal('vertex'),
+  ...providerBase,
+  project: z.string().min(1),
+  location: z.string().min(1).default('us-central1'),
+  /** Path of a service-account key file; default GOOGLE_APPLICATION_CREDENTIALS. */
+  serviceAccountKeyFile: z.string().min(1).optional(),
+  /** An OAuth access token, used as it is (refreshed by whoever sets it). */
+  accessToken: envReference('GOOGLE_ACCESS_TOKEN').optional(),
+});
+
+export const cohereProviderSchema = z.strictObject({
+  kind: z.literal('cohere'),
+  ...providerBase,
+});
+
+export const mistralProviderSchema = z.strictObject({
+  kind: z.literal('mistral'),
+  ...providerBase,
+});
+
+export const providerSchema = z.discriminatedUnion('kind', [
+  openAIProviderSchema,
+  anthropicProviderSchema,
+  azureProviderSchema,
+  bedrockProviderSchema,
+  geminiProviderSchema,
+  vertexProviderSchema,
+  cohereProviderSchema,
+  mistralProviderSchema,
+]);
 
 export interface RouteLeaf {
   provider: string;
@@ -436,4 +527,6 @@ function isTimeZone(zone: string): boolean {
   }
 }
 export type ProviderConfig = z.infer<typeof providerSchema>;
+/** The config of one kind of provider. */
+export type ProviderConfigOf<K extends ProviderKind> = Extract<ProviderConfig, { kind: K }>;
 export type ModelPrice = z.infer<typeof modelPriceSchema>;

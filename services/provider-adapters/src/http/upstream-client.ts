@@ -6,7 +6,8 @@ export interface UpstreamRequest {
   method: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  /** JSON text, or bytes for binary protocols. */
+  body?: string | Uint8Array;
   /** The caller's signal: aborted when the client goes away. */
   signal: AbortSignal;
   timeoutMs: number;

@@ -1,4 +1,13 @@
-import type { CallContext, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ProviderConfig, StreamPart } from '@switchyard/shared';
+import type {
+  CallContext,
+  ChatRequest,
+  ChatResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  ProviderConfigOf,
+  ProviderKind,
+  StreamPart,
+} from '@switchyard/shared';
 import type { UpstreamClient } from '../http/upstream-client';
 
 /**
@@ -14,14 +23,16 @@ export interface ProviderAdapter {
   embed?(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;
 }
 
-export interface ProviderAdapterOptions {
+export interface ProviderAdapterOptions<K extends ProviderKind = ProviderKind> {
   id: string;
-  config: ProviderConfig;
+  config: ProviderConfigOf<K>;
   /** The resolved API key, if any. */
   apiKey?: string;
   /** Headers with environment references resolved. */
   headers: Record<string, string>;
   http: UpstreamClient;
+  /** Where credential sources read their variables (AWS_*, GOOGLE_APPLICATION_CREDENTIALS, ...). */
+  env: Record<string, string | undefined>;
 }
 
-export type ProviderAdapterFactory = (options: ProviderAdapterOptions) => ProviderAdapter;
+export type ProviderAdapterFactory<K extends ProviderKind = ProviderKind> = (options: ProviderAdapterOptions<K>) => ProviderAdapter;

@@ -1,4 +1,4 @@
-import { ProviderError, providerSchema, type CallContext, type ChatRequest } from '@switchyard/shared';
+import { anthropicProviderSchema, openAIProviderSchema, ProviderError, type CallContext, type ChatRequest } from '@switchyard/shared';
 import { UpstreamClient } from '../http/upstream-client';
 import { createAnthropicAdapter } from './anthropic/anthropic-adapter';
 import { createOpenAIAdapter } from './openai';
@@ -74,20 +74,22 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 function openAI() {
   return createOpenAIAdapter({
     id: 'openai',
-    config: providerSchema.parse({ kind: 'openai', baseUrl: openAIUpstream.baseUrl, models: ['*'], timeoutMs: 10_000 }),
+    config: openAIProviderSchema.parse({ kind: 'openai', baseUrl: openAIUpstream.baseUrl, models: ['*'], timeoutMs: 10_000 }),
     apiKey: REJECTED_KEY,
     headers: {},
     http,
+    env: {},
   });
 }
 
 function anthropic() {
   return createAnthropicAdapter({
     id: 'anthropic',
-    config: providerSchema.parse({ kind: 'anthropic', baseUrl: anthropicUpstream.baseUrl, models: ['*'], timeoutMs: 10_000 }),
+    config: anthropicProviderSchema.parse({ kind: 'anthropic', baseUrl: anthropicUpstream.baseUrl, models: ['*'], timeoutMs: 10_000 }),
     apiKey: 'sk-ant-api03-Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA-wxyz',
     headers: {},
     http,
+    env: {},
   });
 }
 

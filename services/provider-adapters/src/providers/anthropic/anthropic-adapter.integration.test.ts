@@ -31,10 +31,11 @@ beforeAll(async () => {
   http = new UpstreamClient();
   adapter = createAnthropicAdapter({
     id: 'anthropic',
-    config: { kind: 'anthropic', baseUrl: mock.baseUrl, models: ['*'], timeoutMs: 5_000, headers: {}, prices: {} },
+    config: { kind: 'anthropic', baseUrl: mock.baseUrl, models: ['*'], timeoutMs: 5_000, headers: {}, prices: {}, dropUnsupportedParams: false },
     apiKey: 'sk-ant-test',
     headers: { 'x-team': 'switchyard' },
     http,
+    env: {},
   });
 });
 
@@ -175,10 +176,11 @@ describe('streaming over a real socket', () => {
   it('ends with a timeout when the stream outlives the provider deadline', async () => {
     const impatient = createAnthropicAdapter({
       id: 'anthropic',
-      config: { kind: 'anthropic', baseUrl: mock.baseUrl, models: ['*'], timeoutMs: 300, headers: {}, prices: {} },
+      config: { kind: 'anthropic', baseUrl: mock.baseUrl, models: ['*'], timeoutMs: 300, headers: {}, prices: {}, dropUnsupportedParams: false },
       apiKey: 'sk-ant-test',
       headers: {},
       http,
+      env: {},
     });
     mock.enqueue({ kind: 'stream-fixture', file: vercel('anthropic-text.chunks.txt'), eventDelayMs: 100 });
     const parts: StreamPart[] = [];

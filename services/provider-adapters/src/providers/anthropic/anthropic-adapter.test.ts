@@ -48,10 +48,11 @@ afterEach(() => upstream.close());
 function adapter(options: { baseUrl?: string; apiKey?: string } = { apiKey: 'sk-ant-test' }) {
   return createAnthropicAdapter({
     id: 'anthropic',
-    config: { kind: 'anthropic', baseUrl: options.baseUrl, models: ['*'], timeoutMs: 1_000, headers: {}, prices: {} },
+    config: { kind: 'anthropic', baseUrl: options.baseUrl, models: ['*'], timeoutMs: 1_000, headers: {}, prices: {}, dropUnsupportedParams: false },
     apiKey: options.apiKey,
     headers: {},
     http: upstream,
+    env: {},
   });
 }
 
@@ -97,7 +98,7 @@ describe('the Anthropic adapter', () => {
     const [sent] = upstream.sent;
     expect(sent).toMatchObject({ providerId: 'anthropic', method: 'POST', url: 'https://anthropic-proxy.internal/v1/messages', timeoutMs: 1_000 });
     expect(sent.headers).toEqual({ 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'sk-ant-test' });
-    expect(JSON.parse(sent.body!)).toMatchObject({ model: 'claude-sonnet-4-5', stream: true });
+    expect(JSON.parse(sent.body as string)).toMatchObject({ model: 'claude-sonnet-4-5', stream: true });
   });
 
   it('uses api.anthropic.com by default and sends no key when none is configured', async () => {

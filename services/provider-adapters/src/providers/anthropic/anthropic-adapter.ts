@@ -11,7 +11,7 @@ import { convertToAnthropicRequest } from './convert-to-anthropic-request';
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com/v1';
 
 /** An adapter for Anthropic's Messages API (`POST {baseUrl}/messages`). Anthropic has no embeddings API. */
-export const createAnthropicAdapter: ProviderAdapterFactory = (options) => new AnthropicAdapter(options);
+export const createAnthropicAdapter: ProviderAdapterFactory<'anthropic'> = (options) => new AnthropicAdapter(options);
 
 class AnthropicAdapter implements ProviderAdapter {
   private readonly providerId: string;
@@ -20,7 +20,7 @@ class AnthropicAdapter implements ProviderAdapter {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
 
-  constructor(options: ProviderAdapterOptions) {
+  constructor(options: ProviderAdapterOptions<'anthropic'>) {
     this.providerId = options.id;
     this.http = options.http;
     this.url = `${(options.config.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL).replace(/\/+$/, '')}/messages`;

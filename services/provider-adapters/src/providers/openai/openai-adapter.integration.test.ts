@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { providerSchema, type CallContext, type ChatRequest, type StreamPart } from '@switchyard/shared';
+import { openAIProviderSchema, type CallContext, type ChatRequest, type StreamPart } from '@switchyard/shared';
 import { UpstreamClient } from '../../http/upstream-client';
 import type { ProviderAdapter } from '../provider-adapter';
 import { createOpenAIAdapter } from '.';
@@ -28,10 +28,11 @@ beforeEach(() => upstream.reset());
 function adapter(options: { timeoutMs?: number; apiKey?: string } = {}): ProviderAdapter {
   return createOpenAIAdapter({
     id: 'mock-openai',
-    config: providerSchema.parse({ kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'], timeoutMs: options.timeoutMs ?? 10_000 }),
+    config: openAIProviderSchema.parse({ kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'], timeoutMs: options.timeoutMs ?? 10_000 }),
     apiKey: options.apiKey,
     headers: {},
     http,
+    env: {},
   });
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { ProviderError, providerSchema, type CallContext, type ChatRequest, type StreamPart } from '@switchyard/shared';
+import { ProviderError, openAIProviderSchema, type CallContext, type ChatRequest, type StreamPart } from '@switchyard/shared';
 import { UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client';
 import { createOpenAIAdapter } from './index';
 
@@ -34,12 +34,13 @@ function adapterFor(answer: Answer, config: Record<string, unknown> = {}, apiKey
   const http = new RecordingClient(answer);
   const adapter = createOpenAIAdapter({
     id: 'openai',
-    config: providerSchema.parse({ kind: 'openai', models: ['*'], ...config }),
+    config: openAIProviderSchema.parse({ kind: 'openai', models: ['*'], ...config }),
     apiKey: apiKey ?? undefined,
     headers: { 'openai-organization': 'org-123' },
     http,
+    env: {},
   });
-  return { adapter, http, sentBody: () => JSON.parse(http.sent[0].body!) };
+  return { adapter, http, sentBody: () => JSON.parse(http.sent[0].body as string) };
 }
 
 const context = (): CallContext => ({ requestId: 'request-1', signal: new AbortController().signal });

@@ -26,7 +26,7 @@ export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
  * `Authorization` is sent only when an API key is configured, so keyless
  * local servers work.
  */
-export const createOpenAIAdapter: ProviderAdapterFactory = (options) => {
+export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) => {
   const { id: providerId, http } = options;
   const baseUrl = (options.config.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
   const chatUrl = `${baseUrl}/chat/completions`;
