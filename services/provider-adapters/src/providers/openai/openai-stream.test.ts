@@ -86,6 +86,9 @@ function summarize(parts: StreamPart[]): StreamSummary {
       case 'finish':
         choice.finishReason = part.finishReason;
         break;
+      case 'reasoning-signature':
+      case 'redacted-reasoning':
+        throw new Error(`${part.type} from an OpenAI-format stream`);
     }
   }
   return { start, choices, usage };
