@@ -210,12 +210,28 @@ function toCanonicalToolChoice(choice: NonNullable<MessagesRequestBody['tool_cho
 }
 
 function validationError(error: z.ZodError): GatewayError {
-  const issue = error.issues[0];
+  const issue = deepestIssue(error.issues[0]);
   const param = formatPath(issue.path);
   if (param === '') return invalidRequest(`The request body must be a JSON object: ${issue.message}`);
   const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
   if (missing) return invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
   return invalidRequest(`Invalid value for '${param}': ${issue.message}`, param, issue.code === 'invalid_type' ? 'invalid_type' : 'invalid_value');
+}
+
+/**
+ * Content is a string or an array of blocks: of a union's failed branches,
+ * the one that got furthest names the field (`messages[0].content[2].type`
+ * rather than `messages[0].content`).
+ */
+function deepestIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  let best: z.core.$ZodIssue | undefined;
+  for (const branch of issue.errors) {
+    if (branch.length === 0) continue;
+    const candidate = deepestIssue(branch[0]);
+    if (best === undefined || candidate.path.length > best.path.length) best = candidate;
+  }
+  return best === undefined ? issue : { ...best, path: [...issue.path, ...best.path] };
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
