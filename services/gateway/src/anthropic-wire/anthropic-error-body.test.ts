@@ -25,6 +25,10 @@ describe('anthropicErrorBody', () => {
     [504, 'timeout_error'],
     [529, 'overloaded_error'],
   ])('names status %i %s', (status, type) => {
-    expect(anthropicErrorType(status)).toBe(type);
+    expect(anthropicErrorType({ status, code: null })).toBe(type);
+  });
+
+  it('keeps an overloaded upstream overloaded_error', () => {
+    expect(anthropicErrorType({ status: 429, code: 'upstream_overloaded' })).toBe('overloaded_error');
   });
 });

@@ -8,12 +8,14 @@ export interface AnthropicErrorBody {
 }
 
 /**
- * Anthropic's `error.type` for an HTTP status, as its errors page lists
- * them; other 4xx are `invalid_request_error` and other 5xx `api_error`, as
- * Anthropic itself does.
+ * Anthropic's `error.type` for an error, by its HTTP status as Anthropic's
+ * errors page lists them (other 4xx are `invalid_request_error`, other 5xx
+ * `api_error`, as Anthropic itself does); an overloaded upstream stays
+ * `overloaded_error` whatever status it was answered with.
  */
-export function anthropicErrorType(status: number): string {
-  switch (status) {
+export function anthropicErrorType(error: Pick<GatewayError, 'status' | 'code'>): string {
+  if (error.code === 'upstream_overloaded') return 'overloaded_error';
+  switch (error.status) {
     case 401:
       return 'authentication_error';
     case 403:
@@ -30,10 +32,10 @@ export function anthropicErrorType(status: number): string {
     case 504:
       return 'timeout_error';
     default:
-      return status < 500 ? 'invalid_request_error' : 'api_error';
+      return error.status < 500 ? 'invalid_request_error' : 'api_error';
   }
 }
 
 export function anthropicErrorBody(error: GatewayError, requestId: string): AnthropicErrorBody {
-  return { type: 'error', error: { type: anthropicErrorType(error.status), message: error.message }, request_id: requestId };
+  return { type: 'error', error: { type: anthropicErrorType(error), message: error.message }, request_id: requestId };
 }
