@@ -189,7 +189,12 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
       expect(events.at(-2)).toEqual({
         type: 'message_delta',
         delta: { stop_reason: 'end_turn', stop_sequence: null },
-        usage: { input_tokens: expected.usage!.input, output_tokens: expected.usage!.output, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+        usage: {
+          input_tokens: expected.usage!.input,
+          output_tokens: expected.usage!.output,
+          cache_creation_input_tokens: 0,
+          cache_read_input_tokens: 0,
+        },
       });
     });
 
@@ -215,11 +220,12 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
 
     it('sends a tool round trip with images upstream in OpenAI form', async () => {
       openAIUpstream.enqueue({ kind: 'json-fixture', file: openAITextJson });
+      // Sampling parameters Claude's tools still send, which this SDK's types no longer list.
+      const sampling = { temperature: 0.5, top_p: 0.9 };
       await client.messages.create({
+        ...sampling,
         model: 'gpt-4o-mini',
         max_tokens: 300,
-        temperature: 0.5,
-        top_p: 0.9,
         tools: [weatherTool],
         messages: [
           {
@@ -325,7 +331,12 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
     it('streams thinking as thinking_delta events with the recorded reasoning', async () => {
       anthropicUpstream.enqueue({ kind: 'stream-fixture', file: anthropicThinkingStream });
       const message = await client.messages
-        .stream({ model: 'claude-sonnet-4-5', max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: [{ role: 'user', content: 'x' }] })
+        .stream({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 2000,
+          thinking: { type: 'enabled', budget_tokens: 1024 },
+          messages: [{ role: 'user', content: 'x' }],
+        })
         .finalMessage();
       const expected = summarizeAnthropicStream(anthropicThinkingStream);
       const thinking = message.content.flatMap((block) => (block.type === 'thinking' ? [block.thinking] : [])).join('');
@@ -356,7 +367,10 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
   });
 
   describe('errors, in Anthropic’s shape', () => {
-    async function post(body: unknown, headers: Record<string, string> = { 'x-api-key': switchyard.apiKey! }): Promise<{ status: number; body: any }> {
+    async function post(
+      body: unknown,
+      headers: Record<string, string> = { 'x-api-key': switchyard.apiKey! },
+    ): Promise<{ status: number; body: any }> {
       const response = await fetch(`${switchyard.origin}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers },
@@ -387,7 +401,10 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
         status: 404,
         body: { type: 'error', error: { type: 'not_found_error', message: expect.any(String) }, request_id: expect.any(String) },
       });
-      const unknownKey = await post({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }, { 'x-api-key': 'sk-sy-not-a-key-000000000000' });
+      const unknownKey = await post(
+        { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },
+        { 'x-api-key': 'sk-sy-not-a-key-000000000000' },
+      );
       expect(unknownKey).toEqual({
         status: 401,
         body: { type: 'error', error: { type: 'authentication_error', message: expect.any(String) }, request_id: expect.any(String) },
@@ -420,7 +437,10 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
         messages: [{ role: 'user', content: 'x' }],
         tools: [{ type: 'web_search_20250305', name: 'web_search' }],
       });
-      expect(answer).toMatchObject({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining("'tools[0].type'") } } });
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining("'tools[0].type'") } },
+      });
       expect(openAIUpstream.requests).toHaveLength(0);
     });
   });

@@ -33,12 +33,26 @@ describe('parseMessagesRequest', () => {
         {
           role: 'user',
           content: [
-            { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'text', text: 'a ' }, { type: 'text', text: 'cat' }] },
+            {
+              type: 'tool_result',
+              tool_use_id: 'toolu_1',
+              content: [
+                { type: 'text', text: 'a ' },
+                { type: 'text', text: 'cat' },
+              ],
+            },
             { type: 'text', text: 'Thanks' },
           ],
         },
       ],
-      tools: [{ name: 'lookup', description: 'Looks up', input_schema: { type: 'object', properties: { q: { type: 'string' } } }, cache_control: { type: 'ephemeral' } }],
+      tools: [
+        {
+          name: 'lookup',
+          description: 'Looks up',
+          input_schema: { type: 'object', properties: { q: { type: 'string' } } },
+          cache_control: { type: 'ephemeral' },
+        },
+      ],
       tool_choice: { type: 'any', disable_parallel_tool_use: true },
       stop_sequences: ['END'],
       temperature: 0.2,
@@ -138,9 +152,21 @@ describe('parseMessagesRequest', () => {
     [{ ...base, messages: [] }, 'messages', 'invalid_value'],
     [{ ...base, messages: [{ role: 'user', content: 'x' }], temperature: 1.5 }, 'temperature', 'invalid_value'],
     [{ ...base, messages: [{ role: 'user', content: [{ type: 'video', url: 'x' }] }] }, 'messages[0].content[0].type', 'invalid_value'],
-    [{ ...base, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 'a', name: 'b', input: {} }] }] }, 'messages[0].content[0].type', 'invalid_value'],
-    [{ ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_result', tool_use_id: 'a' }] }] }, 'messages[0].content[0].type', 'invalid_value'],
-    [{ ...base, messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools[0].type', 'invalid_value'],
+    [
+      { ...base, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 'a', name: 'b', input: {} }] }] },
+      'messages[0].content[0].type',
+      'invalid_value',
+    ],
+    [
+      { ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_result', tool_use_id: 'a' }] }] },
+      'messages[0].content[0].type',
+      'invalid_value',
+    ],
+    [
+      { ...base, messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'web_search_20250305', name: 'web_search' }] },
+      'tools[0].type',
+      'invalid_value',
+    ],
     [{ ...base, messages: [{ role: 'user', content: 'x' }], thinking: { type: 'enabled' } }, 'thinking.budget_tokens', 'missing_required_parameter'],
     [{ ...base, model: 'claude\nx', messages: [{ role: 'user', content: 'x' }] }, 'model', 'invalid_value'],
   ])('refuses %j naming %s', (body, param, code) => {

@@ -40,7 +40,11 @@ export function parseMessagesRequest(body: unknown, limits: RequestLimits = DEFA
   if (CONTROL_CHARACTER.test(data.model)) throw invalidRequest("Invalid 'model': it must not contain control characters.", 'model', 'invalid_value');
   const user = data.metadata?.user_id;
   if (user != null && user.length > limits.userMaxLength) {
-    throw invalidRequest(`Invalid 'metadata.user_id': longer than ${limits.userMaxLength} characters.`, 'metadata.user_id', 'string_above_max_length');
+    throw invalidRequest(
+      `Invalid 'metadata.user_id': longer than ${limits.userMaxLength} characters.`,
+      'metadata.user_id',
+      'string_above_max_length',
+    );
   }
   const request = toCanonicalChatRequest(data);
   const extra = Object.entries(body as Record<string, unknown>).filter(([key]) => !MAPPED_FIELDS.has(key));
@@ -114,7 +118,8 @@ function toCanonicalMessages(message: BodyMessage, param: string): ChatMessage[]
   switch (message.role) {
     case 'system':
       return blocks.map((block, index) => {
-        if (block.type !== 'text') throw invalidRequest('A system message holds text blocks only.', `${param}.content[${index}].type`, 'invalid_value');
+        if (block.type !== 'text')
+          throw invalidRequest('A system message holds text blocks only.', `${param}.content[${index}].type`, 'invalid_value');
         return { role: 'system', content: block.text, ...cacheControlOf(block.cache_control) };
       });
     case 'user':
