@@ -61,6 +61,8 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
         openai: { kind: 'openai', baseUrl: openAIUpstream.baseUrl, apiKey: '${E2E_OPENAI_KEY}', models: ['gpt-4o-mini', 'gpt-4o'] },
         anthropic: { kind: 'anthropic', baseUrl: anthropicUpstream.baseUrl, apiKey: '${E2E_ANTHROPIC_KEY}', models: ['claude-*'] },
       },
+      // One end user (metadata.user_id) limited to a request a minute: the route keeps the gateway's rate limits.
+      governance: { rateLimits: [{ scope: 'user', match: 'limited-user', requestsPerMinute: 1 }] },
     });
     // The SDK sends its key as x-api-key, as Claude's tools do.
     client = new Anthropic({ baseURL: switchyard.origin, apiKey: switchyard.apiKey, maxRetries: 0 });
@@ -428,6 +430,27 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
       });
       const answer = await post({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] });
       expect(answer).toMatchObject({ status: 429, body: { type: 'error', error: { type: 'rate_limit_error' } } });
+    });
+
+    it("holds an end user's rate limit, answering 429 rate_limit_error before any upstream call", async () => {
+      openAIUpstream.enqueue({ kind: 'json-fixture', file: openAITextJson });
+      const body = { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], metadata: { user_id: 'limited-user' } };
+      expect((await post(body)).status).toBe(200);
+      const limited = await post(body);
+      expect(limited).toMatchObject({ status: 429, body: { type: 'error', error: { type: 'rate_limit_error' } } });
+      expect(openAIUpstream.requests).toHaveLength(1);
+    });
+
+    it('refuses a drop-unsupported-params header that is neither true nor false, naming it', async () => {
+      const answer = await post(
+        { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] },
+        { 'x-api-key': switchyard.apiKey!, 'x-switchyard-drop-unsupported-params': 'maybe' },
+      );
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('x-switchyard-drop-unsupported-params') } },
+      });
+      expect(openAIUpstream.requests).toHaveLength(0);
     });
 
     it('refuses a server tool it cannot run anywhere, naming it', async () => {
