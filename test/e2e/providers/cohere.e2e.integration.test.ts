@@ -13,7 +13,9 @@ import { startSwitchyard, type RunningSwitchyard } from '../switchyard-harness';
  * in an OpenAI answer: only its text is compared.
  */
 const FIXTURES = 'provider-responses/vercel-ai/packages/cohere/src/__fixtures__';
-const recordings = readdirSync(fixturePath(FIXTURES)).filter((file) => file.startsWith('cohere-')).sort();
+const recordings = readdirSync(fixturePath(FIXTURES))
+  .filter((file) => file.startsWith('cohere-'))
+  .sort();
 
 interface RecordedAnswer {
   text: string;
@@ -69,6 +71,11 @@ function readRecording(file: string): RecordedAnswer {
   }
   for (const call of answer.toolCalls) call.arguments = emptyObject(call.arguments);
   return answer;
+}
+
+/** A function tool call as the client reads it. */
+function functionCall(call: OpenAI.ChatCompletionMessageFunctionToolCall) {
+  return { id: call.id, name: call.function.name, arguments: call.function.arguments };
 }
 
 /** The recorded events as Cohere frames them: `event: <type>` and `data: <json>`, one write each. */
@@ -129,9 +136,7 @@ describe('Cohere v2 through Switchyard, read with the openai SDK', () => {
     const message = completion.choices[0].message as OpenAI.ChatCompletionMessage & { reasoning_content?: string };
     expect(message.content ?? '').toBe(expected.text);
     expect(message.reasoning_content ?? '').toBe(expected.reasoning);
-    expect((message.tool_calls ?? []).map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }))).toEqual(
-      expected.toolCalls,
-    );
+    expect((message.tool_calls ?? []).map((call) => functionCall(call as OpenAI.ChatCompletionMessageFunctionToolCall))).toEqual(expected.toolCalls);
     expect(completion.choices[0].finish_reason).toBe(expected.finishReason);
     expect(completion.usage).toMatchObject({
       prompt_tokens: expected.usage.prompt,
@@ -245,13 +250,20 @@ describe('Cohere v2 through Switchyard, read with the openai SDK', () => {
 
   it('drops it instead when the provider allows it', async () => {
     upstream.enqueue({ body: readFileSync(fixturePath(FIXTURES, 'cohere-text.json')) });
-    const data = await client.chat.completions.create({ model: 'lenient-command', messages: [{ role: 'user', content: 'Hello' }], user: 'end-user-1' });
+    const data = await client.chat.completions.create({
+      model: 'lenient-command',
+      messages: [{ role: 'user', content: 'Hello' }],
+      user: 'end-user-1',
+    });
     expect(data.choices[0].message.content).toBe('The capital of France is Paris.');
     expect(upstream.requests[0].json).not.toHaveProperty('user');
   });
 
   it("keeps Cohere's status and message on an error answer", async () => {
-    upstream.setDefault({ status: 400, body: JSON.stringify({ id: 'e1', message: 'invalid request: temperature must be between 0 and 1.0 inclusive.' }) });
+    upstream.setDefault({
+      status: 400,
+      body: JSON.stringify({ id: 'e1', message: 'invalid request: temperature must be between 0 and 1.0 inclusive.' }),
+    });
     const error = await client.chat.completions
       .create({ model: 'command-a-03-2025', messages: [{ role: 'user', content: 'Hello' }] })
       .catch((caught: unknown) => caught);
@@ -274,7 +286,12 @@ describe('Cohere v2 through Switchyard, read with the openai SDK', () => {
     upstream.enqueue({
       body: JSON.stringify({
         id: 'embed-1',
-        embeddings: { float: [[0.25, -0.5, 0.125], [1, 0, -1]] },
+        embeddings: {
+          float: [
+            [0.25, -0.5, 0.125],
+            [1, 0, -1],
+          ],
+        },
         texts: ['the quick brown fox', 'alpha beta gamma'],
         meta: { api_version: { version: '2' }, billed_units: { input_tokens: 9 } },
         response_type: 'embeddings_by_type',
@@ -286,7 +303,10 @@ describe('Cohere v2 through Switchyard, read with the openai SDK', () => {
       encoding_format: 'float',
       dimensions: 256,
     });
-    expect(embeddings.data.map((item) => item.embedding)).toEqual([[0.25, -0.5, 0.125], [1, 0, -1]]);
+    expect(embeddings.data.map((item) => item.embedding)).toEqual([
+      [0.25, -0.5, 0.125],
+      [1, 0, -1],
+    ]);
     expect(embeddings.data.map((item) => item.index)).toEqual([0, 1]);
     expect(embeddings.usage.prompt_tokens).toBe(9);
     // Checked against https://docs.cohere.com/reference/embed (v2): texts, input_type, embedding_types, output_dimension.

@@ -12,7 +12,9 @@ import { startSwitchyard, type RunningSwitchyard } from '../switchyard-harness';
  * covered; none is left out.
  */
 const FIXTURES = 'provider-responses/vercel-ai/packages/mistral/src/__fixtures__';
-const recordings = readdirSync(fixturePath(FIXTURES)).filter((file) => file.startsWith('mistral-')).sort();
+const recordings = readdirSync(fixturePath(FIXTURES))
+  .filter((file) => file.startsWith('mistral-'))
+  .sort();
 
 interface RecordedAnswer {
   text: string;
@@ -47,7 +49,8 @@ function readRecording(file: string): RecordedAnswer {
     const body = JSON.parse(text);
     const choice = body.choices[0];
     addContent(answer, choice.message.content);
-    for (const call of choice.message.tool_calls ?? []) answer.toolCalls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments });
+    for (const call of choice.message.tool_calls ?? [])
+      answer.toolCalls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments });
     answer.usage = readUsage(body.usage);
     answer.finishReason = choice.finish_reason;
     return answer;
@@ -68,6 +71,11 @@ function readRecording(file: string): RecordedAnswer {
     if (chunk.usage) answer.usage = readUsage(chunk.usage);
   }
   return answer;
+}
+
+/** A function tool call as the client reads it. */
+function functionCall(call: OpenAI.ChatCompletionMessageFunctionToolCall) {
+  return { id: call.id, name: call.function.name, arguments: call.function.arguments };
 }
 
 function sseFrames(file: string): string[] {
@@ -120,9 +128,7 @@ describe('Mistral through Switchyard, read with the openai SDK', () => {
     const message = completion.choices[0].message as OpenAI.ChatCompletionMessage & { reasoning_content?: string };
     expect(message.content ?? '').toBe(expected.text);
     expect(message.reasoning_content ?? '').toBe(expected.reasoning);
-    expect((message.tool_calls ?? []).map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments }))).toEqual(
-      expected.toolCalls,
-    );
+    expect((message.tool_calls ?? []).map((call) => functionCall(call as OpenAI.ChatCompletionMessageFunctionToolCall))).toEqual(expected.toolCalls);
     expect(completion.choices[0].finish_reason).toBe(expected.finishReason);
     expect(completion.usage).toMatchObject({ prompt_tokens: expected.usage.prompt, completion_tokens: expected.usage.completion });
     expect(upstream.requests[0].url).toBe('/v1/chat/completions');
@@ -263,7 +269,11 @@ describe('Mistral through Switchyard, read with the openai SDK', () => {
   });
 
   it('rate limits are 429s for the client', async () => {
-    upstream.setDefault({ status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: JSON.stringify({ message: 'Requests rate limit exceeded' }) });
+    upstream.setDefault({
+      status: 429,
+      headers: { 'content-type': 'application/json', 'retry-after': '1' },
+      body: JSON.stringify({ message: 'Requests rate limit exceeded' }),
+    });
     const error = await client.chat.completions
       .create({ model: 'mistral-small-latest', messages: [{ role: 'user', content: 'Hello' }] })
       .catch((caught: unknown) => caught);
@@ -284,8 +294,15 @@ describe('Mistral through Switchyard, read with the openai SDK', () => {
         usage: { prompt_tokens: 9, total_tokens: 9, completion_tokens: 0 },
       }),
     });
-    const embeddings = await client.embeddings.create({ model: 'mistral-embed', input: ['the quick brown fox', 'alpha beta gamma'], encoding_format: 'float' });
-    expect(embeddings.data.map((item) => item.embedding)).toEqual([[0.25, -0.5, 0.125], [1, 0, -1]]);
+    const embeddings = await client.embeddings.create({
+      model: 'mistral-embed',
+      input: ['the quick brown fox', 'alpha beta gamma'],
+      encoding_format: 'float',
+    });
+    expect(embeddings.data.map((item) => item.embedding)).toEqual([
+      [0.25, -0.5, 0.125],
+      [1, 0, -1],
+    ]);
     expect(embeddings.usage.prompt_tokens).toBe(9);
     // Checked against https://docs.mistral.ai/api/#tag/embeddings: model, input (output_dimension only when asked).
     expect({ url: upstream.requests[0].url, body: upstream.requests[0].json }).toMatchSnapshot();

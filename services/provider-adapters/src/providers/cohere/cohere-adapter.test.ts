@@ -19,7 +19,13 @@ class ScriptedUpstream extends UpstreamClient {
   }
 }
 
-const request: ChatRequest = { model: 'c', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }], sampling: {}, stream: true, includeUsage: true };
+const request: ChatRequest = {
+  model: 'c',
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+  sampling: {},
+  stream: true,
+  includeUsage: true,
+};
 const context = { requestId: 'request-1', signal: new AbortController().signal };
 let upstream: ScriptedUpstream;
 
@@ -68,7 +74,8 @@ describe('the Cohere adapter', () => {
       .join('');
     upstream.body = Readable.from([frames.slice(0, 333), frames.slice(333, 2000), frames.slice(2000)].map((text) => Buffer.from(text)));
     const parts: StreamPart[] = [];
-    for await (const part of await adapter({ dropUnsupportedParams: true }).stream('command-a', { ...request, user: 'u1' }, context)) parts.push(part);
+    for await (const part of await adapter({ dropUnsupportedParams: true }).stream('command-a', { ...request, user: 'u1' }, context))
+      parts.push(part);
     expect(parts[0]).toMatchObject({ type: 'response-start', model: 'command-a', droppedParams: ['user'] });
     expect(parts.filter((part) => part.type === 'tool-call-start')).toHaveLength(2);
     expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 119, outputTokens: 44 } });
@@ -85,28 +92,39 @@ describe('the Cohere adapter', () => {
   it('throws Cohere errors with their status and message', async () => {
     upstream.status = 429;
     upstream.body = Readable.from([Buffer.from('{"message":"too many requests"}')]);
-    await expect(adapter().complete('c', request, context)).rejects.toMatchObject({ status: 429, retryable: true, message: expect.stringContaining('too many requests') });
+    await expect(adapter().complete('c', request, context)).rejects.toMatchObject({
+      status: 429,
+      retryable: true,
+      message: expect.stringContaining('too many requests'),
+    });
   });
 
   it('embeds with the configured input type and reads float vectors', async () => {
-    upstream.body = Readable.from([Buffer.from(JSON.stringify({ id: 'e', embeddings: { float: [[1, 2]] }, meta: { billed_units: { input_tokens: 4 } } }))]);
-    const response = await adapter().embed('embed-v4.0', { model: 'e', input: ['hello'] }, context);
+    upstream.body = Readable.from([
+      Buffer.from(JSON.stringify({ id: 'e', embeddings: { float: [[1, 2]] }, meta: { billed_units: { input_tokens: 4 } } })),
+    ]);
+    const response = await adapter().embed!('embed-v4.0', { model: 'e', input: ['hello'] }, context);
     expect(response).toEqual({ model: 'embed-v4.0', data: [{ index: 0, vector: [1, 2] }], usage: { inputTokens: 4, outputTokens: 0 } });
     expect(upstream.sent[0].url).toBe('https://api.cohere.com/v2/embed');
-    expect(JSON.parse(String(upstream.sent[0].body))).toEqual({ model: 'embed-v4.0', texts: ['hello'], input_type: 'search_query', embedding_types: ['float'] });
+    expect(JSON.parse(String(upstream.sent[0].body))).toEqual({
+      model: 'embed-v4.0',
+      texts: ['hello'],
+      input_type: 'search_query',
+      embedding_types: ['float'],
+    });
   });
 
   it("rejects an embedding request's user, which Cohere has no field for, unless dropping is allowed", async () => {
-    await expect(adapter().embed('e', { model: 'e', input: ['a'], user: 'u' }, context)).rejects.toMatchObject({ status: 400, param: 'user' });
+    await expect(adapter().embed!('e', { model: 'e', input: ['a'], user: 'u' }, context)).rejects.toMatchObject({ status: 400, param: 'user' });
     expect(upstream.sent).toHaveLength(0);
     upstream.body = Readable.from([Buffer.from('{"embeddings":{"float":[[0]]}}')]);
-    await expect(adapter({ dropUnsupportedParams: true }).embed('e', { model: 'e', input: ['a'], user: 'u' }, context)).resolves.toMatchObject({
+    await expect(adapter({ dropUnsupportedParams: true }).embed!('e', { model: 'e', input: ['a'], user: 'u' }, context)).resolves.toMatchObject({
       data: [{ index: 0, vector: [0] }],
     });
   });
 
   it('throws a bad response for an embed body without float vectors', async () => {
     upstream.body = Readable.from([Buffer.from('{"embeddings":{"int8":[[1]]}}')]);
-    await expect(adapter().embed('e', { model: 'e', input: ['a'] }, context)).rejects.toMatchObject({ code: 'upstream_bad_response' });
+    await expect(adapter().embed!('e', { model: 'e', input: ['a'] }, context)).rejects.toMatchObject({ code: 'upstream_bad_response' });
   });
 });

@@ -68,12 +68,15 @@ class CohereAdapter implements ProviderAdapter {
 
   async embed(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
     if (request.user !== undefined && !this.dropAllowed) {
-      throw new GatewayError(`Provider ${this.providerId} does not support the parameter 'user'. Remove it, or allow dropping unsupported parameters.`, {
-        status: 400,
-        errorClass: 'invalid_request',
-        param: 'user',
-        code: 'unsupported_parameter',
-      });
+      throw new GatewayError(
+        `Provider ${this.providerId} does not support the parameter 'user'. Remove it, or allow dropping unsupported parameters.`,
+        {
+          status: 400,
+          errorClass: 'invalid_request',
+          param: 'user',
+          code: 'unsupported_parameter',
+        },
+      );
     }
     const body: CohereEmbedRequest = { model, texts: request.input, input_type: this.embedInputType, embedding_types: ['float'] };
     if (request.dimensions !== undefined) body.output_dimension = request.dimensions;
@@ -113,7 +116,12 @@ class CohereAdapter implements ProviderAdapter {
   }
 
   /** Parts as the events arrive, in one async step per part; nothing is buffered beyond one SSE event. */
-  private async *streamParts(response: UpstreamResponse, upstream: UpstreamRequest, model: string, droppedParams: string[]): AsyncGenerator<StreamPart> {
+  private async *streamParts(
+    response: UpstreamResponse,
+    upstream: UpstreamRequest,
+    model: string,
+    droppedParams: string[],
+  ): AsyncGenerator<StreamPart> {
     const transformer = new CohereStreamTransformer(this.providerId, model);
     const decoder = new ServerSentEventDecoder();
     let drained = false;

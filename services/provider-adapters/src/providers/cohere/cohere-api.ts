@@ -47,9 +47,7 @@ export type CohereMessage =
   | { role: 'assistant'; content?: CohereAssistantContent[]; tool_plan?: string; tool_calls?: CohereToolCall[] }
   | { role: 'tool'; tool_call_id: string; content: string };
 
-export type CohereUserContent =
-  | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
+export type CohereUserContent = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
 
 export type CohereAssistantContent = { type: 'text'; text: string } | { type: 'thinking'; thinking: string };
 
@@ -84,9 +82,7 @@ export type CohereEmbedInputType = (typeof cohereEmbedInputTypes)[number];
  * and `cached_tokens` count those of `tokens.input_tokens` that hit the cache.
  */
 export const cohereUsageSchema = z.object({
-  billed_units: z
-    .object({ input_tokens: z.number().nullish(), output_tokens: z.number().nullish() })
-    .nullish(),
+  billed_units: z.object({ input_tokens: z.number().nullish(), output_tokens: z.number().nullish() }).nullish(),
   tokens: z.object({ input_tokens: z.number().nullish(), output_tokens: z.number().nullish() }).nullish(),
   cached_tokens: z.number().nullish(),
 });
@@ -148,9 +144,7 @@ export const cohereStreamEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tool-call-end'), index: z.number().nullish() }),
   z.object({
     type: z.literal('message-end'),
-    delta: z
-      .object({ finish_reason: z.string().nullish(), error: z.string().nullish(), usage: cohereUsageSchema.nullish() })
-      .nullish(),
+    delta: z.object({ finish_reason: z.string().nullish(), error: z.string().nullish(), usage: cohereUsageSchema.nullish() }).nullish(),
   }),
 ]);
 export type CohereStreamEvent = z.infer<typeof cohereStreamEventSchema>;

@@ -29,6 +29,10 @@ describe('cohereHttpError', () => {
 
 describe('cohereStreamError', () => {
   it('is a retryable 502 carrying the message', () => {
-    expect(cohereStreamError('cohere', 'model overloaded')).toMatchObject({ status: 502, retryable: true, message: expect.stringContaining('model overloaded') });
+    expect(cohereStreamError('cohere', 'model overloaded')).toMatchObject({
+      status: 502,
+      retryable: true,
+      message: expect.stringContaining('model overloaded'),
+    });
   });
 });

@@ -138,9 +138,7 @@ export class CohereStreamTransformer {
     if (!name) throw this.badResponse(`tool-call-start ${event.index ?? 0} names no function`);
     const call: OpenToolCall = { index: this.toolCallCount++, sentArguments: false };
     this.toolCalls.set(event.index ?? 0, call);
-    const parts: StreamPart[] = [
-      { type: 'tool-call-start', choice: 0, index: call.index, id: wireCall.id || `call_${call.index}`, name },
-    ];
+    const parts: StreamPart[] = [{ type: 'tool-call-start', choice: 0, index: call.index, id: wireCall.id || `call_${call.index}`, name }];
     const initial = wireCall.function?.arguments;
     if (initial) {
       call.sentArguments = true;

@@ -18,7 +18,10 @@ describe('convertCohereResponse', () => {
 
   it('reads thinking items as reasoning', () => {
     const { message } = convertCohereResponse('cohere', 'command-a', fixture('cohere-reasoning.json')).choices[0];
-    expect(message).toEqual({ content: '2 + 2 = 4', reasoning: 'Okay, so I need to figure out what 2 + 2 is. Let me start by recalling what addition means.' });
+    expect(message).toEqual({
+      content: '2 + 2 = 4',
+      reasoning: 'Okay, so I need to figure out what 2 + 2 is. Let me start by recalling what addition means.',
+    });
   });
 
   it('reads tool calls, with the tool plan as reasoning and no content', () => {
@@ -55,7 +58,9 @@ describe('convertCohereResponse', () => {
 
   it('throws a bad response for a body that is not JSON or not a chat response', () => {
     expect(() => convertCohereResponse('cohere', 'm', '<html>')).toThrow(expect.objectContaining({ code: 'upstream_bad_response' }));
-    expect(() => convertCohereResponse('cohere', 'm', '{"id":"x"}')).toThrow(expect.objectContaining({ message: expect.stringContaining('message') }));
+    expect(() => convertCohereResponse('cohere', 'm', '{"id":"x"}')).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('message') }),
+    );
     expect(() => convertCohereResponse('cohere', 'm', '{"id":"x","message":{"tool_calls":[{"id":"a","function":{}}]}}')).toThrow(
       expect.objectContaining({ message: expect.stringContaining('names no function') }),
     );

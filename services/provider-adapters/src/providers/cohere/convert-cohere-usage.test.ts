@@ -3,7 +3,11 @@ import { convertCohereUsage } from './convert-cohere-usage';
 describe('convertCohereUsage', () => {
   it('counts the billed units, which is what Cohere charges for', () => {
     expect(
-      convertCohereUsage({ billed_units: { input_tokens: 12, output_tokens: 7 }, tokens: { input_tokens: 507, output_tokens: 10 }, cached_tokens: 448 }),
+      convertCohereUsage({
+        billed_units: { input_tokens: 12, output_tokens: 7 },
+        tokens: { input_tokens: 507, output_tokens: 10 },
+        cached_tokens: 448,
+      }),
     ).toEqual({ inputTokens: 12, outputTokens: 7 });
   });
 

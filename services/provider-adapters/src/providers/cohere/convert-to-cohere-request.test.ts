@@ -63,14 +63,31 @@ describe('convertToCohereRequest', () => {
         ],
         tool_calls: [{ id: 'w_1', type: 'function', function: { name: 'weather', arguments: '{}' } }],
       },
-      { role: 'assistant', tool_plan: 'I will use weather.', tool_calls: [{ id: 'w_2', type: 'function', function: { name: 'weather', arguments: '{}' } }] },
+      {
+        role: 'assistant',
+        tool_plan: 'I will use weather.',
+        tool_calls: [{ id: 'w_2', type: 'function', function: { name: 'weather', arguments: '{}' } }],
+      },
       { role: 'tool', tool_call_id: 'w_2', content: 'sunny' },
     ]);
   });
 
   it('rejects an image that is neither a URL nor a data URL', () => {
-    const request: ChatRequest = { ...base, messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'image', url: 'file:///etc/passwd' }] }] };
-    expect(() => convertToCohereRequest('cohere', 'c', request, strict)).toThrow(expect.objectContaining({ status: 400, param: 'messages[0].content[1]' }));
+    const request: ChatRequest = {
+      ...base,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'image', url: 'file:///etc/passwd' },
+          ],
+        },
+      ],
+    };
+    expect(() => convertToCohereRequest('cohere', 'c', request, strict)).toThrow(
+      expect.objectContaining({ status: 400, param: 'messages[0].content[1]' }),
+    );
   });
 
   it('answers 400 naming what Cohere cannot honour, or drops and reports it when allowed', () => {

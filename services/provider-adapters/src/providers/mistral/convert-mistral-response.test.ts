@@ -27,7 +27,10 @@ describe('convertMistralResponse', () => {
       choices: [
         {
           message: {
-            content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'a' }], signature: 's' }, { type: 'reference', reference_ids: [1] }],
+            content: [
+              { type: 'thinking', thinking: [{ type: 'text', text: 'a' }], signature: 's' },
+              { type: 'reference', reference_ids: [1] },
+            ],
             tool_calls: [{ id: 'abcdefghi', function: { name: 'f', arguments: { x: 1 } } }],
           },
           finish_reason: 'tool_calls',
@@ -37,7 +40,12 @@ describe('convertMistralResponse', () => {
     expect(convertMistralResponse('mistral', body, 'm').choices[0]).toEqual({
       index: 0,
       finishReason: 'tool_calls',
-      message: { content: null, reasoning: 'a', reasoningBlocks: [{ type: 'thinking', text: 'a', signature: 's' }], toolCalls: [{ id: 'abcdefghi', name: 'f', arguments: '{"x":1}' }] },
+      message: {
+        content: null,
+        reasoning: 'a',
+        reasoningBlocks: [{ type: 'thinking', text: 'a', signature: 's' }],
+        toolCalls: [{ id: 'abcdefghi', name: 'f', arguments: '{"x":1}' }],
+      },
     });
   });
 
@@ -52,9 +60,23 @@ describe('convertMistralResponse', () => {
 describe('convertMistralEmbeddingResponse', () => {
   it('orders vectors by index and counts the input tokens', () => {
     const response = convertMistralEmbeddingResponse(
-      { model: null, data: [{ index: 1, embedding: [2] }, { index: 0, embedding: [1] }], usage: { prompt_tokens: 5 } },
+      {
+        model: null,
+        data: [
+          { index: 1, embedding: [2] },
+          { index: 0, embedding: [1] },
+        ],
+        usage: { prompt_tokens: 5 },
+      },
       'mistral-embed',
     );
-    expect(response).toEqual({ model: 'mistral-embed', data: [{ index: 0, vector: [1] }, { index: 1, vector: [2] }], usage: { inputTokens: 5, outputTokens: 0 } });
+    expect(response).toEqual({
+      model: 'mistral-embed',
+      data: [
+        { index: 0, vector: [1] },
+        { index: 1, vector: [2] },
+      ],
+      usage: { inputTokens: 5, outputTokens: 0 },
+    });
   });
 });

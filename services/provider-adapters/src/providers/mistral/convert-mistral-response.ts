@@ -32,7 +32,8 @@ export function convertMistralResponse(providerId: string, response: MistralChat
       if (blocks.length > 0) result.message.reasoningBlocks = blocks;
       if (choice.message.tool_calls?.length) {
         result.message.toolCalls = choice.message.tool_calls.map((call, index): ToolCall => {
-          if (!call.function.name) throw providerBadResponse(providerId, `choices.${position}.message.tool_calls.${index}: the call names no function`);
+          if (!call.function.name)
+            throw providerBadResponse(providerId, `choices.${position}.message.tool_calls.${index}: the call names no function`);
           return { id: call.id || `call_${index}`, name: call.function.name, arguments: argumentsText(call.function.arguments) };
         });
       }

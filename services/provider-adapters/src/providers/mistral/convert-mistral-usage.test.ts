@@ -2,7 +2,9 @@ import { convertMistralUsage } from './convert-mistral-usage';
 
 describe('convertMistralUsage', () => {
   it('counts prompt tokens with the cached ones inside, and completion tokens', () => {
-    expect(convertMistralUsage({ prompt_tokens: 171, completion_tokens: 14, total_tokens: 185, prompt_tokens_details: { cached_tokens: 128 } })).toEqual({
+    expect(
+      convertMistralUsage({ prompt_tokens: 171, completion_tokens: 14, total_tokens: 185, prompt_tokens_details: { cached_tokens: 128 } }),
+    ).toEqual({
       inputTokens: 171,
       outputTokens: 14,
       cachedInputTokens: 128,

@@ -35,7 +35,8 @@ describe('convertToMistralRequest', () => {
   });
 
   it('names a tool choice as a function, and passes auto and none', () => {
-    const choice = (toolChoice: ChatRequest['toolChoice']) => convertToMistralRequest('mistral', 'm', { ...base, toolChoice }, strict).body.tool_choice;
+    const choice = (toolChoice: ChatRequest['toolChoice']) =>
+      convertToMistralRequest('mistral', 'm', { ...base, toolChoice }, strict).body.tool_choice;
     expect(choice({ mode: 'tool', toolName: 'f' })).toEqual({ type: 'function', function: { name: 'f' } });
     expect(choice({ mode: 'auto' })).toBe('auto');
     expect(choice({ mode: 'none' })).toBe('none');
@@ -46,7 +47,14 @@ describe('convertToMistralRequest', () => {
       ...base,
       messages: [
         { role: 'user', content: [{ type: 'text', text: '2+2?' }] },
-        { role: 'assistant', content: [{ type: 'text', text: '4' }], reasoningBlocks: [{ type: 'thinking', text: 'easy', signature: 'sig' }, { type: 'redacted', data: 'x' }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'text', text: '4' }],
+          reasoningBlocks: [
+            { type: 'thinking', text: 'easy', signature: 'sig' },
+            { type: 'redacted', data: 'x' },
+          ],
+        },
         { role: 'user', content: [{ type: 'text', text: 'and 3+3?' }] },
       ],
     };

@@ -138,7 +138,12 @@ function convertMessage(message: ChatRequest['messages'][number], index: number,
       }
       const converted: Extract<MistralMessage, { role: 'assistant' }> = {
         role: 'assistant',
-        content: thinking.length > 0 ? [...thinking, ...(text === '' ? [] : [{ type: 'text' as const, text }])] : text === '' && message.toolCalls?.length ? null : text,
+        content:
+          thinking.length > 0
+            ? [...thinking, ...(text === '' ? [] : [{ type: 'text' as const, text }])]
+            : text === '' && message.toolCalls?.length
+              ? null
+              : text,
       };
       if (message.toolCalls?.length) {
         converted.tool_calls = message.toolCalls.map((call) => ({

@@ -66,12 +66,15 @@ class MistralAdapter implements ProviderAdapter {
 
   async embed(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
     if (request.user !== undefined && !this.dropAllowed) {
-      throw new GatewayError(`Provider ${this.providerId} does not support the parameter 'user'. Remove it, or allow dropping unsupported parameters.`, {
-        status: 400,
-        errorClass: 'invalid_request',
-        param: 'user',
-        code: 'unsupported_parameter',
-      });
+      throw new GatewayError(
+        `Provider ${this.providerId} does not support the parameter 'user'. Remove it, or allow dropping unsupported parameters.`,
+        {
+          status: 400,
+          errorClass: 'invalid_request',
+          param: 'user',
+          code: 'unsupported_parameter',
+        },
+      );
     }
     const body: MistralEmbeddingRequest = { model, input: request.input };
     if (request.dimensions !== undefined) body.output_dimension = request.dimensions;
@@ -111,7 +114,12 @@ class MistralAdapter implements ProviderAdapter {
   }
 
   /** Parts as the events arrive, in one async step per part: decoder and state machine are synchronous. */
-  private async *streamParts(response: UpstreamResponse, upstream: UpstreamRequest, model: string, droppedParams: string[]): AsyncGenerator<StreamPart> {
+  private async *streamParts(
+    response: UpstreamResponse,
+    upstream: UpstreamRequest,
+    model: string,
+    droppedParams: string[],
+  ): AsyncGenerator<StreamPart> {
     const transformer = new MistralStreamTransformer(this.providerId, model);
     const decoder = new ServerSentEventDecoder();
     let drained = false;

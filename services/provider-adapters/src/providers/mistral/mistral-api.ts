@@ -46,12 +46,10 @@ export type MistralMessage =
   | { role: 'assistant'; content: string | MistralAssistantChunk[] | null; tool_calls?: MistralToolCall[]; prefix?: true }
   | { role: 'tool'; tool_call_id: string; name?: string; content: string };
 
-export type MistralUserChunk =
-  { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
+export type MistralUserChunk = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' } };
 
 export type MistralAssistantChunk =
-  | { type: 'text'; text: string }
-  | { type: 'thinking'; thinking: { type: 'text'; text: string }[]; signature?: string };
+  { type: 'text'; text: string } | { type: 'thinking'; thinking: { type: 'text'; text: string }[]; signature?: string };
 
 export interface MistralToolCall {
   id: string;

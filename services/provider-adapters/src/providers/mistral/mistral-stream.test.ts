@@ -85,7 +85,9 @@ describe('MistralStreamTransformer', () => {
     const bad = expect.objectContaining({ code: 'upstream_bad_response' });
     expect(() => new MistralStreamTransformer('mistral', 'm').push('{oops')).toThrow(bad);
     expect(() => new MistralStreamTransformer('mistral', 'm').push('{"choices":"no"}')).toThrow(bad);
-    expect(() => new MistralStreamTransformer('mistral', 'm').push('{"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"{}"}}]}}]}')).toThrow(bad);
+    expect(() =>
+      new MistralStreamTransformer('mistral', 'm').push('{"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"{}"}}]}}]}'),
+    ).toThrow(bad);
     const unfinished = new MistralStreamTransformer('mistral', 'm');
     unfinished.push(chunks('mistral-text.chunks.txt')[0]);
     expect(() => unfinished.end()).toThrow(expect.objectContaining({ message: expect.stringContaining('before a finish_reason') }));

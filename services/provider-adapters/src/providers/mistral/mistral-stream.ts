@@ -1,5 +1,12 @@
 import { providerBadResponse, type StreamPart, type Usage } from '@switchyard/shared';
-import { describeSchemaError, mistralChatChunkSchema, mistralErrorBodySchema, type MistralChatChunk, type MistralContent, type MistralToolCallDelta } from './mistral-api';
+import {
+  describeSchemaError,
+  mistralChatChunkSchema,
+  mistralErrorBodySchema,
+  type MistralChatChunk,
+  type MistralContent,
+  type MistralToolCallDelta,
+} from './mistral-api';
 import { argumentsText, thinkingText } from './convert-mistral-response';
 import { convertMistralUsage } from './convert-mistral-usage';
 import { mapMistralFinishReason } from './map-mistral-finish-reason';
