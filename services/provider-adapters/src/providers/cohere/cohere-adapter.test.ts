@@ -83,6 +83,12 @@ describe('the Cohere adapter', () => {
     expect(JSON.parse(String(upstream.sent[0].body))).toMatchObject({ stream: true });
   });
 
+  it('adds the API version to a base URL given as a host, as Cohere SDKs take it', async () => {
+    upstream.body = Readable.from([readFileSync(path.join(FIXTURES, 'cohere-text.json'))]);
+    await adapter({ baseUrl: 'http://127.0.0.1:8000/cohere/' }).complete('c', { ...request, stream: false }, context);
+    expect(upstream.sent[0].url).toBe('http://127.0.0.1:8000/cohere/v2/chat');
+  });
+
   it('reports the dropped parameters on a complete response', async () => {
     upstream.body = Readable.from([readFileSync(path.join(FIXTURES, 'cohere-text.json'))]);
     const response = await adapter({ dropUnsupportedParams: true }).complete('c', { ...request, stream: false, sampling: { n: 3 } }, context);

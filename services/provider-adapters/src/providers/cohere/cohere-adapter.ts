@@ -37,7 +37,7 @@ class CohereAdapter implements ProviderAdapter {
   constructor(options: ProviderAdapterOptions<'cohere'>) {
     this.providerId = options.id;
     this.http = options.http;
-    this.baseUrl = (options.config.baseUrl ?? DEFAULT_COHERE_BASE_URL).replace(/\/+$/, '');
+    this.baseUrl = withVersionPath(options.config.baseUrl ?? DEFAULT_COHERE_BASE_URL);
     this.headers = {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -151,4 +151,14 @@ class CohereAdapter implements ProviderAdapter {
     if (droppedParams.length === 0) return parts;
     return parts.map((part) => (part.type === 'response-start' ? { ...part, droppedParams } : part));
   }
+}
+
+/**
+ * The API root with its version: Cohere's SDKs take the host alone
+ * (`https://api.cohere.com`, as in COHERE_BASE_URL) and add `/v2`; a base URL
+ * that already ends in a version is used as it is.
+ */
+function withVersionPath(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return /\/v\d+$/.test(trimmed) ? trimmed : `${trimmed}/v2`;
 }

@@ -90,6 +90,12 @@ describe('the Mistral adapter', () => {
     expect(upstream.sent[0].url).toBe('http://mistral.local/v1/chat/completions');
   });
 
+  it('adds the API version to a base URL given as a host, as Mistral SDKs take it', async () => {
+    upstream.body = Readable.from([readFileSync(path.join(FIXTURES, 'mistral-text.json'))]);
+    await adapter({ baseUrl: 'https://api.mistral.ai' }).complete('m', { ...request, stream: false }, context);
+    expect(upstream.sent[0].url).toBe('https://api.mistral.ai/v1/chat/completions');
+  });
+
   it('throws Mistral errors with their status and message', async () => {
     upstream.status = 401;
     upstream.body = Readable.from([Buffer.from('{"message":"Unauthorized","request_id":"abc"}')]);

@@ -38,7 +38,7 @@ class MistralAdapter implements ProviderAdapter {
   constructor(options: ProviderAdapterOptions<'mistral'>) {
     this.providerId = options.id;
     this.http = options.http;
-    this.baseUrl = (options.config.baseUrl ?? DEFAULT_MISTRAL_BASE_URL).replace(/\/+$/, '');
+    this.baseUrl = withVersionPath(options.config.baseUrl ?? DEFAULT_MISTRAL_BASE_URL);
     this.headers = {
       'content-type': 'application/json',
       ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
@@ -144,4 +144,14 @@ class MistralAdapter implements ProviderAdapter {
 function withDropped(parts: readonly StreamPart[], droppedParams: string[]): readonly StreamPart[] {
   if (droppedParams.length === 0) return parts;
   return parts.map((part) => (part.type === 'response-start' ? { ...part, droppedParams } : part));
+}
+
+/**
+ * The API root with its version: Mistral's SDKs take the host alone
+ * (`https://api.mistral.ai`) and add `/v1`; a base URL that already ends in a
+ * version is used as it is.
+ */
+function withVersionPath(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return /\/v\d+$/.test(trimmed) ? trimmed : `${trimmed}/v1`;
 }
