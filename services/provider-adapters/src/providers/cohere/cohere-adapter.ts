@@ -1,5 +1,4 @@
 import {
-  GatewayError,
   providerBadResponse,
   type CallContext,
   type ChatRequest,
@@ -67,17 +66,7 @@ class CohereAdapter implements ProviderAdapter {
   }
 
   async embed(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
-    if (request.user !== undefined && !this.dropAllowed) {
-      throw new GatewayError(
-        `Provider ${this.providerId} does not support the parameter 'user'. Remove it, or allow dropping unsupported parameters.`,
-        {
-          status: 400,
-          errorClass: 'invalid_request',
-          param: 'user',
-          code: 'unsupported_parameter',
-        },
-      );
-    }
+    // `user` is Switchyard's (records, limits); the provider has no field for it, so it is not sent.
     const body: CohereEmbedRequest = { model, texts: request.input, input_type: this.embedInputType, embedding_types: ['float'] };
     if (request.dimensions !== undefined) body.output_dimension = request.dimensions;
     const upstream = this.upstreamRequest('embed', body, context);

@@ -96,9 +96,9 @@ describe('convertToCohereRequest', () => {
       expect.objectContaining({ status: 400, param: 'n', code: 'unsupported_parameter', message: expect.stringContaining('cohere') }),
     );
     const { body, droppedParams } = convertToCohereRequest('cohere', 'c', request, { dropAllowed: true, stream: false });
-    expect(droppedParams).toEqual(['n', 'user', 'logit_bias']);
+    expect(droppedParams).toEqual(['n', 'logit_bias']);
     expect(body).not.toHaveProperty('logit_bias');
-    expect(convertToCohereRequest('cohere', 'c', { ...request, dropUnsupportedParams: true }, strict).droppedParams).toHaveLength(3);
+    expect(convertToCohereRequest('cohere', 'c', { ...request, dropUnsupportedParams: true }, strict).droppedParams).toHaveLength(2);
   });
 
   it("passes Cohere's own fields and provider options through", () => {

@@ -49,7 +49,6 @@ export function convertToCohereRequest(
   const { sampling } = request;
   const unsupported: string[] = [];
   if (sampling.n !== undefined && sampling.n > 1) unsupported.push('n');
-  if (request.user !== undefined) unsupported.push('user');
   if (request.parallelToolCalls === false && request.tools?.length) unsupported.push('parallel_tool_calls');
   const passedThrough: Record<string, unknown> = {};
   const rejectable: Record<string, unknown> = {};

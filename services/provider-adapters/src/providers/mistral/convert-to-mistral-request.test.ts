@@ -73,7 +73,7 @@ describe('convertToMistralRequest', () => {
       expect.objectContaining({ status: 400, param: 'top_k', code: 'unsupported_parameter' }),
     );
     const { body, droppedParams } = convertToMistralRequest('mistral', 'm', request, { dropAllowed: true, stream: false });
-    expect(droppedParams).toEqual(['top_k', 'reasoning.budget_tokens', 'user', 'logprobs']);
+    expect(droppedParams).toEqual(['top_k', 'reasoning.budget_tokens', 'logprobs']);
     expect(body).not.toHaveProperty('logprobs');
     expect(body).not.toHaveProperty('user');
   });

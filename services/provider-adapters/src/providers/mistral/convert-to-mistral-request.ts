@@ -66,7 +66,6 @@ export function convertToMistralRequest(
   const unsupported: string[] = [];
   if (sampling.topK !== undefined) unsupported.push('top_k');
   if (request.reasoning?.budgetTokens !== undefined) unsupported.push('reasoning.budget_tokens');
-  if (request.user !== undefined) unsupported.push('user');
   const passedThrough: Record<string, unknown> = {};
   const rejectable: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(request.extraBody ?? {})) {
