@@ -3,7 +3,7 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { fixturePath } from '../../support/fixtures';
 import { startReplayUpstream, type ReplayAnswer, type ReplayedRequest, type ReplayUpstream } from '../../support/replay-upstream';
-import { startSwitchyard, type RunningSwitchyard } from '../switchyard-harness';
+import { startSwitchyard, type Mode, type RunningSwitchyard } from '../switchyard-harness';
 
 /**
  * The native Anthropic adapter end to end: recorded Messages API traffic
@@ -208,7 +208,10 @@ async function readCompletion(client: OpenAI, stream: boolean): Promise<Expected
       text: message.content ?? '',
       reasoning: message.reasoning_content ?? '',
       thinkingBlocks: message.thinking_blocks ?? [],
-      toolCalls: (message.tool_calls ?? []).map((call) => ({ name: call.function.name, arguments: JSON.parse(call.function.arguments) })),
+      toolCalls: (message.tool_calls ?? []).map((call) => {
+        if (call.type !== 'function') throw new Error(`unexpected ${call.type} tool call`);
+        return { name: call.function.name, arguments: JSON.parse(call.function.arguments) };
+      }),
       usage: { prompt_tokens: completion.usage!.prompt_tokens, completion_tokens: completion.usage!.completion_tokens },
       finishReason: completion.choices[0].finish_reason,
     };
@@ -236,7 +239,8 @@ async function readCompletion(client: OpenAI, stream: boolean): Promise<Expected
 
 // ------------------------------------------------------------------ the suite
 
-describe('Anthropic through the gateway, read with the openai SDK', () => {
+// Both modes: in the distributed one the request and every part cross gRPC, signatures and breakpoints included.
+describe.each<Mode>(['embedded', 'distributed'])('Anthropic through the gateway (%s), read with the openai SDK', (mode) => {
   let upstream: ReplayUpstream;
   let switchyard: RunningSwitchyard;
   let client: OpenAI;
@@ -244,7 +248,7 @@ describe('Anthropic through the gateway, read with the openai SDK', () => {
   beforeAll(async () => {
     process.env.E2E_ANTHROPIC_PROVIDER_KEY = 'sk-ant-e2e-provider';
     upstream = await startReplayUpstream();
-    switchyard = await startSwitchyard('embedded', {
+    switchyard = await startSwitchyard(mode, {
       providers: {
         anthropic: { kind: 'anthropic', baseUrl: `${upstream.origin}/v1`, apiKey: '${E2E_ANTHROPIC_PROVIDER_KEY}', models: ['claude-*'] },
       },
