@@ -165,6 +165,17 @@ describe('convertToAnthropicRequest', () => {
     expect(convertToAnthropicRequest('claude', chat({ reasoning: { budgetTokens: 0 } })).thinking).toBeUndefined();
   });
 
+  it('shrinks an effort budget to fit a smaller max_tokens, and rejects one below the minimum budget', () => {
+    const body = convertToAnthropicRequest('claude', chat({ reasoning: { effort: 'high' }, sampling: { maxTokens: 5000 } }));
+    expect(body).toMatchObject({ max_tokens: 5000, thinking: { type: 'enabled', budget_tokens: 4999 } });
+    expect(rejection(() => convertToAnthropicRequest('claude', chat({ reasoning: { effort: 'low' }, sampling: { maxTokens: 1024 } })))).toMatchObject(
+      {
+        status: 400,
+        param: 'max_tokens',
+      },
+    );
+  });
+
   it('asks for json_schema output through output_config.format', () => {
     const schema = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false };
     const body = convertToAnthropicRequest('claude', chat({ responseFormat: { type: 'json_schema', name: 'person', schema, strict: true } }));

@@ -26,8 +26,11 @@ import type {
 /** Anthropic requires `max_tokens`; this is sent when the client gave none (plus any thinking budget). */
 export const DEFAULT_MAX_TOKENS = 4096;
 
-/** Thinking budgets for `reasoning.effort`; 1024 is Anthropic's minimum. */
-export const EFFORT_BUDGET_TOKENS = { minimal: 1024, low: 1024, medium: 4096, high: 16384 } as const;
+/** Anthropic's smallest thinking budget. */
+const MIN_BUDGET_TOKENS = 1024;
+
+/** Thinking budgets for `reasoning.effort`. */
+export const EFFORT_BUDGET_TOKENS = { minimal: MIN_BUDGET_TOKENS, low: MIN_BUDGET_TOKENS, medium: 4096, high: 16384 } as const;
 
 /** Anthropic has no JSON mode without a schema; `json_object` is asked for in the system prompt. */
 export const JSON_OBJECT_INSTRUCTION = 'Respond with a single JSON object and no other text.';
@@ -99,7 +102,7 @@ export function convertToAnthropicRequest(model: string, request: ChatRequest): 
   });
   if (request.responseFormat?.type === 'json_object') system.push({ type: 'text', text: JSON_OBJECT_INSTRUCTION });
 
-  const budget = thinkingBudget(request.reasoning);
+  const budget = thinkingBudget(request.reasoning, sampling.maxTokens);
   const body: AnthropicMessagesRequest = {
     model,
     max_tokens: sampling.maxTokens ?? DEFAULT_MAX_TOKENS + (budget ?? 0),
@@ -209,9 +212,23 @@ function toolChoice(choice: ToolChoice | undefined, parallelToolCalls: boolean |
   }
 }
 
-/** The thinking budget asked for, if any: an explicit budget wins over an effort level; 0 turns thinking off. */
-function thinkingBudget(reasoning: ReasoningOptions | undefined): number | undefined {
+/**
+ * The thinking budget asked for, if any: an explicit budget wins over an effort level; 0 turns thinking off.
+ * Anthropic wants the budget below `max_tokens` (which counts thinking too, like OpenAI's
+ * `max_completion_tokens`), so an effort's budget shrinks to fit a smaller `max_tokens`; one too small
+ * for even the minimum budget is a 400 naming it.
+ */
+function thinkingBudget(reasoning: ReasoningOptions | undefined, maxTokens: number | undefined): number | undefined {
   if (!reasoning) return undefined;
   if (reasoning.budgetTokens !== undefined) return reasoning.budgetTokens > 0 ? reasoning.budgetTokens : undefined;
-  return reasoning.effort === undefined ? undefined : EFFORT_BUDGET_TOKENS[reasoning.effort];
+  if (reasoning.effort === undefined) return undefined;
+  const budget = EFFORT_BUDGET_TOKENS[reasoning.effort];
+  if (maxTokens === undefined || maxTokens > budget) return budget;
+  if (maxTokens <= MIN_BUDGET_TOKENS) {
+    throw invalidRequest(
+      `With reasoning, Anthropic needs max_tokens above its minimum thinking budget of ${MIN_BUDGET_TOKENS} tokens; got ${maxTokens}.`,
+      'max_tokens',
+    );
+  }
+  return maxTokens - 1;
 }
