@@ -103,7 +103,10 @@ function readEvents(events: any[]): Expected {
     if (event.type === 'content_block_delta') {
       const block = blocks.get(event.index);
       if (event.delta.type === 'text_delta') expected.text += event.delta.text;
-      if (event.delta.type === 'thinking_delta') ((block.thinking += event.delta.thinking), (expected.reasoning += event.delta.thinking));
+      if (event.delta.type === 'thinking_delta') {
+        block.thinking += event.delta.thinking;
+        expected.reasoning += event.delta.thinking;
+      }
       if (event.delta.type === 'signature_delta') block.signature += event.delta.signature;
       if (event.delta.type === 'input_json_delta') block.json += event.delta.partial_json;
     }
