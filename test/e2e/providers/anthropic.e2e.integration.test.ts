@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
+import { loadConfig } from '@switchyard/shared';
 import { fixturePath } from '../../support/fixtures';
 import { startReplayUpstream, type ReplayAnswer, type ReplayedRequest, type ReplayUpstream } from '../../support/replay-upstream';
 import { startSwitchyard, type Mode, type RunningSwitchyard } from '../switchyard-harness';
@@ -582,5 +583,44 @@ describe.each<Mode>(['embedded', 'distributed'])('Anthropic through the gateway 
       expect(presence).toMatchObject({ status: 400, param: 'presence_penalty' });
       expect(upstream.requests.length).toBe(before);
     });
+  });
+});
+
+describe('Anthropic from ANTHROPIC_API_KEY alone (no config file)', () => {
+  let upstream: ReplayUpstream;
+  let switchyard: RunningSwitchyard;
+  const saved = { key: process.env.ANTHROPIC_API_KEY, baseUrl: process.env.ANTHROPIC_BASE_URL };
+
+  beforeAll(async () => {
+    upstream = await startReplayUpstream();
+    // As Anthropic's SDKs read it: a host without /v1. The key is read from the process environment when the adapter starts.
+    process.env.ANTHROPIC_API_KEY = 'sk-ant-zero-config';
+    process.env.ANTHROPIC_BASE_URL = upstream.origin;
+    const { config, source } = loadConfig(undefined, { ANTHROPIC_API_KEY: 'sk-ant-zero-config', ANTHROPIC_BASE_URL: upstream.origin });
+    expect(source).toBe('environment');
+    switchyard = await startSwitchyard('embedded', config);
+  });
+
+  afterAll(async () => {
+    await switchyard?.close();
+    await upstream?.close();
+    for (const [name, value] of [
+      ['ANTHROPIC_API_KEY', saved.key],
+      ['ANTHROPIC_BASE_URL', saved.baseUrl],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it('serves claude-* models through the native adapter with the key from the environment', async () => {
+    const recording = readFileSync(fixturePath(`${VERCEL}/anthropic-text.json`), 'utf8');
+    upstream.enqueue({ body: recording });
+    const client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0 });
+    const completion = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hello' }] });
+    expect(completion.choices[0].message.content).toBe(readMessage(JSON.parse(recording)).text);
+    const sent = upstream.requests.at(-1)!;
+    expect(sent.url).toBe('/v1/messages');
+    expect(sent.headers['x-api-key']).toBe('sk-ant-zero-config');
   });
 });
