@@ -17,6 +17,8 @@ import {
 } from '@switchyard/shared';
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
+import { createCohereAdapter } from './providers/cohere';
+import { createMistralAdapter } from './providers/mistral';
 import { createOpenAIAdapter } from './providers/openai';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
 
@@ -24,6 +26,8 @@ import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } 
 const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   openai: createOpenAIAdapter,
   anthropic: createAnthropicAdapter,
+  cohere: createCohereAdapter,
+  mistral: createMistralAdapter,
 };
 
 function createAdapter(id: string, config: ProviderConfig, options: Omit<ProviderAdapterOptions, 'id' | 'config'>): ProviderAdapter {

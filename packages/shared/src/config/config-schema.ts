@@ -165,11 +165,15 @@ export const vertexProviderSchema = z.strictObject({
   accessToken: envReference('GOOGLE_ACCESS_TOKEN').optional(),
 });
 
+/** Cohere's v2 API; `baseUrl` default `https://api.cohere.com/v2`. */
 export const cohereProviderSchema = z.strictObject({
   kind: z.literal('cohere'),
   ...providerBase,
+  /** The `input_type` of embedding requests (Embed v3 and newer require one): documents to search, or queries. */
+  embedInputType: z.enum(['search_document', 'search_query', 'classification', 'clustering']).default('search_document'),
 });
 
+/** Mistral's own API; `baseUrl` default `https://api.mistral.ai/v1`. */
 export const mistralProviderSchema = z.strictObject({
   kind: z.literal('mistral'),
   ...providerBase,
