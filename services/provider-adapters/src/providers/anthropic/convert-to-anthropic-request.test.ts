@@ -296,7 +296,7 @@ describe('convertToAnthropicRequest', () => {
       unsupportedAnthropicParameters(
         chat({ sampling: { n: 2, presencePenalty: 0.1, frequencyPenalty: 0.2 }, seed: 7, metadata: { session: 'abc' } }),
       ),
-    ).toEqual(['n', 'presence_penalty', 'frequency_penalty', 'seed', 'metadata']);
+    ).toEqual(['n', 'presence_penalty', 'frequency_penalty', 'seed']);
   });
 
   it('rejects what Anthropic cannot take, naming the field', () => {

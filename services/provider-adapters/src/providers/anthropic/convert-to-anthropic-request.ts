@@ -49,7 +49,7 @@ export function unsupportedAnthropicParameters(request: ChatRequest): string[] {
   if (sampling.presencePenalty !== undefined) names.push('presence_penalty');
   if (sampling.frequencyPenalty !== undefined) names.push('frequency_penalty');
   if (request.seed !== undefined) names.push('seed');
-  if (request.metadata !== undefined && Object.keys(request.metadata).length > 0) names.push('metadata');
+  // `metadata` and `user` are Switchyard's too (records, analytics, limits): kept there, not refused.
   return names;
 }
 
