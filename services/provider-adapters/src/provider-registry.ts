@@ -17,6 +17,7 @@ import {
 } from '@switchyard/shared';
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
+import { createBedrockAdapter } from './providers/bedrock';
 import { createOpenAIAdapter } from './providers/openai';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
 
@@ -24,6 +25,7 @@ import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } 
 const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   openai: createOpenAIAdapter,
   anthropic: createAnthropicAdapter,
+  bedrock: createBedrockAdapter,
 };
 
 function createAdapter(id: string, config: ProviderConfig, options: Omit<ProviderAdapterOptions, 'id' | 'config'>): ProviderAdapter {
