@@ -91,7 +91,7 @@ describe('Bedrock Converse through Switchyard, read with the openai SDK (embedde
     upstream = await startReplayUpstream();
     switchyard = await startSwitchyard('embedded', {
       providers: {
-        bedrock: { kind: 'bedrock', baseUrl: upstream.origin, region: 'eu-west-3', models: ['anthropic.*'] },
+        bedrock: { kind: 'bedrock', baseUrl: upstream.origin, region: 'eu-west-3', models: ['anthropic.*', 'amazon.titan-embed-*'] },
         'bedrock-key': {
           kind: 'bedrock',
           baseUrl: upstream.origin,
@@ -454,5 +454,57 @@ describe('Bedrock Converse through Switchyard, read with the openai SDK (embedde
        ],
      }
     `);
+  });
+
+  it('embeds with Titan through InvokeModel, one signed call per text, in the input order', async () => {
+    // Checked against https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-titan-embed-text.html
+    // (V2 request {inputText, dimensions, normalize}; response {embedding, inputTextTokenCount, embeddingsByType}).
+    upstream.setDefault((request) => {
+      const text: string = request.json.inputText;
+      const embedding = [text.length / 10, -text.length / 100];
+      return { body: JSON.stringify({ embedding, inputTextTokenCount: text.split(' ').length, embeddingsByType: { float: embedding } }) };
+    });
+    try {
+      const result = await client.embeddings.create({
+        model: 'amazon.titan-embed-text-v2:0',
+        input: ['Hello there', 'Hi'],
+        dimensions: 256,
+        encoding_format: 'float',
+      });
+      expect(result.data.map((item) => item.embedding)).toEqual([
+        [1.1, -0.11],
+        [0.2, -0.02],
+      ]);
+      expect(result.usage).toMatchObject({ prompt_tokens: 3 });
+      expect(
+        upstream.requests
+          .map((request) => ({ url: request.url, body: request.json }))
+          .sort((a, b) => a.body.inputText.localeCompare(b.body.inputText)),
+      ).toMatchInlineSnapshot(`
+       [
+         {
+           "body": {
+             "dimensions": 256,
+             "inputText": "Hello there",
+           },
+           "url": "/model/amazon.titan-embed-text-v2%3A0/invoke",
+         },
+         {
+           "body": {
+             "dimensions": 256,
+             "inputText": "Hi",
+           },
+           "url": "/model/amazon.titan-embed-text-v2%3A0/invoke",
+         },
+       ]
+      `);
+      for (const request of upstream.requests) {
+        expect(verifySigV4({ method: request.method, url: request.url, headers: request.headers, body: request.body }, SECRET_ACCESS_KEY).valid).toBe(
+          true,
+        );
+      }
+    } finally {
+      upstream.setDefault(undefined);
+    }
   });
 });

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, providerBadResponse, type CallContext, type ChatRequest, type ChatResponse, type StreamPart } from '@switchyard/shared';
+import {
+  ConfigError,
+  providerBadResponse,
+  type CallContext,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type StreamPart,
+} from '@switchyard/shared';
 import { awsCredentialChain, AwsSigV4Credential } from '../../credentials/aws-sigv4-credential';
 import { StaticHeaderCredential, type CredentialSource } from '../../credentials/credential-source';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../http/upstream-client';
@@ -9,8 +18,12 @@ import type { BedrockConverseRequest } from './bedrock-api';
 import { bedrockHttpError } from './bedrock-error';
 import { EventStreamDecoder } from './bedrock-event-stream-decoder';
 import { BedrockStreamTransformer } from './bedrock-stream';
+import { convertToTitanEmbeddingRequest, convertTitanEmbeddingResponse } from './convert-bedrock-embedding';
 import { convertBedrockResponse } from './convert-bedrock-response';
 import { convertToBedrockRequest } from './convert-to-bedrock-request';
+
+/** Titan embeds one text per call: this many calls run at once for a batch. */
+const EMBEDDING_CONCURRENCY = 8;
 
 /** The regional Bedrock runtime endpoint. */
 export function defaultBedrockBaseUrl(region: string): string {
@@ -22,6 +35,7 @@ export function defaultBedrockBaseUrl(region: string): string {
  * (`POST {baseUrl}/model/{modelId}/converse` and `…/converse-stream`), signed
  * with SigV4 from the standard credential chain, or sent with a Bedrock API
  * key (`apiKey`, else `AWS_BEARER_TOKEN_BEDROCK`) as a bearer token.
+ * Embeddings use Amazon Titan Text Embeddings through `InvokeModel`.
  */
 export const createBedrockAdapter: ProviderAdapterFactory<'bedrock'> = (options) => new BedrockAdapter(options);
 
@@ -67,6 +81,33 @@ class BedrockAdapter implements ProviderAdapter {
     const response = await this.send(upstream);
     const transformer = new BedrockStreamTransformer(this.providerId, { id: responseId(response), model, droppedParams });
     return this.streamParts(response, upstream, transformer);
+  }
+
+  async embed(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
+    const bodies = request.input.map((input) => convertToTitanEmbeddingRequest(model, input, request.dimensions));
+    const data: EmbeddingResponse['data'] = new Array(bodies.length);
+    let inputTokens = 0;
+    for (let start = 0; start < bodies.length; start += EMBEDDING_CONCURRENCY) {
+      const batch = bodies.slice(start, start + EMBEDDING_CONCURRENCY);
+      await Promise.all(
+        batch.map(async (body, offset) => {
+          const upstream = await this.credential.authorize({
+            providerId: this.providerId,
+            method: 'POST',
+            url: `${this.baseUrl}/model/${encodeURIComponent(model)}/invoke`,
+            headers: { ...this.headers, accept: 'application/json' },
+            body: JSON.stringify(body),
+            signal: context.signal,
+            timeoutMs: this.timeoutMs,
+          });
+          const response = await this.send(upstream);
+          const embedding = convertTitanEmbeddingResponse(this.providerId, await this.http.readText(response, upstream));
+          data[start + offset] = { index: start + offset, vector: embedding.vector };
+          inputTokens += embedding.inputTokens;
+        }),
+      );
+    }
+    return { model, data, usage: { inputTokens, outputTokens: 0 } };
   }
 
   private async upstreamRequest(
