@@ -189,7 +189,9 @@ describe('Bedrock Converse through Switchyard, read with the openai SDK (embedde
     const view: ClientView = {
       text: message.content ?? '',
       reasoning: (message as { reasoning_content?: string }).reasoning_content ?? '',
-      toolCalls: (message.tool_calls ?? []).map((call) => ({ name: call.function.name, arguments: JSON.parse(call.function.arguments) })),
+      toolCalls: (message.tool_calls ?? []).flatMap((call) =>
+        call.type === 'function' ? [{ name: call.function.name, arguments: JSON.parse(call.function.arguments) }] : [],
+      ),
       finishReason: completion.choices[0].finish_reason,
       usage: completion.usage ? { input: completion.usage.prompt_tokens, output: completion.usage.completion_tokens } : undefined,
     };
@@ -208,7 +210,7 @@ describe('Bedrock Converse through Switchyard, read with the openai SDK (embedde
       .create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] })
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((failure as OpenAI.APIError).message).toMatch(/text content blocks must be non-empty \(ValidationException\)/);
+    expect((failure as Error).message).toMatch(/text content blocks must be non-empty \(ValidationException\)/);
 
     upstream.enqueue({
       status: 429,
@@ -242,7 +244,7 @@ describe('Bedrock Converse through Switchyard, read with the openai SDK (embedde
       .create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], presence_penalty: 0.5 })
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((failure as OpenAI.APIError).message).toMatch(/Provider bedrock does not support the parameter 'presence_penalty'/);
+    expect((failure as Error).message).toMatch(/Provider bedrock does not support the parameter 'presence_penalty'/);
     expect(upstream.requests).toHaveLength(0);
   });
 
