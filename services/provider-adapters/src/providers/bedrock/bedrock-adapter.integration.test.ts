@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { EventStreamCodec } from '@smithy/core/event-streams';
+import { fromUtf8, toUtf8 } from '@smithy/core/serde';
 import { ConfigError, ProviderError, type CallContext, type ChatRequest, type ProviderConfigOf, type StreamPart } from '@switchyard/shared';
 import { startReplayUpstream, type ReplayUpstream } from '../../../../../test/support/replay-upstream';
 import { UpstreamClient } from '../../http/upstream-client';
@@ -107,5 +109,31 @@ describe('the Bedrock adapter', () => {
     })().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ProviderError);
     expect((failure as ProviderError).message).toMatch(/ended inside a frame/);
+  });
+
+  it('rejects the call itself when the stream opens with an exception frame, so it can be retried elsewhere', async () => {
+    const throttled = new EventStreamCodec(toUtf8, fromUtf8).encode({
+      headers: {
+        ':message-type': { type: 'string', value: 'exception' },
+        ':exception-type': { type: 'string', value: 'throttlingException' },
+        ':content-type': { type: 'string', value: 'application/json' },
+      },
+      body: fromUtf8('{"message":"Too many requests, please wait before trying again."}'),
+    });
+    upstream.enqueue({ headers: EVENT_STREAM, body: Buffer.from(throttled) });
+    const failure = await adapter()
+      .stream(request.model, request, context())
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect(failure).toMatchObject({ status: 429, retryable: true });
+  });
+
+  it('streams the first part it awaited, then the rest', async () => {
+    upstream.enqueue({ headers: EVENT_STREAM, body: [streamRecording.subarray(0, 100), streamRecording.subarray(100)] });
+    const parts: StreamPart[] = [];
+    for await (const part of await adapter().stream(request.model, request, context())) parts.push(part);
+    expect(parts[0]).toMatchObject({ type: 'response-start' });
+    expect(parts.filter((part) => part.type === 'response-start')).toHaveLength(1);
+    expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 13, outputTokens: 82 } });
   });
 });

@@ -80,7 +80,18 @@ class BedrockAdapter implements ProviderAdapter {
     const { upstream, droppedParams } = await this.upstreamRequest(model, request, 'converse-stream', context);
     const response = await this.send(upstream);
     const transformer = new BedrockStreamTransformer(this.providerId, { id: responseId(response), model, droppedParams });
-    return this.streamParts(response, upstream, transformer);
+    const parts = this.streamParts(response, upstream, transformer);
+    // The first part is awaited here, so that an exception frame before any event (throttling, say) rejects
+    // the call while it can still be retried or fall back, as an error answer would.
+    const first = await parts.next();
+    return (async function* () {
+      try {
+        if (!first.done) yield first.value;
+        yield* parts;
+      } finally {
+        await parts.return(undefined);
+      }
+    })();
   }
 
   async embed(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {

@@ -32,23 +32,24 @@ export class EventStreamDecoder {
 
   /** The messages completed by these bytes; throws on a frame that is not well-formed. */
   push(bytes: Uint8Array): DecodedEventMessage[] {
-    this.pending.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    this.pendingBytes += bytes.byteLength;
+    if (bytes.byteLength > 0) {
+      this.pending.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      this.pendingBytes += bytes.byteLength;
+    }
     const messages: DecodedEventMessage[] = [];
     while (this.pendingBytes >= 4) {
-      let buffer = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-      const frameLength = buffer.readUInt32BE(0);
+      if (this.pending[0].length < 4) this.pending = [Buffer.concat(this.pending, this.pendingBytes)];
+      const frameLength = this.pending[0].readUInt32BE(0);
       if (frameLength < MINIMUM_FRAME_BYTES || frameLength > MAXIMUM_FRAME_BYTES) {
         throw new Error(`an event stream frame declares ${frameLength} bytes`);
       }
-      if (buffer.length < frameLength) {
-        this.pending = [buffer];
-        break;
-      }
+      // The chunks of a frame are joined once, when it is complete.
+      if (this.pendingBytes < frameLength) break;
+      const buffer = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
       messages.push(this.decode(buffer.subarray(0, frameLength)));
-      buffer = buffer.subarray(frameLength);
-      this.pending = buffer.length === 0 ? [] : [buffer];
-      this.pendingBytes = buffer.length;
+      const rest = buffer.subarray(frameLength);
+      this.pending = rest.length === 0 ? [] : [rest];
+      this.pendingBytes = rest.length;
     }
     return messages;
   }
