@@ -144,4 +144,11 @@ describe('convertToBedrockRequest', () => {
     expect(isAnthropicModel('arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2')).toBe(true);
     expect(isAnthropicModel('amazon.nova-pro-v1:0')).toBe(false);
   });
+
+  it('only counts parallel_tool_calls: false against a request with tools', () => {
+    expect(convertToBedrockRequest(CLAUDE, chat({ parallelToolCalls: false })).unsupported).toEqual([]);
+    expect(convertToBedrockRequest(CLAUDE, chat({ parallelToolCalls: false, tools: [{ name: 't', parameters: {} }] })).unsupported).toEqual([
+      'parallel_tool_calls',
+    ]);
+  });
 });

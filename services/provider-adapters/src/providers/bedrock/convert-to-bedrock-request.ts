@@ -118,10 +118,11 @@ export function convertToBedrockRequest(model: string, request: ChatRequest): Co
     const tools = request.tools.flatMap(bedrockTools);
     const choice = toolChoice(request.toolChoice, unsupported);
     body.toolConfig = choice ? { tools, toolChoice: choice } : { tools };
+    // Converse cannot keep a model to one call per turn.
+    if (request.parallelToolCalls === false) unsupported.push('parallel_tool_calls');
   } else if (request.toolChoice !== undefined && request.toolChoice.mode !== 'none' && request.toolChoice.mode !== 'auto') {
     throw invalidRequest('tool_choice needs tools.', 'tool_choice');
   }
-  if (request.parallelToolCalls === false) unsupported.push('parallel_tool_calls');
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
   const metadata = { ...request.metadata, ...(request.user === undefined ? {} : { user: request.user }) };
   if (Object.keys(metadata).length > 0) body.requestMetadata = metadata;
