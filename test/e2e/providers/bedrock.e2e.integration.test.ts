@@ -12,7 +12,7 @@ import {
   type RecordedBedrockSummary,
 } from '../../support/recorded-bedrock';
 import { startReplayUpstream, type ReplayUpstream } from '../../support/replay-upstream';
-import { startSwitchyard, type RunningSwitchyard } from '../switchyard-harness';
+import { startSwitchyard, type Mode, type RunningSwitchyard } from '../switchyard-harness';
 
 /**
  * Bedrock Converse end to end: every relevant recording of real Bedrock
@@ -74,6 +74,34 @@ function expectClientViewToMatch(view: ClientView, recorded: RecordedBedrockSumm
   if (recorded.stopReason) expect(view.finishReason).toBe(FINISH_REASONS[recorded.stopReason]);
 }
 
+/** Streams a question and gathers what the openai SDK reads: text, reasoning, tool calls, finish reason and usage. */
+async function streamedView(client: OpenAI, model = MODEL): Promise<ClientView> {
+  const stream = await client.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'What is the capital of France?' }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  const view: ClientView = { text: '', reasoning: '', toolCalls: [], finishReason: null };
+  const argumentsText: string[] = [];
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0];
+    if (choice) {
+      view.text += choice.delta.content ?? '';
+      view.reasoning += (choice.delta as { reasoning_content?: string }).reasoning_content ?? '';
+      for (const call of choice.delta.tool_calls ?? []) {
+        view.toolCalls[call.index] ??= { name: '', arguments: undefined };
+        view.toolCalls[call.index].name += call.function?.name ?? '';
+        argumentsText[call.index] = (argumentsText[call.index] ?? '') + (call.function?.arguments ?? '');
+      }
+      view.finishReason = choice.finish_reason ?? view.finishReason;
+    }
+    if (chunk.usage) view.usage = { input: chunk.usage.prompt_tokens, output: chunk.usage.completion_tokens };
+  }
+  view.toolCalls.forEach((call, index) => (call.arguments = JSON.parse(argumentsText[index])));
+  return view;
+}
+
 describe('Bedrock Converse through Switchyard, read with the openai SDK (embedded mode)', () => {
   let upstream: ReplayUpstream;
   let switchyard: RunningSwitchyard;
@@ -118,32 +146,7 @@ describe('Bedrock Converse through Switchyard, read with the openai SDK (embedde
     upstream.requests.length = 0;
   });
 
-  async function streamed(model = MODEL): Promise<ClientView> {
-    const stream = await client.chat.completions.create({
-      model,
-      messages: [{ role: 'user', content: 'What is the capital of France?' }],
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    const view: ClientView = { text: '', reasoning: '', toolCalls: [], finishReason: null };
-    const argumentsText: string[] = [];
-    for await (const chunk of stream) {
-      const choice = chunk.choices[0];
-      if (choice) {
-        view.text += choice.delta.content ?? '';
-        view.reasoning += (choice.delta as { reasoning_content?: string }).reasoning_content ?? '';
-        for (const call of choice.delta.tool_calls ?? []) {
-          view.toolCalls[call.index] ??= { name: '', arguments: undefined };
-          view.toolCalls[call.index].name += call.function?.name ?? '';
-          argumentsText[call.index] = (argumentsText[call.index] ?? '') + (call.function?.arguments ?? '');
-        }
-        view.finishReason = choice.finish_reason ?? view.finishReason;
-      }
-      if (chunk.usage) view.usage = { input: chunk.usage.prompt_tokens, output: chunk.usage.completion_tokens };
-    }
-    view.toolCalls.forEach((call, index) => (call.arguments = JSON.parse(argumentsText[index])));
-    return view;
-  }
+  const streamed = () => streamedView(client);
 
   function expectSignedConverse(operation: 'converse' | 'converse-stream'): void {
     expect(upstream.requests).toHaveLength(1);
@@ -508,5 +511,37 @@ describe('Bedrock Converse through Switchyard, read with the openai SDK (embedde
     } finally {
       upstream.setDefault(undefined);
     }
+  });
+});
+
+/** The same binary streams across the service boundary: the adapter service signs and decodes, gRPC carries the parts. */
+describe.each<Mode>(['distributed'])('Bedrock ConverseStream through Switchyard (%s mode)', (mode) => {
+  let upstream: ReplayUpstream;
+  let switchyard: RunningSwitchyard;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    process.env.E2E_BEDROCK_DISTRIBUTED_KEY = 'e2e-bedrock-distributed-key';
+    upstream = await startReplayUpstream();
+    switchyard = await startSwitchyard(mode, {
+      providers: {
+        bedrock: { kind: 'bedrock', baseUrl: upstream.origin, region: 'eu-west-3', apiKey: '${E2E_BEDROCK_DISTRIBUTED_KEY}', models: ['anthropic.*'] },
+      },
+    });
+    client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await switchyard?.close();
+    await upstream?.close();
+    delete process.env.E2E_BEDROCK_DISTRIBUTED_KEY;
+  });
+
+  it.each(binaries)('streams %s to exactly what it holds', async (name) => {
+    const file = path.join(binaryDirectory, name);
+    upstream.enqueue({ headers: EVENT_STREAM, body: chunked(readFileSync(file), 512) });
+    const view = await streamedView(client);
+    expectClientViewToMatch(view, summarizeBedrockEvents(decodedTwinEvents(file)));
+    expect(upstream.requests.at(-1)?.headers.authorization).toBe('Bearer e2e-bedrock-distributed-key');
   });
 });
