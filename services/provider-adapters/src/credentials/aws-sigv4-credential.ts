@@ -75,34 +75,30 @@ export function awsCredentialChain(options: {
  * `x-amz-security-token` are added.
  */
 export class AwsSigV4Credential implements CredentialSource {
-  private readonly region: string;
-  private readonly service: string;
-  private readonly credentials: AwsCredentialProvider;
+  private readonly signer: SignatureV4;
   private readonly now: () => Date;
 
   constructor(options: { region: string; service: string; credentials: AwsCredentialProvider; now?: () => Date }) {
-    this.region = options.region;
-    this.service = options.service;
-    this.credentials = options.credentials;
+    this.signer = new SignatureV4({
+      // Asked for at each signature, so rotated or refreshed keys are used as they come.
+      credentials: options.credentials,
+      region: options.region,
+      service: options.service,
+      sha256: Hash.bind(null, 'sha256'),
+      // The payload hash is part of the signature either way; x-amz-content-sha256 is S3's header.
+      applyChecksum: false,
+    });
     this.now = options.now ?? (() => new Date());
   }
 
   async authorize(request: UpstreamRequest): Promise<UpstreamRequest> {
     const url = new URL(request.url);
-    const signer = new SignatureV4({
-      credentials: await this.credentials(),
-      region: this.region,
-      service: this.service,
-      sha256: Hash.bind(null, 'sha256'),
-      // The payload hash is part of the signature either way; x-amz-content-sha256 is S3's header.
-      applyChecksum: false,
-    });
     const query: Record<string, string | string[]> = {};
     for (const [name, value] of url.searchParams) {
       const existing = query[name];
       query[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
     }
-    const signed = await signer.sign(
+    const signed = await this.signer.sign(
       {
         method: request.method,
         protocol: url.protocol,

@@ -195,17 +195,20 @@ function responseId(response: UpstreamResponse): string {
  * level fields replace the converted ones, except `additionalModelRequestFields`,
  * `inferenceConfig` and `requestMetadata`, whose fields are merged.
  */
-function withProviderOptions(body: BedrockConverseRequest, ...optionSets: (Record<string, unknown> | undefined)[]): BedrockConverseRequest {
-  let merged: BedrockConverseRequest = body;
+function withProviderOptions(
+  body: BedrockConverseRequest,
+  ...optionSets: (Record<string, unknown> | undefined)[]
+): BedrockConverseRequest & Record<string, unknown> {
+  let merged: BedrockConverseRequest & Record<string, unknown> = { ...body };
   for (const options of optionSets) {
     if (!options) continue;
-    const next: BedrockConverseRequest = { ...merged, ...options };
+    const next: Record<string, unknown> = { ...merged, ...options };
     for (const field of ['additionalModelRequestFields', 'inferenceConfig', 'requestMetadata'] as const) {
       const own = merged[field];
       const extra = options[field];
-      if (isRecord(own) && isRecord(extra)) (next as Record<string, unknown>)[field] = { ...own, ...extra };
+      if (isRecord(own) && isRecord(extra)) next[field] = { ...own, ...extra };
     }
-    merged = next;
+    merged = next as BedrockConverseRequest & Record<string, unknown>;
   }
   return merged;
 }

@@ -26,7 +26,6 @@ export interface BedrockConverseRequest {
   /** Model-specific fields: Anthropic's `thinking` and `top_k` go here. */
   additionalModelRequestFields?: Record<string, unknown>;
   requestMetadata?: Record<string, string>;
-  [providerOption: string]: unknown;
 }
 
 export interface BedrockMessage {
