@@ -40,9 +40,10 @@ export function verifySigV4(request: SignedRequest, secretAccessKey: string): Si
     if (value === undefined) throw new Error(`the request has no ${name} header`);
     return Array.isArray(value) ? value.join(',') : value;
   };
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-    header('authorization'),
-  );
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      header('authorization'),
+    );
   if (!match) throw new Error(`not a SigV4 Authorization header: ${header('authorization')}`);
   const [, accessKeyId, date, region, service, signedHeaderList, signature] = match;
   const signedHeaders = signedHeaderList.split(';');

@@ -525,7 +525,13 @@ describe.each<Mode>(['distributed'])('Bedrock ConverseStream through Switchyard 
     upstream = await startReplayUpstream();
     switchyard = await startSwitchyard(mode, {
       providers: {
-        bedrock: { kind: 'bedrock', baseUrl: upstream.origin, region: 'eu-west-3', apiKey: '${E2E_BEDROCK_DISTRIBUTED_KEY}', models: ['anthropic.*'] },
+        bedrock: {
+          kind: 'bedrock',
+          baseUrl: upstream.origin,
+          region: 'eu-west-3',
+          apiKey: '${E2E_BEDROCK_DISTRIBUTED_KEY}',
+          models: ['anthropic.*'],
+        },
       },
     });
     client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0 });

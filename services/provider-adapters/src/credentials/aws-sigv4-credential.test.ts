@@ -92,7 +92,10 @@ describe('AwsSigV4Credential', () => {
 
   it('signs the host with its port, as the HTTP client sends it', async () => {
     const signed = await suiteSigner().authorize(upstream({ url: 'http://127.0.0.1:8123/model/m/converse', body: '{}' }));
-    const check = verifySigV4({ method: 'POST', url: '/model/m/converse', headers: { ...signed.headers, host: '127.0.0.1:8123' }, body: '{}' }, SUITE_CREDENTIALS.secretAccessKey);
+    const check = verifySigV4(
+      { method: 'POST', url: '/model/m/converse', headers: { ...signed.headers, host: '127.0.0.1:8123' }, body: '{}' },
+      SUITE_CREDENTIALS.secretAccessKey,
+    );
     expect(check.valid).toBe(true);
   });
 });

@@ -41,7 +41,16 @@ beforeEach(() => {
 function adapter(config: Partial<ProviderConfigOf<'bedrock'>> = {}, options: Partial<ProviderAdapterOptions<'bedrock'>> = {}) {
   return createBedrockAdapter({
     id: 'bedrock',
-    config: { kind: 'bedrock', baseUrl: upstream.origin, region: 'us-east-1', timeoutMs: 5_000, headers: {}, prices: {}, dropUnsupportedParams: false, ...config },
+    config: {
+      kind: 'bedrock',
+      baseUrl: upstream.origin,
+      region: 'us-east-1',
+      timeoutMs: 5_000,
+      headers: {},
+      prices: {},
+      dropUnsupportedParams: false,
+      ...config,
+    },
     headers: {},
     http,
     env: { AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'test-secret' },
@@ -75,7 +84,10 @@ describe('the Bedrock adapter', () => {
         ...request,
         sampling: { maxTokens: 100, topK: 3 },
         providerOptions: {
-          bedrock: { additionalModelRequestFields: { anthropic_beta: ['token-efficient-tools-2025-02-19'] }, guardrailConfig: { guardrailIdentifier: 'g1', guardrailVersion: '1' } },
+          bedrock: {
+            additionalModelRequestFields: { anthropic_beta: ['token-efficient-tools-2025-02-19'] },
+            guardrailConfig: { guardrailIdentifier: 'g1', guardrailVersion: '1' },
+          },
           'bedrock-other': { ignored: true },
         },
       },
@@ -91,11 +103,16 @@ describe('the Bedrock adapter', () => {
 
   it('reports the parameters it dropped, when the provider allows dropping them', async () => {
     upstream.enqueue({ body: textBody });
-    const response = await adapter({ dropUnsupportedParams: true }).complete(request.model, { ...request, seed: 1, extraBody: { logit_bias: {} } }, context());
+    const response = await adapter({ dropUnsupportedParams: true }).complete(
+      request.model,
+      { ...request, seed: 1, extraBody: { logit_bias: {} } },
+      context(),
+    );
     expect(response.droppedParams).toEqual(['seed', 'logit_bias']);
     upstream.enqueue({ headers: EVENT_STREAM, body: streamRecording });
     const parts: StreamPart[] = [];
-    for await (const part of await adapter({ dropUnsupportedParams: true }).stream(request.model, { ...request, seed: 1 }, context())) parts.push(part);
+    for await (const part of await adapter({ dropUnsupportedParams: true }).stream(request.model, { ...request, seed: 1 }, context()))
+      parts.push(part);
     expect(parts[0]).toMatchObject({ type: 'response-start', droppedParams: ['seed'] });
   });
 

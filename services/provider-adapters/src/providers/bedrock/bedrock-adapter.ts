@@ -96,7 +96,7 @@ class BedrockAdapter implements ProviderAdapter {
 
   async embed(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
     const bodies = request.input.map((input) => convertToTitanEmbeddingRequest(model, input, request.dimensions));
-    const data: EmbeddingResponse['data'] = new Array(bodies.length);
+    const data = new Array<EmbeddingResponse['data'][number]>(bodies.length);
     let inputTokens = 0;
     for (let start = 0; start < bodies.length; start += EMBEDDING_CONCURRENCY) {
       const batch = bodies.slice(start, start + EMBEDDING_CONCURRENCY);
@@ -149,7 +149,11 @@ class BedrockAdapter implements ProviderAdapter {
   }
 
   /** Parts as the frames arrive, in one async step per part; nothing is buffered beyond one frame. */
-  private async *streamParts(response: UpstreamResponse, upstream: UpstreamRequest, transformer: BedrockStreamTransformer): AsyncGenerator<StreamPart> {
+  private async *streamParts(
+    response: UpstreamResponse,
+    upstream: UpstreamRequest,
+    transformer: BedrockStreamTransformer,
+  ): AsyncGenerator<StreamPart> {
     const decoder = new EventStreamDecoder();
     let drained = false;
     try {
@@ -162,7 +166,7 @@ class BedrockAdapter implements ProviderAdapter {
           throw this.http.translate(error, upstream);
         }
         if (next.done) break;
-        for (const message of this.decode(() => decoder.push(next.value as Buffer))) yield* transformer.push(message);
+        for (const message of this.decode(() => decoder.push(next.value))) yield* transformer.push(message);
       }
       drained = true;
       this.decode(() => decoder.end());

@@ -96,9 +96,7 @@ export const bedrockStreamEventSchemas = {
     delta: z.object({
       text: z.string().nullish(),
       toolUse: z.object({ input: z.string() }).nullish(),
-      reasoningContent: z
-        .object({ text: z.string().nullish(), signature: z.string().nullish(), redactedContent: z.string().nullish() })
-        .nullish(),
+      reasoningContent: z.object({ text: z.string().nullish(), signature: z.string().nullish(), redactedContent: z.string().nullish() }).nullish(),
     }),
   }),
   contentBlockStop: z.object({ contentBlockIndex: z.number() }),

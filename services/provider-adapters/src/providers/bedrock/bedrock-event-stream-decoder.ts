@@ -66,7 +66,8 @@ export class EventStreamDecoder {
       return value?.type === 'string' ? value.value : undefined;
     };
     const messageType = header(':message-type') ?? 'event';
-    const name = (messageType === 'exception' ? header(':exception-type') : messageType === 'error' ? header(':error-code') : header(':event-type')) ?? '';
+    const name =
+      (messageType === 'exception' ? header(':exception-type') : messageType === 'error' ? header(':error-code') : header(':event-type')) ?? '';
     const payload = messageType === 'error' ? (header(':error-message') ?? '') : this.decoder.decode(message.body);
     return { messageType, name, payload };
   }

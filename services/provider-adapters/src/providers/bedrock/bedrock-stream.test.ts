@@ -120,7 +120,11 @@ describe('BedrockStreamTransformer', () => {
   });
 
   it('ignores event types it does not know', () => {
-    const parts = transform([event('messageStart', { role: 'assistant' }), event('someFutureEvent', { x: 1 }), event('messageStop', { stopReason: 'guardrail_intervened' })]);
+    const parts = transform([
+      event('messageStart', { role: 'assistant' }),
+      event('someFutureEvent', { x: 1 }),
+      event('messageStop', { stopReason: 'guardrail_intervened' }),
+    ]);
     expect(parts.at(-1)).toEqual({ type: 'finish', choice: 0, finishReason: 'content_filter' });
   });
 
@@ -128,7 +132,11 @@ describe('BedrockStreamTransformer', () => {
     const transformer = new BedrockStreamTransformer('bedrock', RESPONSE, () => CREATED);
     transformer.push(event('messageStart', { role: 'assistant' }));
     const error = failure(() =>
-      transformer.push({ messageType: 'exception', name: 'throttlingException', payload: '{"message":"Too many requests, please wait before trying again."}' }),
+      transformer.push({
+        messageType: 'exception',
+        name: 'throttlingException',
+        payload: '{"message":"Too many requests, please wait before trying again."}',
+      }),
     );
     expect(error).toMatchObject({ status: 429, retryable: true });
     expect(error.message).toBe('bedrock sent an error mid-stream: Too many requests, please wait before trying again. (throttlingException)');
@@ -139,7 +147,9 @@ describe('BedrockStreamTransformer', () => {
   });
 
   it('rejects a malformed event, and a stream that ends before messageStop', () => {
-    expect(failure(() => transform([event('contentBlockDelta', { delta: { text: 'x' } })])).message).toMatch(/a contentBlockDelta event is malformed/);
+    expect(failure(() => transform([event('contentBlockDelta', { delta: { text: 'x' } })])).message).toMatch(
+      /a contentBlockDelta event is malformed/,
+    );
     expect(failure(() => transform([{ messageType: 'event', name: 'messageStop', payload: 'not json' }])).message).toMatch(/not JSON/);
     expect(failure(() => transform(binaryMessages('test_bedrock_model_stream.eventstream.bin').slice(0, 5))).message).toMatch(
       /ended before the message was complete/,

@@ -87,7 +87,8 @@ export class BedrockStreamTransformer {
       throw this.badResponse(`a ${type} event is not JSON: ${message.payload.slice(0, 200)}`);
     }
     const parsed = bedrockStreamEventSchemas[type].safeParse(json);
-    if (!parsed.success) throw this.badResponse(`a ${type} event is malformed (${describeSchemaError(parsed.error)}): ${message.payload.slice(0, 200)}`);
+    if (!parsed.success)
+      throw this.badResponse(`a ${type} event is malformed (${describeSchemaError(parsed.error)}): ${message.payload.slice(0, 200)}`);
     return { type, payload: parsed.data } as BedrockStreamEvent;
   }
 

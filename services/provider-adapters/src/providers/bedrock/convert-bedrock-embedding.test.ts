@@ -14,7 +14,9 @@ describe('Titan text embeddings', () => {
   });
 
   it('reads the vector and the token count, and rejects an answer without a vector', () => {
-    expect(convertTitanEmbeddingResponse('bedrock', '{"embedding":[0.1,-0.2],"inputTextTokenCount":3,"embeddingsByType":{"float":[0.1,-0.2]}}')).toEqual({
+    expect(
+      convertTitanEmbeddingResponse('bedrock', '{"embedding":[0.1,-0.2],"inputTextTokenCount":3,"embeddingsByType":{"float":[0.1,-0.2]}}'),
+    ).toEqual({
       vector: [0.1, -0.2],
       inputTokens: 3,
     });

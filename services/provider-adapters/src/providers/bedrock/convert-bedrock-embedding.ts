@@ -22,7 +22,10 @@ export function isTitanTextEmbeddingModel(model: string): boolean {
 /** The InvokeModel body for one text. */
 export function convertToTitanEmbeddingRequest(model: string, input: string, dimensions: number | undefined): TitanEmbeddingRequest {
   if (!isTitanTextEmbeddingModel(model)) {
-    throw invalidRequest(`Bedrock embeddings are offered for Amazon Titan Text Embeddings models (amazon.titan-embed-text-…), not ${model}.`, 'model');
+    throw invalidRequest(
+      `Bedrock embeddings are offered for Amazon Titan Text Embeddings models (amazon.titan-embed-text-…), not ${model}.`,
+      'model',
+    );
   }
   const body: TitanEmbeddingRequest = { inputText: input };
   if (dimensions !== undefined) {

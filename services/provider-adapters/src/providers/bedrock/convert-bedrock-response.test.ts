@@ -4,7 +4,11 @@ import { ProviderError } from '@switchyard/shared';
 import { convertBedrockResponse } from './convert-bedrock-response';
 
 const vercel = (name: string) =>
-  path.join(path.resolve(__dirname, '../../../../..', '../shared/fixtures/provider-responses'), 'vercel-ai/packages/amazon-bedrock/src/__fixtures__', name);
+  path.join(
+    path.resolve(__dirname, '../../../../..', '../shared/fixtures/provider-responses'),
+    'vercel-ai/packages/amazon-bedrock/src/__fixtures__',
+    name,
+  );
 const CREATED = 1_767_225_600;
 
 describe('convertBedrockResponse', () => {
@@ -46,13 +50,18 @@ describe('convertBedrockResponse', () => {
   });
 
   it('keeps redacted reasoning as an opaque block', () => {
-    const body = { output: { message: { role: 'assistant', content: [{ reasoningContent: { redactedContent: 'RW5j' } }, { text: 'Hi' }] } }, stopReason: 'end_turn' };
+    const body = {
+      output: { message: { role: 'assistant', content: [{ reasoningContent: { redactedContent: 'RW5j' } }, { text: 'Hi' }] } },
+      stopReason: 'end_turn',
+    };
     const message = convertBedrockResponse('bedrock', 'm', 'id', JSON.stringify(body), CREATED).choices[0].message;
     expect(message).toEqual({ content: 'Hi', reasoningBlocks: [{ type: 'redacted', data: 'RW5j' }] });
   });
 
   it('rejects a body that is not a Converse response', () => {
     expect(() => convertBedrockResponse('bedrock', 'm', 'id', 'nope')).toThrow(ProviderError);
-    expect(() => convertBedrockResponse('bedrock', 'm', 'id', '{"output":{"message":{"content":[{"text":5}]}}}')).toThrow(/output\.message\.content\.0\.text/);
+    expect(() => convertBedrockResponse('bedrock', 'm', 'id', '{"output":{"message":{"content":[{"text":5}]}}}')).toThrow(
+      /output\.message\.content\.0\.text/,
+    );
   });
 });

@@ -33,7 +33,8 @@ export function convertBedrockResponse(
   const toolCalls: ToolCall[] = [];
   for (const block of response.output.message?.content ?? []) {
     if (block.text != null) texts.push(block.text);
-    if (block.toolUse) toolCalls.push({ id: block.toolUse.toolUseId, name: block.toolUse.name, arguments: JSON.stringify(block.toolUse.input ?? {}) });
+    if (block.toolUse)
+      toolCalls.push({ id: block.toolUse.toolUseId, name: block.toolUse.name, arguments: JSON.stringify(block.toolUse.input ?? {}) });
     const reasoning = block.reasoningContent;
     if (reasoning?.reasoningText) {
       const text = reasoning.reasoningText.text ?? '';

@@ -4,7 +4,14 @@ import { convertToBedrockRequest, isAnthropicModel, JSON_OBJECT_INSTRUCTION } fr
 const CLAUDE = 'anthropic.claude-3-7-sonnet-20250219-v1:0';
 
 function chat(overrides: Partial<ChatRequest>): ChatRequest {
-  return { model: CLAUDE, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }], sampling: {}, stream: false, includeUsage: false, ...overrides };
+  return {
+    model: CLAUDE,
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }],
+    sampling: {},
+    stream: false,
+    includeUsage: false,
+    ...overrides,
+  };
 }
 
 function rejection(run: () => unknown): GatewayError {
@@ -58,14 +65,23 @@ describe('convertToBedrockRequest', () => {
       chat({
         messages: [
           { role: 'system', content: 'Long instructions', cacheControl: { type: 'ephemeral' } },
-          { role: 'user', content: [{ type: 'text', text: 'Long document', cacheControl: { type: 'ephemeral' } }, { type: 'text', text: 'Question' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Long document', cacheControl: { type: 'ephemeral' } },
+              { type: 'text', text: 'Question' },
+            ],
+          },
         ],
         tools: [{ name: 'search', parameters: { type: 'object' }, cacheControl: { type: 'ephemeral' } }],
       }),
     );
     expect(body.system).toEqual([{ text: 'Long instructions' }, { cachePoint: { type: 'default' } }]);
     expect(body.messages[0].content).toEqual([{ text: 'Long document' }, { cachePoint: { type: 'default' } }, { text: 'Question' }]);
-    expect(body.toolConfig?.tools).toEqual([{ toolSpec: { name: 'search', inputSchema: { json: { type: 'object' } } } }, { cachePoint: { type: 'default' } }]);
+    expect(body.toolConfig?.tools).toEqual([
+      { toolSpec: { name: 'search', inputSchema: { json: { type: 'object' } } } },
+      { cachePoint: { type: 'default' } },
+    ]);
   });
 
   it('takes images and PDFs as base64 bytes, and refuses links with a clear error', () => {
@@ -87,15 +103,22 @@ describe('convertToBedrockRequest', () => {
       { image: { format: 'jpeg', source: { bytes: '/9j/4AAQ' } } },
       { document: { format: 'pdf', name: 'document', source: { bytes: 'JVBERi0=' } } },
     ]);
-    const link = rejection(() => convertToBedrockRequest(CLAUDE, chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'https://example.com/a.png' }] }] })));
+    const link = rejection(() =>
+      convertToBedrockRequest(CLAUDE, chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'https://example.com/a.png' }] }] })),
+    );
     expect(link).toMatchObject({ status: 400, param: 'messages[0].content[0]' });
     expect(link.message).toMatch(/base64 data URLs/);
-    const tiff = rejection(() => convertToBedrockRequest(CLAUDE, chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'data:image/tiff;base64,AAAA' }] }] })));
+    const tiff = rejection(() =>
+      convertToBedrockRequest(CLAUDE, chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'data:image/tiff;base64,AAAA' }] }] })),
+    );
     expect(tiff.message).toMatch(/image\/tiff/);
   });
 
   it('puts thinking and top_k of Anthropic models in additionalModelRequestFields, with max tokens above the budget', () => {
-    const { body, unsupported } = convertToBedrockRequest('us.anthropic.claude-sonnet-4-20250514-v1:0', chat({ reasoning: { budgetTokens: 2048 }, sampling: { topK: 40 } }));
+    const { body, unsupported } = convertToBedrockRequest(
+      'us.anthropic.claude-sonnet-4-20250514-v1:0',
+      chat({ reasoning: { budgetTokens: 2048 }, sampling: { topK: 40 } }),
+    );
     expect(body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 2048 }, top_k: 40 });
     expect(body.inferenceConfig).toEqual({ maxTokens: 2048 + 4096 });
     expect(unsupported).toEqual([]);
@@ -124,7 +147,11 @@ describe('convertToBedrockRequest', () => {
   it('asks for JSON in the system prompt for json_object, and maps tool choices', () => {
     const { body } = convertToBedrockRequest(
       CLAUDE,
-      chat({ responseFormat: { type: 'json_object' }, tools: [{ name: 'lookup', parameters: { type: 'object' } }], toolChoice: { mode: 'tool', toolName: 'lookup' } }),
+      chat({
+        responseFormat: { type: 'json_object' },
+        tools: [{ name: 'lookup', parameters: { type: 'object' } }],
+        toolChoice: { mode: 'tool', toolName: 'lookup' },
+      }),
     );
     expect(body.system).toEqual([{ text: JSON_OBJECT_INSTRUCTION }]);
     expect(body.toolConfig?.toolChoice).toEqual({ tool: { name: 'lookup' } });
@@ -133,7 +160,10 @@ describe('convertToBedrockRequest', () => {
   it('refuses n > 1 and tool-call arguments that are not a JSON object', () => {
     expect(rejection(() => convertToBedrockRequest(CLAUDE, chat({ sampling: { n: 2 } })))).toMatchObject({ param: 'n' });
     const bad = rejection(() =>
-      convertToBedrockRequest(CLAUDE, chat({ messages: [{ role: 'assistant', content: [], toolCalls: [{ id: 'a', name: 'b', arguments: '[1]' }] }] })),
+      convertToBedrockRequest(
+        CLAUDE,
+        chat({ messages: [{ role: 'assistant', content: [], toolCalls: [{ id: 'a', name: 'b', arguments: '[1]' }] }] }),
+      ),
     );
     expect(bad).toMatchObject({ param: 'messages[0].tool_calls[0].function.arguments' });
   });

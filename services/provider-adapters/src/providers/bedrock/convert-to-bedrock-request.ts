@@ -205,7 +205,9 @@ function toolUseBlock(call: ToolCall, param: string): BedrockContentBlock {
 
 function bedrockTools(tool: ToolDefinition): BedrockTool[] {
   const json = tool.parameters.type === undefined ? { type: 'object', ...tool.parameters } : tool.parameters;
-  const spec: BedrockTool = { toolSpec: { name: tool.name, ...(tool.description === undefined ? {} : { description: tool.description }), inputSchema: { json } } };
+  const spec: BedrockTool = {
+    toolSpec: { name: tool.name, ...(tool.description === undefined ? {} : { description: tool.description }), inputSchema: { json } },
+  };
   return tool.cacheControl ? [spec, cachePoint(tool.cacheControl)] : [spec];
 }
 
