@@ -19,6 +19,7 @@ import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
 import { createCohereAdapter } from './providers/cohere';
 import { createMistralAdapter } from './providers/mistral';
+import { createBedrockAdapter } from './providers/bedrock';
 import { createOpenAIAdapter } from './providers/openai';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
 
@@ -28,6 +29,7 @@ const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   anthropic: createAnthropicAdapter,
   cohere: createCohereAdapter,
   mistral: createMistralAdapter,
+  bedrock: createBedrockAdapter,
 };
 
 function createAdapter(id: string, config: ProviderConfig, options: Omit<ProviderAdapterOptions, 'id' | 'config'>): ProviderAdapter {

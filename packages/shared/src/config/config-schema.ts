@@ -137,7 +137,11 @@ export const azureProviderSchema = z.strictObject({
     .optional(),
 });
 
-/** AWS Bedrock: SigV4 from the standard credential chain (environment, then the shared credentials file), or a Bedrock API key as `apiKey`. */
+/**
+ * AWS Bedrock: SigV4 from the standard credential chain (environment, then the shared credentials or
+ * config file profile), or a Bedrock API key as `apiKey` (else AWS_BEARER_TOKEN_BEDROCK when set).
+ * `baseUrl` defaults to `https://bedrock-runtime.{region}.amazonaws.com`.
+ */
 export const bedrockProviderSchema = z.strictObject({
   kind: z.literal('bedrock'),
   ...providerBase,
