@@ -1,0 +1,232 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { fixturePath } from '../../support/fixtures';
+import { freePort } from '../../support/infrastructure';
+import { startReplayUpstream, type ReplayAnswer, type ReplayUpstream } from '../../support/replay-upstream';
+import { SWITCHYARD_CLI, stopProcess, waitUntilReady } from '../../support/switchyard-process';
+import { startSwitchyard, type RunningSwitchyard } from '../switchyard-harness';
+
+/**
+ * DeepSeek, Groq, xAI and a generic OpenAI-compatible server, each replayed
+ * from every Chat Completions recording in the vercel-ai fixtures through
+ * one Switchyard (presets `deepseek`, `groq`, `xai`, and no preset), and read
+ * with the official `openai` SDK, streaming and not, as recorded. Content,
+ * reasoning, tool calls, finish reasons and usage must equal what the
+ * recording itself holds, as read by `readRecording` below (not by the
+ * adapter under test).
+ *
+ * Left out: xai/src/responses/__fixtures__ (xAI's Responses API, which
+ * Switchyard does not call; the recordings are server-side tools: web, X and
+ * file search, code execution, image generation).
+ */
+const VERCEL = fixturePath('provider-responses/vercel-ai/packages');
+const FOLDERS = {
+  deepseek: 'deepseek/src/chat/__fixtures__',
+  groq: 'groq/src/__fixtures__',
+  xai: 'xai/src/__fixtures__',
+  compatible: 'openai-compatible/src/chat/__fixtures__',
+} as const;
+type ProviderId = keyof typeof FOLDERS;
+
+/** Where each provider's base URL points on the replay upstream: the path its preset's default has. */
+const BASE_PATHS: Record<ProviderId, string> = { deepseek: '/deepseek', groq: '/groq/openai/v1', xai: '/xai/v1', compatible: '/compatible/v1' };
+const KEYS: Record<ProviderId, string | undefined> = { deepseek: 'sk-e2e-deepseek', groq: 'gsk-e2e-groq', xai: 'xai-e2e', compatible: undefined };
+
+const recordings = (Object.keys(FOLDERS) as ProviderId[]).flatMap((provider) =>
+  readdirSync(path.join(VERCEL, FOLDERS[provider]))
+    .filter((file) => /\.(json|chunks\.txt|sse)$/.test(file))
+    .sort()
+    .map((file) => ({ provider, file: path.join(VERCEL, FOLDERS[provider], file), name: `${provider}: ${file}` })),
+);
+
+interface RecordedChoice {
+  content: string;
+  reasoning: string;
+  toolCalls: { name: string; arguments: string }[];
+  finishReason: string | undefined;
+}
+
+interface RecordedUsage {
+  prompt: number;
+  completion: number;
+  cached?: number;
+  reasoning?: number;
+}
+
+/** The recorded chunks (one JSON a line, or raw SSE), without framing. */
+function recordedChunks(file: string): any[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .map((line) => (line.startsWith('data:') ? line.slice(5).trim() : line))
+    .filter((line) => line !== '' && line !== '[DONE]')
+    .map((line) => JSON.parse(line));
+}
+
+/**
+ * What a recording says, read straight from its JSON. Usage: `completion`
+ * includes reasoning tokens, as OpenAI counts them; xAI counts them only in
+ * `total_tokens` (total = prompt + completion + reasoning), so they are
+ * added back there, as xAI's usage documentation describes.
+ */
+function readRecording(file: string): { choice: RecordedChoice; usage?: RecordedUsage } {
+  const choice: RecordedChoice = { content: '', reasoning: '', toolCalls: [], finishReason: undefined };
+  let rawUsage: any;
+  if (file.endsWith('.json')) {
+    const body = JSON.parse(readFileSync(file, 'utf8'));
+    const [first] = body.choices;
+    choice.content = first.message.content ?? '';
+    choice.reasoning = first.message.reasoning_content ?? first.message.reasoning ?? '';
+    choice.toolCalls = (first.message.tool_calls ?? []).map((call: any) => ({ name: call.function.name, arguments: call.function.arguments }));
+    choice.finishReason = first.finish_reason;
+    rawUsage = body.usage;
+  } else {
+    const byIndex = new Map<number, { name: string; arguments: string }>();
+    for (const chunk of recordedChunks(file)) {
+      for (const delta of chunk.choices ?? []) {
+        choice.content += delta.delta?.content ?? '';
+        choice.reasoning += delta.delta?.reasoning_content ?? delta.delta?.reasoning ?? '';
+        for (const call of delta.delta?.tool_calls ?? []) {
+          if (!byIndex.has(call.index)) byIndex.set(call.index, { name: call.function?.name ?? '', arguments: '' });
+          byIndex.get(call.index)!.arguments += call.function?.arguments ?? '';
+        }
+        if (delta.finish_reason) choice.finishReason = delta.finish_reason;
+      }
+      if (chunk.usage) rawUsage = chunk.usage;
+    }
+    choice.toolCalls = [...byIndex.values()];
+  }
+  if (!rawUsage) return { choice };
+  const reasoning = rawUsage.completion_tokens_details?.reasoning_tokens;
+  const countedApart = reasoning && rawUsage.total_tokens === rawUsage.prompt_tokens + rawUsage.completion_tokens + reasoning;
+  const cached = rawUsage.prompt_tokens_details?.cached_tokens ?? rawUsage.prompt_cache_hit_tokens;
+  return {
+    choice,
+    usage: {
+      prompt: rawUsage.prompt_tokens,
+      completion: rawUsage.completion_tokens + (countedApart ? reasoning : 0),
+      ...(cached != null && { cached }),
+      ...(reasoning != null && { reasoning }),
+    },
+  };
+}
+
+/** The recording as the provider sent it: a JSON body, or SSE events one write each. */
+function replayOf(file: string): ReplayAnswer {
+  if (file.endsWith('.json')) return { body: readFileSync(file) };
+  const events = file.endsWith('.sse')
+    ? readFileSync(file, 'utf8')
+        .split(/\n\n/)
+        .filter((event) => event.trim() !== '')
+        .map((event) => `${event}\n\n`)
+    : recordedChunks(file).map((chunk) => `data: ${JSON.stringify(chunk)}\n\n`);
+  return { headers: { 'content-type': 'text/event-stream' }, body: events };
+}
+
+const weatherTool: OpenAI.Chat.Completions.ChatCompletionTool = {
+  type: 'function',
+  function: {
+    name: 'weather',
+    description: 'Get the weather in a location',
+    parameters: { type: 'object', properties: { location: { type: 'string' } } },
+  },
+};
+
+describe('OpenAI-compatible presets replay their recordings through Switchyard to the openai SDK', () => {
+  let upstream: ReplayUpstream;
+  let switchyard: RunningSwitchyard;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startReplayUpstream();
+    for (const [provider, key] of Object.entries(KEYS)) if (key) process.env[`E2E_${provider.toUpperCase()}_KEY`] = key;
+    const providers = Object.fromEntries(
+      (Object.keys(FOLDERS) as ProviderId[]).map((provider) => [
+        provider,
+        {
+          kind: 'openai',
+          ...(provider === 'compatible' ? {} : { preset: provider }),
+          baseUrl: `${upstream.origin}${BASE_PATHS[provider]}`,
+          ...(KEYS[provider] ? { apiKey: `\${E2E_${provider.toUpperCase()}_KEY}` } : {}),
+        },
+      ]),
+    );
+    switchyard = await startSwitchyard('embedded', { providers });
+    client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey ?? 'unused', maxRetries: 0 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await switchyard?.close();
+    await upstream?.close();
+    for (const provider of Object.keys(KEYS)) delete process.env[`E2E_${provider.toUpperCase()}_KEY`];
+  });
+
+  it('covers every Chat Completions recording of the four folders', () => {
+    expect(recordings.filter((recording) => recording.provider === 'deepseek')).toHaveLength(7);
+    expect(recordings.filter((recording) => recording.provider === 'groq')).toHaveLength(6);
+    expect(recordings.filter((recording) => recording.provider === 'xai')).toHaveLength(4);
+    expect(recordings.filter((recording) => recording.provider === 'compatible')).toHaveLength(5);
+  });
+
+  it.each(recordings)('$name', async ({ provider, file }) => {
+    const expected = readRecording(file);
+    upstream.enqueue(replayOf(file));
+    const sentBefore = upstream.requests.length;
+    const request = {
+      model: `${provider}/recorded-model`,
+      messages: [{ role: 'user' as const, content: 'What is the weather in San Francisco?' }],
+      tools: [weatherTool],
+    };
+
+    const streamed = !file.endsWith('.json');
+    let choice: RecordedChoice;
+    let usage: OpenAI.CompletionUsage | undefined;
+    if (!streamed) {
+      const completion = await client.chat.completions.create(request);
+      const { message } = completion.choices[0];
+      choice = {
+        content: message.content ?? '',
+        reasoning: (message as { reasoning_content?: string }).reasoning_content ?? '',
+        toolCalls: (message.tool_calls ?? []).map((call) => ({
+          name: (call as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.name,
+          arguments: (call as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.arguments,
+        })),
+        finishReason: completion.choices[0].finish_reason,
+      };
+      usage = completion.usage;
+    } else {
+      choice = { content: '', reasoning: '', toolCalls: [], finishReason: undefined };
+      const calls = new Map<number, { name: string; arguments: string }>();
+      for await (const chunk of await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } })) {
+        for (const delta of chunk.choices) {
+          choice.content += delta.delta.content ?? '';
+          choice.reasoning += (delta.delta as { reasoning_content?: string }).reasoning_content ?? '';
+          for (const call of delta.delta.tool_calls ?? []) {
+            if (!calls.has(call.index)) calls.set(call.index, { name: call.function?.name ?? '', arguments: '' });
+            calls.get(call.index)!.arguments += call.function?.arguments ?? '';
+          }
+          if (delta.finish_reason) choice.finishReason = delta.finish_reason;
+        }
+        if (chunk.usage) usage = chunk.usage;
+      }
+      choice.toolCalls = [...calls.values()];
+    }
+
+    expect(choice).toEqual(expected.choice);
+    if (expected.usage) {
+      expect(usage).toMatchObject({ prompt_tokens: expected.usage.prompt, completion_tokens: expected.usage.completion });
+      if (expected.usage.cached !== undefined) expect(usage?.prompt_tokens_details?.cached_tokens).toBe(expected.usage.cached);
+      if (expected.usage.reasoning !== undefined) expect(usage?.completion_tokens_details?.reasoning_tokens).toBe(expected.usage.reasoning);
+    }
+
+    // What went upstream: the preset's path, its key, the model without the provider prefix.
+    const sent = upstream.requests[sentBefore];
+    expect(sent.url).toBe(`${BASE_PATHS[provider]}/chat/completions`);
+    expect(sent.headers.authorization).toBe(KEYS[provider] ? `Bearer ${KEYS[provider]}` : undefined);
+    expect(sent.json).toMatchObject({ model: 'recorded-model', tools: [weatherTool] });
+    expect(sent.json.stream).toBe(streamed ? true : undefined);
+  });
+});
