@@ -1,12 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { fixturePath } from '../../support/fixtures';
-import { freePort } from '../../support/infrastructure';
 import { startReplayUpstream, type ReplayAnswer, type ReplayUpstream } from '../../support/replay-upstream';
-import { SWITCHYARD_CLI, stopProcess, waitUntilReady } from '../../support/switchyard-process';
 import { startSwitchyard, type RunningSwitchyard } from '../switchyard-harness';
 
 /**
