@@ -7,12 +7,13 @@ import { startSwitchyard, type RunningSwitchyard } from '../switchyard-harness';
 
 /**
  * DeepSeek, Groq, xAI and a generic OpenAI-compatible server, each replayed
- * from every Chat Completions recording in the vercel-ai fixtures through
- * one Switchyard (presets `deepseek`, `groq`, `xai`, and no preset), and read
- * with the official `openai` SDK, streaming and not, as recorded. Content,
- * reasoning, tool calls, finish reasons and usage must equal what the
- * recording itself holds, as read by `readRecording` below (not by the
- * adapter under test).
+ * from every Chat Completions recording in the vercel-ai fixtures, and
+ * OpenAI from every openai-python recording, through one Switchyard (presets
+ * `deepseek`, `groq`, `xai`, `openai`, and no preset), and read with the
+ * official `openai` SDK, streaming and not, as recorded. Content, reasoning,
+ * refusals, tool calls, finish reasons of every choice and usage must equal
+ * what the recording itself holds, as read by `readRecording` below (not by
+ * the adapter under test).
  *
  * Left out: xai/src/responses/__fixtures__ (xAI's Responses API, which
  * Switchyard does not call; the recordings are server-side tools: web, X and
@@ -24,16 +25,29 @@ const FOLDERS = {
   groq: 'groq/src/__fixtures__',
   xai: 'xai/src/__fixtures__',
   compatible: 'openai-compatible/src/chat/__fixtures__',
+  openai: '../../openai-python/.inline-snapshot/external',
 } as const;
 type ProviderId = keyof typeof FOLDERS;
 
 /** Where each provider's base URL points on the replay upstream: the path its preset's default has. */
-const BASE_PATHS: Record<ProviderId, string> = { deepseek: '/deepseek', groq: '/groq/openai/v1', xai: '/xai/v1', compatible: '/compatible/v1' };
-const KEYS: Record<ProviderId, string | undefined> = { deepseek: 'sk-e2e-deepseek', groq: 'gsk-e2e-groq', xai: 'xai-e2e', compatible: undefined };
+const BASE_PATHS: Record<ProviderId, string> = {
+  deepseek: '/deepseek',
+  groq: '/groq/openai/v1',
+  xai: '/xai/v1',
+  compatible: '/compatible/v1',
+  openai: '/openai/v1',
+};
+const KEYS: Record<ProviderId, string | undefined> = {
+  deepseek: 'sk-e2e-deepseek',
+  groq: 'gsk-e2e-groq',
+  xai: 'xai-e2e',
+  compatible: undefined,
+  openai: 'sk-e2e-openai',
+};
 
 const recordings = (Object.keys(FOLDERS) as ProviderId[]).flatMap((provider) =>
   readdirSync(path.join(VERCEL, FOLDERS[provider]))
-    .filter((file) => /\.(json|chunks\.txt|sse)$/.test(file))
+    .filter((file) => /\.(json|chunks\.txt|sse|bin)$/.test(file))
     .sort()
     .map((file) => ({ provider, file: path.join(VERCEL, FOLDERS[provider], file), name: `${provider}: ${file}` })),
 );
@@ -41,9 +55,12 @@ const recordings = (Object.keys(FOLDERS) as ProviderId[]).flatMap((provider) =>
 interface RecordedChoice {
   content: string;
   reasoning: string;
+  refusal: string;
   toolCalls: { name: string; arguments: string }[];
   finishReason: string | undefined;
 }
+
+const emptyChoice = (): RecordedChoice => ({ content: '', reasoning: '', refusal: '', toolCalls: [], finishReason: undefined });
 
 interface RecordedUsage {
   prompt: number;
@@ -68,39 +85,46 @@ function recordedChunks(file: string): any[] {
  * `total_tokens` (total = prompt + completion + reasoning), so they are
  * added back there, as xAI's usage documentation describes.
  */
-function readRecording(file: string): { choice: RecordedChoice; usage?: RecordedUsage } {
-  const choice: RecordedChoice = { content: '', reasoning: '', toolCalls: [], finishReason: undefined };
+function readRecording(file: string): { choices: RecordedChoice[]; usage?: RecordedUsage } {
+  const choices: RecordedChoice[] = [];
   let rawUsage: any;
   if (file.endsWith('.json')) {
     const body = JSON.parse(readFileSync(file, 'utf8'));
-    const [first] = body.choices;
-    choice.content = first.message.content ?? '';
-    choice.reasoning = first.message.reasoning_content ?? first.message.reasoning ?? '';
-    choice.toolCalls = (first.message.tool_calls ?? []).map((call: any) => ({ name: call.function.name, arguments: call.function.arguments }));
-    choice.finishReason = first.finish_reason;
+    for (const recorded of body.choices) {
+      choices[recorded.index] = {
+        content: recorded.message.content ?? '',
+        reasoning: recorded.message.reasoning_content ?? recorded.message.reasoning ?? '',
+        refusal: recorded.message.refusal ?? '',
+        toolCalls: (recorded.message.tool_calls ?? []).map((call: any) => ({ name: call.function.name, arguments: call.function.arguments })),
+        finishReason: recorded.finish_reason,
+      };
+    }
     rawUsage = body.usage;
   } else {
-    const byIndex = new Map<number, { name: string; arguments: string }>();
+    const calls: Map<number, { name: string; arguments: string }>[] = [];
     for (const chunk of recordedChunks(file)) {
-      for (const delta of chunk.choices ?? []) {
-        choice.content += delta.delta?.content ?? '';
-        choice.reasoning += delta.delta?.reasoning_content ?? delta.delta?.reasoning ?? '';
-        for (const call of delta.delta?.tool_calls ?? []) {
+      for (const recorded of chunk.choices ?? []) {
+        const choice = (choices[recorded.index] ??= emptyChoice());
+        const byIndex = (calls[recorded.index] ??= new Map());
+        choice.content += recorded.delta?.content ?? '';
+        choice.reasoning += recorded.delta?.reasoning_content ?? recorded.delta?.reasoning ?? '';
+        choice.refusal += recorded.delta?.refusal ?? '';
+        for (const call of recorded.delta?.tool_calls ?? []) {
           if (!byIndex.has(call.index)) byIndex.set(call.index, { name: call.function?.name ?? '', arguments: '' });
           byIndex.get(call.index)!.arguments += call.function?.arguments ?? '';
         }
-        if (delta.finish_reason) choice.finishReason = delta.finish_reason;
+        if (recorded.finish_reason) choice.finishReason = recorded.finish_reason;
       }
       if (chunk.usage) rawUsage = chunk.usage;
     }
-    choice.toolCalls = [...byIndex.values()];
+    choices.forEach((choice, index) => (choice.toolCalls = [...calls[index].values()]));
   }
-  if (!rawUsage) return { choice };
+  if (!rawUsage) return { choices };
   const reasoning = rawUsage.completion_tokens_details?.reasoning_tokens;
   const countedApart = reasoning && rawUsage.total_tokens === rawUsage.prompt_tokens + rawUsage.completion_tokens + reasoning;
   const cached = rawUsage.prompt_tokens_details?.cached_tokens ?? rawUsage.prompt_cache_hit_tokens;
   return {
-    choice,
+    choices,
     usage: {
       prompt: rawUsage.prompt_tokens,
       completion: rawUsage.completion_tokens + (countedApart ? reasoning : 0),
@@ -160,11 +184,12 @@ describe('OpenAI-compatible presets replay their recordings through Switchyard t
     for (const provider of Object.keys(KEYS)) delete process.env[`E2E_${provider.toUpperCase()}_KEY`];
   });
 
-  it('covers every Chat Completions recording of the four folders', () => {
+  it('covers every Chat Completions recording of the five folders', () => {
     expect(recordings.filter((recording) => recording.provider === 'deepseek')).toHaveLength(7);
     expect(recordings.filter((recording) => recording.provider === 'groq')).toHaveLength(6);
     expect(recordings.filter((recording) => recording.provider === 'xai')).toHaveLength(4);
     expect(recordings.filter((recording) => recording.provider === 'compatible')).toHaveLength(5);
+    expect(recordings.filter((recording) => recording.provider === 'openai')).toHaveLength(12);
   });
 
   it.each(recordings)('$name', async ({ provider, file }) => {
@@ -178,40 +203,44 @@ describe('OpenAI-compatible presets replay their recordings through Switchyard t
     };
 
     const streamed = !file.endsWith('.json');
-    let choice: RecordedChoice;
+    const choices: RecordedChoice[] = [];
     let usage: OpenAI.CompletionUsage | undefined;
     if (!streamed) {
       const completion = await client.chat.completions.create(request);
-      const { message } = completion.choices[0];
-      choice = {
-        content: message.content ?? '',
-        reasoning: (message as { reasoning_content?: string }).reasoning_content ?? '',
-        toolCalls: (message.tool_calls ?? []).map((call) => ({
-          name: (call as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.name,
-          arguments: (call as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.arguments,
-        })),
-        finishReason: completion.choices[0].finish_reason,
-      };
+      for (const { index, message, finish_reason } of completion.choices) {
+        choices[index] = {
+          content: message.content ?? '',
+          reasoning: (message as { reasoning_content?: string }).reasoning_content ?? '',
+          refusal: message.refusal ?? '',
+          toolCalls: (message.tool_calls ?? []).map((call) => ({
+            name: (call as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.name,
+            arguments: (call as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.arguments,
+          })),
+          finishReason: finish_reason,
+        };
+      }
       usage = completion.usage;
     } else {
-      choice = { content: '', reasoning: '', toolCalls: [], finishReason: undefined };
-      const calls = new Map<number, { name: string; arguments: string }>();
+      const calls: Map<number, { name: string; arguments: string }>[] = [];
       for await (const chunk of await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } })) {
-        for (const delta of chunk.choices) {
-          choice.content += delta.delta.content ?? '';
-          choice.reasoning += (delta.delta as { reasoning_content?: string }).reasoning_content ?? '';
-          for (const call of delta.delta.tool_calls ?? []) {
-            if (!calls.has(call.index)) calls.set(call.index, { name: call.function?.name ?? '', arguments: '' });
-            calls.get(call.index)!.arguments += call.function?.arguments ?? '';
+        for (const { index, delta, finish_reason } of chunk.choices) {
+          const choice = (choices[index] ??= emptyChoice());
+          const byIndex = (calls[index] ??= new Map());
+          choice.content += delta.content ?? '';
+          choice.reasoning += (delta as { reasoning_content?: string }).reasoning_content ?? '';
+          choice.refusal += delta.refusal ?? '';
+          for (const call of delta.tool_calls ?? []) {
+            if (!byIndex.has(call.index)) byIndex.set(call.index, { name: call.function?.name ?? '', arguments: '' });
+            byIndex.get(call.index)!.arguments += call.function?.arguments ?? '';
           }
-          if (delta.finish_reason) choice.finishReason = delta.finish_reason;
+          if (finish_reason) choice.finishReason = finish_reason;
         }
         if (chunk.usage) usage = chunk.usage;
       }
-      choice.toolCalls = [...calls.values()];
+      choices.forEach((choice, index) => (choice.toolCalls = [...calls[index].values()]));
     }
 
-    expect(choice).toEqual(expected.choice);
+    expect(choices).toEqual(expected.choices);
     if (expected.usage) {
       expect(usage).toMatchObject({ prompt_tokens: expected.usage.prompt, completion_tokens: expected.usage.completion });
       if (expected.usage.cached !== undefined) expect(usage?.prompt_tokens_details?.cached_tokens).toBe(expected.usage.cached);
