@@ -310,7 +310,7 @@ export const PROVIDER_DESCRIPTORS: readonly ProviderDescriptor[] = [
     tools: true,
     vision: true,
     embeddings: false,
-    docs: 'https://platform.moonshot.ai/docs/guide/start-using-kimi-api',
+    docs: 'https://platform.kimi.ai/docs/api/overview',
     quirks: { reasoningField: 'reasoning_content' },
   },
   {
@@ -356,19 +356,21 @@ export const PROVIDER_DESCRIPTORS: readonly ProviderDescriptor[] = [
   },
   {
     id: 'nebius',
-    name: 'Nebius AI Studio',
+    name: 'Nebius Token Factory',
     wire: 'openai',
-    baseUrl: 'https://api.studio.nebius.com/v1',
+    // Formerly Nebius AI Studio (api.studio.nebius.com).
+    baseUrl: 'https://api.tokenfactory.nebius.com/v1',
     auth: 'bearer',
     env: { apiKey: ['NEBIUS_API_KEY'], baseUrl: 'NEBIUS_BASE_URL' },
     streaming: true,
     tools: true,
     vision: true,
     embeddings: true,
-    docs: 'https://docs.nebius.com/studio/inference/api',
+    docs: 'https://docs.tokenfactory.nebius.com/api-reference/introduction',
   },
   {
     id: 'lambda',
+    // Lambda's docs announce this API's shutdown; kept for existing configs until it is gone.
     name: 'Lambda Inference',
     wire: 'openai',
     baseUrl: 'https://api.lambda.ai/v1',
@@ -430,7 +432,7 @@ export const PROVIDER_DESCRIPTORS: readonly ProviderDescriptor[] = [
     tools: true,
     vision: true,
     embeddings: true,
-    docs: 'https://docs.github.com/en/rest/models/inference',
+    docs: 'https://docs.github.com/en/github-models/quickstart',
   },
   {
     id: 'scaleway',
@@ -456,7 +458,7 @@ export const PROVIDER_DESCRIPTORS: readonly ProviderDescriptor[] = [
     tools: true,
     vision: true,
     embeddings: true,
-    docs: 'https://help.ovhcloud.com/csm/en-public-cloud-ai-endpoints-getting-started',
+    docs: 'https://endpoints.ai.cloud.ovh.net/',
   },
   {
     id: 'minimax',
@@ -470,6 +472,8 @@ export const PROVIDER_DESCRIPTORS: readonly ProviderDescriptor[] = [
     vision: false,
     embeddings: false,
     docs: 'https://platform.minimax.io/docs/api-reference/text-openai-api',
+    // MiniMax marks max_tokens deprecated in favour of max_completion_tokens.
+    quirks: { maxTokensField: 'max_completion_tokens', reasoningField: 'reasoning_content' },
   },
   {
     id: 'siliconflow',
@@ -509,7 +513,7 @@ export const PROVIDER_DESCRIPTORS: readonly ProviderDescriptor[] = [
     tools: true,
     vision: true,
     embeddings: true,
-    docs: 'https://docs.venice.ai/api-reference/api-spec',
+    docs: 'https://docs.venice.ai/getting-started/quick-start',
   },
   {
     id: 'nscale',
@@ -522,7 +526,7 @@ export const PROVIDER_DESCRIPTORS: readonly ProviderDescriptor[] = [
     tools: false,
     vision: false,
     embeddings: false,
-    docs: 'https://docs.nscale.com/docs/inference/serverless-models/openai-compatibility',
+    docs: 'https://docs.nscale.com/docs/inference/serverless-models/overview',
   },
   {
     id: 'upstage',
@@ -535,7 +539,7 @@ export const PROVIDER_DESCRIPTORS: readonly ProviderDescriptor[] = [
     tools: true,
     vision: false,
     embeddings: true,
-    docs: 'https://console.upstage.ai/docs/capabilities/chat',
+    docs: 'https://developers.upstage.ai',
   },
   {
     id: 'ai21',
