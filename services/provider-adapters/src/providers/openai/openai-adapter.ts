@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   findProviderDescriptor,
   isGatewayError,
   providerBadResponse,
@@ -9,6 +10,7 @@ import {
   type EmbeddingRequest,
   type EmbeddingResponse,
   type OpenAICompatibleQuirks,
+  type ProviderDescriptor,
   type StreamPart,
 } from '@switchyard/shared';
 import type { z } from 'zod';
@@ -41,8 +43,7 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
   const { id: providerId, http } = options;
   const preset = options.config.preset ? findProviderDescriptor(options.config.preset) : undefined;
   const quirks: OpenAICompatibleQuirks = preset?.quirks ?? {};
-  const presetBaseUrl = preset && resolveBaseUrlTemplate(preset.baseUrl, options.env);
-  const baseUrl = (options.config.baseUrl ?? presetBaseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = (options.config.baseUrl ?? presetBaseUrl(providerId, preset, options.env)).replace(/\/+$/, '');
   const chatUrl = `${baseUrl}/chat/completions`;
   const embeddingsUrl = `${baseUrl}/embeddings`;
   const timeoutMs = options.config.timeoutMs;
@@ -163,3 +164,18 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
   };
   return adapter;
 };
+
+/**
+ * The preset's default base URL with its `{NAME}` variables filled in; one
+ * unset is a config error rather than a call to some other host with this
+ * provider's key.
+ */
+function presetBaseUrl(providerId: string, preset: ProviderDescriptor | undefined, env: Record<string, string | undefined>): string {
+  if (!preset) return OPENAI_DEFAULT_BASE_URL;
+  const url = resolveBaseUrlTemplate(preset.baseUrl, env);
+  if (url) return url;
+  const missing = [...preset.baseUrl.matchAll(/\{([A-Z0-9_]+)\}/g)].map((match) => match[1]).filter((name) => !env[name]);
+  throw new ConfigError(
+    `providers.${providerId}.baseUrl: preset ${preset.id}'s default ${preset.baseUrl} needs ${missing.join(', ')}; set it, or set baseUrl`,
+  );
+}

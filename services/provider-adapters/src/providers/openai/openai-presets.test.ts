@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { GatewayError, openAIProviderSchema, type CallContext, type ChatRequest, type StreamPart } from '@switchyard/shared';
+import { ConfigError, GatewayError, openAIProviderSchema, type CallContext, type ChatRequest, type StreamPart } from '@switchyard/shared';
 import { UpstreamClient, type UpstreamRequest, type UpstreamResponse } from '../../http/upstream-client';
 import { createOpenAIAdapter } from './index';
 
@@ -83,6 +83,14 @@ describe('the OpenAI adapter configured by a preset', () => {
     const { adapter, sent } = adapterFor({ preset: 'cloudflare' }, completion(), { CLOUDFLARE_ACCOUNT_ID: 'acc42' });
     await adapter.complete('@cf/meta/llama-3.1-8b-instruct', request(), context());
     expect(sent().url).toBe('https://api.cloudflare.com/client/v4/accounts/acc42/ai/v1/chat/completions');
+  });
+
+  it('refuses a preset whose base URL needs an unset variable, naming it, instead of calling another host', () => {
+    expect(() => adapterFor({ preset: 'cloudflare' })).toThrow(ConfigError);
+    expect(() => adapterFor({ preset: 'cloudflare' })).toThrow(
+      "providers.fast.baseUrl: preset cloudflare's default https://api.cloudflare.com/client/v4/accounts/{CLOUDFLARE_ACCOUNT_ID}/ai/v1 needs CLOUDFLARE_ACCOUNT_ID; set it, or set baseUrl",
+    );
+    expect(() => adapterFor({ preset: 'cloudflare', baseUrl: 'https://gateway.example.com/v1' })).not.toThrow();
   });
 
   it('sends max_tokens to compatible servers, whatever the model is called, and OpenAI its own rule', async () => {
