@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -108,8 +109,14 @@ const providerBase = {
 
 export const openAIProviderSchema = z.strictObject({
   kind: z.literal('openai'),
-  /** A known OpenAI-compatible vendor (`groq`, `ollama`, ...): its base URL, auth scheme, parameter rules and env var. */
-  preset: z.string().min(1).optional(),
+  /** A known OpenAI-compatible vendor (`groq`, `ollama`, ...): its base URL, auth scheme and parameter rules (`switchyard providers`). */
+  preset: z
+    .string()
+    .min(1)
+    .refine((id) => OPENAI_PRESET_IDS.includes(id), {
+      message: `must be an OpenAI-compatible preset (switchyard providers lists them): ${OPENAI_PRESET_IDS.join(', ')}`,
+    })
+    .optional(),
   ...providerBase,
 });
 
