@@ -17,13 +17,17 @@ import {
 } from '@switchyard/shared';
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
+import { createGeminiAdapter } from './providers/gemini';
 import { createOpenAIAdapter } from './providers/openai';
+import { createVertexAdapter } from './providers/vertex';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
 
 /** One factory per wire format; an OpenAI-compatible vendor is a config preset of `openai`. */
 const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   openai: createOpenAIAdapter,
   anthropic: createAnthropicAdapter,
+  gemini: createGeminiAdapter,
+  vertex: createVertexAdapter,
 };
 
 function createAdapter(id: string, config: ProviderConfig, options: Omit<ProviderAdapterOptions, 'id' | 'config'>): ProviderAdapter {
