@@ -46,7 +46,11 @@ export const createVertexAdapter: ProviderAdapterFactory<'vertex'> = (options) =
 
 function vertexCredential(options: ProviderAdapterOptions<'vertex'>): CredentialSource {
   const { config, env, id } = options;
-  if (config.accessToken !== undefined) return new StaticHeaderCredential('authorization', `Bearer ${resolveSecret(config.accessToken, env)}`);
+  if (config.accessToken !== undefined) {
+    const token = resolveSecret(config.accessToken, env);
+    if (token === '') throw new ConfigError(`providers.${id}.accessToken: environment variable ${config.accessToken.slice(2, -1)} is not set`);
+    return new StaticHeaderCredential('authorization', `Bearer ${token}`);
+  }
   const keyFile = config.serviceAccountKeyFile ?? (options.apiKey === undefined ? env.GOOGLE_APPLICATION_CREDENTIALS : undefined);
   if (keyFile !== undefined) {
     const configPath = config.serviceAccountKeyFile !== undefined ? `providers.${id}.serviceAccountKeyFile` : `providers.${id} (GOOGLE_APPLICATION_CREDENTIALS)`;
