@@ -53,7 +53,26 @@ describe('Vertex AI adapter', () => {
     const sent = upstream.requests.at(-1)!;
     expect(sent.url).toBe('/v1/projects/my-project/locations/global/publishers/google/models/gemini-2.5-flash:generateContent');
     expect(sent.headers.authorization).toBe('Bearer ya29.from-env');
-    expect(adapter.embed).toBeUndefined();
+  });
+
+  it('embeds through predict, one text a request for Gemini embedding models, with the counted tokens as usage', async () => {
+    const adapter = createVertexAdapter({ id: 'vertex', config: vertexConfig({ baseUrl: `${upstream.origin}/v1` }), apiKey: 'express-key', headers: {}, http, env: {} });
+    const prediction = (values: number[], tokens: number) => ({ embeddings: { values, statistics: { token_count: tokens, truncated: false } } });
+    upstream.enqueue((sent) => ({ body: JSON.stringify({ predictions: [prediction(sent.json.instances[0].content === 'one' ? [1, 0] : [0, 1], 3)] }) }));
+    upstream.enqueue((sent) => ({ body: JSON.stringify({ predictions: [prediction(sent.json.instances[0].content === 'one' ? [1, 0] : [0, 1], 4)] }) }));
+    const before = upstream.requests.length;
+    const response = await adapter.embed!('gemini-embedding-001', { model: 'vertex/gemini-embedding-001', input: ['one', 'two'], dimensions: 2 }, context());
+    expect(response).toEqual({ model: 'gemini-embedding-001', data: [{ index: 0, vector: [1, 0] }, { index: 1, vector: [0, 1] }], usage: { inputTokens: 7, outputTokens: 0 } });
+    const sent = upstream.requests.slice(before);
+    // Checked against https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/text-embeddings-api
+    expect(sent.map((request) => request.url)).toEqual([
+      '/v1/projects/my-project/locations/us-central1/publishers/google/models/gemini-embedding-001:predict',
+      '/v1/projects/my-project/locations/us-central1/publishers/google/models/gemini-embedding-001:predict',
+    ]);
+    expect(sent.map((request) => request.json).sort((a, b) => a.instances[0].content.localeCompare(b.instances[0].content))).toEqual([
+      { instances: [{ content: 'one' }], parameters: { outputDimensionality: 2 } },
+      { instances: [{ content: 'two' }], parameters: { outputDimensionality: 2 } },
+    ]);
   });
 
   it('sends an express-mode API key as x-goog-api-key', async () => {

@@ -3,6 +3,7 @@ import { StaticHeaderCredential, type CredentialSource } from '../../credentials
 import { GoogleServiceAccountCredential, readServiceAccountKeyFile } from '../../credentials/google-service-account';
 import { GeminiAdapter } from '../gemini/gemini-adapter';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from '../provider-adapter';
+import { embedWithVertex } from './vertex-embeddings';
 
 /**
  * The regional Vertex AI endpoint of a location (`global` has no region in
@@ -18,30 +19,40 @@ export function vertexBaseUrl(location: string): string {
  * (https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference).
  * Authorized, in this order, by `accessToken` (used as it is), a service
  * account (`serviceAccountKeyFile`, else GOOGLE_APPLICATION_CREDENTIALS),
- * or an express-mode `apiKey`. Vertex serves embeddings through `predict`,
- * which this adapter does not offer.
+ * or an express-mode `apiKey`. Embeddings go through `predict` (see
+ * `vertex-embeddings.ts`).
  */
 export const createVertexAdapter: ProviderAdapterFactory<'vertex'> = (options) => {
   const { config } = options;
   const base = (config.baseUrl ?? vertexBaseUrl(config.location)).replace(/\/+$/, '');
   const prefix = `${base}/projects/${encodeURIComponent(config.project)}/locations/${encodeURIComponent(config.location)}/publishers/google/models`;
+  const credential = vertexCredential(options);
   const adapter = new GeminiAdapter(
     {
       providerId: options.id,
       kind: 'vertex',
       url: (model, method) => `${prefix}/${encodeURIComponent(model)}:${method}`,
-      credential: vertexCredential(options),
+      credential,
       headers: options.headers,
       timeoutMs: config.timeoutMs,
       dropUnsupportedParams: config.dropUnsupportedParams,
     },
     options.http,
   );
-  const chatOnly: ProviderAdapter = {
+  const embeddings = {
+    providerId: options.id,
+    url: (model: string) => `${prefix}/${encodeURIComponent(model)}:predict`,
+    credential,
+    headers: options.headers,
+    timeoutMs: config.timeoutMs,
+    http: options.http,
+  };
+  const vertex: ProviderAdapter = {
     complete: (model, request, context) => adapter.complete(model, request, context),
     stream: (model, request, context) => adapter.stream(model, request, context),
+    embed: (model, request, context) => embedWithVertex(embeddings, model, request, context),
   };
-  return chatOnly;
+  return vertex;
 };
 
 function vertexCredential(options: ProviderAdapterOptions<'vertex'>): CredentialSource {
