@@ -202,7 +202,9 @@ describe('Gemini provider end to end (embedded)', () => {
 
   it("passes on the recorded 429 with Google's message and its retry delay", async () => {
     upstream.enqueue({ status: 429, body: readFileSync(fixturePath(GOOGLE_FIXTURES, 'google-429-retry-info.json')) });
-    const failure = await client.chat.completions.create({ model: 'gemini/gemini-3-pro-preview', messages: question }).catch((error: unknown) => error);
+    const failure = await client.chat.completions
+      .create({ model: 'gemini/gemini-3-pro-preview', messages: question })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.APIError);
     const error = failure as InstanceType<typeof OpenAI.APIError>;
     expect(error.status).toBe(429);
@@ -290,7 +292,12 @@ describe('Gemini provider end to end (embedded)', () => {
 
   it('embeds with batchEmbedContents', async () => {
     upstream.enqueue({ body: JSON.stringify({ embeddings: [{ values: [0.1, 0.2] }, { values: [0.3, 0.4] }] }) });
-    const response = await client.embeddings.create({ model: 'gemini/gemini-embedding-001', input: ['one', 'two'], dimensions: 2, encoding_format: 'float' });
+    const response = await client.embeddings.create({
+      model: 'gemini/gemini-embedding-001',
+      input: ['one', 'two'],
+      dimensions: 2,
+      encoding_format: 'float',
+    });
     expect(response.data.map((item) => item.embedding)).toEqual([
       [0.1, 0.2],
       [0.3, 0.4],
@@ -421,7 +428,9 @@ describe('Vertex AI provider end to end (embedded)', () => {
     upstream.enqueue({ body: readFileSync(fixturePath(GOOGLE_FIXTURES, 'google-tool-call.json')) });
     const completion = await client.chat.completions.create({ model: 'vertex/gemini-3-pro-preview', messages: question });
     expectSameAsRecording(readCompletion(completion), summarizeRecording('google-tool-call.json'));
-    expect(upstream.requests.at(-1)!.url).toBe('/v1/projects/test-project/locations/europe-west4/publishers/google/models/gemini-3-pro-preview:generateContent');
+    expect(upstream.requests.at(-1)!.url).toBe(
+      '/v1/projects/test-project/locations/europe-west4/publishers/google/models/gemini-3-pro-preview:generateContent',
+    );
     expect(upstream.requests.at(-1)!.headers.authorization).toBe('Bearer ya29.vertex-token-1');
   });
 });

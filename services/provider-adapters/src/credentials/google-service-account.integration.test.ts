@@ -30,45 +30,50 @@ interface TokenEndpoint {
 }
 
 async function startTokenEndpoint(): Promise<TokenEndpoint> {
-  let server: Server;
-  const endpoint: TokenEndpoint = {
-    url: '',
-    exchanges: [],
-    status: 200,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+  const endpoint: TokenEndpoint = { url: '', exchanges: [], status: 200, close: () => Promise.resolve() };
+  const answer = async (body: string): Promise<{ status: number; body: string }> => {
+    const form = new URLSearchParams(body);
+    await endpoint.hold;
+    try {
+      if (endpoint.status !== 200) throw new Error('refused');
+      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') throw new Error('grant type');
+      const { payload } = await jwtVerify(form.get('assertion') ?? '', publicKey, {
+        issuer: CLIENT_EMAIL,
+        audience: endpoint.url,
+        algorithms: ['RS256'],
+        // The tests move their own clock; the claims are checked against it below.
+        currentDate: new Date(0),
+        clockTolerance: Number.MAX_SAFE_INTEGER,
+      });
+      endpoint.exchanges.push(payload);
+      return {
+        status: 200,
+        body: JSON.stringify({ access_token: `ya29.token-${endpoint.exchanges.length}`, expires_in: 3600, token_type: 'Bearer' }),
+      };
+    } catch {
+      return {
+        status: endpoint.status === 200 ? 400 : endpoint.status,
+        body: JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }),
+      };
+    }
   };
-  server = createServer((request, response) => {
+  const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', async () => {
-      const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-      await endpoint.hold;
-      try {
-        if (endpoint.status !== 200) throw new Error('refused');
-        if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') throw new Error('grant type');
-        const { payload } = await jwtVerify(form.get('assertion') ?? '', publicKey, {
-          issuer: CLIENT_EMAIL,
-          audience: endpoint.url,
-          algorithms: ['RS256'],
-          // The tests move their own clock; the claims are checked against it below.
-          currentDate: new Date(0),
-          clockTolerance: Number.MAX_SAFE_INTEGER,
-        });
-        endpoint.exchanges.push(payload);
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ access_token: `ya29.token-${endpoint.exchanges.length}`, expires_in: 3600, token_type: 'Bearer' }));
-      } catch {
-        response.writeHead(endpoint.status === 200 ? 400 : endpoint.status, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }));
-      }
+    request.on('end', () => {
+      void answer(Buffer.concat(chunks).toString('utf8')).then(({ status, body }) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(body);
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
+  endpoint.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return endpoint;
 }
 
@@ -161,7 +166,10 @@ describe('readServiceAccountKeyFile', () => {
   };
 
   it('reads the fields of a key file, with Google token URL by default', () => {
-    const path = write('key.json', JSON.stringify({ type: 'service_account', client_email: CLIENT_EMAIL, private_key: PRIVATE_KEY_PEM, private_key_id: 'k' }));
+    const path = write(
+      'key.json',
+      JSON.stringify({ type: 'service_account', client_email: CLIENT_EMAIL, private_key: PRIVATE_KEY_PEM, private_key_id: 'k' }),
+    );
     expect(readServiceAccountKeyFile(path, 'providers.vertex.serviceAccountKeyFile')).toEqual({
       clientEmail: CLIENT_EMAIL,
       privateKey: PRIVATE_KEY_PEM,

@@ -30,7 +30,7 @@ export function readServiceAccountKeyFile(path: string, configPath: string): Ser
   try {
     json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    const reason = error instanceof SyntaxError ? 'it is not JSON' : (error as NodeJS.ErrnoException).code ?? 'it cannot be read';
+    const reason = error instanceof SyntaxError ? 'it is not JSON' : ((error as NodeJS.ErrnoException).code ?? 'it cannot be read');
     throw new ConfigError(`${configPath}: the service-account key file ${path} cannot be used: ${reason}`);
   }
   if (json === null || typeof json !== 'object' || json.type !== 'service_account') {
@@ -114,7 +114,9 @@ export class GoogleServiceAccountCredential implements CredentialSource {
       signal: new AbortController().signal,
       timeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
     };
-    const response = await this.http.send(request, (status, _headers, bodyText) => this.exchangeFailed(`answered ${status}: ${oauthError(bodyText)}`));
+    const response = await this.http.send(request, (status, _headers, bodyText) =>
+      this.exchangeFailed(`answered ${status}: ${oauthError(bodyText)}`),
+    );
     const bodyText = await this.http.readText(response, request);
     let answer: { access_token?: unknown; expires_in?: unknown };
     try {

@@ -28,7 +28,13 @@ describe('convertGeminiResponse', () => {
             finishReason: 'MAX_TOKENS',
           },
         ],
-        usageMetadata: { promptTokenCount: 100, cachedContentTokenCount: 60, toolUsePromptTokenCount: 5, candidatesTokenCount: 7, thoughtsTokenCount: 3 },
+        usageMetadata: {
+          promptTokenCount: 100,
+          cachedContentTokenCount: 60,
+          toolUsePromptTokenCount: 5,
+          candidatesTokenCount: 7,
+          thoughtsTokenCount: 3,
+        },
       }),
     );
     expect(response.model).toBe('gemini-2.5-flash');

@@ -56,7 +56,11 @@ function convertCandidate(candidate: GeminiCandidate, index: number): ChatChoice
     if (part.thought) continue;
     if (part.text != null) texts.push(part.text);
     if (part.functionCall?.name) {
-      toolCalls.push({ id: part.functionCall.id ?? generatedId('call'), name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) });
+      toolCalls.push({
+        id: part.functionCall.id ?? generatedId('call'),
+        name: part.functionCall.name,
+        arguments: JSON.stringify(part.functionCall.args ?? {}),
+      });
     }
   }
   if (pending !== '') blocks.push({ type: 'thinking', text: pending });

@@ -8,7 +8,10 @@ describe('convertGeminiUsage', () => {
       cachedInputTokens: 800,
       reasoningTokens: 200,
     });
-    expect(convertGeminiUsage({ promptTokenCount: 10, toolUsePromptTokenCount: 90, candidatesTokenCount: 5 })).toEqual({ inputTokens: 100, outputTokens: 5 });
+    expect(convertGeminiUsage({ promptTokenCount: 10, toolUsePromptTokenCount: 90, candidatesTokenCount: 5 })).toEqual({
+      inputTokens: 100,
+      outputTokens: 5,
+    });
   });
 
   it('tells counts from the traffic-type-only usage of early stream chunks', () => {

@@ -97,17 +97,23 @@ describe('convertToGeminiRequest', () => {
     });
     expect(body.tools).toEqual([{ functionDeclarations: [{ name: 'f', parametersJsonSchema: { type: 'object', properties: {} } }] }]);
     expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['f'] } });
-    expect(convertToGeminiRequest('gemini-2.5-pro', base({ reasoning: { budgetTokens: 0 } })).generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 0 } });
+    expect(convertToGeminiRequest('gemini-2.5-pro', base({ reasoning: { budgetTokens: 0 } })).generationConfig).toEqual({
+      thinkingConfig: { thinkingBudget: 0 },
+    });
   });
 
   it('rejects what Gemini cannot take, naming the parameter', () => {
-    expect(() =>
-      convertToGeminiRequest('m', base({ messages: [{ role: 'tool', toolCallId: 'nope', content: 'x' }] })),
-    ).toThrow(expect.objectContaining({ status: 400, param: 'messages[0].tool_call_id' }));
-    expect(() =>
-      convertToGeminiRequest('m', base({ messages: [{ role: 'user', content: [{ type: 'image', url: 'ftp://x/y.png' }] }] })),
-    ).toThrow(expect.objectContaining({ param: 'messages[0].content[0]' }));
-    expect(unsupportedGeminiParameters(base({ user: 'u', metadata: { a: 'b' }, parallelToolCalls: false }))).toEqual(['user', 'metadata', 'parallel_tool_calls']);
+    expect(() => convertToGeminiRequest('m', base({ messages: [{ role: 'tool', toolCallId: 'nope', content: 'x' }] }))).toThrow(
+      expect.objectContaining({ status: 400, param: 'messages[0].tool_call_id' }),
+    );
+    expect(() => convertToGeminiRequest('m', base({ messages: [{ role: 'user', content: [{ type: 'image', url: 'ftp://x/y.png' }] }] }))).toThrow(
+      expect.objectContaining({ param: 'messages[0].content[0]' }),
+    );
+    expect(unsupportedGeminiParameters(base({ user: 'u', metadata: { a: 'b' }, parallelToolCalls: false }))).toEqual([
+      'user',
+      'metadata',
+      'parallel_tool_calls',
+    ]);
     expect(unsupportedGeminiParameters(base({ parallelToolCalls: true }))).toEqual([]);
   });
 });

@@ -34,18 +34,29 @@ describe('Gemini adapter against a replayed upstream', () => {
   });
 
   const adapter = (fields: Record<string, unknown> = {}) =>
-    createGeminiAdapter({ id: 'google', config: geminiConfig({ baseUrl: `${upstream.origin}/v1beta`, ...fields }), apiKey: 'k', headers: {}, http, env: {} });
+    createGeminiAdapter({
+      id: 'google',
+      config: geminiConfig({ baseUrl: `${upstream.origin}/v1beta`, ...fields }),
+      apiKey: 'k',
+      headers: {},
+      http,
+      env: {},
+    });
 
   it('merges provider options by kind and by id into the body', async () => {
     upstream.enqueue({ body: readFileSync(fixturePath(FIXTURES, 'google-text.json')) });
-    await adapter().complete('gemini-2.5-flash', {
-      ...request,
-      providerOptions: {
-        gemini: { safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }] },
-        google: { cachedContent: 'cachedContents/abc' },
-        anthropic: { ignored: true },
+    await adapter().complete(
+      'gemini-2.5-flash',
+      {
+        ...request,
+        providerOptions: {
+          gemini: { safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }] },
+          google: { cachedContent: 'cachedContents/abc' },
+          anthropic: { ignored: true },
+        },
       },
-    }, context());
+      context(),
+    );
     expect(upstream.requests.at(-1)!.json).toEqual({
       contents: [{ role: 'user', parts: [{ text: 'Hello' }] }],
       safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }],

@@ -139,7 +139,12 @@ export class GeminiAdapter implements ProviderAdapter {
   }
 
   /** Parts as the chunks arrive; nothing is buffered beyond one SSE event. */
-  private async *streamParts(model: string, response: UpstreamResponse, upstream: UpstreamRequest, droppedParams: string[]): AsyncGenerator<StreamPart> {
+  private async *streamParts(
+    model: string,
+    response: UpstreamResponse,
+    upstream: UpstreamRequest,
+    droppedParams: string[],
+  ): AsyncGenerator<StreamPart> {
     const transformer = new GeminiStreamTransformer(this.endpoint.providerId, model);
     const decoder = new ServerSentEventDecoder();
     let drained = false;

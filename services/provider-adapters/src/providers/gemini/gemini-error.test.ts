@@ -13,10 +13,19 @@ describe('geminiHttpError', () => {
   });
 
   it('keeps a 400 as the client mistake it is, and makes a 503 a retryable 502', () => {
-    const invalid = geminiHttpError('gemini', 400, JSON.stringify({ error: { code: 400, message: 'Invalid JSON payload.', status: 'INVALID_ARGUMENT' } }), {});
+    const invalid = geminiHttpError(
+      'gemini',
+      400,
+      JSON.stringify({ error: { code: 400, message: 'Invalid JSON payload.', status: 'INVALID_ARGUMENT' } }),
+      {},
+    );
     expect(invalid).toMatchObject({ status: 400, retryable: false });
     expect(invalid.message).toBe('gemini returned 400: Invalid JSON payload. (INVALID_ARGUMENT)');
-    expect(geminiHttpError('gemini', 503, 'upstream connect error', {})).toMatchObject({ status: 502, retryable: true, message: 'gemini returned 503: upstream connect error' });
+    expect(geminiHttpError('gemini', 503, 'upstream connect error', {})).toMatchObject({
+      status: 502,
+      retryable: true,
+      message: 'gemini returned 503: upstream connect error',
+    });
     expect(geminiHttpError('gemini', 403, '', {})).toMatchObject({ status: 502, retryable: false, message: 'gemini returned 403: an empty body' });
   });
 });

@@ -21,7 +21,10 @@ export function geminiHttpError(
 }
 
 /** An `error` object inside a 200 stream: 429 and 503 statuses are retryable. */
-export function geminiStreamError(providerId: string, error: { code?: number | null; message?: string | null; status?: string | null }): ProviderError {
+export function geminiStreamError(
+  providerId: string,
+  error: { code?: number | null; message?: string | null; status?: string | null },
+): ProviderError {
   const message = `${providerId} sent an error mid-stream: ${error.message ?? 'no message'}${error.status ? ` (${error.status})` : ''}`;
   if (error.code === 429 || error.status === 'RESOURCE_EXHAUSTED') {
     return new ProviderError(message, { providerId, status: 429, errorClass: 'rate_limited', code: 'rate_limit_exceeded', retryable: true });

@@ -9,8 +9,14 @@ describe('StreamedFunctionCallArguments', () => {
   it('builds every kind of leaf, appending continued strings', () => {
     const args = new StreamedFunctionCallArguments();
     args.add([{ jsonPath: '$.note', stringValue: 'Hel', willContinue: true }]);
-    args.add([{ jsonPath: '$.note', stringValue: 'lo' }, { jsonPath: '$.count', numberValue: 2 }]);
-    args.add([{ jsonPath: '$.flags[0]', boolValue: false }, { jsonPath: '$.nothing', nullValue: null }]);
+    args.add([
+      { jsonPath: '$.note', stringValue: 'lo' },
+      { jsonPath: '$.count', numberValue: 2 },
+    ]);
+    args.add([
+      { jsonPath: '$.flags[0]', boolValue: false },
+      { jsonPath: '$.nothing', nullValue: null },
+    ]);
     expect(JSON.parse(args.toJson())).toEqual({ note: 'Hello', count: 2, flags: [false], nothing: null });
     expect(new StreamedFunctionCallArguments().toJson()).toBe('{}');
   });

@@ -92,8 +92,18 @@ describe('GeminiStreamTransformer on edge cases', () => {
 
   it('keeps candidates apart as choices', () => {
     const parts = run([
-      chunk({ candidates: [{ index: 0, content: { parts: [{ text: 'a' }] } }, { index: 1, content: { parts: [{ text: 'b' }] } }] }),
-      chunk({ candidates: [{ index: 1, finishReason: 'MAX_TOKENS' }, { index: 0, finishReason: 'STOP' }] }),
+      chunk({
+        candidates: [
+          { index: 0, content: { parts: [{ text: 'a' }] } },
+          { index: 1, content: { parts: [{ text: 'b' }] } },
+        ],
+      }),
+      chunk({
+        candidates: [
+          { index: 1, finishReason: 'MAX_TOKENS' },
+          { index: 0, finishReason: 'STOP' },
+        ],
+      }),
     ]);
     expect(parts.filter((part) => part.type === 'text-delta' || part.type === 'finish')).toEqual([
       { type: 'text-delta', choice: 0, text: 'a' },

@@ -60,7 +60,12 @@ export class GeminiStreamTransformer {
     const parts: StreamPart[] = [];
     if (!this.started) {
       this.started = true;
-      parts.push({ type: 'response-start', id: chunk.responseId ?? generatedId('gemini'), model: chunk.modelVersion ?? this.model, created: this.now() });
+      parts.push({
+        type: 'response-start',
+        id: chunk.responseId ?? generatedId('gemini'),
+        model: chunk.modelVersion ?? this.model,
+        created: this.now(),
+      });
     }
     if (hasTokenCounts(chunk.usageMetadata)) this.usage = chunk.usageMetadata;
     (chunk.candidates ?? []).forEach((candidate, position) => {

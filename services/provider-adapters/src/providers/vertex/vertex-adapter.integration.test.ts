@@ -56,13 +56,35 @@ describe('Vertex AI adapter', () => {
   });
 
   it('embeds through predict, one text a request for Gemini embedding models, with the counted tokens as usage', async () => {
-    const adapter = createVertexAdapter({ id: 'vertex', config: vertexConfig({ baseUrl: `${upstream.origin}/v1` }), apiKey: 'express-key', headers: {}, http, env: {} });
+    const adapter = createVertexAdapter({
+      id: 'vertex',
+      config: vertexConfig({ baseUrl: `${upstream.origin}/v1` }),
+      apiKey: 'express-key',
+      headers: {},
+      http,
+      env: {},
+    });
     const prediction = (values: number[], tokens: number) => ({ embeddings: { values, statistics: { token_count: tokens, truncated: false } } });
-    upstream.enqueue((sent) => ({ body: JSON.stringify({ predictions: [prediction(sent.json.instances[0].content === 'one' ? [1, 0] : [0, 1], 3)] }) }));
-    upstream.enqueue((sent) => ({ body: JSON.stringify({ predictions: [prediction(sent.json.instances[0].content === 'one' ? [1, 0] : [0, 1], 4)] }) }));
+    upstream.enqueue((sent) => ({
+      body: JSON.stringify({ predictions: [prediction(sent.json.instances[0].content === 'one' ? [1, 0] : [0, 1], 3)] }),
+    }));
+    upstream.enqueue((sent) => ({
+      body: JSON.stringify({ predictions: [prediction(sent.json.instances[0].content === 'one' ? [1, 0] : [0, 1], 4)] }),
+    }));
     const before = upstream.requests.length;
-    const response = await adapter.embed!('gemini-embedding-001', { model: 'vertex/gemini-embedding-001', input: ['one', 'two'], dimensions: 2 }, context());
-    expect(response).toEqual({ model: 'gemini-embedding-001', data: [{ index: 0, vector: [1, 0] }, { index: 1, vector: [0, 1] }], usage: { inputTokens: 7, outputTokens: 0 } });
+    const response = await adapter.embed!(
+      'gemini-embedding-001',
+      { model: 'vertex/gemini-embedding-001', input: ['one', 'two'], dimensions: 2 },
+      context(),
+    );
+    expect(response).toEqual({
+      model: 'gemini-embedding-001',
+      data: [
+        { index: 0, vector: [1, 0] },
+        { index: 1, vector: [0, 1] },
+      ],
+      usage: { inputTokens: 7, outputTokens: 0 },
+    });
     const sent = upstream.requests.slice(before);
     // Checked against https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/text-embeddings-api
     expect(sent.map((request) => request.url)).toEqual([
@@ -76,7 +98,14 @@ describe('Vertex AI adapter', () => {
   });
 
   it('sends an express-mode API key as x-goog-api-key', async () => {
-    const adapter = createVertexAdapter({ id: 'vertex', config: vertexConfig({ baseUrl: `${upstream.origin}/v1` }), apiKey: 'express-key', headers: {}, http, env: {} });
+    const adapter = createVertexAdapter({
+      id: 'vertex',
+      config: vertexConfig({ baseUrl: `${upstream.origin}/v1` }),
+      apiKey: 'express-key',
+      headers: {},
+      http,
+      env: {},
+    });
     upstream.enqueue({ body: textAnswer() });
     await adapter.complete('gemini-2.5-flash', request, context());
     const sent = upstream.requests.at(-1)!;
@@ -88,7 +117,11 @@ describe('Vertex AI adapter', () => {
   it.each([
     [{}, {}, 'providers.vertex: Vertex AI needs a credential'],
     [{ accessToken: '${UNSET_VERTEX_TOKEN}' }, {}, 'providers.vertex.accessToken: environment variable UNSET_VERTEX_TOKEN is not set'],
-    [{}, { GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json' }, 'providers.vertex (GOOGLE_APPLICATION_CREDENTIALS): the service-account key file'],
+    [
+      {},
+      { GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json' },
+      'providers.vertex (GOOGLE_APPLICATION_CREDENTIALS): the service-account key file',
+    ],
   ])('refuses to start without a usable credential (%j, %j)', (fields, env, message) => {
     expect(() => createVertexAdapter({ id: 'vertex', config: vertexConfig(fields), headers: {}, http, env })).toThrow(ConfigError);
     expect(() => createVertexAdapter({ id: 'vertex', config: vertexConfig(fields), headers: {}, http, env })).toThrow(message);

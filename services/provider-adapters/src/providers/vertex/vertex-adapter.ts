@@ -64,7 +64,8 @@ function vertexCredential(options: ProviderAdapterOptions<'vertex'>): Credential
   }
   const keyFile = config.serviceAccountKeyFile ?? (options.apiKey === undefined ? env.GOOGLE_APPLICATION_CREDENTIALS : undefined);
   if (keyFile !== undefined) {
-    const configPath = config.serviceAccountKeyFile !== undefined ? `providers.${id}.serviceAccountKeyFile` : `providers.${id} (GOOGLE_APPLICATION_CREDENTIALS)`;
+    const configPath =
+      config.serviceAccountKeyFile !== undefined ? `providers.${id}.serviceAccountKeyFile` : `providers.${id} (GOOGLE_APPLICATION_CREDENTIALS)`;
     return new GoogleServiceAccountCredential(id, readServiceAccountKeyFile(keyFile, configPath), options.http);
   }
   if (options.apiKey !== undefined) return new StaticHeaderCredential('x-goog-api-key', options.apiKey);

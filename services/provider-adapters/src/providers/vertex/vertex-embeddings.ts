@@ -33,7 +33,12 @@ function instancesPerRequest(model: string): number {
   return model.startsWith('gemini-embedding') ? 1 : 250;
 }
 
-export async function embedWithVertex(options: VertexEmbeddingsOptions, model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
+export async function embedWithVertex(
+  options: VertexEmbeddingsOptions,
+  model: string,
+  request: EmbeddingRequest,
+  context: CallContext,
+): Promise<EmbeddingResponse> {
   const size = instancesPerRequest(model);
   const batches: string[][] = [];
   for (let start = 0; start < request.input.length; start += size) batches.push(request.input.slice(start, start + size));
@@ -49,7 +54,10 @@ export async function embedWithVertex(options: VertexEmbeddingsOptions, model: s
 }
 
 async function predict(options: VertexEmbeddingsOptions, model: string, texts: string[], dimensions: number | undefined, context: CallContext) {
-  const body = { instances: texts.map((content) => ({ content })), ...(dimensions !== undefined && { parameters: { outputDimensionality: dimensions } }) };
+  const body = {
+    instances: texts.map((content) => ({ content })),
+    ...(dimensions !== undefined && { parameters: { outputDimensionality: dimensions } }),
+  };
   const upstream: UpstreamRequest = await options.credential.authorize({
     providerId: options.providerId,
     method: 'POST',
