@@ -316,8 +316,12 @@ describe('Gemini provider end to end (embedded)', () => {
 
 // ---------------------------------------------------------------- Vertex AI
 
-/** A Google-like OAuth token endpoint on loopback that accepts only JWTs signed by the service account's key. */
-async function startTokenEndpoint(publicKey: KeyObject, clientEmail: string) {
+/**
+ * A Google-like OAuth token endpoint on loopback that accepts only JWTs
+ * signed by the service account's key, and issues tokens valid for
+ * `expiresIn` seconds.
+ */
+async function startTokenEndpoint(publicKey: KeyObject, clientEmail: string, expiresIn: number) {
   const assertions: { iss?: string; aud?: unknown; scope?: unknown; kid?: string }[] = [];
   let issued = 0;
   const server: Server = createServer((request, response) => {
@@ -332,7 +336,7 @@ async function startTokenEndpoint(publicKey: KeyObject, clientEmail: string) {
           assertions.push({ iss: payload.iss, aud: payload.aud, scope: payload.scope, kid: protectedHeader.kid });
           issued++;
           response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ access_token: `ya29.vertex-token-${issued}`, expires_in: 3599, token_type: 'Bearer' }));
+          response.end(JSON.stringify({ access_token: `ya29.vertex-token-${issued}`, expires_in: expiresIn, token_type: 'Bearer' }));
         })
         .catch(() => {
           response.writeHead(400, { 'content-type': 'application/json' });
@@ -357,27 +361,30 @@ describe('Vertex AI provider end to end (embedded)', () => {
   const clientEmail = 'switchyard-e2e@test-project.iam.gserviceaccount.com';
   let upstream: ReplayUpstream;
   let tokens: Awaited<ReturnType<typeof startTokenEndpoint>>;
+  /** Issues tokens that expire within the refresh margin (five minutes). */
+  let shortTokens: Awaited<ReturnType<typeof startTokenEndpoint>>;
   let switchyard: RunningSwitchyard;
   let client: OpenAI;
   let keyDirectory: string;
 
   beforeAll(async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    tokens = await startTokenEndpoint(publicKey, clientEmail);
+    tokens = await startTokenEndpoint(publicKey, clientEmail, 3599);
+    shortTokens = await startTokenEndpoint(publicKey, clientEmail, 299);
     keyDirectory = mkdtempSync(join(tmpdir(), 'switchyard-vertex-'));
-    const keyFile = join(keyDirectory, 'service-account.json');
-    writeFileSync(
-      keyFile,
-      JSON.stringify({
+    const keyFile = (name: string, tokenUri: string) => {
+      const path = join(keyDirectory, name);
+      const key = {
         type: 'service_account',
         project_id: 'test-project',
         private_key_id: 'key-1',
         private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
         client_email: clientEmail,
-        token_uri: tokens.tokenUri,
-      }),
-      { mode: 0o600 },
-    );
+        token_uri: tokenUri,
+      };
+      writeFileSync(path, JSON.stringify(key), { mode: 0o600 });
+      return path;
+    };
     upstream = await startReplayUpstream();
     switchyard = await startSwitchyard('embedded', {
       providers: {
@@ -386,7 +393,15 @@ describe('Vertex AI provider end to end (embedded)', () => {
           project: 'test-project',
           location: 'europe-west4',
           baseUrl: `${upstream.origin}/v1`,
-          serviceAccountKeyFile: keyFile,
+          serviceAccountKeyFile: keyFile('service-account.json', tokens.tokenUri),
+          models: ['gemini-*'],
+        },
+        'vertex-short': {
+          kind: 'vertex',
+          project: 'test-project',
+          location: 'europe-west4',
+          baseUrl: `${upstream.origin}/v1`,
+          serviceAccountKeyFile: keyFile('short-lived.json', shortTokens.tokenUri),
           models: ['gemini-*'],
         },
       },
@@ -398,6 +413,7 @@ describe('Vertex AI provider end to end (embedded)', () => {
     await switchyard?.close();
     await upstream?.close();
     await tokens?.close();
+    await shortTokens?.close();
     if (keyDirectory) rmSync(keyDirectory, { recursive: true, force: true });
   });
 
@@ -432,5 +448,14 @@ describe('Vertex AI provider end to end (embedded)', () => {
       '/v1/projects/test-project/locations/europe-west4/publishers/google/models/gemini-3-pro-preview:generateContent',
     );
     expect(upstream.requests.at(-1)!.headers.authorization).toBe('Bearer ya29.vertex-token-1');
+  });
+
+  it('replaces a token before it expires: one that lapses within five minutes is not used again', async () => {
+    for (const expected of ['Bearer ya29.vertex-token-1', 'Bearer ya29.vertex-token-2']) {
+      upstream.enqueue({ body: readFileSync(fixturePath(GOOGLE_FIXTURES, 'google-text.json')) });
+      await client.chat.completions.create({ model: 'vertex-short/gemini-2.5-flash', messages: question });
+      expect(upstream.requests.at(-1)!.headers.authorization).toBe(expected);
+    }
+    expect(shortTokens.assertions).toHaveLength(2);
   });
 });
