@@ -20,7 +20,9 @@ import { createAnthropicAdapter } from './providers/anthropic';
 import { createCohereAdapter } from './providers/cohere';
 import { createMistralAdapter } from './providers/mistral';
 import { createBedrockAdapter } from './providers/bedrock';
+import { createGeminiAdapter } from './providers/gemini';
 import { createOpenAIAdapter } from './providers/openai';
+import { createVertexAdapter } from './providers/vertex';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
 
 /** One factory per wire format; an OpenAI-compatible vendor is a config preset of `openai`. */
@@ -30,6 +32,8 @@ const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   cohere: createCohereAdapter,
   mistral: createMistralAdapter,
   bedrock: createBedrockAdapter,
+  gemini: createGeminiAdapter,
+  vertex: createVertexAdapter,
 };
 
 function createAdapter(id: string, config: ProviderConfig, options: Omit<ProviderAdapterOptions, 'id' | 'config'>): ProviderAdapter {
