@@ -281,12 +281,12 @@ describe('Gemini provider end to end (embedded)', () => {
 
   it('rejects a parameter Gemini cannot honour, naming it and the provider, before any upstream call', async () => {
     const failure = await client.chat.completions
-      .create({ model: 'gemini/gemini-3-pro-preview', messages: question, user: 'end-user-1' })
+      .create({ model: 'gemini/gemini-3-pro-preview', messages: question, user: 'end-user-1', parallel_tool_calls: false })
       .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OpenAI.BadRequestError);
     const error = failure as InstanceType<typeof OpenAI.BadRequestError>;
-    expect(error.message).toContain("Provider gemini does not support the parameter 'user'");
-    expect(error.param).toBe('user');
+    expect(error.message).toContain("Provider gemini does not support the parameter 'parallel_tool_calls'");
+    expect(error.param).toBe('parallel_tool_calls');
     expect(upstream.requests).toHaveLength(0);
   });
 

@@ -24,8 +24,7 @@ export const EFFORT_THINKING_BUDGET = { minimal: 512, low: 1024, medium: 8192, h
  */
 export function unsupportedGeminiParameters(request: ChatRequest): string[] {
   const names: string[] = [];
-  if (request.user !== undefined) names.push('user');
-  if (request.metadata !== undefined) names.push('metadata');
+  // `user` and `metadata` are Switchyard's too (records, analytics, limits): kept there, not refused.
   if (request.parallelToolCalls === false) names.push('parallel_tool_calls');
   return names;
 }

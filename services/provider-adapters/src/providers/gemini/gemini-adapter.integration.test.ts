@@ -66,10 +66,10 @@ describe('Gemini adapter against a replayed upstream', () => {
 
   it('drops what it cannot honour when allowed, and says so in the response and at the start of a stream', async () => {
     const dropping = adapter({ dropUnsupportedParams: true });
-    const asked: ChatRequest = { ...request, user: 'u-1', extraBody: { logit_bias: { 1: 2 } } };
+    const asked: ChatRequest = { ...request, user: 'u-1', parallelToolCalls: false, extraBody: { logit_bias: { 1: 2 } } };
     upstream.enqueue({ body: readFileSync(fixturePath(FIXTURES, 'google-text.json')) });
     const response = await dropping.complete('gemini-2.5-flash', asked, context());
-    expect(response.droppedParams).toEqual(['user', 'logit_bias']);
+    expect(response.droppedParams).toEqual(['parallel_tool_calls', 'logit_bias']);
     expect(upstream.requests.at(-1)!.json).not.toHaveProperty('user');
 
     const events = readFileSync(fixturePath(FIXTURES, 'google-text.chunks.txt'), 'utf8')
@@ -79,7 +79,7 @@ describe('Gemini adapter against a replayed upstream', () => {
     upstream.enqueue({ headers: { 'content-type': 'text/event-stream' }, body: events });
     const parts: StreamPart[] = [];
     for await (const part of await dropping.stream('gemini-2.5-flash', { ...asked, stream: true }, context())) parts.push(part);
-    expect(parts[0]).toMatchObject({ type: 'response-start', droppedParams: ['user', 'logit_bias'] });
+    expect(parts[0]).toMatchObject({ type: 'response-start', droppedParams: ['parallel_tool_calls', 'logit_bias'] });
   });
 
   it('refuses an unmodelled field by name when dropping is not allowed, without calling upstream', async () => {
