@@ -1,0 +1,3 @@
+export * from './catalog-types';
+export * from './catalog-lookup';
+export * from './model-match';
