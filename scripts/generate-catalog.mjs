@@ -30,7 +30,7 @@ const LITELLM = 'pricing/RoCry-llm-api-price/model_prices_and_context_window.jso
 const PROVIDERS = {
   openai: { genai: 'openai', litellm: ['openai'] },
   anthropic: { genai: 'anthropic', litellm: ['anthropic'] },
-  azure: { genai: 'azure', litellm: ['azure'], fallback: ['openai'] },
+  azure: { genai: 'azure', litellm: ['azure'] },
   bedrock: { genai: 'aws', litellm: ['bedrock_converse', 'bedrock'] },
   gemini: { genai: 'google', litellm: ['gemini', 'vertex_ai-language-models', 'vertex_ai-embedding-models'] },
   cohere: { genai: 'cohere', litellm: ['cohere_chat', 'cohere'] },
@@ -217,7 +217,13 @@ function generate() {
     const genaiProvider = source.genai ? genaiById.get(source.genai) : undefined;
     if (source.genai && !genaiProvider) throw new Error(`genai-prices has no provider ${source.genai}`);
     const provider = { prices: genaiProvider ? convertGenaiProvider(genaiProvider) : [], models: litellmModels(litellm.json, source.litellm) };
-    if (source.fallback) provider.fallback = source.fallback;
+    // genai-prices' fallbacks (Azure and Vertex also serve OpenAI's or Anthropic's models at their prices).
+    const fallback = (genaiProvider?.fallback_model_providers ?? []).map((genaiId) => {
+      const switchyardId = Object.keys(PROVIDERS).find((candidate) => PROVIDERS[candidate].genai === genaiId);
+      if (!switchyardId) throw new Error(`no Switchyard provider for genai-prices provider ${genaiId}`);
+      return switchyardId;
+    });
+    if (fallback.length > 0) provider.fallback = fallback;
     providers[id] = provider;
   }
   return render({ sources: [genai.source, litellm.source], providers });

@@ -242,7 +242,7 @@ export const catalogData: CatalogData = {
       },
     },
     "azure": {
-      fallback: ["openai"],
+      fallback: ["openai","anthropic"],
       prices: [
         {"id":"ada","match":{"or":[{"equals":"ada"},{"equals":"text-embedding-ada"},{"equals":"text-embedding-ada-002"},{"equals":"text-embedding-ada-002-v2"}]},"prices":[{"price":{"input":0.1,"output":0}}]},
         {"id":"babbage","match":{"or":[{"equals":"babbage"},{"equals":"babbage-002"}]},"prices":[{"price":{"input":0.4,"output":0}}]},
@@ -667,6 +667,7 @@ export const catalogData: CatalogData = {
       },
     },
     "gemini": {
+      fallback: ["anthropic"],
       prices: [
         {"id":"claude-3-5-haiku","match":{"contains":"claude-3-5-haiku"},"contextWindow":200000,"prices":[{"price":{"input":0.8,"output":4,"cachedInput":0.08,"cacheWrite":1}}]},
         {"id":"claude-3-5-sonnet","match":{"contains":"claude-3-5-sonnet"},"contextWindow":200000,"prices":[{"price":{"input":3,"output":15,"cachedInput":0.3,"cacheWrite":3.75}}]},
