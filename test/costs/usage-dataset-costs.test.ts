@@ -152,7 +152,7 @@ function recordedCost(recorder: RequestRecorder, events: SwitchyardEvent[], prov
   recorder.record({
     requestId: 'dataset',
     endedAt: at,
-    operation: 'chat',
+    operation: 'chat.completion',
     attribution: { workspace: 'default', keyId: '', sessionId: '', traceId: '', metadata: {} },
     user: '',
     requestedModel: model,

@@ -84,14 +84,14 @@ describe.each<Mode>(['embedded', 'distributed'])('the model catalog end to end (
     // The price genai-prices gives the served model's family.
     const nano = genaiOpenAI.models.find((model) => model.id === 'gpt-4.1-nano');
     const expected = (recordedChat.usage.prompt_tokens * nano.prices.input_mtok + recordedChat.usage.completion_tokens * nano.prices.output_mtok) / 1e6;
-    const record = await waitFor(
+    const record = await waitFor<{ served_model: string; cost_usd: number } | undefined>(
       async () => {
         const response = await fetch(`${switchyard.origin}/v1/requests/${requestId}`, { headers: switchyard.headers() });
         return response.ok ? ((await response.json()) as { served_model: string; cost_usd: number }) : undefined;
       },
       (row) => row !== undefined,
       { timeoutMs: 30_000, what: 'the request record' },
-    );
+    ).then((found) => found!);
     expect(record.served_model).toBe(recordedChat.model);
     expect(record.cost_usd).toBeCloseTo(expected, 12);
     expect(record.cost_usd).toBeGreaterThan(0);
