@@ -156,6 +156,18 @@ function convertGenaiProvider(provider) {
   });
 }
 
+/** The catalog's match rule semantics (services/provider-adapters/src/catalog/model-match.ts). */
+function matches(match, model) {
+  const name = model.toLowerCase();
+  if ('or' in match) return match.or.some((clause) => matches(clause, model));
+  if ('and' in match) return match.and.every((clause) => matches(clause, model));
+  if ('equals' in match) return name === match.equals.toLowerCase();
+  if ('startsWith' in match) return name.startsWith(match.startsWith.toLowerCase());
+  if ('endsWith' in match) return name.endsWith(match.endsWith.toLowerCase());
+  if ('contains' in match) return name.includes(match.contains.toLowerCase());
+  return new RegExp(match.regex).test(model);
+}
+
 function litellmModel(entry) {
   const model = { mode: entry.mode };
   if (entry.max_input_tokens) model.contextWindow = entry.max_input_tokens;
@@ -225,6 +237,13 @@ function generate() {
     });
     if (fallback.length > 0) provider.fallback = fallback;
     providers[id] = provider;
+  }
+  // A model a price entry matches is priced by it: its own LiteLLM price would never be read.
+  for (const provider of Object.values(providers)) {
+    const entries = [provider, ...(provider.fallback ?? []).map((id) => providers[id])].flatMap((candidate) => candidate.prices);
+    for (const [name, model] of Object.entries(provider.models)) {
+      if (model.price && entries.some((entry) => matches(entry.match, name))) delete model.price;
+    }
   }
   return render({ sources: [genai.source, litellm.source], providers });
 }
