@@ -62,6 +62,30 @@ providers:
     expect(presets.priceOf('deepseek', ['deepseek-chat'], new Date('2026-06-01T20:00:00Z'))?.price).toMatchObject({ input: 0.135, output: 0.55 });
   });
 
+  it('reads reasoning rates and long-context tiers from the config, and refuses a tier without its threshold', () => {
+    const tiered = catalog(`
+providers:
+  gemini:
+    kind: gemini
+    models: ['*']
+    prices:
+      gemini-2.5-pro: { input: 1.25, output: 10, reasoning: 10, tiers: [{ inputTokensAbove: 200000, input: 2.5, output: 15 }] }
+`);
+    expect(tiered.priceOf('gemini', ['gemini-2.5-pro'])).toEqual({
+      price: { input: 1.25, output: 10, reasoning: 10, tiers: [{ inputTokensAbove: 200_000, input: 2.5, output: 15 }] },
+      source: 'config',
+    });
+    expect(() =>
+      catalog(`
+providers:
+  gemini:
+    kind: gemini
+    prices:
+      gemini-2.5-pro: { input: 1.25, output: 10, tiers: [{ input: 2.5 }] }
+`),
+    ).toThrow(/inputTokensAbove/);
+  });
+
   it('has no price for an unknown provider or a model neither the config nor the catalog prices', () => {
     expect(prices.priceOf('mistral', ['mistral-large'])).toBeUndefined();
     expect(prices.priceOf('anthropic', ['no-such-model'])).toBeUndefined();
