@@ -3,12 +3,12 @@
 //   pydantic-genai-prices/prices/data.json     prices (tiers, cache read/write, dated and off-peak rates), match rules
 //   RoCry-llm-api-price/model_prices_and_context_window.json   context windows, capabilities, prices of the rest
 // Only the providers Switchyard serves (native kinds and OpenAI-compatible presets) are kept.
-// The output depends on the input files only (their hashes and modification days are recorded), so a
-// re-run on the same files writes the same bytes.
+// The output depends on the input files only (their hashes are recorded, with the day each version was
+// first generated from), so a re-run on the same files writes the same bytes.
 //   node scripts/generate-catalog.mjs [--fixtures DIR] [--check]
 // --check exits 1 when the committed file differs from what the fixtures give.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,16 +61,33 @@ const PROVIDERS = {
 /** Names whose provider part is a region or deployment path, not a model (`bedrock/us-east-1/...`). */
 const SINGLE_SEGMENT_NAMES = new Set(['azure', 'bedrock']);
 
+/** The sources the committed catalog records, to keep the day a file's version was first taken in. */
+function recordedSources() {
+  try {
+    const line = readFileSync(output, 'utf8')
+      .split('\n')
+      .find((candidate) => candidate.startsWith('  sources: '));
+    return line ? JSON.parse(line.slice('  sources: '.length).replace(/,$/, '')) : [];
+  } catch {
+    return [];
+  }
+}
+
+const previousSources = recordedSources();
+
+/**
+ * A source file, parsed, with what the catalog records of it: its path, its SHA-256, and the day (UTC)
+ * this version of it was first generated from — kept from the committed catalog while the hash is the
+ * same, so a re-run on the same files writes the same bytes on any machine.
+ */
 function readSource(relative) {
-  const file = path.join(fixtures, relative);
-  const bytes = readFileSync(file);
+  const bytes = readFileSync(path.join(fixtures, relative));
+  const sourcePath = `../shared/fixtures/${relative}`;
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const previous = previousSources.find((source) => source.path === sourcePath && source.sha256 === sha256);
   return {
     json: JSON.parse(bytes.toString('utf8')),
-    source: {
-      path: `../shared/fixtures/${relative}`,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      date: statSync(file).mtime.toISOString().slice(0, 10),
-    },
+    source: { path: sourcePath, sha256, date: previous?.date ?? new Date().toISOString().slice(0, 10) },
   };
 }
 

@@ -61,7 +61,7 @@ export interface CatalogProvider {
 export interface CatalogSource {
   path: string;
   sha256: string;
-  /** Modification day (UTC) of the file the catalog was generated from. */
+  /** The day (UTC) the catalog was first generated from this version (this hash) of the file. */
   date: string;
 }
 
