@@ -3,3 +3,4 @@ export * from './http/upstream-client';
 export * from './http/sse-parser';
 export * from './provider-registry';
 export * from './transport';
+export * from './catalog';

@@ -15,6 +15,7 @@ import {
   type StreamPart,
   type SwitchyardConfig,
 } from '@switchyard/shared';
+import { catalogProviderId, checkDeploymentCapabilities, ModelCatalogData } from './catalog';
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
 import { createCohereAdapter } from './providers/cohere';
@@ -49,11 +50,19 @@ function createAdapter(id: string, config: ProviderConfig, options: Omit<Provide
 export class LocalProviderAdapterService implements ProviderAdapterService {
   private readonly adapters = new Map<string, ProviderAdapter>();
   private readonly http: UpstreamClient;
+  /** Provider id → its models' capabilities in the catalog, checked before each call. */
+  private readonly catalogIds = new Map<string, string>();
+  private readonly catalog: ModelCatalogData;
 
-  constructor(config: SwitchyardConfig, options: { http?: UpstreamClient; env?: Record<string, string | undefined> } = {}) {
+  constructor(
+    config: SwitchyardConfig,
+    options: { http?: UpstreamClient; env?: Record<string, string | undefined>; catalog?: ModelCatalogData } = {},
+  ) {
     this.http = options.http ?? new UpstreamClient();
+    this.catalog = options.catalog ?? new ModelCatalogData();
     const env = options.env ?? process.env;
     for (const [id, provider] of Object.entries(config.providers)) {
+      this.catalogIds.set(id, catalogProviderId(provider));
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(provider.headers)) headers[name] = resolveSecret(value, env);
       this.adapters.set(id, createAdapter(id, provider, { apiKey: providerApiKey(provider, env), headers, http: this.http, env }));
@@ -61,11 +70,15 @@ export class LocalProviderAdapterService implements ProviderAdapterService {
   }
 
   async complete(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
-    return this.adapter(deployment).complete(deployment.model, request, context);
+    const adapter = this.adapter(deployment);
+    this.checkCapabilities(deployment, request);
+    return adapter.complete(deployment.model, request, context);
   }
 
   async stream(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
-    return this.adapter(deployment).stream(deployment.model, request, context);
+    const adapter = this.adapter(deployment);
+    this.checkCapabilities(deployment, request);
+    return adapter.stream(deployment.model, request, context);
   }
 
   async embed(deployment: Deployment, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
@@ -83,6 +96,12 @@ export class LocalProviderAdapterService implements ProviderAdapterService {
 
   close(): Promise<void> {
     return this.http.close();
+  }
+
+  /** A 400 naming the deployment and the capability when the catalog says its model lacks one the request needs. */
+  private checkCapabilities(deployment: Deployment, request: ChatRequest): void {
+    const catalogId = this.catalogIds.get(deployment.providerId);
+    if (catalogId) checkDeploymentCapabilities(deployment, request, this.catalog.modelInfo(catalogId, deployment.model));
   }
 
   private adapter(deployment: Deployment): ProviderAdapter {
