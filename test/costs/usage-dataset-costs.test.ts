@@ -226,7 +226,7 @@ const PRICED_AT = new Date('2026-06-01T12:00:00Z');
 
 /** Whether a Gemini usage counts tokens of `modality` anywhere (prompt, cache, tool-use prompt, candidates). */
 function geminiModality(body: DatasetEntry['body'], modality: string): boolean {
-  const usage = body.usageMetadata as Record<string, unknown> | undefined;
+  const usage = body.usageMetadata;
   if (!usage) return false;
   return ['promptTokensDetails', 'cacheTokensDetails', 'toolUsePromptTokensDetails', 'candidatesTokensDetails'].some((field) => {
     const details = usage[field] as { modality?: string; tokenCount?: number }[] | undefined;

@@ -1,4 +1,4 @@
-import type { ModelPrice, ProviderConfig, SwitchyardConfig, Usage } from '@switchyard/shared';
+import type { ModelPrice, SwitchyardConfig, Usage } from '@switchyard/shared';
 import { catalogProviderId, ModelCatalogData } from '@switchyard/provider-adapters';
 import { compileModelPattern, isModelPattern } from '@switchyard/router';
 
@@ -37,7 +37,7 @@ export class PriceCatalog {
         if (isModelPattern(model)) patterns.push([compileModelPattern(model), price]);
         else exact.set(model, price);
       }
-      this.byProvider.set(providerId, { exact, patterns, catalogId: catalogProviderId(provider as ProviderConfig) });
+      this.byProvider.set(providerId, { exact, patterns, catalogId: catalogProviderId(provider) });
     }
   }
 
