@@ -25,6 +25,12 @@ import { convertAnthropicUsage } from '../../services/provider-adapters/src/prov
 import { anthropicUsageSchema } from '../../services/provider-adapters/src/providers/anthropic/anthropic-api';
 import { convertOpenAIUsage } from '../../services/provider-adapters/src/providers/openai/convert-openai-usage';
 import { openAIUsageSchema } from '../../services/provider-adapters/src/providers/openai/openai-api';
+import { bedrockUsageSchema } from '../../services/provider-adapters/src/providers/bedrock/bedrock-api';
+import { convertBedrockUsage } from '../../services/provider-adapters/src/providers/bedrock/convert-bedrock-usage';
+import { geminiUsageSchema } from '../../services/provider-adapters/src/providers/gemini/gemini-api';
+import { convertGeminiUsage } from '../../services/provider-adapters/src/providers/gemini/convert-gemini-usage';
+import { mistralUsageSchema } from '../../services/provider-adapters/src/providers/mistral/mistral-api';
+import { convertMistralUsage } from '../../services/provider-adapters/src/providers/mistral/convert-mistral-usage';
 import { PriceCatalog } from '../../services/gateway/src/telemetry/price-catalog';
 import { RequestRecorder } from '../../services/gateway/src/telemetry/request-recorder';
 import { fixturePath } from '../support/fixtures';
@@ -55,50 +61,32 @@ const openAIEmbeddings: UsageReader = (body) => {
 
 const anthropicMessages: UsageReader = (body) => (body.usage ? convertAnthropicUsage(anthropicUsageSchema.parse(body.usage)) : undefined);
 
-/**
- * Gemini's `usageMetadata` under the canonical contract (`inputTokens` with
- * cached and tool-use prompt tokens, `outputTokens` with thoughts). Written
- * here from Google's documented fields because the Gemini adapter's
- * converter is not on this branch; it must agree with that converter.
- */
-const geminiGenerateContent: UsageReader = (body) => {
-  const usage = body.usageMetadata as Record<string, number | undefined> | undefined;
-  if (!usage) return undefined;
-  const thoughts = usage.thoughtsTokenCount;
-  const converted: Usage = {
-    inputTokens: (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0),
-    outputTokens: (usage.candidatesTokenCount ?? 0) + (thoughts ?? 0),
-  };
-  if (usage.cachedContentTokenCount != null) converted.cachedInputTokens = usage.cachedContentTokenCount;
-  if (thoughts != null) converted.reasoningTokens = thoughts;
-  return converted;
-};
+/** Gemini's `usageMetadata`, read by the Gemini adapter's own converter. */
+const geminiGenerateContent: UsageReader = (body) =>
+  body.usageMetadata ? convertGeminiUsage(geminiUsageSchema.parse(body.usageMetadata)) : undefined;
 
 /**
- * Bedrock: Converse reports `inputTokens` without cache reads and writes
- * (`cacheReadInputTokens`, `cacheWriteInputTokens`), like Anthropic's
- * Messages usage that Bedrock's InvokeModel returns; the dataset's `aws`
- * cases are of that shape, so the same counts are read as Converse names
- * them. Written here because the Bedrock adapter's converter is not on this
- * branch.
+ * Bedrock: the dataset's `aws` cases are Anthropic-on-Bedrock usage in
+ * InvokeModel's snake_case names; Converse reports the same counts in its own
+ * names (`inputTokens` without cache reads and writes), which the Bedrock
+ * adapter's converter reads. Only the names are mapped here.
  */
 const bedrockAnthropicCounts: UsageReader = (body) => {
   const usage = body.usage as Record<string, number | undefined> | undefined;
   if (!usage || usage.input_tokens == null) return undefined;
-  const converse = {
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens ?? 0,
-    cacheReadInputTokens: usage.cache_read_input_tokens,
-    cacheWriteInputTokens: usage.cache_creation_input_tokens,
-  };
-  const converted: Usage = {
-    inputTokens: converse.inputTokens + (converse.cacheReadInputTokens ?? 0) + (converse.cacheWriteInputTokens ?? 0),
-    outputTokens: converse.outputTokens,
-  };
-  if (converse.cacheReadInputTokens != null) converted.cachedInputTokens = converse.cacheReadInputTokens;
-  if (converse.cacheWriteInputTokens != null) converted.cacheWriteTokens = converse.cacheWriteInputTokens;
-  return converted;
+  return convertBedrockUsage(
+    bedrockUsageSchema.parse({
+      inputTokens: usage.input_tokens,
+      outputTokens: usage.output_tokens ?? 0,
+      totalTokens: usage.input_tokens + (usage.output_tokens ?? 0),
+      cacheReadInputTokens: usage.cache_read_input_tokens,
+      cacheWriteInputTokens: usage.cache_creation_input_tokens,
+    }),
+  );
 };
+
+/** Mistral's chat usage, read by the Mistral adapter's own converter. */
+const mistralChat: UsageReader = (body) => (body.usage ? convertMistralUsage(mistralUsageSchema.parse(body.usage)) : undefined);
 
 /**
  * genai-prices provider and flavour → the Switchyard providers (a native
@@ -120,7 +108,7 @@ const WIRES: Record<string, { providers: { id: string; kind: string; preset?: st
     ],
     read: geminiGenerateContent,
   },
-  'mistral/default': { providers: [{ id: 'mistral', kind: 'mistral' }], read: openAIChat },
+  'mistral/default': { providers: [{ id: 'mistral', kind: 'mistral' }], read: mistralChat },
   'groq/default': { providers: [{ id: 'groq', kind: 'openai', preset: 'groq' }], read: openAIChat },
   'deepseek/chat': { providers: [{ id: 'deepseek', kind: 'openai', preset: 'deepseek' }], read: openAIChat },
   'x-ai/chat': { providers: [{ id: 'xai', kind: 'openai', preset: 'xai' }], read: openAIChat },
@@ -147,7 +135,14 @@ function catalogOnlyConfig(): SwitchyardConfig {
 }
 
 /** The gateway's request recorder, capturing the cost event it publishes. */
-function recordedCost(recorder: RequestRecorder, events: SwitchyardEvent[], providerId: string, model: string, usage: Usage, at: Date): number | undefined {
+function recordedCost(
+  recorder: RequestRecorder,
+  events: SwitchyardEvent[],
+  providerId: string,
+  model: string,
+  usage: Usage,
+  at: Date,
+): number | undefined {
   events.length = 0;
   recorder.record({
     requestId: 'dataset',
@@ -195,7 +190,15 @@ function datasetCases(): Case[] {
         if (!usage) continue;
         const expected = Number(extractor.input_price) + Number(extractor.output_price);
         for (const provider of wire.providers) {
-          cases.push({ body: entry.body, file: entry.body.file, wire: `${extractor.provider_id}/${extractor.api_flavor}`, providerId: provider.id, model: entry.model, usage, expected });
+          cases.push({
+            body: entry.body,
+            file: entry.body.file,
+            wire: `${extractor.provider_id}/${extractor.api_flavor}`,
+            providerId: provider.id,
+            model: entry.model,
+            usage,
+            expected,
+          });
         }
       }
     }
@@ -252,7 +255,8 @@ const EXPLAINED: { reason: string; applies: (testCase: Case) => boolean; count: 
     count: 10,
   },
   {
-    reason: "Azure cache writes: genai-prices' Azure chat extractor ignores prompt_tokens_details.cache_write_tokens (plain input); priced at the write rate here, as at OpenAI",
+    reason:
+      "Azure cache writes: genai-prices' Azure chat extractor ignores prompt_tokens_details.cache_write_tokens (plain input); priced at the write rate here, as at OpenAI",
     applies: (testCase) => testCase.wire === 'azure/chat' && (testCase.usage.cacheWriteTokens ?? 0) > 0,
     count: 1,
   },
@@ -275,12 +279,15 @@ describe('costs of the genai-prices usage dataset', () => {
     for (const testCase of cases) {
       byWire.set(testCase.wire, (byWire.get(testCase.wire) ?? 0) + 1);
       const cost = recordedCost(recorder, events, testCase.providerId, testCase.model, testCase.usage, PRICED_AT);
-      const relativeError = cost == null ? Infinity : testCase.expected === 0 ? Math.abs(cost) : Math.abs(cost - testCase.expected) / testCase.expected;
+      const relativeError =
+        cost == null ? Infinity : testCase.expected === 0 ? Math.abs(cost) : Math.abs(cost - testCase.expected) / testCase.expected;
       if (relativeError <= 1e-6) continue;
       const reason = EXPLAINED.find((candidate) => candidate.applies(testCase))?.reason;
       if (reason) explained.set(reason, (explained.get(reason) ?? 0) + 1);
       else {
-        unexplained.push(`${testCase.wire} → ${testCase.providerId} ${testCase.model} (${testCase.file}): expected ${testCase.expected}, recorded ${cost} for ${JSON.stringify(testCase.usage)}`);
+        unexplained.push(
+          `${testCase.wire} → ${testCase.providerId} ${testCase.model} (${testCase.file}): expected ${testCase.expected}, recorded ${cost} for ${JSON.stringify(testCase.usage)}`,
+        );
       }
     }
     expect(unexplained).toEqual([]);
