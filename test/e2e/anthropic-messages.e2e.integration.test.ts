@@ -308,7 +308,7 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
       });
       const recorded = readJson(anthropicThinkingJson);
       const thinking = message.content.find((block) => block.type === 'thinking');
-      expect(thinking).toMatchObject({ thinking: recorded.content[0].thinking });
+      expect(thinking).toEqual({ type: 'thinking', thinking: recorded.content[0].thinking, signature: recorded.content[0].signature });
       expect(message.content.filter((block) => block.type === 'text')).toEqual([{ type: 'text', text: recorded.content[1].text }]);
       expect(message.usage).toMatchObject({ input_tokens: recorded.usage.input_tokens, output_tokens: recorded.usage.output_tokens });
       expect(anthropicUpstream.requests.at(-1)!.body.thinking).toEqual({ type: 'enabled', budget_tokens: 1024 });
@@ -345,6 +345,14 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
       const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
       expect(thinking).toBe(expected.reasoning);
       expect(text).toBe(expected.text);
+      // The signature Anthropic sent, whole, on the thinking block a client sends back.
+      const recordedSignature = readFileSync(anthropicThinkingStream, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('"signature_delta"'))
+        .map((line) => JSON.parse(line).delta.signature as string)
+        .join('');
+      expect(recordedSignature).not.toBe('');
+      expect(message.content.filter((block) => block.type === 'thinking').map((block) => block.signature)).toEqual([recordedSignature]);
       expect(message.usage).toMatchObject({ input_tokens: expected.usage!.input, output_tokens: expected.usage!.output });
     });
 
