@@ -461,6 +461,44 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
       expect(openAIUpstream.requests).toHaveLength(0);
     });
 
+    it("passes Anthropic's own fields it does not model to an Anthropic upstream as they are", async () => {
+      anthropicUpstream.enqueue({ kind: 'json-fixture', file: anthropicToolJson });
+      const contextManagement = { edits: [{ type: 'clear_tool_uses_20250919' }] };
+      const answer = await post({
+        model: 'claude-haiku-4-5',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'x' }],
+        service_tier: 'standard_only',
+        context_management: contextManagement,
+      });
+      expect(answer.status).toBe(200);
+      expect(anthropicUpstream.requests.at(-1)!.body).toMatchObject({ service_tier: 'standard_only', context_management: contextManagement });
+    });
+
+    it("refuses Anthropic's own fields to an OpenAI-format upstream by name, or drops them when asked to", async () => {
+      const body = { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], context_management: { edits: [] } };
+      const refused = await post(body);
+      expect(refused).toMatchObject({
+        status: 400,
+        body: { type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining("'context_management'") } },
+      });
+      expect(openAIUpstream.requests).toHaveLength(0);
+
+      openAIUpstream.enqueue({ kind: 'json-fixture', file: openAITextJson });
+      const response = await fetch(`${switchyard.origin}/v1/messages`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': switchyard.apiKey!,
+          'x-switchyard-drop-unsupported-params': 'true',
+        },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-switchyard-dropped-params')).toBe('context_management');
+      expect(openAIUpstream.requests.at(-1)!.body).not.toHaveProperty('context_management');
+    });
+
     it('refuses a server tool it cannot run anywhere, naming it', async () => {
       const answer = await post({
         model: 'gpt-4o-mini',

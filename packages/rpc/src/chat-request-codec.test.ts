@@ -112,6 +112,7 @@ describe('chat request codec', () => {
       extraBody: { logprobs: true, top_logprobs: 2, logit_bias: { '50256': -100 }, vendor_field: null },
       providerOptions: { anthropic: { top_k: 5 } },
       dropUnsupportedParams: false,
+      extraBodyFormat: 'anthropic',
     };
     expect(overTheWire(request)).toStrictEqual(request);
   });

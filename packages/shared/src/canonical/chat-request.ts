@@ -27,6 +27,12 @@ export interface ChatRequest {
    * provider rejects them by name unless dropping is allowed.
    */
   extraBody?: Record<string, unknown>;
+  /**
+   * The API whose names `extraBody` uses (absent: OpenAI's). An upstream of
+   * that same format gets the fields as they are; any other settles them as
+   * unsupported.
+   */
+  extraBodyFormat?: 'openai' | 'anthropic';
   /** Provider-specific options keyed by provider kind or provider id (`{"anthropic": {...}}`), merged into that provider's request. */
   providerOptions?: Record<string, Record<string, unknown>>;
   /** Drop parameters the provider cannot honour instead of failing (the `x-switchyard-drop-unsupported-params` header). */

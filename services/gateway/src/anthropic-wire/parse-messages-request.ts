@@ -48,7 +48,10 @@ export function parseMessagesRequest(body: unknown, limits: RequestLimits = DEFA
   }
   const request = toCanonicalChatRequest(data);
   const extra = Object.entries(body as Record<string, unknown>).filter(([key]) => !MAPPED_FIELDS.has(key));
-  if (extra.length > 0) request.extraBody = Object.fromEntries(extra);
+  if (extra.length > 0) {
+    request.extraBody = Object.fromEntries(extra);
+    request.extraBodyFormat = 'anthropic';
+  }
   return request;
 }
 

@@ -62,11 +62,17 @@ class AnthropicAdapter implements ProviderAdapter {
     stream: boolean,
     context: CallContext,
   ): { upstream: UpstreamRequest; dropped: string[] } {
-    const dropped = settleUnsupportedParameters(this.providerId, request, unsupportedAnthropicParameters(request), {
-      dropAllowed: this.dropUnsupportedParams,
-    });
+    // Fields a /v1/messages client sent in Anthropic's own terms go to Anthropic as they are.
+    const native = request.extraBodyFormat === 'anthropic';
+    const dropped = settleUnsupportedParameters(
+      this.providerId,
+      native ? { ...request, extraBody: undefined } : request,
+      unsupportedAnthropicParameters(request),
+      { dropAllowed: this.dropUnsupportedParams },
+    );
     const body: Record<string, unknown> = {
       ...convertToAnthropicRequest(model, request),
+      ...(native ? request.extraBody : {}),
       ...request.providerOptions?.anthropic,
       ...(this.providerId === 'anthropic' ? {} : request.providerOptions?.[this.providerId]),
     };

@@ -53,7 +53,8 @@ export function convertToCohereRequest(
   const passedThrough: Record<string, unknown> = {};
   const rejectable: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(request.extraBody ?? {})) {
-    if (COHERE_REQUEST_FIELDS.has(name)) passedThrough[name] = value;
+    // Only an OpenAI-format client's fields can be Cohere's own: those of /v1/messages are in Anthropic's terms.
+    if (request.extraBodyFormat === undefined && COHERE_REQUEST_FIELDS.has(name)) passedThrough[name] = value;
     else rejectable[name] = value;
   }
   const droppedParams = settleUnsupportedParameters(providerId, { ...request, extraBody: rejectable }, unsupported, {

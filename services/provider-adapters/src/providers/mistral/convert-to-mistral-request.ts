@@ -69,7 +69,8 @@ export function convertToMistralRequest(
   const passedThrough: Record<string, unknown> = {};
   const rejectable: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(request.extraBody ?? {})) {
-    if (MISTRAL_REQUEST_FIELDS.has(name)) passedThrough[name] = value;
+    // Only an OpenAI-format client's fields can be Mistral's own: those of /v1/messages are in Anthropic's terms.
+    if (request.extraBodyFormat === undefined && MISTRAL_REQUEST_FIELDS.has(name)) passedThrough[name] = value;
     else rejectable[name] = value;
   }
   const droppedParams = settleUnsupportedParameters(providerId, { ...request, extraBody: rejectable }, unsupported, {

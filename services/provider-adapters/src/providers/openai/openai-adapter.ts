@@ -67,14 +67,19 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
    * settled (400 naming the first, or dropped when allowed).
    */
   function chatBody(model: string, chatRequest: ChatRequest, stream: boolean): { body: Record<string, unknown>; droppedParams: string[] } {
-    const body: Record<string, unknown> = { ...convertToOpenAIRequest(model, chatRequest, stream, requestOptions), ...chatRequest.extraBody };
+    // Fields named in another API's terms (Anthropic's, from /v1/messages) mean nothing here: settled, not sent.
+    const foreign = chatRequest.extraBodyFormat !== undefined && chatRequest.extraBodyFormat !== 'openai';
+    const body: Record<string, unknown> = {
+      ...convertToOpenAIRequest(model, chatRequest, stream, requestOptions),
+      ...(foreign ? {} : chatRequest.extraBody),
+    };
     for (const key of optionKeys) Object.assign(body, chatRequest.providerOptions?.[key]);
     // What the adapter decides is not the pass-through's to change.
     body.model = model;
     if (stream) body.stream = true;
     else delete body.stream;
     const refused = (quirks.unsupportedParams ?? []).filter((name) => body[name] !== undefined);
-    const droppedParams = settleUnsupportedParameters(providerId, { ...chatRequest, extraBody: undefined }, refused, {
+    const droppedParams = settleUnsupportedParameters(providerId, { ...chatRequest, extraBody: foreign ? chatRequest.extraBody : undefined }, refused, {
       dropAllowed: options.config.dropUnsupportedParams,
     });
     for (const name of droppedParams) delete body[name];
