@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { fixturePath } from '../support/fixtures';
@@ -15,9 +16,9 @@ import { startSwitchyard, type Mode, type RunningSwitchyard } from './switchyard
 
 const recordedChat = JSON.parse(readFileSync(openAIFixture(DEFAULT_FIXTURES.chat), 'utf8'));
 const litellm = JSON.parse(readFileSync(fixturePath('pricing/RoCry-llm-api-price/model_prices_and_context_window.json'), 'utf8'));
-const genaiOpenAI = (JSON.parse(readFileSync(fixturePath('pricing/pydantic-genai-prices/prices/data.json'), 'utf8')) as { id: string; models: any[] }[]).find(
-  (provider) => provider.id === 'openai',
-)!;
+const genaiOpenAI = (
+  JSON.parse(readFileSync(fixturePath('pricing/pydantic-genai-prices/prices/data.json'), 'utf8')) as { id: string; models: any[] }[]
+).find((provider) => provider.id === 'openai')!;
 
 describe.each<Mode>(['embedded', 'distributed'])('the model catalog end to end (%s mode)', (mode) => {
   let upstream: MockOpenAIUpstream;
@@ -28,8 +29,13 @@ describe.each<Mode>(['embedded', 'distributed'])('the model catalog end to end (
     upstream = await startMockOpenAIUpstream();
     switchyard = await startSwitchyard(
       mode,
-      { providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4o', 'gpt-5-chat-latest', 'gpt-4.1-nano', 'a-local-model'] } } },
-      { workspace: `catalog-${mode}` },
+      {
+        providers: {
+          openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4o', 'gpt-5-chat-latest', 'gpt-4.1-nano', 'a-local-model'] },
+        },
+      },
+      // A workspace of the run's own: the distributed mode's governance tables outlive it in the shared Postgres.
+      { workspace: `catalog-${mode}-${randomBytes(4).toString('hex')}` },
     );
     client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey!, maxRetries: 0 });
   }, 60_000);
@@ -83,7 +89,8 @@ describe.each<Mode>(['embedded', 'distributed'])('the model catalog end to end (
     );
     // The price genai-prices gives the served model's family.
     const nano = genaiOpenAI.models.find((model) => model.id === 'gpt-4.1-nano');
-    const expected = (recordedChat.usage.prompt_tokens * nano.prices.input_mtok + recordedChat.usage.completion_tokens * nano.prices.output_mtok) / 1e6;
+    const expected =
+      (recordedChat.usage.prompt_tokens * nano.prices.input_mtok + recordedChat.usage.completion_tokens * nano.prices.output_mtok) / 1e6;
     const record = await waitFor<{ served_model: string; cost_usd: number } | undefined>(
       async () => {
         const response = await fetch(`${switchyard.origin}/v1/requests/${requestId}`, { headers: switchyard.headers() });
