@@ -301,7 +301,7 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
     it('answers thinking with the recorded reasoning and text', async () => {
       anthropicUpstream.enqueue({ kind: 'json-fixture', file: anthropicThinkingJson });
       const message = await client.messages.create({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-4-6',
         max_tokens: 2000,
         thinking: { type: 'enabled', budget_tokens: 1024 },
         messages: [{ role: 'user', content: 'What is 925 / 5?' }],
@@ -334,7 +334,7 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
       anthropicUpstream.enqueue({ kind: 'stream-fixture', file: anthropicThinkingStream });
       const message = await client.messages
         .stream({
-          model: 'claude-sonnet-4-5',
+          model: 'claude-sonnet-4-6',
           max_tokens: 2000,
           thinking: { type: 'enabled', budget_tokens: 1024 },
           messages: [{ role: 'user', content: 'x' }],
