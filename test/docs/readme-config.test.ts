@@ -1,7 +1,7 @@
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_REQUEST_LIMITS, loadConfig } from '@switchyard/shared';
+import { DEFAULT_REQUEST_LIMITS, loadConfig, providerKinds } from '@switchyard/shared';
 import { LocalRouterService } from '@switchyard/router';
 
 /** The config example in the README is a real, valid config. */
@@ -16,11 +16,18 @@ describe('the README config example', () => {
     OPENAI_ORG: 'org-test',
     SWITCHYARD_POSTGRES_URL: 'postgres://u:p@db/switchyard',
     INFLUX_TOKEN: 'user:password',
+    COHERE_API_KEY: 'co-test',
+    MISTRAL_API_KEY: 'mi-test',
+    GEMINI_API_KEY: 'ge-test',
   };
 
   it('loads, and its routes resolve to the deployments it describes', async () => {
     const { config } = loadConfig(file, env);
-    expect(Object.keys(config.providers)).toEqual(['openai', 'local', 'anthropic']);
+    expect(Object.keys(config.providers)).toEqual(['openai', 'local', 'anthropic', 'cohere', 'mistral', 'bedrock', 'gemini', 'vertex']);
+    // One example of every kind of provider.
+    expect(new Set(Object.values(config.providers).map((provider) => provider.kind))).toEqual(
+      new Set(providerKinds.filter((kind) => kind !== 'azure')),
+    );
     const router = new LocalRouterService(config, { random: () => 0 });
     const context = { requestId: 'readme', signal: new AbortController().signal };
     const smart = await router.resolveRoute('smart', context);
