@@ -45,11 +45,17 @@ const KEYS: Record<ProviderId, string | undefined> = {
   openai: 'sk-e2e-openai',
 };
 
-const recordings = (Object.keys(FOLDERS) as ProviderId[]).flatMap((provider) =>
-  readdirSync(path.join(VERCEL, FOLDERS[provider]))
-    .filter((file) => /\.(json|chunks\.txt|sse|bin)$/.test(file))
+/** OpenAI's own Chat Completions recordings in vercel/ai, replayed through the `openai` provider too. */
+const OPENAI_CHAT = 'openai/src/chat/__fixtures__';
+/** A recorded error answer, replayed on its own below (it is not a completion). */
+const OPENAI_ERROR = 'reasoning-model-legacy-parameter-error.json';
+
+const folders: [ProviderId, string][] = [...(Object.entries(FOLDERS) as [ProviderId, string][]), ['openai', OPENAI_CHAT]];
+const recordings = folders.flatMap(([provider, folder]) =>
+  readdirSync(path.join(VERCEL, folder))
+    .filter((file) => /\.(json|chunks\.txt|sse|bin)$/.test(file) && file !== OPENAI_ERROR)
     .sort()
-    .map((file) => ({ provider, file: path.join(VERCEL, FOLDERS[provider], file), name: `${provider}: ${file}` })),
+    .map((file) => ({ provider, file: path.join(VERCEL, folder, file), name: `${provider}: ${file}` })),
 );
 
 interface RecordedChoice {
@@ -189,7 +195,21 @@ describe('OpenAI-compatible presets replay their recordings through Switchyard t
     expect(recordings.filter((recording) => recording.provider === 'groq')).toHaveLength(6);
     expect(recordings.filter((recording) => recording.provider === 'xai')).toHaveLength(4);
     expect(recordings.filter((recording) => recording.provider === 'compatible')).toHaveLength(5);
-    expect(recordings.filter((recording) => recording.provider === 'openai')).toHaveLength(12);
+    expect(recordings.filter((recording) => recording.provider === 'openai')).toHaveLength(15);
+  });
+
+  it("answers OpenAI's recorded 400 with its message, param and code, as the SDK reads them", async () => {
+    const file = path.join(VERCEL, OPENAI_CHAT, OPENAI_ERROR);
+    const recorded = JSON.parse(readFileSync(file, 'utf8')).error;
+    upstream.enqueue({ status: 400, body: readFileSync(file) });
+    const failure = await client.chat.completions
+      .create({ model: 'openai/o3-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100 })
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
+    const error = failure as InstanceType<typeof OpenAI.APIError>;
+    expect(error.status).toBe(400);
+    expect(error.message).toContain(recorded.message);
+    expect({ param: error.param, code: error.code }).toEqual({ param: recorded.param, code: recorded.code });
   });
 
   it.each(recordings)('$name', async ({ provider, file }) => {
