@@ -12,6 +12,7 @@ export class ChatCompletionChunkWriter {
   private model = '';
   private created = 0;
   private systemFingerprint: string | undefined;
+  private serviceTier: string | undefined;
   private readonly startedChoices = new Set<number>();
 
   constructor(private readonly includeUsage: boolean) {}
@@ -24,9 +25,10 @@ export class ChatCompletionChunkWriter {
         this.model = part.model;
         this.created = part.created;
         this.systemFingerprint = part.systemFingerprint;
+        this.serviceTier = part.serviceTier;
         return this.chunk(0, { role: 'assistant', content: '' }, null, true);
       case 'text-delta':
-        return this.chunk(part.choice, { content: part.text });
+        return this.chunk(part.choice, { content: part.text }, null, false, part.logprobs ?? null);
       case 'reasoning-delta':
         return this.chunk(part.choice, { reasoning_content: part.text });
       case 'refusal-delta':
@@ -45,16 +47,24 @@ export class ChatCompletionChunkWriter {
     }
   }
 
-  private chunk(choice: number, delta: Record<string, unknown>, finishReason: string | null = null, isStart = false): Record<string, unknown> {
+  private chunk(
+    choice: number,
+    delta: Record<string, unknown>,
+    finishReason: string | null = null,
+    isStart = false,
+    logprobs: Record<string, unknown> | null = null,
+  ): Record<string, unknown> {
     if (!this.startedChoices.has(choice)) {
       this.startedChoices.add(choice);
       if (!isStart) delta = { role: 'assistant', ...delta };
     }
-    return { ...this.envelope(), choices: [{ index: choice, delta, logprobs: null, finish_reason: finishReason }] };
+    return { ...this.envelope(), choices: [{ index: choice, delta, logprobs, finish_reason: finishReason }] };
   }
 
   private envelope(): Record<string, unknown> {
     const envelope: Record<string, unknown> = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model };
+    // OpenAI repeats it on every chunk.
+    if (this.serviceTier !== undefined) envelope.service_tier = this.serviceTier;
     if (this.systemFingerprint !== undefined) envelope.system_fingerprint = this.systemFingerprint;
     return envelope;
   }

@@ -2,6 +2,7 @@ import type { CallContext, ChatRequest, ChatResponse, StreamPart } from '@switch
 import { ServerSentEventDecoder } from '../../http/sse-parser';
 import type { UpstreamClient, UpstreamRequest, UpstreamResponse } from '../../http/upstream-client';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from '../provider-adapter';
+import { settleUnsupportedParameters } from '../unsupported-parameters';
 import { ANTHROPIC_VERSION } from './anthropic-api';
 import { anthropicHttpError } from './anthropic-error';
 import { AnthropicStreamTransformer } from './anthropic-stream';
@@ -19,6 +20,7 @@ class AnthropicAdapter implements ProviderAdapter {
   private readonly url: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private readonly dropUnsupportedParams: boolean;
 
   constructor(options: ProviderAdapterOptions<'anthropic'>) {
     this.providerId = options.id;
@@ -31,24 +33,45 @@ class AnthropicAdapter implements ProviderAdapter {
       ...options.headers,
     };
     this.timeoutMs = options.config.timeoutMs;
+    this.dropUnsupportedParams = options.config.dropUnsupportedParams;
   }
 
   async complete(model: string, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
-    const upstream = this.upstreamRequest(model, request, false, context);
+    const { upstream, dropped } = this.upstreamRequest(model, request, false, context);
     const response = await this.send(upstream);
-    return convertAnthropicResponse(this.providerId, await this.http.readText(response, upstream));
+    const converted = convertAnthropicResponse(this.providerId, await this.http.readText(response, upstream));
+    if (dropped.length > 0) converted.droppedParams = dropped;
+    return converted;
   }
 
   async stream(model: string, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
-    const upstream = this.upstreamRequest(model, request, true, context);
+    const { upstream, dropped } = this.upstreamRequest(model, request, true, context);
     const response = await this.send(upstream);
-    return this.streamParts(response, upstream);
+    return this.streamParts(response, upstream, dropped);
   }
 
-  private upstreamRequest(model: string, request: ChatRequest, stream: boolean, context: CallContext): UpstreamRequest {
-    const body = convertToAnthropicRequest(model, request);
+  /**
+   * The Messages API request, and the parameters dropped on the way: those
+   * Anthropic cannot honour are settled first (a 400, or dropped when
+   * allowed); `providerOptions.anthropic` and then `providerOptions[<this
+   * provider's id>]` are merged over the converted body, field by field.
+   */
+  private upstreamRequest(
+    model: string,
+    request: ChatRequest,
+    stream: boolean,
+    context: CallContext,
+  ): { upstream: UpstreamRequest; dropped: string[] } {
+    const dropped = settleUnsupportedParameters(this.providerId, request, [], {
+      dropAllowed: this.dropUnsupportedParams,
+    });
+    const body: Record<string, unknown> = {
+      ...convertToAnthropicRequest(model, request),
+      ...request.providerOptions?.anthropic,
+      ...(this.providerId === 'anthropic' ? {} : request.providerOptions?.[this.providerId]),
+    };
     if (stream) body.stream = true;
-    return {
+    const upstream: UpstreamRequest = {
       providerId: this.providerId,
       method: 'POST',
       url: this.url,
@@ -57,6 +80,7 @@ class AnthropicAdapter implements ProviderAdapter {
       signal: context.signal,
       timeoutMs: this.timeoutMs,
     };
+    return { upstream, dropped };
   }
 
   /** Sends the request; an error answer is read and thrown. */
@@ -65,7 +89,7 @@ class AnthropicAdapter implements ProviderAdapter {
   }
 
   /** Parts as the events arrive, in one async step per part; nothing is buffered beyond one SSE event. */
-  private async *streamParts(response: UpstreamResponse, upstream: UpstreamRequest): AsyncGenerator<StreamPart> {
+  private async *streamParts(response: UpstreamResponse, upstream: UpstreamRequest, dropped: string[]): AsyncGenerator<StreamPart> {
     const transformer = new AnthropicStreamTransformer(this.providerId);
     const decoder = new ServerSentEventDecoder();
     let drained = false;
@@ -79,14 +103,20 @@ class AnthropicAdapter implements ProviderAdapter {
           throw this.http.translate(error, upstream);
         }
         if (next.done) break;
-        for (const event of decoder.push(next.value)) yield* transformer.push(event.data);
+        for (const event of decoder.push(next.value)) yield* withDropped(transformer.push(event.data), dropped);
       }
       drained = true;
-      for (const event of decoder.end()) yield* transformer.push(event.data);
+      for (const event of decoder.end()) yield* withDropped(transformer.push(event.data), dropped);
       yield* transformer.end();
     } finally {
       // A consumer that stops early, or a failed event, releases the connection.
       if (!drained) response.body.destroy();
     }
   }
+}
+
+/** The parts, with the dropped parameters on the `response-start` part (known before the first byte, for a header). */
+function withDropped(parts: readonly StreamPart[], dropped: string[]): readonly StreamPart[] {
+  if (dropped.length === 0 || !parts.some((part) => part.type === 'response-start')) return parts;
+  return parts.map((part) => (part.type === 'response-start' ? { ...part, droppedParams: dropped } : part));
 }

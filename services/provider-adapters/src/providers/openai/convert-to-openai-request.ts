@@ -58,7 +58,8 @@ export function convertToOpenAIRequest(model: string, request: ChatRequest, stre
     // Always, so usage is accounted even when the client did not ask for it.
     body.stream_options = { include_usage: true };
   }
-  return body;
+  // Fields Switchyard does not model go upstream as the client sent them (spread: a `__proto__` key stays a plain field).
+  return request.extraBody ? { ...body, ...request.extraBody } : body;
 }
 
 export function convertToOpenAIEmbeddingRequest(model: string, request: EmbeddingRequest): OpenAIEmbeddingRequest {
