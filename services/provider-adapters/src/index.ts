@@ -2,4 +2,5 @@ export * from './providers/provider-adapter';
 export * from './http/upstream-client';
 export * from './http/sse-parser';
 export * from './provider-registry';
+export * from './discovery';
 export * from './transport';

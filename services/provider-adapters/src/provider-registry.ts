@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  createLogger,
   GatewayError,
   providerApiKey,
   resolveSecret,
@@ -7,6 +8,9 @@ import {
   type ChatRequest,
   type ChatResponse,
   type Deployment,
+  type DiscoveredModels,
+  type DiscoveredModelSource,
+  type Logger,
   type EmbeddingRequest,
   type EmbeddingResponse,
   type ProviderAdapterService,
@@ -15,6 +19,7 @@ import {
   type StreamPart,
   type SwitchyardConfig,
 } from '@switchyard/shared';
+import { ModelDiscovery, type ModelLister } from './discovery/model-discovery';
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
 import { createOpenAIAdapter } from './providers/openai';
@@ -35,19 +40,37 @@ function createAdapter(id: string, config: ProviderConfig, options: Omit<Provide
 /**
  * The provider adapter service: holds one adapter per configured provider
  * (and with them the provider secrets) and calls the one a deployment names.
+ * It also asks the providers configured without `models` for their lists
+ * (`startModelDiscovery`), which the router follows.
  */
-export class LocalProviderAdapterService implements ProviderAdapterService {
+export class LocalProviderAdapterService implements ProviderAdapterService, DiscoveredModelSource {
   private readonly adapters = new Map<string, ProviderAdapter>();
   private readonly http: UpstreamClient;
+  /** The lists of the providers configured without `models` whose adapter can list them. */
+  readonly modelDiscovery: ModelDiscovery;
 
-  constructor(config: SwitchyardConfig, options: { http?: UpstreamClient; env?: Record<string, string | undefined> } = {}) {
+  constructor(config: SwitchyardConfig, options: { http?: UpstreamClient; env?: Record<string, string | undefined>; logger?: Logger } = {}) {
     this.http = options.http ?? new UpstreamClient();
     const env = options.env ?? process.env;
+    const listers = new Map<string, ModelLister>();
     for (const [id, provider] of Object.entries(config.providers)) {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(provider.headers)) headers[name] = resolveSecret(value, env);
-      this.adapters.set(id, createAdapter(id, provider, { apiKey: providerApiKey(provider, env), headers, http: this.http, env }));
+      const adapter = createAdapter(id, provider, { apiKey: providerApiKey(provider, env), headers, http: this.http, env });
+      this.adapters.set(id, adapter);
+      if (provider.models === undefined && adapter.listModels) listers.set(id, adapter.listModels.bind(adapter));
     }
+    const { refreshIntervalMs, timeoutMs } = config.modelDiscovery;
+    this.modelDiscovery = new ModelDiscovery(listers, { refreshIntervalMs, timeoutMs, logger: options.logger ?? createLogger('provider-adapters') });
+  }
+
+  /** Asks the providers for their model lists now and periodically; resolves when the first round is over. */
+  startModelDiscovery(): Promise<void> {
+    return this.modelDiscovery.start();
+  }
+
+  discoveredModels(context: CallContext): Promise<DiscoveredModels> {
+    return this.modelDiscovery.discoveredModels(context);
   }
 
   async complete(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
@@ -72,6 +95,7 @@ export class LocalProviderAdapterService implements ProviderAdapterService {
   }
 
   close(): Promise<void> {
+    this.modelDiscovery.close();
     return this.http.close();
   }
 
