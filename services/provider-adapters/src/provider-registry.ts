@@ -22,6 +22,7 @@ import {
 import { ModelDiscovery, type ModelLister } from './discovery/model-discovery';
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
+import { createAzureAdapter } from './providers/azure';
 import { createOpenAIAdapter } from './providers/openai';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
 
@@ -29,6 +30,7 @@ import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } 
 const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   openai: createOpenAIAdapter,
   anthropic: createAnthropicAdapter,
+  azure: createAzureAdapter,
 };
 
 function createAdapter(id: string, config: ProviderConfig, options: Omit<ProviderAdapterOptions, 'id' | 'config'>): ProviderAdapter {

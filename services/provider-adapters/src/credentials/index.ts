@@ -1,1 +1,2 @@
 export * from './credential-source';
+export * from './azure-entra-credential';
