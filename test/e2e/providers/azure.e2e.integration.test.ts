@@ -269,6 +269,28 @@ describe('Azure OpenAI end to end (embedded mode)', () => {
     `);
   });
 
+  it('passes unmodelled fields through unchanged, and merges its provider_options', async () => {
+    upstream.enqueue({ body: readFileSync(fixturePath(azureDirectory, 'azure-deepseek-reasoning.1.json'), 'utf8') });
+    await client.chat.completions.create({
+      model: 'deepseek-v4-pro',
+      messages: [{ role: 'user', content: 'Hi' }],
+      logprobs: true,
+      top_logprobs: 2,
+      logit_bias: { '50256': -100 },
+      data_sources: [{ type: 'azure_search', parameters: { endpoint: 'https://search.example.net', index_name: 'docs' } }],
+      provider_options: { azure: { user_security_context: { application_name: 'switchyard-e2e' } }, anthropic: { top_k: 5 } },
+    } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
+    expect(upstream.requests[0].json).toEqual({
+      model: 'deepseek-v4-pro',
+      messages: [{ role: 'user', content: 'Hi' }],
+      logprobs: true,
+      top_logprobs: 2,
+      logit_bias: { '50256': -100 },
+      data_sources: [{ type: 'azure_search', parameters: { endpoint: 'https://search.example.net', index_name: 'docs' } }],
+      user_security_context: { application_name: 'switchyard-e2e' },
+    });
+  });
+
   it('embeds with the deployment of the embedding model', async () => {
     upstream.enqueue({
       body: JSON.stringify({

@@ -27,7 +27,8 @@ import { azureDeploymentUrl, type AzureOperation } from './azure-api';
  * Azure OpenAI: OpenAI's wire format (the OpenAI adapter's converters and
  * stream state machine) at deployment URLs. A model is sent to the
  * deployment `deployments` names for it, else to the deployment of its own
- * name. Authenticated with `apiKey` (the `api-key` header) or `entra`
+ * name. Fields the canonical model does not know pass through unchanged.
+ * Authenticated with `apiKey` (the `api-key` header) or `entra`
  * (client credentials, a bearer token renewed before it expires).
  */
 export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => {
@@ -38,6 +39,13 @@ export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => 
   const resourceUrl = config.baseUrl;
   const credential = azureCredential(options);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+
+  /** The Chat Completions body: unmodelled fields pass through (the converter's), then `providerOptions.azure` and `[<this provider's id>]` over it. */
+  const chatBody = (model: string, chatRequest: ChatRequest, stream: boolean): Record<string, unknown> => ({
+    ...convertToOpenAIRequest(model, chatRequest, stream),
+    ...chatRequest.providerOptions?.azure,
+    ...(providerId === 'azure' ? {} : chatRequest.providerOptions?.[providerId]),
+  });
 
   const url = (model: string, operation: AzureOperation) =>
     azureDeploymentUrl(resourceUrl, config.deployments[model] ?? model, operation, config.apiVersion);
@@ -99,12 +107,12 @@ export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => 
 
   const adapter: ProviderAdapter = {
     async complete(model: string, chatRequest: ChatRequest, context: CallContext): Promise<ChatResponse> {
-      const [request, response] = await send(url(model, 'chat/completions'), convertToOpenAIRequest(model, chatRequest, false), context);
+      const [request, response] = await send(url(model, 'chat/completions'), chatBody(model, chatRequest, false), context);
       return convertOpenAIResponse(await readJson(request, response, openAIChatResponseSchema), model);
     },
 
     async stream(model: string, chatRequest: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
-      const [request, response] = await send(url(model, 'chat/completions'), convertToOpenAIRequest(model, chatRequest, true), context);
+      const [request, response] = await send(url(model, 'chat/completions'), chatBody(model, chatRequest, true), context);
       return streamParts(request, response, model);
     },
 
