@@ -27,7 +27,8 @@ import { azureDeploymentUrl, type AzureOperation } from './azure-api';
  * Azure OpenAI: OpenAI's wire format (the OpenAI adapter's converters and
  * stream state machine) at deployment URLs. A model is sent to the
  * deployment `deployments` names for it, else to the deployment of its own
- * name. Fields the canonical model does not know pass through unchanged.
+ * name. Fields the canonical model does not know pass through unchanged
+ * (both ends speak the same format).
  * Authenticated with `apiKey` (the `api-key` header) or `entra`
  * (client credentials, a bearer token renewed before it expires).
  */
@@ -40,9 +41,10 @@ export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => 
   const credential = azureCredential(options);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
 
-  /** The Chat Completions body: unmodelled fields pass through (the converter's), then `providerOptions.azure` and `[<this provider's id>]` over it. */
+  /** The Chat Completions body: unmodelled fields as sent, then `providerOptions.azure` and `[<this provider's id>]` over it (spread: a `__proto__` key stays a plain field). */
   const chatBody = (model: string, chatRequest: ChatRequest, stream: boolean): Record<string, unknown> => ({
     ...convertToOpenAIRequest(model, chatRequest, stream),
+    ...chatRequest.extraBody,
     ...chatRequest.providerOptions?.azure,
     ...(providerId === 'azure' ? {} : chatRequest.providerOptions?.[providerId]),
   });
