@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
 import { runAuditCommand } from './commands/audit-command';
 import { runKeysCommand } from './commands/keys-command';
+import { runProvidersCommand } from './commands/providers-command';
 import { startEmbedded } from './modes/embedded';
 import { startAdapterService, startDistributedGateway, startObservabilityService, startRouterService } from './modes/distributed';
 
@@ -18,9 +19,13 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability] [--
                  query service (gRPC)
   keys           create, list, revoke and rotate API keys on a running server
                  (switchyard keys --help)
+  providers      list the providers Switchyard knows by name, their base URLs
+                 and environment variables ([--json])
 
-  --config FILE   YAML config (or SWITCHYARD_CONFIG); without one, providers
-                  come from OPENAI_API_KEY / OPENAI_BASE_URL / ANTHROPIC_API_KEY
+  --config FILE   YAML config (or SWITCHYARD_CONFIG); without one, every
+                  provider whose environment variable is set is enabled
+                  (OPENAI_API_KEY, ANTHROPIC_API_KEY, GROQ_API_KEY, ...:
+                  switchyard providers lists them)
 
   audit verify|export   check or export the audit trail (switchyard audit --help)
 `;
@@ -38,6 +43,14 @@ async function main(): Promise<void> {
   if (command === 'keys') {
     const io = { env: process.env, stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
     process.exitCode = await runKeysCommand(commandArgs, io);
+    return;
+  }
+  if (command === 'providers') {
+    process.exitCode = runProvidersCommand(commandArgs, {
+      env: process.env,
+      stdout: (text: string) => process.stdout.write(text),
+      stderr: (text: string) => process.stderr.write(text),
+    });
     return;
   }
   if (command === 'audit') {
@@ -73,7 +86,7 @@ async function main(): Promise<void> {
     if (providers.length === 0) {
       logger.warn(
         { event: 'no-provider-configured' },
-        'no provider configured: set OPENAI_API_KEY (optionally OPENAI_BASE_URL) or ANTHROPIC_API_KEY, or pass --config FILE',
+        'no provider configured: set a provider key (OPENAI_API_KEY, ANTHROPIC_API_KEY, GROQ_API_KEY, ...: switchyard providers lists them) or a local server address (OPENAI_BASE_URL, OLLAMA_HOST), or pass --config FILE',
       );
     } else {
       logger.info({ providers, source }, 'providers-enabled');

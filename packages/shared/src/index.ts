@@ -3,4 +3,5 @@ export * from './canonical';
 export * from './config';
 export * from './errors';
 export * from './logger';
+export * from './providers';
 export * from './services';

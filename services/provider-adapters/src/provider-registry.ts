@@ -22,6 +22,9 @@ import {
 import { ModelDiscovery, type ModelLister } from './discovery/model-discovery';
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
+import { createCohereAdapter } from './providers/cohere';
+import { createMistralAdapter } from './providers/mistral';
+import { createBedrockAdapter } from './providers/bedrock';
 import { createAzureAdapter } from './providers/azure';
 import { createOpenAIAdapter } from './providers/openai';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
@@ -30,6 +33,9 @@ import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } 
 const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   openai: createOpenAIAdapter,
   anthropic: createAnthropicAdapter,
+  cohere: createCohereAdapter,
+  mistral: createMistralAdapter,
+  bedrock: createBedrockAdapter,
   azure: createAzureAdapter,
 };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -108,8 +109,14 @@ const providerBase = {
 
 export const openAIProviderSchema = z.strictObject({
   kind: z.literal('openai'),
-  /** A known OpenAI-compatible vendor (`groq`, `ollama`, ...): its base URL, auth scheme, parameter rules and env var. */
-  preset: z.string().min(1).optional(),
+  /** A known OpenAI-compatible vendor (`groq`, `ollama`, ...): its base URL, auth scheme and parameter rules (`switchyard providers`). */
+  preset: z
+    .string()
+    .min(1)
+    .refine((id) => OPENAI_PRESET_IDS.includes(id), {
+      message: `must be an OpenAI-compatible preset (switchyard providers lists them): ${OPENAI_PRESET_IDS.join(', ')}`,
+    })
+    .optional(),
   ...providerBase,
 });
 
@@ -137,7 +144,11 @@ export const azureProviderSchema = z.strictObject({
     .optional(),
 });
 
-/** AWS Bedrock: SigV4 from the standard credential chain (environment, then the shared credentials file), or a Bedrock API key as `apiKey`. */
+/**
+ * AWS Bedrock: SigV4 from the standard credential chain (environment, then the shared credentials or
+ * config file profile), or a Bedrock API key as `apiKey` (else AWS_BEARER_TOKEN_BEDROCK when set).
+ * `baseUrl` defaults to `https://bedrock-runtime.{region}.amazonaws.com`.
+ */
 export const bedrockProviderSchema = z.strictObject({
   kind: z.literal('bedrock'),
   ...providerBase,
@@ -165,11 +176,15 @@ export const vertexProviderSchema = z.strictObject({
   accessToken: envReference('GOOGLE_ACCESS_TOKEN').optional(),
 });
 
+/** Cohere's v2 API; `baseUrl` default `https://api.cohere.com/v2`. */
 export const cohereProviderSchema = z.strictObject({
   kind: z.literal('cohere'),
   ...providerBase,
+  /** The `input_type` of embedding requests (Embed v3 and newer require one): documents to search, or queries. */
+  embedInputType: z.enum(['search_document', 'search_query', 'classification', 'clustering']).default('search_document'),
 });
 
+/** Mistral's own API; `baseUrl` default `https://api.mistral.ai/v1`. */
 export const mistralProviderSchema = z.strictObject({
   kind: z.literal('mistral'),
   ...providerBase,

@@ -74,6 +74,94 @@ describe('loadConfig from the environment', () => {
   });
 });
 
+describe('loadConfig: zero-config from each provider descriptor', () => {
+  const providers = (env: Record<string, string>) => loadConfig(undefined, env).config.providers;
+
+  it.each([
+    ['groq', { GROQ_API_KEY: 'gsk-secret' }, { kind: 'openai', preset: 'groq', apiKey: '${GROQ_API_KEY}' }],
+    ['deepseek', { DEEPSEEK_API_KEY: 'sk-secret' }, { kind: 'openai', preset: 'deepseek', apiKey: '${DEEPSEEK_API_KEY}' }],
+    ['xai', { XAI_API_KEY: 'xai-secret' }, { kind: 'openai', preset: 'xai', apiKey: '${XAI_API_KEY}' }],
+    ['openrouter', { OPENROUTER_API_KEY: 'sk-or-secret' }, { kind: 'openai', preset: 'openrouter', apiKey: '${OPENROUTER_API_KEY}' }],
+    ['together', { TOGETHER_API_KEY: 'secret' }, { kind: 'openai', preset: 'together', apiKey: '${TOGETHER_API_KEY}' }],
+    ['huggingface', { HUGGING_FACE_HUB_TOKEN: 'hf_secret' }, { kind: 'openai', preset: 'huggingface', apiKey: '${HUGGING_FACE_HUB_TOKEN}' }],
+    ['zhipu', { ZHIPUAI_API_KEY: 'secret' }, { kind: 'openai', preset: 'zhipu', apiKey: '${ZHIPUAI_API_KEY}' }],
+    ['gemini', { GOOGLE_API_KEY: 'AIza-secret' }, { kind: 'gemini', apiKey: '${GOOGLE_API_KEY}' }],
+    ['cohere', { CO_API_KEY: 'secret' }, { kind: 'cohere', apiKey: '${CO_API_KEY}' }],
+    ['mistral', { MISTRAL_API_KEY: 'secret' }, { kind: 'mistral', apiKey: '${MISTRAL_API_KEY}' }],
+  ])('enables %s from its key variable, keeping the key a reference and the model list open', (id, env, expected) => {
+    const provider = providers(env)[id];
+    expect(provider).toMatchObject(expected);
+    expect(provider.models).toBeUndefined();
+    expect(provider.baseUrl).toBeUndefined();
+    expect(JSON.stringify(provider)).not.toContain('secret');
+    expect(providerApiKey(provider, env)).toBe(Object.values(env)[0]);
+  });
+
+  it("takes a hosted preset's base URL from its variable, and needs the key as well", () => {
+    expect(providers({ GROQ_API_KEY: 'k', GROQ_BASE_URL: 'http://127.0.0.1:9/openai/v1' }).groq.baseUrl).toBe('http://127.0.0.1:9/openai/v1');
+    expect(providers({ GROQ_BASE_URL: 'http://127.0.0.1:9/openai/v1' }).groq).toBeUndefined();
+  });
+
+  it('fills a base URL template from the environment, and waits for every variable it needs', () => {
+    expect(providers({ CLOUDFLARE_API_TOKEN: 'k', CLOUDFLARE_ACCOUNT_ID: 'abc123' }).cloudflare).toMatchObject({
+      preset: 'cloudflare',
+      baseUrl: 'https://api.cloudflare.com/client/v4/accounts/abc123/ai/v1',
+      apiKey: '${CLOUDFLARE_API_TOKEN}',
+    });
+    expect(providers({ CLOUDFLARE_API_TOKEN: 'k' }).cloudflare).toBeUndefined();
+  });
+
+  it('enables a keyless local server from its address alone', () => {
+    expect(providers({ OLLAMA_HOST: '0.0.0.0' }).ollama).toEqual(expect.objectContaining({ preset: 'ollama', baseUrl: 'http://0.0.0.0:11434/v1' }));
+    expect(providers({ OLLAMA_HOST: 'http://gpu-box:11500' }).ollama.baseUrl).toBe('http://gpu-box:11500/v1');
+    expect(providers({ OLLAMA_HOST: '127.0.0.1:11434' }).ollama.apiKey).toBeUndefined();
+    expect(providers({ VLLM_BASE_URL: 'http://127.0.0.1:8000/v1', VLLM_API_KEY: 'token' }).vllm).toMatchObject({
+      baseUrl: 'http://127.0.0.1:8000/v1',
+      apiKey: '${VLLM_API_KEY}',
+    });
+    expect(providers({ VLLM_API_KEY: 'token' }).vllm).toMatchObject({ preset: 'vllm', apiKey: '${VLLM_API_KEY}' });
+  });
+
+  it('enables the native kinds with the settings they need', () => {
+    expect(
+      providers({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://r.openai.azure.com', OPENAI_API_VERSION: '2025-01-01' }).azure,
+    ).toMatchObject({
+      kind: 'azure',
+      baseUrl: 'https://r.openai.azure.com',
+      apiKey: '${AZURE_OPENAI_API_KEY}',
+      apiVersion: '2025-01-01',
+    });
+    expect(providers({ AZURE_OPENAI_API_KEY: 'k' }).azure).toBeUndefined();
+    expect(providers({ AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's', AWS_REGION: 'eu-west-1' }).bedrock).toEqual(
+      expect.objectContaining({ kind: 'bedrock', region: 'eu-west-1' }),
+    );
+    expect(providers({ AWS_BEARER_TOKEN_BEDROCK: 'b', AWS_REGION: 'us-east-1' }).bedrock.apiKey).toBe('${AWS_BEARER_TOKEN_BEDROCK}');
+    expect(providers({ AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's' }).bedrock).toBeUndefined();
+    expect(
+      providers({ GOOGLE_APPLICATION_CREDENTIALS: '/k.json', GOOGLE_CLOUD_PROJECT: 'p', GOOGLE_CLOUD_LOCATION: 'europe-west4' }).vertex,
+    ).toMatchObject({
+      kind: 'vertex',
+      project: 'p',
+      location: 'europe-west4',
+    });
+  });
+
+  it("lists the providers in the descriptors' order, OpenAI first", () => {
+    expect(Object.keys(providers({ GROQ_API_KEY: 'k', OPENAI_API_KEY: 'k', MISTRAL_API_KEY: 'k' }))).toEqual(['openai', 'mistral', 'groq']);
+  });
+
+  it('takes a preset in a file and names an unknown one by path', () => {
+    const { config } = loadConfig(configFile('providers:\n  fast: { kind: openai, preset: groq, apiKey: "${GROQ_API_KEY}" }\n'), {
+      GROQ_API_KEY: 'k',
+    });
+    expect(config.providers.fast).toMatchObject({ kind: 'openai', preset: 'groq' });
+    expect(failure(configFile('providers:\n  x: { kind: openai, preset: grok }\n'))).toMatch(
+      /providers\.x\.preset: must be an OpenAI-compatible preset .*groq/,
+    );
+    expect(failure(configFile('providers:\n  x: { kind: openai, preset: anthropic }\n'))).toMatch(/providers\.x\.preset/);
+  });
+});
+
 describe('loadConfig from a YAML file', () => {
   const valid = `
 server: { port: 8081 }

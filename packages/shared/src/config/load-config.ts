@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, ENV_REFERENCE, type ProviderConfig, type SwitchyardConfig } from './config-schema';
+import { resolveBaseUrlTemplate } from '../providers/provider-catalog';
+import type { ProviderDescriptor } from '../providers/provider-descriptor';
+import { PROVIDER_DESCRIPTORS } from '../providers/provider-descriptors';
 import { ADMIN_TOKEN_VARIABLE, edgeExposureProblems } from './edge-exposure';
 
 export class ConfigError extends Error {
@@ -136,25 +139,92 @@ function withEnvironmentOverrides(raw: Record<string, unknown>, env: Environment
   return { ...raw, server, events, observability, ...(tls !== undefined && { tls }) };
 }
 
+/**
+ * Every provider whose standard environment variable is set (the
+ * descriptors in `packages/shared/src/providers` name them), in the
+ * descriptors' order. Keys are kept as `${NAME}` references.
+ */
 function providersFromEnvironment(env: Environment): Record<string, unknown> {
   const providers: Record<string, unknown> = {};
-  if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) {
-    providers.openai = {
-      kind: 'openai',
-      ...(env.OPENAI_BASE_URL ? { baseUrl: env.OPENAI_BASE_URL } : {}),
-      ...(env.OPENAI_API_KEY ? { apiKey: '${OPENAI_API_KEY}' } : {}),
-      models: env.OPENAI_MODELS ? splitList(env.OPENAI_MODELS) : [...OPENAI_MODELS, '*'],
-    };
-  }
-  if (env.ANTHROPIC_API_KEY) {
-    providers.anthropic = {
-      kind: 'anthropic',
-      ...(env.ANTHROPIC_BASE_URL ? { baseUrl: withVersionPath(env.ANTHROPIC_BASE_URL) } : {}),
-      apiKey: '${ANTHROPIC_API_KEY}',
-      models: env.ANTHROPIC_MODELS ? splitList(env.ANTHROPIC_MODELS) : [...ANTHROPIC_MODELS, 'claude-*'],
-    };
+  for (const descriptor of PROVIDER_DESCRIPTORS) {
+    const provider = providerFromEnvironment(descriptor, env);
+    if (provider) providers[descriptor.id] = provider;
   }
   return providers;
+}
+
+function providerFromEnvironment(descriptor: ProviderDescriptor, env: Environment): Record<string, unknown> | undefined {
+  const keyVariable = descriptor.env.apiKey?.find((name) => env[name]);
+  const apiKey = keyVariable ? { apiKey: `\${${keyVariable}}` } : {};
+  const baseUrlValue = descriptor.env.baseUrl ? env[descriptor.env.baseUrl] : undefined;
+  if (descriptor.env.required?.some((name) => !env[name])) return undefined;
+  switch (descriptor.wire) {
+    case 'openai': {
+      if (descriptor.id === 'openai') {
+        if (!env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) return undefined;
+        return {
+          kind: 'openai',
+          ...(env.OPENAI_BASE_URL ? { baseUrl: env.OPENAI_BASE_URL } : {}),
+          ...apiKey,
+          models: env.OPENAI_MODELS ? splitList(env.OPENAI_MODELS) : [...OPENAI_MODELS, '*'],
+        };
+      }
+      // A hosted preset needs its key; a local server is enabled by its address alone.
+      if (!keyVariable && !(descriptor.local && baseUrlValue)) return undefined;
+      const baseUrl = baseUrlValue
+        ? descriptor.id === 'ollama'
+          ? ollamaBaseUrl(baseUrlValue)
+          : baseUrlValue
+        : /\{[A-Z0-9_]+\}/.test(descriptor.baseUrl)
+          ? resolveBaseUrlTemplate(descriptor.baseUrl, env)
+          : undefined;
+      return { kind: 'openai', preset: descriptor.id, ...(baseUrl ? { baseUrl } : {}), ...apiKey };
+    }
+    case 'anthropic':
+      if (!keyVariable) return undefined;
+      return {
+        kind: 'anthropic',
+        ...(baseUrlValue ? { baseUrl: withVersionPath(baseUrlValue) } : {}),
+        ...apiKey,
+        models: env.ANTHROPIC_MODELS ? splitList(env.ANTHROPIC_MODELS) : [...ANTHROPIC_MODELS, 'claude-*'],
+      };
+    case 'azure':
+      if (!keyVariable) return undefined;
+      return {
+        kind: 'azure',
+        baseUrl: env.AZURE_OPENAI_ENDPOINT,
+        ...apiKey,
+        // The variable Azure's own SDKs read.
+        ...(env.OPENAI_API_VERSION ? { apiVersion: env.OPENAI_API_VERSION } : {}),
+      };
+    case 'bedrock': {
+      // A Bedrock API key, or the standard credential chain's static keys.
+      const bearer = env.AWS_BEARER_TOKEN_BEDROCK ? { apiKey: '${AWS_BEARER_TOKEN_BEDROCK}' } : undefined;
+      if (!bearer && !(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)) return undefined;
+      return { kind: 'bedrock', region: env.AWS_REGION, ...bearer };
+    }
+    case 'vertex':
+      if (!keyVariable) return undefined;
+      return {
+        kind: 'vertex',
+        project: env.GOOGLE_CLOUD_PROJECT,
+        ...(env.GOOGLE_CLOUD_LOCATION ? { location: env.GOOGLE_CLOUD_LOCATION } : {}),
+      };
+    case 'gemini':
+    case 'cohere':
+    case 'mistral':
+      if (!keyVariable) return undefined;
+      return { kind: descriptor.wire, ...(baseUrlValue ? { baseUrl: baseUrlValue } : {}), ...apiKey };
+  }
+}
+
+/** `OLLAMA_HOST` as the ollama CLI reads it (`0.0.0.0`, `host:port`, a URL) → the OpenAI-compatible API root. */
+function ollamaBaseUrl(host: string): string {
+  const trimmed = host.trim().replace(/\/+$/, '');
+  let url = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+  // Without a port, the CLI's default one.
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]*:\d+/i.test(url)) url = url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/]*)/i, '$1:11434');
+  return /\/v1$/.test(url) ? url : `${url}/v1`;
 }
 
 /** `ANTHROPIC_BASE_URL` is a host without `/v1` (as Anthropic's SDKs read it); the adapter wants the API root. */

@@ -32,6 +32,7 @@ describe('the permission matrix', () => {
   it('is what the gateway checks at the edge: models.call, logs.read and usage.read by role', () => {
     const expected = {
       'chat.completions': 'models.call',
+      messages: 'models.call',
       embeddings: 'models.call',
       'requests.read': 'logs.read',
       'usage.read': 'usage.read',

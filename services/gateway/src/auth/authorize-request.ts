@@ -16,6 +16,7 @@ import type { GatewayEndpoint } from './gateway-endpoints';
  */
 export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> = {
   'chat.completions': ['owner', 'admin', 'developer'],
+  messages: ['owner', 'admin', 'developer'],
   embeddings: ['owner', 'admin', 'developer'],
   'models.read': ['owner', 'admin', 'developer', 'viewer'],
   'requests.read': ['owner', 'admin', 'developer', 'viewer'],

@@ -5,6 +5,8 @@
  */
 export type GatewayEndpoint =
   | 'chat.completions'
+  /** Anthropic's Messages API (`POST /v1/messages`). */
+  | 'messages'
   | 'embeddings'
   | 'models.read'
   | 'requests.read'
@@ -20,6 +22,7 @@ const ALWAYS_PUBLIC = new Set(['/healthz', '/readyz']);
 export function gatewayEndpoint(method: string | undefined, path: string, publicMetrics: boolean): GatewayEndpoint | undefined {
   if (ALWAYS_PUBLIC.has(path) || (publicMetrics && path === '/metrics')) return undefined;
   if (method === 'POST' && path === '/v1/chat/completions') return 'chat.completions';
+  if (method === 'POST' && path === '/v1/messages') return 'messages';
   if (method === 'POST' && path === '/v1/embeddings') return 'embeddings';
   if (method === 'GET' && path === '/v1/models') return 'models.read';
   if (method === 'GET' && (path === '/v1/requests' || path.startsWith('/v1/requests/'))) return 'requests.read';

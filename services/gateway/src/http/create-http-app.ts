@@ -6,6 +6,7 @@ import { gatewayEndpoint, type GatewayEndpoint } from '../auth/gateway-endpoints
 import type { RequestAuthenticator } from '../auth/request-authenticator';
 import { setRequestPrincipal } from '../auth/request-principal';
 import type { RequestExecutor } from '../pipeline/request-executor';
+import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
@@ -40,7 +41,7 @@ export interface HttpAppOptions extends ExchangeOptions {
  * never read, and its connection is closed rather than drained.
  */
 export function createRequestListener(options: HttpAppOptions): (request: IncomingMessage, response: ServerResponse) => void {
-  const fastRoutes = createOpenAIRoutes(options.executor, options);
+  const fastRoutes = new Map([...createOpenAIRoutes(options.executor, options), ...createAnthropicRoutes(options.executor, options)]);
   const app = createExpressApp(options);
   const cors = createCorsPolicy(options.corsAllowedOrigins);
   const { authenticator } = options;
@@ -98,6 +99,7 @@ function refuse(
 ): void {
   if (principal) setRequestPrincipal(request, principal);
   const exchange = new HttpExchange(request, response, endpointRoute(endpoint), options);
+  if (endpoint === 'messages') exchange.errorFormat = ANTHROPIC_ERROR_FORMAT;
   // The unread body would otherwise be drained before the connection could serve another request.
   response.setHeader('connection', 'close');
   if (error instanceof GatewayError && error.status === 401) response.setHeader('www-authenticate', 'Bearer realm="switchyard"');
@@ -114,6 +116,8 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
   switch (endpoint) {
     case 'chat.completions':
       return 'chat.completion';
+    case 'messages':
+      return 'messages';
     case 'embeddings':
       return 'embeddings';
     case 'models.read':

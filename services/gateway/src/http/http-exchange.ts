@@ -1,4 +1,3 @@
-import { openAIErrorBody } from '@switchyard/shared';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CallContext, GatewayError, GovernanceGate, Logger, Principal, RequestLimits } from '@switchyard/shared';
@@ -7,6 +6,7 @@ import { requestPrincipal } from '../auth/request-principal';
 import type { ServedBy } from '../pipeline/request-executor';
 import type { RequestOperation, RequestRecorder } from '../telemetry/request-recorder';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
+import { OPENAI_ERROR_FORMAT, type ErrorFormat } from './error-format';
 import type { GatewayMetrics } from './gateway-metrics';
 import { requestTimedOut, toGatewayError } from './http-errors';
 import { headerSafeValue, setSwitchyardHeader } from './response-headers';
@@ -49,6 +49,8 @@ export class HttpExchange {
   private timedOut = false;
   /** Set on model requests, which are recorded when they end. */
   telemetry?: RequestTelemetry;
+  /** How errors are written: the wire format of the route's clients. */
+  errorFormat: ErrorFormat = OPENAI_ERROR_FORMAT;
 
   constructor(
     readonly request: IncomingMessage,
@@ -141,7 +143,7 @@ export class HttpExchange {
     );
   }
 
-  /** Answers with the error in OpenAI's shape (or ends a started stream with an error event), logs and counts it. */
+  /** Answers with the error in the route's format (or ends a started stream with an error event), logs and counts it. */
   fail(error: unknown): void {
     const gatewayError: GatewayError = this.timedOut ? requestTimedOut(this.options.requestTimeoutMs) : toGatewayError(error);
     const { response, options } = this;
@@ -160,8 +162,8 @@ export class HttpExchange {
     options.metrics.requestFinished(this.route, gatewayError.status, (performance.now() - this.arrived) / 1000);
     try {
       if (response.headersSent) {
-        // Mid-stream: OpenAI's clients read an `error` event and stop.
-        if (!response.writableEnded && !response.destroyed) response.end(`data: ${JSON.stringify(openAIErrorBody(gatewayError))}\n\n`);
+        // Mid-stream: the clients read an error event and stop.
+        if (!response.writableEnded && !response.destroyed) response.end(this.errorFormat.streamEvent(gatewayError, this.requestId));
         return;
       }
       if (gatewayError.code === 'request_body_timeout') {
@@ -170,7 +172,7 @@ export class HttpExchange {
         response.setHeader('connection', 'close');
       }
       if (gatewayError.retryAfter !== undefined) response.setHeader('retry-after', headerSafeValue(String(gatewayError.retryAfter)));
-      this.sendJson(gatewayError.status, openAIErrorBody(gatewayError));
+      this.sendJson(gatewayError.status, this.errorFormat.body(gatewayError, this.requestId));
     } catch (writeError) {
       // The error itself could not be written: the connection is all that is left to end.
       options.logger.error({ requestId: this.requestId, err: writeError }, 'error-response-failed');

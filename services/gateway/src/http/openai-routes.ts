@@ -123,7 +123,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
 }
 
 /** Keeps what the request record needs from a stream part. */
-function observeStreamPart(telemetry: RequestTelemetry, part: StreamPart): void {
+export function observeStreamPart(telemetry: RequestTelemetry, part: StreamPart): void {
   switch (part.type) {
     case 'response-start':
       telemetry.servedModel = part.model;
@@ -165,7 +165,7 @@ function resumed<T>(head: IteratorResult<T>, iterator: AsyncIterator<T>): AsyncI
   return { [Symbol.asyncIterator]: () => rest };
 }
 
-function drained(response: ServerResponse): Promise<void> {
+export function drained(response: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       response.off('drain', done);

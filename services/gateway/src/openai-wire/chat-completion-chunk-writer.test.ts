@@ -72,6 +72,31 @@ describe('ChatCompletionChunkWriter', () => {
     ]);
   });
 
+  it('streams reasoning as reasoning_content, and each closed block whole in thinking_blocks', () => {
+    const chunks = writeAll(
+      [
+        start,
+        { type: 'redacted-reasoning', choice: 0, data: 'EmwKAhgBEgy3va3pzix' },
+        { type: 'reasoning-delta', choice: 0, text: 'Weather ' },
+        { type: 'reasoning-delta', choice: 0, text: 'first.' },
+        { type: 'reasoning-signature', choice: 0, signature: 'sig-1' },
+        { type: 'reasoning-delta', choice: 0, text: 'Then time.' },
+        { type: 'reasoning-signature', choice: 0, signature: 'sig-2' },
+        { type: 'text-delta', choice: 0, text: 'Done.' },
+      ],
+      false,
+    );
+    expect(chunks.slice(1).map((chunk) => (chunk.choices as { delta: unknown }[])[0].delta)).toEqual([
+      { thinking_blocks: [{ type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' }] },
+      { reasoning_content: 'Weather ' },
+      { reasoning_content: 'first.' },
+      { thinking_blocks: [{ type: 'thinking', thinking: 'Weather first.', signature: 'sig-1' }] },
+      { reasoning_content: 'Then time.' },
+      { thinking_blocks: [{ type: 'thinking', thinking: 'Then time.', signature: 'sig-2' }] },
+      { content: 'Done.' },
+    ]);
+  });
+
   it("writes service_tier on every chunk and a text delta's logprobs on its choice", () => {
     const logprobs = { content: [{ token: 'Hi', logprob: -0.01, bytes: [72, 105], top_logprobs: [] }], refusal: null };
     const chunks = writeAll(

@@ -1,11 +1,15 @@
 import type { StreamPart } from '@switchyard/shared';
-import { toOpenAIFinishReason, toOpenAIUsage } from './format-chat-completion';
+import { toOpenAIFinishReason, toOpenAIUsage, toThinkingBlock } from './format-chat-completion';
 
 /**
  * Turns canonical stream parts into OpenAI `chat.completion.chunk` objects,
  * one part at a time. The first delta of each choice carries
  * `role: "assistant"`, as OpenAI sends it; the usage chunk (with empty
- * `choices`) is written only when the client asked for it.
+ * `choices`) is written only when the client asked for it. Reasoning streams
+ * as `reasoning_content` deltas; each reasoning block, once the provider has
+ * closed it with its signature (or a redacted one), comes whole in a
+ * `thinking_blocks` delta, so a client that appends those gets the list to
+ * send back on its next turn.
  */
 export class ChatCompletionChunkWriter {
   private id = '';
@@ -14,6 +18,8 @@ export class ChatCompletionChunkWriter {
   private systemFingerprint: string | undefined;
   private serviceTier: string | undefined;
   private readonly startedChoices = new Set<number>();
+  /** The reasoning text of each choice's open block, for its `thinking_blocks` entry. */
+  private readonly openReasoning = new Map<number, string>();
 
   constructor(private readonly includeUsage: boolean) {}
 
@@ -30,7 +36,15 @@ export class ChatCompletionChunkWriter {
       case 'text-delta':
         return this.chunk(part.choice, { content: part.text }, null, false, part.logprobs ?? null);
       case 'reasoning-delta':
+        this.openReasoning.set(part.choice, (this.openReasoning.get(part.choice) ?? '') + part.text);
         return this.chunk(part.choice, { reasoning_content: part.text });
+      case 'reasoning-signature': {
+        const text = this.openReasoning.get(part.choice) ?? '';
+        this.openReasoning.delete(part.choice);
+        return this.chunk(part.choice, { thinking_blocks: [toThinkingBlock({ type: 'thinking', text, signature: part.signature })] });
+      }
+      case 'redacted-reasoning':
+        return this.chunk(part.choice, { thinking_blocks: [toThinkingBlock({ type: 'redacted', data: part.data })] });
       case 'refusal-delta':
         return this.chunk(part.choice, { refusal: part.text });
       case 'tool-call-start':

@@ -9,10 +9,14 @@ import { z } from 'zod';
 
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
+/** A prompt-cache breakpoint on a part or tool, in Anthropic's (and LiteLLM's) shape. */
+const cacheControl = z.object({ type: z.literal('ephemeral'), ttl: optional(z.enum(['5m', '1h'])) });
+
+const textPart = z.object({ type: z.literal('text'), text: z.string(), cache_control: optional(cacheControl) });
 const imagePart = z.object({
   type: z.literal('image_url'),
   image_url: z.object({ url: z.string().min(1), detail: optional(z.enum(['auto', 'low', 'high'])) }),
+  cache_control: optional(cacheControl),
 });
 const refusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
 
@@ -23,6 +27,12 @@ const toolCall = z.object({
   type: z.literal('function').optional(),
   function: z.object({ name: z.string(), arguments: z.string() }),
 });
+
+/** An assistant turn's reasoning as a provider returned it (LiteLLM's `thinking_blocks`), sent back unchanged. */
+const thinkingBlock = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('thinking'), thinking: z.string(), signature: optional(z.string()) }),
+  z.object({ type: z.literal('redacted_thinking'), data: z.string() }),
+]);
 
 const systemMessage = z.object({ role: z.enum(['system', 'developer']), content: textContent, name: optional(z.string()) });
 const userMessage = z.object({
@@ -36,6 +46,7 @@ const assistantMessage = z.object({
   tool_calls: optional(z.array(toolCall)),
   refusal: optional(z.string()),
   reasoning_content: optional(z.string()),
+  thinking_blocks: optional(z.array(thinkingBlock)),
   name: optional(z.string()),
 });
 const toolMessage = z.object({ role: z.literal('tool'), tool_call_id: z.string(), content: textContent });
@@ -50,6 +61,7 @@ const tool = z.object({
     parameters: optional(z.record(z.string(), z.unknown())),
     strict: optional(z.boolean()),
   }),
+  cache_control: optional(cacheControl),
 });
 
 const toolChoice = z.union([

@@ -1,4 +1,4 @@
-import type { ChatResponse, EmbeddingResponse, FinishReason, Usage } from '@switchyard/shared';
+import type { ChatResponse, EmbeddingResponse, FinishReason, ReasoningBlock, Usage } from '@switchyard/shared';
 
 /** OpenAI's `usage` object. */
 export interface OpenAIUsage {
@@ -25,6 +25,15 @@ export function toOpenAIFinishReason(reason: FinishReason): 'stop' | 'length' | 
   return reason === 'error' || reason === 'other' ? 'stop' : reason;
 }
 
+/**
+ * A reasoning block in LiteLLM's `thinking_blocks` shape: what a client sends
+ * back, unchanged, on the assistant message of its next turn.
+ */
+export function toThinkingBlock(block: ReasoningBlock): Record<string, unknown> {
+  if (block.type === 'redacted') return { type: 'redacted_thinking', data: block.data };
+  return { type: 'thinking', thinking: block.text, ...(block.signature !== undefined && { signature: block.signature }) };
+}
+
 /** A canonical response as OpenAI's `chat.completion` object. */
 export function formatChatCompletion(response: ChatResponse): Record<string, unknown> {
   return {
@@ -46,6 +55,7 @@ export function formatChatCompletion(response: ChatResponse): Record<string, unk
         }));
       }
       if (choice.message.reasoning !== undefined) message.reasoning_content = choice.message.reasoning;
+      if (choice.message.reasoningBlocks?.length) message.thinking_blocks = choice.message.reasoningBlocks.map(toThinkingBlock);
       return { index: choice.index, message, logprobs: choice.logprobs ?? null, finish_reason: toOpenAIFinishReason(choice.finishReason) };
     }),
     ...(response.usage && { usage: toOpenAIUsage(response.usage) }),

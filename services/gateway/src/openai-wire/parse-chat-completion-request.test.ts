@@ -190,6 +190,110 @@ describe('parseChatCompletionRequest', () => {
   });
 });
 
+describe('reasoning blocks and cache breakpoints (LiteLLM-compatible shapes)', () => {
+  it('reads thinking_blocks on an assistant message as its reasoning blocks, signatures unchanged', () => {
+    const request = parseChatCompletionRequest({
+      model: 'claude',
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        {
+          role: 'assistant',
+          content: null,
+          reasoning_content: 'Weather first.',
+          thinking_blocks: [
+            { type: 'thinking', thinking: 'Weather first.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+            { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' },
+            { type: 'thinking', thinking: 'No signature.' },
+          ],
+          tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+        },
+        { role: 'tool', tool_call_id: 'toolu_1', content: '18°C' },
+      ],
+    });
+    expect(request.messages[1]).toEqual({
+      role: 'assistant',
+      content: [],
+      reasoning: 'Weather first.',
+      reasoningBlocks: [
+        { type: 'thinking', text: 'Weather first.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+        { type: 'redacted', data: 'EmwKAhgBEgy3va3pzix' },
+        { type: 'thinking', text: 'No signature.' },
+      ],
+      toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+    });
+  });
+
+  it('rejects a malformed thinking block, naming it', () => {
+    const error = errorOf({
+      model: 'claude',
+      messages: [{ role: 'assistant', content: 'x', thinking_blocks: [{ type: 'redacted_thinking' }] }],
+    });
+    expect(error.status).toBe(400);
+    expect(error.param).toBe('messages[0].thinking_blocks[0].data');
+  });
+
+  it('reads cache_control on parts, tool results and tools; a marked system part becomes a system message of its own', () => {
+    const request = parseChatCompletionRequest({
+      model: 'claude',
+      messages: [
+        {
+          role: 'system',
+          content: [
+            { type: 'text', text: 'A long, stable instruction.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+            { type: 'text', text: 'Today is Monday.' },
+          ],
+        },
+        {
+          role: 'system',
+          content: [
+            { type: 'text', text: 'Plain ' },
+            { type: 'text', text: 'parts.' },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'A long document.', cache_control: { type: 'ephemeral' } },
+            { type: 'image_url', image_url: { url: 'https://example.com/a.png' }, cache_control: { type: 'ephemeral' } },
+          ],
+        },
+        { role: 'assistant', content: [{ type: 'text', text: 'Noted.', cache_control: { type: 'ephemeral' } }] },
+        { role: 'tool', tool_call_id: 't1', content: [{ type: 'text', text: 'result', cache_control: { type: 'ephemeral' } }] },
+      ],
+      tools: [{ type: 'function', function: { name: 'lookup' }, cache_control: { type: 'ephemeral', ttl: '5m' } }],
+    });
+    expect(request.messages).toEqual([
+      { role: 'system', content: 'A long, stable instruction.', cacheControl: { type: 'ephemeral', ttl: '1h' } },
+      { role: 'system', content: 'Today is Monday.' },
+      { role: 'system', content: 'Plain parts.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'A long document.', cacheControl: { type: 'ephemeral' } },
+          { type: 'image', url: 'https://example.com/a.png', cacheControl: { type: 'ephemeral' } },
+        ],
+      },
+      { role: 'assistant', content: [{ type: 'text', text: 'Noted.', cacheControl: { type: 'ephemeral' } }] },
+      { role: 'tool', toolCallId: 't1', content: 'result', cacheControl: { type: 'ephemeral' } },
+    ]);
+    expect(request.tools).toEqual([
+      { name: 'lookup', parameters: { type: 'object', properties: {} }, cacheControl: { type: 'ephemeral', ttl: '5m' } },
+    ]);
+  });
+
+  it('rejects a cache_control of another type or ttl, naming it', () => {
+    const tools = (cacheControl: unknown) => [{ type: 'function', function: { name: 'lookup' }, cache_control: cacheControl }];
+    const messages = [{ role: 'user', content: 'hi' }];
+    expect(errorOf({ model: 'claude', messages, tools: tools({ type: 'persistent' }) }).param).toBe('tools[0].cache_control.type');
+    expect(errorOf({ model: 'claude', messages, tools: tools({ type: 'ephemeral', ttl: '2h' }) }).param).toBe('tools[0].cache_control.ttl');
+    // Inside a string-or-parts union the schema can only name the content as a whole.
+    expect(
+      errorOf({ model: 'claude', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { type: 'persistent' } }] }] })
+        .param,
+    ).toBe('messages[0].content');
+  });
+});
+
 describe('parseEmbeddingsRequest', () => {
   it('accepts a string or a list of strings', () => {
     expect(parseEmbeddingsRequest({ model: 'e', input: 'one' })).toEqual({ request: { model: 'e', input: ['one'] }, encoding: 'float' });

@@ -2,11 +2,13 @@ import type { z } from 'zod';
 import {
   DEFAULT_REQUEST_LIMITS,
   invalidRequest,
+  type CacheControl,
   type ChatMessage,
   type ChatRequest,
   type ContentPart,
   type EmbeddingRequest,
   type GatewayError,
+  type ReasoningBlock,
   type RequestLimits,
   type ResponseFormat,
   type TextPart,
@@ -156,7 +158,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 function toCanonicalChatRequest(body: ChatCompletionRequestBody): ChatRequest {
   const request: ChatRequest = {
     model: body.model,
-    messages: body.messages.map(toCanonicalMessage),
+    messages: body.messages.flatMap(toCanonicalMessages),
     sampling: {},
     stream: body.stream === true,
     includeUsage: body.stream_options?.include_usage === true,
@@ -170,11 +172,12 @@ function toCanonicalChatRequest(body: ChatCompletionRequestBody): ChatRequest {
   if (body.frequency_penalty != null) sampling.frequencyPenalty = body.frequency_penalty;
   if (body.n != null) sampling.n = body.n;
   if (body.tools != null) {
-    request.tools = body.tools.map(({ function: fn }) => ({
+    request.tools = body.tools.map(({ function: fn, cache_control }) => ({
       name: fn.name,
       ...(fn.description != null && { description: fn.description }),
       parameters: fn.parameters ?? { type: 'object', properties: {} },
       ...(fn.strict != null && { strict: fn.strict }),
+      ...cacheControlOf(cache_control),
     }));
   }
   if (body.tool_choice != null) request.toolChoice = toCanonicalToolChoice(body.tool_choice);
@@ -189,6 +192,21 @@ function toCanonicalChatRequest(body: ChatCompletionRequestBody): ChatRequest {
 }
 
 type BodyMessage = ChatCompletionRequestBody['messages'][number];
+
+/**
+ * One canonical message per body message, except a system message whose parts
+ * carry `cache_control`: each part becomes a system message of its own, so
+ * that every cache breakpoint stays where the client put it.
+ */
+function toCanonicalMessages(message: BodyMessage): ChatMessage[] {
+  if ((message.role === 'system' || message.role === 'developer') && typeof message.content !== 'string') {
+    const parts = message.content;
+    if (parts.some((part) => part.cache_control != null)) {
+      return parts.map((part) => ({ role: 'system', content: part.text, ...cacheControlOf(part.cache_control) }));
+    }
+  }
+  return [toCanonicalMessage(message)];
+}
 
 function toCanonicalMessage(message: BodyMessage): ChatMessage {
   switch (message.role) {
@@ -207,7 +225,7 @@ function toCanonicalMessage(message: BodyMessage): ChatMessage {
       if (typeof message.content === 'string') content.push({ type: 'text', text: message.content });
       else if (message.content != null) {
         for (const part of message.content) {
-          if (part.type === 'text') content.push({ type: 'text', text: part.text });
+          if (part.type === 'text') content.push({ type: 'text', text: part.text, ...cacheControlOf(part.cache_control) });
           else refusal = part.refusal;
         }
       }
@@ -219,19 +237,45 @@ function toCanonicalMessage(message: BodyMessage): ChatMessage {
             toolCalls: message.tool_calls.map((call) => ({ id: call.id, name: call.function.name, arguments: call.function.arguments })),
           }),
         ...(message.reasoning_content != null && { reasoning: message.reasoning_content }),
+        ...(message.thinking_blocks != null &&
+          message.thinking_blocks.length > 0 && { reasoningBlocks: message.thinking_blocks.map(toReasoningBlock) }),
         ...(refusal != null && { refusal }),
       };
     }
-    case 'tool':
-      return { role: 'tool', toolCallId: message.tool_call_id, content: joinText(message.content) };
+    case 'tool': {
+      // A tool result is one block upstream: the last breakpoint among its parts marks it.
+      const marked = typeof message.content === 'string' ? undefined : message.content.findLast((part) => part.cache_control != null);
+      return { role: 'tool', toolCallId: message.tool_call_id, content: joinText(message.content), ...cacheControlOf(marked?.cache_control) };
+    }
   }
 }
 
+function toReasoningBlock(
+  block: { type: 'thinking'; thinking: string; signature?: string | null } | { type: 'redacted_thinking'; data: string },
+): ReasoningBlock {
+  if (block.type === 'redacted_thinking') return { type: 'redacted', data: block.data };
+  return { type: 'thinking', text: block.thinking, ...(block.signature != null && { signature: block.signature }) };
+}
+
+function cacheControlOf(cacheControl: { type: 'ephemeral'; ttl?: '5m' | '1h' | null } | null | undefined): { cacheControl?: CacheControl } {
+  if (cacheControl == null) return {};
+  return { cacheControl: { type: 'ephemeral', ...(cacheControl.ttl != null && { ttl: cacheControl.ttl }) } };
+}
+
+type BodyCacheControl = Parameters<typeof cacheControlOf>[0];
+
 function toCanonicalPart(
-  part: { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' | null } },
+  part:
+    | { type: 'text'; text: string; cache_control?: BodyCacheControl }
+    | { type: 'image_url'; image_url: { url: string; detail?: 'auto' | 'low' | 'high' | null }; cache_control?: BodyCacheControl },
 ): ContentPart {
-  if (part.type === 'text') return { type: 'text', text: part.text };
-  return { type: 'image', url: part.image_url.url, ...(part.image_url.detail != null && { detail: part.image_url.detail }) };
+  if (part.type === 'text') return { type: 'text', text: part.text, ...cacheControlOf(part.cache_control) };
+  return {
+    type: 'image',
+    url: part.image_url.url,
+    ...(part.image_url.detail != null && { detail: part.image_url.detail }),
+    ...cacheControlOf(part.cache_control),
+  };
 }
 
 function joinText(content: string | { text: string }[]): string {

@@ -1,2 +1,3 @@
 export * from './credential-source';
+export * from './aws-sigv4-credential';
 export * from './azure-entra-credential';

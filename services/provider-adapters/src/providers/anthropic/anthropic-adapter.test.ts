@@ -45,10 +45,18 @@ beforeEach(() => {
 
 afterEach(() => upstream.close());
 
-function adapter(options: { baseUrl?: string; apiKey?: string } = { apiKey: 'sk-ant-test' }) {
+function adapter(options: { baseUrl?: string; apiKey?: string; id?: string; dropUnsupportedParams?: boolean } = { apiKey: 'sk-ant-test' }) {
   return createAnthropicAdapter({
-    id: 'anthropic',
-    config: { kind: 'anthropic', baseUrl: options.baseUrl, models: ['*'], timeoutMs: 1_000, headers: {}, prices: {}, dropUnsupportedParams: false },
+    id: options.id ?? 'anthropic',
+    config: {
+      kind: 'anthropic',
+      baseUrl: options.baseUrl,
+      models: ['*'],
+      timeoutMs: 1_000,
+      headers: {},
+      prices: {},
+      dropUnsupportedParams: options.dropUnsupportedParams ?? false,
+    },
     apiKey: options.apiKey,
     headers: {},
     http: upstream,
@@ -106,5 +114,60 @@ describe('the Anthropic adapter', () => {
     await adapter({}).stream('claude', request, context);
     expect(upstream.sent[0].url).toBe('https://api.anthropic.com/v1/messages');
     expect(upstream.sent[0].headers['x-api-key']).toBeUndefined();
+  });
+
+  it('rejects a parameter Anthropic cannot honour with a 400 naming it and the provider, before any upstream call', async () => {
+    const withExtra: ChatRequest = { ...request, extraBody: { logit_bias: { '50256': -100 } } };
+    await expect(adapter().stream('claude', withExtra, context)).rejects.toMatchObject({
+      status: 400,
+      param: 'logit_bias',
+      code: 'unsupported_parameter',
+      message: expect.stringContaining('Provider anthropic does not support the parameter'),
+    });
+    await expect(adapter().complete('claude', { ...request, sampling: { n: 2 } }, context)).rejects.toMatchObject({ status: 400, param: 'n' });
+    expect(upstream.sent).toHaveLength(0);
+  });
+
+  it('drops them when the request or the config allows it, and says which on the response-start part', async () => {
+    upstream.body = Readable.from(frames);
+    const dropping: ChatRequest = { ...request, seed: 1, extraBody: { logprobs: true }, dropUnsupportedParams: true };
+    const parts: StreamPart[] = [];
+    for await (const part of await adapter().stream('claude', dropping, context)) parts.push(part);
+    expect(parts[0]).toMatchObject({ type: 'response-start', droppedParams: ['seed', 'logprobs'] });
+    expect(parts.filter((part) => part.type === 'response-start')).toHaveLength(1);
+    const sent = JSON.parse(upstream.sent[0].body as string);
+    expect(sent).not.toHaveProperty('seed');
+    expect(sent).not.toHaveProperty('logprobs');
+  });
+
+  it('reports dropped parameters on a complete response too (dropping allowed by config)', async () => {
+    upstream.body = Readable.from([
+      JSON.stringify({
+        id: 'msg_1',
+        model: 'claude-sonnet-4-5',
+        content: [{ type: 'text', text: 'Hi' }],
+        stop_reason: 'end_turn',
+        usage: { input_tokens: 3, output_tokens: 1 },
+      }),
+    ]);
+    const response = await adapter({ apiKey: 'k', dropUnsupportedParams: true }).complete('claude', { ...request, stream: false, seed: 3 }, context);
+    expect(response.droppedParams).toEqual(['seed']);
+    expect(response.choices[0].message.content).toBe('Hi');
+  });
+
+  it('merges providerOptions for the kind, then for the provider id, over the body', async () => {
+    upstream.body = Readable.from(frames);
+    const withOptions: ChatRequest = {
+      ...request,
+      providerOptions: {
+        anthropic: { service_tier: 'standard_only', top_k: 5 },
+        'claude-eu': { top_k: 9, context_management: { edits: [{ type: 'clear_thinking_20251015' }] } },
+        openai: { store: true },
+      },
+    };
+    await adapter({ apiKey: 'k', id: 'claude-eu' }).stream('claude', withOptions, context);
+    const sent = JSON.parse(upstream.sent[0].body as string);
+    expect(sent).toMatchObject({ service_tier: 'standard_only', top_k: 9, context_management: { edits: [{ type: 'clear_thinking_20251015' }] } });
+    expect(sent).not.toHaveProperty('store');
   });
 });

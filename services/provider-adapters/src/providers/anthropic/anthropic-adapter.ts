@@ -7,7 +7,7 @@ import { ANTHROPIC_VERSION } from './anthropic-api';
 import { anthropicHttpError } from './anthropic-error';
 import { AnthropicStreamTransformer } from './anthropic-stream';
 import { convertAnthropicResponse } from './convert-anthropic-response';
-import { convertToAnthropicRequest } from './convert-to-anthropic-request';
+import { convertToAnthropicRequest, unsupportedAnthropicParameters } from './convert-to-anthropic-request';
 
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com/v1';
 
@@ -62,7 +62,7 @@ class AnthropicAdapter implements ProviderAdapter {
     stream: boolean,
     context: CallContext,
   ): { upstream: UpstreamRequest; dropped: string[] } {
-    const dropped = settleUnsupportedParameters(this.providerId, request, [], {
+    const dropped = settleUnsupportedParameters(this.providerId, request, unsupportedAnthropicParameters(request), {
       dropAllowed: this.dropUnsupportedParams,
     });
     const body: Record<string, unknown> = {

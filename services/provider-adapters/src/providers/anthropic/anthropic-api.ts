@@ -2,10 +2,15 @@ import { z } from 'zod';
 
 /**
  * The wire format of Anthropic's Messages API (`POST /v1/messages`,
- * `anthropic-version: 2023-06-01`). Requests are typed; responses and stream
- * events are validated with the schemas below. Block, delta and event types
- * this gateway does not translate (server tools, citations, signatures...)
- * parse as `{ type: 'unsupported' }` so that new ones never break a response.
+ * `anthropic-version: 2023-06-01`), as documented at
+ * https://docs.claude.com/en/api/messages (blocks, `cache_control`),
+ * https://docs.claude.com/en/docs/build-with-claude/extended-thinking (thinking
+ * and redacted thinking blocks, `signature_delta`) and
+ * https://docs.claude.com/en/docs/build-with-claude/streaming (events).
+ * Requests are typed; responses and stream events are validated with the
+ * schemas below. Block, delta and event types this gateway does not translate
+ * (server tools, citations...) parse as `{ type: 'unsupported' }` so that new
+ * ones never break a response.
  */
 
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -16,7 +21,8 @@ export interface AnthropicMessagesRequest {
   model: string;
   max_tokens: number;
   messages: AnthropicMessage[];
-  system?: string;
+  /** Blocks when a part of it carries `cache_control`, a string otherwise. */
+  system?: string | AnthropicTextBlock[];
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   temperature?: number;
@@ -35,11 +41,36 @@ export interface AnthropicMessage {
 }
 
 export type AnthropicRequestBlock =
-  AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
+  | AnthropicTextBlock
+  | AnthropicImageBlock
+  | AnthropicDocumentBlock
+  | AnthropicToolUseBlock
+  | AnthropicToolResultBlock
+  | AnthropicThinkingBlock
+  | AnthropicRedactedThinkingBlock;
+
+/** A prompt-cache breakpoint: the prefix of the request up to this block is cached. */
+export interface AnthropicCacheControl {
+  type: 'ephemeral';
+  ttl?: '5m' | '1h';
+}
 
 export interface AnthropicTextBlock {
   type: 'text';
   text: string;
+  cache_control?: AnthropicCacheControl;
+}
+
+/** A thinking block of an earlier assistant turn, sent back with its signature unchanged. */
+export interface AnthropicThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature: string;
+}
+
+export interface AnthropicRedactedThinkingBlock {
+  type: 'redacted_thinking';
+  data: string;
 }
 
 export type AnthropicSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
@@ -47,11 +78,13 @@ export type AnthropicSource = { type: 'base64'; media_type: string; data: string
 export interface AnthropicImageBlock {
   type: 'image';
   source: AnthropicSource;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicDocumentBlock {
   type: 'document';
   source: AnthropicSource;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicToolUseBlock {
@@ -65,6 +98,7 @@ export interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
   content: string;
+  cache_control?: AnthropicCacheControl;
 }
 
 export interface AnthropicTool {
@@ -72,6 +106,7 @@ export interface AnthropicTool {
   description?: string;
   input_schema: Record<string, unknown>;
   strict?: boolean;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicToolChoice =
@@ -105,10 +140,12 @@ const stopDetailsSchema = z.object({ explanation: z.string().nullish() }).nullis
 const contentBlockSchema = z.union([
   z.discriminatedUnion('type', [
     z.object({ type: z.literal('text'), text: z.string() }),
-    z.object({ type: z.literal('thinking'), thinking: z.string() }),
+    // A block's start event carries an empty signature; the whole one follows in a signature_delta.
+    z.object({ type: z.literal('thinking'), thinking: z.string(), signature: z.string().nullish() }),
+    z.object({ type: z.literal('redacted_thinking'), data: z.string() }),
     z.object({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
   ]),
-  unsupportedType(['text', 'thinking', 'tool_use']),
+  unsupportedType(['text', 'thinking', 'redacted_thinking', 'tool_use']),
 ]);
 export type AnthropicContentBlock = z.infer<typeof contentBlockSchema>;
 
@@ -127,8 +164,9 @@ const deltaSchema = z.union([
     z.object({ type: z.literal('text_delta'), text: z.string() }),
     z.object({ type: z.literal('thinking_delta'), thinking: z.string() }),
     z.object({ type: z.literal('input_json_delta'), partial_json: z.string() }),
+    z.object({ type: z.literal('signature_delta'), signature: z.string() }),
   ]),
-  unsupportedType(['text_delta', 'thinking_delta', 'input_json_delta']),
+  unsupportedType(['text_delta', 'thinking_delta', 'input_json_delta', 'signature_delta']),
 ]);
 
 const errorDetailSchema = z.object({ type: z.string(), message: z.string() });

@@ -87,11 +87,15 @@ describe('AnthropicStreamTransformer on recorded streams', () => {
     ]);
   });
 
-  it('anthropic-clear-thinking.1.chunks.txt: thinking deltas become reasoning, signatures are dropped', async () => {
+  it('anthropic-clear-thinking.1.chunks.txt: thinking deltas become reasoning, closed by the recorded signature', async () => {
     const parts = await replay(vercel('anthropic-clear-thinking.1.chunks.txt'));
     expect(reasoning(parts)).toBe('The previous result was 925. Now I need to divide that by 5.\n\n925 ÷ 5 = 185');
     expect(text(parts)).toBe('925 ÷ 5 = 185');
-    expect(parts.findLastIndex((part) => part.type === 'reasoning-delta')).toBeLessThan(parts.findIndex((part) => part.type === 'text-delta'));
+    const signatureAt = parts.findIndex((part) => part.type === 'reasoning-signature');
+    expect(parts[signatureAt]).toEqual({ type: 'reasoning-signature', choice: 0, signature: expect.stringMatching(/^EvQBCkYICxgCKkAxhD4N.*BgB$/) });
+    expect(parts.filter((part) => part.type === 'reasoning-signature')).toHaveLength(1);
+    expect(parts.findLastIndex((part) => part.type === 'reasoning-delta')).toBeLessThan(signatureAt);
+    expect(signatureAt).toBeLessThan(parts.findIndex((part) => part.type === 'text-delta'));
     expect(parts.slice(-2)).toEqual([
       { type: 'finish', choice: 0, finishReason: 'stop' },
       { type: 'usage', usage: { inputTokens: 69, outputTokens: 53, cachedInputTokens: 0, cacheWriteTokens: 0 } },
@@ -229,6 +233,37 @@ describe('AnthropicStreamTransformer on errors', () => {
     ['an event without a type', '{"index":0}'],
   ])('%s is a bad response, not a TypeError', (_case, payload) => {
     expect(afterStart(payload)).toMatchObject({ status: 502, code: 'upstream_bad_response', retryable: false });
+  });
+
+  it('a redacted thinking block becomes one redacted-reasoning part; signatures split over deltas are joined', () => {
+    const transformer = new AnthropicStreamTransformer('anthropic', () => CREATED);
+    const events = [
+      { type: 'message_start', message: { id: 'msg_1', model: 'claude', usage: { input_tokens: 5, output_tokens: 1 } } },
+      { type: 'content_block_start', index: 0, content_block: { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' } },
+      { type: 'content_block_stop', index: 0 },
+      { type: 'content_block_start', index: 1, content_block: { type: 'thinking', thinking: '', signature: '' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'thinking_delta', thinking: 'Hmm.' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'signature_delta', signature: 'abc' } },
+      { type: 'content_block_delta', index: 1, delta: { type: 'signature_delta', signature: 'def' } },
+      { type: 'content_block_stop', index: 1 },
+      { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 9 } },
+      { type: 'message_stop' },
+    ];
+    const parts = events.flatMap((event) => transformer.push(JSON.stringify(event)));
+    expect(parts.slice(1, 4)).toEqual([
+      { type: 'redacted-reasoning', choice: 0, data: 'EmwKAhgBEgy3va3pzix' },
+      { type: 'reasoning-delta', choice: 0, text: 'Hmm.' },
+      { type: 'reasoning-signature', choice: 0, signature: 'abcdef' },
+    ]);
+  });
+
+  it('a signature_delta outside a thinking block is a bad response', () => {
+    const transformer = new AnthropicStreamTransformer('anthropic', () => CREATED);
+    transformer.push(JSON.stringify({ type: 'message_start', message: { id: 'msg_1', model: 'claude', usage: {} } }));
+    transformer.push(JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
+    expect(() =>
+      transformer.push(JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'x' } })),
+    ).toThrow(ProviderError);
   });
 
   it('an unknown event type is skipped', () => {

@@ -29,6 +29,9 @@ interface OpenToolCall {
  * - `text_delta` → `text-delta`; `thinking_delta` → `reasoning-delta`;
  *   `input_json_delta` inside a `tool_use` block → `tool-call-delta`
  *   (`{}` at `content_block_stop` for a call that streamed no arguments)
+ * - the `signature_delta`s of a thinking block → one `reasoning-signature`
+ *   at its `content_block_stop`, closing the block the deltas built
+ * - `content_block_start` of a `redacted_thinking` block → `redacted-reasoning`
  * - `message_delta` with a `stop_reason` → `finish` (after a `refusal-delta`
  *   when a refusal comes with an explanation)
  * - `message_stop` → `usage`: the `message_start` counts, replaced field by
@@ -37,7 +40,7 @@ interface OpenToolCall {
  * - `error` → a thrown `ProviderError`
  *
  * `ping`, and event, block and delta types without a canonical equivalent
- * (server tools, citations, signatures), produce nothing. A payload that is
+ * (server tools, citations), produce nothing. A payload that is
  * not a valid event throws `providerBadResponse`.
  */
 export class AnthropicStreamTransformer {
@@ -49,6 +52,8 @@ export class AnthropicStreamTransformer {
   private toolCallCount = 0;
   /** Open `tool_use` blocks by content block index. */
   private readonly toolCalls = new Map<number, OpenToolCall>();
+  /** The signature so far of each open thinking block, by content block index. */
+  private readonly thinkingSignatures = new Map<number, string>();
 
   constructor(
     private readonly providerId: string,
@@ -129,7 +134,10 @@ export class AnthropicStreamTransformer {
       case 'text':
         return block.text === '' ? NONE : [{ type: 'text-delta', choice: 0, text: block.text }];
       case 'thinking':
+        this.thinkingSignatures.set(blockIndex, block.signature ?? '');
         return block.thinking === '' ? NONE : [{ type: 'reasoning-delta', choice: 0, text: block.thinking }];
+      case 'redacted_thinking':
+        return [{ type: 'redacted-reasoning', choice: 0, data: block.data }];
       default:
         return NONE;
     }
@@ -142,6 +150,12 @@ export class AnthropicStreamTransformer {
         return delta.text === '' ? NONE : [{ type: 'text-delta', choice: 0, text: delta.text }];
       case 'thinking_delta':
         return delta.thinking === '' ? NONE : [{ type: 'reasoning-delta', choice: 0, text: delta.thinking }];
+      case 'signature_delta': {
+        const signature = this.thinkingSignatures.get(event.index);
+        if (signature === undefined) throw this.badResponse(`a signature_delta came outside a thinking block (index ${event.index})`);
+        this.thinkingSignatures.set(event.index, signature + delta.signature);
+        return NONE;
+      }
       case 'input_json_delta': {
         // Server tool blocks stream their input too; only client tool calls are passed on.
         const call = this.toolCalls.get(event.index);
@@ -155,6 +169,11 @@ export class AnthropicStreamTransformer {
   }
 
   private stopBlock(blockIndex: number): readonly StreamPart[] {
+    const signature = this.thinkingSignatures.get(blockIndex);
+    if (signature !== undefined) {
+      this.thinkingSignatures.delete(blockIndex);
+      return signature === '' ? NONE : [{ type: 'reasoning-signature', choice: 0, signature }];
+    }
     const call = this.toolCalls.get(blockIndex);
     if (!call) return NONE;
     this.toolCalls.delete(blockIndex);

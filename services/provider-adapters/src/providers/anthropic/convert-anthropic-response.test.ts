@@ -67,6 +67,10 @@ describe('convertAnthropicResponse', () => {
     expect(message.reasoning).toMatch(/exactly 3 roots\.$/);
     expect(message.content).toMatch(/^## Step 1: Set up the problem\n/);
     expect(message.content).toMatch(/independently confirming the answer\.$/);
+    expect(message.reasoningBlocks).toEqual([
+      { type: 'thinking', text: message.reasoning, signature: expect.stringMatching(/^CAISqwQKhwEIEBgCKkAciZ.*cYAQ==$/) },
+    ]);
+    expect(message.reasoningBlocks![0].type === 'thinking' && message.reasoningBlocks![0].signature).toHaveLength(752);
     expect(response.usage).toEqual({ inputTokens: 51, outputTokens: 1699, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 139 });
   });
 
@@ -92,6 +96,32 @@ describe('convertAnthropicResponse', () => {
     expect(message.toolCalls).toBeUndefined();
     expect(message.content).toMatch(/^Let me search for more specific tech news from today \(September 26, 2024\)\.Based on the search results/);
     expect(response.usage).toEqual({ inputTokens: 27118, outputTokens: 600, cachedInputTokens: 0, cacheWriteTokens: 0 });
+  });
+
+  it('keeps thinking and redacted thinking blocks whole and in order', () => {
+    const response = convertAnthropicResponse(
+      'anthropic',
+      JSON.stringify({
+        id: 'msg_1',
+        model: 'claude-sonnet-4-5',
+        content: [
+          { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' },
+          { type: 'thinking', thinking: 'Weather first.', signature: 'sig-1' },
+          { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } },
+        ],
+        stop_reason: 'tool_use',
+        usage: { input_tokens: 10, output_tokens: 20 },
+      }),
+    );
+    expect(response.choices[0].message).toEqual({
+      content: null,
+      reasoning: 'Weather first.',
+      reasoningBlocks: [
+        { type: 'redacted', data: 'EmwKAhgBEgy3va3pzix' },
+        { type: 'thinking', text: 'Weather first.', signature: 'sig-1' },
+      ],
+      toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+    });
   });
 
   it('a body that is not JSON, or not a message, is a bad response', () => {

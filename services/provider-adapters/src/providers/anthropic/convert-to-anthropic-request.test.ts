@@ -1,5 +1,5 @@
 import { GatewayError, type ChatRequest } from '@switchyard/shared';
-import { convertToAnthropicRequest, JSON_OBJECT_INSTRUCTION } from './convert-to-anthropic-request';
+import { convertToAnthropicRequest, JSON_OBJECT_INSTRUCTION, unsupportedAnthropicParameters } from './convert-to-anthropic-request';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
@@ -165,6 +165,17 @@ describe('convertToAnthropicRequest', () => {
     expect(convertToAnthropicRequest('claude', chat({ reasoning: { budgetTokens: 0 } })).thinking).toBeUndefined();
   });
 
+  it('shrinks an effort budget to fit a smaller max_tokens, and rejects one below the minimum budget', () => {
+    const body = convertToAnthropicRequest('claude', chat({ reasoning: { effort: 'high' }, sampling: { maxTokens: 5000 } }));
+    expect(body).toMatchObject({ max_tokens: 5000, thinking: { type: 'enabled', budget_tokens: 4999 } });
+    expect(rejection(() => convertToAnthropicRequest('claude', chat({ reasoning: { effort: 'low' }, sampling: { maxTokens: 1024 } })))).toMatchObject(
+      {
+        status: 400,
+        param: 'max_tokens',
+      },
+    );
+  });
+
   it('asks for json_schema output through output_config.format', () => {
     const schema = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false };
     const body = convertToAnthropicRequest('claude', chat({ responseFormat: { type: 'json_schema', name: 'person', schema, strict: true } }));
@@ -212,8 +223,83 @@ describe('convertToAnthropicRequest', () => {
     ]);
   });
 
+  it("sends an assistant turn's reasoning blocks back first, signatures unchanged, and leaves unsigned thinking out", () => {
+    const body = convertToAnthropicRequest(
+      'claude',
+      chat({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Weather in Paris?' }] },
+          {
+            role: 'assistant',
+            content: [{ type: 'text', text: 'Let me check.' }],
+            reasoning: 'Weather first.',
+            reasoningBlocks: [
+              { type: 'thinking', text: 'Weather first.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+              { type: 'redacted', data: 'EmwKAhgBEgy3va3pzix' },
+              { type: 'thinking', text: 'From another provider, unsigned.' },
+            ],
+            toolCalls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' }],
+          },
+          { role: 'tool', toolCallId: 'toolu_1', content: '18°C' },
+        ],
+      }),
+    );
+    expect(body.messages[1]).toEqual({
+      role: 'assistant',
+      content: [
+        { type: 'thinking', thinking: 'Weather first.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds' },
+        { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix' },
+        { type: 'text', text: 'Let me check.' },
+        { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } },
+      ],
+    });
+  });
+
+  it('puts cache_control on system blocks, parts, tool results and tools', () => {
+    const body = convertToAnthropicRequest(
+      'claude',
+      chat({
+        messages: [
+          { role: 'system', content: 'A long, stable instruction.', cacheControl: { type: 'ephemeral', ttl: '1h' } },
+          { role: 'system', content: 'Today is Monday.' },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'A long document.', cacheControl: { type: 'ephemeral' } },
+              { type: 'image', url: `data:image/png;base64,${PNG}`, cacheControl: { type: 'ephemeral' } },
+            ],
+          },
+          { role: 'assistant', content: [], toolCalls: [{ id: 'toolu_1', name: 'lookup', arguments: '{}' }] },
+          { role: 'tool', toolCallId: 'toolu_1', content: 'result', cacheControl: { type: 'ephemeral' } },
+        ],
+        tools: [{ name: 'lookup', parameters: { type: 'object' }, cacheControl: { type: 'ephemeral', ttl: '5m' } }],
+      }),
+    );
+    expect(body.system).toEqual([
+      { type: 'text', text: 'A long, stable instruction.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+      { type: 'text', text: 'Today is Monday.' },
+    ]);
+    expect(body.messages[0].content).toEqual([
+      { type: 'text', text: 'A long document.', cache_control: { type: 'ephemeral' } },
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG }, cache_control: { type: 'ephemeral' } },
+    ]);
+    expect(body.messages[2].content).toEqual([
+      { type: 'tool_result', tool_use_id: 'toolu_1', content: 'result', cache_control: { type: 'ephemeral' } },
+    ]);
+    expect(body.tools).toEqual([{ name: 'lookup', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral', ttl: '5m' } }]);
+  });
+
+  it('names the parameters Anthropic cannot honour, by the names clients send', () => {
+    expect(unsupportedAnthropicParameters(chat())).toEqual([]);
+    expect(unsupportedAnthropicParameters(chat({ sampling: { n: 1, temperature: 0.2 } }))).toEqual([]);
+    expect(
+      unsupportedAnthropicParameters(
+        chat({ sampling: { n: 2, presencePenalty: 0.1, frequencyPenalty: 0.2 }, seed: 7, metadata: { session: 'abc' } }),
+      ),
+    ).toEqual(['n', 'presence_penalty', 'frequency_penalty', 'seed']);
+  });
+
   it('rejects what Anthropic cannot take, naming the field', () => {
-    expect(rejection(() => convertToAnthropicRequest('claude', chat({ sampling: { n: 2 } })))).toMatchObject({ status: 400, param: 'n' });
     expect(
       rejection(() =>
         convertToAnthropicRequest('claude', chat({ messages: [{ role: 'user', content: [{ type: 'image', url: 'ftp://example.com/a.png' }] }] })),

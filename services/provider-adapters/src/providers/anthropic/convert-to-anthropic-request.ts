@@ -1,19 +1,24 @@
 import {
   invalidRequest,
+  type CacheControl,
   type ChatRequest,
   type ContentPart,
+  type ReasoningBlock,
   type ReasoningOptions,
   type ToolCall,
   type ToolChoice,
   type ToolDefinition,
 } from '@switchyard/shared';
 import type {
+  AnthropicCacheControl,
   AnthropicDocumentBlock,
   AnthropicImageBlock,
   AnthropicMessage,
   AnthropicMessagesRequest,
   AnthropicRequestBlock,
+  AnthropicTextBlock,
   AnthropicTool,
+  AnthropicToolResultBlock,
   AnthropicToolChoice,
   AnthropicToolUseBlock,
 } from './anthropic-api';
@@ -21,31 +26,53 @@ import type {
 /** Anthropic requires `max_tokens`; this is sent when the client gave none (plus any thinking budget). */
 export const DEFAULT_MAX_TOKENS = 4096;
 
-/** Thinking budgets for `reasoning.effort`; 1024 is Anthropic's minimum. */
-export const EFFORT_BUDGET_TOKENS = { minimal: 1024, low: 1024, medium: 4096, high: 16384 } as const;
+/** Anthropic's smallest thinking budget. */
+const MIN_BUDGET_TOKENS = 1024;
+
+/** Thinking budgets for `reasoning.effort`. */
+export const EFFORT_BUDGET_TOKENS = { minimal: MIN_BUDGET_TOKENS, low: MIN_BUDGET_TOKENS, medium: 4096, high: 16384 } as const;
 
 /** Anthropic has no JSON mode without a schema; `json_object` is asked for in the system prompt. */
 export const JSON_OBJECT_INSTRUCTION = 'Respond with a single JSON object and no other text.';
 
 /**
+ * The request parameters Anthropic's Messages API has no equivalent for, by
+ * the names clients send them (Anthropic's own OpenAI-compatibility page,
+ * https://docs.claude.com/en/api/openai-sdk, lists them as ignored; `n` must
+ * be 1). The adapter settles them: a 400 naming the first, or dropped when
+ * allowed.
+ */
+export function unsupportedAnthropicParameters(request: ChatRequest): string[] {
+  const { sampling } = request;
+  const names: string[] = [];
+  if (sampling.n !== undefined && sampling.n > 1) names.push('n');
+  if (sampling.presencePenalty !== undefined) names.push('presence_penalty');
+  if (sampling.frequencyPenalty !== undefined) names.push('frequency_penalty');
+  if (request.seed !== undefined) names.push('seed');
+  // `metadata` and `user` are Switchyard's too (records, analytics, limits): kept there, not refused.
+  return names;
+}
+
+/**
  * The canonical request as a Messages API body. System messages are joined
- * into the top-level `system`; tool results become `tool_result` blocks of a
- * user turn; adjacent turns of one role are merged, as Anthropic expects
- * alternating roles. `json_schema` output uses structured outputs
- * (`output_config.format`); fields Anthropic has no equivalent for
- * (penalties, seed, logit bias) are not sent.
+ * into the top-level `system` (text blocks when one carries `cache_control`);
+ * tool results become `tool_result` blocks of a user turn; adjacent turns of
+ * one role are merged, as Anthropic expects alternating roles. An assistant
+ * turn starts with its reasoning blocks, signatures unchanged, as Anthropic
+ * verifies them when thinking is used with tools. `json_schema` output uses
+ * structured outputs (`output_config.format`). Parameters Anthropic cannot
+ * honour (see `unsupportedAnthropicParameters`) are the adapter's to settle
+ * before this; they are never sent.
  */
 export function convertToAnthropicRequest(model: string, request: ChatRequest): AnthropicMessagesRequest {
   const { sampling } = request;
-  if (sampling.n !== undefined && sampling.n > 1) throw invalidRequest('Anthropic models return a single choice: n must be 1.', 'n');
-
-  const system: string[] = [];
+  const system: AnthropicTextBlock[] = [];
   const messages: AnthropicMessage[] = [];
   request.messages.forEach((message, index) => {
     const param = `messages[${index}]`;
     switch (message.role) {
       case 'system':
-        if (message.content !== '') system.push(message.content);
+        if (message.content !== '') system.push(withCacheControl<AnthropicTextBlock>({ type: 'text', text: message.content }, message.cacheControl));
         break;
       case 'user':
         appendTurn(
@@ -55,26 +82,36 @@ export function convertToAnthropicRequest(model: string, request: ChatRequest): 
         );
         break;
       case 'assistant': {
-        const blocks: AnthropicRequestBlock[] = [];
-        for (const part of message.content) if (part.text !== '') blocks.push({ type: 'text', text: part.text });
+        const blocks: AnthropicRequestBlock[] = (message.reasoningBlocks ?? []).flatMap(reasoningBlock);
+        for (const part of message.content) {
+          if (part.text !== '') blocks.push(withCacheControl<AnthropicTextBlock>({ type: 'text', text: part.text }, part.cacheControl));
+        }
         message.toolCalls?.forEach((call, callIndex) => blocks.push(toolUseBlock(call, `${param}.tool_calls[${callIndex}]`)));
         appendTurn(messages, 'assistant', blocks);
         break;
       }
       case 'tool':
-        appendTurn(messages, 'user', [{ type: 'tool_result', tool_use_id: message.toolCallId, content: message.content }]);
+        appendTurn(messages, 'user', [
+          withCacheControl<AnthropicToolResultBlock>(
+            { type: 'tool_result', tool_use_id: message.toolCallId, content: message.content },
+            message.cacheControl,
+          ),
+        ]);
         break;
     }
   });
-  if (request.responseFormat?.type === 'json_object') system.push(JSON_OBJECT_INSTRUCTION);
+  if (request.responseFormat?.type === 'json_object') system.push({ type: 'text', text: JSON_OBJECT_INSTRUCTION });
 
-  const budget = thinkingBudget(request.reasoning);
+  const budget = thinkingBudget(request.reasoning, sampling.maxTokens);
   const body: AnthropicMessagesRequest = {
     model,
     max_tokens: sampling.maxTokens ?? DEFAULT_MAX_TOKENS + (budget ?? 0),
     messages,
   };
-  if (system.length > 0) body.system = system.join('\n\n');
+  if (system.length > 0) {
+    // A plain string unless a block carries a cache breakpoint, which only the block form can hold.
+    body.system = system.some((block) => block.cache_control) ? system : system.map((block) => block.text).join('\n\n');
+  }
   if (request.tools && request.tools.length > 0) {
     body.tools = request.tools.map(anthropicTool);
     const choice = toolChoice(request.toolChoice, request.parallelToolCalls);
@@ -92,6 +129,22 @@ export function convertToAnthropicRequest(model: string, request: ChatRequest): 
   return body;
 }
 
+function withCacheControl<T extends { cache_control?: AnthropicCacheControl }>(block: T, cacheControl: CacheControl | undefined): T {
+  if (cacheControl) block.cache_control = cacheControl.ttl ? { type: 'ephemeral', ttl: cacheControl.ttl } : { type: 'ephemeral' };
+  return block;
+}
+
+/**
+ * A reasoning block as Anthropic returned it. A thinking block without a
+ * signature (reasoning from another provider, or text a client wrote) cannot
+ * pass Anthropic's verification and is not sent; the model does not need
+ * earlier turns' reasoning except to check it.
+ */
+function reasoningBlock(block: ReasoningBlock): AnthropicRequestBlock[] {
+  if (block.type === 'redacted') return [{ type: 'redacted_thinking', data: block.data }];
+  return block.signature ? [{ type: 'thinking', thinking: block.text, signature: block.signature }] : [];
+}
+
 function appendTurn(messages: AnthropicMessage[], role: AnthropicMessage['role'], blocks: AnthropicRequestBlock[]): void {
   if (blocks.length === 0) return;
   const last = messages[messages.length - 1];
@@ -100,8 +153,9 @@ function appendTurn(messages: AnthropicMessage[], role: AnthropicMessage['role']
 }
 
 function userBlock(part: ContentPart, param: string): AnthropicRequestBlock[] {
-  if (part.type === 'text') return part.text === '' ? [] : [{ type: 'text', text: part.text }];
-  return [mediaBlock(part.url, param)];
+  if (part.type === 'text')
+    return part.text === '' ? [] : [withCacheControl<AnthropicTextBlock>({ type: 'text', text: part.text }, part.cacheControl)];
+  return [withCacheControl(mediaBlock(part.url, param), part.cacheControl)];
 }
 
 /** `data:<media type>;base64,<data>` becomes a base64 source (a PDF a document block), an http(s) URL a URL source. */
@@ -139,7 +193,7 @@ function anthropicTool(tool: ToolDefinition): AnthropicTool {
   };
   if (tool.description !== undefined) converted.description = tool.description;
   if (tool.strict) converted.strict = true;
-  return converted;
+  return withCacheControl(converted, tool.cacheControl);
 }
 
 function toolChoice(choice: ToolChoice | undefined, parallelToolCalls: boolean | undefined): AnthropicToolChoice | undefined {
@@ -158,9 +212,23 @@ function toolChoice(choice: ToolChoice | undefined, parallelToolCalls: boolean |
   }
 }
 
-/** The thinking budget asked for, if any: an explicit budget wins over an effort level; 0 turns thinking off. */
-function thinkingBudget(reasoning: ReasoningOptions | undefined): number | undefined {
+/**
+ * The thinking budget asked for, if any: an explicit budget wins over an effort level; 0 turns thinking off.
+ * Anthropic wants the budget below `max_tokens` (which counts thinking too, like OpenAI's
+ * `max_completion_tokens`), so an effort's budget shrinks to fit a smaller `max_tokens`; one too small
+ * for even the minimum budget is a 400 naming it.
+ */
+function thinkingBudget(reasoning: ReasoningOptions | undefined, maxTokens: number | undefined): number | undefined {
   if (!reasoning) return undefined;
   if (reasoning.budgetTokens !== undefined) return reasoning.budgetTokens > 0 ? reasoning.budgetTokens : undefined;
-  return reasoning.effort === undefined ? undefined : EFFORT_BUDGET_TOKENS[reasoning.effort];
+  if (reasoning.effort === undefined) return undefined;
+  const budget = EFFORT_BUDGET_TOKENS[reasoning.effort];
+  if (maxTokens === undefined || maxTokens > budget) return budget;
+  if (maxTokens <= MIN_BUDGET_TOKENS) {
+    throw invalidRequest(
+      `With reasoning, Anthropic needs max_tokens above its minimum thinking budget of ${MIN_BUDGET_TOKENS} tokens; got ${maxTokens}.`,
+      'max_tokens',
+    );
+  }
+  return maxTokens - 1;
 }

@@ -3,7 +3,12 @@ import { convertOpenAIUsage } from './convert-openai-usage';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason';
 import type { OpenAIChatResponse, OpenAIContent, OpenAIEmbeddingResponse } from './openai-api';
 
-export function convertOpenAIResponse(response: OpenAIChatResponse, model: string): ChatResponse {
+export interface OpenAIResponseOptions {
+  /** The field the server puts reasoning in, read first (the preset's `reasoningField`). */
+  reasoningField?: 'reasoning_content' | 'reasoning';
+}
+
+export function convertOpenAIResponse(response: OpenAIChatResponse, model: string, options: OpenAIResponseOptions = {}): ChatResponse {
   const converted: ChatResponse = {
     id: response.id ?? '',
     model: response.model || model,
@@ -16,9 +21,11 @@ export function convertOpenAIResponse(response: OpenAIChatResponse, model: strin
         message: { content: text },
         finishReason: mapOpenAIFinishReason(choice.finish_reason),
       };
-      const reasoning = message.reasoning_content ?? message.reasoning ?? contentReasoning;
+      const reasoning =
+        (options.reasoningField && message[options.reasoningField]) || (message.reasoning_content ?? message.reasoning ?? contentReasoning);
       if (reasoning) converted.message.reasoning = reasoning;
       if (message.refusal) converted.message.refusal = message.refusal;
+      if (choice.logprobs) converted.logprobs = choice.logprobs;
       if (message.tool_calls?.length) {
         converted.message.toolCalls = message.tool_calls.map((call, index): ToolCall => ({
           id: call.id || `call_${index}`,
@@ -31,6 +38,7 @@ export function convertOpenAIResponse(response: OpenAIChatResponse, model: strin
   };
   if (response.usage) converted.usage = convertOpenAIUsage(response.usage);
   if (response.system_fingerprint) converted.systemFingerprint = response.system_fingerprint;
+  if (response.service_tier) converted.serviceTier = response.service_tier;
   return converted;
 }
 

@@ -10,6 +10,14 @@ import type { OpenAIChatRequest, OpenAIEmbeddingRequest, OpenAIMessage, OpenAIUs
  */
 const MAX_COMPLETION_TOKENS_MODEL = /^(?:o\d|gpt-5)/;
 
+/** How a compatible server differs from OpenAI (its preset's quirks); every field optional. */
+export interface OpenAIRequestOptions {
+  /** Default `openai-rule`: OpenAI's own rule by model name, which every other server also accepts. */
+  maxTokensField?: 'openai-rule' | 'max_tokens' | 'max_completion_tokens';
+  /** Default true: ask for the usage chunk at the end of a stream. */
+  streamUsage?: boolean;
+}
+
 /**
  * The canonical request as a Chat Completions body for `model`, streamed or
  * not as `stream` says (the adapter method decides, not `request.stream`).
@@ -19,7 +27,7 @@ const MAX_COMPLETION_TOKENS_MODEL = /^(?:o\d|gpt-5)/;
  * such parameters and rejects unknown ones), and an assistant message's
  * `reasoning` (DeepSeek answers 400 when it is sent back).
  */
-export function convertToOpenAIRequest(model: string, request: ChatRequest, stream: boolean): OpenAIChatRequest {
+export function convertToOpenAIRequest(model: string, request: ChatRequest, stream: boolean, options: OpenAIRequestOptions = {}): OpenAIChatRequest {
   const { sampling } = request;
   const body: OpenAIChatRequest = { model, messages: request.messages.map(convertMessage) };
 
@@ -41,7 +49,9 @@ export function convertToOpenAIRequest(model: string, request: ChatRequest, stre
   if (sampling.temperature !== undefined) body.temperature = sampling.temperature;
   if (sampling.topP !== undefined) body.top_p = sampling.topP;
   if (sampling.maxTokens !== undefined) {
-    if (MAX_COMPLETION_TOKENS_MODEL.test(model)) body.max_completion_tokens = sampling.maxTokens;
+    const field = options.maxTokensField ?? 'openai-rule';
+    const completionTokens = field === 'openai-rule' ? MAX_COMPLETION_TOKENS_MODEL.test(model) : field === 'max_completion_tokens';
+    if (completionTokens) body.max_completion_tokens = sampling.maxTokens;
     else body.max_tokens = sampling.maxTokens;
   }
   if (sampling.presencePenalty !== undefined) body.presence_penalty = sampling.presencePenalty;
@@ -55,11 +65,10 @@ export function convertToOpenAIRequest(model: string, request: ChatRequest, stre
 
   if (stream) {
     body.stream = true;
-    // Always, so usage is accounted even when the client did not ask for it.
-    body.stream_options = { include_usage: true };
+    // Always, so usage is accounted even when the client did not ask for it (unless the server rejects the field).
+    if (options.streamUsage !== false) body.stream_options = { include_usage: true };
   }
-  // Fields Switchyard does not model go upstream as the client sent them (spread: a `__proto__` key stays a plain field).
-  return request.extraBody ? { ...body, ...request.extraBody } : body;
+  return body;
 }
 
 export function convertToOpenAIEmbeddingRequest(model: string, request: EmbeddingRequest): OpenAIEmbeddingRequest {

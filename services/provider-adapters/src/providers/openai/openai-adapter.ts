@@ -1,17 +1,23 @@
 import {
+  ConfigError,
+  findProviderDescriptor,
   isGatewayError,
   providerBadResponse,
+  resolveBaseUrlTemplate,
   type CallContext,
   type ChatRequest,
   type ChatResponse,
   type EmbeddingRequest,
   type EmbeddingResponse,
+  type OpenAICompatibleQuirks,
+  type ProviderDescriptor,
   type StreamPart,
 } from '@switchyard/shared';
 import type { z } from 'zod';
 import { ServerSentEventDecoder } from '../../http/sse-parser';
 import type { UpstreamRequest, UpstreamResponse } from '../../http/upstream-client';
 import type { ProviderAdapter, ProviderAdapterFactory } from '../provider-adapter';
+import { settleUnsupportedParameters } from '../unsupported-parameters';
 import { convertToOpenAIEmbeddingRequest, convertToOpenAIRequest } from './convert-to-openai-request';
 import { openAIChatResponseSchema, openAIEmbeddingResponseSchema } from './openai-api';
 import { convertOpenAIEmbeddingResponse, convertOpenAIResponse } from './convert-openai-response';
@@ -23,13 +29,22 @@ export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /**
  * Chat Completions and Embeddings, for OpenAI and every server that speaks
- * its API (Ollama, vLLM, LM Studio, OpenRouter, DeepSeek, Groq, ...).
- * `Authorization` is sent only when an API key is configured, so keyless
- * local servers work.
+ * its API (Ollama, vLLM, LM Studio, OpenRouter, DeepSeek, Groq, ...). A
+ * `preset` names a provider descriptor (packages/shared/src/providers):
+ * its default base URL and its quirks (the output-limit field, parameters
+ * it refuses, where it puts reasoning, model-name prefix). Without one,
+ * OpenAI's own rules apply. `Authorization` is sent only when an API key is
+ * configured, so keyless local servers work.
+ *
+ * Fields Switchyard does not model (`extraBody`) and `providerOptions` for
+ * `openai`, the preset or this provider id are put into the body as sent:
+ * both ends speak this format, so nothing needs translating.
  */
 export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) => {
   const { id: providerId, http } = options;
-  const baseUrl = (options.config.baseUrl ?? OPENAI_DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const preset = options.config.preset ? findProviderDescriptor(options.config.preset) : undefined;
+  const quirks: OpenAICompatibleQuirks = preset?.quirks ?? {};
+  const baseUrl = (options.config.baseUrl ?? presetBaseUrl(providerId, preset, options.env)).replace(/\/+$/, '');
   const chatUrl = `${baseUrl}/chat/completions`;
   const embeddingsUrl = `${baseUrl}/embeddings`;
   const timeoutMs = options.config.timeoutMs;
@@ -38,6 +53,34 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...options.headers,
   };
+  /** The keys of `providerOptions` addressed to this provider, least specific first. */
+  const optionKeys = [...new Set(['openai', ...(preset ? [preset.id] : []), providerId])];
+  const requestOptions = { maxTokensField: quirks.maxTokensField ?? (preset ? 'max_tokens' : 'openai-rule'), streamUsage: quirks.streamUsage };
+
+  /** The upstream's name of `model`: the preset's prefix added to a bare name. */
+  function upstreamModel(model: string): string {
+    return quirks.modelPrefix && !model.includes('/') ? `${quirks.modelPrefix}${model}` : model;
+  }
+
+  /**
+   * The Chat Completions body: the converted request, the unmodelled fields
+   * and provider options spread in, then the parameters the preset refuses
+   * settled (400 naming the first, or dropped when allowed).
+   */
+  function chatBody(model: string, chatRequest: ChatRequest, stream: boolean): { body: Record<string, unknown>; droppedParams: string[] } {
+    const body: Record<string, unknown> = { ...convertToOpenAIRequest(model, chatRequest, stream, requestOptions), ...chatRequest.extraBody };
+    for (const key of optionKeys) Object.assign(body, chatRequest.providerOptions?.[key]);
+    // What the adapter decides is not the pass-through's to change.
+    body.model = model;
+    if (stream) body.stream = true;
+    else delete body.stream;
+    const refused = (quirks.unsupportedParams ?? []).filter((name) => body[name] !== undefined);
+    const droppedParams = settleUnsupportedParameters(providerId, { ...chatRequest, extraBody: undefined }, refused, {
+      dropAllowed: options.config.dropUnsupportedParams,
+    });
+    for (const name of droppedParams) delete body[name];
+    return { body, droppedParams };
+  }
 
   /** Sends the request; a non-2xx answer is read and thrown. */
   async function send(url: string, body: unknown, context: CallContext): Promise<[UpstreamRequest, UpstreamResponse]> {
@@ -76,9 +119,14 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
   }
 
   /** Parts as the events arrive, in one async step per part: decoder and state machine are synchronous. */
-  async function* streamParts(request: UpstreamRequest, response: UpstreamResponse, model: string): AsyncGenerator<StreamPart> {
+  async function* streamParts(
+    request: UpstreamRequest,
+    response: UpstreamResponse,
+    model: string,
+    droppedParams: string[],
+  ): AsyncGenerator<StreamPart> {
     const decoder = new ServerSentEventDecoder();
-    const state = new OpenAIStreamState({ providerId, model });
+    const state = new OpenAIStreamState({ providerId, model, reasoningField: quirks.reasoningField, droppedParams });
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
         for (const event of decoder.push(chunk)) yield* state.push(event);
@@ -92,21 +140,27 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
 
   const adapter: ProviderAdapter = {
     async complete(model: string, chatRequest: ChatRequest, context: CallContext): Promise<ChatResponse> {
-      const body = convertToOpenAIRequest(model, chatRequest, false);
+      const name = upstreamModel(model);
+      const { body, droppedParams } = chatBody(name, chatRequest, false);
       const [request, response] = await send(chatUrl, body, context);
-      return convertOpenAIResponse(await readJson(request, response, openAIChatResponseSchema), model);
+      const converted = convertOpenAIResponse(await readJson(request, response, openAIChatResponseSchema), name, {
+        reasoningField: quirks.reasoningField,
+      });
+      if (droppedParams.length > 0) converted.droppedParams = droppedParams;
+      return converted;
     },
 
     async stream(model: string, chatRequest: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
-      const body = convertToOpenAIRequest(model, chatRequest, true);
+      const name = upstreamModel(model);
+      const { body, droppedParams } = chatBody(name, chatRequest, true);
       const [request, response] = await send(chatUrl, body, context);
-      return streamParts(request, response, model);
+      return streamParts(request, response, name, droppedParams);
     },
 
     async embed(model: string, embeddingRequest: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
-      const body = convertToOpenAIEmbeddingRequest(model, embeddingRequest);
+      const body = convertToOpenAIEmbeddingRequest(upstreamModel(model), embeddingRequest);
       const [request, response] = await send(embeddingsUrl, body, context);
-      return convertOpenAIEmbeddingResponse(await readJson(request, response, openAIEmbeddingResponseSchema), model);
+      return convertOpenAIEmbeddingResponse(await readJson(request, response, openAIEmbeddingResponseSchema), upstreamModel(model));
     },
 
     listModels(context: CallContext): Promise<string[]> {
@@ -115,3 +169,18 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
   };
   return adapter;
 };
+
+/**
+ * The preset's default base URL with its `{NAME}` variables filled in; one
+ * unset is a config error rather than a call to some other host with this
+ * provider's key.
+ */
+function presetBaseUrl(providerId: string, preset: ProviderDescriptor | undefined, env: Record<string, string | undefined>): string {
+  if (!preset) return OPENAI_DEFAULT_BASE_URL;
+  const url = resolveBaseUrlTemplate(preset.baseUrl, env);
+  if (url) return url;
+  const missing = [...preset.baseUrl.matchAll(/\{([A-Z0-9_]+)\}/g)].map((match) => match[1]).filter((name) => !env[name]);
+  throw new ConfigError(
+    `providers.${providerId}.baseUrl: preset ${preset.id}'s default ${preset.baseUrl} needs ${missing.join(', ')}; set it, or set baseUrl`,
+  );
+}

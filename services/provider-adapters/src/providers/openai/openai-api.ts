@@ -92,14 +92,19 @@ const contentSchema = z.union([
 
 export type OpenAIContent = z.infer<typeof contentSchema>;
 
+/** A choice's `logprobs` (`{content, refusal}` of token entries), passed through as sent. */
+const logprobsSchema = z.record(z.string(), z.unknown()).nullish().catch(null);
+
 export const openAIChatResponseSchema = z.object({
   id: z.string().nullish(),
   created: z.number().nullish(),
   model: z.string().nullish(),
   system_fingerprint: z.string().nullish(),
+  service_tier: z.string().nullish(),
   choices: z.array(
     z.object({
       index: z.number().nullish(),
+      logprobs: logprobsSchema,
       message: z.object({
         content: contentSchema.nullish(),
         /** DeepSeek, xAI, vLLM. */
@@ -137,10 +142,12 @@ export const openAIChatChunkSchema = z.object({
   created: z.number().nullish(),
   model: z.string().nullish(),
   system_fingerprint: z.string().nullish(),
+  service_tier: z.string().nullish(),
   choices: z
     .array(
       z.object({
         index: z.number().nullish(),
+        logprobs: logprobsSchema,
         delta: z
           .object({
             content: contentSchema.nullish(),

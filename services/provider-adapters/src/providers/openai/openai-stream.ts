@@ -10,6 +10,10 @@ export interface OpenAIStreamOptions {
   providerId: string;
   /** The model asked for, named in `response-start` when chunks leave it out. */
   model: string;
+  /** The field the server puts reasoning in, read first (the preset's `reasoningField`). */
+  reasoningField?: 'reasoning_content' | 'reasoning';
+  /** Request parameters dropped before the call, reported in `response-start`. */
+  droppedParams?: string[];
 }
 
 /**
@@ -69,6 +73,8 @@ export class OpenAIStreamState {
         model: chunk.model || this.options.model,
         created: chunk.created ?? Math.floor(Date.now() / 1000),
         ...(chunk.system_fingerprint ? { systemFingerprint: chunk.system_fingerprint } : {}),
+        ...(chunk.service_tier ? { serviceTier: chunk.service_tier } : {}),
+        ...(this.options.droppedParams?.length ? { droppedParams: this.options.droppedParams } : {}),
       });
     }
     if (chunk.usage) this.usage = convertOpenAIUsage(chunk.usage);
@@ -78,9 +84,14 @@ export class OpenAIStreamState {
       const state = (this.choices[index] ??= { finished: false, toolCalls: new Map() });
       const delta = choice.delta;
       if (delta) {
-        const reasoning = delta.reasoning_content ?? delta.reasoning;
+        const field = this.options.reasoningField;
+        const reasoning = (field && delta[field]) || (delta.reasoning_content ?? delta.reasoning);
         if (reasoning) parts.push({ type: 'reasoning-delta', choice: index, text: reasoning });
-        if (delta.content) this.pushContent(parts, index, delta.content);
+        if (choice.logprobs) {
+          // The tokens' log probabilities ride on the text they belong to (an empty text when the chunk has none).
+          parts.push({ type: 'text-delta', choice: index, text: typeof delta.content === 'string' ? delta.content : '', logprobs: choice.logprobs });
+          if (Array.isArray(delta.content)) this.pushContent(parts, index, delta.content);
+        } else if (delta.content) this.pushContent(parts, index, delta.content);
         if (delta.refusal) parts.push({ type: 'refusal-delta', choice: index, text: delta.refusal });
         if (delta.tool_calls) {
           for (const call of delta.tool_calls) this.pushToolCall(parts, index, state, call);

@@ -1,0 +1,3 @@
+export * from './provider-descriptor';
+export * from './provider-descriptors';
+export * from './provider-catalog';

@@ -1,0 +1,1 @@
+export { createBedrockAdapter, defaultBedrockBaseUrl } from './bedrock-adapter';

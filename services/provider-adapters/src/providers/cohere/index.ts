@@ -1,0 +1,1 @@
+export { createCohereAdapter, DEFAULT_COHERE_BASE_URL } from './cohere-adapter';

@@ -1,0 +1,1 @@
+export { createMistralAdapter, DEFAULT_MISTRAL_BASE_URL } from './mistral-adapter';
