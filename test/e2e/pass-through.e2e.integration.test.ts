@@ -109,6 +109,24 @@ describe.each<Mode>(['embedded', 'distributed'])('pass-through of unmodelled req
     expect(sent.json).toMatchObject(UNMODELLED);
   });
 
+  it("streams back the provider's logprobs exactly as recorded", async () => {
+    // openai-python's recording of a stream asked with logprobs: "Foo!" with each token's logprob.
+    const recording = fixturePath(
+      'provider-responses/openai-python/.inline-snapshot/external/83b060bae42eb41c4f1edbb7c1542b954b37d9dfd1910b964ddebc9677e6ae85.bin',
+    );
+    const recorded = readFileSync(recording, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .flatMap((line) => (JSON.parse(line.slice(6)) as { choices: { logprobs?: { content?: unknown[] | null } | null }[] }).choices)
+      .flatMap((choice) => choice.logprobs?.content ?? []);
+    expect(recorded.length).toBeGreaterThan(0);
+    openAIUpstream.enqueue({ headers: { 'content-type': 'text/event-stream' }, body: [readFileSync(recording)] });
+    const stream = await client.chat.completions.create({ ...chatParams('gpt-4o-mini'), stream: true });
+    const received: unknown[] = [];
+    for await (const chunk of stream) received.push(...(chunk.choices[0]?.logprobs?.content ?? []));
+    expect(received).toEqual(recorded);
+  });
+
   it('sends extra_body fields as top-level fields, and keeps provider_options out of the body', async () => {
     openAIUpstream.enqueue({ body: openAIText });
     await client.chat.completions.create({
