@@ -20,6 +20,7 @@ import {
 import type { GatewayAuditHooks } from './auth/gateway-audit-hooks';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { createRequestListener } from './http/create-http-app';
+import { ModelDetails } from './http/model-details';
 import { createGatewayHttpServer } from './http/create-http-server';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { RequestExecutor } from './pipeline/request-executor';
@@ -91,6 +92,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     router: options.router,
     observability: options.observability,
     recorder: new RequestRecorder(options.events, new PriceCatalog(config)),
+    modelDetails: new ModelDetails(config),
     metrics,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,

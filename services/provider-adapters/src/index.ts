@@ -4,3 +4,4 @@ export * from './http/sse-parser';
 export * from './provider-registry';
 export * from './discovery';
 export * from './transport';
+export * from './catalog';

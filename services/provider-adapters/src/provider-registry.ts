@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  configSchema,
   createLogger,
   GatewayError,
   providerApiKey,
@@ -19,6 +20,7 @@ import {
   type StreamPart,
   type SwitchyardConfig,
 } from '@switchyard/shared';
+import { catalogProviderId, checkDeploymentCapabilities, ModelCatalogData } from './catalog';
 import { ModelDiscovery, type ModelLister } from './discovery/model-discovery';
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
@@ -26,7 +28,9 @@ import { createCohereAdapter } from './providers/cohere';
 import { createMistralAdapter } from './providers/mistral';
 import { createBedrockAdapter } from './providers/bedrock';
 import { createAzureAdapter } from './providers/azure';
+import { createGeminiAdapter } from './providers/gemini';
 import { createOpenAIAdapter } from './providers/openai';
+import { createVertexAdapter } from './providers/vertex';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
 
 /** One factory per wire format; an OpenAI-compatible vendor is a config preset of `openai`. */
@@ -37,6 +41,8 @@ const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   mistral: createMistralAdapter,
   bedrock: createBedrockAdapter,
   azure: createAzureAdapter,
+  gemini: createGeminiAdapter,
+  vertex: createVertexAdapter,
 };
 
 function createAdapter(id: string, config: ProviderConfig, options: Omit<ProviderAdapterOptions, 'id' | 'config'>): ProviderAdapter {
@@ -56,19 +62,28 @@ export class LocalProviderAdapterService implements ProviderAdapterService, Disc
   private readonly http: UpstreamClient;
   /** The lists of the providers configured without `models` whose adapter can list them. */
   readonly modelDiscovery: ModelDiscovery;
+  /** Provider id → its models' capabilities in the catalog, checked before each call. */
+  private readonly catalogIds = new Map<string, string>();
+  private readonly catalog: ModelCatalogData;
 
-  constructor(config: SwitchyardConfig, options: { http?: UpstreamClient; env?: Record<string, string | undefined>; logger?: Logger } = {}) {
+  constructor(
+    config: SwitchyardConfig,
+    options: { http?: UpstreamClient; env?: Record<string, string | undefined>; catalog?: ModelCatalogData; logger?: Logger } = {},
+  ) {
     this.http = options.http ?? new UpstreamClient();
+    this.catalog = options.catalog ?? new ModelCatalogData();
     const env = options.env ?? process.env;
     const listers = new Map<string, ModelLister>();
     for (const [id, provider] of Object.entries(config.providers)) {
+      this.catalogIds.set(id, catalogProviderId(provider));
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(provider.headers)) headers[name] = resolveSecret(value, env);
       const adapter = createAdapter(id, provider, { apiKey: providerApiKey(provider, env), headers, http: this.http, env });
       this.adapters.set(id, adapter);
       if (provider.models === undefined && adapter.listModels) listers.set(id, adapter.listModels.bind(adapter));
     }
-    const { refreshIntervalMs, timeoutMs } = config.modelDiscovery;
+    // A config built by hand (tests) may leave the section out: the schema's defaults then.
+    const { refreshIntervalMs, timeoutMs } = config.modelDiscovery ?? configSchema.shape.modelDiscovery.parse(undefined);
     this.modelDiscovery = new ModelDiscovery(listers, { refreshIntervalMs, timeoutMs, logger: options.logger ?? createLogger('provider-adapters') });
   }
 
@@ -82,11 +97,15 @@ export class LocalProviderAdapterService implements ProviderAdapterService, Disc
   }
 
   async complete(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
-    return this.adapter(deployment).complete(deployment.model, request, context);
+    const adapter = this.adapter(deployment);
+    this.checkCapabilities(deployment, request);
+    return adapter.complete(deployment.model, request, context);
   }
 
   async stream(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
-    return this.adapter(deployment).stream(deployment.model, request, context);
+    const adapter = this.adapter(deployment);
+    this.checkCapabilities(deployment, request);
+    return adapter.stream(deployment.model, request, context);
   }
 
   async embed(deployment: Deployment, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
@@ -105,6 +124,12 @@ export class LocalProviderAdapterService implements ProviderAdapterService, Disc
   close(): Promise<void> {
     this.modelDiscovery.close();
     return this.http.close();
+  }
+
+  /** A 400 naming the deployment and the capability when the catalog says its model lacks one the request needs. */
+  private checkCapabilities(deployment: Deployment, request: ChatRequest): void {
+    const catalogId = this.catalogIds.get(deployment.providerId);
+    if (catalogId) checkDeploymentCapabilities(deployment, request, this.catalog.modelInfo(catalogId, deployment.model));
   }
 
   private adapter(deployment: Deployment): ProviderAdapter {

@@ -65,15 +65,36 @@ export type ProviderKind = (typeof providerKinds)[number];
 
 const envReference = (example: string) => z.string().regex(ENV_REFERENCE, `must be a reference to an environment variable, such as \${${example}}`);
 
+/** The rates a long-context tier changes; absent ones keep the base rate. */
+const tierRates = {
+  input: z.number().nonnegative().optional(),
+  output: z.number().nonnegative().optional(),
+  cachedInput: z.number().nonnegative().optional(),
+  cacheWrite: z.number().nonnegative().optional(),
+  reasoning: z.number().nonnegative().optional(),
+};
+
 /** USD per million tokens, as providers publish them. */
 export const modelPriceSchema = z.strictObject({
   /** Input tokens that were neither read from nor written to a prompt cache. */
   input: z.number().nonnegative(),
+  /** Output tokens, reasoning included unless `reasoning` prices those. */
   output: z.number().nonnegative(),
   /** Input tokens read from the prompt cache; `input` when absent. */
   cachedInput: z.number().nonnegative().optional(),
   /** Input tokens written to the prompt cache; `input` when absent. */
   cacheWrite: z.number().nonnegative().optional(),
+  /** Reasoning (thinking) output tokens; `output` when absent. */
+  reasoning: z.number().nonnegative().optional(),
+  /**
+   * Long-context rates: once a request's input (cached tokens included) exceeds
+   * `inputTokensAbove`, every token of it is priced at the highest such tier's
+   * rates (the whole request, not only the tokens past the threshold).
+   */
+  tiers: z
+    .array(z.strictObject({ inputTokensAbove: z.number().int().nonnegative(), ...tierRates }))
+    .min(1)
+    .optional(),
 });
 
 /** What every kind of provider has. */

@@ -11,6 +11,7 @@ import { createCorsPolicy } from './cors-policy';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
+import type { ModelDetails } from './model-details';
 
 export interface HttpAppOptions extends ExchangeOptions {
   executor: RequestExecutor;
@@ -28,6 +29,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   queryLimits: QueryLimits;
   /** The admin API (`/admin/v1/…`, `/openapi.json`): it authenticates its callers itself. */
   adminRoutes?: express.RequestHandler;
+  /** Context windows and capabilities added to `/v1/models` entries. */
+  modelDetails?: ModelDetails;
 }
 
 /**
@@ -161,7 +164,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
     const models = await router.listModels(exchange.context);
     exchange.sendJson(200, {
       object: 'list',
-      data: models.map((model) => ({ id: model.id, object: 'model', created: 0, owned_by: model.ownedBy })),
+      data: models.map((model) => ({ id: model.id, object: 'model', created: 0, owned_by: model.ownedBy, ...options.modelDetails?.of(model) })),
     });
     exchange.completed();
   });

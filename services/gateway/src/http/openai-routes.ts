@@ -148,6 +148,10 @@ export function observeStreamPart(telemetry: RequestTelemetry, part: StreamPart)
     case 'usage':
       telemetry.usage = part.usage;
       break;
+    case 'reasoning-signature':
+    case 'redacted-reasoning':
+      // Opaque proofs of reasoning, not text the model wrote.
+      break;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ModelPrice, SwitchyardConfig, Usage } from '@switchyard/shared';
+import { catalogProviderId, ModelCatalogData } from '@switchyard/provider-adapters';
 import { compileModelPattern, isModelPattern } from '@switchyard/router';
 
 export interface RequestCost {
@@ -7,16 +8,28 @@ export interface RequestCost {
   totalUsd: number;
 }
 
+/** Where a price came from: the provider's `prices` in the config, or the generated model catalog. */
+export type PriceSource = 'config' | 'catalog';
+
+export interface FoundPrice {
+  price: ModelPrice;
+  source: PriceSource;
+}
+
 const PER_MILLION = 1_000_000;
 
 /**
- * Prices from each provider's `prices` in the config, by exact model name
- * first, then by the first glob pattern that matches.
+ * Prices from each provider's `prices` in the config (by exact model name
+ * first, then by the first glob pattern that matches), else from the model
+ * catalog of the provider's kind or preset.
  */
 export class PriceCatalog {
-  private readonly byProvider = new Map<string, { exact: Map<string, ModelPrice>; patterns: [RegExp, ModelPrice][] }>();
+  private readonly byProvider = new Map<string, { exact: Map<string, ModelPrice>; patterns: [RegExp, ModelPrice][]; catalogId: string }>();
 
-  constructor(config: SwitchyardConfig) {
+  constructor(
+    config: SwitchyardConfig,
+    private readonly catalog: ModelCatalogData = new ModelCatalogData(),
+  ) {
     for (const [providerId, provider] of Object.entries(config.providers)) {
       const exact = new Map<string, ModelPrice>();
       const patterns: [RegExp, ModelPrice][] = [];
@@ -24,17 +37,25 @@ export class PriceCatalog {
         if (isModelPattern(model)) patterns.push([compileModelPattern(model), price]);
         else exact.set(model, price);
       }
-      this.byProvider.set(providerId, { exact, patterns });
+      this.byProvider.set(providerId, { exact, patterns, catalogId: catalogProviderId(provider) });
     }
   }
 
-  /** The price of the first of `models` that has one (e.g. the served model, then the deployment's). */
-  priceOf(providerId: string, ...models: string[]): ModelPrice | undefined {
+  /**
+   * The price of the first of `models` that has one (e.g. the served model,
+   * then the deployment's): the config's for any of them before the
+   * catalog's, whose dated and off-peak rates are taken as they stand at `at`.
+   */
+  priceOf(providerId: string, models: readonly string[], at: Date = new Date()): FoundPrice | undefined {
     const prices = this.byProvider.get(providerId);
     if (!prices) return undefined;
     for (const model of models) {
       const price = prices.exact.get(model) ?? prices.patterns.find(([pattern]) => pattern.test(model))?.[1];
-      if (price) return price;
+      if (price) return { price, source: 'config' };
+    }
+    for (const model of models) {
+      const price = model ? this.catalog.priceOf(prices.catalogId, model, at) : undefined;
+      if (price) return { price, source: 'catalog' };
     }
     return undefined;
   }
@@ -42,14 +63,34 @@ export class PriceCatalog {
 
 /**
  * Applies a price to token counts. `usage.inputTokens` includes cache reads
- * and writes (see `Usage`), which are priced at their own rates when set.
+ * and writes, and `outputTokens` reasoning (see `Usage`); each is priced at
+ * its own rate when the price has one. Past a tier's input threshold, the
+ * tier's rates apply to the whole request.
  */
 export function costOf(price: ModelPrice, usage: Usage): RequestCost {
+  const rates = ratesFor(price, usage.inputTokens);
   const cached = usage.cachedInputTokens ?? 0;
   const cacheWrite = usage.cacheWriteTokens ?? 0;
   const uncached = Math.max(0, usage.inputTokens - cached - cacheWrite);
   const inputUsd =
-    (uncached * price.input + cached * (price.cachedInput ?? price.input) + cacheWrite * (price.cacheWrite ?? price.input)) / PER_MILLION;
-  const outputUsd = (usage.outputTokens * price.output) / PER_MILLION;
+    (uncached * rates.input + cached * (rates.cachedInput ?? rates.input) + cacheWrite * (rates.cacheWrite ?? rates.input)) / PER_MILLION;
+  const reasoning = rates.reasoning == null ? 0 : Math.min(usage.reasoningTokens ?? 0, usage.outputTokens);
+  const outputUsd = ((usage.outputTokens - reasoning) * rates.output + reasoning * (rates.reasoning ?? rates.output)) / PER_MILLION;
   return { inputUsd, outputUsd, totalUsd: inputUsd + outputUsd };
+}
+
+/** The base rates, overridden by those of the highest tier the request's input exceeds. */
+function ratesFor(price: ModelPrice, inputTokens: number): Omit<ModelPrice, 'tiers'> {
+  const { tiers, ...base } = price;
+  let reached: NonNullable<ModelPrice['tiers']>[number] | undefined;
+  for (const tier of tiers ?? []) {
+    if (inputTokens > tier.inputTokensAbove && (!reached || tier.inputTokensAbove > reached.inputTokensAbove)) reached = tier;
+  }
+  if (!reached) return base;
+  const { inputTokensAbove: _threshold, ...tierRates } = reached;
+  const rates = { ...base };
+  for (const [name, rate] of Object.entries(tierRates) as [keyof typeof tierRates, number | undefined][]) {
+    if (rate != null) rates[name] = rate;
+  }
+  return rates;
 }

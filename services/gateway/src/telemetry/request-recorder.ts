@@ -54,8 +54,8 @@ export class RequestRecorder {
     // Client and upstream text as every store can hold it (no lone surrogate, no NUL): one
     // unstorable value would otherwise make the database refuse the record.
     const servedModel = storableText(outcome.servedModel || deployment?.model || '');
-    const price = deployment && usage ? this.prices.priceOf(deployment.providerId, servedModel, deployment.model) : undefined;
-    const cost = price && usage ? costOf(price, usage) : undefined;
+    const price = deployment && usage ? this.prices.priceOf(deployment.providerId, [servedModel, deployment.model], outcome.endedAt) : undefined;
+    const cost = price && usage ? costOf(price.price, usage) : undefined;
     const tokens = create(eventsV1.TokenCountsSchema, {
       input: usage?.inputTokens ?? 0,
       output: usage?.outputTokens ?? 0,
@@ -112,7 +112,7 @@ export class RequestRecorder {
         inputCostUsd: cost?.inputUsd ?? 0,
         outputCostUsd: cost?.outputUsd ?? 0,
         totalCostUsd: cost?.totalUsd ?? 0,
-        priceSource: price ? 'config' : 'unpriced',
+        priceSource: price?.source ?? 'unpriced',
       }),
     });
   }

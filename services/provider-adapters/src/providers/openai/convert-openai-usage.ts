@@ -16,6 +16,8 @@ export function convertOpenAIUsage(usage: OpenAIUsage): Usage {
   const converted: Usage = { inputTokens, outputTokens };
   const cachedInputTokens = usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens;
   if (cachedInputTokens != null) converted.cachedInputTokens = cachedInputTokens;
+  const cacheWriteTokens = usage.prompt_tokens_details?.cache_write_tokens;
+  if (cacheWriteTokens) converted.cacheWriteTokens = cacheWriteTokens;
   if (reasoningTokens != null) converted.reasoningTokens = reasoningTokens;
   return converted;
 }

@@ -67,7 +67,8 @@ export const openAIUsageSchema = z.object({
   prompt_tokens: z.number().nullish(),
   completion_tokens: z.number().nullish(),
   total_tokens: z.number().nullish(),
-  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish() }).nullish(),
+  /** `cache_write_tokens`: prompt tokens written to the cache (OpenAI's newer models, OpenRouter), part of `prompt_tokens`. */
+  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
   completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
   /** DeepSeek's name for cached input tokens. */
   prompt_cache_hit_tokens: z.number().nullish(),

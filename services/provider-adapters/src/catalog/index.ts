@@ -1,0 +1,4 @@
+export * from './catalog-types';
+export * from './catalog-lookup';
+export * from './model-match';
+export * from './deployment-capabilities';

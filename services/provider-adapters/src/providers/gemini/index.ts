@@ -1,0 +1,1 @@
+export { createGeminiAdapter, DEFAULT_GEMINI_BASE_URL, GeminiAdapter, type GeminiEndpoint } from './gemini-adapter';

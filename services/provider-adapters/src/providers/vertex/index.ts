@@ -1,0 +1,1 @@
+export { createVertexAdapter, vertexBaseUrl } from './vertex-adapter';
