@@ -149,10 +149,15 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
     for (const close of started.splice(0).reverse()) await close();
   };
   try {
-    const router = await startRouterService(withInfrastructure, logger, '127.0.0.1:0');
-    started.push(() => router.close(1_000));
     const adapters = await startAdapterService(withInfrastructure, logger, '127.0.0.1:0');
     started.push(() => adapters.close(1_000));
+    // After the adapter service: the router follows the model lists it discovers.
+    const router = await startRouterService(
+      { ...withInfrastructure, services: { ...withInfrastructure.services, adapters: `127.0.0.1:${adapters.port}` } },
+      logger,
+      '127.0.0.1:0',
+    );
+    started.push(() => router.close(1_000));
     const observability = await startObservabilityService(withInfrastructure, logger, '127.0.0.1:0', 0);
     started.push(() => observability.close(1_000));
     const config: SwitchyardConfig = {

@@ -1,5 +1,7 @@
 import {
   ConfigError,
+  configSchema,
+  createLogger,
   GatewayError,
   providerApiKey,
   resolveSecret,
@@ -7,6 +9,9 @@ import {
   type ChatRequest,
   type ChatResponse,
   type Deployment,
+  type DiscoveredModels,
+  type DiscoveredModelSource,
+  type Logger,
   type EmbeddingRequest,
   type EmbeddingResponse,
   type ProviderAdapterService,
@@ -16,11 +21,13 @@ import {
   type SwitchyardConfig,
 } from '@switchyard/shared';
 import { catalogProviderId, checkDeploymentCapabilities, ModelCatalogData } from './catalog';
+import { ModelDiscovery, type ModelLister } from './discovery/model-discovery';
 import { UpstreamClient } from './http/upstream-client';
 import { createAnthropicAdapter } from './providers/anthropic';
 import { createCohereAdapter } from './providers/cohere';
 import { createMistralAdapter } from './providers/mistral';
 import { createBedrockAdapter } from './providers/bedrock';
+import { createAzureAdapter } from './providers/azure';
 import { createGeminiAdapter } from './providers/gemini';
 import { createOpenAIAdapter } from './providers/openai';
 import { createVertexAdapter } from './providers/vertex';
@@ -33,6 +40,7 @@ const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
   cohere: createCohereAdapter,
   mistral: createMistralAdapter,
   bedrock: createBedrockAdapter,
+  azure: createAzureAdapter,
   gemini: createGeminiAdapter,
   vertex: createVertexAdapter,
 };
@@ -46,27 +54,46 @@ function createAdapter(id: string, config: ProviderConfig, options: Omit<Provide
 /**
  * The provider adapter service: holds one adapter per configured provider
  * (and with them the provider secrets) and calls the one a deployment names.
+ * It also asks the providers configured without `models` for their lists
+ * (`startModelDiscovery`), which the router follows.
  */
-export class LocalProviderAdapterService implements ProviderAdapterService {
+export class LocalProviderAdapterService implements ProviderAdapterService, DiscoveredModelSource {
   private readonly adapters = new Map<string, ProviderAdapter>();
   private readonly http: UpstreamClient;
+  /** The lists of the providers configured without `models` whose adapter can list them. */
+  readonly modelDiscovery: ModelDiscovery;
   /** Provider id → its models' capabilities in the catalog, checked before each call. */
   private readonly catalogIds = new Map<string, string>();
   private readonly catalog: ModelCatalogData;
 
   constructor(
     config: SwitchyardConfig,
-    options: { http?: UpstreamClient; env?: Record<string, string | undefined>; catalog?: ModelCatalogData } = {},
+    options: { http?: UpstreamClient; env?: Record<string, string | undefined>; catalog?: ModelCatalogData; logger?: Logger } = {},
   ) {
     this.http = options.http ?? new UpstreamClient();
     this.catalog = options.catalog ?? new ModelCatalogData();
     const env = options.env ?? process.env;
+    const listers = new Map<string, ModelLister>();
     for (const [id, provider] of Object.entries(config.providers)) {
       this.catalogIds.set(id, catalogProviderId(provider));
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(provider.headers)) headers[name] = resolveSecret(value, env);
-      this.adapters.set(id, createAdapter(id, provider, { apiKey: providerApiKey(provider, env), headers, http: this.http, env }));
+      const adapter = createAdapter(id, provider, { apiKey: providerApiKey(provider, env), headers, http: this.http, env });
+      this.adapters.set(id, adapter);
+      if (provider.models === undefined && adapter.listModels) listers.set(id, adapter.listModels.bind(adapter));
     }
+    // A config built by hand (tests) may leave the section out: the schema's defaults then.
+    const { refreshIntervalMs, timeoutMs } = config.modelDiscovery ?? configSchema.shape.modelDiscovery.parse(undefined);
+    this.modelDiscovery = new ModelDiscovery(listers, { refreshIntervalMs, timeoutMs, logger: options.logger ?? createLogger('provider-adapters') });
+  }
+
+  /** Asks the providers for their model lists now and periodically; resolves when the first round is over. */
+  startModelDiscovery(): Promise<void> {
+    return this.modelDiscovery.start();
+  }
+
+  discoveredModels(context: CallContext): Promise<DiscoveredModels> {
+    return this.modelDiscovery.discoveredModels(context);
   }
 
   async complete(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
@@ -95,6 +122,7 @@ export class LocalProviderAdapterService implements ProviderAdapterService {
   }
 
   close(): Promise<void> {
+    this.modelDiscovery.close();
     return this.http.close();
   }
 

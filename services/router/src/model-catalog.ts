@@ -1,4 +1,4 @@
-import type { Deployment, ModelEntry, SwitchyardConfig } from '@switchyard/shared';
+import type { Deployment, DiscoveredModels, ModelEntry, SwitchyardConfig } from '@switchyard/shared';
 
 /** The pattern that accepts any model. */
 export const ANY_MODEL = '*';
@@ -52,7 +52,8 @@ export class ModelCatalog {
   /** Plain names first (first provider wins), then every `providerId/model`. */
   readonly entries: readonly ModelEntry[];
 
-  constructor(providers: SwitchyardConfig['providers']) {
+  /** `discovered`: the lists providers configured without `models` gave of themselves (model discovery). */
+  constructor(providers: SwitchyardConfig['providers'], discovered: DiscoveredModels['providers'] = {}) {
     let anyModelProviderId: string | undefined;
     const plainEntries: ModelEntry[] = [];
     const qualifiedEntries: ModelEntry[] = [];
@@ -61,7 +62,7 @@ export class ModelCatalog {
       const patterns: RegExp[] = [];
       let acceptsAnyModel = false;
       // A provider without a list accepts any model until its own list is known (discovery).
-      for (const model of provider.models ?? [ANY_MODEL]) {
+      for (const model of provider.models ?? discovered[providerId] ?? [ANY_MODEL]) {
         if (model === ANY_MODEL) {
           acceptsAnyModel = true;
           anyModelProviderId ??= providerId;

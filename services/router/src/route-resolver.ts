@@ -43,12 +43,20 @@ export class RouteResolver {
   /** Throws `ConfigError` for a route that names an unknown provider or does not suit its strategy. */
   constructor(
     routes: SwitchyardConfig['routes'],
-    private readonly catalog: ModelCatalog,
+    private catalog: ModelCatalog,
     context: StrategyContext,
   ) {
     for (const [alias, target] of Object.entries(routes)) {
       this.routes.set(alias, this.compile(target, '', `routes.${alias}`, context));
     }
+  }
+
+  /**
+   * Resolves models with `catalog` from now on (the same providers, with
+   * newly discovered lists); aliases are kept as compiled, strategy state and all.
+   */
+  useCatalog(catalog: ModelCatalog): void {
+    this.catalog = catalog;
   }
 
   /** The aliases, in config order. */

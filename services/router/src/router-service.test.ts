@@ -78,3 +78,49 @@ describe('LocalRouterService.listModels', () => {
     expect(await service.listModels(context)).toHaveLength(10);
   });
 });
+
+describe('LocalRouterService.applyDiscoveredModels', () => {
+  const discovering = configSchema.parse({
+    providers: {
+      hosted: { kind: 'openai', models: ['gpt-4o-mini'] },
+      ollama: { kind: 'openai' },
+    },
+    routes: { small: { provider: 'ollama', model: 'llama3.2' } },
+  });
+
+  it('accepts any model at a provider without a list until its list is known, then only that list', async () => {
+    const service = new LocalRouterService(discovering);
+    expect(service.followsDiscoveredModels).toBe(true);
+    expect((await service.resolveRoute('anything', context)).attempts[0].deployment.id).toBe('ollama/anything');
+
+    service.applyDiscoveredModels({ version: 1, providers: { ollama: ['llama3.2', 'qwen2.5'] } });
+    expect((await service.resolveRoute('qwen2.5', context)).attempts[0].deployment.id).toBe('ollama/qwen2.5');
+    expect((await service.resolveRoute('ollama/llama3.2', context)).attempts[0].deployment.id).toBe('ollama/llama3.2');
+    await expect(service.resolveRoute('anything', context)).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
+    await expect(service.resolveRoute('ollama/anything', context)).rejects.toMatchObject({ status: 404 });
+    // Aliases and configured lists are untouched.
+    expect((await service.resolveRoute('small', context)).attempts[0].deployment.id).toBe('ollama/llama3.2');
+    expect((await service.resolveRoute('gpt-4o-mini', context)).attempts[0].deployment.id).toBe('hosted/gpt-4o-mini');
+    expect((await service.listModels(context)).map((entry) => entry.id)).toEqual([
+      'small',
+      'gpt-4o-mini',
+      'llama3.2',
+      'qwen2.5',
+      'hosted/gpt-4o-mini',
+      'ollama/llama3.2',
+      'ollama/qwen2.5',
+    ]);
+  });
+
+  it('never lets a discovered list replace a configured one, and ignores a version already applied', async () => {
+    const service = new LocalRouterService(discovering);
+    service.applyDiscoveredModels({ version: 1, providers: { hosted: ['gpt-4o'], ollama: ['llama3.2'] } });
+    await expect(service.resolveRoute('gpt-4o', context)).rejects.toMatchObject({ status: 404 });
+    service.applyDiscoveredModels({ version: 1, providers: { ollama: ['phi4'] } });
+    expect((await service.resolveRoute('llama3.2', context)).attempts[0].deployment.id).toBe('ollama/llama3.2');
+  });
+
+  it('does not follow discovery when every provider lists its models', () => {
+    expect(new LocalRouterService(config).followsDiscoveredModels).toBe(false);
+  });
+});

@@ -21,7 +21,7 @@ import {
   type RunningGrpcServer,
 } from '@switchyard/rpc';
 import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
-import { LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
+import { DiscoveredModelsFollower, LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { influxOptions } from './event-destinations';
@@ -195,10 +195,55 @@ function requireKafka(config: SwitchyardConfig, role: string): NonNullable<Switc
   return config.events.kafka;
 }
 
-/** The router service on `address` (default `services.router`). */
+/**
+ * The router service on `address` (default `services.router`). When a
+ * provider is configured without `models`, it follows the model lists the
+ * adapter service (`services.adapters`, which holds the keys to ask with)
+ * discovers, and keeps the last ones while that service is away.
+ */
 export async function startRouterService(config: SwitchyardConfig, logger: Logger, address = config.services.router): Promise<RunningService> {
-  const server = await serveGrpc(config, logger, 'router', address, [routerGrpcService(new LocalRouterService(config), logger)]);
-  return { port: server.port, close: (graceMs = 10_000) => server.shutdown(graceMs) };
+  const router = new LocalRouterService(config);
+  const following = router.followsDiscoveredModels ? followDiscoveredModels(config, logger, router) : undefined;
+  let server: RunningGrpcServer;
+  try {
+    server = await serveGrpc(config, logger, 'router', address, [routerGrpcService(router, logger)]);
+  } catch (error) {
+    following?.close();
+    throw error;
+  }
+  return {
+    port: server.port,
+    close: async (graceMs = 10_000) => {
+      await server.shutdown(graceMs);
+      following?.close();
+    },
+  };
+}
+
+/** The router's client of the adapter service, asking for the discovered model lists every `modelDiscovery.followIntervalMs`. */
+function followDiscoveredModels(config: SwitchyardConfig, logger: Logger, router: LocalRouterService): { close(): void } {
+  const address = config.services.adapters;
+  const security = grpcClientSecurity({ tls: config.tls, addresses: { 'services.adapters': address }, logger });
+  const client = new AdapterGrpcClient({
+    address,
+    callTimeoutMs: config.modelDiscovery.timeoutMs,
+    credentials: security.credentials,
+    channelOptions: security.channelOptions,
+    messageLimits: grpcMessageLimits(config.server.bodyLimitBytes).adapters,
+  });
+  const follower = new DiscoveredModelsFollower(client, (models) => router.applyDiscoveredModels(models), {
+    intervalMs: config.modelDiscovery.followIntervalMs,
+    timeoutMs: config.modelDiscovery.timeoutMs,
+    logger,
+  });
+  follower.start();
+  return {
+    close: () => {
+      follower.close();
+      client.close();
+      security.close();
+    },
+  };
 }
 
 /**
@@ -207,7 +252,7 @@ export async function startRouterService(config: SwitchyardConfig, logger: Logge
  * signed by `tls.ca` whatever `tls.requireClientCert` says.
  */
 export async function startAdapterService(config: SwitchyardConfig, logger: Logger, address = config.services.adapters): Promise<RunningService> {
-  const adapters = new LocalProviderAdapterService(config);
+  const adapters = new LocalProviderAdapterService(config, { logger });
   let server: RunningGrpcServer;
   try {
     server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger)]);
@@ -215,6 +260,8 @@ export async function startAdapterService(config: SwitchyardConfig, logger: Logg
     await adapters.close();
     throw error;
   }
+  // The lists of providers configured without `models`, which the router asks this service for.
+  void adapters.startModelDiscovery();
   return {
     port: server.port,
     close: async (graceMs = 10_000) => {

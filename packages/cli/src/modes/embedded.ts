@@ -52,7 +52,11 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   });
   for (const sink of sinks) events.subscribe(sink);
 
-  const adapters = new LocalProviderAdapterService(config);
+  const adapters = new LocalProviderAdapterService(config, { logger });
+  // Providers configured without `models` are asked for their lists; the router serves each new list as it
+  // comes, so a model no provider lists is a 404 before any upstream call (until a list is known: any model).
+  adapters.modelDiscovery.onChange((models) => router.applyDiscoveredModels(models));
+  void adapters.startModelDiscovery();
   // Keys, the admin API and the audit trail keep their tables in the records database.
   const governanceTables = startGovernance({
     config,

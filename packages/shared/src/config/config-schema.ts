@@ -328,6 +328,21 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _'), providerSchema).default({}),
+  /**
+   * The model lists of providers configured without `models`, asked of the
+   * provider itself (an OpenAI-compatible server's `GET /models`) by the
+   * adapter service, and passed on to the router.
+   */
+  modelDiscovery: z
+    .strictObject({
+      /** How often each provider's list is asked for again; a failed ask keeps the last list (and is logged). */
+      refreshIntervalMs: durationMs.default(300_000),
+      /** How long one ask may take. */
+      timeoutMs: durationMs.default(10_000),
+      /** Distributed mode: how often the router asks the adapter service for the lists (it keeps the last ones meanwhile). */
+      followIntervalMs: durationMs.default(5_000),
+    })
+    .prefault({}),
   /** Aliases: a model name that clients use, resolved by a strategy tree. */
   routes: z.record(z.string().min(1), routeTargetSchema).default({}),
   /** Addresses of the other services, for distributed mode. */

@@ -31,6 +31,22 @@ export interface ProviderAdapterService {
   embed(deployment: Deployment, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;
 }
 
+/**
+ * The model lists providers gave of themselves (an OpenAI-compatible
+ * server's `GET /models`), for providers configured without `models`.
+ */
+export interface DiscoveredModels {
+  /** Changes whenever a list does: the same version means the same lists. */
+  version: number;
+  /** By provider id; a provider absent here has no known list yet (and accepts any model until it has). */
+  providers: Record<string, readonly string[]>;
+}
+
+/** Where the router gets the discovered lists: the adapter service, which holds the keys to ask with. */
+export interface DiscoveredModelSource {
+  discoveredModels(context: CallContext): Promise<DiscoveredModels>;
+}
+
 /** A recorded request: the `RequestCompleted` event as the consumers stored it. */
 export type RequestRecord = eventsV1.RequestCompleted;
 

@@ -8,6 +8,7 @@ import { authorizeModel } from '../auth/authorize-request';
 import { admitGoverned } from './governance-admission';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { readJsonBody } from './read-json-body';
+import { readDropUnsupportedParams, setDroppedParamsHeader } from './parameter-dropping-headers';
 import { readAttribution } from '../telemetry/request-attribution';
 import type { RequestTelemetry } from '../telemetry/request-telemetry';
 
@@ -28,6 +29,8 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     // Headers first: a request whose body is refused is still recorded in its own workspace.
     telemetry.attribution = readAttribution(exchange.request.headers, limits, exchange.principal);
     const chatRequest = parseChatCompletionRequest(await readJsonBody(exchange.request, bodyOptions), limits);
+    const dropUnsupportedParams = readDropUnsupportedParams(exchange.request.headers);
+    if (dropUnsupportedParams !== undefined) chatRequest.dropUnsupportedParams = dropUnsupportedParams;
     telemetry.prompt = chatRequest;
     telemetry.requestedModel = chatRequest.model;
     telemetry.user = chatRequest.user ?? '';
@@ -40,6 +43,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
       telemetry.usage = response.usage;
       telemetry.finishReason = response.choices[0]?.finishReason;
       exchange.setServedBy(servedBy);
+      setDroppedParamsHeader(exchange.response, response.droppedParams);
       exchange.sendJson(200, formatChatCompletion(response));
       exchange.completed(servedBy);
       return;
@@ -76,9 +80,14 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     servedBy: ServedBy,
   ): Promise<void> {
     const { response } = exchange;
+    // The first part is read before the headers are written: it names the dropped parameters (a header), and a
+    // failure before it is still answered as an error of its own, not as a stream that breaks off.
+    const iterator = parts[Symbol.asyncIterator]();
+    const head = await iterator.next();
+    if (!head.done && head.value.type === 'response-start') setDroppedParamsHeader(response, head.value.droppedParams);
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     let first = true;
-    for await (const part of parts) {
+    for await (const part of resumed(head, iterator)) {
       if (response.destroyed) return;
       observeStreamPart(telemetry, part);
       const chunk = writer.write(part);
@@ -144,6 +153,20 @@ export function observeStreamPart(telemetry: RequestTelemetry, part: StreamPart)
       // Opaque proofs of reasoning, not text the model wrote.
       break;
   }
+}
+
+/** `head`, then the rest of `iterator`: one iterable, which `for await` closes as usual when the loop is left early. */
+function resumed<T>(head: IteratorResult<T>, iterator: AsyncIterator<T>): AsyncIterable<T> {
+  let pending: IteratorResult<T> | undefined = head;
+  const rest: AsyncIterator<T> = {
+    next: () => {
+      const result = pending;
+      pending = undefined;
+      return result === undefined ? iterator.next() : Promise.resolve(result);
+    },
+    return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
+  };
+  return { [Symbol.asyncIterator]: () => rest };
 }
 
 export function drained(response: ServerResponse): Promise<void> {

@@ -96,4 +96,18 @@ describe('ChatCompletionChunkWriter', () => {
       { content: 'Done.' },
     ]);
   });
+
+  it("writes service_tier on every chunk and a text delta's logprobs on its choice", () => {
+    const logprobs = { content: [{ token: 'Hi', logprob: -0.01, bytes: [72, 105], top_logprobs: [] }], refusal: null };
+    const chunks = writeAll(
+      [
+        { ...start, serviceTier: 'default' },
+        { type: 'text-delta', choice: 0, text: 'Hi', logprobs },
+        { type: 'finish', choice: 0, finishReason: 'stop' },
+      ],
+      false,
+    );
+    expect(chunks.map((chunk) => chunk.service_tier)).toEqual(['default', 'default', 'default']);
+    expect((chunks[1].choices as unknown[])[0]).toEqual({ index: 0, delta: { content: 'Hi' }, logprobs, finish_reason: null });
+  });
 });

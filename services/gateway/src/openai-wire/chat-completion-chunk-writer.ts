@@ -16,6 +16,7 @@ export class ChatCompletionChunkWriter {
   private model = '';
   private created = 0;
   private systemFingerprint: string | undefined;
+  private serviceTier: string | undefined;
   private readonly startedChoices = new Set<number>();
   /** The reasoning text of each choice's open block, for its `thinking_blocks` entry. */
   private readonly openReasoning = new Map<number, string>();
@@ -30,9 +31,10 @@ export class ChatCompletionChunkWriter {
         this.model = part.model;
         this.created = part.created;
         this.systemFingerprint = part.systemFingerprint;
+        this.serviceTier = part.serviceTier;
         return this.chunk(0, { role: 'assistant', content: '' }, null, true);
       case 'text-delta':
-        return this.chunk(part.choice, { content: part.text });
+        return this.chunk(part.choice, { content: part.text }, null, false, part.logprobs ?? null);
       case 'reasoning-delta':
         this.openReasoning.set(part.choice, (this.openReasoning.get(part.choice) ?? '') + part.text);
         return this.chunk(part.choice, { reasoning_content: part.text });
@@ -59,16 +61,24 @@ export class ChatCompletionChunkWriter {
     }
   }
 
-  private chunk(choice: number, delta: Record<string, unknown>, finishReason: string | null = null, isStart = false): Record<string, unknown> {
+  private chunk(
+    choice: number,
+    delta: Record<string, unknown>,
+    finishReason: string | null = null,
+    isStart = false,
+    logprobs: Record<string, unknown> | null = null,
+  ): Record<string, unknown> {
     if (!this.startedChoices.has(choice)) {
       this.startedChoices.add(choice);
       if (!isStart) delta = { role: 'assistant', ...delta };
     }
-    return { ...this.envelope(), choices: [{ index: choice, delta, logprobs: null, finish_reason: finishReason }] };
+    return { ...this.envelope(), choices: [{ index: choice, delta, logprobs, finish_reason: finishReason }] };
   }
 
   private envelope(): Record<string, unknown> {
     const envelope: Record<string, unknown> = { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model };
+    // OpenAI repeats it on every chunk.
+    if (this.serviceTier !== undefined) envelope.service_tier = this.serviceTier;
     if (this.systemFingerprint !== undefined) envelope.system_fingerprint = this.systemFingerprint;
     return envelope;
   }

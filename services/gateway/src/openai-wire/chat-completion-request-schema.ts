@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * OpenAI's Chat Completions request, as clients send it. Fields Switchyard
- * does not use are ignored; fields it uses are checked, and a wrong one is a
- * 400 that names it. Optional fields accept `null` as "not set", as OpenAI does.
+ * uses are checked, and a wrong one is a 400 that names it; top-level fields
+ * it does not model are kept as they are (see `parseChatCompletionRequest`).
+ * Optional fields accept `null` as "not set", as OpenAI does.
  */
 
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
@@ -103,6 +104,10 @@ export const chatCompletionRequestSchema = z.object({
   stream: optional(z.boolean()),
   stream_options: optional(z.object({ include_usage: optional(z.boolean()) })),
   reasoning_effort: optional(z.enum(['minimal', 'low', 'medium', 'high'])),
+  /** Fields added to the upstream body as they are (what OpenAI's SDKs merge into the body client-side, sent as an object). */
+  extra_body: optional(z.record(z.string(), z.unknown())),
+  /** Options for one provider, keyed by provider kind (`anthropic`) or configured provider id, merged into that provider's request. */
+  provider_options: optional(z.record(z.string(), z.record(z.string(), z.unknown()))),
 });
 
 export type ChatCompletionRequestBody = z.infer<typeof chatCompletionRequestSchema>;

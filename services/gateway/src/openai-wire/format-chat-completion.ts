@@ -56,9 +56,10 @@ export function formatChatCompletion(response: ChatResponse): Record<string, unk
       }
       if (choice.message.reasoning !== undefined) message.reasoning_content = choice.message.reasoning;
       if (choice.message.reasoningBlocks?.length) message.thinking_blocks = choice.message.reasoningBlocks.map(toThinkingBlock);
-      return { index: choice.index, message, logprobs: null, finish_reason: toOpenAIFinishReason(choice.finishReason) };
+      return { index: choice.index, message, logprobs: choice.logprobs ?? null, finish_reason: toOpenAIFinishReason(choice.finishReason) };
     }),
     ...(response.usage && { usage: toOpenAIUsage(response.usage) }),
+    ...(response.serviceTier !== undefined && { service_tier: response.serviceTier }),
     ...(response.systemFingerprint !== undefined && { system_fingerprint: response.systemFingerprint }),
   };
 }

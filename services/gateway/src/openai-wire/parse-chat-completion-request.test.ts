@@ -80,7 +80,59 @@ describe('parseChatCompletionRequest', () => {
       stream: true,
       includeUsage: true,
       reasoning: { effort: 'low' },
+      extraBody: { logit_bias: { '50256': -100 } },
     });
+  });
+
+  it('keeps every top-level field it does not model, exactly as sent, with extra_body over them', () => {
+    const request = parseChatCompletionRequest({
+      model: 'm',
+      messages: [{ role: 'user', content: 'hi' }],
+      logprobs: true,
+      top_logprobs: 2,
+      logit_bias: { '50256': -100 },
+      service_tier: 'flex',
+      prediction: { type: 'content', content: 'x' },
+      top_k: 40,
+      min_p: null,
+      vendor: { nested: [1, { deep: true }] },
+      extra_body: { top_k: 20, repetition_penalty: 1.1 },
+      provider_options: { anthropic: { top_k: 5 }, 'my-vllm': { guided_choice: ['a', 'b'] } },
+    });
+    expect(request.extraBody).toEqual({
+      logprobs: true,
+      top_logprobs: 2,
+      logit_bias: { '50256': -100 },
+      service_tier: 'flex',
+      prediction: { type: 'content', content: 'x' },
+      top_k: 20,
+      min_p: null,
+      vendor: { nested: [1, { deep: true }] },
+      repetition_penalty: 1.1,
+    });
+    expect(request.providerOptions).toEqual({ anthropic: { top_k: 5 }, 'my-vllm': { guided_choice: ['a', 'b'] } });
+    expect(Object.keys(request.extraBody!)).not.toContain('extra_body');
+  });
+
+  it('keeps a __proto__ field as a plain field, never as a prototype', () => {
+    const request = parseChatCompletionRequest(JSON.parse('{"model":"m","messages":[{"role":"user","content":"hi"}],"__proto__":{"polluted":true}}'));
+    expect(Object.getPrototypeOf(request.extraBody)).toBe(Object.prototype);
+    expect((request.extraBody as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(JSON.stringify(request.extraBody)).toBe('{"__proto__":{"polluted":true}}');
+  });
+
+  it('bounds unknown fields like any other: too deep is a 400 naming the path', () => {
+    let deep: unknown = 1;
+    for (let level = 0; level < 70; level++) deep = { level: deep };
+    const error = errorOf({ model: 'm', messages: [{ role: 'user', content: 'hi' }], vendor: deep });
+    expect(error.code).toBe('json_above_max_depth');
+    expect(error.param).toMatch(/^vendor\.level/);
+  });
+
+  it('rejects extra_body and provider_options that are not objects, by name', () => {
+    const messages = [{ role: 'user', content: 'hi' }];
+    expect(errorOf({ model: 'm', messages, extra_body: [1] }).param).toBe('extra_body');
+    expect(errorOf({ model: 'm', messages, provider_options: { anthropic: 3 } }).param).toBe('provider_options.anthropic');
   });
 
   it('treats null optional fields as absent', () => {

@@ -35,7 +35,29 @@ export function parseChatCompletionRequest(body: unknown, limits: RequestLimits 
   checkModel(data.model, limits);
   checkUser(data.user, limits);
   if (data.metadata != null) checkMetadata(data.metadata, 'metadata', limits);
-  return toCanonicalChatRequest(data);
+  const request = toCanonicalChatRequest(data);
+  const extraBody = unmodelledFields(body as Record<string, unknown>, data.extra_body);
+  if (extraBody !== undefined) request.extraBody = extraBody;
+  if (data.provider_options != null && Object.keys(data.provider_options).length > 0) {
+    request.providerOptions = Object.fromEntries(Object.entries(data.provider_options));
+  }
+  return request;
+}
+
+/** Top-level fields the schema knows: everything else in a body is passed on, not dropped. */
+const MODELLED_FIELDS: ReadonlySet<string> = new Set(Object.keys(chatCompletionRequestSchema.shape));
+
+/**
+ * The body's top-level fields Switchyard does not model (`logprobs`,
+ * `logit_bias`, `service_tier`, vLLM's `top_k`, ...), exactly as sent, with
+ * `extra_body`'s fields over them. Built with `Object.fromEntries`, which
+ * defines a `__proto__` key as a plain field instead of setting a prototype.
+ * The body's size and depth were bounded before this runs.
+ */
+function unmodelledFields(body: Record<string, unknown>, extraBody: Record<string, unknown> | null | undefined): Record<string, unknown> | undefined {
+  const entries = Object.entries(body).filter(([name]) => !MODELLED_FIELDS.has(name));
+  if (extraBody != null) entries.push(...Object.entries(extraBody));
+  return entries.length === 0 ? undefined : Object.fromEntries(entries);
 }
 
 /** How the client wants vectors written: JSON numbers, or base64 of little-endian float32 (the OpenAI SDKs' default). */

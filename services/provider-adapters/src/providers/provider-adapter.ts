@@ -21,6 +21,8 @@ export interface ProviderAdapter {
   stream(model: string, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>>;
   /** Absent where the provider has no embeddings API. */
   embed?(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;
+  /** The models the provider lists of itself (model discovery); absent where it has no such list. */
+  listModels?(context: CallContext): Promise<string[]>;
 }
 
 export interface ProviderAdapterOptions<K extends ProviderKind = ProviderKind> {

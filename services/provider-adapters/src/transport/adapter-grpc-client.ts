@@ -4,6 +4,8 @@ import {
   type ChatRequest,
   type ChatResponse,
   type Deployment,
+  type DiscoveredModels,
+  type DiscoveredModelSource,
   type EmbeddingRequest,
   type EmbeddingResponse,
   type ProviderAdapterService,
@@ -28,7 +30,7 @@ export interface AdapterGrpcClientOptions extends GrpcClientOptions {
 }
 
 /** The provider adapters service, called over gRPC on one channel. */
-export class AdapterGrpcClient implements ProviderAdapterService {
+export class AdapterGrpcClient implements ProviderAdapterService, DiscoveredModelSource {
   private readonly client: GrpcServiceClient<MethodsOf<typeof adaptersV1.ProviderAdapterService>>;
   private readonly streamTimeoutMs: number;
 
@@ -54,6 +56,14 @@ export class AdapterGrpcClient implements ProviderAdapterService {
     const { response } = await this.client.unary('embed', message, context);
     if (response === undefined) throw internalError('EmbedResponse without a response.');
     return embeddingResponseFromProto(response);
+  }
+
+  async discoveredModels(context: CallContext): Promise<DiscoveredModels> {
+    const response = await this.client.unary('listDiscoveredModels', {}, context);
+    return {
+      version: Number(response.version),
+      providers: Object.fromEntries(response.providers.map((entry) => [entry.providerId, entry.models])),
+    };
   }
 
   close(): void {

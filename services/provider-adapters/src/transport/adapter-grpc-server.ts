@@ -1,4 +1,11 @@
-import { internalError, type ChatRequest, type Logger, type ProviderAdapterService, type StreamPart } from '@switchyard/shared';
+import {
+  internalError,
+  type ChatRequest,
+  type DiscoveredModelSource,
+  type Logger,
+  type ProviderAdapterService,
+  type StreamPart,
+} from '@switchyard/shared';
 import {
   chatRequestFromProto,
   chatResponseToProto,
@@ -23,7 +30,7 @@ export const adapterServiceDefinition = grpcServiceDefinition(adaptersV1.Provide
  * aborts the adapter's signal when the caller cancels.
  */
 export function adapterGrpcHandlers(
-  adapters: ProviderAdapterService,
+  adapters: ProviderAdapterService & Partial<DiscoveredModelSource>,
   logger: Logger,
 ): GrpcHandlers<MethodsOf<typeof adaptersV1.ProviderAdapterService>> {
   return {
@@ -41,11 +48,18 @@ export function adapterGrpcHandlers(
       const response = await adapters.embed(deploymentFromProto(message.deployment), embeddingRequestFromProto(message.request), context);
       return { response: embeddingResponseToProto(response) };
     }, logger),
+    listDiscoveredModels: unaryHandler(async (_message: adaptersV1.ListDiscoveredModelsRequest, context) => {
+      const discovered = adapters.discoveredModels ? await adapters.discoveredModels(context) : { version: 0, providers: {} };
+      return {
+        version: BigInt(discovered.version),
+        providers: Object.entries(discovered.providers).map(([providerId, models]) => ({ providerId, models: [...models] })),
+      };
+    }, logger),
   };
 }
 
 /** The adapters, ready for `startGrpcServer({ services: [...] })`. */
-export function adapterGrpcService(adapters: ProviderAdapterService, logger: Logger): GrpcServiceRegistration {
+export function adapterGrpcService(adapters: ProviderAdapterService & Partial<DiscoveredModelSource>, logger: Logger): GrpcServiceRegistration {
   return { definition: adapterServiceDefinition, implementation: adapterGrpcHandlers(adapters, logger) };
 }
 

@@ -23,6 +23,7 @@ import { openAIChatResponseSchema, openAIEmbeddingResponseSchema } from './opena
 import { convertOpenAIEmbeddingResponse, convertOpenAIResponse } from './convert-openai-response';
 import { openAIHttpError, openAIInBandError, readOpenAIError } from './openai-error';
 import { OpenAIStreamState } from './openai-stream';
+import { listOpenAIModels } from './list-openai-models';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -165,6 +166,10 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
       const body = convertToOpenAIEmbeddingRequest(upstreamModel(model), embeddingRequest);
       const [request, response] = await send(embeddingsUrl, body, context);
       return convertOpenAIEmbeddingResponse(await readJson(request, response, openAIEmbeddingResponseSchema), upstreamModel(model));
+    },
+
+    listModels(context: CallContext): Promise<string[]> {
+      return listOpenAIModels({ providerId, baseUrl, headers, http, timeoutMs }, context);
     },
   };
   return adapter;

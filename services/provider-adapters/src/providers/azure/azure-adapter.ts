@@ -1,0 +1,149 @@
+import {
+  ConfigError,
+  isGatewayError,
+  providerBadResponse,
+  resolveSecret,
+  type CallContext,
+  type ChatRequest,
+  type ChatResponse,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type StreamPart,
+} from '@switchyard/shared';
+import type { z } from 'zod';
+import { AzureEntraCredential } from '../../credentials/azure-entra-credential';
+import { StaticHeaderCredential, type CredentialSource } from '../../credentials/credential-source';
+import { ServerSentEventDecoder } from '../../http/sse-parser';
+import type { UpstreamRequest, UpstreamResponse } from '../../http/upstream-client';
+import { convertOpenAIEmbeddingResponse, convertOpenAIResponse } from '../openai/convert-openai-response';
+import { convertToOpenAIEmbeddingRequest, convertToOpenAIRequest } from '../openai/convert-to-openai-request';
+import { openAIChatResponseSchema, openAIEmbeddingResponseSchema } from '../openai/openai-api';
+import { openAIHttpError, openAIInBandError, readOpenAIError } from '../openai/openai-error';
+import { OpenAIStreamState } from '../openai/openai-stream';
+import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from '../provider-adapter';
+import { azureDeploymentUrl, type AzureOperation } from './azure-api';
+
+/**
+ * Azure OpenAI: OpenAI's wire format (the OpenAI adapter's converters and
+ * stream state machine) at deployment URLs. A model is sent to the
+ * deployment `deployments` names for it, else to the deployment of its own
+ * name. Fields the canonical model does not know pass through unchanged
+ * (both ends speak the same format).
+ * Authenticated with `apiKey` (the `api-key` header) or `entra`
+ * (client credentials, a bearer token renewed before it expires).
+ */
+export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => {
+  const { id: providerId, http, config } = options;
+  if (config.baseUrl === undefined) {
+    throw new ConfigError(`invalid config:\n  - providers.${providerId}.baseUrl: required for kind azure (https://<resource>.openai.azure.com)`);
+  }
+  const resourceUrl = config.baseUrl;
+  const credential = azureCredential(options);
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+
+  /** The Chat Completions body: unmodelled fields as sent, then `providerOptions.azure` and `[<this provider's id>]` over it (spread: a `__proto__` key stays a plain field). */
+  const chatBody = (model: string, chatRequest: ChatRequest, stream: boolean): Record<string, unknown> => ({
+    ...convertToOpenAIRequest(model, chatRequest, stream),
+    ...chatRequest.extraBody,
+    ...chatRequest.providerOptions?.azure,
+    ...(providerId === 'azure' ? {} : chatRequest.providerOptions?.[providerId]),
+  });
+
+  const url = (model: string, operation: AzureOperation) =>
+    azureDeploymentUrl(resourceUrl, config.deployments[model] ?? model, operation, config.apiVersion);
+
+  /** Sends the request with its credential; a non-2xx answer is read and thrown. */
+  async function send(target: string, body: unknown, context: CallContext): Promise<[UpstreamRequest, UpstreamResponse]> {
+    const unsigned: UpstreamRequest = {
+      providerId,
+      method: 'POST',
+      url: target,
+      headers,
+      body: JSON.stringify(body),
+      signal: context.signal,
+      timeoutMs: config.timeoutMs,
+    };
+    const request = credential ? await credential.authorize(unsigned) : unsigned;
+    const response = await http.send(request, (status, responseHeaders, text) => openAIHttpError(providerId, status, responseHeaders, text));
+    return [request, response];
+  }
+
+  async function readJson<T>(request: UpstreamRequest, response: UpstreamResponse, schema: z.ZodType<T>): Promise<T> {
+    const text = await http.readText(response, request);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw providerBadResponse(providerId, `body is not JSON: ${text.slice(0, 200)}`);
+    }
+    if ((json as { error?: unknown } | null)?.error != null) {
+      const fields = readOpenAIError(json);
+      if (fields) throw openAIInBandError(providerId, fields);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw providerBadResponse(providerId, `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    }
+    return parsed.data;
+  }
+
+  async function* streamParts(request: UpstreamRequest, response: UpstreamResponse, model: string): AsyncGenerator<StreamPart> {
+    const decoder = new ServerSentEventDecoder();
+    const state = new OpenAIStreamState({ providerId, model });
+    let drained = false;
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        for (const event of decoder.push(chunk)) yield* state.push(event);
+      }
+      drained = true;
+      for (const event of decoder.end()) yield* state.push(event);
+      yield* state.finish();
+    } catch (error) {
+      throw isGatewayError(error) ? error : http.translate(error, request);
+    } finally {
+      // A consumer that stops early, or a failed event, releases the connection.
+      if (!drained) response.body.destroy();
+    }
+  }
+
+  const adapter: ProviderAdapter = {
+    async complete(model: string, chatRequest: ChatRequest, context: CallContext): Promise<ChatResponse> {
+      const [request, response] = await send(url(model, 'chat/completions'), chatBody(model, chatRequest, false), context);
+      return convertOpenAIResponse(await readJson(request, response, openAIChatResponseSchema), model);
+    },
+
+    async stream(model: string, chatRequest: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
+      const [request, response] = await send(url(model, 'chat/completions'), chatBody(model, chatRequest, true), context);
+      return streamParts(request, response, model);
+    },
+
+    async embed(model: string, embeddingRequest: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
+      const [request, response] = await send(url(model, 'embeddings'), convertToOpenAIEmbeddingRequest(model, embeddingRequest), context);
+      return convertOpenAIEmbeddingResponse(await readJson(request, response, openAIEmbeddingResponseSchema), model);
+    },
+  };
+  return adapter;
+};
+
+/** Entra when configured (its secret resolved now, so a missing one stops the start), else the `api-key` header. */
+function azureCredential(options: ProviderAdapterOptions<'azure'>): CredentialSource | undefined {
+  const { entra } = options.config;
+  if (entra !== undefined) {
+    const clientSecret = resolveSecret(entra.clientSecret, options.env);
+    if (clientSecret === '') {
+      throw new ConfigError(
+        `invalid config:\n  - providers.${options.id}.entra.clientSecret: environment variable ${entra.clientSecret.slice(2, -1)} is not set`,
+      );
+    }
+    return new AzureEntraCredential({
+      providerId: options.id,
+      tenantId: entra.tenantId,
+      clientId: entra.clientId,
+      clientSecret,
+      authorityUrl: entra.authorityUrl,
+      http: options.http,
+    });
+  }
+  return options.apiKey ? new StaticHeaderCredential('api-key', options.apiKey) : undefined;
+}

@@ -1,0 +1,2 @@
+export { createAzureAdapter } from './azure-adapter';
+export { azureDeploymentUrl } from './azure-api';
