@@ -18,6 +18,9 @@ import { freePort, KAFKA_BROKERS, POSTGRES_URL, requireKafka, requirePostgres } 
 import { TestCertificates } from '../support/test-certificates';
 import { waitFor } from '../support/wait-for';
 
+/** A model the mock upstream lists at GET /v1/models, so zero-config discovery finds it. */
+const SERVED_MODEL = 'gpt-4.1-nano-2025-04-14';
+
 /**
  * The built `switchyard` command, run as a user runs it: separate processes,
  * configured from the environment alone. (jest's globalSetup builds it first,
@@ -152,20 +155,36 @@ describe('the switchyard command', () => {
     await waitUntilReady(`http://127.0.0.1:${port}/readyz`, gateway.output);
 
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const completion = await client.chat.completions.create({ model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }] });
+    // The models are the server's own, asked of it (GET /models), not OpenAI's names.
+    const listed = await waitFor(
+      async () => (await client.models.list()).data.map((model) => model.id),
+      (ids) => ids.includes(SERVED_MODEL),
+      { timeoutMs: 30_000, what: "the upstream's models in /v1/models", intervalMs: 50 },
+    );
+    expect(listed).not.toContain('gpt-4o-mini');
+    const unknown = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((error: unknown) => error);
+    expect(unknown).toMatchObject({ status: 404, code: 'model_not_found' });
+    expect(upstream.requests.filter((request) => request.method === 'POST')).toHaveLength(0);
+
+    const completion = await client.chat.completions.create({ model: SERVED_MODEL, messages: [{ role: 'user', content: 'hi' }] });
     expect(completion.choices[0].message.content?.length).toBeGreaterThan(0);
 
     upstream.enqueue({ kind: 'stream-fixture', file: textStream });
     let text = '';
     for await (const chunk of await client.chat.completions.create({
-      model: 'llama3.1',
+      model: SERVED_MODEL,
       messages: [{ role: 'user', content: 'hi' }],
       stream: true,
     })) {
       text += chunk.choices[0]?.delta?.content ?? '';
     }
     expect(text).toBe(summarizeOpenAIStream(textStream).text);
-    expect(upstream.requests.map((request) => request.body.model)).toEqual(['llama3.1', 'llama3.1']);
+    expect(upstream.requests.filter((request) => request.method === 'POST').map((request) => request.body.model)).toEqual([
+      SERVED_MODEL,
+      SERVED_MODEL,
+    ]);
     // Logs are JSON with the request id on request lines, and never contain the prompt.
     const completedLines = () =>
       gateway
@@ -173,11 +192,12 @@ describe('the switchyard command', () => {
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line))
-        .filter((line) => line.msg === 'request-completed');
+        // The two served completions (the model lists and the 404 above have their lines too).
+        .filter((line) => line.msg === 'request-completed' && line.route === 'chat.completion' && line.status === 200);
     await waitFor(completedLines, (lines) => lines.length >= 2, { timeoutMs: 10_000, what: 'two request-completed lines', intervalMs: 20 });
     expect(completedLines()).toHaveLength(2);
     for (const line of completedLines())
-      expect(line).toMatchObject({ requestId: expect.any(String), status: 200, provider: 'openai', model: 'llama3.1' });
+      expect(line).toMatchObject({ requestId: expect.any(String), status: 200, provider: 'openai', model: SERVED_MODEL });
     expect(gateway.output()).not.toContain('"hi"');
   }, 90_000);
 
@@ -196,7 +216,7 @@ describe('the switchyard command', () => {
     const apiKey = await createKey(port, adminToken);
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey, maxRetries: 0 });
     await client.chat.completions.create(
-      { model: 'llama3.1', messages: [{ role: 'user', content: 'hi' }] },
+      { model: SERVED_MODEL, messages: [{ role: 'user', content: 'hi' }] },
       { headers: { 'x-request-id': 'kept-1' } },
     );
     const recorded = async (root: string) => {
@@ -221,7 +241,7 @@ describe('the switchyard command', () => {
     const restartedPort = await freePort();
     const restarted = start([], { ...env(), PORT: String(restartedPort) });
     await waitUntilReady(`http://127.0.0.1:${restartedPort}/readyz`, restarted.output);
-    expect(await recorded(`http://127.0.0.1:${restartedPort}`)).toMatchObject({ status: 200, body: { id: 'kept-1', requested_model: 'llama3.1' } });
+    expect(await recorded(`http://127.0.0.1:${restartedPort}`)).toMatchObject({ status: 200, body: { id: 'kept-1', requested_model: SERVED_MODEL } });
     expect(first.output() + restarted.output()).not.toContain(apiKey);
   }, 240_000);
 

@@ -99,7 +99,8 @@ describe('the switchyard command shutting down', () => {
     const response = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/json', 'x-request-id': 'held-at-shutdown' },
-      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Tell me about the weather.' }] }),
+      // A model the mock lists at GET /v1/models: zero-config discovery finds it.
+      body: JSON.stringify({ model: 'gpt-4.1-nano-2025-04-14', stream: true, messages: [{ role: 'user', content: 'Tell me about the weather.' }] }),
     });
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();

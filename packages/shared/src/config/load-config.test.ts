@@ -37,6 +37,12 @@ describe('loadConfig from the environment', () => {
     expect(config.providers.openai.apiKey).toBeUndefined();
   });
 
+  it("leaves the models of OPENAI_BASE_URL's server to discovery, not OpenAI's names", () => {
+    const { config } = loadConfig(undefined, { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' });
+    expect(config.providers.openai).toMatchObject({ kind: 'openai', baseUrl: 'http://127.0.0.1:11434/v1' });
+    expect(config.providers.openai.models).toBeUndefined();
+  });
+
   it('enables Anthropic from ANTHROPIC_API_KEY with claude-* models', () => {
     const { config } = loadConfig(undefined, { ANTHROPIC_API_KEY: 'sk-ant' });
     expect(config.providers.anthropic).toMatchObject({ kind: 'anthropic', apiKey: '${ANTHROPIC_API_KEY}' });

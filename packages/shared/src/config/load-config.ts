@@ -166,7 +166,12 @@ function providerFromEnvironment(descriptor: ProviderDescriptor, env: Environmen
           kind: 'openai',
           ...(env.OPENAI_BASE_URL ? { baseUrl: env.OPENAI_BASE_URL } : {}),
           ...apiKey,
-          models: env.OPENAI_MODELS ? splitList(env.OPENAI_MODELS) : [...OPENAI_MODELS, '*'],
+          // Another server than OpenAI's (Ollama, vLLM, ...) serves its own models: without a list, they are discovered from it.
+          ...(env.OPENAI_MODELS
+            ? { models: splitList(env.OPENAI_MODELS) }
+            : env.OPENAI_BASE_URL
+              ? {}
+              : { models: [...OPENAI_MODELS, '*'] }),
         };
       }
       // A hosted preset needs its key; a local server is enabled by its address alone.
