@@ -167,11 +167,7 @@ function providerFromEnvironment(descriptor: ProviderDescriptor, env: Environmen
           ...(env.OPENAI_BASE_URL ? { baseUrl: env.OPENAI_BASE_URL } : {}),
           ...apiKey,
           // Another server than OpenAI's (Ollama, vLLM, ...) serves its own models: without a list, they are discovered from it.
-          ...(env.OPENAI_MODELS
-            ? { models: splitList(env.OPENAI_MODELS) }
-            : env.OPENAI_BASE_URL
-              ? {}
-              : { models: [...OPENAI_MODELS, '*'] }),
+          ...(env.OPENAI_MODELS ? { models: splitList(env.OPENAI_MODELS) } : env.OPENAI_BASE_URL ? {} : { models: [...OPENAI_MODELS, '*'] }),
         };
       }
       // A hosted preset needs its key; a local server is enabled by its address alone.

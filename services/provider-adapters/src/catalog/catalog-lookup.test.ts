@@ -35,7 +35,23 @@ describe('the generated catalog', () => {
   });
 
   it('holds the native kinds and the OpenAI-compatible presets Switchyard serves', () => {
-    for (const id of ['openai', 'anthropic', 'azure', 'bedrock', 'gemini', 'cohere', 'mistral', 'groq', 'deepseek', 'xai', 'together', 'fireworks', 'openrouter', 'perplexity', 'cerebras']) {
+    for (const id of [
+      'openai',
+      'anthropic',
+      'azure',
+      'bedrock',
+      'gemini',
+      'cohere',
+      'mistral',
+      'groq',
+      'deepseek',
+      'xai',
+      'together',
+      'fireworks',
+      'openrouter',
+      'perplexity',
+      'cerebras',
+    ]) {
       expect(catalogData.providers[id]).toBeDefined();
     }
   });

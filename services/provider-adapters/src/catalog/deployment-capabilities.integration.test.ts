@@ -53,7 +53,11 @@ describe('capability checks before the upstream call', () => {
       name: 'tools to a model without function calling',
       target: deployment('openai', 'gpt-5-chat-latest'),
       request: chatRequest({ tools: [WEATHER_TOOL] }),
-      error: { param: 'tools', code: 'tools_not_supported', message: 'Deployment openai/gpt-5-chat-latest does not support tools (function calling).' },
+      error: {
+        param: 'tools',
+        code: 'tools_not_supported',
+        message: 'Deployment openai/gpt-5-chat-latest does not support tools (function calling).',
+      },
     },
     {
       name: 'an image to a model without vision',
@@ -71,13 +75,21 @@ describe('capability checks before the upstream call', () => {
       name: 'more output tokens than the model writes',
       target: deployment('openai', 'gpt-4o'),
       request: chatRequest({ sampling: { maxTokens: 100_000 } }),
-      error: { param: 'max_tokens', code: 'context_length_exceeded', message: 'Deployment openai/gpt-4o writes at most 16384 output tokens; the request asks for up to 100000.' },
+      error: {
+        param: 'max_tokens',
+        code: 'context_length_exceeded',
+        message: 'Deployment openai/gpt-4o writes at most 16384 output tokens; the request asks for up to 100000.',
+      },
     },
     {
       name: 'a prompt far beyond the context window',
       target: deployment('openai', 'gpt-3.5-turbo'),
       request: chatRequest({ messages: [{ role: 'user', content: [{ type: 'text', text: 'word '.repeat(40_000) }] }] }),
-      error: { param: 'messages', code: 'context_length_exceeded', message: 'Deployment openai/gpt-3.5-turbo has a context window of 16385 tokens; the prompt has at least 25000.' },
+      error: {
+        param: 'messages',
+        code: 'context_length_exceeded',
+        message: 'Deployment openai/gpt-3.5-turbo has a context window of 16385 tokens; the prompt has at least 25000.',
+      },
     },
   ])('refuses $name with a 400 naming the deployment, without calling upstream', async ({ target, request, error }) => {
     await expect(service.complete(target, request, context())).rejects.toMatchObject({ status: 400, errorClass: 'invalid_request', ...error });
@@ -88,11 +100,23 @@ describe('capability checks before the upstream call', () => {
   it('lets through what the model can do, and models the catalog does not know', async () => {
     const withEverything = chatRequest({
       tools: [WEATHER_TOOL],
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image', url: 'https://example.com/cat.png' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is in this picture?' },
+            { type: 'image', url: 'https://example.com/cat.png' },
+          ],
+        },
+      ],
       sampling: { maxTokens: 1_000 },
     });
     await service.complete(deployment('openai', 'gpt-4o'), withEverything, context());
-    await service.complete(deployment('openai', 'a-local-model'), chatRequest({ tools: [WEATHER_TOOL], sampling: { maxTokens: 1_000_000 } }), context());
+    await service.complete(
+      deployment('openai', 'a-local-model'),
+      chatRequest({ tools: [WEATHER_TOOL], sampling: { maxTokens: 1_000_000 } }),
+      context(),
+    );
     expect(upstream.requests.map((request) => (request.body as { model: string }).model)).toEqual(['gpt-4o', 'a-local-model']);
   });
 });

@@ -36,11 +36,19 @@ export function checkDeploymentCapabilities(deployment: Deployment, request: Cha
   if (model.tools === false && (request.tools?.length ?? 0) > 0) {
     throw capabilityError(deployment, 'does not support tools (function calling).', 'tools', 'tools_not_supported');
   }
-  if (model.vision === false && request.messages.some((message) => message.role === 'user' && message.content.some((part) => part.type === 'image'))) {
+  if (
+    model.vision === false &&
+    request.messages.some((message) => message.role === 'user' && message.content.some((part) => part.type === 'image'))
+  ) {
     throw capabilityError(deployment, 'does not support image input.', 'messages', 'images_not_supported');
   }
   if (model.jsonSchema === false && request.responseFormat?.type === 'json_schema') {
-    throw capabilityError(deployment, 'does not support JSON schema responses (response_format json_schema).', 'response_format', 'json_schema_not_supported');
+    throw capabilityError(
+      deployment,
+      'does not support JSON schema responses (response_format json_schema).',
+      'response_format',
+      'json_schema_not_supported',
+    );
   }
   const maxTokens = request.sampling.maxTokens;
   if (maxTokens != null && model.maxOutputTokens != null && maxTokens > model.maxOutputTokens) {

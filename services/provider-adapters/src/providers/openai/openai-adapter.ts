@@ -80,9 +80,14 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
     if (stream) body.stream = true;
     else delete body.stream;
     const refused = (quirks.unsupportedParams ?? []).filter((name) => body[name] !== undefined);
-    const droppedParams = settleUnsupportedParameters(providerId, { ...chatRequest, extraBody: foreign ? chatRequest.extraBody : undefined }, refused, {
-      dropAllowed: options.config.dropUnsupportedParams,
-    });
+    const droppedParams = settleUnsupportedParameters(
+      providerId,
+      { ...chatRequest, extraBody: foreign ? chatRequest.extraBody : undefined },
+      refused,
+      {
+        dropAllowed: options.config.dropUnsupportedParams,
+      },
+    );
     for (const name of droppedParams) delete body[name];
     return { body, droppedParams };
   }
