@@ -33,6 +33,15 @@ describe.each<Mode>(['embedded', 'distributed'])('the model catalog end to end (
         providers: {
           openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4o', 'gpt-5-chat-latest', 'gpt-4.1-nano', 'a-local-model'] },
         },
+        routes: {
+          'chat-first': {
+            strategy: 'fallback',
+            targets: [
+              { provider: 'openai', model: 'gpt-5-chat-latest' },
+              { provider: 'openai', model: 'gpt-4o' },
+            ],
+          },
+        },
       },
       // A workspace of the run's own: the distributed mode's governance tables outlive it in the shared Postgres.
       { workspace: `catalog-${mode}-${randomBytes(4).toString('hex')}` },
@@ -78,6 +87,20 @@ describe.each<Mode>(['embedded', 'distributed'])('the model catalog end to end (
       },
     });
     expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('falls back past a deployment that lacks a capability to one that has it', async () => {
+    upstream.enqueue({ kind: 'json-fixture', file: openAIFixture(DEFAULT_FIXTURES.chatWithTools) });
+    const completion = await client.chat.completions
+      .create({
+        model: 'chat-first',
+        messages: [{ role: 'user', content: 'Weather in Paris?' }],
+        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }],
+      })
+      .withResponse();
+    expect(completion.response.headers.get('x-switchyard-model')).toBe('gpt-4o');
+    expect(completion.response.headers.get('x-switchyard-attempts')).toBe('2');
+    expect(upstream.requests.map((request) => request.body.model)).toEqual(['gpt-4o']);
   });
 
   it("costs a request without a configured price at the catalog's price", async () => {

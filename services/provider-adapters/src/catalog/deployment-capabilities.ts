@@ -10,8 +10,12 @@ import type { CatalogModelInfo } from './catalog-lookup';
  */
 const CHARACTERS_PER_TOKEN_AT_MOST = 8;
 
+/**
+ * Retryable: what this deployment lacks, the next one of a fallback chain may
+ * have; when none has it, the last refusal is the answer.
+ */
 function capabilityError(deployment: Deployment, message: string, param: string, code: string): GatewayError {
-  return new GatewayError(`Deployment ${deployment.id} ${message}`, { status: 400, errorClass: 'invalid_request', param, code });
+  return new GatewayError(`Deployment ${deployment.id} ${message}`, { status: 400, errorClass: 'invalid_request', param, code, retryable: true });
 }
 
 /** A lower bound of the prompt's tokens from its text (images and tool schemas not counted). */
