@@ -19,8 +19,12 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite } = require(workerData.pglitePath);
 
 function collectGarbage() {
-  require('node:v8').setFlagsFromString('--expose-gc');
-  require('node:vm').runInNewContext('gc')();
+  // gc() is exposed to a context of its own for this one call, then the flag is reset.
+  const v8 = require('node:v8');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = require('node:vm').runInNewContext('gc');
+  v8.setFlagsFromString('--no-expose-gc');
+  gc();
 }
 
 function describeError(error) {
@@ -38,9 +42,12 @@ function describeError(error) {
 // are in the operating system's cache already, so they only cost resident memory here.
 const startParams = [...PGlite.defaultStartParams, ...workerData.settings.flatMap((setting) => ['-c', setting])];
 const options = workerData.image === undefined ? { startParams } : { startParams, loadDataDir: new Blob([workerData.image]) };
+// The archive is copied into the in-memory cluster; neither copy of it is needed after that.
+workerData.image = undefined;
 const database = workerData.dataDir === undefined ? PGlite.create(options) : PGlite.create(workerData.dataDir, options);
 database.then(
   () => {
+    options.loadDataDir = undefined;
     // A first start runs initdb, which leaves a copy of the whole WebAssembly heap and
     // initdb's own instance behind as garbage (over 100 MB); an idle thread would keep
     // them until its next major collection, which may never come.
