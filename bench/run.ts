@@ -19,6 +19,7 @@ import { resultsFile, writeResults } from './harness/results-files';
 import type { Scenario, ScenarioOptions } from './harness/scenario';
 import { consumeThroughput } from './scenarios/consume-throughput';
 import { eventStoreThroughput } from './scenarios/event-store-throughput';
+import { footprint } from './scenarios/footprint';
 import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
 import { governanceCheck } from './scenarios/governance-check';
 import { keyVerify } from './scenarios/key-verify';
@@ -26,7 +27,7 @@ import { publishCost } from './scenarios/publish-cost';
 import { soak } from './scenarios/soak';
 
 /** Every scenario, in the order they run. */
-const SCENARIOS: Scenario[] = [gatewayOverhead, publishCost, consumeThroughput, eventStoreThroughput, soak, governanceCheck, keyVerify];
+const SCENARIOS: Scenario[] = [gatewayOverhead, footprint, publishCost, consumeThroughput, eventStoreThroughput, soak, governanceCheck, keyVerify];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 
 const usage = `Usage: npm run bench -- [scenario ...] [options]

@@ -11,6 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'undici';
 import { forkScript, hasExited, messageOf, nextMessage, spawnNode, stopChild, tailOf, freePort, waitForPort } from './child-processes';
@@ -64,7 +65,11 @@ export interface ProcessGroup {
   mode: string;
   origin: string;
   processes: { role: string; child: ChildProcess; logFile: string }[];
+  /** `performance.now()` when the first process was started. */
+  readonly startedAt: number | undefined;
   start(role: string, nodeArguments: string[], env: NodeJS.ProcessEnv): ChildProcess;
+  /** Milliseconds from the first process's start to `/readyz` answering 200 (set once serving). */
+  readyAfterMs?: number;
   /** Sum of `VmHWM` over the processes, with each one's share. */
   peakRss(): PeakRss;
   /** CPU seconds used so far by each process. */
@@ -141,6 +146,7 @@ export async function startReferenceProxy(options: StartOptions): Promise<Proces
 
 function processGroup(mode: string, origin: string, options: StartOptions): ProcessGroup {
   const processes: ProcessGroup['processes'] = [];
+  let firstStarted: number | undefined;
   const group: ProcessGroup = {
     mode,
     origin,
@@ -151,9 +157,13 @@ function processGroup(mode: string, origin: string, options: StartOptions): Proc
       const nodeFlags = options.profileDirectory
         ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`, `--cpu-prof-name=${mode}-${role}.cpuprofile`]
         : [];
+      firstStarted ??= performance.now();
       const child = spawnNode([...nodeFlags, ...nodeArguments], { env, logFile, cwd: REPOSITORY_ROOT });
       processes.push({ role, child, logFile });
       return child;
+    },
+    get startedAt() {
+      return firstStarted;
     },
     peakRss() {
       const byRole = Object.fromEntries(processes.map(({ role, child }) => [role, child.pid === undefined ? NaN : peakRssBytes(child.pid)]));
@@ -192,6 +202,7 @@ async function waitUntilServing(group: ProcessGroup): Promise<void> {
         const ready = await client.request({ path: '/readyz', method: 'GET' });
         await ready.body.dump();
         if (ready.statusCode === 200) {
+          group.readyAfterMs ??= performance.now() - (group.startedAt ?? NaN);
           const completion = await client.request({
             path: CHAT_COMPLETIONS_PATH,
             method: 'POST',
@@ -207,7 +218,8 @@ async function waitUntilServing(group: ProcessGroup): Promise<void> {
       } catch (error) {
         lastProblem = messageOf(error);
       }
-      await sleep(200);
+      // Often enough to time readiness to a few tens of milliseconds.
+      await sleep(20);
     }
     throw new Error(`not serving after ${START_TIMEOUT_MS} ms (last: ${lastProblem})`);
   } finally {

@@ -15,6 +15,13 @@ export function peakRssBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : NaN;
 }
 
+/** Resident set size of a running process now, in bytes (`VmRSS`). */
+export function residentBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = status.match(/^VmRSS:\s+(\d+)\s+kB$/m);
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
 let clockTicks: number | undefined;
 
 export function clockTicksPerSecond(): number {

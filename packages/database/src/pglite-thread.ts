@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -16,6 +18,15 @@ const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { PGlite } = require(workerData.pglitePath);
 
+function collectGarbage() {
+  // gc() is exposed to a context of its own for this one call, then the flag is reset.
+  const v8 = require('node:v8');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = require('node:vm').runInNewContext('gc');
+  v8.setFlagsFromString('--no-expose-gc');
+  gc();
+}
+
 function describeError(error) {
   const fields = {};
   if (error !== null && typeof error === 'object') {
@@ -26,9 +37,23 @@ function describeError(error) {
   return { message: error instanceof Error ? error.message : String(error), fields };
 }
 
-const database = workerData.dataDir === undefined ? PGlite.create() : PGlite.create(workerData.dataDir);
+// Postgres's own defaults size its caches for a server of its own (shared_buffers 128 MB,
+// 100 connections); PGlite is one connection in our process, and a data folder's pages
+// are in the operating system's cache already, so they only cost resident memory here.
+const startParams = [...PGlite.defaultStartParams, ...workerData.settings.flatMap((setting) => ['-c', setting])];
+const options = workerData.image === undefined ? { startParams } : { startParams, loadDataDir: new Blob([workerData.image]) };
+// The archive is copied into the in-memory cluster; neither copy of it is needed after that.
+workerData.image = undefined;
+const database = workerData.dataDir === undefined ? PGlite.create(options) : PGlite.create(workerData.dataDir, options);
 database.then(
-  () => parentPort.postMessage({ id: 0 }),
+  () => {
+    options.loadDataDir = undefined;
+    // A first start runs initdb, which leaves a copy of the whole WebAssembly heap and
+    // initdb's own instance behind as garbage (over 100 MB); an idle thread would keep
+    // them until its next major collection, which may never come.
+    collectGarbage();
+    parentPort.postMessage({ id: 0 });
+  },
   (error) => parentPort.postMessage({ id: 0, error: describeError(error) }),
 );
 
@@ -43,6 +68,11 @@ parentPort.on('message', async (request) => {
         await db.exec(request.script);
         parentPort.postMessage({ id: request.id });
         break;
+      case 'dump': {
+        const image = new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer());
+        parentPort.postMessage({ id: request.id, image }, [image.buffer]);
+        break;
+      }
       case 'stop':
         await db.close();
         parentPort.postMessage({ id: request.id });
@@ -55,12 +85,20 @@ parentPort.on('message', async (request) => {
 });
 `;
 
+/**
+ * Postgres settings for the embedded database, beyond PGlite's own: caches sized for one
+ * connection. Only memory is traded: statements and results are the same.
+ */
+export const POSTGRES_SETTINGS: readonly string[] = ['shared_buffers=2MB', 'max_connections=4'];
+
 /** What the thread is asked to do; it is posted with an `id` that its response carries back. */
-type ThreadCommand = { kind: 'query'; text: string; params: readonly unknown[] } | { kind: 'exec'; script: string } | { kind: 'stop' };
+type ThreadCommand = { kind: 'query'; text: string; params: readonly unknown[] } | { kind: 'exec'; script: string } | { kind: 'dump' } | { kind: 'stop' };
 
 interface ThreadResponse {
   id: number;
   rows?: unknown[];
+  /** The data folder as a tar archive (`dump`). */
+  image?: Uint8Array;
   error?: { message: string; fields: Record<string, string | number> };
 }
 
@@ -87,11 +125,33 @@ export class PgliteThread {
     worker.on('exit', (code) => this.fail(new Error(`The PGlite thread stopped (exit code ${code}).`)));
   }
 
-  /** Resolves once the database is open; a data directory is created when missing. */
+  /**
+   * Resolves once the database is open; a data directory is created when missing.
+   *
+   * A new cluster (in memory, or a folder without one) is created by initdb on a first
+   * thread, which is then ended and the cluster opened on a second: initdb leaves a copy
+   * of the whole WebAssembly heap and its own instance reachable on its thread (over
+   * 300 MB resident) until that thread ends. In memory, the cluster passes from one
+   * thread to the other as a tar archive (a few MB).
+   */
   static async start(dataDir: string | undefined): Promise<PgliteThread> {
+    if (dataDir !== undefined && fs.existsSync(path.join(dataDir, 'PG_VERSION'))) return PgliteThread.open(dataDir);
+    const initdb = await PgliteThread.open(dataDir);
+    let image: Uint8Array | undefined;
+    try {
+      if (dataDir === undefined) image = (await initdb.send({ kind: 'dump' })).image;
+      await initdb.stop();
+    } finally {
+      await initdb.worker.terminate();
+    }
+    return PgliteThread.open(dataDir, image);
+  }
+
+  private static async open(dataDir: string | undefined, image?: Uint8Array): Promise<PgliteThread> {
     const worker = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { pglitePath: require.resolve('@electric-sql/pglite'), dataDir },
+      workerData: { pglitePath: require.resolve('@electric-sql/pglite'), dataDir, settings: POSTGRES_SETTINGS, image },
+      transferList: image === undefined ? [] : [image.buffer as ArrayBuffer],
     });
     const thread = new PgliteThread(worker);
     const opened = new Promise<ThreadResponse>((resolve, reject) => thread.pending.set(0, { resolve, reject }));

@@ -1,0 +1,217 @@
+/**
+ * Scenario `footprint`: what the gateway costs in memory and CPU, target by
+ * target, started fresh: time from start to `/readyz` 200 (and, for the one
+ * process mode, to its records database being open), resident memory once
+ * idle, after a burst of requests (32 connections, closed loop) and at its
+ * peak (`VmHWM`), and CPU time per request over the burst. The one-process
+ * mode runs three times: records in memory (`SWITCHYARD_DATA_DIR=memory://`),
+ * in a new data folder, and restarted on that folder. The reference proxy
+ * (a bare node:http + undici hop) is there for scale.
+ */
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { messageOf, stopChild } from '../harness/child-processes';
+import { CHAT_COMPLETIONS_PATH, chatRequestBody } from '../harness/fixtures';
+import { startGateway, startMockUpstream, startReferenceProxy, type ProcessGroup } from '../harness/gateway-processes';
+import { describeRun } from '../harness/machine-info';
+import { integer, mebibytes, table } from '../harness/markdown';
+import { residentBytes } from '../harness/proc-readings';
+import type { Scenario, ScenarioContext, ScenarioReport } from '../harness/scenario';
+
+const SETTINGS = {
+  full: { requests: 10_000, connections: 32, settleMs: 3_000 },
+  quick: { requests: 2_000, connections: 32, settleMs: 1_000 },
+};
+const RECORDS_TIMEOUT_MS = 60_000;
+
+interface Footprint {
+  target: string;
+  readyMs: number;
+  recordsMs: number;
+  idleBytes: number;
+  afterBytes: number;
+  peakBytes: number;
+  cpuMicrosecondsPerRequest: number;
+  requestsPerSecond: number;
+  errors: number;
+}
+
+const residentOf = (group: ProcessGroup) =>
+  group.processes.reduce((sum, { child }) => sum + (child.pid === undefined ? NaN : residentBytes(child.pid)), 0);
+
+/** Milliseconds from the group's start to the `records-ready` line of its log (the one-process mode logs it at info). */
+async function recordsReadyAfter(group: ProcessGroup): Promise<number> {
+  const deadline = Date.now() + RECORDS_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (group.processes.some(({ logFile }) => fs.readFileSync(logFile, 'utf8').includes('"records-ready"'))) {
+      return performance.now() - (group.startedAt ?? NaN);
+    }
+    await sleep(20);
+  }
+  return NaN;
+}
+
+/** Sends `count` chat completions over `connections` connections, closed loop; answers other than 200 are errors. */
+async function burst(origin: string, count: number, connections: number): Promise<{ seconds: number; errors: number }> {
+  const pool = new Pool(origin, { connections, pipelining: 1 });
+  const body = chatRequestBody({ stream: false });
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      try {
+        const response = await pool.request({ path: CHAT_COMPLETIONS_PATH, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        await response.body.dump();
+        if (response.statusCode !== 200) errors += 1;
+      } catch {
+        errors += 1;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: connections }, worker));
+  } finally {
+    await pool.close();
+  }
+  return { seconds: (performance.now() - started) / 1000, errors };
+}
+
+async function measure(
+  context: ScenarioContext,
+  target: string,
+  group: ProcessGroup,
+  { records, requests }: { records: boolean; requests: number },
+): Promise<Footprint> {
+  const settings = context.options.quick ? SETTINGS.quick : SETTINGS.full;
+  const recordsMs = records ? await recordsReadyAfter(group) : NaN;
+  await sleep(settings.settleMs);
+  const idleBytes = residentOf(group);
+  let cpuMicrosecondsPerRequest = NaN;
+  let requestsPerSecond = NaN;
+  let errors = 0;
+  let afterBytes = NaN;
+  if (requests > 0) {
+    await context.quiet.wait();
+    context.progress(`${target}: ${integer(requests)} requests`);
+    const cpuBefore = group.cpuSeconds();
+    const sent = await burst(group.origin, requests, settings.connections);
+    cpuMicrosecondsPerRequest = ((group.cpuSeconds() - cpuBefore) * 1e6) / requests;
+    requestsPerSecond = requests / sent.seconds;
+    errors = sent.errors;
+    afterBytes = residentOf(group);
+  }
+  return {
+    target,
+    readyMs: group.readyAfterMs ?? NaN,
+    recordsMs,
+    idleBytes,
+    afterBytes,
+    peakBytes: group.peakRss().total,
+    cpuMicrosecondsPerRequest,
+    requestsPerSecond,
+    errors,
+  };
+}
+
+async function run(context: ScenarioContext): Promise<ScenarioReport> {
+  const settings = context.options.quick ? SETTINGS.quick : SETTINGS.full;
+  const started = performance.now();
+  const startedAt = new Date();
+  const mock = await startMockUpstream();
+  const upstreamBaseUrl = `${mock.origin}/v1`;
+  const dataDirectory = path.join(context.outputDirectory, `footprint-data-${process.pid}`);
+  fs.rmSync(dataDirectory, { recursive: true, force: true });
+  const rows: Footprint[] = [];
+  const failures: string[] = [];
+  const startOptions = (env: NodeJS.ProcessEnv = {}) => ({ upstreamBaseUrl, outputDirectory: context.outputDirectory, logLevel: context.options.logLevel, env });
+  const runs: { target: string; start: () => Promise<ProcessGroup>; records: boolean; requests: number }[] = [
+    { target: 'reference proxy', start: () => startReferenceProxy(startOptions()), records: false, requests: settings.requests },
+    {
+      target: 'one process, `memory://`',
+      start: () => startGateway('embedded', startOptions({ SWITCHYARD_DATA_DIR: 'memory://' })),
+      records: true,
+      requests: settings.requests,
+    },
+    {
+      target: 'one process, new data folder',
+      start: () => startGateway('embedded', startOptions({ SWITCHYARD_DATA_DIR: dataDirectory })),
+      records: true,
+      requests: 0,
+    },
+    {
+      target: 'one process, restart on that folder',
+      start: () => startGateway('embedded', startOptions({ SWITCHYARD_DATA_DIR: dataDirectory })),
+      records: true,
+      requests: settings.requests,
+    },
+  ];
+  try {
+    for (const { target, start, records, requests } of runs) {
+      await context.quiet.wait();
+      context.progress(`starting ${target}`);
+      let group: ProcessGroup | undefined;
+      try {
+        group = await start();
+        rows.push(await measure(context, target, group, { records, requests }));
+      } catch (error) {
+        failures.push(`${target}: ${messageOf(error).split('\n')[0]}`);
+      } finally {
+        await group?.stop();
+      }
+    }
+  } finally {
+    await stopChild(mock.child);
+    fs.rmSync(dataDirectory, { recursive: true, force: true });
+  }
+
+  const reference = rows.find((row) => row.target === 'reference proxy');
+  const milliseconds = (value: number) => (Number.isFinite(value) ? integer(value) : '–');
+  const lines = [
+    '### Footprint',
+    '',
+    `Run ${startedAt.toISOString()}, ${Math.round((performance.now() - started) / 1000)} s, on ${describeRun(context.machine, context.build)}. ` +
+      `Command: \`npm run bench -- footprint${context.options.quick ? ' --quick' : ''}\`.`,
+    '',
+    `Each target started fresh, alone, in front of the mock upstream. Ready: from spawning the process to \`/readyz\` 200; records: to ` +
+      `its \`records-ready\` log line (the database open, migrations applied). Idle: RSS ${settings.settleMs / 1000} s after that; ` +
+      `after: RSS right after ${integer(settings.requests)} chat completions on ${settings.connections} connections (closed loop); ` +
+      'peak: `VmHWM` before stopping, start-up included. CPU: the process\'s user + system time over the burst, per request. ' +
+      'On a shared machine the figures are indicative: compare targets within one report.',
+    '',
+    table(
+      ['target', 'ready ms', 'records ms', 'idle RSS', 'RSS after requests', 'peak RSS', 'CPU µs / request', 'req/s', 'errors'],
+      rows.map((row) => [
+        row.target,
+        milliseconds(row.readyMs),
+        milliseconds(row.recordsMs),
+        mebibytes(row.idleBytes),
+        mebibytes(row.afterBytes),
+        mebibytes(row.peakBytes),
+        Number.isFinite(row.cpuMicrosecondsPerRequest) ? row.cpuMicrosecondsPerRequest.toFixed(0) : '–',
+        integer(row.requestsPerSecond),
+        Number.isFinite(row.afterBytes) ? integer(row.errors) : '–',
+      ]),
+    ),
+    '',
+    ...(reference
+      ? rows
+          .filter((row) => row !== reference && Number.isFinite(row.cpuMicrosecondsPerRequest))
+          .map((row) => `- ${row.target}: ${(row.cpuMicrosecondsPerRequest / reference.cpuMicrosecondsPerRequest).toFixed(1)}× the reference proxy's CPU per request.`)
+      : []),
+    ...failures.map((failure) => `- **did not run**: ${failure}`),
+  ];
+  return { markdown: lines.join('\n'), incomplete: failures.length > 0 };
+}
+
+export const footprint: Scenario = {
+  name: 'footprint',
+  summary: 'start-up time, idle / after-load / peak RSS and CPU per request of each target (a few minutes)',
+  quietBudgetSeconds: (options) => (options.quick ? 10 : 30),
+  run,
+};
