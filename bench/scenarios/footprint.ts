@@ -129,7 +129,12 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   fs.rmSync(dataDirectory, { recursive: true, force: true });
   const rows: Footprint[] = [];
   const failures: string[] = [];
-  const startOptions = (env: NodeJS.ProcessEnv = {}) => ({ upstreamBaseUrl, outputDirectory: context.outputDirectory, logLevel: context.options.logLevel, env });
+  const startOptions = (env: NodeJS.ProcessEnv = {}) => ({
+    upstreamBaseUrl,
+    outputDirectory: context.outputDirectory,
+    logLevel: context.options.logLevel,
+    env,
+  });
   const runs: { target: string; start: () => Promise<ProcessGroup>; records: boolean; requests: number }[] = [
     { target: 'reference proxy', start: () => startReferenceProxy(startOptions()), records: false, requests: settings.requests },
     {
@@ -181,7 +186,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     `Each target started fresh, alone, in front of the mock upstream. Ready: from spawning the process to \`/readyz\` 200; records: to ` +
       `its \`records-ready\` log line (the database open, migrations applied). Idle: RSS ${settings.settleMs / 1000} s after that; ` +
       `after: RSS right after ${integer(settings.requests)} chat completions on ${settings.connections} connections (closed loop); ` +
-      'peak: `VmHWM` before stopping, start-up included. CPU: the process\'s user + system time over the burst, per request. ' +
+      "peak: `VmHWM` before stopping, start-up included. CPU: the process's user + system time over the burst, per request. " +
       'On a shared machine the figures are indicative: compare targets within one report.',
     '',
     table(
@@ -202,7 +207,10 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     ...(reference
       ? rows
           .filter((row) => row !== reference && Number.isFinite(row.cpuMicrosecondsPerRequest))
-          .map((row) => `- ${row.target}: ${(row.cpuMicrosecondsPerRequest / reference.cpuMicrosecondsPerRequest).toFixed(1)}× the reference proxy's CPU per request.`)
+          .map(
+            (row) =>
+              `- ${row.target}: ${(row.cpuMicrosecondsPerRequest / reference.cpuMicrosecondsPerRequest).toFixed(1)}× the reference proxy's CPU per request.`,
+          )
       : []),
     ...failures.map((failure) => `- **did not run**: ${failure}`),
   ];

@@ -92,7 +92,8 @@ parentPort.on('message', async (request) => {
 export const POSTGRES_SETTINGS: readonly string[] = ['shared_buffers=2MB', 'max_connections=4'];
 
 /** What the thread is asked to do; it is posted with an `id` that its response carries back. */
-type ThreadCommand = { kind: 'query'; text: string; params: readonly unknown[] } | { kind: 'exec'; script: string } | { kind: 'dump' } | { kind: 'stop' };
+type ThreadCommand =
+  { kind: 'query'; text: string; params: readonly unknown[] } | { kind: 'exec'; script: string } | { kind: 'dump' } | { kind: 'stop' };
 
 interface ThreadResponse {
   id: number;
