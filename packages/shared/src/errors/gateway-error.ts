@@ -55,7 +55,8 @@ export function modelNotFound(model: string): GatewayError {
 
 export function noProviderConfigured(): GatewayError {
   return new GatewayError(
-    'No provider is configured. Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL) or ANTHROPIC_API_KEY, ' +
+    'No provider is configured. Set OPENAI_API_KEY (and optionally OPENAI_BASE_URL), ANTHROPIC_API_KEY or another ' +
+      "provider's variable (GEMINI_API_KEY, GROQ_API_KEY, OLLAMA_HOST, ...: `switchyard providers` lists them), " +
       'or pass a config file with --config / SWITCHYARD_CONFIG.',
     { status: 503, errorClass: 'unavailable', code: 'no_provider_configured' },
   );
