@@ -1,7 +1,5 @@
 import {
   ConfigError,
-  isGatewayError,
-  providerBadResponse,
   resolveSecret,
   type CallContext,
   type ChatRequest,
@@ -10,16 +8,14 @@ import {
   type EmbeddingResponse,
   type StreamPart,
 } from '@switchyard/shared';
-import type { z } from 'zod';
 import { AzureEntraCredential } from '../../credentials/azure-entra-credential';
 import { StaticHeaderCredential, type CredentialSource } from '../../credentials/credential-source';
-import { ServerSentEventDecoder } from '../../http/sse-parser';
 import type { UpstreamRequest, UpstreamResponse } from '../../http/upstream-client';
 import { convertOpenAIEmbeddingResponse, convertOpenAIResponse } from '../openai/convert-openai-response';
 import { convertToOpenAIEmbeddingRequest, convertToOpenAIRequest } from '../openai/convert-to-openai-request';
 import { openAIChatResponseSchema, openAIEmbeddingResponseSchema } from '../openai/openai-api';
-import { openAIHttpError, openAIInBandError, readOpenAIError } from '../openai/openai-error';
-import { OpenAIStreamState } from '../openai/openai-stream';
+import { openAIHttpError } from '../openai/openai-error';
+import { openAIStreamParts, readOpenAIJson } from '../openai/read-openai-body';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from '../provider-adapter';
 import { azureDeploymentUrl, type AzureOperation } from './azure-api';
 
@@ -68,59 +64,20 @@ export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => 
     return [request, response];
   }
 
-  async function readJson<T>(request: UpstreamRequest, response: UpstreamResponse, schema: z.ZodType<T>): Promise<T> {
-    const text = await http.readText(response, request);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw providerBadResponse(providerId, `body is not JSON: ${text.slice(0, 200)}`);
-    }
-    if ((json as { error?: unknown } | null)?.error != null) {
-      const fields = readOpenAIError(json);
-      if (fields) throw openAIInBandError(providerId, fields);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw providerBadResponse(providerId, `${issue.path.join('.') || 'body'}: ${issue.message}`);
-    }
-    return parsed.data;
-  }
-
-  async function* streamParts(request: UpstreamRequest, response: UpstreamResponse, model: string): AsyncGenerator<StreamPart> {
-    const decoder = new ServerSentEventDecoder();
-    const state = new OpenAIStreamState({ providerId, model });
-    let drained = false;
-    try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        for (const event of decoder.push(chunk)) yield* state.push(event);
-      }
-      drained = true;
-      for (const event of decoder.end()) yield* state.push(event);
-      yield* state.finish();
-    } catch (error) {
-      throw isGatewayError(error) ? error : http.translate(error, request);
-    } finally {
-      // A consumer that stops early, or a failed event, releases the connection.
-      if (!drained) response.body.destroy();
-    }
-  }
-
   const adapter: ProviderAdapter = {
     async complete(model: string, chatRequest: ChatRequest, context: CallContext): Promise<ChatResponse> {
       const [request, response] = await send(url(model, 'chat/completions'), chatBody(model, chatRequest, false), context);
-      return convertOpenAIResponse(await readJson(request, response, openAIChatResponseSchema), model);
+      return convertOpenAIResponse(await readOpenAIJson(http, providerId, request, response, openAIChatResponseSchema), model);
     },
 
     async stream(model: string, chatRequest: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>> {
       const [request, response] = await send(url(model, 'chat/completions'), chatBody(model, chatRequest, true), context);
-      return streamParts(request, response, model);
+      return openAIStreamParts(http, request, response, { providerId, model });
     },
 
     async embed(model: string, embeddingRequest: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
       const [request, response] = await send(url(model, 'embeddings'), convertToOpenAIEmbeddingRequest(model, embeddingRequest), context);
-      return convertOpenAIEmbeddingResponse(await readJson(request, response, openAIEmbeddingResponseSchema), model);
+      return convertOpenAIEmbeddingResponse(await readOpenAIJson(http, providerId, request, response, openAIEmbeddingResponseSchema), model);
     },
   };
   return adapter;

@@ -1,8 +1,6 @@
 import {
   ConfigError,
   findProviderDescriptor,
-  isGatewayError,
-  providerBadResponse,
   resolveBaseUrlTemplate,
   type CallContext,
   type ChatRequest,
@@ -13,16 +11,14 @@ import {
   type ProviderDescriptor,
   type StreamPart,
 } from '@switchyard/shared';
-import type { z } from 'zod';
-import { ServerSentEventDecoder } from '../../http/sse-parser';
 import type { UpstreamRequest, UpstreamResponse } from '../../http/upstream-client';
 import type { ProviderAdapter, ProviderAdapterFactory } from '../provider-adapter';
 import { settleUnsupportedParameters } from '../unsupported-parameters';
 import { convertToOpenAIEmbeddingRequest, convertToOpenAIRequest } from './convert-to-openai-request';
 import { openAIChatResponseSchema, openAIEmbeddingResponseSchema } from './openai-api';
 import { convertOpenAIEmbeddingResponse, convertOpenAIResponse } from './convert-openai-response';
-import { openAIHttpError, openAIInBandError, readOpenAIError } from './openai-error';
-import { OpenAIStreamState } from './openai-stream';
+import { openAIHttpError } from './openai-error';
+import { openAIStreamParts, readOpenAIJson } from './read-openai-body';
 import { listOpenAIModels } from './list-openai-models';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -107,53 +103,12 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
     return [request, response];
   }
 
-  /** Reads a whole 2xx JSON body and checks it against `schema`. */
-  async function readJson<T>(request: UpstreamRequest, response: UpstreamResponse, schema: z.ZodType<T>): Promise<T> {
-    const text = await http.readText(response, request);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw providerBadResponse(providerId, `body is not JSON: ${text.slice(0, 200)}`);
-    }
-    if ((json as { error?: unknown } | null)?.error != null) {
-      const fields = readOpenAIError(json);
-      if (fields) throw openAIInBandError(providerId, fields);
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw providerBadResponse(providerId, `${issue.path.join('.') || 'body'}: ${issue.message}`);
-    }
-    return parsed.data;
-  }
-
-  /** Parts as the events arrive, in one async step per part: decoder and state machine are synchronous. */
-  async function* streamParts(
-    request: UpstreamRequest,
-    response: UpstreamResponse,
-    model: string,
-    droppedParams: string[],
-  ): AsyncGenerator<StreamPart> {
-    const decoder = new ServerSentEventDecoder();
-    const state = new OpenAIStreamState({ providerId, model, reasoningField: quirks.reasoningField, droppedParams });
-    try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        for (const event of decoder.push(chunk)) yield* state.push(event);
-      }
-      for (const event of decoder.end()) yield* state.push(event);
-      yield* state.finish();
-    } catch (error) {
-      throw isGatewayError(error) ? error : http.translate(error, request);
-    }
-  }
-
   const adapter: ProviderAdapter = {
     async complete(model: string, chatRequest: ChatRequest, context: CallContext): Promise<ChatResponse> {
       const name = upstreamModel(model);
       const { body, droppedParams } = chatBody(name, chatRequest, false);
       const [request, response] = await send(chatUrl, body, context);
-      const converted = convertOpenAIResponse(await readJson(request, response, openAIChatResponseSchema), name, {
+      const converted = convertOpenAIResponse(await readOpenAIJson(http, providerId, request, response, openAIChatResponseSchema), name, {
         reasoningField: quirks.reasoningField,
       });
       if (droppedParams.length > 0) converted.droppedParams = droppedParams;
@@ -164,13 +119,16 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
       const name = upstreamModel(model);
       const { body, droppedParams } = chatBody(name, chatRequest, true);
       const [request, response] = await send(chatUrl, body, context);
-      return streamParts(request, response, name, droppedParams);
+      return openAIStreamParts(http, request, response, { providerId, model: name, reasoningField: quirks.reasoningField, droppedParams });
     },
 
     async embed(model: string, embeddingRequest: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
       const body = convertToOpenAIEmbeddingRequest(upstreamModel(model), embeddingRequest);
       const [request, response] = await send(embeddingsUrl, body, context);
-      return convertOpenAIEmbeddingResponse(await readJson(request, response, openAIEmbeddingResponseSchema), upstreamModel(model));
+      return convertOpenAIEmbeddingResponse(
+        await readOpenAIJson(http, providerId, request, response, openAIEmbeddingResponseSchema),
+        upstreamModel(model),
+      );
     },
 
     listModels(context: CallContext): Promise<string[]> {
