@@ -4,4 +4,5 @@ export * from './config';
 export * from './errors';
 export * from './logger';
 export * from './providers';
+export * from './routing';
 export * from './services';

@@ -1,0 +1,100 @@
+import type { ChatRequest, ChatResponse, Deployment, EmbeddingRequest, EmbeddingResponse, RoutePlan, StreamPart } from '../canonical';
+import type { GatewayError } from '../errors';
+import type { CallContext } from '../services/contracts';
+
+/**
+ * Why an attempt failed, in the terms fallback rules are written in. Derived
+ * from the error (status, class, code), never from the message text alone.
+ */
+export const failureKinds = [
+  'rate_limit',
+  'server_error',
+  'timeout',
+  'connection',
+  'context_length',
+  'content_policy',
+  'client_error',
+  'bad_response',
+  'breaker_open',
+  'cancelled',
+  'internal',
+] as const;
+export type FailureKind = (typeof failureKinds)[number];
+
+/** One try of one deployment for one client request. */
+export interface AttemptRecord {
+  deployment: Deployment;
+  routePath: string;
+  /** 0 for the first try of this deployment, 1.. for its retries. */
+  retry: number;
+  outcome: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+  /** With `failed` and `skipped`. */
+  failure?: FailureKind;
+  /** The status the client would have seen from this attempt alone. */
+  status?: number;
+  durationMs: number;
+  /** Streams: time until the first part. */
+  timeToFirstTokenMs?: number;
+  /** Whether this attempt was a hedge (a second request sent while the first was still running). */
+  hedge?: boolean;
+}
+
+/** What happened to one client request upstream: every attempt in order, and which one answered. */
+export interface ExecutionReport {
+  attempts: AttemptRecord[];
+  /** Index into `attempts` of the one that answered (a stream: the one committed to). */
+  served?: number;
+}
+
+/** A route plan ready to run: the ordered attempts, and the deadline over all of them. */
+export interface ExecutionPlan extends RoutePlan {
+  /** Epoch ms after which no new attempt starts and the running one is cancelled. */
+  deadline?: number;
+}
+
+/**
+ * Runs a plan where the request already is (in process, or in the adapter
+ * service behind ONE gRPC call): retries, fallback by failure kind, breakers,
+ * hedging. A rejection is a GatewayError that carries its report
+ * (`executionReportOf`).
+ */
+export interface PlanExecutor {
+  complete(plan: ExecutionPlan, request: ChatRequest, context: CallContext): Promise<{ response: ChatResponse; report: ExecutionReport }>;
+  /**
+   * Resolves once one deployment has started streaming (the plan is then
+   * committed to it: later failures end the stream); `report` holds the
+   * attempts up to that one, `final` every attempt once the stream is over.
+   */
+  stream(
+    plan: ExecutionPlan,
+    request: ChatRequest,
+    context: CallContext,
+  ): Promise<{ parts: AsyncIterable<StreamPart>; report: ExecutionReport; final: Promise<ExecutionReport> }>;
+  embed(plan: ExecutionPlan, request: EmbeddingRequest, context: CallContext): Promise<{ response: EmbeddingResponse; report: ExecutionReport }>;
+}
+
+const reports = new WeakMap<Error, ExecutionReport>();
+
+/** Attaches the attempts that led to `error`, for headers and records. */
+export function withExecutionReport<E extends GatewayError>(error: E, report: ExecutionReport): E {
+  reports.set(error, report);
+  return error;
+}
+
+export function executionReportOf(error: unknown): ExecutionReport | undefined {
+  return error instanceof Error ? reports.get(error) : undefined;
+}
+
+/**
+ * Admission of attempts, per deployment: the circuit breakers and key
+ * cool-downs. The executor asks before each attempt and tells it each outcome.
+ */
+export interface AttemptGate {
+  /** False when the deployment must be skipped now (breaker open, every key cooling down). */
+  admit(deployment: Deployment): boolean;
+  /** The outcome of an admitted attempt; `retryAfterMs` from a 429's Retry-After. */
+  record(deployment: Deployment, outcome: { ok: boolean; failure?: FailureKind; durationMs: number; retryAfterMs?: number }): void;
+}
+
+/** A gate that admits everything (no breakers configured, tests). */
+export const OPEN_GATE: AttemptGate = { admit: () => true, record: () => {} };

@@ -1,0 +1,3 @@
+export * from './execution';
+export * from './live-statistics';
+export * from './request-features';
