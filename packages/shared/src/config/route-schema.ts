@@ -268,4 +268,4 @@ export const routeTargetSchema: z.ZodType<RouteTarget> = z.unknown().transform((
     if (context.issues.length > before) return z.NEVER;
   }
   return target;
-}) as unknown as z.ZodType<RouteTarget>;
+});

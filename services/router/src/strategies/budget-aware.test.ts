@@ -1,8 +1,8 @@
-import type { Deployment, DeploymentBudgets } from '@switchyard/shared';
+import type { Deployment, DeploymentBudgets, PlainRouteNode } from '@switchyard/shared';
 import { features, names, NO_STATISTICS, statistics, target } from './__fixtures__/strategy-targets';
 import { budgetAwareStrategy } from './budget-aware';
 
-const node = { strategy: 'budget-aware', targets: [] } as const;
+const node: PlainRouteNode = { strategy: 'budget-aware', targets: [] };
 
 /** Budgets where the deployments named are spent, for every request or only for `user`'s. */
 function spent(ids: string[], user?: string): DeploymentBudgets {
@@ -32,7 +32,9 @@ describe('budgetAwareStrategy', () => {
   });
 
   it('chooses nothing when every budget is spent, and everything when none is configured', () => {
-    expect(budgetAwareStrategy([a, b], { random: () => 0, budgets: spent(['provider/a', 'provider/b']) }, { ...node })(features(), NO_STATISTICS)).toEqual([]);
+    expect(
+      budgetAwareStrategy([a, b], { random: () => 0, budgets: spent(['provider/a', 'provider/b']) }, { ...node })(features(), NO_STATISTICS),
+    ).toEqual([]);
     expect(names(budgetAwareStrategy([a, b], { random: () => 0 }, { ...node })(features(), NO_STATISTICS))).toEqual(['a', 'b']);
   });
 

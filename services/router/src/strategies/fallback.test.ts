@@ -1,3 +1,4 @@
+import type { PlainRouteNode } from '@switchyard/shared';
 import { features, names, NO_STATISTICS, target } from './__fixtures__/strategy-targets';
 import { fallbackStrategy } from './fallback';
 
@@ -5,7 +6,7 @@ const a = target('a');
 const b = target('b');
 const c = target('c');
 const context = { random: Math.random };
-const node = { strategy: 'fallback', targets: [] } as const;
+const node: PlainRouteNode = { strategy: 'fallback', targets: [] };
 
 describe('fallbackStrategy', () => {
   it('chooses every target in order', () => {

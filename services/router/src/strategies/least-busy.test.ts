@@ -1,3 +1,4 @@
+import type { PlainRouteNode } from '@switchyard/shared';
 import { features, names, NO_STATISTICS, statistics, target } from './__fixtures__/strategy-targets';
 import { leastBusyStrategy } from './least-busy';
 
@@ -5,7 +6,7 @@ const a = target('a');
 const b = target('b');
 const c = target('c');
 const context = { random: () => 0 };
-const node = { strategy: 'least-busy', targets: [] } as const;
+const node: PlainRouteNode = { strategy: 'least-busy', targets: [] };
 
 describe('leastBusyStrategy', () => {
   it('ranks targets by requests in flight, fewest first', () => {

@@ -1,8 +1,9 @@
+import type { PlainRouteNode } from '@switchyard/shared';
 import { features, names, NO_STATISTICS, statistics, target } from './__fixtures__/strategy-targets';
 import { qualityFirstStrategy } from './quality-first';
 
 const context = { random: () => 0 };
-const node = { strategy: 'quality-first', targets: [] } as const;
+const node: PlainRouteNode = { strategy: 'quality-first', targets: [] };
 
 describe('qualityFirstStrategy', () => {
   it('ranks targets by score, highest first, equal scores in config order', () => {

@@ -1,3 +1,4 @@
+import type { PlainRouteNode } from '@switchyard/shared';
 import { features, names, NO_STATISTICS, statistics, target } from './__fixtures__/strategy-targets';
 import { roundRobinStrategy } from './round-robin';
 
@@ -5,7 +6,7 @@ const a = target('a');
 const b = target('b');
 const c = target('c');
 const context = { random: Math.random };
-const node = { strategy: 'round-robin', targets: [] } as const;
+const node: PlainRouteNode = { strategy: 'round-robin', targets: [] };
 
 describe('roundRobinStrategy', () => {
   it('chooses one target each time, in turn', () => {

@@ -1,10 +1,11 @@
+import type { PlainRouteNode } from '@switchyard/shared';
 import { features, NO_STATISTICS, target } from './__fixtures__/strategy-targets';
 import { singleStrategy } from './single';
 
 const a = target('a');
 const b = target('b');
 const context = { random: Math.random };
-const node = { strategy: 'single', targets: [] } as const;
+const node: PlainRouteNode = { strategy: 'single', targets: [] };
 
 describe('singleStrategy', () => {
   it('always chooses its one target', () => {

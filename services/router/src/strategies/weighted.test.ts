@@ -1,3 +1,4 @@
+import type { PlainRouteNode } from '@switchyard/shared';
 import { features, names, NO_STATISTICS, sequence, statistics, target } from './__fixtures__/strategy-targets';
 import { seededRandom } from '../../../../test/support/seeded-random';
 import { weightedStrategy } from './weighted';
@@ -6,7 +7,7 @@ const a = target('a');
 const b = target('b');
 const c = target('c');
 const context = { random: Math.random };
-const node = { strategy: 'weighted', targets: [] } as const;
+const node: PlainRouteNode = { strategy: 'weighted', targets: [] };
 
 describe('weightedStrategy', () => {
   it('chooses in proportion to weight, by the random draw', () => {
@@ -31,7 +32,11 @@ describe('weightedStrategy', () => {
     const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
     const picks = 10_000;
     for (let pick = 0; pick < picks; pick++) counts[select(features(), NO_STATISTICS)[0].name]++;
-    for (const [name, share] of [['a', 0.1], ['b', 0.2], ['c', 0.7]] as const) {
+    for (const [name, share] of [
+      ['a', 0.1],
+      ['b', 0.2],
+      ['c', 0.7],
+    ] as const) {
       expect(Math.abs(counts[name] / picks - share) / share).toBeLessThanOrEqual(0.05);
     }
   });
