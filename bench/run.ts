@@ -24,10 +24,21 @@ import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
 import { governanceCheck } from './scenarios/governance-check';
 import { keyVerify } from './scenarios/key-verify';
 import { publishCost } from './scenarios/publish-cost';
+import { routeDecision } from './scenarios/route-decision';
 import { soak } from './scenarios/soak';
 
 /** Every scenario, in the order they run. */
-const SCENARIOS: Scenario[] = [gatewayOverhead, footprint, publishCost, consumeThroughput, eventStoreThroughput, soak, governanceCheck, keyVerify];
+const SCENARIOS: Scenario[] = [
+  gatewayOverhead,
+  footprint,
+  publishCost,
+  consumeThroughput,
+  eventStoreThroughput,
+  soak,
+  governanceCheck,
+  keyVerify,
+  routeDecision,
+];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 
 const usage = `Usage: npm run bench -- [scenario ...] [options]

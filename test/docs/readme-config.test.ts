@@ -1,7 +1,7 @@
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_REQUEST_LIMITS, loadConfig, providerKinds } from '@switchyard/shared';
+import { DEFAULT_REQUEST_LIMITS, loadConfig, modelOnlyFeatures, providerKinds } from '@switchyard/shared';
 import { LocalRouterService } from '@switchyard/router';
 
 /** The config example in the README is a real, valid config. */
@@ -38,6 +38,12 @@ describe('the README config example', () => {
     const cheap = [await router.resolveRoute('cheap', context), await router.resolveRoute('cheap', context)];
     expect(cheap.map((plan) => plan.attempts[0].deployment.providerId)).toEqual(['openai', 'local']);
     expect((await router.resolveRoute('claude-sonnet-4-5', context)).attempts[0].deployment.providerId).toBe('anthropic');
+    const auto = (metadata: Record<string, string>) =>
+      router
+        .resolveRoute('auto', context, { ...modelOnlyFeatures('auto'), metadata })
+        .then((plan) => plan.attempts.map((attempt) => attempt.routePath));
+    expect(await auto({ tier: 'premium' })).toEqual(['targets[0].targets[0]', 'targets[0].targets[1]']);
+    expect((await auto({}))[0]).toMatch(/^targets\[2\]\./);
   });
 
   it('has the prices, event and record settings it shows', () => {

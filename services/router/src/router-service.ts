@@ -1,10 +1,29 @@
-import type { CallContext, DiscoveredModels, ModelEntry, RoutePlan, RouterService, SwitchyardConfig } from '@switchyard/shared';
+import {
+  type CallContext,
+  type DeploymentBudgets,
+  type DiscoveredModels,
+  type LiveStatistics,
+  type ModelEntry,
+  type ModelFactsLookup,
+  NO_STATISTICS,
+  type RequestFeatures,
+  type RoutePlan,
+  type RouterService,
+  type SwitchyardConfig,
+} from '@switchyard/shared';
+import { ConfiguredDeploymentProfiles } from './deployment-profiles';
 import { ModelCatalog } from './model-catalog';
 import { RouteResolver } from './route-resolver';
 
 export interface LocalRouterServiceOptions {
-  /** Uniform in [0, 1), for `weighted` routes; Math.random unless a test injects another. */
+  /** Uniform in [0, 1), for `weighted` routes and exploration; Math.random unless a test injects another. */
   random?: () => number;
+  /** What is known of each deployment right now (a `StatisticsTracker` fed by the gateway); nothing by default. */
+  statistics?: LiveStatistics;
+  /** Context windows, capabilities and prices of models (the provider adapters' catalog), for `lowest-cost`; the config's `prices` alone by default. */
+  modelFacts?: ModelFactsLookup;
+  /** Spent budgets, for `budget-aware` (governance); none by default. */
+  budgets?: DeploymentBudgets;
 }
 
 /**
@@ -17,12 +36,18 @@ export class LocalRouterService implements RouterService {
   private readonly providers: SwitchyardConfig['providers'];
   private models: readonly ModelEntry[];
   private discoveredVersion = 0;
+  private readonly statistics: LiveStatistics;
 
   /** Throws `ConfigError` for a route that names an unknown provider or does not suit its strategy. */
   constructor(config: SwitchyardConfig, options: LocalRouterServiceOptions = {}) {
     this.providers = config.providers;
     const catalog = new ModelCatalog(config.providers);
-    this.resolver = new RouteResolver(config.routes, catalog, { random: options.random ?? Math.random });
+    this.statistics = options.statistics ?? NO_STATISTICS;
+    this.resolver = new RouteResolver(config.routes, catalog, {
+      random: options.random ?? Math.random,
+      profiles: new ConfiguredDeploymentProfiles(config.providers, options.modelFacts),
+      budgets: options.budgets,
+    });
     this.models = this.listEntries(catalog);
   }
 
@@ -44,8 +69,9 @@ export class LocalRouterService implements RouterService {
     this.models = this.listEntries(catalog);
   }
 
-  async resolveRoute(model: string, _context?: CallContext): Promise<RoutePlan> {
-    return this.resolver.resolve(model);
+  /** `features`: what strategies may know of the request; without them, only its model (as for embeddings). */
+  async resolveRoute(model: string, _context?: CallContext, features?: RequestFeatures): Promise<RoutePlan> {
+    return this.resolver.resolve(model, features, this.statistics);
   }
 
   /** Aliases (owned by `switchyard`), then each concrete model by its plain name, then as `providerId/model`. */

@@ -20,7 +20,7 @@ import {
   type GrpcServiceRegistration,
   type RunningGrpcServer,
 } from '@switchyard/rpc';
-import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
+import { AdapterGrpcClient, adapterGrpcService, catalogModelFacts, LocalProviderAdapterService } from '@switchyard/provider-adapters';
 import { DiscoveredModelsFollower, LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
@@ -202,7 +202,7 @@ function requireKafka(config: SwitchyardConfig, role: string): NonNullable<Switc
  * discovers, and keeps the last ones while that service is away.
  */
 export async function startRouterService(config: SwitchyardConfig, logger: Logger, address = config.services.router): Promise<RunningService> {
-  const router = new LocalRouterService(config);
+  const router = new LocalRouterService(config, { modelFacts: catalogModelFacts() });
   const following = router.followsDiscoveredModels ? followDiscoveredModels(config, logger, router) : undefined;
   let server: RunningGrpcServer;
   try {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
+import { routeTargetSchema } from './route-schema';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -221,37 +222,6 @@ export const providerSchema = z.discriminatedUnion('kind', [
   cohereProviderSchema,
   mistralProviderSchema,
 ]);
-
-export interface RouteLeaf {
-  provider: string;
-  model: string;
-  weight?: number;
-}
-
-export interface RouteNode {
-  strategy: 'single' | 'round-robin' | 'weighted' | 'fallback';
-  targets: RouteTarget[];
-  weight?: number;
-}
-
-export type RouteTarget = RouteLeaf | RouteNode;
-
-export const routeLeafSchema = z.strictObject({
-  provider: z.string().min(1),
-  model: z.string().min(1),
-  weight: z.number().positive().optional(),
-});
-
-export const routeTargetSchema: z.ZodType<RouteTarget> = z.lazy(() =>
-  z.union([
-    routeLeafSchema,
-    z.strictObject({
-      strategy: z.enum(['single', 'round-robin', 'weighted', 'fallback']),
-      targets: z.array(routeTargetSchema).min(1),
-      weight: z.number().positive().optional(),
-    }),
-  ]),
-);
 
 /** Bounds of one request's content, enforced at the gateway's edge before anything else reads it. */
 export const requestLimitsSchema = z.strictObject({
