@@ -44,6 +44,8 @@ export class RedisBreakerShare {
   private readonly keyPrefix: string;
   private readonly origin = randomUUID();
   private readonly stopListening: () => void;
+  /** Writes and publications not answered yet. */
+  private readonly pending = new Set<Promise<unknown>>();
 
   private constructor(private readonly options: RedisBreakerShareOptions) {
     const prefix = options.keyPrefix ?? BREAKER_KEY_PREFIX;
@@ -101,12 +103,15 @@ export class RedisBreakerShare {
     return share;
   }
 
+  /** Resolves once every transition shared so far is in Redis (or failed to get there). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
   async close(): Promise<void> {
     this.stopListening();
-    await Promise.all([
-      this.publisher.quit().catch(() => this.publisher.disconnect()),
-      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
-    ]);
+    await this.settled();
+    await Promise.all([closeConnection(this.publisher), closeConnection(this.subscriber)]);
   }
 
   /** Opens here every breaker that is open in Redis. */
@@ -128,9 +133,12 @@ export class RedisBreakerShare {
         ? this.publisher.set(key, this.origin, 'PX', this.options.openMs)
         : this.publisher.del(key);
     // Best effort: with Redis away, the breaker still works in this process.
-    Promise.all([stored, this.publisher.publish(this.channel, JSON.stringify(message))]).catch((error: Error) =>
-      this.options.logger?.warn({ err: { message: error.message }, deploymentId: transition.deploymentId }, 'breaker-share-failed'),
-    );
+    const shared = Promise.all([stored, this.publisher.publish(this.channel, JSON.stringify(message))])
+      .catch((error: Error) =>
+        this.options.logger?.warn({ err: { message: error.message }, deploymentId: transition.deploymentId }, 'breaker-share-failed'),
+      )
+      .finally(() => this.pending.delete(shared));
+    this.pending.add(shared);
   }
 }
 
@@ -143,4 +151,13 @@ function parseMessage(text: string): BreakerMessage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** QUIT when connected; otherwise stop reconnecting at once (QUIT would wait on a connection that may never come). */
+async function closeConnection(connection: Redis): Promise<void> {
+  if (connection.status !== 'ready') {
+    connection.disconnect();
+    return;
+  }
+  await connection.quit().catch(() => connection.disconnect());
 }
