@@ -92,7 +92,9 @@ export class LocalProviderAdapterService implements ProviderAdapterService, Disc
         // One adapter per key, each seeing the shared client through its key, so 429s and rate-limit headers reach the pool.
         const pool = new KeyPool({ size: keys.length, cooldownMs: keyCooldownMs });
         this.keyPools.set(id, pool);
-        const perKey = keys.map((apiKey, index) => createAdapter(id, provider, { apiKey, headers, http: keyObservingClient(this.http, pool, index), env }));
+        const perKey = keys.map((apiKey, index) =>
+          createAdapter(id, provider, { apiKey, headers, http: keyObservingClient(this.http, pool, index), env }),
+        );
         adapter = perKey.length === 1 ? perKey[0] : new KeyBalancedAdapter(perKey, pool);
       }
       this.adapters.set(id, adapter);

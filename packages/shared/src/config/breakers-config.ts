@@ -24,7 +24,10 @@ export const breakersConfigSchema = z
     /** A probe that has not reported back after this long frees the slot for another. */
     probeTimeoutMs: z.number().int().positive().default(60_000),
     /** The failure kinds that count against a deployment. */
-    countedFailures: z.array(z.enum(failureKinds)).min(1).default([...DEFAULT_COUNTED_FAILURES]),
+    countedFailures: z
+      .array(z.enum(failureKinds))
+      .min(1)
+      .default([...DEFAULT_COUNTED_FAILURES]),
     /** Provider keys (`apiKeys`): how long a key that got a 429 without `Retry-After` is left out. */
     keyCooldownMs: z.number().int().positive().default(60_000),
   })

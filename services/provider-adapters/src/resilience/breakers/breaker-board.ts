@@ -134,18 +134,21 @@ export class BreakerBoard {
   private breaker(deploymentId: string): CircuitBreaker<[Verdict], void> {
     let breaker = this.breakers.get(deploymentId);
     if (breaker) return breaker;
-    breaker = new CircuitBreaker<[Verdict], void>((verdict: Verdict) => (verdict === 'healthy' ? Promise.resolve() : Promise.reject(new UnhealthyAttempt())), {
-      name: deploymentId,
-      // The attempt already ran: nothing to time out.
-      timeout: false,
-      resetTimeout: this.settings.openMs,
-      errorThresholdPercentage: this.settings.errorThresholdPercent,
-      volumeThreshold: this.settings.minimumRequests,
-      rollingCountTimeout: this.settings.windowMs,
-      rollingCountBuckets: WINDOW_BUCKETS,
-      rollingPercentilesEnabled: false,
-      enableSnapshots: false,
-    });
+    breaker = new CircuitBreaker<[Verdict], void>(
+      (verdict: Verdict) => (verdict === 'healthy' ? Promise.resolve() : Promise.reject(new UnhealthyAttempt())),
+      {
+        name: deploymentId,
+        // The attempt already ran: nothing to time out.
+        timeout: false,
+        resetTimeout: this.settings.openMs,
+        errorThresholdPercentage: this.settings.errorThresholdPercent,
+        volumeThreshold: this.settings.minimumRequests,
+        rollingCountTimeout: this.settings.windowMs,
+        rollingCountBuckets: WINDOW_BUCKETS,
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
+      },
+    );
     const emit = (state: BreakerState) => () => {
       if (state !== 'half_open') this.probes.delete(deploymentId);
       this.events.emit('transition', { deploymentId, state, remote: this.applyingRemote } satisfies BreakerTransition);

@@ -130,11 +130,15 @@ describe('breakers shared through Redis between two processes', () => {
     const deploymentId = 'openai/gpt-4o-mini';
     expect(await other.state(deploymentId)).toBe('closed');
     await openHere(deploymentId);
-    await waitFor(() => other.state(deploymentId), (state) => state === 'open', {
-      timeoutMs: AGREEMENT_MS,
-      intervalMs: 10,
-      what: 'the other replica to open its breaker',
-    });
+    await waitFor(
+      () => other.state(deploymentId),
+      (state) => state === 'open',
+      {
+        timeoutMs: AGREEMENT_MS,
+        intervalMs: 10,
+        what: 'the other replica to open its breaker',
+      },
+    );
     expect(await other.ask({ type: 'admit', deploymentId })).toBe(false);
   });
 
@@ -143,33 +147,49 @@ describe('breakers shared through Redis between two processes', () => {
     expect(board.state(deploymentId)).toBe('closed');
     await other.ask({ type: 'record', deploymentId, outcome: { ok: false, failure: 'timeout' }, times: SETTINGS.minimumRequests });
     expect(await other.state(deploymentId)).toBe('open');
-    await waitFor(() => board.state(deploymentId), (state) => state === 'open', {
-      timeoutMs: AGREEMENT_MS,
-      intervalMs: 10,
-      what: 'this replica to open its breaker',
-    });
+    await waitFor(
+      () => board.state(deploymentId),
+      (state) => state === 'open',
+      {
+        timeoutMs: AGREEMENT_MS,
+        intervalMs: 10,
+        what: 'this replica to open its breaker',
+      },
+    );
     expect(board.admit(deploymentId)).toBe(false);
   });
 
   it('closes the other replica’s breaker when this one’s probe succeeds', async () => {
     const deploymentId = 'mistral/mistral-small';
     await openHere(deploymentId);
-    await waitFor(() => other.state(deploymentId), (state) => state === 'open', { timeoutMs: AGREEMENT_MS, intervalMs: 10, what: 'the open to reach the other replica' });
-    await waitFor(() => board.state(deploymentId), (state) => state === 'half_open', {
-      timeoutMs: SETTINGS.openMs * 5,
-      intervalMs: 20,
-      what: 'this replica to half-open after openMs',
-    });
+    await waitFor(
+      () => other.state(deploymentId),
+      (state) => state === 'open',
+      { timeoutMs: AGREEMENT_MS, intervalMs: 10, what: 'the open to reach the other replica' },
+    );
+    await waitFor(
+      () => board.state(deploymentId),
+      (state) => state === 'half_open',
+      {
+        timeoutMs: SETTINGS.openMs * 5,
+        intervalMs: 20,
+        what: 'this replica to half-open after openMs',
+      },
+    );
     expect(board.admit(deploymentId)).toBe(true);
     board.record(deploymentId, { ok: true });
     await board.settled();
     expect(board.state(deploymentId)).toBe('closed');
     // Without the message the other replica would stay open or half-open: neither closes by itself.
-    await waitFor(() => other.state(deploymentId), (state) => state === 'closed', {
-      timeoutMs: AGREEMENT_MS,
-      intervalMs: 10,
-      what: 'the other replica to close its breaker',
-    });
+    await waitFor(
+      () => other.state(deploymentId),
+      (state) => state === 'closed',
+      {
+        timeoutMs: AGREEMENT_MS,
+        intervalMs: 10,
+        what: 'the other replica to close its breaker',
+      },
+    );
   });
 
   it('opens, in a replica that starts later, the breakers already open', async () => {

@@ -128,10 +128,7 @@ export class RedisBreakerShare {
     if (transition.remote || transition.state === 'half_open') return;
     const key = this.keyPrefix + transition.deploymentId;
     const message: BreakerMessage = { deploymentId: transition.deploymentId, state: transition.state, origin: this.origin };
-    const stored =
-      transition.state === 'open'
-        ? this.publisher.set(key, this.origin, 'PX', this.options.openMs)
-        : this.publisher.del(key);
+    const stored = transition.state === 'open' ? this.publisher.set(key, this.origin, 'PX', this.options.openMs) : this.publisher.del(key);
     // Best effort: with Redis away, the breaker still works in this process.
     const shared = Promise.all([stored, this.publisher.publish(this.channel, JSON.stringify(message))])
       .catch((error: Error) =>

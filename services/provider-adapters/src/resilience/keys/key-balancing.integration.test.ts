@@ -61,14 +61,20 @@ describe('several keys for one provider, over HTTP', () => {
         const key = (incoming.headers.authorization ?? '').replace(/^Bearer /, '') as keyof typeof KEYS;
         const name = KEYS[key];
         if (!name) {
-          outgoing.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad key', type: 'invalid_request_error', code: 'invalid_api_key' } }));
+          outgoing
+            .writeHead(401, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { message: 'bad key', type: 'invalid_request_error', code: 'invalid_api_key' } }));
           return;
         }
         calls.push(name);
         const state = behaviour[name];
         if (state.rateLimitedFor !== undefined) {
           outgoing
-            .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(state.rateLimitedFor), 'x-ratelimit-remaining-requests': '0' })
+            .writeHead(429, {
+              'content-type': 'application/json',
+              'retry-after': String(state.rateLimitedFor),
+              'x-ratelimit-remaining-requests': '0',
+            })
             .end(JSON.stringify(RATE_LIMIT_BODY));
           return;
         }
@@ -86,11 +92,19 @@ describe('several keys for one provider, over HTTP', () => {
     const { port } = server.address() as AddressInfo;
     const config = configSchema.parse({
       providers: {
-        pooled: { kind: 'openai', baseUrl: `http://127.0.0.1:${port}/v1`, apiKey: '${POOL_KEY_ONE}', apiKeys: ['${POOL_KEY_TWO}'], models: ['gpt-4o-mini'] },
+        pooled: {
+          kind: 'openai',
+          baseUrl: `http://127.0.0.1:${port}/v1`,
+          apiKey: '${POOL_KEY_ONE}',
+          apiKeys: ['${POOL_KEY_TWO}'],
+          models: ['gpt-4o-mini'],
+        },
       },
       breakers: { keyCooldownMs: 60_000 },
     });
-    service = new LocalProviderAdapterService(config, { env: { POOL_KEY_ONE: 'sk-test-first-0123456789', POOL_KEY_TWO: 'sk-test-second-0123456789' } });
+    service = new LocalProviderAdapterService(config, {
+      env: { POOL_KEY_ONE: 'sk-test-first-0123456789', POOL_KEY_TWO: 'sk-test-second-0123456789' },
+    });
     started = await startResilienceGate(config, { keyPools: service.keyPools });
   });
 
@@ -121,7 +135,12 @@ describe('several keys for one provider, over HTTP', () => {
     await service.complete(deployment, request, context());
     await service.complete(deployment, request, context());
     expect(calls.splice(0)).toEqual(['first', 'first']);
-    expect(service.keyPools.get('pooled')?.describe().map((key) => key.coolingForMs > 0)).toEqual([false, true]);
+    expect(
+      service.keyPools
+        .get('pooled')
+        ?.describe()
+        .map((key) => key.coolingForMs > 0),
+    ).toEqual([false, true]);
 
     // Both keys cooling: the gate skips the deployment, as a rate limit.
     behaviour.first = { remainingRequests: 0, rateLimitedFor: 20 };
