@@ -85,6 +85,8 @@ export interface StartedResilienceGate {
   gate: ResilienceGate;
   /** Whether breaker state is shared through Redis (`governance.redisUrl`). */
   shared: boolean;
+  /** Resolves once every outcome recorded so far has reached its breaker, and every open or close has reached Redis. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -98,6 +100,11 @@ export async function startResilienceGate(config: SwitchyardConfig, options: Res
   const board = settings.enabled ? new BreakerBoard(settings) : undefined;
   const gate = new ResilienceGate(board, options.keyPools);
   new BreakerMetrics(board, options.keyPools, options.registry);
+  board?.onTransition(({ deploymentId, state, remote }) => {
+    const origin = remote ? 'remote' : 'local';
+    if (state === 'open') options.logger?.warn({ deploymentId, origin }, 'breaker-opened: attempts on the deployment are skipped');
+    else options.logger?.info({ deploymentId, origin }, state === 'closed' ? 'breaker-closed' : 'breaker-half-open');
+  });
   const redisUrl = config.governance?.redisUrl;
   const share =
     board && redisUrl
@@ -112,6 +119,10 @@ export async function startResilienceGate(config: SwitchyardConfig, options: Res
   return {
     gate,
     shared: share !== undefined,
+    async settled() {
+      await board?.settled();
+      await share?.settled();
+    },
     async close() {
       await share?.close();
       board?.close();
