@@ -1,5 +1,5 @@
 import { DEFAULT_COUNTED_FAILURES } from '@switchyard/shared';
-import { BreakerBoard, type BreakerSettings, type BreakerTransition } from './breaker-board';
+import { BreakerBoard, MAX_BREAKERS, type BreakerSettings, type BreakerTransition } from './breaker-board';
 
 const SETTINGS: BreakerSettings = {
   errorThresholdPercent: 50,
@@ -141,6 +141,18 @@ describe('BreakerBoard (opossum per deployment, on an injected clock)', () => {
     board.applyRemote(DEPLOYMENT, 'open');
     jest.advanceTimersByTime(SETTINGS.openMs);
     expect(board.state(DEPLOYMENT)).toBe('half_open');
+  });
+
+  it('holds at most MAX_BREAKERS, dropping the oldest closed one and keeping the open ones', async () => {
+    await fail(3);
+    for (let index = 0; index < 4; index += 1) board.record('sick/model', { ok: false, failure: 'timeout' });
+    await board.settled();
+    for (let index = 0; index < MAX_BREAKERS; index += 1) board.record(`any/model-${index}`, { ok: true });
+    await board.settled();
+    expect(board.state('sick/model')).toBe('open');
+    // The first deployment's three failures went with its breaker: one more does not reach the minimum volume.
+    await fail(1);
+    expect(board.state(DEPLOYMENT)).toBe('closed');
   });
 
   it('keeps deployments apart', async () => {

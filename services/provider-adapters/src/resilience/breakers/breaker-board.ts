@@ -25,6 +25,13 @@ class UnhealthyAttempt extends Error {}
 const WINDOW_BUCKETS = 10;
 
 /**
+ * Breakers kept at most: deployments come from config, but a provider serving
+ * any model (`*`) makes one per model a client names. Past this, the oldest
+ * closed breaker is dropped (it knew only a window of recent outcomes).
+ */
+export const MAX_BREAKERS = 4_096;
+
+/**
  * One opossum circuit breaker per deployment, fed with the outcomes of
  * attempts made elsewhere. opossum wraps a call (`fire`); the executor asks
  * before and reports after instead, so each report is fired through the
@@ -44,6 +51,9 @@ export class BreakerBoard {
   private applyingRemote = false;
   /** Reports still being fired through their breaker (opossum settles them a few microtasks later). */
   private readonly pending = new Set<Promise<unknown>>();
+  /** One timer turns every breaker's window, rather than one timer per breaker. */
+  private readonly windowTurns = new EventEmitter().setMaxListeners(0);
+  private windowTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly settings: BreakerSettings,
@@ -125,6 +135,8 @@ export class BreakerBoard {
 
   /** Stops every breaker's timers. */
   close(): void {
+    clearInterval(this.windowTimer);
+    this.windowTimer = undefined;
     for (const breaker of this.breakers.values()) breaker.shutdown();
     this.breakers.clear();
     this.probes.clear();
@@ -134,6 +146,11 @@ export class BreakerBoard {
   private breaker(deploymentId: string): CircuitBreaker<[Verdict], void> {
     let breaker = this.breakers.get(deploymentId);
     if (breaker) return breaker;
+    if (this.breakers.size >= MAX_BREAKERS) this.dropOldestClosed();
+    if (!this.windowTimer) {
+      this.windowTimer = setInterval(() => this.windowTurns.emit('rotate'), Math.max(1, Math.floor(this.settings.windowMs / WINDOW_BUCKETS)));
+      this.windowTimer.unref();
+    }
     breaker = new CircuitBreaker<[Verdict], void>(
       (verdict: Verdict) => (verdict === 'healthy' ? Promise.resolve() : Promise.reject(new UnhealthyAttempt())),
       {
@@ -147,6 +164,7 @@ export class BreakerBoard {
         rollingCountBuckets: WINDOW_BUCKETS,
         rollingPercentilesEnabled: false,
         enableSnapshots: false,
+        rotateBucketController: this.windowTurns,
       },
     );
     const emit = (state: BreakerState) => () => {
@@ -158,5 +176,14 @@ export class BreakerBoard {
     breaker.on('close', emit('closed'));
     this.breakers.set(deploymentId, breaker);
     return breaker;
+  }
+
+  private dropOldestClosed(): void {
+    for (const [deploymentId, breaker] of this.breakers) {
+      if (!breaker.closed) continue;
+      breaker.shutdown();
+      this.breakers.delete(deploymentId);
+      return;
+    }
   }
 }
