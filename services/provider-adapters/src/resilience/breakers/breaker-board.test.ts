@@ -127,6 +127,13 @@ describe('BreakerBoard (opossum per deployment, on an injected clock)', () => {
     expect(board.admit(DEPLOYMENT)).toBe(true);
   });
 
+  it('ignores late reports of attempts admitted before the breaker opened', async () => {
+    await fail(4);
+    await succeed(3);
+    expect(board.state(DEPLOYMENT)).toBe('open');
+    expect(board.admit(DEPLOYMENT)).toBe(false);
+  });
+
   it('applies another replica’s open and close, marked remote', async () => {
     board.applyRemote(DEPLOYMENT, 'open');
     expect(board.state(DEPLOYMENT)).toBe('open');

@@ -88,10 +88,9 @@ export class BreakerBoard {
       .fire(verdict)
       // A report arriving while the breaker is open is refused by opossum: nothing to do with it.
       .catch(() => undefined)
-      .finally(() => {
-        this.pending.delete(fired);
-        this.probes.delete(deploymentId);
-      });
+      // The probe slot is freed by the transition its outcome causes (closed, or open again), not here: a late
+      // report of an attempt admitted before the breaker opened must not free it while the probe still runs.
+      .finally(() => this.pending.delete(fired));
     this.pending.add(fired);
   }
 
