@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
+import { breakersConfigSchema } from './breakers-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -102,6 +103,8 @@ export const modelPriceSchema = z.strictObject({
 const providerBase = {
   baseUrl: urlWithoutPassword('use apiKey or headers').optional(),
   apiKey: envReference('OPENAI_API_KEY').optional(),
+  /** More keys for the same provider (after `apiKey` if both are set): each call takes the one with the most rate limit left. */
+  apiKeys: z.array(envReference('OPENAI_API_KEY_2')).min(1).optional(),
   /**
    * Model names served, or glob patterns such as `claude-*`; `*` accepts any
    * model. Absent: the provider's own list (discovered from an
@@ -482,6 +485,7 @@ export const configSchema = z.strictObject({
       alertWebhookUrl: urlWithoutPassword('a webhook URL is sent as written').optional(),
     })
     .prefault({}),
+  breakers: breakersConfigSchema,
   /** Virtual API keys and admin sign-in (services/auth/README.md); the secrets themselves come from the environment. */
   keys: z
     .strictObject({

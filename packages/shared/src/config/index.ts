@@ -2,3 +2,4 @@ export * from './config-schema';
 export * from './load-config';
 export * from './edge-exposure';
 export * from './route-schema';
+export * from './breakers-config';

@@ -92,6 +92,8 @@ export function executionReportOf(error: unknown): ExecutionReport | undefined {
 export interface AttemptGate {
   /** False when the deployment must be skipped now (breaker open, every key cooling down). */
   admit(deployment: Deployment): boolean;
+  /** Why `admit` refused the deployment: `breaker_open`, or `rate_limit` when every key cools down; `breaker_open` when absent. */
+  skipReason?(deployment: Deployment): FailureKind;
   /** The outcome of an admitted attempt; `retryAfterMs` from a 429's Retry-After. */
   record(deployment: Deployment, outcome: { ok: boolean; failure?: FailureKind; durationMs: number; retryAfterMs?: number }): void;
 }
