@@ -1,3 +1,5 @@
 export * from './config-schema';
 export * from './load-config';
 export * from './edge-exposure';
+export * from './control-plane-config';
+export * from './routing-view-schema';
