@@ -83,18 +83,25 @@ export class SnapshotFollower {
     let failures = 0;
     while (!signal.aborted) {
       let reason = 'the router ended the watch';
+      let snapshots: AsyncIterator<RouterSnapshot> | undefined;
       try {
-        const snapshots = await this.source.watch({ watcher: this.options.watcher, knownVersion: this.appliedVersion }, signal);
-        for await (const snapshot of snapshots) {
+        // Raced with closing, so that a source that does not heed the signal cannot hold up `close`.
+        const opened = await untilAborted(this.source.watch({ watcher: this.options.watcher, knownVersion: this.appliedVersion }, signal), signal);
+        snapshots = opened?.[Symbol.asyncIterator]();
+        const iterator = snapshots;
+        const next = () => untilAborted(iterator?.next(), signal);
+        for (let result = await next(); result !== undefined && !result.done; result = await next()) {
           if (!this.watching) {
             this.watching = true;
             failures = 0;
             this.reachable();
           }
-          this.receive(snapshot);
+          this.receive(result.value);
         }
       } catch (error) {
         reason = error instanceof Error ? error.message : String(error);
+      } finally {
+        if (signal.aborted) void snapshots?.return?.()?.catch(() => {});
       }
       this.watching = false;
       if (signal.aborted) return;
@@ -155,4 +162,26 @@ export class SnapshotFollower {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/** `promise`'s value, or undefined as soon as `signal` aborts (the promise is then left to settle unobserved). */
+function untilAborted<T>(promise: Promise<T> | undefined, signal: AbortSignal): Promise<T | undefined> {
+  if (promise === undefined || signal.aborted) {
+    promise?.catch(() => {});
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const abort = () => resolve(undefined);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
 }
