@@ -124,7 +124,10 @@ describe('the router as a control plane (distributed mode, the router in its own
     // The gateway's and the adapters' own config: no routes at all; the gateway gets them from the router.
     const config: SwitchyardConfig = configSchema.parse({
       providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: '${E2E_CONTROL_PLANE_KEY}', models: ['gpt-4o-mini', 'gpt-4o'] } },
-      events: { kafka: { brokers: KAFKA_BROKERS, clientId: `e2e-${run}`, topicPrefix: `e2e-${run}.` }, spoolDirectory: path.join(directory, 'spool') },
+      events: {
+        kafka: { brokers: KAFKA_BROKERS, clientId: `e2e-${run}`, topicPrefix: `e2e-${run}.` },
+        spoolDirectory: path.join(directory, 'spool'),
+      },
       controlPlane: { reconnectInitialMs: 50, reconnectMaxMs: 400, firstSnapshotWaitMs: 2_000 },
     });
     adapters = await startAdapterService(config, logger, '127.0.0.1:0');
@@ -146,52 +149,74 @@ describe('the router as a control plane (distributed mode, the router in its own
     expect(await early.json()).toMatchObject({ error: { code: 'router_unavailable', type: expect.any(String) } });
 
     let router = startRouterProcess(configFile, started);
-    await waitFor(() => readiness(url), (ready) => ready.status === 200, { timeoutMs: 60_000, what: 'a first snapshot', intervalMs: 50 }).catch(
-      (error: Error) => {
-        throw new Error(`${error.message}\n${router.output()}`);
-      },
-    );
+    await waitFor(
+      () => readiness(url),
+      (ready) => ready.status === 200,
+      { timeoutMs: 60_000, what: 'a first snapshot', intervalMs: 50 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${router.output()}`);
+    });
     expect(await readiness(url)).toStrictEqual({ status: 200, body: { status: 'ready', router: 'ready' } });
     const firstVersion = (await snapshotMetrics(url)).version;
     expect(firstVersion).toBeGreaterThan(0);
 
     traffic = new Traffic(url);
     traffic.start(4);
-    await waitFor(() => traffic!.succeeded, (count) => count >= 20, { timeoutMs: 60_000, what: '20 requests served', intervalMs: 20 });
+    await waitFor(
+      () => traffic!.succeeded,
+      (count) => count >= 20,
+      { timeoutMs: 60_000, what: '20 requests served', intervalMs: 20 },
+    );
 
     // Killed, not drained: the gateway learns it from the broken watch.
     router.child.kill('SIGKILL');
-    await waitFor(() => readiness(url), (ready) => (ready.body as { router: string }).router === 'stale', {
-      timeoutMs: 30_000,
-      what: 'stale routes',
-      intervalMs: 20,
-    });
+    await waitFor(
+      () => readiness(url),
+      (ready) => (ready.body as { router: string }).router === 'stale',
+      {
+        timeoutMs: 30_000,
+        what: 'stale routes',
+        intervalMs: 20,
+      },
+    );
     expect(await readiness(url)).toStrictEqual({ status: 200, body: { status: 'ready', router: 'stale' } });
     expect(await snapshotMetrics(url)).toStrictEqual({ version: firstVersion, stale: 1 });
     const servedBeforeOutage = traffic.succeeded;
-    await waitFor(() => traffic!.succeeded, (count) => count >= servedBeforeOutage + 50, {
-      timeoutMs: 60_000,
-      what: '50 requests served while the router is down',
-      intervalMs: 20,
-    });
+    await waitFor(
+      () => traffic!.succeeded,
+      (count) => count >= servedBeforeOutage + 50,
+      {
+        timeoutMs: 60_000,
+        what: '50 requests served while the router is down',
+        intervalMs: 20,
+      },
+    );
 
     // A config change made while the router was down, served once it is back.
     writeFileSync(configFile, routerConfig(routerPort, upstream.baseUrl, FAST_AND_CHEAP));
     router = startRouterProcess(configFile, started);
-    await waitFor(() => snapshotMetrics(url), (metrics) => metrics.stale === 0 && metrics.version > firstVersion, {
-      timeoutMs: 60_000,
-      what: 'the restarted router’s snapshot',
-      intervalMs: 20,
-    }).catch((error: Error) => {
+    await waitFor(
+      () => snapshotMetrics(url),
+      (metrics) => metrics.stale === 0 && metrics.version > firstVersion,
+      {
+        timeoutMs: 60_000,
+        what: 'the restarted router’s snapshot',
+        intervalMs: 20,
+      },
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\n${router.output()}`);
     });
     expect(await readiness(url)).toStrictEqual({ status: 200, body: { status: 'ready', router: 'ready' } });
     const servedBeforeRestart = traffic.succeeded;
-    await waitFor(() => traffic!.succeeded, (count) => count >= servedBeforeRestart + 20, {
-      timeoutMs: 60_000,
-      what: '20 requests served after the restart',
-      intervalMs: 20,
-    });
+    await waitFor(
+      () => traffic!.succeeded,
+      (count) => count >= servedBeforeRestart + 20,
+      {
+        timeoutMs: 60_000,
+        what: '20 requests served after the restart',
+        intervalMs: 20,
+      },
+    );
     await traffic.stop();
     expect(traffic.failures).toStrictEqual([]);
 

@@ -142,7 +142,7 @@ describe('SnapshotRouterService', () => {
       async () => {
         const port = await plane.serve();
         plane.client = new RouterGrpcClient({ address: `127.0.0.1:${port}`, callTimeoutMs: 2_000 });
-        return plane.client as SnapshotSource;
+        return plane.client;
       },
     ],
   ])('following a router %s', (_where, source) => {
