@@ -45,6 +45,10 @@ export interface RunningService {
   close(graceMs?: number): Promise<void>;
 }
 
+/** How often a gateway pings the router on its watch, and how long it waits for the answer before it watches again. */
+const ROUTER_KEEPALIVE_MS = 30_000;
+const ROUTER_KEEPALIVE_TIMEOUT_MS = 10_000;
+
 /** The router service in its own process; `applyConfig` swaps its routes and publishes a new snapshot. */
 export interface RunningRouterService extends RunningService {
   /**
@@ -97,7 +101,17 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
   });
   const limits = grpcMessageLimits(config.server.bodyLimitBytes);
   const channel = { callTimeoutMs, credentials: security.credentials, channelOptions: security.channelOptions };
-  const routerClient = new RouterGrpcClient({ ...channel, address: routerAddress, messageLimits: limits.router });
+  const routerClient = new RouterGrpcClient({
+    ...channel,
+    address: routerAddress,
+    messageLimits: limits.router,
+    // The watch is silent between versions: pings tell a router that vanished without closing the connection (a partition) from a quiet one.
+    channelOptions: {
+      ...channel.channelOptions,
+      'grpc.keepalive_time_ms': ROUTER_KEEPALIVE_MS,
+      'grpc.keepalive_timeout_ms': ROUTER_KEEPALIVE_TIMEOUT_MS,
+    },
+  });
   const router = new SnapshotRouterService(routerClient, {
     watcher: `gateway-${hostname()}-${process.pid}`,
     ...config.controlPlane,
