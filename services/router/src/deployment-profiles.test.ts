@@ -1,4 +1,4 @@
-import { configSchema, type DeploymentProfile, type ProviderConfig } from '@switchyard/shared';
+import { configSchema, type ModelFactsLookup } from '@switchyard/shared';
 import { ConfiguredDeploymentProfiles } from './deployment-profiles';
 import { createDeployment } from './model-catalog';
 
@@ -20,7 +20,7 @@ describe('ConfiguredDeploymentProfiles', () => {
 
   it('takes limits and capabilities from the model facts, and their price where the config has none', () => {
     const asked: [string | undefined, string][] = [];
-    const facts = (provider: ProviderConfig, model: string): DeploymentProfile => {
+    const facts: ModelFactsLookup = (provider, model) => {
       asked.push([provider.kind === 'openai' ? provider.preset : provider.kind, model]);
       return { contextWindow: 128_000, tools: true, price: { input: 9, output: 9 } };
     };

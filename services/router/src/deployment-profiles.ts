@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentProfile, DeploymentProfiles, ModelFactsLookup, ModelPrice, SwitchyardConfig } from '@switchyard/shared';
+import type { Deployment, DeploymentProfile, DeploymentProfiles, ModelFactsLookup, ModelPrice, ProviderConfig } from '@switchyard/shared';
 import { compileModelPattern, isModelPattern } from './model-catalog';
 
 interface ProviderPrices {
@@ -16,7 +16,7 @@ export class ConfiguredDeploymentProfiles implements DeploymentProfiles {
   private readonly prices = new Map<string, ProviderPrices>();
 
   constructor(
-    private readonly providers: SwitchyardConfig['providers'],
+    private readonly providers: Readonly<Record<string, Pick<ProviderConfig, 'kind' | 'prices'> & { preset?: string }>>,
     private readonly facts?: ModelFactsLookup,
   ) {
     for (const [providerId, provider] of Object.entries(providers)) {

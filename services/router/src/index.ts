@@ -5,4 +5,5 @@ export * from './deployment-profiles';
 export * from './statistics';
 export * from './router-service';
 export * from './discovered-models-follower';
+export * from './snapshots';
 export * from './transport';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
+import { controlPlaneSchema } from './control-plane-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -329,6 +330,8 @@ export const configSchema = z.strictObject({
       callTimeoutMs: durationMs.default(600_000),
     })
     .prefault({}),
+  /** Distributed mode: how the gateway follows the router's snapshots. */
+  controlPlane: controlPlaneSchema,
   /**
    * TLS between the services (distributed mode): every gRPC server and client.
    * Paths of PEM files, read at start and again whenever they change.

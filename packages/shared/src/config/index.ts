@@ -3,3 +3,5 @@ export * from './load-config';
 export * from './edge-exposure';
 export * from './route-schema';
 export * from './breakers-config';
+export * from './control-plane-config';
+export * from './routing-view-schema';

@@ -33,4 +33,4 @@ export const NO_PROFILES: DeploymentProfiles = { profileOf: () => undefined };
  * (the provider-adapters' generated catalog implements it); the config's
  * `prices` take precedence over its price.
  */
-export type ModelFactsLookup = (provider: ProviderConfig, model: string) => DeploymentProfile | undefined;
+export type ModelFactsLookup = (provider: Pick<ProviderConfig, 'kind'> & { preset?: string }, model: string) => DeploymentProfile | undefined;
