@@ -5,3 +5,4 @@ export * from './provider-registry';
 export * from './discovery';
 export * from './transport';
 export * from './catalog';
+export * from './execution';
