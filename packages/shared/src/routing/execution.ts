@@ -103,6 +103,13 @@ export interface PlanExecutor {
   embed(plan: ExecutionPlan, request: EmbeddingRequest, context: CallContext): Promise<{ response: EmbeddingResponse; report: ExecutionReport }>;
 }
 
+/** Attempts made: retries and hedges count, deployments the gate skipped (breaker open) do not. */
+export function attemptsMade(report: ExecutionReport): number {
+  let count = 0;
+  for (const attempt of report.attempts) if (attempt.outcome !== 'skipped') count++;
+  return count;
+}
+
 const reports = new WeakMap<Error, ExecutionReport>();
 
 /** Attaches the attempts that led to `error`, for headers and records. */

@@ -1,5 +1,6 @@
 import type { eventsV1 } from '@switchyard/proto';
 import type { WorkspaceScope } from '../auth';
+import type { RequestFeatures } from '../routing/request-features';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
 
 /**
@@ -16,8 +17,8 @@ export interface CallContext {
 }
 
 export interface RouterService {
-  /** Throws `modelNotFound` for an unknown model. */
-  resolveRoute(model: string, context: CallContext): Promise<RoutePlan>;
+  /** Throws `modelNotFound` for an unknown model. `features` are what strategies may choose by. */
+  resolveRoute(model: string, context: CallContext, features?: RequestFeatures): Promise<RoutePlan>;
   listModels(context: CallContext): Promise<ModelEntry[]>;
 }
 

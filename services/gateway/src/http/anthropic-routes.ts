@@ -46,7 +46,7 @@ export function createAnthropicRoutes(executor: RequestExecutor, options: Exchan
     authorizeModel(exchange.principal, chatRequest.model);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
     if (!chatRequest.stream) {
-      const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted);
+      const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted, exchange.request.headers);
       telemetry.servedModel = response.model;
       telemetry.usage = response.usage;
       telemetry.finishReason = response.choices[0]?.finishReason;
@@ -56,7 +56,7 @@ export function createAnthropicRoutes(executor: RequestExecutor, options: Exchan
       exchange.completed(servedBy);
       return;
     }
-    const { parts, servedBy } = await executor.stream(chatRequest, execution.context, telemetry.attempted);
+    const { parts, servedBy } = await executor.stream(chatRequest, execution.context, telemetry.attempted, exchange.request.headers);
     // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
     telemetry.upstreamAccepted = true;
     exchange.setServedBy(servedBy);

@@ -38,7 +38,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     authorizeModel(exchange.principal, chatRequest.model);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
     if (!chatRequest.stream) {
-      const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted);
+      const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted, exchange.request.headers);
       telemetry.servedModel = response.model;
       telemetry.usage = response.usage;
       telemetry.finishReason = response.choices[0]?.finishReason;
@@ -48,7 +48,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
       exchange.completed(servedBy);
       return;
     }
-    const { parts, servedBy } = await executor.stream(chatRequest, execution.context, telemetry.attempted);
+    const { parts, servedBy } = await executor.stream(chatRequest, execution.context, telemetry.attempted, exchange.request.headers);
     // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
     telemetry.upstreamAccepted = true;
     exchange.setServedBy(servedBy);
@@ -64,7 +64,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     telemetry.user = embeddingRequest.user ?? '';
     authorizeModel(exchange.principal, embeddingRequest.model);
     await admitGoverned(exchange, options.governance, { embeddings: embeddingRequest });
-    const { response, servedBy } = await executor.embed(embeddingRequest, execution.context, telemetry.attempted);
+    const { response, servedBy } = await executor.embed(embeddingRequest, execution.context, telemetry.attempted, exchange.request.headers);
     telemetry.servedModel = response.model;
     telemetry.usage = response.usage;
     exchange.setServedBy(servedBy);
