@@ -9,7 +9,7 @@ import {
   RetentionJob,
 } from '@switchyard/observability';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { authenticationRequired, ConfigError, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
+import { authenticationRequired, ConfigError, executionPolicy, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { createPostgresClient } from '@switchyard/database';
 import {
   grpcClientSecurity,
@@ -20,7 +20,13 @@ import {
   type GrpcServiceRegistration,
   type RunningGrpcServer,
 } from '@switchyard/rpc';
-import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
+import {
+  AdapterGrpcClient,
+  adapterGrpcService,
+  LocalPlanExecutor,
+  LocalProviderAdapterService,
+  PlanExecutorGrpcClient,
+} from '@switchyard/provider-adapters';
 import { DiscoveredModelsFollower, LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
@@ -75,8 +81,9 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
   const limits = grpcMessageLimits(config.server.bodyLimitBytes);
   const channel = { callTimeoutMs, credentials: security.credentials, channelOptions: security.channelOptions };
   const router = new RouterGrpcClient({ ...channel, address: routerAddress, messageLimits: limits.router });
+  // ONE call per request: the adapter service runs the whole plan (retries, fallback) next to the providers.
   // A stream may last as long as the whole request is allowed to.
-  const adapters = new AdapterGrpcClient({
+  const planExecutor = new PlanExecutorGrpcClient({
     ...channel,
     address: adaptersAddress,
     messageLimits: limits.adapters,
@@ -99,7 +106,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
   const gateway = await startGatewayServer({
     config,
     router,
-    adapters,
+    planExecutor,
     observability,
     events: published,
     metrics,
@@ -113,7 +120,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     close: async (graceMs) => {
       await gateway.close(graceMs);
       router.close();
-      adapters.close();
+      planExecutor.close();
       observability.close();
       security.close();
       // Requests are over: what they published goes to Kafka, or to the spool.
@@ -255,7 +262,9 @@ export async function startAdapterService(config: SwitchyardConfig, logger: Logg
   const adapters = new LocalProviderAdapterService(config, { logger });
   let server: RunningGrpcServer;
   try {
-    server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger)]);
+    // Plans come with the gateway's policy; this service's `resilience` defaults serve plans sent without one.
+    const planExecutor = new LocalPlanExecutor(adapters, { defaultPolicy: executionPolicy(config.resilience) });
+    server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger, planExecutor)]);
   } catch (error) {
     await adapters.close();
     throw error;

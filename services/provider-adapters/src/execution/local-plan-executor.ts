@@ -140,6 +140,8 @@ export class LocalPlanExecutor implements PlanExecutor {
     const final = new Promise<ExecutionReport>((resolve) => (settle = resolve));
     const parts = new CommittedStream(answer.result, answer.control, context.signal, (error) => {
       const { record } = answer;
+      // The error the reader gets carries every attempt (the adapter service sends it in the trailer).
+      if (error) withExecutionReport(error, report);
       record.durationMs = performance.now() - answer.started;
       if (error) {
         const kind = failureKind(error);
