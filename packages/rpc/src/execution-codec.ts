@@ -17,11 +17,16 @@ const KINDS: ReadonlySet<string> = new Set(failureKinds);
 const OUTCOMES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 
 function attemptsToProto(attempts: readonly RouteAttempt[]): adaptersV1.PlannedAttempt[] {
-  return attempts.map((attempt) => create(adaptersV1.PlannedAttemptSchema, { deployment: deploymentToProto(attempt.deployment), routePath: attempt.routePath }));
+  return attempts.map((attempt) =>
+    create(adaptersV1.PlannedAttemptSchema, { deployment: deploymentToProto(attempt.deployment), routePath: attempt.routePath }),
+  );
 }
 
 function attemptsFromProto(attempts: readonly adaptersV1.PlannedAttempt[], field: string): RouteAttempt[] {
-  return attempts.map((attempt, index) => ({ deployment: deploymentFromProto(attempt.deployment, `${field}[${index}].deployment`), routePath: attempt.routePath }));
+  return attempts.map((attempt, index) => ({
+    deployment: deploymentFromProto(attempt.deployment, `${field}[${index}].deployment`),
+    routePath: attempt.routePath,
+  }));
 }
 
 /** A kind this side does not know (sent by a newer service) reads as `internal`. */
@@ -125,7 +130,10 @@ export function executionReportFromProto(report: adaptersV1.ExecutionReport): Ex
 export function executionReportToBinary(report: ExecutionReport): Uint8Array {
   const attempts = report.attempts.length > MAX_TRAILER_ATTEMPTS ? report.attempts.slice(-MAX_TRAILER_ATTEMPTS) : report.attempts;
   const served = report.served === undefined ? undefined : report.served - (report.attempts.length - attempts.length);
-  return toBinary(adaptersV1.ExecutionReportSchema, executionReportToProto({ attempts, served: served !== undefined && served >= 0 ? served : undefined }));
+  return toBinary(
+    adaptersV1.ExecutionReportSchema,
+    executionReportToProto({ attempts, served: served !== undefined && served >= 0 ? served : undefined }),
+  );
 }
 
 export function executionReportFromBinary(bytes: Uint8Array): ExecutionReport {

@@ -75,7 +75,8 @@ export function fromGrpcError(error: unknown): GatewayError {
   const payload = readPayload(error.metadata);
   if (payload === undefined) return errorFromCode(error);
   const { message, providerId, upstreamStatus, ...options } = payload;
-  const rebuilt = providerId === undefined ? new GatewayError(message, options) : new ProviderError(message, { ...options, providerId, upstreamStatus });
+  const rebuilt =
+    providerId === undefined ? new GatewayError(message, options) : new ProviderError(message, { ...options, providerId, upstreamStatus });
   const report = readReport(error.metadata);
   return report ? withExecutionReport(rebuilt, report) : rebuilt;
 }

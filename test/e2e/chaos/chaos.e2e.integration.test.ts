@@ -44,7 +44,13 @@ describe.each<Mode>(['embedded', 'distributed'])('chaos (%s mode)', (mode) => {
       apiKey: '${CHAOS_UPSTREAM_KEY}',
       models: [model],
     });
-    const chain = { strategy: 'fallback', targets: [{ provider: 'a', model: 'm' }, { provider: 'b', model: 'm' }] };
+    const chain = {
+      strategy: 'fallback',
+      targets: [
+        { provider: 'a', model: 'm' },
+        { provider: 'b', model: 'm' },
+      ],
+    };
     switchyard = await startSwitchyard(mode, {
       providers: { a: provider(a, 'm'), b: provider(b, 'm'), large: provider(large, 'm-large') },
       routes: { chain, hedged: chain, bounded: chain, 'long-context': { provider: 'large', model: 'm-large' } },
@@ -211,7 +217,13 @@ describe.each<Mode>(['embedded', 'distributed'])('chaos (%s mode)', (mode) => {
   });
 
   it('runs the route that x-switchyard-route holds inline', async () => {
-    const inline = JSON.stringify({ strategy: 'fallback', targets: [{ provider: 'b', model: 'm' }, { provider: 'a', model: 'm' }] });
+    const inline = JSON.stringify({
+      strategy: 'fallback',
+      targets: [
+        { provider: 'b', model: 'm' },
+        { provider: 'a', model: 'm' },
+      ],
+    });
     b.always({ kind: 'fail', status: 500 });
     const answer = await chat('chain', { headers: { 'x-switchyard-route': inline } });
     expect(answer.status).toBe(200);

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { attemptsMade, executionReportOf, type CallContext, type GatewayError, type GovernanceGate, type Logger, type Principal, type RequestLimits } from '@switchyard/shared';
+import {
+  attemptsMade,
+  executionReportOf,
+  type CallContext,
+  type GatewayError,
+  type GovernanceGate,
+  type Logger,
+  type Principal,
+  type RequestLimits,
+} from '@switchyard/shared';
 import type { GatewayAuditHooks, RequestOrigin } from '../auth/gateway-audit-hooks';
 import { requestPrincipal } from '../auth/request-principal';
 import type { ServedBy } from '../pipeline/request-executor';

@@ -57,11 +57,12 @@ function adapters(outcomes: Record<string, Error | 'ok'>, calls: string[]): Prov
   };
   return {
     complete: async (target) => (await outcome(target), answer(target.providerId)),
-    stream: async (target) =>
-      (await outcome(target),
+    stream: async (target) => (
+      await outcome(target),
       (async function* () {
         yield { type: 'response-start' as const, id: target.providerId, model: 'm', created: 0 };
-      })()),
+      })()
+    ),
     embed: async (target) => (await outcome(target), { model: 'm', data: [], usage: { inputTokens: 0, outputTokens: 0 } }),
   };
 }
@@ -163,7 +164,9 @@ describe('RequestExecutor', () => {
   describe('x-switchyard-route', () => {
     it('runs the route it names instead of the model', async () => {
       const { plans, planExecutor } = planRecorder();
-      const { servedBy } = await executor(planExecutor).complete({ ...request, model: 'first/m' }, context(), undefined, { 'x-switchyard-route': 'long' });
+      const { servedBy } = await executor(planExecutor).complete({ ...request, model: 'first/m' }, context(), undefined, {
+        'x-switchyard-route': 'long',
+      });
       expect(servedBy.deployment.providerId).toBe('large');
       expect(plans[0].requestedModel).toBe('first/m');
     });
@@ -178,7 +181,10 @@ describe('RequestExecutor', () => {
         ],
       });
       await executor(planExecutor).complete(request, context(), undefined, { 'x-switchyard-route': inline });
-      expect(plans[0].attempts.map(({ deployment, routePath }) => `${deployment.id}@${routePath}`)).toEqual(['third/m@targets[0]', 'second/m@targets[1]']);
+      expect(plans[0].attempts.map(({ deployment, routePath }) => `${deployment.id}@${routePath}`)).toEqual([
+        'third/m@targets[0]',
+        'second/m@targets[1]',
+      ]);
     });
 
     it.each([
@@ -204,9 +210,12 @@ describe('RequestExecutor', () => {
     const calls: string[] = [];
     const last = providerHttpError('third', 500, 'broken');
     const run = executor(
-      new LocalPlanExecutor(adapters({ first: providerHttpError('first', 500, 'x'), second: providerHttpError('second', 502, 'y'), third: last }, calls), {
-        sleep: async () => {},
-      }),
+      new LocalPlanExecutor(
+        adapters({ first: providerHttpError('first', 500, 'x'), second: providerHttpError('second', 502, 'y'), third: last }, calls),
+        {
+          sleep: async () => {},
+        },
+      ),
     );
     const attempted: [string, number][] = [];
     await expect(run.complete(request, context(), (attempt, number) => attempted.push([attempt.deployment.providerId, number]))).rejects.toBe(last);

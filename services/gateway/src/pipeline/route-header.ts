@@ -16,7 +16,7 @@ export const ROUTE_HEADER = 'x-switchyard-route';
 export type RouteOverride = { kind: 'alias'; name: string } | { kind: 'inline'; target: RouteTarget };
 
 /** A route name: what a client may send as `model`, without spaces or controls. */
-const ROUTE_NAME = /^[^\s\x00-\x1f\x7f]{1,256}$/;
+const ROUTE_NAME = /^[^\s\p{Cc}]{1,256}$/u;
 
 /**
  * Reads `x-switchyard-route`: absent, an alias (or model) name, or a route
@@ -29,7 +29,8 @@ export function readRouteHeader(value: string | string[] | undefined): RouteOver
   if (Array.isArray(value)) throw invalidRequest(`Send the ${ROUTE_HEADER} header once.`, ROUTE_HEADER, 'invalid_header');
   const text = value.trim();
   if (!text.startsWith('{')) {
-    if (!ROUTE_NAME.test(text)) throw invalidRequest(`The ${ROUTE_HEADER} header must name a route, or hold one as JSON.`, ROUTE_HEADER, 'invalid_header');
+    if (!ROUTE_NAME.test(text))
+      throw invalidRequest(`The ${ROUTE_HEADER} header must name a route, or hold one as JSON.`, ROUTE_HEADER, 'invalid_header');
     return { kind: 'alias', name: text };
   }
   let parsed: unknown;

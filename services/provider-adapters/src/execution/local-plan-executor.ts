@@ -102,13 +102,19 @@ export class LocalPlanExecutor implements PlanExecutor {
     const { answer, report } = await this.run(plan, context, {
       call: (deployment, attemptContext) => this.adapters.complete(deployment, request, attemptContext),
       refusal: (response, deployment, run) =>
-        run.plan.fallbacks?.content_policy && !run.usedFallbacks.has('content_policy') && isRefusal(response) ? contentRefused(deployment) : undefined,
+        run.plan.fallbacks?.content_policy && !run.usedFallbacks.has('content_policy') && isRefusal(response)
+          ? contentRefused(deployment)
+          : undefined,
       settlesAtAnswer: true,
     });
     return { response: answer.result, report };
   }
 
-  async embed(plan: ExecutionPlan, request: EmbeddingRequest, context: CallContext): Promise<{ response: EmbeddingResponse; report: ExecutionReport }> {
+  async embed(
+    plan: ExecutionPlan,
+    request: EmbeddingRequest,
+    context: CallContext,
+  ): Promise<{ response: EmbeddingResponse; report: ExecutionReport }> {
     const { answer, report } = await this.run(plan, context, {
       call: (deployment, attemptContext) => this.adapters.embed(deployment, request, attemptContext),
       settlesAtAnswer: true,
@@ -155,7 +161,11 @@ export class LocalPlanExecutor implements PlanExecutor {
     return { parts, report: started, final };
   }
 
-  private async run<T>(plan: ExecutionPlan, context: CallContext, attempt: AttemptCall<T>): Promise<{ answer: Answered<T>; report: ExecutionReport }> {
+  private async run<T>(
+    plan: ExecutionPlan,
+    context: CallContext,
+    attempt: AttemptCall<T>,
+  ): Promise<{ answer: Answered<T>; report: ExecutionReport }> {
     const run: Run = { plan, policy: plan.policy ?? this.defaultPolicy, context, report: { attempts: [] }, usedFallbacks: new Set() };
     const { policy, report } = run;
     const queue: RouteAttempt[] = plan.attempts.slice();
@@ -287,7 +297,11 @@ export class LocalPlanExecutor implements PlanExecutor {
       let pending = 0;
       let settled = false;
       let hedgeStarted = false;
-      let timer: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        if (settled || run.context.signal.aborted || !this.gate.admit(second.deployment)) return;
+        hedgeStarted = true;
+        launch(second, true);
+      }, afterMs);
       const launch = (target: RouteAttempt, hedge: boolean): void => {
         const entry: { control: AttemptControl; record?: AttemptRecord } = { control: this.control(run, target.deployment) };
         running.push(entry);
@@ -324,11 +338,6 @@ export class LocalPlanExecutor implements PlanExecutor {
         });
       };
       launch(first, false);
-      timer = setTimeout(() => {
-        if (settled || run.context.signal.aborted || !this.gate.admit(second.deployment)) return;
-        hedgeStarted = true;
-        launch(second, true);
-      }, afterMs);
     });
   }
 }

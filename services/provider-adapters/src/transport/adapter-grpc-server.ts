@@ -110,7 +110,11 @@ function plan(message: adaptersV1.ExecuteRequest | adaptersV1.ExecuteStreamReque
 type StreamEvent = { kind: 'started' | 'report'; report: ExecutionReport } | { kind: 'part'; part: StreamPart };
 
 /** `started`, the parts, then the final `report`: the messages of one ExecuteStream call. */
-async function* streamEvents(parts: AsyncIterable<StreamPart>, started: ExecutionReport, final: Promise<ExecutionReport>): AsyncIterable<StreamEvent> {
+async function* streamEvents(
+  parts: AsyncIterable<StreamPart>,
+  started: ExecutionReport,
+  final: Promise<ExecutionReport>,
+): AsyncIterable<StreamEvent> {
   yield { kind: 'started', report: started };
   for await (const part of parts) yield { kind: 'part', part };
   yield { kind: 'report', report: await final };

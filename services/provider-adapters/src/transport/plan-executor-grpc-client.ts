@@ -58,7 +58,11 @@ export class PlanExecutorGrpcClient implements PlanExecutor {
     return { response: chatResponseFromProto(response), report: executionReportFromProto(report) };
   }
 
-  async embed(plan: ExecutionPlan, request: EmbeddingRequest, context: CallContext): Promise<{ response: EmbeddingResponse; report: ExecutionReport }> {
+  async embed(
+    plan: ExecutionPlan,
+    request: EmbeddingRequest,
+    context: CallContext,
+  ): Promise<{ response: EmbeddingResponse; report: ExecutionReport }> {
     const message = { plan: executionPlanToProto(plan), request: embeddingRequestToProto(request), requestId: context.requestId };
     const { response, report } = await this.client.unary('executeEmbed', message, context, this.timeoutMs(plan, this.callTimeoutMs));
     if (response === undefined || report === undefined) throw internalError('ExecuteEmbedResponse without a response or a report.');

@@ -109,7 +109,13 @@ describe('PlanExecutorGrpcClient against the adapter service', () => {
     expect(adapters.calls).toEqual(['broken', 'good']);
     expect(report).toEqual({
       attempts: [
-        expect.objectContaining({ deployment: deployment('broken'), routePath: 'targets[0]', outcome: 'failed', failure: 'server_error', status: 502 }),
+        expect.objectContaining({
+          deployment: deployment('broken'),
+          routePath: 'targets[0]',
+          outcome: 'failed',
+          failure: 'server_error',
+          status: 502,
+        }),
         expect.objectContaining({ deployment: deployment('good'), routePath: 'targets[1]', outcome: 'succeeded' }),
       ],
       served: 1,

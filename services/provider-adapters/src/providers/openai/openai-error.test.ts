@@ -3,7 +3,12 @@ import { openAIHttpError } from './openai-error';
 describe('openAIHttpError', () => {
   it("keeps OpenAI's own code for a prompt beyond the context window and a content-policy refusal", () => {
     const tooLong = JSON.stringify({
-      error: { message: "This model's maximum context length is 128000 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' },
+      error: {
+        message: "This model's maximum context length is 128000 tokens.",
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
     });
     expect(openAIHttpError('openai', 400, {}, tooLong)).toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'messages' });
     const refused = JSON.stringify({ error: { message: 'The response was filtered.', type: null, param: 'prompt', code: 'content_filter' } });
