@@ -41,7 +41,17 @@ export const routeResilienceSchema = z.strictObject({
 });
 
 export const DEFAULT_RETRY_ON: readonly FailureKind[] = ['rate_limit', 'server_error', 'timeout', 'connection'];
-export const DEFAULT_FALLBACK_ON: readonly FailureKind[] = ['rate_limit', 'server_error', 'timeout', 'connection', 'bad_response', 'breaker_open'];
+/** What the next deployment may not suffer from: the server side, and what this deployment's model lacks. */
+export const DEFAULT_FALLBACK_ON: readonly FailureKind[] = [
+  'rate_limit',
+  'server_error',
+  'timeout',
+  'connection',
+  'bad_response',
+  'breaker_open',
+  'context_length',
+  'capability',
+];
 
 export const resilienceConfigSchema = z.strictObject({
   /** Further tries of one deployment before the next is tried; none by default (the plan's next deployment is tried at once). */

@@ -13,6 +13,8 @@ export const failureKinds = [
   'connection',
   'context_length',
   'content_policy',
+  /** The deployment's model lacks what the request needs (tools, images, a JSON schema), per the catalog. */
+  'capability',
   'client_error',
   'bad_response',
   'breaker_open',

@@ -18,6 +18,9 @@ export const CONTEXT_LENGTH_EXCEEDED = 'context_length_exceeded';
 /** The code an adapter puts on a provider's content-policy refusal. */
 export const CONTENT_POLICY_VIOLATION = 'content_policy_violation';
 
+/** Codes of the catalog's refusals before any upstream call: this deployment lacks it, the next may not. */
+const CAPABILITY_CODES: ReadonlySet<string> = new Set(['tools_not_supported', 'images_not_supported', 'json_schema_not_supported']);
+
 /** Codes of an upstream that could not be reached, or a service between that is down. */
 const CONNECTION_CODES: ReadonlySet<string> = new Set(['upstream_unreachable', 'service_unavailable']);
 
@@ -33,6 +36,7 @@ export function failureKind(error: unknown): FailureKind {
   if (code === 'breaker_open') return 'breaker_open';
   if (CONTEXT_LENGTH_CODES.has(code)) return 'context_length';
   if (CONTENT_POLICY_CODES.has(code)) return 'content_policy';
+  if (CAPABILITY_CODES.has(code)) return 'capability';
   if (error.status === 429 || error.errorClass === 'rate_limited') return 'rate_limit';
   if (error.errorClass === 'timeout') return 'timeout';
   if (CONNECTION_CODES.has(code)) return 'connection';

@@ -127,6 +127,9 @@ describe('failureKind', () => {
     expect(failureKind(providerUnreachable('p', new Error('ECONNREFUSED')))).toBe('connection');
     expect(failureKind(providerHttpError('p', 400, 'too long', undefined, { code: 'context_length_exceeded' }))).toBe('context_length');
     expect(failureKind(providerHttpError('p', 400, 'refused', undefined, { code: 'content_policy_violation' }))).toBe('content_policy');
+    expect(
+      failureKind(new GatewayError('no tools', { status: 400, errorClass: 'invalid_request', code: 'tools_not_supported', retryable: true })),
+    ).toBe('capability');
     for (const status of [400, 401, 403, 404, 422]) expect(failureKind(providerHttpError('p', status, 'no'))).toBe('client_error');
     expect(failureKind(requestCancelled())).toBe('cancelled');
     expect(failureKind(new TypeError('boom'))).toBe('internal');
@@ -239,10 +242,19 @@ describe('LocalPlanExecutor', () => {
     expect(calls).toEqual(['small', 'large']);
     expect(report.attempts[1].routePath).toBe('contextLengthFallback');
 
+    // Without one, the plan goes on (the next deployment's window may be larger), unless fallbackOn leaves the kind out.
     const without = scripted({ small: [tooLong], other: ['ok'] });
-    const error = await rejection(new LocalPlanExecutor(without.adapters).complete(plan('small', 'other'), request, context()));
+    expect((await new LocalPlanExecutor(without.adapters).complete(plan('small', 'other'), request, context())).response.id).toBe('other');
+    const strict = scripted({ small: [tooLong], other: ['ok'] });
+    const error = await rejection(
+      new LocalPlanExecutor(strict.adapters).complete(
+        { ...plan('small', 'other'), policy: policy({ fallbackOn: ['server_error'] }) },
+        request,
+        context(),
+      ),
+    );
     expect(error).toMatchObject({ code: 'context_length_exceeded' });
-    expect(without.calls).toEqual(['small']);
+    expect(strict.calls).toEqual(['small']);
   });
 
   it('treats a content-filter answer as a refusal only when the route has an alternative', async () => {
