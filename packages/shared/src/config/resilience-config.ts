@@ -25,7 +25,7 @@ const hedgingSchema = z.strictObject({
   afterMs: durationMs,
 });
 
-/** Overrides of one route alias; what it does not set comes from the section's defaults. */
+/** Overrides of one route alias (or model name); what it does not set comes from the section's defaults. */
 export const routeResilienceSchema = z.strictObject({
   retries: z.number().int().min(0).max(10).optional(),
   retryOn: z.array(failureKind).optional(),
@@ -67,7 +67,7 @@ export const resilienceConfigSchema = z.strictObject({
   attemptTimeoutMs: durationMs.optional(),
   /** Off by default. */
   hedging: hedgingSchema.optional(),
-  /** By route alias. */
+  /** By route alias, or by model name for a model requested without one (`gpt-4o`, `openai/gpt-4o`). */
   routes: z.record(z.string().min(1), routeResilienceSchema).default({}),
 });
 
