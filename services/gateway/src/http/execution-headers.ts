@@ -1,6 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import type { AttemptRecord, ExecutionReport } from '@switchyard/shared';
+import type { RoutingInput } from '../pipeline/request-executor';
+import type { HttpExchange } from './http-exchange';
 import { setSwitchyardHeader } from './response-headers';
+
+/** What routing reads of a request besides its body: the headers (`x-switchyard-route`…) and the key's model scopes. */
+export function routingOf(exchange: HttpExchange): RoutingInput {
+  return { headers: exchange.request.headers, scopes: exchange.principal.scopes };
+}
 
 /**
  * `x-switchyard-attempts` (attempts made, retries and hedges included) and

@@ -155,7 +155,7 @@ describe('RequestExecutor', () => {
       { ...request, model: 'first/m', tools: [{ name: 'f', parameters: {} }] },
       context(),
       undefined,
-      { authorization: 'Bearer sk-secret', 'x-user-tier': 'gold' },
+      { headers: { authorization: 'Bearer sk-secret', 'x-user-tier': 'gold' } },
     );
     expect(seen[0]).toMatchObject({ model: 'first/m', hasTools: true, headers: { 'x-user-tier': 'gold' } });
     expect(seen[0]?.headers).not.toHaveProperty('authorization');
@@ -165,7 +165,7 @@ describe('RequestExecutor', () => {
     it('runs the route it names instead of the model', async () => {
       const { plans, planExecutor } = planRecorder();
       const { servedBy } = await executor(planExecutor).complete({ ...request, model: 'first/m' }, context(), undefined, {
-        'x-switchyard-route': 'long',
+        headers: { 'x-switchyard-route': 'long' },
       });
       expect(servedBy.deployment.providerId).toBe('large');
       expect(plans[0].requestedModel).toBe('first/m');
@@ -180,7 +180,7 @@ describe('RequestExecutor', () => {
           { provider: 'second', model: 'm' },
         ],
       });
-      await executor(planExecutor).complete(request, context(), undefined, { 'x-switchyard-route': inline });
+      await executor(planExecutor).complete(request, context(), undefined, { headers: { 'x-switchyard-route': inline } });
       expect(plans[0].attempts.map(({ deployment, routePath }) => `${deployment.id}@${routePath}`)).toEqual([
         'third/m@targets[0]',
         'second/m@targets[1]',
@@ -197,13 +197,38 @@ describe('RequestExecutor', () => {
     ])('answers %s with a 400 naming %s', async (value, param, code) => {
       const { plans, planExecutor } = planRecorder();
       const error = await executor(planExecutor)
-        .complete(request, context(), undefined, { 'x-switchyard-route': value })
+        .complete(request, context(), undefined, { headers: { 'x-switchyard-route': value } })
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(GatewayError);
       expect(error).toMatchObject({ status: 400, param, code });
       expect((error as Error).message).toContain('x-switchyard-route');
       expect(plans).toHaveLength(0);
     });
+  });
+
+  it("refuses a route header that reaches past the key's model scopes", async () => {
+    const { plans, planExecutor } = planRecorder();
+    const run = executor(planExecutor);
+    const scopes = { models: ['alias', 'first/*'] };
+    const named = await run
+      .complete(request, context(), undefined, { headers: { 'x-switchyard-route': 'long' }, scopes })
+      .catch((caught: unknown) => caught);
+    expect(named).toMatchObject({ status: 403, code: 'model_not_allowed', param: 'x-switchyard-route' });
+    const inline = JSON.stringify({
+      strategy: 'fallback',
+      targets: [
+        { provider: 'first', model: 'm' },
+        { provider: 'large', model: 'm-long' },
+      ],
+    });
+    const held = await run
+      .complete(request, context(), undefined, { headers: { 'x-switchyard-route': inline }, scopes })
+      .catch((caught: unknown) => caught);
+    expect(held).toMatchObject({ status: 403, code: 'model_not_allowed', param: 'x-switchyard-route.targets[1]' });
+    expect(plans).toHaveLength(0);
+    const allowed = JSON.stringify({ provider: 'first', model: 'm' });
+    await run.complete(request, context(), undefined, { headers: { 'x-switchyard-route': allowed }, scopes });
+    expect(plans).toHaveLength(1);
   });
 
   it('tells the telemetry the last attempt of a failed plan, and passes router errors through', async () => {

@@ -18,6 +18,7 @@ import {
   type ExecutionPolicy,
   type ExecutionReport,
   type GatewayError,
+  type KeyScopes,
   type KindFallbacks,
   type PlanExecutor,
   type RequestFeatures,
@@ -28,7 +29,7 @@ import {
   type StreamPart,
   type SwitchyardConfig,
 } from '@switchyard/shared';
-import { InlineRoutes, readRouteHeader, ROUTE_HEADER } from './route-header';
+import { authorizeRoute, InlineRoutes, readRouteHeader, ROUTE_HEADER } from './route-header';
 
 /** Which deployment answered, how it was reached, and every attempt on the way. */
 export interface ServedBy {
@@ -48,6 +49,14 @@ export type ReportObserver = (report: ExecutionReport) => void;
 
 /** Request headers as node:http gives them. */
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** What routing may read of a request beyond its body. */
+export interface RoutingInput {
+  /** Routing rules' headers, and `x-switchyard-route`. */
+  headers?: RequestHeaders;
+  /** The caller's key scopes: a route `x-switchyard-route` names or holds must be one the key may request. */
+  scopes?: KeyScopes;
+}
 
 /** Told, for one request, as each deployment is tried (`number` counts from 1). */
 export type AttemptListener = (attempt: RouteAttempt, number: number) => void;
@@ -174,9 +183,9 @@ export class RequestExecutor {
     request: ChatRequest,
     context: CallContext,
     onAttempt?: AttemptListener,
-    headers: RequestHeaders = {},
+    routing: RoutingInput = {},
   ): Promise<{ response: ChatResponse; servedBy: ServedBy }> {
-    const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(headers)), headers, context);
+    const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(routing.headers)), routing, context);
     const { response, report } = await this.settled(this.planExecutor.complete(plan, request, context), onAttempt);
     return { response, servedBy: this.servedBy(report, onAttempt) };
   }
@@ -185,9 +194,9 @@ export class RequestExecutor {
     request: ChatRequest,
     context: CallContext,
     onAttempt?: AttemptListener,
-    headers: RequestHeaders = {},
+    routing: RoutingInput = {},
   ): Promise<{ parts: AsyncIterable<StreamPart>; servedBy: ServedBy }> {
-    const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(headers)), headers, context);
+    const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(routing.headers)), routing, context);
     const { parts, report, final } = await this.settled(this.planExecutor.stream(plan, request, context), onAttempt, false);
     void final.then(
       (settled) => this.observe(settled),
@@ -200,9 +209,9 @@ export class RequestExecutor {
     request: EmbeddingRequest,
     context: CallContext,
     onAttempt?: AttemptListener,
-    headers: RequestHeaders = {},
+    routing: RoutingInput = {},
   ): Promise<{ response: EmbeddingResponse; servedBy: ServedBy }> {
-    const plan = await this.plan(request.model, modelOnlyFeatures(request.model, routingHeaders(headers)), headers, context);
+    const plan = await this.plan(request.model, modelOnlyFeatures(request.model, routingHeaders(routing.headers)), routing, context);
     const { response, report } = await this.settled(this.planExecutor.embed(plan, request, context), onAttempt);
     return { response, servedBy: this.servedBy(report, onAttempt) };
   }
@@ -212,8 +221,9 @@ export class RequestExecutor {
    * `x-switchyard-route` names or holds), the deadline, the route's policy,
    * and the fallbacks it has for context-length and content-policy failures.
    */
-  private async plan(model: string, features: RequestFeatures, headers: RequestHeaders, context: CallContext): Promise<ExecutionPlan> {
-    const override = readRouteHeader(headers[ROUTE_HEADER]);
+  private async plan(model: string, features: RequestFeatures, routing: RoutingInput, context: CallContext): Promise<ExecutionPlan> {
+    const override = readRouteHeader(routing.headers?.[ROUTE_HEADER]);
+    if (override && routing.scopes) authorizeRoute(override, routing.scopes);
     let route: RoutePlan;
     let routeName = model;
     if (override === undefined) {
@@ -306,7 +316,7 @@ function lastTried(report: ExecutionReport): AttemptRecord | undefined {
 }
 
 /** The headers routing rules may read: every one but credentials. */
-function routingHeaders(headers: RequestHeaders): Record<string, string> {
+function routingHeaders(headers: RequestHeaders = {}): Record<string, string> {
   const readable: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];

@@ -1,7 +1,10 @@
 import { ModelCatalog, RouteResolver } from '@switchyard/router';
+import { modelAllowed } from '../auth/authorize-request';
 import {
   ConfigError,
   invalidRequest,
+  permissionDenied,
+  type KeyScopes,
   routeTargetSchema,
   type GatewayError,
   type RoutePlan,
@@ -46,6 +49,34 @@ export function readRouteHeader(value: string | string[] | undefined): RouteOver
     throw invalidRequest(`Invalid ${ROUTE_HEADER}: ${param}: ${issue.message}`, param, 'invalid_value');
   }
   return { kind: 'inline', target: result.data };
+}
+
+/**
+ * Refuses a route the key could not request by name: an alias outside its
+ * `scopes.models`, or an inline route reaching a deployment (`provider/model`)
+ * outside them. The header cannot widen what the key may use.
+ */
+export function authorizeRoute(override: RouteOverride, scopes: KeyScopes): void {
+  if (scopes.models === undefined) return;
+  if (override.kind === 'alias') {
+    if (!modelAllowed(scopes, override.name))
+      throw permissionDenied(`This API key may not use the route named in ${ROUTE_HEADER}.`, ROUTE_HEADER, 'model_not_allowed');
+    return;
+  }
+  const visit = (target: RouteTarget, path: (string | number)[]): void => {
+    if ('provider' in target) {
+      if (!modelAllowed(scopes, `${target.provider}/${target.model}`)) {
+        throw permissionDenied(
+          `This API key may not use ${target.provider}/${target.model}, which ${ROUTE_HEADER} names.`,
+          headerPath(path),
+          'model_not_allowed',
+        );
+      }
+      return;
+    }
+    target.targets.forEach((child, index) => visit(child, [...path, 'targets', index]));
+  };
+  visit(override.target, []);
 }
 
 /**
