@@ -339,7 +339,7 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
     expect(metrics).toMatch(/^switchyard_gateway_requests_total\{route="chat.completion",status_code="400"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_errors_total\{error_class="timeout"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="openai",outcome="ok"\} [1-9]/m);
-    expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="unreachable",outcome="upstream"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="unreachable",outcome="connection"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_time_to_first_chunk_seconds_count\{provider="openai"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_request_duration_seconds_bucket\{le="0.005",route="chat.completion"\} \d+/m);
   });

@@ -6,3 +6,4 @@ export * from './discovery';
 export * from './transport';
 export * from './catalog';
 export * from './resilience';
+export * from './execution';

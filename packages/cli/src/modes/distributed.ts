@@ -10,7 +10,7 @@ import {
 } from '@switchyard/observability';
 import { hostname } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { authenticationRequired, ConfigError, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
+import { authenticationRequired, ConfigError, executionPolicy, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { createPostgresClient } from '@switchyard/database';
 import {
   grpcClientSecurity,
@@ -21,7 +21,14 @@ import {
   type GrpcServiceRegistration,
   type RunningGrpcServer,
 } from '@switchyard/rpc';
-import { AdapterGrpcClient, adapterGrpcService, catalogModelFacts, LocalProviderAdapterService } from '@switchyard/provider-adapters';
+import {
+  AdapterGrpcClient,
+  adapterGrpcService,
+  catalogModelFacts,
+  LocalPlanExecutor,
+  LocalProviderAdapterService,
+  PlanExecutorGrpcClient,
+} from '@switchyard/provider-adapters';
 import {
   DiscoveredModelsFollower,
   LocalRouterService,
@@ -119,8 +126,9 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     metrics: routerSnapshotMetrics(metrics.registry),
   });
   router.start();
+  // ONE call per request: the adapter service runs the whole plan (retries, fallback) next to the providers.
   // A stream may last as long as the whole request is allowed to.
-  const adapters = new AdapterGrpcClient({
+  const planExecutor = new PlanExecutorGrpcClient({
     ...channel,
     address: adaptersAddress,
     messageLimits: limits.adapters,
@@ -143,7 +151,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
   const gateway = await startGatewayServer({
     config,
     router,
-    adapters,
+    planExecutor,
     observability,
     events: published,
     metrics,
@@ -158,7 +166,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
       await gateway.close(graceMs);
       await router.close();
       routerClient.close();
-      adapters.close();
+      planExecutor.close();
       observability.close();
       security.close();
       // Requests are over: what they published goes to Kafka, or to the spool.
@@ -312,7 +320,9 @@ export async function startAdapterService(config: SwitchyardConfig, logger: Logg
   const adapters = new LocalProviderAdapterService(config, { logger });
   let server: RunningGrpcServer;
   try {
-    server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger)]);
+    // Plans come with the gateway's policy; this service's `resilience` defaults serve plans sent without one.
+    const planExecutor = new LocalPlanExecutor(adapters, { defaultPolicy: executionPolicy(config.resilience) });
+    server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger, planExecutor)]);
   } catch (error) {
     await adapters.close();
     throw error;

@@ -3,6 +3,7 @@ import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
 import { controlPlaneSchema } from './control-plane-config';
+import { resilienceConfigSchema } from './resilience-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -319,6 +320,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Aliases: a model name that clients use, resolved by a strategy tree. */
   routes: z.record(z.string().min(1), routeTargetSchema).default({}),
+  /** Retries, fallback by failure kind, attempt timeouts and hedging (resilience-config.ts). */
+  resilience: resilienceConfigSchema.prefault({}),
   /** Addresses of the other services, for distributed mode. */
   services: z
     .strictObject({

@@ -5,3 +5,4 @@ export * from './route-schema';
 export * from './breakers-config';
 export * from './control-plane-config';
 export * from './routing-view-schema';
+export * from './resilience-config';

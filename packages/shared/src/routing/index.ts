@@ -3,3 +3,4 @@ export * from './deployment-profile';
 export * from './execution';
 export * from './live-statistics';
 export * from './request-features';
+export * from './failure-kind';
