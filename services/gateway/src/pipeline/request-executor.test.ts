@@ -143,6 +143,36 @@ describe('RequestExecutor', () => {
     expect(plans[1].fallbacks).toBeUndefined();
   });
 
+  it('counts a request in flight at its plan\'s first deployment until it is over, failed or not', async () => {
+    const counts = new Map<string, number>();
+    const seenDuring: number[] = [];
+    const inFlight = {
+      started: (id: string) => counts.set(id, (counts.get(id) ?? 0) + 1),
+      finished: (id: string) => counts.set(id, (counts.get(id) ?? 0) - 1),
+    };
+    const planExecutor: PlanExecutor = {
+      complete: async (plan) => {
+        seenDuring.push(counts.get(plan.attempts[0].deployment.id) ?? 0);
+        if (plan.requestedModel === 'second/m') throw providerHttpError('second', 500, 'down');
+        return { response: answer('first'), report: { attempts: [succeeded(plan)], served: 0 } };
+      },
+      stream: async () => {
+        throw new Error('not used');
+      },
+      embed: async () => {
+        throw new Error('not used');
+      },
+    };
+    const run = executor(planExecutor, { inFlight });
+    await run.complete(request, context());
+    await expect(run.complete({ ...request, model: 'second/m' }, context())).rejects.toThrow('down');
+    expect(seenDuring).toEqual([1, 1]);
+    expect([...counts]).toEqual([
+      ['first/m', 0],
+      ['second/m', 0],
+    ]);
+  });
+
   it('gives the router the request features, without credentials among the headers', async () => {
     const seen: (RequestFeatures | undefined)[] = [];
     const inner = new LocalRouterService(config);

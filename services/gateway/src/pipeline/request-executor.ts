@@ -116,8 +116,19 @@ export interface RequestExecutorOptions {
   providers: SwitchyardConfig['providers'];
   observeAttempt?: AttemptObserver;
   observeReport?: ReportObserver;
+  /**
+   * Told when a request is sent to the first deployment of its plan and when
+   * it is over (`least-busy` counts these): the deployment that answers is
+   * that one unless an attempt failed.
+   */
+  inFlight?: InFlightCounter;
   /** Uniform in [0, 1), for inline routes' strategies. */
   random?: () => number;
+}
+
+export interface InFlightCounter {
+  started(deploymentId: string): void;
+  finished(deploymentId: string): void;
 }
 
 /**
@@ -186,8 +197,13 @@ export class RequestExecutor {
     routing: RoutingInput = {},
   ): Promise<{ response: ChatResponse; servedBy: ServedBy }> {
     const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(routing.headers)), routing, context);
-    const { response, report } = await this.settled(this.planExecutor.complete(plan, request, context), onAttempt);
-    return { response, servedBy: this.servedBy(report, onAttempt) };
+    const finished = this.started(plan);
+    try {
+      const { response, report } = await this.settled(this.planExecutor.complete(plan, request, context), onAttempt);
+      return { response, servedBy: this.servedBy(report, onAttempt) };
+    } finally {
+      finished();
+    }
   }
 
   async stream(
@@ -197,10 +213,21 @@ export class RequestExecutor {
     routing: RoutingInput = {},
   ): Promise<{ parts: AsyncIterable<StreamPart>; servedBy: ServedBy }> {
     const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(routing.headers)), routing, context);
-    const { parts, report, final } = await this.settled(this.planExecutor.stream(plan, request, context), onAttempt, false);
+    const finished = this.started(plan);
+    let opened: Awaited<ReturnType<PlanExecutor['stream']>>;
+    try {
+      opened = await this.settled(this.planExecutor.stream(plan, request, context), onAttempt, false);
+    } catch (error) {
+      finished();
+      throw error;
+    }
+    const { parts, report, final } = opened;
     void final.then(
-      (settled) => this.observe(settled),
-      () => {},
+      (settled) => {
+        finished();
+        this.observe(settled);
+      },
+      finished,
     );
     return { parts, servedBy: this.servedBy(report, onAttempt) };
   }
@@ -212,8 +239,13 @@ export class RequestExecutor {
     routing: RoutingInput = {},
   ): Promise<{ response: EmbeddingResponse; servedBy: ServedBy }> {
     const plan = await this.plan(request.model, modelOnlyFeatures(request.model, routingHeaders(routing.headers)), routing, context);
-    const { response, report } = await this.settled(this.planExecutor.embed(plan, request, context), onAttempt);
-    return { response, servedBy: this.servedBy(report, onAttempt) };
+    const finished = this.started(plan);
+    try {
+      const { response, report } = await this.settled(this.planExecutor.embed(plan, request, context), onAttempt);
+      return { response, servedBy: this.servedBy(report, onAttempt) };
+    } finally {
+      finished();
+    }
   }
 
   /**
@@ -279,6 +311,20 @@ export class RequestExecutor {
     };
   }
 
+  /** Counts the request in flight at its plan's first deployment; returns what ends it (once). */
+  private started(plan: ExecutionPlan): () => void {
+    const counter = this.options.inFlight;
+    const first = plan.attempts[0]?.deployment.id;
+    if (counter === undefined || first === undefined) return noop;
+    counter.started(first);
+    let over = false;
+    return () => {
+      if (over) return;
+      over = true;
+      counter.finished(first);
+    };
+  }
+
   /** Waits for the executor; a failure's report is told to the listeners before the error goes on. */
   private async settled<T>(running: Promise<T>, onAttempt: AttemptListener | undefined, observe = true): Promise<T & { report: ExecutionReport }> {
     try {
@@ -309,6 +355,8 @@ export class RequestExecutor {
     return { deployment: served.deployment, routePath: served.routePath, attempts, report };
   }
 }
+
+function noop(): void {}
 
 function lastTried(report: ExecutionReport): AttemptRecord | undefined {
   for (let index = report.attempts.length - 1; index >= 0; index--) if (report.attempts[index].outcome !== 'skipped') return report.attempts[index];

@@ -4,6 +4,7 @@ import {
   type DeploymentStatistics,
   type LiveStatistics,
   type Logger,
+  type ModelFactsLookup,
   type ModelEntry,
   type RequestFeatures,
   type RoutePlan,
@@ -25,6 +26,10 @@ export interface SnapshotRouterServiceOptions {
   metrics?: SnapshotFollowerMetrics;
   /** For `weighted` routes and the reconnect jitter; Math.random unless a test injects another. */
   random?: () => number;
+  /** This gateway's live statistics (a `StatisticsTracker` fed from its requests), for the strategies that read them. */
+  statistics?: LiveStatistics;
+  /** The model catalog's facts, for `lowest-cost` (as `LocalRouterService` takes them). */
+  modelFacts?: ModelFactsLookup;
 }
 
 /**
@@ -91,7 +96,11 @@ export class SnapshotRouterService implements RouterService {
     let router = this.router;
     if (router === undefined || routingJson !== this.routingJson) {
       // Throws ConfigError for routes this gateway cannot build; the follower then keeps the last ones.
-      router = new LocalRouterService(snapshot.routing, { random: this.options.random });
+      router = new LocalRouterService(snapshot.routing, {
+        random: this.options.random,
+        statistics: this.options.statistics,
+        modelFacts: this.options.modelFacts,
+      });
       this.discoveredJson = '';
     }
     if (discoveredJson !== this.discoveredJson) {
