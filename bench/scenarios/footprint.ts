@@ -207,11 +207,22 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
       `its \`records-ready\` log line (the database open, migrations applied). Idle: RSS ${settings.settleMs / 1000} s after that; ` +
       `after: RSS right after ${integer(settings.requests)} chat completions on ${settings.connections} connections (closed loop); ` +
       "peak: `VmHWM` before stopping, start-up included. CPU: the process's user + system time over the burst, per request, and the share of its main thread, " +
-      'which serves the requests (the rest: PGlite\'s thread, libuv\'s, the collector\'s). ' +
+      "which serves the requests (the rest: PGlite's thread, libuv's, the collector's). " +
       'On a shared machine the figures are indicative: compare targets within one report.',
     '',
     table(
-      ['target', 'ready ms', 'records ms', 'idle RSS', 'RSS after requests', 'peak RSS', 'CPU µs / request', 'of it, serving thread', 'req/s', 'errors'],
+      [
+        'target',
+        'ready ms',
+        'records ms',
+        'idle RSS',
+        'RSS after requests',
+        'peak RSS',
+        'CPU µs / request',
+        'of it, serving thread',
+        'req/s',
+        'errors',
+      ],
       rows.map((row) => [
         row.target,
         milliseconds(row.readyMs),
