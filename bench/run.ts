@@ -54,7 +54,7 @@ Options:
   --targets LIST     gateway: what to measure besides the mock itself,
                      comma-separated (default: ${GATEWAY_TARGETS.join(',')})
   --log-level LEVEL  the gateway's LOG_LEVEL (default: info, as a user would run it)
-  --cpu-prof         gateway, publish: run the processes under test with node --cpu-prof and
+  --cpu-prof         gateway, publish, footprint: run the processes under test with node --cpu-prof and
                      add the hottest functions to the report (in bench/out/results/)
   --loop-delay       publish: also report the gateways' event-loop delay and GC pauses
                      (a 1 ms sampling timer in each gateway; report in bench/out/results/)
