@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes test tools from the Go module proxy, once, into a tools folder:
 #
-#   scripts/services/kubernetes/build-tools.sh TOOLS_DIR [helm|etcd|kubernetes|crds ...]
+#   scripts/services/kubernetes/build-tools.sh TOOLS_DIR [helm|helm-unittest|etcd|kubernetes|crds ...]
 #   scripts/services/kubernetes/build-tools.sh TOOLS_DIR crds-dir     prints the CRD folder
 #
 #   TOOLS_DIR/helm-<v>/helm                          helm v4 (server-side apply rejects unknown fields)
@@ -9,6 +9,7 @@
 #   TOOLS_DIR/kubernetes-<v>/kube-apiserver          the real API server
 #   TOOLS_DIR/kubernetes-<v>/kube-controller-manager so Deployments get ReplicaSets
 #   TOOLS_DIR/kubernetes-<v>/kubectl
+#   TOOLS_DIR/helm-unittest-<v>/untt                 helm-unittest, the chart's unit tests (run on its own)
 #   TOOLS_DIR/kubernetes-crds-<v>/*.yaml             CRDs of the kinds the chart renders (cert-manager,
 #                                                    Gateway API, KEDA, Prometheus Operator), from the
 #                                                    same projects' Go modules
@@ -21,6 +22,7 @@ set -euo pipefail
 HELM_VERSION="${SWITCHYARD_HELM_VERSION:-v4.3.2}"
 ETCD_VERSION="${SWITCHYARD_ETCD_VERSION:-v3.7.3}"
 KUBERNETES_VERSION="${SWITCHYARD_KUBERNETES_VERSION:-v1.35.4}"
+HELM_UNITTEST_VERSION="${SWITCHYARD_HELM_UNITTEST_VERSION:-v1.1.2}"
 # The modules whose CRD files are installed into the test API server, and the files taken from each.
 CRD_MODULES=(
   "github.com/cert-manager/cert-manager@v1.21.2 deploy/crds/cert-manager.io_certificates.yaml deploy/crds/cert-manager.io_issuers.yaml deploy/crds/cert-manager.io_clusterissuers.yaml deploy/crds/cert-manager.io_certificaterequests.yaml"
@@ -37,7 +39,7 @@ elapsed() { echo "$(($(date +%s) - $1))s"; }
 TOOLS_DIR="$1"
 shift
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(helm etcd kubernetes crds)
+[ ${#components[@]} -gt 0 ] || components=(helm helm-unittest etcd kubernetes crds)
 mkdir -p "$TOOLS_DIR"
 TOOLS_DIR="$(cd "$TOOLS_DIR" && pwd)"
 command -v go >/dev/null || die "go is needed (the Go toolchain builds these tools)"
@@ -86,6 +88,26 @@ build_etcd() {
   mv "$staging/etcd" "$dir/etcd"
   rm -rf "$staging"
   say "etcd built in $(elapsed "$started")"
+}
+
+# helm-unittest's go.mod has a replace directive too, which only its own module honours: it is built
+# inside a copy of its module.
+build_helm_unittest() {
+  local dir="$TOOLS_DIR/helm-unittest-$HELM_UNITTEST_VERSION" staging started source
+  [ -x "$dir/untt" ] && return 0
+  started="$(date +%s)"
+  mkdir -p "$dir"
+  staging="$(staging_for "$dir")"
+  say "building helm-unittest $HELM_UNITTEST_VERSION (go build)"
+  source="$(go mod download -json "github.com/helm-unittest/helm-unittest@$HELM_UNITTEST_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$source" ] || die "go mod download github.com/helm-unittest/helm-unittest@$HELM_UNITTEST_VERSION failed"
+  cp -R "$source" "$staging/module"
+  chmod -R u+w "$staging/module"
+  (cd "$staging/module" && CGO_ENABLED=0 go build -ldflags "-s -w" -o "$staging/untt" ./cmd/helm-unittest >&2) ||
+    die "building helm-unittest $HELM_UNITTEST_VERSION failed"
+  mv "$staging/untt" "$dir/untt"
+  rm -rf "$staging"
+  say "helm-unittest built in $(elapsed "$started")"
 }
 
 # k8s.io/kubernetes replaces its ~31 staging modules with ./staging/...; a module of our own requires
@@ -177,10 +199,11 @@ fetch_crds() {
 for component in "${components[@]}"; do
   case "$component" in
     helm) build_helm ;;
+    helm-unittest) build_helm_unittest ;;
     etcd) build_etcd ;;
     kubernetes) build_kubernetes ;;
     crds) fetch_crds ;;
     crds-dir) crds_dir ;;
-    *) die "unknown tool '$component' (known: helm etcd kubernetes crds)" ;;
+    *) die "unknown tool '$component' (known: helm helm-unittest etcd kubernetes crds)" ;;
   esac
 done

@@ -10,6 +10,7 @@
 export SWITCHYARD_HELM_VERSION="${SWITCHYARD_HELM_VERSION:-v4.3.2}"
 export SWITCHYARD_ETCD_VERSION="${SWITCHYARD_ETCD_VERSION:-v3.7.3}"
 export SWITCHYARD_KUBERNETES_VERSION="${SWITCHYARD_KUBERNETES_VERSION:-v1.35.4}"
+export SWITCHYARD_HELM_UNITTEST_VERSION="${SWITCHYARD_HELM_UNITTEST_VERSION:-v1.1.2}"
 KUBE_APISERVER_URL="${SWITCHYARD_KUBE_APISERVER_URL:-https://127.0.0.1:56443}"
 KUBE_ETCD_PORT="${SWITCHYARD_KUBE_ETCD_PORT:-52379}"
 KUBE_CONTROLLER_MANAGER_PORT="${SWITCHYARD_KUBE_CONTROLLER_MANAGER_PORT:-56257}"
@@ -27,12 +28,13 @@ kubernetes_paths() {
 kubernetes_built() {
   [ -x "$KUBE_BIN/kube-apiserver" ] && [ -x "$KUBE_BIN/kube-controller-manager" ] && [ -x "$KUBE_BIN/kubectl" ] &&
     [ -x "$ETCD_BIN" ] && [ -x "$TOOLS_DIR/helm-$SWITCHYARD_HELM_VERSION/helm" ] &&
+    [ -x "$TOOLS_DIR/helm-unittest-$SWITCHYARD_HELM_UNITTEST_VERSION/untt" ] &&
     [ -f "$("$SUPPORT/kubernetes/build-tools.sh" "$TOOLS_DIR" crds-dir)/.complete" ]
 }
 
 ensure_kubernetes_built() {
   kubernetes_built && return 0
-  with_tools_lock "$SUPPORT/kubernetes/build-tools.sh" "$TOOLS_DIR" helm etcd kubernetes crds
+  with_tools_lock "$SUPPORT/kubernetes/build-tools.sh" "$TOOLS_DIR" helm helm-unittest etcd kubernetes crds
 }
 
 # https_status URL: the status of an authenticated GET, or 000 when nothing answers.

@@ -63,7 +63,10 @@ export class ServerCertificate {
       this.logger.info({ files: this.paths(), serialNumber: new X509Certificate(cert).serialNumber }, 'https-certificate-reloaded');
     } catch (error) {
       // A file briefly missing while it is replaced: the next check reads it again.
-      this.logger.warn({ files: this.paths(), reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message }, 'https-certificate-unreadable');
+      this.logger.warn(
+        { files: this.paths(), reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message },
+        'https-certificate-unreadable',
+      );
     } finally {
       this.checking = false;
     }
