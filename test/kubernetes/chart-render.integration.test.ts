@@ -6,6 +6,7 @@ import {
   CHART,
   CI_VALUES,
   HELM,
+  HELM_UNITTEST,
   HelmHome,
   NEWEST_KUBERNETES,
   OLDEST_KUBERNETES,
@@ -278,6 +279,15 @@ describe('values that are not the chart own', () => {
     const result = await template([]);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/kafka\.brokers: set the bootstrap brokers|postgres\.existingSecret|gatewayApi\.gatewayClassName/);
+  });
+});
+
+describe('the chart unit tests (helm-unittest)', () => {
+  it('pass, every suite in charts/switchyard/tests', async () => {
+    const result = await runTool(HELM_UNITTEST, ['--color=false', CHART], home.env);
+    expect(result.stdout).toMatch(/Test Suites:\s+\d+ passed, \d+ total/);
+    expect(result.stdout).not.toMatch(/failed/);
+    expect(result.code).toBe(0);
   });
 });
 

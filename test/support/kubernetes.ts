@@ -15,6 +15,7 @@ export const CHART = path.join(ROOT, 'charts', 'switchyard');
 const TOOLS_DIR = path.resolve(process.env.SWITCHYARD_SERVICES_TOOLS_DIR ?? path.join(ROOT, '.services', 'tools'));
 const SERVICES_DIR = path.resolve(process.env.SWITCHYARD_SERVICES_DIR ?? path.join(ROOT, '.services'));
 export const HELM = path.join(TOOLS_DIR, `helm-${process.env.SWITCHYARD_HELM_VERSION ?? 'v4.3.2'}`, 'helm');
+export const HELM_UNITTEST = path.join(TOOLS_DIR, `helm-unittest-${process.env.SWITCHYARD_HELM_UNITTEST_VERSION ?? 'v1.1.2'}`, 'untt');
 export const KUBECTL = path.join(TOOLS_DIR, `kubernetes-${process.env.SWITCHYARD_KUBERNETES_VERSION ?? 'v1.35.4'}`, 'kubectl');
 export const KUBECONFIG = path.join(SERVICES_DIR, 'kubernetes', 'kubeconfig');
 

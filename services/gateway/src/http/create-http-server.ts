@@ -56,7 +56,7 @@ export function createGatewayHttpServer(
   };
   // An HTTPS server is an HTTP server over TLS sockets: the same events, timeouts and connection methods.
   const server: Server = https
-    ? (createHttpsServer({ ...options, cert: https.cert, key: https.key, minVersion: 'TLSv1.2' }, handle) as unknown as Server)
+    ? createHttpsServer({ ...options, cert: https.cert, key: https.key, minVersion: 'TLSv1.2' }, handle)
     : createServer(options, handle);
   if (https) {
     // A failed handshake (a plain-HTTP client, an unknown CA) only closes that connection.
