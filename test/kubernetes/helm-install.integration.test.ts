@@ -87,7 +87,17 @@ describe.each(CI_VALUES.map((file) => [path.basename(file), file]))('helm instal
   let manifestText = '';
 
   it('installs: the API server accepts every object, Deployments get ReplicaSets, HPAs exist', async () => {
-    const installed = await helm(['install', RELEASE, CHART, '--namespace', namespace, '--create-namespace', '-f', file]);
+    // Every object the chart renders, the helm test pods included (installed only by `helm test`), passes
+    // the API server's strict field validation.
+    expect((await kubectl(['create', 'namespace', namespace])).code).toBe(0);
+    const all = await helm(['template', RELEASE, CHART, '--namespace', namespace, '-f', file]);
+    expect(all.code).toBe(0);
+    const validated = await kubectl(['create', '--dry-run=server', '--validate=strict', '--namespace', namespace, '-f', '-'], all.stdout);
+    expect(validated.stderr).toBe('');
+    expect(validated.code).toBe(0);
+    expect(validated.stdout.trim().split('\n')).toHaveLength(parseObjects(all.stdout).length);
+
+    const installed = await helm(['install', RELEASE, CHART, '--namespace', namespace, '-f', file]);
     expect(installed.stderr).toBe('');
     expect(installed.code).toBe(0);
 

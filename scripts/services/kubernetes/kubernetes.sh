@@ -5,7 +5,9 @@
 # kinds the Helm chart renders. Pods are never scheduled: there is no kubelet or container runtime.
 #
 # Its kubeconfig is $SERVICES_DIR/kubernetes/kubeconfig; helm, kubectl and the servers are built from the
-# Go module proxy by build-tools.sh beside this file, into $TOOLS_DIR, once.
+# Go module proxy by build-tools.sh beside this file, into $TOOLS_DIR, once. The kubeconfig is also left
+# in $TOOLS_DIR/kubernetes-clusters/ (shared by every services dir), so that another services dir finds
+# and reuses a control plane already running at the same address, as it does the other servers.
 
 export SWITCHYARD_HELM_VERSION="${SWITCHYARD_HELM_VERSION:-v4.3.2}"
 export SWITCHYARD_ETCD_VERSION="${SWITCHYARD_ETCD_VERSION:-v3.7.3}"
@@ -23,6 +25,7 @@ kubernetes_paths() {
   parse_url "$KUBE_APISERVER_URL"
   KUBE_HOST="$URL_HOST"
   KUBE_PORT="${URL_PORT:-6443}"
+  SHARED_KUBECONFIG="$TOOLS_DIR/kubernetes-clusters/$KUBE_HOST-$KUBE_PORT.kubeconfig"
 }
 
 kubernetes_built() {
@@ -113,7 +116,17 @@ kubernetes_up() {
     say "kubernetes already running at $KUBE_APISERVER_URL (pid $pid; kubeconfig $KUBECONFIG_FILE)"
     return 0
   fi
-  port_open "$KUBE_HOST" "$KUBE_PORT" && die "something else listens on $KUBE_HOST:$KUBE_PORT (SWITCHYARD_KUBE_APISERVER_URL picks another port)"
+  if port_open "$KUBE_HOST" "$KUBE_PORT"; then
+    # Started from another services dir: reused (never stopped here) when its kubeconfig answers.
+    if [ -s "$SHARED_KUBECONFIG" ] && [ -x "$KUBE_BIN/kubectl" ] &&
+      [ "$("$KUBE_BIN/kubectl" --kubeconfig "$SHARED_KUBECONFIG" get --raw /readyz 2>/dev/null)" = ok ]; then
+      mkdir -p "$KUBE_DIR"
+      (umask 077 && cp "$SHARED_KUBECONFIG" "$KUBECONFIG_FILE")
+      say "kubernetes: reusing the control plane at $KUBE_APISERVER_URL (not started here, never stopped here)"
+      return 0
+    fi
+    die "something else listens on $KUBE_HOST:$KUBE_PORT (SWITCHYARD_KUBE_APISERVER_URL picks another port)"
+  fi
   started="$(date +%s)"
   ensure_kubernetes_built
   mkdir -p "$KUBE_DIR"/{etcd,apiserver,controller-manager}
@@ -155,12 +168,19 @@ kubernetes_up() {
     { log_tail "$KUBE_DIR/controller-manager/controller-manager.log"; die "kube-controller-manager did not answer /healthz"; }
 
   kubernetes_install_crds
+  mkdir -p "$(dirname "$SHARED_KUBECONFIG")"
+  (umask 077 && cp "$KUBECONFIG_FILE" "$SHARED_KUBECONFIG")
   say "kubernetes ready: $KUBE_APISERVER_URL (kubeconfig $KUBECONFIG_FILE; in $(elapsed "$started"))"
 }
 
 kubernetes_down() {
   kubernetes_paths
   local name word pid
+  if ! pid_of kubernetes/apiserver kube-apiserver >/dev/null; then
+    parse_url "$KUBE_APISERVER_URL"; left_alone_or_stopped kubernetes "$KUBE_HOST" "$KUBE_PORT"
+  else
+    rm -f "$SHARED_KUBECONFIG"
+  fi
   # Stopped in the reverse order of starting; the API server takes ~15 s to finish.
   for name in controller-manager:kube-controller-manager apiserver:kube-apiserver etcd:etcd; do
     word="${name#*:}"
