@@ -90,6 +90,9 @@ describe.each(CI_VALUES.map((file) => [path.basename(file), file]))('helm instal
     // Every object the chart renders, the helm test pods included (installed only by `helm test`), passes
     // the API server's strict field validation.
     expect((await kubectl(['create', 'namespace', namespace])).code).toBe(0);
+    // Pod Security admission enforces the restricted standard on every pod created in the namespace.
+    const labelled = await kubectl(['label', 'namespace', namespace, 'pod-security.kubernetes.io/enforce=restricted']);
+    expect(labelled.code).toBe(0);
     const all = await helm(['template', RELEASE, CHART, '--namespace', namespace, '-f', file]);
     expect(all.code).toBe(0);
     const validated = await kubectl(['create', '--dry-run=server', '--validate=strict', '--namespace', namespace, '-f', '-'], all.stdout);
@@ -118,6 +121,12 @@ describe.each(CI_VALUES.map((file) => [path.basename(file), file]))('helm instal
       () => replicaSets(namespace),
       (sets) => deployments.every((deployment) => (sets.get(deployment)?.length ?? 0) === 1),
       { timeoutMs: DEADLINE_MS, what: `a ReplicaSet for each of ${deployments.join(', ')}` },
+    );
+    // The ReplicaSets' pods were admitted as restricted (they stay Pending: there is no node).
+    await waitFor(
+      () => kubectlJson<Listed>(['get', 'pods', '-n', namespace]),
+      (pods) => deployments.every((deployment) => pods.items.some((pod) => pod.metadata.name.startsWith(`${deployment}-`))),
+      { timeoutMs: DEADLINE_MS, what: `a pod of each of ${deployments.join(', ')}` },
     );
     const autoscalers = manifest.filter((object) => object.kind === 'HorizontalPodAutoscaler');
     if (name !== 'minimal-values.yaml') expect(autoscalers.length).toBeGreaterThan(0);
