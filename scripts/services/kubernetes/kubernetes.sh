@@ -175,9 +175,9 @@ kubernetes_up() {
 
 kubernetes_down() {
   kubernetes_paths
-  local name word pid
+  local name word pid stopped=0
   if ! pid_of kubernetes/apiserver kube-apiserver >/dev/null; then
-    parse_url "$KUBE_APISERVER_URL"; left_alone_or_stopped kubernetes "$KUBE_HOST" "$KUBE_PORT"
+    left_alone_or_stopped kubernetes "$KUBE_HOST" "$KUBE_PORT"
   else
     rm -f "$SHARED_KUBECONFIG"
   fi
@@ -188,11 +188,12 @@ kubernetes_down() {
     if pid="$(pid_of "$name" "$word")"; then
       say "$name: stopping (pid $pid)"
       stop_pid "$name" "$pid" 40
+      stopped=1
     else
       rm -f "$SERVICES_DIR/$name/server.pid"
     fi
   done
-  say "kubernetes: stopped"
+  [ "$stopped" -eq 0 ] || say "kubernetes: stopped"
 }
 
 kubernetes_status() {
