@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Local servers for tests and development, without Docker:
 #
-#   scripts/services.sh up     [postgres|redis|kafka|influxdb ...]   start (or reuse) and wait until ready
+#   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes ...]   start (or reuse) and wait until ready
 #   scripts/services.sh down   [...]                                 stop the servers this script started
 #   scripts/services.sh status [...]                                 one line per server
 #
-# No name means all four. Every server listens on loopback only and keeps its data in
+# No name means all five. Every server listens on loopback only and keeps its data in
 # $SWITCHYARD_SERVICES_DIR (default: .services/ at the repository root). Addresses come from the same
 # variables the tests read (SWITCHYARD_POSTGRES_URL, SWITCHYARD_REDIS_URL, SWITCHYARD_KAFKA_BROKERS,
 # SWITCHYARD_INFLUX_URL); when something already answers there (your own PostgreSQL, say), it is
@@ -16,6 +16,12 @@
 # Kafka's jars from Maven Central (mvn), influxd built from source (go install). The jars and the
 # influxd binary live in $SWITCHYARD_SERVICES_TOOLS_DIR (default: .services/tools at the repository
 # root, shared by every services dir).
+#
+# `kubernetes` is a real control plane without nodes (etcd, kube-apiserver, kube-controller-manager at
+# SWITCHYARD_KUBE_APISERVER_URL, default https://127.0.0.1:56443) with the CRDs the Helm chart uses;
+# its kubeconfig is $SWITCHYARD_SERVICES_DIR/kubernetes/kubeconfig. It, kubectl and helm are built from
+# the Go module proxy once (about six minutes on two cores) into the tools dir:
+# scripts/services/kubernetes/.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,7 +38,7 @@ INFLUXDB_VERSION=1.8.10
 
 SERVICES_DIR="${SWITCHYARD_SERVICES_DIR:-$ROOT/.services}"
 TOOLS_DIR="${SWITCHYARD_SERVICES_TOOLS_DIR:-$ROOT/.services/tools}"
-ALL_COMPONENTS=(postgres redis kafka influxdb)
+ALL_COMPONENTS=(postgres redis kafka influxdb kubernetes)
 
 say() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -50,7 +56,7 @@ log_tail() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb ...]" >&2
+  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes ...]" >&2
   exit 2
 }
 
@@ -588,6 +594,11 @@ influxdb_status() {
   status_line influxdb influxd "${URL_HOST}:${URL_PORT:-8086}" "$INFLUX_URL (database $INFLUX_DATABASE)"
 }
 
+# --- Kubernetes -----------------------------------------------------------------------------------
+
+# shellcheck source=services/kubernetes/kubernetes.sh
+. "$SUPPORT/kubernetes/kubernetes.sh"
+
 # --- status ---------------------------------------------------------------------------------------
 
 # status_line NAME WORD HOST:PORT ADDRESS
@@ -611,7 +622,7 @@ components=("$@")
 [ ${#components[@]} -gt 0 ] || components=("${ALL_COMPONENTS[@]}")
 for component in "${components[@]}"; do
   case "$component" in
-    postgres|redis|kafka|influxdb) ;;
+    postgres|redis|kafka|influxdb|kubernetes) ;;
     influx) ;;
     *) die "unknown server '$component' (known: ${ALL_COMPONENTS[*]})" ;;
   esac
@@ -637,6 +648,12 @@ missing_packages() {
         [ -f "$KAFKA_LIBS/.complete" ] || command -v mvn >/dev/null || packages+=(maven)
         ;;
       influxdb|influx) [ -x "$INFLUXD" ] || command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
+      kubernetes)
+        command -v go >/dev/null || packages+=(golang-go ca-certificates)
+        command -v openssl >/dev/null || packages+=(openssl)
+        command -v unzip >/dev/null || packages+=(unzip)
+        command -v curl >/dev/null || packages+=(curl)
+        ;;
     esac
   done
   echo "${packages[@]}"

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Server as TlsServer } from 'node:tls';
 import type { RequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { EventPublisher } from '@switchyard/events';
@@ -26,13 +27,14 @@ import { RequestAuthenticator } from './auth/request-authenticator';
 import { createRequestListener } from './http/create-http-app';
 import { ModelDetails } from './http/model-details';
 import { createGatewayHttpServer } from './http/create-http-server';
+import { ServerCertificate } from './http/server-certificate';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { RequestExecutor, type ReportObserver } from './pipeline/request-executor';
 import { PriceCatalog } from './telemetry/price-catalog';
 import { RequestRecorder } from './telemetry/request-recorder';
 
 export interface GatewayServer {
-  /** The address the socket is bound to, e.g. `http://127.0.0.1:8080` or `http://[::]:8080`. */
+  /** The address the socket is bound to, e.g. `http://127.0.0.1:8080`, `http://[::]:8080`, or `https://…` with `server.tls`. */
   url: string;
   /** Whether requests need a credential. */
   authenticationRequired: boolean;
@@ -134,7 +136,9 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     audit: options.audit,
     adminRoutes: options.adminRoutes,
   });
-  const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger);
+  // Read before listening: a missing or mismatched certificate stops the start, naming server.tls.*.
+  const certificate = config.server.tls ? new ServerCertificate(config.server.tls, logger) : undefined;
+  const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger, certificate?.pair);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? config.server.port, host, () => {
@@ -142,10 +146,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       resolve();
     });
   });
+  // New connections get a renewed certificate; open ones keep the one they were made with.
+  certificate?.watch((pair) => (server as unknown as TlsServer).setSecureContext(pair));
   ready = true;
   const bound = server.address() as AddressInfo;
   const port = bound.port;
-  const url = `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
+  const scheme = certificate ? 'https' : 'http';
+  const url = `${scheme}://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${port}`;
   if (required) {
     logger.info(
       { url, publicRoutes: config.auth.publicMetrics ? ['/healthz', '/readyz', '/metrics'] : ['/healthz', '/readyz'] },
@@ -170,6 +177,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     metrics,
     close: async (graceMs = 10_000) => {
       ready = false;
+      certificate?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (!(await within(executor.whenIdle(), graceMs))) {

@@ -4,6 +4,7 @@ import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
 import { controlPlaneSchema } from './control-plane-config';
 import { resilienceConfigSchema } from './resilience-config';
+import { serverTlsSchema } from './server-tls-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -291,6 +292,8 @@ export const configSchema = z.strictObject({
         .prefault({}),
       /** Bounds of what one request may carry; each one passed is a 400 naming the field. */
       limits: requestLimitsSchema.prefault({}),
+      /** Serve HTTPS with this certificate and key (reloaded when the files change); plain HTTP without. */
+      tls: serverTlsSchema.optional(),
     })
     .prefault({}),
   /** Authentication at the gateway's edge; on whenever SWITCHYARD_ADMIN_TOKEN is set. */

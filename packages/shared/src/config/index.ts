@@ -6,3 +6,4 @@ export * from './breakers-config';
 export * from './control-plane-config';
 export * from './routing-view-schema';
 export * from './resilience-config';
+export * from './server-tls-config';

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { GatewayError, type Logger, openAIErrorBody } from '@switchyard/shared';
 import type { GatewayMetrics } from './gateway-metrics';
@@ -8,6 +9,12 @@ export interface HttpServerSettings {
   bodyTimeoutMs: number;
   keepAliveTimeoutMs: number;
   maxConnections: number;
+}
+
+/** A certificate chain and key (PEM): the server speaks HTTPS with them. */
+export interface HttpsIdentity {
+  cert: Buffer;
+  key: Buffer;
 }
 
 /** What a request Node could not parse is answered with: status, OpenAI `code`, and a message that never echoes the input. */
@@ -31,23 +38,33 @@ export function createGatewayHttpServer(
   settings: HttpServerSettings,
   metrics: GatewayMetrics,
   logger: Logger,
+  https?: HttpsIdentity,
 ): Server {
   // The latest request of each connection: says whether a timeout hit its headers or its body.
   const latestRequest = new WeakMap<Socket, IncomingMessage>();
-  const server = createServer(
-    {
-      keepAliveTimeout: settings.keepAliveTimeoutMs,
-      headersTimeout: settings.headersTimeoutMs,
-      // A backstop for bodies no route reads: the routes that read one answer 408 themselves after bodyTimeoutMs.
-      requestTimeout: settings.headersTimeoutMs + settings.bodyTimeoutMs,
-      // Node checks both timeouts only this often (30 s by default), which would stretch a 10 s headers timeout to 40 s.
-      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headersTimeoutMs / 4))),
-    },
-    (request, response) => {
-      latestRequest.set(request.socket, request);
-      listener(request, response);
-    },
-  );
+  const options = {
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    headersTimeout: settings.headersTimeoutMs,
+    // A backstop for bodies no route reads: the routes that read one answer 408 themselves after bodyTimeoutMs.
+    requestTimeout: settings.headersTimeoutMs + settings.bodyTimeoutMs,
+    // Node checks both timeouts only this often (30 s by default), which would stretch a 10 s headers timeout to 40 s.
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headersTimeoutMs / 4))),
+  };
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    latestRequest.set(request.socket, request);
+    listener(request, response);
+  };
+  // An HTTPS server is an HTTP server over TLS sockets: the same events, timeouts and connection methods.
+  const server: Server = https
+    ? createHttpsServer({ ...options, cert: https.cert, key: https.key, minVersion: 'TLSv1.2' }, handle)
+    : createServer(options, handle);
+  if (https) {
+    // A failed handshake (a plain-HTTP client, an unknown CA) only closes that connection.
+    server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+      logger.debug({ code: error.code }, 'tls-handshake-failed');
+      socket.destroy();
+    });
+  }
   server.maxConnections = settings.maxConnections;
   server.on('drop', () => metrics.connectionRejected());
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
