@@ -20,10 +20,11 @@ import {
   type GrpcServiceRegistration,
   type RunningGrpcServer,
 } from '@switchyard/rpc';
-import { AdapterGrpcClient, adapterGrpcService, LocalProviderAdapterService } from '@switchyard/provider-adapters';
-import { DiscoveredModelsFollower, LocalRouterService, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
+import { AdapterGrpcClient, adapterGrpcService } from '@switchyard/provider-adapters';
+import { DiscoveredModelsFollower, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
+import { ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
 import { influxOptions } from './event-destinations';
 import type { GatewayOverrides } from './embedded';
 import { startGovernance } from './governance';
@@ -33,6 +34,8 @@ export interface RunningService {
   port: number;
   /** Port of its HTTP `/metrics`, for services that have one. */
   metricsPort?: number;
+  /** What takes up a reloaded config (`startConfigReload`); none for a service that reloads nothing. */
+  reloadTargets?: readonly ConfigReloadTarget[];
   close(graceMs?: number): Promise<void>;
 }
 
@@ -202,8 +205,13 @@ function requireKafka(config: SwitchyardConfig, role: string): NonNullable<Switc
  * discovers, and keeps the last ones while that service is away.
  */
 export async function startRouterService(config: SwitchyardConfig, logger: Logger, address = config.services.router): Promise<RunningService> {
-  const router = new LocalRouterService(config);
-  const following = router.followsDiscoveredModels ? followDiscoveredModels(config, logger, router) : undefined;
+  const router = new ReloadableRouterService(config);
+  let following: { close(): void } | undefined;
+  // At the start, and after a reload that configures a provider without `models`.
+  const followWhenNeeded = () => {
+    if (following === undefined && router.followsDiscoveredModels) following = followDiscoveredModels(config, logger, router);
+  };
+  followWhenNeeded();
   let server: RunningGrpcServer;
   try {
     server = await serveGrpc(config, logger, 'router', address, [routerGrpcService(router, logger)]);
@@ -213,6 +221,10 @@ export async function startRouterService(config: SwitchyardConfig, logger: Logge
   }
   return {
     port: server.port,
+    reloadTargets: [
+      router,
+      { name: 'discovered-models-follower', sections: ['providers'], prepare: () => ({ commit: followWhenNeeded }) },
+    ],
     close: async (graceMs = 10_000) => {
       await server.shutdown(graceMs);
       following?.close();
@@ -221,7 +233,7 @@ export async function startRouterService(config: SwitchyardConfig, logger: Logge
 }
 
 /** The router's client of the adapter service, asking for the discovered model lists every `modelDiscovery.followIntervalMs`. */
-function followDiscoveredModels(config: SwitchyardConfig, logger: Logger, router: LocalRouterService): { close(): void } {
+function followDiscoveredModels(config: SwitchyardConfig, logger: Logger, router: ReloadableRouterService): { close(): void } {
   const address = config.services.adapters;
   const security = grpcClientSecurity({ tls: config.tls, addresses: { 'services.adapters': address }, logger });
   const client = new AdapterGrpcClient({
@@ -252,7 +264,7 @@ function followDiscoveredModels(config: SwitchyardConfig, logger: Logger, router
  * signed by `tls.ca` whatever `tls.requireClientCert` says.
  */
 export async function startAdapterService(config: SwitchyardConfig, logger: Logger, address = config.services.adapters): Promise<RunningService> {
-  const adapters = new LocalProviderAdapterService(config, { logger });
+  const adapters = new ReloadableAdapterService(config, { logger });
   let server: RunningGrpcServer;
   try {
     server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger)]);
@@ -264,6 +276,7 @@ export async function startAdapterService(config: SwitchyardConfig, logger: Logg
   void adapters.startModelDiscovery();
   return {
     port: server.port,
+    reloadTargets: [adapters],
     close: async (graceMs = 10_000) => {
       await server.shutdown(graceMs);
       await adapters.close();
