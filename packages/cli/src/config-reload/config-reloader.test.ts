@@ -131,7 +131,12 @@ describe('ConfigReloader', () => {
     let next = configWith('gpt-4.1', { server: { port: 9999 } });
     const reloader = new ConfigReloader({ initial, load: () => next, targets: [router], logger });
 
-    expect(await reloader.reload('file')).toEqual({ status: 'applied', generation: 1, changed: ['providers', 'routes'], restartRequired: ['server'] });
+    expect(await reloader.reload('file')).toEqual({
+      status: 'applied',
+      generation: 1,
+      changed: ['providers', 'routes'],
+      restartRequired: ['server'],
+    });
     next = configWith('gpt-4.1', { server: { port: 9999 } });
     expect(await reloader.reload('file')).toEqual({ status: 'unchanged', generation: 1, restartRequired: ['server'] });
     const warnings = lines.filter((line) => String(line.msg).startsWith('config-reload-restart-required'));

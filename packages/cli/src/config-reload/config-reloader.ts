@@ -48,6 +48,8 @@ export type ReloadOutcome =
 export interface ConfigReloaderOptions {
   /** The config the process started with. */
   initial: SwitchyardConfig;
+  /** Where it is read from, for the logs; absent: the environment. */
+  file?: string;
   /** Reads and validates the file as at startup (`loadConfig` with the same path, environment and role); throws `ConfigError`. */
   load: () => SwitchyardConfig;
   targets: readonly ConfigReloadTarget[];
@@ -116,7 +118,7 @@ export class ConfigReloader {
         logger.warn({ trigger, sections: restartRequired }, 'config-reload-restart-required: these sections apply at the next start');
       }
       if (restartRequired.length === changed.length) {
-        logger.info({ trigger, generation: this.generation }, 'config-unchanged');
+        logger.info({ trigger, file: this.options.file, generation: this.generation }, 'config-unchanged');
         return { status: 'unchanged', generation: this.generation, restartRequired };
       }
       const reloading = targets.filter((target) => target.sections.some((section) => changed.includes(section)));
@@ -125,7 +127,10 @@ export class ConfigReloader {
     } catch (error) {
       // A ConfigError names the file and the path of each problem; anything else is a fault of ours, with its stack.
       const reason = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
-      logger.error({ trigger, generation: this.generation, reason }, 'config-reload-rejected: the running config keeps serving');
+      logger.error(
+        { trigger, file: this.options.file, generation: this.generation, reason },
+        'config-reload-rejected: the running config keeps serving',
+      );
       return { status: 'rejected', generation: this.generation, reason };
     }
     // Synchronous from here: no request sees some targets swapped and others not.
@@ -136,7 +141,7 @@ export class ConfigReloader {
     for (const section of appliedSections) next[section] = config[section];
     this.applied = next as SwitchyardConfig;
     this.generation += 1;
-    logger.info({ trigger, generation: this.generation, sections: appliedSections }, 'config-reloaded');
+    logger.info({ trigger, file: this.options.file, generation: this.generation, sections: appliedSections }, 'config-reloaded');
     return {
       status: 'applied',
       generation: this.generation,

@@ -30,6 +30,7 @@ export async function startConfigReload(options: StartConfigReloadOptions): Prom
   const settings: SwitchyardConfig['configReload'] = options.initial.configReload;
   const reloader = new ConfigReloader({
     initial: options.initial,
+    file: options.path,
     load: options.load,
     targets: options.targets,
     logger: options.logger,

@@ -221,10 +221,7 @@ export async function startRouterService(config: SwitchyardConfig, logger: Logge
   }
   return {
     port: server.port,
-    reloadTargets: [
-      router,
-      { name: 'discovered-models-follower', sections: ['providers'], prepare: () => ({ commit: followWhenNeeded }) },
-    ],
+    reloadTargets: [router, { name: 'discovered-models-follower', sections: ['providers'], prepare: () => ({ commit: followWhenNeeded }) }],
     close: async (graceMs = 10_000) => {
       await server.shutdown(graceMs);
       following?.close();
