@@ -4,7 +4,7 @@ import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logge
 import { runAuditCommand } from './commands/audit-command';
 import { runKeysCommand } from './commands/keys-command';
 import { runProvidersCommand } from './commands/providers-command';
-import { startConfigReload, type ConfigReloadTarget } from './config-reload';
+import { applyConfigTarget, startConfigReload, type ConfigReloadTarget } from './config-reload';
 import { startEmbedded } from './modes/embedded';
 import { startAdapterService, startDistributedGateway, startObservabilityService, startRouterService } from './modes/distributed';
 
@@ -119,6 +119,11 @@ async function main(): Promise<void> {
     const gateway = await startDistributedGateway(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
     logger.info({ url: gateway.url, mode: 'distributed', router: config.services.router, adapters: config.services.adapters }, 'gateway-listening');
     running = gateway;
+    reloadTargets = [
+      applyConfigTarget('gateway', ['providers'], gateway),
+      // The router's own file routes every request: the gateway's `routes` are not used, so never wait for a restart.
+      { name: 'routes-of-the-router', sections: ['routes'], prepare: () => ({ commit: () => {} }) },
+    ];
   } else if (role === 'router') {
     const router = await startRouterService(config, logger);
     running = router;

@@ -34,6 +34,8 @@ export interface GatewayServer {
   authenticationRequired: boolean;
   port: number;
   metrics: GatewayMetrics;
+  /** Takes up the providers of a reloaded config: the prices records are costed with, the details `/v1/models` lists. */
+  applyConfig(config: SwitchyardConfig): void;
   /**
    * Stops accepting and lets in-flight requests finish for up to `graceMs`;
    * then cancels the upstream calls of those still running (each recorded as
@@ -87,12 +89,14 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const metrics = options.metrics ?? new GatewayMetrics();
   let ready = false;
   const executor = new RequestExecutor(options.router, options.adapters, metrics.upstreamAttempt);
+  const prices = new PriceCatalog(config);
+  const modelDetails = new ModelDetails(config);
   const listener = createRequestListener({
     executor,
     router: options.router,
     observability: options.observability,
-    recorder: new RequestRecorder(options.events, new PriceCatalog(config)),
-    modelDetails: new ModelDetails(config),
+    recorder: new RequestRecorder(options.events, prices),
+    modelDetails,
     metrics,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
@@ -147,6 +151,10 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     port,
     authenticationRequired: required,
     metrics,
+    applyConfig: (next) => {
+      prices.applyConfig(next);
+      modelDetails.applyConfig(next);
+    },
     close: async (graceMs = 10_000) => {
       ready = false;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

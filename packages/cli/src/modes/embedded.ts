@@ -3,7 +3,7 @@ import { authenticationRequired, type Logger, type SwitchyardConfig } from '@swi
 import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/observability';
 import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
-import { ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
+import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
@@ -16,7 +16,7 @@ export interface EmbeddedGateway extends GatewayServer {
   recordsReady: Promise<void>;
   /** Resolves when every event published so far has been written. */
   flushEvents(): Promise<void>;
-  /** What takes up a reloaded config (`startConfigReload`): the adapters' providers, the router's routes. */
+  /** What takes up a reloaded config (`startConfigReload`): the adapters' providers, the router's routes, the gateway's prices. */
   reloadTargets: readonly ConfigReloadTarget[];
 }
 
@@ -101,7 +101,8 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     ...gateway,
     recordsReady: database.ready,
     flushEvents: () => events.flush(),
-    reloadTargets: [adapters, router],
+    // The gateway's step cannot fail (prices and model details): it goes last.
+    reloadTargets: [adapters, router, applyConfigTarget('gateway', ['providers'], gateway)],
     close: async (graceMs) => {
       await retention?.stop();
       await gateway.close(graceMs);
