@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,8 +10,9 @@ import { loadConfig, type Logger } from '@switchyard/shared';
 import { startConfigReload, type ReloadOutcome, type RunningConfigReload } from '../../packages/cli/src/config-reload';
 import { startEmbedded, type EmbeddedGateway } from '../../packages/cli/src/modes/embedded';
 import { DEFAULT_FIXTURES, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
-import { freePort } from '../support/infrastructure';
-import { startSwitchyardProcess, stopProcess, waitUntilReady } from '../support/switchyard-process';
+import { freePort, KAFKA_BROKERS, requireKafka } from '../support/infrastructure';
+import { startSwitchyardProcess, stopProcess, SWITCHYARD_CLI, waitUntilReady } from '../support/switchyard-process';
+import { spawn } from 'node:child_process';
 import { waitFor } from '../support/wait-for';
 
 /** Listed by the mock upstreams and named by every route here. */
@@ -288,5 +290,99 @@ describe('hot reload of the config file', () => {
       const [code] = await exited;
       expect({ code, output: code === 0 ? '' : output() }).toEqual({ code: 0, output: '' });
     }, 120_000);
+  });
+  describe('distributed: each process reloads its own file', () => {
+    /** `switchyard <role> --config <file>` with only PATH, LOG_LEVEL and the given variables. */
+    function startRole(role: string, file: string, env: Record<string, string>) {
+      let output = '';
+      const child = spawn(process.execPath, [SWITCHYARD_CLI, role, '--config', file], {
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      child.stdout.on('data', (data) => (output += data));
+      child.stderr.on('data', (data) => (output += data));
+      return { child, output: () => output };
+    }
+
+    it('the adapter service takes a new provider, then the router routes to it, with no failed request', async () => {
+      await requireKafka();
+      const directory = temporaryDirectory('distributed-reload');
+      const [routerPort, adaptersPort, observabilityPort, port] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      const run = `hot-reload-${randomBytes(4).toString('hex')}`;
+      const settings = [
+        'configReload: { debounceMs: 50, pollIntervalMs: 200 }',
+        'services:',
+        `  router: "127.0.0.1:${routerPort}"`,
+        `  adapters: "127.0.0.1:${adaptersPort}"`,
+        `  observability: "127.0.0.1:${observabilityPort}"`,
+        `events: { kafka: { brokers: ["placeholder:9092"], topicPrefix: "${run}." } }`,
+      ].join('\n');
+      // The router and the gateway share one file; the adapter service has its own, with the keys.
+      const routerFile = path.join(directory, 'router.yaml');
+      const adaptersFile = path.join(directory, 'adapters.yaml');
+      writeFileSync(routerFile, configText('alpha', first, settings));
+      writeFileSync(adaptersFile, configText('alpha', first, settings));
+      const router = startRole('router', routerFile, {});
+      const adapters = startRole('adapters', adaptersFile, {});
+      const gateway = startRole('gateway', routerFile, {
+        PORT: String(port),
+        SWITCHYARD_KAFKA_BROKERS: KAFKA_BROKERS.join(','),
+        SWITCHYARD_SPOOL_DIR: path.join(directory, 'spool'),
+      });
+      const everyOutput = () => [gateway, router, adapters].map((service) => service.output()).join('');
+      const origin = `http://127.0.0.1:${port}`;
+      await waitUntilReady(`${origin}/readyz`, everyOutput);
+      const reloads = (service: { output(): string }) =>
+        service
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"config-reloaded"')).length;
+      const expectReload = (service: { output(): string }, count: number, what: string) =>
+        waitFor(
+          () => reloads(service),
+          (seen) => seen >= count,
+          { timeoutMs: 30_000, what },
+        ).catch((error: Error) => {
+          throw new Error(`${error.message}\n${everyOutput()}`);
+        });
+      expect(await streamChat(origin)).toMatchObject({ status: 200, provider: 'alpha', complete: true });
+
+      const failures: unknown[] = [];
+      const stopTraffic = new AbortController();
+      const worker = async () => {
+        while (!stopTraffic.signal.aborted) {
+          const exchange = await streamChat(origin).catch((error: unknown) => ({ status: 0, body: String(error), complete: false }));
+          if (exchange.status !== 200 || !exchange.complete) failures.push({ status: exchange.status, body: exchange.body.slice(0, 500) });
+        }
+      };
+      const workers = [worker(), worker()];
+      try {
+        // 1. The adapter service gets beta beside alpha: nothing routes to it yet.
+        replaceFile(
+          adaptersFile,
+          configText('alpha', first, settings).replace(
+            'routes:',
+            `  beta: { kind: openai, baseUrl: "${second.baseUrl}", models: ["${MODEL}"] }\nroutes:`,
+          ),
+        );
+        await expectReload(adapters, 1, 'the adapter service to reload');
+        // 2. The router (and the gateway's prices) move the alias to beta.
+        replaceFile(routerFile, configText('beta', second, settings));
+        await expectReload(router, 1, 'the router to reload');
+        await expectReload(gateway, 1, 'the gateway to reload');
+        expect(await streamChat(origin)).toMatchObject({ status: 200, provider: 'beta', complete: true });
+        // 3. The adapter service drops alpha, now that nothing routes to it.
+        replaceFile(adaptersFile, configText('beta', second, settings));
+        await expectReload(adapters, 2, 'the adapter service to drop alpha');
+        expect(await streamChat(origin)).toMatchObject({ status: 200, provider: 'beta', complete: true });
+      } finally {
+        stopTraffic.abort();
+        await Promise.all(workers);
+      }
+      expect(failures).toEqual([]);
+      expect(second.requests.filter((request) => request.path === '/v1/chat/completions').length).toBeGreaterThan(1);
+      for (const service of [gateway, router, adapters]) await stopProcess(service.child);
+    }, 180_000);
   });
 });
