@@ -144,6 +144,7 @@ describe('hot reload of the config file', () => {
         // SIGHUP is the other test's: this process's own is left alone.
         signals: new EventEmitter() as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
         onOutcome: (outcome) => outcomes.push(outcome),
+        registry: gateway.metrics.registry,
       });
       const reloader = reload.reloader;
       // Slow streams from both upstreams, so that every reload finds requests under way.
@@ -212,6 +213,10 @@ describe('hot reload of the config file', () => {
       const rejected = lines.filter((line) => String(line.msg).startsWith('config-reload-rejected'));
       expect(rejected).toHaveLength(1);
       expect(rejected[0]).toMatchObject({ file, reason: expect.stringContaining('routes.chat.provider') });
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      expect(metrics).toContain('switchyard_config_reloads_total{outcome="applied"} 9');
+      expect(metrics).toContain('switchyard_config_reloads_total{outcome="rejected"} 1');
+      expect(metrics).toContain('switchyard_config_generation 9');
       // In flight across a reload: routed by one config, still streaming when a later one (without that
       // provider) took over, and answered in full by the provider it started with.
       const spanning = exchanges.filter((exchange) => exchange.endedInGeneration > generationOf.get(exchange.provider!)!);

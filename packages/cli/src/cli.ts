@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import type { Registry } from 'prom-client';
 import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
 import { runAuditCommand } from './commands/audit-command';
 import { runKeysCommand } from './commands/keys-command';
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
 
   let running: Stoppable;
   let reloadTargets: readonly ConfigReloadTarget[] = [];
+  let metricsRegistry: Registry | undefined;
   if (role === 'all') {
     const gateway = await startEmbedded(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
     const records = config.observability.postgresUrl ? 'postgres' : config.observability.dataDirectory;
@@ -115,10 +117,12 @@ async function main(): Promise<void> {
     );
     running = gateway;
     reloadTargets = gateway.reloadTargets;
+    metricsRegistry = gateway.metrics.registry;
   } else if (role === 'gateway') {
     const gateway = await startDistributedGateway(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
     logger.info({ url: gateway.url, mode: 'distributed', router: config.services.router, adapters: config.services.adapters }, 'gateway-listening');
     running = gateway;
+    metricsRegistry = gateway.metrics.registry;
     reloadTargets = [
       applyConfigTarget('gateway', ['providers'], gateway),
       // The router's own file routes every request: the gateway's `routes` are not used, so never wait for a restart.
@@ -147,9 +151,12 @@ async function main(): Promise<void> {
     load: () => loadConfig(configPath, process.env, { role }).config,
     targets: reloadTargets,
     logger,
+    registry: metricsRegistry,
   });
   const stoppable: Stoppable = {
     close: (graceMs) => {
+      // A SIGHUP while stopping neither reloads nor ends the process before its grace (SIGHUP's default).
+      process.on('SIGHUP', () => {});
       reload.close();
       return running.close(graceMs);
     },

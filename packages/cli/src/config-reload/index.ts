@@ -1,4 +1,5 @@
 export * from './config-file-watcher';
+export * from './config-reload-metrics';
 export * from './config-reloader';
 export * from './reloadable-adapter-service';
 export * from './reloadable-router-service';

@@ -1,4 +1,6 @@
+import type { Registry } from 'prom-client';
 import type { Logger, SwitchyardConfig } from '@switchyard/shared';
+import { ConfigReloadMetrics } from './config-reload-metrics';
 import { ConfigFileWatcher } from './config-file-watcher';
 import { ConfigReloader, type ConfigReloadTarget, type ReloadOutcome, type ReloadTrigger } from './config-reloader';
 
@@ -13,6 +15,8 @@ export interface StartConfigReloadOptions {
   /** Where SIGHUP is heard; the process unless a test passes its own emitter. */
   signals?: Pick<NodeJS.Process, 'on' | 'off'>;
   onOutcome?: (outcome: ReloadOutcome, trigger: ReloadTrigger) => void;
+  /** Where `switchyard_config_reloads_total` and `switchyard_config_generation` go (a process with a /metrics). */
+  registry?: Registry;
 }
 
 export interface RunningConfigReload {
@@ -28,13 +32,17 @@ export interface RunningConfigReload {
  */
 export async function startConfigReload(options: StartConfigReloadOptions): Promise<RunningConfigReload> {
   const settings: SwitchyardConfig['configReload'] = options.initial.configReload;
+  const metrics = options.registry && new ConfigReloadMetrics(options.registry);
   const reloader = new ConfigReloader({
     initial: options.initial,
     file: options.path,
     load: options.load,
     targets: options.targets,
     logger: options.logger,
-    onOutcome: options.onOutcome,
+    onOutcome: (outcome, trigger) => {
+      metrics?.record(outcome);
+      options.onOutcome?.(outcome, trigger);
+    },
   });
   const signals = options.signals ?? process;
   const onSignal = () => void reloader.reload('signal');
