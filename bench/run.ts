@@ -24,10 +24,21 @@ import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
 import { governanceCheck } from './scenarios/governance-check';
 import { keyVerify } from './scenarios/key-verify';
 import { publishCost } from './scenarios/publish-cost';
+import { routeDecision } from './scenarios/route-decision';
 import { soak } from './scenarios/soak';
 
 /** Every scenario, in the order they run. */
-const SCENARIOS: Scenario[] = [gatewayOverhead, footprint, publishCost, consumeThroughput, eventStoreThroughput, soak, governanceCheck, keyVerify];
+const SCENARIOS: Scenario[] = [
+  gatewayOverhead,
+  footprint,
+  publishCost,
+  consumeThroughput,
+  eventStoreThroughput,
+  soak,
+  governanceCheck,
+  keyVerify,
+  routeDecision,
+];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 
 const usage = `Usage: npm run bench -- [scenario ...] [options]
@@ -43,7 +54,7 @@ Options:
   --targets LIST     gateway: what to measure besides the mock itself,
                      comma-separated (default: ${GATEWAY_TARGETS.join(',')})
   --log-level LEVEL  the gateway's LOG_LEVEL (default: info, as a user would run it)
-  --cpu-prof         gateway, publish: run the processes under test with node --cpu-prof and
+  --cpu-prof         gateway, publish, footprint: run the processes under test with node --cpu-prof and
                      add the hottest functions to the report (in bench/out/results/)
   --loop-delay       publish: also report the gateways' event-loop delay and GC pauses
                      (a 1 ms sampling timer in each gateway; report in bench/out/results/)

@@ -44,7 +44,7 @@ export interface StartOptions {
   /** Config and log files go here. */
   outputDirectory: string;
   logLevel: string;
-  /** When set, each process runs with --cpu-prof into it. */
+  /** When set, each process runs with --cpu-prof into a folder of its own in it (`<mode>-<role>/`). */
   profileDirectory?: string;
   /**
    * Distributed mode publishes every request's events to Kafka (it does not
@@ -154,9 +154,9 @@ function processGroup(mode: string, origin: string, options: StartOptions): Proc
     start(role, nodeArguments, env) {
       const logFile = path.join(options.outputDirectory, `${mode}-${role}.log`);
       fs.writeFileSync(logFile, '');
-      const nodeFlags = options.profileDirectory
-        ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`, `--cpu-prof-name=${mode}-${role}.cpuprofile`]
-        : [];
+      // A folder per process and Node's own file names: every thread (PGlite's, the Kafka publisher's) writes a
+      // profile of its own, where one fixed name would have them overwrite each other.
+      const nodeFlags = options.profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${path.join(options.profileDirectory, `${mode}-${role}`)}`] : [];
       firstStarted ??= performance.now();
       const child = spawnNode([...nodeFlags, ...nodeArguments], { env, logFile, cwd: REPOSITORY_ROOT });
       processes.push({ role, child, logFile });

@@ -120,7 +120,7 @@ function summarizeProfile(file: string, count = 25): string {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const { byFunction, byFile, byPackage, busy, idle, startup } = selfTimes(profile);
   const lines = [
-    `#### ${path.basename(file)}`,
+    `#### ${path.join(path.basename(path.dirname(file)), path.basename(file))}`,
     '',
     `Busy ${(busy / 1e6).toFixed(1)} s after start-up (start-up ${(startup / 1e6).toFixed(1)} s and idle ${(idle / 1e6).toFixed(1)} s left out). Shares are of the busy time.`,
     '',
@@ -148,13 +148,17 @@ function summarizeProfile(file: string, count = 25): string {
   return lines.join('\n');
 }
 
+/** The `.cpuprofile` files of `target`: itself, or those in it and in its folders (one per process). */
 function profileFiles(target: string): string[] {
   if (fs.statSync(target).isDirectory()) {
     return fs
       .readdirSync(target)
-      .filter((name) => name.endsWith('.cpuprofile'))
       .sort()
-      .map((name) => path.join(target, name));
+      .flatMap((name) => {
+        const entry = path.join(target, name);
+        if (fs.statSync(entry).isDirectory()) return profileFiles(entry);
+        return name.endsWith('.cpuprofile') ? [entry] : [];
+      });
   }
   return [target];
 }

@@ -19,7 +19,8 @@ import { CHAT_COMPLETIONS_PATH, chatRequestBody } from '../harness/fixtures';
 import { startGateway, startMockUpstream, startReferenceProxy, type ProcessGroup } from '../harness/gateway-processes';
 import { describeRun } from '../harness/machine-info';
 import { integer, mebibytes, table } from '../harness/markdown';
-import { residentBytes } from '../harness/proc-readings';
+import { summarizeProfiles } from '../harness/profile-summary';
+import { cpuSeconds, residentBytes } from '../harness/proc-readings';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../harness/scenario';
 
 const SETTINGS = {
@@ -36,12 +37,17 @@ interface Footprint {
   afterBytes: number;
   peakBytes: number;
   cpuMicrosecondsPerRequest: number;
+  /** Of it, the main thread's (where requests are served); the rest is other threads (PGlite's, libuv's, the collector's). */
+  servingThreadMicrosecondsPerRequest: number;
   requestsPerSecond: number;
   errors: number;
 }
 
 const residentOf = (group: ProcessGroup) =>
   group.processes.reduce((sum, { child }) => sum + (child.pid === undefined ? NaN : residentBytes(child.pid)), 0);
+
+/** CPU seconds of the main threads of the group's processes (a process's main thread has the process's id). */
+const mainThreadsCpuOf = (group: ProcessGroup) => group.processes.reduce((sum, { child }) => sum + cpuSeconds(child.pid, child.pid), 0);
 
 /** Milliseconds from the group's start to the `records-ready` line of its log (the one-process mode logs it at info). */
 async function recordsReadyAfter(group: ProcessGroup): Promise<number> {
@@ -93,6 +99,7 @@ async function measure(
   await sleep(settings.settleMs);
   const idleBytes = residentOf(group);
   let cpuMicrosecondsPerRequest = NaN;
+  let servingThreadMicrosecondsPerRequest = NaN;
   let requestsPerSecond = NaN;
   let errors = 0;
   let afterBytes = NaN;
@@ -100,8 +107,10 @@ async function measure(
     await context.quiet.wait();
     context.progress(`${target}: ${integer(requests)} requests`);
     const cpuBefore = group.cpuSeconds();
+    const servingBefore = mainThreadsCpuOf(group);
     const sent = await burst(group.origin, requests, settings.connections);
     cpuMicrosecondsPerRequest = ((group.cpuSeconds() - cpuBefore) * 1e6) / requests;
+    servingThreadMicrosecondsPerRequest = ((mainThreadsCpuOf(group) - servingBefore) * 1e6) / requests;
     requestsPerSecond = requests / sent.seconds;
     errors = sent.errors;
     afterBytes = residentOf(group);
@@ -114,6 +123,7 @@ async function measure(
     afterBytes,
     peakBytes: group.peakRss().total,
     cpuMicrosecondsPerRequest,
+    servingThreadMicrosecondsPerRequest,
     requestsPerSecond,
     errors,
   };
@@ -127,31 +137,41 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const upstreamBaseUrl = `${mock.origin}/v1`;
   const dataDirectory = path.join(context.outputDirectory, `footprint-data-${process.pid}`);
   fs.rmSync(dataDirectory, { recursive: true, force: true });
+  // One folder of profiles per target: every thread of a process writes a profile of its own there.
+  const profilesDirectory = context.options.cpuProfile ? path.join(context.outputDirectory, 'footprint-profiles') : undefined;
+  if (profilesDirectory) fs.rmSync(profilesDirectory, { recursive: true, force: true });
+  const profileDirectoryOf = (target: string) => {
+    if (!profilesDirectory) return undefined;
+    const directory = path.join(profilesDirectory, target.replace(/[^\w]+/g, '-').replace(/^-|-$/g, ''));
+    fs.mkdirSync(directory, { recursive: true });
+    return directory;
+  };
   const rows: Footprint[] = [];
   const failures: string[] = [];
-  const startOptions = (env: NodeJS.ProcessEnv = {}) => ({
+  const startOptions = (target: string, env: NodeJS.ProcessEnv = {}) => ({
     upstreamBaseUrl,
     outputDirectory: context.outputDirectory,
     logLevel: context.options.logLevel,
+    profileDirectory: profileDirectoryOf(target),
     env,
   });
   const runs: { target: string; start: () => Promise<ProcessGroup>; records: boolean; requests: number }[] = [
-    { target: 'reference proxy', start: () => startReferenceProxy(startOptions()), records: false, requests: settings.requests },
+    { target: 'reference proxy', start: () => startReferenceProxy(startOptions('reference proxy')), records: false, requests: settings.requests },
     {
       target: 'one process, `memory://`',
-      start: () => startGateway('embedded', startOptions({ SWITCHYARD_DATA_DIR: 'memory://' })),
+      start: () => startGateway('embedded', startOptions('memory', { SWITCHYARD_DATA_DIR: 'memory://' })),
       records: true,
       requests: settings.requests,
     },
     {
       target: 'one process, new data folder',
-      start: () => startGateway('embedded', startOptions({ SWITCHYARD_DATA_DIR: dataDirectory })),
+      start: () => startGateway('embedded', startOptions('new data folder', { SWITCHYARD_DATA_DIR: dataDirectory })),
       records: true,
       requests: 0,
     },
     {
       target: 'one process, restart on that folder',
-      start: () => startGateway('embedded', startOptions({ SWITCHYARD_DATA_DIR: dataDirectory })),
+      start: () => startGateway('embedded', startOptions('restart', { SWITCHYARD_DATA_DIR: dataDirectory })),
       records: true,
       requests: settings.requests,
     },
@@ -186,11 +206,23 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     `Each target started fresh, alone, in front of the mock upstream. Ready: from spawning the process to \`/readyz\` 200; records: to ` +
       `its \`records-ready\` log line (the database open, migrations applied). Idle: RSS ${settings.settleMs / 1000} s after that; ` +
       `after: RSS right after ${integer(settings.requests)} chat completions on ${settings.connections} connections (closed loop); ` +
-      "peak: `VmHWM` before stopping, start-up included. CPU: the process's user + system time over the burst, per request. " +
+      "peak: `VmHWM` before stopping, start-up included. CPU: the process's user + system time over the burst, per request, and the share of its main thread, " +
+      "which serves the requests (the rest: PGlite's thread, libuv's, the collector's). " +
       'On a shared machine the figures are indicative: compare targets within one report.',
     '',
     table(
-      ['target', 'ready ms', 'records ms', 'idle RSS', 'RSS after requests', 'peak RSS', 'CPU µs / request', 'req/s', 'errors'],
+      [
+        'target',
+        'ready ms',
+        'records ms',
+        'idle RSS',
+        'RSS after requests',
+        'peak RSS',
+        'CPU µs / request',
+        'of it, serving thread',
+        'req/s',
+        'errors',
+      ],
       rows.map((row) => [
         row.target,
         milliseconds(row.readyMs),
@@ -199,6 +231,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
         mebibytes(row.afterBytes),
         mebibytes(row.peakBytes),
         Number.isFinite(row.cpuMicrosecondsPerRequest) ? row.cpuMicrosecondsPerRequest.toFixed(0) : '–',
+        Number.isFinite(row.servingThreadMicrosecondsPerRequest) ? row.servingThreadMicrosecondsPerRequest.toFixed(0) : '–',
         integer(row.requestsPerSecond),
         Number.isFinite(row.afterBytes) ? integer(row.errors) : '–',
       ]),
@@ -213,6 +246,11 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
           )
       : []),
     ...failures.map((failure) => `- **did not run**: ${failure}`),
+    ...(profilesDirectory
+      ? fs
+          .readdirSync(profilesDirectory)
+          .flatMap((target) => ['', `#### CPU profile: ${target}`, '', summarizeProfiles([path.join(profilesDirectory, target)])])
+      : []),
   ];
   return { markdown: lines.join('\n'), incomplete: failures.length > 0 };
 }

@@ -1,7 +1,7 @@
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_REQUEST_LIMITS, loadConfig, providerKinds } from '@switchyard/shared';
+import { configSchema, DEFAULT_REQUEST_LIMITS, loadConfig, modelOnlyFeatures, providerApiKeys, providerKinds } from '@switchyard/shared';
 import { LocalRouterService } from '@switchyard/router';
 
 /** The config example in the README is a real, valid config. */
@@ -12,6 +12,7 @@ describe('the README config example', () => {
   writeFileSync(file, example);
   const env = {
     OPENAI_API_KEY: 'sk-test',
+    OPENAI_API_KEY_2: 'sk-test-2',
     ANTHROPIC_API_KEY: 'sk-ant-test',
     OPENAI_ORG: 'org-test',
     SWITCHYARD_POSTGRES_URL: 'postgres://u:p@db/switchyard',
@@ -38,6 +39,12 @@ describe('the README config example', () => {
     const cheap = [await router.resolveRoute('cheap', context), await router.resolveRoute('cheap', context)];
     expect(cheap.map((plan) => plan.attempts[0].deployment.providerId)).toEqual(['openai', 'local']);
     expect((await router.resolveRoute('claude-sonnet-4-5', context)).attempts[0].deployment.providerId).toBe('anthropic');
+    const auto = (metadata: Record<string, string>) =>
+      router
+        .resolveRoute('auto', context, { ...modelOnlyFeatures('auto'), metadata })
+        .then((plan) => plan.attempts.map((attempt) => attempt.routePath));
+    expect(await auto({ tier: 'premium' })).toEqual(['targets[0].targets[0]', 'targets[0].targets[1]']);
+    expect((await auto({}))[0]).toMatch(/^targets\[2\]\./);
   });
 
   it('has the prices, event and record settings it shows', () => {
@@ -45,6 +52,12 @@ describe('the README config example', () => {
     expect(config.providers.openai.prices['gpt-4o-mini']).toEqual({ input: 0.15, output: 0.6, cachedInput: 0.075 });
     expect(config.events.kafka).toEqual({ brokers: ['kafka-0:9092', 'kafka-1:9092'], clientId: 'switchyard', topicPrefix: '' });
     expect(config.observability).toMatchObject({ postgresUrl: '${SWITCHYARD_POSTGRES_URL}', influx: { database: 'switchyard' } });
+  });
+
+  it('shows the breakers as they are by default, and a provider with two keys', () => {
+    const { config } = loadConfig(file, env);
+    expect(config.breakers).toEqual(configSchema.parse({}).breakers);
+    expect(providerApiKeys(config.providers.openai, env)).toEqual(['sk-test', 'sk-test-2']);
   });
 
   it('shows the server bounds as they are by default, CORS off', () => {

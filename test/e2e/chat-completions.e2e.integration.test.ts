@@ -330,13 +330,16 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
   it('reports health, readiness and Prometheus metrics of what it served', async () => {
     const origin = switchyard.baseURL.replace(/\/v1$/, '');
     expect((await fetch(`${origin}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`${origin}/readyz`)).json()).toEqual({ status: 'ready' });
+    // A distributed gateway also says where its routes come from: the router's snapshots, live.
+    expect(await (await fetch(`${origin}/readyz`)).json()).toEqual(
+      mode === 'distributed' ? { status: 'ready', router: 'ready' } : { status: 'ready' },
+    );
     const metrics = await (await fetch(`${origin}/metrics`)).text();
     expect(metrics).toMatch(/^switchyard_gateway_requests_total\{route="chat.completion",status_code="200"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_requests_total\{route="chat.completion",status_code="400"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_errors_total\{error_class="timeout"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="openai",outcome="ok"\} [1-9]/m);
-    expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="unreachable",outcome="upstream"\} [1-9]/m);
+    expect(metrics).toMatch(/^switchyard_gateway_upstream_duration_seconds_count\{provider="unreachable",outcome="connection"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_time_to_first_chunk_seconds_count\{provider="openai"\} [1-9]/m);
     expect(metrics).toMatch(/^switchyard_gateway_request_duration_seconds_bucket\{le="0.005",route="chat.completion"\} \d+/m);
   });

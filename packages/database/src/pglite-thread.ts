@@ -37,17 +37,39 @@ function describeError(error) {
   return { message: error instanceof Error ? error.message : String(error), fields };
 }
 
+// Postgres compiled to WebAssembly, compiled by V8's baseline compiler (Liftoff) only. By default
+// V8 also recompiles the functions it finds hot with its optimising compiler (TurboFan); for
+// PGlite that kept 55-70 MB more resident to save about a tenth of PGlite's CPU (bench/RESULTS.md),
+// and opening took longer. The flag is read when a module is compiled, so it is set for these
+// compilations only and every other module in the process (undici's HTTP parser) tiers up as usual.
+function compileBaselineOnly(file) {
+  const v8 = require('node:v8');
+  const path = require('node:path');
+  // The .wasm files sit beside PGlite's entry point (dist/).
+  const bytes = require('node:fs').readFileSync(path.join(path.dirname(workerData.pglitePath), file));
+  v8.setFlagsFromString('--liftoff-only');
+  try {
+    return new WebAssembly.Module(bytes);
+  } finally {
+    v8.setFlagsFromString('--no-liftoff-only');
+  }
+}
+
 // Postgres's own defaults size its caches for a server of its own (shared_buffers 128 MB,
 // 100 connections); PGlite is one connection in our process, and a data folder's pages
 // are in the operating system's cache already, so they only cost resident memory here.
 const startParams = [...PGlite.defaultStartParams, ...workerData.settings.flatMap((setting) => ['-c', setting])];
-const options = workerData.image === undefined ? { startParams } : { startParams, loadDataDir: new Blob([workerData.image]) };
+const options = { startParams, pgliteWasmModule: compileBaselineOnly('pglite.wasm') };
+// initdb runs only for a new cluster, and only on the thread that creates it.
+if (workerData.newCluster) options.initdbWasmModule = compileBaselineOnly('initdb.wasm');
+if (workerData.image !== undefined) options.loadDataDir = new Blob([workerData.image]);
 // The archive is copied into the in-memory cluster; neither copy of it is needed after that.
 workerData.image = undefined;
 const database = workerData.dataDir === undefined ? PGlite.create(options) : PGlite.create(workerData.dataDir, options);
 database.then(
   () => {
     options.loadDataDir = undefined;
+    options.initdbWasmModule = undefined;
     // A first start runs initdb, which leaves a copy of the whole WebAssembly heap and
     // initdb's own instance behind as garbage (over 100 MB); an idle thread would keep
     // them until its next major collection, which may never come.
@@ -90,6 +112,13 @@ parentPort.on('message', async (request) => {
  * connection. Only memory is traded: statements and results are the same.
  */
 export const POSTGRES_SETTINGS: readonly string[] = ['shared_buffers=2MB', 'max_connections=4'];
+
+/**
+ * The thread's young generation, in MB (V8 lets it grow to 16 or more). What the thread allocates
+ * (a batch's parameters as they arrive, PGlite's protocol messages) dies young, so a small one
+ * only collects more often; under load it kept the process's peak 10-25 MB lower (bench/RESULTS.md).
+ */
+const YOUNG_GENERATION_MB = 4;
 
 /** What the thread is asked to do; it is posted with an `id` that its response carries back. */
 type ThreadCommand =
@@ -137,7 +166,7 @@ export class PgliteThread {
    */
   static async start(dataDir: string | undefined): Promise<PgliteThread> {
     if (dataDir !== undefined && fs.existsSync(path.join(dataDir, 'PG_VERSION'))) return PgliteThread.open(dataDir);
-    const initdb = await PgliteThread.open(dataDir);
+    const initdb = await PgliteThread.open(dataDir, { newCluster: true });
     let image: Uint8Array | undefined;
     try {
       if (dataDir === undefined) image = (await initdb.send({ kind: 'dump' })).image;
@@ -145,14 +174,18 @@ export class PgliteThread {
     } finally {
       await initdb.worker.terminate();
     }
-    return PgliteThread.open(dataDir, image);
+    return PgliteThread.open(dataDir, { image });
   }
 
-  private static async open(dataDir: string | undefined, image?: Uint8Array): Promise<PgliteThread> {
+  private static async open(
+    dataDir: string | undefined,
+    { image, newCluster = false }: { image?: Uint8Array; newCluster?: boolean } = {},
+  ): Promise<PgliteThread> {
     const worker = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { pglitePath: require.resolve('@electric-sql/pglite'), dataDir, settings: POSTGRES_SETTINGS, image },
+      workerData: { pglitePath: require.resolve('@electric-sql/pglite'), dataDir, settings: POSTGRES_SETTINGS, image, newCluster },
       transferList: image === undefined ? [] : [image.buffer as ArrayBuffer],
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     const thread = new PgliteThread(worker);
     const opened = new Promise<ThreadResponse>((resolve, reject) => thread.pending.set(0, { resolve, reject }));

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Logger } from '@switchyard/shared';
 import { DataDirectoryLock } from './data-directory-lock';
 import { PgliteThread } from './pglite-thread';
@@ -56,14 +56,19 @@ export function createPostgresClient(options: PostgresClientOptions): SqlClient 
   if (options.schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.schema)) {
     throw new Error(`The schema name ${JSON.stringify(options.schema)} may hold only letters, digits and underscores.`);
   }
-  const pool = new Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 4,
-    application_name: options.applicationName ?? 'switchyard',
-    ...(options.schema === undefined ? {} : { options: `-c search_path=${quoteIdentifier(options.schema)}` }),
+  // The driver is loaded here, not with this module: the one-process mode imports this package for
+  // PGlite and should not pay for loading `pg` as well. No connection is made before the first statement.
+  const pool = import('pg').then(({ Pool }) => {
+    const created = new Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 4,
+      application_name: options.applicationName ?? 'switchyard',
+      ...(options.schema === undefined ? {} : { options: `-c search_path=${quoteIdentifier(options.schema)}` }),
+    });
+    // Without a listener, an idle connection that breaks would crash the process.
+    created.on('error', (error) => options.logger?.warn({ err: error }, 'postgres-connection-lost'));
+    return created;
   });
-  // Without a listener, an idle connection that breaks would crash the process.
-  pool.on('error', (error) => options.logger?.warn({ err: error }, 'postgres-connection-lost'));
   return new PostgresSqlClient(pool);
 }
 
@@ -101,19 +106,19 @@ export function quoteIdentifier(name: string): string {
 class PostgresSqlClient implements SqlClient {
   readonly kind = 'postgres';
 
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Promise<Pool>) {}
 
   async query<Row extends object>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.pool.query(text, params as unknown[])).rows as Row[];
+    return (await (await this.pool).query(text, params as unknown[])).rows as Row[];
   }
 
   async exec(script: string): Promise<void> {
     // Without parameters `pg` uses the simple query protocol, which accepts several statements.
-    await this.pool.query(script);
+    await (await this.pool).query(script);
   }
 
   async transaction<T>(work: (transaction: SqlExecutor) => Promise<T>): Promise<T> {
-    const connection = await this.pool.connect();
+    const connection = await (await this.pool).connect();
     let broken: Error | undefined;
     // While a connection is checked out the pool does not listen for its errors, and an
     // 'error' event nobody listens to (the server went away) would crash the process.
@@ -138,7 +143,7 @@ class PostgresSqlClient implements SqlClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await (await this.pool).end();
   }
 }
 

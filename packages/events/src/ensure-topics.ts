@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type { Logger } from '@switchyard/shared';
-import { KAFKAJS_LOG_LEVEL, kafkajsLogCreator } from './kafkajs-logging';
+import { kafkajsLogCreator } from './kafkajs-logging';
 import { ALL_TOPICS } from './topics';
 
 export interface EnsureTopicsOptions {
@@ -24,13 +24,15 @@ export interface EnsureTopicsOptions {
 export async function ensureTopics(brokers: string[], topics: readonly string[] = ALL_TOPICS, options: EnsureTopicsOptions = {}): Promise<string[]> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
+  // Loaded on first use: the one-process mode imports this package and never talks to Kafka.
+  const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({
     clientId: options.clientId ?? 'switchyard-topic-setup',
     brokers,
     connectionTimeout: 3_000,
     requestTimeout: timeoutMs,
     retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000 },
-    logLevel: options.logger ? KAFKAJS_LOG_LEVEL : logLevel.NOTHING,
+    logLevel: options.logger ? logLevel.WARN : logLevel.NOTHING,
     ...(options.logger ? { logCreator: kafkajsLogCreator(options.logger) } : {}),
   });
   const admin = kafka.admin();

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { Producer, ProduceAcks, compatibilityPartitioner, stringSerializer, type MessageToProduce } from '@platformatic/kafka';
+import type { MessageToProduce, Producer } from '@platformatic/kafka';
 import { EVENTS_DEFAULTS, type Logger } from '@switchyard/shared';
 import { abortable } from './abortable';
 import { Backoff } from './backoff';
@@ -406,6 +406,9 @@ export class KafkaEventPublisher implements EventPublisher {
 
   /** A fresh idempotent producer, connected within `sendTimeoutMs`; false when Kafka does not answer. */
   private async connect(): Promise<boolean> {
+    // Loaded here, not with this module: loading the client takes about half a second and 10 MB of heap,
+    // which the one-process mode (it imports this package but never publishes to Kafka) should not pay.
+    const { Producer, ProduceAcks, compatibilityPartitioner, stringSerializer } = await import('@platformatic/kafka');
     const producer: EventProducer = new Producer({
       clientId: this.clientId,
       bootstrapBrokers: this.brokerList,

@@ -1,14 +1,13 @@
-import { logLevel, type logCreator } from 'kafkajs';
+import type { logCreator } from 'kafkajs';
 import type { Logger } from '@switchyard/shared';
 
 /**
- * Sends kafkajs's own log lines (warnings and errors only) to our logger at
- * debug level. While a broker is down kafkajs logs every failed connection
- * attempt; its callers here (`ensureTopics`) report a failure themselves,
- * with the error, so these lines are detail for whoever turns debug on.
+ * Sends kafkajs's own log lines (warnings and errors only: its callers set
+ * `logLevel.WARN`) to our logger at debug level. While a broker is down
+ * kafkajs logs every failed connection attempt; its callers here
+ * (`ensureTopics`) report a failure themselves, with the error, so these
+ * lines are detail for whoever turns debug on.
  */
-export const KAFKAJS_LOG_LEVEL = logLevel.WARN;
-
 export function kafkajsLogCreator(logger: Logger): logCreator {
   return () =>
     ({ namespace, label, log }) => {

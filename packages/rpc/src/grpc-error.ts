@@ -1,5 +1,6 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { GatewayError, ProviderError, internalError, type ErrorClass } from '@switchyard/shared';
+import { GatewayError, ProviderError, executionReportOf, internalError, withExecutionReport, type ErrorClass } from '@switchyard/shared';
+import { executionReportFromBinary, executionReportToBinary } from './execution-codec';
 
 /**
  * Errors cross a gRPC boundary as a status code (for gRPC tooling and
@@ -7,6 +8,9 @@ import { GatewayError, ProviderError, internalError, type ErrorClass } from '@sw
  * rebuilds exactly the error the service threw.
  */
 export const ERROR_METADATA_KEY = 'switchyard-error-bin';
+
+/** The attempts that led to the error (an `ExecutionReport`), when a plan executor threw it. */
+export const EXECUTION_REPORT_METADATA_KEY = 'switchyard-execution-report-bin';
 
 /**
  * Trailers over the HTTP/2 header list limit reset the stream, and the caller
@@ -60,6 +64,8 @@ export function toGrpcStatus(error: unknown): GrpcErrorStatus {
   }
   const metadata = new Metadata();
   metadata.set(ERROR_METADATA_KEY, Buffer.from(JSON.stringify(payload)));
+  const report = executionReportOf(error);
+  if (report) metadata.set(EXECUTION_REPORT_METADATA_KEY, Buffer.from(executionReportToBinary(report)));
   return { code: CODES[gatewayError.errorClass], details: truncate(gatewayError.message, MAX_DETAILS_LENGTH), metadata };
 }
 
@@ -69,7 +75,20 @@ export function fromGrpcError(error: unknown): GatewayError {
   const payload = readPayload(error.metadata);
   if (payload === undefined) return errorFromCode(error);
   const { message, providerId, upstreamStatus, ...options } = payload;
-  return providerId === undefined ? new GatewayError(message, options) : new ProviderError(message, { ...options, providerId, upstreamStatus });
+  const rebuilt =
+    providerId === undefined ? new GatewayError(message, options) : new ProviderError(message, { ...options, providerId, upstreamStatus });
+  const report = readReport(error.metadata);
+  return report ? withExecutionReport(rebuilt, report) : rebuilt;
+}
+
+function readReport(metadata: Metadata | undefined): ReturnType<typeof executionReportFromBinary> | undefined {
+  const [value] = metadata?.get(EXECUTION_REPORT_METADATA_KEY) ?? [];
+  if (!Buffer.isBuffer(value)) return undefined;
+  try {
+    return executionReportFromBinary(value);
+  } catch {
+    return undefined;
+  }
 }
 
 function truncate(text: string, length: number): string {

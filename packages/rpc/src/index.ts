@@ -2,6 +2,7 @@ export * from './call-handlers';
 export * from './chat-request-codec';
 export * from './chat-response-codec';
 export * from './embedding-codec';
+export * from './execution-codec';
 export * from './grpc-error';
 export * from './grpc-server';
 export * from './grpc-service-client';

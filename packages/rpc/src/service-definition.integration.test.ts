@@ -15,6 +15,12 @@ const logger = createLogger('test', 'silent');
 const context = (): CallContext => ({ requestId: 'req-1', signal: new AbortController().signal });
 
 type RouterMethods = MethodsOf<typeof routerV1.RouterService>;
+/** A `Watch` that ends at once: these tests call the router's unary methods. */
+const noSnapshots = serverStreamingHandler(
+  async () => (async function* (): AsyncGenerator<routerV1.RouterSnapshot> {})(),
+  (snapshot: routerV1.RouterSnapshot) => snapshot,
+  logger,
+);
 
 describe('wire compatibility with @grpc/proto-loader over a socket', () => {
   describe('a protobuf-es server called by a protobufjs client', () => {
@@ -32,6 +38,7 @@ describe('wire compatibility with @grpc/proto-loader over a socket', () => {
           logger,
         ),
         listModels: unaryHandler(async () => create(routerV1.ListModelsResponseSchema), logger),
+        watch: noSnapshots,
       };
       server = await startGrpcServer({
         address: '127.0.0.1:0',
@@ -131,6 +138,7 @@ describe('a service served by protobuf-es', () => {
           implementation: {
             resolveRoute: unaryHandler(resolveRoute, logger),
             listModels: unaryHandler(async () => create(routerV1.ListModelsResponseSchema), logger),
+            watch: noSnapshots,
           } satisfies GrpcHandlers<RouterMethods>,
         },
       ],

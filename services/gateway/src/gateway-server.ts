@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { EventPublisher } from '@switchyard/events';
+import { LocalPlanExecutor } from '@switchyard/provider-adapters';
 import {
   authenticationRequired,
   ConfigError,
@@ -13,6 +14,9 @@ import {
   type TokenVerifier,
   type Logger,
   type ObservabilityQueryService,
+  type AttemptGate,
+  executionPolicy,
+  type PlanExecutor,
   type ProviderAdapterService,
   type RouterService,
   type SwitchyardConfig,
@@ -23,7 +27,7 @@ import { createRequestListener } from './http/create-http-app';
 import { ModelDetails } from './http/model-details';
 import { createGatewayHttpServer } from './http/create-http-server';
 import { GatewayMetrics } from './http/gateway-metrics';
-import { RequestExecutor } from './pipeline/request-executor';
+import { RequestExecutor, type ReportObserver } from './pipeline/request-executor';
 import { PriceCatalog } from './telemetry/price-catalog';
 import { RequestRecorder } from './telemetry/request-recorder';
 
@@ -48,7 +52,18 @@ export interface GatewayServer {
 export interface GatewayServerOptions {
   config: SwitchyardConfig;
   router: RouterService;
-  adapters: ProviderAdapterService;
+  /**
+   * Runs each request's plan: the adapter service's client in distributed
+   * mode (one gRPC call per request). Without it, `adapters` are run by a
+   * plan executor in this process.
+   */
+  planExecutor?: PlanExecutor;
+  /** The adapters themselves, for a plan executor in this process; ignored when `planExecutor` is given. */
+  adapters?: ProviderAdapterService;
+  /** Breakers and key cool-downs of the plan executor in this process; admits everything unless given. */
+  attemptGate?: AttemptGate;
+  /** Told of every request's execution report once its last attempt is over (live statistics). */
+  observeReport?: ReportObserver;
   /** Receives an event for every model request. */
   events: EventPublisher;
   /** Answers the query API over recorded requests. */
@@ -88,7 +103,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const required = authenticationRequired(config, options.adminToken);
   const metrics = options.metrics ?? new GatewayMetrics();
   let ready = false;
-  const executor = new RequestExecutor(options.router, options.adapters, metrics.upstreamAttempt);
+  const executor = new RequestExecutor(options.router, planExecutorOf(options), {
+    resilience: config.resilience,
+    requestTimeoutMs: config.server.requestTimeoutMs,
+    providers: config.providers,
+    observeAttempt: metrics.upstreamAttempt,
+    observeReport: options.observeReport,
+  });
   const prices = new PriceCatalog(config);
   const modelDetails = new ModelDetails(config);
   const listener = createRequestListener({
@@ -169,6 +190,12 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       await closed;
     },
   };
+}
+
+function planExecutorOf(options: GatewayServerOptions): PlanExecutor {
+  if (options.planExecutor) return options.planExecutor;
+  if (!options.adapters) throw new ConfigError('the gateway needs a plan executor, or provider adapters to run plans with');
+  return new LocalPlanExecutor(options.adapters, { gate: options.attemptGate, defaultPolicy: executionPolicy(options.config.resilience) });
 }
 
 /** How long requests cancelled by a shutdown get to answer their clients and be recorded. */

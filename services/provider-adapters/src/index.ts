@@ -5,3 +5,5 @@ export * from './provider-registry';
 export * from './discovery';
 export * from './transport';
 export * from './catalog';
+export * from './resilience';
+export * from './execution';

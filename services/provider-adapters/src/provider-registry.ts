@@ -1,9 +1,10 @@
 import {
+  breakersConfigSchema,
   ConfigError,
   configSchema,
   createLogger,
   GatewayError,
-  providerApiKey,
+  providerApiKeys,
   resolveSecret,
   type CallContext,
   type ChatRequest,
@@ -32,6 +33,7 @@ import { createGeminiAdapter } from './providers/gemini';
 import { createOpenAIAdapter } from './providers/openai';
 import { createVertexAdapter } from './providers/vertex';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from './providers/provider-adapter';
+import { KeyBalancedAdapter, keyObservingClient, KeyPool } from './resilience/keys';
 
 /** One factory per wire format; an OpenAI-compatible vendor is a config preset of `openai`. */
 const factories: { [K in ProviderKind]?: ProviderAdapterFactory<K> } = {
@@ -65,6 +67,8 @@ export class LocalProviderAdapterService implements ProviderAdapterService, Disc
   /** Provider id → its models' capabilities in the catalog, checked before each call. */
   private readonly catalogIds = new Map<string, string>();
   private readonly catalog: ModelCatalogData;
+  /** Provider id → its API keys' rate-limit state, for providers called with a key; the attempt gate reads it. */
+  readonly keyPools = new Map<string, KeyPool>();
 
   constructor(
     config: SwitchyardConfig,
@@ -74,11 +78,25 @@ export class LocalProviderAdapterService implements ProviderAdapterService, Disc
     this.catalog = options.catalog ?? new ModelCatalogData();
     const env = options.env ?? process.env;
     const listers = new Map<string, ModelLister>();
+    // A config built by hand (tests) may leave the section out: the schema's defaults then.
+    const { keyCooldownMs } = config.breakers ?? breakersConfigSchema.parse(undefined);
     for (const [id, provider] of Object.entries(config.providers)) {
       this.catalogIds.set(id, catalogProviderId(provider));
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(provider.headers)) headers[name] = resolveSecret(value, env);
-      const adapter = createAdapter(id, provider, { apiKey: providerApiKey(provider, env), headers, http: this.http, env });
+      const keys = providerApiKeys(provider, env);
+      let adapter: ProviderAdapter;
+      if (keys.length === 0) {
+        adapter = createAdapter(id, provider, { headers, http: this.http, env });
+      } else {
+        // One adapter per key, each seeing the shared client through its key, so 429s and rate-limit headers reach the pool.
+        const pool = new KeyPool({ size: keys.length, cooldownMs: keyCooldownMs });
+        this.keyPools.set(id, pool);
+        const perKey = keys.map((apiKey, index) =>
+          createAdapter(id, provider, { apiKey, headers, http: keyObservingClient(this.http, pool, index), env }),
+        );
+        adapter = perKey.length === 1 ? perKey[0] : new KeyBalancedAdapter(perKey, pool);
+      }
       this.adapters.set(id, adapter);
       if (provider.models === undefined && adapter.listModels) listers.set(id, adapter.listModels.bind(adapter));
     }

@@ -1,4 +1,4 @@
-import type { Deployment, DiscoveredModels, ModelEntry, SwitchyardConfig } from '@switchyard/shared';
+import type { Deployment, DiscoveredModels, ModelEntry } from '@switchyard/shared';
 
 /** The pattern that accepts any model. */
 export const ANY_MODEL = '*';
@@ -53,7 +53,7 @@ export class ModelCatalog {
   readonly entries: readonly ModelEntry[];
 
   /** `discovered`: the lists providers configured without `models` gave of themselves (model discovery). */
-  constructor(providers: SwitchyardConfig['providers'], discovered: DiscoveredModels['providers'] = {}) {
+  constructor(providers: Readonly<Record<string, { readonly models?: readonly string[] }>>, discovered: DiscoveredModels['providers'] = {}) {
     let anyModelProviderId: string | undefined;
     const plainEntries: ModelEntry[] = [];
     const qualifiedEntries: ModelEntry[] = [];

@@ -1,4 +1,5 @@
-import { ConfigError, configSchema, GatewayError, type RoutePlan } from '@switchyard/shared';
+import { chatRequestFeatures, ConfigError, configSchema, GatewayError, type LiveStatistics, type RoutePlan } from '@switchyard/shared';
+import { StatisticsTracker } from './statistics';
 import { ModelCatalog } from './model-catalog';
 import { RouteResolver } from './route-resolver';
 
@@ -10,9 +11,18 @@ const providers = {
   local: { kind: 'openai', models: ['*'] },
 };
 
-function resolverOf(input: { providers?: object; routes?: object }, random: () => number = Math.random): RouteResolver {
+function resolverOf(
+  input: { providers?: object; routes?: object },
+  random: () => number = Math.random,
+  context: Omit<ConstructorParameters<typeof RouteResolver>[2], 'random'> = {},
+): RouteResolver {
   const config = configSchema.parse(input);
-  return new RouteResolver(config.routes, new ModelCatalog(config.providers), { random });
+  return new RouteResolver(config.routes, new ModelCatalog(config.providers), { random, ...context });
+}
+
+/** Statistics in which the deployments named have an open breaker. */
+function openBreakers(...ids: string[]): LiveStatistics {
+  return { get: (id) => (ids.includes(id) ? { inFlight: 0, samples: 5, breakerOpen: true } : undefined) };
 }
 
 /** Random numbers from a fixed list, in order. */
@@ -365,5 +375,156 @@ describe('RouteResolver: no providers', () => {
     for (const model of ['gpt-4o', 'openai/gpt-4o']) {
       expect(errorOf(() => resolver.resolve(model))).toMatchObject({ status: 503, code: 'no_provider_configured' });
     }
+  });
+});
+
+describe('RouteResolver: features and live statistics', () => {
+  const chat = (text: string, extra: object = {}) =>
+    chatRequestFeatures({
+      model: 'smart',
+      messages: [{ role: 'user', content: [{ type: 'text', text }] }],
+      sampling: {},
+      stream: false,
+      ...extra,
+    } as never);
+
+  const routes = {
+    smart: {
+      strategy: 'conditional',
+      rules: [
+        { when: { 'metadata.tier': 'premium' }, target: 'premium' },
+        { when: { estimatedInputTokens: { gt: 1000 } }, target: 'long' },
+      ],
+      default: 'pool',
+      targets: [
+        {
+          name: 'premium',
+          strategy: 'fallback',
+          targets: [
+            { provider: 'openai', model: 'gpt-4o' },
+            { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+          ],
+        },
+        { name: 'long', provider: 'anthropic', model: 'claude-sonnet-4-5' },
+        {
+          name: 'pool',
+          strategy: 'least-latency',
+          exploration: 0,
+          targets: [
+            { provider: 'openai', model: 'gpt-4o-mini' },
+            { provider: 'local', model: 'llama3' },
+          ],
+        },
+      ],
+    },
+  };
+
+  it('passes the request features down the tree, recording the path taken', () => {
+    const resolver = resolverOf({ providers, routes });
+    expect(summary(resolver.resolve('smart', chat('hi', { metadata: { tier: 'premium' } })))).toEqual([
+      'openai/gpt-4o @ targets[0].targets[0]',
+      'anthropic/claude-sonnet-4-5 @ targets[0].targets[1]',
+    ]);
+    expect(summary(resolver.resolve('smart', chat('x'.repeat(8_000))))).toEqual(['anthropic/claude-sonnet-4-5 @ targets[1]']);
+    expect(summary(resolver.resolve('smart', chat('hi')))).toEqual([
+      'openai/gpt-4o-mini @ targets[2].targets[0]',
+      'local/llama3 @ targets[2].targets[1]',
+    ]);
+  });
+
+  it('passes the live statistics down the tree', () => {
+    const resolver = resolverOf({ providers, routes });
+    const tracker = new StatisticsTracker();
+    tracker.record({
+      attempts: [
+        {
+          deployment: { id: 'openai/gpt-4o-mini', providerId: 'openai', model: 'gpt-4o-mini' },
+          routePath: '',
+          retry: 0,
+          outcome: 'succeeded',
+          durationMs: 900,
+        },
+        { deployment: { id: 'local/llama3', providerId: 'local', model: 'llama3' }, routePath: '', retry: 0, outcome: 'succeeded', durationMs: 90 },
+      ],
+    });
+    expect(summary(resolver.resolve('smart', chat('hi'), tracker))[0]).toBe('local/llama3 @ targets[2].targets[1]');
+  });
+
+  it('resolves without features as a request that says only its model', () => {
+    const resolver = resolverOf({ providers, routes });
+    expect(summary(resolver.resolve('smart'))[0]).toBe('openai/gpt-4o-mini @ targets[2].targets[0]');
+  });
+
+  it('leaves deployments whose breaker is open out of the plan, unless nothing else is left', () => {
+    const resolver = resolverOf({
+      providers,
+      routes: {
+        safe: {
+          strategy: 'fallback',
+          targets: [
+            { provider: 'openai', model: 'gpt-4o' },
+            { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+          ],
+        },
+      },
+    });
+    expect(summary(resolver.resolve('safe', undefined, openBreakers('openai/gpt-4o')))).toEqual(['anthropic/claude-sonnet-4-5 @ targets[1]']);
+    expect(summary(resolver.resolve('safe', undefined, openBreakers('openai/gpt-4o', 'anthropic/claude-sonnet-4-5')))).toEqual([
+      'openai/gpt-4o @ targets[0]',
+      'anthropic/claude-sonnet-4-5 @ targets[1]',
+    ]);
+  });
+
+  it('keeps a model asked for directly even when its breaker is open: there is nothing else', () => {
+    const resolver = resolverOf({ providers });
+    expect(summary(resolver.resolve('gpt-4o', undefined, openBreakers('openai/gpt-4o')))).toEqual(['openai/gpt-4o @ ']);
+  });
+
+  it('answers 503 no_deployment_available when every budget of a budget-aware route is spent', () => {
+    const resolver = resolverOf(
+      {
+        providers,
+        routes: {
+          thrifty: {
+            strategy: 'budget-aware',
+            targets: [
+              { provider: 'openai', model: 'gpt-4o' },
+              { provider: 'local', model: 'llama3' },
+            ],
+          },
+        },
+      },
+      Math.random,
+      { budgets: { isSpent: (deployment) => deployment.providerId === 'openai' } },
+    );
+    expect(summary(resolver.resolve('thrifty'))).toEqual(['local/llama3 @ targets[1]']);
+    const everyBudgetSpent = resolverOf(
+      { providers, routes: { thrifty: { strategy: 'budget-aware', targets: [{ provider: 'openai', model: 'gpt-4o' }] } } },
+      Math.random,
+      { budgets: { isSpent: () => true } },
+    );
+    expect(errorOf(() => everyBudgetSpent.resolve('thrifty'))).toMatchObject({
+      status: 503,
+      code: 'no_deployment_available',
+      errorClass: 'unavailable',
+    });
+  });
+
+  it('refuses a conditional rule that names no target with the path of the node', () => {
+    expect(
+      () =>
+        new RouteResolver(
+          {
+            bad: {
+              strategy: 'conditional',
+              rules: [{ when: { stream: true }, target: 3 }],
+              default: 0,
+              targets: [{ provider: 'openai', model: 'gpt-4o' }],
+            },
+          },
+          new ModelCatalog(configSchema.parse({ providers }).providers),
+          { random: Math.random },
+        ),
+    ).toThrow(new ConfigError('invalid config:\n  - routes.bad: rules[0].target names no target: 3'));
   });
 });

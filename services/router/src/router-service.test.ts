@@ -1,5 +1,6 @@
-import { configSchema, GatewayError, type CallContext } from '@switchyard/shared';
+import { configSchema, GatewayError, modelOnlyFeatures, type CallContext } from '@switchyard/shared';
 import { LocalRouterService } from './router-service';
+import { StatisticsTracker } from './statistics';
 
 const context: CallContext = { requestId: 'request-1', signal: new AbortController().signal };
 
@@ -122,5 +123,70 @@ describe('LocalRouterService.applyDiscoveredModels', () => {
 
   it('does not follow discovery when every provider lists its models', () => {
     expect(new LocalRouterService(config).followsDiscoveredModels).toBe(false);
+  });
+});
+
+describe('LocalRouterService: live routing', () => {
+  const liveConfig = configSchema.parse({
+    providers: {
+      openai: { kind: 'openai', models: ['gpt-4o', 'gpt-4o-mini'], prices: { 'gpt-4o': { input: 2.5, output: 10 } } },
+      anthropic: { kind: 'anthropic', models: ['claude-*'], prices: { 'claude-*': { input: 3, output: 15 } } },
+    },
+    routes: {
+      cheapest: {
+        strategy: 'lowest-cost',
+        targets: [
+          { provider: 'anthropic', model: 'claude-haiku' },
+          { provider: 'openai', model: 'gpt-4o' },
+          { provider: 'openai', model: 'gpt-4o-mini' },
+        ],
+      },
+      tiered: {
+        strategy: 'conditional',
+        rules: [{ when: { 'headers.x-user-tier': 'gold' }, target: 1 }],
+        default: 0,
+        targets: [
+          { provider: 'openai', model: 'gpt-4o-mini' },
+          { provider: 'openai', model: 'gpt-4o' },
+        ],
+      },
+    },
+  });
+  const features = (headers: Record<string, string> = {}) => ({ ...modelOnlyFeatures('x', headers), estimatedInputTokens: 1_000 });
+
+  it('prices deployments from the config, then from the model facts given, for lowest-cost', async () => {
+    const withoutFacts = new LocalRouterService(liveConfig);
+    // gpt-4o-mini has no price in the config: it ranks after the priced ones.
+    expect((await withoutFacts.resolveRoute('cheapest', context, features())).attempts.map((attempt) => attempt.deployment.id)).toEqual([
+      'openai/gpt-4o',
+      'anthropic/claude-haiku',
+      'openai/gpt-4o-mini',
+    ]);
+    const withFacts = new LocalRouterService(liveConfig, {
+      modelFacts: (provider, model) =>
+        provider.kind === 'openai' ? { price: model === 'gpt-4o-mini' ? { input: 0.15, output: 0.6 } : { input: 99, output: 99 } } : undefined,
+    });
+    // The config's price wins over the facts' for gpt-4o; gpt-4o-mini takes the facts' price.
+    expect((await withFacts.resolveRoute('cheapest', context, features())).attempts[0].deployment.id).toBe('openai/gpt-4o-mini');
+    expect((await withFacts.resolveRoute('cheapest', context, features())).attempts[1].deployment.id).toBe('openai/gpt-4o');
+  });
+
+  it('routes by request headers when features are given', async () => {
+    const service = new LocalRouterService(liveConfig);
+    expect((await service.resolveRoute('tiered', context, features({ 'x-user-tier': 'gold' }))).attempts[0].deployment.id).toBe('openai/gpt-4o');
+    expect((await service.resolveRoute('tiered', context)).attempts[0].deployment.id).toBe('openai/gpt-4o-mini');
+  });
+
+  it('reads the statistics it was given on every resolution', async () => {
+    const statistics = new StatisticsTracker();
+    const service = new LocalRouterService(liveConfig, { statistics });
+    expect((await service.resolveRoute('tiered', context)).attempts.map((attempt) => attempt.deployment.id)).toEqual(['openai/gpt-4o-mini']);
+    statistics.setBreakerOpen('openai/gpt-4o-mini', true);
+    // The only deployment chosen has an open breaker: it stays, for the executor's gate to judge.
+    expect((await service.resolveRoute('tiered', context)).attempts.map((attempt) => attempt.deployment.id)).toEqual(['openai/gpt-4o-mini']);
+    expect((await service.resolveRoute('cheapest', context, features())).attempts.map((attempt) => attempt.deployment.id)).toEqual([
+      'openai/gpt-4o',
+      'anthropic/claude-haiku',
+    ]);
   });
 });

@@ -72,6 +72,11 @@ export class ReloadableAdapterService implements ProviderAdapterService, Discove
     return this.serving(deployment).embed(deployment, request, context);
   }
 
+  /** The current generation's key pools (rate-limit state per provider key), for an attempt gate. */
+  get keyPools(): LocalProviderAdapterService['keyPools'] {
+    return this.current.keyPools;
+  }
+
   /** Asks the providers configured without `models` for their lists, now and after each reload. */
   startModelDiscovery(): Promise<void> {
     this.discoveryStarted = true;

@@ -3,16 +3,18 @@ import type { DiscoveredModels, ModelEntry, RoutePlan, RouterService, Switchyard
 import type { ConfigReloadTarget, PreparedReload } from './config-reloader';
 
 /**
- * The router, rebuilt from each reloaded config: a new `LocalRouterService`
- * is built beside the one serving (its route trees checked, the last
- * discovered model lists applied), then takes its place. A plan already
- * resolved is the old router's, and is run as it is.
+ * The router as a reload target: a reloaded config is checked in full
+ * beside the one serving (a router built from it and dropped), then swapped
+ * in with `LocalRouterService.applyConfig`, which keeps its statistics,
+ * discovered lists and listeners (a snapshot publisher). A plan already
+ * resolved is the old config's, and is run as it is; `onPlan` lets the
+ * adapters pin it to the providers of its time.
  */
 export class ReloadableRouterService implements RouterService, ConfigReloadTarget {
   readonly name = 'router';
   readonly sections = ['providers', 'routes'] as const;
-  private current: LocalRouterService;
-  private discovered: DiscoveredModels | undefined;
+  /** The router itself, for what follows it (snapshots, statistics). */
+  readonly local: LocalRouterService;
   private planListener: ((plan: RoutePlan) => void) | undefined;
 
   /** Throws `ConfigError` for a route that names an unknown provider or does not suit its strategy. */
@@ -20,12 +22,12 @@ export class ReloadableRouterService implements RouterService, ConfigReloadTarge
     config: SwitchyardConfig,
     private readonly options: LocalRouterServiceOptions = {},
   ) {
-    this.current = new LocalRouterService(config, options);
+    this.local = new LocalRouterService(config, options);
   }
 
   /** Whether any provider is configured without `models`, so that discovered lists matter (may change on reload). */
   get followsDiscoveredModels(): boolean {
-    return this.current.followsDiscoveredModels;
+    return this.local.followsDiscoveredModels;
   }
 
   /** Hears of every plan resolved, before the caller gets it (the adapters pin it to their providers of the time). */
@@ -34,28 +36,22 @@ export class ReloadableRouterService implements RouterService, ConfigReloadTarge
   }
 
   applyDiscoveredModels(discovered: DiscoveredModels): void {
-    this.discovered = discovered;
-    this.current.applyDiscoveredModels(discovered);
+    this.local.applyDiscoveredModels(discovered);
   }
 
   async resolveRoute(...args: Parameters<RouterService['resolveRoute']>): Promise<RoutePlan> {
-    const plan = await this.current.resolveRoute(...args);
+    const plan = await this.local.resolveRoute(...args);
     this.planListener?.(plan);
     return plan;
   }
 
   listModels(...args: Parameters<RouterService['listModels']>): Promise<ModelEntry[]> {
-    return this.current.listModels(...args);
+    return this.local.listModels(...args);
   }
 
   prepare(config: SwitchyardConfig): PreparedReload {
-    const next = new LocalRouterService(config, this.options);
-    return {
-      commit: () => {
-        // Lists that came while the new router was being built are applied too.
-        if (this.discovered !== undefined) next.applyDiscoveredModels(this.discovered);
-        this.current = next;
-      },
-    };
+    // Throws the ConfigError naming the path before anything is swapped; built the same way, it cannot throw at commit.
+    new LocalRouterService(config, this.options);
+    return { commit: () => this.local.applyConfig(config) };
   }
 }

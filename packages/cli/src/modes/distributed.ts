@@ -8,8 +8,9 @@ import {
   startObservabilityConsumers,
   RetentionJob,
 } from '@switchyard/observability';
+import { hostname } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { authenticationRequired, ConfigError, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
+import { authenticationRequired, ConfigError, executionPolicy, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { createPostgresClient } from '@switchyard/database';
 import {
   grpcClientSecurity,
@@ -20,14 +21,22 @@ import {
   type GrpcServiceRegistration,
   type RunningGrpcServer,
 } from '@switchyard/rpc';
-import { AdapterGrpcClient, adapterGrpcService } from '@switchyard/provider-adapters';
-import { DiscoveredModelsFollower, RouterGrpcClient, routerGrpcService } from '@switchyard/router';
+import { AdapterGrpcClient, adapterGrpcService, catalogModelFacts, LocalPlanExecutor, PlanExecutorGrpcClient } from '@switchyard/provider-adapters';
+import {
+  DiscoveredModelsFollower,
+  LocalRouterService,
+  RouterGrpcClient,
+  routerGrpcService,
+  SnapshotPublisher,
+  SnapshotRouterService,
+} from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
-import { ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
+import { applyConfigTarget, ReloadableAdapterService, type ConfigReloadTarget } from '../config-reload';
 import { influxOptions } from './event-destinations';
 import type { GatewayOverrides } from './embedded';
 import { startGovernance } from './governance';
+import { routerSnapshotMetrics } from './router-snapshot-metrics';
 
 /** A service listening on its own gRPC port. */
 export interface RunningService {
@@ -39,9 +48,27 @@ export interface RunningService {
   close(graceMs?: number): Promise<void>;
 }
 
+/** How often a gateway pings the router on its watch, and how long it waits for the answer before it watches again. */
+const ROUTER_KEEPALIVE_MS = 30_000;
+const ROUTER_KEEPALIVE_TIMEOUT_MS = 10_000;
+
+/** The router service in its own process; `applyConfig` swaps its routes and publishes a new snapshot. */
+export interface RunningRouterService extends RunningService {
+  /**
+   * Routes and providers from `config` from now on: checked in full first
+   * (throws `ConfigError` naming the path, and the old ones keep serving),
+   * then swapped, and a new snapshot version is pushed to every gateway.
+   */
+  applyConfig(config: SwitchyardConfig): void;
+  /** The snapshot version gateways are given now. */
+  readonly snapshotVersion: number;
+}
+
 /**
- * The gateway alone: calls the router, the adapter service and the
- * observability service over gRPC, and publishes its events to Kafka.
+ * The gateway alone: follows the router's snapshots and resolves routes
+ * from the last one (no call to the router per request, and none needed
+ * while it is away), calls the adapter service and the observability
+ * service over gRPC, and publishes its events to Kafka.
  */
 export async function startDistributedGateway(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<GatewayServer> {
   const kafka = requireKafka(config, 'gateway');
@@ -77,9 +104,27 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
   });
   const limits = grpcMessageLimits(config.server.bodyLimitBytes);
   const channel = { callTimeoutMs, credentials: security.credentials, channelOptions: security.channelOptions };
-  const router = new RouterGrpcClient({ ...channel, address: routerAddress, messageLimits: limits.router });
+  const routerClient = new RouterGrpcClient({
+    ...channel,
+    address: routerAddress,
+    messageLimits: limits.router,
+    // The watch is silent between versions: pings tell a router that vanished without closing the connection (a partition) from a quiet one.
+    channelOptions: {
+      ...channel.channelOptions,
+      'grpc.keepalive_time_ms': ROUTER_KEEPALIVE_MS,
+      'grpc.keepalive_timeout_ms': ROUTER_KEEPALIVE_TIMEOUT_MS,
+    },
+  });
+  const router = new SnapshotRouterService(routerClient, {
+    watcher: `gateway-${hostname()}-${process.pid}`,
+    ...config.controlPlane,
+    logger,
+    metrics: routerSnapshotMetrics(metrics.registry),
+  });
+  router.start();
+  // ONE call per request: the adapter service runs the whole plan (retries, fallback) next to the providers.
   // A stream may last as long as the whole request is allowed to.
-  const adapters = new AdapterGrpcClient({
+  const planExecutor = new PlanExecutorGrpcClient({
     ...channel,
     address: adaptersAddress,
     messageLimits: limits.adapters,
@@ -102,7 +147,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
   const gateway = await startGatewayServer({
     config,
     router,
-    adapters,
+    planExecutor,
     observability,
     events: published,
     metrics,
@@ -115,8 +160,9 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     ...gateway,
     close: async (graceMs) => {
       await gateway.close(graceMs);
-      router.close();
-      adapters.close();
+      await router.close();
+      routerClient.close();
+      planExecutor.close();
       observability.close();
       security.close();
       // Requests are over: what they published goes to Kafka, or to the spool.
@@ -204,25 +250,34 @@ function requireKafka(config: SwitchyardConfig, role: string): NonNullable<Switc
  * adapter service (`services.adapters`, which holds the keys to ask with)
  * discovers, and keeps the last ones while that service is away.
  */
-export async function startRouterService(config: SwitchyardConfig, logger: Logger, address = config.services.router): Promise<RunningService> {
-  const router = new ReloadableRouterService(config);
-  let following: { close(): void } | undefined;
-  // At the start, and after a reload that configures a provider without `models`.
-  const followWhenNeeded = () => {
-    if (following === undefined && router.followsDiscoveredModels) following = followDiscoveredModels(config, logger, router);
-  };
-  followWhenNeeded();
+export async function startRouterService(config: SwitchyardConfig, logger: Logger, address = config.services.router): Promise<RunningRouterService> {
+  const router = new LocalRouterService(config, { modelFacts: catalogModelFacts() });
+  let following = router.followsDiscoveredModels ? followDiscoveredModels(config, logger, router) : undefined;
+  const snapshots = new SnapshotPublisher(router, { logger });
   let server: RunningGrpcServer;
   try {
-    server = await serveGrpc(config, logger, 'router', address, [routerGrpcService(router, logger)]);
+    server = await serveGrpc(config, logger, 'router', address, [routerGrpcService(router, logger, snapshots)]);
   } catch (error) {
+    snapshots.close();
     following?.close();
     throw error;
   }
+  const applyConfig = (next: SwitchyardConfig) => {
+    router.applyConfig(next);
+    // A provider now configured without `models` needs the lists the adapter service discovers.
+    if (following === undefined && router.followsDiscoveredModels) following = followDiscoveredModels(next, logger, router);
+  };
   return {
     port: server.port,
-    reloadTargets: [router, { name: 'discovered-models-follower', sections: ['providers'], prepare: () => ({ commit: followWhenNeeded }) }],
+    get snapshotVersion() {
+      return snapshots.snapshot.version;
+    },
+    applyConfig,
+    // Its one step checks the whole config before swapping: the router's only target.
+    reloadTargets: [applyConfigTarget('router', ['providers', 'routes'], { applyConfig })],
     close: async (graceMs = 10_000) => {
+      // Watches never end on their own: ending them first lets the server drain the calls that do.
+      snapshots.close();
       await server.shutdown(graceMs);
       following?.close();
     },
@@ -230,7 +285,7 @@ export async function startRouterService(config: SwitchyardConfig, logger: Logge
 }
 
 /** The router's client of the adapter service, asking for the discovered model lists every `modelDiscovery.followIntervalMs`. */
-function followDiscoveredModels(config: SwitchyardConfig, logger: Logger, router: ReloadableRouterService): { close(): void } {
+function followDiscoveredModels(config: SwitchyardConfig, logger: Logger, router: LocalRouterService): { close(): void } {
   const address = config.services.adapters;
   const security = grpcClientSecurity({ tls: config.tls, addresses: { 'services.adapters': address }, logger });
   const client = new AdapterGrpcClient({
@@ -264,7 +319,9 @@ export async function startAdapterService(config: SwitchyardConfig, logger: Logg
   const adapters = new ReloadableAdapterService(config, { logger });
   let server: RunningGrpcServer;
   try {
-    server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger)]);
+    // Plans come with the gateway's policy; this service's `resilience` defaults serve plans sent without one.
+    const planExecutor = new LocalPlanExecutor(adapters, { defaultPolicy: executionPolicy(config.resilience) });
+    server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger, planExecutor)]);
   } catch (error) {
     await adapters.close();
     throw error;

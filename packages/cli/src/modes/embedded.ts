@@ -1,6 +1,7 @@
 import { EventPublisherMetrics, InProcessEventBus, type EventSink } from '@switchyard/events';
 import { authenticationRequired, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/observability';
+import { catalogModelFacts } from '@switchyard/provider-adapters';
 import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
@@ -32,7 +33,7 @@ export type GatewayOverrides = Pick<GatewayServerOptions, 'port' | 'host' | 'adm
  */
 export async function startEmbedded(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<EmbeddedGateway> {
   // The router checks the route trees: a config error is reported before anything starts.
-  const router = new ReloadableRouterService(config);
+  const router = new ReloadableRouterService(config, { modelFacts: catalogModelFacts() });
   const metrics = new GatewayMetrics();
   // Rate limits and budgets (the config's, and those stored through the admin API once its tables open);
   // budgets count the costs this process records.

@@ -49,15 +49,18 @@ export class TransientWriteError extends Error {
 export async function writeIsolatingRejected<Item>(items: readonly Item[], options: IsolateOptions<Item>): Promise<Array<RejectedItem<Item>>> {
   const rejected: Array<RejectedItem<Item>> = [];
   const writable: Item[] = [];
+  // Each item is measured once: the sizes are reused to cut the parts.
+  const sizes: number[] = [];
   for (const item of items) {
     const bytes = options.sizeOf(item);
     if (bytes > options.maxItemBytes) {
       rejected.push({ item, reason: 'event_too_large', message: `The event is ${bytes} bytes, over the limit of ${options.maxItemBytes}.` });
     } else {
       writable.push(item);
+      sizes.push(bytes);
     }
   }
-  for (const part of partition(writable, options)) await isolate(part, options, rejected);
+  for (const part of partitionMeasured(writable, sizes, options)) await isolate(part, options, rejected);
   return rejected;
 }
 
@@ -87,11 +90,25 @@ async function isolate<Item>(items: Item[], options: IsolateOptions<Item>, rejec
 
 /** Consecutive parts of at most `maxItems` items and `maxBytes` bytes (an item larger alone is a part of its own). */
 export function partition<Item>(items: readonly Item[], options: Pick<IsolateOptions<Item>, 'maxItems' | 'maxBytes' | 'sizeOf'>): Item[][] {
+  return partitionMeasured(
+    items,
+    items.map((item) => options.sizeOf(item)),
+    options,
+  );
+}
+
+/** `partition`, with each item's size already known (`sizes[i]` of `items[i]`). */
+function partitionMeasured<Item>(
+  items: readonly Item[],
+  sizes: readonly number[],
+  options: Pick<IsolateOptions<Item>, 'maxItems' | 'maxBytes'>,
+): Item[][] {
   const parts: Item[][] = [];
   let current: Item[] = [];
   let bytes = 0;
-  for (const item of items) {
-    const size = options.sizeOf(item);
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    const size = sizes[index];
     if (current.length > 0 && (current.length >= options.maxItems || bytes + size > options.maxBytes)) {
       parts.push(current);
       current = [];

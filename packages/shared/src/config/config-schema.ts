@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
+import { routeTargetSchema } from './route-schema';
+import { breakersConfigSchema } from './breakers-config';
+import { controlPlaneSchema } from './control-plane-config';
+import { resilienceConfigSchema } from './resilience-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -102,6 +106,8 @@ export const modelPriceSchema = z.strictObject({
 const providerBase = {
   baseUrl: urlWithoutPassword('use apiKey or headers').optional(),
   apiKey: envReference('OPENAI_API_KEY').optional(),
+  /** More keys for the same provider (after `apiKey` if both are set): each call takes the one with the most rate limit left. */
+  apiKeys: z.array(envReference('OPENAI_API_KEY_2')).min(1).optional(),
   /**
    * Model names served, or glob patterns such as `claude-*`; `*` accepts any
    * model. Absent: the provider's own list (discovered from an
@@ -223,37 +229,6 @@ export const providerSchema = z.discriminatedUnion('kind', [
   mistralProviderSchema,
 ]);
 
-export interface RouteLeaf {
-  provider: string;
-  model: string;
-  weight?: number;
-}
-
-export interface RouteNode {
-  strategy: 'single' | 'round-robin' | 'weighted' | 'fallback';
-  targets: RouteTarget[];
-  weight?: number;
-}
-
-export type RouteTarget = RouteLeaf | RouteNode;
-
-export const routeLeafSchema = z.strictObject({
-  provider: z.string().min(1),
-  model: z.string().min(1),
-  weight: z.number().positive().optional(),
-});
-
-export const routeTargetSchema: z.ZodType<RouteTarget> = z.lazy(() =>
-  z.union([
-    routeLeafSchema,
-    z.strictObject({
-      strategy: z.enum(['single', 'round-robin', 'weighted', 'fallback']),
-      targets: z.array(routeTargetSchema).min(1),
-      weight: z.number().positive().optional(),
-    }),
-  ]),
-);
-
 /** Bounds of one request's content, enforced at the gateway's edge before anything else reads it. */
 export const requestLimitsSchema = z.strictObject({
   /** Characters of `model`. */
@@ -346,6 +321,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Aliases: a model name that clients use, resolved by a strategy tree. */
   routes: z.record(z.string().min(1), routeTargetSchema).default({}),
+  /** Retries, fallback by failure kind, attempt timeouts and hedging (resilience-config.ts). */
+  resilience: resilienceConfigSchema.prefault({}),
   /** Addresses of the other services, for distributed mode. */
   services: z
     .strictObject({
@@ -357,6 +334,8 @@ export const configSchema = z.strictObject({
       callTimeoutMs: durationMs.default(600_000),
     })
     .prefault({}),
+  /** Distributed mode: how the gateway follows the router's snapshots. */
+  controlPlane: controlPlaneSchema,
   /**
    * TLS between the services (distributed mode): every gRPC server and client.
    * Paths of PEM files, read at start and again whenever they change.
@@ -513,6 +492,7 @@ export const configSchema = z.strictObject({
       alertWebhookUrl: urlWithoutPassword('a webhook URL is sent as written').optional(),
     })
     .prefault({}),
+  breakers: breakersConfigSchema,
   /** Virtual API keys and admin sign-in (services/auth/README.md); the secrets themselves come from the environment. */
   keys: z
     .strictObject({

@@ -255,6 +255,10 @@ function checkReferences(config: SwitchyardConfig, env: Environment, used: { pro
   for (const [id, provider] of used.providers ? Object.entries(config.providers) : []) {
     const name = provider.apiKey?.match(ENV_REFERENCE)?.[1];
     if (name && !env[name]) problems.push(`  - providers.${id}.apiKey: environment variable ${name} is not set`);
+    for (const [index, key] of (provider.apiKeys ?? []).entries()) {
+      const keyName = key.match(ENV_REFERENCE)?.[1];
+      if (keyName && !env[keyName]) problems.push(`  - providers.${id}.apiKeys[${index}]: environment variable ${keyName} is not set`);
+    }
     for (const [header, value] of Object.entries(provider.headers)) {
       for (const match of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
         if (!env[match[1]]) problems.push(`  - providers.${id}.headers.${header}: environment variable ${match[1]} is not set`);
@@ -281,4 +285,10 @@ export function resolveSecret(value: string, env: Environment = process.env): st
 /** The API key of a provider, resolved from the environment; never logged. */
 export function providerApiKey(provider: ProviderConfig, env: Environment = process.env): string | undefined {
   return provider.apiKey ? resolveSecret(provider.apiKey, env) : undefined;
+}
+
+/** Every API key of a provider (`apiKey`, then `apiKeys`), resolved, without repeats; never logged. */
+export function providerApiKeys(provider: ProviderConfig, env: Environment = process.env): string[] {
+  const references = [...(provider.apiKey ? [provider.apiKey] : []), ...(provider.apiKeys ?? [])];
+  return [...new Set(references.map((reference) => resolveSecret(reference, env)).filter((key) => key !== ''))];
 }

@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResponse, Deployment, EmbeddingRequest, EmbeddingResponse, RoutePlan, StreamPart } from '../canonical';
+import type { ChatRequest, ChatResponse, Deployment, EmbeddingRequest, EmbeddingResponse, RouteAttempt, RoutePlan, StreamPart } from '../canonical';
 import type { GatewayError } from '../errors';
 import type { CallContext } from '../services/contracts';
 
@@ -13,6 +13,8 @@ export const failureKinds = [
   'connection',
   'context_length',
   'content_policy',
+  /** The deployment's model lacks what the request needs (tools, images, a JSON schema), per the catalog. */
+  'capability',
   'client_error',
   'bad_response',
   'breaker_open',
@@ -46,10 +48,40 @@ export interface ExecutionReport {
   served?: number;
 }
 
+/**
+ * How a plan is run: retries of one deployment, when to move on to the next,
+ * how long one attempt may take, and hedging. The gateway works it out from
+ * the `resilience` config (and the route's overrides) and sends it with the
+ * plan, so the executor, wherever it runs, follows the gateway's config.
+ */
+export interface ExecutionPolicy {
+  /** Further tries of one deployment after a failure of a kind in `retryOn`. */
+  retries: number;
+  /** Failure kinds a deployment is tried again on (after a back-off). */
+  retryOn: readonly FailureKind[];
+  /** Failure kinds after which the next deployment of the plan is tried; any other ends the request. */
+  fallbackOn: readonly FailureKind[];
+  /** Exponential back-off with full jitter: a wait is uniform in [0, min(maxMs, initialMs * multiplier^retry)). */
+  backoff: { initialMs: number; maxMs: number; multiplier: number };
+  /** A `Retry-After` longer than this is not waited for: the next deployment is tried instead. */
+  maxRetryAfterMs: number;
+  /** An attempt that has not answered (a stream: sent its first part) within this long is cancelled as a timeout. */
+  attemptTimeoutMs?: number;
+  /** A second request to the next deployment when the first has not answered within `afterMs`; the first to answer wins. */
+  hedging?: { afterMs: number };
+}
+
+/** Attempts run only after a failure of one kind: a larger-context model, an alternative for refused content. */
+export type KindFallbacks = Partial<Record<'context_length' | 'content_policy', RouteAttempt[]>>;
+
 /** A route plan ready to run: the ordered attempts, and the deadline over all of them. */
 export interface ExecutionPlan extends RoutePlan {
   /** Epoch ms after which no new attempt starts and the running one is cancelled. */
   deadline?: number;
+  /** How to run it; the executor's own default without it. */
+  policy?: ExecutionPolicy;
+  /** Where to go after a context-length or content-policy failure, whatever `fallbackOn` says. */
+  fallbacks?: KindFallbacks;
 }
 
 /**
@@ -73,6 +105,13 @@ export interface PlanExecutor {
   embed(plan: ExecutionPlan, request: EmbeddingRequest, context: CallContext): Promise<{ response: EmbeddingResponse; report: ExecutionReport }>;
 }
 
+/** Attempts made: retries and hedges count, deployments the gate skipped (breaker open) do not. */
+export function attemptsMade(report: ExecutionReport): number {
+  let count = 0;
+  for (const attempt of report.attempts) if (attempt.outcome !== 'skipped') count++;
+  return count;
+}
+
 const reports = new WeakMap<Error, ExecutionReport>();
 
 /** Attaches the attempts that led to `error`, for headers and records. */
@@ -92,6 +131,8 @@ export function executionReportOf(error: unknown): ExecutionReport | undefined {
 export interface AttemptGate {
   /** False when the deployment must be skipped now (breaker open, every key cooling down). */
   admit(deployment: Deployment): boolean;
+  /** Why `admit` refused the deployment: `breaker_open`, or `rate_limit` when every key cools down; `breaker_open` when absent. */
+  skipReason?(deployment: Deployment): FailureKind;
   /** The outcome of an admitted attempt; `retryAfterMs` from a 429's Retry-After. */
   record(deployment: Deployment, outcome: { ok: boolean; failure?: FailureKind; durationMs: number; retryAfterMs?: number }): void;
 }

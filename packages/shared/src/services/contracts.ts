@@ -1,5 +1,6 @@
 import type { eventsV1 } from '@switchyard/proto';
 import type { WorkspaceScope } from '../auth';
+import type { RequestFeatures } from '../routing/request-features';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
 
 /**
@@ -16,10 +17,18 @@ export interface CallContext {
 }
 
 export interface RouterService {
-  /** Throws `modelNotFound` for an unknown model. */
-  resolveRoute(model: string, context: CallContext): Promise<RoutePlan>;
+  /** Throws `modelNotFound` for an unknown model; `features` are what strategies may branch on. */
+  resolveRoute(model: string, context: CallContext, features?: RequestFeatures): Promise<RoutePlan>;
   listModels(context: CallContext): Promise<ModelEntry[]>;
+  /**
+   * Whether routes can be resolved: `stale` while they come from the last
+   * snapshot of a router that cannot be reached, `waiting` before any
+   * (readiness then fails). Absent: always `ready` (routes held locally).
+   */
+  readiness?(): RouterReadiness;
 }
+
+export type RouterReadiness = 'ready' | 'stale' | 'waiting';
 
 export interface ProviderAdapterService {
   complete(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<ChatResponse>;

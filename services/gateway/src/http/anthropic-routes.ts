@@ -9,6 +9,7 @@ import type { Execution, RequestExecutor } from '../pipeline/request-executor';
 import { readAttribution } from '../telemetry/request-attribution';
 import type { ErrorFormat } from './error-format';
 import { admitGoverned } from './governance-admission';
+import { routingOf } from './execution-headers';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { drained, observeStreamPart, type RouteHandler } from './openai-routes';
 import { readJsonBody } from './read-json-body';
@@ -46,7 +47,7 @@ export function createAnthropicRoutes(executor: RequestExecutor, options: Exchan
     authorizeModel(exchange.principal, chatRequest.model);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
     if (!chatRequest.stream) {
-      const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted);
+      const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted, routingOf(exchange));
       telemetry.servedModel = response.model;
       telemetry.usage = response.usage;
       telemetry.finishReason = response.choices[0]?.finishReason;
@@ -56,7 +57,7 @@ export function createAnthropicRoutes(executor: RequestExecutor, options: Exchan
       exchange.completed(servedBy);
       return;
     }
-    const { parts, servedBy } = await executor.stream(chatRequest, execution.context, telemetry.attempted);
+    const { parts, servedBy } = await executor.stream(chatRequest, execution.context, telemetry.attempted, routingOf(exchange));
     // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
     telemetry.upstreamAccepted = true;
     exchange.setServedBy(servedBy);

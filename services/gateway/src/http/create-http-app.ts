@@ -151,8 +151,10 @@ function createExpressApp(options: HttpAppOptions): express.Express {
     response.json({ status: 'ok' });
   });
   app.get('/readyz', (_request, response) => {
-    const ready = options.isReady();
-    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+    // A gateway that follows a router's snapshots is ready once it has one, and stays so on the last one while the router is away.
+    const routes = router.readiness?.();
+    const ready = options.isReady() && routes !== 'waiting';
+    response.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', ...(routes !== undefined && { router: routes }) });
   });
   app.get('/metrics', async (_request, response) => {
     response.setHeader('content-type', metrics.registry.contentType);

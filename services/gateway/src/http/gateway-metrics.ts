@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Deployment, GatewayError } from '@switchyard/shared';
+import type { AttemptRecord, GatewayError } from '@switchyard/shared';
 
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -32,7 +32,7 @@ export class GatewayMetrics {
     });
     this.upstreamDuration = new Histogram({
       name: 'switchyard_gateway_upstream_duration_seconds',
-      help: 'Time a provider took to accept a request (whole response when not streaming).',
+      help: 'One attempt at a provider, from request to the end of its response (a stream: its last part), by outcome (ok or the failure kind).',
       labelNames: ['provider', 'outcome'],
       buckets: latencyBuckets,
       registers: [this.registry],
@@ -86,8 +86,12 @@ export class GatewayMetrics {
     this.requestDuration.observe({ route }, durationSeconds);
   }
 
-  upstreamAttempt = (deployment: Deployment, durationSeconds: number, error?: GatewayError): void => {
-    this.upstreamDuration.observe({ provider: deployment.providerId, outcome: error ? error.errorClass : 'ok' }, durationSeconds);
+  /** One attempt of a plan, once over; `outcome` is `ok` or its failure kind (`rate_limit`, `timeout`, …). */
+  upstreamAttempt = (attempt: AttemptRecord): void => {
+    this.upstreamDuration.observe(
+      { provider: attempt.deployment.providerId, outcome: attempt.outcome === 'succeeded' ? 'ok' : (attempt.failure ?? attempt.outcome) },
+      attempt.durationMs / 1000,
+    );
   };
 
   firstChunk(providerId: string, secondsSinceArrival: number): void {

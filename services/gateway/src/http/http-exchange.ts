@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CallContext, GatewayError, GovernanceGate, Logger, Principal, RequestLimits } from '@switchyard/shared';
+import {
+  attemptsMade,
+  executionReportOf,
+  type CallContext,
+  type GatewayError,
+  type GovernanceGate,
+  type Logger,
+  type Principal,
+  type RequestLimits,
+} from '@switchyard/shared';
 import type { GatewayAuditHooks, RequestOrigin } from '../auth/gateway-audit-hooks';
 import { requestPrincipal } from '../auth/request-principal';
 import type { ServedBy } from '../pipeline/request-executor';
@@ -8,6 +17,7 @@ import type { RequestOperation, RequestRecorder } from '../telemetry/request-rec
 import { RequestTelemetry } from '../telemetry/request-telemetry';
 import { OPENAI_ERROR_FORMAT, type ErrorFormat } from './error-format';
 import type { GatewayMetrics } from './gateway-metrics';
+import { setExecutionHeaders } from './execution-headers';
 import { requestTimedOut, toGatewayError } from './http-errors';
 import { headerSafeValue, setSwitchyardHeader } from './response-headers';
 
@@ -83,7 +93,7 @@ export class HttpExchange {
     const { response } = this;
     setSwitchyardHeader(response, 'x-switchyard-provider', servedBy.deployment.providerId);
     setSwitchyardHeader(response, 'x-switchyard-model', servedBy.deployment.model);
-    setSwitchyardHeader(response, 'x-switchyard-attempts', servedBy.attempts);
+    setExecutionHeaders(response, servedBy.report, servedBy.attempts);
     if (servedBy.routePath) setSwitchyardHeader(response, 'x-switchyard-route-path', servedBy.routePath);
   }
 
@@ -172,6 +182,8 @@ export class HttpExchange {
         response.setHeader('connection', 'close');
       }
       if (gatewayError.retryAfter !== undefined) response.setHeader('retry-after', headerSafeValue(String(gatewayError.retryAfter)));
+      const report = executionReportOf(error);
+      if (report) setExecutionHeaders(response, report, attemptsMade(report));
       this.sendJson(gatewayError.status, this.errorFormat.body(gatewayError, this.requestId));
     } catch (writeError) {
       // The error itself could not be written: the connection is all that is left to end.

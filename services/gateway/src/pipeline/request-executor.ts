@@ -1,29 +1,62 @@
 import {
-  internalError,
+  attemptsMade,
+  chatRequestFeatures,
+  executionPolicy,
+  executionReportOf,
   isGatewayError,
+  modelOnlyFeatures,
+  SECRET_HEADER_NAME,
+  invalidRequest,
+  type AttemptRecord,
   type CallContext,
   type ChatRequest,
   type ChatResponse,
   type Deployment,
   type EmbeddingRequest,
   type EmbeddingResponse,
+  type ExecutionPlan,
+  type ExecutionPolicy,
+  type ExecutionReport,
   type GatewayError,
-  type ProviderAdapterService,
+  type KeyScopes,
+  type KindFallbacks,
+  type PlanExecutor,
+  type RequestFeatures,
+  type ResilienceConfig,
   type RouteAttempt,
+  type RoutePlan,
   type RouterService,
   type StreamPart,
+  type SwitchyardConfig,
 } from '@switchyard/shared';
+import { authorizeRoute, InlineRoutes, readRouteHeader, ROUTE_HEADER } from './route-header';
 
-/** Which deployment answered, and how it was reached. */
+/** Which deployment answered, how it was reached, and every attempt on the way. */
 export interface ServedBy {
   deployment: Deployment;
   routePath: string;
-  /** How many deployments were tried, this one included. */
+  /** Attempts made (retries and hedges included, skipped deployments not). */
   attempts: number;
+  /** Every attempt, in order; a stream's as they stood when it started. */
+  report: ExecutionReport;
 }
 
-/** Told about every upstream attempt, for metrics. */
-export type AttemptObserver = (deployment: Deployment, durationSeconds: number, error?: GatewayError) => void;
+/** Told about every upstream attempt once it is over, for metrics. */
+export type AttemptObserver = (attempt: AttemptRecord) => void;
+
+/** Told of every request's report once its last attempt is over: what feeds the live statistics. */
+export type ReportObserver = (report: ExecutionReport) => void;
+
+/** Request headers as node:http gives them. */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** What routing may read of a request beyond its body. */
+export interface RoutingInput {
+  /** Routing rules' headers, and `x-switchyard-route`. */
+  headers?: RequestHeaders;
+  /** The caller's key scopes: a route `x-switchyard-route` names or holds must be one the key may request. */
+  scopes?: KeyScopes;
+}
 
 /** Told, for one request, as each deployment is tried (`number` counts from 1). */
 export type AttemptListener = (attempt: RouteAttempt, number: number) => void;
@@ -73,11 +106,39 @@ export class Execution {
   }
 }
 
+/** What the executor needs of the config, and whom it tells what happened. */
+export interface RequestExecutorOptions {
+  /** The `resilience` section: the policy of each route, and its fallbacks by failure kind. */
+  resilience: ResilienceConfig;
+  /** `server.requestTimeoutMs`: the deadline of a whole request, every attempt included. */
+  requestTimeoutMs: number;
+  /** The configured providers, which inline routes of `x-switchyard-route` may name. */
+  providers: SwitchyardConfig['providers'];
+  observeAttempt?: AttemptObserver;
+  observeReport?: ReportObserver;
+  /**
+   * Told when a request is sent to the first deployment of its plan and when
+   * it is over (`least-busy` counts these): the deployment that answers is
+   * that one unless an attempt failed.
+   */
+  inFlight?: InFlightCounter;
+  /** Uniform in [0, 1), for inline routes' strategies. */
+  random?: () => number;
+}
+
+export interface InFlightCounter {
+  started(deploymentId: string): void;
+  finished(deploymentId: string): void;
+}
+
 /**
- * Carries one request through its route plan: asks the router for the plan,
- * calls each deployment in turn, and moves on to the next only after a
- * retryable error. A stream is committed to a deployment once it has
- * started; errors after that end the stream.
+ * Carries one request through its route: the request's features, the plan
+ * resolved for it (or for the route `x-switchyard-route` names or holds),
+ * with its deadline, policy and fallbacks by failure kind, then ONE call to
+ * the plan executor — in process, or the adapter service over gRPC — which
+ * runs retries, fallback and hedging where the request is. The report that
+ * comes back (on failure too) names the deployment that answered and every
+ * attempt, for headers, the request record, metrics and live statistics.
  */
 export class RequestExecutor {
   private readonly inFlight = new Set<Execution>();
@@ -88,12 +149,20 @@ export class RequestExecutor {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   };
+  private readonly defaultPolicy: ExecutionPolicy;
+  /** Policies of the routes that override the defaults, worked out once. */
+  private readonly policies = new Map<string, ExecutionPolicy>();
+  private readonly inlineRoutes: InlineRoutes;
 
   constructor(
     private readonly router: RouterService,
-    private readonly adapters: ProviderAdapterService,
-    private readonly observeAttempt: AttemptObserver = () => {},
-  ) {}
+    private readonly planExecutor: PlanExecutor,
+    private readonly options: RequestExecutorOptions,
+  ) {
+    this.defaultPolicy = executionPolicy(options.resilience);
+    for (const [alias, route] of Object.entries(options.resilience.routes)) this.policies.set(alias, executionPolicy(options.resilience, route));
+    this.inlineRoutes = new InlineRoutes(options.providers, options.random);
+  }
 
   /**
    * Opens the upstream work of one client request: pass its `context` to the
@@ -121,47 +190,186 @@ export class RequestExecutor {
     for (const execution of [...this.inFlight]) execution.abort(reason);
   }
 
-  complete(request: ChatRequest, context: CallContext, onAttempt?: AttemptListener): Promise<{ response: ChatResponse; servedBy: ServedBy }> {
-    return this.run(request.model, context, onAttempt, (deployment) => this.adapters.complete(deployment, request, context)).then(
-      ({ result, servedBy }) => ({ response: result, servedBy }),
-    );
-  }
-
-  stream(request: ChatRequest, context: CallContext, onAttempt?: AttemptListener): Promise<{ parts: AsyncIterable<StreamPart>; servedBy: ServedBy }> {
-    return this.run(request.model, context, onAttempt, (deployment) => this.adapters.stream(deployment, request, context)).then(
-      ({ result, servedBy }) => ({ parts: result, servedBy }),
-    );
-  }
-
-  embed(request: EmbeddingRequest, context: CallContext, onAttempt?: AttemptListener): Promise<{ response: EmbeddingResponse; servedBy: ServedBy }> {
-    return this.run(request.model, context, onAttempt, (deployment) => this.adapters.embed(deployment, request, context)).then(
-      ({ result, servedBy }) => ({ response: result, servedBy }),
-    );
-  }
-
-  private async run<T>(
-    model: string,
+  async complete(
+    request: ChatRequest,
     context: CallContext,
-    onAttempt: AttemptListener | undefined,
-    call: (deployment: Deployment) => Promise<T>,
-  ): Promise<{ result: T; servedBy: ServedBy }> {
-    const plan = await this.router.resolveRoute(model, context);
-    const attempts: RouteAttempt[] = plan.attempts;
-    let lastError: GatewayError | undefined;
-    for (let index = 0; index < attempts.length; index++) {
-      const { deployment, routePath } = attempts[index];
-      onAttempt?.(attempts[index], index + 1);
-      const started = performance.now();
-      try {
-        const result = await call(deployment);
-        this.observeAttempt(deployment, (performance.now() - started) / 1000);
-        return { result, servedBy: { deployment, routePath, attempts: index + 1 } };
-      } catch (error) {
-        lastError = isGatewayError(error) ? error : internalError('The provider adapter failed unexpectedly.', error);
-        this.observeAttempt(deployment, (performance.now() - started) / 1000, lastError);
-        if (!lastError.retryable || context.signal.aborted) throw lastError;
-      }
+    onAttempt?: AttemptListener,
+    routing: RoutingInput = {},
+  ): Promise<{ response: ChatResponse; servedBy: ServedBy }> {
+    const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(routing.headers)), routing, context);
+    const finished = this.started(plan);
+    try {
+      const { response, report } = await this.settled(this.planExecutor.complete(plan, request, context), onAttempt);
+      return { response, servedBy: this.servedBy(report, onAttempt) };
+    } finally {
+      finished();
     }
-    throw lastError ?? internalError(`The route plan for ${model} has no deployments.`);
   }
+
+  async stream(
+    request: ChatRequest,
+    context: CallContext,
+    onAttempt?: AttemptListener,
+    routing: RoutingInput = {},
+  ): Promise<{ parts: AsyncIterable<StreamPart>; servedBy: ServedBy }> {
+    const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(routing.headers)), routing, context);
+    const finished = this.started(plan);
+    let opened: Awaited<ReturnType<PlanExecutor['stream']>>;
+    try {
+      opened = await this.settled(this.planExecutor.stream(plan, request, context), onAttempt, false);
+    } catch (error) {
+      finished();
+      throw error;
+    }
+    const { parts, report, final } = opened;
+    void final.then(
+      (settled) => {
+        finished();
+        this.observe(settled);
+      },
+      finished,
+    );
+    return { parts, servedBy: this.servedBy(report, onAttempt) };
+  }
+
+  async embed(
+    request: EmbeddingRequest,
+    context: CallContext,
+    onAttempt?: AttemptListener,
+    routing: RoutingInput = {},
+  ): Promise<{ response: EmbeddingResponse; servedBy: ServedBy }> {
+    const plan = await this.plan(request.model, modelOnlyFeatures(request.model, routingHeaders(routing.headers)), routing, context);
+    const finished = this.started(plan);
+    try {
+      const { response, report } = await this.settled(this.planExecutor.embed(plan, request, context), onAttempt);
+      return { response, servedBy: this.servedBy(report, onAttempt) };
+    } finally {
+      finished();
+    }
+  }
+
+  /**
+   * The plan of one request: its route (the model's, or the one
+   * `x-switchyard-route` names or holds), the deadline, the route's policy,
+   * and the fallbacks it has for context-length and content-policy failures.
+   */
+  private async plan(model: string, features: RequestFeatures, routing: RoutingInput, context: CallContext): Promise<ExecutionPlan> {
+    const override = readRouteHeader(routing.headers?.[ROUTE_HEADER]);
+    if (override && routing.scopes) authorizeRoute(override, routing.scopes);
+    let route: RoutePlan;
+    let routeName = model;
+    if (override === undefined) {
+      route = await this.router.resolveRoute(model, context, features);
+    } else if (override.kind === 'alias') {
+      routeName = override.name;
+      route = await this.router.resolveRoute(override.name, context, features).catch((error: unknown) => {
+        if (isGatewayError(error) && error.code === 'model_not_found') {
+          throw invalidRequest(`The ${ROUTE_HEADER} header names no route or model: ${override.name}`, ROUTE_HEADER, 'invalid_value');
+        }
+        throw error;
+      });
+      route = { ...route, requestedModel: model };
+    } else {
+      route = this.inlineRoutes.resolve(override.target, model);
+    }
+    const overrides = this.options.resilience.routes[routeName];
+    const timeoutMs = Math.min(this.options.requestTimeoutMs, overrides?.deadlineMs ?? Number.POSITIVE_INFINITY);
+    const plan: ExecutionPlan = {
+      ...route,
+      deadline: Date.now() + timeoutMs,
+      policy: this.policies.get(routeName) ?? this.defaultPolicy,
+    };
+    if (overrides?.contextLengthFallback || overrides?.contentPolicyFallback) {
+      plan.fallbacks = await this.kindFallbacks(overrides.contextLengthFallback, overrides.contentPolicyFallback, context, features);
+    }
+    return plan;
+  }
+
+  /** The plans of a route's fallbacks by failure kind; one that does not resolve is left out (its kind then fails as it came). */
+  private async kindFallbacks(
+    contextLength: string | undefined,
+    contentPolicy: string | undefined,
+    context: CallContext,
+    features: RequestFeatures,
+  ): Promise<KindFallbacks> {
+    const resolve = async (name: string | undefined, label: string): Promise<RouteAttempt[] | undefined> => {
+      if (name === undefined) return undefined;
+      try {
+        const { attempts } = await this.router.resolveRoute(name, context, { ...features, model: name });
+        return attempts.map(({ deployment, routePath }) => ({ deployment, routePath: routePath === '' ? label : `${label}.${routePath}` }));
+      } catch {
+        return undefined;
+      }
+    };
+    const [contextLengthAttempts, contentPolicyAttempts] = await Promise.all([
+      resolve(contextLength, 'contextLengthFallback'),
+      resolve(contentPolicy, 'contentPolicyFallback'),
+    ]);
+    return {
+      ...(contextLengthAttempts && { context_length: contextLengthAttempts }),
+      ...(contentPolicyAttempts && { content_policy: contentPolicyAttempts }),
+    };
+  }
+
+  /** Counts the request in flight at its plan's first deployment; returns what ends it (once). */
+  private started(plan: ExecutionPlan): () => void {
+    const counter = this.options.inFlight;
+    const first = plan.attempts[0]?.deployment.id;
+    if (counter === undefined || first === undefined) return noop;
+    counter.started(first);
+    let over = false;
+    return () => {
+      if (over) return;
+      over = true;
+      counter.finished(first);
+    };
+  }
+
+  /** Waits for the executor; a failure's report is told to the listeners before the error goes on. */
+  private async settled<T>(running: Promise<T>, onAttempt: AttemptListener | undefined, observe = true): Promise<T & { report: ExecutionReport }> {
+    try {
+      const result = (await running) as T & { report: ExecutionReport };
+      if (observe) this.observe(result.report);
+      return result;
+    } catch (error) {
+      const report = executionReportOf(error);
+      if (report) {
+        this.observe(report);
+        const last = lastTried(report);
+        if (last) onAttempt?.(last, attemptsMade(report));
+      }
+      throw error;
+    }
+  }
+
+  private observe(report: ExecutionReport): void {
+    const { observeAttempt, observeReport } = this.options;
+    if (observeAttempt) for (const attempt of report.attempts) if (attempt.outcome !== 'skipped') observeAttempt(attempt);
+    observeReport?.(report);
+  }
+
+  private servedBy(report: ExecutionReport, onAttempt: AttemptListener | undefined): ServedBy {
+    const served = report.attempts[report.served ?? report.attempts.length - 1];
+    const attempts = attemptsMade(report);
+    onAttempt?.(served, attempts);
+    return { deployment: served.deployment, routePath: served.routePath, attempts, report };
+  }
+}
+
+function noop(): void {}
+
+function lastTried(report: ExecutionReport): AttemptRecord | undefined {
+  for (let index = report.attempts.length - 1; index >= 0; index--) if (report.attempts[index].outcome !== 'skipped') return report.attempts[index];
+  return report.attempts[report.attempts.length - 1];
+}
+
+/** The headers routing rules may read: every one but credentials. */
+function routingHeaders(headers: RequestHeaders = {}): Record<string, string> {
+  const readable: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || SECRET_HEADER_NAME.test(name)) continue;
+    readable[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return readable;
 }

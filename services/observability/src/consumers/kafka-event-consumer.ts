@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage, type LogEntry, type Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage, LogEntry, Producer, logLevel } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import {
   ALL_TOPICS,
@@ -91,7 +91,6 @@ class BatchAbandoned extends Error {
  */
 export class KafkaEventConsumer {
   readonly metrics: ConsumerMetrics;
-  private readonly kafka: Kafka;
   private readonly sink: FanOutSink;
   private readonly groupId: string;
   private readonly topicPrefix: string;
@@ -125,12 +124,6 @@ export class KafkaEventConsumer {
     this.logger = options.logger.child({ component: 'kafka-event-consumer', groupId: this.groupId });
     this.metrics = new ConsumerMetrics(options.metricsRegistry);
     this.sink = new FanOutSink(options.sinks);
-    this.kafka = new Kafka({
-      clientId: options.clientId ?? 'switchyard-observability',
-      brokers: [...options.brokers],
-      logLevel: logLevel.WARN,
-      logCreator: kafkaLogCreator(this.logger),
-    });
   }
 
   /** Resolves once the consumer has joined its group and started fetching. */
@@ -139,9 +132,17 @@ export class KafkaEventConsumer {
     this.stopping = new AbortController();
     if (this.options.createTopics ?? true) await this.createMissingTopics();
 
+    // Loaded on first use: the one-process mode imports this package and never consumes from Kafka.
+    const { Kafka, Partitioners, logLevel } = await import('kafkajs');
+    const kafka = new Kafka({
+      clientId: this.options.clientId ?? 'switchyard-observability',
+      brokers: [...this.options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(this.logger, logLevel),
+    });
     // The Java client's partitioner (murmur2 of the key), as the gateway's publisher uses.
-    const producer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    const consumer = this.kafka.consumer({
+    const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const consumer = kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.heartbeatIntervalMs,
@@ -359,15 +360,15 @@ async function sleep(ms: number, signal: AbortSignal, heartbeat: () => Promise<v
   }
 }
 
-/** kafkajs logs through the consumer's pino logger. */
-function kafkaLogCreator(logger: Logger) {
+/** kafkajs logs through the consumer's pino logger (`levels`: kafkajs's enum, loaded with the client). */
+function kafkaLogCreator(logger: Logger, levels: typeof logLevel) {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = log;
       const line = { kafkajs: namespace, ...fields };
-      if (level === logLevel.ERROR) logger.error(line, message);
-      else if (level === logLevel.WARN) logger.warn(line, message);
-      else if (level === logLevel.INFO) logger.info(line, message);
+      if (level === levels.ERROR) logger.error(line, message);
+      else if (level === levels.WARN) logger.warn(line, message);
+      else if (level === levels.INFO) logger.info(line, message);
       else logger.debug(line, message);
     };
 }

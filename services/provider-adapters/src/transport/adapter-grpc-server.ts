@@ -2,7 +2,9 @@ import {
   internalError,
   type ChatRequest,
   type DiscoveredModelSource,
+  type ExecutionReport,
   type Logger,
+  type PlanExecutor,
   type ProviderAdapterService,
   type StreamPart,
 } from '@switchyard/shared';
@@ -12,6 +14,8 @@ import {
   deploymentFromProto,
   embeddingRequestFromProto,
   embeddingResponseToProto,
+  executionPlanFromProto,
+  executionReportToProto,
   grpcServiceDefinition,
   serverStreamingHandler,
   streamPartToProto,
@@ -21,19 +25,43 @@ import {
   type MethodsOf,
 } from '@switchyard/rpc';
 import { adaptersV1 } from '@switchyard/proto';
+import { LocalPlanExecutor } from '../execution/local-plan-executor';
 
 export const adapterServiceDefinition = grpcServiceDefinition(adaptersV1.ProviderAdapterService);
 
 /**
  * gRPC handlers for `switchyard.adapters.v1.ProviderAdapterService` that call
  * any ProviderAdapterService. StreamComplete writes each part as it comes and
- * aborts the adapter's signal when the caller cancels.
+ * aborts the adapter's signal when the caller cancels. The `Execute*` RPCs run
+ * whole plans with `planExecutor` (one over `adapters` with the default
+ * policy unless given); a failure's report goes back in the trailer.
  */
 export function adapterGrpcHandlers(
   adapters: ProviderAdapterService & Partial<DiscoveredModelSource>,
   logger: Logger,
+  planExecutor: PlanExecutor = new LocalPlanExecutor(adapters),
 ): GrpcHandlers<MethodsOf<typeof adaptersV1.ProviderAdapterService>> {
   return {
+    execute: unaryHandler(async (message: adaptersV1.ExecuteRequest, context) => {
+      const { response, report } = await planExecutor.complete(plan(message), chatRequest(message), context);
+      return { response: chatResponseToProto(response), report: executionReportToProto(report) };
+    }, logger),
+    executeStream: serverStreamingHandler(
+      async (message: adaptersV1.ExecuteStreamRequest, context) => {
+        const { parts, report, final } = await planExecutor.stream(plan(message), chatRequest(message), context);
+        return streamEvents(parts, report, final);
+      },
+      (event: StreamEvent) =>
+        event.kind === 'part'
+          ? { event: { case: 'part', value: streamPartToProto(event.part) } }
+          : { event: { case: event.kind, value: executionReportToProto(event.report) } },
+      logger,
+    ),
+    executeEmbed: unaryHandler(async (message: adaptersV1.ExecuteEmbedRequest, context) => {
+      if (message.request === undefined) throw internalError('ExecuteEmbedRequest without a request.');
+      const { response, report } = await planExecutor.embed(plan(message), embeddingRequestFromProto(message.request), context);
+      return { response: embeddingResponseToProto(response), report: executionReportToProto(report) };
+    }, logger),
     complete: unaryHandler(async (message: adaptersV1.CompleteRequest, context) => {
       const response = await adapters.complete(deploymentFromProto(message.deployment), chatRequest(message), context);
       return { response: chatResponseToProto(response) };
@@ -59,11 +87,35 @@ export function adapterGrpcHandlers(
 }
 
 /** The adapters, ready for `startGrpcServer({ services: [...] })`. */
-export function adapterGrpcService(adapters: ProviderAdapterService & Partial<DiscoveredModelSource>, logger: Logger): GrpcServiceRegistration {
-  return { definition: adapterServiceDefinition, implementation: adapterGrpcHandlers(adapters, logger) };
+export function adapterGrpcService(
+  adapters: ProviderAdapterService & Partial<DiscoveredModelSource>,
+  logger: Logger,
+  planExecutor?: PlanExecutor,
+): GrpcServiceRegistration {
+  return { definition: adapterServiceDefinition, implementation: adapterGrpcHandlers(adapters, logger, planExecutor) };
 }
 
-function chatRequest(message: adaptersV1.CompleteRequest | adaptersV1.StreamCompleteRequest): ChatRequest {
+function chatRequest(
+  message: adaptersV1.CompleteRequest | adaptersV1.StreamCompleteRequest | adaptersV1.ExecuteRequest | adaptersV1.ExecuteStreamRequest,
+): ChatRequest {
   if (message.request === undefined) throw internalError(`${message.$typeName} without a request.`);
   return chatRequestFromProto(message.request);
+}
+
+function plan(message: adaptersV1.ExecuteRequest | adaptersV1.ExecuteStreamRequest | adaptersV1.ExecuteEmbedRequest) {
+  if (message.plan === undefined) throw internalError(`${message.$typeName} without a plan.`);
+  return executionPlanFromProto(message.plan);
+}
+
+type StreamEvent = { kind: 'started' | 'report'; report: ExecutionReport } | { kind: 'part'; part: StreamPart };
+
+/** `started`, the parts, then the final `report`: the messages of one ExecuteStream call. */
+async function* streamEvents(
+  parts: AsyncIterable<StreamPart>,
+  started: ExecutionReport,
+  final: Promise<ExecutionReport>,
+): AsyncIterable<StreamEvent> {
+  yield { kind: 'started', report: started };
+  for await (const part of parts) yield { kind: 'part', part };
+  yield { kind: 'report', report: await final };
 }

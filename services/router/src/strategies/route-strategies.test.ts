@@ -1,4 +1,17 @@
-import { fallbackStrategy, roundRobinStrategy, routeStrategies, singleStrategy, weightedStrategy } from '.';
+import { routeStrategyNames } from '@switchyard/shared';
+import {
+  budgetAwareStrategy,
+  conditionalStrategy,
+  fallbackStrategy,
+  leastBusyStrategy,
+  leastLatencyStrategy,
+  lowestCostStrategy,
+  qualityFirstStrategy,
+  roundRobinStrategy,
+  routeStrategies,
+  singleStrategy,
+  weightedStrategy,
+} from '.';
 
 describe('routeStrategies', () => {
   it('maps each strategy name of the config schema to its strategy', () => {
@@ -7,6 +20,13 @@ describe('routeStrategies', () => {
       fallback: fallbackStrategy,
       'round-robin': roundRobinStrategy,
       weighted: weightedStrategy,
+      'least-latency': leastLatencyStrategy,
+      'lowest-cost': lowestCostStrategy,
+      'quality-first': qualityFirstStrategy,
+      'least-busy': leastBusyStrategy,
+      conditional: conditionalStrategy,
+      'budget-aware': budgetAwareStrategy,
     });
+    expect(Object.keys(routeStrategies).sort()).toEqual([...routeStrategyNames].sort());
   });
 });

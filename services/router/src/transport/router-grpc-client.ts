@@ -1,9 +1,11 @@
 import { type CallContext, type ModelEntry, type RoutePlan, type RouterService } from '@switchyard/shared';
 import { GrpcServiceClient, modelEntriesFromProto, routePlanFromProto, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
 import { routerV1 } from '@switchyard/proto';
+import type { RouterSnapshot, SnapshotSource } from '../snapshots/router-snapshot';
+import { routerSnapshotFromProto } from './router-snapshot-codec';
 
-/** The router service, called over gRPC on one channel. */
-export class RouterGrpcClient implements RouterService {
+/** The router service, called over gRPC on one channel; also a source of its snapshots (`Watch`). */
+export class RouterGrpcClient implements RouterService, SnapshotSource {
   private readonly client: GrpcServiceClient<MethodsOf<typeof routerV1.RouterService>>;
 
   constructor(options: GrpcClientOptions) {
@@ -16,6 +18,17 @@ export class RouterGrpcClient implements RouterService {
 
   async listModels(context: CallContext): Promise<ModelEntry[]> {
     return modelEntriesFromProto(await this.client.unary('listModels', {}, context));
+  }
+
+  /** A watch lasts until the router ends it or `signal` aborts: it has no deadline. */
+  watch(request: { watcher: string; knownVersion: number }, signal: AbortSignal): Promise<AsyncIterable<RouterSnapshot>> {
+    return this.client.serverStream(
+      'watch',
+      { watcher: request.watcher, knownVersion: BigInt(request.knownVersion) },
+      { requestId: `watch-${request.watcher}`, signal },
+      routerSnapshotFromProto,
+      Number.POSITIVE_INFINITY,
+    );
   }
 
   close(): void {

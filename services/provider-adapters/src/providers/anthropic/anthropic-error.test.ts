@@ -47,3 +47,12 @@ describe('anthropicHttpError', () => {
     expect(anthropicHttpError('anthropic', 503, '   ', {}).message).toBe('anthropic returned 503: an empty body');
   });
 });
+
+describe('a prompt beyond the context window', () => {
+  it('is marked context_length_exceeded, so a route can send it to a larger model', () => {
+    const body = '{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 208310 tokens > 200000 maximum"}}';
+    expect(anthropicHttpError('anthropic', 400, body, {})).toMatchObject({ status: 400, code: 'context_length_exceeded', retryable: false });
+    const other = '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}';
+    expect(anthropicHttpError('anthropic', 400, other, {})).toMatchObject({ code: 'upstream_rejected_request' });
+  });
+});

@@ -1,4 +1,4 @@
-import { ProviderError, providerHttpError } from '@switchyard/shared';
+import { CONTEXT_LENGTH_EXCEEDED, ProviderError, providerHttpError } from '@switchyard/shared';
 import { anthropicErrorBodySchema, type AnthropicErrorDetail } from './anthropic-api';
 
 /**
@@ -14,7 +14,10 @@ export function anthropicHttpError(
   headers: Record<string, string | string[] | undefined>,
 ): ProviderError {
   const retryAfter = headers['retry-after'];
-  return providerHttpError(providerId, status, errorMessage(bodyText), Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  const message = errorMessage(bodyText);
+  // Anthropic says it only in words: "prompt is too long: 208000 tokens > 200000 maximum".
+  const code = status === 400 && /prompt is too long/i.test(message) ? CONTEXT_LENGTH_EXCEEDED : null;
+  return providerHttpError(providerId, status, message, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, { code });
 }
 
 /**

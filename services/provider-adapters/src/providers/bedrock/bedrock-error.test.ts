@@ -19,3 +19,17 @@ describe('bedrockHttpError', () => {
     expect(bedrockHttpError('bedrock', 403, 'Forbidden', {}).message).toBe('bedrock returned 403: Forbidden');
   });
 });
+
+describe('a prompt beyond the context window', () => {
+  it('is marked context_length_exceeded, in the words of each model family', () => {
+    const type = { 'x-amzn-errortype': 'ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/' };
+    for (const message of [
+      'Input is too long for requested model.',
+      'prompt is too long: 210000 tokens > 200000 maximum',
+      'Too many input tokens.',
+    ]) {
+      expect(bedrockHttpError('bedrock', 400, JSON.stringify({ message }), type)).toMatchObject({ code: 'context_length_exceeded' });
+    }
+    expect(bedrockHttpError('bedrock', 400, '{"message":"Malformed input request"}', type).code).toBe('upstream_rejected_request');
+  });
+});

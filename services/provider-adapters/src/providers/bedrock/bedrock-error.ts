@@ -1,4 +1,4 @@
-import { ProviderError, providerHttpError } from '@switchyard/shared';
+import { CONTEXT_LENGTH_EXCEEDED, ProviderError, providerHttpError } from '@switchyard/shared';
 import { bedrockErrorBodySchema } from './bedrock-api';
 
 /**
@@ -17,8 +17,13 @@ export function bedrockHttpError(
   const retryAfter = first(headers['retry-after']);
   const errorType = first(headers['x-amzn-errortype'])?.split(':')[0];
   const message = errorMessage(bodyText);
-  return providerHttpError(providerId, status, errorType ? `${message} (${errorType})` : message, retryAfter);
+  // A ValidationException says it only in words, which differ by model family.
+  const code = status === 400 && CONTEXT_LENGTH_MESSAGE.test(message) ? CONTEXT_LENGTH_EXCEEDED : null;
+  return providerHttpError(providerId, status, errorType ? `${message} (${errorType})` : message, retryAfter, { code });
 }
+
+/** "Input is too long for requested model", "prompt is too long", "too many input tokens", "maximum context length". */
+const CONTEXT_LENGTH_MESSAGE = /input is too long|prompt is too long|too many input tokens|maximum context length/i;
 
 /**
  * An exception frame inside a 200 stream (`:message-type: exception`), named

@@ -36,3 +36,10 @@ describe('cohereStreamError', () => {
     });
   });
 });
+
+describe('a prompt beyond the context window', () => {
+  it('is marked context_length_exceeded', () => {
+    const body = JSON.stringify({ message: 'too many tokens: total number of tokens in the prompt cannot exceed 128000 - received 130012.' });
+    expect(cohereHttpError('cohere', 400, {}, body)).toMatchObject({ status: 400, code: 'context_length_exceeded' });
+  });
+});

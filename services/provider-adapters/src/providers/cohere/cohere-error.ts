@@ -1,4 +1,4 @@
-import { ProviderError, providerHttpError } from '@switchyard/shared';
+import { CONTEXT_LENGTH_EXCEEDED, ProviderError, providerHttpError } from '@switchyard/shared';
 import { cohereErrorBodySchema } from './cohere-api';
 
 const MESSAGE_LIMIT = 1000;
@@ -17,7 +17,10 @@ export function cohereHttpError(
   bodyText: string,
 ): ProviderError {
   const retryAfter = headers['retry-after'];
-  return providerHttpError(providerId, status, errorMessage(bodyText, status), Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  const message = errorMessage(bodyText, status);
+  // Cohere says it only in words: "too many tokens: total number of tokens in the prompt cannot exceed …".
+  const code = status === 400 && /too many tokens/i.test(message) ? CONTEXT_LENGTH_EXCEEDED : null;
+  return providerHttpError(providerId, status, message, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, { code });
 }
 
 /** A `message-end` event that reports an error inside a 200 stream: a retryable upstream error. */

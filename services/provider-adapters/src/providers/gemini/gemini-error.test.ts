@@ -29,3 +29,18 @@ describe('geminiHttpError', () => {
     expect(geminiHttpError('gemini', 403, '', {})).toMatchObject({ status: 502, retryable: false, message: 'gemini returned 403: an empty body' });
   });
 });
+
+describe('a prompt beyond the context window', () => {
+  it('is marked context_length_exceeded', () => {
+    const body = JSON.stringify({
+      error: {
+        code: 400,
+        message: 'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).',
+        status: 'INVALID_ARGUMENT',
+      },
+    });
+    expect(geminiHttpError('gemini', 400, body, {})).toMatchObject({ status: 400, code: 'context_length_exceeded' });
+    const other = JSON.stringify({ error: { code: 400, message: 'API key not valid.', status: 'INVALID_ARGUMENT' } });
+    expect(geminiHttpError('gemini', 400, other, {})).toMatchObject({ code: 'upstream_rejected_request' });
+  });
+});

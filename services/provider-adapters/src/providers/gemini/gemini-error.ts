@@ -1,4 +1,4 @@
-import { ProviderError, providerHttpError } from '@switchyard/shared';
+import { CONTEXT_LENGTH_EXCEEDED, ProviderError, providerHttpError } from '@switchyard/shared';
 import { geminiErrorBodySchema } from './gemini-api';
 
 /**
@@ -17,7 +17,9 @@ export function geminiHttpError(
   const header = headers['retry-after'];
   const { message, retryDelay } = readErrorBody(bodyText);
   const retryAfter = (Array.isArray(header) ? header[0] : header) ?? retryDelay;
-  return providerHttpError(providerId, status, message, retryAfter);
+  // Google says it only in words: "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."
+  const code = status === 400 && /input token count.*exceeds the maximum/i.test(message) ? CONTEXT_LENGTH_EXCEEDED : null;
+  return providerHttpError(providerId, status, message, retryAfter, { code });
 }
 
 /** An `error` object inside a 200 stream: 429 and 503 statuses are retryable. */

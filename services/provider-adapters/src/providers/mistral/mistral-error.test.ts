@@ -51,3 +51,15 @@ describe('mistralHttpError', () => {
     expect(mistralStreamError('mistral', { message: 'overloaded' })).toMatchObject({ status: 502, retryable: true });
   });
 });
+
+describe('a prompt beyond the context window', () => {
+  it('is marked context_length_exceeded', () => {
+    const body = JSON.stringify({
+      object: 'error',
+      message: 'Prompt contains 40123 tokens and 0 draft tokens, too large for model with 32768 maximum context length',
+      type: 'invalid_request_error',
+      code: '3051',
+    });
+    expect(mistralHttpError('mistral', 400, {}, body)).toMatchObject({ status: 400, code: 'context_length_exceeded' });
+  });
+});

@@ -1,4 +1,4 @@
-import { ProviderError, providerHttpError } from '@switchyard/shared';
+import { CONTEXT_LENGTH_EXCEEDED, ProviderError, providerHttpError } from '@switchyard/shared';
 import { mistralErrorBodySchema, type MistralErrorBody } from './mistral-api';
 
 const MESSAGE_LIMIT = 1000;
@@ -25,7 +25,8 @@ export function mistralHttpError(
   const message = (body && errorMessage(body)) || bodyText.trim().slice(0, MESSAGE_LIMIT) || `HTTP ${status}`;
   const retryAfter = headers['retry-after'];
   return providerHttpError(providerId, status, message, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, {
-    code: typeof body?.code === 'string' ? body.code : null,
+    // Mistral's code for it is a number-like string; its words are steadier: "… too large for model with 32768 maximum context length".
+    code: status === 400 && /maximum context length/i.test(message) ? CONTEXT_LENGTH_EXCEEDED : typeof body?.code === 'string' ? body.code : null,
     param: body?.param ?? null,
   });
 }

@@ -1,4 +1,4 @@
-import { ProviderError, providerHttpError } from '@switchyard/shared';
+import { CONTEXT_LENGTH_EXCEEDED, ProviderError, providerHttpError } from '@switchyard/shared';
 import { openAIErrorBodySchema, type OpenAIErrorFields } from './openai-api';
 
 const MESSAGE_LIMIT = 1000;
@@ -31,8 +31,10 @@ export function openAIHttpError(
     // Not JSON: a proxy's HTML page or plain text; its text is the message.
   }
   const message = fields?.message || bodyText.slice(0, MESSAGE_LIMIT) || `HTTP ${status}`;
+  const code = typeof fields?.code === 'string' ? fields.code : null;
   return providerHttpError(providerId, status, message, retryAfterOf(headers), {
-    code: typeof fields?.code === 'string' ? fields.code : null,
+    // OpenAI sends the code; vLLM and other compatible servers only the words ("This model's maximum context length is 4096 tokens…").
+    code: code ?? (status === 400 && /maximum context length/i.test(message) ? CONTEXT_LENGTH_EXCEEDED : null),
     param: fields?.param ?? null,
   });
 }

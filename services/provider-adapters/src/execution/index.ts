@@ -1,0 +1,3 @@
+export * from './local-plan-executor';
+export * from './back-off';
+export * from './execution-errors';

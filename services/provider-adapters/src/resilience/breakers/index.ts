@@ -1,0 +1,3 @@
+export * from './breaker-board';
+export * from './breaker-metrics';
+export * from './redis-breaker-share';

@@ -1,0 +1,3 @@
+export * from './breakers';
+export * from './keys';
+export * from './resilience-gate';
