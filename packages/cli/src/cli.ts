@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import type { Registry } from 'prom-client';
 import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
 import { runAuditCommand } from './commands/audit-command';
 import { runKeysCommand } from './commands/keys-command';
 import { runProvidersCommand } from './commands/providers-command';
+import { applyConfigTarget, startConfigReload, type ConfigReloadTarget } from './config-reload';
 import { startEmbedded } from './modes/embedded';
 import { startAdapterService, startDistributedGateway, startObservabilityService, startRouterService } from './modes/distributed';
 
@@ -81,6 +83,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { config, source } = loaded;
+  const configPath = values.config ?? process.env.SWITCHYARD_CONFIG;
   const providers = Object.entries(config.providers).map(([id, provider]) => `${id} (${provider.kind})`);
   if (role === 'all' || role === 'gateway' || role === 'adapters') {
     if (providers.length === 0) {
@@ -94,6 +97,8 @@ async function main(): Promise<void> {
   }
 
   let running: Stoppable;
+  let reloadTargets: readonly ConfigReloadTarget[] = [];
+  let metricsRegistry: Registry | undefined;
   if (role === 'all') {
     const gateway = await startEmbedded(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
     const records = config.observability.postgresUrl ? 'postgres' : config.observability.dataDirectory;
@@ -111,14 +116,26 @@ async function main(): Promise<void> {
       },
     );
     running = gateway;
+    reloadTargets = gateway.reloadTargets;
+    metricsRegistry = gateway.metrics.registry;
   } else if (role === 'gateway') {
     const gateway = await startDistributedGateway(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
     logger.info({ url: gateway.url, mode: 'distributed', router: config.services.router, adapters: config.services.adapters }, 'gateway-listening');
     running = gateway;
+    metricsRegistry = gateway.metrics.registry;
+    reloadTargets = [
+      applyConfigTarget('gateway', ['providers'], gateway),
+      // The router's own file routes every request: the gateway's `routes` are not used, so never wait for a restart.
+      { name: 'routes-of-the-router', sections: ['routes'], prepare: () => ({ commit: () => {} }) },
+    ];
   } else if (role === 'router') {
-    running = await startRouterService(config, logger);
+    const router = await startRouterService(config, logger);
+    running = router;
+    reloadTargets = router.reloadTargets ?? [];
   } else if (role === 'adapters') {
-    running = await startAdapterService(config, logger);
+    const adapters = await startAdapterService(config, logger);
+    running = adapters;
+    reloadTargets = adapters.reloadTargets ?? [];
   } else {
     const observability = await startObservabilityService(config, logger);
     running = observability;
@@ -127,7 +144,24 @@ async function main(): Promise<void> {
       'observability-listening',
     );
   }
-  handleSignals(running, logger);
+  // The file is read again as at startup (same path, environment and role checks) on SIGHUP and when it changes.
+  const reload = await startConfigReload({
+    path: configPath || undefined,
+    initial: config,
+    load: () => loadConfig(configPath, process.env, { role }).config,
+    targets: reloadTargets,
+    logger,
+    registry: metricsRegistry,
+  });
+  const stoppable: Stoppable = {
+    close: (graceMs) => {
+      // A SIGHUP while stopping neither reloads nor ends the process before its grace (SIGHUP's default).
+      process.on('SIGHUP', () => {});
+      reload.close();
+      return running.close(graceMs);
+    },
+  };
+  handleSignals(stoppable, logger);
 }
 
 /** How long past its grace period a shutdown may take before the process exits anyway. */

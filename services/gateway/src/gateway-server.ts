@@ -40,6 +40,8 @@ export interface GatewayServer {
   authenticationRequired: boolean;
   port: number;
   metrics: GatewayMetrics;
+  /** Takes up the providers of a reloaded config: the prices records are costed with, the details `/v1/models` lists. */
+  applyConfig(config: SwitchyardConfig): void;
   /**
    * Stops accepting and lets in-flight requests finish for up to `graceMs`;
    * then cancels the upstream calls of those still running (each recorded as
@@ -110,12 +112,14 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     observeAttempt: metrics.upstreamAttempt,
     observeReport: options.observeReport,
   });
+  const prices = new PriceCatalog(config);
+  const modelDetails = new ModelDetails(config);
   const listener = createRequestListener({
     executor,
     router: options.router,
     observability: options.observability,
-    recorder: new RequestRecorder(options.events, new PriceCatalog(config)),
-    modelDetails: new ModelDetails(config),
+    recorder: new RequestRecorder(options.events, prices),
+    modelDetails,
     metrics,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
@@ -175,6 +179,10 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     port,
     authenticationRequired: required,
     metrics,
+    applyConfig: (next) => {
+      prices.applyConfig(next);
+      modelDetails.applyConfig(next);
+    },
     close: async (graceMs = 10_000) => {
       ready = false;
       certificate?.close();

@@ -21,14 +21,7 @@ import {
   type GrpcServiceRegistration,
   type RunningGrpcServer,
 } from '@switchyard/rpc';
-import {
-  AdapterGrpcClient,
-  adapterGrpcService,
-  catalogModelFacts,
-  LocalPlanExecutor,
-  LocalProviderAdapterService,
-  PlanExecutorGrpcClient,
-} from '@switchyard/provider-adapters';
+import { AdapterGrpcClient, adapterGrpcService, catalogModelFacts, LocalPlanExecutor, PlanExecutorGrpcClient } from '@switchyard/provider-adapters';
 import {
   DiscoveredModelsFollower,
   LocalRouterService,
@@ -39,6 +32,7 @@ import {
 } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
+import { applyConfigTarget, ReloadableAdapterService, type ConfigReloadTarget } from '../config-reload';
 import { influxOptions } from './event-destinations';
 import type { GatewayOverrides } from './embedded';
 import { startGovernance } from './governance';
@@ -49,6 +43,8 @@ export interface RunningService {
   port: number;
   /** Port of its HTTP `/metrics`, for services that have one. */
   metricsPort?: number;
+  /** What takes up a reloaded config (`startConfigReload`); none for a service that reloads nothing. */
+  reloadTargets?: readonly ConfigReloadTarget[];
   close(graceMs?: number): Promise<void>;
 }
 
@@ -266,16 +262,19 @@ export async function startRouterService(config: SwitchyardConfig, logger: Logge
     following?.close();
     throw error;
   }
+  const applyConfig = (next: SwitchyardConfig) => {
+    router.applyConfig(next);
+    // A provider now configured without `models` needs the lists the adapter service discovers.
+    if (following === undefined && router.followsDiscoveredModels) following = followDiscoveredModels(next, logger, router);
+  };
   return {
     port: server.port,
     get snapshotVersion() {
       return snapshots.snapshot.version;
     },
-    applyConfig: (next) => {
-      router.applyConfig(next);
-      // A provider now configured without `models` needs the lists the adapter service discovers.
-      if (following === undefined && router.followsDiscoveredModels) following = followDiscoveredModels(next, logger, router);
-    },
+    applyConfig,
+    // Its one step checks the whole config before swapping: the router's only target.
+    reloadTargets: [applyConfigTarget('router', ['providers', 'routes'], { applyConfig })],
     close: async (graceMs = 10_000) => {
       // Watches never end on their own: ending them first lets the server drain the calls that do.
       snapshots.close();
@@ -317,7 +316,7 @@ function followDiscoveredModels(config: SwitchyardConfig, logger: Logger, router
  * signed by `tls.ca` whatever `tls.requireClientCert` says.
  */
 export async function startAdapterService(config: SwitchyardConfig, logger: Logger, address = config.services.adapters): Promise<RunningService> {
-  const adapters = new LocalProviderAdapterService(config, { logger });
+  const adapters = new ReloadableAdapterService(config, { logger });
   let server: RunningGrpcServer;
   try {
     // Plans come with the gateway's policy; this service's `resilience` defaults serve plans sent without one.
@@ -331,6 +330,7 @@ export async function startAdapterService(config: SwitchyardConfig, logger: Logg
   void adapters.startModelDiscovery();
   return {
     port: server.port,
+    reloadTargets: [adapters],
     close: async (graceMs = 10_000) => {
       await server.shutdown(graceMs);
       await adapters.close();

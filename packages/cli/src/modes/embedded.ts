@@ -1,10 +1,10 @@
 import { EventPublisherMetrics, InProcessEventBus, type EventSink } from '@switchyard/events';
 import { authenticationRequired, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/observability';
-import { catalogModelFacts, LocalProviderAdapterService } from '@switchyard/provider-adapters';
-import { LocalRouterService } from '@switchyard/router';
+import { catalogModelFacts } from '@switchyard/provider-adapters';
 import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
+import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
@@ -17,6 +17,8 @@ export interface EmbeddedGateway extends GatewayServer {
   recordsReady: Promise<void>;
   /** Resolves when every event published so far has been written. */
   flushEvents(): Promise<void>;
+  /** What takes up a reloaded config (`startConfigReload`): the adapters' providers, the router's routes, the gateway's prices. */
+  reloadTargets: readonly ConfigReloadTarget[];
 }
 
 /** What a caller may set beyond the config: the address, and authentication (the CLI passes SWITCHYARD_ADMIN_TOKEN). */
@@ -31,7 +33,7 @@ export type GatewayOverrides = Pick<GatewayServerOptions, 'port' | 'host' | 'adm
  */
 export async function startEmbedded(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<EmbeddedGateway> {
   // The router checks the route trees: a config error is reported before anything starts.
-  const router = new LocalRouterService(config, { modelFacts: catalogModelFacts() });
+  const router = new ReloadableRouterService(config, { modelFacts: catalogModelFacts() });
   const metrics = new GatewayMetrics();
   // Rate limits and budgets (the config's, and those stored through the admin API once its tables open);
   // budgets count the costs this process records.
@@ -52,10 +54,12 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   });
   for (const sink of sinks) events.subscribe(sink);
 
-  const adapters = new LocalProviderAdapterService(config, { logger });
+  const adapters = new ReloadableAdapterService(config, { logger });
+  // A request runs on the providers of the config it was routed with, even when a reload swaps them meanwhile.
+  router.onPlan((plan) => adapters.pin(plan));
   // Providers configured without `models` are asked for their lists; the router serves each new list as it
   // comes, so a model no provider lists is a 404 before any upstream call (until a list is known: any model).
-  adapters.modelDiscovery.onChange((models) => router.applyDiscoveredModels(models));
+  adapters.onDiscoveredModels((models) => router.applyDiscoveredModels(models));
   void adapters.startModelDiscovery();
   // Keys, the admin API and the audit trail keep their tables in the records database.
   const governanceTables = startGovernance({
@@ -98,6 +102,8 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     ...gateway,
     recordsReady: database.ready,
     flushEvents: () => events.flush(),
+    // The gateway's step cannot fail (prices and model details): it goes last.
+    reloadTargets: [adapters, router, applyConfigTarget('gateway', ['providers'], gateway)],
     close: async (graceMs) => {
       await retention?.stop();
       await gateway.close(graceMs);

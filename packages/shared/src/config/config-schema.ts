@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
@@ -544,6 +545,8 @@ export const configSchema = z.strictObject({
       masterKeyFile: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** Reloading the config file while running (config-reload-config.ts). */
+  configReload: configReloadConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

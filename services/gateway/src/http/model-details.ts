@@ -14,13 +14,18 @@ export interface ModelDetailFields {
  * `switchyard`) have none: their targets may differ.
  */
 export class ModelDetails {
-  private readonly catalogIds = new Map<string, string>();
+  private catalogIds: ReadonlyMap<string, string>;
 
   constructor(
     config: SwitchyardConfig,
     private readonly catalog: ModelCatalogData = new ModelCatalogData(),
   ) {
-    for (const [providerId, provider] of Object.entries(config.providers)) this.catalogIds.set(providerId, catalogProviderId(provider));
+    this.catalogIds = catalogIdsOf(config);
+  }
+
+  /** The providers of a reloaded config. */
+  applyConfig(config: SwitchyardConfig): void {
+    this.catalogIds = catalogIdsOf(config);
   }
 
   of(entry: ModelEntry): ModelDetailFields {
@@ -41,4 +46,10 @@ export class ModelDetails {
     if (Object.keys(capabilities).length > 0) details.capabilities = capabilities;
     return details;
   }
+}
+
+function catalogIdsOf(config: SwitchyardConfig): Map<string, string> {
+  const catalogIds = new Map<string, string>();
+  for (const [providerId, provider] of Object.entries(config.providers)) catalogIds.set(providerId, catalogProviderId(provider));
+  return catalogIds;
 }

@@ -4,10 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { costOf, PriceCatalog } from './price-catalog';
 
-function catalog(yaml: string): PriceCatalog {
+function configOf(yaml: string) {
   const path = join(mkdtempSync(join(tmpdir(), 'switchyard-prices-')), 'switchyard.yaml');
   writeFileSync(path, yaml);
-  return new PriceCatalog(loadConfig(path, {}).config);
+  return loadConfig(path, {}).config;
+}
+
+function catalog(yaml: string): PriceCatalog {
+  return new PriceCatalog(configOf(yaml));
 }
 
 const prices = catalog(`
@@ -89,6 +93,32 @@ providers:
   it('has no price for an unknown provider or a model neither the config nor the catalog prices', () => {
     expect(prices.priceOf('mistral', ['mistral-large'])).toBeUndefined();
     expect(prices.priceOf('anthropic', ['no-such-model'])).toBeUndefined();
+  });
+});
+
+describe('PriceCatalog.applyConfig', () => {
+  it('prices the providers of a reloaded config, and keeps a removed provider priced for its requests still running', () => {
+    const reloaded = catalog(`
+providers:
+  local: { kind: openai, baseUrl: 'http://127.0.0.1:11434/v1', models: ['m'], prices: { m: { input: 1, output: 2 } } }
+`);
+    reloaded.applyConfig(
+      configOf(`
+providers:
+  other: { kind: openai, baseUrl: 'http://127.0.0.1:11435/v1', models: ['m'], prices: { m: { input: 5, output: 6 } } }
+`),
+    );
+    expect(reloaded.priceOf('other', ['m'])).toEqual({ price: { input: 5, output: 6 }, source: 'config' });
+    expect(reloaded.priceOf('local', ['m'])).toEqual({ price: { input: 1, output: 2 }, source: 'config' });
+
+    // A provider configured again takes its new prices.
+    reloaded.applyConfig(
+      configOf(`
+providers:
+  local: { kind: openai, baseUrl: 'http://127.0.0.1:11434/v1', models: ['m'], prices: { m: { input: 3, output: 4 } } }
+`),
+    );
+    expect(reloaded.priceOf('local', ['m'])).toEqual({ price: { input: 3, output: 4 }, source: 'config' });
   });
 });
 

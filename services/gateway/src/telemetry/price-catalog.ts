@@ -24,21 +24,23 @@ const PER_MILLION = 1_000_000;
  * catalog of the provider's kind or preset.
  */
 export class PriceCatalog {
-  private readonly byProvider = new Map<string, { exact: Map<string, ModelPrice>; patterns: [RegExp, ModelPrice][]; catalogId: string }>();
+  private byProvider: ReadonlyMap<string, ProviderPrices>;
 
   constructor(
     config: SwitchyardConfig,
     private readonly catalog: ModelCatalogData = new ModelCatalogData(),
   ) {
-    for (const [providerId, provider] of Object.entries(config.providers)) {
-      const exact = new Map<string, ModelPrice>();
-      const patterns: [RegExp, ModelPrice][] = [];
-      for (const [model, price] of Object.entries(provider.prices)) {
-        if (isModelPattern(model)) patterns.push([compileModelPattern(model), price]);
-        else exact.set(model, price);
-      }
-      this.byProvider.set(providerId, { exact, patterns, catalogId: catalogProviderId(provider) });
-    }
+    this.byProvider = pricesByProvider(config);
+  }
+
+  /**
+   * Prices from a reloaded config. A provider it no longer has keeps its
+   * prices, for the requests still running on it when the reload came.
+   */
+  applyConfig(config: SwitchyardConfig): void {
+    const next = new Map(this.byProvider);
+    for (const [providerId, prices] of pricesByProvider(config)) next.set(providerId, prices);
+    this.byProvider = next;
   }
 
   /**
@@ -59,6 +61,26 @@ export class PriceCatalog {
     }
     return undefined;
   }
+}
+
+interface ProviderPrices {
+  exact: Map<string, ModelPrice>;
+  patterns: [RegExp, ModelPrice][];
+  catalogId: string;
+}
+
+function pricesByProvider(config: SwitchyardConfig): Map<string, ProviderPrices> {
+  const byProvider = new Map<string, ProviderPrices>();
+  for (const [providerId, provider] of Object.entries(config.providers)) {
+    const exact = new Map<string, ModelPrice>();
+    const patterns: [RegExp, ModelPrice][] = [];
+    for (const [model, price] of Object.entries(provider.prices)) {
+      if (isModelPattern(model)) patterns.push([compileModelPattern(model), price]);
+      else exact.set(model, price);
+    }
+    byProvider.set(providerId, { exact, patterns, catalogId: catalogProviderId(provider) });
+  }
+  return byProvider;
 }
 
 /**
