@@ -29,7 +29,7 @@ import { ModelDetails } from './http/model-details';
 import { createGatewayHttpServer } from './http/create-http-server';
 import { ServerCertificate } from './http/server-certificate';
 import { GatewayMetrics } from './http/gateway-metrics';
-import { RequestExecutor, type ReportObserver } from './pipeline/request-executor';
+import { RequestExecutor, type InFlightCounter, type ReportObserver } from './pipeline/request-executor';
 import { PriceCatalog } from './telemetry/price-catalog';
 import { RequestRecorder } from './telemetry/request-recorder';
 
@@ -66,6 +66,8 @@ export interface GatewayServerOptions {
   attemptGate?: AttemptGate;
   /** Told of every request's execution report once its last attempt is over (live statistics). */
   observeReport?: ReportObserver;
+  /** Told when each request goes to its plan's first deployment and when it is over (`least-busy`). */
+  inFlight?: InFlightCounter;
   /** Receives an event for every model request. */
   events: EventPublisher;
   /** Answers the query API over recorded requests. */
@@ -111,6 +113,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     providers: config.providers,
     observeAttempt: metrics.upstreamAttempt,
     observeReport: options.observeReport,
+    inFlight: options.inFlight,
   });
   const prices = new PriceCatalog(config);
   const modelDetails = new ModelDetails(config);

@@ -29,6 +29,10 @@ describe.each<Mode>(['embedded', 'distributed'])('chaos (%s mode)', (mode) => {
   let a: ChaosUpstream;
   let b: ChaosUpstream;
   let large: ChaosUpstream;
+  let c: ChaosUpstream;
+  let d: ChaosUpstream;
+  let e: ChaosUpstream;
+  let f: ChaosUpstream;
   let switchyard: RunningSwitchyard;
   const requestIds: string[] = [];
   let sequence = 0;
@@ -38,6 +42,11 @@ describe.each<Mode>(['embedded', 'distributed'])('chaos (%s mode)', (mode) => {
     a = await startChaosUpstream('a', log);
     b = await startChaosUpstream('b', log);
     large = await startChaosUpstream('large', log);
+    // A long Retry-After cools a provider's key across requests: those cases get upstreams of their own.
+    c = await startChaosUpstream('c', log);
+    d = await startChaosUpstream('d', log);
+    e = await startChaosUpstream('e', log);
+    f = await startChaosUpstream('f', log);
     const provider = (upstream: ChaosUpstream, model: string) => ({
       kind: 'openai',
       baseUrl: upstream.baseUrl,
@@ -52,8 +61,37 @@ describe.each<Mode>(['embedded', 'distributed'])('chaos (%s mode)', (mode) => {
       ],
     };
     switchyard = await startSwitchyard(mode, {
-      providers: { a: provider(a, 'm'), b: provider(b, 'm'), large: provider(large, 'm-large') },
-      routes: { chain, hedged: chain, bounded: chain, 'long-context': { provider: 'large', model: 'm-large' } },
+      providers: {
+        a: provider(a, 'm'),
+        b: provider(b, 'm'),
+        large: provider(large, 'm-large'),
+        c: provider(c, 'm'),
+        d: provider(d, 'm'),
+        e: provider(e, 'm'),
+        f: provider(f, 'm'),
+      },
+      routes: {
+        chain,
+        hedged: chain,
+        bounded: chain,
+        'long-context': { provider: 'large', model: 'm-large' },
+        limited: {
+          strategy: 'fallback',
+          targets: [
+            { provider: 'c', model: 'm' },
+            { provider: 'd', model: 'm' },
+          ],
+        },
+        exhausted: {
+          strategy: 'fallback',
+          targets: [
+            { provider: 'e', model: 'm' },
+            { provider: 'f', model: 'm' },
+          ],
+        },
+      },
+      // Breakers have their own tests; here each request's own path is checked, whatever came before it.
+      breakers: { enabled: false },
       resilience: {
         retries: 1,
         retryOn: ['rate_limit', 'server_error'],
@@ -71,13 +109,13 @@ describe.each<Mode>(['embedded', 'distributed'])('chaos (%s mode)', (mode) => {
 
   afterAll(async () => {
     await switchyard?.close();
-    await Promise.all([a?.close(), b?.close(), large?.close()]);
+    await Promise.all([a, b, large, c, d, e, f].map((upstream) => upstream?.close()));
   });
 
   afterEach(async () => {
     // No connection upstream outlives its client request.
-    await Promise.all([a.whenNoneOpen(10_000), b.whenNoneOpen(10_000), large.whenNoneOpen(10_000)]);
-    for (const upstream of [a, b, large]) upstream.reset();
+    await Promise.all([a, b, large, c, d, e, f].map((upstream) => upstream.whenNoneOpen(10_000)));
+    for (const upstream of [a, b, large, c, d, e, f]) upstream.reset();
     log.length = 0;
   });
 
@@ -140,23 +178,38 @@ describe.each<Mode>(['embedded', 'distributed'])('chaos (%s mode)', (mode) => {
     expect(await recordOf(answer.requestId)).toMatchObject({ provider: 'a', attempts: 2 });
   });
 
-  it('moves on at once past a Retry-After longer than the policy waits for', async () => {
-    a.always({ kind: 'rate-limit', retryAfterSeconds: 60 });
-    const answer = await chat('chain');
-    expect(answer.status).toBe(200);
-    expect(log).toEqual(['a', 'b']);
-    expect(attemptList(answer)).toBe('a/m=rate_limit,b/m=ok');
-    await recordOf(answer.requestId);
+  it('moves on at once past a Retry-After longer than the policy waits for, and skips that key while it cools down', async () => {
+    c.always({ kind: 'rate-limit', retryAfterSeconds: 60 });
+    const first = await chat('limited');
+    expect(first.status).toBe(200);
+    expect(log).toEqual(['c', 'd']);
+    expect(attemptList(first)).toBe('c/m=rate_limit,d/m=ok');
+    await recordOf(first.requestId);
+
+    // The provider said 60 s: the next request does not call it, while another deployment can answer.
+    log.length = 0;
+    const second = await chat('limited');
+    expect(second.status).toBe(200);
+    expect(log).toEqual(['d']);
+    expect(attemptList(second)).toBe('c/m=rate_limit+skipped,d/m=ok');
+    expect(await recordOf(second.requestId)).toMatchObject({ status: 'succeeded', provider: 'd', attempts: 1 });
+
+    // When the cooling deployment is all that is left, the provider answers for itself.
+    log.length = 0;
+    const alone = await chat('c/m');
+    expect(alone.status).toBe(429);
+    expect(log).toEqual(['c']);
+    expect(alone.headers.get('retry-after')).toBe('60');
   });
 
   it('answers 429 with the Retry-After when every deployment is rate limited', async () => {
-    a.always({ kind: 'rate-limit', retryAfterSeconds: 60 });
-    b.always({ kind: 'rate-limit', retryAfterSeconds: 60 });
-    const answer = await chat('chain');
+    e.always({ kind: 'rate-limit', retryAfterSeconds: 60 });
+    f.always({ kind: 'rate-limit', retryAfterSeconds: 60 });
+    const answer = await chat('exhausted');
     expect(answer.status).toBe(429);
     expect(answer.headers.get('retry-after')).toBe('60');
     expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
-    expect(attemptList(answer)).toBe('a/m=rate_limit,b/m=rate_limit');
+    expect(attemptList(answer)).toBe('e/m=rate_limit,f/m=rate_limit');
     expect(await recordOf(answer.requestId)).toMatchObject({ status: 'failed', attempts: 2 });
   });
 

@@ -21,7 +21,15 @@ import {
   type GrpcServiceRegistration,
   type RunningGrpcServer,
 } from '@switchyard/rpc';
-import { AdapterGrpcClient, adapterGrpcService, catalogModelFacts, LocalPlanExecutor, PlanExecutorGrpcClient } from '@switchyard/provider-adapters';
+import {
+  AdapterGrpcClient,
+  adapterGrpcService,
+  catalogModelFacts,
+  LocalPlanExecutor,
+  PlanExecutorGrpcClient,
+  startResilienceGate,
+  type StartedResilienceGate,
+} from '@switchyard/provider-adapters';
 import {
   DiscoveredModelsFollower,
   LocalRouterService,
@@ -29,6 +37,7 @@ import {
   routerGrpcService,
   SnapshotPublisher,
   SnapshotRouterService,
+  StatisticsTracker,
 } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
@@ -115,11 +124,15 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
       'grpc.keepalive_timeout_ms': ROUTER_KEEPALIVE_TIMEOUT_MS,
     },
   });
+  const statistics = new StatisticsTracker();
   const router = new SnapshotRouterService(routerClient, {
     watcher: `gateway-${hostname()}-${process.pid}`,
     ...config.controlPlane,
     logger,
     metrics: routerSnapshotMetrics(metrics.registry),
+    // Strategies read what this gateway saw of each deployment (the adapter service's breakers skip open ones).
+    statistics,
+    modelFacts: catalogModelFacts(),
   });
   router.start();
   // ONE call per request: the adapter service runs the whole plan (retries, fallback) next to the providers.
@@ -148,6 +161,8 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     config,
     router,
     planExecutor,
+    observeReport: (report) => statistics.record(report),
+    inFlight: statistics,
     observability,
     events: published,
     metrics,
@@ -317,15 +332,20 @@ function followDiscoveredModels(config: SwitchyardConfig, logger: Logger, router
  */
 export async function startAdapterService(config: SwitchyardConfig, logger: Logger, address = config.services.adapters): Promise<RunningService> {
   const adapters = new ReloadableAdapterService(config, { logger });
+  let resilience: StartedResilienceGate | undefined;
   let server: RunningGrpcServer;
   try {
+    // Circuit breakers (shared with the other replicas through Redis, with `governance.redisUrl`) and key cool-downs.
+    resilience = await startResilienceGate(config, { keyPools: () => adapters.keyPools, logger });
     // Plans come with the gateway's policy; this service's `resilience` defaults serve plans sent without one.
-    const planExecutor = new LocalPlanExecutor(adapters, { defaultPolicy: executionPolicy(config.resilience) });
+    const planExecutor = new LocalPlanExecutor(adapters, { gate: resilience.gate, defaultPolicy: executionPolicy(config.resilience) });
     server = await serveGrpc(config, logger, 'adapters', address, [adapterGrpcService(adapters, logger, planExecutor)]);
   } catch (error) {
     await adapters.close();
+    await resilience?.close();
     throw error;
   }
+  const started = resilience;
   // The lists of providers configured without `models`, which the router asks this service for.
   void adapters.startModelDiscovery();
   return {
@@ -334,6 +354,7 @@ export async function startAdapterService(config: SwitchyardConfig, logger: Logg
     close: async (graceMs = 10_000) => {
       await server.shutdown(graceMs);
       await adapters.close();
+      await started.close();
     },
   };
 }

@@ -1,7 +1,8 @@
 import { EventPublisherMetrics, InProcessEventBus, type EventSink } from '@switchyard/events';
 import { authenticationRequired, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/observability';
-import { catalogModelFacts } from '@switchyard/provider-adapters';
+import { catalogModelFacts, startResilienceGate, withBreakerState, type ResilienceGate } from '@switchyard/provider-adapters';
+import { StatisticsTracker } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
@@ -32,8 +33,14 @@ export type GatewayOverrides = Pick<GatewayServerOptions, 'port' | 'host' | 'adm
  * configured).
  */
 export async function startEmbedded(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<EmbeddedGateway> {
+  // What strategies know of each deployment: fed from every request's report; breaker state from the gate below.
+  const statistics = new StatisticsTracker();
+  const breakers: { gate?: ResilienceGate } = {};
   // The router checks the route trees: a config error is reported before anything starts.
-  const router = new ReloadableRouterService(config, { modelFacts: catalogModelFacts() });
+  const router = new ReloadableRouterService(config, {
+    modelFacts: catalogModelFacts(),
+    statistics: withBreakerState(statistics, { breakerOpen: (deploymentId) => breakers.gate?.breakerOpen(deploymentId) ?? false }),
+  });
   const metrics = new GatewayMetrics();
   // Rate limits and budgets (the config's, and those stored through the admin API once its tables open);
   // budgets count the costs this process records.
@@ -60,6 +67,9 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   // Providers configured without `models` are asked for their lists; the router serves each new list as it
   // comes, so a model no provider lists is a 404 before any upstream call (until a list is known: any model).
   adapters.onDiscoveredModels((models) => router.applyDiscoveredModels(models));
+  // Circuit breakers (shared through Redis with `governance.redisUrl`) and key cool-downs, for the plan executor.
+  const resilience = await startResilienceGate(config, { keyPools: () => adapters.keyPools, registry: metrics.registry, logger });
+  breakers.gate = resilience.gate;
   void adapters.startModelDiscovery();
   // Keys, the admin API and the audit trail keep their tables in the records database.
   const governanceTables = startGovernance({
@@ -77,6 +87,9 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       config,
       router,
       adapters,
+      attemptGate: resilience.gate,
+      observeReport: (report) => statistics.record(report),
+      inFlight: statistics,
       logger,
       metrics,
       events,
@@ -86,6 +99,8 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       ...overrides,
     });
   } catch (error) {
+    await adapters.close();
+    await resilience.close();
     await events.close();
     await governanceTables.close();
     await database.close();
@@ -108,6 +123,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       await retention?.stop();
       await gateway.close(graceMs);
       await adapters.close();
+      await resilience.close();
       // Requests are over: what they published is written before the database closes.
       await events.close();
       await governanceTables.close();

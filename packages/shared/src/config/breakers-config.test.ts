@@ -30,7 +30,7 @@ describe('breakers config', () => {
       openMs: 30_000,
       probeTimeoutMs: 60_000,
       countedFailures: ['server_error', 'timeout', 'connection', 'bad_response'],
-      keyCooldownMs: 60_000,
+      keyCooldownMs: 5_000,
     });
   });
 

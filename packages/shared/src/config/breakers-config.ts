@@ -29,7 +29,7 @@ export const breakersConfigSchema = z
       .min(1)
       .default([...DEFAULT_COUNTED_FAILURES]),
     /** Provider keys (`apiKeys`): how long a key that got a 429 without `Retry-After` is left out. */
-    keyCooldownMs: z.number().int().positive().default(60_000),
+    keyCooldownMs: z.number().int().positive().default(5_000),
   })
   .prefault({});
 

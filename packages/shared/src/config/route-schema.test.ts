@@ -25,7 +25,10 @@ describe('routeTargetSchema', () => {
         {
           strategy: 'least-latency',
           exploration: 0.1,
-          targets: [{ strategy: 'least-busy', targets: [leaf('a'), leaf('b')] }, { strategy: 'budget-aware', targets: [leaf('c')] }],
+          targets: [
+            { strategy: 'least-busy', targets: [leaf('a'), leaf('b')] },
+            { strategy: 'budget-aware', targets: [leaf('c')] },
+          ],
         },
       ],
     };
@@ -54,9 +57,7 @@ describe('routeTargetSchema', () => {
   });
 
   it('refuses settings of another strategy', () => {
-    expect(problems({ strategy: 'weighted', exploration: 0.1, targets: [leaf('a')] })).toBe(
-      '  - routes.smart: Unrecognized key: "exploration"',
-    );
+    expect(problems({ strategy: 'weighted', exploration: 0.1, targets: [leaf('a')] })).toBe('  - routes.smart: Unrecognized key: "exploration"');
   });
 
   it('requires a score on every target of quality-first', () => {

@@ -13,7 +13,9 @@ export function routingOf(exchange: HttpExchange): RoutingInput {
  * `x-switchyard-attempts` (attempts made, retries and hedges included) and
  * `x-switchyard-attempt-list`: each attempt in order as `deployment=outcome`,
  * the outcome `ok` or its failure kind (`rate_limit`, `timeout`, …;
- * `cancelled` for a hedge that lost), `+hedge` after a hedge, comma-separated.
+ * `cancelled` for a hedge that lost), `+hedge` after a hedge, `+skipped` after a
+ * deployment passed over without a call (open breaker, keys cooling down),
+ * comma-separated.
  * Set on answers and on errors alike.
  */
 export function setExecutionHeaders(response: ServerResponse, report: ExecutionReport, attempts: number): void {
@@ -23,5 +25,5 @@ export function setExecutionHeaders(response: ServerResponse, report: ExecutionR
 
 function attemptEntry(attempt: AttemptRecord): string {
   const outcome = attempt.outcome === 'succeeded' ? 'ok' : (attempt.failure ?? attempt.outcome);
-  return `${attempt.deployment.id}=${outcome}${attempt.hedge ? '+hedge' : ''}`;
+  return `${attempt.deployment.id}=${outcome}${attempt.hedge ? '+hedge' : ''}${attempt.outcome === 'skipped' ? '+skipped' : ''}`;
 }

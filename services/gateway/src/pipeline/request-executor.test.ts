@@ -143,7 +143,7 @@ describe('RequestExecutor', () => {
     expect(plans[1].fallbacks).toBeUndefined();
   });
 
-  it('counts a request in flight at its plan\'s first deployment until it is over, failed or not', async () => {
+  it("counts a request in flight at its plan's first deployment until it is over, failed or not", async () => {
     const counts = new Map<string, number>();
     const seenDuring: number[] = [];
     const inFlight = {

@@ -222,13 +222,10 @@ export class RequestExecutor {
       throw error;
     }
     const { parts, report, final } = opened;
-    void final.then(
-      (settled) => {
-        finished();
-        this.observe(settled);
-      },
-      finished,
-    );
+    void final.then((settled) => {
+      finished();
+      this.observe(settled);
+    }, finished);
     return { parts, servedBy: this.servedBy(report, onAttempt) };
   }
 

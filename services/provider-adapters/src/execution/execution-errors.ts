@@ -1,4 +1,4 @@
-import { GatewayError, type Deployment } from '@switchyard/shared';
+import { GatewayError, type Deployment, type FailureKind } from '@switchyard/shared';
 
 /** The request's deadline passed: no new attempt starts, and the running one is cancelled. */
 export function deadlineExceeded(): GatewayError {
@@ -25,8 +25,17 @@ export function hedgeLost(): GatewayError {
 }
 
 /** Every deployment of the plan was skipped by the attempt gate (breakers open, keys cooling down). */
-export function deploymentUnavailable(deployment: Deployment): GatewayError {
-  return new GatewayError(`${deployment.id} is unavailable: its circuit breaker is open or its keys are cooling down.`, {
+export function deploymentUnavailable(deployment: Deployment, reason: FailureKind = 'breaker_open'): GatewayError {
+  if (reason === 'rate_limit') {
+    // Every key of the provider got a 429 lately: the client sees the rate limit it would have met upstream.
+    return new GatewayError(`${deployment.id} is rate limited: every key of provider ${deployment.providerId} is cooling down after a 429.`, {
+      status: 429,
+      errorClass: 'rate_limited',
+      code: 'rate_limit_exceeded',
+      retryable: true,
+    });
+  }
+  return new GatewayError(`${deployment.id} is unavailable: its circuit breaker is open.`, {
     status: 503,
     errorClass: 'unavailable',
     code: 'breaker_open',

@@ -286,6 +286,23 @@ describe('LocalPlanExecutor', () => {
     expect(outcomes).toEqual(['b:server_error', 'c:ok']);
   });
 
+  it('skips a deployment whose keys are cooling down after a 429 while others are left, and tries it when it is the last', async () => {
+    const gate: AttemptGate = {
+      admit: (target) => target.providerId !== 'cooling',
+      skipReason: () => 'rate_limit',
+      record: () => {},
+    };
+    const first = scripted({ cooling: ['ok'], b: ['ok'] });
+    const { report } = await new LocalPlanExecutor(first.adapters, { gate }).complete(plan('cooling', 'b'), request, context());
+    expect(first.calls).toEqual(['b']);
+    expect(report.attempts[0]).toMatchObject({ outcome: 'skipped', failure: 'rate_limit', status: 429 });
+
+    const last = scripted({ b: [serverError()], cooling: ['ok'] });
+    const { response } = await new LocalPlanExecutor(last.adapters, { gate }).complete(plan('b', 'cooling'), request, context());
+    expect(last.calls).toEqual(['b', 'cooling']);
+    expect(response.id).toBe('cooling');
+  });
+
   it('stops at once when the client goes away', async () => {
     const { adapters, calls } = scripted({ a: ['hang'], b: ['ok'] });
     const call = context();

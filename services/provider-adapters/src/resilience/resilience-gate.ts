@@ -25,17 +25,18 @@ export class ResilienceGate implements AttemptGate {
   constructor(
     /** Absent when `breakers.enabled` is false. */
     readonly board: BreakerBoard | undefined,
-    private readonly keyPools: ReadonlyMap<string, KeyPool>,
+    /** The current key pools: a function, so that a reload's new pools are seen. */
+    private readonly keyPools: () => ReadonlyMap<string, KeyPool>,
   ) {}
 
   admit(deployment: Deployment): boolean {
     // Keys first: a deployment skipped for its keys must not take the half-open probe slot.
-    if (this.keyPools.get(deployment.providerId)?.available() === false) return false;
+    if (this.keyPools().get(deployment.providerId)?.available() === false) return false;
     return this.board?.admit(deployment.id) ?? true;
   }
 
   skipReason(deployment: Deployment): FailureKind {
-    return this.keyPools.get(deployment.providerId)?.available() === false ? 'rate_limit' : 'breaker_open';
+    return this.keyPools().get(deployment.providerId)?.available() === false ? 'rate_limit' : 'breaker_open';
   }
 
   record(deployment: Deployment, outcome: { ok: boolean; failure?: FailureKind; durationMs: number; retryAfterMs?: number }): void {
@@ -70,8 +71,12 @@ export function withBreakerState(statistics: LiveStatistics, gate: Pick<Resilien
 }
 
 export interface ResilienceGateOptions {
-  /** The adapter service's key pools (`LocalProviderAdapterService.keyPools`). */
-  keyPools: ReadonlyMap<string, KeyPool>;
+  /**
+   * The adapter service's key pools (`LocalProviderAdapterService.keyPools`),
+   * or a function returning the current ones when the adapters are rebuilt on
+   * a config reload.
+   */
+  keyPools: ReadonlyMap<string, KeyPool> | (() => ReadonlyMap<string, KeyPool>);
   env?: Record<string, string | undefined>;
   logger?: Logger;
   /** Where the metrics are registered; none without it. */
@@ -98,8 +103,10 @@ export async function startResilienceGate(config: SwitchyardConfig, options: Res
   // A config built by hand (tests) may leave the section out: the schema's defaults then.
   const settings = config.breakers ?? breakersConfigSchema.parse(undefined);
   const board = settings.enabled ? new BreakerBoard(settings) : undefined;
-  const gate = new ResilienceGate(board, options.keyPools);
-  new BreakerMetrics(board, options.keyPools, options.registry);
+  const { keyPools } = options;
+  const currentPools = typeof keyPools === 'function' ? keyPools : () => keyPools;
+  const gate = new ResilienceGate(board, currentPools);
+  new BreakerMetrics(board, currentPools, options.registry);
   board?.onTransition(({ deploymentId, state, remote }) => {
     const origin = remote ? 'remote' : 'local';
     if (state === 'open') options.logger?.warn({ deploymentId, origin }, 'breaker-opened: attempts on the deployment are skipped');

@@ -66,7 +66,12 @@ describe('conditionalStrategy', () => {
 
   it('refuses a reference to no target', () => {
     expect(() =>
-      conditionalStrategy([target('a')], context, { strategy: 'conditional', targets: [], rules: [{ when: { stream: true }, target: 'nope' }], default: 0 }),
+      conditionalStrategy([target('a')], context, {
+        strategy: 'conditional',
+        targets: [],
+        rules: [{ when: { stream: true }, target: 'nope' }],
+        default: 0,
+      }),
     ).toThrow('rules[0].target names no target: "nope"');
   });
 });

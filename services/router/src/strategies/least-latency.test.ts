@@ -29,11 +29,7 @@ describe('leastLatencyStrategy', () => {
 
   it('tries a target not measured yet first, so it gets measured', () => {
     const select = leastLatencyStrategy([a, b, c], never, node(0));
-    expect(names(select(features(), statistics({ 'provider/a': { latencyMs: 10 }, 'provider/c': { latencyMs: 5 } })))).toEqual([
-      'b',
-      'c',
-      'a',
-    ]);
+    expect(names(select(features(), statistics({ 'provider/a': { latencyMs: 10 }, 'provider/c': { latencyMs: 5 } })))).toEqual(['b', 'c', 'a']);
     expect(names(select(features(), NO_STATISTICS))).toEqual(['a', 'b', 'c']);
   });
 
@@ -65,7 +61,12 @@ describe('leastLatencyStrategy', () => {
 
   describe('fed by a StatisticsTracker, as the gateway feeds it', () => {
     /** Sends `count` requests, each to the first target chosen, taking as long as `latencyOf` says. */
-    function run(select: ReturnType<typeof leastLatencyStrategy<typeof a>>, tracker: StatisticsTracker, count: number, latencyOf: (name: string) => number): string[] {
+    function run(
+      select: ReturnType<typeof leastLatencyStrategy<typeof a>>,
+      tracker: StatisticsTracker,
+      count: number,
+      latencyOf: (name: string) => number,
+    ): string[] {
       const served: string[] = [];
       for (let request = 0; request < count; request++) {
         const chosen = select(features(), tracker)[0];

@@ -42,14 +42,20 @@ describe('lowestCostStrategy', () => {
   });
 
   it('refuses a deployment whose output limit is below max_tokens', () => {
-    const limited = profilesOf({ 'provider/short': { price: { input: 0.01, output: 0.01 }, maxOutputTokens: 1_000 }, 'provider/mini': { price: { input: 1, output: 1 } } });
+    const limited = profilesOf({
+      'provider/short': { price: { input: 0.01, output: 0.01 }, maxOutputTokens: 1_000 },
+      'provider/mini': { price: { input: 1, output: 1 } },
+    });
     const choose = lowestCostStrategy([target('short'), mini], { random, profiles: limited }, node());
     expect(choose(features({ maxOutputTokens: 4_000 }), NO_STATISTICS)[0].name).toBe('mini');
     expect(choose(features({ maxOutputTokens: 500 }), NO_STATISTICS)[0].name).toBe('short');
   });
 
   it('weighs input against output by the request: a long prompt favours cheap input', () => {
-    const cheapInput = profilesOf({ 'provider/reader': { price: { input: 0.1, output: 10 } }, 'provider/writer': { price: { input: 2, output: 1 } } });
+    const cheapInput = profilesOf({
+      'provider/reader': { price: { input: 0.1, output: 10 } },
+      'provider/writer': { price: { input: 2, output: 1 } },
+    });
     const choose = lowestCostStrategy([target('reader'), target('writer')], { random, profiles: cheapInput }, node(500));
     // 100k in, 500 out: reader 0.01 + 0.005, writer 0.2 + 0.0005.
     expect(choose(features({ estimatedInputTokens: 100_000 }), NO_STATISTICS)[0].name).toBe('reader');

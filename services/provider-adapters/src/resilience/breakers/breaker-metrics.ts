@@ -9,7 +9,7 @@ export class BreakerMetrics {
   private readonly state: Gauge<'deployment'>;
   private readonly transitions: Counter<'deployment' | 'state' | 'origin'>;
 
-  constructor(board: BreakerBoard | undefined, keyPools: ReadonlyMap<string, KeyPool>, registry?: Registry) {
+  constructor(board: BreakerBoard | undefined, keyPools: () => ReadonlyMap<string, KeyPool>, registry?: Registry) {
     const registers = registry ? [registry] : [];
     this.state = new Gauge({
       name: 'switchyard_breaker_state',
@@ -29,7 +29,7 @@ export class BreakerMetrics {
       labelNames: ['provider'],
       registers,
       collect() {
-        for (const [provider, pool] of keyPools) this.set({ provider }, pool.describe().filter((key) => key.coolingForMs > 0).length);
+        for (const [provider, pool] of keyPools()) this.set({ provider }, pool.describe().filter((key) => key.coolingForMs > 0).length);
       },
     });
     board?.onTransition((transition) => this.transition(transition));
