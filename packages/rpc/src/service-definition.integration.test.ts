@@ -17,8 +17,8 @@ const context = (): CallContext => ({ requestId: 'req-1', signal: new AbortContr
 type RouterMethods = MethodsOf<typeof routerV1.RouterService>;
 /** A `Watch` that ends at once: these tests call the router's unary methods. */
 const noSnapshots = serverStreamingHandler(
-  async () => (async function* (): AsyncGenerator<routerV1.RouterSnapshot> {})(),
-  (snapshot: routerV1.RouterSnapshot) => snapshot,
+  async () => (async function* (): AsyncGenerator<routerV1.WatchResponse> {})(),
+  (response: routerV1.WatchResponse) => response,
   logger,
 );
 

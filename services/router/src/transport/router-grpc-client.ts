@@ -1,4 +1,4 @@
-import { type CallContext, type ModelEntry, type RoutePlan, type RouterService } from '@switchyard/shared';
+import { internalError, type CallContext, type ModelEntry, type RoutePlan, type RouterService } from '@switchyard/shared';
 import { GrpcServiceClient, modelEntriesFromProto, routePlanFromProto, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
 import { routerV1 } from '@switchyard/proto';
 import type { RouterSnapshot, SnapshotSource } from '../snapshots/router-snapshot';
@@ -26,7 +26,7 @@ export class RouterGrpcClient implements RouterService, SnapshotSource {
       'watch',
       { watcher: request.watcher, knownVersion: BigInt(request.knownVersion) },
       { requestId: `watch-${request.watcher}`, signal },
-      routerSnapshotFromProto,
+      watchResponseFromProto,
       Number.POSITIVE_INFINITY,
     );
   }
@@ -34,4 +34,9 @@ export class RouterGrpcClient implements RouterService, SnapshotSource {
   close(): void {
     this.client.close();
   }
+}
+
+function watchResponseFromProto({ snapshot }: routerV1.WatchResponse): RouterSnapshot {
+  if (snapshot === undefined) throw internalError('WatchResponse without a snapshot.');
+  return routerSnapshotFromProto(snapshot);
 }

@@ -38,7 +38,7 @@ export function routerGrpcHandlers(
         }
         return snapshots.watch({ watcher: request.watcher, knownVersion: Number(request.knownVersion) }, context.signal);
       },
-      routerSnapshotToProto,
+      (snapshot) => ({ snapshot: routerSnapshotToProto(snapshot) }),
       logger,
     ),
   };
