@@ -101,7 +101,8 @@ export class Execution {
   /** The request is over: whatever it left open upstream is cancelled. Idempotent. */
   end(): void {
     this.client.signal.removeEventListener('abort', this.follow);
-    this.controller.abort();
+    // A shared reason: abort() without one builds a DOMException, with its stack, for every request.
+    this.controller.abort(REQUEST_OVER);
     this.ended(this);
   }
 }
@@ -354,6 +355,9 @@ export class RequestExecutor {
 }
 
 function noop(): void {}
+
+/** Why what a request left open upstream is cancelled once it is over (nobody waits for that call any more). */
+const REQUEST_OVER = new Error('The request is over.');
 
 function lastTried(report: ExecutionReport): AttemptRecord | undefined {
   for (let index = report.attempts.length - 1; index >= 0; index--) if (report.attempts[index].outcome !== 'skipped') return report.attempts[index];
