@@ -5,8 +5,8 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/ensure-built.sh || { echo "0 passed, 1 failed"; exit 1; }
 
-# The servers the integration suites use (PostgreSQL, Redis, Kafka, InfluxDB), on loopback; the same
-# addresses are exported for jest.
+# The servers the integration suites use (PostgreSQL, Redis, Kafka, InfluxDB, and a Kubernetes API server for
+# the chart), on loopback; the same addresses are exported for jest.
 export SWITCHYARD_POSTGRES_URL="${SWITCHYARD_POSTGRES_URL:-postgres://switchyard:switchyard@127.0.0.1:55432/switchyard}"
 export SWITCHYARD_REDIS_URL="${SWITCHYARD_REDIS_URL:-redis://127.0.0.1:56379}"
 export SWITCHYARD_KAFKA_BROKERS="${SWITCHYARD_KAFKA_BROKERS:-127.0.0.1:59092}"
