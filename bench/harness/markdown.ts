@@ -1,4 +1,5 @@
 /** Formatting shared by the scenarios' reports: numbers, tables, medians with their spread. */
+import type { LatencySummary } from './latency-summary';
 
 export function milliseconds(value: number, digits = 3): string {
   return Number.isFinite(value) ? value.toFixed(digits) : '–';
@@ -14,6 +15,27 @@ export function percent(value: number): string {
 
 export function integer(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–';
+}
+
+/** Microseconds: two decimals below 10, one above. */
+export function microseconds(value: number): string {
+  return value < 10 ? value.toFixed(2) : value.toFixed(1);
+}
+
+/** The table of a micro-benchmark: one row per case, its call count and percentiles in microseconds. */
+export function microsecondTable(caseHeader: string, rows: readonly { name: string; summary: LatencySummary }[]): string {
+  return table(
+    [caseHeader, 'calls', 'p50 µs', 'p90 µs', 'p99 µs', 'p99.9 µs', 'max µs'],
+    rows.map(({ name, summary }) => [
+      name,
+      integer(summary.count),
+      microseconds(summary.p50),
+      microseconds(summary.p90),
+      microseconds(summary.p99),
+      microseconds(summary.p999),
+      microseconds(summary.max),
+    ]),
+  );
 }
 
 export function cores(value: number): string {

@@ -14,7 +14,7 @@ import { ApiKeyVerifier, InProcessKeyInvalidationBus, KeyService, openGovernance
 import { createPgliteClient } from '@switchyard/database';
 import { summarizeLatencies, type LatencySummary } from '../harness/latency-summary';
 import { describeRun } from '../harness/machine-info';
-import { integer, table } from '../harness/markdown';
+import { integer, microseconds, microsecondTable } from '../harness/markdown';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../harness/scenario';
 
 const SETTINGS = {
@@ -32,8 +32,6 @@ async function timeEach(count: number, call: (index: number) => Promise<unknown>
   }
   return samples;
 }
-
-const microseconds = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
 
 async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const settings = context.options.quick ? SETTINGS.quick : SETTINGS.full;
@@ -86,18 +84,9 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     '`ApiKeyVerifier.verify` awaited in one process, each call timed on its own, in microseconds. A hit is the shape check, ' +
       'one HMAC-SHA256 and a Map lookup; a miss adds a query on PGlite in memory.',
     '',
-    table(
-      ['case', 'calls', 'p50 µs', 'p90 µs', 'p99 µs', 'p99.9 µs', 'max µs'],
-      rows.map((row) => [
-        row.case,
-        integer(row.summary.count),
-        microseconds(row.summary.p50),
-        microseconds(row.summary.p90),
-        microseconds(row.summary.p99),
-        microseconds(row.summary.p999),
-        microseconds(row.summary.max),
-      ]),
-      { leftColumns: 1 },
+    microsecondTable(
+      'case',
+      rows.map((row) => ({ name: row.case, summary: row.summary })),
     ),
     '',
     `Cache hit p50: ${microseconds(hit.p50)} µs (target ≤ 20 µs): ${hit.p50 <= 20 ? 'met' : 'NOT met'}.`,

@@ -13,7 +13,7 @@ import { chatRequestFeatures, configSchema, type ChatRequest, type RequestFeatur
 import { ConfiguredDeploymentProfiles, ModelCatalog, RouteResolver, StatisticsTracker } from '@switchyard/router';
 import { summarizeLatencies, type LatencySummary } from '../harness/latency-summary';
 import { describeRun } from '../harness/machine-info';
-import { integer, table } from '../harness/markdown';
+import { integer, microseconds, microsecondTable } from '../harness/markdown';
 import type { Scenario, ScenarioContext, ScenarioReport } from '../harness/scenario';
 
 const SETTINGS = {
@@ -97,8 +97,6 @@ function timeEach(count: number, call: () => unknown): number[] {
   return samples;
 }
 
-const microseconds = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
-
 async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const settings = context.options.quick ? SETTINGS.quick : SETTINGS.full;
   const started = performance.now();
@@ -137,18 +135,9 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
       'one alias per strategy over five deployments (live statistics from a `StatisticsTracker`, prices from the config), ' +
       'and `nested` (conditional → fallback → least-latency and weighted). The features are built once, as the gateway does per request.',
     '',
-    table(
-      ['route', 'calls', 'p50 µs', 'p90 µs', 'p99 µs', 'p99.9 µs', 'max µs'],
-      rows.map((row) => [
-        row.route,
-        integer(row.summary.count),
-        microseconds(row.summary.p50),
-        microseconds(row.summary.p90),
-        microseconds(row.summary.p99),
-        microseconds(row.summary.p999),
-        microseconds(row.summary.max),
-      ]),
-      { leftColumns: 1 },
+    microsecondTable(
+      'route',
+      rows.map((row) => ({ name: row.route, summary: row.summary })),
     ),
     '',
     `Slowest p99: ${microseconds(worst)} µs (target ≤ ${TARGET_P99_MICROSECONDS} µs): ${worst <= TARGET_P99_MICROSECONDS ? 'met' : 'NOT met'}.`,
