@@ -198,13 +198,7 @@ export class RequestExecutor {
     routing: RoutingInput = {},
   ): Promise<{ response: ChatResponse; servedBy: ServedBy }> {
     const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(routing.headers)), routing, context);
-    const finished = this.started(plan);
-    try {
-      const { response, report } = await this.settled(this.planExecutor.complete(plan, request, context), onAttempt);
-      return { response, servedBy: this.servedBy(report, onAttempt) };
-    } finally {
-      finished();
-    }
+    return this.answer(plan, () => this.planExecutor.complete(plan, request, context), onAttempt);
   }
 
   async stream(
@@ -237,13 +231,7 @@ export class RequestExecutor {
     routing: RoutingInput = {},
   ): Promise<{ response: EmbeddingResponse; servedBy: ServedBy }> {
     const plan = await this.plan(request.model, modelOnlyFeatures(request.model, routingHeaders(routing.headers)), routing, context);
-    const finished = this.started(plan);
-    try {
-      const { response, report } = await this.settled(this.planExecutor.embed(plan, request, context), onAttempt);
-      return { response, servedBy: this.servedBy(report, onAttempt) };
-    } finally {
-      finished();
-    }
+    return this.answer(plan, () => this.planExecutor.embed(plan, request, context), onAttempt);
   }
 
   /**
@@ -307,6 +295,21 @@ export class RequestExecutor {
       ...(contextLengthAttempts && { context_length: contextLengthAttempts }),
       ...(contentPolicyAttempts && { content_policy: contentPolicyAttempts }),
     };
+  }
+
+  /** Runs a plan that answers at once (not a stream), counted in flight until it is over. */
+  private async answer<R>(
+    plan: ExecutionPlan,
+    run: () => Promise<{ response: R; report: ExecutionReport }>,
+    onAttempt: AttemptListener | undefined,
+  ): Promise<{ response: R; servedBy: ServedBy }> {
+    const finished = this.started(plan);
+    try {
+      const { response, report } = await this.settled(run(), onAttempt);
+      return { response, servedBy: this.servedBy(report, onAttempt) };
+    } finally {
+      finished();
+    }
   }
 
   /** Counts the request in flight at its plan's first deployment; returns what ends it (once). */

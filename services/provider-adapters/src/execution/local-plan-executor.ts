@@ -176,12 +176,14 @@ export class LocalPlanExecutor implements PlanExecutor {
         let failure: Failed | undefined;
         for (let retry = 0; ; retry++) {
           this.checkDeadline(run);
-          if (!this.gate.admit(target.deployment) && !this.triesAnyway(target, retry, index + 1 < queue.length)) {
-            const kind = this.gate.skipReason?.(target.deployment) ?? 'breaker_open';
-            const error = deploymentUnavailable(target.deployment, kind);
-            const record: AttemptRecord = { ...attemptOf(target), retry, outcome: 'skipped', failure: kind, status: error.status, durationMs: 0 };
+          const refused = this.gate.admit(target.deployment) ? undefined : (this.gate.skipReason?.(target.deployment) ?? 'breaker_open');
+          // Keys cooling down after a 429 are a guess from earlier answers, not the provider's word on this request:
+          // the deployment is still tried when nothing else is left, and on a retry (which waited out its Retry-After).
+          if (refused !== undefined && !(refused === 'rate_limit' && (retry > 0 || index + 1 === queue.length))) {
+            const error = deploymentUnavailable(target.deployment, refused);
+            const record: AttemptRecord = { ...attemptOf(target), retry, outcome: 'skipped', failure: refused, status: error.status, durationMs: 0 };
             report.attempts.push(record);
-            failure = { ok: false, error, kind, record };
+            failure = { ok: false, error, kind: refused, record };
             break;
           }
           const hedgeTarget = retry === 0 && policy.hedging && index + 1 < queue.length ? queue[index + 1] : undefined;
@@ -218,17 +220,6 @@ export class LocalPlanExecutor implements PlanExecutor {
   }
 
   /** Throws once the request is cancelled or past its deadline: no new attempt starts then. */
-  /**
-   * Keys cooling down after a 429 are a guess from earlier answers, not the
-   * provider's word on this request: the deployment is still tried when
-   * nothing else is left in the plan, and on a retry (which already waited out
-   * its Retry-After). An open breaker is always respected.
-   */
-  private triesAnyway(target: RouteAttempt, retry: number, othersLeft: boolean): boolean {
-    if (this.gate.skipReason?.(target.deployment) !== 'rate_limit') return false;
-    return retry > 0 || !othersLeft;
-  }
-
   private checkDeadline(run: Run): void {
     if (run.context.signal.aborted) throw isGatewayError(run.context.signal.reason) ? run.context.signal.reason : requestCancelled();
     if (run.plan.deadline !== undefined && this.now() >= run.plan.deadline) throw deadlineExceeded();
