@@ -6,3 +6,5 @@ export * from './logger';
 export * from './providers';
 export * from './routing';
 export * from './services';
+export * from './plugins';
+export * from './semantic';

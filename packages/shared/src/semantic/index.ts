@@ -1,0 +1,3 @@
+export * from './embedder';
+export * from './guardrails';
+export * from './vector-store';
