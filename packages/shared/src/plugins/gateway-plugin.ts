@@ -3,6 +3,7 @@ import type { ChatResponse } from '../canonical/chat-response';
 import type { StreamPart } from '../canonical/stream-part';
 import type { Principal } from '../auth/principal';
 import type { GatewayError } from '../errors';
+import type { PluginEndpoint } from './plugin-factory';
 
 /**
  * The gateway's plugin pipeline. A plugin is a named object with optional
@@ -25,6 +26,8 @@ export interface GatewayPlugin {
   onStreamPart?(context: PluginContext, part: StreamPart): StreamPart | readonly StreamPart[] | undefined;
   /** The whole answer (a stream's assembled once it ended); returns it, possibly changed. */
   afterResponse?(context: PluginContext, response: ChatResponse, outcome: ResponseOutcome): Promise<ChatResponse> | ChatResponse;
+  /** HTTP endpoints the plugin adds (its admin or direct-call API). */
+  readonly endpoints?: readonly PluginEndpoint[];
   close?(): Promise<void>;
 }
 

@@ -1,1 +1,2 @@
 export * from './gateway-plugin';
+export * from './plugin-factory';
