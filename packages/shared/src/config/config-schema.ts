@@ -3,6 +3,7 @@ import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
+import { cacheConfigSchema } from './cache-config';
 import { controlPlaneSchema } from './control-plane-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
@@ -547,6 +548,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Reloading the config file while running (config-reload-config.ts). */
   configReload: configReloadConfigSchema,
+  cache: cacheConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;
