@@ -150,6 +150,11 @@ export class CachePlugin implements GatewayPlugin {
     return this.options.exact.invalidate(workspace, namespace);
   }
 
+  /** Settles once the exact tier's store answers (or its first connection failed: lookups miss until it answers). */
+  async ready(): Promise<boolean> {
+    return this.options.exact.ready();
+  }
+
   async close(): Promise<void> {
     await this.options.exact.close();
   }

@@ -6,6 +6,8 @@ import type { CachedAnswer } from './cached-answer';
  * by workspace and namespace, so invalidation can address either.
  */
 export interface ExactStore {
+  /** Settles once the store can answer (true), or its first connection attempt failed (false: lookups miss until it can). */
+  ready(): Promise<boolean>;
   get(scope: EntryScope, key: string): Promise<CachedAnswer | undefined>;
   set(scope: EntryScope, key: string, answer: CachedAnswer): Promise<void>;
   /** Removes a namespace's answers, or every answer of the workspace without one; returns how many. */

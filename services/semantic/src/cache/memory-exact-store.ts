@@ -14,6 +14,10 @@ export class MemoryExactStore implements ExactStore {
     private readonly now: () => number = Date.now,
   ) {}
 
+  async ready(): Promise<boolean> {
+    return true;
+  }
+
   get size(): number {
     return this.entries.size;
   }

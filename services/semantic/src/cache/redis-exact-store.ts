@@ -30,8 +30,7 @@ export class RedisExactStore implements ExactStore {
   private readonly redis: Redis;
   private readonly keyPrefix: string;
   private readonly now: () => number;
-  /** Settles once the first connection attempt did (either way). */
-  readonly ready: Promise<boolean>;
+  private readonly connected: Promise<boolean>;
   private warned = false;
 
   constructor(private readonly options: RedisExactStoreOptions) {
@@ -52,10 +51,14 @@ export class RedisExactStore implements ExactStore {
     this.redis.on('ready', () => {
       this.warned = false;
     });
-    this.ready = this.redis.connect().then(
+    this.connected = this.redis.connect().then(
       () => true,
       () => false,
     );
+  }
+
+  ready(): Promise<boolean> {
+    return this.connected;
   }
 
   async get(scope: EntryScope, key: string): Promise<CachedAnswer | undefined> {
@@ -93,7 +96,7 @@ export class RedisExactStore implements ExactStore {
   }
 
   async close(): Promise<void> {
-    await this.ready;
+    await this.connected;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
