@@ -4,6 +4,7 @@ import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
 import { cacheConfigSchema } from './cache-config';
+import { embedderConfigSchema } from './embedder-config';
 import { controlPlaneSchema } from './control-plane-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
@@ -497,6 +498,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   breakers: breakersConfigSchema,
+  /** Turns text into vectors for the semantic plugins (services/semantic/README.md). */
+  embedder: embedderConfigSchema,
   /** Virtual API keys and admin sign-in (services/auth/README.md); the secrets themselves come from the environment. */
   keys: z
     .strictObject({
