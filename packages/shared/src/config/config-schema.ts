@@ -6,6 +6,7 @@ import { breakersConfigSchema } from './breakers-config';
 import { controlPlaneSchema } from './control-plane-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
+import { vectorStoreConfigSchema } from './vector-store-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -547,6 +548,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Reloading the config file while running (config-reload-config.ts). */
   configReload: configReloadConfigSchema,
+  /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
+  vectorStore: vectorStoreConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;
