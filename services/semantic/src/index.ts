@@ -1,3 +1,4 @@
 // The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/.
 export * from './cache';
 export * from './embedders';
+export * from './stores';

@@ -8,6 +8,7 @@ import { embedderConfigSchema } from './embedder-config';
 import { controlPlaneSchema } from './control-plane-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
+import { vectorStoreConfigSchema } from './vector-store-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -552,6 +553,8 @@ export const configSchema = z.strictObject({
   /** Reloading the config file while running (config-reload-config.ts). */
   configReload: configReloadConfigSchema,
   cache: cacheConfigSchema,
+  /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
+  vectorStore: vectorStoreConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;
