@@ -2,3 +2,5 @@
 export * from './cache';
 export * from './embedders';
 export * from './stores';
+export { builtInPluginFactories } from './plugins';
+export { lazyPluginServices, localServiceMakers, type ClosablePluginServices, type PluginServiceMakers } from './plugin-services';

@@ -6,6 +6,7 @@ import { breakersConfigSchema } from './breakers-config';
 import { cacheConfigSchema } from './cache-config';
 import { embedderConfigSchema } from './embedder-config';
 import { controlPlaneSchema } from './control-plane-config';
+import { pluginsConfigSchema } from './plugins-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
@@ -555,6 +556,8 @@ export const configSchema = z.strictObject({
   cache: cacheConfigSchema,
   /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
   vectorStore: vectorStoreConfigSchema,
+  /** The gateway's plugin pipeline: order per workspace and route, custom plugin modules (plugins-config.ts). */
+  plugins: pluginsConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;
