@@ -1,4 +1,5 @@
 import type { PluginFactory } from '@switchyard/shared';
+import { cachePluginFactory } from './cache';
 
 /**
  * The built-in plugins, one factory each (one line per plugin). Each builds
@@ -6,4 +7,6 @@ import type { PluginFactory } from '@switchyard/shared';
  * leaves it off; the gateway's `plugins` config orders the enabled ones
  * (default: guardrails, semantic-routing, memory, cache).
  */
-export const builtInPluginFactories: readonly PluginFactory[] = [];
+export const builtInPluginFactories: readonly PluginFactory[] = [
+  cachePluginFactory,
+];
