@@ -150,7 +150,14 @@ describe('the response cache through the gateway (embedded)', () => {
       ({ status }) => status === 200,
       { timeoutMs: 10_000, what: `the record of ${requestId}` },
     );
-    expect(record.body).toMatchObject({ served_by: 'cache', served_by_detail: 'exact', annotations: { cache: 'hit' } });
+    expect(record.body).toMatchObject({
+      served_by: 'cache',
+      served_by_detail: 'exact',
+      cache_status: 'hit',
+      provider: null,
+      cost_usd: 0,
+      annotations: { cache: 'hit' },
+    });
   });
 
   it('never answers from another workspace, and invalidates one workspace alone', async () => {

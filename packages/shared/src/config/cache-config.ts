@@ -9,7 +9,7 @@ export type CacheMode = (typeof cacheModes)[number];
  * a prompt counts as the same question; measured on the dev sets
  * (services/semantic/README.md, "Semantic cache").
  */
-export const DEFAULT_CACHE_THRESHOLD = 0.9;
+export const DEFAULT_CACHE_THRESHOLD = 0.8;
 
 /** A `${NAME}` reference, or a URL whose password (if any) is one: a password is never written in config. */
 const WHOLE_REFERENCE = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
