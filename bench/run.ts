@@ -19,6 +19,7 @@ import { resultsFile, writeResults } from './harness/results-files';
 import type { Scenario, ScenarioOptions } from './harness/scenario';
 import { cacheHit } from './scenarios/cache-hit';
 import { consumeThroughput } from './scenarios/consume-throughput';
+import { embedLatency } from './scenarios/embed-latency';
 import { eventStoreThroughput } from './scenarios/event-store-throughput';
 import { footprint } from './scenarios/footprint';
 import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
@@ -39,6 +40,7 @@ const SCENARIOS: Scenario[] = [
   governanceCheck,
   keyVerify,
   routeDecision,
+  embedLatency,
   cacheHit,
 ];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };

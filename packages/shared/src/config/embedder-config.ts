@@ -15,6 +15,8 @@ const localModel = {
   threads: z.number().int().positive().max(64).default(1),
   /** Longer texts are cut to this many tokens. */
   maxTokens: z.number().int().min(8).max(8192).default(256),
+  /** `int8` quantizes the model's projections at load: about half the CPU of `fp32`, scores shift by about 0.01. */
+  precision: z.enum(['fp32', 'int8']).default('int8'),
 };
 
 /**
@@ -42,13 +44,19 @@ export const embedderConfigSchema = z
       ...localModel,
       /** Repository id on the hub, such as `BAAI/bge-small-en-v1.5`. */
       model: z.string().regex(/^(?!\.)[\w.-]+\/(?!\.)[\w.-]+$/, 'must be a repository id such as BAAI/bge-small-en-v1.5'),
-      revision: z.string().regex(/^(?!\.)[\w.-]+$/).default('main'),
+      revision: z
+        .string()
+        .regex(/^(?!\.)[\w.-]+$/)
+        .default('main'),
       dimensions: z.number().int().positive().max(16_384),
       hubUrl: z.url().default('https://huggingface.co'),
       /** Where downloaded models are kept (SWITCHYARD_MODEL_CACHE_DIR overrides). */
       cacheDirectory: z.string().min(1).default('.switchyard/models'),
       /** A hub token for gated models: a reference such as ${HF_TOKEN}. */
-      token: z.string().regex(/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/, 'must be a reference to an environment variable, such as ${HF_TOKEN}').optional(),
+      token: z
+        .string()
+        .regex(/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/, 'must be a reference to an environment variable, such as ${HF_TOKEN}')
+        .optional(),
     }),
   ])
   .prefault({ kind: 'offline' });

@@ -21,9 +21,12 @@ export interface BertConfig {
  * negative number for padding). Constant work is done here, once: weights
  * transposed for MatMul, the attention scale folded into the query
  * projection, token type 0 folded into the position table (single-segment
- * input only).
+ * input only). With `int8`, the projections' weights are quantized per
+ * output column (symmetric) and activations per call (DynamicQuantizeLinear),
+ * which ONNX Runtime fuses into its integer matrix multiply: about twice as
+ * fast on CPU, vectors within about 0.01 of float32's.
  */
-export function bertGraph(config: BertConfig, weights: SafetensorsFile): OnnxGraph {
+export function bertGraph(config: BertConfig, weights: SafetensorsFile, precision: 'fp32' | 'int8' = 'fp32'): OnnxGraph {
   if (config.model_type !== undefined && config.model_type !== 'bert') {
     throw new Error(`config.json describes a ${config.model_type} model; this embedder runs BERT encoders (MiniLM, BGE, E5, GTE…)`);
   }
@@ -39,7 +42,7 @@ export function bertGraph(config: BertConfig, weights: SafetensorsFile): OnnxGra
 
   const nodes: OnnxNode[] = [];
   const initializers: OnnxInitializer[] = [];
-  const constant = (name: string, dims: number[], data: Float32Array | BigInt64Array) => {
+  const constant = (name: string, dims: number[], data: OnnxInitializer['data']) => {
     initializers.push({ name, dims, data });
     return name;
   };
@@ -50,10 +53,14 @@ export function bertGraph(config: BertConfig, weights: SafetensorsFile): OnnxGra
     return output;
   };
   const layerNorm = (input: string, name: string) =>
-    node('LayerNormalization', [input, constant(`${name}.weight`, [hidden], tensor(`${name}.weight`)), constant(`${name}.bias`, [hidden], tensor(`${name}.bias`))], {
-      axis: -1,
-      epsilon: { float: epsilon },
-    });
+    node(
+      'LayerNormalization',
+      [input, constant(`${name}.weight`, [hidden], tensor(`${name}.weight`)), constant(`${name}.bias`, [hidden], tensor(`${name}.bias`))],
+      {
+        axis: -1,
+        epsilon: { float: epsilon },
+      },
+    );
   const linear = (input: string, name: string, scale = 1) => {
     const [outputs, inputs] = weights.shape(prefix + `${name}.weight`);
     const weight = transpose(tensor(`${name}.weight`), outputs, inputs);
@@ -62,7 +69,18 @@ export function bertGraph(config: BertConfig, weights: SafetensorsFile): OnnxGra
       for (let index = 0; index < weight.length; index++) weight[index] *= scale;
       for (let index = 0; index < bias.length; index++) bias[index] *= scale;
     }
-    const product = node('MatMul', [input, constant(`${name}.weight_t`, [inputs, outputs], weight)]);
+    if (precision === 'fp32') {
+      const product = node('MatMul', [input, constant(`${name}.weight_t`, [inputs, outputs], weight)]);
+      return node('Add', [product, constant(`${name}.bias`, [outputs], bias)]);
+    }
+    const { values, scales } = quantizeColumns(weight, inputs, outputs);
+    const quantized = `${input}_q`;
+    if (!nodes.some((existing) => existing.outputs[0] === quantized)) {
+      nodes.push({ op: 'DynamicQuantizeLinear', inputs: [input], outputs: [quantized, `${input}_scale`, `${input}_zero`] });
+    }
+    const integers = node('MatMulInteger', [quantized, constant(`${name}.weight_q`, [inputs, outputs], values), `${input}_zero`]);
+    const columnScales = node('Mul', [`${input}_scale`, constant(`${name}.weight_scale`, [outputs], scales)]);
+    const product = node('Mul', [node('Cast', [integers], { to: 1 }), columnScales]);
     return node('Add', [product, constant(`${name}.bias`, [outputs], bias)]);
   };
 
@@ -71,7 +89,10 @@ export function bertGraph(config: BertConfig, weights: SafetensorsFile): OnnxGra
     const typeZero = tensor('embeddings.token_type_embeddings.weight').subarray(0, hidden);
     for (let index = 0; index < positionTable.length; index++) positionTable[index] += typeZero[index % hidden];
   }
-  const words = node('Gather', [constant('word_embeddings', weights.shape(prefix + 'embeddings.word_embeddings.weight'), tensor('embeddings.word_embeddings.weight')), 'input_ids']);
+  const words = node('Gather', [
+    constant('word_embeddings', weights.shape(prefix + 'embeddings.word_embeddings.weight'), tensor('embeddings.word_embeddings.weight')),
+    'input_ids',
+  ]);
   const positions = node('Gather', [constant('position_embeddings', [config.max_position_embeddings, hidden], positionTable), 'position_ids']);
   let state = layerNorm(node('Add', [words, positions]), 'embeddings.LayerNorm');
 
@@ -83,7 +104,9 @@ export function bertGraph(config: BertConfig, weights: SafetensorsFile): OnnxGra
 
   for (let layer = 0; layer < config.num_hidden_layers; layer++) {
     const name = `encoder.layer.${layer}`;
-    const query = node('Transpose', [node('Reshape', [linear(state, `${name}.attention.self.query`, 1 / Math.sqrt(headSize)), splitHeads])], { perm: [0, 2, 1, 3] });
+    const query = node('Transpose', [node('Reshape', [linear(state, `${name}.attention.self.query`, 1 / Math.sqrt(headSize)), splitHeads])], {
+      perm: [0, 2, 1, 3],
+    });
     const key = node('Transpose', [node('Reshape', [linear(state, `${name}.attention.self.key`), splitHeads])], { perm: [0, 2, 3, 1] });
     const value = node('Transpose', [node('Reshape', [linear(state, `${name}.attention.self.value`), splitHeads])], { perm: [0, 2, 1, 3] });
     const scores = node('Add', [node('MatMul', [query, key]), 'attention_bias']);
@@ -117,6 +140,20 @@ function weightPrefix(weights: SafetensorsFile): string {
   const name = weights.names().find((candidate) => candidate.endsWith(suffix));
   if (name === undefined) throw new Error('the weights hold no embeddings.word_embeddings.weight: not a BERT checkpoint');
   return name.slice(0, name.length - suffix.length);
+}
+
+/** Symmetric int8 per output column: each column scaled so its largest magnitude is 127. */
+function quantizeColumns(matrix: Float32Array, rows: number, columns: number): { values: Int8Array; scales: Float32Array } {
+  const scales = new Float32Array(columns);
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) scales[column] = Math.max(scales[column], Math.abs(matrix[row * columns + column]));
+  }
+  for (let column = 0; column < columns; column++) scales[column] = scales[column] === 0 ? 1 : scales[column] / 127;
+  const values = new Int8Array(matrix.length);
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) values[row * columns + column] = Math.round(matrix[row * columns + column] / scales[column]);
+  }
+  return { values, scales };
 }
 
 function transpose(matrix: Float32Array, rows: number, columns: number): Float32Array {
