@@ -26,6 +26,7 @@ import { keyVerify } from './scenarios/key-verify';
 import { publishCost } from './scenarios/publish-cost';
 import { routeDecision } from './scenarios/route-decision';
 import { soak } from './scenarios/soak';
+import { vectorStoreQuery } from './scenarios/vector-store-query';
 
 /** Every scenario, in the order they run. */
 const SCENARIOS: Scenario[] = [
@@ -38,6 +39,7 @@ const SCENARIOS: Scenario[] = [
   governanceCheck,
   keyVerify,
   routeDecision,
+  vectorStoreQuery,
 ];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 
