@@ -1,5 +1,5 @@
 import { normalize, type VectorMatch, type VectorPayload, type VectorQuery, type VectorRecord } from '@switchyard/shared';
-import { HnswGraph, type HnswGraphOptions, type HnswGraphParts } from './hnsw-graph';
+import { dotAt, HnswGraph, type HnswGraphOptions, type HnswGraphParts } from './hnsw-graph';
 import { vectorDimensionsMismatch } from '../vector-store-errors';
 
 export interface HnswSearchOptions {
@@ -117,10 +117,7 @@ export class HnswNamespace {
     const scored: { node: number; score: number }[] = [];
     for (const node of this.nodeOf.values()) {
       if (accept !== undefined && !accept(node)) continue;
-      const stored = graph.vector(node);
-      let dot = 0;
-      for (let index = 0; index < unit.length; index++) dot += unit[index] * stored[index];
-      scored.push({ node, score: dot });
+      scored.push({ node, score: dotAt(unit, graph.vector(node), 0) });
     }
     scored.sort((a, b) => b.score - a.score);
     const best = scored.slice(0, k);
