@@ -147,7 +147,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     microsecondTable('case', rows),
     '',
     `Exact hit p99: ${microseconds(rows[0].summary.p99)} µs (target ≤ 1 ms): ${exactP99Ms <= 1 ? 'met' : 'NOT met'}. ` +
-      `Semantic hit p99: ${(semanticP99Ms).toFixed(2)} ms (target ≤ 15 ms): ${semanticP99Ms <= 15 ? 'met' : 'NOT met'}.`,
+      `Semantic hit p99: ${semanticP99Ms.toFixed(2)} ms (target ≤ 15 ms): ${semanticP99Ms <= 15 ? 'met' : 'NOT met'}.`,
   ];
   return { markdown: lines.join('\n') };
 }

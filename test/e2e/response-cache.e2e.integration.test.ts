@@ -41,7 +41,17 @@ describe('the response cache through the gateway (embedded)', () => {
 
   function ask(prompt: string, headers: Record<string, string> = {}) {
     return client.chat.completions
-      .create({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: prompt }] }, { headers })
+      .create(
+        {
+          model: 'gpt-4o-mini',
+          temperature: 0,
+          messages: [
+            { role: 'system', content: SYSTEM },
+            { role: 'user', content: prompt },
+          ],
+        },
+        { headers },
+      )
       .withResponse();
   }
 
@@ -89,7 +99,10 @@ describe('the response cache through the gateway (embedded)', () => {
         temperature: 0,
         stream: true,
         stream_options: { include_usage: true },
-        messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: prompt }],
+        messages: [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: prompt },
+        ],
       })
       .withResponse();
     expect(response.headers.get('x-switchyard-cache')).toBe('hit');
@@ -115,7 +128,10 @@ describe('the response cache through the gateway (embedded)', () => {
       model: 'gpt-4o-mini',
       temperature: 0,
       stream: true,
-      messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: prompt }],
+      messages: [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: prompt },
+      ],
     });
     let streamed = '';
     for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? '';
@@ -168,10 +184,20 @@ describe('the response cache through the gateway (embedded)', () => {
     const other = new OpenAI({ baseURL: switchyard.baseURL, apiKey: otherKey, maxRetries: 0 });
     const ask2 = () =>
       other.chat.completions
-        .create({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: prompt }] })
+        .create({
+          model: 'gpt-4o-mini',
+          temperature: 0,
+          messages: [
+            { role: 'system', content: SYSTEM },
+            { role: 'user', content: prompt },
+          ],
+        })
         .withResponse();
     expect((await ask2()).response.headers.get('x-switchyard-cache')).toBe('miss');
-    await waitFor(ask2, ({ response }) => response.headers.get('x-switchyard-cache') === 'hit', { timeoutMs: 20_000, what: 'the other workspace’s own hit' });
+    await waitFor(ask2, ({ response }) => response.headers.get('x-switchyard-cache') === 'hit', {
+      timeoutMs: 20_000,
+      what: 'the other workspace’s own hit',
+    });
 
     const invalidated = await fetch(`${switchyard.origin}/v1/cache`, { method: 'DELETE', headers: switchyard.headers() });
     expect(invalidated.status).toBe(200);

@@ -7,6 +7,4 @@ import { cachePluginFactory } from './cache';
  * leaves it off; the gateway's `plugins` config orders the enabled ones
  * (default: guardrails, semantic-routing, memory, cache).
  */
-export const builtInPluginFactories: readonly PluginFactory[] = [
-  cachePluginFactory,
-];
+export const builtInPluginFactories: readonly PluginFactory[] = [cachePluginFactory];

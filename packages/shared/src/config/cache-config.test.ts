@@ -59,6 +59,8 @@ describe('SWITCHYARD_CACHE_MODE', () => {
 
   it('rejects an unknown mode by name', () => {
     expect(() => loadConfig(undefined, { SWITCHYARD_CACHE_MODE: 'on' })).toThrow(ConfigError);
-    expect(() => loadConfig(undefined, { SWITCHYARD_CACHE_MODE: 'on' })).toThrow('SWITCHYARD_CACHE_MODE must be one of off, exact, semantic, got "on"');
+    expect(() => loadConfig(undefined, { SWITCHYARD_CACHE_MODE: 'on' })).toThrow(
+      'SWITCHYARD_CACHE_MODE must be one of off, exact, semantic, got "on"',
+    );
   });
 });

@@ -70,7 +70,13 @@ describe('semanticScope', () => {
   it('is null when the last turn is not plain user text', () => {
     const base = chatRequest('hello');
     expect(semanticScope({ ...base, messages: [...base.messages, { role: 'assistant', content: [{ type: 'text', text: 'hi' }] }] })).toBeNull();
-    const image = { role: 'user' as const, content: [{ type: 'text' as const, text: 'what is this?' }, { type: 'image' as const, url: 'https://example.com/a.png' }] };
+    const image = {
+      role: 'user' as const,
+      content: [
+        { type: 'text' as const, text: 'what is this?' },
+        { type: 'image' as const, url: 'https://example.com/a.png' },
+      ],
+    };
     expect(semanticScope({ ...base, messages: [image] })).toBeNull();
     expect(semanticScope({ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: '   ' }] }] })).toBeNull();
   });
@@ -78,7 +84,17 @@ describe('semanticScope', () => {
 
 describe('promptText', () => {
   it('joins the text parts of the last user turn', () => {
-    const request = chatRequest('unused', { messages: [{ role: 'user', content: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }] }] });
+    const request = chatRequest('unused', {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'one' },
+            { type: 'text', text: 'two' },
+          ],
+        },
+      ],
+    });
     expect(promptText(request)).toBe('one\ntwo');
   });
 });

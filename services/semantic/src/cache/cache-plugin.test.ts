@@ -122,7 +122,11 @@ describe('the cache plugin, exact tier', () => {
 
   it('does not store an answer that did not end normally, or one a plugin gave', async () => {
     const { plugin } = setup({ mode: 'exact' });
-    await send(plugin, { request: chatRequest('one') }, chatResponse('x', { choices: [{ index: 0, message: { content: '' }, finishReason: 'content_filter' }] }));
+    await send(
+      plugin,
+      { request: chatRequest('one') },
+      chatResponse('x', { choices: [{ index: 0, message: { content: '' }, finishReason: 'content_filter' }] }),
+    );
     expect((await send(plugin, { request: chatRequest('one') })).header).toBe('miss');
 
     const context = recordingContext({ request: chatRequest('two') });
@@ -214,7 +218,11 @@ describe('the cache plugin never answers across workspaces', () => {
   it('keeps each workspace to its own answers, in both tiers, and invalidates one alone', async () => {
     const { plugin, embedder } = setup({ mode: 'semantic', threshold: 0.5 });
     await send(plugin, { request: chatRequest('What is the capital of France?'), workspace: 'acme' }, chatResponse('Paris (acme).'));
-    const exactElsewhere = await send(plugin, { request: chatRequest('What is the capital of France?'), workspace: 'globex' }, chatResponse('Paris (globex).'));
+    const exactElsewhere = await send(
+      plugin,
+      { request: chatRequest('What is the capital of France?'), workspace: 'globex' },
+      chatResponse('Paris (globex).'),
+    );
     expect(exactElsewhere.header).toBe('miss');
     const semanticElsewhere = await send(plugin, { request: chatRequest('What is the capital city of France?'), workspace: 'initech' });
     expect(semanticElsewhere.header).toBe('miss');
@@ -225,10 +233,19 @@ describe('the cache plugin never answers across workspaces', () => {
     expect((acme.outcome as Extract<BeforeOutcome, { kind: 'answer' }>).answer.response.choices[0].message.content).toBe('Paris (acme).');
 
     const [endpoint] = plugin.endpoints;
-    const call = { principal: recordingContext({ request: chatRequest('x') }).principal, query: {}, body: undefined, signal: new AbortController().signal };
+    const call = {
+      principal: recordingContext({ request: chatRequest('x') }).principal,
+      query: {},
+      body: undefined,
+      signal: new AbortController().signal,
+    };
     await endpoint.handle({ ...call, workspace: 'acme' });
     expect((await send(plugin, { request: chatRequest('What is the capital of France?'), workspace: 'globex' })).header).toBe('hit');
-    const afterInvalidation = await send(plugin, { request: chatRequest('What is the capital city of France?'), workspace: 'acme' }, chatResponse('fresh'));
+    const afterInvalidation = await send(
+      plugin,
+      { request: chatRequest('What is the capital city of France?'), workspace: 'acme' },
+      chatResponse('fresh'),
+    );
     expect(afterInvalidation.header).toBe('miss');
   });
 });
@@ -256,7 +273,10 @@ describe('the cache plugin, semantic tier', () => {
   it('honours the threshold header', async () => {
     const { plugin } = setup({ mode: 'semantic', threshold: 0.8 });
     await send(plugin, { request: chatRequest('How do I reset my password?') });
-    const strict = await send(plugin, { request: chatRequest('How do I reset my account password?'), headers: { 'x-switchyard-cache-threshold': '0.99' } });
+    const strict = await send(plugin, {
+      request: chatRequest('How do I reset my account password?'),
+      headers: { 'x-switchyard-cache-threshold': '0.99' },
+    });
     expect(strict.header).toBe('miss');
   });
 
@@ -264,7 +284,9 @@ describe('the cache plugin, semantic tier', () => {
     const { plugin } = setup({ mode: 'semantic', threshold: 0.5 });
     await send(plugin, { request: chatRequest('How do I reset my password?') });
     const base = chatRequest('How do I reset my password please?');
-    expect((await send(plugin, { request: { ...base, messages: [{ role: 'system', content: 'Answer in French.' }, base.messages[1]] } })).header).toBe('miss');
+    expect(
+      (await send(plugin, { request: { ...base, messages: [{ role: 'system', content: 'Answer in French.' }, base.messages[1]] } })).header,
+    ).toBe('miss');
     expect((await send(plugin, { request: { ...base, model: 'gpt-4o' } })).header).toBe('miss');
     expect((await send(plugin, { request: { ...base, sampling: { temperature: 0.9 } } })).header).toBe('miss');
     expect((await send(plugin, { request: { ...base, responseFormat: { type: 'json_object' } } })).header).toBe('miss');

@@ -61,7 +61,10 @@ describe(`semantic cache precision at the default threshold (${DEFAULT_CACHE_THR
 
   async function store(question: string, namespace: string): Promise<void> {
     // `refresh`: stored without a lookup (the sets hold near-duplicate first questions).
-    const context = recordingContext({ request: chatRequest(question), headers: { 'x-switchyard-cache-namespace': namespace, 'x-switchyard-cache': 'refresh' } });
+    const context = recordingContext({
+      request: chatRequest(question),
+      headers: { 'x-switchyard-cache-namespace': namespace, 'x-switchyard-cache': 'refresh' },
+    });
     if (await plugin.beforeRequest(context)) throw new Error(`storing "${question}" was answered`);
     plugin.afterResponse(context, chatResponse(question), PROVIDER_OUTCOME);
     await context.settle();

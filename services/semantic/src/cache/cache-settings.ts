@@ -30,7 +30,12 @@ export interface RequestCacheSettings {
  * client asked for), then its workspace's, then the request's own headers.
  * A malformed header is the client's error (400), named by the header.
  */
-export function requestCacheSettings(config: CacheConfig, workspace: string, model: string, headers: Readonly<Record<string, string>>): RequestCacheSettings {
+export function requestCacheSettings(
+  config: CacheConfig,
+  workspace: string,
+  model: string,
+  headers: Readonly<Record<string, string>>,
+): RequestCacheSettings {
   const route = config.routes[model] ?? {};
   const workspaceOverride = config.workspaces[workspace] ?? {};
   const settings: RequestCacheSettings = {
@@ -69,7 +74,11 @@ export function requestCacheSettings(config: CacheConfig, workspace: string, mod
 /** A namespace name: 1 to 64 letters, digits, `.`, `_`, `~` or `-`. */
 export function checkNamespace(namespace: string, param: string, subject: string): string {
   if (!NAMESPACE.test(namespace)) {
-    throw invalidRequest(`${subject} must be 1 to 64 letters, digits, '.', '_', '~' or '-', got "${truncate(namespace)}".`, param, 'invalid_namespace');
+    throw invalidRequest(
+      `${subject} must be 1 to 64 letters, digits, '.', '_', '~' or '-', got "${truncate(namespace)}".`,
+      param,
+      'invalid_namespace',
+    );
   }
   return namespace;
 }

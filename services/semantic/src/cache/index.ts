@@ -34,7 +34,13 @@ export function createCachePlugin(services: PluginServices, dependencies: CacheP
   if (modes.size === 1 && modes.has('off')) return undefined;
   const now = dependencies.now ?? Date.now;
   const exact = dependencies.exactStore ?? exactStoreOf(services, dependencies.env ?? process.env, now);
-  const semantic = usesSemanticTier(config.cache) ? new SemanticTier(services.embedder, services.vectorStore, now) : undefined;
+  const semantic = usesSemanticTier(config.cache)
+    ? new SemanticTier(
+        () => services.embedder(),
+        () => services.vectorStore(),
+        now,
+      )
+    : undefined;
   return new CachePlugin({ config: config.cache, exact, semantic, logger, now });
 }
 

@@ -123,7 +123,10 @@ describe('the cache plugin on Redis (governance.redisUrl)', () => {
     const [first, second] = [await replica(), await replica()];
     const acme = `acme-${RUN}`;
     const globex = `globex-${RUN}`;
-    closers.push(() => first.invalidate(acme), () => first.invalidate(globex));
+    closers.push(
+      () => first.invalidate(acme),
+      () => first.invalidate(globex),
+    );
 
     const miss = recordingContext({ request: chatRequest('What is the capital of France?'), workspace: acme });
     expect(await first.beforeRequest(miss)).toBeUndefined();

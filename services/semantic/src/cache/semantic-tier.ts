@@ -48,7 +48,8 @@ export class SemanticTier {
         expired.push(match.id);
         continue;
       }
-      const answer: CachedAnswer = { response: JSON.parse(String(match.payload.response)), storedAt: Number(match.payload.storedAt), expiresAt };
+      const response = JSON.parse(String(match.payload.response)) as CachedAnswer['response'];
+      const answer: CachedAnswer = { response, storedAt: Number(match.payload.storedAt), expiresAt };
       return { hit: { answer, similarity: match.score }, expired };
     }
     return { expired };
