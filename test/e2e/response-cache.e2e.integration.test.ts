@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { DEFAULT_FIXTURES, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { waitFor } from '../support/wait-for';
@@ -204,6 +205,29 @@ describe('the response cache through the gateway (embedded)', () => {
     expect(await invalidated.json()).toMatchObject({ object: 'cache.invalidation', namespace: null });
     expect((await ask(prompt)).response.headers.get('x-switchyard-cache')).toBe('miss');
     expect((await ask2()).response.headers.get('x-switchyard-cache')).toBe('hit');
+  });
+
+  it('serves Anthropic Messages from the cache too, in Anthropic format', async () => {
+    const anthropic = new Anthropic({ baseURL: switchyard.origin, apiKey: switchyard.apiKey, maxRetries: 0 });
+    const prompt = `How long are my invoices kept? ${randomUUID()}`;
+    const send = () =>
+      anthropic.messages
+        .create({ model: 'gpt-4o-mini', max_tokens: 256, system: SYSTEM, messages: [{ role: 'user', content: prompt }] })
+        .withResponse();
+    const first = await send();
+    expect(first.response.headers.get('x-switchyard-cache')).toBe('miss');
+    const hit = await waitFor(
+      async () => {
+        const before = upstream.requests.length;
+        return { ...(await send()), upstreamCalls: upstream.requests.length - before };
+      },
+      ({ response }) => response.headers.get('x-switchyard-cache') === 'hit',
+      { timeoutMs: 20_000, what: 'an Anthropic cache hit' },
+    );
+    expect(hit.upstreamCalls).toBe(0);
+    expect(hit.data.type).toBe('message');
+    expect(hit.data.content).toEqual(first.data.content);
+    expect(hit.data.stop_reason).toBe(first.data.stop_reason);
   });
 
   it('answers a malformed cache header with an OpenAI error naming it', async () => {
