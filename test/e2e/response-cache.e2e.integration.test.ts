@@ -12,7 +12,8 @@ jest.setTimeout(120_000);
  * official `openai` SDK: an exact hit and a semantic hit (the offline
  * embedder and the embedded HNSW store, both real) answered with no
  * upstream call, a streamed replay, no answer across workspaces, the
- * invalidation endpoint, header errors in OpenAI's format and the record.
+ * invalidation endpoint, header errors in OpenAI's format, the record, and
+ * a hit on Anthropic Messages read by the official Anthropic SDK.
  */
 
 const SYSTEM = 'You answer questions about the account settings.';
