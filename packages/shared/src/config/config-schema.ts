@@ -3,6 +3,7 @@ import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
+import { guardrailsConfigSchema } from './guardrails-config';
 import { controlPlaneSchema } from './control-plane-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
@@ -496,6 +497,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   breakers: breakersConfigSchema,
+  /** The guardrails plugin (guardrails-config.ts). */
+  guardrails: guardrailsConfigSchema,
   /** Virtual API keys and admin sign-in (services/auth/README.md); the secrets themselves come from the environment. */
   keys: z
     .strictObject({

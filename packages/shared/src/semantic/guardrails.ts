@@ -2,8 +2,12 @@
 export const guardrailCheckNames = ['pii', 'injection', 'topics'] as const;
 export type GuardrailCheckName = (typeof guardrailCheckNames)[number];
 
+/** The kinds of personal data the PII guardrail finds: what findings and config (`guardrails.pii.categories`) name. */
+export const piiTypes = ['email', 'phone', 'credit_card', 'iban', 'us_ssn', 'ip_address', 'us_bank_routing'] as const;
+export type PiiType = (typeof piiTypes)[number];
+
 export interface PiiFinding {
-  /** `email`, `phone`, `credit_card`, `iban`, `us_ssn`, `ip_address`, … */
+  /** `email`, `phone`, `credit_card`, `iban`, `us_ssn`, `ip_address`, … (`piiTypes`) */
   type: string;
   /** UTF-16 offsets into the checked text, `end` exclusive. */
   start: number;

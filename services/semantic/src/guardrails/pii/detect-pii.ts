@@ -1,5 +1,5 @@
-import type { PiiFinding } from '@switchyard/shared';
-import { piiDetectors, type PiiType } from './pii-detectors';
+import type { PiiFinding, PiiType } from '@switchyard/shared';
+import { piiDetectors } from './pii-detectors';
 
 /** Findings scoring below this are left out unless the caller says otherwise. */
 export const DEFAULT_PII_MIN_SCORE = 0.5;

@@ -1,9 +1,6 @@
 import { isIPv6 } from 'node:net';
+import type { PiiType } from '@switchyard/shared';
 import { passesAbaCheck, passesIbanCheck, passesLuhn, ssnParts } from './checksums';
-
-/** The kinds of personal data the PII guardrail finds, by the names findings and config use. */
-export const piiTypes = ['email', 'phone', 'credit_card', 'iban', 'us_ssn', 'ip_address', 'us_bank_routing'] as const;
-export type PiiType = (typeof piiTypes)[number];
 
 /**
  * One kind of personal data: a pattern finds candidates, `score` weighs one

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectPii } from './detect-pii';
-import type { PiiType } from './pii-detectors';
+import type { PiiType } from '@switchyard/shared';
 
 /**
  * Quality of the PII detectors on the dev sets in ../shared/fixtures/pii (a
@@ -27,7 +27,7 @@ interface DevRecord {
    */
   exhaustive: boolean;
   /** Spans whose labels name a masked value (`XXX-XX-1234`, `4532********7890`): not scored either way. */
-  ignored: Array<{ start: number; end: number }>;
+  ignored: Array<{ start: number; end: number; type?: PiiType }>;
 }
 
 const PRESIDIO_TYPES: Record<string, PiiType> = {

@@ -21,6 +21,11 @@ export class PiiVault {
     return this.valueByPlaceholder.size;
   }
 
+  /** Whether `value` is one this vault replaced. */
+  holds(value: string): boolean {
+    return this.placeholderByValue.has(value);
+  }
+
   /** `text` with each finding replaced by its placeholder. */
   redact(text: string, findings: readonly PiiFinding[]): string {
     let redacted = '';
