@@ -1,3 +1,3 @@
 // The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/.
-export {};
+export * from './embedders';
 export * from './guardrails';
