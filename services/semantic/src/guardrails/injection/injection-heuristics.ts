@@ -1,7 +1,7 @@
 /**
  * Phrasings that mark an attempt to override the instructions, with how
  * sure each is on its own; the embedding index catches the paraphrases.
- * English and German (the languages of the attacks the index holds).
+ * Mostly English and German (the languages of the attacks the index holds).
  */
 const HEURISTICS: ReadonlyArray<{ pattern: RegExp; score: number }> = [
   {
@@ -13,6 +13,16 @@ const HEURISTICS: ReadonlyArray<{ pattern: RegExp; score: number }> = [
     pattern:
       /\b(?:ignorier\w*|vergiss|vergessen|missacht\w*)\b[^.!?\n]{0,40}\b(?:anweisung\w*|aufgabe\w*|befehl\w*|instruktion\w*|informationen|vorgaben|regeln)\b/i,
     score: 0.95,
+  },
+  { pattern: /\b(?:forget|ignore|disregard)\s+(?:about\s+)?(?:everything|all)\b|\bvergiss alles\b/i, score: 0.85 },
+  // The same order in the other languages the known attacks use (Spanish, French, Croatian).
+  {
+    pattern: /\b(?:olvid[ae]\w*|oubli\w*|zaboravi)\b[^.!?\n]{0,30}\b(?:todo|todas|instrucciones|tout|toutes|instructions|sve|instrukcije)\b/i,
+    score: 0.85,
+  },
+  {
+    pattern: /\b(?:what (?:is|was) written (?:above|at the beginning)|(?:beginning|start) of (?:this|the) prompt|(?:text|prompt) above)\b/i,
+    score: 0.85,
   },
   {
     pattern:
