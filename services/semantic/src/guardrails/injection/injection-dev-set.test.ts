@@ -86,7 +86,11 @@ describe('injection detection on the dev sets', () => {
         return confusion;
       };
       // Jailbreaks from the wild the index never holds: a fixed sample (each is long, embedded window by window).
-      const wild = await measure(detector, inTheWild().filter((_, index) => index % 12 === 0), DEFAULT_INJECTION_THRESHOLD);
+      const wild = await measure(
+        detector,
+        inTheWild().filter((_, index) => index % 12 === 0),
+        DEFAULT_INJECTION_THRESHOLD,
+      );
       const lines = [0.6, 0.7, DEFAULT_INJECTION_THRESHOLD, 0.9].flatMap((threshold) => [
         line(`knn only ≥ ${threshold}`, at('knn', threshold)),
         line(`heuristics + knn ≥ ${threshold}`, at('score', threshold)),

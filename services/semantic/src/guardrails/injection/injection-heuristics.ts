@@ -31,7 +31,8 @@ const HEURISTICS: ReadonlyArray<{ pattern: RegExp; score: number }> = [
   },
   { pattern: /\b(?:do anything now|jailbreak|jailbroken|developer mode|dan mode|god mode)\b/i, score: 0.9 },
   {
-    pattern: /\b(?:no|without any?|free of|broken free of)\b[^.!?\n]{0,20}\b(?:restrictions|limitations|filters|censorship|guidelines|rules|ethics)\b/i,
+    pattern:
+      /\b(?:no|without any?|free of|broken free of)\b[^.!?\n]{0,20}\b(?:restrictions|limitations|filters|censorship|guidelines|rules|ethics)\b/i,
     score: 0.7,
   },
   { pattern: /\b(?:now|from now on)\b[^.!?\n]{0,30}\b(?:new (?:task|instructions?|role)|you are|you will act|act as)\b/i, score: 0.75 },

@@ -153,7 +153,10 @@ describe('PII detectors on the dev sets', () => {
     const unlocated: string[] = [];
     const records = [...presidioRecords(), ...nanoRecords(unlocated)];
     const figures = evaluate(records);
-    const lines = ['type               gold  found  recall  predicted* precision*', '(* on the exhaustively labelled records: presidio-generated_small and the no-PII records of pii_syn_nano_en)'];
+    const lines = [
+      'type               gold  found  recall  predicted* precision*',
+      '(* on the exhaustively labelled records: presidio-generated_small and the no-PII records of pii_syn_nano_en)',
+    ];
     const failures: string[] = [];
     for (const [type, entry] of [...figures].sort(([a], [b]) => a.localeCompare(b))) {
       const gold = entry.found + entry.missed;
@@ -163,7 +166,8 @@ describe('PII detectors on the dev sets', () => {
       lines.push(
         `${type.padEnd(18)} ${String(gold).padStart(4)}  ${String(entry.found).padStart(5)}  ${recall.toFixed(3)}  ${String(predicted).padStart(9)}  ${predicted === 0 ? '  n/a' : precision.toFixed(3)}  unlabelled in nano: ${entry.unlabelled}`,
       );
-      if (FLOORED_TYPES.includes(type) && (recall < 0.95 || precision < 0.9)) failures.push(`${type}: recall ${recall.toFixed(3)}, precision ${precision.toFixed(3)}\n  ${entry.errors.join('\n  ')}`);
+      if (FLOORED_TYPES.includes(type) && (recall < 0.95 || precision < 0.9))
+        failures.push(`${type}: recall ${recall.toFixed(3)}, precision ${precision.toFixed(3)}\n  ${entry.errors.join('\n  ')}`);
     }
     lines.push(`labels not found verbatim in their text (not scored): ${unlocated.length ? unlocated.join('; ') : 'none'}`);
     console.log(lines.join('\n'));
