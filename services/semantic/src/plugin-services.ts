@@ -1,4 +1,5 @@
 import type { Embedder, GuardrailChecker, Logger, PluginServices, SwitchyardConfig, VectorStore } from '@switchyard/shared';
+import { createOfflineEmbedder } from './embedders';
 import { localGuardrailChecker } from './guardrails/local-guardrail-checker';
 
 /** How each shared service is made, from config, when a plugin first asks for it. */
@@ -35,6 +36,8 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
     vectorStore: () => (vectorStore ??= makers.vectorStore?.(config, logger) ?? unavailable('vector store')),
     guardrails: () => (guardrails ??= makers.guardrails?.(config, logger, services) ?? unavailable('guardrail checker')),
     close: async () => {
+      // The checker's background work embeds: it stops before the embedder closes.
+      await guardrails?.close?.().catch((error: unknown) => logger.error({ err: error }, 'plugin-service-close-failed'));
       const open = [vectorStore, embedder];
       vectorStore = undefined;
       embedder = undefined;
@@ -48,5 +51,6 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
 
 /** The in-process implementations (one process): each service's folder adds its maker here. */
 export const localServiceMakers: PluginServiceMakers = {
+  embedder: () => createOfflineEmbedder(),
   guardrails: (config, _logger, services) => localGuardrailChecker(config, () => services.embedder()),
 };

@@ -44,4 +44,6 @@ export interface GuardrailCheckRequest {
 /** Runs guardrail checks on text: in process in one process, the semantic service over gRPC otherwise. */
 export interface GuardrailChecker {
   check(request: GuardrailCheckRequest, signal?: AbortSignal): Promise<GuardrailReport>;
+  /** Stops background work (index builds) before the embedder it uses closes. */
+  close?(): Promise<void>;
 }

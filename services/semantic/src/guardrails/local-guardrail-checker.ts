@@ -57,6 +57,16 @@ export class LocalGuardrailChecker implements GuardrailChecker {
     return report;
   }
 
+  /** Starts building what the checks embed (the known-attacks index) without waiting for it; resolves once built. */
+  warm(): Promise<void> {
+    return this.injection.ready();
+  }
+
+  /** Stops background work, so the embedder can be closed after. */
+  async close(): Promise<void> {
+    await this.injectionDetector?.close();
+  }
+
   /** One matcher per workspace (its topic examples embedded once); none when no embedder or no lists. */
   private topicMatcherFor(workspace: string): TopicMatcher | undefined {
     const { embedder, config } = this.options;

@@ -8,7 +8,8 @@ const NEIGHBOURS = 5;
 const WINDOW_CHARACTERS = 600;
 /** At most this many windows are embedded: the first and last ones (where injected text usually sits). */
 const MAX_WINDOWS = 8;
-const EMBED_BATCH = 64;
+/** Small batches: a close waits for the one under way. */
+const EMBED_BATCH = 16;
 /** Similarity to a known attack from which the vote counts in full. */
 const NEAR_ENOUGH = 0.6;
 
@@ -46,25 +47,65 @@ export interface InjectionScore {
 
 /**
  * Prompt-injection detection: phrasing heuristics, and a vote of the nearest
- * known attacks and ordinary requests by embedding. The index is built on
- * first use (the corpus embedded once per process).
+ * known attacks and ordinary requests by embedding. The index (the corpus
+ * embedded once per process) is built in the background from the first
+ * check on: requests never wait for it, and are scored by the heuristics
+ * alone until it is ready.
  */
 export class InjectionDetector {
-  private index?: Promise<{ vectors: Float32Array[]; attack: boolean[] }>;
+  private index?: { vectors: Float32Array[]; attack: boolean[] };
+  private building?: Promise<void>;
+  private readonly stop = new AbortController();
 
   constructor(
     private readonly examples: readonly InjectionExample[],
     private readonly embedder?: () => Embedder,
   ) {}
 
+  /** Whether the kNN index is built (scores include the vote). */
+  get indexed(): boolean {
+    return this.index !== undefined;
+  }
+
   async score(text: string, signal?: AbortSignal): Promise<InjectionScore> {
     const heuristic = injectionHeuristicScore(text);
-    const knn = this.embedder && this.examples.length > 0 ? await this.knnScore(text, signal) : 0;
+    if (!this.index) {
+      void this.ready().catch(() => undefined);
+      return { score: heuristic, heuristic, knn: 0 };
+    }
+    const knn = await this.knnScore(this.index, text, signal);
     return { score: Math.max(heuristic, knn), heuristic, knn };
   }
 
-  private async knnScore(text: string, signal?: AbortSignal): Promise<number> {
-    const index = await this.buildIndex();
+  /** Starts the index build when it has not started; resolves once built (at once without an embedder). */
+  ready(): Promise<void> {
+    if (!this.embedder || this.examples.length === 0 || this.index) return Promise.resolve();
+    this.building ??= this.build().catch((error: unknown) => {
+      // A failed build is retried on the next check rather than remembered.
+      this.building = undefined;
+      throw error;
+    });
+    return this.building;
+  }
+
+  /** Stops a build under way after its current batch (the embedder may be closed next). */
+  async close(): Promise<void> {
+    this.stop.abort();
+    await this.building?.catch(() => undefined);
+  }
+
+  private async build(): Promise<void> {
+    const embedder = this.embedder!();
+    const vectors: Float32Array[] = [];
+    for (let start = 0; start < this.examples.length; start += EMBED_BATCH) {
+      if (this.stop.signal.aborted) throw new Error('the injection index build was stopped');
+      const batch = this.examples.slice(start, start + EMBED_BATCH).map((example) => example.text);
+      vectors.push(...(await embedder.embed(batch)));
+    }
+    this.index = { vectors, attack: this.examples.map((example) => example.attack) };
+  }
+
+  private async knnScore(index: { vectors: Float32Array[]; attack: boolean[] }, text: string, signal?: AbortSignal): Promise<number> {
     const vectors = await this.embedder!().embed(windowsOf(text), signal);
     let best = 0;
     for (const vector of vectors) {
@@ -80,20 +121,6 @@ export class InjectionDetector {
       best = Math.max(best, knnInjectionScore(neighbours));
     }
     return best;
-  }
-
-  private buildIndex(): Promise<{ vectors: Float32Array[]; attack: boolean[] }> {
-    this.index ??= (async () => {
-      const embedder = this.embedder!();
-      const vectors: Float32Array[] = [];
-      for (let start = 0; start < this.examples.length; start += EMBED_BATCH) {
-        vectors.push(...(await embedder.embed(this.examples.slice(start, start + EMBED_BATCH).map((example) => example.text))));
-      }
-      return { vectors, attack: this.examples.map((example) => example.attack) };
-    })();
-    // A failed build is retried on the next call rather than remembered.
-    this.index.catch(() => (this.index = undefined));
-    return this.index;
   }
 }
 
