@@ -30,7 +30,7 @@ const SETTINGS = {
 };
 
 const SHORT = 'Please email the invoice to ana.lopez@example.org and call me on +44 20 7946 0958 about card 4539 1488 0343 6467.';
-/** About 4,000 characters of ordinary prose with a few values in it. */
+/** About 2,000 characters of ordinary prose with a few values in it. */
 const LONG = Array.from({ length: 24 }, (_unused, index) =>
   index % 6 === 0
     ? `Contact ${index} at person${index}@example.com or 10.0.${index}.7. `
