@@ -2,3 +2,4 @@
 export { builtInPluginFactories } from './plugins';
 export { lazyPluginServices, localServiceMakers, type ClosablePluginServices, type PluginServiceMakers } from './plugin-services';
 export * from './embedders';
+export * from './guardrails';

@@ -1,4 +1,5 @@
 import type { PluginFactory } from '@switchyard/shared';
+import { guardrailsPluginFactory } from './guardrails/guardrails-plugin';
 
 /**
  * The built-in plugins, one factory each (one line per plugin). Each builds
@@ -6,4 +7,4 @@ import type { PluginFactory } from '@switchyard/shared';
  * leaves it off; the gateway's `plugins` config orders the enabled ones
  * (default: guardrails, semantic-routing, memory, cache).
  */
-export const builtInPluginFactories: readonly PluginFactory[] = [];
+export const builtInPluginFactories: readonly PluginFactory[] = [guardrailsPluginFactory];

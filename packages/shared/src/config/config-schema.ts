@@ -4,6 +4,7 @@ import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
 import { embedderConfigSchema } from './embedder-config';
+import { guardrailsConfigSchema } from './guardrails-config';
 import { controlPlaneSchema } from './control-plane-config';
 import { pluginsConfigSchema } from './plugins-config';
 import { resilienceConfigSchema } from './resilience-config';
@@ -500,6 +501,8 @@ export const configSchema = z.strictObject({
   breakers: breakersConfigSchema,
   /** Turns text into vectors for the semantic plugins (services/semantic/README.md). */
   embedder: embedderConfigSchema,
+  /** The guardrails plugin (guardrails-config.ts). */
+  guardrails: guardrailsConfigSchema,
   /** Virtual API keys and admin sign-in (services/auth/README.md); the secrets themselves come from the environment. */
   keys: z
     .strictObject({
