@@ -1,2 +1,2 @@
-// The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/.
-export {};
+// The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/, transport/.
+export * from './transport';
