@@ -1,2 +1,3 @@
-// The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/, transport/.
+// The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/, service/, transport/.
+export * from './service';
 export * from './transport';

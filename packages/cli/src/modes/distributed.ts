@@ -40,6 +40,13 @@ import {
   StatisticsTracker,
 } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
+import {
+  localSemanticBackends,
+  remotePluginServices,
+  semanticGrpcService,
+  type RemotePluginServices,
+  type SemanticBackends,
+} from '@switchyard/semantic';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { applyConfigTarget, ReloadableAdapterService, type ConfigReloadTarget } from '../config-reload';
 import { influxOptions } from './event-destinations';
@@ -359,7 +366,67 @@ export async function startAdapterService(config: SwitchyardConfig, logger: Logg
   };
 }
 
-type GrpcService = 'router' | 'adapters' | 'observability';
+/**
+ * The semantic service on `address` (default `services.semantic`): the
+ * embedder, vector store and guardrail checks of the gateways' semantic
+ * plugins, each built on its first call. It holds every workspace's vectors
+ * (cached answers among them): over TLS it requires a client certificate
+ * signed by `tls.ca` whatever `tls.requireClientCert` says.
+ */
+export async function startSemanticService(
+  config: SwitchyardConfig,
+  logger: Logger,
+  address = config.services.semantic,
+  backends?: SemanticBackends,
+): Promise<RunningService> {
+  // Backends given by the caller stay the caller's to close.
+  const served = backends ? { ...backends, close: async () => {} } : localSemanticBackends(config, logger);
+  let server: RunningGrpcServer;
+  try {
+    server = await serveGrpc(config, logger, 'semantic', address, [semanticGrpcService(served, logger)]);
+  } catch (error) {
+    await served.close();
+    throw error;
+  }
+  return {
+    port: server.port,
+    close: async (graceMs = 10_000) => {
+      await server.shutdown(graceMs);
+      await served.close();
+    },
+  };
+}
+
+/**
+ * A distributed gateway's `PluginServices`: clients of the semantic service
+ * at `services.semantic`, over one channel opened when a plugin first needs
+ * it. Checks the address like the gateway's other clients: plaintext off
+ * loopback is refused unless `tls.allowInsecure`.
+ */
+export function distributedPluginServices(config: SwitchyardConfig, logger: Logger): RemotePluginServices {
+  const address = config.services.semantic;
+  const security = grpcClientSecurity({ tls: config.tls, addresses: { 'services.semantic': address }, logger });
+  const services = remotePluginServices({
+    config,
+    logger,
+    channel: {
+      address,
+      callTimeoutMs: config.semanticService.callTimeoutMs,
+      credentials: security.credentials,
+      channelOptions: security.channelOptions,
+      messageLimits: grpcMessageLimits(config.server.bodyLimitBytes).semantic,
+    },
+  });
+  return {
+    ...services,
+    close: () => {
+      services.close();
+      security.close();
+    },
+  };
+}
+
+type GrpcService = 'router' | 'adapters' | 'observability' | 'semantic';
 
 /**
  * How one service's gRPC server is secured, from the `tls` section:
@@ -371,7 +438,8 @@ function serviceSecurity(config: SwitchyardConfig, logger: Logger, service: Grpc
     tls: config.tls,
     address,
     addressPath: `services.${service}`,
-    alwaysRequireClientCert: service === 'adapters',
+    // The adapters hold the provider keys, the semantic service every workspace's vectors.
+    alwaysRequireClientCert: service === 'adapters' || service === 'semantic',
     logger,
   });
 }

@@ -13,7 +13,14 @@ import {
   type VectorRecord,
   type VectorStore,
 } from '@switchyard/shared';
-import { guardrailReportFromProto, payloadToProto, vectorFromProto, vectorMatchFromProto, vectorRecordToProto, vectorToProto } from './semantic-codec';
+import {
+  guardrailReportFromProto,
+  payloadToProto,
+  vectorFromProto,
+  vectorMatchFromProto,
+  vectorRecordToProto,
+  vectorToProto,
+} from './semantic-codec';
 
 type SemanticMethods = MethodsOf<typeof semanticV1.SemanticService>;
 
