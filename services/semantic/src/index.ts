@@ -1,3 +1,4 @@
-// The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/, service/, transport/.
-export * from './service';
+// The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/, transport/.
+export { builtInPluginFactories } from './plugins';
+export { lazyPluginServices, localServiceMakers, type ClosablePluginServices, type PluginServiceMakers } from './plugin-services';
 export * from './transport';

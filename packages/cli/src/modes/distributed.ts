@@ -17,6 +17,7 @@ import {
   grpcMessageLimits,
   grpcServerSecurity,
   startGrpcServer,
+  type GrpcClientSecurity,
   type GrpcServerSecurity,
   type GrpcServiceRegistration,
   type RunningGrpcServer,
@@ -40,14 +41,16 @@ import {
   StatisticsTracker,
 } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
+import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import {
-  localSemanticBackends,
+  builtInPluginFactories,
+  lazyPluginServices,
+  localServiceMakers,
   remotePluginServices,
   semanticGrpcService,
-  type RemotePluginServices,
+  type ClosablePluginServices,
   type SemanticBackends,
 } from '@switchyard/semantic';
-import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { applyConfigTarget, ReloadableAdapterService, type ConfigReloadTarget } from '../config-reload';
 import { influxOptions } from './event-destinations';
 import type { GatewayOverrides } from './embedded';
@@ -98,7 +101,12 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
   }
   const security = grpcClientSecurity({
     tls: config.tls,
-    addresses: { 'services.router': routerAddress, 'services.adapters': adaptersAddress, 'services.observability': observabilityAddress },
+    addresses: {
+      'services.router': routerAddress,
+      'services.adapters': adaptersAddress,
+      'services.observability': observabilityAddress,
+      'services.semantic': config.services.semantic,
+    },
     logger,
   });
   const metrics = new GatewayMetrics();
@@ -164,6 +172,8 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     authenticationRequired: authenticationRequired(config, overrides.adminToken),
     storedLimits,
   });
+  // The model-backed services are the semantic service's (services.semantic), dialled when a plugin first asks.
+  const pluginServices = distributedPluginServices(config, logger, security);
   const gateway = await startGatewayServer({
     config,
     router,
@@ -175,6 +185,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     metrics,
     logger,
     governance: governance?.gate,
+    plugins: { factories: builtInPluginFactories, services: pluginServices },
     ...governanceTables.gatewayOptions,
     ...overrides,
   });
@@ -182,6 +193,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     ...gateway,
     close: async (graceMs) => {
       await gateway.close(graceMs);
+      await pluginServices.close();
       await router.close();
       routerClient.close();
       planExecutor.close();
@@ -380,7 +392,7 @@ export async function startSemanticService(
   backends?: SemanticBackends,
 ): Promise<RunningService> {
   // Backends given by the caller stay the caller's to close.
-  const served = backends ? { ...backends, close: async () => {} } : localSemanticBackends(config, logger);
+  const served = backends ? { ...backends, close: async () => {} } : lazyPluginServices(config, logger, localServiceMakers);
   let server: RunningGrpcServer;
   try {
     server = await serveGrpc(config, logger, 'semantic', address, [semanticGrpcService(served, logger)]);
@@ -400,28 +412,29 @@ export async function startSemanticService(
 /**
  * A distributed gateway's `PluginServices`: clients of the semantic service
  * at `services.semantic`, over one channel opened when a plugin first needs
- * it. Checks the address like the gateway's other clients: plaintext off
- * loopback is refused unless `tls.allowInsecure`.
+ * it, with the gateway's client `security` (made here when not given: then
+ * plaintext off loopback is refused unless `tls.allowInsecure`).
  */
-export function distributedPluginServices(config: SwitchyardConfig, logger: Logger): RemotePluginServices {
+export function distributedPluginServices(config: SwitchyardConfig, logger: Logger, security?: GrpcClientSecurity): ClosablePluginServices {
   const address = config.services.semantic;
-  const security = grpcClientSecurity({ tls: config.tls, addresses: { 'services.semantic': address }, logger });
+  const channel = security ?? grpcClientSecurity({ tls: config.tls, addresses: { 'services.semantic': address }, logger });
   const services = remotePluginServices({
     config,
     logger,
     channel: {
       address,
       callTimeoutMs: config.semanticService.callTimeoutMs,
-      credentials: security.credentials,
-      channelOptions: security.channelOptions,
+      credentials: channel.credentials,
+      channelOptions: channel.channelOptions,
       messageLimits: grpcMessageLimits(config.server.bodyLimitBytes).semantic,
     },
   });
   return {
     ...services,
-    close: () => {
-      services.close();
-      security.close();
+    close: async () => {
+      await services.close();
+      // The gateway's own security is the gateway's to close.
+      if (channel !== security) channel.close();
     },
   };
 }

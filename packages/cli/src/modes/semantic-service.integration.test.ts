@@ -27,7 +27,7 @@ async function useEverything(config: SwitchyardConfig): Promise<void> {
       pii: [{ type: 'email', start: 9, end: 26, score: 0.95 }],
     });
   } finally {
-    services.close();
+    await services.close();
   }
 }
 
@@ -82,7 +82,7 @@ describe('the semantic service in distributed mode', () => {
       try {
         await expect(anonymous.vectorStore().drop('ns')).rejects.toMatchObject({ status: 503, errorClass: 'unavailable' });
       } finally {
-        anonymous.close();
+        await anonymous.close();
       }
     });
   });

@@ -4,6 +4,7 @@ import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
 import { controlPlaneSchema } from './control-plane-config';
+import { pluginsConfigSchema } from './plugins-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
 import { semanticServiceSchema } from './semantic-service-config';
@@ -552,6 +553,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Reloading the config file while running (config-reload-config.ts). */
   configReload: configReloadConfigSchema,
+  /** The gateway's plugin pipeline: order per workspace and route, custom plugin modules (plugins-config.ts). */
+  plugins: pluginsConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

@@ -1,5 +1,6 @@
 import type { GrpcClientOptions } from '@switchyard/rpc';
-import type { Logger, PluginServices, SwitchyardConfig } from '@switchyard/shared';
+import type { Logger, SwitchyardConfig } from '@switchyard/shared';
+import type { ClosablePluginServices } from '../plugin-services';
 import { RemoteEmbedder, RemoteGuardrailChecker, RemoteVectorStore, SemanticGrpcClient } from './semantic-grpc-client';
 
 export interface RemotePluginServicesOptions {
@@ -9,18 +10,13 @@ export interface RemotePluginServicesOptions {
   channel: GrpcClientOptions;
 }
 
-export interface RemotePluginServices extends PluginServices {
-  /** Closes the channel, when one was opened. */
-  close(): void;
-}
-
 /**
  * A distributed gateway's `PluginServices`: the embedder, vector store and
  * guardrail checker are clients of the semantic service. The channel opens
  * when a plugin first takes one of them, so a gateway without semantic
  * plugins never dials the service.
  */
-export function remotePluginServices({ config, logger, channel }: RemotePluginServicesOptions): RemotePluginServices {
+export function remotePluginServices({ config, logger, channel }: RemotePluginServicesOptions): ClosablePluginServices {
   let client: SemanticGrpcClient | undefined;
   let embedder: RemoteEmbedder | undefined;
   let vectorStore: RemoteVectorStore | undefined;
@@ -39,6 +35,7 @@ export function remotePluginServices({ config, logger, channel }: RemotePluginSe
     },
     vectorStore: () => (vectorStore ??= new RemoteVectorStore(semantic())),
     guardrails: () => (guardrails ??= new RemoteGuardrailChecker(semantic())),
-    close: () => client?.close(),
+    // Closing the channel is all: the service's models and stores are its own.
+    close: async () => client?.close(),
   };
 }

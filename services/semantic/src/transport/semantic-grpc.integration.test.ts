@@ -211,13 +211,13 @@ describe('remotePluginServices', () => {
       await services.vectorStore().upsert('ns', [{ id: 'a', vector, payload: { kind: 'greeting' } }]);
       await expect(services.vectorStore().query('ns', vector, { k: 1 })).resolves.toMatchObject([{ id: 'a', payload: { kind: 'greeting' } }]);
     } finally {
-      services.close();
+      await services.close();
       await server.shutdown(1000);
     }
   });
 
-  it('closes without ever opening a channel', () => {
+  it('closes without ever opening a channel', async () => {
     const services = remotePluginServices({ config, logger, channel: { address: '127.0.0.1:1', callTimeoutMs: 100 } });
-    expect(() => services.close()).not.toThrow();
+    await expect(services.close()).resolves.toBeUndefined();
   });
 });
