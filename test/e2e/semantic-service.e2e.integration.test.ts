@@ -1,4 +1,3 @@
-import path from 'node:path';
 import OpenAI from 'openai';
 import { BruteForceStore, HashEmbedder, KeywordGuardrails } from '../../services/semantic/src/transport/__fixtures__/test-backends';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
@@ -8,7 +7,7 @@ import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
 /**
  * A distributed gateway whose plugin embeds and looks up through its PluginServices: every call crosses
  * to the semantic service over gRPC (mutual TLS), which serves small in-process stand-ins this test can
- * look into. The plugin (test/e2e/fixtures/stored-answers-plugin.cjs) answers a question it has seen from
+ * look into. The plugin (test/e2e/__fixtures__/stored-answers-plugin.ts) answers a question it has seen from
  * the stored provider answer.
  */
 describe('the semantic service behind a distributed gateway', () => {
@@ -25,7 +24,7 @@ describe('the semantic service behind a distributed gateway', () => {
       'distributed',
       {
         providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: '${E2E_OPENAI_KEY}', models: ['gpt-4o-mini'] } },
-        plugins: { modules: [path.join(__dirname, 'fixtures', 'stored-answers-plugin.cjs')] },
+        plugins: { modules: ['./test/e2e/__fixtures__/stored-answers-plugin.ts'] },
       },
       { semanticBackends: { embedder: () => embedder, vectorStore: () => store, guardrails: () => new KeywordGuardrails() } },
     );
