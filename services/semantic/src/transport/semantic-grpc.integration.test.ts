@@ -168,6 +168,22 @@ describe('the semantic service over gRPC', () => {
     await waitFor(() => embedder.signals[0]?.aborted === true);
   });
 
+  it('ends a call at its deadline with a retryable 504, and aborts it on the service', async () => {
+    embedder.hold = new Promise(() => {});
+    const impatient = new SemanticGrpcClient({ address: `127.0.0.1:${server.port}`, callTimeoutMs: 100 });
+    try {
+      await expect(new RemoteEmbedder(impatient).embed(['slow'])).rejects.toMatchObject({
+        status: 504,
+        errorClass: 'timeout',
+        code: 'deadline_exceeded',
+        retryable: true,
+      });
+      await waitFor(() => embedder.signals[0]?.aborted === true);
+    } finally {
+      impatient.close();
+    }
+  });
+
   it('fails with a retryable 503 when nothing listens, and describes again once the service answers', async () => {
     const nowhere = new SemanticGrpcClient({ address: '127.0.0.1:1', callTimeoutMs: 2000 });
     const unreachable = new RemoteEmbedder(nowhere);
