@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { semanticV1 } from '@switchyard/proto';
 import { grpcServiceDefinition, unaryHandler, type GrpcHandlers, type GrpcServiceRegistration, type MethodsOf } from '@switchyard/rpc';
-import { guardrailCheckNames, invalidRequest, type GuardrailCheckName, type Logger } from '@switchyard/shared';
+import { GatewayError, guardrailCheckNames, invalidRequest, type GuardrailCheckName, type Logger } from '@switchyard/shared';
 import type { SemanticBackends } from './semantic-backends';
 import {
   guardrailReportToProto,
@@ -15,7 +15,12 @@ import {
 export const semanticServiceDefinition = grpcServiceDefinition(semanticV1.SemanticService);
 
 /** gRPC handlers for `switchyard.semantic.v1.SemanticService` over the in-process backends. */
-export function semanticGrpcHandlers(backends: SemanticBackends, logger: Logger): GrpcHandlers<MethodsOf<typeof semanticV1.SemanticService>> {
+export function semanticGrpcHandlers(served: SemanticBackends, logger: Logger): GrpcHandlers<MethodsOf<typeof semanticV1.SemanticService>> {
+  const backends: SemanticBackends = {
+    embedder: () => backend('embedder', () => served.embedder()),
+    vectorStore: () => backend('vector store', () => served.vectorStore()),
+    guardrails: () => backend('guardrail checker', () => served.guardrails()),
+  };
   return {
     describeEmbedder: unaryHandler(async () => {
       const embedder = backends.embedder();
@@ -63,6 +68,25 @@ export function semanticGrpcHandlers(backends: SemanticBackends, logger: Logger)
 /** The semantic service, ready for `startGrpcServer({ services: [...] })`. */
 export function semanticGrpcService(backends: SemanticBackends, logger: Logger): GrpcServiceRegistration {
   return { definition: semanticServiceDefinition, implementation: semanticGrpcHandlers(backends, logger) };
+}
+
+/**
+ * A backend, or a 503 naming it when it cannot be built (no maker in this
+ * build, a model that does not load): the caller reads why, not just
+ * "internal error".
+ */
+function backend<Part>(name: string, build: () => Part): Part {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError(`The semantic service has no ${name}: ${error instanceof Error ? error.message : String(error)}`, {
+      status: 503,
+      errorClass: 'unavailable',
+      code: 'semantic_backend_unavailable',
+      cause: error,
+    });
+  }
 }
 
 function requireNamespace(namespace: string): string {

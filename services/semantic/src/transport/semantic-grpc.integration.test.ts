@@ -148,6 +148,19 @@ describe('the semantic service over gRPC', () => {
     expect(guardrails.requests).toHaveLength(0);
   });
 
+  it('says which backend the service cannot build, and why', async () => {
+    backends.vectorStore = () => {
+      throw new Error('no vector store is available to plugins in this process');
+    };
+    await expect(remote.store.drop('ns')).rejects.toMatchObject({
+      status: 503,
+      errorClass: 'unavailable',
+      code: 'semantic_backend_unavailable',
+      message: 'The semantic service has no vector store: no vector store is available to plugins in this process',
+    });
+    await expect(remote.embedder.embed(['still served'])).resolves.toHaveLength(1);
+  });
+
   it('knows the embedder only once the service described it, and sees a new one at the next call', async () => {
     expect(() => remote.embedder.id).toThrow(expect.objectContaining({ status: 503, code: 'semantic_service_unavailable', retryable: true }));
     await remote.embedder.ready();
