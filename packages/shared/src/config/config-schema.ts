@@ -9,6 +9,7 @@ import { controlPlaneSchema } from './control-plane-config';
 import { pluginsConfigSchema } from './plugins-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
+import { semanticServiceSchema } from './semantic-service-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -336,12 +337,16 @@ export const configSchema = z.strictObject({
       adapters: z.string().default('127.0.0.1:50052'),
       /** Deadline of one gRPC call that is not a stream. */
       observability: z.string().default('127.0.0.1:50053'),
+      /** The semantic service: embeddings, vectors and guardrail checks of the semantic plugins. */
+      semantic: z.string().default('127.0.0.1:50054'),
       /** Deadline of one gRPC call that is not a stream. */
       callTimeoutMs: durationMs.default(600_000),
     })
     .prefault({}),
   /** Distributed mode: how the gateway follows the router's snapshots. */
   controlPlane: controlPlaneSchema,
+  /** Distributed mode: how gateways call the semantic service (semantic-service-config.ts). */
+  semanticService: semanticServiceSchema,
   /**
    * TLS between the services (distributed mode): every gRPC server and client.
    * Paths of PEM files, read at start and again whenever they change.
