@@ -7,7 +7,9 @@
  * mode runs three times: records in memory (`SWITCHYARD_DATA_DIR=memory://`,
  * opened by the first request: idle is measured before it, and the burst
  * after them), in a new data folder, and restarted on that folder. The reference proxy
- * (a bare node:http + undici hop) is there for scale.
+ * (a bare node:http + undici hop) is there for scale. The distributed mode's
+ * gateway process is measured idle only (router and adapter service beside it,
+ * events to the Kafka broker of `scripts/services.sh`, on topics of the run's own).
  */
 
 import fs from 'node:fs';
@@ -15,9 +17,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { ALL_TOPICS, ensureTopics } from '@switchyard/events';
 import { messageOf, stopChild } from '../harness/child-processes';
 import { CHAT_COMPLETIONS_PATH, chatRequestBody } from '../harness/fixtures';
 import { startGateway, startMockUpstream, startReferenceProxy, type ProcessGroup } from '../harness/gateway-processes';
+import { KAFKA_BROKERS, deleteTopics } from '../harness/kafka-topics';
 import { describeRun } from '../harness/machine-info';
 import { integer, mebibytes, table } from '../harness/markdown';
 import { summarizeProfiles } from '../harness/profile-summary';
@@ -44,8 +48,11 @@ interface Footprint {
   errors: number;
 }
 
-const residentOf = (group: ProcessGroup) =>
-  group.processes.reduce((sum, { child }) => sum + (child.pid === undefined ? NaN : residentBytes(child.pid)), 0);
+/** RSS of the group's processes, or of those of one role. */
+const residentOf = (group: ProcessGroup, role?: string) =>
+  group.processes
+    .filter((entry) => role === undefined || entry.role === role)
+    .reduce((sum, { child }) => sum + (child.pid === undefined ? NaN : residentBytes(child.pid)), 0);
 
 /** CPU seconds of the main threads of the group's processes (a process's main thread has the process's id). */
 const mainThreadsCpuOf = (group: ProcessGroup) => group.processes.reduce((sum, { child }) => sum + cpuSeconds(child.pid, child.pid), 0);
@@ -96,12 +103,12 @@ async function measure(
   context: ScenarioContext,
   target: string,
   group: ProcessGroup,
-  { records, requests }: { records: RecordsOpen; requests: number },
+  { records, requests, role }: { records: RecordsOpen; requests: number; role?: string },
 ): Promise<Footprint> {
   const settings = context.options.quick ? SETTINGS.quick : SETTINGS.full;
   let recordsMs = records === 'at start' ? await recordsReadyAfter(group) : NaN;
   await sleep(settings.settleMs);
-  const idleBytes = residentOf(group);
+  const idleBytes = residentOf(group, role);
   if (records === 'at first request' && requests > 0) {
     // The burst measures serving with records open, as on the other targets: the first request opens them.
     const firstRequest = performance.now();
@@ -132,7 +139,7 @@ async function measure(
     recordsMs,
     idleBytes,
     afterBytes,
-    peakBytes: group.peakRss().total,
+    peakBytes: role === undefined ? group.peakRss().total : (group.peakRss().byRole[role] ?? NaN),
     cpuMicrosecondsPerRequest,
     servingThreadMicrosecondsPerRequest,
     requestsPerSecond,
@@ -166,7 +173,9 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     profileDirectory: profileDirectoryOf(target),
     env,
   });
-  const runs: { target: string; start: () => Promise<ProcessGroup>; records: RecordsOpen; requests: number }[] = [
+  const topicPrefix = `bench-footprint-${Date.now()}-${process.pid}.`;
+  let topicsMade = false;
+  const runs: { target: string; start: () => Promise<ProcessGroup>; records: RecordsOpen; requests: number; role?: string }[] = [
     { target: 'reference proxy', start: () => startReferenceProxy(startOptions('reference proxy')), records: 'none', requests: settings.requests },
     {
       target: 'one process, `memory://`',
@@ -186,15 +195,30 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
       records: 'at start',
       requests: settings.requests,
     },
+    {
+      target: 'distributed, gateway process (idle only)',
+      start: async () => {
+        topicsMade = true;
+        await ensureTopics(
+          KAFKA_BROKERS,
+          ALL_TOPICS.map((topic) => topicPrefix + topic),
+          { numPartitions: 3, replicationFactor: 1 },
+        );
+        return startGateway('distributed', { ...startOptions('distributed'), kafka: { brokers: KAFKA_BROKERS, topicPrefix } });
+      },
+      records: 'none',
+      requests: 0,
+      role: 'gateway',
+    },
   ];
   try {
-    for (const { target, start, records, requests } of runs) {
+    for (const { target, start, records, requests, role } of runs) {
       await context.quiet.wait();
       context.progress(`starting ${target}`);
       let group: ProcessGroup | undefined;
       try {
         group = await start();
-        rows.push(await measure(context, target, group, { records, requests }));
+        rows.push(await measure(context, target, group, { records, requests, role }));
       } catch (error) {
         failures.push(`${target}: ${messageOf(error).split('\n')[0]}`);
       } finally {
@@ -204,6 +228,9 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   } finally {
     await stopChild(mock.child);
     fs.rmSync(dataDirectory, { recursive: true, force: true });
+    if (topicsMade) {
+      await deleteTopics(topicPrefix).catch((error: unknown) => context.progress(`could not delete the topics ${topicPrefix}*: ${messageOf(error)}`));
+    }
   }
 
   const reference = rows.find((row) => row.target === 'reference proxy');
