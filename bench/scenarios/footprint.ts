@@ -179,7 +179,8 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     { target: 'reference proxy', start: () => startReferenceProxy(startOptions('reference proxy')), records: 'none', requests: settings.requests },
     {
       target: 'one process, `memory://`',
-      start: () => startGateway('embedded', startOptions('memory', { SWITCHYARD_DATA_DIR: 'memory://' })),
+      // No request before the idle reading: the first one opens the records.
+      start: () => startGateway('embedded', { ...startOptions('memory', { SWITCHYARD_DATA_DIR: 'memory://' }), readinessOnly: true }),
       records: 'at first request',
       requests: settings.requests,
     },
