@@ -114,14 +114,19 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     throw error;
   }
   const { retentionDays } = config.observability;
-  const retention =
-    retentionDays === undefined
-      ? undefined
-      : new RetentionJob(database.client, { retentionDays, logger, onPurged: (purged, before) => governanceTables.recordPurge(purged, before) });
-  // Nothing to purge before the records are open (and records in memory open at first need).
+  // Nothing to purge before the records are open, and the job must not open records that open at first need.
+  let retention: RetentionJob | undefined;
   let closed = false;
   database.whenOpen.then(
-    () => closed || retention?.start(),
+    () => {
+      if (closed || retentionDays === undefined) return;
+      retention = new RetentionJob(database.client, {
+        retentionDays,
+        logger,
+        onPurged: (purged, before) => governanceTables.recordPurge(purged, before),
+      });
+      retention.start();
+    },
     () => undefined,
   );
   return {

@@ -1,6 +1,7 @@
 import { openEventDatabase, type EventDatabase } from '@switchyard/observability';
-import { configSchema, createLogger, GatewayError, type CallContext } from '@switchyard/shared';
+import { configSchema, GatewayError, type CallContext } from '@switchyard/shared';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../../../../test/support/mock-openai-upstream';
+import { capturingLogger, waitFor } from '../../../events/src/__fixtures__/sample-events';
 import { startEmbedded, type EmbeddedGateway } from './embedded';
 import { OpeningEventDatabase } from './opening-event-database';
 
@@ -77,15 +78,16 @@ describe('one process with records in memory', () => {
     await upstream?.close();
   });
 
-  it('opens its records with the first request and records it', async () => {
+  it('opens its records with the first request, records it, and then runs the retention job', async () => {
     upstream = await startMockOpenAIUpstream();
     const config = configSchema.parse({
       server: { host: '127.0.0.1', port: 0 },
       providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } },
       events: { lingerMs: 5 },
-      observability: { dataDirectory: 'memory://' },
+      observability: { dataDirectory: 'memory://', retentionDays: 30 },
     });
-    gateway = await startEmbedded(config, createLogger('test', 'silent'));
+    const { logger, lines } = capturingLogger('info');
+    gateway = await startEmbedded(config, logger);
     const requestId = 'records-in-memory-first';
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
@@ -100,5 +102,7 @@ describe('one process with records in memory', () => {
     const listed = await fetch(`${gateway.url}/v1/requests/${requestId}`);
     expect(listed.status).toBe(200);
     expect(await listed.json()).toMatchObject({ id: requestId, status: 'succeeded' });
+    // The retention job starts once the records are open (it does not open them itself).
+    await waitFor(() => lines.some((line) => line.msg === 'retention-purged'), 30_000, 'the first purge');
   });
 });
