@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     const gateway = await startEmbedded(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
     const records = config.observability.postgresUrl ? 'postgres' : config.observability.dataDirectory;
     logger.info({ url: gateway.url, mode: 'embedded', records }, 'gateway-listening');
-    gateway.recordsReady.then(
+    gateway.recordsOpened.then(
       () => logger.info({ records }, 'records-ready'),
       // Serving without recording would lose every record: stop, loudly.
       (error: unknown) => {
