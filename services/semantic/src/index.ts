@@ -1,2 +1,3 @@
 // The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/.
-export {};
+export * from './routing';
+export * from './memory';

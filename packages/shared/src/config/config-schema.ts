@@ -6,6 +6,8 @@ import { breakersConfigSchema } from './breakers-config';
 import { controlPlaneSchema } from './control-plane-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
+import { semanticRoutingConfigSchema } from './semantic-routing-config';
+import { memoryConfigSchema } from './memory-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -547,6 +549,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Reloading the config file while running (config-reload-config.ts). */
   configReload: configReloadConfigSchema,
+  /** Intent routing by example utterances (semantic-routing-config.ts). */
+  semanticRouting: semanticRoutingConfigSchema,
+  /** Conversation memory per session (memory-config.ts). */
+  memory: memoryConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;
