@@ -27,8 +27,12 @@ export const semanticRoutingConfigSchema = z
      */
     method: z.enum(['centroid', 'knn']).default('centroid'),
     k: z.number().int().positive().default(5),
-    /** Cosine similarity the winning route must reach; below it the request goes to `default`. */
-    threshold: z.number().min(-1).max(1).default(0.5),
+    /**
+     * Cosine similarity the winning route must reach; below it the request goes
+     * to `default`. Depends on the embedder: 0.2 suits the offline default with
+     * `centroid` (services/semantic/README.md has the measured figures).
+     */
+    threshold: z.number().min(-1).max(1).default(0.2),
     /** Target when no route reaches the threshold; without one such a request is a 400 (`no_semantic_route`). */
     default: z.string().min(1).optional(),
     routes: z.array(intentRouteSchema).min(1),

@@ -135,7 +135,7 @@ describe('semanticRouting config', () => {
 
   it('fills in the defaults', () => {
     const parsed = configSchema.parse({ semanticRouting: { routes } }).semanticRouting;
-    expect(parsed).toMatchObject({ model: 'switchyard/semantic', method: 'centroid', k: 5, threshold: 0.5 });
+    expect(parsed).toMatchObject({ model: 'switchyard/semantic', method: 'centroid', k: 5, threshold: 0.2 });
   });
 
   it.each([
