@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { configSchema } from '@switchyard/shared';
 import { createOfflineEmbedder, type LocalModelEmbedder } from '../embedders';
 import { recordingContext, testServices, userRequest } from '../__fixtures__/plugin-test-kit';
-import intents from './__fixtures__/intents.json';
 import { IntentIndex, type IntentMethod } from './intent-index';
 import { semanticRoutingPluginFactory } from './semantic-routing-plugin';
 
@@ -11,6 +12,13 @@ import { semanticRoutingPluginFactory } from './semantic-routing-plugin';
  * phrasings, and how many out-of-scope questions reach the default. The
  * figures are printed; services/semantic/README.md quotes them.
  */
+interface IntentSet {
+  routes: { name: string; description: string; utterances: string[] }[];
+  heldOut: { text: string; route: string }[];
+  outOfScope: string[];
+}
+const intents = JSON.parse(readFileSync(path.join(__dirname, '__fixtures__/intents.json'), 'utf8')) as IntentSet;
+
 describe('intent routing with the offline embedder', () => {
   let embedder: LocalModelEmbedder;
   const routes = intents.routes.map((route) => ({ ...route, target: `model-for-${route.name}` }));
