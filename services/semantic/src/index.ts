@@ -1,4 +1,6 @@
 // The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/.
+export { builtInPluginFactories } from './plugins';
+export { lazyPluginServices, localServiceMakers, type ClosablePluginServices, type PluginServiceMakers } from './plugin-services';
 export * from './embedders';
 export * from './routing';
 export * from './memory';

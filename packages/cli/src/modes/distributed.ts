@@ -41,6 +41,7 @@ import {
 } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
+import { builtInPluginFactories, lazyPluginServices } from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, type ConfigReloadTarget } from '../config-reload';
 import { influxOptions } from './event-destinations';
 import type { GatewayOverrides } from './embedded';
@@ -157,6 +158,8 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     authenticationRequired: authenticationRequired(config, overrides.adminToken),
     storedLimits,
   });
+  // The model-backed services are the semantic service's (services.semantic), made when a plugin first asks.
+  const pluginServices = lazyPluginServices(config, logger, {});
   const gateway = await startGatewayServer({
     config,
     router,
@@ -168,6 +171,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     metrics,
     logger,
     governance: governance?.gate,
+    plugins: { factories: builtInPluginFactories, services: pluginServices },
     ...governanceTables.gatewayOptions,
     ...overrides,
   });
@@ -175,6 +179,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     ...gateway,
     close: async (graceMs) => {
       await gateway.close(graceMs);
+      await pluginServices.close();
       await router.close();
       routerClient.close();
       planExecutor.close();

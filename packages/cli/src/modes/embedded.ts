@@ -5,6 +5,7 @@ import { catalogModelFacts, startResilienceGate, withBreakerState, type Resilien
 import { StatisticsTracker } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
+import { builtInPluginFactories, lazyPluginServices, localServiceMakers } from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
@@ -81,6 +82,8 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     authenticationRequired: authenticationRequired(config, overrides.adminToken),
     storedLimits,
   });
+  // Made when a plugin first asks: a config with no semantic plugin loads no model and opens no store.
+  const pluginServices = lazyPluginServices(config, logger, localServiceMakers);
   let gateway: GatewayServer;
   try {
     gateway = await startGatewayServer({
@@ -95,10 +98,12 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       events,
       observability: database,
       governance: governance?.gate,
+      plugins: { factories: builtInPluginFactories, services: pluginServices },
       ...governanceTables.gatewayOptions,
       ...overrides,
     });
   } catch (error) {
+    await pluginServices.close();
     await adapters.close();
     await resilience.close();
     await events.close();
@@ -122,6 +127,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     close: async (graceMs) => {
       await retention?.stop();
       await gateway.close(graceMs);
+      await pluginServices.close();
       await adapters.close();
       await resilience.close();
       // Requests are over: what they published is written before the database closes.

@@ -4,6 +4,7 @@ import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
 import { controlPlaneSchema } from './control-plane-config';
+import { pluginsConfigSchema } from './plugins-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
 import { semanticRoutingConfigSchema } from './semantic-routing-config';
@@ -549,6 +550,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Reloading the config file while running (config-reload-config.ts). */
   configReload: configReloadConfigSchema,
+  /** The gateway's plugin pipeline: order per workspace and route, custom plugin modules (plugins-config.ts). */
+  plugins: pluginsConfigSchema,
   /** Intent routing by example utterances (semantic-routing-config.ts). */
   semanticRouting: semanticRoutingConfigSchema,
   /** Conversation memory per session (memory-config.ts). */
