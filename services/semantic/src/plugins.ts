@@ -1,4 +1,6 @@
 import type { PluginFactory } from '@switchyard/shared';
+import { memoryPluginFactory } from './memory';
+import { semanticRoutingPluginFactory } from './routing';
 
 /**
  * The built-in plugins, one factory each (one line per plugin). Each builds
@@ -6,4 +8,7 @@ import type { PluginFactory } from '@switchyard/shared';
  * leaves it off; the gateway's `plugins` config orders the enabled ones
  * (default: guardrails, semantic-routing, memory, cache).
  */
-export const builtInPluginFactories: readonly PluginFactory[] = [];
+export const builtInPluginFactories: readonly PluginFactory[] = [
+  semanticRoutingPluginFactory,
+  memoryPluginFactory,
+];
