@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal';
+import type { Principal, Role } from '../auth/principal';
 import type { Logger } from '../logger';
 import type { SwitchyardConfig } from '../config';
 import type { Embedder } from '../semantic/embedder';
@@ -41,6 +41,8 @@ export interface PluginEndpoint {
   path: string;
   /** The name key scopes (`scopes.endpoints`) use for it, e.g. `guardrails.check`. */
   endpoint: string;
+  /** The roles that may call it; default owner, admin and developer (those that may call models). */
+  roles?: readonly Role[];
   handle(call: PluginEndpointCall): Promise<PluginEndpointResult>;
 }
 
