@@ -3,6 +3,7 @@ import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
+import { embedderConfigSchema } from './embedder-config';
 import { controlPlaneSchema } from './control-plane-config';
 import { pluginsConfigSchema } from './plugins-config';
 import { resilienceConfigSchema } from './resilience-config';
@@ -499,6 +500,8 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   breakers: breakersConfigSchema,
+  /** Turns text into vectors for the semantic plugins (services/semantic/README.md). */
+  embedder: embedderConfigSchema,
   /** Virtual API keys and admin sign-in (services/auth/README.md); the secrets themselves come from the environment. */
   keys: z
     .strictObject({

@@ -7,3 +7,4 @@ export * from './control-plane-config';
 export * from './routing-view-schema';
 export * from './resilience-config';
 export * from './server-tls-config';
+export * from './embedder-config';
