@@ -4,3 +4,4 @@ export { lazyPluginServices, localServiceMakers, type ClosablePluginServices, ty
 export * from './embedders';
 export * from './routing';
 export * from './memory';
+export * from './stores';

@@ -10,6 +10,7 @@ import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
 import { semanticRoutingConfigSchema } from './semantic-routing-config';
 import { memoryConfigSchema } from './memory-config';
+import { vectorStoreConfigSchema } from './vector-store-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -559,6 +560,8 @@ export const configSchema = z.strictObject({
   semanticRouting: semanticRoutingConfigSchema,
   /** Conversation memory per session (memory-config.ts). */
   memory: memoryConfigSchema,
+  /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
+  vectorStore: vectorStoreConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

@@ -8,3 +8,4 @@ export * from './routing-view-schema';
 export * from './resilience-config';
 export * from './server-tls-config';
 export * from './embedder-config';
+export * from './vector-store-config';
