@@ -10,8 +10,12 @@ export const memoryConfigSchema = z
   .strictObject({
     /** At most this many earlier turns are recalled per request. */
     recall: z.number().int().positive().max(50).default(4),
-    /** Cosine similarity a stored turn must reach to be recalled. */
-    minScore: z.number().min(-1).max(1).default(0.3),
+    /**
+     * Cosine similarity a stored exchange must reach to be recalled. Depends on
+     * the embedder: with the offline default, a question that only alludes to
+     * an earlier exchange scores about 0.2 against it, unrelated ones below 0.1.
+     */
+    minScore: z.number().min(-1).max(1).default(0.15),
     /**
      * Keep only about this many of the latest messages of a longer request
      * (cut where a user message starts; system messages stay): the earlier
