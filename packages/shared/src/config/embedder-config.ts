@@ -41,8 +41,8 @@ export const embedderConfigSchema = z
       kind: z.literal('download'),
       ...localModel,
       /** Repository id on the hub, such as `BAAI/bge-small-en-v1.5`. */
-      model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be a repository id such as BAAI/bge-small-en-v1.5'),
-      revision: z.string().regex(/^[\w.-]+$/).default('main'),
+      model: z.string().regex(/^(?!\.)[\w.-]+\/(?!\.)[\w.-]+$/, 'must be a repository id such as BAAI/bge-small-en-v1.5'),
+      revision: z.string().regex(/^(?!\.)[\w.-]+$/).default('main'),
       dimensions: z.number().int().positive().max(16_384),
       hubUrl: z.url().default('https://huggingface.co'),
       /** Where downloaded models are kept (SWITCHYARD_MODEL_CACHE_DIR overrides). */

@@ -45,14 +45,18 @@ export class SafetensorsFile {
     const out = new Float32Array(count);
     switch (entry.dtype) {
       case 'F32':
-        for (let index = 0; index < count; index++) out[index] = raw.readFloatLE(index * 4);
+        new Uint8Array(out.buffer).set(raw);
         return out;
-      case 'F16':
-        for (let index = 0; index < count; index++) out[index] = halfToFloat(raw.readUInt16LE(index * 2));
+      case 'F16': {
+        const halves = copyUint16(raw);
+        const table = halfTable();
+        for (let index = 0; index < count; index++) out[index] = table[halves[index]];
         return out;
+      }
       case 'BF16': {
+        const halves = copyUint16(raw);
         const word = new Uint32Array(out.buffer);
-        for (let index = 0; index < count; index++) word[index] = raw.readUInt16LE(index * 2) << 16;
+        for (let index = 0; index < count; index++) word[index] = halves[index] << 16;
         return out;
       }
       default:
@@ -69,6 +73,23 @@ export class SafetensorsFile {
 
 function source(file: string, name: string): string {
   return `${file}: tensor ${name}`;
+}
+
+/** The raw bytes as 16-bit words (copied: the file's bytes need not be 2-aligned). Little-endian, as the format is. */
+function copyUint16(raw: Buffer): Uint16Array {
+  const words = new Uint16Array(raw.length / 2);
+  new Uint8Array(words.buffer).set(raw);
+  return words;
+}
+
+let halfValues: Float32Array | undefined;
+
+/** Every half-precision value as float32, indexed by its bits: one lookup per weight at load. */
+function halfTable(): Float32Array {
+  if (halfValues) return halfValues;
+  halfValues = new Float32Array(65_536);
+  for (let bits = 0; bits < 65_536; bits++) halfValues[bits] = halfToFloat(bits);
+  return halfValues;
 }
 
 /** IEEE 754 half precision to a JavaScript number. */
