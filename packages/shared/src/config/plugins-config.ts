@@ -26,6 +26,8 @@ export const pluginsConfigSchema = z
      * each exporting a PluginFactory as `default` or `pluginFactory`.
      */
     modules: z.array(z.string().min(1)).default([]),
+    /** Custom plugins' own settings, by plugin name: each plugin reads and checks its entry (built-ins have sections of their own). */
+    settings: z.record(z.string().min(1), z.unknown()).default({}),
   })
   .prefault({});
 

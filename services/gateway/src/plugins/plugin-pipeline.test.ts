@@ -17,7 +17,7 @@ import { streamPartsOf } from './stream-parts-of';
 const logger = createLogger('test', 'silent');
 
 function chatRequest(model = 'gpt-4o-mini', stream = false): ChatRequest {
-  return { model, messages: [{ role: 'user', content: 'Hello there' }], sampling: {}, stream, includeUsage: false };
+  return { model, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello there' }] }], sampling: {}, stream, includeUsage: false };
 }
 
 function answer(text: string, model = 'cached-model'): ChatResponse {
