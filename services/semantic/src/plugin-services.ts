@@ -1,4 +1,6 @@
 import type { Embedder, GuardrailChecker, Logger, PluginServices, SwitchyardConfig, VectorStore } from '@switchyard/shared';
+import { createEmbedder } from './embedders';
+import { createVectorStore } from './stores';
 
 /** How each shared service is made, from config, when a plugin first asks for it. */
 export interface PluginServiceMakers {
@@ -46,4 +48,7 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
 }
 
 /** The in-process implementations (one process): each service's folder adds its maker here. */
-export const localServiceMakers: PluginServiceMakers = {};
+export const localServiceMakers: PluginServiceMakers = {
+  embedder: (config) => createEmbedder(config.embedder),
+  vectorStore: (config) => createVectorStore(config),
+};

@@ -98,7 +98,8 @@ describe('memory plugin', () => {
     expect(context.annotations.memory_trimmed).toBe('6');
     // The first request has nothing stored yet: only the cut.
     expect(outcome?.kind === 'rewrite' && outcome.request.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'which colour is my favourite' }] }]);
-    expect(store.namespaces.get(vectorNamespace('default', 'memory', 'chat-42'))?.size).toBe(4);
+    // Two vectors for each of the three cut exchanges and the new one.
+    expect(store.namespaces.get(vectorNamespace('default', 'memory', 'chat-42'))?.size).toBe(8);
 
     const next = await turn(plugin, userRequest('m', ...history, 'which colour is my favourite', 'Teal.', 'where do I live'), 'Porto.');
     expect(systemNote(next.outcome)).toContain('User: I live in Porto');
@@ -109,11 +110,12 @@ describe('memory plugin', () => {
     const { plugin, embedder } = setup({ recentMessages: 2 });
     const history = ['my favourite colour is teal', 'Noted: teal.'];
     await turn(plugin, userRequest('m', ...history, 'hello'), 'Hi.');
-    const stored = embedder.calls.filter((texts) => texts.some((text) => text.includes('\n')));
-    expect(stored.flat()).toEqual(['my favourite colour is teal\nNoted: teal.', 'hello\nHi.']);
+    // Recall embeds one text; storing, two per exchange (the question and the answer).
+    const stored = embedder.calls.filter((texts) => texts.length > 1);
+    expect(stored.flat()).toEqual(['my favourite colour is teal', 'Noted: teal.', 'hello', 'Hi.']);
     embedder.calls = [];
     await turn(plugin, userRequest('m', ...history, 'hello', 'Hi.', 'bye'), 'Bye.');
-    expect(embedder.calls.filter((texts) => texts.some((text) => text.includes('\n'))).flat()).toEqual(['bye\nBye.']);
+    expect(embedder.calls.filter((texts) => texts.length > 1).flat()).toEqual(['bye', 'Bye.']);
   });
 
   it('forgets exchanges older than ttlSeconds, deleting them', async () => {
@@ -123,7 +125,7 @@ describe('memory plugin', () => {
     const { outcome } = await turn(plugin, userRequest('m', 'what is my favourite colour'), 'I do not know.');
     expect(systemNote(outcome)).toBeUndefined();
     const users = [...store.namespaces.get(vectorNamespace('default', 'memory', 'chat-42'))!.values()].map((record) => record.payload.user);
-    expect(users).toEqual(['what is my favourite colour']);
+    expect(users).toEqual(['what is my favourite colour', 'what is my favourite colour']);
   });
 
   it('goes on without memory when recall fails, saying so in the record', async () => {
@@ -148,6 +150,6 @@ describe('memory plugin', () => {
     await expect(call({})).rejects.toMatchObject({ status: 400, param: 'session', code: 'invalid_session_id' });
     // Stored again after a delete: the process does not think it still has it.
     await turn(plugin, userRequest('m', 'my favourite colour is teal'), 'Teal is a lovely colour.');
-    expect(store.namespaces.get(vectorNamespace('default', 'memory', 'chat-42'))?.size).toBe(1);
+    expect(store.namespaces.get(vectorNamespace('default', 'memory', 'chat-42'))?.size).toBe(2);
   });
 });

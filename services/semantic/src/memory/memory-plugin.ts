@@ -20,8 +20,9 @@ export const MEMORY_PLUGIN = 'memory';
 /** The request header naming a conversation; memory is only used for requests that send it. */
 export const SESSION_ID_HEADER = 'x-switchyard-session-id';
 export const MEMORY_RECALLED_HEADER = 'x-switchyard-memory-recalled';
-const SESSION_ID = /^[\x21-\x7e]{1,128}$/;
-/** Text embedded per exchange: the embedder reads only the start of a long one anyway. */
+/** As the gateway checks it for the request records (the same id keys both). */
+const SESSION_ID = /^[\w.:@-]{1,128}$/;
+/** Text embedded per side of an exchange: the embedder reads only the start of a long one anyway. */
 const EMBEDDED_CHARS = 2_000;
 /** Exchanges this process knows are stored, so resent history is not embedded again. */
 const KNOWN_IDS = 10_000;
@@ -60,7 +61,7 @@ export class MemoryPlugin implements GatewayPlugin {
         handle: async (call) => {
           const session = call.query.session;
           if (session === undefined || !SESSION_ID.test(session)) {
-            throw invalidRequest('`session` must be the session id to forget (1 to 128 visible ASCII characters).', 'session', 'invalid_session_id');
+            throw invalidRequest('`session` must be the session id to forget: 1-128 letters, digits or . : @ _ -.', 'session', 'invalid_session_id');
           }
           const namespace = vectorNamespace(call.workspace, 'memory', session);
           await this.services.vectorStore().drop(namespace);
@@ -77,7 +78,7 @@ export class MemoryPlugin implements GatewayPlugin {
     if (!SESSION_ID.test(session)) {
       return {
         kind: 'reject',
-        error: invalidRequest(`\`${SESSION_ID_HEADER}\` must be 1 to 128 visible ASCII characters.`, SESSION_ID_HEADER, 'invalid_session_id'),
+        error: invalidRequest(`${SESSION_ID_HEADER} must be 1-128 letters, digits or . : @ _ -.`, SESSION_ID_HEADER, 'invalid_session_id'),
       };
     }
     const namespace = vectorNamespace(context.workspace, 'memory', session);
@@ -122,12 +123,18 @@ export class MemoryPlugin implements GatewayPlugin {
     const carried = new Set(exchangesOf(kept).map((exchange) => exchange.user));
     carried.add(text);
     // Asks for more than `recall`: some matches may be carried already or expired.
-    const matches = await this.services.vectorStore().query(namespace, vector, { k: this.config.recall * 2 + kept.length, minScore: this.config.minScore });
+    const matches = await this.services.vectorStore().query(namespace, vector, { k: (this.config.recall + kept.length) * 2, minScore: this.config.minScore });
     const oldest = this.config.ttlSeconds === undefined ? -Infinity : this.now() - this.config.ttlSeconds * 1000;
-    const expired = matches.filter((match) => Number(match.payload.at) < oldest).map((match) => match.id);
-    if (expired.length > 0) context.defer(() => this.services.vectorStore().delete(namespace, expired));
+    // Both vectors of an expired exchange go, whichever of them matched.
+    const expired = new Set(
+      matches.filter((match) => Number(match.payload.at) < oldest).flatMap((match) => [`${match.payload.exchange}:user`, `${match.payload.exchange}:assistant`]),
+    );
+    if (expired.size > 0) context.defer(() => this.services.vectorStore().delete(namespace, [...expired]));
+    const seen = new Set<string>();
     return matches
       .filter((match) => Number(match.payload.at) >= oldest && !carried.has(String(match.payload.user)))
+      // Each exchange is stored as two vectors (its question, its answer): the best of them stands for it.
+      .filter((match) => !seen.has(String(match.payload.exchange)) && seen.add(String(match.payload.exchange)))
       .slice(0, this.config.recall)
       .sort((left, right) => Number(left.payload.at) - Number(right.payload.at) || Number(left.payload.order) - Number(right.payload.order))
       .map(exchangeOf);
@@ -138,15 +145,20 @@ export class MemoryPlugin implements GatewayPlugin {
       .map((exchange, order) => ({ exchange, order, id: exchangeId(exchange) }))
       .filter(({ id }) => !this.knownIds.has(`${namespace}#${id}`));
     if (fresh.length === 0) return;
-    const vectors = await this.services.embedder().embed(fresh.map(({ exchange }) => `${exchange.user}\n${exchange.assistant}`.slice(0, EMBEDDED_CHARS)));
+    // The question and the answer apart: a later message may echo either, and a long answer would drown the question in one vector.
+    const vectors = await this.services.embedder().embed(
+      fresh.flatMap(({ exchange }) => [exchange.user.slice(0, EMBEDDED_CHARS), exchange.assistant.slice(0, EMBEDDED_CHARS)]),
+    );
     const at = this.now();
     await this.services.vectorStore().upsert(
       namespace,
-      fresh.map(({ exchange, order, id }, index) => ({
-        id,
-        vector: vectors[index],
-        payload: { user: exchange.user, assistant: exchange.assistant, at, order },
-      })),
+      fresh.flatMap(({ exchange, order, id }, index) => {
+        const payload = { exchange: id, user: exchange.user, assistant: exchange.assistant, at, order };
+        return [
+          { id: `${id}:user`, vector: vectors[index * 2], payload },
+          { id: `${id}:assistant`, vector: vectors[index * 2 + 1], payload },
+        ];
+      }),
     );
     for (const { id } of fresh) this.remember(`${namespace}#${id}`);
   }
