@@ -18,6 +18,7 @@ import { QuietMachine } from './harness/quiet-machine';
 import { resultsFile, writeResults } from './harness/results-files';
 import type { Scenario, ScenarioOptions } from './harness/scenario';
 import { consumeThroughput } from './scenarios/consume-throughput';
+import { embedLatency } from './scenarios/embed-latency';
 import { eventStoreThroughput } from './scenarios/event-store-throughput';
 import { footprint } from './scenarios/footprint';
 import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
@@ -38,6 +39,7 @@ const SCENARIOS: Scenario[] = [
   governanceCheck,
   keyVerify,
   routeDecision,
+  embedLatency,
 ];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 

@@ -20,9 +20,9 @@ function rejection(text: string): string {
 }
 
 describe('the embedder config section', () => {
-  it('defaults to the offline embedder with one thread, batches of 64 and an LRU of 10 000', () => {
+  it('defaults to the offline embedder with one thread, batches of 64, an LRU of 10 000 and int8 weights', () => {
     const { config } = loadConfig(undefined, {});
-    expect(config.embedder).toEqual({ kind: 'offline', threads: 1, maxBatch: 64, maxTokens: 256, cacheSize: 10_000 });
+    expect(config.embedder).toEqual({ kind: 'offline', threads: 1, maxBatch: 64, maxTokens: 256, cacheSize: 10_000, precision: 'int8' });
   });
 
   it('reads a provider embedder, which must name its model and dimensions', () => {

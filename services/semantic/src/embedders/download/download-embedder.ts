@@ -2,7 +2,7 @@ import { LocalModelEmbedder, type LocalModelEmbedderOptions } from '../local-mod
 import type { ModelFiles } from '../local-model/model-runner';
 import { downloadModel, modelFolder, type HubModel } from './hub-download';
 
-export interface DownloadEmbedderOptions extends HubModel, Pick<LocalModelEmbedderOptions, 'threads' | 'maxBatch' | 'maxTokens' | 'cacheSize'> {
+export interface DownloadEmbedderOptions extends HubModel, Pick<LocalModelEmbedderOptions, 'threads' | 'maxBatch' | 'maxTokens' | 'cacheSize' | 'precision'> {
   dimensions: number;
   /** For tests and proxies; the global `fetch` otherwise. */
   fetch?: typeof fetch;
@@ -18,7 +18,8 @@ export function createDownloadEmbedder(options: DownloadEmbedderOptions): LocalM
   modelFolder(options); // rejects a malformed id or revision now, not at the first request
   let files: Promise<ModelFiles> | undefined;
   return new LocalModelEmbedder({
-    id: `${options.model}@${options.revision}`,
+    id: `${options.model}@${options.revision}/${options.precision ?? 'int8'}`,
+    precision: options.precision,
     dimensions: options.dimensions,
     threads: options.threads,
     maxBatch: options.maxBatch,

@@ -23,6 +23,8 @@ export interface LocalModelEmbedderOptions {
   maxTokens?: number;
   /** Vectors of recent texts kept (default 10 000). */
   cacheSize?: number;
+  /** `int8` (default) quantizes the projections at load: about twice as fast on CPU as `fp32`. */
+  precision?: 'fp32' | 'int8';
 }
 
 interface Reply {
@@ -79,7 +81,7 @@ class ModelThread {
   private async spawn(): Promise<Worker> {
     const files = await this.options.files();
     const worker = new Worker(WORKER_ENTRY, {
-      workerData: { files, maxTokens: this.options.maxTokens ?? 256, threads: 1 },
+      workerData: { files, maxTokens: this.options.maxTokens ?? 256, threads: 1, precision: this.options.precision ?? 'int8' },
     });
     this.worker = worker;
     return new Promise<Worker>((resolve, reject) => {

@@ -11,12 +11,14 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   attributes?: Record<string, OnnxAttribute>;
+  /** Unique in the graph; the first output's name when absent. */
+  name?: string;
 }
 
 export interface OnnxInitializer {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  data: Float32Array | BigInt64Array | Int8Array;
 }
 
 export interface OnnxValue {
@@ -36,6 +38,7 @@ export interface OnnxGraph {
 }
 
 const FLOAT = 1;
+const INT8 = 3;
 const INT64 = 7;
 const ATTRIBUTE_FLOAT = 1;
 const ATTRIBUTE_INT = 2;
@@ -127,7 +130,7 @@ export function writeOnnxModel(graph: OnnxGraph): Uint8Array {
 function writeNode(writer: ProtoWriter, node: OnnxNode): void {
   for (const input of node.inputs) writer.string(1, input);
   for (const output of node.outputs) writer.string(2, output);
-  writer.string(3, node.outputs[0]);
+  writer.string(3, node.name ?? node.outputs[0]);
   writer.string(4, node.op);
   for (const [name, value] of Object.entries(node.attributes ?? {})) {
     writer.message(5, (attribute) => {
@@ -148,7 +151,7 @@ function writeNode(writer: ProtoWriter, node: OnnxNode): void {
 
 function writeTensor(writer: ProtoWriter, tensor: OnnxInitializer): void {
   for (const dim of tensor.dims) writer.int(1, dim);
-  writer.int(2, tensor.data instanceof Float32Array ? FLOAT : INT64);
+  writer.int(2, tensor.data instanceof Float32Array ? FLOAT : tensor.data instanceof Int8Array ? INT8 : INT64);
   writer.string(8, tensor.name);
   // raw_data is little-endian, as typed arrays are on every platform Node runs on here.
   writer.bytes(9, new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));

@@ -25,11 +25,20 @@ describe('createOfflineEmbedder (all-MiniLM-L6-v2 on ONNX Runtime, packaged mode
     expect(embedder.dimensions).toBe(384);
   });
 
-  it('matches the reference model output (sentence-transformers all-MiniLM-L6-v2, "hello world")', async () => {
-    const [vector] = await embedder.embed(['hello world']);
-    // The first components of the reference vector, as sentence-transformers prints them.
-    expect(Array.from(vector.slice(0, 4)).map((value) => Number(value.toFixed(4)))).toEqual([-0.0345, 0.0311, 0.0067, 0.0261]);
-  });
+  it('matches the reference model output in fp32 (sentence-transformers all-MiniLM-L6-v2, "hello world"), and int8 stays close', async () => {
+    const float = createOfflineEmbedder({ precision: 'fp32' });
+    try {
+      const [reference] = await float.embed(['hello world']);
+      // The first components of the reference vector, as sentence-transformers prints them.
+      expect(Array.from(reference.slice(0, 4)).map((value) => Number(value.toFixed(4)))).toEqual([-0.0345, 0.0311, 0.0067, 0.0261]);
+      expect(float.id).toBe('sentence-transformers/all-MiniLM-L6-v2@onnx-fp32');
+      const [quantized] = await embedder.embed(['hello world']);
+      expect(embedder.id).toBe('sentence-transformers/all-MiniLM-L6-v2@onnx-int8');
+      expect(similarity(reference, quantized)).toBeGreaterThan(0.98);
+    } finally {
+      await float.close();
+    }
+  }, 120_000);
 
   it('places paraphrases close and unrelated sentences far apart', async () => {
     const [cat, catAgain, markets] = await embedder.embed(['The cat sits on the mat.', 'A cat is sitting on a mat.', 'Stock markets fell sharply today.']);

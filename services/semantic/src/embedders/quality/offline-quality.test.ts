@@ -15,6 +15,7 @@ describe('offline embedder quality at the default threshold (STS-B dev + GPTCach
   beforeAll(async () => {
     const texts = [...new Set(pairs.flatMap((pair) => [pair.a, pair.b]))];
     embedder = createOfflineEmbedder({ threads: 2, cacheSize: 0 });
+    expect(embedder.id).toMatch(/int8$/);
     const vectors = await embedder.embed(texts);
     const byText = new Map(texts.map((text, index) => [text, vectors[index]]));
     scores = pairs.map((pair) => similarity(byText.get(pair.a)!, byText.get(pair.b)!));
