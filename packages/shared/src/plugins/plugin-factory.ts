@@ -22,8 +22,9 @@ export interface PluginServices {
 }
 
 /**
- * Builds one plugin from config, once at start (and again on a config
- * reload). Returns undefined when the config leaves the plugin off.
+ * Builds one plugin from config, once at start (a reload that changes its
+ * settings applies at the next start). Returns undefined when the config
+ * leaves the plugin off.
  */
 export interface PluginFactory {
   readonly name: string;
