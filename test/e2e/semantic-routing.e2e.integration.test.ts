@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { waitFor } from '../support/wait-for';
@@ -97,6 +98,15 @@ describe('semantic routing and memory (embedded mode)', () => {
     expect(upstream.requests[1].body.model).toBe('gpt-4.1-nano');
     expect(other.headers.get('x-switchyard-semantic-route')).toBe('default');
   }, 30_000);
+
+  it('routes an Anthropic Messages request the same way', async () => {
+    const anthropic = new Anthropic({ baseURL: switchyard.origin, apiKey: switchyard.apiKey, maxRetries: 0 });
+    const { response } = await anthropic.messages
+      .create({ model: 'switchyard/semantic', max_tokens: 64, messages: [{ role: 'user', content: 'Please translate this email into Spanish.' }] })
+      .withResponse();
+    expect(upstream.requests[0].body.model).toBe('gpt-4o-mini');
+    expect(response.headers.get('x-switchyard-semantic-route')).toBe('translation');
+  });
 
   it('leaves requests for other models alone', async () => {
     const { response } = await openai.chat.completions
