@@ -85,6 +85,8 @@ describe('plugins (embedded mode)', () => {
     expect(response.headers.get('x-switchyard-keyword-guard')).toBe('passed');
     expect(response.headers.get('x-switchyard-provider')).toBeNull();
     expect(upstream.requests).toHaveLength(0);
+    const metrics = await (await fetch(`${switchyard.origin}/metrics`, { headers: switchyard.headers() })).text();
+    expect(metrics).toMatch(/^switchyard_gateway_plugin_answers_total\{plugin="keyword-guard",detail="canned"\} [1-9]/m);
     const requestId = response.headers.get('x-request-id')!;
     expect(await recordOf(requestId)).toMatchObject({
       status: 'succeeded',
@@ -116,7 +118,10 @@ describe('plugins (embedded mode)', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(response.headers.get('x-switchyard-served-by')).toBe('keyword-guard');
     expect(upstream.requests).toHaveLength(0);
-    expect(await recordOf(response.headers.get('x-request-id')!)).toMatchObject({ served_by: 'keyword-guard', annotations: { 'keyword-guard': 'passed' } });
+    expect(await recordOf(response.headers.get('x-request-id')!)).toMatchObject({
+      served_by: 'keyword-guard',
+      annotations: { 'keyword-guard': 'passed' },
+    });
   });
 
   it('refuses a rejected request in OpenAI error format, without calling upstream, and records why', async () => {
@@ -140,7 +145,10 @@ describe('plugins (embedded mode)', () => {
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     const refused = error as InstanceType<typeof Anthropic.BadRequestError>;
     expect(refused.status).toBe(400);
-    expect(refused.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('keyword-guard') } });
+    expect(refused.error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('keyword-guard') },
+    });
     expect(upstream.requests).toHaveLength(0);
   });
 

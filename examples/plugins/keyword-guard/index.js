@@ -54,7 +54,10 @@ function readSettings(raw) {
   if (typeof cannedAnswers !== 'object' || cannedAnswers === null || Object.values(cannedAnswers).some((answer) => typeof answer !== 'string')) {
     throw new ConfigError(`invalid config: ${path}.cannedAnswers: must map prompts to answers (strings)`);
   }
-  return { keywords: settings.keywords.map((keyword) => keyword.toLowerCase()), cannedAnswers: /** @type {Record<string, string>} */ (cannedAnswers) };
+  return {
+    keywords: settings.keywords.map((keyword) => keyword.toLowerCase()),
+    cannedAnswers: /** @type {Record<string, string>} */ (cannedAnswers),
+  };
 }
 
 /** @type {import('@switchyard/shared').PluginFactory} */

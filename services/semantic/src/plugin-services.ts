@@ -40,7 +40,7 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
       vectorStore = undefined;
       embedder = undefined;
       guardrails = undefined;
-      const results = await Promise.allSettled(open.map((service) => service?.close()));
+      const results = await Promise.allSettled(open.map(async (service) => service?.close()));
       for (const result of results) if (result.status === 'rejected') logger.error({ err: result.reason }, 'plugin-service-close-failed');
     },
   };

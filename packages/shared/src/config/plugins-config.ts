@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
 /** A plugin's name as config and records spell it. */
-const pluginName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a plugin name: lower-case letters, digits and -, starting with a letter');
+const pluginName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a plugin name: lower-case letters, digits and -, starting with a letter');
 const pluginList = z.array(pluginName).refine((names) => new Set(names).size === names.length, { message: 'must not name a plugin twice' });
 
 /**

@@ -32,7 +32,10 @@ export function createPluginEndpointRoutes(pipeline: PluginPipeline | undefined,
     const serve = async (exchange: HttpExchange): Promise<void> => {
       const { request } = exchange;
       const url = new URL(request.url ?? '/', 'http://gateway');
-      const hasBody = request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
+      const hasBody =
+        request.headers['content-length'] !== undefined
+          ? request.headers['content-length'] !== '0'
+          : request.headers['transfer-encoding'] !== undefined;
       let body: unknown;
       if (endpoint.method !== 'GET' && hasBody) body = await readJsonBody(request, bodyOptions);
       else request.resume();

@@ -35,7 +35,7 @@ export async function buildPluginPipeline(setup: PluginSetup, logger: Logger, me
     if (plugins.length > 0) logger.info({ plugins: plugins.map((plugin) => plugin.name) }, 'plugins-enabled');
     return pipeline;
   } catch (error) {
-    await Promise.allSettled(plugins.map((plugin) => plugin.close?.()));
+    await Promise.allSettled(plugins.map(async (plugin) => plugin.close?.()));
     throw error;
   }
 }

@@ -24,7 +24,9 @@ export class PluginOrder {
     const pick = (names: readonly string[], path: string): readonly GatewayPlugin[] =>
       names.flatMap((name, index) => {
         if (!known.has(name)) {
-          throw new ConfigError(`invalid config: ${path}[${index}]: unknown plugin "${name}"; known plugins: ${[...known].sort().join(', ') || 'none'}`);
+          throw new ConfigError(
+            `invalid config: ${path}[${index}]: unknown plugin "${name}"; known plugins: ${[...known].sort().join(', ') || 'none'}`,
+          );
         }
         const plugin = byName.get(name);
         return plugin ? [plugin] : [];
@@ -36,7 +38,8 @@ export class PluginOrder {
             ...DEFAULT_PLUGIN_ORDER.flatMap((name) => byName.get(name) ?? []),
             ...enabled.filter((plugin) => !DEFAULT_PLUGIN_ORDER.includes(plugin.name)),
           ];
-    for (const [workspace, names] of Object.entries(config.workspaces)) this.byWorkspace.set(workspace, pick(names, `plugins.workspaces.${workspace}`));
+    for (const [workspace, names] of Object.entries(config.workspaces))
+      this.byWorkspace.set(workspace, pick(names, `plugins.workspaces.${workspace}`));
     for (const [route, names] of Object.entries(config.routes)) this.byRoute.set(route, pick(names, `plugins.routes.${route}`));
   }
 

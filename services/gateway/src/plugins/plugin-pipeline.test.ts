@@ -35,7 +35,11 @@ function pipelineOf(plugins: GatewayPlugin[], pluginsConfig: unknown = {}, known
   return new PluginPipeline({ config, plugins, logger, ...(known && { known: new Set(known) }) });
 }
 
-function input(request = chatRequest(), workspace = 'default', headers: Record<string, string> = {}): PluginRunInput & { sent: Record<string, string> } {
+function input(
+  request = chatRequest(),
+  workspace = 'default',
+  headers: Record<string, string> = {},
+): PluginRunInput & { sent: Record<string, string> } {
   const sent: Record<string, string> = {};
   return {
     requestId: 'request-1',
@@ -146,7 +150,10 @@ describe('PluginPipeline', () => {
       logger,
       metrics: { pluginFailed: (plugin: string, hook: string) => failures.push(`${plugin}:${hook}`) } as never,
     });
-    const error = await broken.begin(input(), 'm')!.before().catch((thrown: unknown) => thrown);
+    const error = await broken
+      .begin(input(), 'm')!
+      .before()
+      .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 500, code: 'plugin_failed', message: 'The broken plugin failed in beforeRequest.' });
     expect(failures).toEqual(['broken:beforeRequest']);
@@ -168,7 +175,8 @@ describe('PluginPipeline', () => {
           held.push(part);
           return [];
         }
-        if (part.type === 'finish') return [{ type: 'text-delta', choice: 0, text: held.map((each) => (each as { text: string }).text).join('') }, part];
+        if (part.type === 'finish')
+          return [{ type: 'text-delta', choice: 0, text: held.map((each) => (each as { text: string }).text).join('') }, part];
         return undefined;
       },
       afterResponse: (_context, response) => ((seen.joiner = response.choices[0].message.content ?? ''), response),
@@ -262,7 +270,10 @@ describe('PluginPipeline', () => {
         afterResponse: (context, response) => ({ ...response, id: String(context.state.get('reader')) }),
       },
     ]);
-    const run = pipeline.begin(input(chatRequest(), 'default', { authorization: 'Bearer sk-secret', 'x-api-key': 'k', 'x-switchyard-session-id': 's1' }), 'm')!;
+    const run = pipeline.begin(
+      input(chatRequest(), 'default', { authorization: 'Bearer sk-secret', 'x-api-key': 'k', 'x-switchyard-session-id': 's1' }),
+      'm',
+    )!;
     await run.before();
     expect(headers).toEqual({ 'x-switchyard-session-id': 's1' });
     expect((await run.after(answer('a'), { source: 'provider', providerId: 'p', model: 'm', routePath: '' })).id).toBe('found');
@@ -272,7 +283,9 @@ describe('PluginPipeline', () => {
 describe('plugin order', () => {
   const named = (name: string): GatewayPlugin => ({ name });
   const names = (pipeline: PluginPipeline, workspace: string, route: string) =>
-    (pipeline.begin(input(chatRequest(route), workspace), route) as unknown as { plugins: GatewayPlugin[] } | undefined)?.plugins.map((p) => p.name) ?? [];
+    (pipeline.begin(input(chatRequest(route), workspace), route) as unknown as { plugins: GatewayPlugin[] } | undefined)?.plugins.map(
+      (p) => p.name,
+    ) ?? [];
 
   it('puts the enabled built-ins in the default order, then the others as built', () => {
     const pipeline = pipelineOf([named('cache'), named('stamp'), named('guardrails'), named('memory')]);

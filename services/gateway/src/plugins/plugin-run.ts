@@ -69,14 +69,14 @@ export class PluginRun {
     private readonly host: PluginRunHost,
   ) {
     this.current = input.request;
-    const run = this;
+    const current = (): ChatRequest => this.current;
     this.context = {
       requestId: input.requestId,
       workspace: input.workspace,
       principal: input.principal,
       headers: readableHeaders(input.headers),
       get request() {
-        return run.current;
+        return current();
       },
       streamed: input.request.stream,
       signal: input.signal,
@@ -213,7 +213,11 @@ export class PluginRun {
     return out;
   }
 
-  private async afterStream(chain: readonly GatewayPlugin[], assemblers: readonly (ChatResponseAssembler | undefined)[], outcome: ResponseOutcome): Promise<void> {
+  private async afterStream(
+    chain: readonly GatewayPlugin[],
+    assemblers: readonly (ChatResponseAssembler | undefined)[],
+    outcome: ResponseOutcome,
+  ): Promise<void> {
     for (let index = 0; index < chain.length; index++) {
       const plugin = chain[index];
       const assembler = assemblers[index];

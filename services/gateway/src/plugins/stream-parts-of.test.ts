@@ -29,7 +29,13 @@ describe('streamPartsOf and ChatResponseAssembler', () => {
 
   it('replays an answer as parts a stream would carry, which assemble back into the same answer', () => {
     const parts = streamPartsOf(full);
-    expect(parts[0]).toEqual({ type: 'response-start', id: 'chatcmpl-1', model: 'gpt-4o-mini-2024-07-18', created: 1_700_000_000, systemFingerprint: 'fp_1' });
+    expect(parts[0]).toEqual({
+      type: 'response-start',
+      id: 'chatcmpl-1',
+      model: 'gpt-4o-mini-2024-07-18',
+      created: 1_700_000_000,
+      systemFingerprint: 'fp_1',
+    });
     expect(parts.at(-1)).toEqual({ type: 'usage', usage: { inputTokens: 12, outputTokens: 34 } });
     const deltas = parts.filter((part) => part.type === 'text-delta');
     expect(deltas.length).toBeGreaterThan(1);
