@@ -21,7 +21,11 @@ const routes = [
   {
     name: 'code',
     description: 'programming questions: writing, fixing and explaining source code',
-    utterances: ['fix this python function, it raises a KeyError', 'why does my typescript code not compile', 'write a unit test for this javascript class'],
+    utterances: [
+      'fix this python function, it raises a KeyError',
+      'why does my typescript code not compile',
+      'write a unit test for this javascript class',
+    ],
     target: 'gpt-4o',
   },
   {
@@ -41,7 +45,9 @@ describe('semantic routing and memory (embedded mode)', () => {
     process.env.E2E_OPENAI_KEY = 'sk-e2e-openai';
     upstream = await startMockOpenAIUpstream();
     switchyard = await startSwitchyard('embedded', {
-      providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: '${E2E_OPENAI_KEY}', models: ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-nano'] } },
+      providers: {
+        openai: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: '${E2E_OPENAI_KEY}', models: ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-nano'] },
+      },
       semanticRouting: { routes, default: 'gpt-4.1-nano' },
       memory: {},
     });
@@ -68,7 +74,10 @@ describe('semantic routing and memory (embedded mode)', () => {
 
   it('sends a switchyard/semantic request to the route its message is about, saying so in headers and the record', async () => {
     const { response } = await openai.chat.completions
-      .create({ model: 'switchyard/semantic', messages: [{ role: 'user', content: 'My rust program fails with a borrow checker error, how do I fix it?' }] })
+      .create({
+        model: 'switchyard/semantic',
+        messages: [{ role: 'user', content: 'My rust program fails with a borrow checker error, how do I fix it?' }],
+      })
       .withResponse();
     expect(upstream.requests).toHaveLength(1);
     expect(upstream.requests[0].body.model).toBe('gpt-4o');
@@ -135,16 +144,27 @@ describe('semantic routing and memory (embedded mode)', () => {
 
   it('gives a session its relevant earlier exchange back when the client sends only the new message, and forgets it on DELETE', async () => {
     const session = { headers: { 'x-switchyard-session-id': 'e2e-session-1' } };
-    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'I am allergic to peanuts, keep that in mind for recipes.' }] }, session);
-    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'My laptop is a 2019 ThinkPad running Fedora.' }] }, session);
+    await openai.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'I am allergic to peanuts, keep that in mind for recipes.' }] },
+      session,
+    );
+    await openai.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'My laptop is a 2019 ThinkPad running Fedora.' }] },
+      session,
+    );
 
     // The exchanges are stored off the request path: ask until the recall shows up.
     const question = 'Suggest a satay sauce recipe for dinner.';
     const sentUpstream = await waitFor(
       async () => {
         upstream.reset();
-        const { response } = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: question }] }, session).withResponse();
-        return { messages: upstream.requests[0].body.messages as { role: string; content: string }[], recalled: response.headers.get('x-switchyard-memory-recalled') };
+        const { response } = await openai.chat.completions
+          .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: question }] }, session)
+          .withResponse();
+        return {
+          messages: upstream.requests[0].body.messages as { role: string; content: string }[],
+          recalled: response.headers.get('x-switchyard-memory-recalled'),
+        };
       },
       (sent) => sent.messages.length > 1,
       { timeoutMs: 15_000, what: 'the recalled exchange in the upstream request' },
@@ -159,12 +179,14 @@ describe('semantic routing and memory (embedded mode)', () => {
     expect(forget.status).toBe(200);
     expect(await forget.json()).toEqual({ session: 'e2e-session-1', deleted: true });
     upstream.reset();
-    const { response } = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: question }] }, session).withResponse();
+    const { response } = await openai.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: question }] }, session)
+      .withResponse();
     expect(upstream.requests[0].body.messages).toHaveLength(1);
     expect(response.headers.get('x-switchyard-memory-recalled')).toBe('0');
   }, 60_000);
 
-  it('refuses a malformed session id in OpenAI error format (the id that keys memory is the records\' one)', async () => {
+  it("refuses a malformed session id in OpenAI error format (the id that keys memory is the records' one)", async () => {
     const error = await openai.chat.completions
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-switchyard-session-id': 'x'.repeat(200) } })
       .catch((thrown: unknown) => thrown);

@@ -8,7 +8,4 @@ import { semanticRoutingPluginFactory } from './routing';
  * leaves it off; the gateway's `plugins` config orders the enabled ones
  * (default: guardrails, semantic-routing, memory, cache).
  */
-export const builtInPluginFactories: readonly PluginFactory[] = [
-  semanticRoutingPluginFactory,
-  memoryPluginFactory,
-];
+export const builtInPluginFactories: readonly PluginFactory[] = [semanticRoutingPluginFactory, memoryPluginFactory];

@@ -40,10 +40,15 @@ export const semanticRoutingConfigSchema = z
   .superRefine((config, context) => {
     const seen = new Set<string>();
     config.routes.forEach((route, index) => {
-      if (seen.has(route.name)) context.addIssue({ code: 'custom', path: ['routes', index, 'name'], message: `duplicate route name "${route.name}"` });
+      if (seen.has(route.name))
+        context.addIssue({ code: 'custom', path: ['routes', index, 'name'], message: `duplicate route name "${route.name}"` });
       seen.add(route.name);
       if (route.target === config.model) {
-        context.addIssue({ code: 'custom', path: ['routes', index, 'target'], message: `must not be "${config.model}" itself (it would route in a loop)` });
+        context.addIssue({
+          code: 'custom',
+          path: ['routes', index, 'target'],
+          message: `must not be "${config.model}" itself (it would route in a loop)`,
+        });
       }
     });
     if (config.default === config.model) {

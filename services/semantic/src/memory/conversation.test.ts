@@ -27,7 +27,17 @@ describe('conversation', () => {
   });
 
   it('pairs each user message with the assistant text after it, leaving tool traffic and unanswered turns out', () => {
-    const conversation = [assistant('hello'), user('1'), assistant('one'), user('2'), toolCall, toolResult, assistant('two'), assistant('more'), user('3')];
+    const conversation = [
+      assistant('hello'),
+      user('1'),
+      assistant('one'),
+      user('2'),
+      toolCall,
+      toolResult,
+      assistant('two'),
+      assistant('more'),
+      user('3'),
+    ];
     expect(exchangesOf(conversation)).toEqual([
       { user: '1', assistant: 'one' },
       { user: '2', assistant: 'two\nmore' },

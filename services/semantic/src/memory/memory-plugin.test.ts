@@ -1,4 +1,4 @@
-import { vectorNamespace, type BeforeOutcome, type ChatRequest, type PluginEndpoint } from '@switchyard/shared';
+import { vectorNamespace, type BeforeOutcome, type ChatRequest } from '@switchyard/shared';
 import { ScanVectorStore, WordHashEmbedder, recordingContext, testServices, textResponse, userRequest } from '../__fixtures__/plugin-test-kit';
 import { MemoryPlugin, memoryPluginFactory } from './memory-plugin';
 
@@ -21,7 +21,12 @@ function setup(memory: Record<string, unknown> = {}) {
 }
 
 /** One full turn through the plugin: before, the "model" answers, after, and the deferred write. */
-async function turn(plugin: MemoryPlugin, request: ChatRequest, answer: string, options: { workspace?: string; headers?: Record<string, string> } = {}) {
+async function turn(
+  plugin: MemoryPlugin,
+  request: ChatRequest,
+  answer: string,
+  options: { workspace?: string; headers?: Record<string, string> } = {},
+) {
   const context = recordingContext(request, { headers: SESSION, ...options });
   const outcome = await plugin.beforeRequest(context);
   const sent = outcome?.kind === 'rewrite' ? outcome.request : request;
@@ -74,7 +79,11 @@ describe('memory plugin', () => {
   it('does not recall what the request still carries', async () => {
     const { plugin } = setup();
     await turn(plugin, userRequest('m', 'my favourite colour is teal'), 'Teal is a lovely colour.');
-    const { outcome, context } = await turn(plugin, userRequest('m', 'my favourite colour is teal', 'Teal is a lovely colour.', 'what colour is my favourite'), 'Teal.');
+    const { outcome, context } = await turn(
+      plugin,
+      userRequest('m', 'my favourite colour is teal', 'Teal is a lovely colour.', 'what colour is my favourite'),
+      'Teal.',
+    );
     expect(outcome).toBeUndefined();
     expect(context.responseHeaders['x-switchyard-memory-recalled']).toBe('0');
   });
@@ -84,26 +93,44 @@ describe('memory plugin', () => {
     await turn(plugin, userRequest('m', 'my favourite colour is teal'), 'Teal is a lovely colour.');
     const otherWorkspace = await turn(plugin, userRequest('m', 'what is my favourite colour'), 'I do not know.', { workspace: 'other' });
     expect(systemNote(otherWorkspace.outcome)).toBeUndefined();
-    const otherSession = await turn(plugin, userRequest('m', 'what is my favourite colour'), 'I do not know.', { headers: { 'x-switchyard-session-id': 'chat-43' } });
+    const otherSession = await turn(plugin, userRequest('m', 'what is my favourite colour'), 'I do not know.', {
+      headers: { 'x-switchyard-session-id': 'chat-43' },
+    });
     expect(systemNote(otherSession.outcome)).toBeUndefined();
     expect([...store.namespaces.keys()].sort()).toEqual(
-      [vectorNamespace('default', 'memory', 'chat-42'), vectorNamespace('default', 'memory', 'chat-43'), vectorNamespace('other', 'memory', 'chat-42')].sort(),
+      [
+        vectorNamespace('default', 'memory', 'chat-42'),
+        vectorNamespace('default', 'memory', 'chat-43'),
+        vectorNamespace('other', 'memory', 'chat-42'),
+      ].sort(),
     );
   });
 
   it('cuts a long request to its recent messages, storing the cut exchanges and recalling the relevant one', async () => {
     const { plugin, store } = setup({ recentMessages: 2 });
-    const history = ['my favourite colour is teal', 'Noted: teal.', 'I live in Porto', 'You live in Porto, on the Douro.', 'I like jazz', 'Jazz it is.'];
+    const history = [
+      'my favourite colour is teal',
+      'Noted: teal.',
+      'I live in Porto',
+      'You live in Porto, on the Douro.',
+      'I like jazz',
+      'Jazz it is.',
+    ];
     const { outcome, context } = await turn(plugin, userRequest('m', ...history, 'which colour is my favourite'), 'Teal.');
     expect(context.annotations.memory_trimmed).toBe('6');
     // The first request has nothing stored yet: only the cut.
-    expect(outcome?.kind === 'rewrite' && outcome.request.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'which colour is my favourite' }] }]);
+    expect(outcome?.kind === 'rewrite' && outcome.request.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'which colour is my favourite' }] },
+    ]);
     // Two vectors for each of the three cut exchanges and the new one.
     expect(store.namespaces.get(vectorNamespace('default', 'memory', 'chat-42'))?.size).toBe(8);
 
     const next = await turn(plugin, userRequest('m', ...history, 'which colour is my favourite', 'Teal.', 'where do I live'), 'Porto.');
     expect(systemNote(next.outcome)).toContain('User: I live in Porto');
-    expect(next.outcome?.kind === 'rewrite' && next.outcome.request.messages.at(-1)).toEqual({ role: 'user', content: [{ type: 'text', text: 'where do I live' }] });
+    expect(next.outcome?.kind === 'rewrite' && next.outcome.request.messages.at(-1)).toEqual({
+      role: 'user',
+      content: [{ type: 'text', text: 'where do I live' }],
+    });
   });
 
   it('embeds an exchange once even when the client sends it again', async () => {
@@ -139,10 +166,16 @@ describe('memory plugin', () => {
   it('forgets a session through DELETE /v1/memory, and answers a 400 without one', async () => {
     const { plugin, store } = setup();
     await turn(plugin, userRequest('m', 'my favourite colour is teal'), 'Teal is a lovely colour.');
-    const endpoint = plugin.endpoints[0] as PluginEndpoint;
+    const endpoint = plugin.endpoints[0];
     expect(endpoint).toMatchObject({ method: 'DELETE', path: '/v1/memory', endpoint: 'memory.delete' });
     const call = (query: Record<string, string>, workspace = 'default') =>
-      endpoint.handle({ principal: recordingContext(userRequest('m')).principal, workspace, body: undefined, query, signal: new AbortController().signal });
+      endpoint.handle({
+        principal: recordingContext(userRequest('m')).principal,
+        workspace,
+        body: undefined,
+        query,
+        signal: new AbortController().signal,
+      });
     await call({ session: 'chat-42' }, 'other');
     expect(store.namespaces.has(vectorNamespace('default', 'memory', 'chat-42'))).toBe(true);
     expect(await call({ session: 'chat-42' })).toEqual({ status: 200, body: { session: 'chat-42', deleted: true } });

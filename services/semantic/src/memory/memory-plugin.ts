@@ -123,21 +123,27 @@ export class MemoryPlugin implements GatewayPlugin {
     const carried = new Set(exchangesOf(kept).map((exchange) => exchange.user));
     carried.add(text);
     // Asks for more than `recall`: some matches may be carried already or expired.
-    const matches = await this.services.vectorStore().query(namespace, vector, { k: (this.config.recall + kept.length) * 2, minScore: this.config.minScore });
+    const matches = await this.services
+      .vectorStore()
+      .query(namespace, vector, { k: (this.config.recall + kept.length) * 2, minScore: this.config.minScore });
     const oldest = this.config.ttlSeconds === undefined ? -Infinity : this.now() - this.config.ttlSeconds * 1000;
     // Both vectors of an expired exchange go, whichever of them matched.
     const expired = new Set(
-      matches.filter((match) => Number(match.payload.at) < oldest).flatMap((match) => [`${match.payload.exchange}:user`, `${match.payload.exchange}:assistant`]),
+      matches
+        .filter((match) => Number(match.payload.at) < oldest)
+        .flatMap((match) => [`${match.payload.exchange}:user`, `${match.payload.exchange}:assistant`]),
     );
     if (expired.size > 0) context.defer(() => this.services.vectorStore().delete(namespace, [...expired]));
     const seen = new Set<string>();
-    return matches
-      .filter((match) => Number(match.payload.at) >= oldest && !carried.has(String(match.payload.user)))
-      // Each exchange is stored as two vectors (its question, its answer): the best of them stands for it.
-      .filter((match) => !seen.has(String(match.payload.exchange)) && seen.add(String(match.payload.exchange)))
-      .slice(0, this.config.recall)
-      .sort((left, right) => Number(left.payload.at) - Number(right.payload.at) || Number(left.payload.order) - Number(right.payload.order))
-      .map(exchangeOf);
+    return (
+      matches
+        .filter((match) => Number(match.payload.at) >= oldest && !carried.has(String(match.payload.user)))
+        // Each exchange is stored as two vectors (its question, its answer): the best of them stands for it.
+        .filter((match) => !seen.has(String(match.payload.exchange)) && seen.add(String(match.payload.exchange)))
+        .slice(0, this.config.recall)
+        .sort((left, right) => Number(left.payload.at) - Number(right.payload.at) || Number(left.payload.order) - Number(right.payload.order))
+        .map(exchangeOf)
+    );
   }
 
   private async store(namespace: string, exchanges: readonly Exchange[]): Promise<void> {
@@ -146,9 +152,9 @@ export class MemoryPlugin implements GatewayPlugin {
       .filter(({ id }) => !this.knownIds.has(`${namespace}#${id}`));
     if (fresh.length === 0) return;
     // The question and the answer apart: a later message may echo either, and a long answer would drown the question in one vector.
-    const vectors = await this.services.embedder().embed(
-      fresh.flatMap(({ exchange }) => [exchange.user.slice(0, EMBEDDED_CHARS), exchange.assistant.slice(0, EMBEDDED_CHARS)]),
-    );
+    const vectors = await this.services
+      .embedder()
+      .embed(fresh.flatMap(({ exchange }) => [exchange.user.slice(0, EMBEDDED_CHARS), exchange.assistant.slice(0, EMBEDDED_CHARS)]));
     const at = this.now();
     await this.services.vectorStore().upsert(
       namespace,

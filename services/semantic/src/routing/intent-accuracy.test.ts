@@ -39,7 +39,8 @@ describe('intent routing with the offline embedder', () => {
     const heldOut = (await embedder.embed(intents.heldOut.map((example) => example.text))).map((vector) => index.classify(vector));
     const outOfScope = (await embedder.embed(intents.outOfScope)).map((vector) => index.classify(vector));
     const routedTo = (expected: boolean) =>
-      heldOut.filter((decision, position) => decision.confident && (decision.nearest === intents.heldOut[position].route) === expected).length / heldOut.length;
+      heldOut.filter((decision, position) => decision.confident && (decision.nearest === intents.heldOut[position].route) === expected).length /
+      heldOut.length;
     return {
       method,
       threshold,
@@ -55,7 +56,10 @@ describe('intent routing with the offline embedder', () => {
       for (const threshold of [-1, 0.1, 0.15, 0.2, 0.25, 0.3]) rows.push(await measure(method, threshold));
     }
     console.log(
-      [`intent routing, ${embedder.id}, ${intents.heldOut.length} held-out, ${intents.outOfScope.length} out of scope`, 'method     threshold  accuracy  misrouted  out-of-scope→default']
+      [
+        `intent routing, ${embedder.id}, ${intents.heldOut.length} held-out, ${intents.outOfScope.length} out of scope`,
+        'method     threshold  accuracy  misrouted  out-of-scope→default',
+      ]
         .concat(
           rows.map(
             (row) =>

@@ -1,4 +1,4 @@
-import { GatewayError, configSchema, type BeforeOutcome, type PluginEndpoint } from '@switchyard/shared';
+import { GatewayError, configSchema, type BeforeOutcome } from '@switchyard/shared';
 import { WordHashEmbedder, recordingContext, testServices, userRequest } from '../__fixtures__/plugin-test-kit';
 import { semanticRoutingPluginFactory, type SemanticRoutingPlugin } from './semantic-routing-plugin';
 
@@ -101,21 +101,32 @@ describe('semantic routing plugin', () => {
     expect(rewrittenModel(await routing.beforeRequest(context))).toBe('general-model');
     expect(context.annotations.semantic_route_error).toBe('embedder worker exited');
     embedder.failWith = undefined;
-    expect(rewrittenModel(await routing.beforeRequest(recordingContext(userRequest('switchyard/semantic', 'refund my payment'))))).toBe('cheap-model');
+    expect(rewrittenModel(await routing.beforeRequest(recordingContext(userRequest('switchyard/semantic', 'refund my payment'))))).toBe(
+      'cheap-model',
+    );
   });
 
   it('lets an embedder failure through when there is no default', async () => {
     const embedder = new WordHashEmbedder();
     embedder.failWith = new Error('embedder worker exited');
     const { plugin: routing } = plugin({}, embedder);
-    await expect(routing.beforeRequest(recordingContext(userRequest('switchyard/semantic', 'refund my payment')))).rejects.toThrow('embedder worker exited');
+    await expect(routing.beforeRequest(recordingContext(userRequest('switchyard/semantic', 'refund my payment')))).rejects.toThrow(
+      'embedder worker exited',
+    );
   });
 
   it('answers the classify endpoint, and a clear 400 for a bad body', async () => {
     const { plugin: routing } = plugin({ default: 'general-model' });
-    const endpoint = routing.endpoints[0] as PluginEndpoint;
+    const endpoint = routing.endpoints[0];
     expect(endpoint).toMatchObject({ method: 'POST', path: '/v1/semantic-routing/classify', endpoint: 'semantic-routing.classify' });
-    const call = (body: unknown) => endpoint.handle({ principal: recordingContext(userRequest('m')).principal, workspace: 'default', body, query: {}, signal: new AbortController().signal });
+    const call = (body: unknown) =>
+      endpoint.handle({
+        principal: recordingContext(userRequest('m')).principal,
+        workspace: 'default',
+        body,
+        query: {},
+        signal: new AbortController().signal,
+      });
     const result = await call({ text: 'write a unit test for my function' });
     expect(result.status).toBe(200);
     expect(result.body).toMatchObject({ route: 'code', target: 'openai/gpt-4o', nearest: 'code' });

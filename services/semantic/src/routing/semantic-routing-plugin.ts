@@ -53,7 +53,12 @@ export class SemanticRoutingPlugin implements GatewayPlugin {
           const choice = await this.choose(text.trim(), call.signal);
           return {
             status: 200,
-            body: { route: choice.route, target: choice.target ?? null, score: choice.decision?.score ?? null, nearest: choice.decision?.nearest ?? null },
+            body: {
+              route: choice.route,
+              target: choice.target ?? null,
+              score: choice.decision?.score ?? null,
+              nearest: choice.decision?.nearest ?? null,
+            },
           };
         },
       },
@@ -72,7 +77,10 @@ export class SemanticRoutingPlugin implements GatewayPlugin {
       } catch (error) {
         if (context.signal.aborted || this.config.default === undefined) throw error;
         // A default keeps requests flowing while the embedder is unavailable; the record says why.
-        this.services.logger.warn({ requestId: context.requestId, plugin: this.name, err: (error as Error).message }, 'semantic routing failed; using the default');
+        this.services.logger.warn(
+          { requestId: context.requestId, plugin: this.name, err: (error as Error).message },
+          'semantic routing failed; using the default',
+        );
         context.annotate('semantic_route_error', (error as Error).message);
         choice = { route: DEFAULT_ROUTE_NAME, target: this.config.default, decision: undefined };
       }
