@@ -186,6 +186,26 @@ describe('semantic routing and memory (embedded mode)', () => {
     expect(response.headers.get('x-switchyard-memory-recalled')).toBe('0');
   }, 60_000);
 
+  it('stores the exchange of a streamed answer once the stream ended', async () => {
+    const session = { headers: { 'x-switchyard-session-id': 'e2e-session-stream' } };
+    const stream = await openai.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Our budget for the trip is 3000 euros.' }], stream: true },
+      session,
+    );
+    for await (const chunk of stream) void chunk;
+    const question = 'How much can we spend on hotels per night?';
+    const sent = await waitFor(
+      async () => {
+        upstream.reset();
+        await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: question }] }, session);
+        return upstream.requests[0].body.messages as { role: string; content: string }[];
+      },
+      (messages) => messages.length > 1,
+      { timeoutMs: 15_000, what: 'the streamed exchange recalled in the upstream request' },
+    );
+    expect(sent[0].content).toContain('User: Our budget for the trip is 3000 euros.');
+  }, 60_000);
+
   it("refuses a malformed session id in OpenAI error format (the id that keys memory is the records' one)", async () => {
     const error = await openai.chat.completions
       .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-switchyard-session-id': 'x'.repeat(200) } })
