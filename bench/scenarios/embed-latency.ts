@@ -55,12 +55,15 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   const started = performance.now();
   const startedAt = new Date();
   const all = prompts();
-  const texts = Array.from({ length: settings.prompts + settings.warmup }, (_, index) => `${all[index % all.length]}${index >= all.length ? ` (${index})` : ''}`);
+  const texts = Array.from(
+    { length: settings.prompts + settings.warmup },
+    (_, index) => `${all[index % all.length]}${index >= all.length ? ` (${index})` : ''}`,
+  );
   const embedder = createOfflineEmbedder({ threads: 1, cacheSize: 1_000 });
   const rows: { name: string; summary: LatencySummary }[] = [];
-  let loadMs = NaN;
-  let cpuPerPrompt = NaN;
-  let textsPerSecond = NaN;
+  let loadMs: number;
+  let cpuPerPrompt: number;
+  let textsPerSecond: number;
   try {
     await context.quiet.wait();
     context.progress('loading the model');
@@ -71,16 +74,26 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     context.progress(`short prompts: ${integer(settings.warmup)} warm-up, ${integer(settings.prompts)} measured`);
     await timeEach(texts.slice(0, settings.warmup), (text) => embedder.embed([text]));
     const cpuStarted = process.cpuUsage();
-    rows.push({ name: 'short prompt, new text', summary: summarizeLatencies(await timeEach(texts.slice(settings.warmup), (text) => embedder.embed([text]))) });
+    rows.push({
+      name: 'short prompt, new text',
+      summary: summarizeLatencies(await timeEach(texts.slice(settings.warmup), (text) => embedder.embed([text]))),
+    });
     cpuPerPrompt = cpuMilliseconds(cpuStarted) / settings.prompts;
 
     const repeated = texts[texts.length - 1];
-    rows.push({ name: 'repeated text (LRU hit)', summary: summarizeLatencies(await timeEach(Array(settings.prompts).fill(repeated), (text) => embedder.embed([text]))) });
+    rows.push({
+      name: 'repeated text (LRU hit)',
+      summary: summarizeLatencies(await timeEach(Array(settings.prompts).fill(repeated), (text) => embedder.embed([text]))),
+    });
 
     context.progress(`${CONCURRENT_CALLERS} callers at once, ${settings.concurrentRounds} rounds`);
     const concurrentStarted = performance.now();
     for (let round = 0; round < settings.concurrentRounds; round++) {
-      await Promise.all(Array.from({ length: CONCURRENT_CALLERS }, (_, caller) => embedder.embed([`${texts[(round * CONCURRENT_CALLERS + caller) % texts.length]} #${round}`])));
+      await Promise.all(
+        Array.from({ length: CONCURRENT_CALLERS }, (_, caller) =>
+          embedder.embed([`${texts[(round * CONCURRENT_CALLERS + caller) % texts.length]} #${round}`]),
+        ),
+      );
     }
     textsPerSecond = (settings.concurrentRounds * CONCURRENT_CALLERS) / ((performance.now() - concurrentStarted) / 1000);
   } finally {
@@ -98,7 +111,14 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     '',
     table(
       ['case', 'calls', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
-      rows.map(({ name, summary }) => [name, integer(summary.count), milliseconds(summary.p50, 2), milliseconds(summary.p90, 2), milliseconds(summary.p99, 2), milliseconds(summary.max, 2)]),
+      rows.map(({ name, summary }) => [
+        name,
+        integer(summary.count),
+        milliseconds(summary.p50, 2),
+        milliseconds(summary.p90, 2),
+        milliseconds(summary.p99, 2),
+        milliseconds(summary.max, 2),
+      ]),
     ),
     '',
     `Model load (worker start, ONNX graph from the weights, session): ${milliseconds(loadMs, 0)} ms. ` +

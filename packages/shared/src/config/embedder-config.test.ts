@@ -32,7 +32,10 @@ describe('the embedder config section', () => {
   });
 
   it('reads a download embedder with the hub, revision and cache folder defaulted', () => {
-    const { config } = loadConfig(configFile('embedder:\n  kind: download\n  model: BAAI/bge-small-en-v1.5\n  dimensions: 384\n  token: ${HF_TOKEN}\n'), {});
+    const { config } = loadConfig(
+      configFile('embedder:\n  kind: download\n  model: BAAI/bge-small-en-v1.5\n  dimensions: 384\n  token: ${HF_TOKEN}\n'),
+      {},
+    );
     expect(config.embedder).toMatchObject({
       kind: 'download',
       model: 'BAAI/bge-small-en-v1.5',
@@ -51,7 +54,9 @@ describe('the embedder config section', () => {
   });
 
   it('rejects a literal token, a malformed model id, an unknown kind and unknown fields, naming the path', () => {
-    expect(rejection('embedder:\n  kind: download\n  model: BAAI/bge-small-en-v1.5\n  dimensions: 384\n  token: hf_literal\n')).toMatch(/embedder\.token.*reference/);
+    expect(rejection('embedder:\n  kind: download\n  model: BAAI/bge-small-en-v1.5\n  dimensions: 384\n  token: hf_literal\n')).toMatch(
+      /embedder\.token.*reference/,
+    );
     expect(rejection('embedder:\n  kind: download\n  model: ../../etc\n  dimensions: 384\n')).toMatch(/embedder\.model/);
     expect(rejection('embedder:\n  kind: gpu\n')).toMatch(/embedder\.kind/);
     expect(rejection('embedder:\n  kind: offline\n  model: other\n')).toMatch(/embedder/);

@@ -44,13 +44,19 @@ export const embedderConfigSchema = z
       ...localModel,
       /** Repository id on the hub, such as `BAAI/bge-small-en-v1.5`. */
       model: z.string().regex(/^(?!\.)[\w.-]+\/(?!\.)[\w.-]+$/, 'must be a repository id such as BAAI/bge-small-en-v1.5'),
-      revision: z.string().regex(/^(?!\.)[\w.-]+$/).default('main'),
+      revision: z
+        .string()
+        .regex(/^(?!\.)[\w.-]+$/)
+        .default('main'),
       dimensions: z.number().int().positive().max(16_384),
       hubUrl: z.url().default('https://huggingface.co'),
       /** Where downloaded models are kept (SWITCHYARD_MODEL_CACHE_DIR overrides). */
       cacheDirectory: z.string().min(1).default('.switchyard/models'),
       /** A hub token for gated models: a reference such as ${HF_TOKEN}. */
-      token: z.string().regex(/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/, 'must be a reference to an environment variable, such as ${HF_TOKEN}').optional(),
+      token: z
+        .string()
+        .regex(/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/, 'must be a reference to an environment variable, such as ${HF_TOKEN}')
+        .optional(),
     }),
   ])
   .prefault({ kind: 'offline' });

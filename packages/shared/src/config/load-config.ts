@@ -138,7 +138,10 @@ function withEnvironmentOverrides(raw: Record<string, unknown>, env: Environment
     : raw.tls;
   // Downloaded embedding models belong on a volume in a container; only the `download` embedder keeps any.
   const embedder = raw.embedder as Record<string, unknown> | undefined;
-  const modelCache = env.SWITCHYARD_MODEL_CACHE_DIR && embedder?.kind === 'download' ? { embedder: { ...embedder, cacheDirectory: env.SWITCHYARD_MODEL_CACHE_DIR } } : {};
+  const modelCache =
+    env.SWITCHYARD_MODEL_CACHE_DIR && embedder?.kind === 'download'
+      ? { embedder: { ...embedder, cacheDirectory: env.SWITCHYARD_MODEL_CACHE_DIR } }
+      : {};
   return { ...raw, server, events, observability, ...(tls !== undefined && { tls }), ...modelCache };
 }
 

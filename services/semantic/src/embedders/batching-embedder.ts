@@ -96,7 +96,8 @@ export class BatchingEmbedder implements Embedder {
       if (vectors.length !== texts.length) throw new Error(`embedder ${this.id} returned ${vectors.length} vectors for ${texts.length} texts`);
       texts.forEach((text, index) => {
         const vector = vectors[index];
-        if (vector.length !== this.dimensions) throw new Error(`embedder ${this.id} returned a vector of ${vector.length} dimensions, not ${this.dimensions}`);
+        if (vector.length !== this.dimensions)
+          throw new Error(`embedder ${this.id} returned a vector of ${vector.length} dimensions, not ${this.dimensions}`);
         normalize(vector);
         this.cache.set(text, vector);
         for (const pending of byText.get(text)!) pending.resolve(vector);

@@ -18,7 +18,11 @@ describe('createEmbedder from the embedder config', () => {
     const embedder = createEmbedder(config, {
       runEmbedding: async (request) => {
         seen.push(request.input);
-        return { model: request.model, data: request.input.map((_, index) => ({ index, vector: [3, 4] })), usage: { inputTokens: 1, outputTokens: 0 } };
+        return {
+          model: request.model,
+          data: request.input.map((_, index) => ({ index, vector: [3, 4] })),
+          usage: { inputTokens: 1, outputTokens: 0 },
+        };
       },
     });
     try {

@@ -15,7 +15,11 @@ let cacheDirectory: string;
 
 beforeAll(async () => {
   const files = offlineModelFiles();
-  const byName: Record<string, string> = { 'config.json': files.configPath, 'tokenizer.json': files.tokenizerPath, 'model.safetensors': files.weightsPath };
+  const byName: Record<string, string> = {
+    'config.json': files.configPath,
+    'tokenizer.json': files.tokenizerPath,
+    'model.safetensors': files.weightsPath,
+  };
   hub = http.createServer((request, response) => {
     served.push({ url: request.url ?? '', authorization: request.headers.authorization });
     const match = /^\/acme\/mini-embed\/resolve\/main\/([\w.]+)$/.exec(request.url ?? '');
@@ -63,7 +67,11 @@ describe('createDownloadEmbedder (hub on loopback)', () => {
     ]);
     expect(served.every((request) => request.authorization === 'Bearer hf_secret_token')).toBe(true);
     expect(similarity(vectors[0], vectors[1])).toBeGreaterThan(0.85);
-    expect(fs.readdirSync(path.join(cacheDirectory, 'acme--mini-embed', 'main')).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.json']);
+    expect(fs.readdirSync(path.join(cacheDirectory, 'acme--mini-embed', 'main')).sort()).toEqual([
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+    ]);
 
     served.length = 0;
     const second = createDownloadEmbedder({ ...options, threads: 2 });
@@ -77,7 +85,14 @@ describe('createDownloadEmbedder (hub on loopback)', () => {
   }, 120_000);
 
   it('fails with the HTTP status and a hint for a gated model, never the token, and leaves no partial file', async () => {
-    const embedder = createDownloadEmbedder({ model: 'acme/gated', revision: 'main', hubUrl, cacheDirectory, dimensions: 384, token: 'hf_secret_token' });
+    const embedder = createDownloadEmbedder({
+      model: 'acme/gated',
+      revision: 'main',
+      hubUrl,
+      cacheDirectory,
+      dimensions: 384,
+      token: 'hf_secret_token',
+    });
     try {
       const failure = await embedder.embed(['x']).catch((error: Error) => error);
       expect(failure).toBeInstanceOf(Error);

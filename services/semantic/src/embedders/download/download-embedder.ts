@@ -2,7 +2,8 @@ import { LocalModelEmbedder, type LocalModelEmbedderOptions } from '../local-mod
 import type { ModelFiles } from '../local-model/model-runner';
 import { downloadModel, modelFolder, type HubModel } from './hub-download';
 
-export interface DownloadEmbedderOptions extends HubModel, Pick<LocalModelEmbedderOptions, 'threads' | 'maxBatch' | 'maxTokens' | 'cacheSize' | 'precision'> {
+export interface DownloadEmbedderOptions
+  extends HubModel, Pick<LocalModelEmbedderOptions, 'threads' | 'maxBatch' | 'maxTokens' | 'cacheSize' | 'precision'> {
   dimensions: number;
   /** For tests and proxies; the global `fetch` otherwise. */
   fetch?: typeof fetch;

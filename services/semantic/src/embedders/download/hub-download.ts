@@ -53,7 +53,7 @@ export async function downloadModel(hub: HubModel, fetchImplementation: typeof f
     try {
       response = await fetchImplementation(url, { headers: hub.token ? { authorization: `Bearer ${hub.token}` } : {}, redirect: 'follow' });
     } catch (error) {
-      throw new Error(`downloading ${name} of embedding model ${hub.model} from ${url} failed: ${(error as Error).message}`);
+      throw new Error(`downloading ${name} of embedding model ${hub.model} from ${url} failed: ${(error as Error).message}`, { cause: error });
     }
     if (!response.ok || response.body === null) {
       await response.body?.cancel();
@@ -62,11 +62,11 @@ export async function downloadModel(hub: HubModel, fetchImplementation: typeof f
     }
     const partial = `${target}.${process.pid}.${Date.now()}.partial`;
     try {
-      await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), fs.createWriteStream(partial));
+      await pipeline(Readable.fromWeb(response.body), fs.createWriteStream(partial));
       await fs.promises.rename(partial, target);
     } catch (error) {
       await fs.promises.rm(partial, { force: true });
-      throw new Error(`downloading ${name} of embedding model ${hub.model} failed: ${(error as Error).message}`);
+      throw new Error(`downloading ${name} of embedding model ${hub.model} failed: ${(error as Error).message}`, { cause: error });
     }
   }
   return files;

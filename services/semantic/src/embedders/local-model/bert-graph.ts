@@ -53,10 +53,14 @@ export function bertGraph(config: BertConfig, weights: SafetensorsFile, precisio
     return output;
   };
   const layerNorm = (input: string, name: string) =>
-    node('LayerNormalization', [input, constant(`${name}.weight`, [hidden], tensor(`${name}.weight`)), constant(`${name}.bias`, [hidden], tensor(`${name}.bias`))], {
-      axis: -1,
-      epsilon: { float: epsilon },
-    });
+    node(
+      'LayerNormalization',
+      [input, constant(`${name}.weight`, [hidden], tensor(`${name}.weight`)), constant(`${name}.bias`, [hidden], tensor(`${name}.bias`))],
+      {
+        axis: -1,
+        epsilon: { float: epsilon },
+      },
+    );
   const linear = (input: string, name: string, scale = 1) => {
     const [outputs, inputs] = weights.shape(prefix + `${name}.weight`);
     const weight = transpose(tensor(`${name}.weight`), outputs, inputs);
@@ -85,7 +89,10 @@ export function bertGraph(config: BertConfig, weights: SafetensorsFile, precisio
     const typeZero = tensor('embeddings.token_type_embeddings.weight').subarray(0, hidden);
     for (let index = 0; index < positionTable.length; index++) positionTable[index] += typeZero[index % hidden];
   }
-  const words = node('Gather', [constant('word_embeddings', weights.shape(prefix + 'embeddings.word_embeddings.weight'), tensor('embeddings.word_embeddings.weight')), 'input_ids']);
+  const words = node('Gather', [
+    constant('word_embeddings', weights.shape(prefix + 'embeddings.word_embeddings.weight'), tensor('embeddings.word_embeddings.weight')),
+    'input_ids',
+  ]);
   const positions = node('Gather', [constant('position_embeddings', [config.max_position_embeddings, hidden], positionTable), 'position_ids']);
   let state = layerNorm(node('Add', [words, positions]), 'embeddings.LayerNorm');
 
@@ -97,7 +104,9 @@ export function bertGraph(config: BertConfig, weights: SafetensorsFile, precisio
 
   for (let layer = 0; layer < config.num_hidden_layers; layer++) {
     const name = `encoder.layer.${layer}`;
-    const query = node('Transpose', [node('Reshape', [linear(state, `${name}.attention.self.query`, 1 / Math.sqrt(headSize)), splitHeads])], { perm: [0, 2, 1, 3] });
+    const query = node('Transpose', [node('Reshape', [linear(state, `${name}.attention.self.query`, 1 / Math.sqrt(headSize)), splitHeads])], {
+      perm: [0, 2, 1, 3],
+    });
     const key = node('Transpose', [node('Reshape', [linear(state, `${name}.attention.self.key`), splitHeads])], { perm: [0, 2, 3, 1] });
     const value = node('Transpose', [node('Reshape', [linear(state, `${name}.attention.self.value`), splitHeads])], { perm: [0, 2, 1, 3] });
     const scores = node('Add', [node('MatMul', [query, key]), 'attention_bias']);

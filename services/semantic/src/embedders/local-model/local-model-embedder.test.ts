@@ -42,7 +42,14 @@ describe('LocalModelEmbedder (worker thread)', () => {
   }, 120_000);
 
   it('gives each text the same vector whichever of its two threads ran it', async () => {
-    const embedder = new LocalModelEmbedder({ id: 'test-model', dimensions: 384, threads: 2, maxBatch: 1, cacheSize: 0, files: async () => offlineModelFiles() });
+    const embedder = new LocalModelEmbedder({
+      id: 'test-model',
+      dimensions: 384,
+      threads: 2,
+      maxBatch: 1,
+      cacheSize: 0,
+      files: async () => offlineModelFiles(),
+    });
     try {
       await embedder.warm();
       const texts = ['first question', 'second question', 'first question', 'second question'];

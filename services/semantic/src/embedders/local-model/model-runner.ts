@@ -51,7 +51,9 @@ export class ModelRunner {
   static async open(options: ModelRunnerOptions): Promise<ModelRunner> {
     const config = JSON.parse(fs.readFileSync(options.files.configPath, 'utf8')) as BertConfig;
     const tokenizer = new WordPieceTokenizer(JSON.parse(fs.readFileSync(options.files.tokenizerPath, 'utf8')) as TokenizerJson);
-    const model = writeOnnxModel(bertGraph(config, new SafetensorsFile(fs.readFileSync(options.files.weightsPath), options.files.weightsPath), options.precision));
+    const model = writeOnnxModel(
+      bertGraph(config, new SafetensorsFile(fs.readFileSync(options.files.weightsPath), options.files.weightsPath), options.precision),
+    );
     // Loaded here, not at import: a gateway without a semantic plugin never loads the native runtime.
     const ort = await import('onnxruntime-node');
     const session = await ort.InferenceSession.create(model, {

@@ -14,7 +14,10 @@ export class SafetensorsFile {
   private readonly header: Record<string, SafetensorsEntry>;
   private readonly dataStart: number;
 
-  constructor(private readonly bytes: Buffer, private readonly source: string) {
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly source: string,
+  ) {
     if (bytes.length < 8) throw new Error(`${source} is not a safetensors file (${bytes.length} bytes)`);
     const headerLength = Number(bytes.readBigUInt64LE(0));
     if (headerLength <= 0 || 8 + headerLength > bytes.length) throw new Error(`${source} is not a safetensors file (bad header length)`);

@@ -10,7 +10,7 @@ describe('WordPieceTokenizer (the model’s tokenizer.json)', () => {
     // [CLS] hello world [SEP], as Hugging Face tokenizers encodes it.
     expect(tokenizer.encode('Hello world', 256)).toEqual([101, 7592, 2088, 102]);
     // "unaffable" is split greedily into word pieces: una ##ffa ##ble.
-    expect(tokenizer.encode("unaffable", 256)).toEqual([101, 14477, 20961, 3468, 102]);
+    expect(tokenizer.encode('unaffable', 256)).toEqual([101, 14477, 20961, 3468, 102]);
   });
 
   it('lowercases, strips accents, splits punctuation and spaces out CJK characters', () => {

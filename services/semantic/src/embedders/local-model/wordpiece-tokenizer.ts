@@ -12,7 +12,7 @@ export interface TokenizerJson {
 
 const CONTROL = /[\p{Cc}\p{Cf}]/u;
 const WHITESPACE = /[\s\p{Zs}]/u;
-const PUNCTUATION = /[\p{P}!-\/:-@\[-`{-~]/u;
+const PUNCTUATION = /[\p{P}!-/:-@[-`{-~]/u;
 const MARK = /\p{Mn}/gu;
 
 export class WordPieceTokenizer {

@@ -41,7 +41,11 @@ describe('createOfflineEmbedder (all-MiniLM-L6-v2 on ONNX Runtime, packaged mode
   }, 120_000);
 
   it('places paraphrases close and unrelated sentences far apart', async () => {
-    const [cat, catAgain, markets] = await embedder.embed(['The cat sits on the mat.', 'A cat is sitting on a mat.', 'Stock markets fell sharply today.']);
+    const [cat, catAgain, markets] = await embedder.embed([
+      'The cat sits on the mat.',
+      'A cat is sitting on a mat.',
+      'Stock markets fell sharply today.',
+    ]);
     expect(similarity(cat, catAgain)).toBeGreaterThan(0.85);
     expect(similarity(cat, markets)).toBeLessThan(0.3);
   });

@@ -8,7 +8,9 @@ let adapters: LocalProviderAdapterService;
 
 beforeAll(async () => {
   upstream = await startMockOpenAIUpstream();
-  const config = configSchema.parse({ providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: '${OPENAI_API_KEY}', models: ['*'] } } });
+  const config = configSchema.parse({
+    providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: '${OPENAI_API_KEY}', models: ['*'] } },
+  });
   adapters = new LocalProviderAdapterService(config, { env: { OPENAI_API_KEY: 'sk-test-secret' } });
 });
 
@@ -21,13 +23,19 @@ beforeEach(() => upstream.reset());
 
 /** What the gateway injects: the request through the provider adapters (here to one deployment, without the executor's routing). */
 const run: RunEmbeddingRequest = (request, signal) =>
-  adapters.embed({ id: `openai/${request.model}`, providerId: 'openai', model: request.model }, request, { requestId: 'embedder', signal: signal ?? new AbortController().signal });
+  adapters.embed({ id: `openai/${request.model}`, providerId: 'openai', model: request.model }, request, {
+    requestId: 'embedder',
+    signal: signal ?? new AbortController().signal,
+  });
 
 describe('createProviderEmbedder through the OpenAI adapter (mock upstream in OpenAI wire format)', () => {
   it('embeds through /v1/embeddings, one request for concurrent calls, unit vectors in order', async () => {
     const embedder = createProviderEmbedder({ model: 'text-embedding-3-small', dimensions: 256, run });
     try {
-      const [first, second] = await Promise.all([embedder.embed(['the cat sat on the mat', 'quarterly revenue grew']), embedder.embed(['the cat sat on a mat'])]);
+      const [first, second] = await Promise.all([
+        embedder.embed(['the cat sat on the mat', 'quarterly revenue grew']),
+        embedder.embed(['the cat sat on a mat']),
+      ]);
       expect(upstream.requests).toHaveLength(1);
       expect(upstream.requests[0]).toMatchObject({
         path: '/v1/embeddings',
@@ -58,11 +66,21 @@ describe('createProviderEmbedder through the OpenAI adapter (mock upstream in Op
   });
 
   it('asks for shortened vectors with requestDimensions, and splits batches at maxBatch', async () => {
-    const embedder = createProviderEmbedder({ model: 'text-embedding-3-small', dimensions: 64, requestDimensions: true, maxBatch: 2, concurrency: 1, run });
+    const embedder = createProviderEmbedder({
+      model: 'text-embedding-3-small',
+      dimensions: 64,
+      requestDimensions: true,
+      maxBatch: 2,
+      concurrency: 1,
+      run,
+    });
     try {
       const vectors = await embedder.embed(['one', 'two', 'three']);
       expect(vectors.map((vector) => vector.length)).toEqual([64, 64, 64]);
-      expect(upstream.requests.map((request) => (request.body as { input: string[]; dimensions: number }).input)).toEqual([['one', 'two'], ['three']]);
+      expect(upstream.requests.map((request) => (request.body as { input: string[]; dimensions: number }).input)).toEqual([
+        ['one', 'two'],
+        ['three'],
+      ]);
       expect(upstream.requests[0].body).toMatchObject({ dimensions: 64 });
       expect(embedder.id).toBe('provider:text-embedding-3-small@64');
     } finally {
@@ -75,7 +93,11 @@ describe('createProviderEmbedder through the OpenAI adapter (mock upstream in Op
     try {
       // The mock answers 256 numbers: not what the config says.
       await expect(embedder.embed(['x'])).rejects.toThrow(/256 dimensions, not 1536/);
-      upstream.enqueue({ kind: 'error', status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } } });
+      upstream.enqueue({
+        kind: 'error',
+        status: 401,
+        body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } },
+      });
       const failures = await Promise.allSettled([embedder.embed(['a']), embedder.embed(['b'])]);
       expect(failures.map((failure) => failure.status)).toEqual(['rejected', 'rejected']);
       for (const failure of failures) expect(String((failure as PromiseRejectedResult).reason)).not.toContain('sk-test-secret');

@@ -35,7 +35,7 @@ export function createProviderEmbedder(options: ProviderEmbedderOptions): Batchi
     cacheSize: options.cacheSize ?? 10_000,
     run: async (texts) => {
       const response = await options.run({ model, input: texts, ...(options.requestDimensions && { dimensions }) });
-      const vectors: Array<Float32Array | undefined> = new Array(texts.length);
+      const vectors = Array.from<Float32Array | undefined>({ length: texts.length });
       for (const item of response.data) {
         if (!Number.isInteger(item.index) || item.index < 0 || item.index >= texts.length || !Array.isArray(item.vector)) {
           throw new Error(`the embeddings model ${model} answered with a malformed item (index ${item.index})`);

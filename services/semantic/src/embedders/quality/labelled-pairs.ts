@@ -19,7 +19,10 @@ export interface LabelledPair {
  *   is a negative (neighbours in the list share topics, so they are not used).
  */
 export function labelledPairs(fixturesDirectory: string): LabelledPair[] {
-  return [...stsbPairs(path.join(fixturesDirectory, 'stsb', 'sts-dev.csv')), ...gptCachePairs(path.join(fixturesDirectory, 'gptcache-mock', 'mock_data.json'))];
+  return [
+    ...stsbPairs(path.join(fixturesDirectory, 'stsb', 'sts-dev.csv')),
+    ...gptCachePairs(path.join(fixturesDirectory, 'gptcache-mock', 'mock_data.json')),
+  ];
 }
 
 export function stsbPairs(file: string): LabelledPair[] {
