@@ -27,6 +27,7 @@ import { keyVerify } from './scenarios/key-verify';
 import { publishCost } from './scenarios/publish-cost';
 import { routeDecision } from './scenarios/route-decision';
 import { soak } from './scenarios/soak';
+import { vectorStoreQuery } from './scenarios/vector-store-query';
 
 /** Every scenario, in the order they run. */
 const SCENARIOS: Scenario[] = [
@@ -40,6 +41,7 @@ const SCENARIOS: Scenario[] = [
   keyVerify,
   routeDecision,
   embedLatency,
+  vectorStoreQuery,
 ];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { SwitchyardConfig, VectorStore } from '@switchyard/shared';
 import { HnswVectorStore } from './hnsw/hnsw-vector-store';
+import { WeaviateVectorStore } from './weaviate/weaviate-vector-store';
 
 const MEMORY = 'memory://';
 
@@ -14,8 +15,8 @@ export function embeddedStoreDirectory(config: Pick<SwitchyardConfig, 'vectorSto
 
 /**
  * The vector store the config names. Weaviate's client is loaded only when
- * the config asks for it, so a gateway with the embedded store never pays
- * for it.
+ * the store first connects (weaviate-client-api.ts), so a gateway with the
+ * embedded store never pays for it.
  */
 export function createVectorStore(
   config: Pick<SwitchyardConfig, 'vectorStore' | 'observability'>,
@@ -23,8 +24,7 @@ export function createVectorStore(
 ): VectorStore {
   const settings = config.vectorStore;
   if (settings.kind === 'weaviate') {
-    void env;
-    throw new Error('vectorStore.kind weaviate: the Weaviate store is not in this build yet');
+    return WeaviateVectorStore.fromConfig(settings, env);
   }
   return new HnswVectorStore({
     directory: embeddedStoreDirectory(config),

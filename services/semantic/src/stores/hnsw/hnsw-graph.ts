@@ -187,10 +187,7 @@ export class HnswGraph {
   }
 
   private score(query: Float32Array, node: number): number {
-    const vectors = this.vectors;
-    let dot = 0;
-    for (let index = 0, at = node * this.dimensions; index < query.length; index++, at++) dot += query[index] * vectors[at];
-    return dot;
+    return dotAt(query, this.vectors, node * this.dimensions);
   }
 
   private scoreNodes(a: number, b: number): number {
@@ -312,6 +309,29 @@ export class HnswGraph {
     this.visited = new Uint32Array(capacity);
     this.visitEpoch = 0;
   }
+}
+
+/**
+ * The dot product of `query` and the vector stored at `offset` of `vectors`:
+ * four sums at a time, which V8 runs about twice as fast as one (the hot loop
+ * of every insert and query).
+ */
+export function dotAt(query: Float32Array, vectors: Float32Array, offset: number): number {
+  const length = query.length;
+  const whole = length - (length % 4);
+  let sum0 = 0;
+  let sum1 = 0;
+  let sum2 = 0;
+  let sum3 = 0;
+  let index = 0;
+  for (; index < whole; index += 4) {
+    sum0 += query[index] * vectors[offset + index];
+    sum1 += query[index + 1] * vectors[offset + index + 1];
+    sum2 += query[index + 2] * vectors[offset + index + 2];
+    sum3 += query[index + 3] * vectors[offset + index + 3];
+  }
+  for (; index < length; index++) sum0 += query[index] * vectors[offset + index];
+  return sum0 + sum1 + sum2 + sum3;
 }
 
 /** A seeded uniform generator in [0, 1) (mulberry32): the same seed, the same graph. */

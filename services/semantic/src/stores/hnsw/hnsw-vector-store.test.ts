@@ -2,21 +2,19 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { normalize, vectorNamespace, type VectorRecord } from '@switchyard/shared';
+import { normalize } from '@switchyard/shared';
 import { HnswVectorStore } from './hnsw-vector-store';
 import { seededRandom } from './hnsw-graph';
 import { namespaceFiles } from './hnsw-files';
+import { CONTRACT_DIMENSIONS, describeVectorStoreContract, record, vectorOf } from '../__fixtures__/vector-store-contract';
 
-const DIMENSIONS = 16;
+const DIMENSIONS = CONTRACT_DIMENSIONS;
 
-function vectorOf(seed: number): Float32Array {
-  const random = seededRandom(seed);
-  return normalize(Float32Array.from({ length: DIMENSIONS }, () => random() - 0.5));
-}
-
-function record(id: string, seed: number, payload: VectorRecord['payload'] = {}): VectorRecord {
-  return { id, vector: vectorOf(seed), payload };
-}
+// The contract on disk, by both search paths: the exact scan of small namespaces and the graph.
+const contractDirectory = mkdtempSync(path.join(os.tmpdir(), 'switchyard-hnsw-contract-'));
+afterAll(() => rmSync(contractDirectory, { recursive: true, force: true }));
+describeVectorStoreContract('HnswVectorStore (exact scan)', () => new HnswVectorStore({ directory: contractDirectory }));
+describeVectorStoreContract('HnswVectorStore (graph)', () => new HnswVectorStore({ directory: contractDirectory, exactSearchBelow: 0 }));
 
 describe('HnswVectorStore', () => {
   let directory: string;
@@ -36,63 +34,37 @@ describe('HnswVectorStore', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  // Both search paths: the exact scan of small namespaces and the graph.
-  describe.each([
-    ['exact scan', 1_000],
-    ['graph', 0],
-  ])('queries (%s)', (_name, exactSearchBelow) => {
-    it('returns the nearest first with cosine scores, bounded by k and minScore', async () => {
-      const store = open({ exactSearchBelow });
-      const namespace = vectorNamespace('ws1', 'cache');
-      await store.upsert(namespace, [record('a', 1, { model: 'gpt-4o' }), record('b', 2), record('c', 3)]);
-      const [best, ...rest] = await store.query(namespace, vectorOf(2), { k: 2 });
-      expect(best).toEqual({ id: 'b', score: expect.closeTo(1, 5), payload: {} });
-      expect(rest).toHaveLength(1);
-      expect(rest[0].score).toBeLessThan(best.score);
-      expect(await store.query(namespace, vectorOf(1), { k: 3, minScore: 0.999 })).toEqual([
-        { id: 'a', score: expect.closeTo(1, 5), payload: { model: 'gpt-4o' } },
-      ]);
-    });
-
-    it('filters by every value of where, type included', async () => {
-      const store = open({ exactSearchBelow });
-      const records = Array.from({ length: 40 }, (_, index) =>
-        record(`r${index}`, 100 + index, { model: index % 2 === 0 ? 'gpt-4o' : 'claude', temperature: index % 4 === 0 ? 0 : 1, tools: false }),
-      );
-      await store.upsert('ns', records);
-      const matches = await store.query('ns', vectorOf(101), { k: 50, where: { model: 'gpt-4o', temperature: 0 } });
-      expect(matches.map((match) => match.id).sort()).toEqual(
-        records
-          .filter((_, index) => index % 4 === 0)
-          .map((entry) => entry.id)
-          .sort(),
-      );
-      expect(await store.query('ns', vectorOf(101), { k: 5, where: { temperature: '0' } })).toEqual([]);
-      expect(await store.query('ns', vectorOf(101), { k: 5, where: { tools: false, model: 'claude' } })).toHaveLength(5);
-    });
-  });
-
-  it('keeps namespaces apart', async () => {
-    const store = open();
-    await store.upsert(vectorNamespace('ws1', 'cache'), [record('x', 1, { owner: 'ws1' })]);
-    await store.upsert(vectorNamespace('ws2', 'cache'), [record('x', 1, { owner: 'ws2' })]);
-    expect(await store.query(vectorNamespace('ws1', 'cache'), vectorOf(1), { k: 5 })).toEqual([
-      { id: 'x', score: expect.closeTo(1, 5), payload: { owner: 'ws1' } },
+  it('filters on the graph walk when many records pass, and by scanning the few that pass otherwise', async () => {
+    const store = open({ exactSearchBelow: 8 });
+    const records = Array.from({ length: 60 }, (_, index) => record(`r${index}`, 500 + index, { tier: index < 50 ? 'free' : 'paid', index }));
+    await store.upsert('ns', records);
+    // 50 pass `tier: free`: more than exactSearchBelow, so the graph is walked with the filter.
+    const free = await store.query('ns', vectorOf(555), { k: 5, where: { tier: 'free' } });
+    expect(free).toHaveLength(5);
+    expect(free.every((match) => match.payload.tier === 'free')).toBe(true);
+    // 10 pass `tier: paid`: scanned exactly, so the record itself comes first.
+    const paid = await store.query('ns', vectorOf(555), { k: 20, where: { tier: 'paid' } });
+    expect(paid.map((match) => match.id).sort()).toEqual(
+      records
+        .slice(50)
+        .map((entry) => entry.id)
+        .sort(),
+    );
+    expect(paid[0]).toEqual({ id: 'r55', score: expect.closeTo(1, 5), payload: { tier: 'paid', index: 55 } });
+    expect(await store.query('ns', vectorOf(555), { k: 5, where: { tier: 'paid', index: 3 } })).toEqual([]);
+    // Postings follow replacements and deletions.
+    await store.upsert('ns', [record('r55', 555, { tier: 'free', index: 55 })]);
+    await store.delete('ns', ['r56']);
+    expect((await store.query('ns', vectorOf(555), { k: 20, where: { tier: 'paid' } })).map((match) => match.id).sort()).toEqual([
+      'r50',
+      'r51',
+      'r52',
+      'r53',
+      'r54',
+      'r57',
+      'r58',
+      'r59',
     ]);
-    expect(await store.query(vectorNamespace('ws3', 'cache'), vectorOf(1), { k: 5 })).toEqual([]);
-  });
-
-  it('replaces a record upserted again under its id, deletes and drops', async () => {
-    const store = open({ exactSearchBelow: 0 });
-    await store.upsert('ns', [record('a', 1, { version: 1 }), record('b', 2)]);
-    await store.upsert('ns', [record('a', 3, { version: 2 })]);
-    expect(await store.count('ns')).toBe(2);
-    expect(await store.query('ns', vectorOf(3), { k: 1 })).toEqual([{ id: 'a', score: expect.closeTo(1, 5), payload: { version: 2 } }]);
-    await store.delete('ns', ['b', 'never-there']);
-    expect((await store.query('ns', vectorOf(2), { k: 5 })).map((match) => match.id)).toEqual(['a']);
-    await store.drop('ns');
-    expect(await store.query('ns', vectorOf(3), { k: 5 })).toEqual([]);
-    await expect(store.drop('unknown')).resolves.toBeUndefined();
   });
 
   it('refuses a vector of another length than the namespace holds, and changes nothing', async () => {
@@ -131,6 +103,8 @@ describe('HnswVectorStore', () => {
     const reopened = open({ directory, exactSearchBelow: 0 });
     expect(await reopened.count('ns')).toBe(150);
     expect(await reopened.query('ns', vectorOf(1_200), { k: 3 })).toEqual(expected);
+    expect((await reopened.query('ns', vectorOf(1_200), { k: 1, where: { batch: 6 } }))[0].id).toBe('r200');
+    expect(await reopened.query('ns', vectorOf(1_200), { k: 1, where: { batch: 0 } })).toEqual([]);
     expect(await reopened.query('ns', vectorOf(1_010), { k: 1, minScore: 0.99 })).toEqual([]);
   });
 
