@@ -2,10 +2,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { waitFor } from '../support/wait-for';
-import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
+import { startSwitchyard, type Mode, type RunningSwitchyard } from './switchyard-harness';
 
 /**
- * The plugin pipeline end to end in one process, with the official SDKs as
+ * The plugin pipeline end to end in both modes, with the official SDKs as
  * clients: the example plugin (examples/plugins/keyword-guard) and a test
  * plugin are loaded through `plugins.modules`, in front of a mock upstream
  * that speaks OpenAI's wire format. A plugin's answer is served with no
@@ -25,7 +25,7 @@ interface RecordedRequestRecord {
   cost_usd: number;
 }
 
-describe('plugins (embedded mode)', () => {
+describe.each<Mode>(['embedded', 'distributed'])('plugins (%s mode)', (mode) => {
   let upstream: MockOpenAIUpstream;
   let switchyard: RunningSwitchyard;
   let openai: OpenAI;
@@ -33,7 +33,7 @@ describe('plugins (embedded mode)', () => {
   beforeAll(async () => {
     process.env.E2E_OPENAI_KEY = 'sk-e2e-openai';
     upstream = await startMockOpenAIUpstream();
-    switchyard = await startSwitchyard('embedded', {
+    switchyard = await startSwitchyard(mode, {
       providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: '${E2E_OPENAI_KEY}', models: ['gpt-4o-mini', 'gpt-4o'] } },
       plugins: {
         modules: ['./examples/plugins/keyword-guard', './test/e2e/__fixtures__/rewrite-and-record-plugin.ts'],
@@ -58,7 +58,7 @@ describe('plugins (embedded mode)', () => {
         return response.status === 200 ? ((await response.json()) as RecordedRequestRecord) : undefined;
       },
       (record) => record !== undefined,
-      { timeoutMs: 10_000, what: `the record of ${requestId}` },
+      { timeoutMs: 30_000, what: `the record of ${requestId}` },
     ) as Promise<RecordedRequestRecord>;
   }
 

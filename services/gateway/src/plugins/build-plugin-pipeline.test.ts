@@ -52,6 +52,22 @@ describe('buildPluginPipeline', () => {
     expect(closed).toEqual(['cache']);
   });
 
+  it('refuses two plugins serving one endpoint, and closes them', async () => {
+    const closed: string[] = [];
+    const serving = (name: string): PluginFactory => ({
+      name,
+      create: () => ({
+        name,
+        endpoints: [{ method: 'POST', path: '/v1/check', endpoint: `${name}.check`, handle: async () => ({ status: 200, body: {} }) }],
+        close: async () => void closed.push(name),
+      }),
+    });
+    await expect(buildPluginPipeline({ factories: [serving('one'), serving('two')], services: servicesOf({}) }, logger)).rejects.toThrow(
+      'the plugins one and two both serve POST /v1/check',
+    );
+    expect(closed.sort()).toEqual(['one', 'two']);
+  });
+
   it('refuses two plugins of one name and an order naming none', async () => {
     const cache: PluginFactory = { name: 'cache', create: () => ({ name: 'cache' }) };
     await expect(buildPluginPipeline({ factories: [cache, cache], services: servicesOf({}) }, logger)).rejects.toThrow('two plugins are named cache');

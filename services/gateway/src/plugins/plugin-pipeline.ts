@@ -31,6 +31,13 @@ export class PluginPipeline {
       names.add(plugin.name);
     }
     this.plugins = options.plugins;
+    const paths = new Map<string, string>();
+    for (const { plugin, endpoint } of this.endpoints()) {
+      const route = `${endpoint.method} ${endpoint.path}`;
+      const taken = paths.get(route);
+      if (taken !== undefined) throw new Error(`the plugins ${taken} and ${plugin} both serve ${route}`);
+      paths.set(route, plugin);
+    }
     this.order = new PluginOrder(options.config.plugins, options.plugins, options.known ?? names);
     const { logger, metrics } = options;
     this.host = {
