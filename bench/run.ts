@@ -28,6 +28,7 @@ import { keyVerify } from './scenarios/key-verify';
 import { publishCost } from './scenarios/publish-cost';
 import { routeDecision } from './scenarios/route-decision';
 import { soak } from './scenarios/soak';
+import { vectorStoreQuery } from './scenarios/vector-store-query';
 
 /** Every scenario, in the order they run. */
 const SCENARIOS: Scenario[] = [
@@ -42,6 +43,7 @@ const SCENARIOS: Scenario[] = [
   routeDecision,
   embedLatency,
   guardrailLatency,
+  vectorStoreQuery,
 ];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Local servers for tests and development, without Docker:
 #
-#   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes ...]   start (or reuse) and wait until ready
+#   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes|weaviate ...]   start (or reuse) and wait until ready
 #   scripts/services.sh down   [...]                                 stop the servers this script started
 #   scripts/services.sh status [...]                                 one line per server
 #
-# No name means all five. Every server listens on loopback only and keeps its data in
+# No name means all six. Every server listens on loopback only and keeps its data in
 # $SWITCHYARD_SERVICES_DIR (default: .services/ at the repository root). Addresses come from the same
 # variables the tests read (SWITCHYARD_POSTGRES_URL, SWITCHYARD_REDIS_URL, SWITCHYARD_KAFKA_BROKERS,
-# SWITCHYARD_INFLUX_URL); when something already answers there (your own PostgreSQL, say), it is
+# SWITCHYARD_INFLUX_URL, SWITCHYARD_WEAVIATE_URL); when something already answers there (your own PostgreSQL, say), it is
 # reused and never stopped. Another port and another SWITCHYARD_SERVICES_DIR give a second,
 # independent set.
 #
@@ -22,6 +22,9 @@
 # its kubeconfig is $SWITCHYARD_SERVICES_DIR/kubernetes/kubeconfig. It, kubectl and helm are built from
 # the Go module proxy once (about six minutes on two cores) into the tools dir:
 # scripts/services/kubernetes/.
+#
+# `weaviate` is a one-node Weaviate server (the vector store's integration tests), weaviate-server built
+# from the Go module proxy once into the tools dir: scripts/services/weaviate.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +41,7 @@ INFLUXDB_VERSION=1.8.10
 
 SERVICES_DIR="${SWITCHYARD_SERVICES_DIR:-$ROOT/.services}"
 TOOLS_DIR="${SWITCHYARD_SERVICES_TOOLS_DIR:-$ROOT/.services/tools}"
-ALL_COMPONENTS=(postgres redis kafka influxdb kubernetes)
+ALL_COMPONENTS=(postgres redis kafka influxdb kubernetes weaviate)
 
 say() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -56,7 +59,7 @@ log_tail() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes ...]" >&2
+  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes|weaviate ...]" >&2
   exit 2
 }
 
@@ -599,6 +602,11 @@ influxdb_status() {
 # shellcheck source=services/kubernetes/kubernetes.sh
 . "$SUPPORT/kubernetes/kubernetes.sh"
 
+# --- Weaviate -------------------------------------------------------------------------------------
+
+# shellcheck source=services/weaviate.sh
+. "$SUPPORT/weaviate.sh"
+
 # --- status ---------------------------------------------------------------------------------------
 
 # status_line NAME WORD HOST:PORT ADDRESS
@@ -622,7 +630,7 @@ components=("$@")
 [ ${#components[@]} -gt 0 ] || components=("${ALL_COMPONENTS[@]}")
 for component in "${components[@]}"; do
   case "$component" in
-    postgres|redis|kafka|influxdb|kubernetes) ;;
+    postgres|redis|kafka|influxdb|kubernetes|weaviate) ;;
     influx) ;;
     *) die "unknown server '$component' (known: ${ALL_COMPONENTS[*]})" ;;
   esac
@@ -648,6 +656,7 @@ missing_packages() {
         [ -f "$KAFKA_LIBS/.complete" ] || command -v mvn >/dev/null || packages+=(maven)
         ;;
       influxdb|influx) [ -x "$INFLUXD" ] || command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
+      weaviate) command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
       kubernetes)
         command -v go >/dev/null || packages+=(golang-go ca-certificates)
         command -v openssl >/dev/null || packages+=(openssl)

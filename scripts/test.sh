@@ -5,13 +5,15 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./scripts/ensure-built.sh || { echo "0 passed, 1 failed"; exit 1; }
 
-# The servers the integration suites use (PostgreSQL, Redis, Kafka, InfluxDB, and a Kubernetes API server for
-# the chart), on loopback; the same addresses are exported for jest.
+# The servers the integration suites use (PostgreSQL, Redis, Kafka, InfluxDB, a Kubernetes API server for
+# the chart, and Weaviate for the vector store), on loopback; the same addresses are exported for jest.
 export SWITCHYARD_POSTGRES_URL="${SWITCHYARD_POSTGRES_URL:-postgres://switchyard:switchyard@127.0.0.1:55432/switchyard}"
 export SWITCHYARD_REDIS_URL="${SWITCHYARD_REDIS_URL:-redis://127.0.0.1:56379}"
 export SWITCHYARD_KAFKA_BROKERS="${SWITCHYARD_KAFKA_BROKERS:-127.0.0.1:59092}"
 export SWITCHYARD_INFLUX_URL="${SWITCHYARD_INFLUX_URL:-http://127.0.0.1:58086}"
 export SWITCHYARD_INFLUX_DATABASE="${SWITCHYARD_INFLUX_DATABASE:-switchyard}"
+export SWITCHYARD_WEAVIATE_URL="${SWITCHYARD_WEAVIATE_URL:-http://127.0.0.1:58080}"
+export SWITCHYARD_WEAVIATE_GRPC_ADDRESS="${SWITCHYARD_WEAVIATE_GRPC_ADDRESS:-127.0.0.1:58051}"
 if ! ./scripts/services.sh up; then
   echo "the test servers did not start (scripts/services.sh up failed; its reason is above)" >&2
   echo "0 passed, 1 failed"

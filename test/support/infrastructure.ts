@@ -1,5 +1,5 @@
 /**
- * The servers integration tests talk to: PostgreSQL, Redis, Kafka and InfluxDB, started on loopback by
+ * The servers integration tests talk to: PostgreSQL, Redis, Kafka, InfluxDB and Weaviate, started on loopback by
  * `scripts/services.sh up` (scripts/test.sh does it before jest). The addresses come from the same
  * environment variables as the script, with the same defaults.
  *
@@ -24,16 +24,19 @@ export const KAFKA_BROKERS = (process.env.SWITCHYARD_KAFKA_BROKERS ?? '127.0.0.1
   .filter((broker) => broker !== '');
 export const INFLUX_URL = process.env.SWITCHYARD_INFLUX_URL ?? 'http://127.0.0.1:58086';
 export const INFLUX_DATABASE = process.env.SWITCHYARD_INFLUX_DATABASE ?? 'switchyard';
+export const WEAVIATE_URL = process.env.SWITCHYARD_WEAVIATE_URL ?? 'http://127.0.0.1:58080';
+export const WEAVIATE_GRPC_ADDRESS = process.env.SWITCHYARD_WEAVIATE_GRPC_ADDRESS ?? '127.0.0.1:58051';
 
 const SERVICES_SCRIPT = path.resolve(__dirname, '../../scripts/services.sh');
 
-export type ServerName = 'postgres' | 'redis' | 'kafka' | 'influxdb';
+export type ServerName = 'postgres' | 'redis' | 'kafka' | 'influxdb' | 'weaviate';
 
 const SERVER_TITLES: Record<ServerName, string> = {
   postgres: 'PostgreSQL',
   redis: 'Redis',
   kafka: 'Kafka',
   influxdb: 'InfluxDB',
+  weaviate: 'Weaviate',
 };
 
 /** The URL with its password replaced by `***`, for messages. */
@@ -146,6 +149,18 @@ export async function requireInflux(): Promise<void> {
   await pingInflux(INFLUX_URL).catch((error: unknown) => {
     throw new ServerUnavailableError('influxdb', INFLUX_URL, error);
   });
+}
+
+/** Throws a ServerUnavailableError unless the shared Weaviate answers its readiness probe with 200. */
+export async function requireWeaviate(): Promise<void> {
+  const ready = new URL('/v1/.well-known/ready', WEAVIATE_URL);
+  await fetch(ready, { signal: AbortSignal.timeout(5_000) })
+    .then((response) => {
+      if (response.status !== 200) throw new Error(`GET ${ready.pathname} answered ${response.status}, not 200`);
+    })
+    .catch((error: unknown) => {
+      throw new ServerUnavailableError('weaviate', WEAVIATE_URL, error);
+    });
 }
 
 // --- dedicated instances for fault tests -----------------------------------------------------------

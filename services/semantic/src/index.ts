@@ -4,3 +4,6 @@ export { lazyPluginServices, localServiceMakers, type ClosablePluginServices, ty
 export * from './embedders';
 export * from './guardrails';
 export * from './transport';
+export * from './routing';
+export * from './memory';
+export * from './stores';

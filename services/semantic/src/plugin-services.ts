@@ -1,6 +1,7 @@
 import type { Embedder, GuardrailChecker, Logger, PluginServices, SwitchyardConfig, VectorStore } from '@switchyard/shared';
 import { createEmbedder } from './embedders';
 import { localGuardrailChecker } from './guardrails/local-guardrail-checker';
+import { createVectorStore } from './stores';
 
 /** How each shared service is made, from config, when a plugin first asks for it. */
 export interface PluginServiceMakers {
@@ -53,4 +54,5 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
 export const localServiceMakers: PluginServiceMakers = {
   embedder: (config) => createEmbedder(config.embedder),
   guardrails: (config, _logger, services) => localGuardrailChecker(config, () => services.embedder()),
+  vectorStore: (config) => createVectorStore(config),
 };

@@ -1,5 +1,7 @@
 import type { PluginFactory } from '@switchyard/shared';
 import { guardrailsPluginFactory } from './guardrails/guardrails-plugin';
+import { memoryPluginFactory } from './memory';
+import { semanticRoutingPluginFactory } from './routing';
 
 /**
  * The built-in plugins, one factory each (one line per plugin). Each builds
@@ -7,4 +9,4 @@ import { guardrailsPluginFactory } from './guardrails/guardrails-plugin';
  * leaves it off; the gateway's `plugins` config orders the enabled ones
  * (default: guardrails, semantic-routing, memory, cache).
  */
-export const builtInPluginFactories: readonly PluginFactory[] = [guardrailsPluginFactory];
+export const builtInPluginFactories: readonly PluginFactory[] = [guardrailsPluginFactory, semanticRoutingPluginFactory, memoryPluginFactory];

@@ -10,6 +10,9 @@ import { pluginsConfigSchema } from './plugins-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
 import { semanticServiceSchema } from './semantic-service-config';
+import { semanticRoutingConfigSchema } from './semantic-routing-config';
+import { memoryConfigSchema } from './memory-config';
+import { vectorStoreConfigSchema } from './vector-store-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -561,6 +564,12 @@ export const configSchema = z.strictObject({
   configReload: configReloadConfigSchema,
   /** The gateway's plugin pipeline: order per workspace and route, custom plugin modules (plugins-config.ts). */
   plugins: pluginsConfigSchema,
+  /** Intent routing by example utterances (semantic-routing-config.ts). */
+  semanticRouting: semanticRoutingConfigSchema,
+  /** Conversation memory per session (memory-config.ts). */
+  memory: memoryConfigSchema,
+  /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
+  vectorStore: vectorStoreConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

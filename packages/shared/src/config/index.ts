@@ -9,3 +9,4 @@ export * from './resilience-config';
 export * from './server-tls-config';
 export * from './embedder-config';
 export * from './semantic-service-config';
+export * from './vector-store-config';
