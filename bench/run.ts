@@ -24,6 +24,7 @@ import { eventStoreThroughput } from './scenarios/event-store-throughput';
 import { footprint } from './scenarios/footprint';
 import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
 import { governanceCheck } from './scenarios/governance-check';
+import { guardrailLatency } from './scenarios/guardrail-latency';
 import { keyVerify } from './scenarios/key-verify';
 import { publishCost } from './scenarios/publish-cost';
 import { routeDecision } from './scenarios/route-decision';
@@ -42,6 +43,7 @@ const SCENARIOS: Scenario[] = [
   keyVerify,
   routeDecision,
   embedLatency,
+  guardrailLatency,
   cacheHit,
   vectorStoreQuery,
 ];

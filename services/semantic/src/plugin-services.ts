@@ -1,5 +1,6 @@
 import type { Embedder, GuardrailChecker, Logger, PluginServices, SwitchyardConfig, VectorStore } from '@switchyard/shared';
 import { createEmbedder } from './embedders';
+import { localGuardrailChecker } from './guardrails/local-guardrail-checker';
 import { createVectorStore } from './stores';
 
 /** How each shared service is made, from config, when a plugin first asks for it. */
@@ -36,6 +37,8 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
     vectorStore: () => (vectorStore ??= makers.vectorStore?.(config, logger) ?? unavailable('vector store')),
     guardrails: () => (guardrails ??= makers.guardrails?.(config, logger, services) ?? unavailable('guardrail checker')),
     close: async () => {
+      // The checker's background work embeds: it stops before the embedder closes.
+      await guardrails?.close?.().catch((error: unknown) => logger.error({ err: error }, 'plugin-service-close-failed'));
       const open = [vectorStore, embedder];
       vectorStore = undefined;
       embedder = undefined;
@@ -50,5 +53,6 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
 /** The in-process implementations (one process): each service's folder adds its maker here. */
 export const localServiceMakers: PluginServiceMakers = {
   embedder: (config) => createEmbedder(config.embedder),
+  guardrails: (config, _logger, services) => localGuardrailChecker(config, () => services.embedder()),
   vectorStore: (config) => createVectorStore(config),
 };

@@ -1,5 +1,8 @@
 import type { PluginFactory } from '@switchyard/shared';
 import { cachePluginFactory } from './cache';
+import { guardrailsPluginFactory } from './guardrails/guardrails-plugin';
+import { memoryPluginFactory } from './memory';
+import { semanticRoutingPluginFactory } from './routing';
 
 /**
  * The built-in plugins, one factory each (one line per plugin). Each builds
@@ -7,4 +10,9 @@ import { cachePluginFactory } from './cache';
  * leaves it off; the gateway's `plugins` config orders the enabled ones
  * (default: guardrails, semantic-routing, memory, cache).
  */
-export const builtInPluginFactories: readonly PluginFactory[] = [cachePluginFactory];
+export const builtInPluginFactories: readonly PluginFactory[] = [
+  guardrailsPluginFactory,
+  semanticRoutingPluginFactory,
+  memoryPluginFactory,
+  cachePluginFactory,
+];

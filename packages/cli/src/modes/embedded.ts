@@ -14,9 +14,12 @@ import { OpeningEventDatabase } from './opening-event-database';
 export interface EmbeddedGateway extends GatewayServer {
   /**
    * Resolves when the records database is open (traffic is served before
-   * that); rejects, with the reason, when it cannot be opened.
+   * that); rejects, with the reason, when it cannot be opened. Records in
+   * memory (`memory://`) open at first need: reading this opens them.
    */
-  recordsReady: Promise<void>;
+  readonly recordsReady: Promise<void>;
+  /** Settles as `recordsReady` does, without opening records that open at first need. */
+  readonly recordsOpened: Promise<void>;
   /** Resolves when every event published so far has been written. */
   flushEvents(): Promise<void>;
   /** What takes up a reloaded config (`startConfigReload`): the adapters' providers, the router's routes, the gateway's prices. */
@@ -47,7 +50,10 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   // budgets count the costs this process records.
   const storedLimits = new StoredLimitRules();
   const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry, storedRules: storedLimits });
-  const database = new OpeningEventDatabase(openEventDatabase(eventDatabaseOptions(config)), config.observability.queries);
+  // Records in memory start empty: they open when first written or read, so an idle process holds no database.
+  const inMemory = !config.observability.postgresUrl && config.observability.dataDirectory === 'memory://';
+  const openDatabase = () => openEventDatabase(eventDatabaseOptions(config));
+  const database = new OpeningEventDatabase(inMemory ? openDatabase : openDatabase(), config.observability.queries);
   const sinks: EventSink[] = [database];
   const influx = influxOptions(config);
   if (influx) sinks.push(new InfluxEventWriter(influx));
@@ -76,7 +82,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   const governanceTables = startGovernance({
     config,
     logger,
-    client: database.client,
+    client: () => database.client,
     mode: 'embedded',
     adminToken: overrides.adminToken,
     authenticationRequired: authenticationRequired(config, overrides.adminToken),
@@ -113,18 +119,32 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     throw error;
   }
   const { retentionDays } = config.observability;
-  const retention =
-    retentionDays === undefined
-      ? undefined
-      : new RetentionJob(database.client, { retentionDays, logger, onPurged: (purged, before) => governanceTables.recordPurge(purged, before) });
-  retention?.start();
+  // Nothing to purge before the records are open, and the job must not open records that open at first need.
+  let retention: RetentionJob | undefined;
+  let closed = false;
+  database.whenOpen.then(
+    () => {
+      if (closed || retentionDays === undefined) return;
+      retention = new RetentionJob(database.client, {
+        retentionDays,
+        logger,
+        onPurged: (purged, before) => governanceTables.recordPurge(purged, before),
+      });
+      retention.start();
+    },
+    () => undefined,
+  );
   return {
     ...gateway,
-    recordsReady: database.ready,
+    get recordsReady() {
+      return database.ready;
+    },
+    recordsOpened: database.whenOpen,
     flushEvents: () => events.flush(),
     // The gateway's step cannot fail (prices and model details): it goes last.
     reloadTargets: [adapters, router, applyConfigTarget('gateway', ['providers'], gateway)],
     close: async (graceMs) => {
+      closed = true;
       await retention?.stop();
       await gateway.close(graceMs);
       await pluginServices.close();

@@ -9,4 +9,5 @@ export * from './resilience-config';
 export * from './server-tls-config';
 export * from './cache-config';
 export * from './embedder-config';
+export * from './semantic-service-config';
 export * from './vector-store-config';

@@ -1,6 +1,7 @@
 import { normalize, type VectorMatch, type VectorPayload, type VectorQuery, type VectorRecord } from '@switchyard/shared';
 import { dotAt, HnswGraph, type HnswGraphOptions, type HnswGraphParts } from './hnsw-graph';
 import { vectorDimensionsMismatch } from '../vector-store-errors';
+import { filterTokens } from '../payload-tokens';
 
 export interface HnswSearchOptions {
   /** Breadth of a query's search (larger: better recall, slower). */
@@ -17,6 +18,8 @@ export class HnswNamespace {
   private nodeOf = new Map<string, number>();
   private ids: string[] = [];
   private payloads: VectorPayload[] = [];
+  /** The live nodes holding each payload value (`filterTokens`), so a selective `where` scans only those. */
+  private postings = new Map<string, Set<number>>();
 
   constructor(
     readonly name: string,
@@ -47,11 +50,15 @@ export class HnswNamespace {
       const vector = normalize(Float32Array.from(record.vector));
       this.graph ??= new HnswGraph(vector.length, this.graphOptions);
       const previous = this.nodeOf.get(record.id);
-      if (previous !== undefined) this.graph.remove(previous);
+      if (previous !== undefined) {
+        this.graph.remove(previous);
+        this.unpost(previous);
+      }
       const node = this.graph.insert(vector);
       this.nodeOf.set(record.id, node);
       this.ids[node] = record.id;
       this.payloads[node] = { ...record.payload };
+      this.post(node);
     }
     this.rebuildIfWorn();
   }
@@ -61,6 +68,7 @@ export class HnswNamespace {
       const node = this.nodeOf.get(id);
       if (node === undefined) continue;
       this.graph?.remove(node);
+      this.unpost(node);
       this.nodeOf.delete(id);
     }
     this.rebuildIfWorn();
@@ -74,7 +82,11 @@ export class HnswNamespace {
     const where = query.where && Object.keys(query.where).length > 0 ? query.where : undefined;
     const accept = where ? (node: number) => payloadMatches(this.payloads[node], where) : undefined;
     let found: { nodes: number[]; scores: number[] };
-    if (this.nodeOf.size < this.searchOptions.exactSearchBelow) {
+    const passing = where ? this.smallestPosting(where) : undefined;
+    if (passing !== undefined && passing.size < this.searchOptions.exactSearchBelow) {
+      // Few records can pass: scanning them is exact and cheaper than a filtered walk of the whole graph.
+      found = this.scan(unit, query.k, accept, passing);
+    } else if (this.nodeOf.size < this.searchOptions.exactSearchBelow) {
       found = this.scan(unit, query.k, accept);
     } else {
       found = graph.search(unit, query.k, this.searchOptions.efSearch, accept);
@@ -110,12 +122,19 @@ export class HnswNamespace {
       this.payloads[node] = record?.payload ?? {};
       if (record !== null) this.nodeOf.set(record.id, node);
     });
+    this.postings = new Map();
+    for (const node of this.nodeOf.values()) this.post(node);
   }
 
-  private scan(unit: Float32Array, k: number, accept: ((node: number) => boolean) | undefined): { nodes: number[]; scores: number[] } {
+  private scan(
+    unit: Float32Array,
+    k: number,
+    accept: ((node: number) => boolean) | undefined,
+    nodes: Iterable<number> = this.nodeOf.values(),
+  ): { nodes: number[]; scores: number[] } {
     const graph = this.graph as HnswGraph;
     const scored: { node: number; score: number }[] = [];
-    for (const node of this.nodeOf.values()) {
+    for (const node of nodes) {
       if (accept !== undefined && !accept(node)) continue;
       scored.push({ node, score: dotAt(unit, graph.vector(node), 0) });
     }
@@ -143,6 +162,35 @@ export class HnswNamespace {
     this.ids = ids;
     this.payloads = payloads;
     this.nodeOf = nodeOf;
+    this.postings = new Map();
+    for (const node of nodeOf.values()) this.post(node);
+  }
+
+  private post(node: number): void {
+    for (const token of filterTokens(this.payloads[node])) {
+      let nodes = this.postings.get(token);
+      if (nodes === undefined) this.postings.set(token, (nodes = new Set()));
+      nodes.add(node);
+    }
+  }
+
+  private unpost(node: number): void {
+    for (const token of filterTokens(this.payloads[node] ?? {})) {
+      const nodes = this.postings.get(token);
+      nodes?.delete(node);
+      if (nodes?.size === 0) this.postings.delete(token);
+    }
+  }
+
+  /** The live nodes of the rarest value `where` asks for (empty when one is held by none). */
+  private smallestPosting(where: VectorPayload): ReadonlySet<number> {
+    let smallest: ReadonlySet<number> | undefined;
+    for (const token of filterTokens(where)) {
+      const nodes = this.postings.get(token);
+      if (nodes === undefined) return new Set();
+      if (smallest === undefined || nodes.size < smallest.size) smallest = nodes;
+    }
+    return smallest ?? new Set(this.nodeOf.values());
   }
 }
 

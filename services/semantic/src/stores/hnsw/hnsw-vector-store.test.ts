@@ -34,6 +34,39 @@ describe('HnswVectorStore', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
+  it('filters on the graph walk when many records pass, and by scanning the few that pass otherwise', async () => {
+    const store = open({ exactSearchBelow: 8 });
+    const records = Array.from({ length: 60 }, (_, index) => record(`r${index}`, 500 + index, { tier: index < 50 ? 'free' : 'paid', index }));
+    await store.upsert('ns', records);
+    // 50 pass `tier: free`: more than exactSearchBelow, so the graph is walked with the filter.
+    const free = await store.query('ns', vectorOf(555), { k: 5, where: { tier: 'free' } });
+    expect(free).toHaveLength(5);
+    expect(free.every((match) => match.payload.tier === 'free')).toBe(true);
+    // 10 pass `tier: paid`: scanned exactly, so the record itself comes first.
+    const paid = await store.query('ns', vectorOf(555), { k: 20, where: { tier: 'paid' } });
+    expect(paid.map((match) => match.id).sort()).toEqual(
+      records
+        .slice(50)
+        .map((entry) => entry.id)
+        .sort(),
+    );
+    expect(paid[0]).toEqual({ id: 'r55', score: expect.closeTo(1, 5), payload: { tier: 'paid', index: 55 } });
+    expect(await store.query('ns', vectorOf(555), { k: 5, where: { tier: 'paid', index: 3 } })).toEqual([]);
+    // Postings follow replacements and deletions.
+    await store.upsert('ns', [record('r55', 555, { tier: 'free', index: 55 })]);
+    await store.delete('ns', ['r56']);
+    expect((await store.query('ns', vectorOf(555), { k: 20, where: { tier: 'paid' } })).map((match) => match.id).sort()).toEqual([
+      'r50',
+      'r51',
+      'r52',
+      'r53',
+      'r54',
+      'r57',
+      'r58',
+      'r59',
+    ]);
+  });
+
   it('refuses a vector of another length than the namespace holds, and changes nothing', async () => {
     const store = open({ directory });
     await store.upsert('ns', [record('a', 1)]);
@@ -70,6 +103,8 @@ describe('HnswVectorStore', () => {
     const reopened = open({ directory, exactSearchBelow: 0 });
     expect(await reopened.count('ns')).toBe(150);
     expect(await reopened.query('ns', vectorOf(1_200), { k: 3 })).toEqual(expected);
+    expect((await reopened.query('ns', vectorOf(1_200), { k: 1, where: { batch: 6 } }))[0].id).toBe('r200');
+    expect(await reopened.query('ns', vectorOf(1_200), { k: 1, where: { batch: 0 } })).toEqual([]);
     expect(await reopened.query('ns', vectorOf(1_010), { k: 1, minScore: 0.99 })).toEqual([]);
   });
 

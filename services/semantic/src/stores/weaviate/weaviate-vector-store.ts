@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { VectorMatch, VectorPayload, VectorQuery, VectorRecord, VectorStore, VectorStoreConfig } from '@switchyard/shared';
 import { normalize } from '@switchyard/shared';
 import { vectorStoreClosed, vectorStoreUnavailable } from '../vector-store-errors';
+import { filterTokens } from '../payload-tokens';
 import { weaviateModule, type WeaviateClientApi, type WeaviateCollection } from './weaviate-client-api';
 
 /**
@@ -226,13 +227,6 @@ export function tenantName(namespace: string): string {
 /** Weaviate ids are UUIDs: a name-based one (v5) from the record's id, the same on every write. */
 function recordUuid(id: string): string {
   return weaviateModule().generateUuid5(id);
-}
-
-/** `key=type:value` for every payload value; the type keeps 1 and "1" apart. */
-export function filterTokens(payload: VectorPayload): string[] {
-  return Object.entries(payload).map(
-    ([key, value]) => `${encodeURIComponent(key)}=${typeof value === 'string' ? 's' : typeof value === 'number' ? 'n' : 'b'}:${String(value)}`,
-  );
 }
 
 function splitAddress(address: string): [string, number] {
