@@ -17,6 +17,7 @@ import { OUTPUT_DIRECTORY } from './harness/paths';
 import { QuietMachine } from './harness/quiet-machine';
 import { resultsFile, writeResults } from './harness/results-files';
 import type { Scenario, ScenarioOptions } from './harness/scenario';
+import { cacheHit } from './scenarios/cache-hit';
 import { consumeThroughput } from './scenarios/consume-throughput';
 import { embedLatency } from './scenarios/embed-latency';
 import { eventStoreThroughput } from './scenarios/event-store-throughput';
@@ -43,6 +44,7 @@ const SCENARIOS: Scenario[] = [
   routeDecision,
   embedLatency,
   guardrailLatency,
+  cacheHit,
   vectorStoreQuery,
 ];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };

@@ -1,6 +1,7 @@
 // The semantic service's public surface: embedders/, stores/, cache/, guardrails/, routing/, memory/, transport/.
 export { builtInPluginFactories } from './plugins';
 export { lazyPluginServices, localServiceMakers, type ClosablePluginServices, type PluginServiceMakers } from './plugin-services';
+export * from './cache';
 export * from './embedders';
 export * from './guardrails';
 export * from './transport';

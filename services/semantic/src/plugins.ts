@@ -1,4 +1,5 @@
 import type { PluginFactory } from '@switchyard/shared';
+import { cachePluginFactory } from './cache';
 import { guardrailsPluginFactory } from './guardrails/guardrails-plugin';
 import { memoryPluginFactory } from './memory';
 import { semanticRoutingPluginFactory } from './routing';
@@ -9,4 +10,9 @@ import { semanticRoutingPluginFactory } from './routing';
  * leaves it off; the gateway's `plugins` config orders the enabled ones
  * (default: guardrails, semantic-routing, memory, cache).
  */
-export const builtInPluginFactories: readonly PluginFactory[] = [guardrailsPluginFactory, semanticRoutingPluginFactory, memoryPluginFactory];
+export const builtInPluginFactories: readonly PluginFactory[] = [
+  guardrailsPluginFactory,
+  semanticRoutingPluginFactory,
+  memoryPluginFactory,
+  cachePluginFactory,
+];

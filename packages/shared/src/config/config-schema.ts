@@ -3,6 +3,7 @@ import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
+import { cacheConfigSchema } from './cache-config';
 import { embedderConfigSchema } from './embedder-config';
 import { guardrailsConfigSchema } from './guardrails-config';
 import { controlPlaneSchema } from './control-plane-config';
@@ -562,6 +563,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Reloading the config file while running (config-reload-config.ts). */
   configReload: configReloadConfigSchema,
+  cache: cacheConfigSchema,
   /** The gateway's plugin pipeline: order per workspace and route, custom plugin modules (plugins-config.ts). */
   plugins: pluginsConfigSchema,
   /** Intent routing by example utterances (semantic-routing-config.ts). */

@@ -7,6 +7,7 @@ export * from './control-plane-config';
 export * from './routing-view-schema';
 export * from './resilience-config';
 export * from './server-tls-config';
+export * from './cache-config';
 export * from './embedder-config';
 export * from './semantic-service-config';
 export * from './vector-store-config';

@@ -6,6 +6,7 @@ import { resolveBaseUrlTemplate } from '../providers/provider-catalog';
 import type { ProviderDescriptor } from '../providers/provider-descriptor';
 import { PROVIDER_DESCRIPTORS } from '../providers/provider-descriptors';
 import { ADMIN_TOKEN_VARIABLE, edgeExposureProblems } from './edge-exposure';
+import { cacheModes } from './cache-config';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -89,6 +90,7 @@ export function loadConfig(path: string | undefined, env: Environment = process.
     source = 'environment';
   }
   if (typeof raw === 'object' && raw !== null) raw = withEnvironmentOverrides(raw as Record<string, unknown>, env);
+  if (typeof raw === 'object' && raw !== null) raw = withCacheMode(raw as Record<string, unknown>, env);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config (${source}):\n${formatIssues(parsed.error.issues)}`);
   checkReferences(parsed.data, env, SECRETS_USED[options.role ?? 'all']);
@@ -144,6 +146,16 @@ function withEnvironmentOverrides(raw: Record<string, unknown>, env: Environment
       ? { embedder: { ...embedder, cacheDirectory: env.SWITCHYARD_MODEL_CACHE_DIR } }
       : {};
   return { ...raw, server, events, observability, ...(tls !== undefined && { tls }), ...modelCache };
+}
+
+/** `SWITCHYARD_CACHE_MODE` turns the response cache on (or off) whatever the file says: zero-config caching. */
+function withCacheMode(raw: Record<string, unknown>, env: Environment): Record<string, unknown> {
+  const mode = env.SWITCHYARD_CACHE_MODE;
+  if (mode === undefined || mode === '') return raw;
+  if (!(cacheModes as readonly string[]).includes(mode)) {
+    throw new ConfigError(`SWITCHYARD_CACHE_MODE must be one of ${cacheModes.join(', ')}, got "${mode}"`);
+  }
+  return { ...raw, cache: { ...((raw.cache ?? {}) as Record<string, unknown>), mode } };
 }
 
 /**
