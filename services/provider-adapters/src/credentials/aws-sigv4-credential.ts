@@ -106,7 +106,9 @@ export class AwsSigV4Credential implements CredentialSource {
       const existing = query[name];
       query[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
     }
-    const signed = await (await this.signerOnce()).sign(
+    const signed = await (
+      await this.signerOnce()
+    ).sign(
       {
         method: request.method,
         protocol: url.protocol,

@@ -132,16 +132,18 @@ export class GoogleServiceAccountCredential implements CredentialSource {
   }
 
   private privateKey(): Promise<CryptoKey> {
-    this.signingKey ??= import('jose').then(({ importPKCS8 }) => importPKCS8(this.key.privateKey, 'RS256')).catch(() => {
-      this.signingKey = undefined;
-      throw new ProviderError(`The private key of the service account for ${this.providerId} is not a PKCS#8 RSA key.`, {
-        providerId: this.providerId,
-        status: 500,
-        errorClass: 'internal',
-        code: 'provider_credential_invalid',
-        retryable: false,
+    this.signingKey ??= import('jose')
+      .then(({ importPKCS8 }) => importPKCS8(this.key.privateKey, 'RS256'))
+      .catch(() => {
+        this.signingKey = undefined;
+        throw new ProviderError(`The private key of the service account for ${this.providerId} is not a PKCS#8 RSA key.`, {
+          providerId: this.providerId,
+          status: 500,
+          errorClass: 'internal',
+          code: 'provider_credential_invalid',
+          retryable: false,
+        });
       });
-    });
     return this.signingKey;
   }
 
