@@ -239,6 +239,51 @@ describe('the response cache through the gateway (embedded)', () => {
   });
 });
 
+describe('the semantic cache on provider embeddings (embedded)', () => {
+  let upstream: MockOpenAIUpstream;
+  let switchyard: RunningSwitchyard;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    upstream = await startMockOpenAIUpstream();
+    switchyard = await startSwitchyard('embedded', {
+      providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } },
+      embedder: { kind: 'provider', model: 'text-embedding-3-small', dimensions: 256 },
+      cache: { mode: 'semantic', threshold: 0.9 },
+    });
+    client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey!, maxRetries: 0 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await switchyard?.close();
+    await upstream?.close();
+  });
+
+  it("embeds prompts through the gateway's own routing and answers a reworded one from the cache", async () => {
+    const ask = (prompt: string) =>
+      client.chat.completions.create({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: prompt }] }).withResponse();
+    const tag = randomUUID().slice(0, 8);
+    const first = await ask(`How do I reset my password for account ${tag}?`);
+    expect(first.response.headers.get('x-switchyard-cache')).toBe('miss');
+    // The prompt's vector came from the provider, through the same adapters as a client's embeddings request.
+    const embedded = await waitFor(
+      async () => upstream.requests.filter((request) => request.path === '/v1/embeddings'),
+      (requests) => requests.some((request) => JSON.stringify(request.body).includes(tag)),
+      { timeoutMs: 20_000, what: 'an upstream embeddings request for the prompt' },
+    );
+    expect(embedded[0].body).toMatchObject({ model: 'text-embedding-3-small' });
+
+    // Same words in another order and case: the hashed provider vectors are identical, the hash of the text is not.
+    const hit = await waitFor(
+      () => ask(`how do I RESET my password for account ${tag}`),
+      ({ response }) => response.headers.get('x-switchyard-cache') === 'semantic-hit',
+      { timeoutMs: 20_000, what: 'a semantic hit on provider embeddings' },
+    );
+    expect(Number(hit.response.headers.get('x-switchyard-cache-similarity'))).toBeGreaterThanOrEqual(0.9);
+    expect(hit.data.choices[0].message.content).toBe(first.data.choices[0].message.content);
+  });
+});
+
 /** A virtual key in a workspace of its own, made through the admin API. */
 async function createKey(switchyard: RunningSwitchyard, workspace: string): Promise<string> {
   const admin = async (path: string, body: unknown) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Server as TlsServer } from 'node:tls';
 import type { RequestHandler } from 'express';
@@ -125,6 +126,15 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     observeAttempt: metrics.upstreamAttempt,
     observeReport: options.observeReport,
     inFlight: options.inFlight,
+  });
+  // Plugins' provider embeddings go through this gateway's own routing, unrecorded: they are the gateway's work, not a client's.
+  options.plugins?.bindEmbeddings?.(async (request, signal) => {
+    const execution = executor.begin({ requestId: `plugin-embedding-${randomUUID()}`, signal: signal ?? new AbortController().signal });
+    try {
+      return (await executor.embed(request, execution.context)).response;
+    } finally {
+      execution.end();
+    }
   });
   const plugins = await buildPluginPipeline(options.plugins ?? { factories: [], services: unservedPluginServices(config, logger) }, logger, metrics);
   const prices = new PriceCatalog(config);

@@ -1,11 +1,12 @@
 import type { Embedder, GuardrailChecker, Logger, PluginServices, SwitchyardConfig, VectorStore } from '@switchyard/shared';
-import { createEmbedder } from './embedders';
+import { createEmbedder, type EmbedderDependencies, type RunEmbeddingRequest } from './embedders';
 import { localGuardrailChecker } from './guardrails/local-guardrail-checker';
 import { createVectorStore } from './stores';
 
 /** How each shared service is made, from config, when a plugin first asks for it. */
 export interface PluginServiceMakers {
-  embedder?(config: SwitchyardConfig, logger: Logger): Embedder;
+  /** `dependencies.runEmbedding` runs embeddings requests through the gateway, once the gateway has bound it. */
+  embedder?(config: SwitchyardConfig, logger: Logger, dependencies: EmbedderDependencies): Embedder;
   vectorStore?(config: SwitchyardConfig, logger: Logger): VectorStore;
   /** May use the embedder (topic and injection checks). */
   guardrails?(config: SwitchyardConfig, logger: Logger, services: PluginServices): GuardrailChecker;
@@ -15,6 +16,11 @@ export interface PluginServiceMakers {
 export interface ClosablePluginServices extends PluginServices {
   /** Closes the services that were made (none when no plugin asked). */
   close(): Promise<void>;
+  /**
+   * Gives the services the gateway's own way to run an embeddings request
+   * (routing, fallbacks, provider keys), for `embedder.kind: provider`.
+   */
+  bindEmbeddings?(run: RunEmbeddingRequest): void;
 }
 
 /**
@@ -27,15 +33,25 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
   let embedder: Embedder | undefined;
   let vectorStore: VectorStore | undefined;
   let guardrails: GuardrailChecker | undefined;
+  let runEmbedding: RunEmbeddingRequest | undefined;
+  const dependencies: EmbedderDependencies = {
+    runEmbedding: (request, signal) =>
+      runEmbedding
+        ? runEmbedding(request, signal)
+        : Promise.reject(new Error('embedder.kind provider runs embeddings through the gateway, which has not started')),
+  };
   const unavailable = (service: string): never => {
     throw new Error(`no ${service} is available to plugins in this process`);
   };
   const services: ClosablePluginServices = {
     config,
     logger,
-    embedder: () => (embedder ??= makers.embedder?.(config, logger) ?? unavailable('embedder')),
+    embedder: () => (embedder ??= makers.embedder?.(config, logger, dependencies) ?? unavailable('embedder')),
     vectorStore: () => (vectorStore ??= makers.vectorStore?.(config, logger) ?? unavailable('vector store')),
     guardrails: () => (guardrails ??= makers.guardrails?.(config, logger, services) ?? unavailable('guardrail checker')),
+    bindEmbeddings: (run) => {
+      runEmbedding = run;
+    },
     close: async () => {
       // The checker's background work embeds: it stops before the embedder closes.
       await guardrails?.close?.().catch((error: unknown) => logger.error({ err: error }, 'plugin-service-close-failed'));
@@ -52,7 +68,7 @@ export function lazyPluginServices(config: SwitchyardConfig, logger: Logger, mak
 
 /** The in-process implementations (one process): each service's folder adds its maker here. */
 export const localServiceMakers: PluginServiceMakers = {
-  embedder: (config) => createEmbedder(config.embedder),
+  embedder: (config, _logger, dependencies) => createEmbedder(config.embedder, dependencies),
   guardrails: (config, _logger, services) => localGuardrailChecker(config, () => services.embedder()),
   vectorStore: (config) => createVectorStore(config),
 };

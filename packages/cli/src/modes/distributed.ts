@@ -391,6 +391,10 @@ export async function startSemanticService(
   address = config.services.semantic,
   backends?: SemanticBackends,
 ): Promise<RunningService> {
+  if (!backends && config.embedder.kind === 'provider') {
+    // Provider embeddings run through a gateway's routing, which this service does not have.
+    throw new ConfigError('embedder.kind: provider is served in one process only; the semantic service embeds with kind offline or download');
+  }
   // Backends given by the caller stay the caller's to close.
   const served = backends ? { ...backends, close: async () => {} } : lazyPluginServices(config, logger, localServiceMakers);
   let server: RunningGrpcServer;

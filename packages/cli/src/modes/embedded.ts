@@ -104,7 +104,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       events,
       observability: database,
       governance: governance?.gate,
-      plugins: { factories: builtInPluginFactories, services: pluginServices },
+      plugins: { factories: builtInPluginFactories, services: pluginServices, bindEmbeddings: (run) => pluginServices.bindEmbeddings?.(run) },
       ...governanceTables.gatewayOptions,
       ...overrides,
     });

@@ -1,4 +1,12 @@
-import { ConfigError, type GatewayPlugin, type Logger, type PluginFactory, type PluginServices } from '@switchyard/shared';
+import {
+  ConfigError,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type GatewayPlugin,
+  type Logger,
+  type PluginFactory,
+  type PluginServices,
+} from '@switchyard/shared';
 import type { GatewayMetrics } from '../http/gateway-metrics';
 import { loadPluginModules } from './load-plugin-modules';
 import { PluginPipeline } from './plugin-pipeline';
@@ -8,6 +16,12 @@ export interface PluginSetup {
   /** The built-in plugins (`@switchyard/semantic`'s `builtInPluginFactories`); `plugins.modules` adds the custom ones. */
   factories: readonly PluginFactory[];
   services: PluginServices;
+  /**
+   * Given, once the gateway runs, its own way to run an embeddings request
+   * (routing, fallbacks, provider keys): what an embedder of provider
+   * embeddings calls.
+   */
+  bindEmbeddings?(run: (request: EmbeddingRequest, signal?: AbortSignal) => Promise<EmbeddingResponse>): void;
 }
 
 /**
