@@ -83,7 +83,7 @@ export class HnswNamespace {
     const accept = where ? (node: number) => payloadMatches(this.payloads[node], where) : undefined;
     let found: { nodes: number[]; scores: number[] };
     const passing = where ? this.smallestPosting(where) : undefined;
-    if (passing !== undefined && passing.size < this.searchOptions.exactSearchBelow) {
+    if (passing !== undefined && passing.size < this.filteredScanBelow()) {
       // Few records can pass: scanning them is exact and cheaper than a filtered walk of the whole graph.
       found = this.scan(unit, query.k, accept, passing);
     } else if (this.nodeOf.size < this.searchOptions.exactSearchBelow) {
@@ -180,6 +180,15 @@ export class HnswNamespace {
       nodes?.delete(node);
       if (nodes?.size === 0) this.postings.delete(token);
     }
+  }
+
+  /**
+   * Up to how many passing records a scan beats a filtered walk: the walk
+   * computes about efSearch × 2m / (passing share) scores, the scan one per
+   * passing record, so they cost the same at √(efSearch × 2m × live).
+   */
+  private filteredScanBelow(): number {
+    return Math.max(this.searchOptions.exactSearchBelow, Math.sqrt(this.searchOptions.efSearch * 2 * this.graphOptions.m * this.nodeOf.size));
   }
 
   /** The live nodes of the rarest value `where` asks for (empty when one is held by none). */
