@@ -18,10 +18,12 @@ import { QuietMachine } from './harness/quiet-machine';
 import { resultsFile, writeResults } from './harness/results-files';
 import type { Scenario, ScenarioOptions } from './harness/scenario';
 import { consumeThroughput } from './scenarios/consume-throughput';
+import { embedLatency } from './scenarios/embed-latency';
 import { eventStoreThroughput } from './scenarios/event-store-throughput';
 import { footprint } from './scenarios/footprint';
 import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
 import { governanceCheck } from './scenarios/governance-check';
+import { guardrailLatency } from './scenarios/guardrail-latency';
 import { keyVerify } from './scenarios/key-verify';
 import { publishCost } from './scenarios/publish-cost';
 import { routeDecision } from './scenarios/route-decision';
@@ -39,6 +41,8 @@ const SCENARIOS: Scenario[] = [
   governanceCheck,
   keyVerify,
   routeDecision,
+  embedLatency,
+  guardrailLatency,
   vectorStoreQuery,
 ];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };

@@ -53,6 +53,12 @@ export interface StartOptions {
   kafka?: { brokers: string[]; topicPrefix: string };
   /** More environment for the gateway's processes (e.g. SWITCHYARD_DATA_DIR). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Serving once `/readyz` answers 200, without the chat completion that
+   * otherwise checks it: a request opens records kept in memory, which an
+   * idle reading must not include.
+   */
+  readinessOnly?: boolean;
 }
 
 export interface PeakRss {
@@ -123,7 +129,7 @@ export async function startGateway(mode: GatewayMode, options: StartOptions): Pr
       ]);
       start('gateway');
     }
-    await waitUntilServing(group);
+    await waitUntilServing(group, options);
   } catch (error) {
     await group.failedToStart(error);
   }
@@ -189,7 +195,7 @@ function processGroup(mode: string, origin: string, options: StartOptions): Proc
 }
 
 /** Waits for `/readyz` to answer 200 and then for one chat completion to succeed. */
-async function waitUntilServing(group: ProcessGroup): Promise<void> {
+async function waitUntilServing(group: ProcessGroup, { readinessOnly = false }: Pick<StartOptions, 'readinessOnly'> = {}): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   const client = new Client(group.origin);
   let lastProblem = 'not tried';
@@ -203,6 +209,7 @@ async function waitUntilServing(group: ProcessGroup): Promise<void> {
         await ready.body.dump();
         if (ready.statusCode === 200) {
           group.readyAfterMs ??= performance.now() - (group.startedAt ?? NaN);
+          if (readinessOnly) return;
           const completion = await client.request({
             path: CHAT_COMPLETIONS_PATH,
             method: 'POST',

@@ -4,9 +4,12 @@
  * process mode, to its records database being open), resident memory once
  * idle, after a burst of requests (32 connections, closed loop) and at its
  * peak (`VmHWM`), and CPU time per request over the burst. The one-process
- * mode runs three times: records in memory (`SWITCHYARD_DATA_DIR=memory://`),
- * in a new data folder, and restarted on that folder. The reference proxy
- * (a bare node:http + undici hop) is there for scale.
+ * mode runs three times: records in memory (`SWITCHYARD_DATA_DIR=memory://`,
+ * opened by the first request: idle is measured before it, and the burst
+ * after them), in a new data folder, and restarted on that folder. The reference proxy
+ * (a bare node:http + undici hop) is there for scale. The distributed mode's
+ * gateway process is measured idle only (router and adapter service beside it,
+ * events to the Kafka broker of `scripts/services.sh`, on topics of the run's own).
  */
 
 import fs from 'node:fs';
@@ -14,9 +17,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
+import { ALL_TOPICS, ensureTopics } from '@switchyard/events';
 import { messageOf, stopChild } from '../harness/child-processes';
 import { CHAT_COMPLETIONS_PATH, chatRequestBody } from '../harness/fixtures';
 import { startGateway, startMockUpstream, startReferenceProxy, type ProcessGroup } from '../harness/gateway-processes';
+import { KAFKA_BROKERS, deleteTopics } from '../harness/kafka-topics';
 import { describeRun } from '../harness/machine-info';
 import { integer, mebibytes, table } from '../harness/markdown';
 import { summarizeProfiles } from '../harness/profile-summary';
@@ -43,18 +48,24 @@ interface Footprint {
   errors: number;
 }
 
-const residentOf = (group: ProcessGroup) =>
-  group.processes.reduce((sum, { child }) => sum + (child.pid === undefined ? NaN : residentBytes(child.pid)), 0);
+/** RSS of the group's processes, or of those of one role. */
+const residentOf = (group: ProcessGroup, role?: string) =>
+  group.processes
+    .filter((entry) => role === undefined || entry.role === role)
+    .reduce((sum, { child }) => sum + (child.pid === undefined ? NaN : residentBytes(child.pid)), 0);
 
 /** CPU seconds of the main threads of the group's processes (a process's main thread has the process's id). */
 const mainThreadsCpuOf = (group: ProcessGroup) => group.processes.reduce((sum, { child }) => sum + cpuSeconds(child.pid, child.pid), 0);
 
-/** Milliseconds from the group's start to the `records-ready` line of its log (the one-process mode logs it at info). */
-async function recordsReadyAfter(group: ProcessGroup): Promise<number> {
+/** When a target's records database opens: at start, at the first request (records in memory), or never (no records). */
+type RecordsOpen = 'at start' | 'at first request' | 'none';
+
+/** Milliseconds from `since` (default: the group's start) to the `records-ready` line of its log (the one-process mode logs it at info). */
+async function recordsReadyAfter(group: ProcessGroup, since = group.startedAt ?? NaN): Promise<number> {
   const deadline = Date.now() + RECORDS_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (group.processes.some(({ logFile }) => fs.readFileSync(logFile, 'utf8').includes('"records-ready"'))) {
-      return performance.now() - (group.startedAt ?? NaN);
+      return performance.now() - since;
     }
     await sleep(20);
   }
@@ -92,12 +103,19 @@ async function measure(
   context: ScenarioContext,
   target: string,
   group: ProcessGroup,
-  { records, requests }: { records: boolean; requests: number },
+  { records, requests, role }: { records: RecordsOpen; requests: number; role?: string },
 ): Promise<Footprint> {
   const settings = context.options.quick ? SETTINGS.quick : SETTINGS.full;
-  const recordsMs = records ? await recordsReadyAfter(group) : NaN;
+  let recordsMs = records === 'at start' ? await recordsReadyAfter(group) : NaN;
   await sleep(settings.settleMs);
-  const idleBytes = residentOf(group);
+  const idleBytes = residentOf(group, role);
+  if (records === 'at first request' && requests > 0) {
+    // The burst measures serving with records open, as on the other targets: the first request opens them.
+    const firstRequest = performance.now();
+    const sent = await burst(group.origin, 1, 1);
+    if (sent.errors > 0) throw new Error('the first request failed');
+    recordsMs = await recordsReadyAfter(group, firstRequest);
+  }
   let cpuMicrosecondsPerRequest = NaN;
   let servingThreadMicrosecondsPerRequest = NaN;
   let requestsPerSecond = NaN;
@@ -121,7 +139,7 @@ async function measure(
     recordsMs,
     idleBytes,
     afterBytes,
-    peakBytes: group.peakRss().total,
+    peakBytes: role === undefined ? group.peakRss().total : (group.peakRss().byRole[role] ?? NaN),
     cpuMicrosecondsPerRequest,
     servingThreadMicrosecondsPerRequest,
     requestsPerSecond,
@@ -155,35 +173,53 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     profileDirectory: profileDirectoryOf(target),
     env,
   });
-  const runs: { target: string; start: () => Promise<ProcessGroup>; records: boolean; requests: number }[] = [
-    { target: 'reference proxy', start: () => startReferenceProxy(startOptions('reference proxy')), records: false, requests: settings.requests },
+  const topicPrefix = `bench-footprint-${Date.now()}-${process.pid}.`;
+  let topicsMade = false;
+  const runs: { target: string; start: () => Promise<ProcessGroup>; records: RecordsOpen; requests: number; role?: string }[] = [
+    { target: 'reference proxy', start: () => startReferenceProxy(startOptions('reference proxy')), records: 'none', requests: settings.requests },
     {
       target: 'one process, `memory://`',
-      start: () => startGateway('embedded', startOptions('memory', { SWITCHYARD_DATA_DIR: 'memory://' })),
-      records: true,
+      // No request before the idle reading: the first one opens the records.
+      start: () => startGateway('embedded', { ...startOptions('memory', { SWITCHYARD_DATA_DIR: 'memory://' }), readinessOnly: true }),
+      records: 'at first request',
       requests: settings.requests,
     },
     {
       target: 'one process, new data folder',
       start: () => startGateway('embedded', startOptions('new data folder', { SWITCHYARD_DATA_DIR: dataDirectory })),
-      records: true,
+      records: 'at start',
       requests: 0,
     },
     {
       target: 'one process, restart on that folder',
       start: () => startGateway('embedded', startOptions('restart', { SWITCHYARD_DATA_DIR: dataDirectory })),
-      records: true,
+      records: 'at start',
       requests: settings.requests,
+    },
+    {
+      target: 'distributed, gateway process (idle only)',
+      start: async () => {
+        topicsMade = true;
+        await ensureTopics(
+          KAFKA_BROKERS,
+          ALL_TOPICS.map((topic) => topicPrefix + topic),
+          { numPartitions: 3, replicationFactor: 1 },
+        );
+        return startGateway('distributed', { ...startOptions('distributed'), kafka: { brokers: KAFKA_BROKERS, topicPrefix } });
+      },
+      records: 'none',
+      requests: 0,
+      role: 'gateway',
     },
   ];
   try {
-    for (const { target, start, records, requests } of runs) {
+    for (const { target, start, records, requests, role } of runs) {
       await context.quiet.wait();
       context.progress(`starting ${target}`);
       let group: ProcessGroup | undefined;
       try {
         group = await start();
-        rows.push(await measure(context, target, group, { records, requests }));
+        rows.push(await measure(context, target, group, { records, requests, role }));
       } catch (error) {
         failures.push(`${target}: ${messageOf(error).split('\n')[0]}`);
       } finally {
@@ -193,6 +229,9 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
   } finally {
     await stopChild(mock.child);
     fs.rmSync(dataDirectory, { recursive: true, force: true });
+    if (topicsMade) {
+      await deleteTopics(topicPrefix).catch((error: unknown) => context.progress(`could not delete the topics ${topicPrefix}*: ${messageOf(error)}`));
+    }
   }
 
   const reference = rows.find((row) => row.target === 'reference proxy');
@@ -204,7 +243,8 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
       `Command: \`npm run bench -- footprint${context.options.quick ? ' --quick' : ''}\`.`,
     '',
     `Each target started fresh, alone, in front of the mock upstream. Ready: from spawning the process to \`/readyz\` 200; records: to ` +
-      `its \`records-ready\` log line (the database open, migrations applied). Idle: RSS ${settings.settleMs / 1000} s after that; ` +
+      `its \`records-ready\` log line (the database open, migrations applied; with \`memory://\`, which opens them at first need, from the first ` +
+      `request, sent after the idle reading). Idle: RSS ${settings.settleMs / 1000} s after that (\`memory://\`: after ready); ` +
       `after: RSS right after ${integer(settings.requests)} chat completions on ${settings.connections} connections (closed loop); ` +
       "peak: `VmHWM` before stopping, start-up included. CPU: the process's user + system time over the burst, per request, and the share of its main thread, " +
       "which serves the requests (the rest: PGlite's thread, libuv's, the collector's). " +

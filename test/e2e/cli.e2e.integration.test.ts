@@ -322,6 +322,28 @@ describe('the switchyard command', () => {
     expect(adapters.output()).toContain('is not a loopback address, and gRPC without TLS is refused there');
   });
 
+  it('runs the semantic service alone: gRPC health to callers with a certificate only, and a clean stop on SIGTERM', async () => {
+    const certificates = await TestCertificates.create();
+    temporaryDirectories.push(certificates.directory);
+    const authority = await certificates.authority('cli-semantic');
+    const identity = await authority.issue('cli-semantic');
+    const semanticPort = await freePort();
+    const configFile = path.join(temporaryDirectory('semantic'), 'switchyard.yaml');
+    // requireClientCert off: the semantic service requires a client certificate anyway.
+    writeFileSync(configFile, ['services:', `  semantic: "127.0.0.1:${semanticPort}"`, 'tls:', '  requireClientCert: false', ''].join('\n'));
+    const semantic = start(['semantic', '--config', configFile], {
+      SWITCHYARD_TLS_CA: authority.ca,
+      SWITCHYARD_TLS_CERT: identity.cert,
+      SWITCHYARD_TLS_KEY: identity.key,
+    });
+    await waitUntilListening(semanticPort, semantic.output);
+    const ca = readFileSync(authority.ca);
+    expect(await healthCheck(semanticPort, grpc.credentials.createSsl(ca, readFileSync(identity.key), readFileSync(identity.cert)))).toBe('OK');
+    expect(await healthCheck(semanticPort, grpc.credentials.createSsl(ca))).toBe('UNAVAILABLE');
+    expect(semantic.output()).toContain('semantic-listening');
+    expect(await stop(semantic.child)).toBe(0);
+  });
+
   it('runs as four services over gRPC (mutual TLS) and Kafka, records requests, and drains an in-flight stream on SIGTERM', async () => {
     await requireKafka();
     await requirePostgres();

@@ -10,7 +10,9 @@ import {
   startDistributedGateway,
   startObservabilityService,
   startRouterService,
+  startSemanticService,
 } from '../../packages/cli/src/modes/distributed';
+import type { SemanticBackends } from '@switchyard/semantic';
 import { TestCertificates } from '../support/test-certificates';
 import { INFLUX_DATABASE, INFLUX_URL, KAFKA_BROKERS, POSTGRES_URL, requireKafka, requirePostgres } from '../support/infrastructure';
 
@@ -52,6 +54,8 @@ export interface HarnessOptions {
   auth?: false | Pick<GatewayOverrides, 'adminToken' | 'keyVerifier' | 'tokenVerifier' | 'audit'>;
   /** The workspace of the key (created in the `default` organization when it is not `default`). */
   workspace?: string;
+  /** Distributed mode: what the semantic service serves (default: its in-process embedder, store and checker). */
+  semanticBackends?: SemanticBackends;
 }
 
 /**
@@ -65,7 +69,7 @@ const MUTUAL_TLS = process.env.SWITCHYARD_E2E_TLS !== 'off';
  *
  * - embedded: one process; events go over the in-process bus to an
  *   embedded database in memory.
- * - distributed: router, adapter service and observability service each on
+ * - distributed: router, adapter, observability and semantic services each on
  *   their own gRPC port, the gateway calling them over the network and
  *   publishing to the Kafka of scripts/services.sh (topics under a prefix of
  *   this run's own), consumed into its Postgres; every gRPC call over
@@ -160,6 +164,9 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
     started.push(() => router.close(1_000));
     const observability = await startObservabilityService(withInfrastructure, logger, '127.0.0.1:0', 0);
     started.push(() => observability.close(1_000));
+    // Builds nothing until a plugin calls it.
+    const semantic = await startSemanticService(withInfrastructure, logger, '127.0.0.1:0', options.semanticBackends);
+    started.push(() => semantic.close(1_000));
     const config: SwitchyardConfig = {
       ...withInfrastructure,
       services: {
@@ -167,6 +174,7 @@ export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: H
         router: `127.0.0.1:${router.port}`,
         adapters: `127.0.0.1:${adapters.port}`,
         observability: `127.0.0.1:${observability.port}`,
+        semantic: `127.0.0.1:${semantic.port}`,
       },
     };
     // The gateway keeps its keys, admin API and audit trail in the same Postgres (observability.postgresUrl).

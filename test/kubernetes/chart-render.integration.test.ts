@@ -25,6 +25,8 @@ import {
  */
 
 const SERVICES = ['gateway', 'router', 'adapters', 'observability'];
+/** The services a values file turns on beyond those: the semantic service is off by default. */
+const OPTIONAL_SERVICES: Record<string, string[]> = { 'ingress-values.yaml': ['semantic'] };
 const CAPABILITIES = ['monitoring.coreos.com/v1/ServiceMonitor'];
 
 let home: HelmHome;
@@ -213,6 +215,28 @@ describe('the rendered objects', () => {
     expect(named(await render([ci('default')]), 'ServiceMonitor')).toEqual([]);
   });
 
+  it('run the semantic service only when turned on: reachable from the gateway alone, and reaching Weaviate on its port', async () => {
+    expect(objects.filter((object) => object.metadata.name.startsWith('switchyard-semantic'))).toEqual([]);
+    const semantic = await render([ci('ingress')]);
+    const deployment = named(semantic, 'Deployment').find((object) => object.metadata.name === 'switchyard-semantic') as KubernetesObject;
+    expect(podSpec(deployment).containers[0].args?.[0]).toBe('semantic');
+    // mutual TLS is off in these values: the kubelet probes its gRPC health.
+    expect(podSpec(deployment).containers[0].readinessProbe).toMatchObject({ grpc: { port: 50054 } });
+    expect(JSON.stringify(deployment.spec)).toContain(
+      '"envFrom":[{"secretRef":{"name":"switchyard-common"}},{"secretRef":{"name":"switchyard-weaviate"}}]',
+    );
+    const headless = semantic.find((object) => object.kind === 'Service' && object.metadata.name === 'switchyard-semantic-headless');
+    expect(headless?.spec?.clusterIP).toBe('None');
+    expect(named(semantic, 'HorizontalPodAutoscaler').map((autoscaler) => autoscaler.metadata.name)).toContain('switchyard-semantic');
+    const policy = named(semantic, 'NetworkPolicy').find((object) => object.metadata.name === 'switchyard-semantic') as KubernetesObject;
+    const from = JSON.stringify(policy.spec?.ingress);
+    expect(from).toContain('"app.kubernetes.io/component":"gateway"');
+    for (const other of ['router', 'adapters', 'observability']) expect(from).not.toContain(`"app.kubernetes.io/component":"${other}"`);
+    expect(policy.spec?.egress).toEqual([{ ports: [{ port: 8080, protocol: 'TCP' }], to: [{ ipBlock: { cidr: '10.0.0.0/16' } }] }]);
+    const gatewayPolicy = named(semantic, 'NetworkPolicy').find((object) => object.metadata.name === 'switchyard-gateway');
+    expect(JSON.stringify(gatewayPolicy?.spec?.egress)).toContain('"app.kubernetes.io/component":"semantic"}}}],"ports":[{"port":50054}]');
+  });
+
   it('give helm test a pod per service that calls its health', () => {
     const tests = named(objects, 'Pod').filter((pod) => pod.metadata.annotations?.['helm.sh/hook'] === 'test');
     expect(tests).toHaveLength(4);
@@ -243,15 +267,16 @@ describe('the config each service is given', () => {
 
   it.each(CI_VALUES.map((file) => [path.basename(file), file]))('loads with Switchyard own schema for every service (%s)', async (name, file) => {
     const maps = named(await render([file]), 'ConfigMap').filter((map) => map.metadata.name.endsWith('-config'));
-    expect(maps.map((map) => map.metadata.labels?.['app.kubernetes.io/component']).sort()).toEqual([...SERVICES].sort());
+    const services = [...SERVICES, ...(OPTIONAL_SERVICES[name] ?? [])];
+    expect(maps.map((map) => map.metadata.labels?.['app.kubernetes.io/component']).sort()).toEqual([...services].sort());
     for (const map of maps) {
-      const role = map.metadata.labels?.['app.kubernetes.io/component'] as 'gateway' | 'router' | 'adapters' | 'observability';
+      const role = map.metadata.labels?.['app.kubernetes.io/component'] as 'gateway' | 'router' | 'adapters' | 'observability' | 'semantic';
       const configFile = path.join(directory, `${name}-${role}.yaml`);
       await writeFile(configFile, map.data?.['switchyard.yaml'] ?? '');
       const { config } = loadConfig(configFile, env, { role });
       // Each service listens on every address at its own port and dials the others through their headless Services.
       if (role !== 'gateway') expect(config.services[role]).toMatch(/^0\.0\.0\.0:\d+$/);
-      for (const other of ['router', 'adapters', 'observability'].filter((service) => service !== role)) {
+      for (const other of services.filter((service) => service !== role && service !== 'gateway')) {
         expect(config.services[other as 'router']).toMatch(new RegExp(`^dns:///switchyard-${other}-headless\\.llm\\.svc\\.cluster\\.local:\\d+$`));
       }
       expect(config.server.host).toBe('0.0.0.0');

@@ -59,12 +59,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* The services whose pods run Switchyard, in start order. */}}
 {{- define "switchyard.components" -}}
-gateway router adapters observability
+gateway router adapters observability semantic
 {{- end -}}
 
 {{/* The gRPC services (each has a headless Service for client-side balancing). */}}
 {{- define "switchyard.grpcComponents" -}}
-router adapters observability
+router adapters observability semantic
 {{- end -}}
 
 {{/* The headless Service of a gRPC component: DNS answers with every ready pod. */}}
@@ -115,6 +115,7 @@ router adapters observability
 {{- define "switchyard.configPath" -}}/etc/switchyard/config/switchyard.yaml{{- end -}}
 {{- define "switchyard.tlsDirectory" -}}/etc/switchyard/tls{{- end -}}
 {{- define "switchyard.spoolDirectory" -}}/var/lib/switchyard/spool{{- end -}}
+{{- define "switchyard.dataDirectory" -}}/var/lib/switchyard/data{{- end -}}
 
 {{/*
 One component's switchyard.yaml: `.Values.config` with the chart's settings over it (listen address, the
@@ -126,7 +127,9 @@ other services' addresses, TLS files, Kafka, Redis). Call with (list $ "router")
 {{- $config := deepCopy ($root.Values.config | default dict) -}}
 {{- $services := dict -}}
 {{- range $other := splitList " " (include "switchyard.grpcComponents" $root) -}}
-{{- if eq $other $component -}}
+{{- /* A service the chart does not run is left to `config` (or its default). */ -}}
+{{- if not (index $root.Values $other).enabled -}}
+{{- else if eq $other $component -}}
 {{- $_ := set $services $other (printf "0.0.0.0:%v" (index $root.Values $other).port) -}}
 {{- else -}}
 {{- $_ := set $services $other (include "switchyard.grpcTarget" (list $root $other)) -}}
@@ -148,6 +151,10 @@ other services' addresses, TLS files, Kafka, Redis). Call with (list $ "router")
 {{- end -}}
 {{- if eq $component "observability" -}}
 {{- $_ := set $own "observability" (dict "metricsPort" (int $root.Values.observability.metricsPort)) -}}
+{{- end -}}
+{{- if eq $component "semantic" -}}
+{{- /* The embedded vector store keeps its files under the data folder, the one writable place besides /tmp. */ -}}
+{{- $_ := set $own "observability" (dict "dataDirectory" (include "switchyard.dataDirectory" $root)) -}}
 {{- end -}}
 {{- toYaml (mergeOverwrite $config $own) -}}
 {{- end -}}

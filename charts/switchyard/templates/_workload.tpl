@@ -1,8 +1,8 @@
 {{/*
 The objects every Switchyard service has, each called with (list $ "<component>"): its ServiceAccount,
 ConfigMap, Deployment, HorizontalPodAutoscaler and PodDisruptionBudget. A service's folder under
-templates/ calls these and adds its own Services; a new service (semantic, auth, edge-ingest) is a new
-folder and a values block shaped like `router`.
+templates/ calls these and adds its own Services; a new service (auth, edge-ingest) is a new folder and a
+values block shaped like `router`.
 */}}
 
 {{- define "switchyard.serviceAccount" -}}
@@ -187,13 +187,18 @@ spec:
             {{- with $values.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
-          {{- if or $root.Values.existingSecret $values.existingSecret }}
+          {{- $weaviateSecret := and (eq $component "semantic") $root.Values.weaviate.existingSecret }}
+          {{- if or $root.Values.existingSecret $values.existingSecret $weaviateSecret }}
           envFrom:
             {{- with $root.Values.existingSecret }}
             - secretRef:
                 name: {{ . }}
             {{- end }}
             {{- with $values.existingSecret }}
+            - secretRef:
+                name: {{ . }}
+            {{- end }}
+            {{- with $weaviateSecret }}
             - secretRef:
                 name: {{ . }}
             {{- end }}
@@ -225,6 +230,10 @@ spec:
             - name: spool
               mountPath: {{ include "switchyard.spoolDirectory" $root }}
             {{- end }}
+            {{- if eq $component "semantic" }}
+            - name: data
+              mountPath: {{ include "switchyard.dataDirectory" $root }}
+            {{- end }}
             {{- if $root.Values.mtls.enabled }}
             - name: tls
               mountPath: {{ include "switchyard.tlsDirectory" $root }}
@@ -242,6 +251,12 @@ spec:
         - name: spool
           emptyDir:
             sizeLimit: 1Gi
+        {{- end }}
+        {{- if eq $component "semantic" }}
+        # The embedded vector store's files (with Weaviate, unused).
+        - name: data
+          emptyDir:
+            sizeLimit: {{ $values.dataSizeLimit }}
         {{- end }}
         {{- if $root.Values.mtls.enabled }}
         # Renewed by cert-manager in place; the services re-read the files (tls.reloadIntervalMs).

@@ -7,9 +7,15 @@ import { runKeysCommand } from './commands/keys-command';
 import { runProvidersCommand } from './commands/providers-command';
 import { applyConfigTarget, startConfigReload, type ConfigReloadTarget } from './config-reload';
 import { startEmbedded } from './modes/embedded';
-import { startAdapterService, startDistributedGateway, startObservabilityService, startRouterService } from './modes/distributed';
+import {
+  startAdapterService,
+  startDistributedGateway,
+  startObservabilityService,
+  startRouterService,
+  startSemanticService,
+} from './modes/distributed';
 
-const usage = `Usage: switchyard [all|gateway|router|adapters|observability] [--config FILE]
+const usage = `Usage: switchyard [all|gateway|router|adapters|observability|semantic] [--config FILE]
 
   all            everything in one process, recording requests in an embedded
                  database (default)
@@ -19,6 +25,8 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability] [--
   adapters       the provider adapter service (gRPC)
   observability  Kafka consumers writing to Postgres (and InfluxDB), and the
                  query service (gRPC)
+  semantic       the embedder, vector store and guardrail checks of the
+                 gateways' semantic plugins (gRPC)
   keys           create, list, revoke and rotate API keys on a running server
                  (switchyard keys --help)
   providers      list the providers Switchyard knows by name, their base URLs
@@ -32,7 +40,7 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability] [--
   audit verify|export   check or export the audit trail (switchyard audit --help)
 `;
 
-const roles = ['all', 'gateway', 'router', 'adapters', 'observability'] as const;
+const roles = ['all', 'gateway', 'router', 'adapters', 'observability', 'semantic'] as const;
 type Role = (typeof roles)[number];
 
 interface Stoppable {
@@ -103,7 +111,7 @@ async function main(): Promise<void> {
     const gateway = await startEmbedded(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
     const records = config.observability.postgresUrl ? 'postgres' : config.observability.dataDirectory;
     logger.info({ url: gateway.url, mode: 'embedded', records }, 'gateway-listening');
-    gateway.recordsReady.then(
+    gateway.recordsOpened.then(
       () => logger.info({ records }, 'records-ready'),
       // Serving without recording would lose every record: stop, loudly.
       (error: unknown) => {
@@ -136,6 +144,10 @@ async function main(): Promise<void> {
     const adapters = await startAdapterService(config, logger);
     running = adapters;
     reloadTargets = adapters.reloadTargets ?? [];
+  } else if (role === 'semantic') {
+    const semantic = await startSemanticService(config, logger);
+    running = semantic;
+    logger.info({ address: config.services.semantic, port: semantic.port }, 'semantic-listening');
   } else {
     const observability = await startObservabilityService(config, logger);
     running = observability;

@@ -74,6 +74,9 @@ function randomRequestCompleted(random: ReturnType<typeof generator>): eventsV1.
     cacheStatus: random.enumValue(5),
     metadata: random.metadata(),
     finishReason: random.string(),
+    servedBy: random.string(),
+    servedByDetail: random.string(),
+    annotations: random.metadata(),
   });
 }
 

@@ -5,3 +5,4 @@ export * as adaptersV1 from './gen/switchyard/adapters/v1/adapters_pb';
 export * as healthV1 from './gen/grpc/health/v1/health_pb';
 export * as eventsV1 from './gen/switchyard/events/v1/events_pb';
 export * as observabilityV1 from './gen/switchyard/observability/v1/observability_pb';
+export * as semanticV1 from './gen/switchyard/semantic/v1/semantic_pb';

@@ -25,12 +25,14 @@ const ADAPTER_REQUEST_HEADROOM_BYTES = 1024 * 1024;
  * a request to the adapters carries one client body re-encoded (protobuf is
  * rarely larger than the JSON it came from; twice is the margin) plus its
  * deployment. Responses are bounded by what providers return (embeddings of
- * many inputs are the largest).
+ * many inputs are the largest). The semantic service gets texts taken from
+ * one client body (to embed, or to check) and vectors, and answers vectors.
  */
-export function grpcMessageLimits(bodyLimitBytes: number): Record<'router' | 'adapters' | 'observability', GrpcMessageLimits> {
+export function grpcMessageLimits(bodyLimitBytes: number): Record<'router' | 'adapters' | 'observability' | 'semantic', GrpcMessageLimits> {
   return {
     router: { requestBytes: GRPC_CONTROL_REQUEST_BYTES, responseBytes: CONTROL_RESPONSE_BYTES },
     adapters: { requestBytes: 2 * bodyLimitBytes + ADAPTER_REQUEST_HEADROOM_BYTES, responseBytes: GRPC_MAX_MESSAGE_BYTES },
     observability: { requestBytes: GRPC_CONTROL_REQUEST_BYTES, responseBytes: GRPC_MAX_MESSAGE_BYTES },
+    semantic: { requestBytes: 2 * bodyLimitBytes + ADAPTER_REQUEST_HEADROOM_BYTES, responseBytes: GRPC_MAX_MESSAGE_BYTES },
   };
 }

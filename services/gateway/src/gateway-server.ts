@@ -18,6 +18,7 @@ import {
   type AttemptGate,
   executionPolicy,
   type PlanExecutor,
+  type PluginServices,
   type ProviderAdapterService,
   type RouterService,
   type SwitchyardConfig,
@@ -30,6 +31,8 @@ import { createGatewayHttpServer } from './http/create-http-server';
 import { ServerCertificate } from './http/server-certificate';
 import { GatewayMetrics } from './http/gateway-metrics';
 import { RequestExecutor, type InFlightCounter, type ReportObserver } from './pipeline/request-executor';
+import { buildPluginPipeline, type PluginSetup } from './plugins/build-plugin-pipeline';
+import type { PluginPipeline } from './plugins/plugin-pipeline';
 import { PriceCatalog } from './telemetry/price-catalog';
 import { RequestRecorder } from './telemetry/request-recorder';
 
@@ -40,6 +43,8 @@ export interface GatewayServer {
   authenticationRequired: boolean;
   port: number;
   metrics: GatewayMetrics;
+  /** The plugins chat requests pass through (empty without any). */
+  plugins: PluginPipeline;
   /** Takes up the providers of a reloaded config: the prices records are costed with, the details `/v1/models` lists. */
   applyConfig(config: SwitchyardConfig): void;
   /**
@@ -95,6 +100,12 @@ export interface GatewayServerOptions {
    * paths through without a credential check of its own.
    */
   adminRoutes?: RequestHandler;
+  /**
+   * The built-in plugin factories and the services they share; the config's
+   * `plugins` section orders them and adds custom ones. Without it, only
+   * `plugins.modules` are built (with services that refuse to be used).
+   */
+  plugins?: PluginSetup;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
@@ -115,6 +126,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     observeReport: options.observeReport,
     inFlight: options.inFlight,
   });
+  const plugins = await buildPluginPipeline(options.plugins ?? { factories: [], services: unservedPluginServices(config, logger) }, logger, metrics);
   const prices = new PriceCatalog(config);
   const modelDetails = new ModelDetails(config);
   const listener = createRequestListener({
@@ -142,17 +154,24 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     queryLimits: config.observability.queries,
     audit: options.audit,
     adminRoutes: options.adminRoutes,
+    plugins,
   });
   // Read before listening: a missing or mismatched certificate stops the start, naming server.tls.*.
   const certificate = config.server.tls ? new ServerCertificate(config.server.tls, logger) : undefined;
   const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger, certificate?.pair);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? config.server.port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? config.server.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    certificate?.close();
+    await plugins.close();
+    throw error;
+  }
   // New connections get a renewed certificate; open ones keep the one they were made with.
   certificate?.watch((pair) => (server as unknown as TlsServer).setSecureContext(pair));
   ready = true;
@@ -182,6 +201,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     port,
     authenticationRequired: required,
     metrics,
+    plugins,
     applyConfig: (next) => {
       prices.applyConfig(next);
       modelDetails.applyConfig(next);
@@ -199,6 +219,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       // Model requests are over; what else is open (idle keep-alive connections, a slow query) is cut.
       server.closeAllConnections();
       await closed;
+      // Their work off the request path (cache writes) ends before they close.
+      await plugins.close();
     },
   };
 }
@@ -207,6 +229,14 @@ function planExecutorOf(options: GatewayServerOptions): PlanExecutor {
   if (options.planExecutor) return options.planExecutor;
   if (!options.adapters) throw new ConfigError('the gateway needs a plan executor, or provider adapters to run plans with');
   return new LocalPlanExecutor(options.adapters, { gate: options.attemptGate, defaultPolicy: executionPolicy(options.config.resilience) });
+}
+
+/** Services for custom plugins when the caller gave none: config and logger, and an error naming what is missing. */
+function unservedPluginServices(config: SwitchyardConfig, logger: Logger): PluginServices {
+  const missing = (service: string) => (): never => {
+    throw new ConfigError(`no ${service} is available to plugins: the gateway was started without plugin services`);
+  };
+  return { config, logger, embedder: missing('embedder'), vectorStore: missing('vector store'), guardrails: missing('guardrail checker') };
 }
 
 /** How long requests cancelled by a shutdown get to answer their clients and be recorded. */

@@ -17,6 +17,7 @@ import {
   grpcMessageLimits,
   grpcServerSecurity,
   startGrpcServer,
+  type GrpcClientSecurity,
   type GrpcServerSecurity,
   type GrpcServiceRegistration,
   type RunningGrpcServer,
@@ -41,6 +42,15 @@ import {
 } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
+import {
+  builtInPluginFactories,
+  lazyPluginServices,
+  localServiceMakers,
+  remotePluginServices,
+  semanticGrpcService,
+  type ClosablePluginServices,
+  type SemanticBackends,
+} from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, type ConfigReloadTarget } from '../config-reload';
 import { influxOptions } from './event-destinations';
 import type { GatewayOverrides } from './embedded';
@@ -91,7 +101,12 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
   }
   const security = grpcClientSecurity({
     tls: config.tls,
-    addresses: { 'services.router': routerAddress, 'services.adapters': adaptersAddress, 'services.observability': observabilityAddress },
+    addresses: {
+      'services.router': routerAddress,
+      'services.adapters': adaptersAddress,
+      'services.observability': observabilityAddress,
+      'services.semantic': config.services.semantic,
+    },
     logger,
   });
   const metrics = new GatewayMetrics();
@@ -157,6 +172,8 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     authenticationRequired: authenticationRequired(config, overrides.adminToken),
     storedLimits,
   });
+  // The model-backed services are the semantic service's (services.semantic), dialled when a plugin first asks.
+  const pluginServices = distributedPluginServices(config, logger, security);
   const gateway = await startGatewayServer({
     config,
     router,
@@ -168,6 +185,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     metrics,
     logger,
     governance: governance?.gate,
+    plugins: { factories: builtInPluginFactories, services: pluginServices },
     ...governanceTables.gatewayOptions,
     ...overrides,
   });
@@ -175,6 +193,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     ...gateway,
     close: async (graceMs) => {
       await gateway.close(graceMs);
+      await pluginServices.close();
       await router.close();
       routerClient.close();
       planExecutor.close();
@@ -359,7 +378,68 @@ export async function startAdapterService(config: SwitchyardConfig, logger: Logg
   };
 }
 
-type GrpcService = 'router' | 'adapters' | 'observability';
+/**
+ * The semantic service on `address` (default `services.semantic`): the
+ * embedder, vector store and guardrail checks of the gateways' semantic
+ * plugins, each built on its first call. It holds every workspace's vectors
+ * (cached answers among them): over TLS it requires a client certificate
+ * signed by `tls.ca` whatever `tls.requireClientCert` says.
+ */
+export async function startSemanticService(
+  config: SwitchyardConfig,
+  logger: Logger,
+  address = config.services.semantic,
+  backends?: SemanticBackends,
+): Promise<RunningService> {
+  // Backends given by the caller stay the caller's to close.
+  const served = backends ? { ...backends, close: async () => {} } : lazyPluginServices(config, logger, localServiceMakers);
+  let server: RunningGrpcServer;
+  try {
+    server = await serveGrpc(config, logger, 'semantic', address, [semanticGrpcService(served, logger)]);
+  } catch (error) {
+    await served.close();
+    throw error;
+  }
+  return {
+    port: server.port,
+    close: async (graceMs = 10_000) => {
+      await server.shutdown(graceMs);
+      await served.close();
+    },
+  };
+}
+
+/**
+ * A distributed gateway's `PluginServices`: clients of the semantic service
+ * at `services.semantic`, over one channel opened when a plugin first needs
+ * it, with the gateway's client `security` (made here when not given: then
+ * plaintext off loopback is refused unless `tls.allowInsecure`).
+ */
+export function distributedPluginServices(config: SwitchyardConfig, logger: Logger, security?: GrpcClientSecurity): ClosablePluginServices {
+  const address = config.services.semantic;
+  const channel = security ?? grpcClientSecurity({ tls: config.tls, addresses: { 'services.semantic': address }, logger });
+  const services = remotePluginServices({
+    config,
+    logger,
+    channel: {
+      address,
+      callTimeoutMs: config.semanticService.callTimeoutMs,
+      credentials: channel.credentials,
+      channelOptions: channel.channelOptions,
+      messageLimits: grpcMessageLimits(config.server.bodyLimitBytes).semantic,
+    },
+  });
+  return {
+    ...services,
+    close: async () => {
+      await services.close();
+      // The gateway's own security is the gateway's to close.
+      if (channel !== security) channel.close();
+    },
+  };
+}
+
+type GrpcService = 'router' | 'adapters' | 'observability' | 'semantic';
 
 /**
  * How one service's gRPC server is secured, from the `tls` section:
@@ -371,7 +451,8 @@ function serviceSecurity(config: SwitchyardConfig, logger: Logger, service: Grpc
     tls: config.tls,
     address,
     addressPath: `services.${service}`,
-    alwaysRequireClientCert: service === 'adapters',
+    // The adapters hold the provider keys, the semantic service every workspace's vectors.
+    alwaysRequireClientCert: service === 'adapters' || service === 'semantic',
     logger,
   });
 }

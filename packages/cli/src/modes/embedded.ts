@@ -5,6 +5,7 @@ import { catalogModelFacts, startResilienceGate, withBreakerState, type Resilien
 import { StatisticsTracker } from '@switchyard/router';
 import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
+import { builtInPluginFactories, lazyPluginServices, localServiceMakers } from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
@@ -13,9 +14,12 @@ import { OpeningEventDatabase } from './opening-event-database';
 export interface EmbeddedGateway extends GatewayServer {
   /**
    * Resolves when the records database is open (traffic is served before
-   * that); rejects, with the reason, when it cannot be opened.
+   * that); rejects, with the reason, when it cannot be opened. Records in
+   * memory (`memory://`) open at first need: reading this opens them.
    */
-  recordsReady: Promise<void>;
+  readonly recordsReady: Promise<void>;
+  /** Settles as `recordsReady` does, without opening records that open at first need. */
+  readonly recordsOpened: Promise<void>;
   /** Resolves when every event published so far has been written. */
   flushEvents(): Promise<void>;
   /** What takes up a reloaded config (`startConfigReload`): the adapters' providers, the router's routes, the gateway's prices. */
@@ -46,7 +50,10 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   // budgets count the costs this process records.
   const storedLimits = new StoredLimitRules();
   const governance = await openGovernanceGate(config.governance, { logger, registry: metrics.registry, storedRules: storedLimits });
-  const database = new OpeningEventDatabase(openEventDatabase(eventDatabaseOptions(config)), config.observability.queries);
+  // Records in memory start empty: they open when first written or read, so an idle process holds no database.
+  const inMemory = !config.observability.postgresUrl && config.observability.dataDirectory === 'memory://';
+  const openDatabase = () => openEventDatabase(eventDatabaseOptions(config));
+  const database = new OpeningEventDatabase(inMemory ? openDatabase : openDatabase(), config.observability.queries);
   const sinks: EventSink[] = [database];
   const influx = influxOptions(config);
   if (influx) sinks.push(new InfluxEventWriter(influx));
@@ -75,12 +82,14 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   const governanceTables = startGovernance({
     config,
     logger,
-    client: database.client,
+    client: () => database.client,
     mode: 'embedded',
     adminToken: overrides.adminToken,
     authenticationRequired: authenticationRequired(config, overrides.adminToken),
     storedLimits,
   });
+  // Made when a plugin first asks: a config with no semantic plugin loads no model and opens no store.
+  const pluginServices = lazyPluginServices(config, logger, localServiceMakers);
   let gateway: GatewayServer;
   try {
     gateway = await startGatewayServer({
@@ -95,10 +104,12 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       events,
       observability: database,
       governance: governance?.gate,
+      plugins: { factories: builtInPluginFactories, services: pluginServices },
       ...governanceTables.gatewayOptions,
       ...overrides,
     });
   } catch (error) {
+    await pluginServices.close();
     await adapters.close();
     await resilience.close();
     await events.close();
@@ -108,20 +119,35 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     throw error;
   }
   const { retentionDays } = config.observability;
-  const retention =
-    retentionDays === undefined
-      ? undefined
-      : new RetentionJob(database.client, { retentionDays, logger, onPurged: (purged, before) => governanceTables.recordPurge(purged, before) });
-  retention?.start();
+  // Nothing to purge before the records are open, and the job must not open records that open at first need.
+  let retention: RetentionJob | undefined;
+  let closed = false;
+  database.whenOpen.then(
+    () => {
+      if (closed || retentionDays === undefined) return;
+      retention = new RetentionJob(database.client, {
+        retentionDays,
+        logger,
+        onPurged: (purged, before) => governanceTables.recordPurge(purged, before),
+      });
+      retention.start();
+    },
+    () => undefined,
+  );
   return {
     ...gateway,
-    recordsReady: database.ready,
+    get recordsReady() {
+      return database.ready;
+    },
+    recordsOpened: database.whenOpen,
     flushEvents: () => events.flush(),
     // The gateway's step cannot fail (prices and model details): it goes last.
     reloadTargets: [adapters, router, applyConfigTarget('gateway', ['providers'], gateway)],
     close: async (graceMs) => {
+      closed = true;
       await retention?.stop();
       await gateway.close(graceMs);
+      await pluginServices.close();
       await adapters.close();
       await resilience.close();
       // Requests are over: what they published is written before the database closes.

@@ -35,7 +35,7 @@ export interface Governance {
   gatewayOptions: GovernanceGatewayOptions;
   /** Records a purge of the retention job in the audit trail. */
   recordPurge(purged: { requests: number; usage: number; costs: number }, before: Date): void;
-  /** Resolves once the governance tables are open (or rejects with why they cannot be). */
+  /** Resolves once the governance tables are open, opening them if they open at first need (or rejects with why they cannot be). */
   ready: Promise<void>;
   close(): Promise<void>;
 }
@@ -46,9 +46,11 @@ export interface GovernanceOptions {
   /**
    * The database the governance tables live in: the records database, shared
    * (one process: the embedded one, still opening). Undefined: none
-   * configured, so only the bootstrap admin token authenticates.
+   * configured, so only the bootstrap admin token authenticates. A function:
+   * the tables open at first need (a key, a token, an admin call, an audit
+   * entry), for a database that opens at first need (records in memory).
    */
-  client: Promise<SqlClient> | undefined;
+  client: Promise<SqlClient> | (() => Promise<SqlClient>) | undefined;
   mode: 'embedded' | 'distributed';
   /** `SWITCHYARD_ADMIN_TOKEN`. */
   adminToken?: string;
@@ -83,7 +85,9 @@ export function startGovernance(options: GovernanceOptions): Governance {
     return { gatewayOptions: {}, recordPurge: () => undefined, ready: Promise.resolve(), close: async () => undefined };
   }
   let audit: SqlAuditLog | undefined;
-  const opening: Promise<OpenGovernance> = options.client.then(async (client) => {
+  const { client: clientOption } = options;
+  const open = (): Promise<OpenGovernance> => (typeof clientOption === 'function' ? clientOption() : clientOption).then(openTables);
+  const openTables = async (client: SqlClient): Promise<OpenGovernance> => {
     const store = await openGovernanceStore(client);
     await store.ensureDefaultWorkspace();
     audit = await openAuditTrail(client, options.mode, config, env, logger);
@@ -127,9 +131,16 @@ export function startGovernance(options: GovernanceOptions): Governance {
       ],
     });
     return { keys, tokens, admin, audit, storedLimits };
-  });
-  // A failure is reported through `ready` and to each caller, never as an unhandled rejection.
-  opening.catch(() => undefined);
+  };
+  let opening: Promise<OpenGovernance> | undefined;
+  const startOpening = (): Promise<OpenGovernance> => {
+    if (opening) return opening;
+    opening = open();
+    // A failure is reported through `ready` and to each caller, never as an unhandled rejection.
+    opening.catch(() => undefined);
+    return opening;
+  };
+  if (typeof clientOption !== 'function') void startOpening();
 
   const keyVerifier: KeyVerifier = { verify: async (key) => (await opened()).keys.verifier.verify(key) };
   const tokenVerifier: TokenVerifier = { verify: async (token) => (await opened()).tokens.verify(token) };
@@ -139,7 +150,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
 
   async function opened(): Promise<OpenGovernance> {
     try {
-      return await opening;
+      return await startOpening();
     } catch (error) {
       throw new GatewayError('The governance tables cannot be opened; keys and the admin API are unavailable.', {
         status: 503,
@@ -151,7 +162,18 @@ export function startGovernance(options: GovernanceOptions): Governance {
   }
 
   const append = (entry: AuditEntry): void => {
-    audit?.append(entry).catch((error: unknown) => logger.error({ err: error, action: entry.action }, 'audit-append-failed'));
+    const failed = (error: unknown) => logger.error({ err: error, action: entry.action }, 'audit-append-failed');
+    if (audit) {
+      audit.append(entry).catch(failed);
+      return;
+    }
+    // Tables opening at first need (or still opening): the entry is kept once they are open.
+    startOpening()
+      .then(
+        (open) => open.audit?.append(entry),
+        () => undefined,
+      )
+      .catch(failed);
   };
 
   return {
@@ -192,9 +214,11 @@ export function startGovernance(options: GovernanceOptions): Governance {
         target: { type: 'request_data', id: `before ${before.toISOString()}` },
         after: purged,
       }),
-    ready: opening.then(() => undefined),
+    get ready() {
+      return startOpening().then(() => undefined);
+    },
     close: async () => {
-      const open = await opening.catch(() => undefined);
+      const open = await opening?.catch(() => undefined);
       if (!open) return;
       await open.keys.close();
       await open.storedLimits.close();

@@ -14,33 +14,67 @@ import {
   type UsageRow,
 } from '@switchyard/shared';
 
+interface OpenedDatabase {
+  database: EventDatabase;
+  queries: LocalObservabilityService;
+}
+
 /**
  * The embedded event database while it opens (a first start runs initdb,
  * a few seconds): the gateway serves traffic at once, events wait on the
  * bus, and queries wait for the database. If it cannot be opened, writes
  * keep failing (the bus retries and counts) and queries answer 503.
+ *
+ * Given a function rather than a promise, it opens at first need (a write,
+ * a query, `ready` or `client`): records in memory start empty, so nothing
+ * is there to read before this process writes, and an idle gateway does not
+ * hold the database's memory (initdb and the WebAssembly heap, ~150 MiB).
  */
 export class OpeningEventDatabase implements EventSink, DeadLetterSink, ObservabilityQueryService {
   readonly name = 'postgres';
-  private readonly opened: Promise<{ database: EventDatabase; queries: LocalObservabilityService }>;
+  private opening: Promise<OpenedDatabase> | undefined;
+  private readonly open: () => Promise<OpenedDatabase>;
+  /** Settles with the opening, without starting it. */
+  private readonly settled: Promise<OpenedDatabase>;
 
-  constructor(opening: Promise<EventDatabase>, bounds: { statementTimeoutMs?: number } = {}) {
-    this.opened = opening.then((database) => ({ database, queries: new LocalObservabilityService(database.client, bounds) }));
+  constructor(opening: Promise<EventDatabase> | (() => Promise<EventDatabase>), bounds: { statementTimeoutMs?: number } = {}) {
+    let settle: (opened: Promise<OpenedDatabase>) => void = () => undefined;
+    this.settled = new Promise((resolve) => (settle = resolve));
+    this.open = () => {
+      const opened = (typeof opening === 'function' ? Promise.resolve().then(opening) : opening).then((database) => ({
+        database,
+        queries: new LocalObservabilityService(database.client, bounds),
+      }));
+      settle(opened);
+      return opened;
+    };
     // Callers learn of a failure through `ready` or their own call; never as an unhandled rejection.
-    this.opened.catch(() => undefined);
+    this.settled.catch(() => undefined);
+    if (typeof opening !== 'function') void this.opened();
   }
 
-  /** Resolves when the database is open; rejects with the reason it could not be. */
+  /** Opens the database if it is not yet open or opening; resolves when it is open. */
+  private opened(): Promise<OpenedDatabase> {
+    this.opening ??= this.open();
+    return this.opening;
+  }
+
+  /** Resolves when the database is open (opening it if it opens at first need); rejects with the reason it could not be. */
   get ready(): Promise<void> {
-    return this.opened.then(() => undefined);
+    return this.opened().then(() => undefined);
+  }
+
+  /** Resolves when the database has opened, without opening it; rejects with the reason it could not be. */
+  get whenOpen(): Promise<void> {
+    return this.settled.then(() => undefined);
   }
 
   async writeBatch(events: readonly SwitchyardEvent[]): Promise<void> {
-    await (await this.opened).database.store.writeBatch(events);
+    await (await this.opened()).database.store.writeBatch(events);
   }
 
   async writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
-    await (await this.opened).database.deadLetters.writeDeadLetters(letters);
+    await (await this.opened()).database.deadLetters.writeDeadLetters(letters);
   }
 
   async listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage> {
@@ -55,9 +89,9 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
     return (await this.queries()).deleteUserData(query, context);
   }
 
-  /** The database once open, for jobs that run over it (retention). */
+  /** The database once open (opening it if it opens at first need), for the governance tables and retention. */
   get client(): Promise<EventDatabase['client']> {
-    return this.opened.then(({ database }) => database.client);
+    return this.opened().then(({ database }) => database.client);
   }
 
   async usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
@@ -66,13 +100,13 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
 
   /** Closes the database once it is open; nothing to close if it never opened. */
   async close(): Promise<void> {
-    const opened = await this.opened.catch(() => undefined);
+    const opened = await this.opening?.catch(() => undefined);
     await opened?.database.close();
   }
 
   private async queries(): Promise<LocalObservabilityService> {
     try {
-      return (await this.opened).queries;
+      return (await this.opened()).queries;
     } catch (error) {
       throw new GatewayError(`The records database could not be opened: ${(error as Error).message}`, {
         status: 503,

@@ -3,9 +3,15 @@ import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
 import { breakersConfigSchema } from './breakers-config';
+import { embedderConfigSchema } from './embedder-config';
+import { guardrailsConfigSchema } from './guardrails-config';
 import { controlPlaneSchema } from './control-plane-config';
+import { pluginsConfigSchema } from './plugins-config';
 import { resilienceConfigSchema } from './resilience-config';
 import { serverTlsSchema } from './server-tls-config';
+import { semanticServiceSchema } from './semantic-service-config';
+import { semanticRoutingConfigSchema } from './semantic-routing-config';
+import { memoryConfigSchema } from './memory-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
 
 /**
@@ -334,12 +340,16 @@ export const configSchema = z.strictObject({
       adapters: z.string().default('127.0.0.1:50052'),
       /** Deadline of one gRPC call that is not a stream. */
       observability: z.string().default('127.0.0.1:50053'),
+      /** The semantic service: embeddings, vectors and guardrail checks of the semantic plugins. */
+      semantic: z.string().default('127.0.0.1:50054'),
       /** Deadline of one gRPC call that is not a stream. */
       callTimeoutMs: durationMs.default(600_000),
     })
     .prefault({}),
   /** Distributed mode: how the gateway follows the router's snapshots. */
   controlPlane: controlPlaneSchema,
+  /** Distributed mode: how gateways call the semantic service (semantic-service-config.ts). */
+  semanticService: semanticServiceSchema,
   /**
    * TLS between the services (distributed mode): every gRPC server and client.
    * Paths of PEM files, read at start and again whenever they change.
@@ -497,6 +507,10 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   breakers: breakersConfigSchema,
+  /** Turns text into vectors for the semantic plugins (services/semantic/README.md). */
+  embedder: embedderConfigSchema,
+  /** The guardrails plugin (guardrails-config.ts). */
+  guardrails: guardrailsConfigSchema,
   /** Virtual API keys and admin sign-in (services/auth/README.md); the secrets themselves come from the environment. */
   keys: z
     .strictObject({
@@ -548,6 +562,12 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Reloading the config file while running (config-reload-config.ts). */
   configReload: configReloadConfigSchema,
+  /** The gateway's plugin pipeline: order per workspace and route, custom plugin modules (plugins-config.ts). */
+  plugins: pluginsConfigSchema,
+  /** Intent routing by example utterances (semantic-routing-config.ts). */
+  semanticRouting: semanticRoutingConfigSchema,
+  /** Conversation memory per session (memory-config.ts). */
+  memory: memoryConfigSchema,
   /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
   vectorStore: vectorStoreConfigSchema,
 });

@@ -7,4 +7,6 @@ export * from './control-plane-config';
 export * from './routing-view-schema';
 export * from './resilience-config';
 export * from './server-tls-config';
+export * from './embedder-config';
+export * from './semantic-service-config';
 export * from './vector-store-config';

@@ -23,13 +23,13 @@ export interface LoadedConfig {
 type Environment = Record<string, string | undefined>;
 
 /** What a process runs; it checks only the secrets that it uses. */
-export type ConfigRole = 'all' | 'gateway' | 'router' | 'adapters' | 'observability';
+export type ConfigRole = 'all' | 'gateway' | 'router' | 'adapters' | 'observability' | 'semantic';
 
 /**
  * The secrets each role reads: provider keys and headers live only in the
  * adapters (and the one process that holds them), the records' connection
  * secrets only in the observability service (and the one process). The
- * distributed gateway and the router read none.
+ * distributed gateway, the router and the semantic service read none.
  */
 const SECRETS_USED: Record<ConfigRole, { providers: boolean; records: boolean }> = {
   all: { providers: true, records: true },
@@ -37,6 +37,7 @@ const SECRETS_USED: Record<ConfigRole, { providers: boolean; records: boolean }>
   router: { providers: false, records: false },
   adapters: { providers: true, records: false },
   observability: { providers: false, records: true },
+  semantic: { providers: false, records: false },
 };
 
 export interface LoadConfigOptions {
@@ -136,7 +137,13 @@ function withEnvironmentOverrides(raw: Record<string, unknown>, env: Environment
   const tls = Object.values(tlsFiles).some(Boolean)
     ? { ...section('tls'), ...Object.fromEntries(Object.entries(tlsFiles).filter(([, file]) => file)) }
     : raw.tls;
-  return { ...raw, server, events, observability, ...(tls !== undefined && { tls }) };
+  // Downloaded embedding models belong on a volume in a container; only the `download` embedder keeps any.
+  const embedder = raw.embedder as Record<string, unknown> | undefined;
+  const modelCache =
+    env.SWITCHYARD_MODEL_CACHE_DIR && embedder?.kind === 'download'
+      ? { embedder: { ...embedder, cacheDirectory: env.SWITCHYARD_MODEL_CACHE_DIR } }
+      : {};
+  return { ...raw, server, events, observability, ...(tls !== undefined && { tls }), ...modelCache };
 }
 
 /**

@@ -62,6 +62,16 @@ export function noProviderConfigured(): GatewayError {
   );
 }
 
+/** A guardrail refused the request (`guardrail`: `pii`, `injection`, `topics`); the message says why without repeating the content. */
+export function contentBlocked(guardrail: string, reason: string): GatewayError {
+  return new GatewayError(`The request was blocked by the ${guardrail} guardrail: ${reason}.`, {
+    status: 400,
+    errorClass: 'invalid_request',
+    code: 'content_blocked',
+    param: 'messages',
+  });
+}
+
 export function internalError(message: string, cause?: unknown): GatewayError {
   return new GatewayError(message, { status: 500, errorClass: 'internal', code: 'internal_error', cause });
 }

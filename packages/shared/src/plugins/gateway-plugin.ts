@@ -12,8 +12,15 @@ import type { PluginEndpoint } from './plugin-factory';
  *
  *   beforeRequest  (each in order)  → may rewrite the request, answer it, or reject it
  *   [routing and the upstream call, unless a plugin answered]
- *   onStreamPart   (each in order)  → may transform or hold back each part of a stream
+ *   onStreamPart   (each in reverse order) → may transform or hold back each part of a stream
  *   afterResponse  (each in reverse order) → may transform the whole answer; side work off the path
+ *
+ * The response travels back through the plugins, as in a filter chain: the
+ * plugin nearest the provider (last in the order) sees its answer first, so
+ * a cache placed after the guardrails stores the answer before they restore
+ * what they redacted. Response hooks run only for plugins whose
+ * `beforeRequest` ran, and not for the plugin that answered (a cache hit is
+ * not stored again).
  *
  * Cache, guardrails, semantic routing and conversation memory are plugins
  * on this API; `examples/` has a documented one.
@@ -22,9 +29,18 @@ export interface GatewayPlugin {
   /** Unique; what config refers to, and what `served_by`, headers and metrics name. */
   readonly name: string;
   beforeRequest?(context: PluginContext): Promise<BeforeOutcome | void> | BeforeOutcome | void;
-  /** Called for each part of a stream, upstream or replayed; returns the parts to pass on (none holds it back). */
+  /**
+   * Called for each part of a stream, upstream or replayed; returns the parts
+   * to pass on: nothing (undefined) passes the part on unchanged, an empty
+   * list holds it back (to release it with a later part).
+   */
   onStreamPart?(context: PluginContext, part: StreamPart): StreamPart | readonly StreamPart[] | undefined;
-  /** The whole answer (a stream's assembled once it ended); returns it, possibly changed. */
+  /**
+   * The whole answer; returns it, possibly changed. For a stream, called
+   * once it ended whole (not when cut short), off the request path, with the
+   * parts as this plugin saw them assembled; what it returns is not used
+   * (the client has the stream already).
+   */
   afterResponse?(context: PluginContext, response: ChatResponse, outcome: ResponseOutcome): Promise<ChatResponse> | ChatResponse;
   /** HTTP endpoints the plugin adds (its admin or direct-call API). */
   readonly endpoints?: readonly PluginEndpoint[];

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal';
+import type { Principal, Role } from '../auth/principal';
 import type { Logger } from '../logger';
 import type { SwitchyardConfig } from '../config';
 import type { Embedder } from '../semantic/embedder';
@@ -22,8 +22,9 @@ export interface PluginServices {
 }
 
 /**
- * Builds one plugin from config, once at start (and again on a config
- * reload). Returns undefined when the config leaves the plugin off.
+ * Builds one plugin from config, once at start (a reload that changes its
+ * settings applies at the next start). Returns undefined when the config
+ * leaves the plugin off.
  */
 export interface PluginFactory {
   readonly name: string;
@@ -41,6 +42,8 @@ export interface PluginEndpoint {
   path: string;
   /** The name key scopes (`scopes.endpoints`) use for it, e.g. `guardrails.check`. */
   endpoint: string;
+  /** The roles that may call it; default owner, admin and developer (those that may call models). */
+  roles?: readonly Role[];
   handle(call: PluginEndpointCall): Promise<PluginEndpointResult>;
 }
 

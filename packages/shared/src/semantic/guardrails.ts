@@ -2,8 +2,12 @@
 export const guardrailCheckNames = ['pii', 'injection', 'topics'] as const;
 export type GuardrailCheckName = (typeof guardrailCheckNames)[number];
 
+/** The kinds of personal data the PII guardrail finds: what findings and config (`guardrails.pii.categories`) name. */
+export const piiTypes = ['email', 'phone', 'credit_card', 'iban', 'us_ssn', 'ip_address', 'us_bank_routing'] as const;
+export type PiiType = (typeof piiTypes)[number];
+
 export interface PiiFinding {
-  /** `email`, `phone`, `credit_card`, `iban`, `us_ssn`, `ip_address`, … */
+  /** `email`, `phone`, `credit_card`, `iban`, `us_ssn`, `ip_address`, … (`piiTypes`) */
   type: string;
   /** UTF-16 offsets into the checked text, `end` exclusive. */
   start: number;
@@ -40,4 +44,6 @@ export interface GuardrailCheckRequest {
 /** Runs guardrail checks on text: in process in one process, the semantic service over gRPC otherwise. */
 export interface GuardrailChecker {
   check(request: GuardrailCheckRequest, signal?: AbortSignal): Promise<GuardrailReport>;
+  /** Stops background work (index builds) before the embedder it uses closes. */
+  close?(): Promise<void>;
 }

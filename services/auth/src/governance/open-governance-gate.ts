@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { ConfigError, resolveSecret, type GovernanceConfig, type Logger } from '@switchyard/shared';
 import { WebhookAlertNotifier } from '../budgets/budget-alerts';
@@ -98,7 +98,9 @@ export function redisUrlOf(value: string, env: NodeJS.ProcessEnv): string {
  * failure mode decides, rather than each request waiting on a reconnect.
  */
 export async function connectRedis(url: string, commandTimeoutMs: number, logger: Logger): Promise<Redis> {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs, lazyConnect: true });
+  // ioredis is loaded where Redis is configured, not at start (one process without Redis never loads it).
+  const { Redis: RedisClient } = await import('ioredis');
+  const redis = new RedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs, lazyConnect: true });
   // Errors surface on the commands; the connection keeps reconnecting on its own.
   redis.on('error', () => {});
   let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '@switchyard/shared';
 
 /** A message that a key changed (revoked, rotated, edited) and must be looked up again. */
@@ -64,11 +64,11 @@ export class RedisKeyInvalidationBus implements KeyInvalidationBus {
   private readonly local = new InProcessKeyInvalidationBus();
   private readonly resyncListeners = new Set<() => void>();
 
-  private constructor(options: RedisKeyInvalidationOptions) {
+  private constructor(options: RedisKeyInvalidationOptions, RedisClient: typeof Redis) {
     this.channel = options.channel ?? KEY_INVALIDATION_CHANNEL;
     const redisOptions: RedisOptions = { maxRetriesPerRequest: 2, ...options.redisOptions };
-    this.publisher = new Redis(options.url, redisOptions);
-    this.subscriber = new Redis(options.url, redisOptions);
+    this.publisher = new RedisClient(options.url, redisOptions);
+    this.subscriber = new RedisClient(options.url, redisOptions);
     for (const connection of [this.publisher, this.subscriber]) {
       // Without a listener an unreachable Redis would crash the process; ioredis reconnects by itself.
       connection.on('error', (error: Error) => options.logger?.warn({ err: { message: error.message } }, 'key-invalidation-redis-error'));
@@ -88,7 +88,8 @@ export class RedisKeyInvalidationBus implements KeyInvalidationBus {
    * reach this one only when its cache entries expire.
    */
   static async connect(options: RedisKeyInvalidationOptions): Promise<RedisKeyInvalidationBus> {
-    const bus = new RedisKeyInvalidationBus(options);
+    // ioredis is loaded where Redis is configured, not at start (one process without Redis never loads it).
+    const bus = new RedisKeyInvalidationBus(options, (await import('ioredis')).Redis);
     let timer: NodeJS.Timeout | undefined;
     const subscribed = bus.subscriber.subscribe(bus.channel).then(
       () => true,

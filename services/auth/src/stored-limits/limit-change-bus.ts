@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '@switchyard/shared';
 
 export const LIMIT_CHANGES_CHANNEL = 'switchyard:auth:limit-changes';
@@ -44,12 +44,13 @@ export class RedisLimitChangeBus implements LimitChangeBus {
   private constructor(
     private readonly channel: string,
     url: string,
-    private readonly logger?: Logger,
-    redisOptions?: RedisOptions,
+    private readonly logger: Logger | undefined,
+    redisOptions: RedisOptions | undefined,
+    RedisClient: typeof Redis,
   ) {
     const options: RedisOptions = { maxRetriesPerRequest: 2, ...redisOptions };
-    this.publisher = new Redis(url, options);
-    this.subscriber = new Redis(url, options);
+    this.publisher = new RedisClient(url, options);
+    this.subscriber = new RedisClient(url, options);
     for (const connection of [this.publisher, this.subscriber]) {
       connection.on('error', (error: Error) => logger?.warn({ err: { message: error.message } }, 'limit-changes-redis-error'));
     }
@@ -60,7 +61,9 @@ export class RedisLimitChangeBus implements LimitChangeBus {
 
   /** Resolves once subscribed, or after 3 s without Redis (logged; the periodic reload covers the gap). */
   static async connect(options: { url: string; channel?: string; logger?: Logger; redisOptions?: RedisOptions }): Promise<RedisLimitChangeBus> {
-    const bus = new RedisLimitChangeBus(options.channel ?? LIMIT_CHANGES_CHANNEL, options.url, options.logger, options.redisOptions);
+    // ioredis is loaded where Redis is configured, not at start (one process without Redis never loads it).
+    const { Redis: RedisClient } = await import('ioredis');
+    const bus = new RedisLimitChangeBus(options.channel ?? LIMIT_CHANGES_CHANNEL, options.url, options.logger, options.redisOptions, RedisClient);
     let timer: NodeJS.Timeout | undefined;
     const subscribed = bus.subscriber.subscribe(bus.channel).then(
       () => true,

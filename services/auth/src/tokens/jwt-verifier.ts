@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload, SignJWT } from 'jose';
+import type { createRemoteJWKSet, JWTPayload } from 'jose';
 import type { Principal } from '@switchyard/shared';
 import type { Member } from '../organizations/governance-model';
 import type { GovernanceStore } from '../storage/governance-store';
@@ -45,8 +45,13 @@ export function looksLikeJwt(token: string): boolean {
  * `invalid_token`; a valid token whose subject holds no role is 403.
  * Shaped as the gateway's `TokenVerifier` (`verify(token)`).
  */
+/** jose, loaded with the first token rather than at start (a process may never see one). */
+let joseModule: Promise<typeof import('jose')> | undefined;
+const jose = (): Promise<typeof import('jose')> => (joseModule ??= import('jose'));
+
 export class JwtVerifier {
-  private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
+  private readonly jwksUrl?: URL;
+  private jwks?: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(
     private readonly store: GovernanceStore,
@@ -55,13 +60,13 @@ export class JwtVerifier {
   ) {
     if (switchyard !== undefined && switchyard.secret.byteLength < 32) throw new Error('The admin JWT secret must be at least 32 bytes.');
     if (oidc !== undefined) {
-      const url = new URL(oidc.jwksUrl ?? `${oidc.issuer.replace(/\/$/, '')}/.well-known/jwks.json`);
-      this.jwks = createRemoteJWKSet(url, { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+      this.jwksUrl = new URL(oidc.jwksUrl ?? `${oidc.issuer.replace(/\/$/, '')}/.well-known/jwks.json`);
     }
   }
 
   async verify(token: string): Promise<Principal> {
     if (!looksLikeJwt(token)) throw invalidToken('not a JWT');
+    const { createRemoteJWKSet, decodeJwt, decodeProtectedHeader } = await jose();
     let algorithm: unknown;
     let issuer: string | undefined;
     try {
@@ -73,11 +78,16 @@ export class JwtVerifier {
     }
     if (typeof algorithm !== 'string' || algorithm.toLowerCase() === 'none') throw invalidToken('unsigned tokens (`alg: none`) are refused');
     if (this.switchyard !== undefined && issuer === (this.switchyard.issuer ?? DEFAULT_JWT_ISSUER)) return this.verifyOwn(token, this.switchyard);
-    if (this.oidc !== undefined && this.jwks !== undefined && issuer === this.oidc.issuer) return this.verifyOidc(token, this.oidc, this.jwks);
+    if (this.oidc !== undefined && this.jwksUrl !== undefined && issuer === this.oidc.issuer) {
+      // One key set for the verifier's life: it caches the issuer's keys and paces their refetching.
+      this.jwks ??= createRemoteJWKSet(this.jwksUrl, { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+      return this.verifyOidc(token, this.oidc, this.jwks);
+    }
     throw invalidToken('unknown issuer');
   }
 
   private async verifyOwn(token: string, settings: SwitchyardJwtSettings): Promise<Principal> {
+    const { jwtVerify } = await jose();
     const payload = await checked(() =>
       jwtVerify(token, settings.secret, {
         algorithms: ['HS256'],
@@ -99,6 +109,7 @@ export class JwtVerifier {
   }
 
   private async verifyOidc(token: string, settings: OidcSettings, jwks: ReturnType<typeof createRemoteJWKSet>): Promise<Principal> {
+    const { jwtVerify } = await jose();
     const payload = await checked(() =>
       jwtVerify(token, jwks, {
         algorithms: settings.algorithms ?? ['RS256', 'ES256', 'EdDSA', 'PS256'],
@@ -119,6 +130,7 @@ async function checked(verify: () => Promise<{ payload: JWTPayload }>): Promise<
   try {
     return (await verify()).payload;
   } catch (error) {
+    const { errors } = await jose();
     if (error instanceof errors.JWTExpired) throw invalidToken('expired');
     if (error instanceof errors.JWTClaimValidationFailed) throw invalidToken(`claim \`${error.claim}\` is not accepted`);
     if (error instanceof errors.JWSSignatureVerificationFailed) throw invalidToken('signature verification failed');
@@ -138,6 +150,7 @@ export async function issueMemberToken(
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: Date }> {
   const issuedAt = Math.floor(now / 1000);
+  const { SignJWT } = await jose();
   const token = await new SignJWT({
     mid: member.id,
     org: member.organization,

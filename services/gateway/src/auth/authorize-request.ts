@@ -31,7 +31,12 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
  * the caller may not act for.
  */
 export function authorizeRequest(principal: Principal, endpoint: GatewayEndpoint, headers: IncomingHttpHeaders): void {
-  if (!ENDPOINT_ROLES[endpoint].includes(principal.role)) {
+  authorizeEndpoint(principal, endpoint, ENDPOINT_ROLES[endpoint], headers);
+}
+
+/** The same checks for any endpoint by name (a plugin's), with the roles that may call it. */
+export function authorizeEndpoint(principal: Principal, endpoint: string, roles: readonly Role[], headers: IncomingHttpHeaders): void {
+  if (!roles.includes(principal.role)) {
     throw permissionDenied(`The role ${principal.role} may not call ${endpoint}.`, null, 'permission_denied');
   }
   const endpoints = principal.scopes.endpoints;

@@ -11,6 +11,7 @@ import type { ErrorFormat } from './error-format';
 import { admitGoverned } from './governance-admission';
 import { routingOf } from './execution-headers';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
+import { beginPluginRun, pluginReply, providerOutcome } from './plugin-exchange';
 import { drained, observeStreamPart, type RouteHandler } from './openai-routes';
 import { readJsonBody } from './read-json-body';
 import { setSwitchyardHeader } from './response-headers';
@@ -46,26 +47,49 @@ export function createAnthropicRoutes(executor: RequestExecutor, options: Exchan
     telemetry.streamed = chatRequest.stream;
     authorizeModel(exchange.principal, chatRequest.model);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
-    if (!chatRequest.stream) {
-      const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted, routingOf(exchange));
-      telemetry.servedModel = response.model;
-      telemetry.usage = response.usage;
-      telemetry.finishReason = response.choices[0]?.finishReason;
+    const plugins = beginPluginRun(exchange, chatRequest);
+    try {
+      const answer = await plugins?.before();
+      if (plugins && answer) {
+        const reply = await pluginReply(exchange, plugins, answer, chatRequest.stream);
+        if (reply.parts) {
+          await writeEventStream(exchange, reply.parts, `plugin:${answer.servedBy.plugin}`);
+        } else {
+          setDroppedParams(exchange.response, reply.response.droppedParams);
+          exchange.sendJson(200, formatMessage(reply.response));
+        }
+        exchange.completed(answer.servedBy);
+        return;
+      }
+      const request = plugins?.request ?? chatRequest;
+      // A plugin that rewrote the model (semantic routing) may not take the key past its model scopes.
+      if (request.model !== chatRequest.model) authorizeModel(exchange.principal, request.model);
+      if (!request.stream) {
+        const { response: answered, servedBy } = await executor.complete(request, execution.context, telemetry.attempted, routingOf(exchange));
+        const response = plugins ? await plugins.after(answered, providerOutcome(servedBy)) : answered;
+        telemetry.servedModel = response.model;
+        telemetry.usage = response.usage;
+        telemetry.finishReason = response.choices[0]?.finishReason;
+        exchange.setServedBy(servedBy);
+        setDroppedParams(exchange.response, response.droppedParams);
+        exchange.sendJson(200, formatMessage(response));
+        exchange.completed(servedBy);
+        return;
+      }
+      const { parts, servedBy } = await executor.stream(request, execution.context, telemetry.attempted, routingOf(exchange));
+      // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
+      telemetry.upstreamAccepted = true;
       exchange.setServedBy(servedBy);
-      setDroppedParams(exchange.response, response.droppedParams);
-      exchange.sendJson(200, formatMessage(response));
+      const passed = plugins ? plugins.stream(parts, providerOutcome(servedBy)) : parts;
+      await writeEventStream(exchange, passed, servedBy.deployment.providerId);
       exchange.completed(servedBy);
-      return;
+    } finally {
+      plugins?.finish();
     }
-    const { parts, servedBy } = await executor.stream(chatRequest, execution.context, telemetry.attempted, routingOf(exchange));
-    // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
-    telemetry.upstreamAccepted = true;
-    exchange.setServedBy(servedBy);
-    await writeEventStream(exchange, parts, servedBy.deployment.providerId);
-    exchange.completed(servedBy);
   }
 
-  async function writeEventStream(exchange: HttpExchange, parts: AsyncIterable<StreamPart>, providerId: string): Promise<void> {
+  /** `answeredBy`: the provider, or `plugin:<name>`, for the time-to-first-chunk metric. */
+  async function writeEventStream(exchange: HttpExchange, parts: AsyncIterable<StreamPart>, answeredBy: string): Promise<void> {
     const { response } = exchange;
     const telemetry = exchange.telemetry!;
     const iterator = parts[Symbol.asyncIterator]();
@@ -79,7 +103,7 @@ export function createAnthropicRoutes(executor: RequestExecutor, options: Exchan
       if (events.length === 0) return;
       if (firstChunk) {
         firstChunk = false;
-        metrics.firstChunk(providerId, (performance.now() - exchange.arrived) / 1000);
+        metrics.firstChunk(answeredBy, (performance.now() - exchange.arrived) / 1000);
       }
       if (!response.write(events.map(serverSentEvent).join(''))) await drained(response);
     };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GatewayError, invalidRequest, type ObservabilityQueryService, type Principal, type RouterService } from '@switchyard/shared';
-import { authorizeRequest } from '../auth/authorize-request';
+import { authorizeEndpoint, authorizeRequest } from '../auth/authorize-request';
 import { gatewayEndpoint, type GatewayEndpoint } from '../auth/gateway-endpoints';
 import type { RequestAuthenticator } from '../auth/request-authenticator';
 import { setRequestPrincipal } from '../auth/request-principal';
@@ -11,6 +11,7 @@ import { createCorsPolicy } from './cors-policy';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
+import { createPluginEndpointRoutes, DEFAULT_PLUGIN_ENDPOINT_ROLES } from './plugin-endpoint-routes';
 import type { ModelDetails } from './model-details';
 
 export interface HttpAppOptions extends ExchangeOptions {
@@ -45,6 +46,7 @@ export interface HttpAppOptions extends ExchangeOptions {
  */
 export function createRequestListener(options: HttpAppOptions): (request: IncomingMessage, response: ServerResponse) => void {
   const fastRoutes = new Map([...createOpenAIRoutes(options.executor, options), ...createAnthropicRoutes(options.executor, options)]);
+  const pluginRoutes = createPluginEndpointRoutes(options.plugins, options);
   const app = createExpressApp(options);
   const cors = createCorsPolicy(options.corsAllowedOrigins);
   const { authenticator } = options;
@@ -53,6 +55,34 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
+    const pluginRoute = pluginRoutes.size === 0 ? undefined : pluginRoutes.get(`${request.method} ${path}`);
+    if (pluginRoute) {
+      if (!authenticator.required) {
+        pluginRoute.handle(request, response);
+        return;
+      }
+      const { endpoint } = pluginRoute;
+      authenticator
+        .authenticate(request.headers)
+        .then(
+          (principal) => {
+            try {
+              authorizeEndpoint(principal, endpoint.endpoint, endpoint.roles ?? DEFAULT_PLUGIN_ENDPOINT_ROLES, request.headers);
+            } catch (error) {
+              refuse(request, response, 'other', error, options, principal);
+              return;
+            }
+            setRequestPrincipal(request, principal);
+            pluginRoute.handle(request, response);
+          },
+          (error: unknown) => refuse(request, response, 'other', error, options),
+        )
+        .catch((error: unknown) => {
+          options.logger.error({ err: error }, 'request-listener-failed');
+          response.destroy();
+        });
+      return;
+    }
     const handler = fastRoutes.get(`${request.method} ${path}`);
     const dispatch = (): void => {
       if (handler) handler(request, response);

@@ -14,6 +14,8 @@ export class GatewayMetrics {
   private readonly connectionsRejected: Counter;
   private readonly httpTimeouts: Counter<'phase'>;
   private readonly malformedRequests: Counter<'reason'>;
+  private readonly pluginAnswers: Counter<'plugin' | 'detail'>;
+  private readonly pluginFailures: Counter<'plugin' | 'hook'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchyard_' });
@@ -67,6 +69,26 @@ export class GatewayMetrics {
       labelNames: ['reason'],
       registers: [this.registry],
     });
+    this.pluginAnswers = new Counter({
+      name: 'switchyard_gateway_plugin_answers_total',
+      help: 'Chat requests a plugin answered in place of a provider (a cache hit), by plugin and kind of answer.',
+      labelNames: ['plugin', 'detail'],
+      registers: [this.registry],
+    });
+    this.pluginFailures = new Counter({
+      name: 'switchyard_gateway_plugin_failures_total',
+      help: 'Plugin hooks that threw (the request failed, or the failure was only logged off the request path), by plugin and hook.',
+      labelNames: ['plugin', 'hook'],
+      registers: [this.registry],
+    });
+  }
+
+  pluginAnswered(plugin: string, detail: string): void {
+    this.pluginAnswers.inc({ plugin, detail });
+  }
+
+  pluginFailed(plugin: string, hook: string): void {
+    this.pluginFailures.inc({ plugin, hook });
   }
 
   connectionRejected(): void {
@@ -94,6 +116,7 @@ export class GatewayMetrics {
     );
   };
 
+  /** `providerId` is the provider's, or `plugin:<name>` for a plugin's answer replayed as a stream. */
   firstChunk(providerId: string, secondsSinceArrival: number): void {
     this.timeToFirstChunk.observe({ provider: providerId }, secondsSinceArrival);
   }

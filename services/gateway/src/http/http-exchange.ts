@@ -12,6 +12,7 @@ import {
 } from '@switchyard/shared';
 import type { GatewayAuditHooks, RequestOrigin } from '../auth/gateway-audit-hooks';
 import { requestPrincipal } from '../auth/request-principal';
+import type { PluginPipeline } from '../plugins/plugin-pipeline';
 import type { ServedBy } from '../pipeline/request-executor';
 import type { RequestOperation, RequestRecorder } from '../telemetry/request-recorder';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
@@ -37,6 +38,8 @@ export interface ExchangeOptions {
   governance?: GovernanceGate;
   /** Told of every refused credential and permission. */
   audit?: GatewayAuditHooks;
+  /** The plugins chat requests pass through; none when absent. */
+  plugins?: PluginPipeline;
 }
 
 /** A client's `x-request-id` is kept only if it has this form; any other is ignored and a new id generated. */
@@ -83,14 +86,29 @@ export class HttpExchange {
     });
   }
 
+  /** The plugins of chat requests, if any. */
+  get plugins(): PluginPipeline | undefined {
+    return this.options.plugins;
+  }
+
+  get metrics(): GatewayMetrics {
+    return this.options.metrics;
+  }
+
   /** Marks this exchange as a model request, to be recorded when it ends. */
   track(operation: RequestOperation): RequestTelemetry {
     this.telemetry = new RequestTelemetry(this.options.recorder, operation, this.requestId, this.arrived, this.principal);
     return this.telemetry;
   }
 
+  /** A plugin's answer names the plugin and its kind of answer; a deployment's, the provider, model, route path and attempts. */
   setServedBy(servedBy: ServedBy): void {
     const { response } = this;
+    if ('plugin' in servedBy) {
+      setSwitchyardHeader(response, 'x-switchyard-served-by', servedBy.plugin);
+      if (servedBy.detail) setSwitchyardHeader(response, 'x-switchyard-served-by-detail', servedBy.detail);
+      return;
+    }
     setSwitchyardHeader(response, 'x-switchyard-provider', servedBy.deployment.providerId);
     setSwitchyardHeader(response, 'x-switchyard-model', servedBy.deployment.model);
     setExecutionHeaders(response, servedBy.report, servedBy.attempts);
@@ -115,7 +133,10 @@ export class HttpExchange {
         route: this.route,
         status: this.response.statusCode,
         durationMs: Math.round(durationSeconds * 1e4) / 10,
-        ...(servedBy && { provider: servedBy.deployment.providerId, model: servedBy.deployment.model, attempts: servedBy.attempts }),
+        ...(servedBy &&
+          ('plugin' in servedBy
+            ? { servedBy: servedBy.plugin, detail: servedBy.detail }
+            : { provider: servedBy.deployment.providerId, model: servedBy.deployment.model, attempts: servedBy.attempts })),
       },
       'request-completed',
     );

@@ -240,6 +240,9 @@ export function formatRequestRecord(record: RequestRecord) {
     cost_usd: record.costUsd,
     cache_status: CACHE_STATUS_NAMES[record.cacheStatus],
     metadata: record.metadata,
+    served_by: record.servedBy || null,
+    served_by_detail: record.servedByDetail || null,
+    annotations: record.annotations,
   };
 }
 

@@ -3,11 +3,12 @@ import type { StreamPart } from '@switchyard/shared';
 import { ChatCompletionChunkWriter } from '../openai-wire/chat-completion-chunk-writer';
 import { formatChatCompletion, formatEmbeddings } from '../openai-wire/format-chat-completion';
 import { parseChatCompletionRequest, parseEmbeddingsRequest } from '../openai-wire/parse-chat-completion-request';
-import type { Execution, RequestExecutor, ServedBy } from '../pipeline/request-executor';
+import type { Execution, RequestExecutor } from '../pipeline/request-executor';
 import { authorizeModel } from '../auth/authorize-request';
 import { admitGoverned } from './governance-admission';
 import { routingOf } from './execution-headers';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
+import { beginPluginRun, pluginReply, providerOutcome } from './plugin-exchange';
 import { readJsonBody } from './read-json-body';
 import { readDropUnsupportedParams, setDroppedParamsHeader } from './parameter-dropping-headers';
 import { readAttribution } from '../telemetry/request-attribution';
@@ -38,23 +39,46 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     telemetry.streamed = chatRequest.stream;
     authorizeModel(exchange.principal, chatRequest.model);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
-    if (!chatRequest.stream) {
-      const { response, servedBy } = await executor.complete(chatRequest, execution.context, telemetry.attempted, routingOf(exchange));
-      telemetry.servedModel = response.model;
-      telemetry.usage = response.usage;
-      telemetry.finishReason = response.choices[0]?.finishReason;
+    const plugins = beginPluginRun(exchange, chatRequest);
+    try {
+      const answer = await plugins?.before();
+      if (plugins && answer) {
+        const reply = await pluginReply(exchange, plugins, answer, chatRequest.stream);
+        if (reply.parts) {
+          const writer = new ChatCompletionChunkWriter(chatRequest.includeUsage);
+          await writeEventStream(exchange, telemetry, reply.parts, writer, `plugin:${answer.servedBy.plugin}`);
+        } else {
+          setDroppedParamsHeader(exchange.response, reply.response.droppedParams);
+          exchange.sendJson(200, formatChatCompletion(reply.response));
+        }
+        exchange.completed(answer.servedBy);
+        return;
+      }
+      const request = plugins?.request ?? chatRequest;
+      // A plugin that rewrote the model (semantic routing) may not take the key past its model scopes.
+      if (request.model !== chatRequest.model) authorizeModel(exchange.principal, request.model);
+      if (!request.stream) {
+        const { response: answered, servedBy } = await executor.complete(request, execution.context, telemetry.attempted, routingOf(exchange));
+        const response = plugins ? await plugins.after(answered, providerOutcome(servedBy)) : answered;
+        telemetry.servedModel = response.model;
+        telemetry.usage = response.usage;
+        telemetry.finishReason = response.choices[0]?.finishReason;
+        exchange.setServedBy(servedBy);
+        setDroppedParamsHeader(exchange.response, response.droppedParams);
+        exchange.sendJson(200, formatChatCompletion(response));
+        exchange.completed(servedBy);
+        return;
+      }
+      const { parts, servedBy } = await executor.stream(request, execution.context, telemetry.attempted, routingOf(exchange));
+      // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
+      telemetry.upstreamAccepted = true;
       exchange.setServedBy(servedBy);
-      setDroppedParamsHeader(exchange.response, response.droppedParams);
-      exchange.sendJson(200, formatChatCompletion(response));
+      const passed = plugins ? plugins.stream(parts, providerOutcome(servedBy)) : parts;
+      await writeEventStream(exchange, telemetry, passed, new ChatCompletionChunkWriter(request.includeUsage), servedBy.deployment.providerId);
       exchange.completed(servedBy);
-      return;
+    } finally {
+      plugins?.finish();
     }
-    const { parts, servedBy } = await executor.stream(chatRequest, execution.context, telemetry.attempted, routingOf(exchange));
-    // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
-    telemetry.upstreamAccepted = true;
-    exchange.setServedBy(servedBy);
-    await writeEventStream(exchange, telemetry, parts, new ChatCompletionChunkWriter(chatRequest.includeUsage), servedBy);
-    exchange.completed(servedBy);
   }
 
   async function embeddings(exchange: HttpExchange, execution: Execution): Promise<void> {
@@ -78,7 +102,8 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     telemetry: RequestTelemetry,
     parts: AsyncIterable<StreamPart>,
     writer: ChatCompletionChunkWriter,
-    servedBy: ServedBy,
+    /** The provider, or `plugin:<name>`, for the time-to-first-chunk metric. */
+    answeredBy: string,
   ): Promise<void> {
     const { response } = exchange;
     // The first part is read before the headers are written: it names the dropped parameters (a header), and a
@@ -95,7 +120,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
       if (chunk === undefined) continue;
       if (first) {
         first = false;
-        metrics.firstChunk(servedBy.deployment.providerId, (performance.now() - exchange.arrived) / 1000);
+        metrics.firstChunk(answeredBy, (performance.now() - exchange.arrived) / 1000);
       }
       if (!response.write(`data: ${JSON.stringify(chunk)}\n\n`)) await drained(response);
     }

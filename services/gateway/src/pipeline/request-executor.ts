@@ -20,6 +20,7 @@ import {
   type GatewayError,
   type KeyScopes,
   type KindFallbacks,
+  type PluginServedBy,
   type PlanExecutor,
   type RequestFeatures,
   type ResilienceConfig,
@@ -31,8 +32,11 @@ import {
 } from '@switchyard/shared';
 import { authorizeRoute, InlineRoutes, readRouteHeader, ROUTE_HEADER } from './route-header';
 
+/** Who answered a chat request: a deployment, or a plugin in its place (a cache hit). */
+export type ServedBy = DeploymentServedBy | PluginServedBy;
+
 /** Which deployment answered, how it was reached, and every attempt on the way. */
-export interface ServedBy {
+export interface DeploymentServedBy {
   deployment: Deployment;
   routePath: string;
   /** Attempts made (retries and hedges included, skipped deployments not). */
@@ -196,7 +200,7 @@ export class RequestExecutor {
     context: CallContext,
     onAttempt?: AttemptListener,
     routing: RoutingInput = {},
-  ): Promise<{ response: ChatResponse; servedBy: ServedBy }> {
+  ): Promise<{ response: ChatResponse; servedBy: DeploymentServedBy }> {
     const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(routing.headers)), routing, context);
     return this.answer(plan, () => this.planExecutor.complete(plan, request, context), onAttempt);
   }
@@ -206,7 +210,7 @@ export class RequestExecutor {
     context: CallContext,
     onAttempt?: AttemptListener,
     routing: RoutingInput = {},
-  ): Promise<{ parts: AsyncIterable<StreamPart>; servedBy: ServedBy }> {
+  ): Promise<{ parts: AsyncIterable<StreamPart>; servedBy: DeploymentServedBy }> {
     const plan = await this.plan(request.model, chatRequestFeatures(request, routingHeaders(routing.headers)), routing, context);
     const finished = this.started(plan);
     let opened: Awaited<ReturnType<PlanExecutor['stream']>>;
@@ -229,7 +233,7 @@ export class RequestExecutor {
     context: CallContext,
     onAttempt?: AttemptListener,
     routing: RoutingInput = {},
-  ): Promise<{ response: EmbeddingResponse; servedBy: ServedBy }> {
+  ): Promise<{ response: EmbeddingResponse; servedBy: DeploymentServedBy }> {
     const plan = await this.plan(request.model, modelOnlyFeatures(request.model, routingHeaders(routing.headers)), routing, context);
     return this.answer(plan, () => this.planExecutor.embed(plan, request, context), onAttempt);
   }
@@ -302,7 +306,7 @@ export class RequestExecutor {
     plan: ExecutionPlan,
     run: () => Promise<{ response: R; report: ExecutionReport }>,
     onAttempt: AttemptListener | undefined,
-  ): Promise<{ response: R; servedBy: ServedBy }> {
+  ): Promise<{ response: R; servedBy: DeploymentServedBy }> {
     const finished = this.started(plan);
     try {
       const { response, report } = await this.settled(run(), onAttempt);
@@ -349,7 +353,7 @@ export class RequestExecutor {
     observeReport?.(report);
   }
 
-  private servedBy(report: ExecutionReport, onAttempt: AttemptListener | undefined): ServedBy {
+  private servedBy(report: ExecutionReport, onAttempt: AttemptListener | undefined): DeploymentServedBy {
     const served = report.attempts[report.served ?? report.attempts.length - 1];
     const attempts = attemptsMade(report);
     onAttempt?.(served, attempts);

@@ -33,6 +33,12 @@ export interface RequestOutcome {
   /** Whether `usage` was estimated by the gateway (a stream cut before the provider reported it). */
   usageEstimated?: boolean;
   finishReason?: string;
+  /** `provider` when a deployment answered (or was tried last), a plugin's name when it answered in its place, empty when neither. */
+  servedBy?: string;
+  /** The plugin's kind of answer (`exact`, `semantic`). */
+  servedByDetail?: string;
+  /** Facts plugins added (`cache: semantic-hit`, `semantic_route: billing`). */
+  annotations?: Readonly<Record<string, string>>;
 }
 
 const STATUS = {
@@ -40,6 +46,21 @@ const STATUS = {
   failed: eventsV1.RequestStatus.FAILED,
   cancelled: eventsV1.RequestStatus.CANCELLED,
 } as const;
+
+/** The cache plugin's `cache` annotation (`hit`, `semantic-hit`, `miss`) as the record's cache status. */
+function cacheStatusOf(annotation: string | undefined): eventsV1.CacheStatus {
+  switch (annotation) {
+    case 'hit':
+      return eventsV1.CacheStatus.HIT;
+    case 'semantic-hit':
+      return eventsV1.CacheStatus.SEMANTIC_HIT;
+    case 'miss':
+    case 'refresh':
+      return eventsV1.CacheStatus.MISS;
+    default:
+      return eventsV1.CacheStatus.DISABLED;
+  }
+}
 
 /** Turns a request's outcome into its events, priced, and hands them to the publisher. */
 export class RequestRecorder {
@@ -90,10 +111,13 @@ export class RequestRecorder {
         streamed: outcome.streamed,
         tokens,
         costUsd: cost?.totalUsd ?? 0,
-        cacheStatus: eventsV1.CacheStatus.DISABLED,
+        cacheStatus: cacheStatusOf(outcome.annotations?.cache),
         metadata: storableRecord(attribution.metadata),
         finishReason: storableText(outcome.finishReason ?? ''),
         usageEstimated: outcome.usageEstimated ?? false,
+        servedBy: outcome.servedBy ?? '',
+        servedByDetail: storableText(outcome.servedByDetail ?? ''),
+        annotations: storableRecord(outcome.annotations ?? {}),
       }),
     });
     if (!usage || !deployment) return;

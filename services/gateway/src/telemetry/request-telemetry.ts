@@ -4,6 +4,7 @@ import {
   type ChatRequest,
   type Deployment,
   type GatewayError,
+  type PluginServedBy,
   type Principal,
   type RequestStatusName,
   type RouteAttempt,
@@ -30,6 +31,10 @@ export class RequestTelemetry {
   prompt?: ChatRequest;
   /** Set once a provider accepted the streamed request: it bills from then on. */
   upstreamAccepted = false;
+  /** The plugin that answered in place of a provider, if one did. */
+  answeredBy?: PluginServedBy;
+  /** Facts plugins added for the record (the plugin run's own map, read when the request is recorded). */
+  annotations?: Readonly<Record<string, string>>;
   /** The text streamed to the client so far, to estimate output tokens. */
   readonly output = new TextTokenEstimate();
   private deployment?: Deployment;
@@ -87,6 +92,9 @@ export class RequestTelemetry {
       usage,
       usageEstimated,
       finishReason: this.finishReason,
+      servedBy: this.answeredBy?.plugin ?? (this.deployment ? 'provider' : ''),
+      servedByDetail: this.answeredBy?.detail ?? '',
+      annotations: this.annotations ?? {},
     });
   }
 }

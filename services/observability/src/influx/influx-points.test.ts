@@ -46,9 +46,10 @@ describe('points', () => {
       timeToFirstTokenMs: 3.25,
       tokens: { input: 10, output: 20, cachedInput: 4, cacheWrite: 1, reasoning: 7 },
       costUsd: 0.0015,
+      servedBy: 'provider',
     });
     expect(requestPoint(event).toLineProtocol()).toBe(
-      'requests,model=gpt-4o-mini,operation=chat.completion,provider=openai,status=failed,workspace=acme ' +
+      'requests,model=gpt-4o-mini,operation=chat.completion,provider=openai,served_by=provider,status=failed,workspace=acme ' +
         'attempts=2i,cache_write_tokens=1i,cached_input_tokens=4i,cost_usd=0.0015,error=1i,input_tokens=10i,' +
         'latency_ms=12.5,output_tokens=20i,reasoning_tokens=7i,request_id="request-1",ttft_ms=3.25 ' +
         pointTimestamp(occurredAt, 'event-1'),

@@ -52,6 +52,7 @@ export function requestPoint(event: RequestCompleted): Point {
     .tag('workspace', event.workspace)
     .tag('status', enumTag(eventsV1.RequestStatus, event.status))
     .tag('operation', operationName(event.operation))
+    .tag('served_by', event.servedBy)
     .floatField('latency_ms', event.latencyMs)
     .floatField('ttft_ms', event.timeToFirstTokenMs)
     .intField('input_tokens', tokens?.input ?? 0)

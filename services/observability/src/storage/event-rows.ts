@@ -53,6 +53,9 @@ export const requestColumns: readonly InsertColumn<RequestCompleted>[] = [
   { name: 'metadata', type: 'text', cast: 'jsonb', value: (event) => JSON.stringify(storedMap(event.metadata)) },
   { name: 'finish_reason', type: 'text', value: (event) => storedText(event.finishReason) },
   { name: 'usage_estimated', type: 'boolean', value: (event) => event.usageEstimated },
+  { name: 'served_by', type: 'text', value: (event) => storedText(event.servedBy) },
+  { name: 'served_by_detail', type: 'text', value: (event) => storedText(event.servedByDetail) },
+  { name: 'annotations', type: 'text', cast: 'jsonb', value: (event) => JSON.stringify(storedMap(event.annotations)) },
 ];
 
 export const costColumns: readonly InsertColumn<CostRecorded>[] = [
@@ -164,6 +167,9 @@ export interface RequestRow {
   metadata: Record<string, string>;
   finish_reason: string;
   usage_estimated: boolean;
+  served_by: string;
+  served_by_detail: string;
+  annotations: Record<string, string>;
 }
 
 export function requestFromRow(row: RequestRow): RequestCompleted {
@@ -196,6 +202,9 @@ export function requestFromRow(row: RequestRow): RequestCompleted {
     metadata: row.metadata,
     finishReason: row.finish_reason,
     usageEstimated: row.usage_estimated,
+    servedBy: row.served_by,
+    servedByDetail: row.served_by_detail,
+    annotations: row.annotations,
   });
 }
 

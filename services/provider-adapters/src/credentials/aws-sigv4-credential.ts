@@ -1,8 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadSharedConfigFiles } from '@smithy/core/config';
-import { Hash } from '@smithy/core/serde';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import { ProviderError } from '@switchyard/shared';
 import type { UpstreamRequest } from '../http/upstream-client';
 import type { CredentialSource } from './credential-source';
@@ -45,6 +43,8 @@ export function awsCredentialChain(options: {
     if (cached && cached.until > now()) return cached.credentials;
     const profile = options.profile ?? env.AWS_PROFILE ?? 'default';
     const home = env.HOME ?? homedir();
+    // The AWS SDK's helpers are loaded at the first signature, not at start (most configs have no AWS provider).
+    const { loadSharedConfigFiles } = await import('@smithy/core/config');
     const files = await loadSharedConfigFiles({
       filepath: env.AWS_SHARED_CREDENTIALS_FILE ?? join(home, '.aws', 'credentials'),
       configFilepath: env.AWS_CONFIG_FILE ?? join(home, '.aws', 'config'),
@@ -75,20 +75,28 @@ export function awsCredentialChain(options: {
  * `x-amz-security-token` are added.
  */
 export class AwsSigV4Credential implements CredentialSource {
-  private readonly signer: SignatureV4;
+  private signer: Promise<SignatureV4> | undefined;
   private readonly now: () => Date;
 
-  constructor(options: { region: string; service: string; credentials: AwsCredentialProvider; now?: () => Date }) {
-    this.signer = new SignatureV4({
-      // Asked for at each signature, so rotated or refreshed keys are used as they come.
-      credentials: options.credentials,
-      region: options.region,
-      service: options.service,
-      sha256: Hash.bind(null, 'sha256'),
-      // The payload hash is part of the signature either way; x-amz-content-sha256 is S3's header.
-      applyChecksum: false,
-    });
+  constructor(private readonly options: { region: string; service: string; credentials: AwsCredentialProvider; now?: () => Date }) {
     this.now = options.now ?? (() => new Date());
+  }
+
+  /** The AWS SDK's signer, loaded at the first signature rather than at start (most configs have no AWS provider). */
+  private signerOnce(): Promise<SignatureV4> {
+    this.signer ??= Promise.all([import('@smithy/signature-v4'), import('@smithy/core/serde')]).then(
+      ([{ SignatureV4: Signer }, { Hash }]) =>
+        new Signer({
+          // Asked for at each signature, so rotated or refreshed keys are used as they come.
+          credentials: this.options.credentials,
+          region: this.options.region,
+          service: this.options.service,
+          sha256: Hash.bind(null, 'sha256'),
+          // The payload hash is part of the signature either way; x-amz-content-sha256 is S3's header.
+          applyChecksum: false,
+        }),
+    );
+    return this.signer;
   }
 
   async authorize(request: UpstreamRequest): Promise<UpstreamRequest> {
@@ -98,7 +106,7 @@ export class AwsSigV4Credential implements CredentialSource {
       const existing = query[name];
       query[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
     }
-    const signed = await this.signer.sign(
+    const signed = await (await this.signerOnce()).sign(
       {
         method: request.method,
         protocol: url.protocol,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { importPKCS8, SignJWT, type CryptoKey } from 'jose';
+import type { CryptoKey } from 'jose';
 import { ConfigError, ProviderError } from '@switchyard/shared';
 import type { UpstreamClient, UpstreamRequest } from '../http/upstream-client';
 import type { CredentialSource } from './credential-source';
@@ -97,6 +97,8 @@ export class GoogleServiceAccountCredential implements CredentialSource {
 
   private async exchange(): Promise<AccessToken> {
     const issuedAt = this.now();
+    // jose is loaded with the first token exchange, not at start (most configs have no service account).
+    const { SignJWT } = await import('jose');
     const assertion = await new SignJWT({ scope: this.options.scope ?? CLOUD_PLATFORM_SCOPE })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', ...(this.key.privateKeyId && { kid: this.key.privateKeyId }) })
       .setIssuer(this.key.clientEmail)
@@ -130,7 +132,7 @@ export class GoogleServiceAccountCredential implements CredentialSource {
   }
 
   private privateKey(): Promise<CryptoKey> {
-    this.signingKey ??= importPKCS8(this.key.privateKey, 'RS256').catch(() => {
+    this.signingKey ??= import('jose').then(({ importPKCS8 }) => importPKCS8(this.key.privateKey, 'RS256')).catch(() => {
       this.signingKey = undefined;
       throw new ProviderError(`The private key of the service account for ${this.providerId} is not a PKCS#8 RSA key.`, {
         providerId: this.providerId,

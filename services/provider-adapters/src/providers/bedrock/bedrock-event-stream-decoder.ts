@@ -1,5 +1,4 @@
-import { EventStreamCodec } from '@smithy/core/event-streams';
-import { fromUtf8, toUtf8 } from '@smithy/core/serde';
+import type { EventStreamCodec } from '@smithy/core/event-streams';
 
 /** One decoded `application/vnd.amazon.eventstream` message, as the stream transformer needs it. */
 export interface DecodedEventMessage {
@@ -24,8 +23,21 @@ const MAXIMUM_FRAME_BYTES = 16 * 1024 * 1024 + 128 * 1024;
  * frame size before allocating, and tells a stream cut inside a frame from
  * one that ended cleanly.
  */
+/**
+ * The AWS SDK's codec, loaded with the first Bedrock stream rather than at
+ * start (most configs have no Bedrock provider). `require`, not `import()`:
+ * decoding is synchronous.
+ */
+function createCodec(): EventStreamCodec {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { EventStreamCodec: Codec } = require('@smithy/core/event-streams') as typeof import('@smithy/core/event-streams');
+  const { fromUtf8, toUtf8 } = require('@smithy/core/serde') as typeof import('@smithy/core/serde');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return new Codec(toUtf8, fromUtf8);
+}
+
 export class EventStreamDecoder {
-  private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
+  private readonly codec = createCodec();
   private readonly decoder = new TextDecoder();
   private pending: Buffer[] = [];
   private pendingBytes = 0;

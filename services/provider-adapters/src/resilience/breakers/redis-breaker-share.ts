@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from '@switchyard/shared';
 import type { BreakerBoard, BreakerTransition } from './breaker-board';
 
@@ -47,13 +47,16 @@ export class RedisBreakerShare {
   /** Writes and publications not answered yet. */
   private readonly pending = new Set<Promise<unknown>>();
 
-  private constructor(private readonly options: RedisBreakerShareOptions) {
+  private constructor(
+    private readonly options: RedisBreakerShareOptions,
+    RedisClient: typeof Redis,
+  ) {
     const prefix = options.keyPrefix ?? BREAKER_KEY_PREFIX;
     this.channel = `${prefix}:transitions`;
     this.keyPrefix = `${prefix}:open:`;
     const redisOptions: RedisOptions = { maxRetriesPerRequest: 2, ...options.redisOptions };
-    this.publisher = new Redis(options.url, redisOptions);
-    this.subscriber = new Redis(options.url, redisOptions);
+    this.publisher = new RedisClient(options.url, redisOptions);
+    this.subscriber = new RedisClient(options.url, redisOptions);
     for (const connection of [this.publisher, this.subscriber]) {
       // Without a listener an unreachable Redis would crash the process; ioredis reconnects by itself.
       connection.on('error', (error: Error) => options.logger?.warn({ err: { message: error.message } }, 'breaker-redis-error'));
@@ -72,7 +75,8 @@ export class RedisBreakerShare {
    * work in this process alone (logged) until it does.
    */
   static async connect(options: RedisBreakerShareOptions): Promise<RedisBreakerShare> {
-    const share = new RedisBreakerShare(options);
+    // ioredis is loaded where Redis is configured, not at start (one process without Redis never loads it).
+    const share = new RedisBreakerShare(options, (await import('ioredis')).Redis);
     let timer: NodeJS.Timeout | undefined;
     const ready = share.subscriber
       .subscribe(share.channel)

@@ -1,0 +1,3 @@
+export * from './injection-corpus';
+export * from './injection-detector';
+export * from './injection-heuristics';

@@ -1,0 +1,2 @@
+export * from './intent-index';
+export * from './semantic-routing-plugin';
