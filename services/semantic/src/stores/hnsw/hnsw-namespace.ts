@@ -1,4 +1,5 @@
 import { normalize, type VectorMatch, type VectorPayload, type VectorQuery, type VectorRecord } from '@switchyard/shared';
+import { ScoreHeap } from './score-heap';
 import { dotAt, HnswGraph, type HnswGraphOptions, type HnswGraphParts } from './hnsw-graph';
 import { vectorDimensionsMismatch } from '../vector-store-errors';
 import { filterTokens } from '../payload-tokens';
@@ -133,14 +134,18 @@ export class HnswNamespace {
     nodes: Iterable<number> = this.nodeOf.values(),
   ): { nodes: number[]; scores: number[] } {
     const graph = this.graph as HnswGraph;
-    const scored: { node: number; score: number }[] = [];
+    // A bounded heap of the k best: no array of every record to sort.
+    const best = new ScoreHeap('min');
     for (const node of nodes) {
       if (accept !== undefined && !accept(node)) continue;
-      scored.push({ node, score: dotAt(unit, graph.vector(node), 0) });
+      const score = dotAt(unit, graph.vector(node), 0);
+      if (best.size < k) best.push(node, score);
+      else if (score > best.peekScore()) {
+        best.pop();
+        best.push(node, score);
+      }
     }
-    scored.sort((a, b) => b.score - a.score);
-    const best = scored.slice(0, k);
-    return { nodes: best.map((entry) => entry.node), scores: best.map((entry) => entry.score) };
+    return best.drainBestFirst();
   }
 
   /** Re-inserts the live records into a fresh graph once tombstones make up too much of it. */
