@@ -1,4 +1,5 @@
 import { normalize, type VectorMatch, type VectorPayload, type VectorQuery, type VectorRecord } from '@switchyard/shared';
+import { ScoreHeap } from './score-heap';
 import { dotAt, HnswGraph, type HnswGraphOptions, type HnswGraphParts } from './hnsw-graph';
 import { vectorDimensionsMismatch } from '../vector-store-errors';
 import { filterTokens } from '../payload-tokens';
@@ -83,7 +84,7 @@ export class HnswNamespace {
     const accept = where ? (node: number) => payloadMatches(this.payloads[node], where) : undefined;
     let found: { nodes: number[]; scores: number[] };
     const passing = where ? this.smallestPosting(where) : undefined;
-    if (passing !== undefined && passing.size < this.searchOptions.exactSearchBelow) {
+    if (passing !== undefined && passing.size < this.filteredScanBelow()) {
       // Few records can pass: scanning them is exact and cheaper than a filtered walk of the whole graph.
       found = this.scan(unit, query.k, accept, passing);
     } else if (this.nodeOf.size < this.searchOptions.exactSearchBelow) {
@@ -133,14 +134,18 @@ export class HnswNamespace {
     nodes: Iterable<number> = this.nodeOf.values(),
   ): { nodes: number[]; scores: number[] } {
     const graph = this.graph as HnswGraph;
-    const scored: { node: number; score: number }[] = [];
+    // A bounded heap of the k best: no array of every record to sort.
+    const best = new ScoreHeap('min');
     for (const node of nodes) {
       if (accept !== undefined && !accept(node)) continue;
-      scored.push({ node, score: dotAt(unit, graph.vector(node), 0) });
+      const score = dotAt(unit, graph.vector(node), 0);
+      if (best.size < k) best.push(node, score);
+      else if (score > best.peekScore()) {
+        best.pop();
+        best.push(node, score);
+      }
     }
-    scored.sort((a, b) => b.score - a.score);
-    const best = scored.slice(0, k);
-    return { nodes: best.map((entry) => entry.node), scores: best.map((entry) => entry.score) };
+    return best.drainBestFirst();
   }
 
   /** Re-inserts the live records into a fresh graph once tombstones make up too much of it. */
@@ -180,6 +185,15 @@ export class HnswNamespace {
       nodes?.delete(node);
       if (nodes?.size === 0) this.postings.delete(token);
     }
+  }
+
+  /**
+   * Up to how many passing records a scan beats a filtered walk: the walk
+   * computes about efSearch × 2m / (passing share) scores, the scan one per
+   * passing record, so they cost the same at √(efSearch × 2m × live).
+   */
+  private filteredScanBelow(): number {
+    return Math.max(this.searchOptions.exactSearchBelow, Math.sqrt(this.searchOptions.efSearch * 2 * this.graphOptions.m * this.nodeOf.size));
   }
 
   /** The live nodes of the rarest value `where` asks for (empty when one is held by none). */

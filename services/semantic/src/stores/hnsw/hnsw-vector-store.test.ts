@@ -35,10 +35,10 @@ describe('HnswVectorStore', () => {
   });
 
   it('filters on the graph walk when many records pass, and by scanning the few that pass otherwise', async () => {
-    const store = open({ exactSearchBelow: 8 });
+    const store = open({ exactSearchBelow: 8, efSearch: 4, m: 4 });
     const records = Array.from({ length: 60 }, (_, index) => record(`r${index}`, 500 + index, { tier: index < 50 ? 'free' : 'paid', index }));
     await store.upsert('ns', records);
-    // 50 pass `tier: free`: more than exactSearchBelow, so the graph is walked with the filter.
+    // 50 pass `tier: free`: more than √(efSearch × 2m × 60) ≈ 44, so the graph is walked with the filter.
     const free = await store.query('ns', vectorOf(555), { k: 5, where: { tier: 'free' } });
     expect(free).toHaveLength(5);
     expect(free.every((match) => match.payload.tier === 'free')).toBe(true);
