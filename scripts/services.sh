@@ -4,6 +4,7 @@
 #   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes|weaviate ...]   start (or reuse) and wait until ready
 #   scripts/services.sh down   [...]                                 stop the servers this script started
 #   scripts/services.sh status [...]                                 one line per server
+#   scripts/services.sh weaviate-api-key                             the key the test Weaviate asks for
 #
 # No name means all six. Every server listens on loopback only and keeps its data in
 # $SWITCHYARD_SERVICES_DIR (default: .services/ at the repository root). Addresses come from the same
@@ -59,7 +60,7 @@ log_tail() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes|weaviate ...]" >&2
+  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes|weaviate ...] | weaviate-api-key" >&2
   exit 2
 }
 
@@ -690,6 +691,7 @@ case "$command" in
       done
     fi
     ;;
+  weaviate-api-key) weaviate_api_key ;;
   status)
     for component in "${components[@]}"; do
       [ "$component" != influx ] || component=influxdb

@@ -19,6 +19,9 @@ if ! ./scripts/services.sh up; then
   echo "0 passed, 1 failed"
   exit 1
 fi
+# The test Weaviate answers only with its API key (its gRPC port cannot be bound to loopback).
+SWITCHYARD_WEAVIATE_API_KEY="${SWITCHYARD_WEAVIATE_API_KEY:-$(./scripts/services.sh weaviate-api-key)}"
+export SWITCHYARD_WEAVIATE_API_KEY
 
 # Test code is type-checked too (the build compiles only what ships), and the contracts are linted.
 typecheck_failed=0

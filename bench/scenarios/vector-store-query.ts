@@ -25,6 +25,8 @@ const SETTINGS = {
 };
 const WEAVIATE_URL = process.env.SWITCHYARD_WEAVIATE_URL ?? 'http://127.0.0.1:58080';
 const WEAVIATE_GRPC_ADDRESS = process.env.SWITCHYARD_WEAVIATE_GRPC_ADDRESS ?? '127.0.0.1:58051';
+/** `scripts/services.sh weaviate-api-key` prints the test server's. */
+const WEAVIATE_API_KEY = process.env.SWITCHYARD_WEAVIATE_API_KEY;
 
 /** mulberry32, so every run measures the same vectors. */
 function seeded(seed: number): () => number {
@@ -134,6 +136,7 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
       const weaviate = new WeaviateVectorStore({
         url: WEAVIATE_URL,
         grpcAddress: WEAVIATE_GRPC_ADDRESS,
+        apiKey: WEAVIATE_API_KEY,
         collection: 'SwitchyardBench',
         timeoutMs: 120_000,
       });

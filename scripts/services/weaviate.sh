@@ -1,13 +1,14 @@
 # shellcheck shell=bash
 # The `weaviate` component of scripts/services.sh (sourced by it): a one-node Weaviate server for the
 # vector store's integration tests, REST at SWITCHYARD_WEAVIATE_URL (default http://127.0.0.1:58080) and
-# gRPC at SWITCHYARD_WEAVIATE_GRPC_ADDRESS (default 127.0.0.1:58051), anonymous access, no modules, no
-# telemetry, its data in $SERVICES_DIR/weaviate. weaviate-server is built from the Go module proxy once
+# gRPC at SWITCHYARD_WEAVIATE_GRPC_ADDRESS (default 127.0.0.1:58051), an API key required (random, made at
+# the first start, kept in $SERVICES_DIR/weaviate/api-key), no modules, no telemetry, its data in
+# $SERVICES_DIR/weaviate. weaviate-server is built from the Go module proxy once
 # (go install; ten minutes or more on two busy cores) into $TOOLS_DIR/weaviate-$VERSION/.
 #
 # Weaviate binds its REST port and cluster traffic to loopback, but its gRPC and Raft listeners take no
-# address: they listen on every interface of this machine (on ports of their own, nothing answers there
-# but this test server).
+# address: they listen on every interface of this machine. Hence the API key: nothing is answered there
+# without it (weaviate_api_key reads it back, for scripts/test.sh, from the file or the running server).
 
 export SWITCHYARD_WEAVIATE_VERSION="${SWITCHYARD_WEAVIATE_VERSION:-v1.35.2}"
 WEAVIATE_URL="${SWITCHYARD_WEAVIATE_URL:-http://127.0.0.1:58080}"
@@ -67,12 +68,18 @@ weaviate_up() {
   ensure_weaviate_built
 
   mkdir -p "$WEAVIATE_DIR/data"
+  if [ ! -s "$WEAVIATE_DIR/api-key" ]; then
+    (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$WEAVIATE_DIR/api-key")
+  fi
   started="$(date +%s)"
   say "weaviate: starting weaviate-server $SWITCHYARD_WEAVIATE_VERSION on $WEAVIATE_HOST:$WEAVIATE_PORT (gRPC $WEAVIATE_GRPC_PORT)"
   pid="$(
     cd "$WEAVIATE_DIR" &&
       PERSISTENCE_DATA_PATH="$WEAVIATE_DIR/data" \
-      AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED=true \
+      AUTHENTICATION_ANONYMOUS_ACCESS_ENABLED=false \
+      AUTHENTICATION_APIKEY_ENABLED=true \
+      AUTHENTICATION_APIKEY_ALLOWED_KEYS="$(cat "$WEAVIATE_DIR/api-key")" \
+      AUTHENTICATION_APIKEY_USERS=switchyard-tests \
       DEFAULT_VECTORIZER_MODULE=none \
       ENABLE_MODULES= \
       DISABLE_TELEMETRY=true \
@@ -115,6 +122,20 @@ weaviate_down() {
   fi
   say "weaviate: stopping (pid $pid)"
   stop_pid weaviate "$pid" 30
+}
+
+# The API key of the Weaviate answering at $WEAVIATE_URL: from this folder's key file, or from the environment of
+# the running server (one started from another checkout's folder, which this one reuses).
+weaviate_api_key() {
+  weaviate_paths
+  local pid
+  if pid="$(pid_of weaviate weaviate-server)" || pid="$(pgrep -f "weaviate-server --host $WEAVIATE_HOST --port $WEAVIATE_PORT" | head -n1)"; then
+    if [ -r "/proc/$pid/environ" ]; then
+      tr '\0' '\n' <"/proc/$pid/environ" | sed -n 's/^AUTHENTICATION_APIKEY_ALLOWED_KEYS=//p'
+      return 0
+    fi
+  fi
+  [ -s "$WEAVIATE_DIR/api-key" ] && cat "$WEAVIATE_DIR/api-key"
 }
 
 weaviate_status() {

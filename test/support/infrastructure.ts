@@ -26,6 +26,8 @@ export const INFLUX_URL = process.env.SWITCHYARD_INFLUX_URL ?? 'http://127.0.0.1
 export const INFLUX_DATABASE = process.env.SWITCHYARD_INFLUX_DATABASE ?? 'switchyard';
 export const WEAVIATE_URL = process.env.SWITCHYARD_WEAVIATE_URL ?? 'http://127.0.0.1:58080';
 export const WEAVIATE_GRPC_ADDRESS = process.env.SWITCHYARD_WEAVIATE_GRPC_ADDRESS ?? '127.0.0.1:58051';
+/** The test Weaviate's API key (`scripts/services.sh weaviate-api-key`, exported by scripts/test.sh). */
+export const WEAVIATE_API_KEY = process.env.SWITCHYARD_WEAVIATE_API_KEY ?? '';
 
 const SERVICES_SCRIPT = path.resolve(__dirname, '../../scripts/services.sh');
 
@@ -153,6 +155,13 @@ export async function requireInflux(): Promise<void> {
 
 /** Throws a ServerUnavailableError unless the shared Weaviate answers its readiness probe with 200. */
 export async function requireWeaviate(): Promise<void> {
+  if (WEAVIATE_API_KEY === '') {
+    throw new ServerUnavailableError(
+      'weaviate',
+      WEAVIATE_URL,
+      new Error('SWITCHYARD_WEAVIATE_API_KEY is not set (scripts/services.sh weaviate-api-key prints it)'),
+    );
+  }
   const ready = new URL('/v1/.well-known/ready', WEAVIATE_URL);
   await fetch(ready, { signal: AbortSignal.timeout(5_000) })
     .then((response) => {

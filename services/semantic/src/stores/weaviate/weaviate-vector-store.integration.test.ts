@@ -1,5 +1,5 @@
 import { configSchema, vectorNamespace } from '@switchyard/shared';
-import { freePort, requireWeaviate, WEAVIATE_GRPC_ADDRESS, WEAVIATE_URL } from '../../../../../test/support/infrastructure';
+import { freePort, requireWeaviate, WEAVIATE_API_KEY, WEAVIATE_GRPC_ADDRESS, WEAVIATE_URL } from '../../../../../test/support/infrastructure';
 import { describeVectorStoreContract, record, vectorOf } from '../__fixtures__/vector-store-contract';
 import { createVectorStore } from '../create-vector-store';
 import { tenantName, WeaviateVectorStore } from './weaviate-vector-store';
@@ -8,11 +8,22 @@ import { tenantName, WeaviateVectorStore } from './weaviate-vector-store';
 const COLLECTION = `SwitchyardTest${process.pid}T${Date.now()}`;
 
 function weaviateStore(overrides: Partial<ConstructorParameters<typeof WeaviateVectorStore>[0]> = {}): WeaviateVectorStore {
-  return new WeaviateVectorStore({ url: WEAVIATE_URL, grpcAddress: WEAVIATE_GRPC_ADDRESS, collection: COLLECTION, timeoutMs: 30_000, ...overrides });
+  return new WeaviateVectorStore({
+    url: WEAVIATE_URL,
+    grpcAddress: WEAVIATE_GRPC_ADDRESS,
+    apiKey: WEAVIATE_API_KEY,
+    collection: COLLECTION,
+    timeoutMs: 30_000,
+    ...overrides,
+  });
 }
 
 async function schemaRequest(method: 'GET' | 'DELETE', suffix = ''): Promise<Response> {
-  return fetch(new URL(`/v1/schema/${COLLECTION}${suffix}`, WEAVIATE_URL), { method, signal: AbortSignal.timeout(30_000) });
+  return fetch(new URL(`/v1/schema/${COLLECTION}${suffix}`, WEAVIATE_URL), {
+    method,
+    headers: { authorization: `Bearer ${WEAVIATE_API_KEY}` },
+    signal: AbortSignal.timeout(30_000),
+  });
 }
 
 beforeAll(async () => {
@@ -51,9 +62,15 @@ describe('WeaviateVectorStore', () => {
 
   it('is built from the vectorStore config, its key read from the environment', async () => {
     const config = configSchema.parse({
-      vectorStore: { kind: 'weaviate', url: WEAVIATE_URL, grpcAddress: WEAVIATE_GRPC_ADDRESS, collection: COLLECTION },
+      vectorStore: {
+        kind: 'weaviate',
+        url: WEAVIATE_URL,
+        grpcAddress: WEAVIATE_GRPC_ADDRESS,
+        collection: COLLECTION,
+        apiKey: '${SWITCHYARD_WEAVIATE_API_KEY}',
+      },
     });
-    const store = createVectorStore(config);
+    const store = createVectorStore(config, { SWITCHYARD_WEAVIATE_API_KEY: WEAVIATE_API_KEY });
     stores.push(store as WeaviateVectorStore);
     expect(store).toBeInstanceOf(WeaviateVectorStore);
     const namespace = vectorNamespace(`config-${Date.now()}`, 'routes');
