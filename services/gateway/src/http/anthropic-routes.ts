@@ -11,7 +11,7 @@ import type { ErrorFormat } from './error-format';
 import { admitGoverned } from './governance-admission';
 import { routingOf } from './execution-headers';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
-import { beginPluginRun, pluginReply, providerOutcome } from './plugin-exchange';
+import { serveChat } from './plugin-exchange';
 import { drained, observeStreamPart, type RouteHandler } from './openai-routes';
 import { readJsonBody } from './read-json-body';
 import { setSwitchyardHeader } from './response-headers';
@@ -47,45 +47,13 @@ export function createAnthropicRoutes(executor: RequestExecutor, options: Exchan
     telemetry.streamed = chatRequest.stream;
     authorizeModel(exchange.principal, chatRequest.model);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
-    const plugins = beginPluginRun(exchange, chatRequest);
-    try {
-      const answer = await plugins?.before();
-      if (plugins && answer) {
-        const reply = await pluginReply(exchange, plugins, answer, chatRequest.stream);
-        if (reply.parts) {
-          await writeEventStream(exchange, reply.parts, `plugin:${answer.servedBy.plugin}`);
-        } else {
-          setDroppedParams(exchange.response, reply.response.droppedParams);
-          exchange.sendJson(200, formatMessage(reply.response));
-        }
-        exchange.completed(answer.servedBy);
-        return;
-      }
-      const request = plugins?.request ?? chatRequest;
-      // A plugin that rewrote the model (semantic routing) may not take the key past its model scopes.
-      if (request.model !== chatRequest.model) authorizeModel(exchange.principal, request.model);
-      if (!request.stream) {
-        const { response: answered, servedBy } = await executor.complete(request, execution.context, telemetry.attempted, routingOf(exchange));
-        const response = plugins ? await plugins.after(answered, providerOutcome(servedBy)) : answered;
-        telemetry.servedModel = response.model;
-        telemetry.usage = response.usage;
-        telemetry.finishReason = response.choices[0]?.finishReason;
-        exchange.setServedBy(servedBy);
+    await serveChat(exchange, execution, executor, chatRequest, {
+      send: (response) => {
         setDroppedParams(exchange.response, response.droppedParams);
         exchange.sendJson(200, formatMessage(response));
-        exchange.completed(servedBy);
-        return;
-      }
-      const { parts, servedBy } = await executor.stream(request, execution.context, telemetry.attempted, routingOf(exchange));
-      // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
-      telemetry.upstreamAccepted = true;
-      exchange.setServedBy(servedBy);
-      const passed = plugins ? plugins.stream(parts, providerOutcome(servedBy)) : parts;
-      await writeEventStream(exchange, passed, servedBy.deployment.providerId);
-      exchange.completed(servedBy);
-    } finally {
-      plugins?.finish();
-    }
+      },
+      stream: (parts, answeredBy) => writeEventStream(exchange, parts, answeredBy),
+    });
   }
 
   /** `answeredBy`: the provider, or `plugin:<name>`, for the time-to-first-chunk metric. */

@@ -8,7 +8,7 @@ import { authorizeModel } from '../auth/authorize-request';
 import { admitGoverned } from './governance-admission';
 import { routingOf } from './execution-headers';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
-import { beginPluginRun, pluginReply, providerOutcome } from './plugin-exchange';
+import { serveChat } from './plugin-exchange';
 import { readJsonBody } from './read-json-body';
 import { readDropUnsupportedParams, setDroppedParamsHeader } from './parameter-dropping-headers';
 import { readAttribution } from '../telemetry/request-attribution';
@@ -39,46 +39,14 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     telemetry.streamed = chatRequest.stream;
     authorizeModel(exchange.principal, chatRequest.model);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
-    const plugins = beginPluginRun(exchange, chatRequest);
-    try {
-      const answer = await plugins?.before();
-      if (plugins && answer) {
-        const reply = await pluginReply(exchange, plugins, answer, chatRequest.stream);
-        if (reply.parts) {
-          const writer = new ChatCompletionChunkWriter(chatRequest.includeUsage);
-          await writeEventStream(exchange, telemetry, reply.parts, writer, `plugin:${answer.servedBy.plugin}`);
-        } else {
-          setDroppedParamsHeader(exchange.response, reply.response.droppedParams);
-          exchange.sendJson(200, formatChatCompletion(reply.response));
-        }
-        exchange.completed(answer.servedBy);
-        return;
-      }
-      const request = plugins?.request ?? chatRequest;
-      // A plugin that rewrote the model (semantic routing) may not take the key past its model scopes.
-      if (request.model !== chatRequest.model) authorizeModel(exchange.principal, request.model);
-      if (!request.stream) {
-        const { response: answered, servedBy } = await executor.complete(request, execution.context, telemetry.attempted, routingOf(exchange));
-        const response = plugins ? await plugins.after(answered, providerOutcome(servedBy)) : answered;
-        telemetry.servedModel = response.model;
-        telemetry.usage = response.usage;
-        telemetry.finishReason = response.choices[0]?.finishReason;
-        exchange.setServedBy(servedBy);
+    await serveChat(exchange, execution, executor, chatRequest, {
+      send: (response) => {
         setDroppedParamsHeader(exchange.response, response.droppedParams);
         exchange.sendJson(200, formatChatCompletion(response));
-        exchange.completed(servedBy);
-        return;
-      }
-      const { parts, servedBy } = await executor.stream(request, execution.context, telemetry.attempted, routingOf(exchange));
-      // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
-      telemetry.upstreamAccepted = true;
-      exchange.setServedBy(servedBy);
-      const passed = plugins ? plugins.stream(parts, providerOutcome(servedBy)) : parts;
-      await writeEventStream(exchange, telemetry, passed, new ChatCompletionChunkWriter(request.includeUsage), servedBy.deployment.providerId);
-      exchange.completed(servedBy);
-    } finally {
-      plugins?.finish();
-    }
+      },
+      stream: (parts, answeredBy, request) =>
+        writeEventStream(exchange, telemetry, parts, new ChatCompletionChunkWriter(request.includeUsage), answeredBy),
+    });
   }
 
   async function embeddings(exchange: HttpExchange, execution: Execution): Promise<void> {

@@ -1,9 +1,67 @@
 import type { ChatRequest, ChatResponse, PluginAnswer, ResponseOutcome, StreamPart } from '@switchyard/shared';
+import { authorizeModel } from '../auth/authorize-request';
 import type { PluginRun } from '../plugins/plugin-run';
 import { streamPartsOf } from '../plugins/stream-parts-of';
-import type { DeploymentServedBy } from '../pipeline/request-executor';
+import type { DeploymentServedBy, Execution, RequestExecutor } from '../pipeline/request-executor';
+import { routingOf } from './execution-headers';
 import type { HttpExchange } from './http-exchange';
 import { headerSafeValue } from './response-headers';
+
+/** How one wire format (OpenAI's, Anthropic's) writes a chat answer. */
+export interface ChatWire {
+  /** Sends a whole answer, with its dropped-parameters header. */
+  send(response: ChatResponse): void;
+  /** Writes a stream; `answeredBy` is the provider or `plugin:<name>` (time-to-first-chunk metric). */
+  stream(parts: AsyncIterable<StreamPart>, answeredBy: string, request: ChatRequest): Promise<void>;
+}
+
+/**
+ * A parsed, admitted chat request from plugins to the client, the same for
+ * every wire format: the plugins' `beforeRequest` (which may answer,
+ * reject or rewrite), the executor, then the response hooks on the way out.
+ */
+export async function serveChat(
+  exchange: HttpExchange,
+  execution: Execution,
+  executor: RequestExecutor,
+  chatRequest: ChatRequest,
+  wire: ChatWire,
+): Promise<void> {
+  const telemetry = exchange.telemetry!;
+  const plugins = beginPluginRun(exchange, chatRequest);
+  try {
+    const answer = await plugins?.before();
+    if (plugins && answer) {
+      const reply = await pluginReply(exchange, plugins, answer, chatRequest.stream);
+      if (reply.parts) await wire.stream(reply.parts, `plugin:${answer.servedBy.plugin}`, chatRequest);
+      else wire.send(reply.response);
+      exchange.completed(answer.servedBy);
+      return;
+    }
+    const request = plugins?.request ?? chatRequest;
+    // A plugin that rewrote the model (semantic routing) may not take the key past its model scopes.
+    if (request.model !== chatRequest.model) authorizeModel(exchange.principal, request.model);
+    if (!request.stream) {
+      const { response: answered, servedBy } = await executor.complete(request, execution.context, telemetry.attempted, routingOf(exchange));
+      const response = plugins ? await plugins.after(answered, providerOutcome(servedBy)) : answered;
+      telemetry.servedModel = response.model;
+      telemetry.usage = response.usage;
+      telemetry.finishReason = response.choices[0]?.finishReason;
+      exchange.setServedBy(servedBy);
+      wire.send(response);
+      exchange.completed(servedBy);
+      return;
+    }
+    const { parts, servedBy } = await executor.stream(request, execution.context, telemetry.attempted, routingOf(exchange));
+    // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
+    telemetry.upstreamAccepted = true;
+    exchange.setServedBy(servedBy);
+    await wire.stream(plugins ? plugins.stream(parts, providerOutcome(servedBy)) : parts, servedBy.deployment.providerId, request);
+    exchange.completed(servedBy);
+  } finally {
+    plugins?.finish();
+  }
+}
 
 /**
  * Starts the plugin run of a chat request, or returns undefined when no
