@@ -290,6 +290,15 @@ describe('the switchyard command', () => {
     expect(gateway.output()).toMatch(/server\.allowUnauthenticated: must be true to serve server\.host 0\.0\.0\.0 without authentication/);
   });
 
+  it('answers an unknown option with its name and the usage, not a stack trace', async () => {
+    const gateway = start(['--port', '9090'], {});
+    const [code] = await once(gateway.child, 'exit');
+    expect(code).toBe(2);
+    expect(gateway.output()).toContain("switchyard: Unknown option '--port'");
+    expect(gateway.output()).toContain('Usage: switchyard');
+    expect(gateway.output()).not.toMatch(/\n\s+at /);
+  });
+
   it('refuses an invalid config file with the exact path in the message', async () => {
     const file = path.join(temporaryDirectory('bad-config'), 'switchyard.yaml');
     writeFileSync(file, 'server:\n  port: "eighty"\n');

@@ -67,10 +67,19 @@ async function main(): Promise<void> {
     process.exitCode = await runAuditCommand(commandArgs, { env: process.env, stdout: process.stdout, stderr: process.stderr });
     return;
   }
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (error) {
+    // An unknown or malformed option: node's message names it; the usage says what there is.
+    process.stderr.write(`switchyard: ${error instanceof Error ? error.message.split('.')[0] : String(error)}\n\n${usage}`);
+    process.exitCode = 2;
+    return;
+  }
+  const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(usage);
     return;
