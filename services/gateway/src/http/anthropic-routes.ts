@@ -9,7 +9,6 @@ import type { Execution, RequestExecutor } from '../pipeline/request-executor';
 import { readAttribution } from '../telemetry/request-attribution';
 import type { ErrorFormat } from './error-format';
 import { admitGoverned } from './governance-admission';
-import { routingOf } from './execution-headers';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { serveChat } from './plugin-exchange';
 import { drained, observeStreamPart, type RouteHandler } from './openai-routes';
