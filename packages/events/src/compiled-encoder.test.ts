@@ -77,6 +77,16 @@ function randomRequestCompleted(random: ReturnType<typeof generator>): eventsV1.
     servedBy: random.string(),
     servedByDetail: random.string(),
     annotations: random.metadata(),
+    spanId: random.string(),
+    parentSpanId: random.string(),
+    spanName: random.string(),
+    tags: Object.keys(random.metadata()),
+    country: random.string(),
+    promptName: random.string(),
+    promptVersion: random.uint32(),
+    inputCostUsd: random.double(),
+    outputCostUsd: random.double(),
+    priceSource: random.string(),
   });
 }
 

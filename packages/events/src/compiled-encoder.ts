@@ -12,10 +12,10 @@ import { ScalarType, type DescField, type DescMessage, type MessageShape } from 
  * tests check field by field and on generated events.
  *
  * Only what the event contracts use is supported: singular scalars, enums
- * and messages with implicit presence, and `map<string, string>`. For a
- * message type with anything else (`optional`, `oneof`, `repeated`, other
- * maps, unknown fields kept on a message) `compileEncoder` returns undefined
- * and the caller uses `toBinary`.
+ * and messages with implicit presence, `repeated string` and
+ * `map<string, string>`. For a message type with anything else (`optional`,
+ * `oneof`, other repeated fields, other maps, unknown fields kept on a
+ * message) `compileEncoder` returns undefined and the caller uses `toBinary`.
  */
 export type MessageEncoder<Desc extends DescMessage> = (message: MessageShape<Desc>) => Buffer;
 
@@ -75,6 +75,18 @@ function compileField(field: DescField): FieldWriter | undefined {
         const start = writer.beginLength();
         writeMessage(writer, value as object);
         writer.endLength(start);
+      };
+    }
+    case 'list': {
+      // Repeated strings are never packed: one tagged value per element, in order.
+      if (field.listKind !== 'scalar' || field.scalar !== ScalarType.STRING) return undefined;
+      const tag = (number << 3) | WIRE_LENGTH_DELIMITED;
+      return (writer, value) => {
+        if (value === undefined) return;
+        for (const element of value as readonly string[]) {
+          writer.varint(tag);
+          writer.string(element);
+        }
       };
     }
     case 'map': {

@@ -26,8 +26,51 @@ describe('readAttribution', () => {
       keyId: '',
       sessionId: 'chat:42',
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: expect.stringMatching(/^[\da-f]{16}$/),
+      parentSpanId: '00f067aa0ba902b7',
+      spanName: '',
+      userId: '',
+      tags: [],
+      country: '',
       metadata: { feature: 'search', tier: 'pro' },
     });
+  });
+
+  it('reads the Switchyard trace headers, which win over traceparent', () => {
+    const attribution = readAttribution({
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      'x-switchyard-trace-id': 'AAAABBBBCCCCDDDDEEEEFFFF00001111',
+      'x-switchyard-parent-span-id': '1234567890abcdef',
+      'x-switchyard-span-name': 'plan step',
+      'x-switchyard-user-id': 'user-7',
+      'x-switchyard-tags': 'beta, search,beta',
+    });
+    expect(attribution).toMatchObject({
+      traceId: 'aaaabbbbccccddddeeeeffff00001111',
+      parentSpanId: '1234567890abcdef',
+      spanName: 'plan step',
+      userId: 'user-7',
+      tags: ['beta', 'search'],
+    });
+    expect(attribution.spanId).not.toBe(attribution.parentSpanId);
+  });
+
+  it.each([
+    ['x-switchyard-trace-id', 'xyz'],
+    ['x-switchyard-trace-id', '00000000000000000000000000000000'],
+    ['x-switchyard-parent-span-id', '123'],
+    ['x-switchyard-span-name', 'bad\u0007name'],
+    ['x-switchyard-user-id', 'has space'],
+    ['x-switchyard-tags', 'ok,not ok'],
+    ['x-switchyard-tags', Array.from({ length: 33 }, (_, index) => `t${index}`).join(',')],
+  ])('refuses a malformed %s naming it', (header, value) => {
+    expect(() => readAttribution({ [header]: value })).toThrow(expect.objectContaining({ param: header }));
+  });
+
+  it('ignores a traceparent with an all-zero trace id, as W3C says', () => {
+    const attribution = readAttribution({ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' });
+    expect(attribution.traceId).not.toMatch(/^0+$/);
+    expect(attribution.parentSpanId).toBe('');
   });
 
   it('takes the workspace and key from the principal, and a workspace header the listener let through', () => {

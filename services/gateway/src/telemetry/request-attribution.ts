@@ -8,6 +8,16 @@ export interface RequestAttribution {
   keyId: string;
   sessionId: string;
   traceId: string;
+  /** This request's own span (16 hex digits), made here. */
+  spanId: string;
+  /** The caller's span, '' at a trace's root. */
+  parentSpanId: string;
+  spanName: string;
+  /** `x-switchyard-user-id`; the body's `user` wins when both are given. */
+  userId: string;
+  tags: string[];
+  /** ISO 3166-1 alpha-2, upper case; '' when unknown. */
+  country: string;
   metadata: Record<string, string>;
 }
 
@@ -16,12 +26,25 @@ export const ATTRIBUTION_HEADERS = {
   session: 'x-switchyard-session-id',
   metadata: 'x-switchyard-metadata',
   traceparent: 'traceparent',
+  traceId: 'x-switchyard-trace-id',
+  parentSpanId: 'x-switchyard-parent-span-id',
+  spanName: 'x-switchyard-span-name',
+  userId: 'x-switchyard-user-id',
+  tags: 'x-switchyard-tags',
 } as const;
+
+/** Tags one request may carry at most. */
+export const MAX_TAGS = 32;
 
 export const DEFAULT_WORKSPACE = 'default';
 
 const NAME = /^[\w.:@-]{1,128}$/;
-const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
+const TRACE_ID = /^[\da-f]{32}$/;
+const SPAN_ID = /^[\da-f]{16}$/;
+const ALL_ZERO = /^0+$/;
+/** Printable, no control characters: a span name is shown in trace views. */
+const SPAN_NAME = /^[^\p{Cc}]{1,256}$/u;
 const SWITCHYARD_HEADER_PREFIX = 'x-switchyard-';
 
 /**
@@ -47,14 +70,52 @@ export function readAttribution(
   if (sessionId !== undefined && !NAME.test(sessionId)) {
     throw invalidRequest(`${ATTRIBUTION_HEADERS.session} must be 1-128 letters, digits or . : @ _ -.`, ATTRIBUTION_HEADERS.session);
   }
-  const traceparent = single(headers, ATTRIBUTION_HEADERS.traceparent);
+  // W3C: an invalid traceparent is ignored, not refused; the request starts a new trace.
+  const traceparent = single(headers, ATTRIBUTION_HEADERS.traceparent)?.match(TRACEPARENT);
+  const validTraceparent = traceparent && !ALL_ZERO.test(traceparent[1]) && !ALL_ZERO.test(traceparent[2]) ? traceparent : undefined;
+  const traceId = lowerHex(headers, ATTRIBUTION_HEADERS.traceId, TRACE_ID, '32');
+  const parentSpanId = lowerHex(headers, ATTRIBUTION_HEADERS.parentSpanId, SPAN_ID, '16');
+  const spanName = single(headers, ATTRIBUTION_HEADERS.spanName);
+  if (spanName !== undefined && !SPAN_NAME.test(spanName)) {
+    throw invalidRequest(`${ATTRIBUTION_HEADERS.spanName} must be 1-256 characters without control characters.`, ATTRIBUTION_HEADERS.spanName);
+  }
+  const userId = single(headers, ATTRIBUTION_HEADERS.userId);
+  if (userId !== undefined && !NAME.test(userId)) {
+    throw invalidRequest(`${ATTRIBUTION_HEADERS.userId} must be 1-128 letters, digits or . : @ _ -.`, ATTRIBUTION_HEADERS.userId);
+  }
   return {
     workspace: workspace ?? principal.workspace,
     keyId: principal.keyId,
     sessionId: sessionId ?? '',
-    traceId: traceparent?.match(TRACEPARENT)?.[1] ?? randomBytes(16).toString('hex'),
+    traceId: traceId ?? validTraceparent?.[1] ?? randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+    parentSpanId: parentSpanId ?? validTraceparent?.[2] ?? '',
+    spanName: spanName ?? '',
+    userId: userId ?? '',
+    tags: readTags(single(headers, ATTRIBUTION_HEADERS.tags)),
+    country: '',
     metadata: readMetadata(single(headers, ATTRIBUTION_HEADERS.metadata), limits),
   };
+}
+
+/** A hex id header, lower-cased; refused when malformed or all zeros (W3C's invalid id). */
+function lowerHex(headers: IncomingHttpHeaders, name: string, pattern: RegExp, digits: string): string | undefined {
+  const value = single(headers, name)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (!pattern.test(value) || ALL_ZERO.test(value)) throw invalidRequest(`${name} must be ${digits} hex digits, not all zero.`, name);
+  return value;
+}
+
+/** `a, b,c` → [a, b, c]; each tag a name; repeats dropped. */
+function readTags(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const name = ATTRIBUTION_HEADERS.tags;
+  const tags = [...new Set(text.split(',').map((tag) => tag.trim()))];
+  if (tags.length > MAX_TAGS) throw invalidRequest(`${name} may hold at most ${MAX_TAGS} tags.`, name, 'array_above_max_length');
+  for (const tag of tags) {
+    if (!NAME.test(tag)) throw invalidRequest(`${name} must be comma-separated tags of 1-128 letters, digits or . : @ _ -.`, name);
+  }
+  return tags;
 }
 
 /** Every `x-switchyard-*` header, known or not, is bounded: none is ever copied anywhere unbounded. */

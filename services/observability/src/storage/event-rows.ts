@@ -56,6 +56,16 @@ export const requestColumns: readonly InsertColumn<RequestCompleted>[] = [
   { name: 'served_by', type: 'text', value: (event) => storedText(event.servedBy) },
   { name: 'served_by_detail', type: 'text', value: (event) => storedText(event.servedByDetail) },
   { name: 'annotations', type: 'text', cast: 'jsonb', value: (event) => JSON.stringify(storedMap(event.annotations)) },
+  { name: 'span_id', type: 'text', value: (event) => storedText(event.spanId) },
+  { name: 'parent_span_id', type: 'text', value: (event) => storedText(event.parentSpanId) },
+  { name: 'span_name', type: 'text', value: (event) => storedText(event.spanName) },
+  { name: 'tags', type: 'text', cast: 'jsonb', value: (event) => JSON.stringify(event.tags.map(storedText)) },
+  { name: 'country', type: 'text', value: (event) => storedText(event.country) },
+  { name: 'prompt_name', type: 'text', value: (event) => storedText(event.promptName) },
+  { name: 'prompt_version', type: 'bigint', value: (event) => event.promptVersion },
+  { name: 'input_cost_usd', type: 'double precision', value: (event) => event.inputCostUsd },
+  { name: 'output_cost_usd', type: 'double precision', value: (event) => event.outputCostUsd },
+  { name: 'price_source', type: 'text', value: (event) => storedText(event.priceSource) },
 ];
 
 export const costColumns: readonly InsertColumn<CostRecorded>[] = [
@@ -170,6 +180,16 @@ export interface RequestRow {
   served_by: string;
   served_by_detail: string;
   annotations: Record<string, string>;
+  span_id: string;
+  parent_span_id: string;
+  span_name: string;
+  tags: string[];
+  country: string;
+  prompt_name: string;
+  prompt_version: DriverInteger;
+  input_cost_usd: number;
+  output_cost_usd: number;
+  price_source: string;
 }
 
 export function requestFromRow(row: RequestRow): RequestCompleted {
@@ -205,6 +225,16 @@ export function requestFromRow(row: RequestRow): RequestCompleted {
     servedBy: row.served_by,
     servedByDetail: row.served_by_detail,
     annotations: row.annotations,
+    spanId: row.span_id,
+    parentSpanId: row.parent_span_id,
+    spanName: row.span_name,
+    tags: row.tags,
+    country: row.country,
+    promptName: row.prompt_name,
+    promptVersion: Number(row.prompt_version),
+    inputCostUsd: row.input_cost_usd,
+    outputCostUsd: row.output_cost_usd,
+    priceSource: row.price_source,
   });
 }
 
