@@ -24,7 +24,9 @@ describe('the alerts section', () => {
         rules: [{ name: 'errors', kind: 'error_rate', threshold: 0.05, workspace: 'acme', channels: ['ops'] }],
       },
     }).alerts;
-    expect(alerts.rules).toEqual([{ name: 'errors', kind: 'error_rate', threshold: 0.05, windowMs: 300_000, minRequests: 10, workspace: 'acme', channels: ['ops'] }]);
+    expect(alerts.rules).toEqual([
+      { name: 'errors', kind: 'error_rate', threshold: 0.05, windowMs: 300_000, minRequests: 10, workspace: 'acme', channels: ['ops'] },
+    ]);
   });
 
   it('takes a webhook URL only as a reference to an environment variable', () => {

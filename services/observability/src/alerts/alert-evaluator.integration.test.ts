@@ -125,7 +125,15 @@ describe.each(DATABASE_KINDS)('alert evaluation on %s', (kind) => {
     expect(slack[0].body.blocks[0]).toMatchObject({ type: 'section', text: { type: 'mrkdwn' } });
     const hook = receiver.at('/hook');
     expect(hook.map((notice) => notice.body)).toEqual([
-      expect.objectContaining({ type: 'alert.firing', rule: 'errors', kind: 'error_rate', workspace: 'acme', value: 4 / 6, threshold: 0.5, window_ms: 60_000 }),
+      expect.objectContaining({
+        type: 'alert.firing',
+        rule: 'errors',
+        kind: 'error_rate',
+        workspace: 'acme',
+        value: 4 / 6,
+        threshold: 0.5,
+        window_ms: 60_000,
+      }),
       expect.objectContaining({ type: 'alert.resolved', rule: 'errors', value: 0, occurred_at: iso(55_000) }),
     ]);
 
@@ -170,8 +178,18 @@ describe.each(DATABASE_KINDS)('alert evaluation on %s', (kind) => {
     ]);
     await alerts.deliveriesSettled();
     // Each channel is told on its own, concurrently: the order of arrival is not the order of the rules.
-    expect(receiver.at('/hook').map((notice) => notice.body.rule).sort()).toEqual(['burn', 'outage', 'slow']);
-    expect(receiver.at('/slack/T0/B0/secret-slack-token').map((notice) => notice.body.text).sort()).toEqual([
+    expect(
+      receiver
+        .at('/hook')
+        .map((notice) => notice.body.rule)
+        .sort(),
+    ).toEqual(['burn', 'outage', 'slow']);
+    expect(
+      receiver
+        .at('/slack/T0/B0/secret-slack-token')
+        .map((notice) => notice.body.text)
+        .sort(),
+    ).toEqual([
       '[FIRING] outage: provider 5xx rate 100.0% >= 80.0% over the last 1m (anthropic)',
       '[FIRING] slow: p95 latency 2500 ms >= 1000 ms over the last 1m',
     ]);
@@ -251,8 +269,8 @@ describe.each(DATABASE_KINDS)('alert evaluation on %s', (kind) => {
     expect((await history('all')).map((entry) => entry.rule).sort()).toEqual(['errors', 'everywhere']);
     expect((await history(['acme'])).map((entry) => entry.rule)).toEqual(['errors']);
     expect(await history(['globex'])).toEqual([]);
-    expect((await service.alertHistory({ from: at(-1_000), to: at(1_000), scope: 'all', rule: 'everywhere' }, CALL)).map((entry) => entry.rule)).toEqual([
-      'everywhere',
-    ]);
+    expect(
+      (await service.alertHistory({ from: at(-1_000), to: at(1_000), scope: 'all', rule: 'everywhere' }, CALL)).map((entry) => entry.rule),
+    ).toEqual(['everywhere']);
   });
 });

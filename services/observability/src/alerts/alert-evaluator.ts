@@ -129,7 +129,10 @@ export class AlertEvaluator {
       if (last === undefined || now.getTime() - last >= interval) this.lastEvaluated.set(rule.name, now.getTime());
     }
     for (const transition of transitions) {
-      logger.info({ rule: transition.rule.name, series: transition.entry.series, state: transition.entry.state, value: transition.entry.value }, 'alert-transition');
+      logger.info(
+        { rule: transition.rule.name, series: transition.entry.series, state: transition.entry.state, value: transition.entry.value },
+        'alert-transition',
+      );
       this.notify(transition);
     }
     return transitions;
@@ -170,9 +173,20 @@ export class AlertEvaluator {
     const outcome =
       channel.url === ''
         ? { status: 'failed' as const, attempts: 0 }
-        : await deliverJson(channel.url, body, config.delivery, this.options.deliveryClock ?? realDeliveryClock, this.controller.signal, (attempt) => {
-            if (!attempt.ok) logger.warn({ channel: channel.name, alert: entry.id, attempt: attempt.attempt, reason: attempt.reason }, 'alert-delivery-attempt-failed');
-          });
+        : await deliverJson(
+            channel.url,
+            body,
+            config.delivery,
+            this.options.deliveryClock ?? realDeliveryClock,
+            this.controller.signal,
+            (attempt) => {
+              if (!attempt.ok)
+                logger.warn(
+                  { channel: channel.name, alert: entry.id, attempt: attempt.attempt, reason: attempt.reason },
+                  'alert-delivery-attempt-failed',
+                );
+            },
+          );
     this.options.onDelivery?.(channel.name, outcome.status);
     if (outcome.status === 'failed') logger.error({ channel: channel.name, alert: entry.id, attempts: outcome.attempts }, 'alert-delivery-failed');
     try {

@@ -59,7 +59,12 @@ export async function syncRules(executor: SqlExecutor, rules: readonly AlertRule
  * that keeps firing only updates its value. Returns the new entries: each
  * firing and each recovery once, whoever evaluates.
  */
-export async function applyReadings(executor: SqlExecutor, rule: AlertRule, readings: readonly AlertReading[], now: Date): Promise<AlertHistoryEntry[]> {
+export async function applyReadings(
+  executor: SqlExecutor,
+  rule: AlertRule,
+  readings: readonly AlertReading[],
+  now: Date,
+): Promise<AlertHistoryEntry[]> {
   const previous = await executor.query<{ series: string }>('SELECT series FROM alert_states WHERE rule = $1', [rule.name]);
   const wasFiring = new Set(previous.map((row) => row.series));
   const entries: AlertHistoryEntry[] = [];
@@ -71,10 +76,13 @@ export async function applyReadings(executor: SqlExecutor, rule: AlertRule, read
       await executor.query('UPDATE alert_states SET value = $3 WHERE rule = $1 AND series = $2', [rule.name, reading.series, reading.value]);
       continue;
     }
-    await executor.query(
-      'INSERT INTO alert_states (rule, series, workspace, value, since) VALUES ($1, $2, $3, $4, $5::timestamptz)',
-      [rule.name, reading.series, reading.workspace, reading.value, now.toISOString()],
-    );
+    await executor.query('INSERT INTO alert_states (rule, series, workspace, value, since) VALUES ($1, $2, $3, $4, $5::timestamptz)', [
+      rule.name,
+      reading.series,
+      reading.workspace,
+      reading.value,
+      now.toISOString(),
+    ]);
     entries.push(await insertEntry(executor, rule, reading, 'firing', now));
   }
   const values = new Map(readings.map((reading) => [reading.series, reading]));
@@ -140,7 +148,7 @@ function scopeCondition(scope: WorkspaceScope, parameters: SqlParameters, column
 interface RuleRow {
   name: string;
   kind: AlertRuleKind;
-  definition: AlertRule & { evaluationIntervalMs: number } | string;
+  definition: (AlertRule & { evaluationIntervalMs: number }) | string;
   evaluated_at: Date | string | null;
 }
 
@@ -163,7 +171,9 @@ export async function listRuleStatuses(executor: SqlExecutor, scope: WorkspaceSc
     firing.set(state.rule, list);
   }
   return rules.map((row) => {
-    const definition = (typeof row.definition === 'string' ? JSON.parse(row.definition) : row.definition) as AlertRule & { evaluationIntervalMs: number };
+    const definition = (typeof row.definition === 'string' ? JSON.parse(row.definition) : row.definition) as AlertRule & {
+      evaluationIntervalMs: number;
+    };
     return {
       name: row.name,
       kind: row.kind,
