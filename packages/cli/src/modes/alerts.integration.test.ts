@@ -167,6 +167,9 @@ describe('alerts in one process', () => {
     const bad = await fetch(`${url}/v1/alerts/history?from=yesterday`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { param: 'from', type: 'invalid_request_error' } });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('switchyard_alerts_notifications_total{channel="ops",status="sent"} 4');
+    expect(metrics).toContain('switchyard_alerts_notifications_total{channel="pager",status="sent"} 4');
     // The webhook's secret never reaches the logs.
     expect(JSON.stringify(lines)).not.toContain('alerts-secret-token');
   });
