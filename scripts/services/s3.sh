@@ -77,7 +77,7 @@ s3_up() {
     cd "$S3_DIR" &&
       ROOT_ACCESS_KEY="$S3_ACCESS_KEY_ID" \
       ROOT_SECRET_KEY="$S3_SECRET_ACCESS_KEY" \
-      start_detached "$S3_DIR/versitygw.log" "$S3_BIN" --port "$S3_HOST:$S3_PORT" --region us-east-1 \
+      start_detached "$S3_DIR/versitygw.log" "$S3_BIN" --quiet --port "$S3_HOST:$S3_PORT" --region us-east-1 \
         posix --sidecar "$S3_DIR/meta" "$S3_DIR/data"
   )"
   echo "$pid" >"$S3_DIR/server.pid"

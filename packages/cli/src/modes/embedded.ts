@@ -10,6 +10,7 @@ import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, t
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
+import { coldStorageOf } from './cold-storage';
 
 export interface EmbeddedGateway extends GatewayServer {
   /**
@@ -53,7 +54,12 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   // Records in memory start empty: they open when first written or read, so an idle process holds no database.
   const inMemory = !config.observability.postgresUrl && config.observability.dataDirectory === 'memory://';
   const openDatabase = () => openEventDatabase(eventDatabaseOptions(config));
-  const database = new OpeningEventDatabase(inMemory ? openDatabase : openDatabase(), config.observability.queries);
+  // Records older than observability.coldStorage.afterDays move to object storage and are read back from there.
+  const coldStorage = coldStorageOf(config);
+  const database = new OpeningEventDatabase(inMemory ? openDatabase : openDatabase(), {
+    ...config.observability.queries,
+    coldStorage: coldStorage?.reader,
+  });
   const sinks: EventSink[] = [database];
   const influx = influxOptions(config);
   if (influx) sinks.push(new InfluxEventWriter(influx));
@@ -134,6 +140,12 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     },
     () => undefined,
   );
+  database.whenOpen.then(
+    () => {
+      if (!closed) coldStorage?.startExports(database.client, logger);
+    },
+    () => undefined,
+  );
   return {
     ...gateway,
     get recordsReady() {
@@ -146,6 +158,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     close: async (graceMs) => {
       closed = true;
       await retention?.stop();
+      await coldStorage?.close();
       await gateway.close(graceMs);
       await pluginServices.close();
       await adapters.close();
