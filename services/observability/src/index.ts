@@ -27,6 +27,6 @@ export * from './transport';
 export { type ObjectStore } from './cold-storage/object-store';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './cold-storage/s3-object-store';
 export { exportColdRecords, type ExportColdRecordsOptions, type ExportedColdRecords } from './cold-storage/export-cold-records';
-export { ColdStorageReader, type ColdRecordSource } from './cold-storage/cold-storage-reader';
+export { ColdStorageQueries, type ColdRecordSource } from './cold-storage/cold-storage-queries';
 export { ColdStorageJob, type ColdStorageJobOptions } from './cold-storage/cold-storage-job';
 export { openColdStorage, type ColdStorage } from './cold-storage/open-cold-storage';

@@ -15,7 +15,7 @@ import type { SqlClient } from '@switchyard/database';
 import { deleteUserData } from './privacy/delete-user-data';
 import { runBoundedQuery, type QueryBounds } from './query/bounded-query';
 import { EventQueries } from './query/event-queries';
-import type { ColdRecordSource } from './cold-storage/cold-storage-reader';
+import type { ColdRecordSource } from './cold-storage/cold-storage-queries';
 
 /** Each query's `statement_timeout` when none is configured (`observability.queries.statementTimeoutMs`). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
@@ -63,7 +63,10 @@ export class LocalObservabilityService implements ObservabilityQueryService {
   /** Not cancelled with its caller: a deletion, once begun, completes (or rolls back) as a whole. */
   async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
     if (context.signal.aborted) throw requestCancelled();
-    return deleteUserData(this.client, query);
+    const deleted = await deleteUserData(this.client, query);
+    // Then the exported records: a failure there is reported, and deleting again finishes the job.
+    const cold = (await this.coldStorage?.deleteUserRecords(this.client, query)) ?? 0;
+    return { ...deleted, requests: deleted.requests + cold };
   }
 
   private bounded<T>(context: CallContext, run: (queries: EventQueries) => Promise<T>): Promise<T> {

@@ -15,7 +15,7 @@ import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_URL, requireS3 } from '../..
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../storage/__fixtures__/event-databases';
 import { requestCompleted, requestEvent, timestamp } from '../storage/__fixtures__/events';
 import { LocalObservabilityService } from '../local-observability-service';
-import { ColdStorageReader } from './cold-storage-reader';
+import { ColdStorageQueries } from './cold-storage-queries';
 import { exportColdRecords } from './export-cold-records';
 import type { ObjectStore } from './object-store';
 import { S3ObjectStore } from './s3-object-store';
@@ -31,14 +31,14 @@ const EVERYTHING = { from: new Date('2024-12-31T00:00:00Z'), to: new Date('2025-
 /** Records of two workspaces over three days before BEFORE's day, and one after it. */
 function records() {
   return [
-    requestCompleted({ eventId: 'e-01', requestId: 'r-01', workspace: 'acme', occurredAt: timestamp('2025-01-01T09:00:00.000001Z') }),
+    requestCompleted({ eventId: 'e-01', requestId: 'r-01', workspace: 'acme', user: 'alice', occurredAt: timestamp('2025-01-01T09:00:00.000001Z') }),
     requestCompleted({ eventId: 'e-02', requestId: 'r-02', workspace: 'acme', occurredAt: timestamp('2025-01-01T10:30:00.123456Z'), servedModel: 'claude-haiku', provider: 'anthropic', latencyMs: 95.5 }),
     requestCompleted({ eventId: 'e-03', requestId: 'r-03', workspace: 'acme', occurredAt: timestamp('2025-01-01T23:59:59.999999Z'), metadata: { note: 'ünïcödé, "quoted"\nline' } }),
     requestCompleted({ eventId: 'e-04', requestId: 'r-04', workspace: 'acme', occurredAt: timestamp('2025-01-02T00:00:00Z'), tokens: undefined, latencyMs: 2000 }),
-    requestCompleted({ eventId: 'e-05', requestId: 'r-05', workspace: 'globex', occurredAt: timestamp('2025-01-01T12:00:00Z') }),
-    requestCompleted({ eventId: 'e-06', requestId: 'r-06', workspace: 'acme', occurredAt: timestamp('2025-01-31T23:59:59.999999Z'), status: eventsV1.RequestStatus.FAILED, httpStatus: 502 }),
+    requestCompleted({ eventId: 'e-05', requestId: 'r-05', workspace: 'globex', user: 'alice', occurredAt: timestamp('2025-01-01T12:00:00Z') }),
+    requestCompleted({ eventId: 'e-06', requestId: 'r-06', workspace: 'acme', user: 'alice', occurredAt: timestamp('2025-01-31T23:59:59.999999Z'), status: eventsV1.RequestStatus.FAILED, httpStatus: 502 }),
     // After the cut-off (BEFORE rounds down to 2025-02-01T00:00Z): stays in the table.
-    requestCompleted({ eventId: 'e-07', requestId: 'r-07', workspace: 'acme', occurredAt: timestamp('2025-02-01T00:00:00Z') }),
+    requestCompleted({ eventId: 'e-07', requestId: 'r-07', workspace: 'acme', user: 'alice', occurredAt: timestamp('2025-02-01T00:00:00Z') }),
     requestCompleted({ eventId: 'e-08', requestId: 'r-08', workspace: 'globex', occurredAt: timestamp('2025-03-01T08:00:00Z') }),
   ];
 }
@@ -115,7 +115,7 @@ describe.each(DATABASE_KINDS)('cold storage on %s and a real S3-compatible serve
     return rows.map((row) => row.object_key);
   }
 
-  function queryService(reader = new ColdStorageReader(store, { maxRecordsPerQuery: 1_000 })) {
+  function queryService(reader = new ColdStorageQueries(store, { maxRecordsPerQuery: 1_000 })) {
     return new LocalObservabilityService(database.client, { coldStorage: reader });
   }
 
@@ -205,6 +205,36 @@ describe.each(DATABASE_KINDS)('cold storage on %s and a real S3-compatible serve
     expect((await allPages(tableOnly, everything)).map((record) => record.eventId)).toEqual(['e-08', 'e-07']);
   });
 
+  it("deletes an end user's exported records with the rest of their data, rewriting or removing the objects that held them", async () => {
+    await exportColdRecords(database.client, store, { before: BEFORE, prefix: PREFIX, maxRecordsPerObject: 1_000 });
+    const exportedKeys = await manifestKeys();
+    const service = queryService();
+
+    // alice: e-07 in the table, e-01 (with two others) and e-06 (alone) exported in acme; e-05 exported in globex.
+    const deleted = await service.deleteUserData({ user: 'alice', scope: ['acme'] }, context());
+    expect(deleted.requests).toBe(3);
+
+    const remaining = await allPages(service, { filter: EVERYTHING });
+    expect(remaining.map((record) => record.eventId)).toEqual(['e-08', 'e-04', 'e-03', 'e-05', 'e-02']);
+    expect(remaining.filter((record) => record.user === 'alice').map((record) => record.workspace)).toEqual(['globex']);
+    expect(await service.getRequest('r-01', context())).toBeUndefined();
+    expect(await service.getRequest('r-02', context())).toMatchObject({ eventId: 'e-02' });
+
+    const keys = await manifestKeys();
+    expect(await bucketKeys()).toEqual(keys);
+    expect(keys).toHaveLength(3);
+    // acme's 2025-01-01 object was rewritten (a new key), its 2025-01-31 object removed; the others are as they were.
+    expect(keys.filter((key) => exportedKeys.includes(key))).toHaveLength(2);
+    expect(keys.some((key) => key.includes('workspace=acme/day=2025-01-31'))).toBe(false);
+    const [rewritten] = await database.client.query<{ records: string | number }>(
+      `SELECT records FROM cold_storage_objects WHERE workspace = 'acme' AND day = '2025-01-01'`,
+    );
+    expect(Number(rewritten.records)).toBe(2);
+
+    // Deleting again finds nothing more.
+    expect((await service.deleteUserData({ user: 'alice', scope: ['acme'] }, context())).requests).toBe(0);
+  });
+
   it('exports again idempotently, and an export cut short after its upload is completed by the next one without a duplicate', async () => {
     // The upload succeeds; reading it back for verification fails, so nothing is listed or deleted.
     const failingVerification: ObjectStore = {
@@ -248,7 +278,7 @@ describe.each(DATABASE_KINDS)('cold storage on %s and a real S3-compatible serve
 
   it('refuses an object changed since its export (503), and a query reaching more exported records than allowed (400 naming from)', async () => {
     await exportColdRecords(database.client, store, { before: BEFORE, prefix: PREFIX, maxRecordsPerObject: 1_000 });
-    const small = queryService(new ColdStorageReader(store, { maxRecordsPerQuery: 5 }));
+    const small = queryService(new ColdStorageQueries(store, { maxRecordsPerQuery: 5 }));
     const tooMany = await small.listRequests({ filter: EVERYTHING }, context()).catch((error: unknown) => error);
     expect(tooMany).toBeInstanceOf(GatewayError);
     expect(tooMany).toMatchObject({ status: 400, param: 'from' });

@@ -1,6 +1,7 @@
 import type { SqlClient } from '@switchyard/database';
-import { REQUEST_SELECT_LIST, microsText, requestFromRow, type RequestRow } from '../storage/event-rows';
-import { coldObjectKey, decodeColdObject, encodeColdObject, sha256Hex } from './cold-object-format';
+import { REQUEST_SELECT_LIST, requestFromRow, type RequestRow } from '../storage/event-rows';
+import { coldObjectKey, encodeColdObject, sha256Hex } from './cold-object-format';
+import { listColdObject, verifyStored } from './cold-object-manifest';
 import type { ObjectStore } from './object-store';
 
 const DAY_MS = 86_400_000;
@@ -76,14 +77,7 @@ async function exportOneObject(client: SqlClient, store: ObjectStore, options: E
   await store.put(key, body, sha256);
   await verifyStored(store, key, sha256, eventIds);
 
-  const first = microsText(BigInt(rows[0].occurred_at_micros));
-  const last = microsText(BigInt(rows.at(-1)!.occurred_at_micros));
   await client.transaction(async (transaction) => {
-    await transaction.query(
-      `INSERT INTO cold_storage_objects (object_key, workspace, day, records, bytes, sha256, first_occurred_at, last_occurred_at)
-       VALUES ($1, $2, $3::date, $4, $5, $6, $7::timestamptz, $8::timestamptz)`,
-      [key, workspace, day, rows.length, body.length, sha256, first, last],
-    );
     const [deleted] = await transaction.query<{ count: string | number }>(
       `WITH deleted AS (DELETE FROM requests WHERE event_id = ANY($1::text[]) RETURNING 1) SELECT count(*) AS count FROM deleted`,
       [eventIds],
@@ -91,24 +85,7 @@ async function exportOneObject(client: SqlClient, store: ObjectStore, options: E
     if (Number(deleted?.count ?? 0) !== rows.length) {
       throw new Error(`Another export moved some of the records of ${workspace} on ${day} first; this one is rolled back.`);
     }
-    await transaction.query(
-      `INSERT INTO cold_storage_request_ids (request_id, workspace, object_key)
-       SELECT DISTINCT request_id, $2, $3 FROM unnest($1::text[]) AS ids(request_id) ON CONFLICT DO NOTHING`,
-      [rows.map((row) => row.request_id), workspace, key],
-    );
+    await listColdObject(transaction, { key, workspace, day, events, bytes: body.length, sha256 });
   });
   return rows.length;
-}
-
-/** Reads the object back: the same bytes (SHA-256), decoding to the same events, in the same order. */
-async function verifyStored(store: ObjectStore, key: string, sha256: string, eventIds: readonly string[]): Promise<void> {
-  const stored = await store.get(key);
-  const storedSha256 = sha256Hex(stored);
-  if (storedSha256 !== sha256) {
-    throw new Error(`The object ${key} read back differs from what was uploaded (SHA-256 ${storedSha256}, expected ${sha256}).`);
-  }
-  const decoded = await decodeColdObject(stored);
-  if (decoded.length !== eventIds.length || decoded.some((event, index) => event.eventId !== eventIds[index])) {
-    throw new Error(`The object ${key} read back does not hold the ${eventIds.length} records uploaded.`);
-  }
 }

@@ -1,12 +1,12 @@
 import { resolveSecret, type ColdStorageConfig, type Logger } from '@switchyard/shared';
 import type { SqlClient } from '@switchyard/database';
 import { ColdStorageJob } from './cold-storage-job';
-import { ColdStorageReader } from './cold-storage-reader';
+import { ColdStorageQueries } from './cold-storage-queries';
 import { S3ObjectStore } from './s3-object-store';
 
 export interface ColdStorage {
   /** For `LocalObservabilityService`'s `coldStorage`. */
-  reader: ColdStorageReader;
+  reader: ColdStorageQueries;
   /** Starts the export schedule on the records database (once it is open). */
   startExports(client: SqlClient | Promise<SqlClient>, logger: Logger): void;
   /** Stops the schedule (waiting for an export under way) and releases the S3 client. */
@@ -27,7 +27,7 @@ export function openColdStorage(config: ColdStorageConfig, env: NodeJS.ProcessEn
   });
   let job: ColdStorageJob | undefined;
   return {
-    reader: new ColdStorageReader(store, { maxRecordsPerQuery: config.maxRecordsPerQuery }),
+    reader: new ColdStorageQueries(store, { maxRecordsPerQuery: config.maxRecordsPerQuery }),
     startExports(client, logger) {
       job ??= new ColdStorageJob(client, store, {
         afterDays: config.afterDays,

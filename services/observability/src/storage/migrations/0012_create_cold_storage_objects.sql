@@ -23,14 +23,17 @@ CREATE TABLE IF NOT EXISTS cold_storage_objects (
 CREATE INDEX IF NOT EXISTS cold_storage_objects_workspace_day_idx ON cold_storage_objects (workspace, day);
 CREATE INDEX IF NOT EXISTS cold_storage_objects_day_idx ON cold_storage_objects (day);
 
--- Which object holds an exported request id, so GET /v1/requests/{id} opens one
--- object instead of every one. A few dozen bytes per record, against the
--- kilobyte or so the record itself kept in requests.
+-- Which object holds an exported request id, and for which end user, so
+-- GET /v1/requests/{id} opens one object instead of every one, and deleting
+-- a user's data rewrites only the objects that hold their records. A few
+-- dozen bytes per record, against the kilobyte or so the record itself kept
+-- in requests.
 CREATE TABLE IF NOT EXISTS cold_storage_request_ids (
-  request_id text NOT NULL,
-  workspace text NOT NULL,
   object_key text COLLATE "C" NOT NULL REFERENCES cold_storage_objects (object_key) ON DELETE CASCADE,
-  PRIMARY KEY (request_id, object_key)
+  request_id text NOT NULL,
+  user_id text NOT NULL,
+  PRIMARY KEY (object_key, request_id, user_id)
 );
 
-CREATE INDEX IF NOT EXISTS cold_storage_request_ids_object_idx ON cold_storage_request_ids (object_key);
+CREATE INDEX IF NOT EXISTS cold_storage_request_ids_request_idx ON cold_storage_request_ids (request_id);
+CREATE INDEX IF NOT EXISTS cold_storage_request_ids_user_idx ON cold_storage_request_ids (user_id);

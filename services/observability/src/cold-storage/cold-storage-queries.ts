@@ -1,8 +1,9 @@
-import { GatewayError, invalidRequest, requestCancelled, type RequestFilter, type WorkspaceScope } from '@switchyard/shared';
+import { GatewayError, invalidRequest, requestCancelled, type DeleteUserDataQuery, type RequestFilter, type WorkspaceScope } from '@switchyard/shared';
 import type { eventsV1 } from '@switchyard/proto';
-import type { SqlExecutor } from '@switchyard/database';
+import type { SqlClient, SqlExecutor } from '@switchyard/database';
 import { SqlParameters, filterConditions, scopeConditions, whereClause } from '../query/request-filter';
 import { decodeColdObject, sha256Hex } from './cold-object-format';
+import { deleteColdUserRecords } from './delete-cold-user-records';
 import type { ObjectStore } from './object-store';
 
 /** Objects fetched at the same time for one query. */
@@ -14,6 +15,8 @@ export interface ColdRecordSource {
   requestsFor(executor: SqlExecutor, filter: RequestFilter, scope: WorkspaceScope | undefined, signal: AbortSignal): Promise<eventsV1.RequestCompleted[]>;
   /** The exported records of one request id within `scope`. */
   requestsWithId(executor: SqlExecutor, requestId: string, scope: WorkspaceScope | undefined, signal: AbortSignal): Promise<eventsV1.RequestCompleted[]>;
+  /** Deletes one end user's exported records in the query's workspaces; returns how many. */
+  deleteUserRecords(client: SqlClient, query: DeleteUserDataQuery): Promise<number>;
 }
 
 interface ListedObject {
@@ -23,13 +26,14 @@ interface ListedObject {
 }
 
 /**
- * Reads exported records back from the objects `cold_storage_objects` lists
- * (never from a bucket listing: an object whose export did not commit is not
- * there). Every object is checked against its SHA-256 before it is decoded.
- * A query whose objects hold more than `maxRecordsPerQuery` records is a 400
+ * What the query service does with cold storage: reads exported records
+ * back from the objects `cold_storage_objects` lists (never from a bucket
+ * listing: an object whose export did not commit is not there), each checked
+ * against its SHA-256 before it is decoded, and deletes an end user's. A
+ * query whose objects hold more than `maxRecordsPerQuery` records is a 400
  * asking for a narrower time range.
  */
-export class ColdStorageReader implements ColdRecordSource {
+export class ColdStorageQueries implements ColdRecordSource {
   constructor(
     private readonly store: ObjectStore,
     private readonly options: { maxRecordsPerQuery: number },
@@ -85,6 +89,10 @@ export class ColdStorageReader implements ColdRecordSource {
       parameters.values,
     );
     return (await this.read(objects, signal)).filter((event) => event.requestId === requestId);
+  }
+
+  deleteUserRecords(client: SqlClient, query: DeleteUserDataQuery): Promise<number> {
+    return deleteColdUserRecords(client, this.store, query);
   }
 
   private async read(objects: readonly ListedObject[], signal: AbortSignal): Promise<eventsV1.RequestCompleted[]> {
