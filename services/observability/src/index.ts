@@ -30,3 +30,5 @@ export { exportColdRecords, type ExportColdRecordsOptions, type ExportedColdReco
 export { ColdStorageQueries, type ColdRecordSource } from './cold-storage/cold-storage-queries';
 export { ColdStorageJob, type ColdStorageJobOptions } from './cold-storage/cold-storage-job';
 export { openColdStorage, type ColdStorage } from './cold-storage/open-cold-storage';
+export { purgeColdObjects } from './cold-storage/purge-cold-objects';
+export { deleteColdUserRecords } from './cold-storage/delete-cold-user-records';

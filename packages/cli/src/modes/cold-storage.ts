@@ -16,5 +16,5 @@ export function coldStorageOf(config: SwitchyardConfig): ColdStorage | undefined
         'or records are purged before they are moved to cold storage',
     );
   }
-  return openColdStorage(coldStorage);
+  return openColdStorage(coldStorage, { retentionDays });
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@switchyard/shared';
 import type { SqlClient } from '@switchyard/database';
 import { exportColdRecords, type ExportedColdRecords } from './export-cold-records';
+import { purgeColdObjects } from './purge-cold-objects';
 import type { ObjectStore } from './object-store';
 
 const DAY_MS = 86_400_000;
@@ -10,6 +11,8 @@ export interface ColdStorageJobOptions {
   afterDays: number;
   prefix: string;
   maxRecordsPerObject: number;
+  /** `observability.retentionDays`: exported objects whose records are all older are removed after each export. */
+  retentionDays?: number;
   logger: Logger;
   /** Between exports; default one hour. */
   intervalMs?: number;
@@ -20,7 +23,8 @@ export interface ColdStorageJobOptions {
 }
 
 /**
- * Exports old records to cold storage at start and then every `intervalMs`,
+ * Exports old records to cold storage at start and then every `intervalMs`
+ * (and, with `retentionDays`, removes exported objects past it),
  * in the process that writes the events (the observability service, or the
  * one process). An export that fails is logged and tried again next time;
  * what it had moved stays moved.
@@ -58,6 +62,11 @@ export class ColdStorageJob {
       if (exported.objects > 0) {
         options.logger.info({ before: before.toISOString(), ...exported }, 'cold-storage-exported');
         options.onExported?.(exported, before);
+      }
+      if (options.retentionDays !== undefined) {
+        const expiredBefore = new Date(before.getTime() + (options.afterDays - options.retentionDays) * DAY_MS);
+        const purged = await purgeColdObjects(await this.client, this.store, expiredBefore, this.controller.signal);
+        if (purged.objects > 0) options.logger.info({ before: expiredBefore.toISOString(), ...purged }, 'cold-storage-purged');
       }
       return exported;
     } catch (error) {

@@ -10,12 +10,13 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { eventsV1 } from '@switchyard/proto';
-import { GatewayError, type CallContext, type ListRequestsQuery, type RequestRecord } from '@switchyard/shared';
+import { GatewayError, createLogger, type CallContext, type ListRequestsQuery, type RequestRecord } from '@switchyard/shared';
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_URL, requireS3 } from '../../../../test/support/infrastructure';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../storage/__fixtures__/event-databases';
 import { requestCompleted, requestEvent, timestamp } from '../storage/__fixtures__/events';
 import { LocalObservabilityService } from '../local-observability-service';
 import { ColdStorageQueries } from './cold-storage-queries';
+import { ColdStorageJob } from './cold-storage-job';
 import { exportColdRecords } from './export-cold-records';
 import type { ObjectStore } from './object-store';
 import { S3ObjectStore } from './s3-object-store';
@@ -233,6 +234,28 @@ describe.each(DATABASE_KINDS)('cold storage on %s and a real S3-compatible serve
 
     // Deleting again finds nothing more.
     expect((await service.deleteUserData({ user: 'alice', scope: ['acme'] }, context())).requests).toBe(0);
+  });
+
+  it('exports what is afterDays old on schedule, and removes exported objects past retentionDays', async () => {
+    const job = new ColdStorageJob(database.client, store, {
+      afterDays: 30,
+      retentionDays: 34,
+      prefix: PREFIX,
+      maxRecordsPerObject: 1_000,
+      logger: createLogger('test', 'silent'),
+      // Exports before 2025-01-06; removes objects whose records are all before 2025-01-02.
+      now: () => new Date('2025-02-05T00:00:00Z'),
+    });
+    try {
+      expect(await job.exportNow()).toEqual({ objects: 3, records: 5 });
+    } finally {
+      await job.stop();
+    }
+    expect(await tableEventIds()).toEqual(['e-06', 'e-07', 'e-08']);
+    const keys = await manifestKeys();
+    expect(keys.map((key) => key.replace(/\/[^/]+$/, ''))).toEqual(['cold-test/requests/workspace=acme/day=2025-01-02']);
+    expect(await bucketKeys()).toEqual(keys);
+    expect((await allPages(queryService(), { filter: EVERYTHING })).map((record) => record.eventId)).toEqual(['e-08', 'e-07', 'e-06', 'e-04']);
   });
 
   it('exports again idempotently, and an export cut short after its upload is completed by the next one without a duplicate', async () => {

@@ -14,7 +14,11 @@ export interface ColdStorage {
 }
 
 /** Cold storage as `observability.coldStorage` describes it; the S3 SDK loads at its first export or read. */
-export function openColdStorage(config: ColdStorageConfig, env: NodeJS.ProcessEnv = process.env): ColdStorage {
+export function openColdStorage(
+  config: ColdStorageConfig,
+  options: { retentionDays?: number; env?: NodeJS.ProcessEnv } = {},
+): ColdStorage {
+  const env = options.env ?? process.env;
   const store = new S3ObjectStore({
     bucket: config.bucket,
     region: config.region,
@@ -34,6 +38,7 @@ export function openColdStorage(config: ColdStorageConfig, env: NodeJS.ProcessEn
         prefix: config.prefix,
         maxRecordsPerObject: config.maxRecordsPerObject,
         intervalMs: config.intervalMs,
+        retentionDays: options.retentionDays,
         logger,
       });
       job.start();
