@@ -34,6 +34,14 @@ interface ListedObject {
  * asking for a narrower time range.
  */
 export class ColdStorageQueries implements ColdRecordSource {
+  /**
+   * Objects read lately, by key and SHA-256 (an object is never changed under its key: a rewrite gets a
+   * new one), so paging through exported records does not fetch the same objects for every page. Holds
+   * up to `maxRecordsPerQuery` records; the least recently used go first.
+   */
+  private readonly recent = new Map<string, eventsV1.RequestCompleted[]>();
+  private recentRecords = 0;
+
   constructor(
     private readonly store: ObjectStore,
     private readonly options: { maxRecordsPerQuery: number },
@@ -119,11 +127,26 @@ export class ColdStorageQueries implements ColdRecordSource {
   }
 
   private async readObject(object: ListedObject, signal: AbortSignal): Promise<eventsV1.RequestCompleted[]> {
+    const cacheKey = `${object.object_key}\n${object.sha256}`;
+    const cached = this.recent.get(cacheKey);
+    if (cached !== undefined) {
+      this.recent.delete(cacheKey);
+      this.recent.set(cacheKey, cached);
+      return cached;
+    }
     const body = await this.store.get(object.object_key, signal);
     if (sha256Hex(body) !== object.sha256) {
       throw new Error(`The cold storage object ${object.object_key} does not match the SHA-256 recorded when it was exported.`);
     }
-    return decodeColdObject(body);
+    const events = await decodeColdObject(body);
+    this.recent.set(cacheKey, events);
+    this.recentRecords += events.length;
+    for (const [key, held] of this.recent) {
+      if (this.recentRecords <= this.options.maxRecordsPerQuery) break;
+      this.recent.delete(key);
+      this.recentRecords -= held.length;
+    }
+    return events;
   }
 }
 

@@ -206,6 +206,23 @@ describe.each(DATABASE_KINDS)('cold storage on %s and a real S3-compatible serve
     expect((await allPages(tableOnly, everything)).map((record) => record.eventId)).toEqual(['e-08', 'e-07']);
   });
 
+  it('fetches each object once while a client pages through exported records', async () => {
+    await exportColdRecords(database.client, store, { before: BEFORE, prefix: PREFIX, maxRecordsPerObject: 1 });
+    const fetched: string[] = [];
+    const counting: ObjectStore = {
+      put: (key, body, sha256) => store.put(key, body, sha256),
+      get: (key, signal) => {
+        fetched.push(key);
+        return store.get(key, signal);
+      },
+      delete: (key) => store.delete(key),
+      close: () => undefined,
+    };
+    const pages = await allPages(queryService(new ColdStorageQueries(counting, { maxRecordsPerQuery: 1_000 })), { filter: EVERYTHING, limit: 2 });
+    expect(pages.map((record) => record.eventId)).toEqual(['e-08', 'e-07', 'e-06', 'e-04', 'e-03', 'e-05', 'e-02', 'e-01']);
+    expect(fetched.sort()).toEqual(await manifestKeys());
+  });
+
   it("deletes an end user's exported records with the rest of their data, rewriting or removing the objects that held them", async () => {
     await exportColdRecords(database.client, store, { before: BEFORE, prefix: PREFIX, maxRecordsPerObject: 1_000 });
     const exportedKeys = await manifestKeys();
