@@ -115,9 +115,10 @@ describe('cold storage in the one-process mode', () => {
       expect.stringMatching(/^switchyard\/requests\/workspace=default\/day=2025-01-10\/\d+-[0-9a-f]{16}\.jsonl\.gz$/),
       expect.stringMatching(/^switchyard\/requests\/workspace=default\/day=2025-01-11\//),
     ]);
-    await waitFor(() => lines.some((line) => line.includes('cold-storage-exported')), 30_000, 'the export logged');
+    await waitFor(() => lines.some((line) => line.msg === 'cold-storage-exported'), 30_000, 'the export logged');
+    expect(lines.find((line) => line.msg === 'cold-storage-exported')).toMatchObject({ objects: 2, records: 3 });
     // Nothing of the credentials in what the process logged.
-    expect(lines.join('\n')).not.toContain(S3_SECRET_ACCESS_KEY);
+    expect(JSON.stringify(lines)).not.toContain(S3_SECRET_ACCESS_KEY);
 
     const range = 'from=2025-01-01T00:00:00Z&to=2025-01-31T00:00:00Z';
     const listed = await fetch(`${gateway.url}/v1/requests?${range}`);
