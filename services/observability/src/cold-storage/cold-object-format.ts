@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { fromJson, toJson } from '@bufbuild/protobuf';
+import { fromJson, toJson, type JsonValue } from '@bufbuild/protobuf';
 import { eventsV1 } from '@switchyard/proto';
 
 const gzipAsync = promisify(gzip);
@@ -26,7 +26,7 @@ export async function decodeColdObject(body: Buffer): Promise<eventsV1.RequestCo
   const events: eventsV1.RequestCompleted[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    events.push(fromJson(eventsV1.RequestCompletedSchema, JSON.parse(line), { ignoreUnknownFields: true }));
+    events.push(fromJson(eventsV1.RequestCompletedSchema, JSON.parse(line) as JsonValue, { ignoreUnknownFields: true }));
   }
   return events;
 }

@@ -1,4 +1,11 @@
-import { GatewayError, invalidRequest, requestCancelled, type DeleteUserDataQuery, type RequestFilter, type WorkspaceScope } from '@switchyard/shared';
+import {
+  GatewayError,
+  invalidRequest,
+  requestCancelled,
+  type DeleteUserDataQuery,
+  type RequestFilter,
+  type WorkspaceScope,
+} from '@switchyard/shared';
 import type { eventsV1 } from '@switchyard/proto';
 import type { SqlClient, SqlExecutor } from '@switchyard/database';
 import { SqlParameters, filterConditions, scopeConditions, whereClause } from '../query/request-filter';
@@ -12,9 +19,19 @@ const FETCH_CONCURRENCY = 4;
 /** What the query service asks of cold storage: the exported records a query reaches. */
 export interface ColdRecordSource {
   /** The exported records that may match `filter` within `scope`: those of the objects its time range and workspaces reach. */
-  requestsFor(executor: SqlExecutor, filter: RequestFilter, scope: WorkspaceScope | undefined, signal: AbortSignal): Promise<eventsV1.RequestCompleted[]>;
+  requestsFor(
+    executor: SqlExecutor,
+    filter: RequestFilter,
+    scope: WorkspaceScope | undefined,
+    signal: AbortSignal,
+  ): Promise<eventsV1.RequestCompleted[]>;
   /** The exported records of one request id within `scope`. */
-  requestsWithId(executor: SqlExecutor, requestId: string, scope: WorkspaceScope | undefined, signal: AbortSignal): Promise<eventsV1.RequestCompleted[]>;
+  requestsWithId(
+    executor: SqlExecutor,
+    requestId: string,
+    scope: WorkspaceScope | undefined,
+    signal: AbortSignal,
+  ): Promise<eventsV1.RequestCompleted[]>;
   /** Deletes one end user's exported records in the query's workspaces; returns how many. */
   deleteUserRecords(client: SqlClient, query: DeleteUserDataQuery): Promise<number>;
 }
@@ -104,7 +121,7 @@ export class ColdStorageQueries implements ColdRecordSource {
   }
 
   private async read(objects: readonly ListedObject[], signal: AbortSignal): Promise<eventsV1.RequestCompleted[]> {
-    const results: eventsV1.RequestCompleted[][] = new Array(objects.length);
+    const results: eventsV1.RequestCompleted[][] = objects.map(() => []);
     let next = 0;
     const worker = async () => {
       while (next < objects.length) {
@@ -154,4 +171,3 @@ function occurredMs(event: eventsV1.RequestCompleted): number {
   const time = event.occurredAt;
   return time === undefined ? 0 : Number(time.seconds) * 1000 + time.nanos / 1_000_000;
 }
-

@@ -59,7 +59,13 @@ export async function exportColdRecords(client: SqlClient, store: ObjectStore, o
 }
 
 /** Exports the oldest records (up to an object's worth) of one workspace-day; returns how many, 0 when none were left. */
-async function exportOneObject(client: SqlClient, store: ObjectStore, options: ExportColdRecordsOptions, workspace: string, day: string): Promise<number> {
+async function exportOneObject(
+  client: SqlClient,
+  store: ObjectStore,
+  options: ExportColdRecordsOptions,
+  workspace: string,
+  day: string,
+): Promise<number> {
   const dayStart = new Date(`${day}T00:00:00Z`);
   const rows = await client.query<RequestRow>(
     `SELECT ${REQUEST_SELECT_LIST} FROM requests

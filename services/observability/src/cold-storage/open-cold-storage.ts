@@ -14,10 +14,7 @@ export interface ColdStorage {
 }
 
 /** Cold storage as `observability.coldStorage` describes it; the S3 SDK loads at its first export or read. */
-export function openColdStorage(
-  config: ColdStorageConfig,
-  options: { retentionDays?: number; env?: NodeJS.ProcessEnv } = {},
-): ColdStorage {
+export function openColdStorage(config: ColdStorageConfig, options: { retentionDays?: number; env?: NodeJS.ProcessEnv } = {}): ColdStorage {
   const env = options.env ?? process.env;
   const store = new S3ObjectStore({
     bucket: config.bucket,
