@@ -38,6 +38,9 @@ export type GatewayOverrides = Pick<GatewayServerOptions, 'port' | 'host' | 'adm
  * configured).
  */
 export async function startEmbedded(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<EmbeddedGateway> {
+  // Records older than observability.coldStorage.afterDays move to object storage and are read back from
+  // there; its config is checked before anything starts.
+  const coldStorage = coldStorageOf(config);
   // What strategies know of each deployment: fed from every request's report; breaker state from the gate below.
   const statistics = new StatisticsTracker();
   const breakers: { gate?: ResilienceGate } = {};
@@ -54,8 +57,6 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   // Records in memory start empty: they open when first written or read, so an idle process holds no database.
   const inMemory = !config.observability.postgresUrl && config.observability.dataDirectory === 'memory://';
   const openDatabase = () => openEventDatabase(eventDatabaseOptions(config));
-  // Records older than observability.coldStorage.afterDays move to object storage and are read back from there.
-  const coldStorage = coldStorageOf(config);
   const database = new OpeningEventDatabase(inMemory ? openDatabase : openDatabase(), {
     ...config.observability.queries,
     coldStorage: coldStorage?.reader,

@@ -17,7 +17,7 @@ describe('observability.coldStorage', () => {
       afterDays: 30,
       intervalMs: 3_600_000,
       maxRecordsPerObject: 50_000,
-      maxRecordsPerQuery: 200_000,
+      maxRecordsPerQuery: 50_000,
     });
   });
 

@@ -36,7 +36,7 @@ export const coldStorageConfigSchema = z
     /** Records in one object at most; a busier workspace-day is several objects. */
     maxRecordsPerObject: z.number().int().positive().max(1_000_000).default(50_000),
     /** Exported records one query may read back; past it the query is a 400 asking for a narrower time range. */
-    maxRecordsPerQuery: z.number().int().positive().default(200_000),
+    maxRecordsPerQuery: z.number().int().positive().default(50_000),
   })
   .refine((section) => (section.accessKeyId === undefined) === (section.secretAccessKey === undefined), {
     message: 'accessKeyId and secretAccessKey go together',
