@@ -60,11 +60,14 @@ export class LocalObservabilityService implements ObservabilityQueryService {
     return this.bounded(context, (queries) => queries.usage(query, cold));
   }
 
-  /** Not cancelled with its caller: a deletion, once begun, completes (or rolls back) as a whole. */
+  /**
+   * Not cancelled with its caller: the tables' part, once begun, completes (or rolls back) as a whole;
+   * exported records follow, an object at a time.
+   */
   async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
     if (context.signal.aborted) throw requestCancelled();
     const deleted = await deleteUserData(this.client, query);
-    // Then the exported records: a failure there is reported, and deleting again finishes the job.
+    // A failure there is reported, and deleting again finishes the job.
     const cold = (await this.coldStorage?.deleteUserRecords(this.client, query)) ?? 0;
     return { ...deleted, requests: deleted.requests + cold };
   }
