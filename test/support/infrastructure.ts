@@ -172,6 +172,21 @@ export async function requireWeaviate(): Promise<void> {
     });
 }
 
+/** The test S3-compatible server (versitygw, scripts/services/s3.sh) and the credentials it was started with. */
+export const S3_URL = process.env.SWITCHYARD_S3_URL ?? 'http://127.0.0.1:58333';
+export const S3_ACCESS_KEY_ID = process.env.SWITCHYARD_S3_ACCESS_KEY_ID ?? 'switchyard';
+export const S3_SECRET_ACCESS_KEY = process.env.SWITCHYARD_S3_SECRET_ACCESS_KEY ?? 'switchyard-test-secret';
+
+/** Throws unless the shared S3-compatible server answers HTTP (its signed answers are the suites' to check). */
+export async function requireS3(): Promise<void> {
+  await fetch(S3_URL, { signal: AbortSignal.timeout(5_000) }).catch((error: unknown) => {
+    throw new Error(
+      `The S3-compatible server is not reachable at ${S3_URL} (${errorMessage(error)}). ` +
+        'This suite needs it: start it with scripts/services.sh up s3',
+    );
+  });
+}
+
 // --- dedicated instances for fault tests -----------------------------------------------------------
 
 /** A server of a test's own: its own port and data folder, stopped and started at will. */

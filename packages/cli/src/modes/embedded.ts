@@ -11,6 +11,7 @@ import { startAlerting } from './alerting';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
+import { coldStorageOf } from './cold-storage';
 
 export interface EmbeddedGateway extends GatewayServer {
   /**
@@ -38,6 +39,9 @@ export type GatewayOverrides = Pick<GatewayServerOptions, 'port' | 'host' | 'adm
  * configured).
  */
 export async function startEmbedded(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<EmbeddedGateway> {
+  // Records older than observability.coldStorage.afterDays move to object storage and are read back from
+  // there; its config is checked before anything starts.
+  const coldStorage = coldStorageOf(config);
   // What strategies know of each deployment: fed from every request's report; breaker state from the gate below.
   const statistics = new StatisticsTracker();
   const breakers: { gate?: ResilienceGate } = {};
@@ -54,7 +58,10 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   // Records in memory start empty: they open when first written or read, so an idle process holds no database.
   const inMemory = !config.observability.postgresUrl && config.observability.dataDirectory === 'memory://';
   const openDatabase = () => openEventDatabase(eventDatabaseOptions(config));
-  const database = new OpeningEventDatabase(inMemory ? openDatabase : openDatabase(), config.observability.queries);
+  const database = new OpeningEventDatabase(inMemory ? openDatabase : openDatabase(), {
+    ...config.observability.queries,
+    coldStorage: coldStorage?.reader,
+  });
   const sinks: EventSink[] = [database];
   const influx = influxOptions(config);
   if (influx) sinks.push(new InfluxEventWriter(influx));
@@ -136,6 +143,12 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     },
     () => undefined,
   );
+  database.whenOpen.then(
+    () => {
+      if (!closed) coldStorage?.startExports(database.client, logger);
+    },
+    () => undefined,
+  );
   return {
     ...gateway,
     get recordsReady() {
@@ -149,6 +162,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       closed = true;
       await alerting?.stop();
       await retention?.stop();
+      await coldStorage?.close();
       await gateway.close(graceMs);
       await pluginServices.close();
       await adapters.close();

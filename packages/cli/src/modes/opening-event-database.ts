@@ -1,5 +1,5 @@
 import type { DeadLetter, DeadLetterSink, EventSink, SwitchyardEvent } from '@switchyard/events';
-import { LocalObservabilityService, type EventDatabase } from '@switchyard/observability';
+import { LocalObservabilityService, type EventDatabase, type LocalObservabilityOptions } from '@switchyard/observability';
 import {
   GatewayError,
   type AlertHistoryEntry,
@@ -40,7 +40,7 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
   /** Settles with the opening, without starting it. */
   private readonly settled: Promise<OpenedDatabase>;
 
-  constructor(opening: Promise<EventDatabase> | (() => Promise<EventDatabase>), bounds: { statementTimeoutMs?: number } = {}) {
+  constructor(opening: Promise<EventDatabase> | (() => Promise<EventDatabase>), bounds: LocalObservabilityOptions = {}) {
     let settle: (opened: Promise<OpenedDatabase>) => void = () => undefined;
     this.settled = new Promise((resolve) => (settle = resolve));
     this.open = () => {

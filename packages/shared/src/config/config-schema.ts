@@ -15,6 +15,7 @@ import { semanticRoutingConfigSchema } from './semantic-routing-config';
 import { memoryConfigSchema } from './memory-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
 import { alertsConfigSchema } from './alerts-config';
+import { coldStorageConfigSchema } from './cold-storage-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -443,6 +444,8 @@ export const configSchema = z.strictObject({
       sessionTimeoutMs: durationMs.default(30_000),
       /** Request data (records, usage, costs) older than this many days is purged, hourly; absent: kept forever. */
       retentionDays: z.number().int().positive().optional(),
+      /** Records older than `afterDays` moved to S3-compatible storage and read back by queries (cold-storage-config.ts). */
+      coldStorage: coldStorageConfigSchema.optional(),
       /** Bounds of `/v1/requests` and `/v1/usage`. */
       queries: z
         .strictObject({

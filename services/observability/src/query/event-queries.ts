@@ -1,3 +1,4 @@
+import type { eventsV1 } from '@switchyard/proto';
 import type { ListRequestsQuery, RequestPage, RequestRecord, UsageQuery, UsageRow, WorkspaceScope } from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
 import { getRequest, listRequests } from './request-queries';
@@ -7,16 +8,17 @@ import { usage } from './usage-query';
 export class EventQueries {
   constructor(private readonly executor: SqlExecutor) {}
 
-  listRequests(query: ListRequestsQuery): Promise<RequestPage> {
-    return listRequests(this.executor, query);
+  /** `cold`: records read back from cold storage, queried with the table's. */
+  listRequests(query: ListRequestsQuery, cold?: readonly eventsV1.RequestCompleted[]): Promise<RequestPage> {
+    return listRequests(this.executor, query, undefined, cold);
   }
 
   /** Within `scope` (absent: every workspace). */
-  getRequest(requestId: string, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
-    return getRequest(this.executor, requestId, scope);
+  getRequest(requestId: string, scope?: WorkspaceScope, cold?: readonly eventsV1.RequestCompleted[]): Promise<RequestRecord | undefined> {
+    return getRequest(this.executor, requestId, scope, cold);
   }
 
-  usage(query: UsageQuery): Promise<UsageRow[]> {
-    return usage(this.executor, query);
+  usage(query: UsageQuery, cold?: readonly eventsV1.RequestCompleted[]): Promise<UsageRow[]> {
+    return usage(this.executor, query, cold);
   }
 }

@@ -37,7 +37,17 @@ async function insertRequestsAsOlderSchema(client: SqlExecutor, events: eventsV1
   await client.query(insertStatement('requests', columns), insertParameters(columns, events));
 }
 
-const EVENT_TABLES = ['alert_history', 'alert_lease', 'alert_rules', 'alert_states', 'dead_letters', 'requests', 'schema_migrations'];
+const EVENT_TABLES = [
+  'alert_history',
+  'alert_lease',
+  'alert_rules',
+  'alert_states',
+  'cold_storage_objects',
+  'cold_storage_request_ids',
+  'dead_letters',
+  'requests',
+  'schema_migrations',
+];
 
 /** Empty databases of one kind: two clients on the same one stand for two processes starting at once. */
 interface EmptyDatabase {
