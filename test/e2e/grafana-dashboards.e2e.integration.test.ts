@@ -19,7 +19,7 @@ import {
 } from '../../services/observability/dashboards/src/grafana-interpolation';
 import { INFLUXDB } from '../../services/observability/dashboards/src/grafana-targets';
 import { INFLUX_DATABASE, INFLUX_URL, POSTGRES_URL, requireInflux } from '../support/infrastructure';
-import { DEFAULT_FIXTURES, openAIFixture, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
+import { openAIFixture, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
 import { waitFor } from '../support/wait-for';
 import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
 
@@ -71,7 +71,9 @@ async function runInfluxQl(query: string): Promise<Row[]> {
 /** Holds data: some value besides the time that is not null, zero or empty. */
 function holdsData(rows: Row[]): boolean {
   return rows.some((row) =>
-    Object.entries(row).some(([column, value]) => column !== 'time' && value !== null && value !== undefined && value !== 0 && value !== '' && value !== '0'),
+    Object.entries(row).some(
+      ([column, value]) => column !== 'time' && value !== null && value !== undefined && value !== 0 && value !== '' && value !== '0',
+    ),
   );
 }
 
@@ -120,14 +122,20 @@ describe('the Grafana dashboards, every query against the real InfluxDB and Post
       count();
     }
     upstream.enqueue({ kind: 'json-fixture', file: openAIFixture(CACHED_PROMPT_FIXTURE) });
-    await client.chat.completions.create({ model: 'backup/grok-3-mini', messages: [{ role: 'user', content: `cached prompt ${randomUUID()}` }], user });
+    await client.chat.completions.create({
+      model: 'backup/grok-3-mini',
+      messages: [{ role: 'user', content: `cached prompt ${randomUUID()}` }],
+      user,
+    });
     count();
     upstream.enqueue({
       kind: 'error',
       status: 429,
       body: { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded', param: null } },
     });
-    await expect(client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: `limited ${randomUUID()}` }] })).rejects.toMatchObject({
+    await expect(
+      client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: `limited ${randomUUID()}` }] }),
+    ).rejects.toMatchObject({
       status: 429,
     });
     count();
@@ -135,7 +143,9 @@ describe('the Grafana dashboards, every query against the real InfluxDB and Post
     const prompt = `cache me ${randomUUID()}`;
     await waitFor(
       async () => {
-        const { response } = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: prompt }], user }).withResponse();
+        const { response } = await client.chat.completions
+          .create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: prompt }], user })
+          .withResponse();
         count();
         return response.headers.get('x-switchyard-cache');
       },
@@ -215,19 +225,22 @@ describe('the Grafana dashboards, every query against the real InfluxDB and Post
     return { values, options };
   }
 
-  it.each(dashboards.map(({ file, json }) => [file, json]))('%s: its variables find the run’s values and every panel query answers data', async (_file, json) => {
-    const { values, options } = await resolveVariables(queryVariables(json));
-    expect(options.workspace).toEqual(expect.arrayContaining(workspaces));
-    expect(options.provider).toEqual(expect.arrayContaining(['openai', 'backup']));
-    expect(options.model).toEqual(expect.arrayContaining(['gpt-4.1-nano-2025-04-14', 'grok-3-mini']));
-    const empty: string[] = [];
-    for (const query of panelQueries(json)) {
-      const rows = await execute(query, values);
-      ran.add(query.id);
-      if (!holdsData(rows)) empty.push(`${query.id}: ${JSON.stringify(rows)}`);
-    }
-    expect(empty).toEqual([]);
-  });
+  it.each(dashboards.map(({ file, json }) => [file, json]))(
+    '%s: its variables find the run’s values and every panel query answers data',
+    async (_file, json) => {
+      const { values, options } = await resolveVariables(queryVariables(json));
+      expect(options.workspace).toEqual(expect.arrayContaining(workspaces));
+      expect(options.provider).toEqual(expect.arrayContaining(['openai', 'backup']));
+      expect(options.model).toEqual(expect.arrayContaining(['gpt-4.1-nano-2025-04-14', 'grok-3-mini']));
+      const empty: string[] = [];
+      for (const query of panelQueries(json)) {
+        const rows = await execute(query, values);
+        ran.add(query.id);
+        if (!holdsData(rows)) empty.push(`${query.id}: ${JSON.stringify(rows)}`);
+      }
+      expect(empty).toEqual([]);
+    },
+  );
 
   it('counts the requests and the workspaces as they were sent', async () => {
     const overview = dashboards.find(({ json }) => json.uid === 'switchyard-overview')?.json;
@@ -243,7 +256,9 @@ describe('the Grafana dashboards, every query against the real InfluxDB and Post
   });
 
   it('ran every query of every dashboard', () => {
-    const all = dashboards.flatMap(({ json }) => [...panelQueries(json), ...queryVariables(json).map((variable) => variable.query)].map((query) => query.id));
+    const all = dashboards.flatMap(({ json }) =>
+      [...panelQueries(json), ...queryVariables(json).map((variable) => variable.query)].map((query) => query.id),
+    );
     expect(all.length).toBeGreaterThan(50);
     expect(all.filter((id) => !ran.has(id))).toEqual([]);
   });

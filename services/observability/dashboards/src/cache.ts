@@ -33,11 +33,7 @@ export function cacheDashboard(): Dashboard {
             title: 'Answered by the cache',
             description: 'Requests the cache answered in a provider’s place.',
             unit: 'short',
-            targets: [
-              postgresSql(
-                `SELECT count(*) AS requests FROM requests WHERE ${SQL_FILTERS} AND served_by = 'cache' HAVING count(*) > 0`,
-              ),
-            ],
+            targets: [postgresSql(`SELECT count(*) AS requests FROM requests WHERE ${SQL_FILTERS} AND served_by = 'cache' HAVING count(*) > 0`)],
           },
           {
             kind: 'timeseries',

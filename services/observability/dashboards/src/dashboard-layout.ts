@@ -88,7 +88,9 @@ function panel(spec: PanelSpec, id: number): PanelBuilder {
   switch (spec.kind) {
     case 'timeseries':
       builder = new timeseries.PanelBuilder()
-        .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
+        .legend(
+          new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom),
+        )
         .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending))
         .fillOpacity(10)
         .lineWidth(1);

@@ -23,22 +23,25 @@ export interface DashboardVariable {
   query: DashboardQuery;
 }
 
+type JsonObject = Record<string, unknown>;
+type DataSourceReference = { type?: string; uid?: string } | undefined;
+
 interface DashboardJson {
   uid: string;
   panels?: PanelJson[];
-  templating?: { list?: Array<Record<string, any>> };
+  templating?: { list?: JsonObject[] };
 }
 
 interface PanelJson {
   id: number;
   type: string;
   title: string;
-  datasource?: { type?: string; uid?: string };
-  targets?: Array<Record<string, any>>;
+  datasource?: DataSourceReference;
+  targets?: JsonObject[];
   panels?: PanelJson[];
 }
 
-function dataSourceOf(reference: { type?: string; uid?: string } | undefined, where: string): DataSourceType {
+function dataSourceOf(reference: DataSourceReference, where: string): DataSourceType {
   const type = reference?.type;
   if (type !== INFLUXDB && type !== POSTGRES) throw new Error(`${where}: data source type ${String(type)} is neither ${INFLUXDB} nor ${POSTGRES}`);
   if (reference?.uid !== `\${${DATASOURCE_VARIABLE[type]}}`) {
@@ -47,7 +50,7 @@ function dataSourceOf(reference: { type?: string; uid?: string } | undefined, wh
   return type;
 }
 
-function queryOf(target: Record<string, any>, dataSource: DataSourceType, id: string): DashboardQuery {
+function queryOf(target: JsonObject, dataSource: DataSourceType, id: string): DashboardQuery {
   if (dataSource === INFLUXDB) {
     if (target.rawQuery !== true || typeof target.query !== 'string' || target.query === '') throw new Error(`${id}: not a raw InfluxQL query`);
     return { id, dataSource, text: target.query, format: target.resultFormat === 'table' ? 'table' : 'time_series' };
@@ -67,7 +70,7 @@ export function panelQueries(dashboard: DashboardJson): DashboardQuery[] {
     if (!panel.targets?.length) throw new Error(`${where}: no query`);
     return panel.targets.map((target) => {
       const id = `${where} ${String(target.refId)}`;
-      return queryOf(target, dataSourceOf(target.datasource ?? panel.datasource, id), id);
+      return queryOf(target, dataSourceOf((target.datasource as DataSourceReference) ?? panel.datasource, id), id);
     });
   });
 }
@@ -77,8 +80,8 @@ export function queryVariables(dashboard: DashboardJson): DashboardVariable[] {
     .filter((variable) => variable.type === 'query')
     .map((variable) => {
       const id = `${dashboard.uid} variable ${String(variable.name)}`;
-      const dataSource = dataSourceOf(variable.datasource, id);
-      const text = typeof variable.query === 'string' ? variable.query : variable.query?.rawSql ?? variable.query?.query;
+      const dataSource = dataSourceOf(variable.datasource as DataSourceReference, id);
+      const text = variable.query;
       if (typeof text !== 'string' || text === '') throw new Error(`${id}: no query`);
       return {
         name: String(variable.name),

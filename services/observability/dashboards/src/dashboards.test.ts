@@ -19,16 +19,27 @@ const FOLDERS = [path.join(ROOT, 'services', 'observability', 'dashboards'), pat
 const range = { from: new Date(Date.now() - 3_600_000), to: new Date() };
 
 describe('the dashboard files', () => {
-  it.each(SWITCHYARD_DASHBOARDS.map((entry) => [entry.file, entry]))('%s is what its builder writes, in the service and in the chart', (_file, entry) => {
-    const json = dashboardJson(entry.build());
-    for (const folder of FOLDERS) expect(readFileSync(path.join(folder, entry.file), 'utf8')).toBe(json);
-  });
+  it.each(SWITCHYARD_DASHBOARDS.map((entry) => [entry.file, entry]))(
+    '%s is what its builder writes, in the service and in the chart',
+    (_file, entry) => {
+      const json = dashboardJson(entry.build());
+      for (const folder of FOLDERS) expect(readFileSync(path.join(folder, entry.file), 'utf8')).toBe(json);
+    },
+  );
 
   it('holds no dashboard file without a builder', () => {
     const built = SWITCHYARD_DASHBOARDS.map((entry) => entry.file).sort();
-    expect(readdirSync(FOLDERS[0]).filter((file) => file.endsWith('.json')).sort()).toEqual(built);
+    expect(
+      readdirSync(FOLDERS[0])
+        .filter((file) => file.endsWith('.json'))
+        .sort(),
+    ).toEqual(built);
     // The chart also ships the gateway's Prometheus dashboard, written by hand.
-    expect(readdirSync(FOLDERS[1]).filter((file) => file.endsWith('.json')).sort()).toEqual([...built, 'switchyard-gateway.json'].sort());
+    expect(
+      readdirSync(FOLDERS[1])
+        .filter((file) => file.endsWith('.json'))
+        .sort(),
+    ).toEqual([...built, 'switchyard-gateway.json'].sort());
   });
 
   it('generate-dashboards.cjs --check agrees', async () => {

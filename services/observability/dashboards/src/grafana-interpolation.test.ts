@@ -20,9 +20,7 @@ describe('template variables, as the browser replaces them', () => {
     expect(replaceVariables(text, [variable({ selected: ['team-a'] })])).toBe('"workspace" =~ /^team-a$/');
     expect(replaceVariables(text, [variable({ selected: ['gpt-4.1', 'a/b'] })])).toBe('"workspace" =~ /^(gpt-4\\.1|a\\/b)$/');
     expect(replaceVariables(text, [variable({ selected: 'all' })])).toBe('"workspace" =~ /^.*$/');
-    expect(replaceVariables(text, [variable({ selected: 'all', allValue: undefined, options: ['x', 'y.z'] })])).toBe(
-      '"workspace" =~ /^(x|y\\.z)$/',
-    );
+    expect(replaceVariables(text, [variable({ selected: 'all', allValue: undefined, options: ['x', 'y.z'] })])).toBe('"workspace" =~ /^(x|y\\.z)$/');
   });
 
   it('leaves the data source macros for the backend', () => {
@@ -58,9 +56,9 @@ describe('intervals', () => {
 
 describe('InfluxQL macros', () => {
   it('replaces $timeFilter with millisecond bounds and the interval variables', () => {
-    expect(expandInfluxQlMacros('SELECT count(x) FROM r WHERE $timeFilter GROUP BY time($__interval) -- $__interval_ms $interval', range, 20_000)).toBe(
-      'SELECT count(x) FROM r WHERE time >= 1796464800000ms and time <= 1796486400250ms GROUP BY time(20s) -- 20000 20s',
-    );
+    expect(
+      expandInfluxQlMacros('SELECT count(x) FROM r WHERE $timeFilter GROUP BY time($__interval) -- $__interval_ms $interval', range, 20_000),
+    ).toBe('SELECT count(x) FROM r WHERE time >= 1796464800000ms and time <= 1796486400250ms GROUP BY time(20s) -- 20000 20s');
   });
 
   it('throws on a placeholder it does not know, and keeps regex anchors', () => {
@@ -73,7 +71,7 @@ describe('PostgreSQL macros', () => {
   it('expands the time filter, the grouping and the interval as the macro engine does', () => {
     expect(
       expandPostgresMacros(
-        'SELECT $__timeGroupAlias(occurred_at, $__interval), count(*) FROM requests WHERE $__timeFilter(occurred_at) AND x ~ \'^a$\' GROUP BY 1',
+        "SELECT $__timeGroupAlias(occurred_at, $__interval), count(*) FROM requests WHERE $__timeFilter(occurred_at) AND x ~ '^a$' GROUP BY 1",
         range,
         60_000,
       ),

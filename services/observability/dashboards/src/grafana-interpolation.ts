@@ -41,24 +41,27 @@ const VARIABLE_PATTERN = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?:\.([^:^}
 /** Step 1: template variables, as the browser replaces them. Built-in names (`$__…`, `$timeFilter`) are left for step 2. */
 export function replaceVariables(text: string, variables: VariableValue[]): string {
   const byName = new Map(variables.map((variable) => [variable.name, variable]));
-  return text.replace(VARIABLE_PATTERN, (match, simple?: string, bracket?: string, bracketFormat?: string, braced?: string, _field?: string, format?: string) => {
-    const name = simple ?? bracket ?? braced ?? '';
-    const variable = byName.get(name);
-    if (!variable) {
-      if (name.startsWith('__') || name === 'timeFilter' || name === 'interval') return match;
-      throw new Error(`${match}: no variable "${name}" is defined`);
-    }
-    const chosenFormat = format ?? bracketFormat;
-    if (chosenFormat !== 'regex') throw new Error(`${match}: only the regex format (\${${name}:regex}) is supported`);
-    if (variable.selected === 'all') {
-      if (!variable.includeAll) throw new Error(`${name}: "All" selected but the variable has no All option`);
-      // Grafana skips formatting a custom all value (for every format but text and percentencode).
-      if (variable.allValue !== undefined && variable.allValue !== '') return variable.allValue;
-      return formatRegex(variable.options);
-    }
-    if (variable.selected.length > 1 && !variable.multi) throw new Error(`${name}: several values selected but the variable is not multi-value`);
-    return formatRegex(variable.selected);
-  });
+  return text.replace(
+    VARIABLE_PATTERN,
+    (match, simple?: string, bracket?: string, bracketFormat?: string, braced?: string, _field?: string, format?: string) => {
+      const name = simple ?? bracket ?? braced ?? '';
+      const variable = byName.get(name);
+      if (!variable) {
+        if (name.startsWith('__') || name === 'timeFilter' || name === 'interval') return match;
+        throw new Error(`${match}: no variable "${name}" is defined`);
+      }
+      const chosenFormat = format ?? bracketFormat;
+      if (chosenFormat !== 'regex') throw new Error(`${match}: only the regex format (\${${name}:regex}) is supported`);
+      if (variable.selected === 'all') {
+        if (!variable.includeAll) throw new Error(`${name}: "All" selected but the variable has no All option`);
+        // Grafana skips formatting a custom all value (for every format but text and percentencode).
+        if (variable.allValue !== undefined && variable.allValue !== '') return variable.allValue;
+        return formatRegex(variable.options);
+      }
+      if (variable.selected.length > 1 && !variable.multi) throw new Error(`${name}: several values selected but the variable is not multi-value`);
+      return formatRegex(variable.selected);
+    },
+  );
 }
 
 function formatRegex(values: string[]): string {
