@@ -84,6 +84,12 @@ describe('PostgreSQL macros', () => {
     );
   });
 
+  it('aliases a $__timeGroup followed by a comma, as Grafana does for dashboards older than 5.3', () => {
+    expect(expandPostgresMacros("SELECT $__timeGroup(t, '1m'), count(*) GROUP BY $__timeGroup(t, '1m')", range, 1_000)).toBe(
+      'SELECT floor(extract(epoch from t)/60)*60 AS "time", count(*) GROUP BY floor(extract(epoch from t)/60)*60 AS "time"',
+    );
+  });
+
   it('rejects an unknown macro or an interval it cannot parse', () => {
     expect(() => expandPostgresMacros('$__nope(t)', range, 1_000)).toThrow('unknown macro "$__nope"');
     expect(() => expandPostgresMacros("$__timeGroupAlias(t, 'soon')", range, 1_000)).toThrow('error parsing interval soon');

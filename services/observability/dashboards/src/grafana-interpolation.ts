@@ -150,9 +150,13 @@ export function expandPostgresMacros(sql: string, range: TimeRange, intervalMs: 
     .replaceAll('$__interval', formatInterval(intervalMs))
     .replaceAll('$__unixEpochFrom()', String(Math.floor(range.from.getTime() / 1000)))
     .replaceAll('$__unixEpochTo()', String(Math.floor(range.to.getTime() / 1000)));
-  expanded = expanded.replace(/\$([_a-zA-Z0-9]+)\(([^)]*)\)/g, (_match, name: string, argumentText: string) => {
+  const source = expanded;
+  expanded = source.replace(/\$([_a-zA-Z0-9]+)\(([^)]*)\)/g, (match: string, name: string, argumentText: string) => {
     const args = argumentText.split(',').map((argument) => argument.trim());
-    return postgresMacro(name, args, range);
+    // Grafana's pre-5.3 compatibility: `$__timeGroup(…)` right before a comma (its first occurrence) gets `AS "time"`.
+    const first = source.indexOf(match);
+    const alias = name === '__timeGroup' && source[first + match.length] === ',';
+    return postgresMacro(alias ? '__timeGroupAlias' : name, args, range);
   });
   rejectLeftovers(expanded);
   return expanded;
