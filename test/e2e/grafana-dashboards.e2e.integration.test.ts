@@ -242,17 +242,27 @@ describe('the Grafana dashboards, every query against the real InfluxDB and Post
     },
   );
 
-  it('counts the requests and the workspaces as they were sent', async () => {
-    const overview = dashboards.find(({ json }) => json.uid === 'switchyard-overview')?.json;
-    const tenants = dashboards.find(({ json }) => json.uid === 'switchyard-tenants')?.json;
-    const { values: overviewValues } = await resolveVariables(queryVariables(overview));
-    const requests = panelQueries(overview).find((query) => query.id.includes('(Requests)')) as DashboardQuery;
-    const [total] = await execute(requests, overviewValues);
+  /** The rows of one panel of one dashboard, its variables set as in the runs above. */
+  async function panelRows(uid: string, title: string): Promise<Row[]> {
+    const json = dashboards.find((dashboard) => dashboard.json.uid === uid)?.json;
+    const query = panelQueries(json).find((candidate) => candidate.id.includes(`(${title})`));
+    if (!query) throw new Error(`${uid} has no panel "${title}"`);
+    return execute(query, (await resolveVariables(queryVariables(json))).values);
+  }
+
+  it('counts what was sent: requests, workspaces, cache answers, failures', async () => {
+    const [total] = await panelRows('switchyard-overview', 'Requests');
     expect(total.requests).toBe([...sent.values()].reduce((sum, count) => sum + count, 0));
-    const { values: tenantValues } = await resolveVariables(queryVariables(tenants));
-    const table = panelQueries(tenants).find((query) => query.id.includes('(Workspaces)')) as DashboardQuery;
-    const rows = await execute(table, tenantValues);
-    expect(Object.fromEntries(rows.map((row) => [row.workspace, Number(row.requests)]))).toEqual(Object.fromEntries(sent));
+    const workspaceRows = await panelRows('switchyard-tenants', 'Workspaces');
+    expect(Object.fromEntries(workspaceRows.map((row) => [row.workspace, Number(row.requests)]))).toEqual(Object.fromEntries(sent));
+    // One hit per workspace (the lookups before it were misses).
+    const [cached] = await panelRows('switchyard-cache', 'Answered by the cache');
+    expect(Number(cached.requests)).toBe(workspaces.length);
+    // One rate-limited request per workspace, with the status the client got.
+    const failures = await panelRows('switchyard-overview', 'Latest failures');
+    expect(failures.map((row) => [row.workspace, row.http_status, row.provider]).sort()).toEqual(
+      workspaces.map((workspace) => [workspace, '429', 'openai']).sort(),
+    );
   });
 
   it('ran every query of every dashboard', () => {
