@@ -194,6 +194,11 @@ export interface DedicatedPostgres extends DedicatedServer {
   readonly url: string;
 }
 
+export interface DedicatedInflux extends DedicatedServer {
+  readonly url: string;
+  readonly database: string;
+}
+
 /** A TCP port nothing listens on right now, on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -222,7 +227,7 @@ function runServicesScript(args: string[], env: NodeJS.ProcessEnv): Promise<void
 }
 
 async function startDedicated(
-  server: 'kafka' | 'postgres',
+  server: 'kafka' | 'postgres' | 'influxdb',
   env: (servicesDir: string) => Promise<NodeJS.ProcessEnv>,
 ): Promise<DedicatedServer & { env: NodeJS.ProcessEnv }> {
   const servicesDir = await mkdtemp(path.join(os.tmpdir(), `switchyard-${server}-`));
@@ -261,6 +266,19 @@ export async function startDedicatedKafka(): Promise<DedicatedKafka> {
     SWITCHYARD_KAFKA_CONTROLLER_PORT: String(controllerPort),
   }));
   return { brokers, servicesDir: instance.servicesDir, stop: instance.stop, start: instance.start, destroy: instance.destroy };
+}
+
+/** Starts an InfluxDB server of the test's own (free ports, data under a temporary folder), its database created. */
+export async function startDedicatedInflux(): Promise<DedicatedInflux> {
+  const port = await freePort();
+  const rpcPort = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const instance = await startDedicated('influxdb', async () => ({
+    SWITCHYARD_INFLUX_URL: url,
+    SWITCHYARD_INFLUX_RPC_PORT: String(rpcPort),
+    SWITCHYARD_INFLUX_DATABASE: INFLUX_DATABASE,
+  }));
+  return { url, database: INFLUX_DATABASE, servicesDir: instance.servicesDir, stop: instance.stop, start: instance.start, destroy: instance.destroy };
 }
 
 /** Starts a PostgreSQL server of the test's own (free port, data under a temporary folder). */

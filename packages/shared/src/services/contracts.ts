@@ -130,8 +130,6 @@ export interface DeleteUserDataQuery {
 /** Rows deleted, per table. */
 export interface DeletedUserData {
   requests: number;
-  usage: number;
-  costs: number;
 }
 
 /** Reads what the observability consumers recorded. */

@@ -1,7 +1,6 @@
-import type { eventsV1 } from '@switchyard/proto';
 import type { ListRequestsQuery, RequestPage, RequestRecord, UsageQuery, UsageRow, WorkspaceScope } from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
-import { getRequest, listCosts, listRequests } from './request-queries';
+import { getRequest, listRequests } from './request-queries';
 import { usage } from './usage-query';
 
 /** The read queries over the event tables, on one database. */
@@ -15,10 +14,6 @@ export class EventQueries {
   /** Within `scope` (absent: every workspace). */
   getRequest(requestId: string, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
     return getRequest(this.executor, requestId, scope);
-  }
-
-  listCosts(requestId: string): Promise<eventsV1.CostRecorded[]> {
-    return listCosts(this.executor, requestId);
   }
 
   usage(query: UsageQuery): Promise<UsageRow[]> {

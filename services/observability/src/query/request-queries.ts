@@ -1,6 +1,6 @@
 import type { eventsV1 } from '@switchyard/proto';
 import { invalidRequest, type ListRequestsQuery, type RequestPage, type RequestRecord, type WorkspaceScope } from '@switchyard/shared';
-import { COST_SELECT_LIST, REQUEST_SELECT_LIST, costFromRow, microsText, requestFromRow, type CostRow, type RequestRow } from '../storage/event-rows';
+import { REQUEST_SELECT_LIST, microsText, requestFromRow, type RequestRow } from '../storage/event-rows';
 import type { SqlExecutor } from '@switchyard/database';
 import { decodeCursor, encodeCursor, type RequestCursor } from './request-cursor';
 import { SqlParameters, filterConditions, scopeConditions, whereClause } from './request-filter';
@@ -94,12 +94,4 @@ export async function getRequest(executor: SqlExecutor, requestId: string, scope
     parameters.values,
   );
   return row === undefined ? undefined : requestFromRow(row);
-}
-
-/** The costs recorded for a request id, oldest first. */
-export async function listCosts(executor: SqlExecutor, requestId: string): Promise<eventsV1.CostRecorded[]> {
-  const rows = await executor.query<CostRow>(`SELECT ${COST_SELECT_LIST} FROM costs WHERE request_id = $1 ORDER BY occurred_at, event_id`, [
-    requestId,
-  ]);
-  return rows.map(costFromRow);
 }

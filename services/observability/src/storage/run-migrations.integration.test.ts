@@ -37,7 +37,7 @@ async function insertRequestsAsOlderSchema(client: SqlExecutor, events: eventsV1
   await client.query(insertStatement('requests', columns), insertParameters(columns, events));
 }
 
-const EVENT_TABLES = ['costs', 'dead_letters', 'requests', 'schema_migrations', 'usage'];
+const EVENT_TABLES = ['dead_letters', 'requests', 'schema_migrations'];
 
 /** Empty databases of one kind: two clients on the same one stand for two processes starting at once. */
 interface EmptyDatabase {
@@ -129,7 +129,7 @@ describe.each(DATABASE_KINDS)('runMigrations on %s', (kind) => {
     expect(await runMigrations(client, [...migrations, added])).toEqual([]);
     await expect(runMigrations(client, [...migrations, added, failing])).rejects.toThrow(/division by zero/);
 
-    expect(await tableNames(client)).toEqual(['costs', 'dead_letters', 'extra_a', 'extra_b', 'requests', 'schema_migrations', 'usage']);
+    expect(await tableNames(client)).toEqual(['dead_letters', 'extra_a', 'extra_b', 'requests', 'schema_migrations']);
     expect((await recordedVersions(client)).map((row) => row.version)).toEqual([...migrations.map((m) => m.version), 1001]);
   });
 
