@@ -41,11 +41,10 @@ export function cacheDashboard(): Dashboard {
             description: 'Cache lookups per interval: hit, semantic_hit, miss.',
             unit: 'short',
             targets: [
-              postgresSql(
-                `SELECT $__timeGroupAlias(occurred_at, $__interval), cache_status AS metric, count(*) AS value
-                 FROM requests WHERE ${SQL_FILTERS} AND cache_status IN ('hit', 'semantic_hit', 'miss')
-                 GROUP BY 1, 2 ORDER BY 1`,
-                { format: 'time_series' },
+              influxQl(
+                `SELECT count("latency_ms") FROM "requests" WHERE ${INFLUX_FILTERS} AND "cache_status" =~ /^(hit|semantic_hit|miss)$/
+                 GROUP BY time($__interval), "cache_status" fill(0)`,
+                { alias: '$tag_cache_status' },
               ),
             ],
           },

@@ -7,7 +7,8 @@ export function costsDashboard(): Dashboard {
   return buildDashboard({
     uid: 'switchyard-costs',
     title: 'Switchyard costs',
-    description: 'Spend at the configured or catalog prices: by provider, model, workspace, key and end user.',
+    description:
+      'Spend at the configured or catalog prices: by provider, model, workspace, key and end user. The time series show the cost recorded with each request; the tables, read from Postgres, a later re-pricing too.',
     variablesFrom: INFLUXDB,
     rows: [
       {
@@ -16,7 +17,7 @@ export function costsDashboard(): Dashboard {
           {
             kind: 'stat',
             title: 'Spend',
-            description: 'Cost of the requests in the time range.',
+            description: 'Cost of the requests in the time range, as recorded (a later re-pricing shows in the tables below).',
             unit: 'currencyUSD',
             targets: [influxQl(`SELECT sum("cost_usd") AS "cost_usd" FROM "requests" WHERE ${INFLUX_FILTERS}`)],
           },
@@ -69,10 +70,9 @@ export function costsDashboard(): Dashboard {
             description: 'The two parts of the cost per interval.',
             unit: 'currencyUSD',
             targets: [
-              postgresSql(
-                `SELECT $__timeGroupAlias(occurred_at, $__interval), sum(input_cost_usd) AS "input", sum(output_cost_usd) AS "output"
-                 FROM requests WHERE ${SQL_FILTERS} GROUP BY 1 ORDER BY 1`,
-                { format: 'time_series' },
+              influxQl(
+                `SELECT sum("input_cost_usd") AS "input", sum("output_cost_usd") AS "output"
+                 FROM "requests" WHERE ${INFLUX_FILTERS} GROUP BY time($__interval) fill(0)`,
               ),
             ],
           },
