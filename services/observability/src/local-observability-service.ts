@@ -1,8 +1,12 @@
 import {
   requestCancelled,
+  type AnalyticsQuery,
+  type AnalyticsResult,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
+  type FeedbackInput,
+  type FeedbackRecord,
   type ListRequestsQuery,
   type ObservabilityQueryService,
   type RequestPage,
@@ -13,6 +17,7 @@ import {
 } from '@switchyard/shared';
 import type { SqlClient } from '@switchyard/database';
 import { deleteUserData } from './privacy/delete-user-data';
+import { recordFeedback } from './feedback/record-feedback';
 import { runBoundedQuery, type QueryBounds } from './query/bounded-query';
 import { EventQueries } from './query/event-queries';
 
@@ -51,6 +56,16 @@ export class LocalObservabilityService implements ObservabilityQueryService {
   async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
     if (context.signal.aborted) throw requestCancelled();
     return deleteUserData(this.client, query);
+  }
+
+  analytics(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult> {
+    return this.bounded(context, (queries) => queries.analytics(query));
+  }
+
+  /** Not cancelled with its caller once begun: the score is stored or not, as a whole. */
+  async recordFeedback(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined> {
+    if (context.signal.aborted) throw requestCancelled();
+    return recordFeedback(this.client, input);
   }
 
   private bounded<T>(context: CallContext, run: (queries: EventQueries) => Promise<T>): Promise<T> {

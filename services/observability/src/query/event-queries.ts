@@ -1,8 +1,18 @@
 import type { eventsV1 } from '@switchyard/proto';
-import type { ListRequestsQuery, RequestPage, RequestRecord, UsageQuery, UsageRow, WorkspaceScope } from '@switchyard/shared';
+import type {
+  AnalyticsQuery,
+  AnalyticsResult,
+  ListRequestsQuery,
+  RequestPage,
+  RequestRecord,
+  UsageQuery,
+  UsageRow,
+  WorkspaceScope,
+} from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
 import { getRequest, listCosts, listRequests } from './request-queries';
 import { usage } from './usage-query';
+import { analytics } from './analytics-query';
 
 /** The read queries over the event tables, on one database. */
 export class EventQueries {
@@ -23,5 +33,9 @@ export class EventQueries {
 
   usage(query: UsageQuery): Promise<UsageRow[]> {
     return usage(this.executor, query);
+  }
+
+  analytics(query: AnalyticsQuery): Promise<AnalyticsResult> {
+    return analytics(this.executor, query);
   }
 }
