@@ -22,6 +22,8 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
   'requests.read': ['owner', 'admin', 'developer', 'viewer'],
   'usage.read': ['owner', 'admin', 'developer', 'viewer'],
   'user_data.delete': ['owner', 'admin'],
+  // Those who may call models may score their answers.
+  'feedback.write': ['owner', 'admin', 'developer'],
   other: ['owner', 'admin', 'developer', 'viewer'],
 };
 

@@ -12,6 +12,8 @@ export type GatewayEndpoint =
   | 'requests.read'
   | 'usage.read'
   | 'user_data.delete'
+  /** `POST /v1/feedback`: scores on recorded requests and traces. */
+  | 'feedback.write'
   /** Any other route: answered (404, or a route added later) only to an authenticated caller. */
   | 'other';
 
@@ -27,6 +29,9 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (method === 'GET' && path === '/v1/models') return 'models.read';
   if (method === 'GET' && (path === '/v1/requests' || path.startsWith('/v1/requests/'))) return 'requests.read';
   if (method === 'GET' && path === '/v1/usage') return 'usage.read';
+  // Analytics read usage and costs, as /v1/usage does, only cut more ways.
+  if (method === 'GET' && (path === '/v1/analytics' || path.startsWith('/v1/analytics/'))) return 'usage.read';
+  if (method === 'POST' && path === '/v1/feedback') return 'feedback.write';
   if (method === 'DELETE' && /^\/v1\/users\/[^/]+\/data$/.test(path)) return 'user_data.delete';
   return 'other';
 }
