@@ -25,6 +25,7 @@ import {
   type SwitchyardConfig,
 } from '@switchyard/shared';
 import { CostRecommender } from './analytics/cost-recommendations';
+import { ClientCountryLocator } from './telemetry/client-country';
 import type { GatewayAuditHooks } from './auth/gateway-audit-hooks';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { createRequestListener } from './http/create-http-app';
@@ -148,6 +149,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     recorder: new RequestRecorder(options.events, prices),
     modelDetails,
     costRecommender,
+    countryLocator: new ClientCountryLocator(config.analytics),
     metrics,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,

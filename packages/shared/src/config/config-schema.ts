@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { analyticsConfigSchema } from './analytics-config';
 import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
@@ -572,6 +573,8 @@ export const configSchema = z.strictObject({
   memory: memoryConfigSchema,
   /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
   vectorStore: vectorStoreConfigSchema,
+  /** Where each request's country comes from: a trusted header or the offline GeoIP table (analytics-config.ts). */
+  analytics: analyticsConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

@@ -1,7 +1,11 @@
 import {
+  type AnalyticsQuery,
+  type AnalyticsResult,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
+  type FeedbackInput,
+  type FeedbackRecord,
   type WorkspaceScope,
   type ListRequestsQuery,
   type ObservabilityQueryService,
@@ -19,6 +23,7 @@ import {
   usageRowFromProto,
   workspaceScopeToProto,
 } from './observability-codec';
+import { analyticsQueryToProto, analyticsResultFromProto, feedbackInputToProto, feedbackRecordFromProto } from './analytics-codec';
 
 /** The observability service's queries, called over gRPC. */
 export class ObservabilityGrpcClient implements ObservabilityQueryService {
@@ -62,6 +67,15 @@ export class ObservabilityGrpcClient implements ObservabilityQueryService {
   async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
     const response = await this.client.unary('deleteUserData', { user: query.user, scope: workspaceScopeToProto(query.scope) }, context);
     return deletedUserDataFromProto(response);
+  }
+
+  // Analytics and feedback.
+  async analytics(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult> {
+    return analyticsResultFromProto(await this.client.unary('getAnalytics', analyticsQueryToProto(query), context), query.groupBy);
+  }
+
+  async recordFeedback(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined> {
+    return feedbackRecordFromProto(await this.client.unary('recordFeedback', feedbackInputToProto(input), context));
   }
 
   close(): void {

@@ -9,6 +9,7 @@ import {
   usageRowToProto,
   workspaceScopeFromProto,
 } from './observability-codec';
+import { analyticsGrpcHandlers } from './analytics-grpc-handlers';
 
 export const observabilityServiceDefinition = grpcServiceDefinition(observabilityV1.ObservabilityService);
 
@@ -50,6 +51,7 @@ export function observabilityGrpcHandlers(
       if (!request.user) throw invalidRequest('user is required.', 'user');
       return deletedUserDataToProto(await service.deleteUserData({ user: request.user, scope }, context));
     }, logger),
+    ...analyticsGrpcHandlers(service, logger),
   };
 }
 
