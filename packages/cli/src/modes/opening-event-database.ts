@@ -2,9 +2,13 @@ import type { DeadLetter, DeadLetterSink, EventSink, SwitchyardEvent } from '@sw
 import { LocalObservabilityService, type EventDatabase } from '@switchyard/observability';
 import {
   GatewayError,
+  type AnalyticsQuery,
+  type AnalyticsResult,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
+  type FeedbackInput,
+  type FeedbackRecord,
   type WorkspaceScope,
   type ListRequestsQuery,
   type ObservabilityQueryService,
@@ -96,6 +100,15 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
 
   async usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
     return (await this.queries()).usage(query, context);
+  }
+
+  // Analytics and feedback.
+  async analytics(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult> {
+    return (await this.queries()).analytics(query, context);
+  }
+
+  async recordFeedback(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined> {
+    return (await this.queries()).recordFeedback(input, context);
   }
 
   /** Closes the database once it is open; nothing to close if it never opened. */
