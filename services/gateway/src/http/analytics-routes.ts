@@ -151,6 +151,10 @@ export function createAnalyticsRoutes(observability: ObservabilityQueryService, 
     };
     if (fields.name === undefined) throw invalidRequest('name is required.', 'name', 'missing_required_parameter');
     if (fields.value === undefined || fields.value === null) throw invalidRequest('value is required.', 'value', 'missing_required_parameter');
+    // Checked here too: over gRPC a value travels as one of these three kinds.
+    if (!['boolean', 'number', 'string'].includes(typeof fields.value)) {
+      throw invalidRequest('value must be a boolean, a number or a string.', 'value', 'invalid_type');
+    }
     const requestId = text('request_id');
     const traceId = text('trace_id');
     const record = await recordFeedback(

@@ -165,13 +165,16 @@ export function analyticsResultFromProto(message: observabilityV1.GetAnalyticsRe
 }
 
 function feedbackValueToProto(value: FeedbackRecord['value']): observabilityV1.FeedbackValue {
-  const oneof =
-    typeof value === 'boolean'
-      ? ({ case: 'booleanValue', value } as const)
-      : typeof value === 'number'
-        ? ({ case: 'numberValue', value } as const)
-        : ({ case: 'category', value } as const);
-  return create(observabilityV1.FeedbackValueSchema, { value: oneof });
+  switch (typeof value) {
+    case 'boolean':
+      return create(observabilityV1.FeedbackValueSchema, { value: { case: 'booleanValue', value } });
+    case 'number':
+      return create(observabilityV1.FeedbackValueSchema, { value: { case: 'numberValue', value } });
+    case 'string':
+      return create(observabilityV1.FeedbackValueSchema, { value: { case: 'category', value } });
+    default:
+      throw invalidRequest('value must be a boolean, a number or a string.', 'value', 'invalid_type');
+  }
 }
 
 function feedbackValueFromProto(message: observabilityV1.FeedbackValue | undefined): FeedbackRecord['value'] {
