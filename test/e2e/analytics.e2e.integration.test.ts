@@ -54,16 +54,39 @@ describe.each<Mode>(['embedded', 'distributed'])('analytics (%s mode)', (mode) =
       );
       for await (const _ of chunks) void _;
     };
-    await stream(`${run}-1`, { 'x-switchyard-tags': 'search,beta', 'x-switchyard-session-id': 's-1', 'x-switchyard-user-id': 'ann', 'cf-ipcountry': 'de' });
-    await stream(`${run}-2`, { 'x-switchyard-tags': 'search', 'x-switchyard-session-id': 's-1', 'x-switchyard-user-id': 'bob', 'cf-ipcountry': 'FR' });
+    await stream(`${run}-1`, {
+      'x-switchyard-tags': 'search,beta',
+      'x-switchyard-session-id': 's-1',
+      'x-switchyard-user-id': 'ann',
+      'cf-ipcountry': 'de',
+    });
+    await stream(`${run}-2`, {
+      'x-switchyard-tags': 'search',
+      'x-switchyard-session-id': 's-1',
+      'x-switchyard-user-id': 'bob',
+      'cf-ipcountry': 'FR',
+    });
     // The recorded whole body: served by gpt-4.1-nano, no country header (a loopback client has none either).
-    await clientA.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': `${run}-3` } });
-    upstream.enqueue({ kind: 'error', status: 400, body: { error: { message: 'Bad prompt.', type: 'invalid_request_error', param: null, code: null } } });
+    await clientA.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-request-id': `${run}-3` } },
+    );
+    upstream.enqueue({
+      kind: 'error',
+      status: 400,
+      body: { error: { message: 'Bad prompt.', type: 'invalid_request_error', param: null, code: null } },
+    });
     await expect(
-      clientA.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': `${run}-4` } }),
+      clientA.chat.completions.create(
+        { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { 'x-request-id': `${run}-4` } },
+      ),
     ).rejects.toMatchObject({ status: 400 });
     const clientB = new OpenAI({ baseURL: switchyard.baseURL, apiKey: keys.b, maxRetries: 0 });
-    await clientB.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-request-id': `${run}-b` } });
+    await clientB.chat.completions.create(
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+      { headers: { 'x-request-id': `${run}-b` } },
+    );
 
     // Records appear shortly after their responses.
     records = (
@@ -128,7 +151,10 @@ describe.each<Mode>(['embedded', 'distributed'])('analytics (%s mode)', (mode) =
         cache_hit_rate: 0,
         scores: {},
       });
-      expect(row.cost_usd).toBeCloseTo(sum(members, (member) => member.cost_usd), 12);
+      expect(row.cost_usd).toBeCloseTo(
+        sum(members, (member) => member.cost_usd),
+        12,
+      );
       const streamed = members.filter((member) => member.streamed);
       if (streamed.length === 0) expect(row.time_to_first_token_ms).toBeNull();
       else expect(row.time_to_first_token_ms.p50).toBeGreaterThan(0);
@@ -173,13 +199,21 @@ describe.each<Mode>(['embedded', 'distributed'])('analytics (%s mode)', (mode) =
       ['interval=1m&from=2026-01-01T00:00:00Z&to=2026-01-31T00:00:00Z', 'interval'],
     ]) {
       const { status, body } = await get(`/v1/analytics?${query}`, keys.a);
-      expect({ query, status, param: body.error?.param, type: body.error?.type }).toEqual({ query, status: 400, param, type: 'invalid_request_error' });
+      expect({ query, status, param: body.error?.param, type: body.error?.type }).toEqual({
+        query,
+        status: 400,
+        param,
+        type: 'invalid_request_error',
+      });
     }
   });
 
   it('takes feedback on a request and on a trace of the caller’s workspace, and aggregates it', async () => {
     const thumbs = await post('/v1/feedback', keys.a, { request_id: `${run}-1`, name: 'thumbs', value: true, comment: 'spot on' });
-    expect(thumbs).toMatchObject({ status: 201, body: { object: 'feedback', workspace: teamA, request_id: `${run}-1`, kind: 'boolean', value: true } });
+    expect(thumbs).toMatchObject({
+      status: 201,
+      body: { object: 'feedback', workspace: teamA, request_id: `${run}-1`, kind: 'boolean', value: true },
+    });
     expect(thumbs.body.trace_id).toBe(record(1).trace_id);
     expect((await post('/v1/feedback', keys.a, { request_id: `${run}-2`, name: 'thumbs', value: false })).status).toBe(201);
     expect((await post('/v1/feedback', keys.a, { request_id: `${run}-2`, name: 'tone', value: 'curt' })).status).toBe(201);
@@ -234,7 +268,10 @@ describe.each<Mode>(['embedded', 'distributed'])('analytics (%s mode)', (mode) =
     const [recommendation] = body.data;
     const input = sum(streamed, (member) => member.usage.input_tokens);
     const output = sum(streamed, (member) => member.usage.output_tokens);
-    expect(recommendation.current_cost_usd).toBeCloseTo(sum(streamed, (member) => member.cost_usd), 12);
+    expect(recommendation.current_cost_usd).toBeCloseTo(
+      sum(streamed, (member) => member.cost_usd),
+      12,
+    );
     // gpt-4o-mini: $0.15 in, $0.60 out per million tokens.
     expect(recommendation.alternative_cost_usd).toBeCloseTo((input * 0.15 + output * 0.6) / 1e6, 12);
     expect(recommendation.savings_usd).toBeCloseTo(recommendation.current_cost_usd - recommendation.alternative_cost_usd, 12);

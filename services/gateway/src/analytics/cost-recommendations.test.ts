@@ -56,7 +56,12 @@ describe('CostRecommender', () => {
     // gpt-4.1-mini has a 1M-token window: no candidate but itself has as much.
     expect(recommender().recommend([usage({ model: 'gpt-4.1-mini', costUsd: 1 })], CANDIDATES)).toEqual([]);
     const embeddings = usage({ model: 'text-embedding-3-large', outputTokens: 0, costUsd: 1 });
-    expect(recommender().recommend([embeddings], CANDIDATES.filter((candidate) => candidate.model !== 'text-embedding-3-small'))).toEqual([]);
+    expect(
+      recommender().recommend(
+        [embeddings],
+        CANDIDATES.filter((candidate) => candidate.model !== 'text-embedding-3-small'),
+      ),
+    ).toEqual([]);
     expect(recommender().recommend([embeddings], CANDIDATES)).toMatchObject([{ alternativeModel: 'text-embedding-3-small' }]);
   });
 
@@ -75,6 +80,10 @@ describe('CostRecommender', () => {
   it('orders by savings, largest first', () => {
     const small = usage({ route: 'small', requests: 1, inputTokens: 1_000, outputTokens: 100, costUsd: (1_000 * 2.5 + 100 * 10) / 1e6 });
     const large = usage({ route: 'large' });
-    expect(recommender().recommend([small, large], CANDIDATES).map((recommendation) => recommendation.route)).toEqual(['large', 'small']);
+    expect(
+      recommender()
+        .recommend([small, large], CANDIDATES)
+        .map((recommendation) => recommendation.route),
+    ).toEqual(['large', 'small']);
   });
 });

@@ -6,10 +6,13 @@ const config = (fields: object = {}) => analyticsConfigSchema.parse(fields);
 /** A lookup that records what it was asked, answering from a small table. */
 function recordingLookup(table: Record<string, string> = {}): CountryLookup & { asked: string[] } {
   const asked: string[] = [];
-  return Object.assign((ip: string) => {
-    asked.push(ip);
-    return table[ip];
-  }, { asked });
+  return Object.assign(
+    (ip: string) => {
+      asked.push(ip);
+      return table[ip];
+    },
+    { asked },
+  );
 }
 
 describe('ClientCountryLocator', () => {

@@ -59,7 +59,9 @@ function dataSet(): RequestRecord[] {
       streamed,
       timeToFirstTokenMs: streamed && random() < 0.9 ? Math.round(random() * 900_000) / 1000 : 0,
       tokens:
-        random() < 0.1 ? undefined : { input: Math.floor(random() * 50_000), output: Math.floor(random() * 5_000), cachedInput: 0, cacheWrite: 0, reasoning: 0 },
+        random() < 0.1
+          ? undefined
+          : { input: Math.floor(random() * 50_000), output: Math.floor(random() * 5_000), cachedInput: 0, cacheWrite: 0, reasoning: 0 },
       costUsd: Math.round(random() * 1e6) / 1e7,
       cacheStatus: pick([eventsV1.CacheStatus.DISABLED, eventsV1.CacheStatus.MISS, eventsV1.CacheStatus.HIT, eventsV1.CacheStatus.SEMANTIC_HIT]),
       tags: pick([[], ['search'], ['search', 'beta'], ['Zeta']]),
@@ -118,7 +120,11 @@ function expectedMetrics(members: readonly RequestRecord[]): Omit<AnalyticsMetri
   const errors = members.filter((event) => event.status !== eventsV1.RequestStatus.SUCCEEDED).length;
   const latencies = members.map((event) => event.latencyMs);
   const ttfts = members.filter((event) => event.streamed && event.timeToFirstTokenMs > 0).map((event) => event.timeToFirstTokenMs);
-  const percentiles = (values: number[]) => ({ p50: percentileCont(values, 0.5), p95: percentileCont(values, 0.95), p99: percentileCont(values, 0.99) });
+  const percentiles = (values: number[]) => ({
+    p50: percentileCont(values, 0.5),
+    p95: percentileCont(values, 0.95),
+    p99: percentileCont(values, 0.99),
+  });
   const hits = members.filter((event) => event.cacheStatus === eventsV1.CacheStatus.HIT || event.cacheStatus === eventsV1.CacheStatus.SEMANTIC_HIT);
   return {
     requests: members.length,
@@ -236,7 +242,8 @@ describe.each(DATABASE_KINDS)('analytics on %s', (kind) => {
     const groupBy: AnalyticsDimension[] = ['provider', 'status'];
     const result = await database.queries.analytics({ filter: WINDOW, groupBy, interval });
     expectSameRows(result.rows, expectedRows(events, groupBy, WINDOW, interval));
-    if (interval === '1d') expect([...new Set(result.rows.map((row) => row.bucket?.toISOString()))]).toEqual(['2025-03-01T00:00:00.000Z', '2025-03-02T00:00:00.000Z']);
+    if (interval === '1d')
+      expect([...new Set(result.rows.map((row) => row.bucket?.toISOString()))]).toEqual(['2025-03-01T00:00:00.000Z', '2025-03-02T00:00:00.000Z']);
   });
 
   it('applies every filter at once and each alone', async () => {
@@ -336,7 +343,11 @@ describe.each(DATABASE_KINDS)('analytics on %s', (kind) => {
       const rowOf = (event: RequestRecord) =>
         rows.find((row) => row.group.user === event.user && row.group.model === (event.servedModel || event.requestedModel))!;
       const thumbs = new Map<AnalyticsRow, number[]>();
-      [[first, 1], [second, 0], [third, 1]].forEach(([event, value]) => {
+      [
+        [first, 1],
+        [second, 0],
+        [third, 1],
+      ].forEach(([event, value]) => {
         const row = rowOf(event as RequestRecord);
         thumbs.set(row, [...(thumbs.get(row) ?? []), value as number]);
       });
@@ -352,8 +363,12 @@ describe.each(DATABASE_KINDS)('analytics on %s', (kind) => {
 
     it('does not find a request of a workspace outside the scope, and stores nothing for it', async () => {
       const other = inWindow().find((event) => event.workspace === 'beta')!;
-      expect(await recordFeedback(database.client, { requestId: other.requestId, name: 'thumbs', value: true, keyId: '', scope: ['acme'] })).toBeUndefined();
-      expect(await recordFeedback(database.client, { traceId: 'f'.repeat(32), name: 'thumbs', value: true, keyId: '', scope: 'all' })).toBeUndefined();
+      expect(
+        await recordFeedback(database.client, { requestId: other.requestId, name: 'thumbs', value: true, keyId: '', scope: ['acme'] }),
+      ).toBeUndefined();
+      expect(
+        await recordFeedback(database.client, { traceId: 'f'.repeat(32), name: 'thumbs', value: true, keyId: '', scope: 'all' }),
+      ).toBeUndefined();
       const { totals } = await database.queries.analytics({ filter: WINDOW, groupBy: [] });
       expect(totals.scores.thumbs.count).toBe(3);
     });

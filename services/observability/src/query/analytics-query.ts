@@ -142,7 +142,7 @@ async function aggregate(
   const scores = await scoresByGroup(executor, query, groupBy, intervalSeconds);
   return present.map((row) => {
     const bucketValue = bucket === undefined ? undefined : toDate(row.bucket);
-    const groupValues = groupBy.map((_, index) => String(row[`g${index}`] ?? ''));
+    const groupValues = groupBy.map((_, index) => groupText(row[`g${index}`]));
     const metrics = metricsOf(row, scores.get(groupKey(bucketValue, groupValues)) ?? {});
     const group = Object.fromEntries(groupBy.map((dimension, index) => [dimension, groupValues[index]]));
     return { row: { ...(bucketValue && { bucket: bucketValue }), group, ...metrics }, metrics };
@@ -188,7 +188,7 @@ async function scoresByGroup(
   for (const row of rows) {
     const key = groupKey(
       bucket === undefined ? undefined : toDate(row.bucket),
-      groupBy.map((_, index) => String(row[`g${index}`] ?? '')),
+      groupBy.map((_, index) => groupText(row[`g${index}`])),
     );
     const scores = groups.get(key) ?? {};
     groups.set(key, scores);
@@ -225,8 +225,7 @@ function metricsOf(row: MetricsRow, scores: Record<string, ScoreSummary>): Analy
     errors,
     errorRate: requests === 0 ? 0 : errors / requests,
     latencyMs: { p50: Number(row.latency_p50), p95: Number(row.latency_p95), p99: Number(row.latency_p99) },
-    timeToFirstTokenMs:
-      ttftCount === 0 ? null : { p50: Number(row.ttft_p50), p95: Number(row.ttft_p95), p99: Number(row.ttft_p99) },
+    timeToFirstTokenMs: ttftCount === 0 ? null : { p50: Number(row.ttft_p50), p95: Number(row.ttft_p95), p99: Number(row.ttft_p99) },
     inputTokens: Number(row.input_tokens),
     outputTokens: Number(row.output_tokens),
     costUsd: Number(row.cost_usd ?? 0),
@@ -308,6 +307,11 @@ function checkedWindow(filter: AnalyticsFilter): { from: Date; to: Date } {
   }
   if (filter.from >= filter.to) throw invalidRequest('from must be earlier than to.', 'from');
   return { from: filter.from, to: filter.to };
+}
+
+/** A grouping value as text: the columns are text; a NULL (none of a LEFT JOIN) is ''. */
+function groupText(value: unknown): string {
+  return typeof value === 'string' ? value : value == null ? '' : JSON.stringify(value);
 }
 
 function toDate(value: unknown): Date {
