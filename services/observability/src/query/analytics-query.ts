@@ -122,17 +122,10 @@ async function aggregate(
 ): Promise<Array<{ row: AnalyticsRow; metrics: AnalyticsMetrics }>> {
   const parameters = new SqlParameters();
   const conditions = [...analyticsConditions(query.filter, parameters), ...scopeConditions(query.scope, parameters)];
-  const bucket = intervalSeconds === undefined ? undefined : bucketExpression(parameters.add(intervalSeconds));
-  // Text grouping values in byte order, so every server orders them alike.
-  const keys = [
-    ...(bucket === undefined ? [] : [`${bucket} AS bucket`]),
-    ...groupBy.map((dimension, index) => `(${DIMENSION_EXPRESSIONS[dimension]}) COLLATE "C" AS g${index}`),
-  ];
-  const keyCount = keys.length;
+  const { bucket, keys, from } = grouping(groupBy, intervalSeconds, parameters);
   const positions = keys.map((_, index) => String(index + 1));
-  const from = `FROM requests r${groupBy.includes('tag') ? ' LEFT JOIN LATERAL jsonb_array_elements_text(r.tags) AS t(tag) ON true' : ''}`;
   const where = whereClause(conditions);
-  const groupClause = keyCount === 0 ? '' : `GROUP BY ${positions.join(', ')} ORDER BY ${positions.join(', ')}`;
+  const groupClause = keys.length === 0 ? '' : `GROUP BY ${positions.join(', ')} ORDER BY ${positions.join(', ')}`;
   const metricRows = await executor.query<MetricsRow & Record<string, unknown>>(
     `SELECT ${[...keys, METRICS].join(',\n  ')} ${from} ${where} ${groupClause} LIMIT ${parameters.add(limit)}`,
     parameters.values,
@@ -161,13 +154,7 @@ async function scoresByGroup(
 ): Promise<Map<string, Record<string, ScoreSummary>>> {
   const parameters = new SqlParameters();
   const conditions = [...analyticsConditions(query.filter, parameters), ...scopeConditions(query.scope, parameters)];
-  const bucket = intervalSeconds === undefined ? undefined : bucketExpression(parameters.add(intervalSeconds));
-  const keys = [
-    ...(bucket === undefined ? [] : [`${bucket} AS bucket`]),
-    ...groupBy.map((dimension, index) => `(${DIMENSION_EXPRESSIONS[dimension]}) COLLATE "C" AS g${index}`),
-  ];
-  const keyNames = [...(bucket === undefined ? [] : ['bucket']), ...groupBy.map((_, index) => `g${index}`)];
-  const from = `FROM requests r${groupBy.includes('tag') ? ' LEFT JOIN LATERAL jsonb_array_elements_text(r.tags) AS t(tag) ON true' : ''}`;
+  const { bucket, keys, keyNames, from } = grouping(groupBy, intervalSeconds, parameters);
   const carried = keyNames.map((name) => `m.${name}`);
   const rows = await executor.query<ScoreRow & Record<string, unknown>>(
     `WITH matched AS (
@@ -205,6 +192,22 @@ async function scoresByGroup(
     }
   }
   return groups;
+}
+
+/**
+ * The select list of a grouping (the bucket, then `g0`, `g1`, ... per
+ * dimension, as text in byte order so every server orders them alike) and
+ * the FROM clause, with the tags unnested when grouped by tag.
+ */
+function grouping(groupBy: readonly AnalyticsDimension[], intervalSeconds: number | undefined, parameters: SqlParameters) {
+  const bucket = intervalSeconds === undefined ? undefined : bucketExpression(parameters.add(intervalSeconds));
+  const keys = [
+    ...(bucket === undefined ? [] : [`${bucket} AS bucket`]),
+    ...groupBy.map((dimension, index) => `(${DIMENSION_EXPRESSIONS[dimension]}) COLLATE "C" AS g${index}`),
+  ];
+  const keyNames = [...(bucket === undefined ? [] : ['bucket']), ...groupBy.map((_, index) => `g${index}`)];
+  const from = `FROM requests r${groupBy.includes('tag') ? ' LEFT JOIN LATERAL jsonb_array_elements_text(r.tags) AS t(tag) ON true' : ''}`;
+  return { bucket, keys, keyNames, from };
 }
 
 function groupKey(bucket: Date | undefined, values: readonly string[]): string {
