@@ -5,9 +5,13 @@ import {
   type AlertHistoryEntry,
   type AlertHistoryQuery,
   type AlertRuleStatus,
+  type AnalyticsQuery,
+  type AnalyticsResult,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
+  type FeedbackInput,
+  type FeedbackRecord,
   type WorkspaceScope,
   type ListRequestsQuery,
   type ObservabilityQueryService,
@@ -107,6 +111,15 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
 
   async alertHistory(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]> {
     return (await this.queries()).alertHistory(query, context);
+  }
+
+  // Analytics and feedback.
+  async analytics(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult> {
+    return (await this.queries()).analytics(query, context);
+  }
+
+  async recordFeedback(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined> {
+    return (await this.queries()).recordFeedback(input, context);
   }
 
   /** Closes the database once it is open; nothing to close if it never opened. */

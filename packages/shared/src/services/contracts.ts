@@ -3,6 +3,7 @@ import type { WorkspaceScope } from '../auth';
 import type { AlertHistoryEntry, AlertHistoryQuery, AlertRuleStatus } from './alert-queries';
 import type { RequestFeatures } from '../routing/request-features';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
+import type { AnalyticsQuery, AnalyticsResult, FeedbackInput, FeedbackRecord } from './analytics-contracts';
 
 /**
  * The service interfaces. In embedded mode the gateway holds the
@@ -152,4 +153,13 @@ export interface ObservabilityQueryService {
   listAlertRules?(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]>;
   /** Firings and recoveries, newest first. */
   alertHistory?(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]>;
+  // Analytics and feedback (`/v1/analytics`, `/v1/feedback`). Optional: a query
+  // service without them (a test double, an older server) gets a 501 on those routes.
+  /** Metrics per group and time bucket, totals, and the previous period's totals when asked. */
+  analytics?(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult>;
+  /**
+   * Stores a score on a request or trace recorded in the input's scope, in
+   * that record's workspace; undefined (nothing stored) when there is none.
+   */
+  recordFeedback?(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined>;
 }

@@ -23,6 +23,8 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
   'usage.read': ['owner', 'admin', 'developer', 'viewer'],
   'user_data.delete': ['owner', 'admin'],
   'alerts.read': ['owner', 'admin', 'developer', 'viewer'],
+  // Those who may call models may score their answers.
+  'feedback.write': ['owner', 'admin', 'developer'],
   other: ['owner', 'admin', 'developer', 'viewer'],
 };
 

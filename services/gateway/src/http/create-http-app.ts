@@ -7,6 +7,8 @@ import type { RequestAuthenticator } from '../auth/request-authenticator';
 import { setRequestPrincipal } from '../auth/request-principal';
 import type { RequestExecutor } from '../pipeline/request-executor';
 import { createAlertRoutes } from './alert-routes';
+import type { CostRecommender } from '../analytics/cost-recommendations';
+import { createAnalyticsRoutes } from './analytics-routes';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
@@ -33,6 +35,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   adminRoutes?: express.RequestHandler;
   /** Context windows and capabilities added to `/v1/models` entries. */
   modelDetails?: ModelDetails;
+  /** Cheaper models for recorded traffic (`/v1/analytics/recommendations`); a 501 there when absent. */
+  costRecommender?: CostRecommender;
 }
 
 /**
@@ -162,6 +166,8 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
       return 'usage';
     case 'user_data.delete':
       return 'user_data';
+    case 'feedback.write':
+      return 'feedback';
     default:
       return 'other';
   }
@@ -207,6 +213,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   if (adminRoutes) app.use((request, response, next) => (isAdminPath(request.path) ? adminRoutes(request, response, next) : next()));
   app.use(createObservabilityRoutes(options.observability, options.queryLimits));
   app.use(createAlertRoutes(options.observability));
+  app.use(createAnalyticsRoutes(options.observability, { ...options, limits: options.queryLimits, recommender: options.costRecommender }));
 
   app.use((request, _response, next) => {
     next(
@@ -234,6 +241,8 @@ function routeName(path: string): string {
   if (path === '/v1/usage') return 'usage';
   if (path === '/v1/requests' || path.startsWith('/v1/requests/')) return 'requests';
   if (path.startsWith('/v1/users/')) return 'user_data';
+  if (path === '/v1/analytics' || path.startsWith('/v1/analytics/')) return 'analytics';
+  if (path === '/v1/feedback') return 'feedback';
   if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }

@@ -1,8 +1,18 @@
 import type { eventsV1 } from '@switchyard/proto';
-import type { ListRequestsQuery, RequestPage, RequestRecord, UsageQuery, UsageRow, WorkspaceScope } from '@switchyard/shared';
+import type {
+  AnalyticsQuery,
+  AnalyticsResult,
+  ListRequestsQuery,
+  RequestPage,
+  RequestRecord,
+  UsageQuery,
+  UsageRow,
+  WorkspaceScope,
+} from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
 import { getRequest, listRequests } from './request-queries';
 import { usage } from './usage-query';
+import { analytics } from './analytics-query';
 
 /** The read queries over the event tables, on one database. */
 export class EventQueries {
@@ -20,5 +30,9 @@ export class EventQueries {
 
   usage(query: UsageQuery, cold?: readonly eventsV1.RequestCompleted[]): Promise<UsageRow[]> {
     return usage(this.executor, query, cold);
+  }
+
+  analytics(query: AnalyticsQuery): Promise<AnalyticsResult> {
+    return analytics(this.executor, query);
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
 import { purgeExpiredData, type PurgedData } from './purge-expired-data';
+import { purgeExpiredScores } from '../feedback/purge-expired-scores';
 
 const DAY_MS = 86_400_000;
 
@@ -45,7 +46,8 @@ export class RetentionJob {
     const before = new Date((options.now?.() ?? new Date()).getTime() - options.retentionDays * DAY_MS);
     try {
       const purged = await purgeExpiredData(await this.executor, before, this.controller.signal);
-      options.logger.info({ before: before.toISOString(), ...purged }, 'retention-purged');
+      const scores = await purgeExpiredScores(await this.executor, before, this.controller.signal);
+      options.logger.info({ before: before.toISOString(), ...purged, scores }, 'retention-purged');
       options.onPurged?.(purged, before);
       return purged;
     } catch (error) {

@@ -2,9 +2,13 @@ import {
   type AlertHistoryEntry,
   type AlertHistoryQuery,
   type AlertRuleStatus,
+  type AnalyticsQuery,
+  type AnalyticsResult,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
+  type FeedbackInput,
+  type FeedbackRecord,
   type WorkspaceScope,
   type ListRequestsQuery,
   type ObservabilityQueryService,
@@ -24,6 +28,7 @@ import {
   workspaceScopeToProto,
 } from './observability-codec';
 import { alertHistoryEntryFromProto, alertRuleStatusFromProto } from './alert-codec';
+import { analyticsQueryToProto, analyticsResultFromProto, feedbackInputToProto, feedbackRecordFromProto } from './analytics-codec';
 
 /** The observability service's queries, called over gRPC. */
 export class ObservabilityGrpcClient implements ObservabilityQueryService {
@@ -87,6 +92,15 @@ export class ObservabilityGrpcClient implements ObservabilityQueryService {
       context,
     );
     return response.entries.map(alertHistoryEntryFromProto);
+  }
+
+  // Analytics and feedback.
+  async analytics(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult> {
+    return analyticsResultFromProto(await this.client.unary('getAnalytics', analyticsQueryToProto(query), context), query.groupBy);
+  }
+
+  async recordFeedback(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined> {
+    return feedbackRecordFromProto(await this.client.unary('recordFeedback', feedbackInputToProto(input), context));
   }
 
   close(): void {

@@ -11,6 +11,7 @@ import {
   workspaceScopeFromProto,
 } from './observability-codec';
 import { alertHistoryEntryToProto, alertRuleStatusToProto } from './alert-codec';
+import { analyticsGrpcHandlers } from './analytics-grpc-handlers';
 
 export const observabilityServiceDefinition = grpcServiceDefinition(observabilityV1.ObservabilityService);
 
@@ -75,6 +76,7 @@ export function observabilityGrpcHandlers(
         )) ?? [];
       return create(observabilityV1.ListAlertHistoryResponseSchema, { entries: entries.map(alertHistoryEntryToProto) });
     }, logger),
+    ...analyticsGrpcHandlers(service, logger),
   };
 }
 
