@@ -30,6 +30,10 @@ export const telemetryConfigSchema = z
          * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `_METRICS_ENDPOINT`), else `http://localhost:4318`.
          */
         endpoint: z.url().optional(),
+        /** The whole URL spans go to (a receiver that takes traces only, such as Jaeger); wins over `endpoint`. */
+        tracesEndpoint: z.url().optional(),
+        /** The whole URL metrics go to; wins over `endpoint`. */
+        metricsEndpoint: z.url().optional(),
         /**
          * Headers sent with every export (an API key of a hosted backend); values of credential headers must
          * be references (`Bearer ${OTLP_TOKEN}`). Merged over `OTEL_EXPORTER_OTLP_HEADERS`. Never logged.

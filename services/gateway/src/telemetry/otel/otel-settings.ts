@@ -39,7 +39,7 @@ export function resolveOtelSettings(config: TelemetryConfig, env: Environment = 
   }
   const timeoutMs = config.otlp.timeoutMs ?? positiveInteger(env, 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000;
   const signal = (name: 'TRACES' | 'METRICS', path: string) => ({
-    url: signalUrl(config.otlp.endpoint, env, name, path),
+    url: signalUrl(name === 'TRACES' ? config.otlp.tracesEndpoint : config.otlp.metricsEndpoint, config.otlp.endpoint, env, name, path),
     headers: {
       ...parseHeaderList(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS'),
       ...parseHeaderList(env[`OTEL_EXPORTER_OTLP_${name}_HEADERS`], `OTEL_EXPORTER_OTLP_${name}_HEADERS`),
@@ -70,13 +70,15 @@ export function resolveOtelSettings(config: TelemetryConfig, env: Environment = 
 }
 
 /**
- * The config's endpoint gets the signal's path; so does `OTEL_EXPORTER_OTLP_ENDPOINT`;
- * a per-signal variable is the whole URL (the OTLP exporter specification).
+ * A per-signal endpoint (config or variable) is the whole URL; the config's
+ * `endpoint` and `OTEL_EXPORTER_OTLP_ENDPOINT` get the signal's path (the
+ * OTLP exporter specification).
  */
-function signalUrl(configured: string | undefined, env: Environment, signal: 'TRACES' | 'METRICS', path: string): string {
+function signalUrl(signalEndpoint: string | undefined, configured: string | undefined, env: Environment, signal: 'TRACES' | 'METRICS', path: string): string {
+  if (signalEndpoint) return signalEndpoint;
   if (configured) return joinPath(configured, path);
-  const whole = env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim();
-  if (whole) return checkedUrl(whole, `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`);
+  const variable = env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim();
+  if (variable) return checkedUrl(variable, `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`);
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   return joinPath(base ? checkedUrl(base, 'OTEL_EXPORTER_OTLP_ENDPOINT') : DEFAULT_ENDPOINT, path);
 }
