@@ -1,39 +1,34 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { EventPublisher, SwitchyardEvent } from '@switchyard/events';
-import type { eventsV1 } from '@switchyard/proto';
-import { LocalProviderAdapterService } from '@switchyard/provider-adapters';
-import { LocalRouterService } from '@switchyard/router';
-import { configSchema, createLogger, type ObservabilityQueryService } from '@switchyard/shared';
-import { JAEGER_OTLP_URL, JAEGER_QUERY_URL, requireJaeger } from '../../../../../test/support/infrastructure';
-import { DEFAULT_FIXTURES, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../../../../../test/support/mock-openai-upstream';
-import { startOtlpMetricsReceiver, type OtlpMetricsReceiver, type ReceivedMetric } from '../../../../../test/support/otlp-metrics-receiver';
-import { waitFor } from '../../../../../test/support/wait-for';
-import { startGatewayServer, type GatewayServer } from '../../gateway-server';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, JAEGER_OTLP_URL, JAEGER_QUERY_URL, requireJaeger } from '../support/infrastructure';
+import { DEFAULT_FIXTURES, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream';
+import { startOtlpMetricsReceiver, type OtlpMetricsReceiver, type ReceivedMetric } from '../support/otlp-metrics-receiver';
+import { startSwitchyardProcess, stopProcess, waitUntilReady, type SwitchyardProcess } from '../support/switchyard-process';
+import { waitFor } from '../support/wait-for';
 
 /**
- * The gateway with OpenTelemetry export on, over a real mock upstream: its
- * spans arrive in a real Jaeger (scripts/services.sh up jaeger) with the
- * GenAI attributes, nested request → attempts under the caller's span, and
- * its metrics arrive, as OTLP protobuf, at a receiver that decodes them.
+ * `switchyard` run as a user runs it (one process, records in memory) with
+ * OpenTelemetry export on, over a real mock upstream: its spans arrive in a
+ * real Jaeger (scripts/services.sh up jaeger) with the GenAI attributes,
+ * nested request → attempts under the caller's span and with the recorded
+ * ids, and its metrics arrive, as OTLP protobuf, at a receiver that decodes
+ * them. (A child process: the exporter's transport loads `node:http` with a
+ * dynamic import, which jest's module registry cannot run.)
  */
 
-const logger = createLogger('test', 'silent');
 const EXPORT_DEADLINE_MS = 30_000;
+jest.setTimeout(120_000);
 
-class CollectingPublisher implements EventPublisher {
-  readonly completed: eventsV1.RequestCompleted[] = [];
-  publish(event: SwitchyardEvent): void {
-    if (event.kind === 'request-completed') this.completed.push(event.event);
-  }
-  async close(): Promise<void> {}
+/** A recorded request as `GET /v1/requests/{id}` shows it (the fields read here). */
+interface RequestRecord {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  usage: { input_tokens: number; output_tokens: number };
 }
-
-const noQueries: ObservabilityQueryService = {
-  listRequests: async () => ({ requests: [] }),
-  getRequest: async () => undefined,
-  usage: async () => [],
-  deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
-};
 
 interface JaegerTag {
   key: string;
@@ -83,16 +78,17 @@ const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 describe('OpenTelemetry export', () => {
   let upstream: MockOpenAIUpstream;
   let metrics: OtlpMetricsReceiver;
-  let gateway: GatewayServer | undefined;
-  let events: CollectingPublisher;
+  let switchyard: SwitchyardProcess;
+  let origin = '';
+  const children: ChildProcess[] = [];
+  const directory = mkdtempSync(path.join(tmpdir(), 'switchyard-otel-'));
   const serviceName = `switchyard-test-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
     await requireJaeger();
     upstream = await startMockOpenAIUpstream();
     metrics = await startOtlpMetricsReceiver();
-    const config = configSchema.parse({
-      server: { host: '127.0.0.1', port: 0 },
+    const config = {
       providers: {
         primary: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4o-mini'] },
         backup: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4o-mini'] },
@@ -117,31 +113,42 @@ describe('OpenTelemetry export', () => {
         traces: { scheduledDelayMs: 100 },
         metrics: { exportIntervalMs: 250 },
       },
+    };
+    const configFile = path.join(directory, 'switchyard.yaml');
+    // JSON is YAML.
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    switchyard = startSwitchyardProcess(children, {
+      config: configFile,
+      port,
+      env: { SWITCHYARD_DATA_DIR: 'memory://', SWITCHYARD_TEST_OTLP_TOKEN: 'otlp-test-token' },
     });
-    process.env.SWITCHYARD_TEST_OTLP_TOKEN = 'otlp-test-token';
-    events = new CollectingPublisher();
-    const adapters = new LocalProviderAdapterService(config);
-    gateway = await startGatewayServer({
-      config,
-      router: new LocalRouterService(config),
-      adapters,
-      events,
-      observability: noQueries,
-      logger,
-    });
+    await waitUntilReady(`${origin}/readyz`, switchyard.output);
   });
 
   afterAll(async () => {
-    await gateway?.close(100);
+    await Promise.all(children.map((child) => stopProcess(child)));
     await metrics?.close();
     await upstream?.close();
-    delete process.env.SWITCHYARD_TEST_OTLP_TOKEN;
+    rmSync(directory, { recursive: true, force: true });
   });
 
   afterEach(() => upstream.reset());
 
+  async function recordOf(requestId: string): Promise<RequestRecord> {
+    return (await waitFor(
+      async () => {
+        const response = await fetch(`${origin}/v1/requests/${requestId}`);
+        return response.status === 200 ? ((await response.json()) as RequestRecord) : undefined;
+      },
+      (record) => record !== undefined,
+      { timeoutMs: EXPORT_DEADLINE_MS, what: `the record of ${requestId}` },
+    ))!;
+  }
+
   async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${gateway!.url}/v1/chat/completions`, {
+    return fetch(`${origin}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ messages: [{ role: 'user', content: 'Say hello' }], ...body }),
@@ -159,10 +166,11 @@ describe('OpenTelemetry export', () => {
 
     const trace = await jaegerTrace(traceId, 3);
     expect(trace.processes[trace.spans[0].processID].serviceName).toBe(serviceName);
-    const record = events.completed.find((event) => event.requestId === 'otel-fallback')!;
+    const record = await recordOf('otel-fallback');
+    expect(record).toMatchObject({ trace_id: traceId, parent_span_id: callerSpanId });
     const request = trace.spans.find((span) => parentOf(span) === callerSpanId)!;
     // The request span is the recorded one: same trace, same span id.
-    expect(request.spanID).toBe(record.spanId);
+    expect(request.spanID).toBe(record.span_id);
     expect(request.operationName).toBe('chat smart');
     expect(tags(request)).toMatchObject({
       'span.kind': 'server',
@@ -215,19 +223,15 @@ describe('OpenTelemetry export', () => {
     );
     expect(response.status).toBe(200);
     await response.text();
-    const record = await waitFor(
-      () => events.completed.find((event) => event.requestId === 'otel-stream'),
-      (event) => event !== undefined,
-      { timeoutMs: EXPORT_DEADLINE_MS, what: 'the record of otel-stream' },
-    );
-    const trace = await jaegerTrace(record!.traceId, 2);
-    const request = trace.spans.find((span) => span.spanID === record!.spanId)!;
+    const record = await recordOf('otel-stream');
+    const trace = await jaegerTrace(record.trace_id, 2);
+    const request = trace.spans.find((span) => span.spanID === record.span_id)!;
     expect(parentOf(request)).toBeUndefined();
     expect(request.operationName).toBe('draft reply');
     expect(tags(request)).toMatchObject({
       'switchyard.streamed': true,
-      'gen_ai.usage.input_tokens': record!.tokens!.input,
-      'gen_ai.usage.output_tokens': record!.tokens!.output,
+      'gen_ai.usage.input_tokens': record.usage.input_tokens,
+      'gen_ai.usage.output_tokens': record.usage.output_tokens,
     });
     expect(Number(tags(request)['switchyard.time_to_first_token_ms'])).toBeGreaterThan(0);
     const [attempt] = trace.spans.filter((span) => parentOf(span) === request.spanID);
