@@ -198,7 +198,8 @@ describe('OpenTelemetry export', () => {
       'server.port': port,
       'error.type': 'server_error',
       'otel.status_code': 'ERROR',
-      'http.response.status_code': 500,
+      // The upstream's 500 as the client would have had it.
+      'switchyard.attempt.http_status': 502,
     });
     expect(tags(attempts[1])).toMatchObject({
       'span.kind': 'client',

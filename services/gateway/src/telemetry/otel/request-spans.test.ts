@@ -107,7 +107,7 @@ describe('requestSpans', () => {
         'server.address': '127.0.0.1',
         'server.port': 9100,
         'error.type': 'server_error',
-        'http.response.status_code': 500,
+        'switchyard.attempt.http_status': 500,
       },
     });
     expect(failed.attributes['gen_ai.usage.input_tokens']).toBeUndefined();

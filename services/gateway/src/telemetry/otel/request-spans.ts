@@ -134,7 +134,8 @@ function attemptSpan(
     if (provider.address) attributes['server.address'] = provider.address;
     if (provider.port) attributes['server.port'] = provider.port;
   }
-  if (attempt.status !== undefined) attributes['http.response.status_code'] = attempt.status;
+  // The status the client would have had from this attempt (a provider's 500 is a 502 here), not the provider's own.
+  if (attempt.status !== undefined) attributes['switchyard.attempt.http_status'] = attempt.status;
   if (attempt.timeToFirstTokenMs !== undefined) attributes['switchyard.time_to_first_token_ms'] = attempt.timeToFirstTokenMs;
   if (served && attempt.outcome === 'succeeded') {
     const model = served.servedModel || attempt.deployment.model;
