@@ -30,7 +30,10 @@ const SETTINGS = {
 
 /** An OTLP/HTTP receiver that counts the exports and their bytes, and answers as a collector does. */
 async function startCountingReceiver(): Promise<{ url: string; counts: Record<string, { exports: number; bytes: number }>; close(): Promise<void> }> {
-  const counts: Record<string, { exports: number; bytes: number }> = { '/v1/traces': { exports: 0, bytes: 0 }, '/v1/metrics': { exports: 0, bytes: 0 } };
+  const counts: Record<string, { exports: number; bytes: number }> = {
+    '/v1/traces': { exports: 0, bytes: 0 },
+    '/v1/metrics': { exports: 0, bytes: 0 },
+  };
   const server: Server = createServer((request, response) => {
     let bytes = 0;
     request.on('data', (chunk: Buffer) => (bytes += chunk.length));
@@ -75,10 +78,17 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     ] as const) {
       context.progress(`starting the embedded gateway, ${name}`);
       // Each gateway its own data directory: the embedded database allows one process per directory.
-      const group = await startGateway('embedded', { ...base, env: { ...env, SWITCHYARD_DATA_DIR: `${context.outputDirectory}/otel-${name.replace(' ', '-')}-data` } });
+      const group = await startGateway('embedded', {
+        ...base,
+        env: { ...env, SWITCHYARD_DATA_DIR: `${context.outputDirectory}/otel-${name.replace(' ', '-')}-data` },
+      });
       gateways.push({ name, group, client: new Client(group.origin, { pipelining: 1 }), latencies: [] });
     }
-    const request: BenchRequest = { path: CHAT_COMPLETIONS_PATH, headers: { 'content-type': 'application/json' }, body: Buffer.from(chatRequestBody({ stream: false })) };
+    const request: BenchRequest = {
+      path: CHAT_COMPLETIONS_PATH,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(chatRequestBody({ stream: false })),
+    };
     const send = async (gateway: (typeof gateways)[number], keep: boolean): Promise<void> => {
       const outcome = await sendRequest(gateway.client, request);
       if (!outcome.ok) throw new Error(`${gateway.name}: a request failed (${outcome.status} ${outcome.problem ?? ''})`);
@@ -102,7 +112,10 @@ async function run(context: ScenarioContext): Promise<ScenarioReport> {
     await stopChild(mock.child);
     await receiver.close();
   }
-  const summaries: { name: string; summary: LatencySummary }[] = gateways.map(({ name, latencies }) => ({ name, summary: summarizeLatencies(latencies) }));
+  const summaries: { name: string; summary: LatencySummary }[] = gateways.map(({ name, latencies }) => ({
+    name,
+    summary: summarizeLatencies(latencies),
+  }));
   const [off, on] = summaries;
   const traces = receiver.counts['/v1/traces'];
   const metrics = receiver.counts['/v1/metrics'];

@@ -159,8 +159,15 @@ describe('OpenTelemetry export', () => {
     const traceId = hex(16);
     const callerSpanId = hex(8);
     // The first deployment fails with a 500: the route falls back to the second.
-    upstream.enqueue({ kind: 'error', status: 500, body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } } });
-    const response = await chat({ model: 'smart' }, { traceparent: `00-${traceId}-${callerSpanId}-01`, 'x-request-id': 'otel-fallback', 'x-switchyard-session-id': 'chat-7' });
+    upstream.enqueue({
+      kind: 'error',
+      status: 500,
+      body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } },
+    });
+    const response = await chat(
+      { model: 'smart' },
+      { traceparent: `00-${traceId}-${callerSpanId}-01`, 'x-request-id': 'otel-fallback', 'x-switchyard-session-id': 'chat-7' },
+    );
     expect(response.status).toBe(200);
     const answer = (await response.json()) as { model: string; usage: { prompt_tokens: number; completion_tokens: number } };
 
@@ -241,7 +248,11 @@ describe('OpenTelemetry export', () => {
 
   it('exports the GenAI metrics as OTLP protobuf, with the configured headers', async () => {
     // A fallback (its first attempt fails) and a stream (its time to first token).
-    upstream.enqueue({ kind: 'error', status: 500, body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } } });
+    upstream.enqueue({
+      kind: 'error',
+      status: 500,
+      body: { error: { message: 'The server had an error', type: 'server_error', param: null, code: null } },
+    });
     expect((await chat({ model: 'smart' }, { 'x-request-id': 'otel-metrics-fallback' })).status).toBe(200);
     upstream.enqueue({ kind: 'stream-fixture', file: DEFAULT_FIXTURES.stream });
     const streamed = await chat({ model: 'primary/gpt-4o-mini', stream: true }, { 'x-request-id': 'otel-metrics-stream' });

@@ -158,7 +158,9 @@ function decodeMetric(bytes: Uint8Array, resource: Record<string, AttributeValue
       // Every kind keeps its data points in field 1.
       readFields(reader.bytes(), (dataField, __, dataReader) => {
         if (dataField !== 1) return false;
-        metric.dataPoints.push(metric.kind === 'gauge' || metric.kind === 'sum' ? decodeNumberPoint(dataReader.bytes()) : decodeHistogramPoint(dataReader.bytes()));
+        metric.dataPoints.push(
+          metric.kind === 'gauge' || metric.kind === 'sum' ? decodeNumberPoint(dataReader.bytes()) : decodeHistogramPoint(dataReader.bytes()),
+        );
         return true;
       });
     } else return false;

@@ -26,7 +26,11 @@ const TIME_TO_FIRST_TOKEN_BUCKETS_S = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.0
 const INSTRUMENTATION_SCOPE = 'switchyard-gateway';
 
 /** Starts the export the config's `telemetry` section (and the `OTEL_*` variables) ask for; undefined when it is off. */
-export async function startConfiguredOtelExport(config: SwitchyardConfig, logger: Logger, env: Record<string, string | undefined> = process.env): Promise<OtelExport | undefined> {
+export async function startConfiguredOtelExport(
+  config: SwitchyardConfig,
+  logger: Logger,
+  env: Record<string, string | undefined> = process.env,
+): Promise<OtelExport | undefined> {
   const settings = resolveOtelSettings(config.telemetry, env);
   return settings && startOtelExport(settings, config, logger);
 }
@@ -111,7 +115,12 @@ export async function startOtelExport(settings: OtelSettings, config: Switchyard
   let providers = providerIdentities(config.providers);
   logger.info(
     // Where to, never the headers (they hold the backend's credentials).
-    { traces: settings.traces?.url ?? null, metrics: settings.metrics?.url ?? null, serviceName: settings.serviceName, samplingRatio: settings.samplingRatio },
+    {
+      traces: settings.traces?.url ?? null,
+      metrics: settings.metrics?.url ?? null,
+      serviceName: settings.serviceName,
+      samplingRatio: settings.samplingRatio,
+    },
     'otel-export-started',
   );
   return {
@@ -194,17 +203,13 @@ function writeSpans(
     : trace.deleteSpan(context.active());
   ids.traceId = traceId;
   ids.spanId = spanId;
-  const requestSpan = tracer.startSpan(
-    request.name,
-    { kind: SpanKind.SERVER, startTime: request.startMs, attributes: request.attributes as Attributes },
-    parent,
-  );
+  const requestSpan = tracer.startSpan(request.name, { kind: SpanKind.SERVER, startTime: request.startMs, attributes: request.attributes }, parent);
   ids.traceId = undefined;
   ids.spanId = undefined;
   if (!requestSpan.isRecording()) return;
   const within = trace.setSpan(parent, requestSpan);
   for (const attempt of attempts) {
-    const span = tracer.startSpan(attempt.name, { kind: SpanKind.CLIENT, startTime: attempt.startMs, attributes: attempt.attributes as Attributes }, within);
+    const span = tracer.startSpan(attempt.name, { kind: SpanKind.CLIENT, startTime: attempt.startMs, attributes: attempt.attributes }, within);
     if (attempt.errorType) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end(attempt.endMs);
   }
@@ -250,8 +255,10 @@ let failuresReported = false;
 function reportExportFailures(api: OtelApi, logger: Logger): void {
   if (failuresReported) return;
   failuresReported = true;
-  const log = (level: 'warn' | 'error') => (message: string, ...args: unknown[]) =>
-    logger[level]({ event: 'otel-export', detail: args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ') }, message);
+  const log =
+    (level: 'warn' | 'error') =>
+    (message: string, ...args: unknown[]) =>
+      logger[level]({ event: 'otel-export', detail: args.map((arg) => (arg instanceof Error ? arg.message : String(arg))).join(' ') }, message);
   const ignore = () => {};
   api.diag.setLogger({ error: log('error'), warn: log('warn'), info: ignore, debug: ignore, verbose: ignore }, api.DiagLogLevel.WARN);
 }

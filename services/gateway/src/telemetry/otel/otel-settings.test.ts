@@ -40,7 +40,11 @@ describe('resolveOtelSettings', () => {
       serviceName: 'gateway-eu',
       samplingRatio: 0.25,
       traces: { url: 'https://collector.example:4318/v1/traces', headers: { 'x-team': 'traces', authorization: 'Bearer abc' }, timeoutMs: 2_500 },
-      metrics: { url: 'https://metrics.example/otlp/v1/metrics', headers: { 'x-team': 'search', authorization: 'Bearer abc' }, exportIntervalMs: 15_000 },
+      metrics: {
+        url: 'https://metrics.example/otlp/v1/metrics',
+        headers: { 'x-team': 'search', authorization: 'Bearer abc' },
+        exportIntervalMs: 15_000,
+      },
     });
   });
 
@@ -50,10 +54,19 @@ describe('resolveOtelSettings', () => {
         enabled: true,
         serviceName: 'from-config',
         samplingRatio: 0.5,
-        otlp: { endpoint: 'http://127.0.0.1:4318', tracesEndpoint: 'http://127.0.0.1:54318/v1/traces', headers: { authorization: 'Bearer ${OTLP_TOKEN}' } },
+        otlp: {
+          endpoint: 'http://127.0.0.1:4318',
+          tracesEndpoint: 'http://127.0.0.1:54318/v1/traces',
+          headers: { authorization: 'Bearer ${OTLP_TOKEN}' },
+        },
         metrics: { enabled: false },
       }),
-      { OTEL_SERVICE_NAME: 'from-env', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318', OTEL_EXPORTER_OTLP_HEADERS: 'authorization=env', OTLP_TOKEN: 's3cret' },
+      {
+        OTEL_SERVICE_NAME: 'from-env',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=env',
+        OTLP_TOKEN: 's3cret',
+      },
     );
     expect(settings?.serviceName).toBe('from-config');
     expect(settings?.samplingRatio).toBe(0.5);
@@ -62,7 +75,9 @@ describe('resolveOtelSettings', () => {
   });
 
   it('refuses a credential header written in the config, and a reference to an unset variable, naming the path', () => {
-    expect(() => telemetry({ enabled: true, otlp: { headers: { authorization: 'Bearer s3cret' } } })).toThrow(/must be a reference to an environment variable/);
+    expect(() => telemetry({ enabled: true, otlp: { headers: { authorization: 'Bearer s3cret' } } })).toThrow(
+      /must be a reference to an environment variable/,
+    );
     expect(() => resolveOtelSettings(telemetry({ enabled: true, otlp: { headers: { 'x-api-key': '${MISSING_TOKEN}' } } }), {})).toThrow(
       new ConfigError('invalid config:\n  - telemetry.otlp.headers.x-api-key: environment variable MISSING_TOKEN is not set'),
     );
@@ -88,6 +103,8 @@ describe('resolveOtelSettings', () => {
   it('is turned on or off by SWITCHYARD_TELEMETRY_ENABLED whatever the config says', () => {
     expect(loadConfig(undefined, { SWITCHYARD_TELEMETRY_ENABLED: 'true' }).config.telemetry.enabled).toBe(true);
     expect(loadConfig(undefined, {}).config.telemetry.enabled).toBe(false);
-    expect(() => loadConfig(undefined, { SWITCHYARD_TELEMETRY_ENABLED: 'yes' })).toThrow(new ConfigError('SWITCHYARD_TELEMETRY_ENABLED must be true or false, got "yes"'));
+    expect(() => loadConfig(undefined, { SWITCHYARD_TELEMETRY_ENABLED: 'yes' })).toThrow(
+      new ConfigError('SWITCHYARD_TELEMETRY_ENABLED must be true or false, got "yes"'),
+    );
   });
 });

@@ -74,7 +74,13 @@ export function resolveOtelSettings(config: TelemetryConfig, env: Environment = 
  * `endpoint` and `OTEL_EXPORTER_OTLP_ENDPOINT` get the signal's path (the
  * OTLP exporter specification).
  */
-function signalUrl(signalEndpoint: string | undefined, configured: string | undefined, env: Environment, signal: 'TRACES' | 'METRICS', path: string): string {
+function signalUrl(
+  signalEndpoint: string | undefined,
+  configured: string | undefined,
+  env: Environment,
+  signal: 'TRACES' | 'METRICS',
+  path: string,
+): string {
   if (signalEndpoint) return signalEndpoint;
   if (configured) return joinPath(configured, path);
   const variable = env[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`]?.trim();

@@ -160,7 +160,9 @@ describe('requestSpans', () => {
     );
     expect(spans.request).toMatchObject({ name: 'summarise ticket', errorType: 'upstream', attributes: { 'error.type': 'upstream' } });
     expect(spans.parentSpanId).toBe('');
-    expect(spans.attempts[0]).toMatchObject({ attributes: { 'switchyard.attempt.outcome': 'skipped', 'switchyard.attempt.skip_reason': 'breaker_open' } });
+    expect(spans.attempts[0]).toMatchObject({
+      attributes: { 'switchyard.attempt.outcome': 'skipped', 'switchyard.attempt.skip_reason': 'breaker_open' },
+    });
     expect(spans.attempts[0].endMs).toBe(spans.attempts[0].startMs);
     expect(providers.get('fast')).toEqual({ name: 'groq', address: 'api.groq.com', port: 443 });
     expect(providers.get('azure')).toEqual({ name: 'azure.ai.openai' });
