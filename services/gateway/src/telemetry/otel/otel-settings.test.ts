@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ConfigError, configSchema, loadConfig } from '@switchyard/shared';
 import { parseHeaderList, resolveOtelSettings } from './otel-settings';
 
@@ -106,5 +109,24 @@ describe('resolveOtelSettings', () => {
     expect(() => loadConfig(undefined, { SWITCHYARD_TELEMETRY_ENABLED: 'yes' })).toThrow(
       new ConfigError('SWITCHYARD_TELEMETRY_ENABLED must be true or false, got "yes"'),
     );
+  });
+
+  it('reads the README example as the README says', () => {
+    const readme = readFileSync(path.resolve(__dirname, '../../../../../README.md'), 'utf8');
+    const example = readme.match(/```yaml\n(telemetry:[\s\S]*?)```/)![1];
+    const directory = mkdtempSync(path.join(tmpdir(), 'switchyard-telemetry-'));
+    try {
+      const file = path.join(directory, 'switchyard.yaml');
+      writeFileSync(file, example);
+      const settings = resolveOtelSettings(loadConfig(file, {}).config.telemetry, { OTLP_TOKEN: 'token' });
+      expect(settings).toMatchObject({
+        serviceName: 'switchyard',
+        samplingRatio: 1,
+        traces: { url: 'http://collector:4318/v1/traces', headers: { authorization: 'Bearer token' }, batch: { scheduledDelayMs: 5_000 } },
+        metrics: { url: 'http://collector:4318/v1/metrics', exportIntervalMs: 60_000 },
+      });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
