@@ -116,8 +116,8 @@ export async function startOtelExport(settings: OtelSettings, config: Switchyard
   logger.info(
     // Where to, never the headers (they hold the backend's credentials).
     {
-      traces: settings.traces?.url ?? null,
-      metrics: settings.metrics?.url ?? null,
+      traces: settings.traces ? withoutCredentials(settings.traces.url) : null,
+      metrics: settings.metrics ? withoutCredentials(settings.metrics.url) : null,
       serviceName: settings.serviceName,
       samplingRatio: settings.samplingRatio,
     },
@@ -247,6 +247,12 @@ function pick(attributes: SpanPlan['attributes'], names: readonly string[]): Att
   const picked: Attributes = {};
   for (const name of names) if (attributes[name] !== undefined) picked[name] = attributes[name];
   return picked;
+}
+
+/** A URL as it may be logged: without user info or query (a token may hide in either). */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
 }
 
 let failuresReported = false;
