@@ -122,7 +122,8 @@ describe('OpenTelemetry export', () => {
     switchyard = startSwitchyardProcess(children, {
       config: configFile,
       port,
-      env: { SWITCHYARD_DATA_DIR: 'memory://', SWITCHYARD_TEST_OTLP_TOKEN: 'otlp-test-token' },
+      // At info, to see that the start of the export is logged without its headers.
+      env: { SWITCHYARD_DATA_DIR: 'memory://', SWITCHYARD_TEST_OTLP_TOKEN: 'otlp-test-token', LOG_LEVEL: 'info' },
     });
     await waitUntilReady(`${origin}/readyz`, switchyard.output);
   });
@@ -291,5 +292,8 @@ describe('OpenTelemetry export', () => {
       for (const point of metric.dataPoints) expect(Object.keys(point.attributes)).not.toContain('switchyard.request_id');
     }
     expect(metrics.exports.at(-1)?.headers).toMatchObject({ 'x-switchyard-test': 'otel', authorization: 'Bearer otlp-test-token' });
+    // The backend's credential went to the backend only: never into the log.
+    expect(switchyard.output()).toContain('otel-export-started');
+    expect(switchyard.output()).not.toContain('otlp-test-token');
   });
 });

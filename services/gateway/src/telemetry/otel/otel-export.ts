@@ -8,7 +8,7 @@ import { requestSpans, type SpanPlan } from './request-spans';
 
 /** The gateway's OpenTelemetry export: spans and metrics of every recorded request. */
 export interface OtelExport {
-  /** Queues the request's spans and records its metrics; the export itself happens in batches, off the request path. */
+  /** Queues the request: its spans and measurements are made shortly after, and exported in batches, off the request path. */
   export(outcome: RequestOutcome): void;
   /** Takes up a reloaded config's providers (`gen_ai.provider.name`, `server.address`). */
   applyConfig(config: SwitchyardConfig): void;
@@ -123,28 +123,60 @@ export async function startOtelExport(settings: OtelSettings, config: Switchyard
     },
     'otel-export-started',
   );
+  const exportNow = (outcome: RequestOutcome): void => {
+    try {
+      const spans = requestSpans(outcome, providers);
+      if (tracer && ids) writeSpans(api, tracer, ids, spans.traceId, spans.spanId, spans.parentSpanId, spans.request, spans.attempts);
+      if (instruments) recordMetrics(instruments, spans.request, spans.attempts, outcome);
+    } catch (error) {
+      // Export is an observer: whatever goes wrong in it never fails the request.
+      logger.warn({ requestId: outcome.requestId, err: error }, 'otel-export-span-failed');
+    }
+  };
+  // Outcomes wait here and are turned into spans and measurements a few at a time, a moment later: the
+  // work then falls between requests rather than right after each response, ahead of the next request.
+  const pending: RequestOutcome[] = [];
+  const maxPending = settings.traces?.batch.maxQueueSize ?? DEFAULT_MAX_PENDING;
+  let dropped = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const drain = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    for (const outcome of pending.splice(0)) exportNow(outcome);
+    if (dropped > 0) {
+      logger.warn({ dropped }, 'otel-export-dropped: requests came faster than their spans could be made');
+      dropped = 0;
+    }
+  };
   return {
     export(outcome) {
-      try {
-        const spans = requestSpans(outcome, providers);
-        if (tracer && ids) writeSpans(api, tracer, ids, spans.traceId, spans.spanId, spans.parentSpanId, spans.request, spans.attempts);
-        if (instruments) recordMetrics(instruments, spans.request, spans.attempts, outcome);
-      } catch (error) {
-        // Export is an observer: whatever goes wrong in it never fails the request.
-        logger.warn({ requestId: outcome.requestId, err: error }, 'otel-export-span-failed');
+      if (pending.length >= maxPending) {
+        dropped++;
+        return;
+      }
+      pending.push(outcome);
+      if (!timer) {
+        timer = setTimeout(drain, DRAIN_DELAY_MS);
+        timer.unref();
       }
     },
     applyConfig(next) {
       providers = providerIdentities(next.providers);
     },
     async flush() {
+      drain();
       await Promise.all(closers.map((closer) => closer.flush()));
     },
     async shutdown() {
+      drain();
       await Promise.all(closers.map((closer) => closer.shutdown()));
     },
   };
 }
+
+/** How long a recorded request waits before its spans are made (the batch exporter waits far longer). */
+const DRAIN_DELAY_MS = 50;
+const DEFAULT_MAX_PENDING = 2_048;
 
 type OtelApi = typeof import('@opentelemetry/api');
 
