@@ -3,15 +3,8 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { randomUUID } from 'node:crypto';
 import { eventsV1 } from '@switchyard/proto';
 import { storableRecord, storableText, type EventPublisher } from '@switchyard/events';
-import {
-  operationOf,
-  type Deployment,
-  type ErrorClass,
-  type ExecutionReport,
-  type OperationName,
-  type RequestStatusName,
-  type Usage,
-} from '@switchyard/shared';
+import { operationOf, type Deployment, type ErrorClass, type OperationName, type RequestStatusName, type Usage } from '@switchyard/shared';
+import type { ExecutionReport } from '@switchyard/shared';
 import { costOf, type PriceCatalog } from './price-catalog';
 import type { RequestAttribution } from './request-attribution';
 
