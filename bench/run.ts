@@ -26,6 +26,7 @@ import { GATEWAY_TARGETS, gatewayOverhead } from './scenarios/gateway-overhead';
 import { governanceCheck } from './scenarios/governance-check';
 import { guardrailLatency } from './scenarios/guardrail-latency';
 import { keyVerify } from './scenarios/key-verify';
+import { otelExportOverhead } from './scenarios/otel-export-overhead';
 import { publishCost } from './scenarios/publish-cost';
 import { routeDecision } from './scenarios/route-decision';
 import { soak } from './scenarios/soak';
@@ -46,6 +47,7 @@ const SCENARIOS: Scenario[] = [
   guardrailLatency,
   cacheHit,
   vectorStoreQuery,
+  otelExportOverhead,
 ];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local servers for tests and development, without Docker:
 #
-#   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3 ...]   start (or reuse) and wait until ready
+#   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger ...]   start (or reuse) and wait until ready
 #   scripts/services.sh down   [...]                                 stop the servers this script started
 #   scripts/services.sh status [...]                                 one line per server
 #   scripts/services.sh weaviate-api-key                             the key the test Weaviate asks for
@@ -29,6 +29,8 @@
 #
 # `s3` is an S3-compatible object store (versitygw over a folder; the cold storage tests), built from
 # the Go module proxy once into the tools dir: scripts/services/s3.sh.
+# `jaeger` is a Jaeger all-in-one with in-memory storage (the OpenTelemetry export tests), built from
+# the Go module proxy once into the tools dir: scripts/services/jaeger.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,7 +47,7 @@ INFLUXDB_VERSION=1.8.10
 
 SERVICES_DIR="${SWITCHYARD_SERVICES_DIR:-$ROOT/.services}"
 TOOLS_DIR="${SWITCHYARD_SERVICES_TOOLS_DIR:-$ROOT/.services/tools}"
-ALL_COMPONENTS=(postgres redis kafka influxdb kubernetes weaviate s3)
+ALL_COMPONENTS=(postgres redis kafka influxdb kubernetes weaviate s3 jaeger)
 
 say() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -63,7 +65,7 @@ log_tail() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3 ...] | weaviate-api-key" >&2
+  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger ...] | weaviate-api-key" >&2
   exit 2
 }
 
@@ -615,6 +617,10 @@ influxdb_status() {
 
 # shellcheck source=services/s3.sh
 . "$SUPPORT/s3.sh"
+# --- Jaeger ---------------------------------------------------------------------------------------
+
+# shellcheck source=services/jaeger.sh
+. "$SUPPORT/jaeger.sh"
 
 # --- status ---------------------------------------------------------------------------------------
 
@@ -639,7 +645,7 @@ components=("$@")
 [ ${#components[@]} -gt 0 ] || components=("${ALL_COMPONENTS[@]}")
 for component in "${components[@]}"; do
   case "$component" in
-    postgres|redis|kafka|influxdb|kubernetes|weaviate|s3) ;;
+    postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger) ;;
     influx) ;;
     *) die "unknown server '$component' (known: ${ALL_COMPONENTS[*]})" ;;
   esac
@@ -665,7 +671,7 @@ missing_packages() {
         [ -f "$KAFKA_LIBS/.complete" ] || command -v mvn >/dev/null || packages+=(maven)
         ;;
       influxdb|influx) [ -x "$INFLUXD" ] || command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
-      weaviate|s3) command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
+      weaviate|s3|jaeger) command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
       kubernetes)
         command -v go >/dev/null || packages+=(golang-go ca-certificates)
         command -v openssl >/dev/null || packages+=(openssl)

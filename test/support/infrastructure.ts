@@ -1,5 +1,5 @@
 /**
- * The servers integration tests talk to: PostgreSQL, Redis, Kafka, InfluxDB and Weaviate, started on loopback by
+ * The servers integration tests talk to: PostgreSQL, Redis, Kafka, InfluxDB, Weaviate and Jaeger, started on loopback by
  * `scripts/services.sh up` (scripts/test.sh does it before jest). The addresses come from the same
  * environment variables as the script, with the same defaults.
  *
@@ -26,12 +26,15 @@ export const INFLUX_URL = process.env.SWITCHYARD_INFLUX_URL ?? 'http://127.0.0.1
 export const INFLUX_DATABASE = process.env.SWITCHYARD_INFLUX_DATABASE ?? 'switchyard';
 export const WEAVIATE_URL = process.env.SWITCHYARD_WEAVIATE_URL ?? 'http://127.0.0.1:58080';
 export const WEAVIATE_GRPC_ADDRESS = process.env.SWITCHYARD_WEAVIATE_GRPC_ADDRESS ?? '127.0.0.1:58051';
+/** The test Jaeger (scripts/services/jaeger.sh): OTLP/HTTP receiver and query API. */
+export const JAEGER_OTLP_URL = process.env.SWITCHYARD_JAEGER_OTLP_URL ?? 'http://127.0.0.1:54318';
+export const JAEGER_QUERY_URL = process.env.SWITCHYARD_JAEGER_QUERY_URL ?? 'http://127.0.0.1:56686';
 /** The test Weaviate's API key (`scripts/services.sh weaviate-api-key`, exported by scripts/test.sh). */
 export const WEAVIATE_API_KEY = process.env.SWITCHYARD_WEAVIATE_API_KEY ?? '';
 
 const SERVICES_SCRIPT = path.resolve(__dirname, '../../scripts/services.sh');
 
-export type ServerName = 'postgres' | 'redis' | 'kafka' | 'influxdb' | 'weaviate';
+export type ServerName = 'postgres' | 'redis' | 'kafka' | 'influxdb' | 'weaviate' | 'jaeger';
 
 const SERVER_TITLES: Record<ServerName, string> = {
   postgres: 'PostgreSQL',
@@ -39,6 +42,7 @@ const SERVER_TITLES: Record<ServerName, string> = {
   kafka: 'Kafka',
   influxdb: 'InfluxDB',
   weaviate: 'Weaviate',
+  jaeger: 'Jaeger',
 };
 
 /** The URL with its password replaced by `***`, for messages. */
@@ -184,6 +188,27 @@ export async function requireS3(): Promise<void> {
       `The S3-compatible server is not reachable at ${S3_URL} (${errorMessage(error)}). ` +
         'This suite needs it: start it with scripts/services.sh up s3',
     );
+  });
+}
+
+/** Throws a ServerUnavailableError unless the test Jaeger answers its query API and accepts connections for OTLP. */
+export async function requireJaeger(): Promise<void> {
+  const services = new URL('/api/services', JAEGER_QUERY_URL);
+  await fetch(services, { signal: AbortSignal.timeout(5_000) })
+    .then((response) => {
+      if (response.status !== 200) throw new Error(`GET ${services.pathname} answered ${response.status}, not 200`);
+    })
+    .catch((error: unknown) => {
+      throw new ServerUnavailableError('jaeger', JAEGER_QUERY_URL, error);
+    });
+  // An empty OTLP request: Jaeger answers 200 (or 400) when its receiver listens.
+  await fetch(new URL('/v1/traces', JAEGER_OTLP_URL), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    signal: AbortSignal.timeout(5_000),
+  }).catch((error: unknown) => {
+    throw new ServerUnavailableError('jaeger', JAEGER_OTLP_URL, error);
   });
 }
 

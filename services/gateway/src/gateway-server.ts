@@ -38,6 +38,8 @@ import { buildPluginPipeline, type PluginSetup } from './plugins/build-plugin-pi
 import type { PluginPipeline } from './plugins/plugin-pipeline';
 import { PriceCatalog } from './telemetry/price-catalog';
 import { RequestRecorder } from './telemetry/request-recorder';
+import { ExportingRequestRecorder } from './telemetry/otel/exporting-request-recorder';
+import { startConfiguredOtelExport } from './telemetry/otel/otel-export';
 
 export interface GatewayServer {
   /** The address the socket is bound to, e.g. `http://127.0.0.1:8080`, `http://[::]:8080`, or `https://…` with `server.tls`. */
@@ -142,11 +144,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const prices = new PriceCatalog(config);
   const modelDetails = new ModelDetails(config);
   const costRecommender = new CostRecommender(config);
+  // OpenTelemetry export (the `telemetry` section): undefined, and nothing of its SDK loaded, when it is off.
+  const otel = await startConfiguredOtelExport(config, logger);
   const listener = createRequestListener({
     executor,
     router: options.router,
     observability: options.observability,
-    recorder: new RequestRecorder(options.events, prices),
+    recorder: otel ? new ExportingRequestRecorder(options.events, prices, otel) : new RequestRecorder(options.events, prices),
     modelDetails,
     costRecommender,
     countryLocator: new ClientCountryLocator(config.analytics),
@@ -185,6 +189,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   } catch (error) {
     certificate?.close();
     await plugins.close();
+    await otel?.shutdown();
     throw error;
   }
   // New connections get a renewed certificate; open ones keep the one they were made with.
@@ -221,6 +226,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       prices.applyConfig(next);
       modelDetails.applyConfig(next);
       costRecommender.applyConfig(next);
+      otel?.applyConfig(next);
     },
     close: async (graceMs = 10_000) => {
       ready = false;
@@ -237,6 +243,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       await closed;
       // Their work off the request path (cache writes) ends before they close.
       await plugins.close();
+      // Every request is recorded by now: their spans go out before the export stops.
+      await otel?.shutdown();
     },
   };
 }

@@ -17,6 +17,7 @@ import { memoryConfigSchema } from './memory-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
 import { alertsConfigSchema } from './alerts-config';
 import { coldStorageConfigSchema } from './cold-storage-config';
+import { telemetryConfigSchema } from './telemetry-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -581,6 +582,7 @@ export const configSchema = z.strictObject({
   alerts: alertsConfigSchema,
   /** Where each request's country comes from: a trusted header or the offline GeoIP table (analytics-config.ts). */
   analytics: analyticsConfigSchema,
+  telemetry: telemetryConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

@@ -7,6 +7,7 @@ import type { ProviderDescriptor } from '../providers/provider-descriptor';
 import { PROVIDER_DESCRIPTORS } from '../providers/provider-descriptors';
 import { ADMIN_TOKEN_VARIABLE, edgeExposureProblems } from './edge-exposure';
 import { cacheModes } from './cache-config';
+import { withTelemetryEnabled } from './telemetry-config';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -91,6 +92,7 @@ export function loadConfig(path: string | undefined, env: Environment = process.
   }
   if (typeof raw === 'object' && raw !== null) raw = withEnvironmentOverrides(raw as Record<string, unknown>, env);
   if (typeof raw === 'object' && raw !== null) raw = withCacheMode(raw as Record<string, unknown>, env);
+  if (typeof raw === 'object' && raw !== null) raw = withTelemetryEnabled(raw as Record<string, unknown>, env, (message) => new ConfigError(message));
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config (${source}):\n${formatIssues(parsed.error.issues)}`);
   checkReferences(parsed.data, env, SECRETS_USED[options.role ?? 'all']);

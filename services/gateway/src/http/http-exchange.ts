@@ -114,6 +114,7 @@ export class HttpExchange {
       if (servedBy.detail) setSwitchyardHeader(response, 'x-switchyard-served-by-detail', servedBy.detail);
       return;
     }
+    this.telemetry?.reported(servedBy.report);
     setSwitchyardHeader(response, 'x-switchyard-provider', servedBy.deployment.providerId);
     setSwitchyardHeader(response, 'x-switchyard-model', servedBy.deployment.model);
     setExecutionHeaders(response, servedBy.report, servedBy.attempts);
@@ -184,6 +185,7 @@ export class HttpExchange {
     const gatewayError: GatewayError = this.timedOut ? requestTimedOut(this.options.requestTimeoutMs) : toGatewayError(error);
     const { response, options } = this;
     options.metrics.error(gatewayError);
+    this.telemetry?.reported(executionReportOf(error));
     this.telemetry?.finish(gatewayError.errorClass === 'cancelled' ? 'cancelled' : 'failed', gatewayError.status, gatewayError);
     const log = {
       requestId: this.requestId,

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { eventsV1 } from '@switchyard/proto';
 import { storableRecord, storableText, type EventPublisher } from '@switchyard/events';
 import { operationOf, type Deployment, type ErrorClass, type OperationName, type RequestStatusName, type Usage } from '@switchyard/shared';
+import type { ExecutionReport } from '@switchyard/shared';
 import { costOf, type PriceCatalog } from './price-catalog';
 import type { RequestAttribution } from './request-attribution';
 
@@ -39,6 +40,10 @@ export interface RequestOutcome {
   servedByDetail?: string;
   /** Facts plugins added (`cache: semantic-hit`, `semantic_route: billing`). */
   annotations?: Readonly<Record<string, string>>;
+  /** Every attempt upstream, for the exported spans; absent when no deployment was tried. */
+  report?: ExecutionReport;
+  /** Milliseconds after arrival when `report` came back (its attempts had ended by then, but a committed stream's). */
+  reportedAfterMs?: number;
 }
 
 const STATUS = {

@@ -3,6 +3,7 @@ import {
   DEFAULT_REQUEST_LIMITS,
   type ChatRequest,
   type Deployment,
+  type ExecutionReport,
   type GatewayError,
   type PluginServedBy,
   type Principal,
@@ -39,6 +40,8 @@ export class RequestTelemetry {
   locateClient?: () => string;
   /** The text streamed to the client so far, to estimate output tokens. */
   readonly output = new TextTokenEstimate();
+  private report?: ExecutionReport;
+  private reportedAt?: number;
   private deployment?: Deployment;
   private routePath = '';
   private attempts = 0;
@@ -61,6 +64,13 @@ export class RequestTelemetry {
     this.routePath = attempt.routePath;
     this.attempts = number;
   };
+
+  /** The executor's report of the attempts upstream (at a stream's start, those up to the one committed to). */
+  reported(report: ExecutionReport | undefined): void {
+    if (!report) return;
+    this.report = report;
+    this.reportedAt = performance.now();
+  }
 
   firstToken(): void {
     this.firstTokenAt ??= performance.now();
@@ -98,6 +108,8 @@ export class RequestTelemetry {
       servedBy: this.answeredBy?.plugin ?? (this.deployment ? 'provider' : ''),
       servedByDetail: this.answeredBy?.detail ?? '',
       annotations: this.annotations ?? {},
+      report: this.report,
+      reportedAfterMs: this.reportedAt === undefined ? undefined : this.reportedAt - this.arrived,
     });
   }
 }

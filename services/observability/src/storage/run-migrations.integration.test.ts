@@ -47,6 +47,7 @@ const EVENT_TABLES = [
   'dead_letters',
   'requests',
   'schema_migrations',
+  'scores',
 ];
 
 /** Empty databases of one kind: two clients on the same one stand for two processes starting at once. */
