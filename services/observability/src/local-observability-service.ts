@@ -4,6 +4,9 @@ import {
   type DeleteUserDataQuery,
   type DeletedUserData,
   type ListRequestsQuery,
+  type ListTracesQuery,
+  type TracePage,
+  type TraceRecord,
   type ObservabilityQueryService,
   type RequestPage,
   type RequestRecord,
@@ -51,6 +54,14 @@ export class LocalObservabilityService implements ObservabilityQueryService {
   async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
     if (context.signal.aborted) throw requestCancelled();
     return deleteUserData(this.client, query);
+  }
+
+  getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    return this.bounded(context, (queries) => queries.getTrace(traceId, scope));
+  }
+
+  listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
+    return this.bounded(context, (queries) => queries.listTraces(query));
   }
 
   private bounded<T>(context: CallContext, run: (queries: EventQueries) => Promise<T>): Promise<T> {

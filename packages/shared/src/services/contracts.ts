@@ -1,6 +1,7 @@
 import type { eventsV1 } from '@switchyard/proto';
 import type { WorkspaceScope } from '../auth';
 import type { RequestFeatures } from '../routing/request-features';
+import type { ListTracesQuery, TracePage, TraceRecord } from './trace-contracts';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
 
 /**
@@ -148,4 +149,10 @@ export interface ObservabilityQueryService {
   usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]>;
   /** Deletes every record, usage row and cost of one end user in the query's workspaces. */
   deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData>;
+
+  // Traces (trace-contracts.ts).
+  /** Undefined when nothing of the trace was recorded in `scope` (absent: every workspace). */
+  getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined>;
+  /** Throws `invalidRequest` for a cursor it did not issue. */
+  listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage>;
 }

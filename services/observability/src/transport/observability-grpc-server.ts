@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { invalidRequest, type Logger, type ObservabilityQueryService } from '@switchyard/shared';
 import { grpcServiceDefinition, unaryHandler, type GrpcHandlers, type GrpcServiceRegistration, type MethodsOf } from '@switchyard/rpc';
 import { observabilityV1 } from '@switchyard/proto';
@@ -9,6 +10,7 @@ import {
   usageRowToProto,
   workspaceScopeFromProto,
 } from './observability-codec';
+import { traceSummaryToProto, traceToProto } from './trace-codec';
 
 export const observabilityServiceDefinition = grpcServiceDefinition(observabilityV1.ObservabilityService);
 
@@ -49,6 +51,35 @@ export function observabilityGrpcHandlers(
       if (!scope) throw invalidRequest('scope is required.', 'scope');
       if (!request.user) throw invalidRequest('user is required.', 'user');
       return deletedUserDataToProto(await service.deleteUserData({ user: request.user, scope }, context));
+    }, logger),
+    ...traceGrpcHandlers(service, logger),
+  };
+}
+
+/** The trace RPCs. */
+function traceGrpcHandlers(
+  service: ObservabilityQueryService,
+  logger: Logger,
+): Pick<GrpcHandlers<MethodsOf<typeof observabilityV1.ObservabilityService>>, 'getTrace' | 'listTraces'> {
+  return {
+    getTrace: unaryHandler(async (request: observabilityV1.GetTraceRequest, context) => {
+      const trace = await service.getTrace(request.traceId, context, workspaceScopeFromProto(request.scope));
+      return create(observabilityV1.GetTraceResponseSchema, { trace: trace && traceToProto(trace) });
+    }, logger),
+    listTraces: unaryHandler(async (request: observabilityV1.ListTracesRequest, context) => {
+      const page = await service.listTraces(
+        {
+          scope: workspaceScopeFromProto(request.scope),
+          ...(request.sessionId && { sessionId: request.sessionId }),
+          ...(request.user && { user: request.user }),
+          ...(request.from && { from: timestampDate(request.from) }),
+          ...(request.to && { to: timestampDate(request.to) }),
+          limit: request.limit || undefined,
+          cursor: request.cursor || undefined,
+        },
+        context,
+      );
+      return create(observabilityV1.ListTracesResponseSchema, { traces: page.traces.map(traceSummaryToProto), nextCursor: page.nextCursor ?? '' });
     }, logger),
   };
 }
