@@ -13,6 +13,7 @@ import { serverTlsSchema } from './server-tls-config';
 import { semanticServiceSchema } from './semantic-service-config';
 import { semanticRoutingConfigSchema } from './semantic-routing-config';
 import { memoryConfigSchema } from './memory-config';
+import { tracesConfigSchema } from './traces-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
 
 /**
@@ -572,6 +573,8 @@ export const configSchema = z.strictObject({
   memory: memoryConfigSchema,
   /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
   vectorStore: vectorStoreConfigSchema,
+  /** Traces applications send over OTLP/HTTP (traces-config.ts). */
+  traces: tracesConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

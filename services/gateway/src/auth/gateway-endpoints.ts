@@ -12,6 +12,10 @@ export type GatewayEndpoint =
   | 'requests.read'
   | 'usage.read'
   | 'user_data.delete'
+  /** `POST /v1/traces`: an application's OTLP spans. */
+  | 'traces.write'
+  /** `GET /v1/traces`, `GET /v1/traces/{id}`. */
+  | 'traces.read'
   /** Any other route: answered (404, or a route added later) only to an authenticated caller. */
   | 'other';
 
@@ -28,5 +32,7 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (method === 'GET' && (path === '/v1/requests' || path.startsWith('/v1/requests/'))) return 'requests.read';
   if (method === 'GET' && path === '/v1/usage') return 'usage.read';
   if (method === 'DELETE' && /^\/v1\/users\/[^/]+\/data$/.test(path)) return 'user_data.delete';
+  if (method === 'POST' && path === '/v1/traces') return 'traces.write';
+  if (method === 'GET' && (path === '/v1/traces' || path.startsWith('/v1/traces/'))) return 'traces.read';
   return 'other';
 }

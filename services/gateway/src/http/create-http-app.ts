@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, invalidRequest, type ObservabilityQueryService, type Principal, type RouterService } from '@switchyard/shared';
+import { GatewayError, invalidRequest, type ObservabilityQueryService, type Principal, type RouterService, type TracesConfig } from '@switchyard/shared';
 import { authorizeEndpoint, authorizeRequest } from '../auth/authorize-request';
 import { gatewayEndpoint, type GatewayEndpoint } from '../auth/gateway-endpoints';
 import type { RequestAuthenticator } from '../auth/request-authenticator';
@@ -11,6 +11,7 @@ import { createCorsPolicy } from './cors-policy';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
+import { createTraceRoutes } from './trace-routes';
 import { createPluginEndpointRoutes, DEFAULT_PLUGIN_ENDPOINT_ROLES } from './plugin-endpoint-routes';
 import type { ModelDetails } from './model-details';
 
@@ -32,6 +33,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   adminRoutes?: express.RequestHandler;
   /** Context windows and capabilities added to `/v1/models` entries. */
   modelDetails?: ModelDetails;
+  /** Limits of `POST /v1/traces` (`traces` of the config); its defaults when absent. */
+  traces?: TracesConfig;
 }
 
 /**
@@ -161,6 +164,9 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
       return 'usage';
     case 'user_data.delete':
       return 'user_data';
+    case 'traces.write':
+    case 'traces.read':
+      return 'traces';
     default:
       return 'other';
   }
@@ -205,6 +211,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   // Only the admin paths reach it: nothing else waits on what the admin API needs (its tables opening).
   if (adminRoutes) app.use((request, response, next) => (isAdminPath(request.path) ? adminRoutes(request, response, next) : next()));
   app.use(createObservabilityRoutes(options.observability, options.queryLimits));
+  app.use(createTraceRoutes({ ...options, publisher: options.recorder.publisher }));
 
   app.use((request, _response, next) => {
     next(
@@ -232,6 +239,7 @@ function routeName(path: string): string {
   if (path === '/v1/usage') return 'usage';
   if (path === '/v1/requests' || path.startsWith('/v1/requests/')) return 'requests';
   if (path.startsWith('/v1/users/')) return 'user_data';
+  if (path === '/v1/traces' || path.startsWith('/v1/traces/')) return 'traces';
   if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }

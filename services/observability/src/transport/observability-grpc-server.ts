@@ -74,8 +74,8 @@ function traceGrpcHandlers(
           ...(request.user && { user: request.user }),
           ...(request.from && { from: timestampDate(request.from) }),
           ...(request.to && { to: timestampDate(request.to) }),
-          limit: request.limit || undefined,
-          cursor: request.cursor || undefined,
+          ...(request.limit && { limit: request.limit }),
+          ...(request.cursor && { cursor: request.cursor }),
         },
         context,
       );
