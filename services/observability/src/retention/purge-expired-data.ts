@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '@switchyard/database';
+import { purgeExpiredSpans } from '../traces/span-retention';
 
 /** The tables of request data, each with `occurred_at` and `event_id`. */
 const REQUEST_DATA_TABLES = ['requests', 'usage', 'costs'] as const;
@@ -12,7 +13,7 @@ export interface PurgedData {
   costs: number;
 }
 
-/** Deletes request data (records, usage, costs) that occurred before `before`, a batch at a time. */
+/** Deletes request data (records, usage, costs) and spans that occurred before `before`, a batch at a time. */
 export async function purgeExpiredData(executor: SqlExecutor, before: Date, signal?: AbortSignal): Promise<PurgedData> {
   const purged: PurgedData = { requests: 0, usage: 0, costs: 0 };
   for (const table of REQUEST_DATA_TABLES) {
@@ -31,5 +32,6 @@ export async function purgeExpiredData(executor: SqlExecutor, before: Date, sign
       if (deleted < PURGE_BATCH_ROWS) break;
     }
   }
+  await purgeExpiredSpans(executor, before, signal);
   return purged;
 }

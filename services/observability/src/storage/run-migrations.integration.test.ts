@@ -37,7 +37,7 @@ async function insertRequestsAsOlderSchema(client: SqlExecutor, events: eventsV1
   await client.query(insertStatement('requests', columns), insertParameters(columns, events));
 }
 
-const EVENT_TABLES = ['costs', 'dead_letters', 'requests', 'schema_migrations', 'usage'];
+const EVENT_TABLES = ['costs', 'dead_letters', 'requests', 'schema_migrations', 'spans', 'usage'];
 
 /** Empty databases of one kind: two clients on the same one stand for two processes starting at once. */
 interface EmptyDatabase {

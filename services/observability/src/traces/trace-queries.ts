@@ -1,4 +1,3 @@
-import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { eventsV1 } from '@switchyard/proto';
 import {
   invalidRequest,
@@ -121,7 +120,9 @@ function genAiOperation(record: RequestRecord): string {
  * answered in `traceparent` (a record made before span ids were, its request id).
  */
 export function generationOf(record: RequestRecord): TraceSpan {
-  const endedAt = record.occurredAt ? timestampDate(record.occurredAt) : new Date(0);
+  // From the exact end (microseconds), so start and end round to the millisecond the same way.
+  const endedMs = record.occurredAt ? Number(record.occurredAt.seconds) * 1000 + record.occurredAt.nanos / 1e6 : 0;
+  const endedAt = new Date(Math.round(endedMs));
   const operation = genAiOperation(record);
   const model = record.servedModel || record.requestedModel;
   const failed = record.status === eventsV1.RequestStatus.FAILED || record.status === eventsV1.RequestStatus.CANCELLED;
@@ -142,7 +143,7 @@ export function generationOf(record: RequestRecord): TraceSpan {
     parentSpanId: record.parentSpanId,
     name: record.spanName || `${operation} ${record.requestedModel}`,
     kind: 'generation',
-    startedAt: new Date(endedAt.getTime() - record.latencyMs),
+    startedAt: new Date(Math.round(endedMs - record.latencyMs)),
     endedAt,
     status: failed ? 'error' : record.status === eventsV1.RequestStatus.SUCCEEDED ? 'ok' : 'unset',
     statusMessage: record.status === eventsV1.RequestStatus.CANCELLED ? 'cancelled' : record.errorMessage,
@@ -160,8 +161,8 @@ export function generationOf(record: RequestRecord): TraceSpan {
 
 /** Its first span's workspace; the first session and user any span names; its root's name. */
 function summaryOf(traceId: string, spans: readonly TraceSpan[]): TraceSummary {
-  const ids = new Set(spans.map((span) => span.spanId));
-  const root = spans.find((span) => span.kind !== 'event' && (span.parentSpanId === '' || !ids.has(span.parentSpanId)));
+  // As listTraces names it: the first span without a parent, else (its root was never sent) the first span.
+  const root = spans.find((span) => span.kind !== 'event' && span.parentSpanId === '') ?? spans.find((span) => span.kind !== 'event');
   let endedAt = spans[0].endedAt;
   let costUsd = 0;
   for (const span of spans) {
@@ -255,7 +256,7 @@ export async function listTraces(executor: SqlExecutor, query: ListTracesQuery):
        ${microsExpression('max(ended_at)')} AS ended_at_micros,
        sum(cost_usd) AS cost_usd,
        count(*) AS span_count,
-       coalesce((array_agg(name ORDER BY started_at) FILTER (WHERE parent_span_id = '' AND NOT is_event))[1], '') AS name
+       coalesce((array_agg(name ORDER BY parent_span_id = '' DESC, started_at) FILTER (WHERE NOT is_event))[1], '') AS name
      FROM items GROUP BY trace_id
      ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''}
      ORDER BY min(started_at) DESC, trace_id DESC LIMIT ${limit + 1}`,
