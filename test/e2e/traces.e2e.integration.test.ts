@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
-import { context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as OTLPJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -120,7 +120,10 @@ describe.each<Mode>(['embedded', 'distributed'])('traces from OpenTelemetry (%s 
    * agent → judge (a GenAI chat span of the application's own), and an event
    * on the agent span. Returns the trace id and what the gateway answered.
    */
-  async function runAgent(tracer: Tracer, session: string): Promise<{ traceId: string; traceparent: string; requestId: string; servedModel: string }> {
+  async function runAgent(
+    tracer: Tracer,
+    session: string,
+  ): Promise<{ traceId: string; traceparent: string; requestId: string; servedModel: string }> {
     const agent = tracer.startSpan('agent', { attributes: { 'session.id': session, 'user.id': 'dana', 'agent.goal': 'answer' } });
     const agentContext = trace.setSpan(context.active(), agent);
     agent.addEvent('plan-ready', { steps: 2 });
@@ -262,7 +265,13 @@ describe.each<Mode>(['embedded', 'distributed'])('traces from OpenTelemetry (%s 
           scopeSpans: [
             {
               spans: [
-                { traceId, spanId: randomBytes(8).toString('hex'), name: 'kept', startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000001000000000' },
+                {
+                  traceId,
+                  spanId: randomBytes(8).toString('hex'),
+                  name: 'kept',
+                  startTimeUnixNano: '1700000000000000000',
+                  endTimeUnixNano: '1700000001000000000',
+                },
                 { traceId: '0'.repeat(32), spanId: randomBytes(8).toString('hex'), name: 'no-trace-id' },
                 { traceId, spanId: 'not-hex', name: 'bad-span-id' },
               ],
@@ -290,7 +299,11 @@ describe.each<Mode>(['embedded', 'distributed'])('traces from OpenTelemetry (%s 
     // google.rpc.Status: field 1 (code) = 3, INVALID_ARGUMENT.
     expect([...new Uint8Array(await garbage.arrayBuffer()).subarray(0, 2)]).toEqual([0x08, 0x03]);
 
-    const text = await fetch(`${root}/v1/traces`, { method: 'POST', headers: { authorization: `Bearer ${keys.a}`, 'content-type': 'text/plain' }, body: 'x' });
+    const text = await fetch(`${root}/v1/traces`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keys.a}`, 'content-type': 'text/plain' },
+      body: 'x',
+    });
     expect(text.status).toBe(415);
     expect(await text.json()).toMatchObject({ error: { code: 'unsupported_media_type', param: 'content-type' } });
 

@@ -29,8 +29,7 @@ const encodeRequestCompleted =
   compileEncoder(eventsV1.RequestCompletedSchema) ?? ((event: RequestCompleted) => toBinary(eventsV1.RequestCompletedSchema, event));
 const encodeCostRecorded = compileEncoder(eventsV1.CostRecordedSchema) ?? ((event: CostRecorded) => toBinary(eventsV1.CostRecordedSchema, event));
 
-const encodeSpansReceived =
-  compileEncoder(eventsV1.SpansReceivedSchema) ?? ((event: SpansReceived) => toBinary(eventsV1.SpansReceivedSchema, event));
+const encodeSpansReceived = compileEncoder(eventsV1.SpansReceivedSchema) ?? ((event: SpansReceived) => toBinary(eventsV1.SpansReceivedSchema, event));
 
 export function encodeEvent(item: SwitchyardEvent): EncodedEvent {
   const { event } = item;

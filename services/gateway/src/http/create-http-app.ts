@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, invalidRequest, type ObservabilityQueryService, type Principal, type RouterService, type TracesConfig } from '@switchyard/shared';
+import {
+  GatewayError,
+  invalidRequest,
+  type ObservabilityQueryService,
+  type Principal,
+  type RouterService,
+  type TracesConfig,
+} from '@switchyard/shared';
 import { authorizeEndpoint, authorizeRequest } from '../auth/authorize-request';
 import { gatewayEndpoint, type GatewayEndpoint } from '../auth/gateway-endpoints';
 import type { RequestAuthenticator } from '../auth/request-authenticator';

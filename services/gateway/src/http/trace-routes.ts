@@ -18,7 +18,7 @@ import { convertOtlpSpans } from '../traces/otlp-spans';
 import { spansReceivedEvents } from '../traces/span-events';
 import type { HttpExchange } from './http-exchange';
 import { toGatewayError } from './http-errors';
-import { decodeOtlpRequest, encodeRpcStatus, otlpEncodingOf, readOtlpBody, type OtlpEncoding } from './otlp-body';
+import { decodeOtlpRequest, encodeRpcStatus, otlpEncodingOf, readOtlpBody } from './otlp-body';
 import { optionalInteger, optionalString, optionalTime, type QueryLimits } from './observability-routes';
 
 export interface TraceRoutesOptions {

@@ -59,7 +59,13 @@ const agentSpans = [
     attributesJson: JSON.stringify({ 'agent.goal': 'answer', nested: { list: [1, 'two', true] } }),
     status: eventsV1.SpanStatus.OK,
   }),
-  span({ spanId: '2222222222222222', parentSpanId: '1111111111111111', name: 'search-tool', at: '2025-03-01T12:00:00.500Z', until: '2025-03-01T12:00:02Z' }),
+  span({
+    spanId: '2222222222222222',
+    parentSpanId: '1111111111111111',
+    name: 'search-tool',
+    at: '2025-03-01T12:00:00.500Z',
+    until: '2025-03-01T12:00:02Z',
+  }),
   span({
     spanId: '3333333333333333',
     parentSpanId: '1111111111111111',
@@ -72,7 +78,13 @@ const agentSpans = [
     status: eventsV1.SpanStatus.ERROR,
     statusMessage: 'refused',
   }),
-  span({ spanId: '4444444444444444', parentSpanId: '1111111111111111', name: 'plan-ready', kind: eventsV1.SpanKind.EVENT, at: '2025-03-01T12:00:00.100Z' }),
+  span({
+    spanId: '4444444444444444',
+    parentSpanId: '1111111111111111',
+    name: 'plan-ready',
+    kind: eventsV1.SpanKind.EVENT,
+    at: '2025-03-01T12:00:00.100Z',
+  }),
 ];
 
 /** The gateway's own request under the tool span: it ended at 12:00:01.812375 after 812.375 ms. */
@@ -139,7 +151,12 @@ describe.each(DATABASE_KINDS)('traces on %s', (kind) => {
       user: 'dana',
       serviceName: 'agent-app',
     });
-    expect(byName.get('judge')).toMatchObject({ kind: 'generation', model: 'judge-model', usage: { inputTokens: 40, outputTokens: 2 }, status: 'error' });
+    expect(byName.get('judge')).toMatchObject({
+      kind: 'generation',
+      model: 'judge-model',
+      usage: { inputTokens: 40, outputTokens: 2 },
+      status: 'error',
+    });
     expect(byName.get('plan-ready')).toMatchObject({ kind: 'event', parentSpanId: '1111111111111111' });
     expect(byName.get('chat fast')).toEqual({
       spanId: '5555555555555555',
@@ -193,7 +210,14 @@ describe.each(DATABASE_KINDS)('traces on %s', (kind) => {
         span({ traceId: OTHER_TRACE, spanId: '6666666666666666', name: 'later', at: '2025-03-01T13:00:00Z', user: 'erin' }),
       ]),
       requestEvent(
-        requestCompleted({ eventId: 'request-2', requestId: 'req-2', workspace: 'team-a', traceId: 'b'.repeat(32), user: 'erin', spanName: 'lone call' }),
+        requestCompleted({
+          eventId: 'request-2',
+          requestId: 'req-2',
+          workspace: 'team-a',
+          traceId: 'b'.repeat(32),
+          user: 'erin',
+          spanName: 'lone call',
+        }),
       ),
     ]);
     const all = await service.listTraces({ scope: ['team-a'] }, context());
@@ -206,7 +230,9 @@ describe.each(DATABASE_KINDS)('traces on %s', (kind) => {
     expect(all.nextCursor).toBeUndefined();
     expect(all.traces[1]).toMatchObject({ sessionId: 'session-9', user: 'dana', costUsd: gatewayRequest.costUsd, workspace: 'team-a' });
 
-    expect((await service.listTraces({ scope: ['team-a'], sessionId: 'session-9' }, context())).traces.map((summary) => summary.traceId)).toEqual([TRACE]);
+    expect((await service.listTraces({ scope: ['team-a'], sessionId: 'session-9' }, context())).traces.map((summary) => summary.traceId)).toEqual([
+      TRACE,
+    ]);
     const erin = await service.listTraces({ scope: ['team-a'], user: 'erin' }, context());
     expect(erin.traces.map((summary) => summary.traceId)).toEqual([OTHER_TRACE, 'b'.repeat(32)]);
     // The user filter picks traces; the summary still counts every span of them.
@@ -220,7 +246,10 @@ describe.each(DATABASE_KINDS)('traces on %s', (kind) => {
 
     expect((await service.listTraces({ scope: ['team-a'], from: new Date('2025-03-01T12:30:00Z') }, context())).traces).toHaveLength(1);
     expect((await service.listTraces({ scope: ['team-b'] }, context())).traces).toEqual([]);
-    await expect(service.listTraces({ scope: ['team-a'], cursor: 'not-a-cursor!' }, context())).rejects.toMatchObject({ status: 400, param: 'cursor' });
+    await expect(service.listTraces({ scope: ['team-a'], cursor: 'not-a-cursor!' }, context())).rejects.toMatchObject({
+      status: 400,
+      param: 'cursor',
+    });
   });
 
   it("deletes an end user's spans with their data, and purges spans past the retention window", async () => {

@@ -234,7 +234,9 @@ export async function listTraces(executor: SqlExecutor, query: ListTracesQuery):
   const having: string[] = [];
   if (query.cursor !== undefined) {
     const cursor = decodeCursor(query.cursor);
-    having.push(`(min(started_at), trace_id) < (${parameters.add(microsText(cursor.occurredAtMicros))}::timestamptz, ${parameters.add(cursor.eventId)})`);
+    having.push(
+      `(min(started_at), trace_id) < (${parameters.add(microsText(cursor.occurredAtMicros))}::timestamptz, ${parameters.add(cursor.eventId)})`,
+    );
   }
   const rows = await executor.query<SummaryRow>(
     `WITH items AS (
