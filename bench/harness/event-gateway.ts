@@ -59,7 +59,7 @@ export interface DrainedMessage {
   replayed: number;
   dropped: number;
   loop?: LoopFigures;
-  /** bus: rows in PGlite (requests + costs). */
+  /** bus: rows in PGlite (one per request). */
   rows?: number;
   error?: string;
 }
@@ -71,7 +71,7 @@ const noQueries: GatewayServerOptions['observability'] = {
   listRequests: async () => ({ requests: [], nextCursor: '' }),
   getRequest: async () => undefined,
   usage: async () => [],
-  deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
+  deleteUserData: async () => ({ requests: 0 }),
   getTrace: async () => undefined,
   listTraces: async () => ({ traces: [] }),
 };
@@ -193,9 +193,7 @@ async function main(): Promise<void> {
       loop: takeLoopFigures(),
     };
     if (database) {
-      const [row] = await database.client.query<{ events: string | number }>(
-        'SELECT (SELECT count(*) FROM requests) + (SELECT count(*) FROM costs) AS events',
-      );
+      const [row] = await database.client.query<{ events: string | number }>('SELECT count(*) AS events FROM requests');
       report.rows = Number(row.events);
     }
     return report;

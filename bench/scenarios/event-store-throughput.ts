@@ -5,9 +5,10 @@
  *
  * Runs the built code (services/observability/dist). One writer writes batch
  * after batch, each one transaction, as a consumer does. Two mixes of events:
- *   - request+cost: each request's RequestCompleted and CostRecorded, as the
- *     gateway publishes them (3 rows per request: requests, usage, costs);
- *   - requests only: RequestCompleted alone (2 rows per event, the heavier kind).
+ *   - request+cost: each request's RequestCompleted and a CostRecorded that
+ *     re-prices it (an insert, then an update, in one transaction);
+ *   - requests only: RequestCompleted alone, as the gateway publishes them
+ *     (one row per request).
  * Every batch holds new events; nothing is redelivered.
  *
  * Postgres: SWITCHYARD_POSTGRES_URL (default the one of scripts/services.sh),

@@ -174,9 +174,9 @@ function recordedCost(
     timeToFirstTokenMs: 1,
     usage,
   });
-  const cost = events.find((event) => event.kind === 'cost-recorded');
-  if (!cost || cost.kind !== 'cost-recorded') return undefined;
-  return cost.event.priceSource === 'unpriced' ? undefined : cost.event.totalCostUsd;
+  const recorded = events.find((event) => event.kind === 'request-completed');
+  if (!recorded || recorded.kind !== 'request-completed') return undefined;
+  return recorded.event.priceSource === 'unpriced' ? undefined : recorded.event.costUsd;
 }
 
 interface Case {

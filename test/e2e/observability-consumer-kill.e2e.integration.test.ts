@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TOPICS } from '@switchyard/events';
-import { openEventDatabase, type EventDatabase } from '@switchyard/observability';
+import { openEventDatabase, sinkGroupId, type EventDatabase } from '@switchyard/observability';
 import { createLogger } from '@switchyard/shared';
 import { INFLUX_DATABASE, INFLUX_URL, KAFKA_BROKERS, POSTGRES_URL, requireInflux, requireKafka, requirePostgres } from '../support/infrastructure';
 import {
@@ -100,7 +100,8 @@ describe('the observability service as a separate process', () => {
       const [row] = await database.client.query<{ count: string }>('SELECT count(*) AS count FROM requests WHERE workspace = $1', [workspace]);
       return Number(row.count);
     };
-    const committed = async () => Object.values(await committedOffsets(KAFKA_BROKERS, groupId, topics)).reduce((sum, offset) => sum + offset, 0);
+    const committed = async () =>
+      Object.values(await committedOffsets(KAFKA_BROKERS, sinkGroupId(groupId, 'postgres'), topics)).reduce((sum, offset) => sum + offset, 0);
 
     // Kill a consumer with SIGKILL as soon as it has written more rows, until one was killed
     // between writing rows and committing their offsets (rows ahead of the committed offsets)

@@ -336,13 +336,13 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
           .split('\n')
           .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
           .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0);
-      const priced = sent.filter((request) => request.usage).length;
-      expect(value('switchyard_observability_events_consumed_total')).toBeGreaterThanOrEqual(sent.length + priced);
+      // One event per request, consumed by the Postgres group (and by InfluxDB's, when configured).
+      expect(value('switchyard_observability_events_consumed_total')).toBeGreaterThanOrEqual(sent.length);
       expect(value('switchyard_observability_batches_written_total')).toBeGreaterThan(0);
       expect(text).toContain('switchyard_process_resident_memory_bytes');
     });
 
-    it('holds exactly one row per request in Postgres, and a cost row per priced response', async () => {
+    it('holds exactly one row per request in Postgres, priced when the response reported usage', async () => {
       const database = new Client({ connectionString: POSTGRES_URL });
       await database.connect();
       try {
@@ -351,9 +351,7 @@ describe.each<Mode>(['embedded', 'distributed'])('request records (%s mode)', (m
           [workspace],
         );
         expect(requests.rows[0]).toStrictEqual({ rows: 20, ids: 20 });
-        const costs = await database.query('SELECT count(*)::int AS rows, sum(total_cost_usd)::float8 AS total FROM costs WHERE workspace = $1', [
-          workspace,
-        ]);
+        const costs = await database.query("SELECT count(*)::int AS rows FROM requests WHERE workspace = $1 AND price_source <> ''", [workspace]);
         const priced = sent.filter((request) => request.usage);
         expect(costs.rows[0].rows).toBe(priced.length);
       } finally {

@@ -40,8 +40,8 @@ export interface RunningSwitchyard {
 }
 
 export interface HarnessOptions {
-  /** Also write events to the InfluxDB of scripts/services.sh. */
-  influx?: boolean;
+  /** Also write events to the InfluxDB of scripts/services.sh (`true`), or to another one (e.g. a dedicated server a test stops). */
+  influx?: boolean | { url: string; database: string };
   /** Distributed mode: another Kafka than the shared one (e.g. a dedicated broker a test stops). */
   kafkaBrokers?: string[];
   /**
@@ -78,7 +78,7 @@ const MUTUAL_TLS = process.env.SWITCHYARD_E2E_TLS !== 'off';
 export async function startSwitchyard(mode: Mode, rawConfig: unknown, options: HarnessOptions = {}): Promise<RunningSwitchyard> {
   const parsed: SwitchyardConfig = configSchema.parse(rawConfig);
   const logger = createLogger('e2e', process.env.LOG_LEVEL ?? 'silent');
-  const influx = options.influx ? { url: INFLUX_URL, database: INFLUX_DATABASE } : undefined;
+  const influx = options.influx === true ? { url: INFLUX_URL, database: INFLUX_DATABASE } : options.influx || undefined;
   const auth = options.auth === false ? undefined : { adminToken: `e2e-admin-${randomBytes(12).toString('hex')}`, ...options.auth };
   // The audit trail's checkpoint signing key, made for the run: a distributed gateway runs with the trail
   // off without one, and one process would otherwise write its own into the working directory.

@@ -172,6 +172,21 @@ export async function requireWeaviate(): Promise<void> {
     });
 }
 
+/** The test S3-compatible server (versitygw, scripts/services/s3.sh) and the credentials it was started with. */
+export const S3_URL = process.env.SWITCHYARD_S3_URL ?? 'http://127.0.0.1:58333';
+export const S3_ACCESS_KEY_ID = process.env.SWITCHYARD_S3_ACCESS_KEY_ID ?? 'switchyard';
+export const S3_SECRET_ACCESS_KEY = process.env.SWITCHYARD_S3_SECRET_ACCESS_KEY ?? 'switchyard-test-secret';
+
+/** Throws unless the shared S3-compatible server answers HTTP (its signed answers are the suites' to check). */
+export async function requireS3(): Promise<void> {
+  await fetch(S3_URL, { signal: AbortSignal.timeout(5_000) }).catch((error: unknown) => {
+    throw new Error(
+      `The S3-compatible server is not reachable at ${S3_URL} (${errorMessage(error)}). ` +
+        'This suite needs it: start it with scripts/services.sh up s3',
+    );
+  });
+}
+
 // --- dedicated instances for fault tests -----------------------------------------------------------
 
 /** A server of a test's own: its own port and data folder, stopped and started at will. */
@@ -192,6 +207,11 @@ export interface DedicatedKafka extends DedicatedServer {
 
 export interface DedicatedPostgres extends DedicatedServer {
   readonly url: string;
+}
+
+export interface DedicatedInflux extends DedicatedServer {
+  readonly url: string;
+  readonly database: string;
 }
 
 /** A TCP port nothing listens on right now, on 127.0.0.1. */
@@ -222,7 +242,7 @@ function runServicesScript(args: string[], env: NodeJS.ProcessEnv): Promise<void
 }
 
 async function startDedicated(
-  server: 'kafka' | 'postgres',
+  server: 'kafka' | 'postgres' | 'influxdb',
   env: (servicesDir: string) => Promise<NodeJS.ProcessEnv>,
 ): Promise<DedicatedServer & { env: NodeJS.ProcessEnv }> {
   const servicesDir = await mkdtemp(path.join(os.tmpdir(), `switchyard-${server}-`));
@@ -261,6 +281,19 @@ export async function startDedicatedKafka(): Promise<DedicatedKafka> {
     SWITCHYARD_KAFKA_CONTROLLER_PORT: String(controllerPort),
   }));
   return { brokers, servicesDir: instance.servicesDir, stop: instance.stop, start: instance.start, destroy: instance.destroy };
+}
+
+/** Starts an InfluxDB server of the test's own (free ports, data under a temporary folder), its database created. */
+export async function startDedicatedInflux(): Promise<DedicatedInflux> {
+  const port = await freePort();
+  const rpcPort = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const instance = await startDedicated('influxdb', async () => ({
+    SWITCHYARD_INFLUX_URL: url,
+    SWITCHYARD_INFLUX_RPC_PORT: String(rpcPort),
+    SWITCHYARD_INFLUX_DATABASE: INFLUX_DATABASE,
+  }));
+  return { url, database: INFLUX_DATABASE, servicesDir: instance.servicesDir, stop: instance.stop, start: instance.start, destroy: instance.destroy };
 }
 
 /** Starts a PostgreSQL server of the test's own (free port, data under a temporary folder). */

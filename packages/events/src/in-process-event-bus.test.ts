@@ -190,4 +190,59 @@ describe('InProcessEventBus', () => {
     // flush does not hang on events given up on.
     await eventBus.flush();
   });
+
+  it('keeps every sink independent: one that fails holds up only itself, then catches up with nothing lost or repeated', async () => {
+    const { eventBus } = bus({ batchMaxEvents: 10, lingerMs: 0 });
+    const records = recordingSink('postgres');
+    let influxUp = false;
+    const influx = recordingSink('influxdb');
+    const influxCalls = { failed: 0 };
+    eventBus.subscribe(records);
+    eventBus.subscribe({
+      name: influx.name,
+      writeBatch: async (events) => {
+        if (!influxUp) {
+          influxCalls.failed++;
+          throw new Error('influxdb is down');
+        }
+        await influx.writeBatch(events);
+      },
+    });
+
+    for (const event of sampleEvents('run', 30)) eventBus.publish(event);
+    // The records arrive while the other sink keeps failing.
+    await waitFor(() => records.ids().length === 30, 10_000, 'the records');
+    expect(records.ids()).toEqual(ids(30));
+    expect(influx.ids()).toEqual([]);
+    await waitFor(() => influxCalls.failed >= 2, 10_000, 'two failed writes');
+
+    influxUp = true;
+    await eventBus.flush();
+    expect(influx.ids()).toEqual(ids(30));
+    expect(records.ids()).toEqual(ids(30));
+    await eventBus.close();
+  });
+
+  it('drops for a full sink alone, naming it, while the other sinks get every event', async () => {
+    const { eventBus, registry, lines } = bus({ queueCapacity: 5, lingerMs: 0 });
+    const writing = gate();
+    const healthy = recordingSink('postgres');
+    eventBus.subscribe(healthy);
+    eventBus.subscribe({ name: 'stuck', writeBatch: () => writing.opened });
+
+    for (const event of sampleEvents('run', 5)) eventBus.publish(event);
+    await waitFor(() => healthy.ids().length === 5, 10_000, 'five events');
+    // The stuck sink holds one batch in writing and fills its queue behind it; the healthy one keeps
+    // its queue empty (each event is published once it has written the one before).
+    for (const [index, event] of sampleEvents('more', 8).entries()) {
+      eventBus.publish(event);
+      await waitFor(() => healthy.ids().length === 6 + index, 10_000, `event ${6 + index}`);
+    }
+
+    expect(await metricValue(registry, 'switchyard_events_dropped_total', { reason: 'queue_full' })).toBe(3);
+    expect(lines).toContainEqual(expect.objectContaining({ msg: 'events-dropped', reason: 'queue_full', sink: 'stuck' }));
+    expect(healthy.ids()).toEqual([...ids(5), ...ids(8, 'more')]);
+    writing.open();
+    await eventBus.close();
+  });
 });

@@ -41,62 +41,53 @@ export interface InProcessEventBusOptions {
 
 class DeliveryAbandoned extends Error {}
 
+type LaneSettings = Required<Omit<InProcessEventBusOptions, 'deadLetters' | 'metrics' | 'logger'>> &
+  Pick<InProcessEventBusOptions, 'deadLetters' | 'metrics' | 'logger'>;
+
 /**
  * The event publisher of embedded mode, where no Kafka is involved: events
  * go from `publish` to every subscribed sink in the same process.
  *
- * `publish` puts the event on a bounded queue and returns. One background
- * loop takes batches off the queue in order and hands each batch to every
- * sink; the next batch waits until every sink has written this one, so each
- * sink sees every event once, in publish order. A sink that fails is tried
- * again with the same batch, with exponential backoff, for as long as it
- * takes (the other sinks are not called again); meanwhile new events wait
- * on the queue, and only when it is full are they dropped.
+ * Each sink has a lane of its own: a bounded queue and a background loop
+ * that takes batches off it in order and writes them. So each sink sees
+ * every event once, in publish order, and sinks are independent: a slow or
+ * failing sink (InfluxDB down) delays only its own lane while the others
+ * (the records in Postgres) keep up. A failing sink is tried again with the
+ * same batch, with exponential backoff, for as long as it takes; meanwhile
+ * its new events wait on its queue, and only when that is full are they
+ * dropped — for that sink alone, counted and logged with its name.
  *
  * Events published while no sink is subscribed are delivered to nobody:
  * subscribe sinks before publishing.
  */
 export class InProcessEventBus implements EventPublisher {
-  private readonly queueCapacity: number;
-  private readonly batchMaxEvents: number;
-  private readonly batchMaxBytes: number;
-  private readonly maxEventBytes: number;
-  private readonly deadLetters: DeadLetterSink | undefined;
-  private readonly lingerMs: number;
-  private readonly retryInitialMs: number;
-  private readonly retryMaxMs: number;
-  private readonly closeTimeoutMs: number;
+  private readonly settings: LaneSettings;
   private readonly logger: Logger;
   private readonly metrics: PublisherMetrics | undefined;
   private readonly drops: DropReporter;
-
-  private readonly sinks: EventSink[] = [];
-  private readonly queue = new EventQueue<SwitchyardEvent>();
-  private readonly wakeup = new Wakeup();
+  private readonly lanes: SinkLane[] = [];
   /** Aborted when `close` gives up on delivery; ends the sinks' backoff waits. */
   private readonly abandon = new AbortController();
-  private readonly flushWaiters: Array<{ target: number; resolve: () => void }> = [];
-  private accepted = 0;
-  /** Events written by every sink, or given up on at close. */
-  private settled = 0;
   private state: 'running' | 'closing' | 'closed' = 'running';
   private closing: Promise<void> | undefined;
-  private readonly loop: Promise<void>;
 
   constructor(options: InProcessEventBusOptions) {
-    this.queueCapacity = options.queueCapacity ?? EVENTS_DEFAULTS.queueCapacity;
-    this.batchMaxEvents = options.batchMaxEvents ?? 500;
-    this.batchMaxBytes = options.batchMaxBytes ?? 4 * 1024 * 1024;
-    this.maxEventBytes = options.maxEventBytes ?? 1_000_000;
-    this.deadLetters = options.deadLetters;
-    this.lingerMs = options.lingerMs ?? EVENTS_DEFAULTS.lingerMs;
-    this.retryInitialMs = options.retryInitialMs ?? 100;
-    this.retryMaxMs = options.retryMaxMs ?? 5_000;
-    this.closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
     this.logger = options.logger;
     this.metrics = options.metrics;
+    this.settings = {
+      queueCapacity: options.queueCapacity ?? EVENTS_DEFAULTS.queueCapacity,
+      batchMaxEvents: options.batchMaxEvents ?? 500,
+      batchMaxBytes: options.batchMaxBytes ?? 4 * 1024 * 1024,
+      maxEventBytes: options.maxEventBytes ?? 1_000_000,
+      deadLetters: options.deadLetters,
+      lingerMs: options.lingerMs ?? EVENTS_DEFAULTS.lingerMs,
+      retryInitialMs: options.retryInitialMs ?? 100,
+      retryMaxMs: options.retryMaxMs ?? 5_000,
+      closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
+      logger: options.logger,
+      metrics: options.metrics,
+    };
     this.drops = new DropReporter(this.logger, this.metrics);
-    this.loop = this.run();
   }
 
   publish(event: SwitchyardEvent): void {
@@ -104,37 +95,33 @@ export class InProcessEventBus implements EventPublisher {
       this.drops.drop('closed', 1);
       return;
     }
-    if (this.queue.length >= this.queueCapacity) {
-      this.drops.drop('queue_full', 1);
-      return;
-    }
-    this.queue.push(event);
-    this.accepted++;
-    this.metrics?.queueDepth(this.queue.length);
-    // The loop needs waking only when it may be idle or lingering for a full batch.
-    if (this.queue.length === 1 || this.queue.length === this.batchMaxEvents) this.wakeup.notify();
+    let accepted = false;
+    for (const lane of this.lanes) if (lane.offer(event)) accepted = true;
+    if (accepted) this.metrics?.published(TOPIC_OF_KIND[event.kind], 1);
+    this.reportQueueDepth();
   }
 
-  /** Adds a sink; every event published from now on is written to it. Returns a function that removes it. */
+  /** Adds a sink with a lane of its own; every event published from now on is written to it. Returns a function that removes it. */
   subscribe(sink: EventSink): () => void {
-    this.sinks.push(sink);
+    const lane = new SinkLane(sink, this.settings, this.abandon.signal, () => this.reportQueueDepth());
+    this.lanes.push(lane);
     return () => {
-      const index = this.sinks.indexOf(sink);
-      if (index !== -1) this.sinks.splice(index, 1);
+      const index = this.lanes.indexOf(lane);
+      if (index !== -1) this.lanes.splice(index, 1);
+      void lane.close();
     };
   }
 
   /** Resolves once every event published before the call has been written by every sink (or given up on at close). */
-  flush(): Promise<void> {
-    const target = this.accepted;
-    if (this.settled >= target) return Promise.resolve();
-    return new Promise((resolve) => this.flushWaiters.push({ target, resolve }));
+  async flush(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.flush()));
   }
 
   /**
    * Delivers everything queued, then stops. A sink still failing after
-   * `closeTimeoutMs` makes the rest count as dropped (`undelivered_at_close`).
-   * Events published once `close` has finished are dropped.
+   * `closeTimeoutMs` makes the rest of its lane count as dropped
+   * (`undelivered_at_close`). Events published once `close` has finished
+   * are dropped.
    */
   close(): Promise<void> {
     this.closing ??= this.closeNow();
@@ -143,13 +130,9 @@ export class InProcessEventBus implements EventPublisher {
 
   private async closeNow(): Promise<void> {
     this.state = 'closing';
-    this.wakeup.notify();
-    const timer = setTimeout(() => {
-      this.abandon.abort();
-      this.wakeup.notify();
-    }, this.closeTimeoutMs);
+    const timer = setTimeout(() => this.abandon.abort(), this.settings.closeTimeoutMs);
     try {
-      await this.loop;
+      await Promise.all(this.lanes.map((lane) => lane.close()));
     } finally {
       clearTimeout(timer);
       this.state = 'closed';
@@ -157,38 +140,104 @@ export class InProcessEventBus implements EventPublisher {
     }
   }
 
+  /** The deepest lane: how far behind the slowest sink is. */
+  private reportQueueDepth(): void {
+    let deepest = 0;
+    for (const lane of this.lanes) deepest = Math.max(deepest, lane.depth);
+    this.metrics?.queueDepth(deepest);
+  }
+}
+
+/** One sink's queue and the loop that writes it. */
+class SinkLane {
+  private readonly queue = new EventQueue<SwitchyardEvent>();
+  private readonly wakeup = new Wakeup();
+  private readonly drops: DropReporter;
+  private readonly flushWaiters: Array<{ target: number; resolve: () => void }> = [];
+  private accepted = 0;
+  /** Events written by the sink, or given up on at close. */
+  private settled = 0;
+  private closing = false;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly sink: EventSink,
+    private readonly settings: LaneSettings,
+    private readonly abandon: AbortSignal,
+    private readonly depthChanged: () => void,
+  ) {
+    this.drops = new DropReporter(withSink(settings.logger, sink.name), settings.metrics);
+    this.loop = this.run();
+    abandon.addEventListener('abort', () => this.wakeup.notify(), { once: true });
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** Queues the event unless the lane is full (then it is dropped for this sink, counted); true when queued. */
+  offer(event: SwitchyardEvent): boolean {
+    if (this.closing) {
+      this.drops.drop('closed', 1);
+      return false;
+    }
+    if (this.queue.length >= this.settings.queueCapacity) {
+      this.drops.drop('queue_full', 1);
+      return false;
+    }
+    this.queue.push(event);
+    this.accepted++;
+    // The loop needs waking only when it may be idle or lingering for a full batch.
+    if (this.queue.length === 1 || this.queue.length === this.settings.batchMaxEvents) this.wakeup.notify();
+    return true;
+  }
+
+  flush(): Promise<void> {
+    const target = this.accepted;
+    if (this.settled >= target) return Promise.resolve();
+    return new Promise((resolve) => this.flushWaiters.push({ target, resolve }));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.wakeup.notify();
+    try {
+      await this.loop;
+    } finally {
+      this.drops.flush();
+    }
+  }
+
   private async run(): Promise<void> {
     for (;;) {
       if (this.queue.length === 0) {
-        if (this.state !== 'running') return;
+        if (this.closing) return;
         await this.wakeup.wait();
         continue;
       }
-      if (this.abandon.signal.aborted) {
+      if (this.abandon.aborted) {
         this.giveUp(this.queue.take(this.queue.length));
         continue;
       }
       await this.linger();
-      const batch = this.queue.take(this.batchMaxEvents);
-      this.metrics?.queueDepth(this.queue.length);
-      const sinks = [...this.sinks];
+      const batch = this.queue.take(this.settings.batchMaxEvents);
+      this.depthChanged();
       try {
-        await Promise.all(sinks.map((sink) => this.deliver(sink, batch)));
+        await this.deliver(batch);
       } catch (error) {
         if (!(error instanceof DeliveryAbandoned)) throw error;
         this.giveUp(batch);
         continue;
       }
-      if (sinks.length > 0) for (const [topic, count] of countByTopic(batch)) this.metrics?.published(topic, count);
       this.settle(batch.length);
     }
   }
 
   /** Waits up to `lingerMs` for the batch to fill, unless closing. */
   private async linger(): Promise<void> {
-    if (this.lingerMs <= 0) return;
-    const deadline = Date.now() + this.lingerMs;
-    while (this.queue.length < this.batchMaxEvents && this.state === 'running') {
+    if (this.settings.lingerMs <= 0) return;
+    const deadline = Date.now() + this.settings.lingerMs;
+    while (this.queue.length < this.settings.batchMaxEvents && !this.closing) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return;
       await this.wakeup.wait(remaining);
@@ -196,31 +245,32 @@ export class InProcessEventBus implements EventPublisher {
   }
 
   /**
-   * Writes the batch to one sink, setting aside what it refuses for its
-   * content, and trying again with backoff after a transient failure until
-   * it succeeds or `close` gives up.
+   * Writes the batch, setting aside what the sink refuses for its content,
+   * and trying again with backoff after a transient failure until it
+   * succeeds or `close` gives up.
    */
-  private async deliver(sink: EventSink, batch: SwitchyardEvent[]): Promise<void> {
-    const backoff = new Backoff(this.retryInitialMs, this.retryMaxMs);
+  private async deliver(batch: SwitchyardEvent[]): Promise<void> {
+    const { sink, settings, abandon } = this;
+    const backoff = new Backoff(settings.retryInitialMs, settings.retryMaxMs);
     for (let attempt = 1; ; attempt++) {
       try {
         const rejected = await writeIsolatingRejected(batch, {
           maxItems: batch.length,
-          maxBytes: this.batchMaxBytes,
-          maxItemBytes: this.maxEventBytes,
+          maxBytes: settings.batchMaxBytes,
+          maxItemBytes: settings.maxEventBytes,
           sizeOf: approximateEventBytes,
           write: (part) => Promise.resolve().then(() => sink.writeBatch(part)),
         });
-        if (rejected.length > 0) await this.setAside(sink.name, rejected);
-        if (attempt > 1) this.logger.info({ sink: sink.name, attempts: attempt }, 'event-sink-recovered');
+        if (rejected.length > 0) await this.setAside(rejected);
+        if (attempt > 1) settings.logger.info({ sink: sink.name, attempts: attempt }, 'event-sink-recovered');
         return;
       } catch (error) {
-        if (this.abandon.signal.aborted) throw new DeliveryAbandoned();
+        if (abandon.aborted) throw new DeliveryAbandoned();
         const delayMs = backoff.next();
         const cause = error instanceof TransientWriteError ? error.cause : error;
-        this.logger.warn({ sink: sink.name, attempt, retryInMs: delayMs, events: batch.length, err: cause }, 'event-sink-write-failed');
-        await delay(delayMs, undefined, { signal: this.abandon.signal }).catch(() => undefined);
-        if (this.abandon.signal.aborted) throw new DeliveryAbandoned();
+        settings.logger.warn({ sink: sink.name, attempt, retryInMs: delayMs, events: batch.length, err: cause }, 'event-sink-write-failed');
+        await delay(delayMs, undefined, { signal: abandon }).catch(() => undefined);
+        if (abandon.aborted) throw new DeliveryAbandoned();
       }
     }
   }
@@ -231,20 +281,22 @@ export class InProcessEventBus implements EventPublisher {
    * idempotently, and the events set aside again); one it refuses too, or
    * no store at all, counts them as dropped.
    */
-  private async setAside(sinkName: string, rejected: Array<RejectedItem<SwitchyardEvent>>): Promise<void> {
+  private async setAside(rejected: Array<RejectedItem<SwitchyardEvent>>): Promise<void> {
+    const { deadLetters, logger, metrics } = this.settings;
+    const sinkName = this.sink.name;
     const letters: DeadLetter[] = rejected.map(({ item, reason, message }) => ({ event: item, sink: sinkName, reason, message }));
-    let kept = this.deadLetters !== undefined;
-    if (this.deadLetters) {
+    let kept = deadLetters !== undefined;
+    if (deadLetters) {
       try {
-        await this.deadLetters.writeDeadLetters(letters);
+        await deadLetters.writeDeadLetters(letters);
       } catch (error) {
         if (classifyWriteFailure(error).kind === 'transient') throw error;
-        this.logger.error({ sink: sinkName, err: error }, 'dead-letter-write-refused');
+        logger.error({ sink: sinkName, err: error }, 'dead-letter-write-refused');
         kept = false;
       }
     }
     for (const letter of letters) {
-      this.logger.warn(
+      logger.warn(
         {
           sink: sinkName,
           reason: letter.reason,
@@ -255,13 +307,13 @@ export class InProcessEventBus implements EventPublisher {
         },
         'event-rejected',
       );
-      if (kept) this.metrics?.deadLettered(letter.reason, sinkName, 1);
+      if (kept) metrics?.deadLettered(letter.reason, sinkName, 1);
     }
     if (!kept) this.drops.drop('rejected', letters.length);
   }
 
   private giveUp(events: SwitchyardEvent[]): void {
-    this.metrics?.queueDepth(this.queue.length);
+    this.depthChanged();
     this.drops.drop('undelivered_at_close', events.length);
     this.settle(events.length);
   }
@@ -278,18 +330,14 @@ export class InProcessEventBus implements EventPublisher {
   }
 }
 
+/** Log lines of a lane name their sink. */
+function withSink(logger: Logger, sink: string): Logger {
+  return logger.child({ sink });
+}
+
 /** The topic each kind travels on in distributed mode, used as the metric label (a new kind fails to compile until added). */
 const TOPIC_OF_KIND: Record<SwitchyardEvent['kind'], Topic> = {
   'request-completed': TOPICS.requestCompleted,
   'cost-recorded': TOPICS.costRecorded,
   'spans-received': TOPICS.spansReceived,
 };
-
-function countByTopic(batch: readonly SwitchyardEvent[]): Map<Topic, number> {
-  const counts = new Map<Topic, number>();
-  for (const item of batch) {
-    const topic = TOPIC_OF_KIND[item.kind];
-    counts.set(topic, (counts.get(topic) ?? 0) + 1);
-  }
-  return counts;
-}

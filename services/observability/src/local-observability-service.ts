@@ -1,5 +1,8 @@
 import {
   requestCancelled,
+  type AlertHistoryEntry,
+  type AlertHistoryQuery,
+  type AlertRuleStatus,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
@@ -18,9 +21,16 @@ import type { SqlClient } from '@switchyard/database';
 import { deleteUserData } from './privacy/delete-user-data';
 import { runBoundedQuery, type QueryBounds } from './query/bounded-query';
 import { EventQueries } from './query/event-queries';
+import { listHistory, listRuleStatuses } from './alerts/alert-store';
+import type { ColdRecordSource } from './cold-storage/cold-storage-queries';
 
 /** Each query's `statement_timeout` when none is configured (`observability.queries.statementTimeoutMs`). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+export interface LocalObservabilityOptions extends Partial<QueryBounds> {
+  /** Records moved to cold storage, read back when a query's time range reaches them. */
+  coldStorage?: ColdRecordSource;
+}
 
 /**
  * The query service over the event tables, in this process: what embedded
@@ -30,30 +40,51 @@ export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
  */
 export class LocalObservabilityService implements ObservabilityQueryService {
   private readonly bounds: QueryBounds;
+  private readonly coldStorage?: ColdRecordSource;
 
   constructor(
     private readonly client: SqlClient,
-    bounds: Partial<QueryBounds> = {},
+    options: LocalObservabilityOptions = {},
   ) {
-    this.bounds = { statementTimeoutMs: bounds.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
+    this.bounds = { statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS };
+    this.coldStorage = options.coldStorage;
   }
 
-  listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage> {
-    return this.bounded(context, (queries) => queries.listRequests(query));
+  // With cold storage, the exported records a query reaches are read first (outside the query's
+  // transaction, which holds a connection), then queried together with the table.
+  async listRequests(query: ListRequestsQuery, context: CallContext): Promise<RequestPage> {
+    const cold = await this.coldStorage?.requestsFor(this.client, query.filter, query.scope, context.signal);
+    return this.bounded(context, (queries) => queries.listRequests(query, cold));
   }
 
-  getRequest(requestId: string, context: CallContext, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
-    return this.bounded(context, (queries) => queries.getRequest(requestId, scope));
+  async getRequest(requestId: string, context: CallContext, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
+    const cold = await this.coldStorage?.requestsWithId(this.client, requestId, scope, context.signal);
+    return this.bounded(context, (queries) => queries.getRequest(requestId, scope, cold));
   }
 
-  usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
-    return this.bounded(context, (queries) => queries.usage(query));
+  async usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
+    const cold = await this.coldStorage?.requestsFor(this.client, query.filter, query.scope, context.signal);
+    return this.bounded(context, (queries) => queries.usage(query, cold));
   }
 
-  /** Not cancelled with its caller: a deletion, once begun, completes (or rolls back) as a whole. */
+  /**
+   * Not cancelled with its caller: the tables' part, once begun, completes (or rolls back) as a whole;
+   * exported records follow, an object at a time.
+   */
   async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
     if (context.signal.aborted) throw requestCancelled();
-    return deleteUserData(this.client, query);
+    const deleted = await deleteUserData(this.client, query);
+    // A failure there is reported, and deleting again finishes the job.
+    const cold = (await this.coldStorage?.deleteUserRecords(this.client, query)) ?? 0;
+    return { ...deleted, requests: deleted.requests + cold };
+  }
+
+  listAlertRules(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]> {
+    return runBoundedQuery(this.client, this.bounds, context.signal, (executor) => listRuleStatuses(executor, scope));
+  }
+
+  alertHistory(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]> {
+    return runBoundedQuery(this.client, this.bounds, context.signal, (executor) => listHistory(executor, query));
   }
 
   getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {

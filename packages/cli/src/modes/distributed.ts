@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { authenticationRequired, ConfigError, executionPolicy, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { createPostgresClient } from '@switchyard/database';
+import { startAlerting } from './alerting';
 import {
   grpcClientSecurity,
   grpcMessageLimits,
@@ -53,6 +54,7 @@ import {
 } from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, type ConfigReloadTarget } from '../config-reload';
 import { influxOptions } from './event-destinations';
+import { coldStorageOf } from './cold-storage';
 import type { GatewayOverrides } from './embedded';
 import { startGovernance } from './governance';
 import { routerSnapshotMetrics } from './router-snapshot-metrics';
@@ -226,6 +228,7 @@ export async function startObservabilityService(
   // Before anything starts: a plaintext bind that is not allowed stops the service here.
   const security = serviceSecurity(config, logger, 'observability', address);
   const postgresUrl = resolveSecret(config.observability.postgresUrl);
+  const coldStorage = coldStorageOf(config);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_' });
   const consumers = await startObservabilityConsumers({
@@ -251,18 +254,27 @@ export async function startObservabilityService(
     logger,
     'observability',
     address,
-    [observabilityGrpcService(new LocalObservabilityService(database.client, config.observability.queries), logger)],
+    [
+      observabilityGrpcService(
+        new LocalObservabilityService(database.client, { ...config.observability.queries, coldStorage: coldStorage?.reader }),
+        logger,
+      ),
+    ],
     security,
   );
   const { retentionDays } = config.observability;
   const retention = retentionDays === undefined ? undefined : new RetentionJob(database.client, { retentionDays, logger });
   retention?.start();
+  const alerting = startAlerting(config, logger, database.client, registry);
+  coldStorage?.startExports(database.client, logger);
   const metrics = await startMetricsHttpServer(registry, config.server.host, metricsPort);
   return {
     port: server.port,
     metricsPort: metrics.port,
     close: async (graceMs = 10_000) => {
+      await alerting?.stop();
       await retention?.stop();
+      await coldStorage?.close();
       await server.shutdown(graceMs);
       await consumers.stop();
       await database.close();

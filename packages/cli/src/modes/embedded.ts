@@ -7,9 +7,11 @@ import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewaySer
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { builtInPluginFactories, lazyPluginServices, localServiceMakers } from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
+import { startAlerting } from './alerting';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
+import { coldStorageOf } from './cold-storage';
 
 export interface EmbeddedGateway extends GatewayServer {
   /**
@@ -37,6 +39,9 @@ export type GatewayOverrides = Pick<GatewayServerOptions, 'port' | 'host' | 'adm
  * configured).
  */
 export async function startEmbedded(config: SwitchyardConfig, logger: Logger, overrides: GatewayOverrides = {}): Promise<EmbeddedGateway> {
+  // Records older than observability.coldStorage.afterDays move to object storage and are read back from
+  // there; its config is checked before anything starts.
+  const coldStorage = coldStorageOf(config);
   // What strategies know of each deployment: fed from every request's report; breaker state from the gate below.
   const statistics = new StatisticsTracker();
   const breakers: { gate?: ResilienceGate } = {};
@@ -53,7 +58,10 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   // Records in memory start empty: they open when first written or read, so an idle process holds no database.
   const inMemory = !config.observability.postgresUrl && config.observability.dataDirectory === 'memory://';
   const openDatabase = () => openEventDatabase(eventDatabaseOptions(config));
-  const database = new OpeningEventDatabase(inMemory ? openDatabase : openDatabase(), config.observability.queries);
+  const database = new OpeningEventDatabase(inMemory ? openDatabase : openDatabase(), {
+    ...config.observability.queries,
+    coldStorage: coldStorage?.reader,
+  });
   const sinks: EventSink[] = [database];
   const influx = influxOptions(config);
   if (influx) sinks.push(new InfluxEventWriter(influx));
@@ -118,6 +126,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     await governance?.close();
     throw error;
   }
+  const alerting = startAlerting(config, logger, database.client, metrics.registry);
   const { retentionDays } = config.observability;
   // Nothing to purge before the records are open, and the job must not open records that open at first need.
   let retention: RetentionJob | undefined;
@@ -134,6 +143,12 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     },
     () => undefined,
   );
+  database.whenOpen.then(
+    () => {
+      if (!closed) coldStorage?.startExports(database.client, logger);
+    },
+    () => undefined,
+  );
   return {
     ...gateway,
     get recordsReady() {
@@ -145,7 +160,9 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     reloadTargets: [adapters, router, applyConfigTarget('gateway', ['providers'], gateway)],
     close: async (graceMs) => {
       closed = true;
+      await alerting?.stop();
       await retention?.stop();
+      await coldStorage?.close();
       await gateway.close(graceMs);
       await pluginServices.close();
       await adapters.close();

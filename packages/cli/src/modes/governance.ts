@@ -34,7 +34,7 @@ export type GovernanceGatewayOptions = Pick<GatewayServerOptions, 'keyVerifier' 
 export interface Governance {
   gatewayOptions: GovernanceGatewayOptions;
   /** Records a purge of the retention job in the audit trail. */
-  recordPurge(purged: { requests: number; usage: number; costs: number }, before: Date): void;
+  recordPurge(purged: Record<string, number>, before: Date): void;
   /** Resolves once the governance tables are open, opening them if they open at first need (or rejects with why they cannot be). */
   ready: Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,10 @@
 import type { DeadLetter, DeadLetterSink, EventSink, SwitchyardEvent } from '@switchyard/events';
-import { LocalObservabilityService, type EventDatabase } from '@switchyard/observability';
+import { LocalObservabilityService, type EventDatabase, type LocalObservabilityOptions } from '@switchyard/observability';
 import {
   GatewayError,
+  type AlertHistoryEntry,
+  type AlertHistoryQuery,
+  type AlertRuleStatus,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
@@ -40,7 +43,7 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
   /** Settles with the opening, without starting it. */
   private readonly settled: Promise<OpenedDatabase>;
 
-  constructor(opening: Promise<EventDatabase> | (() => Promise<EventDatabase>), bounds: { statementTimeoutMs?: number } = {}) {
+  constructor(opening: Promise<EventDatabase> | (() => Promise<EventDatabase>), bounds: LocalObservabilityOptions = {}) {
     let settle: (opened: Promise<OpenedDatabase>) => void = () => undefined;
     this.settled = new Promise((resolve) => (settle = resolve));
     this.open = () => {
@@ -107,6 +110,14 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
 
   async listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
     return (await this.queries()).listTraces(query, context);
+  }
+
+  async listAlertRules(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]> {
+    return (await this.queries()).listAlertRules(scope, context);
+  }
+
+  async alertHistory(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]> {
+    return (await this.queries()).alertHistory(query, context);
   }
 
   /** Closes the database once it is open; nothing to close if it never opened. */

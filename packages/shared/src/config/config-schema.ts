@@ -15,6 +15,8 @@ import { semanticRoutingConfigSchema } from './semantic-routing-config';
 import { memoryConfigSchema } from './memory-config';
 import { tracesConfigSchema } from './traces-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
+import { alertsConfigSchema } from './alerts-config';
+import { coldStorageConfigSchema } from './cold-storage-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -443,6 +445,8 @@ export const configSchema = z.strictObject({
       sessionTimeoutMs: durationMs.default(30_000),
       /** Request data (records, usage, costs) older than this many days is purged, hourly; absent: kept forever. */
       retentionDays: z.number().int().positive().optional(),
+      /** Records older than `afterDays` moved to S3-compatible storage and read back by queries (cold-storage-config.ts). */
+      coldStorage: coldStorageConfigSchema.optional(),
       /** Bounds of `/v1/requests` and `/v1/usage`. */
       queries: z
         .strictObject({
@@ -575,6 +579,8 @@ export const configSchema = z.strictObject({
   vectorStore: vectorStoreConfigSchema,
   /** Traces applications send over OTLP/HTTP (traces-config.ts). */
   traces: tracesConfigSchema,
+  /** Alert rules and their webhook channels (alerts-config.ts). */
+  alerts: alertsConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

@@ -12,3 +12,5 @@ export * from './embedder-config';
 export * from './semantic-service-config';
 export * from './vector-store-config';
 export * from './traces-config';
+export * from './alerts-config';
+export * from './cold-storage-config';

@@ -287,6 +287,8 @@ function checkReferences(config: SwitchyardConfig, env: Environment, used: { pro
   const recordSecrets = [
     ['observability.postgresUrl', config.observability.postgresUrl],
     ['observability.influx.token', config.observability.influx?.token],
+    ['observability.coldStorage.accessKeyId', config.observability.coldStorage?.accessKeyId],
+    ['observability.coldStorage.secretAccessKey', config.observability.coldStorage?.secretAccessKey],
   ] as const;
   for (const [path, value] of used.records ? recordSecrets : []) {
     for (const match of value?.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g) ?? []) {

@@ -1,5 +1,6 @@
 import type { eventsV1 } from '@switchyard/proto';
 import type { WorkspaceScope } from '../auth';
+import type { AlertHistoryEntry, AlertHistoryQuery, AlertRuleStatus } from './alert-queries';
 import type { RequestFeatures } from '../routing/request-features';
 import type { ListTracesQuery, TracePage, TraceRecord } from './trace-contracts';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
@@ -131,8 +132,6 @@ export interface DeleteUserDataQuery {
 /** Rows deleted, per table. */
 export interface DeletedUserData {
   requests: number;
-  usage: number;
-  costs: number;
 }
 
 /** Reads what the observability consumers recorded. */
@@ -155,4 +154,9 @@ export interface ObservabilityQueryService {
   getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined>;
   /** Throws `invalidRequest` for a cursor it did not issue. */
   listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage>;
+  // Alerts (alert-queries.ts); absent where no alert store is reachable (`/v1/alerts/*` answer 404).
+  /** Rules whose workspace `scope` includes; a rule over every workspace only with `all`. By name. */
+  listAlertRules?(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]>;
+  /** Firings and recoveries, newest first. */
+  alertHistory?(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]>;
 }

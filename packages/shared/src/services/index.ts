@@ -1,3 +1,4 @@
 export * from './contracts';
 export * from './record-names';
 export * from './trace-contracts';
+export * from './alert-queries';

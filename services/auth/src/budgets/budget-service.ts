@@ -4,7 +4,7 @@ import { budgetPeriod, type BudgetPeriod } from './budget-period';
 import type { Budget, BudgetPolicy, SpendSubject } from './budget-policy';
 import type { SpendStore } from './spend-store';
 
-/** One cost, as a `CostRecorded` event carries it. */
+/** One cost, as a request event carries it (`RequestCompleted.cost_usd`). */
 export interface RecordedCost extends SpendSubject {
   costUsd: number;
   /** When it was spent: decides the period. */

@@ -98,7 +98,7 @@ describe('a budget hard stop through the gateway', () => {
     const costCollector: EventSink = {
       name: 'costs',
       writeBatch: async (batch: readonly SwitchyardEvent[]) => {
-        for (const item of batch) if (item.kind === 'cost-recorded') costs.push(item.event.totalCostUsd);
+        for (const item of batch) if (item.kind === 'request-completed' && item.event.costUsd > 0) costs.push(item.event.costUsd);
       },
     };
     const { gateway, events } = await startGateway(config, governance.gate, [governance.spendSink, costCollector]);

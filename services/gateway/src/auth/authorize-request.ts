@@ -25,6 +25,7 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
   // Sending spans writes data, as calling a model does; reading traces is reading logs.
   'traces.write': ['owner', 'admin', 'developer'],
   'traces.read': ['owner', 'admin', 'developer', 'viewer'],
+  'alerts.read': ['owner', 'admin', 'developer', 'viewer'],
   other: ['owner', 'admin', 'developer', 'viewer'],
 };
 

@@ -16,6 +16,8 @@ export type GatewayEndpoint =
   | 'traces.write'
   /** `GET /v1/traces`, `GET /v1/traces/{id}`. */
   | 'traces.read'
+  /** `GET /v1/alerts/rules`, `GET /v1/alerts/history`. */
+  | 'alerts.read'
   /** Any other route: answered (404, or a route added later) only to an authenticated caller. */
   | 'other';
 
@@ -34,5 +36,6 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (method === 'DELETE' && /^\/v1\/users\/[^/]+\/data$/.test(path)) return 'user_data.delete';
   if (method === 'POST' && path === '/v1/traces') return 'traces.write';
   if (method === 'GET' && (path === '/v1/traces' || path.startsWith('/v1/traces/'))) return 'traces.read';
+  if (method === 'GET' && path.startsWith('/v1/alerts/')) return 'alerts.read';
   return 'other';
 }

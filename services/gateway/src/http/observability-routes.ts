@@ -115,7 +115,7 @@ export function createObservabilityRoutes(observability: ObservabilityQueryServi
       object: 'user_data.deleted',
       user,
       workspaces: scope,
-      deleted: { requests: deleted.requests, usage: deleted.usage, costs: deleted.costs },
+      deleted: { requests: deleted.requests },
     });
     exchange.completed();
   });

@@ -62,7 +62,7 @@ function cacheStatusOf(annotation: string | undefined): eventsV1.CacheStatus {
   }
 }
 
-/** Turns a request's outcome into its events, priced, and hands them to the publisher. */
+/** Turns a request's outcome into its one event, priced, and hands it to the publisher. */
 export class RequestRecorder {
   constructor(
     /** Also where the trace routes publish received spans. */
@@ -127,25 +127,6 @@ export class RequestRecorder {
         inputCostUsd: cost?.inputUsd ?? 0,
         outputCostUsd: cost?.outputUsd ?? 0,
         priceSource: price?.source ?? (usage && deployment ? 'unpriced' : ''),
-      }),
-    });
-    if (!usage || !deployment) return;
-    this.publisher.publish({
-      kind: 'cost-recorded',
-      event: create(eventsV1.CostRecordedSchema, {
-        eventId: randomUUID(),
-        occurredAt,
-        requestId: outcome.requestId,
-        workspace: attribution.workspace,
-        keyId: attribution.keyId,
-        user: storableText(outcome.user || attribution.userId),
-        provider: deployment.providerId,
-        model: servedModel,
-        tokens,
-        inputCostUsd: cost?.inputUsd ?? 0,
-        outputCostUsd: cost?.outputUsd ?? 0,
-        totalCostUsd: cost?.totalUsd ?? 0,
-        priceSource: price?.source ?? 'unpriced',
       }),
     });
   }

@@ -6,13 +6,13 @@ import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
  * registry: a metric already registered under the same name is reused.
  */
 export class ConsumerMetrics {
-  readonly eventsConsumed: Counter<'topic'>;
-  readonly batchesWritten: Counter<'topic'>;
+  readonly eventsConsumed: Counter<'topic' | 'sink'>;
+  readonly batchesWritten: Counter<'topic' | 'sink'>;
   readonly writeFailures: Counter<'sink'>;
   readonly deadLettered: Counter<'topic' | 'reason'>;
   readonly eventsDeadLettered: Counter<'reason' | 'sink'>;
-  readonly consumerLag: Gauge<'topic' | 'partition'>;
-  readonly batchWriteDuration: Histogram<'topic'>;
+  readonly consumerLag: Gauge<'topic' | 'partition' | 'sink'>;
+  readonly batchWriteDuration: Histogram<'topic' | 'sink'>;
 
   constructor(readonly registry: Registry = new Registry()) {
     this.eventsConsumed = reuse(
@@ -21,8 +21,8 @@ export class ConsumerMetrics {
       (name) =>
         new Counter({
           name,
-          help: 'Events written to every sink and committed, by topic.',
-          labelNames: ['topic'],
+          help: 'Events written and committed, by topic and sink (each sink consumes in its own group).',
+          labelNames: ['topic', 'sink'],
           registers: [registry],
         }),
     );
@@ -32,8 +32,8 @@ export class ConsumerMetrics {
       (name) =>
         new Counter({
           name,
-          help: 'Batches written to every sink and committed, by topic.',
-          labelNames: ['topic'],
+          help: 'Batches written and committed, by topic and sink.',
+          labelNames: ['topic', 'sink'],
           registers: [registry],
         }),
     );
@@ -77,8 +77,8 @@ export class ConsumerMetrics {
       (name) =>
         new Gauge({
           name,
-          help: 'Messages on the partition after the last committed offset, as of the last batch.',
-          labelNames: ['topic', 'partition'],
+          help: "Messages on the partition after the sink's group's last committed offset, as of its last batch.",
+          labelNames: ['topic', 'partition', 'sink'],
           registers: [registry],
         }),
     );
@@ -88,8 +88,8 @@ export class ConsumerMetrics {
       (name) =>
         new Histogram({
           name,
-          help: 'Time to write one batch to every sink, retries included.',
-          labelNames: ['topic'],
+          help: 'Time to write one batch to a sink, retries included.',
+          labelNames: ['topic', 'sink'],
           buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
           registers: [registry],
         }),

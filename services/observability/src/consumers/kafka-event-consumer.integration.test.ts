@@ -19,7 +19,6 @@ import type { SqlExecutor } from '@switchyard/database';
 import {
   committedOffsets,
   connectEventProducer,
-  costRecorded,
   createTopics,
   eventId,
   fluxRows,
@@ -78,13 +77,12 @@ async function startConsumer(options: Omit<KafkaEventConsumerOptions, 'brokers' 
 }
 
 async function rowCounts(sql: SqlExecutor, workspace: string) {
-  const [row] = await sql.query<{ requests: string; costs: string; distinct_requests: string }>(
+  const [row] = await sql.query<{ requests: string; distinct_requests: string }>(
     `SELECT (SELECT count(*) FROM requests WHERE workspace = $1) AS requests,
-            (SELECT count(DISTINCT event_id) FROM requests WHERE workspace = $1) AS distinct_requests,
-            (SELECT count(*) FROM costs WHERE workspace = $1) AS costs`,
+            (SELECT count(DISTINCT event_id) FROM requests WHERE workspace = $1) AS distinct_requests`,
     [workspace],
   );
-  return { requests: Number(row.requests), distinctRequests: Number(row.distinct_requests), costs: Number(row.costs) };
+  return { requests: Number(row.requests), distinctRequests: Number(row.distinct_requests) };
 }
 
 async function requestIds(sql: SqlExecutor, workspace: string): Promise<string[]> {
@@ -115,7 +113,7 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
     const occurredAtMs = Date.now() - 60_000;
     const events: SwitchyardEvent[] = [];
     for (let index = 0; index < total; index++) {
-      events.push(requestCompleted(workspace, index, occurredAtMs + index), costRecorded(workspace, index, occurredAtMs + index));
+      events.push(requestCompleted(workspace, index, occurredAtMs + index));
     }
 
     // Runs after Postgres and InfluxDB in every batch: the batch it sees is written but not yet
@@ -128,7 +126,7 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
         probes++;
         const committed = sumOf(await committedOffsets(brokers, groupId, topics));
         const counts = await rowCounts(database.client, workspace);
-        const writtenBefore = counts.requests + counts.costs - batch.length;
+        const writtenBefore = counts.requests - batch.length;
         if (committed > writtenBefore) violations.push(`committed ${committed} with ${writtenBefore} written before this batch`);
       },
     };
@@ -150,12 +148,12 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
     }
 
     await waitUntil(
-      async () => sumOf(await committedOffsets(brokers, groupId, topics)) === 2 * total,
+      async () => sumOf(await committedOffsets(brokers, groupId, topics)) === total,
       60_000,
       async () => `committed ${JSON.stringify(await committedOffsets(brokers, groupId, topics))}`,
     );
     const counts = await rowCounts(database.client, workspace);
-    expect(counts).toEqual({ requests: total, distinctRequests: total, costs: total });
+    expect(counts).toEqual({ requests: total, distinctRequests: total });
     expect(await requestIds(database.client, workspace)).toEqual(
       events
         .filter((event) => event.kind === 'request-completed')
@@ -167,9 +165,8 @@ describe('KafkaEventConsumer against Kafka, Postgres and InfluxDB', () => {
 
     const bucket = `${influx.database}/autogen`;
     expect(await fluxRows(influx.url, pointsQuery(bucket, 'requests', workspace))).toHaveLength(total);
-    expect(await fluxRows(influx.url, pointsQuery(bucket, 'costs', workspace))).toHaveLength(total);
 
-    expect(await metricValue(registry, 'switchyard_observability_events_consumed_total')).toBe(2 * total);
+    expect(await metricValue(registry, 'switchyard_observability_events_consumed_total')).toBe(total);
     expect(await metricValue(registry, 'switchyard_observability_write_failures_total')).toBe(0);
     expect(await metricValue(registry, 'switchyard_observability_consumer_lag_messages')).toBe(0);
   });

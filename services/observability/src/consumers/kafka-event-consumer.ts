@@ -255,9 +255,9 @@ export class KafkaEventConsumer {
     payload.resolveOffset(lastOffset);
     await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
 
-    this.metrics.batchWriteDuration.observe({ topic }, (performance.now() - startedAt) / 1000);
-    this.metrics.batchesWritten.inc({ topic });
-    if (events > 0) this.metrics.eventsConsumed.inc({ topic }, events);
+    this.metrics.batchWriteDuration.observe({ topic, sink: this.sink.name }, (performance.now() - startedAt) / 1000);
+    this.metrics.batchesWritten.inc({ topic, sink: this.sink.name });
+    if (events > 0) this.metrics.eventsConsumed.inc({ topic, sink: this.sink.name }, events);
     for (const deadLetter of deadLetters) this.metrics.deadLettered.inc({ topic, reason: deadLetter.error.name });
     for (const deadLetter of refused) {
       this.metrics.deadLettered.inc({ topic, reason: deadLetter.cause });
@@ -268,7 +268,7 @@ export class KafkaEventConsumer {
       );
     }
     const lag = BigInt(batch.highWatermark) - BigInt(nextOffset);
-    this.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(lag > 0n ? lag : 0n));
+    this.metrics.consumerLag.set({ topic, partition: String(partition), sink: this.sink.name }, Number(lag > 0n ? lag : 0n));
     await payload.heartbeat();
   }
 

@@ -3,7 +3,7 @@ import type { EventSink, Topic } from '@switchyard/events';
 import type { Logger } from '@switchyard/shared';
 import { InfluxEventWriter, type InfluxEventWriterOptions } from '../influx/influx-event-writer';
 import { openEventDatabase } from '../storage/event-database';
-import { KafkaEventConsumer, type KafkaEventConsumerOptions } from './kafka-event-consumer';
+import { DEFAULT_CONSUMER_GROUP_ID, KafkaEventConsumer, type KafkaEventConsumerOptions } from './kafka-event-consumer';
 
 export interface ObservabilityConsumersOptions {
   brokers: readonly string[];
@@ -11,9 +11,10 @@ export interface ObservabilityConsumersOptions {
   postgresUrl: string;
   /** Schema of the tables in Postgres; the server's search_path by default. */
   postgresSchema?: string;
-  /** InfluxDB for time series, written after Postgres; none when absent. */
+  /** InfluxDB for time series, consumed by a group of its own; none when absent. */
   influx?: InfluxEventWriterOptions;
   logger: Logger;
+  /** Each sink's group is this plus `-<sink>`; `switchyard-observability` by default. */
   groupId?: string;
   topics?: readonly Topic[];
   topicPrefix?: string;
@@ -34,49 +35,65 @@ export interface ObservabilityConsumersOptions {
 }
 
 export interface RunningObservabilityConsumers {
-  readonly consumer: KafkaEventConsumer;
+  /** One per sink, each in its own consumer group (`<groupId>-<sink>`): `postgres`, then `influxdb` when configured. */
+  readonly consumers: readonly KafkaEventConsumer[];
   /** Stops consuming (a batch being written is finished or, if it is being retried, left uncommitted), then closes the database. */
   stop(): Promise<void>;
 }
 
 /**
  * The consumer process of distributed mode: opens the event database
- * (running its migrations), builds the sinks — Postgres, then InfluxDB when
- * configured — and starts the Kafka consumer group on them.
+ * (running its migrations), builds the sinks — Postgres, and InfluxDB when
+ * configured — and starts one Kafka consumer group per sink. Each group
+ * commits its own offsets, so one store's outage delays only that store:
+ * Postgres keeps recording while InfluxDB is down, and InfluxDB catches up
+ * from its own offsets when it returns.
  */
 export async function startObservabilityConsumers(options: ObservabilityConsumersOptions): Promise<RunningObservabilityConsumers> {
   const logger = options.logger;
   const database = await openEventDatabase({ postgresUrl: options.postgresUrl, schema: options.postgresSchema, logger });
   const sinks: EventSink[] = [database.store];
   if (options.influx) sinks.push(new InfluxEventWriter(options.influx));
-  const consumer = new KafkaEventConsumer({
-    ...options.consumer,
-    brokers: options.brokers,
-    groupId: options.groupId,
-    topics: options.topics,
-    topicPrefix: options.topicPrefix,
-    sinks,
-    logger,
-    metricsRegistry: options.metricsRegistry,
-    fromBeginning: options.fromBeginning,
-  });
+  const baseGroup = options.groupId ?? DEFAULT_CONSUMER_GROUP_ID;
+  const consumers = sinks.map(
+    (sink) =>
+      new KafkaEventConsumer({
+        ...options.consumer,
+        brokers: options.brokers,
+        groupId: sinkGroupId(baseGroup, sink.name),
+        topics: options.topics,
+        topicPrefix: options.topicPrefix,
+        sinks: [sink],
+        logger,
+        metricsRegistry: options.metricsRegistry,
+        fromBeginning: options.fromBeginning,
+      }),
+  );
+  const stopAll = async () => {
+    await Promise.all(consumers.map((consumer) => consumer.stop().catch(() => undefined)));
+  };
   try {
-    await consumer.start();
+    await Promise.all(consumers.map((consumer) => consumer.start()));
   } catch (error) {
-    await consumer.stop().catch(() => undefined);
+    await stopAll();
     await database.close();
     throw error;
   }
   let stopped: Promise<void> | undefined;
   return {
-    consumer,
+    consumers,
     stop: () =>
       (stopped ??= (async () => {
         try {
-          await consumer.stop();
+          await stopAll();
         } finally {
           await database.close();
         }
       })()),
   };
+}
+
+/** The consumer group of one sink: `switchyard-observability-postgres`. */
+export function sinkGroupId(baseGroup: string, sinkName: string): string {
+  return `${baseGroup}-${sinkName}`;
 }

@@ -1,6 +1,6 @@
 import { InfluxDB } from '@influxdata/influxdb-client';
 import type { EventSink, SwitchyardEvent } from '@switchyard/events';
-import { eventPoint, isTimeSeriesEvent } from './influx-points';
+import { eventPoint } from './influx-points';
 
 export interface InfluxEventWriterOptions {
   /** e.g. `http://127.0.0.1:8086`. */
@@ -20,10 +20,11 @@ export interface InfluxEventWriterOptions {
  * API (`/api/v2/write`, bucket `<database>/<retention policy>`, no org).
  *
  * - RequestCompleted → measurement `requests`, tags provider, model (served,
- *   else requested), workspace, status, operation; fields latency_ms, ttft_ms,
- *   the token counts, cost_usd, error (0/1), attempts, request_id.
- * - CostRecorded → measurement `costs`, tags provider, model, workspace;
- *   fields input_cost_usd, output_cost_usd, total_cost_usd, request_id.
+ *   else requested), workspace, status, operation, served_by, cache_status,
+ *   streamed (all of few values: never user, session or trace); fields
+ *   latency_ms, ttft_ms, the token counts, cost_usd and its input/output
+ *   parts, error (0/1), attempts, request_id.
+ * - CostRecorded (a re-pricing) → no point.
  *
  * Writing the same events again overwrites the same points (see
  * `pointTimestamp`), so redelivery does not add points. A batch is sent in one
@@ -42,7 +43,7 @@ export class InfluxEventWriter implements EventSink {
   }
 
   async writeBatch(events: readonly SwitchyardEvent[]): Promise<void> {
-    const points = events.filter(isTimeSeriesEvent).map(eventPoint);
+    const points = events.map(eventPoint).filter((point) => point !== undefined);
     if (points.length === 0) return;
     // One write API per batch: no background flush timer, no retry buffer that
     // would resend behind the caller's back, and no batch-size flush whose

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { eventsV1 } from '@switchyard/proto';
-import { costPoint, eventIdHash, pointTimestamp, requestPoint } from './influx-points';
+import { eventIdHash, eventPoint, pointTimestamp, requestPoint } from './influx-points';
 
 const occurredAt = timestampFromMs(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
 
@@ -46,12 +46,17 @@ describe('points', () => {
       timeToFirstTokenMs: 3.25,
       tokens: { input: 10, output: 20, cachedInput: 4, cacheWrite: 1, reasoning: 7 },
       costUsd: 0.0015,
+      inputCostUsd: 0.0005,
+      outputCostUsd: 0.001,
       servedBy: 'provider',
+      cacheStatus: eventsV1.CacheStatus.MISS,
+      streamed: true,
     });
     expect(requestPoint(event).toLineProtocol()).toBe(
-      'requests,model=gpt-4o-mini,operation=chat.completion,provider=openai,served_by=provider,status=failed,workspace=acme ' +
-        'attempts=2i,cache_write_tokens=1i,cached_input_tokens=4i,cost_usd=0.0015,error=1i,input_tokens=10i,' +
-        'latency_ms=12.5,output_tokens=20i,reasoning_tokens=7i,request_id="request-1",ttft_ms=3.25 ' +
+      'requests,cache_status=miss,model=gpt-4o-mini,operation=chat.completion,provider=openai,served_by=provider,status=failed,' +
+        'streamed=true,workspace=acme ' +
+        'attempts=2i,cache_write_tokens=1i,cached_input_tokens=4i,cost_usd=0.0015,error=1i,input_cost_usd=0.0005,input_tokens=10i,' +
+        'latency_ms=12.5,output_cost_usd=0.001,output_tokens=20i,reasoning_tokens=7i,request_id="request-1",ttft_ms=3.25 ' +
         pointTimestamp(occurredAt, 'event-1'),
     );
   });
@@ -64,25 +69,22 @@ describe('points', () => {
       requestedModel: 'fast',
       status: eventsV1.RequestStatus.SUCCEEDED,
     });
-    expect(requestPoint(event).toLineProtocol()).toMatch(/^requests,model=fast,operation=unspecified,status=succeeded,workspace=acme .*error=0i/);
+    expect(requestPoint(event).toLineProtocol()).toMatch(
+      /^requests,cache_status=unspecified,model=fast,operation=unspecified,status=succeeded,streamed=false,workspace=acme .*error=0i/,
+    );
   });
 
-  it('maps CostRecorded to the costs measurement', () => {
+  it('makes no point of a CostRecorded: a re-pricing changes the record in Postgres only', () => {
     const event = create(eventsV1.CostRecordedSchema, {
       eventId: 'event-3',
       occurredAt,
       requestId: 'request-3',
       workspace: 'acme',
-      provider: 'anthropic',
-      model: 'claude-sonnet',
-      inputCostUsd: 0.1,
-      outputCostUsd: 0.2,
       totalCostUsd: 0.3,
     });
-    expect(costPoint(event).toLineProtocol()).toBe(
-      'costs,model=claude-sonnet,provider=anthropic,workspace=acme ' +
-        'input_cost_usd=0.1,output_cost_usd=0.2,request_id="request-3",total_cost_usd=0.3 ' +
-        pointTimestamp(occurredAt, 'event-3'),
-    );
+    expect(eventPoint({ kind: 'cost-recorded', event })).toBeUndefined();
+    expect(
+      eventPoint({ kind: 'request-completed', event: create(eventsV1.RequestCompletedSchema, { eventId: 'e', workspace: 'acme' }) }),
+    ).toBeDefined();
   });
 });

@@ -2,12 +2,10 @@ import { createHash } from 'node:crypto';
 import { Point } from '@influxdata/influxdb-client';
 import { eventsV1 } from '@switchyard/proto';
 import { operationName } from '@switchyard/shared';
-import type { CostRecorded, RequestCompleted, SwitchyardEvent } from '@switchyard/events';
+import type { RequestCompleted, SwitchyardEvent } from '@switchyard/events';
 
 /** Measurement of one point per RequestCompleted event. */
 export const REQUESTS_MEASUREMENT = 'requests';
-/** Measurement of one point per CostRecorded event. */
-export const COSTS_MEASUREMENT = 'costs';
 
 type Timestamp = RequestCompleted['occurredAt'];
 
@@ -53,6 +51,8 @@ export function requestPoint(event: RequestCompleted): Point {
     .tag('status', enumTag(eventsV1.RequestStatus, event.status))
     .tag('operation', operationName(event.operation))
     .tag('served_by', event.servedBy)
+    .tag('cache_status', enumTag(eventsV1.CacheStatus, event.cacheStatus))
+    .tag('streamed', event.streamed ? 'true' : 'false')
     .floatField('latency_ms', event.latencyMs)
     .floatField('ttft_ms', event.timeToFirstTokenMs)
     .intField('input_tokens', tokens?.input ?? 0)
@@ -61,36 +61,19 @@ export function requestPoint(event: RequestCompleted): Point {
     .intField('cache_write_tokens', tokens?.cacheWrite ?? 0)
     .intField('reasoning_tokens', tokens?.reasoning ?? 0)
     .floatField('cost_usd', event.costUsd)
+    .floatField('input_cost_usd', event.inputCostUsd)
+    .floatField('output_cost_usd', event.outputCostUsd)
     .intField('error', event.status === eventsV1.RequestStatus.FAILED ? 1 : 0)
     .intField('attempts', event.attempts)
     .stringField('request_id', event.requestId)
     .timestamp(pointTimestamp(event.occurredAt, event.eventId));
 }
 
-export function costPoint(event: CostRecorded): Point {
-  return new Point(COSTS_MEASUREMENT)
-    .tag('provider', event.provider)
-    .tag('model', event.model)
-    .tag('workspace', event.workspace)
-    .floatField('input_cost_usd', event.inputCostUsd)
-    .floatField('output_cost_usd', event.outputCostUsd)
-    .floatField('total_cost_usd', event.totalCostUsd)
-    .stringField('request_id', event.requestId)
-    .timestamp(pointTimestamp(event.occurredAt, event.eventId));
-}
-
-/** The events that are time series: application spans are not (they live in the `spans` table only). */
-export type TimeSeriesEvent = Exclude<SwitchyardEvent, { kind: 'spans-received' }>;
-
-export function isTimeSeriesEvent(item: SwitchyardEvent): item is TimeSeriesEvent {
-  return item.kind !== 'spans-received';
-}
-
-export function eventPoint(item: TimeSeriesEvent): Point {
-  switch (item.kind) {
-    case 'request-completed':
-      return requestPoint(item.event);
-    case 'cost-recorded':
-      return costPoint(item.event);
-  }
+/**
+ * The point of an event, or none: only requests are time series. A
+ * `CostRecorded` re-prices a request in Postgres; its point keeps the cost it
+ * was recorded with.
+ */
+export function eventPoint(item: SwitchyardEvent): Point | undefined {
+  return item.kind === 'request-completed' ? requestPoint(item.event) : undefined;
 }

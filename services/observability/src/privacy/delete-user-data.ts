@@ -4,10 +4,10 @@ import { SqlParameters, scopeConditions } from '../query/request-filter';
 import { deleteUserSpans } from '../traces/span-retention';
 
 /** The tables that hold an end user's data, each with `user_id` and `workspace`. */
-const USER_TABLES = ['requests', 'usage', 'costs'] as const;
+const USER_TABLES = ['requests'] as const;
 
 /**
- * Deletes every record, usage row, cost and span of one end user within the
+ * Deletes every record and span of one end user within the
  * query's workspaces, in one transaction: all of it or none. InfluxDB holds
  * no user ids; dead letters (events a store refused, kept for operators) are
  * not per user and stay until an operator clears them.
@@ -25,6 +25,6 @@ export async function deleteUserData(client: SqlClient, query: DeleteUserDataQue
       counts[table] = Number(row?.deleted ?? 0);
     }
     await deleteUserSpans(transaction, query);
-    return { requests: counts.requests ?? 0, usage: counts.usage ?? 0, costs: counts.costs ?? 0 };
+    return { requests: counts.requests ?? 0 };
   });
 }

@@ -11,7 +11,7 @@ import type {
   WorkspaceScope,
 } from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
-import { getRequest, listCosts, listRequests } from './request-queries';
+import { getRequest, listRequests } from './request-queries';
 import { usage } from './usage-query';
 import { getTrace, listTraces } from '../traces/trace-queries';
 
@@ -19,21 +19,18 @@ import { getTrace, listTraces } from '../traces/trace-queries';
 export class EventQueries {
   constructor(private readonly executor: SqlExecutor) {}
 
-  listRequests(query: ListRequestsQuery): Promise<RequestPage> {
-    return listRequests(this.executor, query);
+  /** `cold`: records read back from cold storage, queried with the table's. */
+  listRequests(query: ListRequestsQuery, cold?: readonly eventsV1.RequestCompleted[]): Promise<RequestPage> {
+    return listRequests(this.executor, query, undefined, cold);
   }
 
   /** Within `scope` (absent: every workspace). */
-  getRequest(requestId: string, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
-    return getRequest(this.executor, requestId, scope);
+  getRequest(requestId: string, scope?: WorkspaceScope, cold?: readonly eventsV1.RequestCompleted[]): Promise<RequestRecord | undefined> {
+    return getRequest(this.executor, requestId, scope, cold);
   }
 
-  listCosts(requestId: string): Promise<eventsV1.CostRecorded[]> {
-    return listCosts(this.executor, requestId);
-  }
-
-  usage(query: UsageQuery): Promise<UsageRow[]> {
-    return usage(this.executor, query);
+  usage(query: UsageQuery, cold?: readonly eventsV1.RequestCompleted[]): Promise<UsageRow[]> {
+    return usage(this.executor, query, cold);
   }
 
   /** Within `scope` (absent: every workspace). */

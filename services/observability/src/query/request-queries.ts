@@ -1,9 +1,10 @@
 import type { eventsV1 } from '@switchyard/proto';
 import { invalidRequest, type ListRequestsQuery, type RequestPage, type RequestRecord, type WorkspaceScope } from '@switchyard/shared';
-import { COST_SELECT_LIST, REQUEST_SELECT_LIST, costFromRow, microsText, requestFromRow, type CostRow, type RequestRow } from '../storage/event-rows';
+import { REQUEST_SELECT_LIST, microsText, requestFromRow, type RequestRow } from '../storage/event-rows';
 import type { SqlExecutor } from '@switchyard/database';
 import { decodeCursor, encodeCursor, type RequestCursor } from './request-cursor';
 import { SqlParameters, filterConditions, scopeConditions, whereClause } from './request-filter';
+import { requestsSource } from './requests-source';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 1000;
@@ -23,7 +24,12 @@ const FETCH_BATCH_ROWS = 100;
  * same time are neither skipped nor repeated. A page holds `limit` records,
  * or fewer once it passes `maxPageBytes` (always at least one).
  */
-export async function listRequests(executor: SqlExecutor, query: ListRequestsQuery, maxPageBytes = MAX_PAGE_BYTES): Promise<RequestPage> {
+export async function listRequests(
+  executor: SqlExecutor,
+  query: ListRequestsQuery,
+  maxPageBytes = MAX_PAGE_BYTES,
+  cold: readonly eventsV1.RequestCompleted[] = [],
+): Promise<RequestPage> {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
     throw invalidRequest(`\`limit\` must be an integer from 1 to ${MAX_PAGE_SIZE}.`, 'limit');
@@ -35,7 +41,7 @@ export async function listRequests(executor: SqlExecutor, query: ListRequestsQue
   for (;;) {
     // One row more than the page needs says whether there is a next page.
     const wanted = Math.min(limit + 1 - page.length, FETCH_BATCH_ROWS);
-    const rows = await fetchRows(executor, query, after, wanted);
+    const rows = await fetchRows(executor, query, after, wanted, cold);
     for (const row of rows) {
       const bytes = rowBytes(row);
       if (page.length === limit || (page.length > 0 && pageBytes + bytes > maxPageBytes)) return pageOf(page, true);
@@ -48,7 +54,13 @@ export async function listRequests(executor: SqlExecutor, query: ListRequestsQue
   }
 }
 
-function fetchRows(executor: SqlExecutor, query: ListRequestsQuery, after: RequestCursor | undefined, limit: number): Promise<RequestRow[]> {
+function fetchRows(
+  executor: SqlExecutor,
+  query: ListRequestsQuery,
+  after: RequestCursor | undefined,
+  limit: number,
+  cold: readonly eventsV1.RequestCompleted[],
+): Promise<RequestRow[]> {
   const parameters = new SqlParameters();
   const conditions = [...filterConditions(query.filter, parameters), ...scopeConditions(query.scope, parameters)];
   if (after !== undefined) {
@@ -57,7 +69,7 @@ function fetchRows(executor: SqlExecutor, query: ListRequestsQuery, after: Reque
     );
   }
   return executor.query<RequestRow>(
-    `SELECT ${REQUEST_SELECT_LIST} FROM requests ${whereClause(conditions)}
+    `SELECT ${REQUEST_SELECT_LIST} FROM ${requestsSource(parameters, cold)} ${whereClause(conditions)}
      ORDER BY occurred_at DESC, event_id DESC LIMIT ${limit}`,
     parameters.values,
   );
@@ -86,20 +98,17 @@ function rowBytes(row: RequestRow): number {
  * workspace), or undefined: another workspace's request with the same id is
  * never seen, so a client-chosen id can neither shadow nor reveal it.
  */
-export async function getRequest(executor: SqlExecutor, requestId: string, scope?: WorkspaceScope): Promise<RequestRecord | undefined> {
+export async function getRequest(
+  executor: SqlExecutor,
+  requestId: string,
+  scope?: WorkspaceScope,
+  cold: readonly eventsV1.RequestCompleted[] = [],
+): Promise<RequestRecord | undefined> {
   const parameters = new SqlParameters();
   const conditions = [`request_id = ${parameters.add(requestId)}`, ...scopeConditions(scope, parameters)];
   const [row] = await executor.query<RequestRow>(
-    `SELECT ${REQUEST_SELECT_LIST} FROM requests ${whereClause(conditions)} ORDER BY occurred_at DESC, event_id DESC LIMIT 1`,
+    `SELECT ${REQUEST_SELECT_LIST} FROM ${requestsSource(parameters, cold)} ${whereClause(conditions)} ORDER BY occurred_at DESC, event_id DESC LIMIT 1`,
     parameters.values,
   );
   return row === undefined ? undefined : requestFromRow(row);
-}
-
-/** The costs recorded for a request id, oldest first. */
-export async function listCosts(executor: SqlExecutor, requestId: string): Promise<eventsV1.CostRecorded[]> {
-  const rows = await executor.query<CostRow>(`SELECT ${COST_SELECT_LIST} FROM costs WHERE request_id = $1 ORDER BY occurred_at, event_id`, [
-    requestId,
-  ]);
-  return rows.map(costFromRow);
 }

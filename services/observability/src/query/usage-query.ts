@@ -1,6 +1,8 @@
+import type { eventsV1 } from '@switchyard/proto';
 import { invalidRequest, usageGroupings, type UsageGrouping, type UsageQuery, type UsageRow } from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
 import { SqlParameters, filterConditions, scopeConditions, whereClause } from './request-filter';
+import { requestsSource } from './requests-source';
 
 /** What each grouping groups `requests` by. */
 const GROUP_EXPRESSIONS: Record<UsageGrouping, string> = {
@@ -32,7 +34,7 @@ interface UsageGroupRow {
  * percentiles (continuous, as `percentile_cont`) per group, over the requests
  * the filter matches; groups in byte order of their names.
  */
-export async function usage(executor: SqlExecutor, query: UsageQuery): Promise<UsageRow[]> {
+export async function usage(executor: SqlExecutor, query: UsageQuery, cold: readonly eventsV1.RequestCompleted[] = []): Promise<UsageRow[]> {
   if (!usageGroupings.includes(query.groupBy)) {
     throw invalidRequest(`\`group_by\` must be one of ${usageGroupings.join(', ')}.`, 'group_by');
   }
@@ -50,7 +52,7 @@ export async function usage(executor: SqlExecutor, query: UsageQuery): Promise<U
        sum(cost_usd) AS cost_usd,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS latency_p50_ms,
        percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS latency_p95_ms
-     FROM requests ${whereClause(conditions)}
+     FROM ${requestsSource(parameters, cold)} ${whereClause(conditions)}
      GROUP BY 1 ORDER BY 1`,
     parameters.values,
   );

@@ -1,6 +1,6 @@
 import { createLogger } from '@switchyard/shared';
 import { DATABASE_KINDS, openTestDatabase, type TestDatabase } from '../storage/__fixtures__/event-databases';
-import { costEvent, costRecorded, requestCompleted, requestEvent, timestamp } from '../storage/__fixtures__/events';
+import { requestCompleted, requestEvent, timestamp } from '../storage/__fixtures__/events';
 import { purgeExpiredData } from './purge-expired-data';
 import { RetentionJob } from './retention-job';
 
@@ -18,13 +18,12 @@ describe.each(DATABASE_KINDS)('retention on %s', (kind) => {
 
   // Each test starts from the same rows; one database for the suite (a PGlite start costs seconds).
   beforeEach(async () => {
-    await database.client.exec('TRUNCATE requests, usage, costs');
+    await database.client.exec('TRUNCATE requests');
     const days = ['2025-01-01', '2025-01-20', '2025-02-10', '2025-03-01'];
     await database.store.writeBatch(
-      days.flatMap((day, index) => [
+      days.map((day, index) =>
         requestEvent(requestCompleted({ eventId: `request-${index}`, requestId: `r${index}`, occurredAt: timestamp(`${day}T12:00:00Z`) })),
-        costEvent(costRecorded({ eventId: `cost-${index}`, requestId: `r${index}`, occurredAt: timestamp(`${day}T12:00:01Z`) })),
-      ]),
+      ),
     );
   });
 
@@ -41,10 +40,10 @@ describe.each(DATABASE_KINDS)('retention on %s', (kind) => {
     return rows.map((row) => row.request_id);
   }
 
-  it('purges records, usage and costs older than the cut-off, and keeps the rest', async () => {
-    expect(await purgeExpiredData(database.client, new Date('2025-02-01T00:00:00Z'))).toEqual({ requests: 2, usage: 2, costs: 2 });
-    for (const table of ['requests', 'usage', 'costs']) expect(await remaining(table)).toEqual(['r2', 'r3']);
-    expect(await purgeExpiredData(database.client, new Date('2025-02-01T00:00:00Z'))).toEqual({ requests: 0, usage: 0, costs: 0 });
+  it('purges records older than the cut-off, and keeps the rest', async () => {
+    expect(await purgeExpiredData(database.client, new Date('2025-02-01T00:00:00Z'))).toEqual({ requests: 2 });
+    expect(await remaining('requests')).toEqual(['r2', 'r3']);
+    expect(await purgeExpiredData(database.client, new Date('2025-02-01T00:00:00Z'))).toEqual({ requests: 0 });
   });
 
   it('runs at start, purging what is older than retentionDays, and reports each purge', async () => {
@@ -62,7 +61,7 @@ describe.each(DATABASE_KINDS)('retention on %s', (kind) => {
       if (Date.now() > deadline) throw new Error('no purge at start');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(purges).toEqual([{ purged: { requests: 2, usage: 2, costs: 2 }, before: new Date('2025-01-31T00:00:00Z') }]);
+    expect(purges).toEqual([{ purged: { requests: 2 }, before: new Date('2025-01-31T00:00:00Z') }]);
     expect(await remaining('requests')).toEqual(['r2', 'r3']);
   });
 });

@@ -2,20 +2,16 @@ import type { SqlExecutor } from '@switchyard/database';
 import { purgeExpiredSpans } from '../traces/span-retention';
 
 /** The tables of request data, each with `occurred_at` and `event_id`. */
-const REQUEST_DATA_TABLES = ['requests', 'usage', 'costs'] as const;
+const REQUEST_DATA_TABLES = ['requests'] as const;
 
 /** Rows deleted per statement: short statements, so writers are never held up for long. */
 const PURGE_BATCH_ROWS = 5_000;
 
-export interface PurgedData {
-  requests: number;
-  usage: number;
-  costs: number;
-}
+export type PurgedData = Record<(typeof REQUEST_DATA_TABLES)[number], number>;
 
-/** Deletes request data (records, usage, costs) and spans that occurred before `before`, a batch at a time. */
+/** Deletes request data and spans that occurred before `before`, a batch at a time. */
 export async function purgeExpiredData(executor: SqlExecutor, before: Date, signal?: AbortSignal): Promise<PurgedData> {
-  const purged: PurgedData = { requests: 0, usage: 0, costs: 0 };
+  const purged: PurgedData = { requests: 0 };
   for (const table of REQUEST_DATA_TABLES) {
     for (;;) {
       if (signal?.aborted) return purged;

@@ -11,7 +11,6 @@ import { operationName, operationOf } from '@switchyard/shared';
  */
 
 type RequestCompleted = eventsV1.RequestCompleted;
-type CostRecorded = eventsV1.CostRecorded;
 type TokenCounts = eventsV1.TokenCounts;
 
 /** A column written by a set-based insert: one array parameter per column. */
@@ -68,22 +67,6 @@ export const requestColumns: readonly InsertColumn<RequestCompleted>[] = [
   { name: 'price_source', type: 'text', value: (event) => storedText(event.priceSource) },
 ];
 
-export const costColumns: readonly InsertColumn<CostRecorded>[] = [
-  { name: 'event_id', type: 'text', value: (event) => storedText(event.eventId) },
-  { name: 'occurred_at', type: 'timestamptz', value: (event) => timestampText(event.occurredAt) },
-  { name: 'request_id', type: 'text', value: (event) => storedText(event.requestId) },
-  { name: 'workspace', type: 'text', value: (event) => storedText(event.workspace) },
-  { name: 'key_id', type: 'text', value: (event) => storedText(event.keyId) },
-  { name: 'user_id', type: 'text', value: (event) => storedText(event.user) },
-  { name: 'provider', type: 'text', value: (event) => storedText(event.provider) },
-  { name: 'model', type: 'text', value: (event) => storedText(event.model) },
-  ...tokenColumns<CostRecorded>((event) => event.tokens),
-  { name: 'input_cost_usd', type: 'double precision', value: (event) => event.inputCostUsd },
-  { name: 'output_cost_usd', type: 'double precision', value: (event) => event.outputCostUsd },
-  { name: 'total_cost_usd', type: 'double precision', value: (event) => event.totalCostUsd },
-  { name: 'price_source', type: 'text', value: (event) => storedText(event.priceSource) },
-];
-
 function tokenColumns<Event>(tokensOf: (event: Event) => TokenCounts | undefined): InsertColumn<Event>[] {
   const column = (name: string, count: (tokens: TokenCounts) => number): InsertColumn<Event> => ({
     name,
@@ -128,12 +111,6 @@ export const REQUEST_SELECT_LIST = [
   'event_id',
   `${microsExpression('occurred_at')} AS occurred_at_micros`,
   ...requestColumns.map((column) => column.name).filter((name) => name !== 'event_id' && name !== 'occurred_at'),
-].join(', ');
-
-export const COST_SELECT_LIST = [
-  'event_id',
-  `${microsExpression('occurred_at')} AS occurred_at_micros`,
-  ...costColumns.map((column) => column.name).filter((name) => name !== 'event_id' && name !== 'occurred_at'),
 ].join(', ');
 
 /** SQL for the microseconds since the Unix epoch of a `timestamptz` column, as exact decimal text. */
@@ -234,44 +211,6 @@ export function requestFromRow(row: RequestRow): RequestCompleted {
     promptVersion: Number(row.prompt_version),
     inputCostUsd: row.input_cost_usd,
     outputCostUsd: row.output_cost_usd,
-    priceSource: row.price_source,
-  });
-}
-
-export interface CostRow {
-  event_id: string;
-  occurred_at_micros: string;
-  request_id: string;
-  workspace: string;
-  key_id: string;
-  user_id: string;
-  provider: string;
-  model: string;
-  input_tokens: DriverInteger | null;
-  output_tokens: DriverInteger | null;
-  cached_input_tokens: DriverInteger | null;
-  cache_write_tokens: DriverInteger | null;
-  reasoning_tokens: DriverInteger | null;
-  input_cost_usd: number;
-  output_cost_usd: number;
-  total_cost_usd: number;
-  price_source: string;
-}
-
-export function costFromRow(row: CostRow): CostRecorded {
-  return create(eventsV1.CostRecordedSchema, {
-    eventId: row.event_id,
-    occurredAt: timestampFromMicros(BigInt(row.occurred_at_micros)),
-    requestId: row.request_id,
-    workspace: row.workspace,
-    keyId: row.key_id,
-    user: row.user_id,
-    provider: row.provider,
-    model: row.model,
-    tokens: tokensFromRow(row),
-    inputCostUsd: row.input_cost_usd,
-    outputCostUsd: row.output_cost_usd,
-    totalCostUsd: row.total_cost_usd,
     priceSource: row.price_source,
   });
 }

@@ -22,20 +22,31 @@ describe.each(DATABASE_KINDS)('PostgresEventStore on %s', (kind) => {
     await database?.dispose();
   });
 
+  /** Rows of the workspace, and how many of them a CostRecorded re-priced. */
   async function rowCounts(workspace: string) {
-    const [row] = await database.client.query<Record<'requests' | 'usage' | 'costs', string | number>>(
-      `SELECT (SELECT count(*) FROM requests WHERE workspace = $1) AS requests,
-              (SELECT count(*) FROM usage WHERE workspace = $1) AS usage,
-              (SELECT count(*) FROM costs WHERE workspace = $1) AS costs`,
+    const [row] = await database.client.query<Record<'requests' | 'repriced', string | number>>(
+      `SELECT count(*) AS requests, count(priced_at) AS repriced FROM requests WHERE workspace = $1`,
       [workspace],
     );
-    return { requests: Number(row.requests), usage: Number(row.usage), costs: Number(row.costs) };
+    return { requests: Number(row.requests), repriced: Number(row.repriced) };
   }
 
-  function batchOf(workspace: string, size: number, prefix = 'evt') {
+  /** Requests, and with `repricing` a later CostRecorded for each. */
+  function batchOf(workspace: string, size: number, prefix = 'evt', repricing = false) {
     return Array.from({ length: size }, (_, index) => [
       requestEvent(requestCompleted({ workspace, eventId: `${workspace}-${prefix}-${index}`, requestId: `${workspace}-req-${index}` })),
-      costEvent(costRecorded({ workspace, eventId: `${workspace}-${prefix}-cost-${index}`, requestId: `${workspace}-req-${index}` })),
+      ...(repricing
+        ? [
+            costEvent(
+              costRecorded({
+                workspace,
+                eventId: `${workspace}-${prefix}-cost-${index}`,
+                requestId: `${workspace}-req-${index}`,
+                occurredAt: timestamp('2025-03-02T00:00:00Z'),
+              }),
+            ),
+          ]
+        : []),
     ]).flat();
   }
 
@@ -91,21 +102,40 @@ describe.each(DATABASE_KINDS)('PostgresEventStore on %s', (kind) => {
     expect((await database.queries.getRequest(`${workspace}-zero`))!.tokens).toBeUndefined();
   });
 
-  it('restores every field of a CostRecorded exactly, absent tokens included', async () => {
+  it('re-prices a recorded request with a newer CostRecorded, in its own workspace only; an older or repeated one changes nothing', async () => {
     const workspace = nextWorkspace();
-    const requestId = `${workspace}-request`;
-    const full = costRecorded({ workspace, requestId, eventId: `${workspace}-cost-a`, occurredAt: timestamp('2025-03-01T12:00:00.000001Z') });
-    const withoutTokens = create(eventsV1.CostRecordedSchema, {
-      eventId: `${workspace}-cost-b`,
-      occurredAt: timestamp('2025-03-01T12:00:00.000002Z'),
-      requestId,
+    const requestId = `${workspace}-priced`;
+    await database.store.writeBatch([requestEvent(requestCompleted({ workspace, requestId, eventId: `${workspace}-request` }))]);
+    const repricing = costRecorded({
       workspace,
-      totalCostUsd: 0.1 + 0.2,
-      priceSource: 'config',
+      requestId,
+      eventId: `${workspace}-cost-new`,
+      occurredAt: timestamp('2025-03-05T00:00:00Z'),
+      inputCostUsd: 0.25,
+      outputCostUsd: 0.5,
+      totalCostUsd: 0.75,
+      priceSource: 'catalog',
     });
-    await database.store.writeBatch([costEvent(withoutTokens), costEvent(full)]);
+    const older = costRecorded({
+      workspace,
+      requestId,
+      eventId: `${workspace}-cost-old`,
+      occurredAt: timestamp('2025-03-04T00:00:00Z'),
+      totalCostUsd: 9,
+    });
+    const elsewhere = costRecorded({ workspace: `${workspace}-other`, requestId, eventId: `${workspace}-cost-other`, totalCostUsd: 99 });
 
-    expect(await database.queries.listCosts(requestId)).toEqual([full, withoutTokens]);
+    await database.store.writeBatch([costEvent(repricing), costEvent(elsewhere)]);
+    await database.store.writeBatch([costEvent(older), costEvent(repricing)]);
+
+    const record = (await database.queries.getRequest(requestId))!;
+    expect({ total: record.costUsd, input: record.inputCostUsd, output: record.outputCostUsd, source: record.priceSource }).toEqual({
+      total: 0.75,
+      input: 0.25,
+      output: 0.5,
+      source: 'catalog',
+    });
+    expect(await rowCounts(workspace)).toEqual({ requests: 1, repriced: 1 });
   });
 
   it('keeps times to the microsecond and drops the nanoseconds beyond', async () => {
@@ -135,66 +165,18 @@ describe.each(DATABASE_KINDS)('PostgresEventStore on %s', (kind) => {
     expect(restored!.metadata).toEqual({ 'k\uFFFD': 'v\uFFFD' });
   });
 
-  it('writes a usage row per request: served model (else requested), token counts (else zeros)', async () => {
-    const workspace = nextWorkspace();
-    const served = requestCompleted({ workspace, eventId: `${workspace}-served`, requestId: `${workspace}-served` });
-    const unserved = requestCompleted({
-      workspace,
-      eventId: `${workspace}-unserved`,
-      requestId: `${workspace}-unserved`,
-      servedModel: '',
-      requestedModel: 'claude-sonnet',
-      tokens: undefined,
-    });
-    await database.store.writeBatch([requestEvent(served), requestEvent(unserved)]);
-
-    const rows = await database.client.query(
-      `SELECT event_id, request_id, occurred_at, workspace, key_id, user_id, provider, model,
-              input_tokens::float8 AS input_tokens, output_tokens::float8 AS output_tokens,
-              cached_input_tokens::float8 AS cached_input_tokens, cache_write_tokens::float8 AS cache_write_tokens,
-              reasoning_tokens::float8 AS reasoning_tokens
-       FROM usage WHERE workspace = $1 ORDER BY event_id COLLATE "C"`,
-      [workspace],
-    );
-    const common = { workspace, occurred_at: new Date('2025-03-01T12:00:00.123Z'), key_id: 'key-1', user_id: 'user-1', provider: 'openai' };
-    expect(rows).toEqual([
-      {
-        ...common,
-        event_id: served.eventId,
-        request_id: served.requestId,
-        model: 'gpt-4o-mini-2024-07-18',
-        input_tokens: 1200,
-        output_tokens: 350,
-        cached_input_tokens: 1024,
-        cache_write_tokens: 64,
-        reasoning_tokens: 128,
-      },
-      {
-        ...common,
-        event_id: unserved.eventId,
-        request_id: unserved.requestId,
-        model: 'claude-sonnet',
-        input_tokens: 0,
-        output_tokens: 0,
-        cached_input_tokens: 0,
-        cache_write_tokens: 0,
-        reasoning_tokens: 0,
-      },
-    ]);
-  });
-
   it('writes a batch delivered twice, or partly again, once', async () => {
     const workspace = nextWorkspace();
     const batch = batchOf(workspace, 300);
     await database.store.writeBatch(batch);
-    expect(await rowCounts(workspace)).toEqual({ requests: 300, usage: 300, costs: 300 });
+    expect(await rowCounts(workspace)).toEqual({ requests: 300, repriced: 0 });
 
     await database.store.writeBatch(batch);
-    expect(await rowCounts(workspace)).toEqual({ requests: 300, usage: 300, costs: 300 });
+    expect(await rowCounts(workspace)).toEqual({ requests: 300, repriced: 0 });
 
     // Half redelivered, half new.
-    await database.store.writeBatch([...batch.slice(300), ...batchOf(workspace, 100, 'later')]);
-    expect(await rowCounts(workspace)).toEqual({ requests: 400, usage: 400, costs: 400 });
+    await database.store.writeBatch([...batch.slice(150), ...batchOf(workspace, 100, 'later')]);
+    expect(await rowCounts(workspace)).toEqual({ requests: 400, repriced: 0 });
   });
 
   it('writes an event that appears twice in one batch once, keeping the first', async () => {
@@ -202,7 +184,7 @@ describe.each(DATABASE_KINDS)('PostgresEventStore on %s', (kind) => {
     const first = requestCompleted({ workspace, eventId: `${workspace}-twice`, requestId: `${workspace}-twice`, latencyMs: 1 });
     const again = requestCompleted({ workspace, eventId: `${workspace}-twice`, requestId: `${workspace}-twice`, latencyMs: 2 });
     await database.store.writeBatch([requestEvent(first), requestEvent(again)]);
-    expect(await rowCounts(workspace)).toEqual({ requests: 1, usage: 1, costs: 0 });
+    expect(await rowCounts(workspace)).toEqual({ requests: 1, repriced: 0 });
     expect((await database.queries.getRequest(first.requestId))!.latencyMs).toBe(1);
   });
 
@@ -216,27 +198,29 @@ describe.each(DATABASE_KINDS)('PostgresEventStore on %s', (kind) => {
       const batch = batchOf(workspace, 1000);
       await Promise.all([database.store.writeBatch(batch), other.writeBatch([...batch].reverse())]);
     }
-    for (const workspace of workspaces) expect(await rowCounts(workspace)).toEqual({ requests: 1000, usage: 1000, costs: 1000 });
+    for (const workspace of workspaces) expect(await rowCounts(workspace)).toEqual({ requests: 1000, repriced: 0 });
   });
 
   it('writes a batch whole or not at all', async () => {
     const workspace = nextWorkspace();
-    // The database refuses this workspace's cost rows, which it inserts after the requests and
-    // usage rows of the same statement: none of the batch may remain.
-    const name = `refuse_costs_${workspace.replace(/[^a-z0-9]/gi, '_')}`;
+    // The database refuses to re-price this workspace's requests, which it does after inserting the
+    // batch's requests in the same transaction: none of the batch may remain.
+    const name = `refuse_repricing_${workspace.replace(/[^a-z0-9]/gi, '_')}`;
     await database.client.exec(`
       CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN IF NEW.workspace = '${workspace}' THEN RAISE EXCEPTION 'cost refused'; END IF; RETURN NEW; END $$;
-      CREATE TRIGGER ${name} BEFORE INSERT ON costs FOR EACH ROW EXECUTE FUNCTION ${name}();`);
+        BEGIN IF NEW.workspace = '${workspace}' THEN RAISE EXCEPTION 'repricing refused'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER ${name} BEFORE UPDATE ON requests FOR EACH ROW EXECUTE FUNCTION ${name}();`);
     try {
-      await expect(database.store.writeBatch(batchOf(workspace, 10))).rejects.toThrow('cost refused');
+      // The requests of the first batch are in; the second batch adds more and re-prices them all.
+      await database.store.writeBatch(batchOf(workspace, 5));
+      await expect(database.store.writeBatch(batchOf(workspace, 10, 'evt', true))).rejects.toThrow('repricing refused');
     } finally {
-      await database.client.exec(`DROP TRIGGER ${name} ON costs; DROP FUNCTION ${name}();`);
+      await database.client.exec(`DROP TRIGGER ${name} ON requests; DROP FUNCTION ${name}();`);
     }
-    expect(await rowCounts(workspace)).toEqual({ requests: 0, usage: 0, costs: 0 });
+    expect(await rowCounts(workspace)).toEqual({ requests: 5, repriced: 0 });
 
-    await database.store.writeBatch(batchOf(workspace, 10));
-    expect(await rowCounts(workspace)).toEqual({ requests: 10, usage: 10, costs: 10 });
+    await database.store.writeBatch(batchOf(workspace, 10, 'evt', true));
+    expect(await rowCounts(workspace)).toEqual({ requests: 10, repriced: 10 });
   });
 
   it('does nothing for an empty batch', async () => {

@@ -1,39 +1,30 @@
 import type { EventSink, SwitchyardEvent } from '@switchyard/events';
 import type { eventsV1 } from '@switchyard/proto';
-import { costColumns, insertParameters, insertStatement, requestColumns } from './event-rows';
+import { insertParameters, insertStatement, requestColumns, timestampText } from './event-rows';
 import type { SqlClient } from '@switchyard/database';
 import { writeSpans } from '../traces/span-rows';
 
-/**
- * A whole batch in one statement (so one round trip, atomic without a
- * transaction around it): the requests, their usage rows, made from the
- * request rows just inserted (so a redelivered request adds neither), and
- * the costs. Data-modifying CTEs all run whether or not the query reads
- * them; an empty array inserts nothing.
- */
-const INSERT_BATCH = `
-  WITH inserted AS (
-    ${insertStatement('requests', requestColumns)}
-    RETURNING event_id, request_id, occurred_at, workspace, key_id, user_id, provider, served_model, requested_model,
-      input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens
-  ),
-  inserted_usage AS (
-    INSERT INTO usage (event_id, request_id, occurred_at, workspace, key_id, user_id, provider, model,
-      input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens)
-    SELECT event_id, request_id, occurred_at, workspace, key_id, user_id, provider,
-      CASE WHEN served_model <> '' THEN served_model ELSE requested_model END,
-      coalesce(input_tokens, 0), coalesce(output_tokens, 0), coalesce(cached_input_tokens, 0),
-      coalesce(cache_write_tokens, 0), coalesce(reasoning_tokens, 0)
-    FROM inserted
-    ON CONFLICT (event_id) DO NOTHING
-  )
-  ${insertStatement('costs', costColumns, requestColumns.length + 1)}`;
+const INSERT_REQUESTS = insertStatement('requests', requestColumns);
 
 /**
- * Writes events to the `requests`, `usage` and `costs` tables. A batch is one
- * statement, whatever its size. Delivery is at least once; the tables are
+ * A `CostRecorded` re-prices a request already recorded (a cost recomputed
+ * after a price change): its record takes the new cost when the event is
+ * newer than the price it has. Applying one again changes nothing.
+ */
+const REPRICE_REQUESTS = `
+  UPDATE requests SET cost_usd = priced.total, input_cost_usd = priced.input, output_cost_usd = priced.output,
+    price_source = priced.source, priced_at = priced.at
+  FROM unnest($1::text[], $2::text[], $3::double precision[], $4::double precision[], $5::double precision[], $6::text[], $7::timestamptz[])
+    AS priced(request_id, workspace, total, input, output, source, at)
+  WHERE requests.request_id = priced.request_id AND requests.workspace = priced.workspace
+    AND (requests.priced_at IS NULL OR requests.priced_at < priced.at)`;
+
+/**
+ * Writes events to the `requests` table (and spans to `spans`). Delivery is at least once; rows are
  * keyed by event id, so an event written again, in the same batch or a later
- * one, leaves the rows as they were.
+ * one, leaves the rows as they were. A batch of request events is one
+ * statement, whatever its size; re-pricing events are applied after the
+ * batch's requests are in, in the same transaction.
  */
 export class PostgresEventStore implements EventSink {
   readonly name = 'postgres';
@@ -51,11 +42,23 @@ export class PostgresEventStore implements EventSink {
     }
     // Application spans go to their own table; like the rest, writing them again changes nothing.
     if (spans.length > 0) await writeSpans(this.client, spans);
-    if (requests.length === 0 && costs.length === 0) return;
-    await this.client.query(INSERT_BATCH, [
-      ...insertParameters(requestColumns, inLockOrder(requests)),
-      ...insertParameters(costColumns, inLockOrder(costs)),
-    ]);
+    if (costs.length === 0) {
+      if (requests.length > 0) await this.client.query(INSERT_REQUESTS, insertParameters(requestColumns, inLockOrder(requests)));
+      return;
+    }
+    const repriced = inLockOrder(costs);
+    await this.client.transaction(async (transaction) => {
+      if (requests.length > 0) await transaction.query(INSERT_REQUESTS, insertParameters(requestColumns, inLockOrder(requests)));
+      await transaction.query(REPRICE_REQUESTS, [
+        repriced.map((cost) => cost.requestId),
+        repriced.map((cost) => cost.workspace),
+        repriced.map((cost) => cost.totalCostUsd),
+        repriced.map((cost) => cost.inputCostUsd),
+        repriced.map((cost) => cost.outputCostUsd),
+        repriced.map((cost) => cost.priceSource),
+        repriced.map((cost) => timestampText(cost.occurredAt)),
+      ]);
+    });
   }
 }
 

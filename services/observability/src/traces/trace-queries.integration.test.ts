@@ -112,7 +112,7 @@ describe.each(DATABASE_KINDS)('traces on %s', (kind) => {
   });
 
   beforeEach(async () => {
-    await database.client.exec('TRUNCATE requests, usage, costs, spans');
+    await database.client.exec('TRUNCATE requests, spans');
     await database.store.writeBatch([spansEvent('spans-1', 'team-a', agentSpans), requestEvent(gatewayRequest)]);
   });
 

@@ -100,13 +100,11 @@ export function workspaceScopeFromProto(message: observabilityV1.WorkspaceScope 
 }
 
 export function deletedUserDataFromProto(message: observabilityV1.DeleteUserDataResponse): DeletedUserData {
-  return { requests: Number(message.requests), usage: Number(message.usage), costs: Number(message.costs) };
+  return { requests: Number(message.requests) };
 }
 
 export function deletedUserDataToProto(deleted: DeletedUserData): observabilityV1.DeleteUserDataResponse {
   return create(observabilityV1.DeleteUserDataResponseSchema, {
     requests: BigInt(deleted.requests),
-    usage: BigInt(deleted.usage),
-    costs: BigInt(deleted.costs),
   });
 }

@@ -1,4 +1,7 @@
 import {
+  type AlertHistoryEntry,
+  type AlertHistoryQuery,
+  type AlertRuleStatus,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
@@ -24,6 +27,7 @@ import {
   workspaceScopeToProto,
 } from './observability-codec';
 import { traceFromProto, traceSummaryFromProto } from './trace-codec';
+import { alertHistoryEntryFromProto, alertRuleStatusFromProto } from './alert-codec';
 
 /** The observability service's queries, called over gRPC. */
 export class ObservabilityGrpcClient implements ObservabilityQueryService {
@@ -89,6 +93,26 @@ export class ObservabilityGrpcClient implements ObservabilityQueryService {
       context,
     );
     return { traces: response.traces.map(traceSummaryFromProto), ...(response.nextCursor && { nextCursor: response.nextCursor }) };
+  }
+
+  async listAlertRules(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]> {
+    const response = await this.client.unary('listAlertRules', { scope: workspaceScopeToProto(scope) }, context);
+    return response.rules.map(alertRuleStatusFromProto);
+  }
+
+  async alertHistory(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]> {
+    const response = await this.client.unary(
+      'listAlertHistory',
+      {
+        from: query.from && timestampFromDate(query.from),
+        to: query.to && timestampFromDate(query.to),
+        rule: query.rule ?? '',
+        limit: query.limit ?? 0,
+        scope: workspaceScopeToProto(query.scope),
+      },
+      context,
+    );
+    return response.entries.map(alertHistoryEntryFromProto);
   }
 
   close(): void {

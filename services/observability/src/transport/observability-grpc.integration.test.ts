@@ -76,7 +76,7 @@ class RecordingService implements Omit<ObservabilityQueryService, 'getTrace' | '
 
   async deleteUserData(query: DeleteUserDataQuery): Promise<DeletedUserData> {
     this.deletions.push(query);
-    return { requests: 3, usage: 2, costs: 1 };
+    return { requests: 3 };
   }
 
   async usage(query: UsageQuery): Promise<UsageRow[]> {
@@ -214,8 +214,8 @@ describe('observability queries over gRPC', () => {
   });
 
   it("deletes a user's data within the scope named, and reports the counts", async () => {
-    expect(await client.deleteUserData({ user: 'alice', scope: ['team-a'] }, context())).toStrictEqual({ requests: 3, usage: 2, costs: 1 });
-    expect(await client.deleteUserData({ user: 'bob', scope: 'all' }, context())).toStrictEqual({ requests: 3, usage: 2, costs: 1 });
+    expect(await client.deleteUserData({ user: 'alice', scope: ['team-a'] }, context())).toStrictEqual({ requests: 3 });
+    expect(await client.deleteUserData({ user: 'bob', scope: 'all' }, context())).toStrictEqual({ requests: 3 });
     expect(service.deletions).toStrictEqual([
       { user: 'alice', scope: ['team-a'] },
       { user: 'bob', scope: 'all' },

@@ -34,6 +34,9 @@ export function requestCompleted(workspace: string, index: number, occurredAtMs 
       streamed: true,
       tokens: { input: 10 + index, output: 20 + index, cachedInput: index % 4, cacheWrite: index % 3, reasoning: index % 6 },
       costUsd: (index + 1) / 1000,
+      inputCostUsd: (index + 1) / 4000,
+      outputCostUsd: (3 * (index + 1)) / 4000,
+      cacheStatus: eventsV1.CacheStatus.MISS,
     }),
   };
 }
