@@ -339,4 +339,5 @@ function withSink(logger: Logger, sink: string): Logger {
 const TOPIC_OF_KIND: Record<SwitchyardEvent['kind'], Topic> = {
   'request-completed': TOPICS.requestCompleted,
   'cost-recorded': TOPICS.costRecorded,
+  'spans-received': TOPICS.spansReceived,
 };

@@ -11,6 +11,9 @@ import {
   type FeedbackInput,
   type FeedbackRecord,
   type ListRequestsQuery,
+  type ListTracesQuery,
+  type TracePage,
+  type TraceRecord,
   type ObservabilityQueryService,
   type RequestPage,
   type RequestRecord,
@@ -97,6 +100,14 @@ export class LocalObservabilityService implements ObservabilityQueryService {
   async recordFeedback(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined> {
     if (context.signal.aborted) throw requestCancelled();
     return recordFeedback(this.client, input);
+  }
+
+  getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    return this.bounded(context, (queries) => queries.getTrace(traceId, scope));
+  }
+
+  listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
+    return this.bounded(context, (queries) => queries.listTraces(query));
   }
 
   private bounded<T>(context: CallContext, run: (queries: EventQueries) => Promise<T>): Promise<T> {

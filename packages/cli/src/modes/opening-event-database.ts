@@ -14,6 +14,9 @@ import {
   type FeedbackRecord,
   type WorkspaceScope,
   type ListRequestsQuery,
+  type ListTracesQuery,
+  type TracePage,
+  type TraceRecord,
   type ObservabilityQueryService,
   type RequestPage,
   type RequestRecord,
@@ -103,6 +106,14 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
 
   async usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
     return (await this.queries()).usage(query, context);
+  }
+
+  async getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    return (await this.queries()).getTrace(traceId, context, scope);
+  }
+
+  async listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
+    return (await this.queries()).listTraces(query, context);
   }
 
   async listAlertRules(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]> {

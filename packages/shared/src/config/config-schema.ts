@@ -14,6 +14,7 @@ import { serverTlsSchema } from './server-tls-config';
 import { semanticServiceSchema } from './semantic-service-config';
 import { semanticRoutingConfigSchema } from './semantic-routing-config';
 import { memoryConfigSchema } from './memory-config';
+import { tracesConfigSchema } from './traces-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
 import { alertsConfigSchema } from './alerts-config';
 import { coldStorageConfigSchema } from './cold-storage-config';
@@ -578,6 +579,8 @@ export const configSchema = z.strictObject({
   memory: memoryConfigSchema,
   /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
   vectorStore: vectorStoreConfigSchema,
+  /** Traces applications send over OTLP/HTTP (traces-config.ts). */
+  traces: tracesConfigSchema,
   /** Alert rules and their webhook channels (alerts-config.ts). */
   alerts: alertsConfigSchema,
   /** Where each request's country comes from: a trusted header or the offline GeoIP table (analytics-config.ts). */

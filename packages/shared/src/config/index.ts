@@ -11,6 +11,7 @@ export * from './cache-config';
 export * from './embedder-config';
 export * from './semantic-service-config';
 export * from './vector-store-config';
+export * from './traces-config';
 export * from './alerts-config';
 export * from './cold-storage-config';
 export * from './analytics-config';

@@ -2,6 +2,7 @@ import type { eventsV1 } from '@switchyard/proto';
 import type { WorkspaceScope } from '../auth';
 import type { AlertHistoryEntry, AlertHistoryQuery, AlertRuleStatus } from './alert-queries';
 import type { RequestFeatures } from '../routing/request-features';
+import type { ListTracesQuery, TracePage, TraceRecord } from './trace-contracts';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
 import type { AnalyticsQuery, AnalyticsResult, FeedbackInput, FeedbackRecord } from './analytics-contracts';
 
@@ -148,6 +149,12 @@ export interface ObservabilityQueryService {
   usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]>;
   /** Deletes every record, usage row and cost of one end user in the query's workspaces. */
   deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData>;
+
+  // Traces (trace-contracts.ts).
+  /** Undefined when nothing of the trace was recorded in `scope` (absent: every workspace). */
+  getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined>;
+  /** Throws `invalidRequest` for a cursor it did not issue. */
+  listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage>;
   // Alerts (alert-queries.ts); absent where no alert store is reachable (`/v1/alerts/*` answer 404).
   /** Rules whose workspace `scope` includes; a rule over every workspace only with `all`. By name. */
   listAlertRules?(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]>;

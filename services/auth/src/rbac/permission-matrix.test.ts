@@ -36,6 +36,8 @@ describe('the permission matrix', () => {
       embeddings: 'models.call',
       'requests.read': 'logs.read',
       'usage.read': 'usage.read',
+      'traces.write': 'models.call',
+      'traces.read': 'logs.read',
     } as const;
     for (const [endpoint, action] of Object.entries(expected)) {
       const roles = (['owner', 'admin', 'developer', 'viewer'] as const).filter((role) => roleAllows(role, 'workspace', action));

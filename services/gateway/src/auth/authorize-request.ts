@@ -22,6 +22,9 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
   'requests.read': ['owner', 'admin', 'developer', 'viewer'],
   'usage.read': ['owner', 'admin', 'developer', 'viewer'],
   'user_data.delete': ['owner', 'admin'],
+  // Sending spans writes data, as calling a model does; reading traces is reading logs.
+  'traces.write': ['owner', 'admin', 'developer'],
+  'traces.read': ['owner', 'admin', 'developer', 'viewer'],
   'alerts.read': ['owner', 'admin', 'developer', 'viewer'],
   // Those who may call models may score their answers.
   'feedback.write': ['owner', 'admin', 'developer'],

@@ -12,6 +12,10 @@ export type GatewayEndpoint =
   | 'requests.read'
   | 'usage.read'
   | 'user_data.delete'
+  /** `POST /v1/traces`: an application's OTLP spans. */
+  | 'traces.write'
+  /** `GET /v1/traces`, `GET /v1/traces/{id}`. */
+  | 'traces.read'
   /** `GET /v1/alerts/rules`, `GET /v1/alerts/history`. */
   | 'alerts.read'
   /** `POST /v1/feedback`: scores on recorded requests and traces. */
@@ -35,6 +39,8 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (method === 'GET' && (path === '/v1/analytics' || path.startsWith('/v1/analytics/'))) return 'usage.read';
   if (method === 'POST' && path === '/v1/feedback') return 'feedback.write';
   if (method === 'DELETE' && /^\/v1\/users\/[^/]+\/data$/.test(path)) return 'user_data.delete';
+  if (method === 'POST' && path === '/v1/traces') return 'traces.write';
+  if (method === 'GET' && (path === '/v1/traces' || path.startsWith('/v1/traces/'))) return 'traces.read';
   if (method === 'GET' && path.startsWith('/v1/alerts/')) return 'alerts.read';
   return 'other';
 }

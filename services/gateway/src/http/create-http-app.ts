@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, invalidRequest, type ObservabilityQueryService, type Principal, type RouterService } from '@switchyard/shared';
+import {
+  GatewayError,
+  invalidRequest,
+  type ObservabilityQueryService,
+  type Principal,
+  type RouterService,
+  type TracesConfig,
+} from '@switchyard/shared';
 import { authorizeEndpoint, authorizeRequest } from '../auth/authorize-request';
 import { gatewayEndpoint, type GatewayEndpoint } from '../auth/gateway-endpoints';
 import type { RequestAuthenticator } from '../auth/request-authenticator';
@@ -14,6 +21,7 @@ import { createCorsPolicy } from './cors-policy';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
+import { createTraceRoutes } from './trace-routes';
 import { createPluginEndpointRoutes, DEFAULT_PLUGIN_ENDPOINT_ROLES } from './plugin-endpoint-routes';
 import type { ModelDetails } from './model-details';
 
@@ -37,6 +45,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   modelDetails?: ModelDetails;
   /** Cheaper models for recorded traffic (`/v1/analytics/recommendations`); a 501 there when absent. */
   costRecommender?: CostRecommender;
+  /** Limits of `POST /v1/traces` (`traces` of the config); its defaults when absent. */
+  traces?: TracesConfig;
 }
 
 /**
@@ -168,6 +178,9 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
       return 'user_data';
     case 'feedback.write':
       return 'feedback';
+    case 'traces.write':
+    case 'traces.read':
+      return 'traces';
     default:
       return 'other';
   }
@@ -212,6 +225,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   // Only the admin paths reach it: nothing else waits on what the admin API needs (its tables opening).
   if (adminRoutes) app.use((request, response, next) => (isAdminPath(request.path) ? adminRoutes(request, response, next) : next()));
   app.use(createObservabilityRoutes(options.observability, options.queryLimits));
+  app.use(createTraceRoutes({ ...options, publisher: options.recorder.publisher }));
   app.use(createAlertRoutes(options.observability));
   app.use(createAnalyticsRoutes(options.observability, { ...options, limits: options.queryLimits, recommender: options.costRecommender }));
 
@@ -243,6 +257,7 @@ function routeName(path: string): string {
   if (path.startsWith('/v1/users/')) return 'user_data';
   if (path === '/v1/analytics' || path.startsWith('/v1/analytics/')) return 'analytics';
   if (path === '/v1/feedback') return 'feedback';
+  if (path === '/v1/traces' || path.startsWith('/v1/traces/')) return 'traces';
   if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }

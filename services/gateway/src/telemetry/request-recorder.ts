@@ -70,7 +70,8 @@ function cacheStatusOf(annotation: string | undefined): eventsV1.CacheStatus {
 /** Turns a request's outcome into its one event, priced, and hands it to the publisher. */
 export class RequestRecorder {
   constructor(
-    private readonly publisher: EventPublisher,
+    /** Also where the trace routes publish received spans. */
+    readonly publisher: EventPublisher,
     private readonly prices: PriceCatalog,
   ) {}
 

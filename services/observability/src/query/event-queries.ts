@@ -5,6 +5,9 @@ import type {
   ListRequestsQuery,
   RequestPage,
   RequestRecord,
+  ListTracesQuery,
+  TracePage,
+  TraceRecord,
   UsageQuery,
   UsageRow,
   WorkspaceScope,
@@ -13,6 +16,7 @@ import type { SqlExecutor } from '@switchyard/database';
 import { getRequest, listRequests } from './request-queries';
 import { usage } from './usage-query';
 import { analytics } from './analytics-query';
+import { getTrace, listTraces } from '../traces/trace-queries';
 
 /** The read queries over the event tables, on one database. */
 export class EventQueries {
@@ -34,5 +38,14 @@ export class EventQueries {
 
   analytics(query: AnalyticsQuery): Promise<AnalyticsResult> {
     return analytics(this.executor, query);
+  }
+
+  /** Within `scope` (absent: every workspace). */
+  getTrace(traceId: string, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    return getTrace(this.executor, traceId, scope);
+  }
+
+  listTraces(query: ListTracesQuery): Promise<TracePage> {
+    return listTraces(this.executor, query);
   }
 }

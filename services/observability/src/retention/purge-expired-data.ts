@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '@switchyard/database';
+import { purgeExpiredSpans } from '../traces/span-retention';
 
 /** The tables of request data, each with `occurred_at` and `event_id`. */
 const REQUEST_DATA_TABLES = ['requests'] as const;
@@ -8,7 +9,7 @@ const PURGE_BATCH_ROWS = 5_000;
 
 export type PurgedData = Record<(typeof REQUEST_DATA_TABLES)[number], number>;
 
-/** Deletes request data that occurred before `before`, a batch at a time. */
+/** Deletes request data and spans that occurred before `before`, a batch at a time. */
 export async function purgeExpiredData(executor: SqlExecutor, before: Date, signal?: AbortSignal): Promise<PurgedData> {
   const purged: PurgedData = { requests: 0 };
   for (const table of REQUEST_DATA_TABLES) {
@@ -27,5 +28,6 @@ export async function purgeExpiredData(executor: SqlExecutor, before: Date, sign
       if (deleted < PURGE_BATCH_ROWS) break;
     }
   }
+  await purgeExpiredSpans(executor, before, signal);
   return purged;
 }

@@ -2,6 +2,7 @@ import type { EventSink, SwitchyardEvent } from '@switchyard/events';
 import type { eventsV1 } from '@switchyard/proto';
 import { insertParameters, insertStatement, requestColumns, timestampText } from './event-rows';
 import type { SqlClient } from '@switchyard/database';
+import { writeSpans } from '../traces/span-rows';
 
 const INSERT_REQUESTS = insertStatement('requests', requestColumns);
 
@@ -19,7 +20,7 @@ const REPRICE_REQUESTS = `
     AND (requests.priced_at IS NULL OR requests.priced_at < priced.at)`;
 
 /**
- * Writes events to the `requests` table. Delivery is at least once; rows are
+ * Writes events to the `requests` table (and spans to `spans`). Delivery is at least once; rows are
  * keyed by event id, so an event written again, in the same batch or a later
  * one, leaves the rows as they were. A batch of request events is one
  * statement, whatever its size; re-pricing events are applied after the
@@ -33,10 +34,14 @@ export class PostgresEventStore implements EventSink {
   async writeBatch(events: readonly SwitchyardEvent[]): Promise<void> {
     const requests: eventsV1.RequestCompleted[] = [];
     const costs: eventsV1.CostRecorded[] = [];
+    const spans: eventsV1.SpansReceived[] = [];
     for (const item of events) {
       if (item.kind === 'request-completed') requests.push(item.event);
+      else if (item.kind === 'spans-received') spans.push(item.event);
       else costs.push(item.event);
     }
+    // Application spans go to their own table; like the rest, writing them again changes nothing.
+    if (spans.length > 0) await writeSpans(this.client, spans);
     if (costs.length === 0) {
       if (requests.length > 0) await this.client.query(INSERT_REQUESTS, insertParameters(requestColumns, inLockOrder(requests)));
       return;

@@ -48,6 +48,7 @@ const EVENT_TABLES = [
   'requests',
   'schema_migrations',
   'scores',
+  'spans',
 ];
 
 /** Empty databases of one kind: two clients on the same one stand for two processes starting at once. */

@@ -16,6 +16,9 @@ import {
   type RequestRecord,
   type UsageQuery,
   type UsageRow,
+  type ListTracesQuery,
+  type TracePage,
+  type TraceRecord,
 } from '@switchyard/shared';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { GrpcServiceClient, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
@@ -27,6 +30,7 @@ import {
   usageRowFromProto,
   workspaceScopeToProto,
 } from './observability-codec';
+import { traceFromProto, traceSummaryFromProto } from './trace-codec';
 import { alertHistoryEntryFromProto, alertRuleStatusFromProto } from './alert-codec';
 import { analyticsQueryToProto, analyticsResultFromProto, feedbackInputToProto, feedbackRecordFromProto } from './analytics-codec';
 
@@ -72,6 +76,28 @@ export class ObservabilityGrpcClient implements ObservabilityQueryService {
   async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
     const response = await this.client.unary('deleteUserData', { user: query.user, scope: workspaceScopeToProto(query.scope) }, context);
     return deletedUserDataFromProto(response);
+  }
+
+  async getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    const response = await this.client.unary('getTrace', { traceId, scope: scope && workspaceScopeToProto(scope) }, context);
+    return response.trace && traceFromProto(response.trace);
+  }
+
+  async listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
+    const response = await this.client.unary(
+      'listTraces',
+      {
+        scope: query.scope && workspaceScopeToProto(query.scope),
+        sessionId: query.sessionId ?? '',
+        user: query.user ?? '',
+        from: query.from && timestampFromDate(query.from),
+        to: query.to && timestampFromDate(query.to),
+        limit: query.limit ?? 0,
+        cursor: query.cursor ?? '',
+      },
+      context,
+    );
+    return { traces: response.traces.map(traceSummaryFromProto), ...(response.nextCursor && { nextCursor: response.nextCursor }) };
   }
 
   async listAlertRules(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]> {
