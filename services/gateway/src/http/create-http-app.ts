@@ -12,6 +12,8 @@ import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
 import { createPluginEndpointRoutes, DEFAULT_PLUGIN_ENDPOINT_ROLES } from './plugin-endpoint-routes';
+import { createResponsesRoutes, createStoredResponseRoutes } from './responses-routes';
+import type { ResponseStore } from '../responses-store/response-store';
 import type { ModelDetails } from './model-details';
 
 export interface HttpAppOptions extends ExchangeOptions {
@@ -32,6 +34,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   adminRoutes?: express.RequestHandler;
   /** Context windows and capabilities added to `/v1/models` entries. */
   modelDetails?: ModelDetails;
+  /** Stored responses of the Responses API; none: `store` is ignored and `previous_response_id` refused. */
+  responseStore?: ResponseStore;
 }
 
 /**
@@ -45,7 +49,11 @@ export interface HttpAppOptions extends ExchangeOptions {
  * never read, and its connection is closed rather than drained.
  */
 export function createRequestListener(options: HttpAppOptions): (request: IncomingMessage, response: ServerResponse) => void {
-  const fastRoutes = new Map([...createOpenAIRoutes(options.executor, options), ...createAnthropicRoutes(options.executor, options)]);
+  const fastRoutes = new Map([
+    ...createOpenAIRoutes(options.executor, options),
+    ...createAnthropicRoutes(options.executor, options),
+    ...createResponsesRoutes(options.executor, options),
+  ]);
   const pluginRoutes = createPluginEndpointRoutes(options.plugins, options);
   const app = createExpressApp(options);
   const cors = createCorsPolicy(options.corsAllowedOrigins);
@@ -153,6 +161,8 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
       return 'messages';
     case 'embeddings':
       return 'embeddings';
+    case 'responses':
+      return 'responses';
     case 'models.read':
       return 'models';
     case 'requests.read':
@@ -205,6 +215,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   // Only the admin paths reach it: nothing else waits on what the admin API needs (its tables opening).
   if (adminRoutes) app.use((request, response, next) => (isAdminPath(request.path) ? adminRoutes(request, response, next) : next()));
   app.use(createObservabilityRoutes(options.observability, options.queryLimits));
+  app.use(createStoredResponseRoutes(options.responseStore));
 
   app.use((request, _response, next) => {
     next(
@@ -232,6 +243,7 @@ function routeName(path: string): string {
   if (path === '/v1/usage') return 'usage';
   if (path === '/v1/requests' || path.startsWith('/v1/requests/')) return 'requests';
   if (path.startsWith('/v1/users/')) return 'user_data';
+  if (path.startsWith('/v1/responses/')) return 'responses';
   if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }
