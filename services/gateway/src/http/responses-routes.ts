@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { GatewayError, invalidRequest, type StreamPart } from '@switchyard/shared';
+import { GatewayError, invalidRequest, type ChatRequest, type ExecutionPlan, type StreamPart } from '@switchyard/shared';
 import { authorizeModel } from '../auth/authorize-request';
 import type { Execution, RequestExecutor } from '../pipeline/request-executor';
 import type { ResponseStore } from '../responses-store/response-store';
@@ -7,7 +7,9 @@ import { formatResponse, type ResponseEnvelope } from '../responses-wire/format-
 import { newItemId, parseResponsesRequest, toChatRequest, type ParsedResponsesRequest, type ResponseItem } from '../responses-wire/parse-responses-request';
 import { ResponseStreamWriter, serverSentEvent, type ResponseStreamEvent } from '../responses-wire/response-stream-writer';
 import { readAttribution } from '../telemetry/request-attribution';
+import type { RequestTelemetry } from '../telemetry/request-telemetry';
 import { OPENAI_ERROR_FORMAT } from './error-format';
+import { routingOf } from './execution-headers';
 import { admitGoverned } from './governance-admission';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { drained, observeStreamPart, type RouteHandler } from './openai-routes';
@@ -21,8 +23,8 @@ export interface ResponsesRouteOptions extends ExchangeOptions {
   responseStore?: ResponseStore;
 }
 
-/** A stored response's id as Switchyard issues it; nothing else reaches the database. */
-const RESPONSE_ID = /^resp_[0-9a-f]{48}$/;
+/** A stored response's id (Switchyard's `resp_…`, or a Responses-native upstream's); nothing else reaches the database. */
+const RESPONSE_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * `POST /v1/responses`: OpenAI's Responses API in front of every provider.
@@ -42,6 +44,14 @@ export function createResponsesRoutes(executor: RequestExecutor, options: Respon
     telemetry.attribution = readAttribution(exchange.request.headers, limits, exchange.principal);
     const parsed = parseResponsesRequest(await readJsonBody(exchange.request, bodyOptions), limits);
     const { workspace } = telemetry.attribution;
+    authorizeModel(exchange.principal, parsed.body.model);
+    // Plugins (cache, guardrails) read canonical requests: a request they apply to is always translated.
+    const pluginsApply = exchange.plugins?.appliesTo(workspace, parsed.body.model) ?? false;
+    const native = pluginsApply ? undefined : await executor.nativeResponsesPlan(parsed.body.model, execution.context, routingOf(exchange));
+    if (native) {
+      await passThrough(exchange, execution, parsed, native, workspace);
+      return;
+    }
     const previousId = parsed.body.previous_response_id ?? undefined;
     const history = previousId === undefined ? [] : await conversationBefore(previousId, workspace);
     const chatRequest = toChatRequest(parsed, history);
@@ -51,7 +61,6 @@ export function createResponsesRoutes(executor: RequestExecutor, options: Respon
     telemetry.requestedModel = chatRequest.model;
     telemetry.user = chatRequest.user ?? '';
     telemetry.streamed = chatRequest.stream;
-    authorizeModel(exchange.principal, chatRequest.model);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
     const store = parsed.store && responseStore !== undefined;
     const envelope: ResponseEnvelope = { id: newItemId('resp'), createdAt: Math.floor(Date.now() / 1000), body: parsed.body, store };
@@ -70,6 +79,74 @@ export function createResponsesRoutes(executor: RequestExecutor, options: Respon
         return writeEventStream(exchange, parts, writer.current, answeredBy, save);
       },
     });
+  }
+
+  /**
+   * The body as the client sent it, to an upstream that speaks the Responses
+   * API (OpenAI, xAI): its answer, or its events, reach the client
+   * unchanged; what the record needs is read on the way. The upstream's
+   * response is stored under its own id too (unless `store` is false), so
+   * it can be read here and continued on any provider.
+   */
+  async function passThrough(
+    exchange: HttpExchange,
+    execution: Execution,
+    parsed: ParsedResponsesRequest,
+    plan: ExecutionPlan,
+    workspace: string,
+  ): Promise<void> {
+    const telemetry = exchange.telemetry!;
+    const estimate = estimationRequest(parsed);
+    telemetry.prompt = estimate;
+    telemetry.requestedModel = parsed.body.model;
+    telemetry.user = parsed.body.user ?? '';
+    telemetry.streamed = parsed.stream;
+    await admitGoverned(exchange, options.governance, { chat: estimate });
+    const save = async (response: Record<string, unknown>): Promise<void> => {
+      if (!parsed.store || responseStore === undefined || typeof response.id !== 'string' || !RESPONSE_ID.test(response.id)) return;
+      const envelope = { id: response.id, createdAt: Number(response.created_at) || Math.floor(Date.now() / 1000), body: parsed.body, store: true };
+      await responseStore.save(storedOf(envelope, parsed, workspace, response, Array.isArray(response.output) ? (response.output as ResponseItem[]) : []));
+    };
+    if (!parsed.stream) {
+      const { response, servedBy } = await executor.respond(plan, parsed.raw, execution.context, telemetry.attempted);
+      observeNativeResponse(telemetry, response);
+      exchange.setServedBy(servedBy);
+      await save(response);
+      exchange.sendJson(200, response);
+      exchange.completed(servedBy);
+      return;
+    }
+    const { events, servedBy } = await executor.streamRespond(plan, parsed.raw, execution.context, telemetry.attempted);
+    // The provider has accepted the prompt: from here on it bills, whatever happens to the stream.
+    telemetry.upstreamAccepted = true;
+    exchange.setServedBy(servedBy);
+    const { response } = exchange;
+    response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    let firstChunk = true;
+    let final: Record<string, unknown> | undefined;
+    for await (const event of events) {
+      if (response.destroyed) return;
+      const data = parseEventData(event.data);
+      if (data) {
+        if (typeof data.type === 'string' && data.type.endsWith('.delta')) telemetry.firstToken();
+        const finished = data.type === 'response.completed' || data.type === 'response.incomplete' || data.type === 'response.failed';
+        if (finished && data.response !== null && typeof data.response === 'object') {
+          final = data.response as Record<string, unknown>;
+          observeNativeResponse(telemetry, final);
+          // Stored before the event that ends the stream is sent: a client may chain on it as soon as it has it.
+          if (data.type !== 'response.failed') await save(final);
+        }
+      }
+      if (firstChunk) {
+        firstChunk = false;
+        metrics.firstChunk(servedBy.deployment.providerId, (performance.now() - exchange.arrived) / 1000);
+      }
+      const frame = `${event.event === undefined ? '' : `event: ${event.event}\n`}data: ${event.data}\n\n`;
+      if (!response.write(frame)) await drained(response);
+    }
+    if (response.destroyed) return;
+    response.end();
+    exchange.completed(servedBy);
   }
 
   /** The items of the stored conversation `id` ends; a missing (deleted, other workspace's) one is a 404 naming the field. */
@@ -238,4 +315,59 @@ function integerParam(value: unknown, name: string, min: number, max: number): n
 /** A failure before any event: only the `error` event is written, and it needs no response of its own. */
 function placeholderEnvelope(): ResponseEnvelope {
   return { id: '', createdAt: 0, body: { model: '', input: '' }, store: false };
+}
+
+/**
+ * What rate limits, budgets and usage estimates read of a passed-through
+ * body: its instructions and its input as text. Nothing is sent from it.
+ */
+function estimationRequest(parsed: ParsedResponsesRequest): ChatRequest {
+  const { body } = parsed;
+  const input = typeof body.input === 'string' ? body.input : JSON.stringify(body.input);
+  return {
+    model: body.model,
+    messages: [
+      ...(body.instructions != null && body.instructions !== '' ? [{ role: 'system' as const, content: body.instructions }] : []),
+      { role: 'user', content: [{ type: 'text', text: input }] },
+    ],
+    sampling: body.max_output_tokens != null ? { maxTokens: body.max_output_tokens } : {},
+    stream: parsed.stream,
+    includeUsage: parsed.stream,
+    ...(body.user != null && { user: body.user }),
+  };
+}
+
+/** The served model, usage and how the turn ended, from an upstream's `Response`. */
+function observeNativeResponse(telemetry: RequestTelemetry, response: Record<string, unknown>): void {
+  if (typeof response.model === 'string') telemetry.servedModel = response.model;
+  const usage = response.usage as
+    | { input_tokens?: number; output_tokens?: number; input_tokens_details?: { cached_tokens?: number }; output_tokens_details?: { reasoning_tokens?: number } }
+    | null
+    | undefined;
+  if (usage && typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number') {
+    const cached = usage.input_tokens_details?.cached_tokens;
+    const reasoning = usage.output_tokens_details?.reasoning_tokens;
+    telemetry.usage = {
+      inputTokens: usage.input_tokens,
+      outputTokens: usage.output_tokens,
+      ...(typeof cached === 'number' && { cachedInputTokens: cached }),
+      ...(typeof reasoning === 'number' && { reasoningTokens: reasoning }),
+    };
+  }
+  const incomplete = response.incomplete_details as { reason?: string } | null | undefined;
+  if (response.status === 'incomplete') telemetry.finishReason = incomplete?.reason === 'content_filter' ? 'content_filter' : 'length';
+  else if (response.status === 'completed') {
+    const output = Array.isArray(response.output) ? (response.output as { type?: string }[]) : [];
+    telemetry.finishReason = output.some((item) => item.type === 'function_call') ? 'tool_calls' : 'stop';
+  }
+}
+
+/** An event's JSON, or undefined when it is none (the stream is still passed on as it came). */
+function parseEventData(data: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
