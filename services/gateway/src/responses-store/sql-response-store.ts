@@ -32,10 +32,18 @@ export class SqlResponseStore implements ResponseStore {
     return new SqlResponseStore(client);
   }
 
+  /**
+   * An id stored before (an upstream's, given again) is replaced in its own
+   * workspace and left alone in another's: nothing crosses workspaces.
+   */
   async save(stored: StoredResponse): Promise<void> {
     await this.client.query(
       `INSERT INTO responses (id, workspace, created_at, previous_response_id, end_user, input_items, output_items, response)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb)`,
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb)
+       ON CONFLICT (id) DO UPDATE SET
+         created_at = EXCLUDED.created_at, previous_response_id = EXCLUDED.previous_response_id, end_user = EXCLUDED.end_user,
+         input_items = EXCLUDED.input_items, output_items = EXCLUDED.output_items, response = EXCLUDED.response
+       WHERE responses.workspace = EXCLUDED.workspace`,
       [
         stored.id,
         stored.workspace,

@@ -140,13 +140,13 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
     },
   };
   if (speaksResponsesApi(options.config)) {
-    // The client's Responses body as sent: only the model is this deployment's, and `stream` what was asked for.
+    // The client's Responses body as sent: only the model is this deployment's.
     adapter.respond = async (model, body, context) => {
-      const [request, response] = await send(responsesUrl, { ...body, model: upstreamModel(model), stream: false }, context);
+      const [request, response] = await send(responsesUrl, { ...body, model: upstreamModel(model) }, context);
       return readResponsesJson(http, providerId, request, response);
     };
     adapter.streamRespond = async (model, body, context): Promise<AsyncIterable<NativeStreamEvent>> => {
-      const [request, response] = await send(responsesUrl, { ...body, model: upstreamModel(model), stream: true }, context);
+      const [request, response] = await send(responsesUrl, { ...body, model: upstreamModel(model) }, context);
       return responsesStreamEvents(http, providerId, request, response);
     };
   }
