@@ -107,7 +107,13 @@ describe('the Responses API (one process)', () => {
       providers: {
         chat: { kind: 'openai', baseUrl: `${chat.origin}/v1`, apiKey: '${RESPONSES_OPENAI_KEY}', models: ['gpt-4.1-nano'] },
         claude: { kind: 'anthropic', baseUrl: `${anthropic.origin}/v1`, apiKey: '${RESPONSES_ANTHROPIC_KEY}', models: ['claude-*'] },
-        native: { kind: 'openai', baseUrl: `${native.origin}/v1`, apiKey: '${RESPONSES_OPENAI_KEY}', responsesApi: true, models: ['gpt-5*', 'grok-*'] },
+        native: {
+          kind: 'openai',
+          baseUrl: `${native.origin}/v1`,
+          apiKey: '${RESPONSES_OPENAI_KEY}',
+          responsesApi: true,
+          models: ['gpt-5*', 'grok-*'],
+        },
       },
     });
     client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey!, maxRetries: 0 });
@@ -150,7 +156,13 @@ describe('the Responses API (one process)', () => {
         max_output_tokens: 500,
         metadata: { run: 'e2e' },
         store: true,
-        usage: { input_tokens: 16, output_tokens: 363, total_tokens: 379, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+        usage: {
+          input_tokens: 16,
+          output_tokens: 363,
+          total_tokens: 379,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens_details: { reasoning_tokens: 0 },
+        },
       });
       expect(response.id).toMatch(/^resp_/);
       expect(response.output_text).toBe(recorded.choices[0].message.content);
@@ -195,7 +207,12 @@ describe('the Responses API (one process)', () => {
 
     it('runs a function-tool round trip: the call, then its output chained by previous_response_id', async () => {
       chat.enqueue(json(chatToolCall));
-      const first = await client.responses.create({ model: 'gpt-4.1-nano', input: 'Weather in San Francisco?', tools: [WEATHER_TOOL], tool_choice: 'auto' });
+      const first = await client.responses.create({
+        model: 'gpt-4.1-nano',
+        input: 'Weather in San Francisco?',
+        tools: [WEATHER_TOOL],
+        tool_choice: 'auto',
+      });
       const call = first.output.find((item) => item.type === 'function_call');
       expect(call).toMatchObject({ type: 'function_call', call_id: 'call_93562515', name: 'weather', arguments: '{"location":"San Francisco"}' });
       expect(chat.requests.at(-1)!.json).toMatchObject({
@@ -226,7 +243,12 @@ describe('the Responses API (one process)', () => {
       const answer = JSON.parse(chatText);
       answer.choices[0].message.content = '{"name":"Galaxy Day","month":10}';
       chat.enqueue(json(JSON.stringify(answer)));
-      const schema = { type: 'object', properties: { name: { type: 'string' }, month: { type: 'integer' } }, required: ['name', 'month'], additionalProperties: false };
+      const schema = {
+        type: 'object',
+        properties: { name: { type: 'string' }, month: { type: 'integer' } },
+        required: ['name', 'month'],
+        additionalProperties: false,
+      };
       const response = await client.responses.create({
         model: 'gpt-4.1-nano',
         input: 'Invent a holiday.',
@@ -357,8 +379,14 @@ describe('the Responses API (one process)', () => {
         max_output_tokens: 256,
       });
       const messages = anthropic.requests.at(-1)!.json.messages;
-      expect(messages[1]).toMatchObject({ role: 'assistant', content: expect.arrayContaining([{ type: 'tool_use', id: 'toolu_01LRmxn9vGM1d2DZSDBowdZ1', name: 'updateIssueList', input: {} }]) });
-      expect(messages[2]).toMatchObject({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01LRmxn9vGM1d2DZSDBowdZ1', content: 'done' }] });
+      expect(messages[1]).toMatchObject({
+        role: 'assistant',
+        content: expect.arrayContaining([{ type: 'tool_use', id: 'toolu_01LRmxn9vGM1d2DZSDBowdZ1', name: 'updateIssueList', input: {} }]),
+      });
+      expect(messages[2]).toMatchObject({
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: 'toolu_01LRmxn9vGM1d2DZSDBowdZ1', content: 'done' }],
+      });
     });
   });
 
@@ -369,7 +397,13 @@ describe('the Responses API (one process)', () => {
       ['xAI text', responsesFixtures.xaiTextStream, 'grok-4'],
     ])('replays the recorded %s stream to the SDK intact', async (_name, recording, model) => {
       native.enqueue(sse(responsesFrames(recording)));
-      const body = { model, input: 'Tell me a joke.', reasoning: { effort: 'low' as const }, include: ['reasoning.encrypted_content' as const], stream: true as const };
+      const body = {
+        model,
+        input: 'Tell me a joke.',
+        reasoning: { effort: 'low' as const },
+        include: ['reasoning.encrypted_content' as const],
+        stream: true as const,
+      };
       const stream = await client.responses.create(body);
       const received: unknown[] = [];
       for await (const event of stream) received.push(event);
@@ -407,7 +441,19 @@ describe('the Responses API (one process)', () => {
     });
 
     it("passes an upstream error through in OpenAI's shape", async () => {
-      native.enqueue({ status: 400, ...json(JSON.stringify({ error: { message: 'Unsupported parameter: temperature', type: 'invalid_request_error', param: 'temperature', code: 'unsupported_parameter' } })) });
+      native.enqueue({
+        status: 400,
+        ...json(
+          JSON.stringify({
+            error: {
+              message: 'Unsupported parameter: temperature',
+              type: 'invalid_request_error',
+              param: 'temperature',
+              code: 'unsupported_parameter',
+            },
+          }),
+        ),
+      });
       await expect(client.responses.create({ model: 'gpt-5-mini', input: 'Hi', temperature: 0.5 })).rejects.toMatchObject({
         status: 400,
         param: 'temperature',

@@ -4,7 +4,13 @@ import { authorizeModel } from '../auth/authorize-request';
 import type { Execution, RequestExecutor } from '../pipeline/request-executor';
 import type { ResponseStore } from '../responses-store/response-store';
 import { formatResponse, type ResponseEnvelope } from '../responses-wire/format-response';
-import { newItemId, parseResponsesRequest, toChatRequest, type ParsedResponsesRequest, type ResponseItem } from '../responses-wire/parse-responses-request';
+import {
+  newItemId,
+  parseResponsesRequest,
+  toChatRequest,
+  type ParsedResponsesRequest,
+  type ResponseItem,
+} from '../responses-wire/parse-responses-request';
 import { ResponseStreamWriter, serverSentEvent, type ResponseStreamEvent } from '../responses-wire/response-stream-writer';
 import { readAttribution } from '../telemetry/request-attribution';
 import type { RequestTelemetry } from '../telemetry/request-telemetry';
@@ -65,7 +71,7 @@ export function createResponsesRoutes(executor: RequestExecutor, options: Respon
     const store = parsed.store && responseStore !== undefined;
     const envelope: ResponseEnvelope = { id: newItemId('resp'), createdAt: Math.floor(Date.now() / 1000), body: parsed.body, store };
     const save = (response: Record<string, unknown>, output: readonly ResponseItem[]): Promise<void> =>
-      store ? responseStore!.save(storedOf(envelope, parsed, workspace, response, output)) : Promise.resolve();
+      store ? responseStore.save(storedOf(envelope, parsed, workspace, response, output)) : Promise.resolve();
     await serveChat(exchange, execution, executor, chatRequest, {
       send: async (response) => {
         const object = formatResponse(response, envelope);
@@ -105,7 +111,9 @@ export function createResponsesRoutes(executor: RequestExecutor, options: Respon
     const save = async (response: Record<string, unknown>): Promise<void> => {
       if (!parsed.store || responseStore === undefined || typeof response.id !== 'string' || !RESPONSE_ID.test(response.id)) return;
       const envelope = { id: response.id, createdAt: Number(response.created_at) || Math.floor(Date.now() / 1000), body: parsed.body, store: true };
-      await responseStore.save(storedOf(envelope, parsed, workspace, response, Array.isArray(response.output) ? (response.output as ResponseItem[]) : []));
+      await responseStore.save(
+        storedOf(envelope, parsed, workspace, response, Array.isArray(response.output) ? (response.output as ResponseItem[]) : []),
+      );
     };
     if (!parsed.stream) {
       const { response, servedBy } = await executor.respond(plan, parsed.raw, execution.context, telemetry.attempted);
@@ -211,7 +219,7 @@ export function createResponsesRoutes(executor: RequestExecutor, options: Respon
     const writer: { current?: ResponseStreamWriter } = {};
     // A stream that breaks off ends with `response.failed` and `error`, numbered on from the events before.
     exchange.errorFormat = {
-      body: OPENAI_ERROR_FORMAT.body,
+      body: (error, requestId) => OPENAI_ERROR_FORMAT.body(error, requestId),
       streamEvent: (error, requestId) => (writer.current ?? new ResponseStreamWriter(placeholderEnvelope())).fail(error, requestId),
     };
     const execution = executor.begin(exchange.context);
@@ -341,7 +349,12 @@ function estimationRequest(parsed: ParsedResponsesRequest): ChatRequest {
 function observeNativeResponse(telemetry: RequestTelemetry, response: Record<string, unknown>): void {
   if (typeof response.model === 'string') telemetry.servedModel = response.model;
   const usage = response.usage as
-    | { input_tokens?: number; output_tokens?: number; input_tokens_details?: { cached_tokens?: number }; output_tokens_details?: { reasoning_tokens?: number } }
+    | {
+        input_tokens?: number;
+        output_tokens?: number;
+        input_tokens_details?: { cached_tokens?: number };
+        output_tokens_details?: { reasoning_tokens?: number };
+      }
     | null
     | undefined;
   if (usage && typeof usage.input_tokens === 'number' && typeof usage.output_tokens === 'number') {

@@ -20,7 +20,8 @@ export function responseObject(
   fields: { model: string; status: ResponseStatus; output: ResponseItem[]; usage?: Usage; finishReason?: FinishReason },
 ): Record<string, unknown> {
   const { body } = envelope;
-  const incomplete = fields.status === 'incomplete' ? { reason: fields.finishReason === 'content_filter' ? 'content_filter' : 'max_output_tokens' } : null;
+  const incomplete =
+    fields.status === 'incomplete' ? { reason: fields.finishReason === 'content_filter' ? 'content_filter' : 'max_output_tokens' } : null;
   return {
     id: envelope.id,
     object: 'response',

@@ -77,9 +77,9 @@ function inputItemsOf(input: ResponsesRequestBody['input']): ResponseItem[] {
     const id = typeof item.id === 'string' && item.id !== '' ? item.id : newItemId(ID_PREFIX[type] ?? 'item');
     if (type === 'message' && 'role' in item && typeof item.content === 'string') {
       const textType = item.role === 'assistant' ? 'output_text' : 'input_text';
-      return { ...item, type, id, content: [{ type: textType, text: item.content }] } as ResponseItem;
+      return { ...item, type, id, content: [{ type: textType, text: item.content }] };
     }
-    return { ...item, type, id } as ResponseItem;
+    return { ...item, type, id };
   });
 }
 
@@ -111,7 +111,12 @@ export function toChatRequest(parsed: ParsedResponsesRequest, history: readonly 
   if (body.tools != null && body.tools.length > 0) {
     request.tools = body.tools.map((tool, index) => {
       if (tool.type !== 'function' || typeof tool.name !== 'string') throw untranslatable(`The tool type ${tool.type}`, `tools[${index}].type`);
-      const { name, description, parameters, strict } = tool as { name: string; description?: string | null; parameters?: Record<string, unknown> | null; strict?: boolean | null };
+      const { name, description, parameters, strict } = tool as {
+        name: string;
+        description?: string | null;
+        parameters?: Record<string, unknown> | null;
+        strict?: boolean | null;
+      };
       return {
         name,
         ...(description != null && { description }),
@@ -145,7 +150,7 @@ function toCanonicalMessages(items: readonly Record<string, unknown>[], param: s
   items.forEach((raw, index) => {
     const item = raw as ResponsesInputItem & Record<string, unknown>;
     const itemParam = `${param}[${index}]`;
-    const type = (item.type as string | undefined) ?? 'message';
+    const type = item.type ?? 'message';
     switch (type) {
       case 'message': {
         const role = item.role as 'user' | 'assistant' | 'system' | 'developer';
@@ -155,7 +160,12 @@ function toCanonicalMessages(items: readonly Record<string, unknown>[], param: s
           parts.forEach((part, partIndex) => {
             if (part.type === 'output_text' || part.type === 'input_text') turn.content.push({ type: 'text', text: part.text as string });
             else if (part.type === 'refusal') turn.refusal = (turn.refusal ?? '') + (part.refusal as string);
-            else throw invalidRequest(`An assistant message cannot hold a ${String(part.type)} part.`, `${itemParam}.content[${partIndex}].type`, 'invalid_value');
+            else
+              throw invalidRequest(
+                `An assistant message cannot hold a ${String(part.type)} part.`,
+                `${itemParam}.content[${partIndex}].type`,
+                'invalid_value',
+              );
           });
           return;
         }
@@ -173,7 +183,8 @@ function toCanonicalMessages(items: readonly Record<string, unknown>[], param: s
       case 'function_call_output': {
         assistant = undefined;
         const output = item.output as string | Record<string, unknown>[];
-        const content = typeof output === 'string' ? output : output.map((part, partIndex) => textOf(part, `${itemParam}.output[${partIndex}]`)).join('');
+        const content =
+          typeof output === 'string' ? output : output.map((part, partIndex) => textOf(part, `${itemParam}.output[${partIndex}]`)).join('');
         messages.push({ role: 'tool', toolCallId: item.call_id as string, content });
         return;
       }

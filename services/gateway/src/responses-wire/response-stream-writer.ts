@@ -55,7 +55,14 @@ export class ResponseStreamWriter {
         if (part.choice !== 0) break;
         const open = this.open?.kind === 'reasoning' ? this.open : this.openReasoning(events);
         open.text += part.text;
-        events.push(this.event('response.reasoning_summary_text.delta', { item_id: open.item.id, output_index: open.index, summary_index: 0, delta: part.text }));
+        events.push(
+          this.event('response.reasoning_summary_text.delta', {
+            item_id: open.item.id,
+            output_index: open.index,
+            summary_index: 0,
+            delta: part.text,
+          }),
+        );
         break;
       }
       case 'text-delta':
@@ -75,7 +82,14 @@ export class ResponseStreamWriter {
       case 'tool-call-start': {
         if (part.choice !== 0) break;
         this.close(events);
-        const item: ResponseItem = { type: 'function_call', id: newItemId('fc'), call_id: part.id, name: part.name, arguments: '', status: 'in_progress' };
+        const item: ResponseItem = {
+          type: 'function_call',
+          id: newItemId('fc'),
+          call_id: part.id,
+          name: part.name,
+          arguments: '',
+          status: 'in_progress',
+        };
         this.open = { kind: 'function_call', index: this.output.length, item, toolIndex: part.index };
         this.output.push(item);
         events.push(this.event('response.output_item.added', { output_index: this.open.index, item: { ...item } }));
@@ -85,7 +99,9 @@ export class ResponseStreamWriter {
         const open = this.open;
         if (part.choice !== 0 || open?.kind !== 'function_call' || open.toolIndex !== part.index) break;
         open.item.arguments = (open.item.arguments as string) + part.argumentsDelta;
-        events.push(this.event('response.function_call_arguments.delta', { item_id: open.item.id, output_index: open.index, delta: part.argumentsDelta }));
+        events.push(
+          this.event('response.function_call_arguments.delta', { item_id: open.item.id, output_index: open.index, delta: part.argumentsDelta }),
+        );
         break;
       }
       case 'finish':
@@ -129,7 +145,13 @@ export class ResponseStreamWriter {
 
   private snapshot(status: 'in_progress' | 'completed' | 'incomplete' | 'failed'): Record<string, unknown> {
     const output = status === 'in_progress' ? [] : this.output.map((item) => structuredClone(item));
-    return responseObject(this.envelope, { model: this.model, status, output, usage: status === 'in_progress' ? undefined : this.usage, finishReason: this.finishReason });
+    return responseObject(this.envelope, {
+      model: this.model,
+      status,
+      output,
+      usage: status === 'in_progress' ? undefined : this.usage,
+      finishReason: this.finishReason,
+    });
   }
 
   private event(type: string, fields: Record<string, unknown>): ResponseStreamEvent {
@@ -148,7 +170,12 @@ export class ResponseStreamWriter {
     this.output.push(item);
     events.push(this.event('response.output_item.added', { output_index: open.index, item: structuredClone(item) }));
     events.push(
-      this.event('response.reasoning_summary_part.added', { item_id: item.id, output_index: open.index, summary_index: 0, part: { type: 'summary_text', text: '' } }),
+      this.event('response.reasoning_summary_part.added', {
+        item_id: item.id,
+        output_index: open.index,
+        summary_index: 0,
+        part: { type: 'summary_text', text: '' },
+      }),
     );
     return open;
   }
@@ -190,7 +217,9 @@ export class ResponseStreamWriter {
       case 'reasoning': {
         const part = { type: 'summary_text', text: open.text };
         (open.item.summary as unknown[]).push(part);
-        events.push(this.event('response.reasoning_summary_text.done', { item_id: open.item.id, output_index: open.index, summary_index: 0, text: open.text }));
+        events.push(
+          this.event('response.reasoning_summary_text.done', { item_id: open.item.id, output_index: open.index, summary_index: 0, text: open.text }),
+        );
         events.push(this.event('response.reasoning_summary_part.done', { item_id: open.item.id, output_index: open.index, summary_index: 0, part }));
         break;
       }

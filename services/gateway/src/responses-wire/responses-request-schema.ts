@@ -16,7 +16,12 @@ const inputImage = z.object({
   file_id: optional(z.string()),
   detail: optional(z.enum(['auto', 'low', 'high'])),
 });
-const inputFile = z.object({ type: z.literal('input_file'), file_id: optional(z.string()), file_data: optional(z.string()), filename: optional(z.string()) });
+const inputFile = z.object({
+  type: z.literal('input_file'),
+  file_id: optional(z.string()),
+  file_data: optional(z.string()),
+  filename: optional(z.string()),
+});
 const outputText = z.object({ type: z.literal('output_text'), text: z.string(), annotations: optional(z.array(z.unknown())) });
 const refusal = z.object({ type: z.literal('refusal'), refusal: z.string() });
 

@@ -129,7 +129,7 @@ export class LocalPlanExecutor implements PlanExecutor {
     context: CallContext,
   ): Promise<{ response: Record<string, unknown>; report: ExecutionReport }> {
     const { answer, report } = await this.run(plan, context, {
-      call: (deployment, attemptContext) => this.nativeAdapters().respond!(deployment, body, attemptContext),
+      call: (deployment, attemptContext) => this.nativeAdapters().respond(deployment, body, attemptContext),
       settlesAtAnswer: true,
     });
     return { response: answer.result, report };
@@ -152,16 +152,19 @@ export class LocalPlanExecutor implements PlanExecutor {
     context: CallContext,
   ): Promise<{ events: AsyncIterable<NativeStreamEvent>; report: ExecutionReport; final: Promise<ExecutionReport> }> {
     const { stream, report, final } = await this.committed(plan, context, (deployment, attemptContext) =>
-      this.nativeAdapters().streamRespond!(deployment, body, attemptContext),
+      this.nativeAdapters().streamRespond(deployment, body, attemptContext),
     );
     return { events: stream, report, final };
   }
 
-  /** The adapters, when they pass Responses API bodies through; a 400 otherwise (the gateway checks first). */
+  /** The adapters, when they pass Responses API bodies through (the gateway asks only then). */
   private nativeAdapters(): Required<Pick<ProviderAdapterService, 'respond' | 'streamRespond'>> {
-    const { respond, streamRespond } = this.adapters;
-    if (!respond || !streamRespond) throw internalError('The provider adapters do not pass Responses API requests through.');
-    return { respond: respond.bind(this.adapters), streamRespond: streamRespond.bind(this.adapters) };
+    const adapters = this.adapters;
+    if (!adapters.respond || !adapters.streamRespond) throw internalError('The provider adapters do not pass Responses API requests through.');
+    return {
+      respond: (deployment, body, context) => adapters.respond!(deployment, body, context),
+      streamRespond: (deployment, body, context) => adapters.streamRespond!(deployment, body, context),
+    };
   }
 
   /** A stream of any kind of item, committed to the deployment whose first item came. */
