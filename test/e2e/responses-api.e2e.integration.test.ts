@@ -1,17 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { fixturePath } from '../support/fixtures';
 import { startReplayUpstream, type ReplayUpstream } from '../support/replay-upstream';
 import { waitFor } from '../support/wait-for';
-import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
+import { startSwitchyard, type Mode, type RunningSwitchyard } from './switchyard-harness';
 
 /**
  * OpenAI's Responses API in front of every provider, driven by the official
  * `openai` SDK (`client.responses.create` and `.stream`): translated to an
  * OpenAI-chat upstream and to an Anthropic upstream, passed through to a
  * Responses-native one; stored state (`previous_response_id`, GET, DELETE,
- * input items) scoped to the caller's workspace. Upstreams are real HTTP
- * servers answering with recorded provider traffic in its exact wire format.
+ * input items) scoped to the caller's workspace — in one process (the
+ * embedded database) and distributed (the adapter service over gRPC,
+ * Postgres). Upstreams are real HTTP servers answering with recorded
+ * provider traffic in its exact wire format.
  */
 
 const vercel = 'provider-responses/vercel-ai/packages';
@@ -91,7 +94,8 @@ function outputText(response: { output: any[] }): string {
     .join('');
 }
 
-describe('the Responses API (one process)', () => {
+describe.each<Mode>(['embedded', 'distributed'])('the Responses API (%s mode)', (mode) => {
+  const otherWorkspace = `responses-other-${randomBytes(4).toString('hex')}`;
   let chat: ReplayUpstream;
   let anthropic: ReplayUpstream;
   let native: ReplayUpstream;
@@ -103,7 +107,7 @@ describe('the Responses API (one process)', () => {
     process.env.RESPONSES_OPENAI_KEY = 'sk-responses-openai';
     process.env.RESPONSES_ANTHROPIC_KEY = 'sk-ant-responses';
     [chat, anthropic, native] = await Promise.all([startReplayUpstream(), startReplayUpstream(), startReplayUpstream()]);
-    switchyard = await startSwitchyard('embedded', {
+    switchyard = await startSwitchyard(mode, {
       providers: {
         chat: { kind: 'openai', baseUrl: `${chat.origin}/v1`, apiKey: '${RESPONSES_OPENAI_KEY}', models: ['gpt-4.1-nano'] },
         claude: { kind: 'anthropic', baseUrl: `${anthropic.origin}/v1`, apiKey: '${RESPONSES_ANTHROPIC_KEY}', models: ['claude-*'] },
@@ -126,8 +130,8 @@ describe('the Responses API (one process)', () => {
       expect(response.status).toBe(201);
       return (await response.json()) as { key: string };
     };
-    await admin('workspaces', { id: 'responses-other', organization: 'default' });
-    otherWorkspaceKey = (await admin('keys', { workspace: 'responses-other', name: 'other' })).key;
+    await admin('workspaces', { id: otherWorkspace, organization: 'default' });
+    otherWorkspaceKey = (await admin('keys', { workspace: otherWorkspace, name: 'other' })).key;
   }, 120_000);
 
   afterAll(async () => {
@@ -317,7 +321,7 @@ describe('the Responses API (one process)', () => {
     it('does not store a response asked not to be', async () => {
       chat.enqueue(json(chatText));
       const response = await client.responses.create({ model: 'gpt-4.1-nano', input: 'Ephemeral.', store: false });
-      expect(response.store).toBe(false);
+      expect((response as unknown as { store: boolean }).store).toBe(false);
       await expect(client.responses.retrieve(response.id)).rejects.toMatchObject({ status: 404 });
     });
 
