@@ -185,10 +185,10 @@ describe.each<Mode>(['embedded', 'distributed'])('the Responses API (%s mode)', 
       const record = await waitFor(
         () => fetch(`${switchyard.origin}/v1/requests/${requestId}`, { headers: switchyard.headers() }),
         (answer) => answer.status === 200,
-        { timeoutMs: 30_000, what: `the record of ${requestId}` },
+        { timeoutMs: 60_000, what: `the record of ${requestId}` },
       );
       expect(await record.json()).toMatchObject({ id: requestId, operation: 'responses', user: 'dana', status: 'succeeded' });
-    });
+    }, 90_000);
 
     it('streams the typed events the SDK expects, and its final response equals the unstreamed one', async () => {
       chat.enqueue(sse(chatStream));
@@ -316,6 +316,18 @@ describe.each<Mode>(['embedded', 'distributed'])('the Responses API (%s mode)', 
         status: 404,
         code: 'previous_response_not_found',
       });
+    });
+
+    it("deletes an end user's stored responses with the rest of their data", async () => {
+      chat.enqueue(json(chatText));
+      const user = `gail-${randomBytes(4).toString('hex')}`;
+      const response = await client.responses.create({ model: 'gpt-4.1-nano', input: 'Remember me.', user });
+      const deleted = await fetch(`${switchyard.origin}/v1/users/${user}/data`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${switchyard.adminToken}` },
+      });
+      expect({ status: deleted.status, body: await deleted.json() }).toMatchObject({ status: 200 });
+      await expect(client.responses.retrieve(response.id)).rejects.toMatchObject({ status: 404 });
     });
 
     it('does not store a response asked not to be', async () => {

@@ -4,4 +4,4 @@ export { RequestAuthenticator, VIRTUAL_KEY_PREFIX, type AuthenticationOptions } 
 export type { AccessDeniedEvent, GatewayAuditHooks, RequestOrigin, UserDataDeletedEvent } from './auth/gateway-audit-hooks';
 export { ENDPOINT_ROLES } from './auth/authorize-request';
 export { openingResponseStore, SqlResponseStore } from './responses-store/sql-response-store';
-export type { ResponseStore, StoredResponse } from './responses-store/response-store';
+export type { ResponseStore, ResponseStoreOptions, StoredResponse } from './responses-store/response-store';

@@ -187,7 +187,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     governance: governance?.gate,
     plugins: { factories: builtInPluginFactories, services: pluginServices },
     ...governanceTables.gatewayOptions,
-    ...responseStoreOptions(governanceClient),
+    ...responseStoreOptions(config, governanceClient),
     ...overrides,
   });
   return {
@@ -509,6 +509,6 @@ function governancePostgresUrl(config: SwitchyardConfig, logger: Logger): string
 }
 
 /** The Responses API's stored responses: in the records database beside the governance tables, when there is one. */
-function responseStoreOptions(client: SqlClient | undefined): Pick<GatewayServerOptions, 'responseStore'> {
-  return client ? { responseStore: openingResponseStore(() => Promise.resolve(client)) } : {};
+function responseStoreOptions(config: SwitchyardConfig, client: SqlClient | undefined): Pick<GatewayServerOptions, 'responseStore'> {
+  return client ? { responseStore: openingResponseStore(() => Promise.resolve(client), { retentionDays: config.observability.retentionDays }) } : {};
 }

@@ -107,7 +107,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       governance: governance?.gate,
       plugins: { factories: builtInPluginFactories, services: pluginServices, bindEmbeddings: (run) => pluginServices.bindEmbeddings?.(run) },
       ...governanceTables.gatewayOptions,
-      ...responseStoreOptions(() => database.client),
+      ...responseStoreOptions(config, () => database.client),
       ...overrides,
     });
   } catch (error) {
@@ -162,6 +162,6 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
 }
 
 /** The Responses API's stored responses live in the records database, their tables opened at first use. */
-function responseStoreOptions(client: () => Promise<SqlClient>): Pick<GatewayServerOptions, 'responseStore'> {
-  return { responseStore: openingResponseStore(client) };
+function responseStoreOptions(config: SwitchyardConfig, client: () => Promise<SqlClient>): Pick<GatewayServerOptions, 'responseStore'> {
+  return { responseStore: openingResponseStore(client, { retentionDays: config.observability.retentionDays }) };
 }

@@ -214,8 +214,8 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   const { adminRoutes } = options;
   // Only the admin paths reach it: nothing else waits on what the admin API needs (its tables opening).
   if (adminRoutes) app.use((request, response, next) => (isAdminPath(request.path) ? adminRoutes(request, response, next) : next()));
-  app.use(createObservabilityRoutes(options.observability, options.queryLimits));
   app.use(createStoredResponseRoutes(options.responseStore));
+  app.use(createObservabilityRoutes(options.observability, options.queryLimits));
 
   app.use((request, _response, next) => {
     next(

@@ -1,6 +1,6 @@
-import { Router, type Request, type Response } from 'express';
-import { GatewayError, invalidRequest, type ChatRequest, type ExecutionPlan, type StreamPart } from '@switchyard/shared';
-import { authorizeModel } from '../auth/authorize-request';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { GatewayError, invalidRequest, permissionDenied, type ChatRequest, type ExecutionPlan, type StreamPart } from '@switchyard/shared';
+import { authorizeModel, authorizeWorkspaceFilter } from '../auth/authorize-request';
 import type { Execution, RequestExecutor } from '../pipeline/request-executor';
 import type { ResponseStore } from '../responses-store/response-store';
 import { formatResponse, type ResponseEnvelope } from '../responses-wire/format-response';
@@ -235,9 +235,26 @@ export function createResponsesRoutes(executor: RequestExecutor, options: Respon
  * `GET /v1/responses/{id}`, `DELETE /v1/responses/{id}` and
  * `GET /v1/responses/{id}/input_items`: stored responses of the workspaces
  * the caller may read (delete: act for); another workspace's is a 404.
+ * Also, before the query API answers `DELETE /v1/users/{user}/data`, the
+ * end user's stored responses go with the rest of their data (registered
+ * ahead of that route, checked as it checks).
  */
 export function createStoredResponseRoutes(responseStore: ResponseStore | undefined): Router {
   const router = Router();
+  router.delete('/v1/users/:user/data', async (request: Request, response: Response, next: NextFunction) => {
+    const { principal } = response.locals.exchange as HttpExchange;
+    const user = String(request.params.user);
+    const workspace = typeof request.query.workspace === 'string' ? request.query.workspace : undefined;
+    // The checks of the route that answers: nothing is deleted for a caller it would refuse.
+    if (responseStore !== undefined && user !== '' && (principal.role === 'owner' || principal.role === 'admin')) {
+      authorizeWorkspaceFilter(principal, workspace);
+      await responseStore.deleteUser(user, workspace === undefined ? principal.readableWorkspaces : [workspace]);
+    } else if (principal.role !== 'owner' && principal.role !== 'admin') {
+      throw permissionDenied("Deleting a user's data takes the owner or admin role.");
+    }
+    next();
+  });
+
   const stored = async (request: Request, response: Response, write = false) => {
     const exchange = response.locals.exchange as HttpExchange;
     const id = String(request.params.id);

@@ -31,4 +31,13 @@ export interface ResponseStore {
   conversation(id: string, workspace: string): Promise<ResponseItem[] | undefined>;
   /** False when there was none with that id in `scope`. */
   delete(id: string, scope: WorkspaceScope): Promise<boolean>;
+  /** Deletes every stored response of one end user (the requests' `user`) in `scope`; returns how many. */
+  deleteUser(user: string, scope: WorkspaceScope): Promise<number>;
+}
+
+export interface ResponseStoreOptions {
+  /** `observability.retentionDays`: older responses are neither returned nor kept. */
+  retentionDays?: number;
+  /** Epoch ms; injected by tests. */
+  now?: () => number;
 }
