@@ -25,7 +25,7 @@ const TOOL_CHOICE_MODES = ['auto', 'none', 'required', 'tool'] as const;
 const RESPONSE_FORMAT_TYPES = ['text', 'json_object', 'json_schema'] as const;
 const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
 const CACHE_TTLS = ['5m', '1h'] as const;
-const EXTRA_BODY_FORMATS = ['anthropic'] as const;
+const EXTRA_BODY_FORMATS = ['anthropic', 'openai-responses'] as const;
 
 export function chatRequestToProto(request: ChatRequest): chatV1.ChatRequest {
   return create(chatV1.ChatRequestSchema, {
@@ -55,7 +55,7 @@ export function chatRequestToProto(request: ChatRequest): chatV1.ChatRequest {
     extraBodyJson: request.extraBody ? JSON.stringify(request.extraBody) : '',
     providerOptionsJson: request.providerOptions ? JSON.stringify(request.providerOptions) : '',
     dropUnsupportedParams: request.dropUnsupportedParams,
-    extraBodyFormat: request.extraBodyFormat === 'anthropic' ? 'anthropic' : '',
+    extraBodyFormat: request.extraBodyFormat === undefined || request.extraBodyFormat === 'openai' ? '' : request.extraBodyFormat,
   });
 }
 

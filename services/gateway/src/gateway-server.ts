@@ -40,6 +40,7 @@ import { PriceCatalog } from './telemetry/price-catalog';
 import { RequestRecorder } from './telemetry/request-recorder';
 import { ExportingRequestRecorder } from './telemetry/otel/exporting-request-recorder';
 import { startConfiguredOtelExport } from './telemetry/otel/otel-export';
+import type { ResponseStore } from './responses-store/response-store';
 
 export interface GatewayServer {
   /** The address the socket is bound to, e.g. `http://127.0.0.1:8080`, `http://[::]:8080`, or `https://…` with `server.tls`. */
@@ -111,6 +112,8 @@ export interface GatewayServerOptions {
    * `plugins.modules` are built (with services that refuse to be used).
    */
   plugins?: PluginSetup;
+  /** Stored responses of the Responses API (`openingResponseStore` over the records database); none: not stored. */
+  responseStore?: ResponseStore;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
@@ -174,6 +177,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     traces: config.traces,
     audit: options.audit,
     adminRoutes: options.adminRoutes,
+    responseStore: options.responseStore,
     plugins,
   });
   // Read before listening: a missing or mismatched certificate stops the start, naming server.tls.*.

@@ -15,6 +15,7 @@ import {
   type Logger,
   type EmbeddingRequest,
   type EmbeddingResponse,
+  type NativeStreamEvent,
   type ProviderAdapterService,
   type ProviderConfig,
   type ProviderKind,
@@ -139,6 +140,18 @@ export class LocalProviderAdapterService implements ProviderAdapterService, Disc
     return adapter.embed(deployment.model, request, context);
   }
 
+  async respond(deployment: Deployment, body: Record<string, unknown>, context: CallContext): Promise<Record<string, unknown>> {
+    const adapter = this.adapter(deployment);
+    if (!adapter.respond) throw responsesApiNotSpoken(deployment);
+    return adapter.respond(deployment.model, body, context);
+  }
+
+  async streamRespond(deployment: Deployment, body: Record<string, unknown>, context: CallContext): Promise<AsyncIterable<NativeStreamEvent>> {
+    const adapter = this.adapter(deployment);
+    if (!adapter.streamRespond) throw responsesApiNotSpoken(deployment);
+    return adapter.streamRespond(deployment.model, body, context);
+  }
+
   close(): Promise<void> {
     this.modelDiscovery.close();
     return this.http.close();
@@ -161,4 +174,14 @@ export class LocalProviderAdapterService implements ProviderAdapterService, Disc
     }
     return adapter;
   }
+}
+
+/** The gateway passes a Responses body only to providers that speak the API: reaching here is a config mismatch. */
+function responsesApiNotSpoken(deployment: Deployment): GatewayError {
+  return new GatewayError(`Provider ${deployment.providerId} does not speak the Responses API.`, {
+    status: 400,
+    errorClass: 'invalid_request',
+    param: 'model',
+    code: 'responses_api_not_supported',
+  });
 }

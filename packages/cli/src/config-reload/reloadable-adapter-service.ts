@@ -8,6 +8,7 @@ import type {
   DiscoveredModelSource,
   EmbeddingRequest,
   EmbeddingResponse,
+  NativeStreamEvent,
   Logger,
   ProviderAdapterService,
   RoutePlan,
@@ -70,6 +71,14 @@ export class ReloadableAdapterService implements ProviderAdapterService, Discove
 
   embed(deployment: Deployment, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
     return this.serving(deployment).embed(deployment, request, context);
+  }
+
+  respond(deployment: Deployment, body: Record<string, unknown>, context: CallContext): Promise<Record<string, unknown>> {
+    return this.serving(deployment).respond(deployment, body, context);
+  }
+
+  streamRespond(deployment: Deployment, body: Record<string, unknown>, context: CallContext): Promise<AsyncIterable<NativeStreamEvent>> {
+    return this.serving(deployment).streamRespond(deployment, body, context);
   }
 
   /** The current generation's key pools (rate-limit state per provider key), for an attempt gate. */

@@ -11,7 +11,7 @@ import {
 import { hostname } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { authenticationRequired, ConfigError, executionPolicy, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
-import { createPostgresClient } from '@switchyard/database';
+import { createPostgresClient, type SqlClient } from '@switchyard/database';
 import { startAlerting } from './alerting';
 import {
   grpcClientSecurity,
@@ -41,7 +41,7 @@ import {
   SnapshotRouterService,
   StatisticsTracker,
 } from '@switchyard/router';
-import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
+import { GatewayMetrics, openingResponseStore, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import {
   builtInPluginFactories,
@@ -189,6 +189,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     governance: governance?.gate,
     plugins: { factories: builtInPluginFactories, services: pluginServices },
     ...governanceTables.gatewayOptions,
+    ...responseStoreOptions(config, governanceClient),
     ...overrides,
   });
   return {
@@ -517,4 +518,9 @@ function governancePostgresUrl(config: SwitchyardConfig, logger: Logger): string
     logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'governance-database-url-unresolved');
     return undefined;
   }
+}
+
+/** The Responses API's stored responses: in the records database beside the governance tables, when there is one. */
+function responseStoreOptions(config: SwitchyardConfig, client: SqlClient | undefined): Pick<GatewayServerOptions, 'responseStore'> {
+  return client ? { responseStore: openingResponseStore(() => Promise.resolve(client), { retentionDays: config.observability.retentionDays }) } : {};
 }

@@ -1,9 +1,10 @@
+import type { SqlClient } from '@switchyard/database';
 import { EventPublisherMetrics, InProcessEventBus, type EventSink } from '@switchyard/events';
 import { authenticationRequired, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/observability';
 import { catalogModelFacts, startResilienceGate, withBreakerState, type ResilienceGate } from '@switchyard/provider-adapters';
 import { StatisticsTracker } from '@switchyard/router';
-import { GatewayMetrics, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
+import { GatewayMetrics, openingResponseStore, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { builtInPluginFactories, lazyPluginServices, localServiceMakers } from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
@@ -114,6 +115,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       governance: governance?.gate,
       plugins: { factories: builtInPluginFactories, services: pluginServices, bindEmbeddings: (run) => pluginServices.bindEmbeddings?.(run) },
       ...governanceTables.gatewayOptions,
+      ...responseStoreOptions(config, () => database.client),
       ...overrides,
     });
   } catch (error) {
@@ -174,4 +176,9 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       await governance?.close();
     },
   };
+}
+
+/** The Responses API's stored responses live in the records database, their tables opened at first use. */
+function responseStoreOptions(config: SwitchyardConfig, client: () => Promise<SqlClient>): Pick<GatewayServerOptions, 'responseStore'> {
+  return { responseStore: openingResponseStore(client, { retentionDays: config.observability.retentionDays }) };
 }

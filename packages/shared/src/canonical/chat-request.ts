@@ -32,7 +32,7 @@ export interface ChatRequest {
    * that same format gets the fields as they are; any other settles them as
    * unsupported.
    */
-  extraBodyFormat?: 'openai' | 'anthropic';
+  extraBodyFormat?: 'openai' | 'anthropic' | 'openai-responses';
   /** Provider-specific options keyed by provider kind or provider id (`{"anthropic": {...}}`), merged into that provider's request. */
   providerOptions?: Record<string, Record<string, unknown>>;
   /** Drop parameters the provider cannot honour instead of failing (the `x-switchyard-drop-unsupported-params` header). */

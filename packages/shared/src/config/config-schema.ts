@@ -159,6 +159,8 @@ export const openAIProviderSchema = z.strictObject({
       message: `must be an OpenAI-compatible preset (switchyard providers lists them): ${OPENAI_PRESET_IDS.join(', ')}`,
     })
     .optional(),
+  /** Whether `/v1/responses` is passed through to this server's own `POST /responses` (default: OpenAI itself and the xai preset). */
+  responsesApi: z.boolean().optional(),
   ...providerBase,
 });
 

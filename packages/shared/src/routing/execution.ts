@@ -1,6 +1,6 @@
 import type { ChatRequest, ChatResponse, Deployment, EmbeddingRequest, EmbeddingResponse, RouteAttempt, RoutePlan, StreamPart } from '../canonical';
 import type { GatewayError } from '../errors';
-import type { CallContext } from '../services/contracts';
+import type { CallContext, NativeStreamEvent } from '../services/contracts';
 
 /**
  * Why an attempt failed, in the terms fallback rules are written in. Derived
@@ -103,6 +103,18 @@ export interface PlanExecutor {
     context: CallContext,
   ): Promise<{ parts: AsyncIterable<StreamPart>; report: ExecutionReport; final: Promise<ExecutionReport> }>;
   embed(plan: ExecutionPlan, request: EmbeddingRequest, context: CallContext): Promise<{ response: EmbeddingResponse; report: ExecutionReport }>;
+  /** A Responses API body passed through to Responses-native deployments (`ProviderAdapterService.respond`); absent where not offered. */
+  respond?(
+    plan: ExecutionPlan,
+    body: Record<string, unknown>,
+    context: CallContext,
+  ): Promise<{ response: Record<string, unknown>; report: ExecutionReport }>;
+  /** The same, streamed, committed as `stream` is. */
+  streamRespond?(
+    plan: ExecutionPlan,
+    body: Record<string, unknown>,
+    context: CallContext,
+  ): Promise<{ events: AsyncIterable<NativeStreamEvent>; report: ExecutionReport; final: Promise<ExecutionReport> }>;
 }
 
 /** Attempts made: retries and hedges count, deployments the gate skipped (breaker open) do not. */

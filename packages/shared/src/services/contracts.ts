@@ -41,6 +41,21 @@ export interface ProviderAdapterService {
    */
   stream(deployment: Deployment, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>>;
   embed(deployment: Deployment, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;
+  /**
+   * OpenAI's Responses API passed through to an upstream that speaks it
+   * (`speaksResponsesApi`): the client's body as sent (model set to the
+   * deployment's), the upstream's `Response` as it answered. Absent where
+   * the adapters cannot.
+   */
+  respond?(deployment: Deployment, body: Record<string, unknown>, context: CallContext): Promise<Record<string, unknown>>;
+  /** The same, streamed: the upstream's events as they come. */
+  streamRespond?(deployment: Deployment, body: Record<string, unknown>, context: CallContext): Promise<AsyncIterable<NativeStreamEvent>>;
+}
+
+/** One server-sent event of an upstream's own stream, passed through unchanged. */
+export interface NativeStreamEvent {
+  event?: string;
+  data: string;
 }
 
 /**

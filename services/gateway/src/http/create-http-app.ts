@@ -23,6 +23,8 @@ import { createObservabilityRoutes, type QueryLimits } from './observability-rou
 import { createOpenAIRoutes } from './openai-routes';
 import { createTraceRoutes } from './trace-routes';
 import { createPluginEndpointRoutes, DEFAULT_PLUGIN_ENDPOINT_ROLES } from './plugin-endpoint-routes';
+import { createResponsesRoutes, createStoredResponseRoutes } from './responses-routes';
+import type { ResponseStore } from '../responses-store/response-store';
 import type { ModelDetails } from './model-details';
 
 export interface HttpAppOptions extends ExchangeOptions {
@@ -47,6 +49,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   costRecommender?: CostRecommender;
   /** Limits of `POST /v1/traces` (`traces` of the config); its defaults when absent. */
   traces?: TracesConfig;
+  /** Stored responses of the Responses API; none: `store` is ignored and `previous_response_id` refused. */
+  responseStore?: ResponseStore;
 }
 
 /**
@@ -60,7 +64,11 @@ export interface HttpAppOptions extends ExchangeOptions {
  * never read, and its connection is closed rather than drained.
  */
 export function createRequestListener(options: HttpAppOptions): (request: IncomingMessage, response: ServerResponse) => void {
-  const fastRoutes = new Map([...createOpenAIRoutes(options.executor, options), ...createAnthropicRoutes(options.executor, options)]);
+  const fastRoutes = new Map([
+    ...createOpenAIRoutes(options.executor, options),
+    ...createAnthropicRoutes(options.executor, options),
+    ...createResponsesRoutes(options.executor, options),
+  ]);
   const pluginRoutes = createPluginEndpointRoutes(options.plugins, options);
   const app = createExpressApp(options);
   const cors = createCorsPolicy(options.corsAllowedOrigins);
@@ -168,6 +176,8 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
       return 'messages';
     case 'embeddings':
       return 'embeddings';
+    case 'responses':
+      return 'responses';
     case 'models.read':
       return 'models';
     case 'requests.read':
@@ -224,6 +234,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   const { adminRoutes } = options;
   // Only the admin paths reach it: nothing else waits on what the admin API needs (its tables opening).
   if (adminRoutes) app.use((request, response, next) => (isAdminPath(request.path) ? adminRoutes(request, response, next) : next()));
+  app.use(createStoredResponseRoutes(options.responseStore));
   app.use(createObservabilityRoutes(options.observability, options.queryLimits));
   app.use(createTraceRoutes({ ...options, publisher: options.recorder.publisher }));
   app.use(createAlertRoutes(options.observability));
@@ -258,6 +269,7 @@ function routeName(path: string): string {
   if (path === '/v1/analytics' || path.startsWith('/v1/analytics/')) return 'analytics';
   if (path === '/v1/feedback') return 'feedback';
   if (path === '/v1/traces' || path.startsWith('/v1/traces/')) return 'traces';
+  if (path.startsWith('/v1/responses/')) return 'responses';
   if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }

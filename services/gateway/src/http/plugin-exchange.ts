@@ -9,8 +9,8 @@ import { headerSafeValue } from './response-headers';
 
 /** How one wire format (OpenAI's, Anthropic's) writes a chat answer. */
 export interface ChatWire {
-  /** Sends a whole answer, with its dropped-parameters header. */
-  send(response: ChatResponse): void;
+  /** Sends a whole answer, with its dropped-parameters header (after storing it, where the wire keeps state). */
+  send(response: ChatResponse): void | Promise<void>;
   /** Writes a stream; `answeredBy` is the provider or `plugin:<name>` (time-to-first-chunk metric). */
   stream(parts: AsyncIterable<StreamPart>, answeredBy: string, request: ChatRequest): Promise<void>;
 }
@@ -34,7 +34,7 @@ export async function serveChat(
     if (plugins && answer) {
       const reply = await pluginReply(exchange, plugins, answer, chatRequest.stream);
       if (reply.parts) await wire.stream(reply.parts, `plugin:${answer.servedBy.plugin}`, chatRequest);
-      else wire.send(reply.response);
+      else await wire.send(reply.response);
       exchange.completed(answer.servedBy);
       return;
     }
@@ -48,7 +48,7 @@ export async function serveChat(
       telemetry.usage = response.usage;
       telemetry.finishReason = response.choices[0]?.finishReason;
       exchange.setServedBy(servedBy);
-      wire.send(response);
+      await wire.send(response);
       exchange.completed(servedBy);
       return;
     }

@@ -6,6 +6,7 @@ import {
   isGatewayError,
   modelOnlyFeatures,
   SECRET_HEADER_NAME,
+  speaksResponsesApi,
   invalidRequest,
   type AttemptRecord,
   type CallContext,
@@ -20,6 +21,7 @@ import {
   type GatewayError,
   type KeyScopes,
   type KindFallbacks,
+  type NativeStreamEvent,
   type PluginServedBy,
   type PlanExecutor,
   type RequestFeatures,
@@ -236,6 +238,53 @@ export class RequestExecutor {
   ): Promise<{ response: EmbeddingResponse; servedBy: DeploymentServedBy }> {
     const plan = await this.plan(request.model, modelOnlyFeatures(request.model, routingHeaders(routing.headers)), routing, context);
     return this.answer(plan, () => this.planExecutor.embed(plan, request, context), onAttempt);
+  }
+
+  /**
+   * The plan of a Responses API request when every deployment it may reach
+   * speaks that API and the plan executor passes bodies through: the body
+   * then goes upstream unchanged. Undefined otherwise (it is translated).
+   * Routing sees the model and headers only: the body is not canonical yet.
+   */
+  async nativeResponsesPlan(model: string, context: CallContext, routing: RoutingInput = {}): Promise<ExecutionPlan | undefined> {
+    if (!this.planExecutor.respond || !this.planExecutor.streamRespond) return undefined;
+    const plan = await this.plan(model, modelOnlyFeatures(model, routingHeaders(routing.headers)), routing, context);
+    const reachable = [...plan.attempts, ...(plan.fallbacks?.context_length ?? []), ...(plan.fallbacks?.content_policy ?? [])];
+    const native = reachable.every(({ deployment }) => speaksResponsesApi(this.options.providers[deployment.providerId]));
+    return native ? plan : undefined;
+  }
+
+  /** Runs a `nativeResponsesPlan` with the client's body. */
+  respond(
+    plan: ExecutionPlan,
+    body: Record<string, unknown>,
+    context: CallContext,
+    onAttempt?: AttemptListener,
+  ): Promise<{ response: Record<string, unknown>; servedBy: DeploymentServedBy }> {
+    return this.answer(plan, () => this.planExecutor.respond!(plan, body, context), onAttempt);
+  }
+
+  /** Streams a `nativeResponsesPlan` with the client's body: the upstream's events as they come. */
+  async streamRespond(
+    plan: ExecutionPlan,
+    body: Record<string, unknown>,
+    context: CallContext,
+    onAttempt?: AttemptListener,
+  ): Promise<{ events: AsyncIterable<NativeStreamEvent>; servedBy: DeploymentServedBy }> {
+    const finished = this.started(plan);
+    let opened: Awaited<ReturnType<NonNullable<PlanExecutor['streamRespond']>>>;
+    try {
+      opened = await this.settled(this.planExecutor.streamRespond!(plan, body, context), onAttempt, false);
+    } catch (error) {
+      finished();
+      throw error;
+    }
+    const { events, report, final } = opened;
+    void final.then((settled) => {
+      finished();
+      this.observe(settled);
+    }, finished);
+    return { events, servedBy: this.servedBy(report, onAttempt) };
   }
 
   /**

@@ -63,6 +63,11 @@ export class PluginPipeline {
     return plugins.length === 0 ? undefined : new PluginRun(plugins, input, this.host);
   }
 
+  /** Whether a request of `workspace` for `route` runs any plugin. */
+  appliesTo(workspace: string, route: string): boolean {
+    return this.order.pluginsFor(workspace, route).length > 0;
+  }
+
   /** Whether any request may run a plugin. */
   get active(): boolean {
     return !this.order.empty;

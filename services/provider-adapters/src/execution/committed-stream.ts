@@ -2,9 +2,9 @@ import { isGatewayError, requestCancelled, type GatewayError, type StreamPart } 
 import type { AttemptControl } from './attempt-control';
 
 /** A stream whose first part has come: the plan is committed to it. */
-export interface OpenedStream {
-  iterator: AsyncIterator<StreamPart>;
-  first: IteratorResult<StreamPart>;
+export interface OpenedStream<T = StreamPart> {
+  iterator: AsyncIterator<T>;
+  first: IteratorResult<T>;
 }
 
 /**
@@ -14,8 +14,8 @@ export interface OpenedStream {
  * it ran to its end), so the attempt is settled and its timers released
  * even when nobody reads it.
  */
-export class CommittedStream implements AsyncIterable<StreamPart>, AsyncIterator<StreamPart> {
-  private pending: IteratorResult<StreamPart> | undefined;
+export class CommittedStream<T = StreamPart> implements AsyncIterable<T>, AsyncIterator<T> {
+  private pending: IteratorResult<T> | undefined;
   private finished = false;
   private readonly cancelled = (): void => {
     this.finish(isGatewayError(this.signal.reason) ? this.signal.reason : requestCancelled());
@@ -23,7 +23,7 @@ export class CommittedStream implements AsyncIterable<StreamPart>, AsyncIterator
   };
 
   constructor(
-    private readonly opened: OpenedStream,
+    private readonly opened: OpenedStream<T>,
     private readonly control: AttemptControl,
     private readonly signal: AbortSignal,
     private readonly ended: (error?: GatewayError) => void,
@@ -34,18 +34,18 @@ export class CommittedStream implements AsyncIterable<StreamPart>, AsyncIterator
     else signal.addEventListener('abort', this.cancelled, { once: true });
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<StreamPart> {
+  [Symbol.asyncIterator](): AsyncIterator<T> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<StreamPart>> {
+  async next(): Promise<IteratorResult<T>> {
     const pending = this.pending;
     if (pending !== undefined) {
       this.pending = undefined;
       return pending;
     }
     if (this.finished) return { done: true, value: undefined };
-    let result: IteratorResult<StreamPart>;
+    let result: IteratorResult<T>;
     try {
       result = await this.opened.iterator.next();
     } catch (thrown) {
@@ -58,7 +58,7 @@ export class CommittedStream implements AsyncIterable<StreamPart>, AsyncIterator
   }
 
   /** The reader stopped early (the client went away): the upstream stream is released. */
-  async return(): Promise<IteratorResult<StreamPart>> {
+  async return(): Promise<IteratorResult<T>> {
     this.pending = undefined;
     if (!this.finished) {
       this.finish(requestCancelled());

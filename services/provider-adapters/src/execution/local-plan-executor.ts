@@ -21,6 +21,7 @@ import {
   type ExecutionReport,
   type FailureKind,
   type GatewayError,
+  type NativeStreamEvent,
   type PlanExecutor,
   type ProviderAdapterService,
   type RouteAttempt,
@@ -122,15 +123,60 @@ export class LocalPlanExecutor implements PlanExecutor {
     return { response: answer.result, report };
   }
 
+  async respond(
+    plan: ExecutionPlan,
+    body: Record<string, unknown>,
+    context: CallContext,
+  ): Promise<{ response: Record<string, unknown>; report: ExecutionReport }> {
+    const { answer, report } = await this.run(plan, context, {
+      call: (deployment, attemptContext) => this.nativeAdapters().respond(deployment, body, attemptContext),
+      settlesAtAnswer: true,
+    });
+    return { response: answer.result, report };
+  }
+
   async stream(
     plan: ExecutionPlan,
     request: ChatRequest,
     context: CallContext,
   ): Promise<{ parts: AsyncIterable<StreamPart>; report: ExecutionReport; final: Promise<ExecutionReport> }> {
-    const { answer, report } = await this.run<OpenedStream>(plan, context, {
+    const { stream, report, final } = await this.committed(plan, context, (deployment, attemptContext) =>
+      this.adapters.stream(deployment, request, attemptContext),
+    );
+    return { parts: stream, report, final };
+  }
+
+  async streamRespond(
+    plan: ExecutionPlan,
+    body: Record<string, unknown>,
+    context: CallContext,
+  ): Promise<{ events: AsyncIterable<NativeStreamEvent>; report: ExecutionReport; final: Promise<ExecutionReport> }> {
+    const { stream, report, final } = await this.committed(plan, context, (deployment, attemptContext) =>
+      this.nativeAdapters().streamRespond(deployment, body, attemptContext),
+    );
+    return { events: stream, report, final };
+  }
+
+  /** The adapters, when they pass Responses API bodies through (the gateway asks only then). */
+  private nativeAdapters(): Required<Pick<ProviderAdapterService, 'respond' | 'streamRespond'>> {
+    const adapters = this.adapters;
+    if (!adapters.respond || !adapters.streamRespond) throw internalError('The provider adapters do not pass Responses API requests through.');
+    return {
+      respond: (deployment, body, context) => adapters.respond!(deployment, body, context),
+      streamRespond: (deployment, body, context) => adapters.streamRespond!(deployment, body, context),
+    };
+  }
+
+  /** A stream of any kind of item, committed to the deployment whose first item came. */
+  private async committed<T>(
+    plan: ExecutionPlan,
+    context: CallContext,
+    open: (deployment: Deployment, attemptContext: CallContext) => Promise<AsyncIterable<T>>,
+  ): Promise<{ stream: CommittedStream<T>; report: ExecutionReport; final: Promise<ExecutionReport> }> {
+    const { answer, report } = await this.run<OpenedStream<T>>(plan, context, {
       // Retry and fallback hold until the first part: only then is the stream committed to a deployment.
       call: async (deployment, attemptContext) => {
-        const iterator = (await this.adapters.stream(deployment, request, attemptContext))[Symbol.asyncIterator]();
+        const iterator = (await open(deployment, attemptContext))[Symbol.asyncIterator]();
         try {
           return { iterator, first: await iterator.next() };
         } catch (error) {
@@ -144,7 +190,7 @@ export class LocalPlanExecutor implements PlanExecutor {
     const started = { attempts: report.attempts.map((attempt) => ({ ...attempt })), served: report.served };
     let settle!: (final: ExecutionReport) => void;
     const final = new Promise<ExecutionReport>((resolve) => (settle = resolve));
-    const parts = new CommittedStream(answer.result, answer.control, context.signal, (error) => {
+    const stream = new CommittedStream<T>(answer.result, answer.control, context.signal, (error) => {
       const { record } = answer;
       // The error the reader gets carries every attempt (the adapter service sends it in the trailer).
       if (error) withExecutionReport(error, report);
@@ -158,7 +204,7 @@ export class LocalPlanExecutor implements PlanExecutor {
       this.gate.record(record.deployment, { ok: !error, failure: record.failure, durationMs: record.durationMs });
       settle(report);
     });
-    return { parts, report: started, final };
+    return { stream, report: started, final };
   }
 
   private async run<T>(

@@ -4,6 +4,7 @@ import type {
   ChatResponse,
   EmbeddingRequest,
   EmbeddingResponse,
+  NativeStreamEvent,
   ProviderConfigOf,
   ProviderKind,
   StreamPart,
@@ -21,6 +22,10 @@ export interface ProviderAdapter {
   stream(model: string, request: ChatRequest, context: CallContext): Promise<AsyncIterable<StreamPart>>;
   /** Absent where the provider has no embeddings API. */
   embed?(model: string, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse>;
+  /** OpenAI's Responses API, passed through: the body as the client sent it (with `model` set), the upstream's `Response`. */
+  respond?(model: string, body: Record<string, unknown>, context: CallContext): Promise<Record<string, unknown>>;
+  /** The same, streamed: the upstream's events unchanged. Rejects on an error answer before the first event. */
+  streamRespond?(model: string, body: Record<string, unknown>, context: CallContext): Promise<AsyncIterable<NativeStreamEvent>>;
   /** The models the provider lists of itself (model discovery); absent where it has no such list. */
   listModels?(context: CallContext): Promise<string[]>;
 }

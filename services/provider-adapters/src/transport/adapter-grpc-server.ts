@@ -4,6 +4,7 @@ import {
   type DiscoveredModelSource,
   type ExecutionReport,
   type Logger,
+  type NativeStreamEvent,
   type PlanExecutor,
   type ProviderAdapterService,
   type StreamPart,
@@ -62,6 +63,21 @@ export function adapterGrpcHandlers(
       const { response, report } = await planExecutor.embed(plan(message), embeddingRequestFromProto(message.request), context);
       return { response: embeddingResponseToProto(response), report: executionReportToProto(report) };
     }, logger),
+    executeResponses: unaryHandler(async (message: adaptersV1.ExecuteResponsesRequest, context) => {
+      const { response, report } = await nativePlanExecutor(planExecutor).respond(plan(message), responsesBody(message), context);
+      return { responseJson: JSON.stringify(response), report: executionReportToProto(report) };
+    }, logger),
+    executeResponsesStream: serverStreamingHandler(
+      async (message: adaptersV1.ExecuteResponsesStreamRequest, context) => {
+        const { events, report, final } = await nativePlanExecutor(planExecutor).streamRespond(plan(message), responsesBody(message), context);
+        return committedEvents(events, report, final);
+      },
+      (event: CommittedEvent<NativeStreamEvent>) =>
+        event.kind === 'item'
+          ? { event: { case: 'upstreamEvent', value: { ...(event.item.event !== undefined && { event: event.item.event }), data: event.item.data } } }
+          : { event: { case: event.kind, value: executionReportToProto(event.report) } },
+      logger,
+    ),
     complete: unaryHandler(async (message: adaptersV1.CompleteRequest, context) => {
       const response = await adapters.complete(deploymentFromProto(message.deployment), chatRequest(message), context);
       return { response: chatResponseToProto(response) };
@@ -102,7 +118,14 @@ function chatRequest(
   return chatRequestFromProto(message.request);
 }
 
-function plan(message: adaptersV1.ExecuteRequest | adaptersV1.ExecuteStreamRequest | adaptersV1.ExecuteEmbedRequest) {
+function plan(
+  message:
+    | adaptersV1.ExecuteRequest
+    | adaptersV1.ExecuteStreamRequest
+    | adaptersV1.ExecuteEmbedRequest
+    | adaptersV1.ExecuteResponsesRequest
+    | adaptersV1.ExecuteResponsesStreamRequest,
+) {
   if (message.plan === undefined) throw internalError(`${message.$typeName} without a plan.`);
   return executionPlanFromProto(message.plan);
 }
@@ -117,5 +140,34 @@ async function* streamEvents(
 ): AsyncIterable<StreamEvent> {
   yield { kind: 'started', report: started };
   for await (const part of parts) yield { kind: 'part', part };
+  yield { kind: 'report', report: await final };
+}
+
+/** The client's Responses body, which the gateway sent as JSON. */
+function responsesBody(message: adaptersV1.ExecuteResponsesRequest | adaptersV1.ExecuteResponsesStreamRequest): Record<string, unknown> {
+  const body: unknown = JSON.parse(message.bodyJson);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw internalError(`${message.$typeName} without a JSON object body.`);
+  return body as Record<string, unknown>;
+}
+
+/** The plan executor's pass-through of the Responses API, which the local one always has. */
+function nativePlanExecutor(planExecutor: PlanExecutor): Required<Pick<PlanExecutor, 'respond' | 'streamRespond'>> {
+  if (!planExecutor.respond || !planExecutor.streamRespond) throw internalError('This plan executor does not pass Responses API requests through.');
+  return {
+    respond: (...args) => planExecutor.respond!(...args),
+    streamRespond: (...args) => planExecutor.streamRespond!(...args),
+  };
+}
+
+type CommittedEvent<T> = { kind: 'started' | 'report'; report: ExecutionReport } | { kind: 'item'; item: T };
+
+/** `started`, the items, then the final `report`: the messages of one committed stream call. */
+async function* committedEvents<T>(
+  items: AsyncIterable<T>,
+  started: ExecutionReport,
+  final: Promise<ExecutionReport>,
+): AsyncIterable<CommittedEvent<T>> {
+  yield { kind: 'started', report: started };
+  for await (const item of items) yield { kind: 'item', item };
   yield { kind: 'report', report: await final };
 }

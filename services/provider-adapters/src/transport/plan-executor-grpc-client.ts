@@ -10,6 +10,7 @@ import {
   type EmbeddingResponse,
   type ExecutionPlan,
   type ExecutionReport,
+  type NativeStreamEvent,
   type PlanExecutor,
   type StreamPart,
 } from '@switchyard/shared';
@@ -90,6 +91,43 @@ export class PlanExecutorGrpcClient implements PlanExecutor {
     return { parts: parts(iterator, started, settle), report: started, final };
   }
 
+  async respond(
+    plan: ExecutionPlan,
+    body: Record<string, unknown>,
+    context: CallContext,
+  ): Promise<{ response: Record<string, unknown>; report: ExecutionReport }> {
+    const message = { plan: executionPlanToProto(plan), bodyJson: JSON.stringify(body), requestId: context.requestId };
+    const { responseJson, report } = await this.client.unary('executeResponses', message, context, this.timeoutMs(plan, this.callTimeoutMs));
+    if (report === undefined) throw internalError('ExecuteResponsesResponse without a report.');
+    return { response: JSON.parse(responseJson) as Record<string, unknown>, report: executionReportFromProto(report) };
+  }
+
+  async streamRespond(
+    plan: ExecutionPlan,
+    body: Record<string, unknown>,
+    context: CallContext,
+  ): Promise<{ events: AsyncIterable<NativeStreamEvent>; report: ExecutionReport; final: Promise<ExecutionReport> }> {
+    const message = { plan: executionPlanToProto(plan), bodyJson: JSON.stringify(body), requestId: context.requestId };
+    const events = await this.client.serverStream(
+      'executeResponsesStream',
+      message,
+      context,
+      (event) => event,
+      this.timeoutMs(plan, this.streamTimeoutMs),
+    );
+    const iterator = events[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done || first.value.event.case !== 'started') {
+      void iterator.return?.();
+      throw internalError('ExecuteResponsesStream did not begin with the attempts that started it.');
+    }
+    const started = executionReportFromProto(first.value.event.value);
+    let settle!: (report: ExecutionReport) => void;
+    const final = new Promise<ExecutionReport>((resolve) => (settle = resolve));
+    context.signal.addEventListener('abort', () => settle(started), { once: true });
+    return { events: upstreamEvents(iterator, started, settle), report: started, final };
+  }
+
   close(): void {
     this.client.close();
   }
@@ -114,6 +152,29 @@ async function* parts(
     for (let next = await events.next(); !next.done; next = await events.next()) {
       const { event } = next.value;
       if (event.case === 'part') yield streamPartFromProto(event.value);
+      else if (event.case === 'report') final = executionReportFromProto(event.value);
+    }
+  } catch (error) {
+    final = executionReportOf(error) ?? final;
+    if (isGatewayError(error) && !executionReportOf(error)) withExecutionReport(error, final);
+    throw error;
+  } finally {
+    settle(final);
+    await events.return?.();
+  }
+}
+
+/** The upstream events of an ExecuteResponsesStream call, its final report settled as `parts` settles a chat stream's. */
+async function* upstreamEvents(
+  events: AsyncIterator<adaptersV1.ExecuteResponsesStreamResponse>,
+  started: ExecutionReport,
+  settle: (report: ExecutionReport) => void,
+): AsyncIterable<NativeStreamEvent> {
+  let final = started;
+  try {
+    for (let next = await events.next(); !next.done; next = await events.next()) {
+      const { event } = next.value;
+      if (event.case === 'upstreamEvent') yield { ...(event.value.event !== undefined && { event: event.value.event }), data: event.value.data };
       else if (event.case === 'report') final = executionReportFromProto(event.value);
     }
   } catch (error) {

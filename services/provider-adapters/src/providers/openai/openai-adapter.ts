@@ -2,11 +2,13 @@ import {
   ConfigError,
   findProviderDescriptor,
   resolveBaseUrlTemplate,
+  speaksResponsesApi,
   type CallContext,
   type ChatRequest,
   type ChatResponse,
   type EmbeddingRequest,
   type EmbeddingResponse,
+  type NativeStreamEvent,
   type OpenAICompatibleQuirks,
   type ProviderDescriptor,
   type StreamPart,
@@ -20,6 +22,7 @@ import { convertOpenAIEmbeddingResponse, convertOpenAIResponse } from './convert
 import { openAIHttpError } from './openai-error';
 import { openAIStreamParts, readOpenAIJson } from './read-openai-body';
 import { listOpenAIModels } from './list-openai-models';
+import { readResponsesJson, responsesStreamEvents } from './read-openai-responses';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -43,6 +46,7 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
   const baseUrl = (options.config.baseUrl ?? presetBaseUrl(providerId, preset, options.env)).replace(/\/+$/, '');
   const chatUrl = `${baseUrl}/chat/completions`;
   const embeddingsUrl = `${baseUrl}/embeddings`;
+  const responsesUrl = `${baseUrl}/responses`;
   const timeoutMs = options.config.timeoutMs;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -135,6 +139,17 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
       return listOpenAIModels({ providerId, baseUrl, headers, http, timeoutMs }, context);
     },
   };
+  if (speaksResponsesApi(options.config)) {
+    // The client's Responses body as sent: only the model is this deployment's.
+    adapter.respond = async (model, body, context) => {
+      const [request, response] = await send(responsesUrl, { ...body, model: upstreamModel(model) }, context);
+      return readResponsesJson(http, providerId, request, response);
+    };
+    adapter.streamRespond = async (model, body, context): Promise<AsyncIterable<NativeStreamEvent>> => {
+      const [request, response] = await send(responsesUrl, { ...body, model: upstreamModel(model) }, context);
+      return responsesStreamEvents(http, providerId, request, response);
+    };
+  }
   return adapter;
 };
 
