@@ -99,6 +99,7 @@ describe.each<Mode>(['embedded', 'distributed'])('the Responses API (%s mode)', 
   let chat: ReplayUpstream;
   let anthropic: ReplayUpstream;
   let native: ReplayUpstream;
+  let azure: ReplayUpstream;
   let switchyard: RunningSwitchyard;
   let client: OpenAI;
   let otherWorkspaceKey: string;
@@ -106,7 +107,13 @@ describe.each<Mode>(['embedded', 'distributed'])('the Responses API (%s mode)', 
   beforeAll(async () => {
     process.env.RESPONSES_OPENAI_KEY = 'sk-responses-openai';
     process.env.RESPONSES_ANTHROPIC_KEY = 'sk-ant-responses';
-    [chat, anthropic, native] = await Promise.all([startReplayUpstream(), startReplayUpstream(), startReplayUpstream()]);
+    process.env.RESPONSES_AZURE_KEY = 'azure-responses-key';
+    [chat, anthropic, native, azure] = await Promise.all([
+      startReplayUpstream(),
+      startReplayUpstream(),
+      startReplayUpstream(),
+      startReplayUpstream(),
+    ]);
     switchyard = await startSwitchyard(mode, {
       providers: {
         chat: { kind: 'openai', baseUrl: `${chat.origin}/v1`, apiKey: '${RESPONSES_OPENAI_KEY}', models: ['gpt-4.1-nano'] },
@@ -117,6 +124,13 @@ describe.each<Mode>(['embedded', 'distributed'])('the Responses API (%s mode)', 
           apiKey: '${RESPONSES_OPENAI_KEY}',
           responsesApi: true,
           models: ['gpt-5*', 'grok-*'],
+        },
+        azure: {
+          kind: 'azure',
+          baseUrl: azure.origin,
+          apiKey: '${RESPONSES_AZURE_KEY}',
+          deployments: { 'o4-mini-azure': 'o4-mini-prod' },
+          models: ['o4-mini-azure'],
         },
       },
     });
@@ -136,7 +150,7 @@ describe.each<Mode>(['embedded', 'distributed'])('the Responses API (%s mode)', 
 
   afterAll(async () => {
     await switchyard?.close();
-    await Promise.all([chat?.close(), anthropic?.close(), native?.close()]);
+    await Promise.all([chat?.close(), anthropic?.close(), native?.close(), azure?.close()]);
   });
 
   describe('translated to an OpenAI-chat upstream', () => {
@@ -427,6 +441,23 @@ describe.each<Mode>(['embedded', 'distributed'])('the Responses API (%s mode)', 
       const sent = native.requests.at(-1)!;
       expect(sent.url).toBe('/v1/responses');
       expect(sent.json).toEqual(body);
+    });
+
+    it("passes through to Azure OpenAI's v1 Responses API, the deployment in the body, whole and streamed", async () => {
+      azure.enqueue(json(responsesFixtures.openaiJson));
+      const response = await client.responses.create({ model: 'o4-mini-azure', input: 'Hi' });
+      expect(response).toEqual({ ...JSON.parse(responsesFixtures.openaiJson), output_text: response.output_text });
+      const whole = azure.requests.at(-1)!;
+      expect(whole.url).toBe('/openai/v1/responses');
+      expect(whole.headers['api-key']).toBe('azure-responses-key');
+      expect(whole.json).toEqual({ model: 'o4-mini-prod', input: 'Hi' });
+
+      azure.enqueue(sse(responsesFrames(responsesFixtures.openaiStream)));
+      const stream = await client.responses.create({ model: 'o4-mini-azure', input: 'Tell me a joke.', stream: true });
+      const received: unknown[] = [];
+      for await (const event of stream) received.push(event);
+      expect(received).toEqual(lines(responsesFixtures.openaiStream).map((line) => JSON.parse(line)));
+      expect(azure.requests.at(-1)!.json).toEqual({ model: 'o4-mini-prod', input: 'Tell me a joke.', stream: true });
     });
 
     it('passes the bytes of a stream through unchanged', async () => {

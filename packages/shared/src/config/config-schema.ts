@@ -174,6 +174,8 @@ export const azureProviderSchema = z.strictObject({
   kind: z.literal('azure'),
   ...providerBase,
   apiVersion: z.string().min(1).default('2024-10-21'),
+  /** Whether `/v1/responses` is passed through to the resource's `POST /openai/v1/responses` (default: true). */
+  responsesApi: z.boolean().optional(),
   /** Deployment name by model name; a model without one is its own deployment name. */
   deployments: z.record(z.string().min(1), z.string().min(1)).default({}),
   /** Microsoft Entra ID client credentials, instead of an `api-key`. */

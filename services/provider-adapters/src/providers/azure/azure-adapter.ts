@@ -1,6 +1,8 @@
 import {
   ConfigError,
   resolveSecret,
+  speaksResponsesApi,
+  type NativeStreamEvent,
   type CallContext,
   type ChatRequest,
   type ChatResponse,
@@ -16,8 +18,9 @@ import { convertToOpenAIEmbeddingRequest, convertToOpenAIRequest } from '../open
 import { openAIChatResponseSchema, openAIEmbeddingResponseSchema } from '../openai/openai-api';
 import { openAIHttpError } from '../openai/openai-error';
 import { openAIStreamParts, readOpenAIJson } from '../openai/read-openai-body';
+import { readResponsesJson, responsesStreamEvents } from '../openai/read-openai-responses';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from '../provider-adapter';
-import { azureDeploymentUrl, type AzureOperation } from './azure-api';
+import { azureDeploymentUrl, azureResponsesUrl, type AzureOperation } from './azure-api';
 
 /**
  * Azure OpenAI: OpenAI's wire format (the OpenAI adapter's converters and
@@ -27,6 +30,8 @@ import { azureDeploymentUrl, type AzureOperation } from './azure-api';
  * (both ends speak the same format).
  * Authenticated with `apiKey` (the `api-key` header) or `entra`
  * (client credentials, a bearer token renewed before it expires).
+ * `/v1/responses` is passed through to the v1 API's `POST /openai/v1/responses`
+ * unless `responsesApi: false`.
  */
 export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => {
   const { id: providerId, http, config } = options;
@@ -80,6 +85,18 @@ export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => 
       return convertOpenAIEmbeddingResponse(await readOpenAIJson(http, providerId, request, response, openAIEmbeddingResponseSchema), model);
     },
   };
+  if (speaksResponsesApi(config)) {
+    // The client's Responses body as sent; the deployment goes in `model`, as the v1 API takes it.
+    const responsesUrl = azureResponsesUrl(resourceUrl);
+    adapter.respond = async (model, body, context) => {
+      const [request, response] = await send(responsesUrl, { ...body, model: config.deployments[model] ?? model }, context);
+      return readResponsesJson(http, providerId, request, response);
+    };
+    adapter.streamRespond = async (model, body, context): Promise<AsyncIterable<NativeStreamEvent>> => {
+      const [request, response] = await send(responsesUrl, { ...body, model: config.deployments[model] ?? model }, context);
+      return responsesStreamEvents(http, providerId, request, response);
+    };
+  }
   return adapter;
 };
 

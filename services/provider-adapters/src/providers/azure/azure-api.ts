@@ -20,3 +20,12 @@ export function azureDeploymentUrl(resourceUrl: string, deployment: string, oper
   const root = resourceUrl.replace(/\/+$/, '');
   return `${root}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(apiVersion)}`;
 }
+
+/**
+ * The Responses API of Azure OpenAI's v1 API:
+ * `https://<resource>.openai.azure.com/openai/v1/responses`, the deployment
+ * named in the body's `model`, no `api-version`.
+ */
+export function azureResponsesUrl(resourceUrl: string): string {
+  return `${resourceUrl.replace(/\/+$/, '')}/openai/v1/responses`;
+}
