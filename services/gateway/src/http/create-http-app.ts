@@ -8,6 +8,7 @@ import { setRequestPrincipal } from '../auth/request-principal';
 import type { RequestExecutor } from '../pipeline/request-executor';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
+import type { DashboardHandler } from './dashboard-routes';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
@@ -32,6 +33,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   adminRoutes?: express.RequestHandler;
   /** Context windows and capabilities added to `/v1/models` entries. */
   modelDetails?: ModelDetails;
+  /** The web dashboard at `/ui`: public pages that ask for a key themselves. */
+  dashboard?: DashboardHandler;
 }
 
 /**
@@ -55,6 +58,8 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
+    // The dashboard's pages ask for the key themselves; the model routes pay one character comparison.
+    if (path.charCodeAt(1) === 117 /* u */ && options.dashboard?.(request, response)) return;
     const pluginRoute = pluginRoutes.size === 0 ? undefined : pluginRoutes.get(`${request.method} ${path}`);
     if (pluginRoute) {
       if (!authenticator.required) {
