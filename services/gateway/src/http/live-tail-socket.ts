@@ -171,7 +171,7 @@ function requestMessage(record: RequestRecord): string {
 function readAuthMessage(data: RawData, isBinary: boolean): string | undefined {
   if (isBinary) return undefined;
   try {
-    const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+    const text = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
     const message = JSON.parse(text) as unknown;
     if (typeof message !== 'object' || message === null) return undefined;
     const { type, key } = message as { type?: unknown; key?: unknown };
