@@ -24,3 +24,4 @@ export { deleteUserData } from './privacy/delete-user-data';
 export { purgeExpiredData, type PurgedData } from './retention/purge-expired-data';
 export { RetentionJob, type RetentionJobOptions } from './retention/retention-job';
 export * from './transport';
+export * from './alerts';

@@ -1,5 +1,8 @@
 import {
   requestCancelled,
+  type AlertHistoryEntry,
+  type AlertHistoryQuery,
+  type AlertRuleStatus,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
@@ -15,6 +18,7 @@ import type { SqlClient } from '@switchyard/database';
 import { deleteUserData } from './privacy/delete-user-data';
 import { runBoundedQuery, type QueryBounds } from './query/bounded-query';
 import { EventQueries } from './query/event-queries';
+import { listHistory, listRuleStatuses } from './alerts/alert-store';
 
 /** Each query's `statement_timeout` when none is configured (`observability.queries.statementTimeoutMs`). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
@@ -51,6 +55,14 @@ export class LocalObservabilityService implements ObservabilityQueryService {
   async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
     if (context.signal.aborted) throw requestCancelled();
     return deleteUserData(this.client, query);
+  }
+
+  listAlertRules(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]> {
+    return runBoundedQuery(this.client, this.bounds, context.signal, (executor) => listRuleStatuses(executor, scope));
+  }
+
+  alertHistory(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]> {
+    return runBoundedQuery(this.client, this.bounds, context.signal, (executor) => listHistory(executor, query));
   }
 
   private bounded<T>(context: CallContext, run: (queries: EventQueries) => Promise<T>): Promise<T> {

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { authenticationRequired, ConfigError, executionPolicy, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { createPostgresClient } from '@switchyard/database';
+import { startAlerting } from './alerting';
 import {
   grpcClientSecurity,
   grpcMessageLimits,
@@ -257,11 +258,13 @@ export async function startObservabilityService(
   const { retentionDays } = config.observability;
   const retention = retentionDays === undefined ? undefined : new RetentionJob(database.client, { retentionDays, logger });
   retention?.start();
+  const alerting = startAlerting(config, logger, database.client, registry);
   const metrics = await startMetricsHttpServer(registry, config.server.host, metricsPort);
   return {
     port: server.port,
     metricsPort: metrics.port,
     close: async (graceMs = 10_000) => {
+      await alerting?.stop();
       await retention?.stop();
       await server.shutdown(graceMs);
       await consumers.stop();

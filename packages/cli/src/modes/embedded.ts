@@ -7,6 +7,7 @@ import { GatewayMetrics, LiveTailHub, startGatewayServer, type GatewayServer, ty
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { builtInPluginFactories, lazyPluginServices, localServiceMakers } from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
+import { startAlerting } from './alerting';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
@@ -120,6 +121,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     await governance?.close();
     throw error;
   }
+  const alerting = startAlerting(config, logger, database.client, metrics.registry);
   const { retentionDays } = config.observability;
   // Nothing to purge before the records are open, and the job must not open records that open at first need.
   let retention: RetentionJob | undefined;
@@ -147,6 +149,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     reloadTargets: [adapters, router, applyConfigTarget('gateway', ['providers'], gateway)],
     close: async (graceMs) => {
       closed = true;
+      await alerting?.stop();
       await retention?.stop();
       await gateway.close(graceMs);
       await pluginServices.close();

@@ -2,6 +2,9 @@ import type { DeadLetter, DeadLetterSink, EventSink, SwitchyardEvent } from '@sw
 import { LocalObservabilityService, type EventDatabase } from '@switchyard/observability';
 import {
   GatewayError,
+  type AlertHistoryEntry,
+  type AlertHistoryQuery,
+  type AlertRuleStatus,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
@@ -96,6 +99,14 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
 
   async usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]> {
     return (await this.queries()).usage(query, context);
+  }
+
+  async listAlertRules(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]> {
+    return (await this.queries()).listAlertRules(scope, context);
+  }
+
+  async alertHistory(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]> {
+    return (await this.queries()).alertHistory(query, context);
   }
 
   /** Closes the database once it is open; nothing to close if it never opened. */

@@ -14,6 +14,7 @@ import { semanticServiceSchema } from './semantic-service-config';
 import { semanticRoutingConfigSchema } from './semantic-routing-config';
 import { memoryConfigSchema } from './memory-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
+import { alertsConfigSchema } from './alerts-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -572,6 +573,8 @@ export const configSchema = z.strictObject({
   memory: memoryConfigSchema,
   /** Where the semantic plugins keep vectors: embedded HNSW or Weaviate (vector-store-config.ts). */
   vectorStore: vectorStoreConfigSchema,
+  /** Alert rules and their webhook channels (alerts-config.ts). */
+  alerts: alertsConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

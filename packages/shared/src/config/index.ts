@@ -11,3 +11,4 @@ export * from './cache-config';
 export * from './embedder-config';
 export * from './semantic-service-config';
 export * from './vector-store-config';
+export * from './alerts-config';

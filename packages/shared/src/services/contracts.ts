@@ -1,5 +1,6 @@
 import type { eventsV1 } from '@switchyard/proto';
 import type { WorkspaceScope } from '../auth';
+import type { AlertHistoryEntry, AlertHistoryQuery, AlertRuleStatus } from './alert-queries';
 import type { RequestFeatures } from '../routing/request-features';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
 
@@ -148,4 +149,9 @@ export interface ObservabilityQueryService {
   usage(query: UsageQuery, context: CallContext): Promise<UsageRow[]>;
   /** Deletes every record, usage row and cost of one end user in the query's workspaces. */
   deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData>;
+  // Alerts (alert-queries.ts); absent where no alert store is reachable (`/v1/alerts/*` answer 404).
+  /** Rules whose workspace `scope` includes; a rule over every workspace only with `all`. By name. */
+  listAlertRules?(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]>;
+  /** Firings and recoveries, newest first. */
+  alertHistory?(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]>;
 }

@@ -1,2 +1,3 @@
 export * from './contracts';
 export * from './record-names';
+export * from './alert-queries';

@@ -22,6 +22,7 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
   'requests.read': ['owner', 'admin', 'developer', 'viewer'],
   'usage.read': ['owner', 'admin', 'developer', 'viewer'],
   'user_data.delete': ['owner', 'admin'],
+  'alerts.read': ['owner', 'admin', 'developer', 'viewer'],
   other: ['owner', 'admin', 'developer', 'viewer'],
 };
 

@@ -12,6 +12,8 @@ export type GatewayEndpoint =
   | 'requests.read'
   | 'usage.read'
   | 'user_data.delete'
+  /** `GET /v1/alerts/rules`, `GET /v1/alerts/history`. */
+  | 'alerts.read'
   /** Any other route: answered (404, or a route added later) only to an authenticated caller. */
   | 'other';
 
@@ -28,5 +30,6 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (method === 'GET' && (path === '/v1/requests' || path.startsWith('/v1/requests/'))) return 'requests.read';
   if (method === 'GET' && path === '/v1/usage') return 'usage.read';
   if (method === 'DELETE' && /^\/v1\/users\/[^/]+\/data$/.test(path)) return 'user_data.delete';
+  if (method === 'GET' && path.startsWith('/v1/alerts/')) return 'alerts.read';
   return 'other';
 }

@@ -6,6 +6,7 @@ import { gatewayEndpoint, type GatewayEndpoint } from '../auth/gateway-endpoints
 import type { RequestAuthenticator } from '../auth/request-authenticator';
 import { setRequestPrincipal } from '../auth/request-principal';
 import type { RequestExecutor } from '../pipeline/request-executor';
+import { createAlertRoutes } from './alert-routes';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
 import type { DashboardHandler } from './dashboard-routes';
@@ -210,6 +211,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   // Only the admin paths reach it: nothing else waits on what the admin API needs (its tables opening).
   if (adminRoutes) app.use((request, response, next) => (isAdminPath(request.path) ? adminRoutes(request, response, next) : next()));
   app.use(createObservabilityRoutes(options.observability, options.queryLimits));
+  app.use(createAlertRoutes(options.observability));
 
   app.use((request, _response, next) => {
     next(

@@ -1,4 +1,7 @@
 import {
+  type AlertHistoryEntry,
+  type AlertHistoryQuery,
+  type AlertRuleStatus,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
@@ -10,6 +13,7 @@ import {
   type UsageQuery,
   type UsageRow,
 } from '@switchyard/shared';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { GrpcServiceClient, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
 import { observabilityV1 } from '@switchyard/proto';
 import {
@@ -19,6 +23,7 @@ import {
   usageRowFromProto,
   workspaceScopeToProto,
 } from './observability-codec';
+import { alertHistoryEntryFromProto, alertRuleStatusFromProto } from './alert-codec';
 
 /** The observability service's queries, called over gRPC. */
 export class ObservabilityGrpcClient implements ObservabilityQueryService {
@@ -62,6 +67,26 @@ export class ObservabilityGrpcClient implements ObservabilityQueryService {
   async deleteUserData(query: DeleteUserDataQuery, context: CallContext): Promise<DeletedUserData> {
     const response = await this.client.unary('deleteUserData', { user: query.user, scope: workspaceScopeToProto(query.scope) }, context);
     return deletedUserDataFromProto(response);
+  }
+
+  async listAlertRules(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]> {
+    const response = await this.client.unary('listAlertRules', { scope: workspaceScopeToProto(scope) }, context);
+    return response.rules.map(alertRuleStatusFromProto);
+  }
+
+  async alertHistory(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]> {
+    const response = await this.client.unary(
+      'listAlertHistory',
+      {
+        from: query.from && timestampFromDate(query.from),
+        to: query.to && timestampFromDate(query.to),
+        rule: query.rule ?? '',
+        limit: query.limit ?? 0,
+        scope: workspaceScopeToProto(query.scope),
+      },
+      context,
+    );
+    return response.entries.map(alertHistoryEntryFromProto);
   }
 
   close(): void {

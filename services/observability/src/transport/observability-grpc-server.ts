@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { invalidRequest, type Logger, type ObservabilityQueryService } from '@switchyard/shared';
 import { grpcServiceDefinition, unaryHandler, type GrpcHandlers, type GrpcServiceRegistration, type MethodsOf } from '@switchyard/rpc';
 import { observabilityV1 } from '@switchyard/proto';
@@ -9,6 +10,7 @@ import {
   usageRowToProto,
   workspaceScopeFromProto,
 } from './observability-codec';
+import { alertHistoryEntryToProto, alertRuleStatusToProto } from './alert-codec';
 
 export const observabilityServiceDefinition = grpcServiceDefinition(observabilityV1.ObservabilityService);
 
@@ -49,6 +51,29 @@ export function observabilityGrpcHandlers(
       if (!scope) throw invalidRequest('scope is required.', 'scope');
       if (!request.user) throw invalidRequest('user is required.', 'user');
       return deletedUserDataToProto(await service.deleteUserData({ user: request.user, scope }, context));
+    }, logger),
+    listAlertRules: unaryHandler(async (request: observabilityV1.ListAlertRulesRequest, context) => {
+      const scope = workspaceScopeFromProto(request.scope);
+      if (!scope) throw invalidRequest('scope is required.', 'scope');
+      const rules = (await service.listAlertRules?.(scope, context)) ?? [];
+      return create(observabilityV1.ListAlertRulesResponseSchema, { rules: rules.map(alertRuleStatusToProto) });
+    }, logger),
+    listAlertHistory: unaryHandler(async (request: observabilityV1.ListAlertHistoryRequest, context) => {
+      const scope = workspaceScopeFromProto(request.scope);
+      if (!scope) throw invalidRequest('scope is required.', 'scope');
+      if (request.limit > 1000) throw invalidRequest('limit must be at most 1000.', 'limit');
+      const entries =
+        (await service.alertHistory?.(
+          {
+            from: request.from && timestampDate(request.from),
+            to: request.to && timestampDate(request.to),
+            rule: request.rule || undefined,
+            limit: request.limit || undefined,
+            scope,
+          },
+          context,
+        )) ?? [];
+      return create(observabilityV1.ListAlertHistoryResponseSchema, { entries: entries.map(alertHistoryEntryToProto) });
     }, logger),
   };
 }
