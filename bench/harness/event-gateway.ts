@@ -72,6 +72,8 @@ const noQueries: GatewayServerOptions['observability'] = {
   getRequest: async () => undefined,
   usage: async () => [],
   deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
+  getTrace: async () => undefined,
+  listTraces: async () => ({ traces: [] }),
 };
 
 /** Sum of a counter's values in the registry. */

@@ -54,7 +54,8 @@ async function openDashboard(path: string): Promise<Page> {
   await page.goto(`${switchyard.origin}/ui`);
   await page.locator('input[name="key"]').fill(switchyard.apiKey!);
   await page.getByRole('button', { name: 'Open the dashboard' }).click();
-  await page.evaluate((hash) => (window.location.hash = hash), `#/${path}`);
+  // Only the fragment changes: the same document, its key still in sessionStorage.
+  await page.goto(`${switchyard.origin}/ui#/${path}`);
   return page;
 }
 

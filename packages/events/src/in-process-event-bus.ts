@@ -282,6 +282,7 @@ export class InProcessEventBus implements EventPublisher {
 const TOPIC_OF_KIND: Record<SwitchyardEvent['kind'], Topic> = {
   'request-completed': TOPICS.requestCompleted,
   'cost-recorded': TOPICS.costRecorded,
+  'spans-received': TOPICS.spansReceived,
 };
 
 function countByTopic(batch: readonly SwitchyardEvent[]): Map<Topic, number> {

@@ -5,9 +5,13 @@ import { EVENT_TYPE_HEADER, TOPICS, eventKey, type Topic } from './topics';
 
 export type RequestCompleted = eventsV1.RequestCompleted;
 export type CostRecorded = eventsV1.CostRecorded;
+export type SpansReceived = eventsV1.SpansReceived;
 
 /** One event, tagged with its kind. */
-export type SwitchyardEvent = { kind: 'request-completed'; event: RequestCompleted } | { kind: 'cost-recorded'; event: CostRecorded };
+export type SwitchyardEvent =
+  | { kind: 'request-completed'; event: RequestCompleted }
+  | { kind: 'cost-recorded'; event: CostRecorded }
+  | { kind: 'spans-received'; event: SpansReceived };
 
 /** An event as it travels on Kafka, or waits in the spool. */
 export interface EncodedEvent {
@@ -24,6 +28,9 @@ export class EventDecodeError extends Error {
 const encodeRequestCompleted =
   compileEncoder(eventsV1.RequestCompletedSchema) ?? ((event: RequestCompleted) => toBinary(eventsV1.RequestCompletedSchema, event));
 const encodeCostRecorded = compileEncoder(eventsV1.CostRecordedSchema) ?? ((event: CostRecorded) => toBinary(eventsV1.CostRecordedSchema, event));
+
+const encodeSpansReceived =
+  compileEncoder(eventsV1.SpansReceivedSchema) ?? ((event: SpansReceived) => toBinary(eventsV1.SpansReceivedSchema, event));
 
 export function encodeEvent(item: SwitchyardEvent): EncodedEvent {
   const { event } = item;
@@ -43,6 +50,13 @@ export function encodeEvent(item: SwitchyardEvent): EncodedEvent {
         value: encodeCostRecorded(item.event),
         headers: { [EVENT_TYPE_HEADER]: eventsV1.CostRecordedSchema.typeName },
       };
+    case 'spans-received':
+      return {
+        topic: TOPICS.spansReceived,
+        key,
+        value: encodeSpansReceived(item.event),
+        headers: { [EVENT_TYPE_HEADER]: eventsV1.SpansReceivedSchema.typeName },
+      };
   }
 }
 
@@ -54,6 +68,8 @@ export function decodeEvent(topic: string, value: Uint8Array): SwitchyardEvent {
         return { kind: 'request-completed', event: fromBinary(eventsV1.RequestCompletedSchema, value) };
       case TOPICS.costRecorded:
         return { kind: 'cost-recorded', event: fromBinary(eventsV1.CostRecordedSchema, value) };
+      case TOPICS.spansReceived:
+        return { kind: 'spans-received', event: fromBinary(eventsV1.SpansReceivedSchema, value) };
     }
   } catch (error) {
     throw new EventDecodeError(`The value on ${topic} is not a valid event: ${(error as Error).message}`);

@@ -6,6 +6,7 @@
 export const TOPICS = {
   requestCompleted: 'switchyard.request.completed.v1',
   costRecorded: 'switchyard.cost.recorded.v1',
+  spansReceived: 'switchyard.spans.received.v1',
 } as const;
 
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];

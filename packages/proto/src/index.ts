@@ -6,3 +6,7 @@ export * as healthV1 from './gen/grpc/health/v1/health_pb';
 export * as eventsV1 from './gen/switchyard/events/v1/events_pb';
 export * as observabilityV1 from './gen/switchyard/observability/v1/observability_pb';
 export * as semanticV1 from './gen/switchyard/semantic/v1/semantic_pb';
+export * as otlpTraceV1 from './gen/opentelemetry/proto/trace/v1/trace_pb';
+export * as otlpCommonV1 from './gen/opentelemetry/proto/common/v1/common_pb';
+export * as otlpResourceV1 from './gen/opentelemetry/proto/resource/v1/resource_pb';
+export * as otlpTraceCollectorV1 from './gen/opentelemetry/proto/collector/trace/v1/trace_service_pb';

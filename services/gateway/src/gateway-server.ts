@@ -174,6 +174,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     authenticator,
     publicMetrics: config.auth.publicMetrics,
     queryLimits: config.observability.queries,
+    traces: config.traces,
     audit: options.audit,
     adminRoutes: options.adminRoutes,
     plugins,

@@ -7,6 +7,9 @@ import {
   type DeleteUserDataQuery,
   type DeletedUserData,
   type ListRequestsQuery,
+  type ListTracesQuery,
+  type TracePage,
+  type TraceRecord,
   type ObservabilityQueryService,
   type RequestPage,
   type RequestRecord,
@@ -63,6 +66,14 @@ export class LocalObservabilityService implements ObservabilityQueryService {
 
   alertHistory(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]> {
     return runBoundedQuery(this.client, this.bounds, context.signal, (executor) => listHistory(executor, query));
+  }
+
+  getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    return this.bounded(context, (queries) => queries.getTrace(traceId, scope));
+  }
+
+  listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
+    return this.bounded(context, (queries) => queries.listTraces(query));
   }
 
   private bounded<T>(context: CallContext, run: (queries: EventQueries) => Promise<T>): Promise<T> {

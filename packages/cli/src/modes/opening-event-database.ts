@@ -10,6 +10,9 @@ import {
   type DeletedUserData,
   type WorkspaceScope,
   type ListRequestsQuery,
+  type ListTracesQuery,
+  type TracePage,
+  type TraceRecord,
   type ObservabilityQueryService,
   type RequestPage,
   type RequestRecord,
@@ -107,6 +110,14 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
 
   async alertHistory(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]> {
     return (await this.queries()).alertHistory(query, context);
+  }
+
+  async getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    return (await this.queries()).getTrace(traceId, context, scope);
+  }
+
+  async listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
+    return (await this.queries()).listTraces(query, context);
   }
 
   /** Closes the database once it is open; nothing to close if it never opened. */

@@ -36,6 +36,24 @@ export function approximateEventBytes(item: SwitchyardEvent): number {
         const inner = fields[field];
         bytes += field.length + (typeof inner === 'string' ? inner.length + 4 : 8);
       }
+    } else if (Array.isArray(value)) bytes += listBytes(value);
+  }
+  return bytes;
+}
+
+/** A repeated field: tags (strings), or the spans of a `SpansReceived`, each weighed by its text. */
+function listBytes(list: readonly unknown[]): number {
+  let bytes = 0;
+  for (const element of list) {
+    if (typeof element === 'string') {
+      bytes += element.length + 2;
+      continue;
+    }
+    const fields = element as Record<string, unknown>;
+    bytes += 16;
+    for (const field in fields) {
+      const inner = fields[field];
+      bytes += typeof inner === 'string' ? inner.length + 2 : 8;
     }
   }
   return bytes;

@@ -13,6 +13,7 @@ import { serverTlsSchema } from './server-tls-config';
 import { semanticServiceSchema } from './semantic-service-config';
 import { semanticRoutingConfigSchema } from './semantic-routing-config';
 import { memoryConfigSchema } from './memory-config';
+import { tracesConfigSchema } from './traces-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
 import { alertsConfigSchema } from './alerts-config';
 
@@ -575,6 +576,8 @@ export const configSchema = z.strictObject({
   vectorStore: vectorStoreConfigSchema,
   /** Alert rules and their webhook channels (alerts-config.ts). */
   alerts: alertsConfigSchema,
+  /** Traces applications send over OTLP/HTTP (traces-config.ts). */
+  traces: tracesConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

@@ -12,3 +12,4 @@ export * from './embedder-config';
 export * from './semantic-service-config';
 export * from './vector-store-config';
 export * from './alerts-config';
+export * from './traces-config';

@@ -2,6 +2,7 @@ import type { eventsV1 } from '@switchyard/proto';
 import type { WorkspaceScope } from '../auth';
 import type { AlertHistoryEntry, AlertHistoryQuery, AlertRuleStatus } from './alert-queries';
 import type { RequestFeatures } from '../routing/request-features';
+import type { ListTracesQuery, TracePage, TraceRecord } from './trace-contracts';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
 
 /**
@@ -154,4 +155,10 @@ export interface ObservabilityQueryService {
   listAlertRules?(scope: WorkspaceScope, context: CallContext): Promise<AlertRuleStatus[]>;
   /** Firings and recoveries, newest first. */
   alertHistory?(query: AlertHistoryQuery, context: CallContext): Promise<AlertHistoryEntry[]>;
+
+  // Traces (trace-contracts.ts).
+  /** Undefined when nothing of the trace was recorded in `scope` (absent: every workspace). */
+  getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined>;
+  /** Throws `invalidRequest` for a cursor it did not issue. */
+  listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage>;
 }

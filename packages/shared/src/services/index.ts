@@ -1,3 +1,4 @@
 export * from './contracts';
 export * from './record-names';
 export * from './alert-queries';
+export * from './trace-contracts';

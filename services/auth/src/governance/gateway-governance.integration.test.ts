@@ -29,6 +29,8 @@ const noQueries: ObservabilityQueryService = {
   getRequest: async () => undefined,
   usage: async () => [],
   deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
+  getTrace: async () => undefined,
+  listTraces: async () => ({ traces: [] }),
 };
 
 /** USD per million tokens for the recorded model (gpt-4.1-nano-2025-04-14: 16 prompt, 363 completion tokens). */

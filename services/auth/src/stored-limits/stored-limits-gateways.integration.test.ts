@@ -27,6 +27,8 @@ const noQueries: ObservabilityQueryService = {
   getRequest: async () => undefined,
   usage: async () => [],
   deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
+  getTrace: async () => undefined,
+  listTraces: async () => ({ traces: [] }),
 };
 
 let upstream: MockOpenAIUpstream;

@@ -23,6 +23,9 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
   'usage.read': ['owner', 'admin', 'developer', 'viewer'],
   'user_data.delete': ['owner', 'admin'],
   'alerts.read': ['owner', 'admin', 'developer', 'viewer'],
+  // Sending spans writes data, as calling a model does; reading traces is reading logs.
+  'traces.write': ['owner', 'admin', 'developer'],
+  'traces.read': ['owner', 'admin', 'developer', 'viewer'],
   other: ['owner', 'admin', 'developer', 'viewer'],
 };
 

@@ -74,6 +74,12 @@ class RecordingQueries implements ObservabilityQueryService {
     this.deletions.push(query);
     return { requests: 2, usage: 2, costs: 1 };
   }
+  async getTrace() {
+    return undefined;
+  }
+  async listTraces() {
+    return { traces: [] };
+  }
 }
 
 /** Every log line, to check that no credential is ever written. */

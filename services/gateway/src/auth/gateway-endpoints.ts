@@ -14,6 +14,10 @@ export type GatewayEndpoint =
   | 'user_data.delete'
   /** `GET /v1/alerts/rules`, `GET /v1/alerts/history`. */
   | 'alerts.read'
+  /** `POST /v1/traces`: an application's OTLP spans. */
+  | 'traces.write'
+  /** `GET /v1/traces`, `GET /v1/traces/{id}`. */
+  | 'traces.read'
   /** Any other route: answered (404, or a route added later) only to an authenticated caller. */
   | 'other';
 
@@ -31,5 +35,7 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (method === 'GET' && path === '/v1/usage') return 'usage.read';
   if (method === 'DELETE' && /^\/v1\/users\/[^/]+\/data$/.test(path)) return 'user_data.delete';
   if (method === 'GET' && path.startsWith('/v1/alerts/')) return 'alerts.read';
+  if (method === 'POST' && path === '/v1/traces') return 'traces.write';
+  if (method === 'GET' && (path === '/v1/traces' || path.startsWith('/v1/traces/'))) return 'traces.read';
   return 'other';
 }

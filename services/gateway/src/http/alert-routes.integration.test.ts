@@ -60,6 +60,8 @@ class RecordingAlerts implements ObservabilityQueryService {
   getRequest = async () => undefined;
   usage = async () => [];
   deleteUserData = async () => ({ requests: 0, usage: 0, costs: 0 });
+  getTrace = async () => undefined;
+  listTraces = async () => ({ traces: [] });
   async listAlertRules(scope: WorkspaceScope) {
     this.ruleScopes.push(scope);
     return [RULE];
@@ -206,6 +208,8 @@ describe('the alert routes', () => {
       getRequest: async () => undefined,
       usage: async () => [],
       deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
+      getTrace: async () => undefined,
+      listTraces: async () => ({ traces: [] }),
     });
     const response = await get(`${url}/v1/alerts/rules`, TEAM_A_KEY);
     expect(response.status).toBe(404);

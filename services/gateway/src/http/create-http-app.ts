@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { GatewayError, invalidRequest, type ObservabilityQueryService, type Principal, type RouterService } from '@switchyard/shared';
+import {
+  GatewayError,
+  invalidRequest,
+  type ObservabilityQueryService,
+  type Principal,
+  type RouterService,
+  type TracesConfig,
+} from '@switchyard/shared';
 import { authorizeEndpoint, authorizeRequest } from '../auth/authorize-request';
 import { gatewayEndpoint, type GatewayEndpoint } from '../auth/gateway-endpoints';
 import type { RequestAuthenticator } from '../auth/request-authenticator';
@@ -13,6 +20,7 @@ import type { DashboardHandler } from './dashboard-routes';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
+import { createTraceRoutes } from './trace-routes';
 import { createPluginEndpointRoutes, DEFAULT_PLUGIN_ENDPOINT_ROLES } from './plugin-endpoint-routes';
 import type { ModelDetails } from './model-details';
 
@@ -36,6 +44,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   modelDetails?: ModelDetails;
   /** The web dashboard at `/ui`: public pages that ask for a key themselves. */
   dashboard?: DashboardHandler;
+  /** Limits of `POST /v1/traces` (`traces` of the config); its defaults when absent. */
+  traces?: TracesConfig;
 }
 
 /**
@@ -167,6 +177,9 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
       return 'usage';
     case 'user_data.delete':
       return 'user_data';
+    case 'traces.write':
+    case 'traces.read':
+      return 'traces';
     default:
       return 'other';
   }
@@ -212,6 +225,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   if (adminRoutes) app.use((request, response, next) => (isAdminPath(request.path) ? adminRoutes(request, response, next) : next()));
   app.use(createObservabilityRoutes(options.observability, options.queryLimits));
   app.use(createAlertRoutes(options.observability));
+  app.use(createTraceRoutes({ ...options, publisher: options.recorder.publisher }));
 
   app.use((request, _response, next) => {
     next(
@@ -239,6 +253,7 @@ function routeName(path: string): string {
   if (path === '/v1/usage') return 'usage';
   if (path === '/v1/requests' || path.startsWith('/v1/requests/')) return 'requests';
   if (path.startsWith('/v1/users/')) return 'user_data';
+  if (path === '/v1/traces' || path.startsWith('/v1/traces/')) return 'traces';
   if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }

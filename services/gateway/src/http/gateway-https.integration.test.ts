@@ -31,6 +31,8 @@ const noQueries: ObservabilityQueryService = {
   getRequest: async () => undefined,
   usage: async () => [],
   deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
+  getTrace: async () => undefined,
+  listTraces: async () => ({ traces: [] }),
 };
 
 /** The gateway's log lines, to wait on what it did with a certificate. */

@@ -97,7 +97,10 @@ export class HttpExchange {
 
   /** Marks this exchange as a model request, to be recorded when it ends. */
   track(operation: RequestOperation): RequestTelemetry {
-    this.telemetry = new RequestTelemetry(this.options.recorder, operation, this.requestId, this.arrived, this.principal);
+    this.telemetry = new RequestTelemetry(this.options.recorder, operation, this.requestId, this.arrived, this.principal, (attribution) => {
+      // W3C trace context: the client parents its next spans on this request's own span.
+      if (!this.response.headersSent) this.response.setHeader('traceparent', `00-${attribution.traceId}-${attribution.spanId}-01`);
+    });
     return this.telemetry;
   }
 

@@ -157,7 +157,7 @@ function readFilter(query: Query, principal: Principal, defaultWindowMs: number,
   return { ...filter, from };
 }
 
-function optionalString(query: Query, name: string): string | undefined {
+export function optionalString(query: Query, name: string): string | undefined {
   const value = query[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0) throw invalidRequest(`${name} must be given once, and not empty.`, name);
@@ -168,7 +168,7 @@ function optionalString(query: Query, name: string): string | undefined {
   return value;
 }
 
-function optionalInteger(query: Query, name: string, min: number, max: number): number | undefined {
+export function optionalInteger(query: Query, name: string, min: number, max: number): number | undefined {
   const text = optionalString(query, name);
   if (text === undefined) return undefined;
   const value = Number(text);
@@ -177,7 +177,7 @@ function optionalInteger(query: Query, name: string, min: number, max: number): 
 }
 
 /** An RFC 3339 time (`2026-11-26T10:00:00Z`) or Unix seconds. */
-function optionalTime(query: Query, name: string): Date | undefined {
+export function optionalTime(query: Query, name: string): Date | undefined {
   const text = optionalString(query, name);
   if (text === undefined) return undefined;
   const date = /^\d+(\.\d+)?$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);

@@ -37,6 +37,8 @@ const noQueries: ObservabilityQueryService = {
   getRequest: async () => undefined,
   usage: async () => [],
   deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
+  getTrace: async () => undefined,
+  listTraces: async () => ({ traces: [] }),
 };
 
 /** Adapters whose streams carry, after the first text, a part no JSON can hold: the gateway fails while formatting it. */

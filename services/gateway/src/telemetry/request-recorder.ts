@@ -65,7 +65,8 @@ function cacheStatusOf(annotation: string | undefined): eventsV1.CacheStatus {
 /** Turns a request's outcome into its events, priced, and hands them to the publisher. */
 export class RequestRecorder {
   constructor(
-    private readonly publisher: EventPublisher,
+    /** Also where the trace routes publish received spans. */
+    readonly publisher: EventPublisher,
     private readonly prices: PriceCatalog,
   ) {}
 

@@ -19,8 +19,7 @@ import { estimateUsage, TextTokenEstimate } from './usage-estimate';
  * it ends (succeeded, failed, or cancelled by the client).
  */
 export class RequestTelemetry {
-  /** From the request's headers; unset when they were not read (or were invalid). */
-  attribution?: RequestAttribution;
+  private attributed?: RequestAttribution;
   requestedModel = '';
   user = '';
   streamed = false;
@@ -51,7 +50,19 @@ export class RequestTelemetry {
     private readonly arrived: number,
     /** Who asked: a request whose headers were refused is still recorded under its key and workspace. */
     private readonly principal: Principal = ANONYMOUS_PRINCIPAL,
+    /** Told once the headers are read (the exchange answers `traceparent` with the request's span). */
+    private readonly onAttributed?: (attribution: RequestAttribution) => void,
   ) {}
+
+  /** From the request's headers; unset when they were not read (or were invalid). */
+  get attribution(): RequestAttribution | undefined {
+    return this.attributed;
+  }
+
+  set attribution(attribution: RequestAttribution | undefined) {
+    this.attributed = attribution;
+    if (attribution) this.onAttributed?.(attribution);
+  }
 
   /** Called as each deployment of the route plan is tried. */
   readonly attempted = (attempt: RouteAttempt, number: number): void => {

@@ -1,6 +1,6 @@
 import { InfluxDB } from '@influxdata/influxdb-client';
 import type { EventSink, SwitchyardEvent } from '@switchyard/events';
-import { eventPoint } from './influx-points';
+import { eventPoint, isTimeSeriesEvent } from './influx-points';
 
 export interface InfluxEventWriterOptions {
   /** e.g. `http://127.0.0.1:8086`. */
@@ -42,8 +42,8 @@ export class InfluxEventWriter implements EventSink {
   }
 
   async writeBatch(events: readonly SwitchyardEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    const points = events.map(eventPoint);
+    const points = events.filter(isTimeSeriesEvent).map(eventPoint);
+    if (points.length === 0) return;
     // One write API per batch: no background flush timer, no retry buffer that
     // would resend behind the caller's back, and no batch-size flush whose
     // error the client swallows — every line goes out in the one request that

@@ -79,7 +79,14 @@ export function costPoint(event: CostRecorded): Point {
     .timestamp(pointTimestamp(event.occurredAt, event.eventId));
 }
 
-export function eventPoint(item: SwitchyardEvent): Point {
+/** The events that are time series: application spans are not (they live in the `spans` table only). */
+export type TimeSeriesEvent = Exclude<SwitchyardEvent, { kind: 'spans-received' }>;
+
+export function isTimeSeriesEvent(item: SwitchyardEvent): item is TimeSeriesEvent {
+  return item.kind !== 'spans-received';
+}
+
+export function eventPoint(item: TimeSeriesEvent): Point {
   switch (item.kind) {
     case 'request-completed':
       return requestPoint(item.event);

@@ -1,8 +1,19 @@
 import type { eventsV1 } from '@switchyard/proto';
-import type { ListRequestsQuery, RequestPage, RequestRecord, UsageQuery, UsageRow, WorkspaceScope } from '@switchyard/shared';
+import type {
+  ListRequestsQuery,
+  ListTracesQuery,
+  RequestPage,
+  RequestRecord,
+  TracePage,
+  TraceRecord,
+  UsageQuery,
+  UsageRow,
+  WorkspaceScope,
+} from '@switchyard/shared';
 import type { SqlExecutor } from '@switchyard/database';
 import { getRequest, listCosts, listRequests } from './request-queries';
 import { usage } from './usage-query';
+import { getTrace, listTraces } from '../traces/trace-queries';
 
 /** The read queries over the event tables, on one database. */
 export class EventQueries {
@@ -23,5 +34,14 @@ export class EventQueries {
 
   usage(query: UsageQuery): Promise<UsageRow[]> {
     return usage(this.executor, query);
+  }
+
+  /** Within `scope` (absent: every workspace). */
+  getTrace(traceId: string, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    return getTrace(this.executor, traceId, scope);
+  }
+
+  listTraces(query: ListTracesQuery): Promise<TracePage> {
+    return listTraces(this.executor, query);
   }
 }

@@ -2,6 +2,7 @@ import type { EventSink, SwitchyardEvent } from '@switchyard/events';
 import type { eventsV1 } from '@switchyard/proto';
 import { costColumns, insertParameters, insertStatement, requestColumns } from './event-rows';
 import type { SqlClient } from '@switchyard/database';
+import { writeSpans } from '../traces/span-rows';
 
 /**
  * A whole batch in one statement (so one round trip, atomic without a
@@ -42,10 +43,14 @@ export class PostgresEventStore implements EventSink {
   async writeBatch(events: readonly SwitchyardEvent[]): Promise<void> {
     const requests: eventsV1.RequestCompleted[] = [];
     const costs: eventsV1.CostRecorded[] = [];
+    const spans: eventsV1.SpansReceived[] = [];
     for (const item of events) {
       if (item.kind === 'request-completed') requests.push(item.event);
+      else if (item.kind === 'spans-received') spans.push(item.event);
       else costs.push(item.event);
     }
+    // Application spans go to their own table; like the rest, writing them again changes nothing.
+    if (spans.length > 0) await writeSpans(this.client, spans);
     if (requests.length === 0 && costs.length === 0) return;
     await this.client.query(INSERT_BATCH, [
       ...insertParameters(requestColumns, inLockOrder(requests)),

@@ -64,6 +64,8 @@ class AlertService implements ObservabilityQueryService {
   getRequest = async () => undefined;
   usage = async () => [];
   deleteUserData = async () => ({ requests: 0, usage: 0, costs: 0 });
+  getTrace = async () => undefined;
+  listTraces = async () => ({ traces: [] });
 
   async listAlertRules(scope: WorkspaceScope): Promise<AlertRuleStatus[]> {
     this.ruleScopes.push(scope);

@@ -12,6 +12,9 @@ import {
   type RequestRecord,
   type UsageQuery,
   type UsageRow,
+  type ListTracesQuery,
+  type TracePage,
+  type TraceRecord,
 } from '@switchyard/shared';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { GrpcServiceClient, type GrpcClientOptions, type MethodsOf } from '@switchyard/rpc';
@@ -24,6 +27,7 @@ import {
   workspaceScopeToProto,
 } from './observability-codec';
 import { alertHistoryEntryFromProto, alertRuleStatusFromProto } from './alert-codec';
+import { traceFromProto, traceSummaryFromProto } from './trace-codec';
 
 /** The observability service's queries, called over gRPC. */
 export class ObservabilityGrpcClient implements ObservabilityQueryService {
@@ -87,6 +91,28 @@ export class ObservabilityGrpcClient implements ObservabilityQueryService {
       context,
     );
     return response.entries.map(alertHistoryEntryFromProto);
+  }
+
+  async getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    const response = await this.client.unary('getTrace', { traceId, scope: scope && workspaceScopeToProto(scope) }, context);
+    return response.trace && traceFromProto(response.trace);
+  }
+
+  async listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
+    const response = await this.client.unary(
+      'listTraces',
+      {
+        scope: query.scope && workspaceScopeToProto(query.scope),
+        sessionId: query.sessionId ?? '',
+        user: query.user ?? '',
+        from: query.from && timestampFromDate(query.from),
+        to: query.to && timestampFromDate(query.to),
+        limit: query.limit ?? 0,
+        cursor: query.cursor ?? '',
+      },
+      context,
+    );
+    return { traces: response.traces.map(traceSummaryFromProto), ...(response.nextCursor && { nextCursor: response.nextCursor }) };
   }
 
   close(): void {

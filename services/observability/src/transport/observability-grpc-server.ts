@@ -11,6 +11,7 @@ import {
   workspaceScopeFromProto,
 } from './observability-codec';
 import { alertHistoryEntryToProto, alertRuleStatusToProto } from './alert-codec';
+import { traceSummaryToProto, traceToProto } from './trace-codec';
 
 export const observabilityServiceDefinition = grpcServiceDefinition(observabilityV1.ObservabilityService);
 
@@ -74,6 +75,35 @@ export function observabilityGrpcHandlers(
           context,
         )) ?? [];
       return create(observabilityV1.ListAlertHistoryResponseSchema, { entries: entries.map(alertHistoryEntryToProto) });
+    }, logger),
+    ...traceGrpcHandlers(service, logger),
+  };
+}
+
+/** The trace RPCs. */
+function traceGrpcHandlers(
+  service: ObservabilityQueryService,
+  logger: Logger,
+): Pick<GrpcHandlers<MethodsOf<typeof observabilityV1.ObservabilityService>>, 'getTrace' | 'listTraces'> {
+  return {
+    getTrace: unaryHandler(async (request: observabilityV1.GetTraceRequest, context) => {
+      const trace = await service.getTrace(request.traceId, context, workspaceScopeFromProto(request.scope));
+      return create(observabilityV1.GetTraceResponseSchema, { trace: trace && traceToProto(trace) });
+    }, logger),
+    listTraces: unaryHandler(async (request: observabilityV1.ListTracesRequest, context) => {
+      const page = await service.listTraces(
+        {
+          scope: workspaceScopeFromProto(request.scope),
+          ...(request.sessionId && { sessionId: request.sessionId }),
+          ...(request.user && { user: request.user }),
+          ...(request.from && { from: timestampDate(request.from) }),
+          ...(request.to && { to: timestampDate(request.to) }),
+          ...(request.limit && { limit: request.limit }),
+          ...(request.cursor && { cursor: request.cursor }),
+        },
+        context,
+      );
+      return create(observabilityV1.ListTracesResponseSchema, { traces: page.traces.map(traceSummaryToProto), nextCursor: page.nextCursor ?? '' });
     }, logger),
   };
 }

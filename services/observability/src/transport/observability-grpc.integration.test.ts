@@ -15,6 +15,9 @@ import {
   type RequestRecord,
   type UsageQuery,
   type UsageRow,
+  type ListTracesQuery,
+  type TracePage,
+  type TraceRecord,
 } from '@switchyard/shared';
 import { startGrpcServer, type RunningGrpcServer } from '@switchyard/rpc';
 import { ObservabilityGrpcClient } from './observability-grpc-client';
@@ -54,7 +57,7 @@ const ROW: UsageRow = {
 };
 
 /** Records the queries it receives and answers with fixed data. */
-class RecordingService implements ObservabilityQueryService {
+class RecordingService implements Omit<ObservabilityQueryService, 'getTrace' | 'listTraces'> {
   readonly listQueries: ListRequestsQuery[] = [];
   readonly usageQueries: UsageQuery[] = [];
   readonly getScopes: (WorkspaceScope | undefined)[] = [];
@@ -82,15 +85,81 @@ class RecordingService implements ObservabilityQueryService {
   }
 }
 
+const TRACE: TraceRecord = {
+  summary: {
+    traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    workspace: 'team-a',
+    sessionId: 'session-1',
+    user: 'alice',
+    startedAt: new Date('2026-11-26T10:00:00.000Z'),
+    endedAt: new Date('2026-11-26T10:00:02.500Z'),
+    costUsd: 0.25,
+    spanCount: 2,
+    name: 'agent',
+  },
+  spans: [
+    {
+      spanId: '00f067aa0ba902b7',
+      parentSpanId: '',
+      name: 'agent',
+      kind: 'span',
+      startedAt: new Date('2026-11-26T10:00:00.000Z'),
+      endedAt: new Date('2026-11-26T10:00:02.500Z'),
+      status: 'ok',
+      statusMessage: '',
+      attributes: { 'agent.step': 1, nested: { list: ['a', true] } },
+      workspace: 'team-a',
+      sessionId: 'session-1',
+      user: 'alice',
+      serviceName: 'agent-app',
+    },
+    {
+      spanId: '1111111111111111',
+      parentSpanId: '00f067aa0ba902b7',
+      name: 'chat gpt-4o',
+      kind: 'generation',
+      startedAt: new Date('2026-11-26T10:00:01.000Z'),
+      endedAt: new Date('2026-11-26T10:00:02.000Z'),
+      status: 'error',
+      statusMessage: 'upstream failed',
+      attributes: {},
+      workspace: 'team-a',
+      sessionId: '',
+      user: '',
+      serviceName: '',
+      requestId: 'req-1',
+      model: 'gpt-4o',
+      usage: { inputTokens: 12, outputTokens: 0 },
+      costUsd: 0,
+    },
+  ],
+};
+
+/** Records the trace queries it receives and answers with `TRACE`. */
+class RecordingTraceService extends RecordingService {
+  readonly traceQueries: ListTracesQuery[] = [];
+  readonly traceScopes: (WorkspaceScope | undefined)[] = [];
+
+  async getTrace(traceId: string, _context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined> {
+    this.traceScopes.push(scope);
+    return traceId === TRACE.summary.traceId ? TRACE : undefined;
+  }
+
+  async listTraces(query: ListTracesQuery): Promise<TracePage> {
+    this.traceQueries.push(query);
+    return { traces: [TRACE.summary], nextCursor: 'next' };
+  }
+}
+
 const context = (): CallContext => ({ requestId: 'r', signal: new AbortController().signal });
 
 describe('observability queries over gRPC', () => {
-  let service: RecordingService;
+  let service: RecordingTraceService;
   let server: RunningGrpcServer;
   let client: ObservabilityGrpcClient;
 
   beforeEach(async () => {
-    service = new RecordingService();
+    service = new RecordingTraceService();
     server = await startGrpcServer({ address: '127.0.0.1:0', services: [observabilityGrpcService(service, logger)], logger });
     client = new ObservabilityGrpcClient({ address: `127.0.0.1:${server.port}`, callTimeoutMs: 2000 });
   });
@@ -157,5 +226,23 @@ describe('observability queries over gRPC', () => {
     const error = await client.listRequests({ filter: {}, cursor: 'bad' }, context()).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject({ status: 400, param: 'cursor', message: 'The cursor is not one this service issued.' });
+  });
+
+  it('answers a trace with every span and field, and lists traces with their filters', async () => {
+    expect(await client.getTrace(TRACE.summary.traceId, context(), ['team-a'])).toStrictEqual(TRACE);
+    expect(await client.getTrace('0'.repeat(31) + '1', context())).toBeUndefined();
+    expect(service.traceScopes).toStrictEqual([['team-a'], undefined]);
+    const query: ListTracesQuery = {
+      scope: ['team-a'],
+      sessionId: 'session-1',
+      user: 'alice',
+      from: new Date('2026-11-01T00:00:00Z'),
+      to: new Date('2026-11-27T00:00:00Z'),
+      limit: 10,
+      cursor: 'abc',
+    };
+    expect(await client.listTraces(query, context())).toStrictEqual({ traces: [TRACE.summary], nextCursor: 'next' });
+    await client.listTraces({}, context());
+    expect(service.traceQueries).toStrictEqual([query, { scope: undefined }]);
   });
 });
