@@ -16,6 +16,7 @@ import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
 
 const PRICES = { 'gpt-4.1-nano*': { input: 0.1, output: 0.4 }, 'gpt-4o*': { input: 2.5, output: 10 } };
 const RUN = `ui-${Date.now().toString(36)}`;
+const ALERT_RULE = 'default-errors';
 
 let upstream: MockOpenAIUpstream;
 let switchyard: RunningSwitchyard;
@@ -74,6 +75,11 @@ beforeAll(async () => {
   upstream = await startMockOpenAIUpstream();
   switchyard = await startSwitchyard('embedded', {
     providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4.1-nano', 'gpt-4o'], prices: PRICES } },
+    // One failed request of six is over 10 %: the rule fires once the requests are recorded.
+    alerts: {
+      evaluationIntervalMs: 200,
+      rules: [{ name: ALERT_RULE, kind: 'error_rate', threshold: 0.1, windowMs: 600_000, minRequests: 1, workspace: 'default' }],
+    },
   });
   browser = await launchChromium();
   for (const id of seeded.nano) expect(await chat('gpt-4.1-nano', id, switchyard.headers())).toBe(200);
@@ -171,6 +177,28 @@ describe('requests', () => {
     expect(text).toContain('gpt-4o');
     expect(text).toContain('succeeded (200)');
     expect(current.url()).toContain(`#/requests/${seeded.gpt4o[0]}`);
+    // Its trace: the gateway's own span for the request, a generation.
+    const span = current.getByTestId('trace-tree').getByTestId('trace-span').first();
+    await span.waitFor();
+    expect(await span.innerText()).toContain('generation');
+    expect(await span.innerText()).toContain('gpt-4o');
+  });
+});
+
+describe('alerts', () => {
+  it('shows the rules of the key workspace and what fired', async () => {
+    await waitFor(
+      async () => {
+        const response = await fetch(`${switchyard.origin}/v1/alerts/history`, { headers: switchyard.headers() });
+        return ((await response.json()) as { data: unknown[] }).data.length;
+      },
+      (entries) => entries > 0,
+      { timeoutMs: 15_000, what: 'the error-rate rule to fire' },
+    );
+    const current = await openDashboard('alerts');
+    await current.getByTestId('alert-rules').getByText(ALERT_RULE).waitFor();
+    await current.getByTestId('alert-history').getByText(ALERT_RULE).first().waitFor();
+    expect(pageErrors).toEqual([]);
   });
 });
 
