@@ -185,6 +185,49 @@ describe('requests', () => {
   });
 });
 
+/** The usage table's rows as `[group, requests]`. */
+async function usageRows(current: Page): Promise<string[][]> {
+  return current
+    .locator('[data-testid="usage-table"] tbody tr')
+    .evaluateAll((rows) =>
+      rows.map((row) => Array.from(row.querySelectorAll('td'), (cell: { textContent: string | null }) => cell.textContent ?? '').slice(0, 2)),
+    );
+}
+
+describe('overview and usage', () => {
+  it('shows the totals of the key workspace and draws the charts', async () => {
+    const current = await openDashboard('overview');
+    // Six requests of `default`, one failed; the other workspace's is not counted.
+    await current.getByTestId('total-requests').getByText('6', { exact: true }).waitFor();
+    expect(await current.getByTestId('error-rate').innerText()).toContain('16.7 %');
+    await current.locator('figure.chart canvas').first().waitFor();
+    expect(await current.locator('figure.chart').count()).toBe(3);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('groups usage by the dimension picked', async () => {
+    const current = await openDashboard('usage');
+    await current.locator('select[name="group_by"]').selectOption('status');
+    await waitFor(
+      () => usageRows(current),
+      (rows) => rows.length === 2,
+      { timeoutMs: 15_000, what: 'usage by status' },
+    );
+    expect((await usageRows(current)).sort()).toEqual([
+      ['failed', '1'],
+      ['succeeded', '5'],
+    ]);
+    await current.locator('select[name="group_by"]').selectOption('user');
+    await waitFor(
+      () => usageRows(current),
+      (rows) => rows.length === 1 && rows[0][0] === 'alice',
+      { timeoutMs: 15_000, what: 'usage by user' },
+    );
+    expect(await usageRows(current)).toEqual([['alice', '6']]);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
 describe('alerts', () => {
   it('shows the rules of the key workspace and what fired', async () => {
     await waitFor(

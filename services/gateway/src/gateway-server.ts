@@ -24,6 +24,8 @@ import {
   type RouterService,
   type SwitchyardConfig,
 } from '@switchyard/shared';
+import { CostRecommender } from './analytics/cost-recommendations';
+import { ClientCountryLocator } from './telemetry/client-country';
 import type { GatewayAuditHooks } from './auth/gateway-audit-hooks';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { createRequestListener } from './http/create-http-app';
@@ -156,12 +158,15 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     keyVerifier: options.keyVerifier,
     tokenVerifier: options.tokenVerifier,
   });
+  const costRecommender = new CostRecommender(config);
   const listener = createRequestListener({
     executor,
     router: options.router,
     observability: options.observability,
     recorder: new RequestRecorder(events, prices),
     modelDetails,
+    costRecommender,
+    countryLocator: new ClientCountryLocator(config.analytics),
     metrics,
     logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
@@ -230,6 +235,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     applyConfig: (next) => {
       prices.applyConfig(next);
       modelDetails.applyConfig(next);
+      costRecommender.applyConfig(next);
     },
     close: async (graceMs = 10_000) => {
       ready = false;

@@ -3,9 +3,13 @@ import {
   type AlertHistoryEntry,
   type AlertHistoryQuery,
   type AlertRuleStatus,
+  type AnalyticsQuery,
+  type AnalyticsResult,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
+  type FeedbackInput,
+  type FeedbackRecord,
   type ListRequestsQuery,
   type ListTracesQuery,
   type TracePage,
@@ -19,6 +23,7 @@ import {
 } from '@switchyard/shared';
 import type { SqlClient } from '@switchyard/database';
 import { deleteUserData } from './privacy/delete-user-data';
+import { recordFeedback } from './feedback/record-feedback';
 import { runBoundedQuery, type QueryBounds } from './query/bounded-query';
 import { EventQueries } from './query/event-queries';
 import { listHistory, listRuleStatuses } from './alerts/alert-store';
@@ -74,6 +79,16 @@ export class LocalObservabilityService implements ObservabilityQueryService {
 
   listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
     return this.bounded(context, (queries) => queries.listTraces(query));
+  }
+
+  analytics(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult> {
+    return this.bounded(context, (queries) => queries.analytics(query));
+  }
+
+  /** Not cancelled with its caller once begun: the score is stored or not, as a whole. */
+  async recordFeedback(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined> {
+    if (context.signal.aborted) throw requestCancelled();
+    return recordFeedback(this.client, input);
   }
 
   private bounded<T>(context: CallContext, run: (queries: EventQueries) => Promise<T>): Promise<T> {

@@ -5,9 +5,13 @@ import {
   type AlertHistoryEntry,
   type AlertHistoryQuery,
   type AlertRuleStatus,
+  type AnalyticsQuery,
+  type AnalyticsResult,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
+  type FeedbackInput,
+  type FeedbackRecord,
   type WorkspaceScope,
   type ListRequestsQuery,
   type ListTracesQuery,
@@ -118,6 +122,15 @@ export class OpeningEventDatabase implements EventSink, DeadLetterSink, Observab
 
   async listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage> {
     return (await this.queries()).listTraces(query, context);
+  }
+
+  // Analytics and feedback.
+  async analytics(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult> {
+    return (await this.queries()).analytics(query, context);
+  }
+
+  async recordFeedback(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined> {
+    return (await this.queries()).recordFeedback(input, context);
   }
 
   /** Closes the database once it is open; nothing to close if it never opened. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { analyticsConfigSchema } from './analytics-config';
 import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
@@ -578,6 +579,8 @@ export const configSchema = z.strictObject({
   alerts: alertsConfigSchema,
   /** Traces applications send over OTLP/HTTP (traces-config.ts). */
   traces: tracesConfigSchema,
+  /** Where each request's country comes from: a trusted header or the offline GeoIP table (analytics-config.ts). */
+  analytics: analyticsConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

@@ -13,3 +13,4 @@ export * from './semantic-service-config';
 export * from './vector-store-config';
 export * from './alerts-config';
 export * from './traces-config';
+export * from './analytics-config';

@@ -4,6 +4,7 @@ import type { AlertHistoryEntry, AlertHistoryQuery, AlertRuleStatus } from './al
 import type { RequestFeatures } from '../routing/request-features';
 import type { ListTracesQuery, TracePage, TraceRecord } from './trace-contracts';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
+import type { AnalyticsQuery, AnalyticsResult, FeedbackInput, FeedbackRecord } from './analytics-contracts';
 
 /**
  * The service interfaces. In embedded mode the gateway holds the
@@ -161,4 +162,13 @@ export interface ObservabilityQueryService {
   getTrace(traceId: string, context: CallContext, scope?: WorkspaceScope): Promise<TraceRecord | undefined>;
   /** Throws `invalidRequest` for a cursor it did not issue. */
   listTraces(query: ListTracesQuery, context: CallContext): Promise<TracePage>;
+  // Analytics and feedback (`/v1/analytics`, `/v1/feedback`). Optional: a query
+  // service without them (a test double, an older server) gets a 501 on those routes.
+  /** Metrics per group and time bucket, totals, and the previous period's totals when asked. */
+  analytics?(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult>;
+  /**
+   * Stores a score on a request or trace recorded in the input's scope, in
+   * that record's workspace; undefined (nothing stored) when there is none.
+   */
+  recordFeedback?(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined>;
 }

@@ -26,6 +26,8 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
   // Sending spans writes data, as calling a model does; reading traces is reading logs.
   'traces.write': ['owner', 'admin', 'developer'],
   'traces.read': ['owner', 'admin', 'developer', 'viewer'],
+  // Those who may call models may score their answers.
+  'feedback.write': ['owner', 'admin', 'developer'],
   other: ['owner', 'admin', 'developer', 'viewer'],
 };
 

@@ -18,6 +18,8 @@ export type GatewayEndpoint =
   | 'traces.write'
   /** `GET /v1/traces`, `GET /v1/traces/{id}`. */
   | 'traces.read'
+  /** `POST /v1/feedback`: scores on recorded requests and traces. */
+  | 'feedback.write'
   /** Any other route: answered (404, or a route added later) only to an authenticated caller. */
   | 'other';
 
@@ -33,6 +35,9 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (method === 'GET' && path === '/v1/models') return 'models.read';
   if (method === 'GET' && (path === '/v1/requests' || path.startsWith('/v1/requests/'))) return 'requests.read';
   if (method === 'GET' && path === '/v1/usage') return 'usage.read';
+  // Analytics read usage and costs, as /v1/usage does, only cut more ways.
+  if (method === 'GET' && (path === '/v1/analytics' || path.startsWith('/v1/analytics/'))) return 'usage.read';
+  if (method === 'POST' && path === '/v1/feedback') return 'feedback.write';
   if (method === 'DELETE' && /^\/v1\/users\/[^/]+\/data$/.test(path)) return 'user_data.delete';
   if (method === 'GET' && path.startsWith('/v1/alerts/')) return 'alerts.read';
   if (method === 'POST' && path === '/v1/traces') return 'traces.write';

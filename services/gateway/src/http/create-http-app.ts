@@ -14,6 +14,8 @@ import type { RequestAuthenticator } from '../auth/request-authenticator';
 import { setRequestPrincipal } from '../auth/request-principal';
 import type { RequestExecutor } from '../pipeline/request-executor';
 import { createAlertRoutes } from './alert-routes';
+import type { CostRecommender } from '../analytics/cost-recommendations';
+import { createAnalyticsRoutes } from './analytics-routes';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
 import type { DashboardHandler } from './dashboard-routes';
@@ -46,6 +48,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   dashboard?: DashboardHandler;
   /** Limits of `POST /v1/traces` (`traces` of the config); its defaults when absent. */
   traces?: TracesConfig;
+  /** Cheaper models for recorded traffic (`/v1/analytics/recommendations`); a 501 there when absent. */
+  costRecommender?: CostRecommender;
 }
 
 /**
@@ -180,6 +184,8 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
     case 'traces.write':
     case 'traces.read':
       return 'traces';
+    case 'feedback.write':
+      return 'feedback';
     default:
       return 'other';
   }
@@ -226,6 +232,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   app.use(createObservabilityRoutes(options.observability, options.queryLimits));
   app.use(createAlertRoutes(options.observability));
   app.use(createTraceRoutes({ ...options, publisher: options.recorder.publisher }));
+  app.use(createAnalyticsRoutes(options.observability, { ...options, limits: options.queryLimits, recommender: options.costRecommender }));
 
   app.use((request, _response, next) => {
     next(
@@ -254,6 +261,8 @@ function routeName(path: string): string {
   if (path === '/v1/requests' || path.startsWith('/v1/requests/')) return 'requests';
   if (path.startsWith('/v1/users/')) return 'user_data';
   if (path === '/v1/traces' || path.startsWith('/v1/traces/')) return 'traces';
+  if (path === '/v1/analytics' || path.startsWith('/v1/analytics/')) return 'analytics';
+  if (path === '/v1/feedback') return 'feedback';
   if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }

@@ -16,6 +16,7 @@ import type { PluginPipeline } from '../plugins/plugin-pipeline';
 import type { ServedBy } from '../pipeline/request-executor';
 import type { RequestOperation, RequestRecorder } from '../telemetry/request-recorder';
 import { RequestTelemetry } from '../telemetry/request-telemetry';
+import type { ClientCountryLocator } from '../telemetry/client-country';
 import { OPENAI_ERROR_FORMAT, type ErrorFormat } from './error-format';
 import type { GatewayMetrics } from './gateway-metrics';
 import { setExecutionHeaders } from './execution-headers';
@@ -40,6 +41,8 @@ export interface ExchangeOptions {
   audit?: GatewayAuditHooks;
   /** The plugins chat requests pass through; none when absent. */
   plugins?: PluginPipeline;
+  /** The country recorded for each model request; none ('') when absent. */
+  countryLocator?: ClientCountryLocator;
 }
 
 /** A client's `x-request-id` is kept only if it has this form; any other is ignored and a new id generated. */
@@ -101,6 +104,8 @@ export class HttpExchange {
       // W3C trace context: the client parents its next spans on this request's own span.
       if (!this.response.headersSent) this.response.setHeader('traceparent', `00-${attribution.traceId}-${attribution.spanId}-01`);
     });
+    const { countryLocator } = this.options;
+    if (countryLocator) this.telemetry.locateClient = () => countryLocator.locate(this.request.headers, this.request.socket.remoteAddress);
     return this.telemetry;
   }
 

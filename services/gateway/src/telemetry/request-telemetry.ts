@@ -34,6 +34,8 @@ export class RequestTelemetry {
   answeredBy?: PluginServedBy;
   /** Facts plugins added for the record (the plugin run's own map, read when the request is recorded). */
   annotations?: Readonly<Record<string, string>>;
+  /** The client's country, asked only when the request is recorded (after its response). */
+  locateClient?: () => string;
   /** The text streamed to the client so far, to estimate output tokens. */
   readonly output = new TextTokenEstimate();
   private deployment?: Deployment;
@@ -83,11 +85,12 @@ export class RequestTelemetry {
     // A stream cut before the provider's usage arrived is still recorded with what it cost.
     const usageEstimated = this.usage === undefined && this.streamed && this.upstreamAccepted && status !== 'succeeded';
     const usage = usageEstimated ? estimateUsage(this.prompt, this.output) : this.usage;
+    const attribution = this.attribution ?? unattributed(this.principal);
     this.recorder.record({
       requestId: this.requestId,
       endedAt: new Date(),
       operation: this.operation,
-      attribution: this.attribution ?? unattributed(this.principal),
+      attribution: this.locateClient && !attribution.country ? { ...attribution, country: this.locateClient() } : attribution,
       user: this.user,
       requestedModel: this.requestedModel,
       deployment: this.deployment,

@@ -1,5 +1,5 @@
 import type { DeleteUserDataQuery, DeletedUserData } from '@switchyard/shared';
-import type { SqlClient } from '@switchyard/database';
+import type { SqlClient, SqlExecutor } from '@switchyard/database';
 import { SqlParameters, scopeConditions } from '../query/request-filter';
 
 /** The tables that hold an end user's data, each with `user_id` and `workspace`. */
@@ -13,6 +13,7 @@ const USER_TABLES = ['requests', 'usage', 'costs'] as const;
  */
 export async function deleteUserData(client: SqlClient, query: DeleteUserDataQuery): Promise<DeletedUserData> {
   return client.transaction(async (transaction) => {
+    await deleteScoresOfUser(transaction, query);
     const counts: Partial<Record<(typeof USER_TABLES)[number], number>> = {};
     for (const table of USER_TABLES) {
       const parameters = new SqlParameters();
@@ -25,4 +26,17 @@ export async function deleteUserData(client: SqlClient, query: DeleteUserDataQue
     }
     return { requests: counts.requests ?? 0, usage: counts.usage ?? 0, costs: counts.costs ?? 0 };
   });
+}
+
+/**
+ * The feedback scores on the user's requests go with them (a comment may
+ * say who the user is); scores on a whole trace are not one user's and stay.
+ */
+async function deleteScoresOfUser(executor: SqlExecutor, query: DeleteUserDataQuery): Promise<void> {
+  const parameters = new SqlParameters();
+  const conditions = [`user_id = ${parameters.add(query.user)}`, ...scopeConditions(query.scope, parameters)];
+  await executor.query(
+    `DELETE FROM scores WHERE on_request AND (workspace, request_id) IN (SELECT workspace, request_id FROM requests WHERE ${conditions.join(' AND ')})`,
+    parameters.values,
+  );
 }

@@ -1,5 +1,7 @@
 import type { eventsV1 } from '@switchyard/proto';
 import type {
+  AnalyticsQuery,
+  AnalyticsResult,
   ListRequestsQuery,
   ListTracesQuery,
   RequestPage,
@@ -14,6 +16,7 @@ import type { SqlExecutor } from '@switchyard/database';
 import { getRequest, listCosts, listRequests } from './request-queries';
 import { usage } from './usage-query';
 import { getTrace, listTraces } from '../traces/trace-queries';
+import { analytics } from './analytics-query';
 
 /** The read queries over the event tables, on one database. */
 export class EventQueries {
@@ -43,5 +46,9 @@ export class EventQueries {
 
   listTraces(query: ListTracesQuery): Promise<TracePage> {
     return listTraces(this.executor, query);
+  }
+
+  analytics(query: AnalyticsQuery): Promise<AnalyticsResult> {
+    return analytics(this.executor, query);
   }
 }

@@ -2,9 +2,13 @@ import {
   type AlertHistoryEntry,
   type AlertHistoryQuery,
   type AlertRuleStatus,
+  type AnalyticsQuery,
+  type AnalyticsResult,
   type CallContext,
   type DeleteUserDataQuery,
   type DeletedUserData,
+  type FeedbackInput,
+  type FeedbackRecord,
   type WorkspaceScope,
   type ListRequestsQuery,
   type ObservabilityQueryService,
@@ -28,6 +32,7 @@ import {
 } from './observability-codec';
 import { alertHistoryEntryFromProto, alertRuleStatusFromProto } from './alert-codec';
 import { traceFromProto, traceSummaryFromProto } from './trace-codec';
+import { analyticsQueryToProto, analyticsResultFromProto, feedbackInputToProto, feedbackRecordFromProto } from './analytics-codec';
 
 /** The observability service's queries, called over gRPC. */
 export class ObservabilityGrpcClient implements ObservabilityQueryService {
@@ -113,6 +118,15 @@ export class ObservabilityGrpcClient implements ObservabilityQueryService {
       context,
     );
     return { traces: response.traces.map(traceSummaryFromProto), ...(response.nextCursor && { nextCursor: response.nextCursor }) };
+  }
+
+  // Analytics and feedback.
+  async analytics(query: AnalyticsQuery, context: CallContext): Promise<AnalyticsResult> {
+    return analyticsResultFromProto(await this.client.unary('getAnalytics', analyticsQueryToProto(query), context), query.groupBy);
+  }
+
+  async recordFeedback(input: FeedbackInput, context: CallContext): Promise<FeedbackRecord | undefined> {
+    return feedbackRecordFromProto(await this.client.unary('recordFeedback', feedbackInputToProto(input), context));
   }
 
   close(): void {

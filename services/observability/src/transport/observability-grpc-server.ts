@@ -12,6 +12,7 @@ import {
 } from './observability-codec';
 import { alertHistoryEntryToProto, alertRuleStatusToProto } from './alert-codec';
 import { traceSummaryToProto, traceToProto } from './trace-codec';
+import { analyticsGrpcHandlers } from './analytics-grpc-handlers';
 
 export const observabilityServiceDefinition = grpcServiceDefinition(observabilityV1.ObservabilityService);
 
@@ -77,6 +78,7 @@ export function observabilityGrpcHandlers(
       return create(observabilityV1.ListAlertHistoryResponseSchema, { entries: entries.map(alertHistoryEntryToProto) });
     }, logger),
     ...traceGrpcHandlers(service, logger),
+    ...analyticsGrpcHandlers(service, logger),
   };
 }
 

@@ -93,6 +93,7 @@ describe('ModelCatalogData.priceOf', () => {
 describe('ModelCatalogData.modelInfo', () => {
   it('gives the context window, output limit and capabilities of a known model', () => {
     expect(catalog.modelInfo('openai', 'gpt-4o')).toEqual({
+      mode: 'chat',
       contextWindow: 128_000,
       maxOutputTokens: 16_384,
       tools: true,
@@ -103,6 +104,10 @@ describe('ModelCatalogData.modelInfo', () => {
 
   it('finds a snapshot through the family its price rule names', () => {
     expect(catalog.modelInfo('anthropic', 'claude-3-5-haiku-99999999')?.contextWindow).toBe(200_000);
+  });
+
+  it('tells an embedding model from a chat model', () => {
+    expect(catalog.modelInfo('openai', 'text-embedding-3-small')?.mode).toBe('embedding');
   });
 
   it('knows nothing of an unknown model', () => {

@@ -5,6 +5,8 @@ import { matchesModel } from './model-match';
 
 /** What the catalog knows of one model at one provider. */
 export interface CatalogModelInfo extends ModelCapabilities {
+  /** Chat or embedding, when the catalog lists the model itself. */
+  mode?: CatalogModel['mode'];
   contextWindow?: number;
   maxOutputTokens?: number;
 }
@@ -47,6 +49,7 @@ export class ModelCatalogData {
     const contextWindow = exact?.contextWindow ?? entry?.contextWindow;
     if (contextWindow != null) info.contextWindow = contextWindow;
     if (exact?.maxOutputTokens != null) info.maxOutputTokens = exact.maxOutputTokens;
+    if (exact?.mode != null) info.mode = exact.mode;
     for (const capability of ['tools', 'vision', 'jsonSchema', 'reasoning'] as const) {
       if (exact?.[capability] != null) info[capability] = exact[capability];
     }
