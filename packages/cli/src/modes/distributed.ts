@@ -41,7 +41,7 @@ import {
   SnapshotRouterService,
   StatisticsTracker,
 } from '@switchyard/router';
-import { GatewayMetrics, startGatewayServer, type GatewayServer } from '@switchyard/gateway';
+import { createDashboardRoutes, GatewayMetrics, startGatewayServer, type DashboardHandler, type GatewayServer } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import {
   builtInPluginFactories,
@@ -259,7 +259,7 @@ export async function startObservabilityService(
   const retention = retentionDays === undefined ? undefined : new RetentionJob(database.client, { retentionDays, logger });
   retention?.start();
   const alerting = startAlerting(config, logger, database.client, registry);
-  const metrics = await startMetricsHttpServer(registry, config.server.host, metricsPort);
+  const metrics = await startMetricsHttpServer(registry, config.server.host, metricsPort, observabilityDashboard(config));
   return {
     port: server.port,
     metricsPort: metrics.port,
@@ -508,4 +508,14 @@ function governancePostgresUrl(config: SwitchyardConfig, logger: Logger): string
     logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'governance-database-url-unresolved');
     return undefined;
   }
+}
+
+/**
+ * The web dashboard on the observability service's HTTP port, calling the
+ * gateway's API at `dashboard.apiOrigin`; without it, none (the page would
+ * have no API to call: the gateway serves it on its own port anyway).
+ */
+function observabilityDashboard(config: SwitchyardConfig): DashboardHandler | undefined {
+  const { apiOrigin } = config.dashboard;
+  return apiOrigin ? createDashboardRoutes({ apiOrigin }) : undefined;
 }

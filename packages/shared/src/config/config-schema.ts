@@ -17,6 +17,7 @@ import { memoryConfigSchema } from './memory-config';
 import { tracesConfigSchema } from './traces-config';
 import { vectorStoreConfigSchema } from './vector-store-config';
 import { alertsConfigSchema } from './alerts-config';
+import { dashboardConfigSchema } from './dashboard-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -581,6 +582,8 @@ export const configSchema = z.strictObject({
   traces: tracesConfigSchema,
   /** Where each request's country comes from: a trusted header or the offline GeoIP table (analytics-config.ts). */
   analytics: analyticsConfigSchema,
+  /** The web dashboard at /ui (dashboard-config.ts). */
+  dashboard: dashboardConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

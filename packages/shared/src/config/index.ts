@@ -12,5 +12,6 @@ export * from './embedder-config';
 export * from './semantic-service-config';
 export * from './vector-store-config';
 export * from './alerts-config';
+export * from './dashboard-config';
 export * from './traces-config';
 export * from './analytics-config';
