@@ -14,10 +14,12 @@ interface TimeSeriesChartProps {
   series: ChartSeries[];
   /** Formats an axis value (ms, USD…). */
   format?: (value: number) => string;
+  /** The period shown, in seconds since the epoch: the axis spans it even where buckets are missing. */
+  period: [number, number];
 }
 
 /** A line chart over time buckets, drawn by uPlot on a canvas; redrawn when the data changes and on resize. */
-export function TimeSeriesChart({ title, times, series, format }: TimeSeriesChartProps) {
+export function TimeSeriesChart({ title, times, series, format, period }: TimeSeriesChartProps) {
   const container = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -27,7 +29,8 @@ export function TimeSeriesChart({ title, times, series, format }: TimeSeriesChar
       width: Math.max(element.clientWidth, 240),
       height: 200,
       series: [{}, ...series.map((line) => ({ label: line.label, stroke: line.color, width: 2, spanGaps: true }))],
-      axes: [{}, { values: (_chart, ticks) => ticks.map((tick) => (format ? format(tick) : String(tick))), size: 60 }],
+      scales: { x: { time: true, range: () => period } },
+      axes: [{}, { values: (_chart, ticks) => ticks.map((tick) => (format ? format(tick) : String(tick))), size: 80 }],
       legend: { show: true },
     };
     const chart = new uPlot(options, [times, ...series.map((line) => line.values)], element);
@@ -37,7 +40,7 @@ export function TimeSeriesChart({ title, times, series, format }: TimeSeriesChar
       resize.disconnect();
       chart.destroy();
     };
-  }, [times, series, format]);
+  }, [times, series, format, period]);
 
   return (
     <figure className="chart" aria-label={title}>

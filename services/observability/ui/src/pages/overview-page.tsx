@@ -28,6 +28,7 @@ export function OverviewPage() {
 function OverviewContent({ answer }: { answer: AnalyticsAnswer }) {
   const { totals, previous } = answer;
   const charts = useMemo(() => chartData(answer), [answer]);
+  const period = useMemo((): [number, number] => [Date.parse(answer.from) / 1000, Date.parse(answer.to) / 1000], [answer]);
   return (
     <>
       <div className="cards">
@@ -57,6 +58,7 @@ function OverviewContent({ answer }: { answer: AnalyticsAnswer }) {
         <div className="charts">
           <TimeSeriesChart
             title="Requests and errors"
+            period={period}
             times={charts.times}
             series={[
               { label: 'requests', values: charts.requests, color: '#2563eb' },
@@ -65,6 +67,7 @@ function OverviewContent({ answer }: { answer: AnalyticsAnswer }) {
           />
           <TimeSeriesChart
             title="Latency"
+            period={period}
             times={charts.times}
             format={formatMs}
             series={[
@@ -72,7 +75,13 @@ function OverviewContent({ answer }: { answer: AnalyticsAnswer }) {
               { label: 'p95', values: charts.p95, color: '#ca8a04' },
             ]}
           />
-          <TimeSeriesChart title="Cost" times={charts.times} format={formatUsd} series={[{ label: 'USD', values: charts.cost, color: '#7c3aed' }]} />
+          <TimeSeriesChart
+            title="Cost"
+            period={period}
+            times={charts.times}
+            format={formatUsd}
+            series={[{ label: 'USD', values: charts.cost, color: '#7c3aed' }]}
+          />
         </div>
       )}
     </>
