@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Local servers for tests and development, without Docker:
 #
-#   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger ...]   start (or reuse) and wait until ready
+#   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger|chromium ...]   start (or reuse) and wait until ready
 #   scripts/services.sh down   [...]                                 stop the servers this script started
 #   scripts/services.sh status [...]                                 one line per server
 #   scripts/services.sh weaviate-api-key                             the key the test Weaviate asks for
 #
-# No name means all seven. Every server listens on loopback only and keeps its data in
+# No name means all of them. Every server listens on loopback only and keeps its data in
 # $SWITCHYARD_SERVICES_DIR (default: .services/ at the repository root). Addresses come from the same
 # variables the tests read (SWITCHYARD_POSTGRES_URL, SWITCHYARD_REDIS_URL, SWITCHYARD_KAFKA_BROKERS,
 # SWITCHYARD_INFLUX_URL, SWITCHYARD_WEAVIATE_URL); when something already answers there (your own PostgreSQL, say), it is
@@ -31,6 +31,8 @@
 # the Go module proxy once into the tools dir: scripts/services/s3.sh.
 # `jaeger` is a Jaeger all-in-one with in-memory storage (the OpenTelemetry export tests), built from
 # the Go module proxy once into the tools dir: scripts/services/jaeger.sh.
+# `chromium` is no server: Debian's headless browser for the web dashboard's tests, installed when
+# missing (scripts/services/chromium.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,7 +49,7 @@ INFLUXDB_VERSION=1.8.10
 
 SERVICES_DIR="${SWITCHYARD_SERVICES_DIR:-$ROOT/.services}"
 TOOLS_DIR="${SWITCHYARD_SERVICES_TOOLS_DIR:-$ROOT/.services/tools}"
-ALL_COMPONENTS=(postgres redis kafka influxdb kubernetes weaviate s3 jaeger)
+ALL_COMPONENTS=(postgres redis kafka influxdb kubernetes weaviate s3 jaeger chromium)
 
 say() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -65,7 +67,7 @@ log_tail() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger ...] | weaviate-api-key" >&2
+  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger|chromium ...] | weaviate-api-key" >&2
   exit 2
 }
 
@@ -612,6 +614,8 @@ influxdb_status() {
 
 # shellcheck source=services/weaviate.sh
 . "$SUPPORT/weaviate.sh"
+# shellcheck source=services/chromium.sh
+. "$SUPPORT/chromium.sh"
 
 # --- S3 (versitygw) -------------------------------------------------------------------------------
 
@@ -645,7 +649,7 @@ components=("$@")
 [ ${#components[@]} -gt 0 ] || components=("${ALL_COMPONENTS[@]}")
 for component in "${components[@]}"; do
   case "$component" in
-    postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger) ;;
+    postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger|chromium) ;;
     influx) ;;
     *) die "unknown server '$component' (known: ${ALL_COMPONENTS[*]})" ;;
   esac
@@ -672,6 +676,7 @@ missing_packages() {
         ;;
       influxdb|influx) [ -x "$INFLUXD" ] || command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
       weaviate|s3|jaeger) command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
+      chromium) [ -x "$CHROMIUM_BIN" ] || packages+=(chromium) ;;
       kubernetes)
         command -v go >/dev/null || packages+=(golang-go ca-certificates)
         command -v openssl >/dev/null || packages+=(openssl)

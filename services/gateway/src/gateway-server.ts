@@ -29,6 +29,9 @@ import { ClientCountryLocator } from './telemetry/client-country';
 import type { GatewayAuditHooks } from './auth/gateway-audit-hooks';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { createRequestListener } from './http/create-http-app';
+import { createDashboardRoutes } from './http/dashboard-routes';
+import { attachLiveTailSocket } from './http/live-tail-socket';
+import { LiveTailHub } from './live-tail/live-tail-hub';
 import { ModelDetails } from './http/model-details';
 import { createGatewayHttpServer } from './http/create-http-server';
 import { ServerCertificate } from './http/server-certificate';
@@ -114,6 +117,12 @@ export interface GatewayServerOptions {
   plugins?: PluginSetup;
   /** Stored responses of the Responses API (`openingResponseStore` over the records database); none: not stored. */
   responseStore?: ResponseStore;
+  /**
+   * Tells the live tail (`/v1/requests/live`) of each recorded request: one
+   * subscribed to the in-process bus in one process. Without it the gateway
+   * taps its own publisher (the requests it recorded itself).
+   */
+  liveTail?: LiveTailHub;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
@@ -146,6 +155,14 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const plugins = await buildPluginPipeline(options.plugins ?? { factories: [], services: unservedPluginServices(config, logger) }, logger, metrics);
   const prices = new PriceCatalog(config);
   const modelDetails = new ModelDetails(config);
+  const liveTail = options.liveTail ?? new LiveTailHub();
+  const events = options.liveTail ? options.events : liveTail.tap(options.events);
+  const authenticator = new RequestAuthenticator({
+    required,
+    adminToken: options.adminToken || undefined,
+    keyVerifier: options.keyVerifier,
+    tokenVerifier: options.tokenVerifier,
+  });
   const costRecommender = new CostRecommender(config);
   // OpenTelemetry export (the `telemetry` section): undefined, and nothing of its SDK loaded, when it is off.
   const otel = await startConfiguredOtelExport(config, logger);
@@ -153,7 +170,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     executor,
     router: options.router,
     observability: options.observability,
-    recorder: otel ? new ExportingRequestRecorder(options.events, prices, otel) : new RequestRecorder(options.events, prices),
+    recorder: otel ? new ExportingRequestRecorder(events, prices, otel) : new RequestRecorder(events, prices),
     modelDetails,
     costRecommender,
     countryLocator: new ClientCountryLocator(config.analytics),
@@ -166,12 +183,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     corsAllowedOrigins: config.server.cors.allowedOrigins,
     isReady: () => ready,
     governance: options.governance,
-    authenticator: new RequestAuthenticator({
-      required,
-      adminToken: options.adminToken || undefined,
-      keyVerifier: options.keyVerifier,
-      tokenVerifier: options.tokenVerifier,
-    }),
+    authenticator,
     publicMetrics: config.auth.publicMetrics,
     queryLimits: config.observability.queries,
     traces: config.traces,
@@ -179,10 +191,12 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     adminRoutes: options.adminRoutes,
     responseStore: options.responseStore,
     plugins,
+    dashboard: createDashboardRoutes(),
   });
   // Read before listening: a missing or mismatched certificate stops the start, naming server.tls.*.
   const certificate = config.server.tls ? new ServerCertificate(config.server.tls, logger) : undefined;
   const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger, certificate?.pair);
+  const liveTailSocket = attachLiveTailSocket(server, { hub: liveTail, authenticator, allowedOrigins: config.server.cors.allowedOrigins, logger });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -236,6 +250,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     close: async (graceMs = 10_000) => {
       ready = false;
       certificate?.close();
+      // Upgraded sockets are no longer the HTTP server's to close.
+      liveTailSocket.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (!(await within(executor.whenIdle(), graceMs))) {

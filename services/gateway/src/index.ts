@@ -5,3 +5,6 @@ export type { AccessDeniedEvent, GatewayAuditHooks, RequestOrigin, UserDataDelet
 export { ENDPOINT_ROLES } from './auth/authorize-request';
 export { openingResponseStore, SqlResponseStore } from './responses-store/sql-response-store';
 export type { ResponseStore, ResponseStoreOptions, StoredResponse } from './responses-store/response-store';
+export { LiveTailHub, type LiveTailListener } from './live-tail/live-tail-hub';
+export { LIVE_TAIL_CLOSE_CODES, LIVE_TAIL_PATH } from './http/live-tail-socket';
+export { createDashboardRoutes, DASHBOARD_PATH, type DashboardHandler, type DashboardOptions } from './http/dashboard-routes';

@@ -41,7 +41,15 @@ import {
   SnapshotRouterService,
   StatisticsTracker,
 } from '@switchyard/router';
-import { GatewayMetrics, openingResponseStore, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
+import {
+  createDashboardRoutes,
+  GatewayMetrics,
+  openingResponseStore,
+  startGatewayServer,
+  type DashboardHandler,
+  type GatewayServer,
+  type GatewayServerOptions,
+} from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import {
   builtInPluginFactories,
@@ -268,7 +276,7 @@ export async function startObservabilityService(
   retention?.start();
   const alerting = startAlerting(config, logger, database.client, registry);
   coldStorage?.startExports(database.client, logger);
-  const metrics = await startMetricsHttpServer(registry, config.server.host, metricsPort);
+  const metrics = await startMetricsHttpServer(registry, config.server.host, metricsPort, observabilityDashboard(config));
   return {
     port: server.port,
     metricsPort: metrics.port,
@@ -523,4 +531,14 @@ function governancePostgresUrl(config: SwitchyardConfig, logger: Logger): string
 /** The Responses API's stored responses: in the records database beside the governance tables, when there is one. */
 function responseStoreOptions(config: SwitchyardConfig, client: SqlClient | undefined): Pick<GatewayServerOptions, 'responseStore'> {
   return client ? { responseStore: openingResponseStore(() => Promise.resolve(client), { retentionDays: config.observability.retentionDays }) } : {};
+}
+
+/**
+ * The web dashboard on the observability service's HTTP port, calling the
+ * gateway's API at `dashboard.apiOrigin`; without it, none (the page would
+ * have no API to call: the gateway serves it on its own port anyway).
+ */
+function observabilityDashboard(config: SwitchyardConfig): DashboardHandler | undefined {
+  const { apiOrigin } = config.dashboard;
+  return apiOrigin ? createDashboardRoutes({ apiOrigin }) : undefined;
 }

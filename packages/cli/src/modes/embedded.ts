@@ -4,7 +4,7 @@ import { authenticationRequired, type Logger, type SwitchyardConfig } from '@swi
 import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/observability';
 import { catalogModelFacts, startResilienceGate, withBreakerState, type ResilienceGate } from '@switchyard/provider-adapters';
 import { StatisticsTracker } from '@switchyard/router';
-import { GatewayMetrics, openingResponseStore, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
+import { GatewayMetrics, LiveTailHub, openingResponseStore, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { builtInPluginFactories, lazyPluginServices, localServiceMakers } from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
@@ -76,6 +76,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
     metrics: new EventPublisherMetrics(metrics.registry),
   });
   for (const sink of sinks) events.subscribe(sink);
+  const liveTail = liveTailOnBus(events);
 
   const adapters = new ReloadableAdapterService(config, { logger });
   // A request runs on the providers of the config it was routed with, even when a reload swaps them meanwhile.
@@ -112,6 +113,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       metrics,
       events,
       observability: database,
+      liveTail,
       governance: governance?.gate,
       plugins: { factories: builtInPluginFactories, services: pluginServices, bindEmbeddings: (run) => pluginServices.bindEmbeddings?.(run) },
       ...governanceTables.gatewayOptions,
@@ -181,4 +183,11 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
 /** The Responses API's stored responses live in the records database, their tables opened at first use. */
 function responseStoreOptions(config: SwitchyardConfig, client: () => Promise<SqlClient>): Pick<GatewayServerOptions, 'responseStore'> {
   return { responseStore: openingResponseStore(client, { retentionDays: config.observability.retentionDays }) };
+}
+
+/** The live tail (`/v1/requests/live`) as one more sink of the bus: a request shows as the bus delivers it to the stores. */
+function liveTailOnBus(events: InProcessEventBus): LiveTailHub {
+  const liveTail = new LiveTailHub();
+  events.subscribe(liveTail);
+  return liveTail;
 }

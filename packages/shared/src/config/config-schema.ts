@@ -19,6 +19,7 @@ import { vectorStoreConfigSchema } from './vector-store-config';
 import { alertsConfigSchema } from './alerts-config';
 import { coldStorageConfigSchema } from './cold-storage-config';
 import { telemetryConfigSchema } from './telemetry-config';
+import { dashboardConfigSchema } from './dashboard-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -590,6 +591,8 @@ export const configSchema = z.strictObject({
   /** Where each request's country comes from: a trusted header or the offline GeoIP table (analytics-config.ts). */
   analytics: analyticsConfigSchema,
   telemetry: telemetryConfigSchema,
+  /** The web dashboard at /ui (dashboard-config.ts). */
+  dashboard: dashboardConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

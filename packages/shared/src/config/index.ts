@@ -14,4 +14,5 @@ export * from './vector-store-config';
 export * from './traces-config';
 export * from './alerts-config';
 export * from './cold-storage-config';
+export * from './dashboard-config';
 export * from './analytics-config';

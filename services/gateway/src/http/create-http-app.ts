@@ -18,6 +18,7 @@ import type { CostRecommender } from '../analytics/cost-recommendations';
 import { createAnalyticsRoutes } from './analytics-routes';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
+import type { DashboardHandler } from './dashboard-routes';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { createObservabilityRoutes, type QueryLimits } from './observability-routes';
 import { createOpenAIRoutes } from './openai-routes';
@@ -45,6 +46,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   adminRoutes?: express.RequestHandler;
   /** Context windows and capabilities added to `/v1/models` entries. */
   modelDetails?: ModelDetails;
+  /** The web dashboard at `/ui`: public pages that ask for a key themselves. */
+  dashboard?: DashboardHandler;
   /** Cheaper models for recorded traffic (`/v1/analytics/recommendations`); a 501 there when absent. */
   costRecommender?: CostRecommender;
   /** Limits of `POST /v1/traces` (`traces` of the config); its defaults when absent. */
@@ -78,6 +81,8 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
+    // The dashboard's pages ask for the key themselves; the model routes pay one character comparison.
+    if (path.charCodeAt(1) === 117 /* u */ && options.dashboard?.(request, response)) return;
     const pluginRoute = pluginRoutes.size === 0 ? undefined : pluginRoutes.get(`${request.method} ${path}`);
     if (pluginRoute) {
       if (!authenticator.required) {

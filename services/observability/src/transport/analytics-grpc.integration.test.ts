@@ -77,6 +77,8 @@ describe('analytics over gRPC', () => {
       getRequest: async () => undefined,
       usage: async () => [],
       deleteUserData: async () => ({ requests: 0, usage: 0, costs: 0 }),
+      getTrace: async () => undefined,
+      listTraces: async () => ({ traces: [] }),
       analytics: service.analytics.bind(service),
       recordFeedback: service.recordFeedback.bind(service),
     } satisfies ObservabilityQueryService;

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
@@ -7,9 +7,21 @@ export interface MetricsHttpServer {
   close(): Promise<void>;
 }
 
-/** Serves `GET /metrics` (Prometheus text) and `GET /healthz` for a service that speaks no HTTP otherwise. */
-export async function startMetricsHttpServer(registry: Registry, host: string, port: number): Promise<MetricsHttpServer> {
+/** Answers a request it serves (the web dashboard's paths) and returns true; false for any other. */
+export type ExtraHttpRoutes = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+/**
+ * Serves `GET /metrics` (Prometheus text) and `GET /healthz` for a service
+ * that speaks no HTTP otherwise, and whatever `extraRoutes` serves first.
+ */
+export async function startMetricsHttpServer(
+  registry: Registry,
+  host: string,
+  port: number,
+  extraRoutes?: ExtraHttpRoutes,
+): Promise<MetricsHttpServer> {
   const server = createServer((request, response) => {
+    if (extraRoutes?.(request, response)) return;
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/metrics') {
       registry.metrics().then(

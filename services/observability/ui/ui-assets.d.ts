@@ -1,0 +1,2 @@
+/** The built dashboard (`index.html`, `assets/`): run the workspace's build first. */
+export declare const uiAssetsDirectory: string;
