@@ -4,7 +4,14 @@ import { authenticationRequired, type Logger, type SwitchyardConfig } from '@swi
 import { InfluxEventWriter, openEventDatabase, RetentionJob } from '@switchyard/observability';
 import { catalogModelFacts, startResilienceGate, withBreakerState, type ResilienceGate } from '@switchyard/provider-adapters';
 import { StatisticsTracker } from '@switchyard/router';
-import { GatewayMetrics, LiveTailHub, openingResponseStore, startGatewayServer, type GatewayServer, type GatewayServerOptions } from '@switchyard/gateway';
+import {
+  GatewayMetrics,
+  LiveTailHub,
+  openingResponseStore,
+  startGatewayServer,
+  type GatewayServer,
+  type GatewayServerOptions,
+} from '@switchyard/gateway';
 import { openGovernanceGate, StoredLimitRules } from '@switchyard/auth';
 import { builtInPluginFactories, lazyPluginServices, localServiceMakers } from '@switchyard/semantic';
 import { applyConfigTarget, ReloadableAdapterService, ReloadableRouterService, type ConfigReloadTarget } from '../config-reload';
