@@ -677,6 +677,9 @@ missing_packages() {
         command -v openssl >/dev/null || packages+=(openssl)
         command -v unzip >/dev/null || packages+=(unzip)
         command -v curl >/dev/null || packages+=(curl)
+        # Strimzi's CRDs are generated from its jars on Maven Central.
+        command -v java >/dev/null || packages+=(openjdk-17-jre-headless)
+        command -v mvn >/dev/null || packages+=(maven)
         ;;
     esac
   done
