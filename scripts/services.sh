@@ -21,8 +21,8 @@
 # `kubernetes` is a real control plane without nodes (etcd, kube-apiserver, kube-controller-manager at
 # SWITCHYARD_KUBE_APISERVER_URL, default https://127.0.0.1:56443) with the CRDs the Helm chart uses;
 # its kubeconfig is $SWITCHYARD_SERVICES_DIR/kubernetes/kubeconfig. It, kubectl and helm are built from
-# the Go module proxy once (about six minutes on two cores) into the tools dir:
-# scripts/services/kubernetes/.
+# the Go module proxy once (about six minutes on two cores) into the tools dir, and Strimzi's CRDs are
+# generated from its jars on Maven Central (mvn, java): scripts/services/kubernetes/.
 #
 # `weaviate` is a one-node Weaviate server (the vector store's integration tests), weaviate-server built
 # from the Go module proxy once into the tools dir: scripts/services/weaviate.sh.
@@ -682,6 +682,9 @@ missing_packages() {
         command -v openssl >/dev/null || packages+=(openssl)
         command -v unzip >/dev/null || packages+=(unzip)
         command -v curl >/dev/null || packages+=(curl)
+        # Strimzi's CRDs are generated from its jars on Maven Central.
+        command -v java >/dev/null || packages+=(openjdk-17-jre-headless)
+        command -v mvn >/dev/null || packages+=(maven)
         ;;
     esac
   done

@@ -182,6 +182,15 @@ describe.each(CI_VALUES.map((file) => [path.basename(file), file]))('helm instal
   }, 180_000);
 });
 
+/** The parts of the rendered Strimzi specs that the typos below change. */
+interface KafkaSpec {
+  kafka: { listeners: Array<Record<string, unknown>> };
+  entityOperator: Record<string, unknown>;
+}
+interface NodePoolSpec {
+  storage: { volumes: Array<Record<string, unknown>> };
+}
+
 describe('what the API server refuses', () => {
   let copy: string;
 
@@ -225,5 +234,67 @@ describe('what the API server refuses', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/replicaz/);
     expect(result.stderr).toMatch(/field not declared in schema|unknown field/);
+  }, 120_000);
+
+  it("a typo in a Strimzi object of operator mode: Strimzi's own CRDs refuse the field or value", async () => {
+    const operators = CI_VALUES.find((file) => path.basename(file) === 'operators-values.yaml');
+    if (!operators) throw new Error('charts/switchyard/ci/operators-values.yaml is missing');
+    const namespace = newNamespace('typo-strimzi');
+    expect((await kubectl(['create', 'namespace', namespace])).code).toBe(0);
+    const rendered = await helm(['template', RELEASE, CHART, '--namespace', namespace, '-f', operators]);
+    expect(rendered.code).toBe(0);
+    const objects = parseObjects(rendered.stdout);
+    const kafka = objects.find((object) => object.kind === 'Kafka');
+    const pool = objects.find((object) => object.kind === 'KafkaNodePool');
+    if (!kafka || !pool) throw new Error('operator mode rendered no Kafka or KafkaNodePool');
+
+    const validate = (object: KubernetesObject) =>
+      kubectl(['create', '--dry-run=server', '--validate=strict', '--namespace', namespace, '-f', '-'], JSON.stringify(object));
+    // A changed copy of a rendered object: `change` edits its spec.
+    const changed = <Spec>(object: KubernetesObject, change: (spec: Spec) => void) => {
+      const copy = structuredClone(object);
+      change(copy.spec as unknown as Spec);
+      return copy;
+    };
+
+    // As rendered, both are accepted: the typos below are what is refused.
+    for (const object of [kafka, pool]) {
+      const accepted = await validate(object);
+      expect(accepted.stderr).toBe('');
+      expect(accepted.code).toBe(0);
+    }
+
+    const unknownInKafka = await validate(
+      changed<KafkaSpec>(kafka, (spec) => {
+        spec.entityOperator.topicOperatr = spec.entityOperator.topicOperator;
+        delete spec.entityOperator.topicOperator;
+      }),
+    );
+    expect(unknownInKafka.code).not.toBe(0);
+    expect(unknownInKafka.stderr).toContain('unknown field "spec.entityOperator.topicOperatr"');
+
+    const unknownInPool = await validate(
+      changed<NodePoolSpec>(pool, (spec) => {
+        spec.storage.volumes[0].deleteClaimz = true;
+      }),
+    );
+    expect(unknownInPool.code).not.toBe(0);
+    expect(unknownInPool.stderr).toContain('unknown field "spec.storage.volumes[0].deleteClaimz"');
+
+    const badValue = await validate(
+      changed<NodePoolSpec>(pool, (spec) => {
+        spec.storage.volumes[0].type = 'persistent-claimz';
+      }),
+    );
+    expect(badValue.code).not.toBe(0);
+    expect(badValue.stderr).toMatch(/spec\.storage\.volumes\[0\]\.type: Unsupported value: "persistent-claimz"/);
+
+    const badListener = await validate(
+      changed<KafkaSpec>(kafka, (spec) => {
+        spec.kafka.listeners[0].port = 'ninety-ninety-two';
+      }),
+    );
+    expect(badListener.code).not.toBe(0);
+    expect(badListener.stderr).toMatch(/spec\.kafka\.listeners\[0\]\.port: Invalid value: "string"/);
   }, 120_000);
 });

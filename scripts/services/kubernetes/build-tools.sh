@@ -12,7 +12,9 @@
 #   TOOLS_DIR/helm-unittest-<v>/untt                 helm-unittest, the chart's unit tests (run on its own)
 #   TOOLS_DIR/kubernetes-crds-<v>/*.yaml             CRDs of the kinds the chart renders (cert-manager,
 #                                                    Gateway API, KEDA, Prometheus Operator), from the
-#                                                    same projects' Go modules
+#                                                    same projects' Go modules; Strimzi's Kafka and
+#                                                    KafkaNodePool, generated from its API classes on
+#                                                    Maven Central (java and mvn; strimzi-crds/pom.xml)
 #
 # Binaries are keyed by version, so a version change builds anew and an existing one is reused.
 # Go's module and build caches live outside the repository: a rebuild on the same machine relinks in
@@ -29,6 +31,13 @@ CRD_MODULES=(
   "sigs.k8s.io/gateway-api@v1.6.3 config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml config/crd/standard/gateway.networking.k8s.io_gateways.yaml config/crd/standard/gateway.networking.k8s.io_httproutes.yaml config/crd/standard/gateway.networking.k8s.io_grpcroutes.yaml config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml"
   "github.com/kedacore/keda/v2@v2.20.2 config/crd/bases/keda.sh_scaledobjects.yaml config/crd/bases/keda.sh_triggerauthentications.yaml"
   "github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
+)
+# Strimzi's API classes and CRD generator (versions in the pom), and the kinds generated from them, each
+# with the file it is written to: the same arguments as Strimzi's own build of its released CRDs.
+STRIMZI_POM="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/strimzi-crds/pom.xml"
+STRIMZI_KINDS=(
+  "io.strimzi.api.kafka.model.kafka.Kafka=kafka.strimzi.io_kafkas.yaml"
+  "io.strimzi.api.kafka.model.nodepool.KafkaNodePool=kafka.strimzi.io_kafkanodepools.yaml"
 )
 
 say() { echo "kubernetes-tools: $*" >&2; }
@@ -169,16 +178,32 @@ EOF
 # The folder of the CRD files, named after the modules' versions so that a version change fetches anew.
 crds_dir() {
   local key
-  key="$(printf '%s\n' "${CRD_MODULES[@]}" | sha256sum | cut -c1-12)"
+  key="$({ printf '%s\n' "${CRD_MODULES[@]}" "${STRIMZI_KINDS[@]}"; cat "$STRIMZI_POM"; } | sha256sum | cut -c1-12)"
   echo "$TOOLS_DIR/kubernetes-crds-$key"
 }
 
+# generate_strimzi_crds FOLDER: writes Strimzi's CRDs into FOLDER with its own generator.
+generate_strimzi_crds() {
+  local folder="$1" classpath="$1/.strimzi-classpath" log="$TOOLS_DIR/mvn-strimzi-crds.log" entry outputs=()
+  command -v java >/dev/null && command -v mvn >/dev/null || die "java and mvn are needed (Strimzi's CRDs are generated from its jars)"
+  say "generating Strimzi CRDs (mvn, crd-generator)"
+  mvn -q -B -f "$STRIMZI_POM" dependency:build-classpath -Dmdep.outputFile="$classpath" >"$log" 2>&1 ||
+    { tail -n 20 "$log" >&2; die "mvn could not fetch Strimzi's API and CRD generator"; }
+  for entry in "${STRIMZI_KINDS[@]}"; do outputs+=("${entry%%=*}=$folder/${entry#*=}"); done
+  java -cp "$(cat "$classpath")" io.strimzi.crdgenerator.CrdGenerator --label app:strimzi --label strimzi.io/crd-install:true \
+    --target-kube 1.16+ --crd-api-version v1 --api-versions v1beta2 --storage-version v1beta2 --yaml "${outputs[@]}" >>"$log" 2>&1 ||
+    { tail -n 20 "$log" >&2; die "Strimzi's CRD generator failed"; }
+  rm -f "$classpath"
+  for entry in "${STRIMZI_KINDS[@]}"; do [ -s "$folder/${entry#*=}" ] || die "Strimzi's CRD generator wrote no ${entry#*=}"; done
+}
+
 fetch_crds() {
-  local dir staging entry module files file source count=0
+  local dir staging entry module files file source count=0 started
   dir="$(crds_dir)"
   [ -f "$dir/.complete" ] && return 0
   mkdir -p "$dir"
   staging="$(staging_for "$dir")"
+  started="$(date +%s)"
   say "fetching CRDs (go mod download)"
   for entry in "${CRD_MODULES[@]}"; do
     read -r module files <<<"$entry"
@@ -190,10 +215,12 @@ fetch_crds() {
       count=$((count + 1))
     done
   done
+  generate_strimzi_crds "$staging"
+  count=$((count + ${#STRIMZI_KINDS[@]}))
   mv "$staging"/*.yaml "$dir/"
   rm -rf "$staging"
   touch "$dir/.complete"
-  say "$count CRD files in $dir"
+  say "$count CRD files in $dir in $(elapsed "$started")"
 }
 
 for component in "${components[@]}"; do

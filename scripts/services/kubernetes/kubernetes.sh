@@ -107,12 +107,20 @@ kubernetes_install_crds() {
     { log_tail "$KUBE_DIR/crds.log"; die "kubernetes: the CRDs were not established within 60 s"; }
 }
 
+# A control plane already running gets this checkout's CRDs too (applying unchanged ones changes nothing),
+# so that one started before a CRD changed validates against the new one.
+kubernetes_refresh_crds() {
+  with_tools_lock "$SUPPORT/kubernetes/build-tools.sh" "$TOOLS_DIR" crds
+  kubernetes_install_crds
+}
+
 kubernetes_up() {
   kubernetes_paths
   local pid started
   is_loopback "$KUBE_HOST" || die "$KUBE_APISERVER_URL is not a loopback address to start kube-apiserver on"
   if pid="$(pid_of kubernetes/apiserver kube-apiserver)"; then
     apiserver_ready || die "kube-apiserver (pid $pid) runs but $KUBE_APISERVER_URL/readyz does not answer 200"
+    kubernetes_refresh_crds
     say "kubernetes already running at $KUBE_APISERVER_URL (pid $pid; kubeconfig $KUBECONFIG_FILE)"
     return 0
   fi
@@ -122,6 +130,7 @@ kubernetes_up() {
       [ "$("$KUBE_BIN/kubectl" --kubeconfig "$SHARED_KUBECONFIG" get --raw /readyz 2>/dev/null)" = ok ]; then
       mkdir -p "$KUBE_DIR"
       (umask 077 && cp "$SHARED_KUBECONFIG" "$KUBECONFIG_FILE")
+      kubernetes_refresh_crds
       say "kubernetes: reusing the control plane at $KUBE_APISERVER_URL (not started here, never stopped here)"
       return 0
     fi
