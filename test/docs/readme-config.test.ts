@@ -20,6 +20,8 @@ describe('the README config example', () => {
     COHERE_API_KEY: 'co-test',
     MISTRAL_API_KEY: 'mi-test',
     GEMINI_API_KEY: 'ge-test',
+    S3_ACCESS_KEY_ID: 'cold-key',
+    S3_SECRET_ACCESS_KEY: 'cold-secret',
   };
 
   it('loads, and its routes resolve to the deployments it describes', async () => {

@@ -100,8 +100,9 @@ describe('the observability service as a separate process', () => {
       const [row] = await database.client.query<{ count: string }>('SELECT count(*) AS count FROM requests WHERE workspace = $1', [workspace]);
       return Number(row.count);
     };
-    const committed = async () =>
-      Object.values(await committedOffsets(KAFKA_BROKERS, sinkGroupId(groupId, 'postgres'), topics)).reduce((sum, offset) => sum + offset, 0);
+    const committedBy = async (sink: string) =>
+      Object.values(await committedOffsets(KAFKA_BROKERS, sinkGroupId(groupId, sink), topics)).reduce((sum, offset) => sum + offset, 0);
+    const committed = () => committedBy('postgres');
 
     // Kill a consumer with SIGKILL as soon as it has written more rows, until one was killed
     // between writing rows and committing their offsets (rows ahead of the committed offsets)
@@ -131,10 +132,11 @@ describe('the observability service as a separate process', () => {
 
     const last = spawnConsumer(configFile, env);
     try {
+      // Each store consumes in a group of its own: both must have committed everything.
       await waitUntil(
-        async () => (await committed()) === total,
+        async () => (await committed()) === total && (await committedBy('influxdb')) === total,
         120_000,
-        async () => `committed ${await committed()} of ${total}`,
+        async () => `committed ${await committed()} (postgres) and ${await committedBy('influxdb')} (influxdb) of ${total}`,
       );
       last.child.kill('SIGTERM');
       expect(await last.exited).toEqual({ code: 0, signal: null });
