@@ -66,7 +66,7 @@ describe.each<Mode>(['embedded', 'distributed'])('POST /v1/messages with the Ant
     });
     // The SDK sends its key as x-api-key, as Claude's tools do.
     client = new Anthropic({ baseURL: switchyard.origin, apiKey: switchyard.apiKey, maxRetries: 0 });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await switchyard?.close();

@@ -67,7 +67,8 @@ describe.each<Mode>(['embedded', 'distributed'])('Switchyard end to end (%s mode
       },
     });
     client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0 });
-  });
+    // Distributed mode starts five services and joins a Kafka group: more than the default 20 s on a busy machine.
+  }, 120_000);
 
   afterAll(async () => {
     await switchyard?.close();

@@ -48,7 +48,7 @@ describe.each<Mode>(['embedded', 'distributed'])('model discovery (%s mode)', (m
     });
     client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey ?? 'unused', maxRetries: 0 });
     await waitFor(listedIds, (ids) => ids.includes('llama3.2:1b'), { timeoutMs: 15_000, what: 'the discovered models in /v1/models' });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await switchyard?.close();

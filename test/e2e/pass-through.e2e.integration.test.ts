@@ -70,7 +70,7 @@ describe.each<Mode>(['embedded', 'distributed'])('pass-through of unmodelled req
       },
     });
     client = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey ?? 'unused', maxRetries: 0 });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await switchyard?.close();

@@ -42,7 +42,7 @@ describe.each<Mode>(['embedded', 'distributed'])('plugins (%s mode)', (mode) => 
       },
     });
     openai = new OpenAI({ baseURL: switchyard.baseURL, apiKey: switchyard.apiKey, maxRetries: 0 });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await switchyard?.close();
