@@ -4,7 +4,7 @@ import { fromBinary, fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { otlpTraceCollectorV1 } from '@switchyard/proto';
 import { GatewayError, invalidRequest } from '@switchyard/shared';
-import { bodyTimedOut } from './read-json-body';
+import { readBoundedBody } from './read-json-body';
 
 export type ExportTraceServiceRequest = otlpTraceCollectorV1.ExportTraceServiceRequest;
 
@@ -47,7 +47,7 @@ export async function readOtlpBody(request: IncomingMessage, limits: OtlpBodyLim
       code: 'unsupported_encoding',
     });
   }
-  const body = await readRawBody(request, limits.limitBytes, limits.timeoutMs);
+  const body = await readBoundedBody(request, { limitBytes: limits.limitBytes, timeoutMs: limits.timeoutMs, tooLarge });
   if (encoding === 'identity') {
     if (body.length > limits.maxDecompressedBytes) throw tooLarge(limits.maxDecompressedBytes);
     return body;
@@ -59,39 +59,6 @@ export async function readOtlpBody(request: IncomingMessage, limits: OtlpBodyLim
       else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') reject(tooLarge(limits.maxDecompressedBytes));
       else reject(invalidRequest('The body is not valid gzip.', 'content-encoding', 'invalid_body'));
     });
-  });
-}
-
-function readRawBody(request: IncomingMessage, limitBytes: number, timeoutMs: number): Promise<Buffer> {
-  if (Number(request.headers['content-length']) > limitBytes) {
-    request.resume();
-    return Promise.reject(tooLarge(limitBytes));
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      request.off('data', onData);
-      outcome();
-    };
-    const timer = setTimeout(() => settle(() => reject(bodyTimedOut(timeoutMs))), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        settle(() => reject(tooLarge(limitBytes)));
-        request.resume();
-        return;
-      }
-      chunks.push(chunk);
-    };
-    request.on('data', onData);
-    request.once('error', (error) => settle(() => reject(error)));
-    request.once('close', () => settle(() => reject(bodyTimedOut(timeoutMs))));
-    request.once('end', () => settle(() => resolve(Buffer.concat(chunks, size))));
   });
 }
 

@@ -44,10 +44,35 @@ export function readJsonBody(request: IncomingMessage, options: ReadJsonBodyOpti
       }),
     );
   }
-  const declared = Number(request.headers['content-length']);
-  if (declared > limitBytes) {
+  return readBoundedBody(request, { limitBytes, timeoutMs }).then((body) => {
+    try {
+      return JSON.parse(body.toString('utf8')) as unknown;
+    } catch {
+      throw new GatewayError('The body of the request is not valid JSON. Send a JSON object with the Content-Type header application/json.', {
+        status: 400,
+        errorClass: 'invalid_request',
+        code: 'invalid_json',
+      });
+    }
+  });
+}
+
+export interface ReadBoundedBodyOptions extends ReadJsonBodyOptions {
+  /** The 413 to answer; the generic one by default. */
+  tooLarge?: (limitBytes: number) => GatewayError;
+}
+
+/**
+ * Reads a request body of any type: 413 as soon as the declared length or
+ * the bytes read pass `limitBytes` (the rest is drained, not kept), 408 when
+ * it has not fully arrived within `timeoutMs`.
+ */
+export function readBoundedBody(request: IncomingMessage, options: ReadBoundedBodyOptions): Promise<Buffer> {
+  const { limitBytes, timeoutMs } = options;
+  const refuse = options.tooLarge ?? tooLarge;
+  if (Number(request.headers['content-length']) > limitBytes) {
     request.resume();
-    return Promise.reject(tooLarge(limitBytes));
+    return Promise.reject(refuse(limitBytes));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -64,7 +89,7 @@ export function readJsonBody(request: IncomingMessage, options: ReadJsonBodyOpti
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limitBytes) {
-        settle(() => reject(tooLarge(limitBytes)));
+        settle(() => reject(refuse(limitBytes)));
         request.resume();
         return;
       }
@@ -74,22 +99,7 @@ export function readJsonBody(request: IncomingMessage, options: ReadJsonBodyOpti
     request.once('error', (error) => settle(() => reject(error)));
     // A client gone before the end of its body: nothing will answer it, but the timer must not outlive it.
     request.once('close', () => settle(() => reject(bodyTimedOut(timeoutMs))));
-    request.once('end', () =>
-      settle(() => {
-        const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-        try {
-          resolve(JSON.parse(text));
-        } catch {
-          reject(
-            new GatewayError('The body of the request is not valid JSON. Send a JSON object with the Content-Type header application/json.', {
-              status: 400,
-              errorClass: 'invalid_request',
-              code: 'invalid_json',
-            }),
-          );
-        }
-      }),
-    );
+    request.once('end', () => settle(() => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))));
   });
 }
 
