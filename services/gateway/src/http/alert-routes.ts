@@ -1,13 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { GatewayError, invalidRequest, type AlertHistoryEntry, type AlertRuleStatus, type ObservabilityQueryService } from '@switchyard/shared';
 import type { HttpExchange } from './http-exchange';
+import { optionalString, optionalTime } from './observability-routes';
 
 const DAY_MS = 86_400_000;
 /** Widest `from`..`to` of the history. */
 const MAX_HISTORY_WINDOW_DAYS = 366;
-const MAX_QUERY_VALUE_LENGTH = 1_024;
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * `GET /v1/alerts/rules` (the rules with what of each fires now) and
@@ -97,28 +95,4 @@ export function formatAlertHistoryEntry(entry: AlertHistoryEntry) {
     occurred_at: entry.occurredAt.toISOString(),
     deliveries: entry.deliveries,
   };
-}
-
-type Query = Request['query'];
-
-function optionalString(query: Query, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0) throw invalidRequest(`${name} must be given once, and not empty.`, name);
-  if (value.length > MAX_QUERY_VALUE_LENGTH) {
-    throw invalidRequest(`${name} is longer than ${MAX_QUERY_VALUE_LENGTH} characters.`, name, 'string_above_max_length');
-  }
-  if (CONTROL_CHARACTER.test(value)) throw invalidRequest(`${name} must not contain control characters.`, name, 'invalid_value');
-  return value;
-}
-
-/** An RFC 3339 time (`2026-11-26T10:00:00Z`) or Unix seconds. */
-function optionalTime(query: Query, name: string): Date | undefined {
-  const text = optionalString(query, name);
-  if (text === undefined) return undefined;
-  const date = /^\d+(\.\d+)?$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
-  if (Number.isNaN(date.getTime()) || !/^\d/.test(text)) {
-    throw invalidRequest(`${name} must be an RFC 3339 time such as 2026-11-26T10:00:00Z, or Unix seconds.`, name);
-  }
-  return date;
 }

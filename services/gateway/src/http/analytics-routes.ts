@@ -19,7 +19,7 @@ import {
 import { authorizeWorkspaceFilter } from '../auth/authorize-request';
 import type { CandidateModel, CostRecommendation, CostRecommender } from '../analytics/cost-recommendations';
 import type { HttpExchange } from './http-exchange';
-import type { QueryLimits } from './observability-routes';
+import { optionalInteger, optionalString, optionalTime, type QueryLimits } from './observability-routes';
 import { readJsonBody } from './read-json-body';
 
 export interface AnalyticsRouteOptions {
@@ -36,9 +36,6 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 /** Recommendations look at a week by default: a day of traffic is a thin basis for changing models. */
 const RECOMMENDATION_WINDOW_MS = 7 * DAY_MS;
-const MAX_QUERY_VALUE_LENGTH = 1_024;
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const FEEDBACK_FIELDS = new Set(['request_id', 'trace_id', 'name', 'value', 'comment']);
 
 /**
@@ -240,36 +237,6 @@ function readAnalyticsFilter(query: Query, exchange: HttpExchange, defaultWindow
     tag: optionalString(query, 'tag'),
     status,
   };
-}
-
-function optionalString(query: Query, name: string): string | undefined {
-  const value = query[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0) throw invalidRequest(`${name} must be given once, and not empty.`, name);
-  if (value.length > MAX_QUERY_VALUE_LENGTH) {
-    throw invalidRequest(`${name} is longer than ${MAX_QUERY_VALUE_LENGTH} characters.`, name, 'string_above_max_length');
-  }
-  if (CONTROL_CHARACTER.test(value)) throw invalidRequest(`${name} must not contain control characters.`, name, 'invalid_value');
-  return value;
-}
-
-function optionalInteger(query: Query, name: string, min: number, max: number): number | undefined {
-  const text = optionalString(query, name);
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw invalidRequest(`${name} must be a whole number from ${min} to ${max}.`, name);
-  return value;
-}
-
-/** An RFC 3339 time (`2026-11-26T10:00:00Z`) or Unix seconds. */
-function optionalTime(query: Query, name: string): Date | undefined {
-  const text = optionalString(query, name);
-  if (text === undefined) return undefined;
-  const date = /^\d+(\.\d+)?$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
-  if (Number.isNaN(date.getTime()) || !/^\d/.test(text)) {
-    throw invalidRequest(`${name} must be an RFC 3339 time such as 2026-11-26T10:00:00Z, or Unix seconds.`, name);
-  }
-  return date;
 }
 
 function formatMetrics(metrics: AnalyticsMetrics) {
