@@ -10,7 +10,7 @@ const transform = {
 };
 const moduleNameMapper = {
   '^@switchyard/(shared|proto|database|events|rpc|cli)$': '<rootDir>/packages/$1/src',
-  '^@switchyard/(router|provider-adapters|observability|auth|semantic|gateway)$': '<rootDir>/services/$1/src',
+  '^@switchyard/(router|provider-adapters|observability|auth|semantic|edge-ingest|gateway)$': '<rootDir>/services/$1/src',
 };
 
 module.exports = {

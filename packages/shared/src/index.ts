@@ -8,3 +8,4 @@ export * from './routing';
 export * from './services';
 export * from './plugins';
 export * from './semantic';
+export * from './prompts';
