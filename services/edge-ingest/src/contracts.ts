@@ -30,6 +30,12 @@ export interface StreamOwner {
   uid: string;
   /** The key the stream authenticated with, for records and budgets; empty without one. */
   keyId: string;
+  /**
+   * The stream's own bearer credential, so speech-to-text and summaries sent
+   * through the gateway are the caller's requests (recorded and budgeted as
+   * theirs). Undefined when the gateway asks for none. Never logged.
+   */
+  credential?: string;
 }
 
 /** One utterance's (or a growing utterance's) audio, 16-bit mono PCM. */
