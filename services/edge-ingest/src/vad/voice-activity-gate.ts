@@ -33,8 +33,9 @@ export class VoiceActivityGate {
   private preRollLength = 0;
   private inUtterance = false;
   private utteranceStart = 0;
-  private silenceSeconds = 0;
-  private speechSeconds = 0;
+  /** Counted in samples, so long streams add up exactly. */
+  private silenceSamples = 0;
+  private speechSamples = 0;
   private lastSpeechEnd = 0;
   private speaking = false;
 
@@ -46,8 +47,7 @@ export class VoiceActivityGate {
   /** One window (16 kHz) starting at `atSeconds`, with its speech probability. */
   accept(window: Int16Array, atSeconds: number, probability: number): GateEvent[] {
     const events: GateEvent[] = [];
-    const duration = window.length / VAD_SAMPLE_RATE;
-    const end = atSeconds + duration;
+    const end = atSeconds + window.length / VAD_SAMPLE_RATE;
     const isSpeech = probability >= this.options.threshold;
     // Between the two thresholds a window keeps the state it is in.
     const isSilence = probability < this.lowThreshold || (!this.inUtterance && !isSpeech);
@@ -66,19 +66,19 @@ export class VoiceActivityGate {
         this.preRoll.length = 0;
         this.preRollLength = 0;
         events.push({ type: 'utterance-audio', samples: window });
-        this.speechSeconds += duration;
+        this.speechSamples += window.length;
       } else {
         this.holdForPreRoll(window, atSeconds);
       }
     } else {
       events.push({ type: 'utterance-audio', samples: window });
       if (isSilence) {
-        this.silenceSeconds += duration;
+        this.silenceSamples += window.length;
       } else {
-        this.silenceSeconds = 0;
-        if (isSpeech) this.speechSeconds += duration;
+        this.silenceSamples = 0;
+        if (isSpeech) this.speechSamples += window.length;
       }
-      if (this.silenceSeconds * 1000 >= this.options.utteranceEndMs) {
+      if ((this.silenceSamples * 1000) / VAD_SAMPLE_RATE >= this.options.utteranceEndMs) {
         this.endUtterance(events, false);
       } else if (end - this.utteranceStart >= this.options.maxUtteranceSeconds) {
         this.endUtterance(events, true);
@@ -108,16 +108,16 @@ export class VoiceActivityGate {
   private beginUtterance(atSeconds: number, speechAtSeconds: number, events: GateEvent[]): void {
     this.inUtterance = true;
     this.utteranceStart = atSeconds;
-    this.silenceSeconds = 0;
-    this.speechSeconds = 0;
+    this.silenceSamples = 0;
+    this.speechSamples = 0;
     events.push({ type: 'utterance-start', atSeconds, speechAtSeconds });
   }
 
   private endUtterance(events: GateEvent[], cut: boolean): void {
     this.inUtterance = false;
-    events.push({ type: 'utterance-end', speechEndSeconds: Math.max(this.lastSpeechEnd, this.utteranceStart), speechSeconds: this.speechSeconds, cut });
-    this.silenceSeconds = 0;
-    this.speechSeconds = 0;
+    events.push({ type: 'utterance-end', speechEndSeconds: Math.max(this.lastSpeechEnd, this.utteranceStart), speechSeconds: this.speechSamples / VAD_SAMPLE_RATE, cut });
+    this.silenceSamples = 0;
+    this.speechSamples = 0;
   }
 
   private holdForPreRoll(window: Int16Array, atSeconds: number): void {
