@@ -167,6 +167,8 @@ describe('the audio pipeline: Silero VAD → utterances → speech to text throu
     const partials = lengths.slice(0, -1);
     expect(partials).toEqual([...partials].sort((a, b) => a - b));
     expect(new Set(partials).size).toBe(partials.length);
+    // About every 0.6 s of audio (in whole 32 ms windows).
+    for (let index = 1; index < partials.length; index++) expect(partials[index] - partials[index - 1]).toBeCloseTo(0.61, 1);
 
     const last = (updates: TranscriptSegment[]) => updates[updates.length - 1];
     expect(last(first)).toEqual({
