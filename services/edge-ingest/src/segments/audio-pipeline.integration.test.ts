@@ -206,6 +206,26 @@ describe('the audio pipeline: Silero VAD → utterances → speech to text throu
     expect(counters.streams).toBe(0);
   });
 
+  it('reports voice activity off after the hangover of silence, so a relay may stop sending, and on again at speech', async () => {
+    const { open, recorded } = await setUp(hearLoudness);
+    const pipeline = open(RATE, 0);
+    const firstEnd = 0.5 + shortSentence.length / RATE;
+    const secondStart = firstEnd + 5;
+    expect(pipeline.push(joinAudio(silence(0.5, RATE), shortSentence, silence(5, RATE), shortSentence, silence(0.5, RATE)), 0)).toBe(true);
+    await pipeline.finish();
+
+    expect(recorded.activity.map((change) => change.speaking)).toEqual([true, false, true, false]);
+    const [on, off, onAgain] = recorded.activity;
+    expect(on.atSeconds).toBeGreaterThan(0.4);
+    expect(on.atSeconds).toBeLessThan(0.8);
+    // 4 s (Omi's hangover) after the last speech window of the first sentence.
+    expect(off.atSeconds).toBeGreaterThan(firstEnd + 4 - 0.5);
+    expect(off.atSeconds).toBeLessThan(firstEnd + 4 + 0.1);
+    expect(onAgain.atSeconds).toBeGreaterThan(secondStart - 0.1);
+    expect(onAgain.atSeconds).toBeLessThan(secondStart + 0.3);
+    expect(new Set(recorded.updates.map((segment) => segment.id)).size).toBe(2);
+  });
+
   it('brings an 8 kHz stream (Omi’s pcm8) to 16 kHz for detection and speech to text', async () => {
     const { open, recorded, counters, speechToText } = await setUp(hearLoudness);
     const audio = joinAudio(silence(0.5, RATE), shortSentence, silence(1, RATE));
