@@ -44,7 +44,11 @@ export async function readMultipartBody(request: IncomingMessage, options: ReadM
   const boundary = boundaryOf(contentType);
   if (boundary === undefined) {
     request.resume();
-    throw invalidRequest('The Content-Type multipart/form-data has no valid boundary parameter (1 to 70 characters).', 'content-type', 'invalid_multipart');
+    throw invalidRequest(
+      'The Content-Type multipart/form-data has no valid boundary parameter (1 to 70 characters).',
+      'content-type',
+      'invalid_multipart',
+    );
   }
   const encoding = request.headers['content-encoding'];
   if (encoding !== undefined && encoding !== 'identity') {
@@ -67,7 +71,11 @@ export function boundaryOf(contentType: string): string | undefined {
 }
 
 /** Splits a whole body on its boundary (RFC 7578); the preamble and epilogue are ignored. */
-export function parseMultipart(body: Buffer, boundary: string, limits: Pick<ReadMultipartBodyOptions, 'maxParts' | 'maxFieldBytes'>): MultipartPart[] {
+export function parseMultipart(
+  body: Buffer,
+  boundary: string,
+  limits: Pick<ReadMultipartBodyOptions, 'maxParts' | 'maxFieldBytes'>,
+): MultipartPart[] {
   const delimiter = Buffer.from(`--${boundary}`);
   const nextDelimiter = Buffer.from(`\r\n--${boundary}`);
   const parts: MultipartPart[] = [];
@@ -78,7 +86,8 @@ export function parseMultipart(body: Buffer, boundary: string, limits: Pick<Read
     if (body[position] === 0x2d && body[position + 1] === 0x2d) return parts; // `--`: the closing delimiter
     // Transport padding (spaces, tabs) may follow a delimiter before its line break.
     while (body[position] === 0x20 || body[position] === 0x09) position++;
-    if (body[position] !== 0x0d || body[position + 1] !== 0x0a) throw malformed(`a boundary delimiter is not followed by a line break (part ${parts.length + 1})`);
+    if (body[position] !== 0x0d || body[position + 1] !== 0x0a)
+      throw malformed(`a boundary delimiter is not followed by a line break (part ${parts.length + 1})`);
     position += 2;
     if (parts.length >= limits.maxParts) throw invalidRequest(`The multipart body has more than ${limits.maxParts} parts.`, null, 'too_many_parts');
     const headerEnd = body.indexOf('\r\n\r\n', position);
@@ -109,7 +118,8 @@ function parsePartHeaders(text: string, number: number): Omit<MultipartPart, 'da
     if (name === 'content-disposition') disposition = value;
     else if (name === 'content-type') contentType = value;
   }
-  if (disposition === undefined || !/^form-data\s*(;|$)/i.test(disposition)) throw malformed(`part ${number} has no Content-Disposition: form-data header`);
+  if (disposition === undefined || !/^form-data\s*(;|$)/i.test(disposition))
+    throw malformed(`part ${number} has no Content-Disposition: form-data header`);
   const name = dispositionParameter(disposition, 'name');
   if (name === undefined || name === '') throw malformed(`part ${number} has no name in its Content-Disposition`);
   const filename = dispositionParameter(disposition, 'filename');

@@ -36,7 +36,8 @@ export function parseTranscriptionRequest(parts: readonly MultipartPart[], limit
       single.set(name, part);
     } else if (name === 'timestamp_granularities[]' || name === 'timestamp_granularities') {
       const value = textOf(part);
-      if (!GRANULARITIES.has(value)) throw invalidRequest(`timestamp_granularities[] must be "word" or "segment", not "${value}".`, 'timestamp_granularities', 'invalid_value');
+      if (!GRANULARITIES.has(value))
+        throw invalidRequest(`timestamp_granularities[] must be "word" or "segment", not "${value}".`, 'timestamp_granularities', 'invalid_value');
       if (!granularities.includes(value)) granularities.push(value);
     } else if (name === 'include[]' || name === 'include') {
       const value = textOf(part);
@@ -51,16 +52,22 @@ export function parseTranscriptionRequest(parts: readonly MultipartPart[], limit
 
   const file = single.get('file');
   if (file === undefined) throw invalidRequest('The form field "file" is required: the audio to transcribe.', 'file', 'missing_required_parameter');
-  if (file.filename === undefined) throw invalidRequest('The form field "file" must be a file upload (with a filename), not a text field.', 'file', 'invalid_value');
+  if (file.filename === undefined)
+    throw invalidRequest('The form field "file" must be a file upload (with a filename), not a text field.', 'file', 'invalid_value');
   if (file.data.length === 0) throw invalidRequest('The uploaded file is empty.', 'file', 'invalid_value');
 
   const model = textField(single, 'model');
   if (model === undefined || model === '') throw invalidRequest('The form field "model" is required.', 'model', 'missing_required_parameter');
-  if (model.length > limits.modelMaxLength) throw invalidRequest(`model must be at most ${limits.modelMaxLength} characters.`, 'model', 'string_above_max_length');
+  if (model.length > limits.modelMaxLength)
+    throw invalidRequest(`model must be at most ${limits.modelMaxLength} characters.`, 'model', 'string_above_max_length');
 
   const format = textField(single, 'response_format') ?? 'json';
   if (!(transcriptionResponseFormats as readonly string[]).includes(format)) {
-    throw invalidRequest(`response_format must be one of ${transcriptionResponseFormats.join(', ')}; got "${format}".`, 'response_format', 'invalid_value');
+    throw invalidRequest(
+      `response_format must be one of ${transcriptionResponseFormats.join(', ')}; got "${format}".`,
+      'response_format',
+      'invalid_value',
+    );
   }
   const responseFormat = format as TranscriptionResponseFormat;
   if (granularities.length > 0 && responseFormat !== 'verbose_json') {
@@ -69,7 +76,11 @@ export function parseTranscriptionRequest(parts: readonly MultipartPart[], limit
 
   const stream = textField(single, 'stream');
   if (stream !== undefined && stream !== 'false') {
-    throw invalidRequest('Streamed transcriptions (stream=true) are not supported by this gateway; leave stream unset.', 'stream', 'unsupported_value');
+    throw invalidRequest(
+      'Streamed transcriptions (stream=true) are not supported by this gateway; leave stream unset.',
+      'stream',
+      'unsupported_value',
+    );
   }
 
   const request: TranscriptionRequest = {
@@ -82,7 +93,8 @@ export function parseTranscriptionRequest(parts: readonly MultipartPart[], limit
   };
   const language = textField(single, 'language');
   if (language !== undefined) {
-    if (!LANGUAGE.test(language)) throw invalidRequest(`language must be an ISO-639-1 code such as "en"; got "${language}".`, 'language', 'invalid_value');
+    if (!LANGUAGE.test(language))
+      throw invalidRequest(`language must be an ISO-639-1 code such as "en"; got "${language}".`, 'language', 'invalid_value');
     request.language = language;
   }
   const prompt = textField(single, 'prompt');
@@ -90,7 +102,8 @@ export function parseTranscriptionRequest(parts: readonly MultipartPart[], limit
   const temperature = textField(single, 'temperature');
   if (temperature !== undefined) {
     const value = temperature.trim() === '' ? Number.NaN : Number(temperature);
-    if (!Number.isFinite(value) || value < 0 || value > 1) throw invalidRequest(`temperature must be a number from 0 to 1; got "${temperature}".`, 'temperature', 'invalid_value');
+    if (!Number.isFinite(value) || value < 0 || value > 1)
+      throw invalidRequest(`temperature must be a number from 0 to 1; got "${temperature}".`, 'temperature', 'invalid_value');
     request.temperature = value;
   }
   return request;
