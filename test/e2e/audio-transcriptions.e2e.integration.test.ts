@@ -163,7 +163,7 @@ describe.each<Mode>(['embedded', 'distributed'])('audio transcriptions (%s mode)
   });
 
   describe('bad input', () => {
-    async function post(body: BodyInit, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+    async function post(body: string | FormData, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
       const response = await fetch(`${root}/v1/audio/transcriptions`, { method: 'POST', headers: switchyard.headers(headers), body });
       return { status: response.status, body: await response.json() };
     }
@@ -175,7 +175,7 @@ describe.each<Mode>(['embedded', 'distributed'])('audio transcriptions (%s mode)
       return data;
     }
 
-    it.each<[string, () => BodyInit, Record<string, string>, number, string | null, string]>([
+    it.each<[string, () => string | FormData, Record<string, string>, number, string | null, string]>([
       ['no file', () => form({ model: 'whisper-1' }, null), {}, 400, 'file', 'is required'],
       ['an empty file', () => form({ model: 'whisper-1' }, new Blob([])), {}, 400, 'file', 'empty'],
       ['the file as text', () => form({ model: 'whisper-1', file: 'not audio' }, null), {}, 400, 'file', 'must be a file upload'],
