@@ -49,6 +49,8 @@ describe.each<Mode>(['embedded', 'distributed'])('audio transcriptions (%s mode)
           openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['whisper-1', 'gpt-4o-transcribe'], prices: PRICES },
           // The same upstream under another name: a fallback target that answers after the first one failed.
           'openai-backup': { kind: 'openai', baseUrl: upstream.baseUrl, models: ['whisper-1'], prices: PRICES },
+          // A provider whose API has no transcriptions: never called.
+          anthropic: { kind: 'anthropic', baseUrl: 'http://127.0.0.1:9', models: ['claude-sonnet-4-5'] },
         },
         routes: {
           'speech-to-text': {
@@ -219,6 +221,14 @@ describe.each<Mode>(['embedded', 'distributed'])('audio transcriptions (%s mode)
         'not closed by the boundary',
       ],
       ['an unknown model', () => form({ model: 'no-such-model' }), {}, 404, 'model', 'no-such-model'],
+      [
+        'a model whose provider has no transcriptions',
+        () => form({ model: 'claude-sonnet-4-5' }),
+        {},
+        400,
+        'model',
+        'does not offer audio transcriptions',
+      ],
       [
         'a body over the limit',
         () => form({ model: 'whisper-1' }, new Blob([Buffer.alloc(BODY_LIMIT_BYTES + 1)])),
