@@ -177,6 +177,11 @@ describe('costOf', () => {
 });
 
 describe('costOf for audio transcriptions', () => {
+  it('takes audio input rates from the catalog', () => {
+    const found = catalog('providers:\n  openai: { kind: openai }\n').priceOf('openai', ['gpt-4o-transcribe']);
+    expect(found).toEqual({ price: { input: 2.5, output: 10, audioInput: 6 }, source: 'catalog' });
+  });
+
   it('prices seconds of audio at audioPerMinute, as input', () => {
     const cost = costOf({ input: 0, output: 0, audioPerMinute: 0.006 }, { inputTokens: 0, outputTokens: 0 }, { seconds: 90 });
     expect(cost.inputUsd).toBeCloseTo(0.009, 12);
