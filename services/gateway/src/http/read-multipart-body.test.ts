@@ -1,3 +1,5 @@
+import { isGatewayError } from '@switchyard/shared';
+import { seededRandom } from '../../../../test/support/seeded-random';
 import { boundaryOf, parseMultipart } from './read-multipart-body';
 
 const LIMITS = { maxParts: 8, maxFieldBytes: 32 };
@@ -77,5 +79,44 @@ describe('parseMultipart', () => {
     expect(() => parseMultipart(long, 'b', LIMITS)).toThrow(expect.objectContaining({ status: 400, code: 'field_too_large', param: 'prompt' }));
     const file = body(part('file', 'x'.repeat(1000), 'a.wav'), '--b--');
     expect(parseMultipart(file, 'b', LIMITS)[0].data.length).toBe(1000);
+  });
+});
+
+describe('parseMultipart on mutated bodies', () => {
+  const valid = body(
+    '--bnd\r\ncontent-disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n',
+    '--bnd\r\ncontent-disposition: form-data; name="file"; filename="a.wav"\r\ncontent-type: audio/wav\r\n\r\n',
+    Buffer.from([82, 73, 70, 70, 13, 10, 45, 45, 0, 255]),
+    '\r\n--bnd--\r\n',
+  );
+
+  it('either reads a mutated body or refuses it with a 400, never anything else', () => {
+    const random = seededRandom(18);
+    const pick = (limit: number) => Math.floor(random() * limit);
+    for (let run = 0; run < 3_000; run++) {
+      let mutated = Buffer.from(valid);
+      for (let edit = 1 + pick(4); edit > 0; edit--) {
+        const at = pick(mutated.length + 1);
+        switch (pick(4)) {
+          case 0: // cut short
+            mutated = mutated.subarray(0, at);
+            break;
+          case 1: // a byte changed (often into a delimiter's or a line break's)
+            if (at < mutated.length) mutated[at] = [13, 10, 45, 34, 59, 61, pick(256)][pick(7)];
+            break;
+          case 2: // bytes inserted
+            mutated = Buffer.concat([mutated.subarray(0, at), Buffer.from(['--bnd', '\r\n', '"', ';', '\\'][pick(5)]), mutated.subarray(at)]);
+            break;
+          default: // a span removed
+            mutated = Buffer.concat([mutated.subarray(0, at), mutated.subarray(at + 1 + pick(8))]);
+        }
+      }
+      try {
+        for (const part of parseMultipart(mutated, 'bnd', LIMITS)) expect(part.name.length).toBeGreaterThan(0);
+      } catch (error) {
+        if (!isGatewayError(error) || error.status !== 400)
+          throw new Error(`run ${run}: ${String(error)} for ${JSON.stringify(mutated.toString('latin1'))}`, { cause: error });
+      }
+    }
   });
 });
