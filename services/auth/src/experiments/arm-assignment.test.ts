@@ -1,4 +1,4 @@
-import { seededRandom } from './__fixtures__/seeded-random';
+import { seededRandom } from './__fixtures__/simulated-traffic';
 import { armAt, assignArm, stickyPoint } from './arm-assignment';
 import { DEFAULT_STOPPING, type Experiment } from './experiment-model';
 

@@ -12,7 +12,7 @@ import type { AdminActionEvent } from '../admin-api/admin-action-event';
 import { DATABASE_KINDS, openTestGovernanceDatabase, type TestGovernanceDatabase } from '../storage/__fixtures__/governance-databases';
 import { InProcessLimitChangeBus } from '../stored-limits/limit-change-bus';
 import { waitFor } from '../../../../test/support/wait-for';
-import { normal, seededRandom } from './__fixtures__/seeded-random';
+import { normal, seededRandom } from './__fixtures__/simulated-traffic';
 import { createExperimentRoutes } from './experiment-routes';
 import { ExperimentStore } from './experiment-store';
 import { StoredExperimentAssigner } from './stored-experiment-assigner';

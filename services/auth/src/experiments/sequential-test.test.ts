@@ -1,4 +1,4 @@
-import { normal, RunningSample, seededRandom } from './__fixtures__/seeded-random';
+import { normal, RunningSample, seededRandom } from './__fixtures__/simulated-traffic';
 import { DEFAULT_STOPPING, type ExperimentMetric } from './experiment-model';
 import { sequentialTest, type ArmSample } from './sequential-test';
 

@@ -1,14 +1,4 @@
-/** mulberry32: a small seeded generator of numbers in [0, 1), so simulations repeat exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../../../../test/support/seeded-random';
 
 /** A normal draw (Box–Muller) from a uniform source. */
 export function normal(random: () => number, mean: number, deviation: number): number {
