@@ -93,7 +93,9 @@ it('splits users between two models, keeps each on one, records the arm, and mov
   expect(upstream.requests[0].body.model).toBe('gpt-4o-mini');
 
   await gateway.flushEvents();
-  const recorded = await fetch(`${gateway.url}/v1/requests?limit=100`, { headers: { authorization: `Bearer ${key}` } }).then((response) => response.json() as Promise<any>);
+  const recorded = await fetch(`${gateway.url}/v1/requests?limit=100`, { headers: { authorization: `Bearer ${key}` } }).then(
+    (response) => response.json() as Promise<any>,
+  );
   const inTest = recorded.data.filter((record: any) => record.experiment !== null);
   expect(inTest).toHaveLength(48);
   for (const record of inTest) {

@@ -26,7 +26,9 @@ export async function openExperiments(options: {
 }): Promise<Router> {
   const { client, governance, assigner, redisUrl, logger } = options;
   const store = new ExperimentStore(client);
-  const changes = redisUrl ? await RedisLimitChangeBus.connect({ url: redisUrl, channel: EXPERIMENT_CHANGES_CHANNEL, logger }) : new InProcessLimitChangeBus();
+  const changes = redisUrl
+    ? await RedisLimitChangeBus.connect({ url: redisUrl, channel: EXPERIMENT_CHANGES_CHANNEL, logger })
+    : new InProcessLimitChangeBus();
   await assigner.attach(store, changes, { logger });
   return createExperimentRoutes({ governance, store, assigner, records: client });
 }

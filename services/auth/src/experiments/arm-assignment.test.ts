@@ -62,7 +62,9 @@ describe('assignArm', () => {
 
   it('keys a session split on the session, and draws at random for a request without one', () => {
     const bySession = experiment({ assignment: 'sticky_session' });
-    const arms = new Set(Array.from({ length: 50 }, (_, index) => assignArm(bySession, { user: `u${index}`, sessionId: 'session-7', requestId: `${index}` }).arm));
+    const arms = new Set(
+      Array.from({ length: 50 }, (_, index) => assignArm(bySession, { user: `u${index}`, sessionId: 'session-7', requestId: `${index}` }).arm),
+    );
     expect(arms.size).toBe(1);
     const draws = [0.1, 0.9];
     const drawn = draws.map((point) => assignArm(bySession, { requestId: 'x' }, () => point).arm);

@@ -13,7 +13,10 @@ export type RandomSource = () => number;
  * drawn at random like `weighted`.
  */
 export function assignArm(experiment: Experiment, subject: ExperimentSubject, random: RandomSource = Math.random): ExperimentAssignment {
-  const arm = experiment.status === 'stopped' && experiment.winner !== undefined ? armNamed(experiment, experiment.winner) : pickArm(experiment, subject, random);
+  const arm =
+    experiment.status === 'stopped' && experiment.winner !== undefined
+      ? armNamed(experiment, experiment.winner)
+      : pickArm(experiment, subject, random);
   return {
     experimentId: experiment.id,
     arm: arm.name,

@@ -63,7 +63,8 @@ function parseTarget(value: unknown): ExperimentTarget {
     throw invalidRequest('`target` must name either a `prompt` (its versions are split) or a `model` (requests without a prompt).', 'target');
   const field = hasPrompt ? 'prompt' : 'model';
   const name = target[field];
-  if (typeof name !== 'string' || !TARGET_NAME.test(name)) throw invalidRequest(`\`target.${field}\` must be 1 to 256 characters without spaces.`, `target.${field}`);
+  if (typeof name !== 'string' || !TARGET_NAME.test(name))
+    throw invalidRequest(`\`target.${field}\` must be 1 to 256 characters without spaces.`, `target.${field}`);
   return hasPrompt ? { prompt: name } : { model: name };
 }
 
@@ -84,13 +85,20 @@ function parseArms(value: unknown, target: ExperimentTarget): ExperimentArm[] {
     const parsed: ExperimentArm = { name: arm.name, weight };
     if (arm.prompt_version !== undefined) {
       if (target.prompt === undefined)
-        throw invalidRequest(`\`${path}.prompt_version\`: a model experiment has no prompt versions; its arms name models.`, `${path}.prompt_version`);
+        throw invalidRequest(
+          `\`${path}.prompt_version\`: a model experiment has no prompt versions; its arms name models.`,
+          `${path}.prompt_version`,
+        );
       const version = arm.prompt_version;
       if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > MAXIMUM_PROMPT_VERSION)
         throw invalidRequest(`\`${path}.prompt_version\` must be a whole number from 1.`, `${path}.prompt_version`);
       parsed.promptVersion = version;
     } else if (target.prompt !== undefined) {
-      throw invalidRequest(`\`${path}.prompt_version\` is required: each arm of a prompt experiment serves one version.`, `${path}.prompt_version`, 'missing_field');
+      throw invalidRequest(
+        `\`${path}.prompt_version\` is required: each arm of a prompt experiment serves one version.`,
+        `${path}.prompt_version`,
+        'missing_field',
+      );
     }
     if (arm.model !== undefined) {
       if (typeof arm.model !== 'string' || !TARGET_NAME.test(arm.model))
@@ -112,7 +120,10 @@ function parseMetric(value: unknown): ExperimentMetric {
   let scoreName: string | undefined;
   if (kind === 'score') {
     if (typeof metric.score_name !== 'string' || !/^[^\p{Cc}]{1,128}$/u.test(metric.score_name))
-      throw invalidRequest('`metric.score_name` is required for a `score` metric: the feedback or evaluator score compared (1 to 128 characters).', 'metric.score_name');
+      throw invalidRequest(
+        '`metric.score_name` is required for a `score` metric: the feedback or evaluator score compared (1 to 128 characters).',
+        'metric.score_name',
+      );
     scoreName = metric.score_name;
   } else if (metric.score_name !== undefined) {
     throw invalidRequest('`metric.score_name` applies only to a `score` metric.', 'metric.score_name');
@@ -141,7 +152,11 @@ function object(value: unknown, path: string, allowed: readonly string[]): Recor
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidRequest(`\`${path}\` must be a JSON object.`, path);
   for (const field of Object.keys(value)) {
     if (!allowed.includes(field))
-      throw invalidRequest(`Unknown field \`${path}.${field}\`; it takes ${allowed.map((name) => `\`${name}\``).join(', ')}.`, `${path}.${field}`, 'unknown_field');
+      throw invalidRequest(
+        `Unknown field \`${path}.${field}\`; it takes ${allowed.map((name) => `\`${name}\``).join(', ')}.`,
+        `${path}.${field}`,
+        'unknown_field',
+      );
   }
   return value as Record<string, unknown>;
 }

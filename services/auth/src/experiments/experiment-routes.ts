@@ -99,14 +99,25 @@ export function createExperimentRoutes(options: ExperimentRoutesOptions): Router
     const workspace = await workspaceFor(response, request.params.workspace, 'experiments.read');
     const experiment = await experimentOf(workspace.id, request.params.id);
     const arms = await queryArmMetrics(records, experiment);
-    response.json(resultsView(experiment, arms, sequentialTest(arms.map((arm) => arm.sample), experiment.metric, experiment.stopping)));
+    response.json(
+      resultsView(
+        experiment,
+        arms,
+        sequentialTest(
+          arms.map((arm) => arm.sample),
+          experiment.metric,
+          experiment.stopping,
+        ),
+      ),
+    );
   });
 
   router.post('/workspaces/:workspace/experiments/:id/stop', async (request, response) => {
     const body = bodyObject(request.body, ['winner']);
     const workspace = await workspaceFor(response, request.params.workspace, 'experiments.manage');
     const experiment = await experimentOf(workspace.id, request.params.id);
-    if (experiment.status !== 'running') throw conflict(`The experiment \`${experiment.id}\` is already stopped (winner \`${experiment.winner}\`).`, 'experiment_stopped');
+    if (experiment.status !== 'running')
+      throw conflict(`The experiment \`${experiment.id}\` is already stopped (winner \`${experiment.winner}\`).`, 'experiment_stopped');
     let winner: string;
     if (body.winner !== undefined && body.winner !== null) {
       if (typeof body.winner !== 'string' || !experiment.arms.some((arm) => arm.name === body.winner))
@@ -114,7 +125,11 @@ export function createExperimentRoutes(options: ExperimentRoutesOptions): Router
       winner = body.winner;
     } else {
       const arms = await queryArmMetrics(records, experiment);
-      const test = sequentialTest(arms.map((arm) => arm.sample), experiment.metric, experiment.stopping);
+      const test = sequentialTest(
+        arms.map((arm) => arm.sample),
+        experiment.metric,
+        experiment.stopping,
+      );
       if (test.winner === undefined)
         throw conflict(
           `The test has no winner yet (leader ${test.leader === undefined ? 'none' : `\`${test.leader}\``}, confidence ${test.confidence.toFixed(4)} of ${experiment.stopping.confidence} needed${test.enoughSamples ? '' : `, fewer than ${experiment.stopping.minSamples} requests in an arm`}); name the \`winner\` to stop it anyway.`,
@@ -158,7 +173,11 @@ export function experimentView(experiment: Experiment) {
     })),
     assignment: experiment.assignment,
     metric: { kind: experiment.metric.kind, score_name: experiment.metric.scoreName ?? null, goal: experiment.metric.goal },
-    stopping: { confidence: experiment.stopping.confidence, min_samples: experiment.stopping.minSamples, effect_size: experiment.stopping.effectSize },
+    stopping: {
+      confidence: experiment.stopping.confidence,
+      min_samples: experiment.stopping.minSamples,
+      effect_size: experiment.stopping.effectSize,
+    },
     status: experiment.status,
     winner: experiment.winner ?? null,
     created_at: experiment.createdAt,
@@ -183,7 +202,11 @@ function resultsView(experiment: Experiment, arms: ArmMetrics[], test: Sequentia
       latency_ms: { mean: arm.latencyMeanMs, p50: arm.latencyP50Ms, p95: arm.latencyP95Ms },
       cost_usd: { mean: arm.costMeanUsd, total: arm.costTotalUsd },
       scores: arm.scores,
-      metric: { samples: arm.sample.count, mean: arm.sample.count === 0 ? null : arm.sample.mean, variance: arm.sample.count < 2 ? null : arm.sample.variance },
+      metric: {
+        samples: arm.sample.count,
+        mean: arm.sample.count === 0 ? null : arm.sample.mean,
+        variance: arm.sample.count < 2 ? null : arm.sample.variance,
+      },
     })),
     test: {
       method: test.method,

@@ -98,7 +98,15 @@ describe.each(DATABASE_KINDS)('experiments on %s', (kind) => {
   });
 
   /** One recorded request of an arm, as the gateway publishes it. */
-  function recorded(fields: { experimentId: string; arm: string; user: string; latencyMs: number; failed?: boolean; costUsd?: number; index: number }) {
+  function recorded(fields: {
+    experimentId: string;
+    arm: string;
+    user: string;
+    latencyMs: number;
+    failed?: boolean;
+    costUsd?: number;
+    index: number;
+  }) {
     return {
       kind: 'request-completed' as const,
       event: create(eventsV1.RequestCompletedSchema, {
@@ -148,7 +156,11 @@ describe.each(DATABASE_KINDS)('experiments on %s', (kind) => {
       winner: null,
     });
     const id: string = created.body.id;
-    expect(events.at(-1)).toMatchObject({ action: 'experiments.manage', outcome: 'allowed', target: { type: 'experiment', id, workspace: 'support' } });
+    expect(events.at(-1)).toMatchObject({
+      action: 'experiments.manage',
+      outcome: 'allowed',
+      target: { type: 'experiment', id, workspace: 'support' },
+    });
 
     // Simulated traffic: 120 users, 5 requests each, in random order; `short` is 20 ms faster (σ 40 ms).
     // The other gateway hears of the change over the bus and reloads on its own.
@@ -202,7 +214,11 @@ describe.each(DATABASE_KINDS)('experiments on %s', (kind) => {
       { timeoutMs: 10_000, what: 'the second gateway to route to the winner' },
     );
     for (const user of users) {
-      expect(assigner.assign('support', { prompt: 'greeting' }, { user, requestId: 'after' })).toEqual({ experimentId: id, arm: 'short', promptVersion: 2 });
+      expect(assigner.assign('support', { prompt: 'greeting' }, { user, requestId: 'after' })).toEqual({
+        experimentId: id,
+        arm: 'short',
+        promptVersion: 2,
+      });
       expect(otherAssigner.assign('support', { prompt: 'greeting' }, { user, requestId: 'after' })?.arm).toBe('short');
     }
     expect((await call('POST', `/admin/v1/workspaces/support/experiments/${id}/stop`, {})).body.error.code).toBe('experiment_stopped');
@@ -278,7 +294,17 @@ describe.each(DATABASE_KINDS)('experiments on %s', (kind) => {
       [{ ...base, arms: [base.arms[0], { name: 'b' }] }, 'arms[1].prompt_version'],
       [{ ...base, arms: [base.arms[0], { name: 'b', prompt_version: 2, weight: 0 }] }, 'arms[1].weight'],
       [{ ...base, arms: [base.arms[0], { name: 'b', prompt_version: 2, colour: 'red' }] }, 'arms[1].colour'],
-      [{ ...base, target: { model: 'gpt-4o' }, arms: [{ name: 'a', model: 'x' }, { name: 'b', prompt_version: 1, model: 'y' }] }, 'arms[1].prompt_version'],
+      [
+        {
+          ...base,
+          target: { model: 'gpt-4o' },
+          arms: [
+            { name: 'a', model: 'x' },
+            { name: 'b', prompt_version: 1, model: 'y' },
+          ],
+        },
+        'arms[1].prompt_version',
+      ],
       [{ ...base, assignment: 'round_robin' }, 'assignment'],
       [{ ...base, metric: { kind: 'score' } }, 'metric.score_name'],
       [{ ...base, metric: { kind: 'latency', goal: 'up' } }, 'metric.goal'],
@@ -326,7 +352,14 @@ describe.each(DATABASE_KINDS)('experiments on %s', (kind) => {
     const refused = await call(
       'POST',
       '/admin/v1/workspaces/support/experiments',
-      { name: 'viewer-test', target: { prompt: 'p' }, arms: [{ name: 'a', prompt_version: 1 }, { name: 'b', prompt_version: 2 }] },
+      {
+        name: 'viewer-test',
+        target: { prompt: 'p' },
+        arms: [
+          { name: 'a', prompt_version: 1 },
+          { name: 'b', prompt_version: 2 },
+        ],
+      },
       viewerToken,
     );
     expect(refused.status).toBe(403);

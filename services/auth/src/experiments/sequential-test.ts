@@ -54,7 +54,11 @@ export interface SequentialTestResult {
  * wins when its confidence against every other arm reaches
  * `stopping.confidence`, the error rate split equally over the comparisons.
  */
-export function sequentialTest(samples: readonly ArmSample[], metric: Pick<ExperimentMetric, 'goal'>, stopping: ExperimentStopping): SequentialTestResult {
+export function sequentialTest(
+  samples: readonly ArmSample[],
+  metric: Pick<ExperimentMetric, 'goal'>,
+  stopping: ExperimentStopping,
+): SequentialTestResult {
   const observed = samples.filter((sample) => sample.count > 0);
   const enoughSamples = samples.length > 1 && samples.every((sample) => sample.count >= stopping.minSamples);
   if (observed.length === 0) return { method: 'mSPRT', confidence: 0, enoughSamples, comparisons: [] };

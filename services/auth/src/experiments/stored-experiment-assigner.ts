@@ -55,7 +55,12 @@ export class StoredExperimentAssigner implements ExperimentAssigner {
 
   /** A prompt experiment when `target.prompt` is given, else a model experiment of `target.model`; undefined when none routes it. */
   assign(workspace: string, target: { prompt?: string; model?: string }, subject: ExperimentSubject): ExperimentAssignment | undefined {
-    const key = target.prompt !== undefined ? routingKey(workspace, 'prompt', target.prompt) : target.model !== undefined ? routingKey(workspace, 'model', target.model) : undefined;
+    const key =
+      target.prompt !== undefined
+        ? routingKey(workspace, 'prompt', target.prompt)
+        : target.model !== undefined
+          ? routingKey(workspace, 'model', target.model)
+          : undefined;
     const experiment = key === undefined ? undefined : this.routing.get(key);
     return experiment && assignArm(experiment, subject, this.random);
   }
@@ -70,7 +75,11 @@ export class StoredExperimentAssigner implements ExperimentAssigner {
       this.applied = number;
       this.routing = new Map(
         experiments.map((experiment) => [
-          routingKey(experiment.workspace, experiment.target.prompt === undefined ? 'model' : 'prompt', experiment.target.prompt ?? experiment.target.model),
+          routingKey(
+            experiment.workspace,
+            experiment.target.prompt === undefined ? 'model' : 'prompt',
+            experiment.target.prompt ?? experiment.target.model,
+          ),
           experiment,
         ]),
       );

@@ -20,11 +20,15 @@ export function applyModelExperiment(
   if (experiments === undefined || telemetry.experiment !== undefined || telemetry.attribution === undefined) return;
   const { workspace, userId, sessionId } = telemetry.attribution;
   const user = telemetry.user || userId;
-  const assignment = experiments.assign(workspace, { model: chatRequest.model }, {
-    ...(user ? { user } : {}),
-    ...(sessionId ? { sessionId } : {}),
-    requestId,
-  });
+  const assignment = experiments.assign(
+    workspace,
+    { model: chatRequest.model },
+    {
+      ...(user ? { user } : {}),
+      ...(sessionId ? { sessionId } : {}),
+      requestId,
+    },
+  );
   if (assignment === undefined) return;
   if (assignment.model !== undefined && assignment.model !== chatRequest.model) {
     authorizeModel(principal, assignment.model);
