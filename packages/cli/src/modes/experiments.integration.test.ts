@@ -18,6 +18,9 @@ const ADMIN_TOKEN = 'experiments-admin-token-' + 'x'.repeat(20);
 let upstream: MockOpenAIUpstream;
 let gateway: EmbeddedGateway;
 let key: string;
+/** A key that may use only gpt-4.1-nano. */
+let nanoOnlyKey: string;
+let nanoOnlyKeyId: string;
 
 async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(gateway.url + path, {
@@ -28,10 +31,10 @@ async function admin(method: string, path: string, body?: unknown): Promise<{ st
   return { status: response.status, body: await response.json() };
 }
 
-async function chat(user: string, model = 'gpt-4.1-nano'): Promise<{ status: number; requestId: string }> {
+async function chat(user: string, model = 'gpt-4.1-nano', credential = key): Promise<{ status: number; requestId: string }> {
   const response = await fetch(`${gateway.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
     body: JSON.stringify({ model, user, messages: [{ role: 'user', content: 'Invent a holiday.' }] }),
   });
   await response.text();
@@ -52,6 +55,10 @@ beforeAll(async () => {
   const created = await admin('POST', '/admin/v1/keys', { workspace: 'search', name: 'caller' });
   expect(created.status).toBe(201);
   key = created.body.key;
+  const scoped = await admin('POST', '/admin/v1/keys', { workspace: 'search', name: 'nano-only', scopes: { models: ['gpt-4.1-nano'] } });
+  expect(scoped.status).toBe(201);
+  nanoOnlyKey = scoped.body.key;
+  nanoOnlyKeyId = scoped.body.id;
 });
 
 afterAll(async () => {
@@ -87,6 +94,12 @@ it('splits users between two models, keeps each on one, records the arm, and mov
   expect([...modelsOf.values()].every((models) => models.size === 1)).toBe(true);
   const models = new Set([...modelsOf.values()].map((each) => [...each][0]));
   expect(models).toEqual(new Set(['gpt-4.1-nano', 'gpt-4.1-mini']));
+  // A key that may not use the other arm's model keeps the model it asked for, outside the test.
+  for (const user of users) {
+    upstream.reset();
+    expect((await chat(user, 'gpt-4.1-nano', nanoOnlyKey)).status).toBe(200);
+    expect(upstream.requests[0].body.model).toBe('gpt-4.1-nano');
+  }
   // A request for another model is not in the test.
   upstream.reset();
   const outside = await chat('user-0', 'gpt-4o-mini');
@@ -96,7 +109,12 @@ it('splits users between two models, keeps each on one, records the arm, and mov
   const recorded = await fetch(`${gateway.url}/v1/requests?limit=100`, { headers: { authorization: `Bearer ${key}` } }).then(
     (response) => response.json() as Promise<any>,
   );
-  const inTest = recorded.data.filter((record: any) => record.experiment !== null);
+  // The scoped key's requests are in the test only when their arm is the model they asked for.
+  const scopedRecords = recorded.data.filter((record: any) => record.key_id === nanoOnlyKeyId);
+  expect(scopedRecords).toHaveLength(16);
+  expect(scopedRecords.every((record: any) => record.experiment === null || record.experiment.arm === 'nano')).toBe(true);
+  expect(scopedRecords.some((record: any) => record.experiment === null)).toBe(true);
+  const inTest = recorded.data.filter((record: any) => record.experiment !== null && record.key_id !== nanoOnlyKeyId);
   expect(inTest).toHaveLength(48);
   for (const record of inTest) {
     expect(record.experiment.id).toBe(id);
@@ -110,7 +128,8 @@ it('splits users between two models, keeps each on one, records the arm, and mov
   expect(results.status).toBe(200);
   const counted = Object.fromEntries(results.body.arms.map((arm: any) => [arm.name, arm.requests]));
   const expected = { nano: 0, mini: 0 };
-  for (const record of inTest) expected[record.experiment.arm as 'nano' | 'mini'] += 1;
+  for (const record of [...inTest, ...scopedRecords.filter((each: any) => each.experiment !== null)])
+    expected[record.experiment.arm as 'nano' | 'mini'] += 1;
   expect(counted).toEqual(expected);
   expect(results.body.test).toMatchObject({ method: 'mSPRT', winner: null });
 

@@ -1,5 +1,5 @@
 import type { ChatRequest, ExperimentAssigner, Principal } from '@switchyard/shared';
-import { authorizeModel } from '../auth/authorize-request';
+import { modelAllowed } from '../auth/authorize-request';
 import type { RequestTelemetry } from '../telemetry/request-telemetry';
 
 /**
@@ -7,8 +7,9 @@ import type { RequestTelemetry } from '../telemetry/request-telemetry';
  * workspace targets the model asked for, its arm's model replaces it before
  * routing, and the assignment is recorded with the request. Requests whose
  * prompt an experiment already assigned (`telemetry.experiment`) are left as
- * they are. The arm's model must be one the caller's key may use: an arm is
- * never a way around a key's model scope.
+ * they are. A key that may not use the arm's model keeps the model it asked
+ * for and stays out of the test (unrecorded): an arm is never a way around
+ * a key's model scope, nor a reason to refuse a request the key may make.
  */
 export function applyModelExperiment(
   experiments: ExperimentAssigner | undefined,
@@ -31,7 +32,7 @@ export function applyModelExperiment(
   );
   if (assignment === undefined) return;
   if (assignment.model !== undefined && assignment.model !== chatRequest.model) {
-    authorizeModel(principal, assignment.model);
+    if (!modelAllowed(principal.scopes, assignment.model)) return;
     chatRequest.model = assignment.model;
   }
   telemetry.experiment = assignment;
