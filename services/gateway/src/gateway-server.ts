@@ -18,6 +18,7 @@ import {
   type ObservabilityQueryService,
   type AttemptGate,
   executionPolicy,
+  type ExperimentAssigner,
   type PlanExecutor,
   type PluginServices,
   type ProviderAdapterService,
@@ -123,6 +124,8 @@ export interface GatewayServerOptions {
    * taps its own publisher (the requests it recorded itself).
    */
   liveTail?: LiveTailHub;
+  /** A/B tests (`@switchyard/auth`'s `StoredExperimentAssigner`): the arm of a model experiment replaces a chat request's model. */
+  experiments?: ExperimentAssigner;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
@@ -190,6 +193,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     audit: options.audit,
     adminRoutes: options.adminRoutes,
     responseStore: options.responseStore,
+    experiments: options.experiments,
     plugins,
     dashboard: createDashboardRoutes(),
   });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { eventsV1 } from '@switchyard/proto';
 import { storableRecord, storableText, type EventPublisher } from '@switchyard/events';
 import { operationOf, type Deployment, type ErrorClass, type OperationName, type RequestStatusName, type Usage } from '@switchyard/shared';
-import type { ExecutionReport } from '@switchyard/shared';
+import type { ExecutionReport, ExperimentAssignment } from '@switchyard/shared';
 import { costOf, type AudioUsage, type PriceCatalog } from './price-catalog';
 import type { RequestAttribution } from './request-attribution';
 
@@ -42,6 +42,8 @@ export interface RequestOutcome {
   servedByDetail?: string;
   /** Facts plugins added (`cache: semantic-hit`, `semantic_route: billing`). */
   annotations?: Readonly<Record<string, string>>;
+  /** The A/B test arm that picked the prompt version or model, if one did. */
+  experiment?: ExperimentAssignment;
   /** Every attempt upstream, for the exported spans; absent when no deployment was tried. */
   report?: ExecutionReport;
   /** Milliseconds after arrival when `report` came back (its attempts had ended by then, but a committed stream's). */
@@ -134,6 +136,8 @@ export class RequestRecorder {
         inputCostUsd: cost?.inputUsd ?? 0,
         outputCostUsd: cost?.outputUsd ?? 0,
         priceSource: price?.source ?? (usage && deployment ? 'unpriced' : ''),
+        experimentId: outcome.experiment?.experimentId ?? '',
+        experimentArm: storableText(outcome.experiment?.arm ?? ''),
         audioSeconds: outcome.audio?.seconds ?? 0,
       }),
     });

@@ -4,6 +4,7 @@ import {
   type ChatRequest,
   type Deployment,
   type ExecutionReport,
+  type ExperimentAssignment,
   type GatewayError,
   type PluginServedBy,
   type Principal,
@@ -38,6 +39,8 @@ export class RequestTelemetry {
   answeredBy?: PluginServedBy;
   /** Facts plugins added for the record (the plugin run's own map, read when the request is recorded). */
   annotations?: Readonly<Record<string, string>>;
+  /** The A/B test arm that picked this request's prompt version or model, if one did. */
+  experiment?: ExperimentAssignment;
   /** The client's country, asked only when the request is recorded (after its response). */
   locateClient?: () => string;
   /** The text streamed to the client so far, to estimate output tokens. */
@@ -123,6 +126,7 @@ export class RequestTelemetry {
       servedBy: this.answeredBy?.plugin ?? (this.deployment ? 'provider' : ''),
       servedByDetail: this.answeredBy?.detail ?? '',
       annotations: this.annotations ?? {},
+      experiment: this.experiment,
       report: this.report,
       reportedAfterMs: this.reportedAt === undefined ? undefined : this.reportedAt - this.arrived,
     });
