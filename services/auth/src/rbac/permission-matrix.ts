@@ -28,6 +28,8 @@ export const ACTIONS = [
   'logs.read',
   'usage.read',
   'models.call',
+  'prompts.read',
+  'prompts.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -64,6 +66,8 @@ export const PERMISSION_MATRIX: Readonly<Record<Action, ActionRule>> = {
   'logs.read': { description: 'read request records (`/v1/requests`)', organization: ALL, workspace: ALL },
   'usage.read': { description: 'read usage and costs (`/v1/usage`)', organization: ALL, workspace: ALL },
   'models.call': { description: 'call models (`/v1/chat/completions`, …)', organization: BUILDERS, workspace: BUILDERS },
+  'prompts.read': { description: 'list and read prompts, their versions and labels', organization: ALL, workspace: ALL },
+  'prompts.manage': { description: 'create prompt versions, move and roll back labels', organization: BUILDERS, workspace: BUILDERS },
 };
 
 /** Whether `role`, held at `level`, allows `action` (within the scope the role is held in). */

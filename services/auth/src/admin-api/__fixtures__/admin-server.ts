@@ -7,6 +7,9 @@ import { createAuditExportRouter } from '../../audit/audit-export-router';
 import { Ed25519CheckpointKey } from '../../audit/checkpoint-signer';
 import { SqlAuditLog } from '../../audit/sql-audit-log';
 import { InProcessKeyInvalidationBus, type KeyInvalidationBus } from '../../keys/key-invalidation';
+import { InProcessPromptChangeBus } from '../../prompts/prompt-change-bus';
+import { PromptStore } from '../../prompts/prompt-store';
+import { createPromptsRouter } from '../../prompts/prompts-router';
 import type { GovernanceStore } from '../../storage/governance-store';
 import { InProcessLimitChangeBus } from '../../stored-limits/limit-change-bus';
 import { createLimitRulesRouter } from '../../stored-limits/limit-rules-router';
@@ -27,6 +30,8 @@ export interface RunningAdminServer {
   events: AdminActionEvent[];
   /** With `client`: the stored rate limits and budgets the routes change (as a gateway's policies read them). */
   storedLimits?: StoredLimitRules;
+  /** With `client`: the prompts the routes write, and the bus their changes are announced on. */
+  prompts?: { store: PromptStore; changes: InProcessPromptChangeBus };
   /**
    * `fetch` to the server, as the bootstrap admin unless `token` says otherwise (null: no credential).
    * A JSON answer is parsed; any other is returned as text.
@@ -55,7 +60,9 @@ export async function startAdminServer(
   const routes: Router[] = [];
   let storedLimits: StoredLimitRules | undefined;
   let auditLog: SqlAuditLog | undefined;
+  let prompts: RunningAdminServer['prompts'];
   if (options.client) {
+    prompts = { store: new PromptStore(options.client), changes: new InProcessPromptChangeBus() };
     const limitStore = await StoredLimitStore.open(options.client);
     storedLimits = new StoredLimitRules();
     await storedLimits.attach(limitStore, new InProcessLimitChangeBus());
@@ -63,6 +70,7 @@ export async function startAdminServer(
     routes.push(
       createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
       createAuditExportRouter({ client: options.client, governance: store }),
+      createPromptsRouter({ governance: store, ...prompts }),
     );
   }
   const app = express();
@@ -93,6 +101,7 @@ export async function startAdminServer(
     invalidations,
     events,
     storedLimits,
+    prompts,
     async call(method, path, { body, token = TEST_ADMIN_TOKEN, rawBody } = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -110,6 +119,7 @@ export async function startAdminServer(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await invalidations.close();
       await storedLimits?.close();
+      await prompts?.changes.close();
       auditLog?.close();
     },
   };
