@@ -53,8 +53,8 @@ export function readPromptReference(body: unknown, headers: IncomingHttpHeaders)
     throw invalidRequest("Invalid 'prompt.version': expected a whole number from 1.", 'prompt.version', 'invalid_type');
   return {
     name: given.name,
-    ...(given.label === undefined ? {} : { label: given.label as string }),
-    ...(given.version === undefined ? {} : { version: given.version as number }),
+    ...(given.label === undefined ? {} : { label: given.label }),
+    ...(given.version === undefined ? {} : { version: given.version }),
     variables: variables as Record<string, unknown>,
   };
 }
