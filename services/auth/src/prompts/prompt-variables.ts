@@ -77,7 +77,8 @@ export function bindVariables(prompt: string, specs: VariableSpecs, given: Recor
   const missing: string[] = [];
   const mistyped: string[] = [];
   const bound: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(specs)) {
+  // In name order: the database may keep the declarations in another order than they were written.
+  for (const [name, spec] of Object.entries(specs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const value = Object.hasOwn(given, name) && given[name] !== null ? given[name] : spec.default;
     if (value === undefined) {
       if (spec.required) missing.push(name);
