@@ -19,7 +19,7 @@ const subject = { requestId: 'req_1' };
 class ObservedStore extends PromptStore {
   reads = 0;
   hold?: Promise<void>;
-  async getByLabel(workspace: string, name: string, label: string): Promise<StoredPromptVersion | undefined> {
+  override async getByLabel(workspace: string, name: string, label: string): Promise<StoredPromptVersion | undefined> {
     this.reads += 1;
     const found = await super.getByLabel(workspace, name, label);
     await this.hold;
