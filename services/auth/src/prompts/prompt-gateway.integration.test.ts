@@ -234,6 +234,36 @@ describe('a gateway with the prompt store', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
+  it('resolves a reference on the Messages API: system text first, shared parameters filled, Anthropic’s errors', async () => {
+    const response = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        prompt: { name: 'support', variables: { tone: 'brief', customer_id: 5, question: 'Refund?' } },
+        system: 'Reply in English.',
+        messages: [{ role: 'user', content: 'Order 17.' }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { type: string }).type).toBe('message');
+    const sent = upstream.requests[0].body;
+    expect(sent.messages).toEqual([
+      { role: 'system', content: 'You answer for Acme in a brief tone.\n\nReply in English.' },
+      { role: 'user', content: 'Customer 5 asks: Refund?' },
+      { role: 'user', content: 'Order 17.' },
+    ]);
+    expect(sent).toMatchObject({ model: 'gpt-4.1-nano', temperature: 0.1 });
+    expect(sent.response_format).toBeUndefined();
+    const refused = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-switchyard-prompt': 'support@canary' },
+      body: JSON.stringify({ max_tokens: 10, messages: [] }),
+    });
+    expect(refused.status).toBe(404);
+    expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    expect(upstream.requests).toHaveLength(1);
+  });
+
   it('names every missing variable in the message', async () => {
     const answer = await chat(gateway, { prompt: { name: 'support', variables: { customer_id: 'seven' } } });
     expect(answer.body.error.message).toBe('Prompt `support`: missing variables `question`, `tone`; `customer_id` must be a number.');

@@ -1,5 +1,5 @@
 import type { PromptResolver } from '@switchyard/shared';
-import { applyPromptReference } from '../prompts/apply-prompt-reference';
+import { applyPromptReference, type PromptWire } from '../prompts/apply-prompt-reference';
 import type { RequestTelemetry } from '../telemetry/request-telemetry';
 import type { HttpExchange } from './http-exchange';
 
@@ -15,6 +15,7 @@ export async function resolveChatPrompt(
   telemetry: RequestTelemetry,
   resolver: PromptResolver | undefined,
   body: unknown,
+  wire: PromptWire = 'openai',
 ): Promise<unknown> {
   const user =
     typeof body === 'object' && body !== null && typeof (body as { user?: unknown }).user === 'string' ? (body as { user: string }).user : undefined;
@@ -24,7 +25,7 @@ export async function resolveChatPrompt(
     ...((user ?? attribution?.userId) ? { user: user ?? attribution?.userId } : {}),
     ...(attribution?.sessionId ? { sessionId: attribution.sessionId } : {}),
   };
-  const applied = await applyPromptReference(body, exchange.request.headers, resolver, exchange.principal.workspace, subject);
+  const applied = await applyPromptReference(body, exchange.request.headers, resolver, exchange.principal.workspace, subject, wire);
   if (applied.resolved !== undefined) {
     telemetry.promptName = applied.resolved.name;
     telemetry.promptVersion = applied.resolved.version;

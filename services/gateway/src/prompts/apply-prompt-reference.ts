@@ -71,12 +71,21 @@ function parsePromptHeader(header: string | string[]): Omit<PromptReference, 'va
   return { name: match[1], ...(match[2] === undefined ? {} : { label: match[2] }), ...(match[3] === undefined ? {} : { version: Number(match[3]) }) };
 }
 
+/** The chat wires a prompt reference may come in on. */
+export type PromptWire = 'openai' | 'anthropic';
+
+/** Parameters the Messages API names as the OpenAI wire does; a version's other parameters apply to the OpenAI wire only. */
+const ANTHROPIC_PARAMETERS = ['max_tokens', 'temperature', 'top_p', 'top_k'];
+
 /**
  * Resolves the body's prompt reference, if any, and returns the chat body
  * the prompt makes of it: the rendered messages first, then the body's own
  * `messages` (a conversation continuing the prompt); the version's model,
  * parameters, tools and response format wherever the body leaves them out.
- * An A/B test's model for the request wins over the body's own.
+ * An A/B test's model for the request wins over the body's own. On the
+ * Messages API the rendered system and developer messages go before the
+ * body's `system`, and only the parameters it shares with the OpenAI wire
+ * (`max_tokens`, `temperature`, `top_p`, `top_k`) are filled in.
  */
 export async function applyPromptReference(
   body: unknown,
@@ -84,6 +93,7 @@ export async function applyPromptReference(
   resolver: PromptResolver | undefined,
   workspace: string,
   subject: ExperimentSubject,
+  wire: PromptWire = 'openai',
 ): Promise<{ body: unknown; resolved?: ResolvedPrompt }> {
   const reference = readPromptReference(body, headers);
   if (reference === undefined) return { body };
@@ -97,15 +107,32 @@ export async function applyPromptReference(
   }
   const resolved = await resolver.resolve(workspace, reference, subject);
   const { prompt: _reference, ...rest } = body as Record<string, unknown>;
-  const own = Array.isArray(rest.messages) ? (rest.messages as unknown[]) : [];
   if (rest.messages !== undefined && rest.messages !== null && !Array.isArray(rest.messages))
     throw invalidRequest("Invalid 'messages': expected an array.", 'messages', 'invalid_type');
-  const merged: Record<string, unknown> = { ...rest, messages: [...resolved.messages, ...own] };
+  const own = Array.isArray(rest.messages) ? (rest.messages as unknown[]) : [];
   const { config } = resolved;
-  for (const [name, value] of Object.entries(config.parameters ?? {})) if (merged[name] === undefined) merged[name] = value;
+  const merged: Record<string, unknown> = { ...rest };
+  if (wire === 'openai') {
+    merged.messages = [...resolved.messages, ...own];
+    for (const [name, value] of Object.entries(config.parameters ?? {})) if (merged[name] === undefined) merged[name] = value;
+    if (merged.tools === undefined && config.tools !== undefined) merged.tools = config.tools;
+    if (merged.response_format === undefined && config.response_format !== undefined) merged.response_format = config.response_format;
+  } else {
+    const system = resolved.messages.filter((message) => message.role === 'system' || message.role === 'developer').map((message) => message.content);
+    merged.messages = [...resolved.messages.filter((message) => message.role === 'user' || message.role === 'assistant'), ...own];
+    if (system.length > 0) merged.system = withSystem(system.join('\n\n'), rest.system);
+    for (const name of ANTHROPIC_PARAMETERS)
+      if (merged[name] === undefined && config.parameters?.[name] !== undefined) merged[name] = config.parameters[name];
+  }
   if (merged.model === undefined && config.model !== undefined) merged.model = config.model;
-  if (merged.tools === undefined && config.tools !== undefined) merged.tools = config.tools;
-  if (merged.response_format === undefined && config.response_format !== undefined) merged.response_format = config.response_format;
   if (resolved.experiment?.model !== undefined) merged.model = resolved.experiment.model;
   return { body: merged, resolved };
+}
+
+/** The prompt's system text before the body's own `system` (a string or text blocks); anything else is left for the parser to refuse. */
+function withSystem(prompt: string, own: unknown): unknown {
+  if (own === undefined || own === null) return prompt;
+  if (typeof own === 'string') return `${prompt}\n\n${own}`;
+  if (Array.isArray(own)) return [{ type: 'text', text: prompt }, ...(own as unknown[])];
+  return own;
 }
