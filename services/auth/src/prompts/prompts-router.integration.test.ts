@@ -111,12 +111,13 @@ describe.each(DATABASE_KINDS)('prompts on %s', (kind) => {
     expect((await asRoot('GET', base)).data).toEqual([expect.objectContaining({ name: 'greeting', latest_version: 2 })]);
   });
 
-  it('never changes a stored version: the database refuses updates and deletes', async () => {
+  it('never changes a stored version: the database refuses updates, deletes and truncation', async () => {
     await asRoot('POST', base, { name: 'fixed', type: 'text', template: 'Same forever.' });
     await expect(database.client.query("UPDATE prompt_versions SET template = '\"changed\"'::jsonb WHERE name = 'fixed'")).rejects.toThrow(
       /immutable/,
     );
     await expect(database.client.query("DELETE FROM prompt_versions WHERE name = 'fixed'")).rejects.toThrow(/immutable/);
+    await expect(database.client.exec('TRUNCATE prompt_versions CASCADE')).rejects.toThrow(/immutable/);
     expect((await asRoot('GET', `${base}/fixed/versions/1`)).template).toBe('Same forever.');
   });
 

@@ -33,6 +33,8 @@ END;
 $$;
 CREATE TRIGGER prompt_versions_immutable BEFORE UPDATE OR DELETE ON prompt_versions
   FOR EACH ROW EXECUTE FUNCTION prompt_versions_immutable();
+CREATE TRIGGER prompt_versions_not_truncated BEFORE TRUNCATE ON prompt_versions
+  FOR EACH STATEMENT EXECUTE FUNCTION prompt_versions_immutable();
 
 CREATE TABLE prompt_labels (
   workspace_id text NOT NULL,
