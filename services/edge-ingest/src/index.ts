@@ -1,2 +1,5 @@
 // The edge-ingest service's public surface: omi/ (the socket and sync routes), decode/, vad/, stt/, segments/, conversations/.
 export * from './contracts';
+export * from './vad';
+export * from './stt';
+export * from './segments';

@@ -16,6 +16,7 @@ import type { RequestExecutor } from '../pipeline/request-executor';
 import { createAlertRoutes } from './alert-routes';
 import type { CostRecommender } from '../analytics/cost-recommendations';
 import { createAnalyticsRoutes } from './analytics-routes';
+import { createAudioRoutes } from './audio-routes';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
 import type { DashboardHandler } from './dashboard-routes';
@@ -71,6 +72,7 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
     ...createOpenAIRoutes(options.executor, options),
     ...createAnthropicRoutes(options.executor, options),
     ...createResponsesRoutes(options.executor, options),
+    ...createAudioRoutes(options.executor, options),
   ]);
   const pluginRoutes = createPluginEndpointRoutes(options.plugins, options);
   const app = createExpressApp(options);
@@ -181,6 +183,8 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
       return 'messages';
     case 'embeddings':
       return 'embeddings';
+    case 'audio.transcriptions':
+      return 'audio.transcription';
     case 'responses':
       return 'responses';
     case 'models.read':

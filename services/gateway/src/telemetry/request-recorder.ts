@@ -5,7 +5,7 @@ import { eventsV1 } from '@switchyard/proto';
 import { storableRecord, storableText, type EventPublisher } from '@switchyard/events';
 import { operationOf, type Deployment, type ErrorClass, type OperationName, type RequestStatusName, type Usage } from '@switchyard/shared';
 import type { ExecutionReport } from '@switchyard/shared';
-import { costOf, type PriceCatalog } from './price-catalog';
+import { costOf, type AudioUsage, type PriceCatalog } from './price-catalog';
 import type { RequestAttribution } from './request-attribution';
 
 export type RequestOperation = OperationName;
@@ -31,6 +31,8 @@ export interface RequestOutcome {
   latencyMs: number;
   timeToFirstTokenMs: number;
   usage?: Usage;
+  /** Audio transcriptions: seconds of audio, and the audio input tokens among `usage.inputTokens`. */
+  audio?: AudioUsage;
   /** Whether `usage` was estimated by the gateway (a stream cut before the provider reported it). */
   usageEstimated?: boolean;
   finishReason?: string;
@@ -84,7 +86,7 @@ export class RequestRecorder {
     // unstorable value would otherwise make the database refuse the record.
     const servedModel = storableText(outcome.servedModel || deployment?.model || '');
     const price = deployment && usage ? this.prices.priceOf(deployment.providerId, [servedModel, deployment.model], outcome.endedAt) : undefined;
-    const cost = price && usage ? costOf(price.price, usage) : undefined;
+    const cost = price && usage ? costOf(price.price, usage, outcome.audio) : undefined;
     const tokens = create(eventsV1.TokenCountsSchema, {
       input: usage?.inputTokens ?? 0,
       output: usage?.outputTokens ?? 0,
@@ -136,6 +138,7 @@ export class RequestRecorder {
         priceSource: price?.source ?? (usage && deployment ? 'unpriced' : ''),
         promptName: outcome.prompt?.name ?? '',
         promptVersion: outcome.prompt?.version ?? 0,
+        audioSeconds: outcome.audio?.seconds ?? 0,
       }),
     });
   }

@@ -13,6 +13,7 @@ import {
   type Usage,
 } from '@switchyard/shared';
 import { readAttribution, type RequestAttribution } from './request-attribution';
+import type { AudioUsage } from './price-catalog';
 import type { RequestOperation, RequestRecorder } from './request-recorder';
 import { estimateUsage, TextTokenEstimate } from './usage-estimate';
 
@@ -41,6 +42,8 @@ export class RequestTelemetry {
   experiment?: ExperimentAssignment;
   /** Set once a provider accepted the streamed request: it bills from then on. */
   upstreamAccepted = false;
+  /** Audio transcriptions: the seconds of audio and, of the input tokens, the audio ones. */
+  audio?: AudioUsage;
   /** The plugin that answered in place of a provider, if one did. */
   answeredBy?: PluginServedBy;
   /** Facts plugins added for the record (the plugin run's own map, read when the request is recorded). */
@@ -125,6 +128,7 @@ export class RequestTelemetry {
       timeToFirstTokenMs: this.firstTokenAt === undefined ? 0 : this.firstTokenAt - this.arrived,
       usage,
       usageEstimated,
+      ...(this.audio && { audio: this.audio }),
       finishReason: this.finishReason,
       servedBy: this.answeredBy?.plugin ?? (this.deployment ? 'provider' : ''),
       servedByDetail: this.answeredBy?.detail ?? '',
