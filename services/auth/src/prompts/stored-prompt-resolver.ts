@@ -9,7 +9,7 @@ import {
   type ResolvedPrompt,
 } from '@switchyard/shared';
 import type { PromptChange, PromptChangeBus } from './prompt-change-bus';
-import { checkPromptLabel, checkPromptName } from './prompt-names';
+import { checkPromptLabel, checkPromptName, checkPromptVersion } from './prompt-names';
 import type { PromptStore, StoredPromptVersion } from './prompt-store';
 import { CompiledTemplate } from './prompt-template';
 import { bindVariables } from './prompt-variables';
@@ -80,7 +80,7 @@ export class StoredPromptResolver implements PromptResolver {
   async resolve(workspace: string, reference: PromptReference, subject: ExperimentSubject): Promise<ResolvedPrompt> {
     const name = checkPromptName(reference.name, 'prompt.name');
     const label = reference.version === undefined ? checkPromptLabel(reference.label ?? DEFAULT_PROMPT_LABEL, 'prompt.label') : undefined;
-    let version = reference.version;
+    let version = reference.version === undefined ? undefined : checkPromptVersion(reference.version, 'prompt.version');
     // An A/B test picks among versions only where the caller did not pin one.
     const experiment: ExperimentAssignment | undefined =
       version === undefined ? this.options.experiments?.assign(workspace, { prompt: name }, subject) : undefined;
