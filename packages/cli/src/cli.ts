@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
 import { runAuditCommand } from './commands/audit-command';
 import { runKeysCommand } from './commands/keys-command';
+import { runPromptsCommand } from './commands/prompts-command';
 import { runProvidersCommand } from './commands/providers-command';
 import { applyConfigTarget, startConfigReload, type ConfigReloadTarget } from './config-reload';
 import { startEmbedded } from './modes/embedded';
@@ -38,6 +39,8 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability|sema
                   switchyard providers lists them)
 
   audit verify|export   check or export the audit trail (switchyard audit --help)
+  prompts push|pull|promote|rollback
+                        deploy prompt files through the admin API (switchyard prompts --help)
 `;
 
 const roles = ['all', 'gateway', 'router', 'adapters', 'observability', 'semantic'] as const;
@@ -53,6 +56,14 @@ async function main(): Promise<void> {
   if (command === 'keys') {
     const io = { env: process.env, stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
     process.exitCode = await runKeysCommand(commandArgs, io);
+    return;
+  }
+  if (command === 'prompts') {
+    process.exitCode = await runPromptsCommand(commandArgs, {
+      env: process.env,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
     return;
   }
   if (command === 'providers') {

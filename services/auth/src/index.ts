@@ -29,3 +29,5 @@ export * from './secrets';
 export * from './stored-limits';
 // A/B tests of prompt versions and models.
 export * from './experiments';
+// Prompt management: versions, labels, the admin routes and the gateway's resolver.
+export * from './prompts';

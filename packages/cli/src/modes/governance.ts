@@ -27,11 +27,23 @@ import {
 } from '@switchyard/auth';
 import type { SqlClient } from '@switchyard/database';
 import type { GatewayServerOptions } from '@switchyard/gateway';
-import { GatewayError, type KeyVerifier, type Logger, type Principal, type SwitchyardConfig, type TokenVerifier } from '@switchyard/shared';
+import {
+  GatewayError,
+  type KeyVerifier,
+  type Logger,
+  type Principal,
+  type PromptResolver,
+  type SwitchyardConfig,
+  type TokenVerifier,
+} from '@switchyard/shared';
 import { openExperiments } from './experiments';
+import { openPrompts, type OpenPrompts } from './prompts';
 
 /** What the gateway is given to authenticate callers, serve the admin API and keep the audit trail. */
-export type GovernanceGatewayOptions = Pick<GatewayServerOptions, 'keyVerifier' | 'tokenVerifier' | 'audit' | 'adminRoutes' | 'experiments'>;
+export type GovernanceGatewayOptions = Pick<
+  GatewayServerOptions,
+  'keyVerifier' | 'tokenVerifier' | 'audit' | 'adminRoutes' | 'promptResolver' | 'experiments'
+>;
 
 export interface Governance {
   gatewayOptions: GovernanceGatewayOptions;
@@ -69,6 +81,7 @@ interface OpenGovernance {
   admin: RequestHandler;
   audit?: SqlAuditLog;
   storedLimits: StoredLimitRules;
+  prompts: OpenPrompts;
 }
 
 /**
@@ -107,6 +120,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
     const limitChanges = redisUrl ? await RedisLimitChangeBus.connect({ url: redisUrl, logger }) : new InProcessLimitChangeBus();
     await storedLimits.attach(limitStore, limitChanges, { logger });
     const experimentRoutes = await openExperiments({ client, governance: store, assigner: experiments, redisUrl, logger });
+    const prompts = await openPrompts({ client, governance: store, config, redisUrl, logger, experiments });
     const admin = createAdminRouter({
       store,
       keyHashSecret: keys.keyHashSecret,
@@ -121,6 +135,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       routes: [
         createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
         experimentRoutes,
+        prompts.router,
         ...(auditLog ? [createAuditExportRouter({ client, governance: store, logger })] : []),
         ...(secrets && auditLog
           ? [
@@ -136,7 +151,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
           : []),
       ],
     });
-    return { keys, tokens, admin, audit, storedLimits };
+    return { keys, tokens, admin, audit, storedLimits, prompts };
   };
   let opening: Promise<OpenGovernance> | undefined;
   const startOpening = (): Promise<OpenGovernance> => {
@@ -150,6 +165,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
 
   const keyVerifier: KeyVerifier = { verify: async (key) => (await opened()).keys.verifier.verify(key) };
   const tokenVerifier: TokenVerifier = { verify: async (token) => (await opened()).tokens.verify(token) };
+  const promptResolver: PromptResolver = { resolve: async (...reference) => (await opened()).prompts.resolver.resolve(...reference) };
   const adminRoutes: RequestHandler = (request: Request, response: Response, next: NextFunction) => {
     opened().then((open) => open.admin(request, response, next), next);
   };
@@ -188,6 +204,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       tokenVerifier,
       adminRoutes,
       experiments,
+      promptResolver,
       audit: {
         accessDenied: (event) =>
           append({
@@ -230,6 +247,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       await open.keys.close();
       await open.storedLimits.close();
       await experiments.close();
+      await open.prompts.close();
       if (open.audit) {
         await open.audit.checkpoint().catch((error: unknown) => logger.warn({ err: error }, 'audit-checkpoint-failed'));
         open.audit.close();

@@ -20,6 +20,7 @@ import { alertsConfigSchema } from './alerts-config';
 import { coldStorageConfigSchema } from './cold-storage-config';
 import { telemetryConfigSchema } from './telemetry-config';
 import { dashboardConfigSchema } from './dashboard-config';
+import { promptsConfigSchema } from './prompts-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -597,6 +598,8 @@ export const configSchema = z.strictObject({
   telemetry: telemetryConfigSchema,
   /** The web dashboard at /ui (dashboard-config.ts). */
   dashboard: dashboardConfigSchema,
+  /** The prompts chat requests reference: each gateway's cache of them (prompts-config.ts). */
+  prompts: promptsConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

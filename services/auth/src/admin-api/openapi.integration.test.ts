@@ -174,6 +174,25 @@ describe('every documented admin operation against a running server', () => {
       path: `/admin/v1/workspaces/team-a/experiments/${(await body('POST', '/admin/v1/workspaces/team-a/experiments', experimentBody())).id}/stop`,
       body: { winner: 'b' },
     }),
+    createPrompt: async () => ({
+      path: '/admin/v1/workspaces/team-a/prompts',
+      body: {
+        name: 'support',
+        type: 'chat',
+        template: [{ role: 'system', content: 'Answer {{who}}.' }],
+        variables: { who: { type: 'string' } },
+        labels: ['production'],
+      },
+    }),
+    listPrompts: async () => ({ path: '/admin/v1/workspaces/team-a/prompts' }),
+    getPrompt: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support' }),
+    getPromptVersion: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support/versions/1' }),
+    movePromptLabel: async () => {
+      await body('POST', '/admin/v1/workspaces/team-a/prompts', { name: 'support', type: 'text', template: 'Answer.' });
+      return { path: '/admin/v1/workspaces/team-a/prompts/support/labels/production', body: { version: 2 } };
+    },
+    getPromptLabelHistory: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support/labels/production/history' }),
+    rollbackPromptLabel: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support/rollback', body: { label: 'production' } }),
     getOpenApiDocument: async () => ({ path: '/openapi.json' }),
   };
 

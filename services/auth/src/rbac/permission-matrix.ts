@@ -30,6 +30,8 @@ export const ACTIONS = [
   'experiments.manage',
   'experiments.read',
   'models.call',
+  'prompts.read',
+  'prompts.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -68,6 +70,8 @@ export const PERMISSION_MATRIX: Readonly<Record<Action, ActionRule>> = {
   'experiments.manage': { description: 'start and stop A/B tests', organization: BUILDERS, workspace: BUILDERS },
   'experiments.read': { description: 'list A/B tests and read their results', organization: ALL, workspace: ALL },
   'models.call': { description: 'call models (`/v1/chat/completions`, …)', organization: BUILDERS, workspace: BUILDERS },
+  'prompts.read': { description: 'list and read prompts, their versions and labels', organization: ALL, workspace: ALL },
+  'prompts.manage': { description: 'create prompt versions, move and roll back labels', organization: BUILDERS, workspace: BUILDERS },
 };
 
 /** Whether `role`, held at `level`, allows `action` (within the scope the role is held in). */

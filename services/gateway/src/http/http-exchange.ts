@@ -9,6 +9,7 @@ import {
   type GovernanceGate,
   type Logger,
   type Principal,
+  type PromptResolver,
   type RequestLimits,
 } from '@switchyard/shared';
 import type { GatewayAuditHooks, RequestOrigin } from '../auth/gateway-audit-hooks';
@@ -46,6 +47,8 @@ export interface ExchangeOptions {
   countryLocator?: ClientCountryLocator;
   /** A/B tests: picks the arm of a model experiment for chat requests; none when absent. */
   experiments?: ExperimentAssigner;
+  /** Resolves the prompts chat requests reference (`prompt`, `x-switchyard-prompt`); none: such a request is a 501. */
+  prompts?: PromptResolver;
 }
 
 /** A client's `x-request-id` is kept only if it has this form; any other is ignored and a new id generated. */

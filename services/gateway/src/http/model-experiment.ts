@@ -6,8 +6,8 @@ import type { RequestTelemetry } from '../telemetry/request-telemetry';
  * A model A/B test on a chat request: when an experiment of the request's
  * workspace targets the model asked for, its arm's model replaces it before
  * routing, and the assignment is recorded with the request. Requests whose
- * prompt an experiment already assigned (`telemetry.experiment`) are left as
- * they are. A key that may not use the arm's model keeps the model it asked
+ * prompt an experiment already assigned (`telemetry.experiment`), and those
+ * that reference a stored prompt (its own tests decide), are left as they are. A key that may not use the arm's model keeps the model it asked
  * for and stays out of the test (unrecorded): an arm is never a way around
  * a key's model scope, nor a reason to refuse a request the key may make.
  */
@@ -18,7 +18,7 @@ export function applyModelExperiment(
   principal: Principal,
   requestId: string,
 ): void {
-  if (experiments === undefined || telemetry.experiment !== undefined || telemetry.attribution === undefined) return;
+  if (experiments === undefined || telemetry.experiment !== undefined || telemetry.promptName !== undefined || telemetry.attribution === undefined) return;
   const { workspace, userId, sessionId } = telemetry.attribution;
   const user = telemetry.user || userId;
   const assignment = experiments.assign(

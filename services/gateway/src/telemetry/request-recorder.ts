@@ -44,6 +44,8 @@ export interface RequestOutcome {
   annotations?: Readonly<Record<string, string>>;
   /** The A/B test arm that picked the prompt version or model, if one did. */
   experiment?: ExperimentAssignment;
+  /** The stored prompt the request referenced. */
+  prompt?: { name: string; version: number };
   /** Every attempt upstream, for the exported spans; absent when no deployment was tried. */
   report?: ExecutionReport;
   /** Milliseconds after arrival when `report` came back (its attempts had ended by then, but a committed stream's). */
@@ -138,6 +140,8 @@ export class RequestRecorder {
         priceSource: price?.source ?? (usage && deployment ? 'unpriced' : ''),
         experimentId: outcome.experiment?.experimentId ?? '',
         experimentArm: storableText(outcome.experiment?.arm ?? ''),
+        promptName: outcome.prompt?.name ?? '',
+        promptVersion: outcome.prompt?.version ?? 0,
         audioSeconds: outcome.audio?.seconds ?? 0,
       }),
     });

@@ -31,6 +31,9 @@ export class RequestTelemetry {
   finishReason?: string;
   /** The chat request, to estimate its input tokens should the provider's usage never arrive. */
   prompt?: ChatRequest;
+  /** The stored prompt the request referenced (name and version), recorded for analytics by prompt version. */
+  promptName?: string;
+  promptVersion?: number;
   /** Set once a provider accepted the streamed request: it bills from then on. */
   upstreamAccepted = false;
   /** Audio transcriptions: the seconds of audio and, of the input tokens, the audio ones. */
@@ -127,6 +130,7 @@ export class RequestTelemetry {
       servedByDetail: this.answeredBy?.detail ?? '',
       annotations: this.annotations ?? {},
       experiment: this.experiment,
+      ...(this.promptName === undefined ? {} : { prompt: { name: this.promptName, version: this.promptVersion ?? 0 } }),
       report: this.report,
       reportedAfterMs: this.reportedAt === undefined ? undefined : this.reportedAt - this.arrived,
     });

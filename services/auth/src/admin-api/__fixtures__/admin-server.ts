@@ -10,6 +10,9 @@ import { StoredExperimentAssigner } from '../../experiments/stored-experiment-as
 import { Ed25519CheckpointKey } from '../../audit/checkpoint-signer';
 import { SqlAuditLog } from '../../audit/sql-audit-log';
 import { InProcessKeyInvalidationBus, type KeyInvalidationBus } from '../../keys/key-invalidation';
+import { InProcessPromptChangeBus } from '../../prompts/prompt-change-bus';
+import { PromptStore } from '../../prompts/prompt-store';
+import { createPromptsRouter } from '../../prompts/prompts-router';
 import type { GovernanceStore } from '../../storage/governance-store';
 import { InProcessLimitChangeBus } from '../../stored-limits/limit-change-bus';
 import { createLimitRulesRouter } from '../../stored-limits/limit-rules-router';
@@ -30,6 +33,8 @@ export interface RunningAdminServer {
   events: AdminActionEvent[];
   /** With `client`: the stored rate limits and budgets the routes change (as a gateway's policies read them). */
   storedLimits?: StoredLimitRules;
+  /** With `client`: the prompts the routes write, and the bus their changes are announced on. */
+  prompts?: { store: PromptStore; changes: InProcessPromptChangeBus };
   /**
    * `fetch` to the server, as the bootstrap admin unless `token` says otherwise (null: no credential).
    * A JSON answer is parsed; any other is returned as text.
@@ -59,7 +64,9 @@ export async function startAdminServer(
   let storedLimits: StoredLimitRules | undefined;
   let auditLog: SqlAuditLog | undefined;
   let experiments: StoredExperimentAssigner | undefined;
+  let prompts: RunningAdminServer['prompts'];
   if (options.client) {
+    prompts = { store: new PromptStore(options.client), changes: new InProcessPromptChangeBus() };
     const limitStore = await StoredLimitStore.open(options.client);
     storedLimits = new StoredLimitRules();
     await storedLimits.attach(limitStore, new InProcessLimitChangeBus());
@@ -67,6 +74,7 @@ export async function startAdminServer(
     routes.push(
       createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
       createAuditExportRouter({ client: options.client, governance: store }),
+      createPromptsRouter({ governance: store, ...prompts }),
     );
     // A/B tests; their results read the records tables (`requests`, `scores`), which a test that reads them adds to `client`.
     const experimentStore = new ExperimentStore(options.client);
@@ -102,6 +110,7 @@ export async function startAdminServer(
     invalidations,
     events,
     storedLimits,
+    prompts,
     async call(method, path, { body, token = TEST_ADMIN_TOKEN, rawBody } = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -120,6 +129,7 @@ export async function startAdminServer(
       await invalidations.close();
       await storedLimits?.close();
       await experiments?.close();
+      await prompts?.changes.close();
       auditLog?.close();
     },
   };
