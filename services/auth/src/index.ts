@@ -27,3 +27,5 @@ export * from './audit';
 export * from './secrets';
 // Rate limits and budgets set through the admin API.
 export * from './stored-limits';
+// Datasets, evaluation runs and the prompt promotion pipeline.
+export * from './evaluations';

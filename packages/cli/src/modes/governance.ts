@@ -13,6 +13,8 @@ import {
   InProcessLimitChangeBus,
   JwtVerifier,
   openAuditLog,
+  openEvaluations,
+  type Evaluations,
   openGovernanceStore,
   openSecretStore,
   RedisLimitChangeBus,
@@ -67,6 +69,7 @@ interface OpenGovernance {
   admin: RequestHandler;
   audit?: SqlAuditLog;
   storedLimits: StoredLimitRules;
+  evaluations: Evaluations;
 }
 
 /**
@@ -102,6 +105,8 @@ export function startGovernance(options: GovernanceOptions): Governance {
     const limitStore = await StoredLimitStore.open(client);
     const limitChanges = redisUrl ? await RedisLimitChangeBus.connect({ url: redisUrl, logger }) : new InProcessLimitChangeBus();
     await storedLimits.attach(limitStore, limitChanges, { logger });
+    // Datasets, evaluation runs and prompt promotions; runs call this gateway (or evaluations.gatewayUrl) with keys of their own.
+    const evaluations = openEvaluations({ client, governance: store, keyHashSecret: keys.keyHashSecret, invalidations: keys.invalidations, config: config.evaluations, logger });
     const admin = createAdminRouter({
       store,
       keyHashSecret: keys.keyHashSecret,
@@ -115,6 +120,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       // Without a master key nothing could be stored safely: the provider-credential routes are then absent (404).
       routes: [
         createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
+        evaluations.router,
         ...(auditLog ? [createAuditExportRouter({ client, governance: store, logger })] : []),
         ...(secrets && auditLog
           ? [
@@ -130,7 +136,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
           : []),
       ],
     });
-    return { keys, tokens, admin, audit, storedLimits };
+    return { keys, tokens, admin, audit, storedLimits, evaluations };
   };
   let opening: Promise<OpenGovernance> | undefined;
   const startOpening = (): Promise<OpenGovernance> => {
@@ -220,6 +226,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
     close: async () => {
       const open = await opening?.catch(() => undefined);
       if (!open) return;
+      await open.evaluations.close();
       await open.keys.close();
       await open.storedLimits.close();
       if (open.audit) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { analyticsConfigSchema } from './analytics-config';
+import { evaluationsConfigSchema } from './evaluations-config';
 import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
@@ -593,6 +594,8 @@ export const configSchema = z.strictObject({
   telemetry: telemetryConfigSchema,
   /** The web dashboard at /ui (dashboard-config.ts). */
   dashboard: dashboardConfigSchema,
+  /** Evaluation runs through the gateway: limits, timeouts, webhooks (evaluations-config.ts). */
+  evaluations: evaluationsConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

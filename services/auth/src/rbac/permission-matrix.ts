@@ -28,6 +28,9 @@ export const ACTIONS = [
   'logs.read',
   'usage.read',
   'models.call',
+  'evaluations.read',
+  'evaluations.manage',
+  'prompts.promote',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -64,6 +67,9 @@ export const PERMISSION_MATRIX: Readonly<Record<Action, ActionRule>> = {
   'logs.read': { description: 'read request records (`/v1/requests`)', organization: ALL, workspace: ALL },
   'usage.read': { description: 'read usage and costs (`/v1/usage`)', organization: ALL, workspace: ALL },
   'models.call': { description: 'call models (`/v1/chat/completions`, …)', organization: BUILDERS, workspace: BUILDERS },
+  'evaluations.read': { description: 'read datasets, evaluation runs and promotion policies', organization: ALL, workspace: ALL },
+  'evaluations.manage': { description: 'create datasets, start and resume evaluation runs', organization: BUILDERS, workspace: BUILDERS },
+  'prompts.promote': { description: 'set promotion policies, promote prompt versions', organization: ADMINS, workspace: ADMINS },
 };
 
 /** Whether `role`, held at `level`, allows `action` (within the scope the role is held in). */
