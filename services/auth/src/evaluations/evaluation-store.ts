@@ -205,9 +205,10 @@ export class EvaluationStore {
     return rows.map((row) => ({
       id: row.id,
       position: row.position,
-      input: json(row.input),
-      expectedOutput: json(row.expected_output) ?? undefined,
-      metadata: (json(row.metadata) ?? {}) as Record<string, unknown>,
+      // jsonb comes back parsed from Postgres and PGlite alike (a JSON string as a string).
+      input: row.input,
+      expectedOutput: row.expected_output ?? undefined,
+      metadata: (row.metadata ?? {}) as Record<string, unknown>,
     }));
   }
 
@@ -289,7 +290,7 @@ export class EvaluationStore {
       requestId: row.request_id ?? undefined,
       output: row.output ?? undefined,
       error: row.error ?? undefined,
-      scores: (json(row.scores) ?? {}) as Record<string, ItemScore>,
+      scores: (row.scores ?? {}) as Record<string, ItemScore>,
     }));
   }
 
@@ -311,7 +312,7 @@ export class EvaluationStore {
     return {
       workspace: row.workspace_id,
       prompt: row.prompt_name,
-      evaluators: json(row.evaluators) as PromotionPolicy['evaluators'],
+      evaluators: row.evaluators as PromotionPolicy['evaluators'],
       dataset: row.dataset_id ?? undefined,
       updatedBy: row.updated_by,
       updatedAt: iso(row.updated_at)!,
@@ -332,11 +333,6 @@ export class DatasetFullError extends Error {
 
 function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;
-}
-
-/** jsonb comes back parsed from Postgres and PGlite alike, but a text column holding JSON does not. */
-function json(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
 }
 
 function iso(value: Date | string | null): string | undefined {
@@ -363,7 +359,7 @@ function runOf(row: RunRow): EvaluationRun {
     dataset: row.dataset_id,
     prompt: row.prompt_name === null || row.prompt_version === null ? undefined : { name: row.prompt_name, version: row.prompt_version },
     model: row.model,
-    evaluators: json(row.evaluators) as EvaluatorSpec[],
+    evaluators: row.evaluators as EvaluatorSpec[],
     concurrency: row.concurrency,
     status: row.status,
     totalItems: row.total_items,
