@@ -19,13 +19,21 @@ const PRIVATE_RANGES = (() => {
     ['::1', 128],
     ['fc00::', 7],
     ['fe80::', 10],
-    ['::ffff:0:0', 96],
   ] as const)
     list.addSubnet(network, prefix, 'ipv6');
   return list;
 })();
 
 export function isPrivateAddress(address: string): boolean {
+  // An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return isPrivateAddress(mapped[1]);
+  // URLs write it in hex (`[::ffff:7f00:1]`).
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (hex) {
+    const [high, low] = [parseInt(hex[1], 16), parseInt(hex[2], 16)];
+    return isPrivateAddress(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+  }
   const family = isIP(address);
   if (family === 0) return false;
   return PRIVATE_RANGES.check(address, family === 4 ? 'ipv4' : 'ipv6');
