@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { openAIFixture } from '../support/mock-openai-upstream';
+import { runEvalCommand } from '../../packages/cli/src/commands/eval-command';
 import { waitFor } from '../support/wait-for';
 import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
 
@@ -63,7 +66,8 @@ async function startUpstream(): Promise<Upstream> {
         usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
       });
     }
-    if (request.url !== '/v1/chat/completions') return send(404, { error: { message: 'Unknown URL', type: 'invalid_request_error', param: null, code: null } });
+    if (request.url !== '/v1/chat/completions')
+      return send(404, { error: { message: 'Unknown URL', type: 'invalid_request_error', param: null, code: null } });
     chatRequests.push(body);
     const system = body.messages.find((message: any) => message.role === 'system')?.content ?? '';
     const user: string = body.messages.find((message: any) => message.role === 'user')?.content ?? '';
@@ -219,8 +223,11 @@ describe('evaluation runs through the gateway (embedded)', () => {
       (body) => body.data?.[0]?.scores?.exact?.count === ITEMS && body.data?.[0]?.scores?.custom?.count === ITEMS,
       { timeoutMs: 60_000, what: "the run's scores in analytics", intervalMs: 250 },
     );
-    expect(analytics.data[0].scores.exact).toMatchObject({ count: ITEMS, mean: 0.8 });
-    expect(analytics.data[0].scores.similarity).toMatchObject({ count: ITEMS, mean: 0.92 });
+    // The database sums in no fixed order: the means are equal up to float rounding.
+    expect(analytics.data[0].scores.exact.count).toBe(ITEMS);
+    expect(analytics.data[0].scores.exact.mean).toBeCloseTo(0.8, 9);
+    expect(analytics.data[0].scores.similarity.count).toBe(ITEMS);
+    expect(analytics.data[0].scores.similarity.mean).toBeCloseTo(0.92, 9);
 
     // The run's key is revoked once the run is over.
     const keys = await admin('GET', `/keys?workspace=${workspace}`);
@@ -277,12 +284,73 @@ describe('evaluation runs through the gateway (embedded)', () => {
     ];
     for (const [body, param] of cases) {
       const answer = await admin('POST', `/workspaces/${workspace}/evaluations`, body);
-      expect({ param, status: answer.status, type: answer.body.error.type }).toEqual({ param: answer.body.error.param, status: 400, type: 'invalid_request_error' });
+      expect({ param, status: answer.status, type: answer.body.error.type }).toEqual({
+        param: answer.body.error.param,
+        status: 400,
+        type: 'invalid_request_error',
+      });
     }
     const badLine = await admin('POST', `/workspaces/${workspace}/datasets`, { name: 'broken', jsonl: '{"input":"a"}\n{oops' });
     expect(badLine.status).toBe(400);
     expect(badLine.body.error.message).toContain('Line 2');
-    const unknownDataset = await admin('POST', `/workspaces/${workspace}/evaluations`, { dataset: 'nope', model: 'gpt-4o-mini', evaluators: [{ kind: 'exact' }] });
+    const unknownDataset = await admin('POST', `/workspaces/${workspace}/evaluations`, {
+      dataset: 'nope',
+      model: 'gpt-4o-mini',
+      evaluators: [{ kind: 'exact' }],
+    });
     expect(unknownDataset.status).toBe(404);
+  });
+
+  it('runs from the command line, as CI would, failing below a threshold', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'switchyard-eval-cli-'));
+    try {
+      const datasetFile = join(directory, 'items.csv');
+      writeFileSync(
+        datasetFile,
+        [
+          'input,expected_output',
+          ...Array.from({ length: 10 }, (_, index) => `What is item ${index}?,"${correctAnswer(index).replace(/"/g, '""')}"`),
+        ].join('\n'),
+      );
+      const evaluatorsFile = join(directory, 'evaluators.json');
+      writeFileSync(evaluatorsFile, JSON.stringify([{ kind: 'exact' }]));
+      const run = async (...extra: string[]) => {
+        let stdout = '';
+        let stderr = '';
+        const code = await runEvalCommand(
+          [
+            'run',
+            '--workspace',
+            workspace,
+            '--dataset',
+            'cli-items',
+            '--dataset-file',
+            datasetFile,
+            '--model',
+            'gpt-4o-mini',
+            '--evaluators',
+            evaluatorsFile,
+            '--url',
+            switchyard.origin,
+            ...extra,
+          ],
+          { env: { SWITCHYARD_ADMIN_TOKEN: switchyard.adminToken }, stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) },
+          { pollIntervalMs: 100 },
+        );
+        return { code, stdout, stderr };
+      };
+      // Items 0 and 5 are answered wrong: 0.8.
+      const below = await run('--min-mean', 'exact=0.9');
+      expect(below.code).toBe(1);
+      expect(JSON.parse(below.stdout)).toMatchObject({ status: 'completed', scores: { exact: { count: 10, mean: 0.8 } } });
+      expect(below.stderr).toContain('exact mean 0.8 is below 0.9');
+      const met = await run('--min-mean', 'exact=0.8');
+      expect(met.code).toBe(0);
+      expect(met.stderr).toContain('dataset cli-items exists');
+      const usage = await run('--prompt', 'greeting');
+      expect(usage.code).toBe(2);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Registry } from 'prom-client';
 import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
 import { runAuditCommand } from './commands/audit-command';
+import { runEvalCommand } from './commands/eval-command';
 import { runKeysCommand } from './commands/keys-command';
 import { runProvidersCommand } from './commands/providers-command';
 import { applyConfigTarget, startConfigReload, type ConfigReloadTarget } from './config-reload';
@@ -38,6 +39,7 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability|sema
                   switchyard providers lists them)
 
   audit verify|export   check or export the audit trail (switchyard audit --help)
+  eval run|show|compare evaluation runs on a running server (switchyard eval --help)
 `;
 
 const roles = ['all', 'gateway', 'router', 'adapters', 'observability', 'semantic'] as const;
@@ -60,6 +62,14 @@ async function main(): Promise<void> {
       env: process.env,
       stdout: (text: string) => process.stdout.write(text),
       stderr: (text: string) => process.stderr.write(text),
+    });
+    return;
+  }
+  if (command === 'eval') {
+    process.exitCode = await runEvalCommand(commandArgs, {
+      env: process.env,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
     });
     return;
   }

@@ -106,7 +106,14 @@ export function startGovernance(options: GovernanceOptions): Governance {
     const limitChanges = redisUrl ? await RedisLimitChangeBus.connect({ url: redisUrl, logger }) : new InProcessLimitChangeBus();
     await storedLimits.attach(limitStore, limitChanges, { logger });
     // Datasets, evaluation runs and prompt promotions; runs call this gateway (or evaluations.gatewayUrl) with keys of their own.
-    const evaluations = openEvaluations({ client, governance: store, keyHashSecret: keys.keyHashSecret, invalidations: keys.invalidations, config: config.evaluations, logger });
+    const evaluations = openEvaluations({
+      client,
+      governance: store,
+      keyHashSecret: keys.keyHashSecret,
+      invalidations: keys.invalidations,
+      config: config.evaluations,
+      logger,
+    });
     const admin = createAdminRouter({
       store,
       keyHashSecret: keys.keyHashSecret,

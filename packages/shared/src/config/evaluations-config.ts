@@ -28,7 +28,11 @@ export const evaluationsConfigSchema = z
     /** A run's claim lasts this long unrenewed: after a crash another process may resume it then. */
     leaseSeconds: z.int().min(5).max(3_600).default(60),
     /** The run's key expires after this, even if the run never ends. */
-    keyTtlHours: z.int().min(1).max(24 * 30).default(24),
+    keyTtlHours: z
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(24),
     webhooks: z
       .strictObject({
         timeoutMs: z.int().min(100).max(120_000).default(10_000),

@@ -13,7 +13,8 @@ const ITEM_FIELDS = ['input', 'expected_output', 'metadata'];
  */
 export function parseItems(body: Record<string, unknown>): NewDatasetItem[] {
   const given = ['items', 'jsonl', 'csv'].filter((field) => body[field] !== undefined);
-  if (given.length !== 1) throw invalidRequest('Give exactly one of `items`, `jsonl` or `csv`.', 'items', given.length === 0 ? 'missing_field' : undefined);
+  if (given.length !== 1)
+    throw invalidRequest('Give exactly one of `items`, `jsonl` or `csv`.', 'items', given.length === 0 ? 'missing_field' : undefined);
   if (body.items !== undefined) {
     if (!Array.isArray(body.items)) throw invalidRequest('`items` must be a list of items.', 'items');
     return body.items.map((item, index) => itemOf(item, `items[${index}]`));
@@ -77,7 +78,11 @@ function itemOf(value: unknown, where: string, param = 'items'): NewDatasetItem 
   const item = value as Record<string, unknown>;
   for (const field of Object.keys(item)) {
     if (!ITEM_FIELDS.includes(field))
-      throw invalidRequest(`The item at ${where} has an unknown field \`${field}\`; an item has input, expected_output, metadata.`, param, 'invalid_item');
+      throw invalidRequest(
+        `The item at ${where} has an unknown field \`${field}\`; an item has input, expected_output, metadata.`,
+        param,
+        'invalid_item',
+      );
   }
   if (item.input === undefined || item.input === null) throw invalidRequest(`The item at ${where} has no \`input\`.`, param, 'invalid_item');
   const metadata = item.metadata ?? {};

@@ -137,10 +137,13 @@ export class EvaluationStore {
   async createDataset(input: { workspace: string; name: string; description: string; createdBy: string }): Promise<Dataset> {
     const id = newId('ds');
     try {
-      await this.client.query(
-        'INSERT INTO evaluation_datasets (id, workspace_id, name, description, created_by) VALUES ($1, $2, $3, $4, $5)',
-        [id, input.workspace, input.name, input.description, input.createdBy],
-      );
+      await this.client.query('INSERT INTO evaluation_datasets (id, workspace_id, name, description, created_by) VALUES ($1, $2, $3, $4, $5)', [
+        id,
+        input.workspace,
+        input.name,
+        input.description,
+        input.createdBy,
+      ]);
     } catch (error) {
       if (isUniqueViolation(error)) throw alreadyExists('The dataset', input.name, 'name');
       throw error;
@@ -265,10 +268,12 @@ export class EvaluationStore {
   }
 
   async finishRun(id: string, status: 'completed' | 'failed' | 'interrupted', now: Date, error?: string): Promise<void> {
-    await this.client.query(
-      'UPDATE evaluation_runs SET status = $2, error = $3, lease_expires_at = NULL, finished_at = $4 WHERE id = $1',
-      [id, status, error ?? null, status === 'interrupted' ? null : now],
-    );
+    await this.client.query('UPDATE evaluation_runs SET status = $2, error = $3, lease_expires_at = NULL, finished_at = $4 WHERE id = $1', [
+      id,
+      status,
+      error ?? null,
+      status === 'interrupted' ? null : now,
+    ]);
   }
 
   /** Written once: a second write of the same item (a resume racing a worker) is ignored. */

@@ -69,12 +69,7 @@ interface AdminApp {
 }
 
 /** The admin router with the evaluation routes mounted, as a gateway serves them, on a loopback port. */
-async function startAdminApp(
-  governance: GovernanceStore,
-  store: EvaluationStore,
-  gateway: GatewayClient,
-  prompts: PromptLabels,
-): Promise<AdminApp> {
+async function startAdminApp(governance: GovernanceStore, store: EvaluationStore, gateway: GatewayClient, prompts: PromptLabels): Promise<AdminApp> {
   const events: AdminActionEvent[] = [];
   const runner = new EvaluationRunner({
     store,
@@ -141,7 +136,9 @@ const answerWith = (rightShare: number) => (body: Record<string, unknown>) => {
   const variables = (body.prompt as { variables: { n: string } }).variables;
   return Number(variables.n) < rightShare * ITEMS ? `hello ${variables.n}` : 'goodbye';
 };
-const CSV = ['input.n,expected_output,source', ...Array.from({ length: ITEMS }, (_, index) => `${index},hello ${index},"made, by hand"`)].join('\r\n');
+const CSV = ['input.n,expected_output,source', ...Array.from({ length: ITEMS }, (_, index) => `${index},hello ${index},"made, by hand"`)].join(
+  '\r\n',
+);
 
 describe.each(DATABASE_KINDS)('evaluation runs and promotions (%s)', (kind) => {
   let database: TestGovernanceDatabase;
@@ -216,7 +213,12 @@ describe.each(DATABASE_KINDS)('evaluation runs and promotions (%s)', (kind) => {
       dataset: 'greetings',
     });
     expect(policy.status).toBe(200);
-    expect(policy.body).toMatchObject({ object: 'promotion_policy', prompt: 'greeting', evaluators: { exact: { min_mean: 0.8 } }, dataset: dataset.body.id });
+    expect(policy.body).toMatchObject({
+      object: 'promotion_policy',
+      prompt: 'greeting',
+      evaluators: { exact: { min_mean: 0.8 } },
+      dataset: dataset.body.id,
+    });
 
     const refused = await app.call('POST', `/workspaces/${workspace}/prompts/greeting/promote`, {
       version: 2,
@@ -232,7 +234,11 @@ describe.each(DATABASE_KINDS)('evaluation runs and promotions (%s)', (kind) => {
     });
     expect(prompts.labels.get(`${workspace}/greeting/production`)).toBe(1);
     expect(app.events.filter((event) => event.action === 'prompts.promote').map((event) => event.outcome)).toEqual(['denied', 'allowed', 'denied']);
-    expect(app.events.at(-1)).toMatchObject({ outcome: 'denied', target: { type: 'prompt', id: 'greeting', workspace }, after: { failing_scores: [{ evaluator: 'exact' }] } });
+    expect(app.events.at(-1)).toMatchObject({
+      outcome: 'denied',
+      target: { type: 'prompt', id: 'greeting', workspace },
+      after: { failing_scores: [{ evaluator: 'exact' }] },
+    });
 
     // A better run of the same version passes, and the label moves.
     const better = new InProcessGateway(answerWith(1));
@@ -244,7 +250,10 @@ describe.each(DATABASE_KINDS)('evaluation runs and promotions (%s)', (kind) => {
       evaluators: [{ kind: 'exact' }, { name: 'polite', kind: 'contains', value: 'hello' }],
     });
     expect((await finished(secondApp, strong.body.id)).scores.exact.mean).toBe(1);
-    const promoted = await secondApp.call('POST', `/workspaces/${workspace}/prompts/greeting/promote`, { version: 2, evaluation_run: strong.body.id });
+    const promoted = await secondApp.call('POST', `/workspaces/${workspace}/prompts/greeting/promote`, {
+      version: 2,
+      evaluation_run: strong.body.id,
+    });
     expect(promoted.status).toBe(200);
     expect(promoted.body).toEqual({
       object: 'prompt_promotion',
@@ -259,7 +268,10 @@ describe.each(DATABASE_KINDS)('evaluation runs and promotions (%s)', (kind) => {
     expect(secondApp.events.at(-1)).toMatchObject({ action: 'prompts.promote', outcome: 'allowed', before: { label: 'production', version: 1 } });
 
     // A run of another version, or one not in the `from` stage, is refused.
-    const mismatch = await secondApp.call('POST', `/workspaces/${workspace}/prompts/greeting/promote`, { version: 3, evaluation_run: strong.body.id });
+    const mismatch = await secondApp.call('POST', `/workspaces/${workspace}/prompts/greeting/promote`, {
+      version: 3,
+      evaluation_run: strong.body.id,
+    });
     expect(mismatch.body.error.code).toBe('evaluation_run_mismatch');
   });
 

@@ -228,7 +228,13 @@ export function createEvaluationsRouter(options: EvaluationsRouterOptions): Rout
       dataset = (await datasetOf(workspace.id, body.dataset)).id;
     }
     const before = await store.getPolicy(workspace.id, name);
-    const policy = await store.putPolicy({ workspace: workspace.id, prompt: name, evaluators, dataset, updatedBy: localsOf(response).principal.subject });
+    const policy = await store.putPolicy({
+      workspace: workspace.id,
+      prompt: name,
+      evaluators,
+      dataset,
+      updatedBy: localsOf(response).principal.subject,
+    });
     await report(
       response,
       'prompts.promote',
@@ -250,7 +256,8 @@ export function createEvaluationsRouter(options: EvaluationsRouterOptions): Rout
     const name = promptName(request.params.name);
     const body = bodyObject(request.body, ['version', 'from', 'to', 'evaluation_run']);
     const version = requiredField(body, 'version');
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw invalidRequest('`version` must be a version number.', 'version');
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+      throw invalidRequest('`version` must be a version number.', 'version');
     const from = labelOf(body.from ?? 'staging', 'from');
     const to = labelOf(body.to ?? 'production', 'to');
     if (from === to) throw invalidRequest('`from` and `to` must be different labels.', 'to');
@@ -270,7 +277,9 @@ export function createEvaluationsRouter(options: EvaluationsRouterOptions): Rout
       });
     const policy = await store.getPolicy(workspace.id, name);
     if (policy === undefined)
-      throw await refuse(conflict(`The prompt \`${name}\` has no promotion policy: set one (PUT …/promotion-policy) before promoting.`, 'no_promotion_policy'));
+      throw await refuse(
+        conflict(`The prompt \`${name}\` has no promotion policy: set one (PUT …/promotion-policy) before promoting.`, 'no_promotion_policy'),
+      );
     const run = await runOf(workspace.id, runId, 'evaluation_run');
     if (run.prompt?.name !== name || run.prompt.version !== version)
       throw await refuse(
@@ -291,7 +300,17 @@ export function createEvaluationsRouter(options: EvaluationsRouterOptions): Rout
         { status: 409, errorClass: 'invalid_request', code: 'evaluation_failed' },
       );
       await refuse(error, { failing_scores: failing });
-      response.status(409).json({ error: { message: error.message, type: 'invalid_request_error', param: 'evaluation_run', code: 'evaluation_failed', failing_scores: failing } });
+      response
+        .status(409)
+        .json({
+          error: {
+            message: error.message,
+            type: 'invalid_request_error',
+            param: 'evaluation_run',
+            code: 'evaluation_failed',
+            failing_scores: failing,
+          },
+        });
       return;
     }
     const previous = await prompts.versionOf(workspace.id, name, to);
@@ -335,7 +354,8 @@ function datasetFull(error: DatasetFullError): GatewayError {
 }
 
 function descriptionOf(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 2_000) throw invalidRequest('`description` must be a string of at most 2,000 characters.', 'description');
+  if (typeof value !== 'string' || value.length > 2_000)
+    throw invalidRequest('`description` must be a string of at most 2,000 characters.', 'description');
   return value;
 }
 
@@ -354,7 +374,8 @@ function promptOf(value: unknown): { name: string; version: number } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidRequest('`prompt` must be `{"name", "version"}`.', 'prompt');
   const { name, version, ...rest } = value as Record<string, unknown>;
   const unknownField = Object.keys(rest)[0];
-  if (unknownField !== undefined) throw invalidRequest(`Unknown field \`prompt.${unknownField}\`; give \`name\` and \`version\`.`, `prompt.${unknownField}`);
+  if (unknownField !== undefined)
+    throw invalidRequest(`Unknown field \`prompt.${unknownField}\`; give \`name\` and \`version\`.`, `prompt.${unknownField}`);
   if (typeof name !== 'string' || !PROMPT_NAME.test(name)) throw invalidRequest('`prompt.name` must be a prompt name.', 'prompt.name');
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
     throw invalidRequest('`prompt.version` must be a version number: a run evaluates one immutable version.', 'prompt.version');
@@ -384,7 +405,8 @@ function queryInteger(value: unknown, field: string, minimum: number, maximum: n
 }
 
 function queryId(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) throw invalidRequest(`\`${field}\` must be an evaluation run id.`, field, 'missing_field');
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value))
+    throw invalidRequest(`\`${field}\` must be an evaluation run id.`, field, 'missing_field');
   return value;
 }
 

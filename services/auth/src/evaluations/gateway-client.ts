@@ -112,7 +112,10 @@ export class HttpGatewayClient implements GatewayClient {
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
-      throw new GatewayCallError(`The gateway answered ${response.status} with a body that is not JSON.`, response.status === 200 ? 502 : response.status);
+      throw new GatewayCallError(
+        `The gateway answered ${response.status} with a body that is not JSON.`,
+        response.status === 200 ? 502 : response.status,
+      );
     }
     return { status: response.status, json, responseHeaders: response.headers };
   }

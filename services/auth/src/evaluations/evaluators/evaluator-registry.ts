@@ -28,8 +28,7 @@ export function parseEvaluators(value: unknown, options: { allowPrivateWebhooks:
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalidRequest(`\`${field}\` must be an object.`, field);
     const spec = entry as Record<string, unknown>;
     const kind = typeof spec.kind === 'string' ? EVALUATOR_KINDS.get(spec.kind) : undefined;
-    if (kind === undefined)
-      throw invalidRequest(`\`${field}.kind\` must be one of ${[...EVALUATOR_KINDS.keys()].join(', ')}.`, `${field}.kind`);
+    if (kind === undefined) throw invalidRequest(`\`${field}.kind\` must be one of ${[...EVALUATOR_KINDS.keys()].join(', ')}.`, `${field}.kind`);
     const name = spec.name ?? spec.kind;
     if (typeof name !== 'string' || !NAME.test(name))
       throw invalidRequest('An evaluator `name` is 1–128 letters, digits or `. : @ _ -` (it names the score).', `${field}.name`);

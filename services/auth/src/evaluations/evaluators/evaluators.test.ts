@@ -72,7 +72,14 @@ describe('evaluators', () => {
   });
 
   it('refuses webhooks to private and loopback addresses unless allowed', () => {
-    for (const url of ['http://127.0.0.1:9/x', 'http://localhost/x', 'http://169.254.169.254/latest', 'http://[::1]/x', 'http://10.1.2.3/x', 'http://[::ffff:127.0.0.1]/x']) {
+    for (const url of [
+      'http://127.0.0.1:9/x',
+      'http://localhost/x',
+      'http://169.254.169.254/latest',
+      'http://[::1]/x',
+      'http://10.1.2.3/x',
+      'http://[::ffff:127.0.0.1]/x',
+    ]) {
       expect(paramOf(() => parseEvaluators([{ kind: 'webhook', url }], { allowPrivateWebhooks: false }))).toBe('evaluators[0].url');
       expect(parseEvaluators([{ kind: 'webhook', url }], { allowPrivateWebhooks: true })).toHaveLength(1);
     }
@@ -80,7 +87,9 @@ describe('evaluators', () => {
     expect(isPrivateAddress('8.8.8.8')).toBe(false);
     expect(isPrivateAddress('::ffff:127.0.0.1')).toBe(true);
     expect(isPrivateAddress('2001:4860:4860::8888')).toBe(false);
-    expect(paramOf(() => parseEvaluators([{ kind: 'webhook', url: 'ftp://example.com/' }], { allowPrivateWebhooks: false }))).toBe('evaluators[0].url');
+    expect(paramOf(() => parseEvaluators([{ kind: 'webhook', url: 'ftp://example.com/' }], { allowPrivateWebhooks: false }))).toBe(
+      'evaluators[0].url',
+    );
   });
 
   it('names the bad field of a run’s evaluators', () => {

@@ -39,7 +39,10 @@ export const jsonSchemaEvaluator: EvaluatorKind = {
         }
         if (validate(value)) return passed(true);
         const [first] = validate.errors ?? [];
-        return passed(false, first === undefined ? 'The output does not match the schema.' : `${first.instancePath || '/'} ${first.message ?? ''}`.trim());
+        return passed(
+          false,
+          first === undefined ? 'The output does not match the schema.' : `${first.instancePath || '/'} ${first.message ?? ''}`.trim(),
+        );
       },
     };
   },

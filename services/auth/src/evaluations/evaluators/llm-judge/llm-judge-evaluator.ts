@@ -63,4 +63,3 @@ export function verdictOf(content: string): { score: number; reason?: string } {
     throw new Error('The judge did not give a `score` from 0 to 1.');
   return typeof reason === 'string' ? { score, reason: reason.slice(0, 1_000) } : { score };
 }
-
