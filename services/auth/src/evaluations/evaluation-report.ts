@@ -31,8 +31,14 @@ export function summarizeScores(run: EvaluationRun, results: readonly ItemResult
   return summaries;
 }
 
-export function runView(run: EvaluationRun, results: readonly ItemResult[]) {
+/**
+ * A run as the API shows it. A run still marked running whose lease has
+ * lapsed lost its process (a crash, a restart): it shows as interrupted,
+ * which is what it is, ready to resume.
+ */
+export function runView(run: EvaluationRun, results: readonly ItemResult[], now: number = Date.now()) {
   const failed = results.filter((result) => result.error !== undefined).length;
+  const orphaned = run.status === 'running' && run.leaseExpiresAt !== undefined && run.leaseExpiresAt.getTime() < now;
   return {
     object: 'evaluation_run' as const,
     id: run.id,
@@ -42,7 +48,7 @@ export function runView(run: EvaluationRun, results: readonly ItemResult[]) {
     model: run.model,
     evaluators: run.evaluators,
     concurrency: run.concurrency,
-    status: run.status,
+    status: orphaned ? ('interrupted' as const) : run.status,
     error: run.error ?? null,
     progress: { total: run.totalItems, done: results.length, failed, fraction: run.totalItems === 0 ? 1 : round(results.length / run.totalItems) },
     scores: summarizeScores(run, results),

@@ -310,6 +310,28 @@ describe.each(DATABASE_KINDS)('evaluation runs and promotions (%s)', (kind) => {
     expect(gateway.chats).toHaveLength(ITEMS + 1);
   });
 
+  it('shows a run whose process died as interrupted, and resumes it once its lease has lapsed', async () => {
+    const app = await start(new InProcessGateway(answerWith(1)));
+    const dataset = (await store.getDataset(workspace, 'greetings'))!;
+    const run = await store.createRun({
+      workspace,
+      dataset: dataset.id,
+      prompt: { name: 'greeting', version: 1 },
+      model: 'gpt-4o-mini',
+      evaluators: [{ name: 'exact', kind: 'exact' }],
+      concurrency: 2,
+      totalItems: dataset.itemCount,
+      createdBy: 'test',
+    });
+    // A process took it and died: its lease ran out a second ago.
+    expect(await store.claimRun(run.id, new Date(Date.now() - 1_000), new Date(Date.now() - 2_000))).toBe(true);
+    const orphaned = await app.call('GET', `/workspaces/${workspace}/evaluations/${run.id}`);
+    expect(orphaned.body).toMatchObject({ status: 'interrupted', progress: { done: 0 } });
+    const resumed = await app.call('POST', `/workspaces/${workspace}/evaluations/${run.id}/resume`);
+    expect(resumed.status).toBe(202);
+    expect(await finished(app, run.id)).toMatchObject({ status: 'completed', progress: { done: ITEMS } });
+  });
+
   it('keeps every workspace to its own runs and datasets', async () => {
     const app = await start(new InProcessGateway(answerWith(1)));
     const [run] = await store.listRuns(workspace, 1);

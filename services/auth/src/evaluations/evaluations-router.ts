@@ -300,17 +300,15 @@ export function createEvaluationsRouter(options: EvaluationsRouterOptions): Rout
         { status: 409, errorClass: 'invalid_request', code: 'evaluation_failed' },
       );
       await refuse(error, { failing_scores: failing });
-      response
-        .status(409)
-        .json({
-          error: {
-            message: error.message,
-            type: 'invalid_request_error',
-            param: 'evaluation_run',
-            code: 'evaluation_failed',
-            failing_scores: failing,
-          },
-        });
+      response.status(409).json({
+        error: {
+          message: error.message,
+          type: 'invalid_request_error',
+          param: 'evaluation_run',
+          code: 'evaluation_failed',
+          failing_scores: failing,
+        },
+      });
       return;
     }
     const previous = await prompts.versionOf(workspace.id, name, to);
