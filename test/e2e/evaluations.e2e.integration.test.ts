@@ -185,7 +185,11 @@ describe('evaluation runs through the gateway (embedded)', () => {
       ({ body }) => body.status !== 'running',
       { timeoutMs: 120_000, what: 'the run to finish', intervalMs: 200 },
     );
-    expect(finished.body).toMatchObject({ status: 'completed', error: null, progress: { total: ITEMS, done: ITEMS, failed: 0, fraction: 1 } });
+    expect(finished.body).toMatchObject({
+      status: 'completed',
+      failure_reason: null,
+      progress: { total: ITEMS, done: ITEMS, failed: 0, fraction: 1 },
+    });
     const scored = (count: number, mean: number, min: number, max: number) => ({ count, mean, min, max, errors: 0 });
     expect(finished.body.scores).toEqual({
       exact: scored(50, 0.8, 0, 1),

@@ -95,6 +95,23 @@ describe('every documented admin operation against a running server', () => {
 
   const body = async (method: string, route: string, payload?: unknown) => (await admin.call(method, route, { body: payload })).body;
 
+  const TEAM_A = '/admin/v1/workspaces/team-a';
+  const startRun = () => body('POST', `${TEAM_A}/evaluations`, { dataset: 'documented', model: 'gpt-4o-mini', evaluators: [{ kind: 'exact' }] });
+  /** A run stored but never started (as one whose process stopped before it began). */
+  const storedRun = async (prompt?: { name: string; version: number }) => {
+    const dataset = await body('GET', `${TEAM_A}/datasets/documented`);
+    return admin.evaluations!.store.createRun({
+      workspace: 'team-a',
+      dataset: dataset.id,
+      prompt,
+      model: 'gpt-4o-mini',
+      evaluators: [{ name: 'exact', kind: 'exact' }],
+      concurrency: 1,
+      totalItems: dataset.item_count,
+      createdBy: 'test',
+    });
+  };
+
   /** A request that succeeds, for each operation, creating what it needs first. */
   const successful: Record<string, () => Promise<{ path: string; body?: unknown }>> = {
     createOrganization: async () => ({ path: '/admin/v1/organizations', body: { id: 'acme', display_name: 'Acme' } }),
@@ -143,6 +160,32 @@ describe('every documented admin operation against a running server', () => {
       path: `/admin/v1/budgets/${(await body('POST', '/admin/v1/budgets', { workspace: 'team-a', limit_usd: 2, period: 'week' })).id}`,
     }),
     exportAudit: async () => ({ path: '/admin/v1/audit?from=2020-01-01T00:00:00Z' }),
+    createDataset: async () => ({ path: `${TEAM_A}/datasets`, body: { name: 'documented', csv: 'input,expected_output\nhello,ok' } }),
+    listDatasets: async () => ({ path: `${TEAM_A}/datasets` }),
+    getDataset: async () => ({ path: `${TEAM_A}/datasets/documented` }),
+    addDatasetItems: async () => ({ path: `${TEAM_A}/datasets/documented/items`, body: { jsonl: '{"input":"more","expected_output":"ok"}' } }),
+    listDatasetItems: async () => ({ path: `${TEAM_A}/datasets/documented/items?limit=1` }),
+    startEvaluation: async () => ({
+      path: `${TEAM_A}/evaluations`,
+      body: { dataset: 'documented', model: 'gpt-4o-mini', evaluators: [{ kind: 'exact' }] },
+    }),
+    listEvaluations: async () => ({ path: `${TEAM_A}/evaluations?limit=10` }),
+    compareEvaluations: async () => ({ path: `${TEAM_A}/evaluations/compare?a=${(await startRun()).id}&b=${(await startRun()).id}` }),
+    getEvaluation: async () => ({ path: `${TEAM_A}/evaluations/${(await startRun()).id}?include=results` }),
+    resumeEvaluation: async () => ({ path: `${TEAM_A}/evaluations/${(await storedRun()).id}/resume` }),
+    putPromotionPolicy: async () => ({ path: `${TEAM_A}/prompts/greeting/promotion-policy`, body: { evaluators: { exact: { min_mean: 0.5 } } } }),
+    getPromotionPolicy: async () => ({ path: `${TEAM_A}/prompts/greeting/promotion-policy` }),
+    promotePrompt: async () => {
+      // A completed run of version 2 that passes the policy, with version 2 in staging.
+      const { store, prompts } = admin.evaluations!;
+      const run = await storedRun({ name: 'greeting', version: 2 });
+      const [item] = await store.listItems(run.dataset, { limit: 1 });
+      await store.saveResult(run.id, { itemId: item.id, output: 'ok', scores: { exact: { score: 1 } } });
+      await store.finishRun(run.id, 'completed', new Date());
+      await store.putPolicy({ workspace: 'team-a', prompt: 'greeting', evaluators: { exact: { minMean: 0.5 } }, updatedBy: 'test' });
+      prompts.set('team-a', 'greeting', 'staging', 2);
+      return { path: `${TEAM_A}/prompts/greeting/promote`, body: { version: 2, from: 'staging', to: 'production', evaluation_run: run.id } };
+    },
     getOpenApiDocument: async () => ({ path: '/openapi.json' }),
   };
 

@@ -49,7 +49,7 @@ export function runView(run: EvaluationRun, results: readonly ItemResult[], now:
     evaluators: run.evaluators,
     concurrency: run.concurrency,
     status: orphaned ? ('interrupted' as const) : run.status,
-    error: run.error ?? null,
+    failure_reason: run.error ?? null,
     progress: { total: run.totalItems, done: results.length, failed, fraction: run.totalItems === 0 ? 1 : round(results.length / run.totalItems) },
     scores: summarizeScores(run, results),
     created_at: run.createdAt,

@@ -5,6 +5,7 @@ import express, { type Router } from 'express';
 import type { SqlClient } from '@switchyard/database';
 import { createAuditExportRouter } from '../../audit/audit-export-router';
 import { Ed25519CheckpointKey } from '../../audit/checkpoint-signer';
+import { inProcessEvaluations } from '../../evaluations/__fixtures__/in-process-evaluations';
 import { SqlAuditLog } from '../../audit/sql-audit-log';
 import { InProcessKeyInvalidationBus, type KeyInvalidationBus } from '../../keys/key-invalidation';
 import type { GovernanceStore } from '../../storage/governance-store';
@@ -25,6 +26,8 @@ export interface RunningAdminServer {
   invalidations: KeyInvalidationBus;
   /** Every event `onAdminAction` was told of, oldest first. */
   events: AdminActionEvent[];
+  /** With `client`: the evaluation routes' store and prompt labels (runs answered in process). */
+  evaluations?: ReturnType<typeof inProcessEvaluations>;
   /** With `client`: the stored rate limits and budgets the routes change (as a gateway's policies read them). */
   storedLimits?: StoredLimitRules;
   /**
@@ -55,6 +58,7 @@ export async function startAdminServer(
   const routes: Router[] = [];
   let storedLimits: StoredLimitRules | undefined;
   let auditLog: SqlAuditLog | undefined;
+  let evaluations: ReturnType<typeof inProcessEvaluations> | undefined;
   if (options.client) {
     const limitStore = await StoredLimitStore.open(options.client);
     storedLimits = new StoredLimitRules();
@@ -64,6 +68,8 @@ export async function startAdminServer(
       createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
       createAuditExportRouter({ client: options.client, governance: store }),
     );
+    evaluations = inProcessEvaluations(options.client, store);
+    routes.push(evaluations.router);
   }
   const app = express();
   app.use(
@@ -93,6 +99,7 @@ export async function startAdminServer(
     invalidations,
     events,
     storedLimits,
+    evaluations,
     async call(method, path, { body, token = TEST_ADMIN_TOKEN, rawBody } = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -106,6 +113,7 @@ export async function startAdminServer(
       };
     },
     async close() {
+      await evaluations?.runner.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await invalidations.close();
