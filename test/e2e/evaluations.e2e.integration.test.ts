@@ -7,12 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { openAIFixture } from '../support/mock-openai-upstream';
 import { runEvalCommand } from '../../packages/cli/src/commands/eval-command';
 import { waitFor } from '../support/wait-for';
-import { startSwitchyard, type RunningSwitchyard } from './switchyard-harness';
+import { startSwitchyard, type Mode, type RunningSwitchyard } from './switchyard-harness';
 
 jest.setTimeout(180_000);
 
 /**
- * The evaluation framework's done-when, end to end in one process: a
+ * The evaluation framework's done-when, end to end in one process and
+ * distributed (records through Kafka into Postgres): a
  * 50-item dataset imported as JSONL, run through the gateway itself against
  * a loopback upstream speaking OpenAI's exact chat and embeddings formats,
  * scored by one evaluator of every kind, each score attached to its item's
@@ -115,7 +116,7 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-describe('evaluation runs through the gateway (embedded)', () => {
+describe.each<Mode>(['embedded', 'distributed'])('evaluation runs through the gateway (%s mode)', (mode) => {
   const workspace = `evals-${randomBytes(4).toString('hex')}`;
   let upstream: Upstream;
   let webhook: Awaited<ReturnType<typeof startScoringWebhook>>;
@@ -124,7 +125,7 @@ describe('evaluation runs through the gateway (embedded)', () => {
   beforeAll(async () => {
     upstream = await startUpstream();
     webhook = await startScoringWebhook();
-    switchyard = await startSwitchyard('embedded', {
+    switchyard = await startSwitchyard(mode, {
       providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'] } },
       // The scoring webhook listens on loopback, which webhooks may reach only when allowed.
       evaluations: { webhooks: { allowPrivateAddresses: true } },
