@@ -278,6 +278,61 @@ describe.each<Mode>(['embedded', 'distributed'])('evaluation runs through the ga
     expect(missing.body.error).toMatchObject({ param: 'b', code: 'not_found' });
   });
 
+  it('evaluates a managed prompt version and promotes it to production only when the run passes', async () => {
+    const version = (template: string) => ({ name: 'quiz', type: 'text', template, variables: { n: { type: 'number' } }, labels: ['staging'] });
+    expect((await admin('POST', `/workspaces/${workspace}/prompts`, version('What is item {{n}}?'))).status).toBe(201);
+    expect((await admin('POST', `/workspaces/${workspace}/prompts`, version('Tell me: what is item {{n}}?'))).status).toBe(201);
+    expect((await admin('PUT', `/workspaces/${workspace}/prompts/quiz/labels/production`, { version: 1 })).status).toBe(200);
+    const items = Array.from({ length: 10 }, (_, index) => ({ input: { n: index }, expected_output: correctAnswer(index) }));
+    expect((await admin('POST', `/workspaces/${workspace}/datasets`, { name: 'quiz-items', items })).status).toBe(201);
+    const started = await admin('POST', `/workspaces/${workspace}/evaluations`, {
+      dataset: 'quiz-items',
+      prompt: { name: 'quiz', version: 2 },
+      model: 'gpt-4o-mini',
+      evaluators: [{ kind: 'exact' }],
+    });
+    expect(started.status).toBe(202);
+    const run = (
+      await waitFor(
+        () => admin('GET', `/workspaces/${workspace}/evaluations/${started.body.id}?include=results`),
+        ({ body }) => body.status !== 'running',
+        { timeoutMs: 120_000, what: 'the prompt run to finish', intervalMs: 200 },
+      )
+    ).body;
+    // The gateway rendered version 2 for each item: items 0 and 5 are answered wrong.
+    expect(run).toMatchObject({ status: 'completed', scores: { exact: { count: 10, mean: 0.8 } } });
+    const rendered = upstream.chatRequests.find((body) => body.messages?.[0]?.content === 'Tell me: what is item 3?');
+    expect(rendered).toBeDefined();
+    const viewer = await admin('POST', '/keys', { workspace, name: 'prompt-reader', role: 'viewer' });
+    const record = await waitFor(
+      async () => {
+        const response = await fetch(`${switchyard.baseURL}/requests/${run.results[0].request_id}`, {
+          headers: { authorization: `Bearer ${viewer.body.key}` },
+        });
+        return { status: response.status, body: (await response.json()) as any };
+      },
+      ({ status }) => status === 200,
+      { timeoutMs: 60_000, what: "an item's record", intervalMs: 200 },
+    );
+    expect(record.body.prompt).toEqual({ name: 'quiz', version: 2 });
+
+    await admin('PUT', `/workspaces/${workspace}/prompts/quiz/promotion-policy`, { evaluators: { exact: { min_mean: 0.9 } }, dataset: 'quiz-items' });
+    const refused = await admin('POST', `/workspaces/${workspace}/prompts/quiz/promote`, { version: 2, evaluation_run: run.id });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'evaluation_failed', failing_scores: [{ evaluator: 'exact', min_mean: 0.9, mean: 0.8 }] });
+    expect((await admin('GET', `/workspaces/${workspace}/prompts/quiz`)).body).toMatchObject({
+      labels: expect.arrayContaining([expect.objectContaining({ label: 'production', version: 1 })]),
+    });
+
+    await admin('PUT', `/workspaces/${workspace}/prompts/quiz/promotion-policy`, { evaluators: { exact: { min_mean: 0.8 } }, dataset: 'quiz-items' });
+    const promoted = await admin('POST', `/workspaces/${workspace}/prompts/quiz/promote`, { version: 2, evaluation_run: run.id });
+    expect(promoted.status).toBe(200);
+    expect(promoted.body).toMatchObject({ version: 2, from: 'staging', to: 'production', previous_version: 1 });
+    expect((await admin('GET', `/workspaces/${workspace}/prompts/quiz`)).body).toMatchObject({
+      labels: expect.arrayContaining([expect.objectContaining({ label: 'production', version: 2 })]),
+    });
+  });
+
   it('refuses bad input with the field named, before anything runs', async () => {
     const cases: Array<[unknown, string]> = [
       [{ dataset: 'items', model: 'gpt-4o-mini', evaluators: [{ kind: 'regex', pattern: '(' }] }, 'evaluators[0].pattern'],

@@ -5,6 +5,7 @@ import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logge
 import { runAuditCommand } from './commands/audit-command';
 import { runEvalCommand } from './commands/eval-command';
 import { runKeysCommand } from './commands/keys-command';
+import { runPromptsCommand } from './commands/prompts-command';
 import { runProvidersCommand } from './commands/providers-command';
 import { applyConfigTarget, startConfigReload, type ConfigReloadTarget } from './config-reload';
 import { startEmbedded } from './modes/embedded';
@@ -39,6 +40,8 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability|sema
                   switchyard providers lists them)
 
   audit verify|export   check or export the audit trail (switchyard audit --help)
+  prompts push|pull|promote|rollback
+                        deploy prompt files through the admin API (switchyard prompts --help)
   eval run|show|compare evaluation runs on a running server (switchyard eval --help)
 `;
 
@@ -55,6 +58,14 @@ async function main(): Promise<void> {
   if (command === 'keys') {
     const io = { env: process.env, stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
     process.exitCode = await runKeysCommand(commandArgs, io);
+    return;
+  }
+  if (command === 'prompts') {
+    process.exitCode = await runPromptsCommand(commandArgs, {
+      env: process.env,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+    });
     return;
   }
   if (command === 'providers') {

@@ -27,5 +27,7 @@ export * from './audit';
 export * from './secrets';
 // Rate limits and budgets set through the admin API.
 export * from './stored-limits';
+// Prompt management: versions, labels, the admin routes and the gateway's resolver.
+export * from './prompts';
 // Datasets, evaluation runs and the prompt promotion pipeline.
 export * from './evaluations';

@@ -20,6 +20,7 @@ import {
   executionPolicy,
   type PlanExecutor,
   type PluginServices,
+  type PromptResolver,
   type ProviderAdapterService,
   type RouterService,
   type SwitchyardConfig,
@@ -91,6 +92,8 @@ export interface GatewayServerOptions {
   metrics?: GatewayMetrics;
   /** Rate limits and budgets (`@switchyard/auth`'s `openGovernanceGate`); none when absent. */
   governance?: GovernanceGate;
+  /** The prompts chat requests may reference (`@switchyard/auth`'s `StoredPromptResolver`); none: such a request is a 501. */
+  promptResolver?: PromptResolver;
   /** Overrides `config.server.port` (0 picks a free port). */
   port?: number;
   /** Overrides `config.server.host`; checked as the config's would be. */
@@ -183,6 +186,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     corsAllowedOrigins: config.server.cors.allowedOrigins,
     isReady: () => ready,
     governance: options.governance,
+    prompts: options.promptResolver,
     authenticator,
     publicMetrics: config.auth.publicMetrics,
     queryLimits: config.observability.queries,

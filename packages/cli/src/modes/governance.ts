@@ -28,10 +28,19 @@ import {
 } from '@switchyard/auth';
 import type { SqlClient } from '@switchyard/database';
 import type { GatewayServerOptions } from '@switchyard/gateway';
-import { GatewayError, type KeyVerifier, type Logger, type Principal, type SwitchyardConfig, type TokenVerifier } from '@switchyard/shared';
+import {
+  GatewayError,
+  type KeyVerifier,
+  type Logger,
+  type Principal,
+  type PromptResolver,
+  type SwitchyardConfig,
+  type TokenVerifier,
+} from '@switchyard/shared';
+import { openPrompts, type OpenPrompts } from './prompts';
 
 /** What the gateway is given to authenticate callers, serve the admin API and keep the audit trail. */
-export type GovernanceGatewayOptions = Pick<GatewayServerOptions, 'keyVerifier' | 'tokenVerifier' | 'audit' | 'adminRoutes'>;
+export type GovernanceGatewayOptions = Pick<GatewayServerOptions, 'keyVerifier' | 'tokenVerifier' | 'audit' | 'adminRoutes' | 'promptResolver'>;
 
 export interface Governance {
   gatewayOptions: GovernanceGatewayOptions;
@@ -69,6 +78,7 @@ interface OpenGovernance {
   admin: RequestHandler;
   audit?: SqlAuditLog;
   storedLimits: StoredLimitRules;
+  prompts: OpenPrompts;
   evaluations: Evaluations;
 }
 
@@ -105,6 +115,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
     const limitStore = await StoredLimitStore.open(client);
     const limitChanges = redisUrl ? await RedisLimitChangeBus.connect({ url: redisUrl, logger }) : new InProcessLimitChangeBus();
     await storedLimits.attach(limitStore, limitChanges, { logger });
+    const prompts = await openPrompts({ client, governance: store, config, redisUrl, logger });
     // Datasets, evaluation runs and prompt promotions; runs call this gateway (or evaluations.gatewayUrl) with keys of their own.
     const evaluations = openEvaluations({
       client,
@@ -112,6 +123,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       keyHashSecret: keys.keyHashSecret,
       invalidations: keys.invalidations,
       config: config.evaluations,
+      prompts: prompts.labels,
       logger,
     });
     const admin = createAdminRouter({
@@ -127,6 +139,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       // Without a master key nothing could be stored safely: the provider-credential routes are then absent (404).
       routes: [
         createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
+        prompts.router,
         evaluations.router,
         ...(auditLog ? [createAuditExportRouter({ client, governance: store, logger })] : []),
         ...(secrets && auditLog
@@ -143,7 +156,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
           : []),
       ],
     });
-    return { keys, tokens, admin, audit, storedLimits, evaluations };
+    return { keys, tokens, admin, audit, storedLimits, prompts, evaluations };
   };
   let opening: Promise<OpenGovernance> | undefined;
   const startOpening = (): Promise<OpenGovernance> => {
@@ -157,6 +170,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
 
   const keyVerifier: KeyVerifier = { verify: async (key) => (await opened()).keys.verifier.verify(key) };
   const tokenVerifier: TokenVerifier = { verify: async (token) => (await opened()).tokens.verify(token) };
+  const promptResolver: PromptResolver = { resolve: async (...reference) => (await opened()).prompts.resolver.resolve(...reference) };
   const adminRoutes: RequestHandler = (request: Request, response: Response, next: NextFunction) => {
     opened().then((open) => open.admin(request, response, next), next);
   };
@@ -194,6 +208,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       keyVerifier,
       tokenVerifier,
       adminRoutes,
+      promptResolver,
       audit: {
         accessDenied: (event) =>
           append({
@@ -236,6 +251,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       await open.evaluations.close();
       await open.keys.close();
       await open.storedLimits.close();
+      await open.prompts.close();
       if (open.audit) {
         await open.audit.checkpoint().catch((error: unknown) => logger.warn({ err: error }, 'audit-checkpoint-failed'));
         open.audit.close();

@@ -21,6 +21,7 @@ import { alertsConfigSchema } from './alerts-config';
 import { coldStorageConfigSchema } from './cold-storage-config';
 import { telemetryConfigSchema } from './telemetry-config';
 import { dashboardConfigSchema } from './dashboard-config';
+import { promptsConfigSchema } from './prompts-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -594,6 +595,8 @@ export const configSchema = z.strictObject({
   telemetry: telemetryConfigSchema,
   /** The web dashboard at /ui (dashboard-config.ts). */
   dashboard: dashboardConfigSchema,
+  /** The prompts chat requests reference: each gateway's cache of them (prompts-config.ts). */
+  prompts: promptsConfigSchema,
   /** Evaluation runs through the gateway: limits, timeouts, webhooks (evaluations-config.ts). */
   evaluations: evaluationsConfigSchema,
 });

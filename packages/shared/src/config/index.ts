@@ -15,5 +15,6 @@ export * from './traces-config';
 export * from './alerts-config';
 export * from './cold-storage-config';
 export * from './dashboard-config';
+export * from './prompts-config';
 export * from './analytics-config';
 export * from './evaluations-config';

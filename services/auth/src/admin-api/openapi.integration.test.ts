@@ -160,6 +160,25 @@ describe('every documented admin operation against a running server', () => {
       path: `/admin/v1/budgets/${(await body('POST', '/admin/v1/budgets', { workspace: 'team-a', limit_usd: 2, period: 'week' })).id}`,
     }),
     exportAudit: async () => ({ path: '/admin/v1/audit?from=2020-01-01T00:00:00Z' }),
+    createPrompt: async () => ({
+      path: '/admin/v1/workspaces/team-a/prompts',
+      body: {
+        name: 'support',
+        type: 'chat',
+        template: [{ role: 'system', content: 'Answer {{who}}.' }],
+        variables: { who: { type: 'string' } },
+        labels: ['production'],
+      },
+    }),
+    listPrompts: async () => ({ path: '/admin/v1/workspaces/team-a/prompts' }),
+    getPrompt: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support' }),
+    getPromptVersion: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support/versions/1' }),
+    movePromptLabel: async () => {
+      await body('POST', '/admin/v1/workspaces/team-a/prompts', { name: 'support', type: 'text', template: 'Answer.' });
+      return { path: '/admin/v1/workspaces/team-a/prompts/support/labels/production', body: { version: 2 } };
+    },
+    getPromptLabelHistory: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support/labels/production/history' }),
+    rollbackPromptLabel: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support/rollback', body: { label: 'production' } }),
     createDataset: async () => ({ path: `${TEAM_A}/datasets`, body: { name: 'documented', csv: 'input,expected_output\nhello,ok' } }),
     listDatasets: async () => ({ path: `${TEAM_A}/datasets` }),
     getDataset: async () => ({ path: `${TEAM_A}/datasets/documented` }),
@@ -176,14 +195,15 @@ describe('every documented admin operation against a running server', () => {
     putPromotionPolicy: async () => ({ path: `${TEAM_A}/prompts/greeting/promotion-policy`, body: { evaluators: { exact: { min_mean: 0.5 } } } }),
     getPromotionPolicy: async () => ({ path: `${TEAM_A}/prompts/greeting/promotion-policy` }),
     promotePrompt: async () => {
-      // A completed run of version 2 that passes the policy, with version 2 in staging.
-      const { store, prompts } = admin.evaluations!;
+      // Two versions, the second in staging, and a completed run of it that passes the policy.
+      const { store } = admin.evaluations!;
+      for (const template of ['Hello.', 'Hello there.'])
+        await body('POST', `${TEAM_A}/prompts`, { name: 'greeting', type: 'text', template, labels: ['staging'] });
       const run = await storedRun({ name: 'greeting', version: 2 });
       const [item] = await store.listItems(run.dataset, { limit: 1 });
       await store.saveResult(run.id, { itemId: item.id, output: 'ok', scores: { exact: { score: 1 } } });
       await store.finishRun(run.id, 'completed', new Date());
       await store.putPolicy({ workspace: 'team-a', prompt: 'greeting', evaluators: { exact: { minMean: 0.5 } }, updatedBy: 'test' });
-      prompts.set('team-a', 'greeting', 'staging', 2);
       return { path: `${TEAM_A}/prompts/greeting/promote`, body: { version: 2, from: 'staging', to: 'production', evaluation_run: run.id } };
     },
     getOpenApiDocument: async () => ({ path: '/openapi.json' }),

@@ -11,6 +11,7 @@ import type { ErrorFormat } from './error-format';
 import { admitGoverned } from './governance-admission';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { serveChat } from './plugin-exchange';
+import { resolveChatPrompt } from './prompt-exchange';
 import { drained, observeStreamPart, type RouteHandler } from './openai-routes';
 import { readJsonBody } from './read-json-body';
 import { setSwitchyardHeader } from './response-headers';
@@ -37,7 +38,8 @@ export function createAnthropicRoutes(executor: RequestExecutor, options: Exchan
   async function messages(exchange: HttpExchange, execution: Execution): Promise<void> {
     const telemetry = exchange.track('chat.completion');
     telemetry.attribution = readAttribution(exchange.request.headers, limits, exchange.principal);
-    const chatRequest = parseMessagesRequest(await readJsonBody(exchange.request, bodyOptions), limits);
+    const body = await resolveChatPrompt(exchange, telemetry, options.prompts, await readJsonBody(exchange.request, bodyOptions), 'anthropic');
+    const chatRequest = parseMessagesRequest(body, limits);
     const drop = readDropHeader(exchange.request.headers[DROP_HEADER]);
     if (drop !== undefined) chatRequest.dropUnsupportedParams = drop;
     telemetry.prompt = chatRequest;

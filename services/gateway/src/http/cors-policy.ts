@@ -3,7 +3,7 @@ import { GatewayError, openAIErrorBody } from '@switchyard/shared';
 
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
 const DEFAULT_ALLOWED_HEADERS =
-  'authorization, content-type, x-request-id, x-switchyard-workspace, x-switchyard-session-id, x-switchyard-metadata, x-switchyard-trace-id, x-switchyard-parent-span-id, x-switchyard-span-name, x-switchyard-user-id, x-switchyard-tags, x-switchyard-drop-unsupported-params, traceparent';
+  'authorization, content-type, x-request-id, x-switchyard-workspace, x-switchyard-session-id, x-switchyard-metadata, x-switchyard-trace-id, x-switchyard-parent-span-id, x-switchyard-span-name, x-switchyard-user-id, x-switchyard-tags, x-switchyard-drop-unsupported-params, x-switchyard-prompt, traceparent';
 const EXPOSED_HEADERS =
   'x-request-id, x-switchyard-provider, x-switchyard-model, x-switchyard-attempts, x-switchyard-route-path, x-switchyard-dropped-params, x-switchyard-served-by, x-switchyard-served-by-detail, retry-after, traceparent';
 /** A preflight's `access-control-request-headers` is echoed only if it is a plain list of header names. */

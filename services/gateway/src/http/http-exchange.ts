@@ -8,6 +8,7 @@ import {
   type GovernanceGate,
   type Logger,
   type Principal,
+  type PromptResolver,
   type RequestLimits,
 } from '@switchyard/shared';
 import type { GatewayAuditHooks, RequestOrigin } from '../auth/gateway-audit-hooks';
@@ -43,6 +44,8 @@ export interface ExchangeOptions {
   plugins?: PluginPipeline;
   /** The country recorded for each model request; none ('') when absent. */
   countryLocator?: ClientCountryLocator;
+  /** Resolves the prompts chat requests reference (`prompt`, `x-switchyard-prompt`); none: such a request is a 501. */
+  prompts?: PromptResolver;
 }
 
 /** A client's `x-request-id` is kept only if it has this form; any other is ignored and a new id generated. */

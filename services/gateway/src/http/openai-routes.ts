@@ -9,6 +9,7 @@ import { admitGoverned } from './governance-admission';
 import { routingOf } from './execution-headers';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
 import { serveChat } from './plugin-exchange';
+import { resolveChatPrompt } from './prompt-exchange';
 import { readJsonBody } from './read-json-body';
 import { readDropUnsupportedParams, setDroppedParamsHeader } from './parameter-dropping-headers';
 import { readAttribution } from '../telemetry/request-attribution';
@@ -30,7 +31,8 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     const telemetry = exchange.track('chat.completion');
     // Headers first: a request whose body is refused is still recorded in its own workspace.
     telemetry.attribution = readAttribution(exchange.request.headers, limits, exchange.principal);
-    const chatRequest = parseChatCompletionRequest(await readJsonBody(exchange.request, bodyOptions), limits);
+    const body = await resolveChatPrompt(exchange, telemetry, options.prompts, await readJsonBody(exchange.request, bodyOptions));
+    const chatRequest = parseChatCompletionRequest(body, limits);
     const dropUnsupportedParams = readDropUnsupportedParams(exchange.request.headers);
     if (dropUnsupportedParams !== undefined) chatRequest.dropUnsupportedParams = dropUnsupportedParams;
     telemetry.prompt = chatRequest;

@@ -40,6 +40,8 @@ export interface RequestOutcome {
   servedByDetail?: string;
   /** Facts plugins added (`cache: semantic-hit`, `semantic_route: billing`). */
   annotations?: Readonly<Record<string, string>>;
+  /** The stored prompt the request referenced. */
+  prompt?: { name: string; version: number };
   /** Every attempt upstream, for the exported spans; absent when no deployment was tried. */
   report?: ExecutionReport;
   /** Milliseconds after arrival when `report` came back (its attempts had ended by then, but a committed stream's). */
@@ -132,6 +134,8 @@ export class RequestRecorder {
         inputCostUsd: cost?.inputUsd ?? 0,
         outputCostUsd: cost?.outputUsd ?? 0,
         priceSource: price?.source ?? (usage && deployment ? 'unpriced' : ''),
+        promptName: outcome.prompt?.name ?? '',
+        promptVersion: outcome.prompt?.version ?? 0,
       }),
     });
   }

@@ -4,6 +4,7 @@ import {
   type ChatRequest,
   type Deployment,
   type ExecutionReport,
+  type ExperimentAssignment,
   type GatewayError,
   type PluginServedBy,
   type Principal,
@@ -29,6 +30,15 @@ export class RequestTelemetry {
   finishReason?: string;
   /** The chat request, to estimate its input tokens should the provider's usage never arrive. */
   prompt?: ChatRequest;
+  /** The stored prompt the request referenced (name and version), recorded for analytics by prompt version. */
+  promptName?: string;
+  promptVersion?: number;
+  /**
+   * The A/B test arm the prompt resolution picked. Not recorded yet: the
+   * record's experiment fields (`experiment_id`, `experiment_arm`) come with
+   * the experiments area, which reads it from here.
+   */
+  experiment?: ExperimentAssignment;
   /** Set once a provider accepted the streamed request: it bills from then on. */
   upstreamAccepted = false;
   /** The plugin that answered in place of a provider, if one did. */
@@ -119,6 +129,7 @@ export class RequestTelemetry {
       servedBy: this.answeredBy?.plugin ?? (this.deployment ? 'provider' : ''),
       servedByDetail: this.answeredBy?.detail ?? '',
       annotations: this.annotations ?? {},
+      ...(this.promptName === undefined ? {} : { prompt: { name: this.promptName, version: this.promptVersion ?? 0 } }),
       report: this.report,
       reportedAfterMs: this.reportedAt === undefined ? undefined : this.reportedAt - this.arrived,
     });

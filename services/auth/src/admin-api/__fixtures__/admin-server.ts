@@ -6,8 +6,12 @@ import type { SqlClient } from '@switchyard/database';
 import { createAuditExportRouter } from '../../audit/audit-export-router';
 import { Ed25519CheckpointKey } from '../../audit/checkpoint-signer';
 import { inProcessEvaluations } from '../../evaluations/__fixtures__/in-process-evaluations';
+import { promptStoreLabels } from '../../evaluations/prompt-labels';
 import { SqlAuditLog } from '../../audit/sql-audit-log';
 import { InProcessKeyInvalidationBus, type KeyInvalidationBus } from '../../keys/key-invalidation';
+import { InProcessPromptChangeBus } from '../../prompts/prompt-change-bus';
+import { PromptStore } from '../../prompts/prompt-store';
+import { createPromptsRouter } from '../../prompts/prompts-router';
 import type { GovernanceStore } from '../../storage/governance-store';
 import { InProcessLimitChangeBus } from '../../stored-limits/limit-change-bus';
 import { createLimitRulesRouter } from '../../stored-limits/limit-rules-router';
@@ -30,6 +34,8 @@ export interface RunningAdminServer {
   evaluations?: ReturnType<typeof inProcessEvaluations>;
   /** With `client`: the stored rate limits and budgets the routes change (as a gateway's policies read them). */
   storedLimits?: StoredLimitRules;
+  /** With `client`: the prompts the routes write, and the bus their changes are announced on. */
+  prompts?: { store: PromptStore; changes: InProcessPromptChangeBus };
   /**
    * `fetch` to the server, as the bootstrap admin unless `token` says otherwise (null: no credential).
    * A JSON answer is parsed; any other is returned as text.
@@ -58,8 +64,10 @@ export async function startAdminServer(
   const routes: Router[] = [];
   let storedLimits: StoredLimitRules | undefined;
   let auditLog: SqlAuditLog | undefined;
+  let prompts: RunningAdminServer['prompts'];
   let evaluations: ReturnType<typeof inProcessEvaluations> | undefined;
   if (options.client) {
+    prompts = { store: new PromptStore(options.client), changes: new InProcessPromptChangeBus() };
     const limitStore = await StoredLimitStore.open(options.client);
     storedLimits = new StoredLimitRules();
     await storedLimits.attach(limitStore, new InProcessLimitChangeBus());
@@ -67,8 +75,9 @@ export async function startAdminServer(
     routes.push(
       createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
       createAuditExportRouter({ client: options.client, governance: store }),
+      createPromptsRouter({ governance: store, ...prompts }),
     );
-    evaluations = inProcessEvaluations(options.client, store);
+    evaluations = inProcessEvaluations(options.client, store, undefined, promptStoreLabels(prompts.store, prompts.changes));
     routes.push(evaluations.router);
   }
   const app = express();
@@ -99,6 +108,7 @@ export async function startAdminServer(
     invalidations,
     events,
     storedLimits,
+    prompts,
     evaluations,
     async call(method, path, { body, token = TEST_ADMIN_TOKEN, rawBody } = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -118,6 +128,7 @@ export async function startAdminServer(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await invalidations.close();
       await storedLimits?.close();
+      await prompts?.changes.close();
       auditLog?.close();
     },
   };

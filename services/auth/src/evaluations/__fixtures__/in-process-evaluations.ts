@@ -55,10 +55,14 @@ export class InMemoryPromptLabels implements PromptLabels {
   }
 }
 
-/** The evaluation routes over `client`, with runs answered by `gateway` and labels in memory. */
-export function inProcessEvaluations(client: SqlClient, governance: GovernanceStore, gateway: GatewayClient = new InProcessGateway(() => 'ok')) {
+/** The evaluation routes over `client`, with runs answered by `gateway`, and prompt labels in memory unless given. */
+export function inProcessEvaluations(
+  client: SqlClient,
+  governance: GovernanceStore,
+  gateway: GatewayClient = new InProcessGateway(() => 'ok'),
+  prompts: PromptLabels = new InMemoryPromptLabels(),
+) {
   const store = new EvaluationStore(client);
-  const prompts = new InMemoryPromptLabels();
   const runner = new EvaluationRunner({
     store,
     openGateway: async () => ({ client: gateway, release: async () => undefined }),

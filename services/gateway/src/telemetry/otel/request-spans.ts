@@ -67,6 +67,10 @@ export function requestSpans(outcome: RequestOutcome, providers: ReadonlyMap<str
   if (attribution.sessionId) attributes['gen_ai.conversation.id'] = attribution.sessionId;
   if (attribution.tags.length > 0) attributes['switchyard.tags'] = attribution.tags;
   if (outcome.servedBy) attributes['switchyard.served_by'] = outcome.servedBy;
+  if (outcome.prompt) {
+    attributes['switchyard.prompt.name'] = outcome.prompt.name;
+    attributes['switchyard.prompt.version'] = outcome.prompt.version;
+  }
   if (outcome.timeToFirstTokenMs > 0) attributes['switchyard.time_to_first_token_ms'] = outcome.timeToFirstTokenMs;
   const request: SpanPlan = {
     name: attribution.spanName || `${operation} ${outcome.requestedModel}`,
