@@ -23,8 +23,9 @@ export function summarizeScores(run: EvaluationRun, results: readonly ItemResult
     summaries[evaluator.name] = {
       count: values.length,
       mean: values.length === 0 ? null : round(values.reduce((sum, value) => sum + value, 0) / values.length),
-      min: values.length === 0 ? null : Math.min(...values),
-      max: values.length === 0 ? null : Math.max(...values),
+      // reduce, not Math.min(...values): a dataset may hold more items than a call takes arguments.
+      min: values.length === 0 ? null : values.reduce((least, value) => Math.min(least, value)),
+      max: values.length === 0 ? null : values.reduce((most, value) => Math.max(most, value)),
       errors,
     };
   }
