@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Registry } from 'prom-client';
 import { ADMIN_TOKEN_VARIABLE, ConfigError, createLogger, loadConfig, type Logger } from '@switchyard/shared';
 import { runAuditCommand } from './commands/audit-command';
+import { runEvalCommand } from './commands/eval-command';
 import { runKeysCommand } from './commands/keys-command';
 import { runPromptsCommand } from './commands/prompts-command';
 import { runProvidersCommand } from './commands/providers-command';
@@ -41,6 +42,7 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability|sema
   audit verify|export   check or export the audit trail (switchyard audit --help)
   prompts push|pull|promote|rollback
                         deploy prompt files through the admin API (switchyard prompts --help)
+  eval run|show|compare evaluation runs on a running server (switchyard eval --help)
 `;
 
 const roles = ['all', 'gateway', 'router', 'adapters', 'observability', 'semantic'] as const;
@@ -71,6 +73,14 @@ async function main(): Promise<void> {
       env: process.env,
       stdout: (text: string) => process.stdout.write(text),
       stderr: (text: string) => process.stderr.write(text),
+    });
+    return;
+  }
+  if (command === 'eval') {
+    process.exitCode = await runEvalCommand(commandArgs, {
+      env: process.env,
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
     });
     return;
   }

@@ -31,3 +31,5 @@ export * from './stored-limits';
 export * from './experiments';
 // Prompt management: versions, labels, the admin routes and the gateway's resolver.
 export * from './prompts';
+// Datasets, evaluation runs and the prompt promotion pipeline.
+export * from './evaluations';

@@ -13,6 +13,8 @@ import {
   InProcessLimitChangeBus,
   JwtVerifier,
   openAuditLog,
+  openEvaluations,
+  type Evaluations,
   openGovernanceStore,
   openSecretStore,
   RedisLimitChangeBus,
@@ -82,6 +84,7 @@ interface OpenGovernance {
   audit?: SqlAuditLog;
   storedLimits: StoredLimitRules;
   prompts: OpenPrompts;
+  evaluations: Evaluations;
 }
 
 /**
@@ -121,6 +124,16 @@ export function startGovernance(options: GovernanceOptions): Governance {
     await storedLimits.attach(limitStore, limitChanges, { logger });
     const experimentRoutes = await openExperiments({ client, governance: store, assigner: experiments, redisUrl, logger });
     const prompts = await openPrompts({ client, governance: store, config, redisUrl, logger, experiments });
+    // Datasets, evaluation runs and prompt promotions; runs call this gateway (or evaluations.gatewayUrl) with keys of their own.
+    const evaluations = openEvaluations({
+      client,
+      governance: store,
+      keyHashSecret: keys.keyHashSecret,
+      invalidations: keys.invalidations,
+      config: config.evaluations,
+      prompts: prompts.labels,
+      logger,
+    });
     const admin = createAdminRouter({
       store,
       keyHashSecret: keys.keyHashSecret,
@@ -136,6 +149,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
         createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
         experimentRoutes,
         prompts.router,
+        evaluations.router,
         ...(auditLog ? [createAuditExportRouter({ client, governance: store, logger })] : []),
         ...(secrets && auditLog
           ? [
@@ -151,7 +165,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
           : []),
       ],
     });
-    return { keys, tokens, admin, audit, storedLimits, prompts };
+    return { keys, tokens, admin, audit, storedLimits, prompts, evaluations };
   };
   let opening: Promise<OpenGovernance> | undefined;
   const startOpening = (): Promise<OpenGovernance> => {
@@ -244,6 +258,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
     close: async () => {
       const open = await opening?.catch(() => undefined);
       if (!open) return;
+      await open.evaluations.close();
       await open.keys.close();
       await open.storedLimits.close();
       await experiments.close();

@@ -3,10 +3,12 @@ import {
   createPromptsRouter,
   InProcessPromptChangeBus,
   PromptStore,
+  promptStoreLabels,
   RedisPromptChangeBus,
   StoredPromptResolver,
   type GovernanceStore,
   type PromptChangeBus,
+  type PromptLabels,
 } from '@switchyard/auth';
 import type { SqlClient } from '@switchyard/database';
 import type { ExperimentAssigner, Logger, SwitchyardConfig } from '@switchyard/shared';
@@ -16,6 +18,8 @@ export interface OpenPrompts {
   router: Router;
   /** What the gateway resolves chat requests' prompt references with. */
   resolver: StoredPromptResolver;
+  /** Labels as the promotion pipeline reads and moves them (moves announced like the routes' own). */
+  labels: PromptLabels;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,7 @@ export async function openPrompts(options: {
   return {
     router: createPromptsRouter({ governance, store, changes, logger }),
     resolver,
+    labels: promptStoreLabels(store, changes, logger),
     close: async () => {
       resolver.close();
       await changes.close();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { analyticsConfigSchema } from './analytics-config';
+import { evaluationsConfigSchema } from './evaluations-config';
 import { configReloadConfigSchema } from './config-reload-config';
 import { OPENAI_PRESET_IDS } from '../providers/provider-catalog';
 import { routeTargetSchema } from './route-schema';
@@ -600,6 +601,8 @@ export const configSchema = z.strictObject({
   dashboard: dashboardConfigSchema,
   /** The prompts chat requests reference: each gateway's cache of them (prompts-config.ts). */
   prompts: promptsConfigSchema,
+  /** Evaluation runs through the gateway: limits, timeouts, webhooks (evaluations-config.ts). */
+  evaluations: evaluationsConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

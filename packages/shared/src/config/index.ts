@@ -18,3 +18,4 @@ export * from './dashboard-config';
 export * from './prompts-config';
 export * from './analytics-config';
 export * from './edge-speech-config';
+export * from './evaluations-config';

@@ -12,7 +12,19 @@ export interface AdminActionEvent {
   outcome: 'allowed' | 'denied';
   actor: { kind: PrincipalKind; subject: string; organization: string };
   target: {
-    type: 'organization' | 'workspace' | 'member' | 'api_key' | 'token' | 'rate_limit' | 'budget' | 'audit' | 'experiment' | 'prompt';
+    type:
+      | 'organization'
+      | 'workspace'
+      | 'member'
+      | 'api_key'
+      | 'token'
+      | 'rate_limit'
+      | 'budget'
+      | 'audit'
+      | 'experiment'
+      | 'dataset'
+      | 'evaluation_run'
+      | 'prompt';
     id: string;
     organization?: string;
     workspace?: string;

@@ -96,6 +96,38 @@ describe.each(DATABASE_KINDS)('every role × every admin operation on %s', (kind
     { action: 'budgets.manage', allowed: 200, request: async () => ({ method: 'GET', path: `/admin/v1/budgets/${await freshBudget()}` }) },
     { action: 'budgets.manage', allowed: 200, request: async () => ({ method: 'DELETE', path: `/admin/v1/budgets/${await freshBudget()}` }) },
     { action: 'audit.read', allowed: 200, request: async () => ({ method: 'GET', path: '/admin/v1/audit' }) },
+    {
+      action: 'evaluations.read',
+      allowed: 200,
+      request: async () => ({ method: 'GET', path: '/admin/v1/workspaces/team-a/datasets/listed-dataset' }),
+    },
+    {
+      action: 'evaluations.manage',
+      allowed: 201,
+      request: async () => ({
+        method: 'POST',
+        path: '/admin/v1/workspaces/team-a/datasets',
+        body: { name: unique('dataset'), jsonl: '{"input":"hi"}' },
+      }),
+    },
+    {
+      action: 'evaluations.manage',
+      allowed: 202,
+      request: async () => ({
+        method: 'POST',
+        path: '/admin/v1/workspaces/team-a/evaluations',
+        body: { dataset: 'listed-dataset', model: 'gpt-4o-mini', evaluators: [{ kind: 'exact' }] },
+      }),
+    },
+    {
+      action: 'prompts.promote',
+      allowed: 200,
+      request: async () => ({
+        method: 'PUT',
+        path: '/admin/v1/workspaces/team-a/prompts/greeting/promotion-policy',
+        body: { evaluators: { exact: { min_mean: 0.9 } } },
+      }),
+    },
   ];
 
   /** Listing operations filter instead of refusing: what they show is what the role may read (ids made in `beforeAll`). */
@@ -119,6 +151,7 @@ describe.each(DATABASE_KINDS)('every role × every admin operation on %s', (kind
     expect(listedMember.id).toMatch(/^mem_/);
     listed.rateLimit = await freshRateLimit();
     listed.budget = await freshBudget();
+    await asAdmin('POST', '/admin/v1/workspaces/team-a/datasets', { name: 'listed-dataset', jsonl: '{"input":"hi"}' });
     for (const { level, role } of principals) {
       const member = await asAdmin('POST', '/admin/v1/members', {
         subject: `${level}-${role}`,

@@ -114,6 +114,23 @@ describe('every documented admin operation against a running server', () => {
     };
   };
 
+  const TEAM_A = '/admin/v1/workspaces/team-a';
+  const startRun = () => body('POST', `${TEAM_A}/evaluations`, { dataset: 'documented', model: 'gpt-4o-mini', evaluators: [{ kind: 'exact' }] });
+  /** A run stored but never started (as one whose process stopped before it began). */
+  const storedRun = async (prompt?: { name: string; version: number }) => {
+    const dataset = await body('GET', `${TEAM_A}/datasets/documented`);
+    return admin.evaluations!.store.createRun({
+      workspace: 'team-a',
+      dataset: dataset.id,
+      prompt,
+      model: 'gpt-4o-mini',
+      evaluators: [{ name: 'exact', kind: 'exact' }],
+      concurrency: 1,
+      totalItems: dataset.item_count,
+      createdBy: 'test',
+    });
+  };
+
   /** A request that succeeds, for each operation, creating what it needs first. */
   const successful: Record<string, () => Promise<{ path: string; body?: unknown }>> = {
     createOrganization: async () => ({ path: '/admin/v1/organizations', body: { id: 'acme', display_name: 'Acme' } }),
@@ -193,6 +210,33 @@ describe('every documented admin operation against a running server', () => {
     },
     getPromptLabelHistory: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support/labels/production/history' }),
     rollbackPromptLabel: async () => ({ path: '/admin/v1/workspaces/team-a/prompts/support/rollback', body: { label: 'production' } }),
+    createDataset: async () => ({ path: `${TEAM_A}/datasets`, body: { name: 'documented', csv: 'input,expected_output\nhello,ok' } }),
+    listDatasets: async () => ({ path: `${TEAM_A}/datasets` }),
+    getDataset: async () => ({ path: `${TEAM_A}/datasets/documented` }),
+    addDatasetItems: async () => ({ path: `${TEAM_A}/datasets/documented/items`, body: { jsonl: '{"input":"more","expected_output":"ok"}' } }),
+    listDatasetItems: async () => ({ path: `${TEAM_A}/datasets/documented/items?limit=1` }),
+    startEvaluation: async () => ({
+      path: `${TEAM_A}/evaluations`,
+      body: { dataset: 'documented', model: 'gpt-4o-mini', evaluators: [{ kind: 'exact' }] },
+    }),
+    listEvaluations: async () => ({ path: `${TEAM_A}/evaluations?limit=10` }),
+    compareEvaluations: async () => ({ path: `${TEAM_A}/evaluations/compare?a=${(await startRun()).id}&b=${(await startRun()).id}` }),
+    getEvaluation: async () => ({ path: `${TEAM_A}/evaluations/${(await startRun()).id}?include=results` }),
+    resumeEvaluation: async () => ({ path: `${TEAM_A}/evaluations/${(await storedRun()).id}/resume` }),
+    putPromotionPolicy: async () => ({ path: `${TEAM_A}/prompts/greeting/promotion-policy`, body: { evaluators: { exact: { min_mean: 0.5 } } } }),
+    getPromotionPolicy: async () => ({ path: `${TEAM_A}/prompts/greeting/promotion-policy` }),
+    promotePrompt: async () => {
+      // Two versions, the second in staging, and a completed run of it that passes the policy.
+      const { store } = admin.evaluations!;
+      for (const template of ['Hello.', 'Hello there.'])
+        await body('POST', `${TEAM_A}/prompts`, { name: 'greeting', type: 'text', template, labels: ['staging'] });
+      const run = await storedRun({ name: 'greeting', version: 2 });
+      const [item] = await store.listItems(run.dataset, { limit: 1 });
+      await store.saveResult(run.id, { itemId: item.id, output: 'ok', scores: { exact: { score: 1 } } });
+      await store.finishRun(run.id, 'completed', new Date());
+      await store.putPolicy({ workspace: 'team-a', prompt: 'greeting', evaluators: { exact: { minMean: 0.5 } }, updatedBy: 'test' });
+      return { path: `${TEAM_A}/prompts/greeting/promote`, body: { version: 2, from: 'staging', to: 'production', evaluation_run: run.id } };
+    },
     getOpenApiDocument: async () => ({ path: '/openapi.json' }),
   };
 

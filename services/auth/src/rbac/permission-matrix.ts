@@ -32,6 +32,9 @@ export const ACTIONS = [
   'models.call',
   'prompts.read',
   'prompts.manage',
+  'evaluations.read',
+  'evaluations.manage',
+  'prompts.promote',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -72,6 +75,9 @@ export const PERMISSION_MATRIX: Readonly<Record<Action, ActionRule>> = {
   'models.call': { description: 'call models (`/v1/chat/completions`, …)', organization: BUILDERS, workspace: BUILDERS },
   'prompts.read': { description: 'list and read prompts, their versions and labels', organization: ALL, workspace: ALL },
   'prompts.manage': { description: 'create prompt versions, move and roll back labels', organization: BUILDERS, workspace: BUILDERS },
+  'evaluations.read': { description: 'read datasets, evaluation runs and promotion policies', organization: ALL, workspace: ALL },
+  'evaluations.manage': { description: 'create datasets, start and resume evaluation runs', organization: BUILDERS, workspace: BUILDERS },
+  'prompts.promote': { description: 'set promotion policies, promote prompt versions', organization: ADMINS, workspace: ADMINS },
 };
 
 /** Whether `role`, held at `level`, allows `action` (within the scope the role is held in). */

@@ -8,6 +8,8 @@ import { createExperimentRoutes } from '../../experiments/experiment-routes';
 import { ExperimentStore } from '../../experiments/experiment-store';
 import { StoredExperimentAssigner } from '../../experiments/stored-experiment-assigner';
 import { Ed25519CheckpointKey } from '../../audit/checkpoint-signer';
+import { inProcessEvaluations } from '../../evaluations/__fixtures__/in-process-evaluations';
+import { promptStoreLabels } from '../../evaluations/prompt-labels';
 import { SqlAuditLog } from '../../audit/sql-audit-log';
 import { InProcessKeyInvalidationBus, type KeyInvalidationBus } from '../../keys/key-invalidation';
 import { InProcessPromptChangeBus } from '../../prompts/prompt-change-bus';
@@ -31,6 +33,8 @@ export interface RunningAdminServer {
   invalidations: KeyInvalidationBus;
   /** Every event `onAdminAction` was told of, oldest first. */
   events: AdminActionEvent[];
+  /** With `client`: the evaluation routes' store and prompt labels (runs answered in process). */
+  evaluations?: ReturnType<typeof inProcessEvaluations>;
   /** With `client`: the stored rate limits and budgets the routes change (as a gateway's policies read them). */
   storedLimits?: StoredLimitRules;
   /** With `client`: the prompts the routes write, and the bus their changes are announced on. */
@@ -65,6 +69,7 @@ export async function startAdminServer(
   let auditLog: SqlAuditLog | undefined;
   let experiments: StoredExperimentAssigner | undefined;
   let prompts: RunningAdminServer['prompts'];
+  let evaluations: ReturnType<typeof inProcessEvaluations> | undefined;
   if (options.client) {
     prompts = { store: new PromptStore(options.client), changes: new InProcessPromptChangeBus() };
     const limitStore = await StoredLimitStore.open(options.client);
@@ -81,6 +86,8 @@ export async function startAdminServer(
     experiments = new StoredExperimentAssigner();
     await experiments.attach(experimentStore, new InProcessLimitChangeBus());
     routes.push(createExperimentRoutes({ governance: store, store: experimentStore, assigner: experiments, records: options.client }));
+    evaluations = inProcessEvaluations(options.client, store, undefined, promptStoreLabels(prompts.store, prompts.changes));
+    routes.push(evaluations.router);
   }
   const app = express();
   app.use(
@@ -111,6 +118,7 @@ export async function startAdminServer(
     events,
     storedLimits,
     prompts,
+    evaluations,
     async call(method, path, { body, token = TEST_ADMIN_TOKEN, rawBody } = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -124,6 +132,7 @@ export async function startAdminServer(
       };
     },
     async close() {
+      await evaluations?.runner.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await invalidations.close();
