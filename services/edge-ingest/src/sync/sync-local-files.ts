@@ -52,7 +52,8 @@ export async function syncLocalFiles(
   try {
     for (const file of files) results.push(await syncFile(file, owner, language, dependencies));
   } catch (error) {
-    dependencies.logger.warn({ err: error }, 'edge-sync-pipeline-failed');
+    if (!(error instanceof PipelineFailed)) throw error;
+    dependencies.logger.warn({ err: error.cause }, 'edge-sync-pipeline-failed');
     answerError(response, new GatewayError('Speech to text failed while the files were processed; send them again.', { status: 503, errorClass: 'unavailable', code: 'speech_to_text_failed' }));
     return;
   }
@@ -96,6 +97,7 @@ async function syncFile(file: MultipartPart, owner: StreamOwner, language: strin
   );
   const result: SyncedFileResult = { name, frames: 0, undecodable: 0, shed: 0, conversation_id: conversation.id };
   let decodedSamples = 0;
+  let decodedFrames = 0;
   try {
     const { frames, malformedTail } = readSyncedFrames(file.data);
     result.undecodable += malformedTail ? 1 : 0;
@@ -109,19 +111,27 @@ async function syncFile(file: MultipartPart, owner: StreamOwner, language: strin
       const atSeconds = conversation.offsetSeconds + decodedSamples / decoder.sampleRate;
       decodedSamples += decoded.samples.length;
       conversation.audio(decoded.samples, decoder.sampleRate);
-      if (!pipeline.push(decoded.samples, atSeconds)) result.shed++;
+      if (pipeline.push(decoded.samples, atSeconds)) decodedFrames++;
+      else result.shed++;
     }
     await pipeline.finish();
   } finally {
     decoder.close();
     conversation.detach();
   }
-  metrics.packet(codec, 'decoded', result.frames - result.undecodable - result.shed);
+  metrics.packet(codec, 'decoded', decodedFrames);
   metrics.packet(codec, 'undecodable', result.undecodable);
   metrics.packet(codec, 'shed_pipeline', result.shed);
   metrics.syncedFile('processed');
-  if (failure) throw failure;
+  if (failure) throw new PipelineFailed(failure);
   return result;
+}
+
+/** The pipeline reported that speech to text failed for good. */
+class PipelineFailed extends Error {
+  constructor(override readonly cause: Error) {
+    super('the audio pipeline failed');
+  }
 }
 
 function codecOf(name: string): SupportedCodec {

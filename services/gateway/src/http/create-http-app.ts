@@ -16,6 +16,7 @@ import type { RequestExecutor } from '../pipeline/request-executor';
 import { createAlertRoutes } from './alert-routes';
 import type { CostRecommender } from '../analytics/cost-recommendations';
 import { createAnalyticsRoutes } from './analytics-routes';
+import { createEdgeRoutes, type EdgeIngestEndpoints } from './edge-routes';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
 import type { DashboardHandler } from './dashboard-routes';
@@ -54,6 +55,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   traces?: TracesConfig;
   /** Stored responses of the Responses API; none: `store` is ignored and `previous_response_id` refused. */
   responseStore?: ResponseStore;
+  /** Omi's edge routes (`POST /v1/sync-local-files` here; the WebSockets on the server's upgrades); none when absent. */
+  edgeIngest?: EdgeIngestEndpoints;
 }
 
 /**
@@ -71,6 +74,7 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
     ...createOpenAIRoutes(options.executor, options),
     ...createAnthropicRoutes(options.executor, options),
     ...createResponsesRoutes(options.executor, options),
+    ...createEdgeRoutes(options.edgeIngest, options.authenticator),
   ]);
   const pluginRoutes = createPluginEndpointRoutes(options.plugins, options);
   const app = createExpressApp(options);
