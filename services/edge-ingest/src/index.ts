@@ -1,5 +1,8 @@
 // The edge-ingest service's public surface: omi/ (the socket and sync routes), decode/, vad/, stt/, segments/, conversations/.
 export * from './contracts';
+export * from './vad';
+export * from './stt';
+export * from './segments';
 export { createAudioDecoder, type AudioDecoder, type DecodedPacket } from './decode/audio-decoder';
 export { SUPPORTED_CODECS, UNSUPPORTED_CODECS, type SupportedCodec } from './decode/codecs';
 export { OMI_CLOSE_CODES } from './omi/close-codes';

@@ -17,3 +17,4 @@ export * from './cold-storage-config';
 export * from './dashboard-config';
 export * from './analytics-config';
 export * from './edge-config';
+export * from './edge-speech-config';
