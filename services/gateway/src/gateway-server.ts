@@ -29,6 +29,7 @@ import { ClientCountryLocator } from './telemetry/client-country';
 import type { GatewayAuditHooks } from './auth/gateway-audit-hooks';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { createRequestListener } from './http/create-http-app';
+import type { ConversationQueries } from './http/conversation-routes';
 import { createDashboardRoutes } from './http/dashboard-routes';
 import { attachLiveTailSocket } from './http/live-tail-socket';
 import { LiveTailHub } from './live-tail/live-tail-hub';
@@ -123,6 +124,8 @@ export interface GatewayServerOptions {
    * taps its own publisher (the requests it recorded itself).
    */
   liveTail?: LiveTailHub;
+  /** Conversations of wearable audio streams for `/v1/conversations` (`@switchyard/edge-ingest`'s store); a 404 there when absent. */
+  conversations?: ConversationQueries;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
@@ -190,6 +193,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     audit: options.audit,
     adminRoutes: options.adminRoutes,
     responseStore: options.responseStore,
+    conversations: options.conversations,
     plugins,
     dashboard: createDashboardRoutes(),
   });

@@ -8,3 +8,4 @@ export type { ResponseStore, ResponseStoreOptions, StoredResponse } from './resp
 export { LiveTailHub, type LiveTailListener } from './live-tail/live-tail-hub';
 export { LIVE_TAIL_CLOSE_CODES, LIVE_TAIL_PATH } from './http/live-tail-socket';
 export { createDashboardRoutes, DASHBOARD_PATH, type DashboardHandler, type DashboardOptions } from './http/dashboard-routes';
+export type { ConversationQueries } from './http/conversation-routes';
