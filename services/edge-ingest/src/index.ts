@@ -9,3 +9,4 @@ export { OMI_CLOSE_CODES } from './omi/close-codes';
 export { EdgeIngestMetrics } from './omi/edge-ingest-metrics';
 export { createOmiEndpoints, LISTEN_PATH, SYNC_LOCAL_FILES_PATH, WEB_LISTEN_PATH, type OmiEndpoints, type OmiEndpointsOptions } from './omi/omi-endpoints';
 export { bearerCredential, type EdgeAuthenticate } from './omi/stream-authentication';
+export * from './conversations';

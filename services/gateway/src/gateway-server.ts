@@ -29,6 +29,7 @@ import { ClientCountryLocator } from './telemetry/client-country';
 import type { GatewayAuditHooks } from './auth/gateway-audit-hooks';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { createRequestListener } from './http/create-http-app';
+import type { ConversationQueries } from './http/conversation-routes';
 import { createDashboardRoutes } from './http/dashboard-routes';
 import { attachLiveTailSocket } from './http/live-tail-socket';
 import { edgeAuthenticate, type EdgeIngestMount } from './http/edge-routes';
@@ -127,6 +128,8 @@ export interface GatewayServerOptions {
   liveTail?: LiveTailHub;
   /** Omi's edge routes (`/v4/listen`, `/v4/web/listen`, `/v1/sync-local-files`) on this port; not served when absent. */
   edgeIngest?: EdgeIngestMount;
+  /** Conversations of wearable audio streams for `/v1/conversations` (`@switchyard/edge-ingest`'s store); a 404 there when absent. */
+  conversations?: ConversationQueries;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
@@ -195,6 +198,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     audit: options.audit,
     adminRoutes: options.adminRoutes,
     responseStore: options.responseStore,
+    conversations: options.conversations,
     plugins,
     dashboard: createDashboardRoutes(),
     edgeIngest,

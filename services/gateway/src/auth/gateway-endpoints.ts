@@ -39,6 +39,8 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (path === '/v1/responses' || path.startsWith('/v1/responses/')) return 'responses';
   if (method === 'GET' && path === '/v1/models') return 'models.read';
   if (method === 'GET' && (path === '/v1/requests' || path.startsWith('/v1/requests/'))) return 'requests.read';
+  // Conversations are records of what a workspace's streams said, read like its requests.
+  if (method === 'GET' && (path === '/v1/conversations' || path.startsWith('/v1/conversations/'))) return 'requests.read';
   if (method === 'GET' && path === '/v1/usage') return 'usage.read';
   // Analytics read usage and costs, as /v1/usage does, only cut more ways.
   if (method === 'GET' && (path === '/v1/analytics' || path.startsWith('/v1/analytics/'))) return 'usage.read';

@@ -17,6 +17,7 @@ import { createAlertRoutes } from './alert-routes';
 import type { CostRecommender } from '../analytics/cost-recommendations';
 import { createAnalyticsRoutes } from './analytics-routes';
 import { createEdgeRoutes, type EdgeIngestEndpoints } from './edge-routes';
+import { createConversationRoutes, type ConversationQueries } from './conversation-routes';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
 import type { DashboardHandler } from './dashboard-routes';
@@ -57,6 +58,8 @@ export interface HttpAppOptions extends ExchangeOptions {
   responseStore?: ResponseStore;
   /** Omi's edge routes (`POST /v1/sync-local-files` here; the WebSockets on the server's upgrades); none when absent. */
   edgeIngest?: EdgeIngestEndpoints;
+  /** Conversations of wearable audio streams (`/v1/conversations`); a 404 there when absent. */
+  conversations?: ConversationQueries;
 }
 
 /**
@@ -248,6 +251,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   app.use(createTraceRoutes({ ...options, publisher: options.recorder.publisher }));
   app.use(createAlertRoutes(options.observability));
   app.use(createAnalyticsRoutes(options.observability, { ...options, limits: options.queryLimits, recommender: options.costRecommender }));
+  app.use(createConversationRoutes(options.conversations));
 
   app.use((request, _response, next) => {
     next(
@@ -279,6 +283,7 @@ function routeName(path: string): string {
   if (path === '/v1/feedback') return 'feedback';
   if (path === '/v1/traces' || path.startsWith('/v1/traces/')) return 'traces';
   if (path.startsWith('/v1/responses/')) return 'responses';
+  if (path === '/v1/conversations' || path.startsWith('/v1/conversations/')) return 'conversations';
   if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }
