@@ -18,7 +18,7 @@ export function synthesizeSpeech(text: string): { samples: Int16Array; sampleRat
     try {
       execFileSync(FLITE, ['-voice', 'slt', '-t', text, '-o', path], { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (error) {
-      throw new Error(`flite could not speak (${(error as Error).message}); install it with ./scripts/services.sh up flite`);
+      throw new Error(`flite could not speak (${(error as Error).message}); install it with ./scripts/services.sh up flite`, { cause: error });
     }
     const { samples, sampleRate } = readWav(readFileSync(path));
     return { samples, sampleRate };

@@ -5,8 +5,18 @@
 const NodeEnvironment = require('jest-environment-node').TestEnvironment;
 
 const TYPED_ARRAYS = [
-  'Float32Array', 'Float64Array', 'Int8Array', 'Int16Array', 'Int32Array', 'Uint8Array', 'Uint16Array', 'Uint32Array',
-  'Uint8ClampedArray', 'BigInt64Array', 'BigUint64Array', 'ArrayBuffer',
+  'Float32Array',
+  'Float64Array',
+  'Int8Array',
+  'Int16Array',
+  'Int32Array',
+  'Uint8Array',
+  'Uint16Array',
+  'Uint32Array',
+  'Uint8ClampedArray',
+  'BigInt64Array',
+  'BigUint64Array',
+  'ArrayBuffer',
 ];
 
 class NativeTypedArraysEnvironment extends NodeEnvironment {

@@ -19,5 +19,14 @@ export interface AudioPipelineCounters {
 }
 
 export function createAudioPipelineCounters(): AudioPipelineCounters {
-  return { streams: 0, shedPushes: 0, shedSeconds: 0, vadWindows: 0, utterancesIgnored: 0, transcriptions: 0, transcriptionFailures: 0, segmentUpdates: 0 };
+  return {
+    streams: 0,
+    shedPushes: 0,
+    shedSeconds: 0,
+    vadWindows: 0,
+    utterancesIgnored: 0,
+    transcriptions: 0,
+    transcriptionFailures: 0,
+    segmentUpdates: 0,
+  };
 }

@@ -132,6 +132,8 @@ export class VadAudioPipeline implements AudioPipeline {
       .catch((error: unknown) => this.fail(error))
       .finally(() => {
         this.detecting = undefined;
+        // Audio pushed while the loop was ending (after its last look at the queue).
+        if (this.pending.length > 0) this.detect();
       });
   }
 
@@ -196,7 +198,12 @@ export class VadAudioPipeline implements AudioPipeline {
     utterance.samplesSincePartial += samples.length;
     if (utterance.samplesSincePartial >= this.partialSamples && utterance.length >= this.minPartialSamples) {
       utterance.samplesSincePartial = 0;
-      this.partial = { utterance, samples: concat(utterance.chunks, utterance.length), endSeconds: utterance.startSeconds + utterance.length / VAD_SAMPLE_RATE, final: false };
+      this.partial = {
+        utterance,
+        samples: concat(utterance.chunks, utterance.length),
+        endSeconds: utterance.startSeconds + utterance.length / VAD_SAMPLE_RATE,
+        final: false,
+      };
       this.transcribe();
     }
   }
@@ -222,6 +229,8 @@ export class VadAudioPipeline implements AudioPipeline {
       .catch((error: unknown) => this.fail(error))
       .finally(() => {
         this.transcribing = undefined;
+        // Work queued while the loop was ending.
+        if (this.finals.length > 0 || this.partial) this.transcribe();
       });
   }
 

@@ -119,7 +119,8 @@ export async function loadSileroVad(modelPath: string = sileroModelPath()): Prom
       return {
         probability(window) {
           if (closed) return Promise.reject(new Error('the voice-activity model is closed'));
-          if (window.length !== VAD_WINDOW_SAMPLES) return Promise.reject(new RangeError(`a window is ${VAD_WINDOW_SAMPLES} samples, not ${window.length}`));
+          if (window.length !== VAD_WINDOW_SAMPLES)
+            return Promise.reject(new RangeError(`a window is ${VAD_WINDOW_SAMPLES} samples, not ${window.length}`));
           if (waiting) return Promise.reject(new Error('a detector takes one window at a time: await the previous one'));
           waiting = true;
           stream.input.set(window, CONTEXT_SAMPLES);

@@ -28,7 +28,12 @@ describe('VoiceActivityGate', () => {
     expect(starts).toEqual([{ type: 'utterance-start', atSeconds: 6 * WINDOW_SECONDS, speechAtSeconds: 10 * WINDOW_SECONDS }]);
     expect(audioWindows(events)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26]);
     // 200 ms of silence is 6.25 windows: the 7th silent window ends it.
-    expect(byWindow[26]).toContainEqual({ type: 'utterance-end', speechEndSeconds: 20 * WINDOW_SECONDS, speechSeconds: 10 * WINDOW_SECONDS, cut: false });
+    expect(byWindow[26]).toContainEqual({
+      type: 'utterance-end',
+      speechEndSeconds: 20 * WINDOW_SECONDS,
+      speechSeconds: 10 * WINDOW_SECONDS,
+      cut: false,
+    });
     const activity = events.filter((event) => event.type === 'voice-activity');
     expect(activity).toEqual([
       { type: 'voice-activity', speaking: true, atSeconds: 10 * WINDOW_SECONDS },
@@ -57,7 +62,11 @@ describe('VoiceActivityGate', () => {
     expect(kinds).toEqual(['voice-activity', 'utterance-start', 'utterance-end', 'utterance-start']);
     const cut = events.find((event) => event.type === 'utterance-end');
     expect(cut).toMatchObject({ cut: true, speechEndSeconds: 32 * WINDOW_SECONDS });
-    expect(events.filter((event) => event.type === 'utterance-start')[1]).toEqual({ type: 'utterance-start', atSeconds: 32 * WINDOW_SECONDS, speechAtSeconds: 32 * WINDOW_SECONDS });
+    expect(events.filter((event) => event.type === 'utterance-start')[1]).toEqual({
+      type: 'utterance-start',
+      atSeconds: 32 * WINDOW_SECONDS,
+      speechAtSeconds: 32 * WINDOW_SECONDS,
+    });
   });
 
   it('ends an open utterance and voice activity when the stream is flushed, and ignores silence and noise below the threshold', () => {

@@ -115,7 +115,12 @@ export class VoiceActivityGate {
 
   private endUtterance(events: GateEvent[], cut: boolean): void {
     this.inUtterance = false;
-    events.push({ type: 'utterance-end', speechEndSeconds: Math.max(this.lastSpeechEnd, this.utteranceStart), speechSeconds: this.speechSamples / VAD_SAMPLE_RATE, cut });
+    events.push({
+      type: 'utterance-end',
+      speechEndSeconds: Math.max(this.lastSpeechEnd, this.utteranceStart),
+      speechSeconds: this.speechSamples / VAD_SAMPLE_RATE,
+      cut,
+    });
     this.silenceSamples = 0;
     this.speechSamples = 0;
   }

@@ -21,7 +21,18 @@ const verboseAnswer = {
     { word: 'there', start: 0.3, end: 0.46 },
   ],
   segments: [
-    { id: 0, seek: 0, start: 0.0, end: 0.5, text: ' Hello there.', tokens: [50364, 2425, 456, 13, 50389], temperature: 0, avg_logprob: -0.21, compression_ratio: 0.7, no_speech_prob: 0.01 },
+    {
+      id: 0,
+      seek: 0,
+      start: 0.0,
+      end: 0.5,
+      text: ' Hello there.',
+      tokens: [50364, 2425, 456, 13, 50389],
+      temperature: 0,
+      avg_logprob: -0.21,
+      compression_ratio: 0.7,
+      no_speech_prob: 0.01,
+    },
   ],
   usage: { type: 'duration', seconds: 1 },
 };
@@ -30,9 +41,19 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
   let server: TranscriptionServer;
   const engines: GatewaySpeechToText[] = [];
 
-  async function start(answer: (index: number) => TranscriptionAnswer, options: Partial<GatewaySpeechToTextOptions> = {}): Promise<GatewaySpeechToText> {
+  async function start(
+    answer: (index: number) => TranscriptionAnswer,
+    options: Partial<GatewaySpeechToTextOptions> = {},
+  ): Promise<GatewaySpeechToText> {
     server = await new TranscriptionServer((_, index) => answer(index)).start();
-    const engine = new GatewaySpeechToText({ baseUrl: server.baseUrl, model: 'whisper-1', responseFormat: 'verbose_json', timeoutMs: 10_000, retries: 2, ...options });
+    const engine = new GatewaySpeechToText({
+      baseUrl: server.baseUrl,
+      model: 'whisper-1',
+      responseFormat: 'verbose_json',
+      timeoutMs: 10_000,
+      retries: 2,
+      ...options,
+    });
     engines.push(engine);
     return engine;
   }
@@ -46,10 +67,21 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
     const engine = await start(() => ({ status: 200, body: verboseAnswer }));
     const transcription = await engine.transcribe(audio, owner);
 
-    expect(transcription).toEqual({ text: 'Hello there.', words: [{ word: 'Hello', start: 0.08, end: 0.3 }, { word: 'there', start: 0.3, end: 0.46 }] });
+    expect(transcription).toEqual({
+      text: 'Hello there.',
+      words: [
+        { word: 'Hello', start: 0.08, end: 0.3 },
+        { word: 'there', start: 0.3, end: 0.46 },
+      ],
+    });
     const [received] = server.received;
     expect(received.authorization).toBe('Bearer sk-stream-secret-1234');
-    expect(received.fields).toEqual({ model: ['whisper-1'], response_format: ['verbose_json'], language: ['en'], 'timestamp_granularities[]': ['word', 'segment'] });
+    expect(received.fields).toEqual({
+      model: ['whisper-1'],
+      response_format: ['verbose_json'],
+      language: ['en'],
+      'timestamp_granularities[]': ['word', 'segment'],
+    });
     expect(received.file).toMatchObject({ name: 'utterance.wav', type: 'audio/wav' });
     const wav = readWav(received.file!.bytes);
     expect(wav).toMatchObject({ sampleRate: 16_000, channels: 1 });
@@ -58,11 +90,19 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
 
   it('takes segment timings when a model gives no words, and plain json where it is configured', async () => {
     const engine = await start((index) =>
-      index === 0 ? { status: 200, body: { ...verboseAnswer, words: undefined } } : { status: 200, body: { text: 'Hello there.', usage: { type: 'tokens', input_tokens: 14, output_tokens: 3, total_tokens: 17 } } },
+      index === 0
+        ? { status: 200, body: { ...verboseAnswer, words: undefined } }
+        : { status: 200, body: { text: 'Hello there.', usage: { type: 'tokens', input_tokens: 14, output_tokens: 3, total_tokens: 17 } } },
     );
     expect(await engine.transcribe(audio, owner)).toEqual({ text: 'Hello there.', words: [{ word: 'Hello there.', start: 0, end: 0.5 }] });
 
-    const jsonEngine = new GatewaySpeechToText({ baseUrl: server.baseUrl, model: 'gpt-4o-transcribe', responseFormat: 'json', timeoutMs: 10_000, retries: 0 });
+    const jsonEngine = new GatewaySpeechToText({
+      baseUrl: server.baseUrl,
+      model: 'gpt-4o-transcribe',
+      responseFormat: 'json',
+      timeoutMs: 10_000,
+      retries: 0,
+    });
     engines.push(jsonEngine);
     // Omi's `multi` is no ISO-639-1 code: the model detects the language.
     expect(await jsonEngine.transcribe({ ...audio, language: 'multi' }, { ...owner, credential: undefined })).toEqual({ text: 'Hello there.' });
@@ -72,7 +112,11 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
 
   it('tries again after a 503 and a 429, then answers', async () => {
     const engine = await start((index) =>
-      index === 0 ? { status: 503, body: openAiError('overloaded', 'server_error') } : index === 1 ? { status: 429, body: openAiError('slow down', 'rate_limit_error') } : { status: 200, body: verboseAnswer },
+      index === 0
+        ? { status: 503, body: openAiError('overloaded', 'server_error') }
+        : index === 1
+          ? { status: 429, body: openAiError('slow down', 'rate_limit_error') }
+          : { status: 200, body: verboseAnswer },
     );
     expect((await engine.transcribe(audio, owner)).text).toBe('Hello there.');
     expect(server.received).toHaveLength(3);
@@ -109,9 +153,17 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
 
   it('gives up at the deadline when the gateway never answers, and stops at once when the stream aborts', async () => {
     const engine = await start(() => 'hang', { timeoutMs: 300, retries: 0 });
-    await expect(engine.transcribe(audio, owner)).rejects.toThrow(new SpeechToTextUnavailable('speech to text through the gateway took longer than 300 ms'));
+    await expect(engine.transcribe(audio, owner)).rejects.toThrow(
+      new SpeechToTextUnavailable('speech to text through the gateway took longer than 300 ms'),
+    );
 
-    const patient = new GatewaySpeechToText({ baseUrl: server.baseUrl, model: 'whisper-1', responseFormat: 'verbose_json', timeoutMs: 60_000, retries: 2 });
+    const patient = new GatewaySpeechToText({
+      baseUrl: server.baseUrl,
+      model: 'whisper-1',
+      responseFormat: 'verbose_json',
+      timeoutMs: 60_000,
+      retries: 2,
+    });
     engines.push(patient);
     const abort = new AbortController();
     const pending = patient.transcribe(audio, owner, abort.signal);
@@ -122,7 +174,13 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
 
   it('says the engine is unavailable when nothing listens at the address', async () => {
     const port = await freePort();
-    const engine = new GatewaySpeechToText({ baseUrl: `http://127.0.0.1:${port}`, model: 'whisper-1', responseFormat: 'verbose_json', timeoutMs: 10_000, retries: 1 });
+    const engine = new GatewaySpeechToText({
+      baseUrl: `http://127.0.0.1:${port}`,
+      model: 'whisper-1',
+      responseFormat: 'verbose_json',
+      timeoutMs: 10_000,
+      retries: 1,
+    });
     const failure = await engine.transcribe(audio, owner).catch((error: unknown) => error as Error);
     expect(failure).toBeInstanceOf(SpeechToTextUnavailable);
     expect(failure.message).toBe(`the gateway at http://127.0.0.1:${port}/v1/audio/transcriptions did not answer (ECONNREFUSED) (after 2 attempts)`);
@@ -139,7 +197,9 @@ describe('createSpeechToText', () => {
       await engine.transcribe(audio, owner);
       expect(server.received[0].fields.model).toEqual(['whisper-1']);
 
-      const configured = await createSpeechToText(edgeSpeechConfigSchema.parse({ engine: 'gateway', model: 'groq/whisper-large-v3', gateway: { baseUrl: server.baseUrl } }));
+      const configured = await createSpeechToText(
+        edgeSpeechConfigSchema.parse({ engine: 'gateway', model: 'groq/whisper-large-v3', gateway: { baseUrl: server.baseUrl } }),
+      );
       await configured.transcribe(audio, owner);
       expect(server.received[1].fields.model).toEqual(['groq/whisper-large-v3']);
     } finally {
@@ -151,7 +211,9 @@ describe('createSpeechToText', () => {
     await expect(createSpeechToText(edgeSpeechConfigSchema.parse({ engine: 'gateway' }))).rejects.toThrow(
       'edge.speech.gateway.baseUrl: needed for engine "gateway" where the gateway does not run in this process',
     );
-    expect(() => edgeSpeechConfigSchema.parse({ engine: 'gateway', gateway: { baseUrl: 'http://user:secret@gateway:8080' } })).toThrow(/must not hold credentials/);
+    expect(() => edgeSpeechConfigSchema.parse({ engine: 'gateway', gateway: { baseUrl: 'http://user:secret@gateway:8080' } })).toThrow(
+      /must not hold credentials/,
+    );
     expect(() => edgeSpeechConfigSchema.parse({ engine: 'cloud' })).toThrow(/offline|gateway/);
   });
 });
