@@ -16,3 +16,4 @@ export * from './alerts-config';
 export * from './cold-storage-config';
 export * from './dashboard-config';
 export * from './analytics-config';
+export * from './edge-conversations-config';
