@@ -19,6 +19,7 @@ import { startAlerting } from './alerting';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
+import { conversationRoutesOptions } from './edge-conversations';
 import { coldStorageOf } from './cold-storage';
 
 export interface EmbeddedGateway extends GatewayServer {
@@ -125,6 +126,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       plugins: { factories: builtInPluginFactories, services: pluginServices, bindEmbeddings: (run) => pluginServices.bindEmbeddings?.(run) },
       ...governanceTables.gatewayOptions,
       ...responseStoreOptions(config, () => database.client),
+      ...conversationRoutesOptions(() => database.client),
       ...overrides,
     });
   } catch (error) {

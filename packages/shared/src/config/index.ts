@@ -18,3 +18,4 @@ export * from './dashboard-config';
 export * from './analytics-config';
 export * from './edge-config';
 export * from './edge-speech-config';
+export * from './edge-conversations-config';

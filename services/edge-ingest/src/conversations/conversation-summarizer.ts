@@ -123,8 +123,12 @@ export class SummaryFailed extends Error {
 }
 
 export interface GatewaySummarizerOptions {
-  /** The gateway's address (`http://127.0.0.1:8080`): summaries are `POST {baseUrl}/v1/chat/completions`. */
-  baseUrl: string;
+  /**
+   * The gateway's address (`http://127.0.0.1:8080`): summaries are `POST
+   * {baseUrl}/v1/chat/completions`. A function when it is known only once
+   * the gateway listens (its own, in one process).
+   */
+  baseUrl: string | (() => string);
   model: string;
   timeoutMs: number;
   /** Longer transcripts are cut (their start is kept). */
@@ -147,7 +151,8 @@ export class GatewayConversationSummarizer implements ConversationSummarizer {
   constructor(private readonly options: GatewaySummarizerOptions) {}
 
   async summarize(conversation: StoredConversation, owner: StreamOwner, signal?: AbortSignal): Promise<ConversationSummary> {
-    const { baseUrl, model, timeoutMs } = this.options;
+    const { model, timeoutMs } = this.options;
+    const baseUrl = typeof this.options.baseUrl === 'function' ? this.options.baseUrl() : this.options.baseUrl;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (owner.credential) headers.authorization = `Bearer ${owner.credential}`;
     const timeout = AbortSignal.timeout(timeoutMs);
