@@ -26,6 +26,12 @@ export interface ListenStreamDependencies {
   metrics: EdgeIngestMetrics;
   logger: Logger;
   limits: EdgeLimits;
+  /**
+   * Awaited before each stream starts: loads what the pipelines need at first
+   * use (the speech engine, the voice-activity model). Failing, the stream is
+   * told `stt_failed` and closed with 1011.
+   */
+  prepare?: () => Promise<void>;
 }
 
 /** Messages of 2 bytes or fewer are the app's keep-alives, not audio. */
@@ -92,6 +98,8 @@ export class ListenStream {
     const { codec, language, sampleRate, conversationTimeoutSeconds } = this.parameters;
     this.sendJson({ type: 'service_status', status: 'initiating', status_text: 'Service starting' });
     try {
+      await this.dependencies.prepare?.();
+      if (this.isClosed()) return;
       const conversation = await tracker.open(owner, { language, timeoutSeconds: conversationTimeoutSeconds, source: 'omi' });
       this.conversation = conversation;
       if (this.isClosed()) {

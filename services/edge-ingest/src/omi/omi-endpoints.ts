@@ -24,6 +24,8 @@ export interface OmiEndpointsOptions {
   tracker: ConversationTracker;
   pipelines: AudioPipelineFactory;
   logger: Logger;
+  /** Loads what the pipelines need at first use; see `ListenStreamDependencies.prepare`. */
+  prepare?: () => Promise<void>;
   /** Where the edge's counters go (the gateway's registry in one process). */
   metrics?: EdgeIngestMetrics;
 }
@@ -59,6 +61,7 @@ export function createOmiEndpoints(options: OmiEndpointsOptions): OmiEndpoints {
     metrics,
     logger,
     limits: config,
+    prepare: options.prepare,
   };
   const streams = new Set<ListenStream>();
 

@@ -50,6 +50,9 @@ export async function syncLocalFiles(
   const language = new URL(request.url ?? '/', 'http://edge').searchParams.get('language') ?? 'en';
   const results: SyncedFileResult[] = [];
   try {
+    await dependencies.prepare?.().catch((error: unknown) => {
+      throw new PipelineFailed(error instanceof Error ? error : new Error(String(error)));
+    });
     for (const file of files) results.push(await syncFile(file, owner, language, dependencies));
   } catch (error) {
     if (!(error instanceof PipelineFailed)) throw error;
