@@ -87,6 +87,8 @@ function randomRequestCompleted(random: ReturnType<typeof generator>): eventsV1.
     inputCostUsd: random.double(),
     outputCostUsd: random.double(),
     priceSource: random.string(),
+    experimentId: random.string(),
+    experimentArm: random.string(),
   });
 }
 
