@@ -13,6 +13,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { authenticationRequired, ConfigError, executionPolicy, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { createPostgresClient, type SqlClient } from '@switchyard/database';
 import { startAlerting } from './alerting';
+import { conversationRecordSinks, conversationRoutesOptions } from './edge-conversations';
 import {
   grpcClientSecurity,
   grpcMessageLimits,
@@ -198,6 +199,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     plugins: { factories: builtInPluginFactories, services: pluginServices },
     ...governanceTables.gatewayOptions,
     ...responseStoreOptions(config, governanceClient),
+    ...conversationRoutesOptions(governanceClient && (() => Promise.resolve(governanceClient))),
     ...overrides,
   });
   return {
@@ -245,6 +247,7 @@ export async function startObservabilityService(
     brokers: kafka.brokers,
     postgresUrl,
     influx: influxOptions(config),
+    recordSinks: conversationRecordSinks(),
     groupId: config.observability.consumerGroup,
     topicPrefix: kafka.topicPrefix,
     // A new group reads what the topics still hold: events published before its first start are recorded too.
@@ -292,7 +295,7 @@ export async function startObservabilityService(
   };
 }
 
-function requireKafka(config: SwitchyardConfig, role: string): NonNullable<SwitchyardConfig['events']['kafka']> {
+export function requireKafka(config: SwitchyardConfig, role: string): NonNullable<SwitchyardConfig['events']['kafka']> {
   if (!config.events.kafka) {
     throw new ConfigError(`the ${role} needs Kafka: set events.kafka.brokers in the config, or SWITCHYARD_KAFKA_BROKERS`);
   }
@@ -518,7 +521,7 @@ async function serveGrpc(
  * reaches it; none when it is not configured or its URL names a variable
  * this process was not given (keys and the admin API are then off, logged).
  */
-function governancePostgresUrl(config: SwitchyardConfig, logger: Logger): string | undefined {
+export function governancePostgresUrl(config: SwitchyardConfig, logger: Logger): string | undefined {
   if (!config.observability.postgresUrl) return undefined;
   try {
     return resolveSecret(config.observability.postgresUrl);

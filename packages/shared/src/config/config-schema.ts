@@ -22,6 +22,7 @@ import { coldStorageConfigSchema } from './cold-storage-config';
 import { telemetryConfigSchema } from './telemetry-config';
 import { dashboardConfigSchema } from './dashboard-config';
 import { promptsConfigSchema } from './prompts-config';
+import { edgeConfigSchema } from './edge-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -603,6 +604,8 @@ export const configSchema = z.strictObject({
   prompts: promptsConfigSchema,
   /** Evaluation runs through the gateway: limits, timeouts, webhooks (evaluations-config.ts). */
   evaluations: evaluationsConfigSchema,
+  /** Omi wearable audio: /v4/listen, /v4/web/listen, /v1/sync-local-files (edge-config.ts). */
+  edge: edgeConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

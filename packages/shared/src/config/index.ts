@@ -17,5 +17,7 @@ export * from './cold-storage-config';
 export * from './dashboard-config';
 export * from './prompts-config';
 export * from './analytics-config';
+export * from './edge-config';
 export * from './edge-speech-config';
 export * from './evaluations-config';
+export * from './edge-conversations-config';
