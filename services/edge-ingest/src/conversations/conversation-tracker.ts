@@ -110,7 +110,6 @@ export class SummarizingConversationTracker implements ConversationTracker {
   private readonly openConversations = new Map<string, Conversation>();
   private readonly summaries = new Set<Promise<void>>();
   private readonly timer: NodeJS.Timeout;
-  private readonly abort = new AbortController();
   private readonly now: () => number;
   private readonly newId: () => string;
   private closed = false;
@@ -154,12 +153,6 @@ export class SummarizingConversationTracker implements ConversationTracker {
     for (const conversation of [...this.openConversations.values()]) this.end(conversation);
     this.openConversations.clear();
     while (this.summaries.size > 0) await Promise.allSettled([...this.summaries]);
-  }
-
-  /** Stops the summaries under way (their conversations are stored as failed) and closes. */
-  async abortAndClose(): Promise<void> {
-    this.abort.abort(new Error('The conversation tracker is closing.'));
-    await this.close();
   }
 
   /** New or grown segments of a handle's conversation. */
@@ -254,7 +247,7 @@ export class SummarizingConversationTracker implements ConversationTracker {
   private async summarize(conversation: Conversation): Promise<void> {
     const { logger, summarizer } = this.options;
     try {
-      const summary = await summarizer.summarize(conversation.snapshot(), conversation.owner, this.abort.signal);
+      const summary = await summarizer.summarize(conversation.snapshot(), conversation.owner);
       conversation.structured = summary.structured;
       conversation.memories = summary.memories.map((memory, index) => ({ id: `${conversation.id}_m${index + 1}`, ...memory }));
       conversation.status = 'completed';
