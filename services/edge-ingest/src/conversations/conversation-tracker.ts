@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPublisher } from '@switchyard/events';
 import type { Logger } from '@switchyard/shared';
-import type {
-  ConversationEvent,
-  ConversationHandle,
-  ConversationTracker,
-  StoredConversation,
-  StreamOwner,
-  TranscriptSegment,
-} from '../contracts';
+import type { ConversationEvent, ConversationHandle, ConversationTracker, StoredConversation, StreamOwner, TranscriptSegment } from '../contracts';
 import { conversationEvent, segmentsEvent } from './conversation-events';
 import type { ConversationRecord, ConversationWriter } from './conversation-store';
 import type { ConversationSummarizer } from './conversation-summarizer';
@@ -217,13 +210,16 @@ export class SummarizingConversationTracker implements ConversationTracker {
     now: number,
   ): Conversation {
     const seconds =
-      options.timeoutSeconds === -1 ? LONGEST_TIMEOUT_SECONDS : Math.min(LONGEST_TIMEOUT_SECONDS, Math.max(this.options.minTimeoutSeconds, options.timeoutSeconds));
+      options.timeoutSeconds === -1
+        ? LONGEST_TIMEOUT_SECONDS
+        : Math.min(LONGEST_TIMEOUT_SECONDS, Math.max(this.options.minTimeoutSeconds, options.timeoutSeconds));
     return new Conversation(this.newId(), owner, options.language, options.source, seconds * 1000, now, startedAt, now);
   }
 
   private endSilent(): void {
     const now = this.now();
-    for (const conversation of this.openConversations.values()) if (now - conversation.lastActivityAt >= conversation.timeoutMs) this.end(conversation);
+    for (const conversation of this.openConversations.values())
+      if (now - conversation.lastActivityAt >= conversation.timeoutMs) this.end(conversation);
   }
 
   /** Ends a conversation: dropped without speech, else summarised, stored and announced. */
@@ -253,7 +249,10 @@ export class SummarizingConversationTracker implements ConversationTracker {
       conversation.status = 'completed';
     } catch (error) {
       conversation.status = 'failed';
-      logger.warn({ conversationId: conversation.id, workspace: conversation.owner.workspace, error: (error as Error).message }, 'conversation-summary-failed');
+      logger.warn(
+        { conversationId: conversation.id, workspace: conversation.owner.workspace, error: (error as Error).message },
+        'conversation-summary-failed',
+      );
     }
     const stored = this.persist(conversation);
     // Sockets hear of it once it is stored: what they are told is what the API answers.

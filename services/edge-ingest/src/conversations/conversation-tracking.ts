@@ -2,7 +2,13 @@ import type { SqlClient } from '@switchyard/database';
 import type { EventPublisher } from '@switchyard/events';
 import type { EdgeConversationsConfig, Logger, WorkspaceScope } from '@switchyard/shared';
 import type { TranscriptSegment } from '../contracts';
-import { SqlConversationStore, type ConversationListQuery, type ConversationReader, type ConversationRecord, type ConversationWriter } from './conversation-store';
+import {
+  SqlConversationStore,
+  type ConversationListQuery,
+  type ConversationReader,
+  type ConversationRecord,
+  type ConversationWriter,
+} from './conversation-store';
 import { GatewayConversationSummarizer } from './conversation-summarizer';
 import { SummarizingConversationTracker } from './conversation-tracker';
 import { ConversationWebhooks, type WebhookObserver } from './conversation-webhooks';

@@ -29,10 +29,10 @@ describe.each(DATABASE_KINDS)("deleting an end user's conversations on %s", (kin
        VALUES ($1, 's1', 'hi', 'SPEAKER_00', 0, false, NULL, 0, 1, false, 'test')`,
       [id],
     );
-    await database.client.query(`INSERT INTO conversation_memories (memory_id, conversation_id, content, category) VALUES ($1, $2, 'fact', 'interesting')`, [
-      `${id}_m1`,
-      id,
-    ]);
+    await database.client.query(
+      `INSERT INTO conversation_memories (memory_id, conversation_id, content, category) VALUES ($1, $2, 'fact', 'interesting')`,
+      [`${id}_m1`, id],
+    );
   }
 
   it('deletes the conversations, segments and memories of the user in the scope, and nothing else', async () => {

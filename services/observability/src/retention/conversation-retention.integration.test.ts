@@ -26,10 +26,10 @@ describe.each(DATABASE_KINDS)('conversation retention on %s', (kind) => {
        VALUES ($1, 's1', 'hi', 'SPEAKER_00', 0, false, NULL, 0, 1, false, 'test')`,
       [id],
     );
-    await database.client.query(`INSERT INTO conversation_memories (memory_id, conversation_id, content, category) VALUES ($1, $2, 'fact', 'interesting')`, [
-      `${id}_m1`,
-      id,
-    ]);
+    await database.client.query(
+      `INSERT INTO conversation_memories (memory_id, conversation_id, content, category) VALUES ($1, $2, 'fact', 'interesting')`,
+      [`${id}_m1`, id],
+    );
   }
 
   async function remaining(table: string): Promise<string[]> {
