@@ -18,6 +18,11 @@ export interface ConversationNotifier {
   streamEnded?(owner: StreamOwner, conversationId: string): void;
 }
 
+/** How conversations end, for metrics: summarised, failed to summarise, or dropped without speech. */
+export interface ConversationObserver {
+  conversationEnded(outcome: 'completed' | 'failed' | 'dropped'): void;
+}
+
 export interface ConversationTrackerOptions {
   summarizer: ConversationSummarizer;
   /** Where conversations are stored (the records database in one process); none: only published. */
@@ -25,6 +30,7 @@ export interface ConversationTrackerOptions {
   /** Segment and conversation events (Kafka in distributed mode). */
   publisher?: EventPublisher;
   notifier?: ConversationNotifier;
+  observer?: ConversationObserver;
   logger: Logger;
   /** Shorter `conversation_timeout`s are raised to this (Omi's 120 s); lower only in tests. */
   minTimeoutSeconds: number;
@@ -231,6 +237,7 @@ export class SummarizingConversationTracker implements ConversationTracker {
     if (conversation.segments.size === 0) {
       conversation.status = 'completed';
       this.options.logger.debug({ conversationId: conversation.id }, 'conversation-dropped-without-speech');
+      this.options.observer?.conversationEnded('dropped');
       return;
     }
     conversation.status = 'processing';
@@ -254,6 +261,7 @@ export class SummarizingConversationTracker implements ConversationTracker {
         'conversation-summary-failed',
       );
     }
+    this.options.observer?.conversationEnded(conversation.status === 'completed' ? 'completed' : 'failed');
     const stored = this.persist(conversation);
     // Sockets hear of it once it is stored: what they are told is what the API answers.
     await conversation.writes;
