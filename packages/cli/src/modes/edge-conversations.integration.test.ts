@@ -4,7 +4,11 @@ import { startObservabilityConsumers, type RunningObservabilityConsumers } from 
 import { createLogger } from '@switchyard/shared';
 import { KAFKA_BROKERS, POSTGRES_URL, requireKafka } from '../../../../test/support/infrastructure';
 import { waitFor } from '../../../../test/support/wait-for';
-import { connectEventProducer, createTopics, uniqueName } from '../../../../services/observability/src/consumers/__fixtures__/observability-test-support';
+import {
+  connectEventProducer,
+  createTopics,
+  uniqueName,
+} from '../../../../services/observability/src/consumers/__fixtures__/observability-test-support';
 import { openEmptyPostgresSchema } from '../../../../services/observability/src/storage/__fixtures__/event-databases';
 import { conversationRecordSinks } from './edge-conversations';
 
@@ -20,7 +24,19 @@ jest.setTimeout(120_000);
 const logger = createLogger('edge-conversations-test', process.env.LOG_LEVEL ?? 'silent');
 
 function segment(id: string, text: string, start: number, end: number): TranscriptSegment {
-  return { id, text, speaker: 'SPEAKER_00', speaker_id: 0, is_user: false, person_id: null, start, end, translations: [], speech_profile_processed: false, stt_provider: 'test' };
+  return {
+    id,
+    text,
+    speaker: 'SPEAKER_00',
+    speaker_id: 0,
+    is_user: false,
+    person_id: null,
+    start,
+    end,
+    translations: [],
+    speech_profile_processed: false,
+    stt_provider: 'test',
+  };
 }
 
 describe('the conversation sink of the observability consumers', () => {
@@ -38,7 +54,11 @@ describe('the conversation sink of the observability consumers', () => {
     await requireKafka();
     schema = await openEmptyPostgresSchema();
     const topicPrefix = `${uniqueName('edge-conversations')}.`;
-    await createTopics(KAFKA_BROKERS, ALL_TOPICS.map((topic) => topicPrefix + topic), 3);
+    await createTopics(
+      KAFKA_BROKERS,
+      ALL_TOPICS.map((topic) => topicPrefix + topic),
+      3,
+    );
     consumers = await startObservabilityConsumers({
       brokers: KAFKA_BROKERS,
       postgresUrl: POSTGRES_URL,

@@ -55,7 +55,9 @@ describe('conversation events', () => {
     expect(encoded.key).toBe('team-a:conv_0123');
     expect(encoded.headers['switchyard-event-type']).toBe('switchyard.events.v1.ConversationUpdated');
     // The compiled encoder writes what protobuf-es writes.
-    expect(Buffer.from(encoded.value).equals(Buffer.from(toBinary(eventsV1.ConversationUpdatedSchema, item.event as eventsV1.ConversationUpdated)))).toBe(true);
+    expect(
+      Buffer.from(encoded.value).equals(Buffer.from(toBinary(eventsV1.ConversationUpdatedSchema, item.event as eventsV1.ConversationUpdated))),
+    ).toBe(true);
     const decoded = decodeEvent(encoded.topic, encoded.value);
     expect(decoded.kind).toBe('conversation-updated');
     expect(conversationOfEvent(decoded.event as eventsV1.ConversationUpdated)).toEqual({ conversation: CONVERSATION, keyId: 'key_a', revision: 4 });

@@ -51,7 +51,11 @@ export function conversationEvent({ conversation, keyId, revision }: Conversatio
               overview: structured.overview,
               emoji: structured.emoji,
               category: structured.category,
-              actionItems: structured.action_items.map((item) => ({ description: item.description, completed: item.completed, dueAt: item.due_at ?? '' })),
+              actionItems: structured.action_items.map((item) => ({
+                description: item.description,
+                completed: item.completed,
+                dueAt: item.due_at ?? '',
+              })),
               events: structured.events.map((event) => ({ ...event })),
             },
       memories: conversation.memories.map((memory) => ({ ...memory })),
@@ -86,7 +90,12 @@ export function conversationOfEvent(event: eventsV1.ConversationUpdated): Conver
               completed: item.completed,
               due_at: item.dueAt === '' ? null : item.dueAt,
             })),
-            events: structured.events.map((item) => ({ title: item.title, description: item.description, start: item.start, duration: item.duration })),
+            events: structured.events.map((item) => ({
+              title: item.title,
+              description: item.description,
+              start: item.start,
+              duration: item.duration,
+            })),
           }
         : null,
       memories: event.memories.map((memory) => ({ id: memory.id, content: memory.content, category: memory.category })),

@@ -202,7 +202,11 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
       ['s1', 'Let us ship the release on Friday.', 2.8],
       ['s2', 'After the last review.', 4.4],
     ]);
-    await waitFor(() => events.map((event) => event.type), (types) => types.length === 2, { timeoutMs: 5_000, what: 'both socket events' });
+    await waitFor(
+      () => events.map((event) => event.type),
+      (types) => types.length === 2,
+      { timeoutMs: 5_000, what: 'both socket events' },
+    );
     expect(events[0]).toMatchObject({ type: 'memory_processing_started', memory: { id: handle.id, status: 'processing' } });
     expect(events[1]).toEqual({ type: 'memory_created', memory: stored, messages: [] });
 
@@ -210,7 +214,10 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
     expect(upstream.requests).toHaveLength(1);
     const sent = upstream.requests[0].body;
     expect(sent.model).toBe(MODEL);
-    expect(sent.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'conversation_summary', strict: true, schema: CONVERSATION_SUMMARY_SCHEMA } });
+    expect(sent.response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'conversation_summary', strict: true, schema: CONVERSATION_SUMMARY_SCHEMA },
+    });
     expect(sent.messages[1].content).toContain('[00:00] SPEAKER_00: Let us ship the release on Friday.\n[00:03] SPEAKER_00: After the last review.');
 
     // The API answers what was stored; the list leaves the transcript out.
@@ -230,7 +237,11 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
     first.detach();
     clock += 30_000;
     const second = await tracker.open(owner, { language: 'en', timeoutSeconds: 120, source: 'omi' });
-    expect({ id: second.id, resumed: second.resumed, offsetSeconds: second.offsetSeconds }).toEqual({ id: first.id, resumed: true, offsetSeconds: 30 });
+    expect({ id: second.id, resumed: second.resumed, offsetSeconds: second.offsetSeconds }).toEqual({
+      id: first.id,
+      resumed: true,
+      offsetSeconds: 30,
+    });
     second.segments([segment('a2', 'After the tunnel.', 31, 32)]);
     second.detach();
 
@@ -282,7 +293,11 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
     handle.segments([segment('d1', 'One', 0, 1)]);
     handle.segments([segment('d1', 'One two', 0, 2), segment('d2', 'Three.', 2.5, 3)]);
     const stored = await endAndWait(handle.id);
-    await waitFor(() => publisher.events.length, (count) => count >= 4, { timeoutMs: 5_000, what: 'the completed conversation event' });
+    await waitFor(
+      () => publisher.events.length,
+      (count) => count >= 4,
+      { timeoutMs: 5_000, what: 'the completed conversation event' },
+    );
     expect(publisher.events.map((item) => item.kind)).toEqual([
       'conversation-updated',
       'transcript-segments-updated',
@@ -310,9 +325,17 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
     const other = nextOwner('team-b');
     const theirs = await tracker.open(other, { language: 'en', timeoutSeconds: 120, source: 'omi' });
     theirs.segments([segment('f1', 'Private.', 0, 1)]);
-    await waitFor(() => store.getConversation(theirs.id, 'all'), (conversation) => conversation !== undefined, { timeoutMs: 5_000, what: 'team-b row' });
+    await waitFor(
+      () => store.getConversation(theirs.id, 'all'),
+      (conversation) => conversation !== undefined,
+      { timeoutMs: 5_000, what: 'team-b row' },
+    );
 
-    const firstPage = (await (await get(`/v1/conversations?uid=${owner.uid}&limit=2`)).json()) as { data: { id: string }[]; has_more: boolean; next_cursor: string };
+    const firstPage = (await (await get(`/v1/conversations?uid=${owner.uid}&limit=2`)).json()) as {
+      data: { id: string }[];
+      has_more: boolean;
+      next_cursor: string;
+    };
     expect(firstPage.data.map((item) => item.id)).toEqual([ids[2], ids[1]]);
     expect(firstPage.has_more).toBe(true);
     const secondPage = (await (await get(`/v1/conversations?uid=${owner.uid}&limit=2&after=${firstPage.next_cursor}`)).json()) as {
@@ -325,7 +348,12 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
     const hidden = await get(`/v1/conversations/${theirs.id}`);
     expect(hidden.status).toBe(404);
     expect(await hidden.json()).toEqual({
-      error: { message: `No conversation with id ${theirs.id} was found.`, type: 'invalid_request_error', param: 'id', code: 'conversation_not_found' },
+      error: {
+        message: `No conversation with id ${theirs.id} was found.`,
+        type: 'invalid_request_error',
+        param: 'id',
+        code: 'conversation_not_found',
+      },
     });
     expect(((await (await get(`/v1/conversations?uid=${other.uid}`)).json()) as { data: unknown[] }).data).toEqual([]);
     expect((await get(`/v1/conversations/${theirs.id}`, TEAM_B_KEY)).status).toBe(200);
@@ -358,7 +386,11 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
     // After detaching, nothing more reaches the conversation.
     handle.audio(new Int16Array(1_600), 16_000);
     await endAndWait(handle.id);
-    await waitFor(() => calls.length, (count) => count >= 4, { timeoutMs: 5_000, what: 'the created webhook' });
+    await waitFor(
+      () => calls.length,
+      (count) => count >= 4,
+      { timeoutMs: 5_000, what: 'the created webhook' },
+    );
     expect(calls).toEqual([
       `audio ${owner.uid} ${handle.id} 1600@16000`,
       `transcript ${owner.uid} ${handle.id} g1`,

@@ -1,14 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPublisher } from '@switchyard/events';
 import type { Logger } from '@switchyard/shared';
-import type {
-  ConversationEvent,
-  ConversationHandle,
-  ConversationTracker,
-  StoredConversation,
-  StreamOwner,
-  TranscriptSegment,
-} from '../contracts';
+import type { ConversationEvent, ConversationHandle, ConversationTracker, StoredConversation, StreamOwner, TranscriptSegment } from '../contracts';
 import { conversationEvent, segmentsEvent } from './conversation-events';
 import type { ConversationRecord, ConversationWriter } from './conversation-store';
 import type { ConversationSummarizer } from './conversation-summarizer';
@@ -25,6 +18,11 @@ export interface ConversationNotifier {
   streamEnded?(owner: StreamOwner, conversationId: string): void;
 }
 
+/** How conversations end, for metrics: summarised, failed to summarise, or dropped without speech. */
+export interface ConversationObserver {
+  conversationEnded(outcome: 'completed' | 'failed' | 'dropped'): void;
+}
+
 export interface ConversationTrackerOptions {
   summarizer: ConversationSummarizer;
   /** Where conversations are stored (the records database in one process); none: only published. */
@@ -32,6 +30,7 @@ export interface ConversationTrackerOptions {
   /** Segment and conversation events (Kafka in distributed mode). */
   publisher?: EventPublisher;
   notifier?: ConversationNotifier;
+  observer?: ConversationObserver;
   logger: Logger;
   /** Shorter `conversation_timeout`s are raised to this (Omi's 120 s); lower only in tests. */
   minTimeoutSeconds: number;
@@ -110,7 +109,6 @@ export class SummarizingConversationTracker implements ConversationTracker {
   private readonly openConversations = new Map<string, Conversation>();
   private readonly summaries = new Set<Promise<void>>();
   private readonly timer: NodeJS.Timeout;
-  private readonly abort = new AbortController();
   private readonly now: () => number;
   private readonly newId: () => string;
   private closed = false;
@@ -154,12 +152,6 @@ export class SummarizingConversationTracker implements ConversationTracker {
     for (const conversation of [...this.openConversations.values()]) this.end(conversation);
     this.openConversations.clear();
     while (this.summaries.size > 0) await Promise.allSettled([...this.summaries]);
-  }
-
-  /** Stops the summaries under way (their conversations are stored as failed) and closes. */
-  async abortAndClose(): Promise<void> {
-    this.abort.abort(new Error('The conversation tracker is closing.'));
-    await this.close();
   }
 
   /** New or grown segments of a handle's conversation. */
@@ -224,13 +216,16 @@ export class SummarizingConversationTracker implements ConversationTracker {
     now: number,
   ): Conversation {
     const seconds =
-      options.timeoutSeconds === -1 ? LONGEST_TIMEOUT_SECONDS : Math.min(LONGEST_TIMEOUT_SECONDS, Math.max(this.options.minTimeoutSeconds, options.timeoutSeconds));
+      options.timeoutSeconds === -1
+        ? LONGEST_TIMEOUT_SECONDS
+        : Math.min(LONGEST_TIMEOUT_SECONDS, Math.max(this.options.minTimeoutSeconds, options.timeoutSeconds));
     return new Conversation(this.newId(), owner, options.language, options.source, seconds * 1000, now, startedAt, now);
   }
 
   private endSilent(): void {
     const now = this.now();
-    for (const conversation of this.openConversations.values()) if (now - conversation.lastActivityAt >= conversation.timeoutMs) this.end(conversation);
+    for (const conversation of this.openConversations.values())
+      if (now - conversation.lastActivityAt >= conversation.timeoutMs) this.end(conversation);
   }
 
   /** Ends a conversation: dropped without speech, else summarised, stored and announced. */
@@ -242,6 +237,7 @@ export class SummarizingConversationTracker implements ConversationTracker {
     if (conversation.segments.size === 0) {
       conversation.status = 'completed';
       this.options.logger.debug({ conversationId: conversation.id }, 'conversation-dropped-without-speech');
+      this.options.observer?.conversationEnded('dropped');
       return;
     }
     conversation.status = 'processing';
@@ -254,14 +250,18 @@ export class SummarizingConversationTracker implements ConversationTracker {
   private async summarize(conversation: Conversation): Promise<void> {
     const { logger, summarizer } = this.options;
     try {
-      const summary = await summarizer.summarize(conversation.snapshot(), conversation.owner, this.abort.signal);
+      const summary = await summarizer.summarize(conversation.snapshot(), conversation.owner);
       conversation.structured = summary.structured;
       conversation.memories = summary.memories.map((memory, index) => ({ id: `${conversation.id}_m${index + 1}`, ...memory }));
       conversation.status = 'completed';
     } catch (error) {
       conversation.status = 'failed';
-      logger.warn({ conversationId: conversation.id, workspace: conversation.owner.workspace, error: (error as Error).message }, 'conversation-summary-failed');
+      logger.warn(
+        { conversationId: conversation.id, workspace: conversation.owner.workspace, error: (error as Error).message },
+        'conversation-summary-failed',
+      );
     }
+    this.options.observer?.conversationEnded(conversation.status === 'completed' ? 'completed' : 'failed');
     const stored = this.persist(conversation);
     // Sockets hear of it once it is stored: what they are told is what the API answers.
     await conversation.writes;

@@ -2,9 +2,15 @@ import type { SqlClient } from '@switchyard/database';
 import type { EventPublisher } from '@switchyard/events';
 import type { EdgeConversationsConfig, Logger, WorkspaceScope } from '@switchyard/shared';
 import type { TranscriptSegment } from '../contracts';
-import { SqlConversationStore, type ConversationListQuery, type ConversationReader, type ConversationRecord, type ConversationWriter } from './conversation-store';
+import {
+  SqlConversationStore,
+  type ConversationListQuery,
+  type ConversationReader,
+  type ConversationRecord,
+  type ConversationWriter,
+} from './conversation-store';
 import { GatewayConversationSummarizer } from './conversation-summarizer';
-import { SummarizingConversationTracker } from './conversation-tracker';
+import { SummarizingConversationTracker, type ConversationObserver } from './conversation-tracker';
 import { ConversationWebhooks, type WebhookObserver } from './conversation-webhooks';
 
 export interface ConversationTrackingOptions {
@@ -17,7 +23,9 @@ export interface ConversationTrackingOptions {
   /** Where summaries go when `summary.baseUrl` is not set: this process's own gateway, once it listens. */
   gatewayUrl?: () => string;
   logger: Logger;
+  /** Webhook outcomes and conversation endings, for metrics (`conversationMetrics` of the CLI). */
   webhookObserver?: WebhookObserver;
+  observer?: ConversationObserver;
 }
 
 export interface ConversationTracking {
@@ -45,6 +53,7 @@ export function startConversationTracking(options: ConversationTrackingOptions):
     store,
     publisher: options.publisher,
     notifier: webhooks.configured ? webhooks : undefined,
+    observer: options.observer,
     logger,
     minTimeoutSeconds: config.minTimeoutSeconds,
     checkIntervalMs: config.checkIntervalMs,

@@ -121,19 +121,28 @@ describe('conversation webhooks', () => {
     return webhooks;
   }
 
-  const settled = (count: number) => waitFor(() => outcomes.length, (length) => length >= count, { timeoutMs: 10_000, what: `${count} webhook outcomes` });
+  const settled = (count: number) =>
+    waitFor(
+      () => outcomes.length,
+      (length) => length >= count,
+      { timeoutMs: 10_000, what: `${count} webhook outcomes` },
+    );
 
   it("sends the transcript, the audio bytes and the created conversation in Omi's shapes", async () => {
-    const hooks = start({
-      webhooks: {
-        'team-a': {
-          transcript: `${base}/transcript?token=abc`,
-          audioBytes: { url: `${base}/audio`, intervalSeconds: 1 },
-          conversationCreated: '${CONVERSATION_WEBHOOK}',
+    const hooks = start(
+      {
+        webhooks: {
+          'team-a': {
+            transcript: `${base}/transcript?token=abc`,
+            audioBytes: { url: `${base}/audio`, intervalSeconds: 1 },
+            conversationCreated: '${CONVERSATION_WEBHOOK}',
+          },
         },
+        delivery: { allowPrivateAddresses: true },
       },
-      delivery: { allowPrivateAddresses: true },
-    }, new InstantClock(), { CONVERSATION_WEBHOOK: `${base}/created` });
+      new InstantClock(),
+      { CONVERSATION_WEBHOOK: `${base}/created` },
+    );
 
     hooks.transcript(OWNER, 'conv_1', [SEGMENT]);
     // 1.5 s of 16 kHz audio: one second is sent at once, the rest when the stream ends.
@@ -215,7 +224,11 @@ describe('conversation webhooks', () => {
       { result: 'failed', attempts: 1, reason: 'EADDRNOTPUBLIC' },
     ]);
     expect(received).toEqual([]);
-    expect(['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fd00::1', '::ffff:127.0.0.1', '100.64.0.1'].filter(isPublicAddress)).toEqual([]);
+    expect(
+      ['127.0.0.1', '10.1.2.3', '172.20.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fd00::1', '::ffff:127.0.0.1', '100.64.0.1'].filter(
+        isPublicAddress,
+      ),
+    ).toEqual([]);
     expect(['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'].every(isPublicAddress)).toBe(true);
   });
 
@@ -231,7 +244,11 @@ describe('conversation webhooks', () => {
     hooks.transcript(OWNER, 'conv_1', [SEGMENT]);
     expect(outcomes).toEqual([{ kind: 'transcript', result: 'dropped' }]);
     expect(hooks.pendingCount).toBe(2);
-    await waitFor(() => held.length, (count) => count === 2, { timeoutMs: 10_000, what: 'both held requests' });
+    await waitFor(
+      () => held.length,
+      (count) => count === 2,
+      { timeoutMs: 10_000, what: 'both held requests' },
+    );
     for (const response of held) response.writeHead(200).end();
     await settled(3);
     expect(hooks.pendingCount).toBe(0);

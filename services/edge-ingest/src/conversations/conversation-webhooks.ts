@@ -90,9 +90,14 @@ export class ConversationWebhooks implements ConversationNotifier {
         audioBytes:
           hooks.audioBytes === undefined
             ? undefined
-            : { url: resolveUrl(hooks.audioBytes.url, environment, `${workspace}.audioBytes.url`), intervalSeconds: hooks.audioBytes.intervalSeconds },
+            : {
+                url: resolveUrl(hooks.audioBytes.url, environment, `${workspace}.audioBytes.url`),
+                intervalSeconds: hooks.audioBytes.intervalSeconds,
+              },
         conversationCreated:
-          hooks.conversationCreated === undefined ? undefined : resolveUrl(hooks.conversationCreated, environment, `${workspace}.conversationCreated`),
+          hooks.conversationCreated === undefined
+            ? undefined
+            : resolveUrl(hooks.conversationCreated, environment, `${workspace}.conversationCreated`),
       });
     }
     this.delivery = config.delivery;
@@ -236,7 +241,7 @@ export class ConversationWebhooks implements ConversationNotifier {
           headers: { 'content-type': delivery.contentType, 'content-length': delivery.body.length },
           timeout: this.delivery.timeoutMs,
           signal: this.abort.signal,
-          ...(allowPrivate ? {} : { lookup: publicOnlyLookup as never }),
+          ...(allowPrivate ? {} : { lookup: publicOnlyLookup }),
         },
         (response) => {
           response.resume();
@@ -266,7 +271,9 @@ function resolveUrl(value: string, environment: NodeJS.ProcessEnv, path: string)
   try {
     url = new URL(text);
   } catch {
-    throw new Error(`edge.conversations.webhooks.${path}: ${reference === undefined ? 'the value' : `the environment variable ${reference}`} is not a URL.`);
+    throw new Error(
+      `edge.conversations.webhooks.${path}: ${reference === undefined ? 'the value' : `the environment variable ${reference}`} is not a URL.`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`edge.conversations.webhooks.${path}: only http(s) URLs are sent to.`);
   return url;

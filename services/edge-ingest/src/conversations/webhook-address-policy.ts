@@ -55,7 +55,7 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 export function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, []);
-    const list = addresses as LookupAddress[];
+    const list = addresses;
     const allowed = list.filter((entry) => isPublicAddress(entry.address));
     if (allowed.length === 0) return callback(new WebhookAddressRefused('The webhook host resolves to no public address.'), []);
     if (options.all) return callback(null, allowed);

@@ -52,7 +52,12 @@ export function createConversationRoutes(conversations: ConversationQueries | un
       limit,
       after: optionalString(query, 'after'),
     });
-    exchange.sendJson(200, { object: 'list', data: page.conversations, has_more: page.nextCursor !== undefined, next_cursor: page.nextCursor ?? null });
+    exchange.sendJson(200, {
+      object: 'list',
+      data: page.conversations,
+      has_more: page.nextCursor !== undefined,
+      next_cursor: page.nextCursor ?? null,
+    });
     exchange.completed();
   });
 
@@ -63,7 +68,12 @@ export function createConversationRoutes(conversations: ConversationQueries | un
     if (!CONVERSATION_ID.test(id)) throw invalidRequest('A conversation id is 1-128 letters, digits or . : _ -.', 'id', 'invalid_value');
     const conversation = await conversations.getConversation(id, exchange.principal.readableWorkspaces);
     if (!conversation) {
-      throw new GatewayError(`No conversation with id ${id} was found.`, { status: 404, errorClass: 'not_found', param: 'id', code: 'conversation_not_found' });
+      throw new GatewayError(`No conversation with id ${id} was found.`, {
+        status: 404,
+        errorClass: 'not_found',
+        param: 'id',
+        code: 'conversation_not_found',
+      });
     }
     exchange.sendJson(200, conversation);
     exchange.completed();

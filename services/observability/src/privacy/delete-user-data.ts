@@ -2,12 +2,13 @@ import type { DeleteUserDataQuery, DeletedUserData } from '@switchyard/shared';
 import type { SqlClient, SqlExecutor } from '@switchyard/database';
 import { SqlParameters, scopeConditions } from '../query/request-filter';
 import { deleteUserSpans } from '../traces/span-retention';
+import { deleteUserConversations } from './delete-user-conversations';
 
 /** The tables that hold an end user's data, each with `user_id` and `workspace`. */
 const USER_TABLES = ['requests'] as const;
 
 /**
- * Deletes every record and span of one end user within the
+ * Deletes every record, span and edge conversation of one end user within the
  * query's workspaces, in one transaction: all of it or none. InfluxDB holds
  * no user ids; dead letters (events a store refused, kept for operators) are
  * not per user and stay until an operator clears them.
@@ -26,6 +27,7 @@ export async function deleteUserData(client: SqlClient, query: DeleteUserDataQue
       counts[table] = Number(row?.deleted ?? 0);
     }
     await deleteUserSpans(transaction, query);
+    await deleteUserConversations(transaction, query);
     return { requests: counts.requests ?? 0 };
   });
 }

@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '@switchyard/database';
 import { purgeExpiredSpans } from '../traces/span-retention';
+import { purgeExpiredConversations } from './conversation-retention';
 
 /** The tables of request data, each with `occurred_at` and `event_id`. */
 const REQUEST_DATA_TABLES = ['requests'] as const;
@@ -9,7 +10,7 @@ const PURGE_BATCH_ROWS = 5_000;
 
 export type PurgedData = Record<(typeof REQUEST_DATA_TABLES)[number], number>;
 
-/** Deletes request data and spans that occurred before `before`, a batch at a time. */
+/** Deletes request data, spans and edge conversations that occurred before `before`, a batch at a time. */
 export async function purgeExpiredData(executor: SqlExecutor, before: Date, signal?: AbortSignal): Promise<PurgedData> {
   const purged: PurgedData = { requests: 0 };
   for (const table of REQUEST_DATA_TABLES) {
@@ -29,5 +30,6 @@ export async function purgeExpiredData(executor: SqlExecutor, before: Date, sign
     }
   }
   await purgeExpiredSpans(executor, before, signal);
+  await purgeExpiredConversations(executor, before, signal);
   return purged;
 }
