@@ -16,7 +16,9 @@ const moduleNameMapper = {
 module.exports = {
   testEnvironment: 'node',
   transform,
-  transformIgnorePatterns: ['/node_modules/(?!(@platformatic|jose|@opentelemetry/otlp-exporter-base|opus-decoder|@wasm-audio-decoders|simple-yenc)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@platformatic|jose|@opentelemetry/otlp-exporter-base|opus-decoder|@wasm-audio-decoders|simple-yenc)/)',
+  ],
   moduleNameMapper,
   testMatch: ['<rootDir>/{packages,services}/**/src/**/*.test.ts', '<rootDir>/bench/{harness,scenarios}/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -50,7 +50,7 @@ interface Upstream {
 
 async function startUpstream(): Promise<Upstream> {
   const chatRequests: any[] = [];
-  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -80,7 +80,8 @@ async function startUpstream(): Promise<Upstream> {
     }
     const index = Number(/item (\d+)/.exec(user)?.[1]);
     return send(200, completion(body.model, isWrong(index) ? wrongAnswer(index) : correctAnswer(index)));
-  });
+  };
+  const server = createServer((request, response) => void handle(request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -93,7 +94,7 @@ async function startUpstream(): Promise<Upstream> {
 /** A custom evaluator: scores 1 for an output that parses as JSON, 0.5 otherwise; keeps what it was sent. */
 async function startScoringWebhook(): Promise<{ url: string; received: any[]; close(): Promise<void> }> {
   const received: any[] = [];
-  const server = createServer(async (request, response) => {
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -106,7 +107,8 @@ async function startScoringWebhook(): Promise<{ url: string; received: any[]; cl
     }
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ score, reason: score === 1 ? 'JSON' : 'not JSON' }));
-  });
+  };
+  const server = createServer((request, response) => void handle(request, response));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/score`, received, close: () => closeServer(server) };
 }

@@ -270,7 +270,8 @@ describe('the config each service is given', () => {
     const services = [...SERVICES, ...(OPTIONAL_SERVICES[name] ?? [])];
     expect(maps.map((map) => map.metadata.labels?.['app.kubernetes.io/component']).sort()).toEqual([...services].sort());
     for (const map of maps) {
-      const role = map.metadata.labels?.['app.kubernetes.io/component'] as 'gateway' | 'router' | 'adapters' | 'observability' | 'semantic' | 'edge-ingest';
+      const role = map.metadata.labels?.['app.kubernetes.io/component'] as
+        'gateway' | 'router' | 'adapters' | 'observability' | 'semantic' | 'edge-ingest';
       const configFile = path.join(directory, `${name}-${role}.yaml`);
       await writeFile(configFile, map.data?.['switchyard.yaml'] ?? '');
       const { config } = loadConfig(configFile, env, { role });

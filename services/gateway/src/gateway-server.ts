@@ -215,7 +215,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const certificate = config.server.tls ? new ServerCertificate(config.server.tls, logger) : undefined;
   const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger, certificate?.pair);
   const upgrades = new UpgradeDispatcher(server);
-  if (edgeIngest) for (const path of edgeIngest.webSocketPaths) upgrades.route(path, edgeIngest.handleUpgrade);
+  if (edgeIngest)
+    for (const path of edgeIngest.webSocketPaths) upgrades.route(path, (request, socket, head) => edgeIngest.handleUpgrade(request, socket, head));
   const liveTailSocket = attachLiveTailSocket(upgrades, { hub: liveTail, authenticator, allowedOrigins: config.server.cors.allowedOrigins, logger });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -31,17 +31,22 @@ describe('the edge-ingest service', () => {
   });
 
   const connect = (key: string | undefined) => {
-    const socket = new WebSocket(`${service!.url.replace(/^http/, 'ws')}/v4/listen?codec=opus&sample_rate=16000`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    const socket = new WebSocket(`${service!.url.replace(/^http/, 'ws')}/v4/listen?codec=opus&sample_rate=16000`, {
+      headers: key ? { authorization: `Bearer ${key}` } : {},
+    });
     sockets.push(socket);
     const messages: unknown[] = [];
-    socket.on('message', (data) => messages.push(parse(data.toString())));
+    socket.on('message', (data) => messages.push(parse((data as Buffer).toString())));
     const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
     return { socket, messages, closed };
   };
 
   it('serves /v4/listen, health and metrics on edge.port, checking credentials as the gateway does', async () => {
     await requireKafka();
-    transcriptions = await new TranscriptionServer(() => ({ status: 200, body: { task: 'transcribe', language: 'english', duration: 1, text: ' Hello there.', words: [] } })).start();
+    transcriptions = await new TranscriptionServer(() => ({
+      status: 200,
+      body: { task: 'transcribe', language: 'english', duration: 1, text: ' Hello there.', words: [] },
+    })).start();
     const config = configSchema.parse({
       server: { host: '127.0.0.1' },
       providers: {},
@@ -61,7 +66,11 @@ describe('the edge-ingest service', () => {
     expect([anonymous.status, ((await anonymous.json()) as { error: { code: string } }).error.code]).toEqual([401, 'invalid_api_key']);
 
     const stream = connect(ADMIN_TOKEN);
-    await waitFor(() => stream.messages, (seen) => seen.some((message) => isRecord(message) && message.status === 'ready'), { timeoutMs: 60_000, what: 'the stream ready' });
+    await waitFor(
+      () => stream.messages,
+      (seen) => seen.some((message) => isRecord(message) && message.status === 'ready'),
+      { timeoutMs: 60_000, what: 'the stream ready' },
+    );
     const speech = synthesizeSpeech('Hello there. The relay streams what the wearable hears.');
     for (const packet of opusPackets(joinAudio(silence(0.5, 16_000), speech.samples, silence(2, 16_000)))) stream.socket.send(packet);
     await waitFor(

@@ -23,7 +23,11 @@ export interface EdgeIngestService {
  * observability consumers store them; summaries and cloud speech to text go
  * to the gateways at the configured addresses, as the stream's own requests.
  */
-export async function startEdgeIngestService(config: SwitchyardConfig, logger: Logger, overrides: { adminToken?: string } = {}): Promise<EdgeIngestService> {
+export async function startEdgeIngestService(
+  config: SwitchyardConfig,
+  logger: Logger,
+  overrides: { adminToken?: string } = {},
+): Promise<EdgeIngestService> {
   if (!config.edge.enabled) throw new ConfigError('edge.enabled: the edge-ingest service has nothing to serve with edge ingest turned off');
   if (!config.edge.conversations.summary.baseUrl) {
     throw new ConfigError("edge.conversations.summary.baseUrl: the edge-ingest service needs a gateway's address for conversation summaries");
@@ -58,7 +62,9 @@ export async function startEdgeIngestService(config: SwitchyardConfig, logger: L
     storedLimits: new StoredLimitRules(),
   });
   const { keyVerifier, tokenVerifier } = governance.gatewayOptions;
-  const authenticate = edgeAuthenticate(new RequestAuthenticator({ required, adminToken: overrides.adminToken || undefined, keyVerifier, tokenVerifier }));
+  const authenticate = edgeAuthenticate(
+    new RequestAuthenticator({ required, adminToken: overrides.adminToken || undefined, keyVerifier, tokenVerifier }),
+  );
   const edge = wireEdgeIngest(config, logger, { publisher: events, registry });
   const closeAll = async () => {
     await edge.close();

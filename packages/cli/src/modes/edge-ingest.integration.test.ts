@@ -32,7 +32,16 @@ describe('edge ingest in one process', () => {
   it('streams Opus speech over /v4/listen into segments and a stored conversation', async () => {
     transcriptions = await new TranscriptionServer(() => ({
       status: 200,
-      body: { task: 'transcribe', language: 'english', duration: 1.5, text: ' Hello there.', words: [{ word: 'Hello', start: 0.1, end: 0.4 }, { word: 'there', start: 0.4, end: 0.8 }] },
+      body: {
+        task: 'transcribe',
+        language: 'english',
+        duration: 1.5,
+        text: ' Hello there.',
+        words: [
+          { word: 'Hello', start: 0.1, end: 0.4 },
+          { word: 'there', start: 0.4, end: 0.8 },
+        ],
+      },
     })).start();
     const config = configSchema.parse({
       server: { host: '127.0.0.1', port: 0 },
@@ -48,12 +57,16 @@ describe('edge ingest in one process', () => {
 
     const messages: unknown[] = [];
     socket = new WebSocket(`${gateway.url.replace(/^http/, 'ws')}/v4/listen?uid=ignored&language=en&sample_rate=16000&codec=opus`);
-    socket.on('message', (data) => messages.push(parse(data.toString())));
+    socket.on('message', (data) => messages.push(parse((data as Buffer).toString())));
     await new Promise((resolve, reject) => {
       socket!.once('open', resolve);
       socket!.once('error', reject);
     });
-    await waitFor(() => messages, (seen) => seen.some((message) => isRecord(message) && message.status === 'ready'), { timeoutMs: 60_000, what: 'the stream ready' });
+    await waitFor(
+      () => messages,
+      (seen) => seen.some((message) => isRecord(message) && message.status === 'ready'),
+      { timeoutMs: 60_000, what: 'the stream ready' },
+    );
     for (const packet of packets) socket.send(packet);
 
     const withSegments = await waitFor(
@@ -61,7 +74,12 @@ describe('edge ingest in one process', () => {
       (arrays) => arrays.some((segments) => segments.some((segment) => segment.text.includes('Hello there.'))),
       { timeoutMs: 60_000, what: 'a segment with the transcription' },
     );
-    expect(withSegments.flat()[0]).toMatchObject({ speaker: 'SPEAKER_00', stt_provider: expect.any(String), start: expect.any(Number), end: expect.any(Number) });
+    expect(withSegments.flat()[0]).toMatchObject({
+      speaker: 'SPEAKER_00',
+      stt_provider: expect.any(String),
+      start: expect.any(Number),
+      end: expect.any(Number),
+    });
     expect(messages).toContainEqual({ type: 'voice_activity', speaking: true, at: expect.any(Number) });
     const session = messages.find((message) => isRecord(message) && message.type === 'conversation_session') as { conversation_id: string };
 

@@ -47,7 +47,13 @@ export function wireEdgeIngest(config: SwitchyardConfig, logger: Logger, setup: 
     if (ownUrl === undefined) throw new Error('the gateway does not listen yet');
     return ownUrl;
   };
-  const tracking = startConversationTracking({ config: config.edge.conversations, client: setup.client, publisher: setup.publisher, gatewayUrl, logger });
+  const tracking = startConversationTracking({
+    config: config.edge.conversations,
+    client: setup.client,
+    publisher: setup.publisher,
+    gatewayUrl,
+    logger,
+  });
   let speech: Promise<EdgeSpeech> | undefined;
   let loaded: EdgeSpeech | undefined;
   const prepare = async () => {

@@ -17,7 +17,12 @@ export const edgeConfigSchema = z
     /** Streams open at once; past it a new one is closed with 1013 (try again later). */
     maxStreams: z.number().int().positive().default(4096),
     /** The longest WebSocket message; a longer one closes the stream with 1009. Opus packets are ~40 bytes. */
-    maxMessageBytes: z.number().int().min(64).max(16 * 1024 * 1024).default(64 * 1024),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(64)
+      .max(16 * 1024 * 1024)
+      .default(64 * 1024),
     /** The text `ping` the server sends, as Omi's backend does. */
     pingIntervalSeconds: z.number().positive().default(10),
     /** A stream that sends nothing (audio, keep-alive or text) this long is closed with 1001. */
@@ -27,13 +32,21 @@ export const edgeConfigSchema = z
     /** Packets held while a stream starts (conversation, decoder); past it they are shed and counted. */
     pendingPackets: z.number().int().positive().default(1_000),
     /** Bytes queued to a client that does not read; past it the client is dropped, counted as `slow_reader`. */
-    maxBufferedBytes: z.number().int().positive().default(4 * 1024 * 1024),
+    maxBufferedBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024),
     /** Undecodable packets in a row after which the stream is closed with 1003 (not audio of its codec). */
     maxConsecutiveUndecodable: z.number().int().positive().default(500),
     /** `POST /v1/sync-local-files`: the largest body and the most files in one. */
     sync: z
       .strictObject({
-        maxBodyBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024 * 1024),
         maxFiles: z.number().int().positive().default(64),
       })
       .prefault({}),

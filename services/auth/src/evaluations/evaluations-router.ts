@@ -386,7 +386,7 @@ function thresholdsOf(value: unknown): PromotionPolicy['evaluators'] {
   const thresholds: PromotionPolicy['evaluators'] = {};
   for (const [name, threshold] of Object.entries(value)) {
     const minMean = (threshold as { min_mean?: unknown } | null)?.min_mean;
-    const keys = typeof threshold === 'object' && threshold !== null ? Object.keys(threshold) : [];
+    const keys = typeof threshold === 'object' && threshold !== null ? Object.keys(threshold as object) : [];
     if (typeof minMean !== 'number' || !Number.isFinite(minMean) || keys.length !== 1)
       throw invalidRequest(`\`evaluators.${name}\` must be \`{"min_mean": <number>}\`.`, `evaluators.${name}`);
     thresholds[name] = { minMean };

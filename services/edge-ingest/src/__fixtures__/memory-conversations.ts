@@ -23,8 +23,14 @@ export class MemoryConversationTracker implements ConversationTracker {
   readonly conversations: MemoryConversation[] = [];
   private sequence = 0;
 
-  async open(owner: StreamOwner, options: { language: string; timeoutSeconds: number; source: 'omi' | 'sync'; startedAt?: Date }): Promise<ConversationHandle> {
-    const open = options.source === 'omi' ? this.conversations.find((conversation) => conversation.owner.uid === owner.uid && conversation.source === 'omi') : undefined;
+  async open(
+    owner: StreamOwner,
+    options: { language: string; timeoutSeconds: number; source: 'omi' | 'sync'; startedAt?: Date },
+  ): Promise<ConversationHandle> {
+    const open =
+      options.source === 'omi'
+        ? this.conversations.find((conversation) => conversation.owner.uid === owner.uid && conversation.source === 'omi')
+        : undefined;
     const conversation: MemoryConversation = open ?? {
       id: `conv_${++this.sequence}`,
       owner,

@@ -19,15 +19,30 @@ export class EdgeIngestMetrics {
     this.registry = registry ?? new Registry();
     const registers = [this.registry];
     this.streams = new Gauge({ name: 'switchyard_edge_streams_open', help: 'Omi audio streams open now.', registers });
-    this.closes = new Counter({ name: 'switchyard_edge_stream_closes_total', help: 'Omi audio streams closed, by close code.', labelNames: ['code'], registers });
+    this.closes = new Counter({
+      name: 'switchyard_edge_stream_closes_total',
+      help: 'Omi audio streams closed, by close code.',
+      labelNames: ['code'],
+      registers,
+    });
     this.packets = new Counter({
       name: 'switchyard_edge_packets_total',
       help: 'Audio packets received, by codec and outcome: decoded, keepalive, undecodable, or shed (shed_pending while the stream starts, shed_pipeline when the pipeline is full).',
       labelNames: ['codec', 'outcome'],
       registers,
     });
-    this.drops = new Counter({ name: 'switchyard_edge_dropped_clients_total', help: 'Clients dropped or refused by the edge, by reason.', labelNames: ['reason'], registers });
-    this.syncedFiles = new Counter({ name: 'switchyard_edge_sync_files_total', help: 'Files of /v1/sync-local-files, by outcome.', labelNames: ['outcome'], registers });
+    this.drops = new Counter({
+      name: 'switchyard_edge_dropped_clients_total',
+      help: 'Clients dropped or refused by the edge, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.syncedFiles = new Counter({
+      name: 'switchyard_edge_sync_files_total',
+      help: 'Files of /v1/sync-local-files, by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
   }
 
   streamOpened(): void {

@@ -8,7 +8,9 @@ describe('the query of /v4/listen', () => {
   });
 
   it('reads what the app sends, ignoring the uid and its other parameters', () => {
-    expect(read('uid=abc&language=pt-BR&sample_rate=16000&codec=opus&include_speech_profile=true&stt_service=soniox&conversation_timeout=300')).toEqual({
+    expect(
+      read('uid=abc&language=pt-BR&sample_rate=16000&codec=opus&include_speech_profile=true&stt_service=soniox&conversation_timeout=300'),
+    ).toEqual({
       codec: 'opus',
       sampleRate: 16_000,
       language: 'pt-BR',

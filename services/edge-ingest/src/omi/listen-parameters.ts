@@ -31,15 +31,19 @@ export function readListenParameters(query: URLSearchParams): ListenParameters {
   if ((UNSUPPORTED_CODECS as readonly string[]).includes(codecName)) {
     throw new ListenParameterError(`The codec ${codecName} is not supported; send opus, opus_fs320, pcm16 or pcm8.`);
   }
-  if (!isSupportedCodec(codecName)) throw new ListenParameterError(`Unknown codec ${JSON.stringify(codecName.slice(0, 32))}; send opus, opus_fs320, pcm16 or pcm8.`);
+  if (!isSupportedCodec(codecName))
+    throw new ListenParameterError(`Unknown codec ${JSON.stringify(codecName.slice(0, 32))}; send opus, opus_fs320, pcm16 or pcm8.`);
   const sampleRate = CODEC_SAMPLE_RATES[codecName];
   const requestedRate = query.get('sample_rate');
   // Omi's default rate (8000) goes with its default codec (pcm8); the other codecs carry their own rate.
   if (requestedRate !== null && Number(requestedRate) !== sampleRate) {
-    throw new ListenParameterError(`The codec ${codecName} is ${sampleRate} Hz; sample_rate ${JSON.stringify(requestedRate.slice(0, 16))} does not match it.`);
+    throw new ListenParameterError(
+      `The codec ${codecName} is ${sampleRate} Hz; sample_rate ${JSON.stringify(requestedRate.slice(0, 16))} does not match it.`,
+    );
   }
   const language = query.get('language') ?? 'en';
-  if (!LANGUAGE.test(language) || language.length > 35) throw new ListenParameterError(`Unsupported language ${JSON.stringify(language.slice(0, 35))}.`);
+  if (!LANGUAGE.test(language) || language.length > 35)
+    throw new ListenParameterError(`Unsupported language ${JSON.stringify(language.slice(0, 35))}.`);
   return { codec: codecName, sampleRate, language, conversationTimeoutSeconds: conversationTimeout(query.get('conversation_timeout')) };
 }
 

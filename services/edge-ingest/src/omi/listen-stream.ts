@@ -82,7 +82,10 @@ export class ListenStream {
     const { limits, metrics } = dependencies;
     metrics.streamOpened();
     this.pingTimer = setInterval(() => this.send('ping'), limits.pingIntervalSeconds * 1000);
-    this.idleTimer = setTimeout(() => this.close(OMI_CLOSE_CODES.goingAway, `Nothing received for ${limits.idleTimeoutSeconds} s.`), limits.idleTimeoutSeconds * 1000);
+    this.idleTimer = setTimeout(
+      () => this.close(OMI_CLOSE_CODES.goingAway, `Nothing received for ${limits.idleTimeoutSeconds} s.`),
+      limits.idleTimeoutSeconds * 1000,
+    );
     socket.on('message', (data, isBinary) => this.received(data, isBinary));
     socket.on('error', (error) => dependencies.logger.debug({ err: error }, 'edge-stream-socket-error'));
     socket.on('close', (code) => void this.closed(code));
@@ -224,7 +227,10 @@ export class ListenStream {
     if (!decoded) this.recentUndecodable++;
     if (this.recent.length > UNDECODABLE_WINDOW && this.recent.shift()) this.recentUndecodable--;
     if (!decoded && this.recentUndecodable >= UNDECODABLE_WINDOW * UNDECODABLE_ALERT_SHARE) {
-      this.status('audio_undecodable', `${this.recentUndecodable} of the last ${this.recent.length} packets were not ${this.parameters.codec} audio.`);
+      this.status(
+        'audio_undecodable',
+        `${this.recentUndecodable} of the last ${this.recent.length} packets were not ${this.parameters.codec} audio.`,
+      );
     }
   }
 

@@ -72,7 +72,10 @@ describe('Omi edge routes on the gateway', () => {
     gateway = undefined;
   });
 
-  async function start(edge: Record<string, unknown> = {}, pipelineSettings: ConstructorParameters<typeof EnergyPipelines>[0] = {}): Promise<GatewayServer> {
+  async function start(
+    edge: Record<string, unknown> = {},
+    pipelineSettings: ConstructorParameters<typeof EnergyPipelines>[0] = {},
+  ): Promise<GatewayServer> {
     const config = configSchema.parse({
       server: { port: 0 },
       providers: { openai: { kind: 'openai', baseUrl: 'http://127.0.0.1:9/v1', models: ['*'] } },
@@ -93,7 +96,14 @@ describe('Omi edge routes on the gateway', () => {
       adminToken: 'admin-token-for-edge-tests-0123456789',
       keyVerifier: verifier,
       edgeIngest: (authenticate) =>
-        createOmiEndpoints({ config: config.edge, authenticate, tracker, pipelines: pipelines.factory, logger, metrics: new EdgeIngestMetrics(metrics.registry) }),
+        createOmiEndpoints({
+          config: config.edge,
+          authenticate,
+          tracker,
+          pipelines: pipelines.factory,
+          logger,
+          metrics: new EdgeIngestMetrics(metrics.registry),
+        }),
     });
     return gateway;
   }
@@ -107,7 +117,7 @@ describe('Omi edge routes on the gateway', () => {
     const waiters = new Set<{ match: (message: unknown) => boolean; resolve: (message: unknown) => void }>();
     socket.on('message', (data, isBinary) => {
       if (isBinary) return;
-      const text = data.toString();
+      const text = (data as Buffer).toString();
       texts.push(text);
       let message: unknown = text;
       try {
@@ -124,13 +134,15 @@ describe('Omi edge routes on the gateway', () => {
       }
     });
     socket.on('error', () => undefined);
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     return {
       socket,
       texts,
       json,
       closed,
-      next: <T,>(match: (message: unknown) => boolean) =>
+      next: <T>(match: (message: unknown) => boolean) =>
         new Promise<T>((resolve, reject) => {
           const seen = [...texts].map((text) => parse(text)).find(match);
           if (seen !== undefined) return resolve(seen as T);
@@ -140,16 +152,19 @@ describe('Omi edge routes on the gateway', () => {
     };
   }
 
-  const opened = (client: Client) => new Promise<void>((resolve, reject) => {
-    client.socket.once('open', () => resolve());
-    client.socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: ${response.statusCode}`)));
-  });
+  const opened = (client: Client) =>
+    new Promise<void>((resolve, reject) => {
+      client.socket.once('open', () => resolve());
+      client.socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: ${response.statusCode}`)));
+    });
   const status = (value: string) => (message: unknown) => isRecord(message) && message.type === 'service_status' && message.status === value;
   const isSegments = (message: unknown) => Array.isArray(message) && message.length > 0;
 
   async function metric(name: string, labels: string): Promise<number> {
     const response = await fetch(`${gateway!.url}/metrics`, { headers: { authorization: 'Bearer admin-token-for-edge-tests-0123456789' } });
-    const line = (await response.text()).split('\n').find((candidate) => candidate.startsWith(`${name}{`) && labels.split(',').every((label) => candidate.includes(label)));
+    const line = (await response.text())
+      .split('\n')
+      .find((candidate) => candidate.startsWith(`${name}{`) && labels.split(',').every((label) => candidate.includes(label)));
     return line ? Number(line.split(' ').pop()) : 0;
   }
 
@@ -162,9 +177,12 @@ describe('Omi edge routes on the gateway', () => {
     client.socket.close();
   }
 
-  it('streams Opus packets of a key\'s user into the pipeline and answers with Omi\'s messages', async () => {
+  it("streams Opus packets of a key's user into the pipeline and answers with Omi's messages", async () => {
     await start();
-    const client = connect('/v4/listen', { key: DEVELOPER_KEY, query: '?uid=someone-else&language=en&sample_rate=16000&codec=opus&include_speech_profile=true&conversation_timeout=120' });
+    const client = connect('/v4/listen', {
+      key: DEVELOPER_KEY,
+      query: '?uid=someone-else&language=en&sample_rate=16000&codec=opus&include_speech_profile=true&conversation_timeout=120',
+    });
     await client.next(status('ready'));
     expect(client.json.slice(0, 4)).toEqual([
       { type: 'service_status', status: 'initiating', status_text: 'Service starting' },
@@ -177,11 +195,31 @@ describe('Omi edge routes on the gateway', () => {
     client.socket.send(Buffer.from([0x00]));
     const segments = await client.next<Record<string, unknown>[]>(isSegments);
     expect(Object.keys(segments[0]).sort()).toEqual(
-      ['id', 'text', 'speaker', 'speaker_id', 'is_user', 'person_id', 'start', 'end', 'translations', 'speech_profile_processed', 'stt_provider'].sort(),
+      [
+        'id',
+        'text',
+        'speaker',
+        'speaker_id',
+        'is_user',
+        'person_id',
+        'start',
+        'end',
+        'translations',
+        'speech_profile_processed',
+        'stt_provider',
+      ].sort(),
     );
-    expect(await client.next((message) => isRecord(message) && message.type === 'voice_activity')).toEqual({ type: 'voice_activity', speaking: true, at: 0 });
+    expect(await client.next((message) => isRecord(message) && message.type === 'voice_activity')).toEqual({
+      type: 'voice_activity',
+      speaking: true,
+      at: 0,
+    });
     // The user comes from the key, never from the query's uid.
-    expect(pipelines.started[0].options).toMatchObject({ owner: { uid: 'user-ada', workspace: 'team-a', keyId: 'key_dev', credential: DEVELOPER_KEY }, sampleRate: 16_000, language: 'en' });
+    expect(pipelines.started[0].options).toMatchObject({
+      owner: { uid: 'user-ada', workspace: 'team-a', keyId: 'key_dev', credential: DEVELOPER_KEY },
+      sampleRate: 16_000,
+      language: 'en',
+    });
     const pipeline = pipelines.started[0].pipeline;
     await waitUntil(() => pipeline.pushed === packets.length, 'every packet pushed');
     expect(pipeline.pushedSeconds).toBeCloseTo(1.2, 5);
@@ -201,11 +239,15 @@ describe('Omi edge routes on the gateway', () => {
     await first.next(status('ready'));
     const packets = opusPackets(tone(0.5));
     for (const packet of packets) first.socket.send(packet);
-    await waitUntil(() => pipelines.started[0]?.pipeline.pushed === packets.length, 'the first stream\'s packets');
+    await waitUntil(() => pipelines.started[0]?.pipeline.pushed === packets.length, "the first stream's packets");
     first.socket.close();
     await first.closed;
     const second = connect('/v4/listen', { key: DEVELOPER_KEY });
-    expect(await second.next((message) => isRecord(message) && message.type === 'conversation_session')).toEqual({ type: 'conversation_session', conversation_id: 'conv_1', resumed: true });
+    expect(await second.next((message) => isRecord(message) && message.type === 'conversation_session')).toEqual({
+      type: 'conversation_session',
+      conversation_id: 'conv_1',
+      resumed: true,
+    });
     await second.next(status('ready'));
     expect(pipelines.started[1].options.offsetSeconds).toBeCloseTo(0.5, 5);
   });
@@ -242,7 +284,7 @@ describe('Omi edge routes on the gateway', () => {
     await streamsStillWork();
   });
 
-  it('takes Omi\'s defaults when the query is empty: pcm8 at 8 kHz, English, a 120 s timeout', async () => {
+  it("takes Omi's defaults when the query is empty: pcm8 at 8 kHz, English, a 120 s timeout", async () => {
     await start();
     const client = connect('/v4/listen', { key: DEVELOPER_KEY, query: '' });
     await client.next(status('ready'));
@@ -297,13 +339,10 @@ describe('Omi edge routes on the gateway', () => {
     // The client stops reading: what the server sends piles up in its socket.
     (client.socket as unknown as { _socket: { pause(): void } })._socket.pause();
     const packets = opusPackets(tone(0.5));
-    await waitUntil(
-      async () => {
-        for (let round = 0; round < 10; round++) for (const packet of packets) client.socket.send(packet);
-        return (await metric('switchyard_edge_dropped_clients_total', 'reason="slow_reader"')) === 1;
-      },
-      'the slow reader dropped',
-    );
+    await waitUntil(async () => {
+      for (let round = 0; round < 10; round++) for (const packet of packets) client.socket.send(packet);
+      return (await metric('switchyard_edge_dropped_clients_total', 'reason="slow_reader"')) === 1;
+    }, 'the slow reader dropped');
     await streamsStillWork();
   });
 
@@ -378,7 +417,7 @@ describe('Omi edge routes on the gateway', () => {
     clients.push(tail);
     await new Promise((resolve) => tail.once('open', resolve));
     tail.send(JSON.stringify({ type: 'auth', key: DEVELOPER_KEY }));
-    const ready = await new Promise<string>((resolve) => tail.once('message', (data) => resolve(data.toString())));
+    const ready = await new Promise<string>((resolve) => tail.once('message', (data) => resolve((data as Buffer).toString())));
     expect(JSON.parse(ready)).toEqual({ type: 'ready', workspaces: ['team-a'] });
   });
 
@@ -390,12 +429,15 @@ describe('Omi edge routes on the gateway', () => {
       return fetch(`${gateway!.url}/v1/sync-local-files`, { method: 'POST', body: form, headers: key ? { authorization: `Bearer ${key}` } : {} });
     };
 
-    it('runs each file\'s frames through the pipeline, in a conversation started at the file\'s time', async () => {
+    it("runs each file's frames through the pipeline, in a conversation started at the file's time", async () => {
       await start();
       const packets = opusPackets(tone(0.5));
       const response = await upload([
         { name: 'audio_omi_1733400000.bin', data: file(packets) },
-        { name: 'audio_omi_1733400600.bin', data: Buffer.concat([file([...packets.slice(0, 10), Buffer.from([0x03, 0x00])]), Buffer.from([9, 0, 0])]) },
+        {
+          name: 'audio_omi_1733400600.bin',
+          data: Buffer.concat([file([...packets.slice(0, 10), Buffer.from([0x03, 0x00])]), Buffer.from([9, 0, 0])]),
+        },
       ]);
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({
@@ -405,7 +447,13 @@ describe('Omi edge routes on the gateway', () => {
           { name: 'audio_omi_1733400600.bin', frames: 11, undecodable: 2, shed: 0, conversation_id: 'conv_2' },
         ],
       });
-      expect(tracker.conversations.map((conversation) => [conversation.source, conversation.startedAt?.toISOString(), Math.round(conversation.audioSeconds * 1000)])).toEqual([
+      expect(
+        tracker.conversations.map((conversation) => [
+          conversation.source,
+          conversation.startedAt?.toISOString(),
+          Math.round(conversation.audioSeconds * 1000),
+        ]),
+      ).toEqual([
         ['sync', '2024-12-05T12:00:00.000Z', 500],
         ['sync', '2024-12-05T12:10:00.000Z', 100],
       ]);
@@ -416,7 +464,7 @@ describe('Omi edge routes on the gateway', () => {
     it.each([
       ['a file not named *_<unix seconds>.bin', [{ name: 'recording.wav', data: Buffer.from([1, 0, 0, 0, 1]) }], 'files', 'invalid_file_name'],
       ['no files field', [{ name: 'a_1733400000.bin', data: Buffer.from([1, 0, 0, 0, 1]) }], 'other', 'missing_files'],
-    ])('answers %s with a 400 in OpenAI\'s shape', async (_name, files, field, code) => {
+    ])("answers %s with a 400 in OpenAI's shape", async (_name, files, field, code) => {
       await start();
       const response = await upload(files, DEVELOPER_KEY, field);
       expect(response.status).toBe(400);
@@ -425,7 +473,11 @@ describe('Omi edge routes on the gateway', () => {
 
     it('answers a body that is not multipart, one too large, and one without a key', async () => {
       await start({ sync: { maxBodyBytes: 1_024 } });
-      const json = await fetch(`${gateway!.url}/v1/sync-local-files`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${DEVELOPER_KEY}`, 'content-type': 'application/json' } });
+      const json = await fetch(`${gateway!.url}/v1/sync-local-files`, {
+        method: 'POST',
+        body: '{}',
+        headers: { authorization: `Bearer ${DEVELOPER_KEY}`, 'content-type': 'application/json' },
+      });
       expect([json.status, ((await json.json()) as { error: { code: string } }).error.code]).toEqual([400, 'invalid_content_type']);
       const large = await upload([{ name: 'a_1733400000.bin', data: Buffer.alloc(4_096) }]);
       expect([large.status, ((await large.json()) as { error: { code: string } }).error.code]).toEqual([413, 'request_too_large']);

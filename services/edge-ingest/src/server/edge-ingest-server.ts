@@ -58,7 +58,9 @@ export async function startEdgeIngestServer(options: EdgeIngestServerOptions): P
       return;
     }
     const body = JSON.stringify(errorBody(`No WebSocket is served at ${path}.`, 'invalid_request_error', 'unknown_url'));
-    socket.end(`HTTP/1.1 404 ${STATUS_CODES[404]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 404 ${STATUS_CODES[404]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

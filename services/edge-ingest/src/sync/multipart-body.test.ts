@@ -1,6 +1,7 @@
 import { MultipartError, multipartBoundary, parseMultipart } from './multipart-body';
 
-const body = (boundary: string, parts: string[]) => Buffer.from(`preamble\r\n${parts.map((part) => `--${boundary}\r\n${part}\r\n`).join('')}--${boundary}--\r\n`, 'latin1');
+const body = (boundary: string, parts: string[]) =>
+  Buffer.from(`preamble\r\n${parts.map((part) => `--${boundary}\r\n${part}\r\n`).join('')}--${boundary}--\r\n`, 'latin1');
 
 describe('multipart/form-data bodies', () => {
   it('finds the boundary, quoted or not, only in form-data', () => {

@@ -32,7 +32,7 @@ export function parseMultipart(body: Buffer, boundary: string): MultipartPart[] 
     if (body.subarray(offset, offset + 2).toString('latin1') !== '\r\n') throw new MultipartError('a boundary line does not end');
     offset += 2;
     const headersEnd = body.indexOf('\r\n\r\n', offset);
-    if (headersEnd === -1 || headersEnd - offset > 8 * 1024) throw new MultipartError('a part\'s headers do not end');
+    if (headersEnd === -1 || headersEnd - offset > 8 * 1024) throw new MultipartError("a part's headers do not end");
     const headers = body.subarray(offset, headersEnd).toString('utf8');
     const dataStart = headersEnd + 4;
     const next = body.indexOf(Buffer.from(`\r\n--${boundary}`), dataStart);

@@ -57,7 +57,14 @@ export async function syncLocalFiles(
   } catch (error) {
     if (!(error instanceof PipelineFailed)) throw error;
     dependencies.logger.warn({ err: error.cause }, 'edge-sync-pipeline-failed');
-    answerError(response, new GatewayError('Speech to text failed while the files were processed; send them again.', { status: 503, errorClass: 'unavailable', code: 'speech_to_text_failed' }));
+    answerError(
+      response,
+      new GatewayError('Speech to text failed while the files were processed; send them again.', {
+        status: 503,
+        errorClass: 'unavailable',
+        code: 'speech_to_text_failed',
+      }),
+    );
     return;
   }
   const body = JSON.stringify({ conversation_ids: [...new Set(results.map((result) => result.conversation_id))], files: results });
@@ -77,10 +84,15 @@ async function readFiles(request: IncomingMessage, limits: EdgeConfig['sync']): 
   }
   const files = parts.filter((part) => part.name === 'files');
   if (files.length === 0) throw invalidRequest('Send one or more `files` (`*_<unix seconds>.bin`).', 'files', 'missing_files');
-  if (files.length > limits.maxFiles) throw invalidRequest(`At most ${limits.maxFiles} files may be sent at once; ${files.length} were.`, 'files', 'too_many_files');
+  if (files.length > limits.maxFiles)
+    throw invalidRequest(`At most ${limits.maxFiles} files may be sent at once; ${files.length} were.`, 'files', 'too_many_files');
   for (const file of files) {
     if (!file.filename || !FILE_NAME.test(file.filename)) {
-      throw invalidRequest(`The file ${JSON.stringify((file.filename ?? '').slice(0, 100))} is not named *_<unix seconds>.bin.`, 'files', 'invalid_file_name');
+      throw invalidRequest(
+        `The file ${JSON.stringify((file.filename ?? '').slice(0, 100))} is not named *_<unix seconds>.bin.`,
+        'files',
+        'invalid_file_name',
+      );
     }
   }
   return files;
@@ -155,12 +167,19 @@ async function readBoundedBody(request: IncomingMessage, maxBytes: number): Prom
 }
 
 function tooLarge(maxBytes: number): GatewayError {
-  return new GatewayError(`The body is larger than ${maxBytes} bytes (edge.sync.maxBodyBytes).`, { status: 413, errorClass: 'payload_too_large', param: 'files', code: 'request_too_large' });
+  return new GatewayError(`The body is larger than ${maxBytes} bytes (edge.sync.maxBodyBytes).`, {
+    status: 413,
+    errorClass: 'payload_too_large',
+    param: 'files',
+    code: 'request_too_large',
+  });
 }
 
 function answerError(response: ServerResponse, error: unknown): void {
   const gatewayError =
-    error instanceof GatewayError ? error : new GatewayError('The files could not be read.', { status: 400, errorClass: 'invalid_request', param: 'files', code: 'invalid_request' });
+    error instanceof GatewayError
+      ? error
+      : new GatewayError('The files could not be read.', { status: 400, errorClass: 'invalid_request', param: 'files', code: 'invalid_request' });
   const body = JSON.stringify(openAIErrorBody(gatewayError));
   // A body not read to its end (too large) is not drained: the connection closes after the answer.
   const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };

@@ -51,7 +51,11 @@ export function createEdgeRoutes(endpoints: EdgeIngestEndpoints | undefined, aut
     [
       `POST ${SYNC_LOCAL_FILES_PATH}`,
       (request: IncomingMessage, response: ServerResponse) =>
-        endpoints.syncLocalFiles(request, response, edgeCaller(requestPrincipal(request), authenticator.required ? readCredential(request.headers) : undefined)),
+        endpoints.syncLocalFiles(
+          request,
+          response,
+          edgeCaller(requestPrincipal(request), authenticator.required ? readCredential(request.headers) : undefined),
+        ),
     ],
   ]);
 }

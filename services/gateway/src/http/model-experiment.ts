@@ -18,7 +18,8 @@ export function applyModelExperiment(
   principal: Principal,
   requestId: string,
 ): void {
-  if (experiments === undefined || telemetry.experiment !== undefined || telemetry.promptName !== undefined || telemetry.attribution === undefined) return;
+  if (experiments === undefined || telemetry.experiment !== undefined || telemetry.promptName !== undefined || telemetry.attribution === undefined)
+    return;
   const { workspace, userId, sessionId } = telemetry.attribution;
   const user = telemetry.user || userId;
   const assignment = experiments.assign(

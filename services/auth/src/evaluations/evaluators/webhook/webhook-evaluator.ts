@@ -50,7 +50,9 @@ export const webhookEvaluator: EvaluatorKind = {
           });
         } catch (error) {
           if (signal.aborted) throw error;
-          throw new Error(`The webhook could not be reached (${(error as Error).name === 'TimeoutError' ? 'timed out' : 'connection failed'}).`);
+          throw new Error(`The webhook could not be reached (${(error as Error).name === 'TimeoutError' ? 'timed out' : 'connection failed'}).`, {
+            cause: error,
+          });
         }
         const text = await response.text();
         if (!response.ok) throw new Error(`The webhook answered ${response.status}.`);
