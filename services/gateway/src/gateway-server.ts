@@ -274,8 +274,9 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       certificate?.close();
       // Upgraded sockets are no longer the HTTP server's to close.
       liveTailSocket.close();
-      // Streams close with 1001 (the app reconnects elsewhere); what their pipelines hold is finished meanwhile.
-      const edgeClosed = edgeIngest?.close();
+      // Streams close with 1001 (the app reconnects elsewhere) and what their pipelines hold is finished, while the
+      // server still takes the speech-to-text and summary requests that finishing sends back through this gateway.
+      if (edgeIngest && !(await within(edgeIngest.close(), graceMs))) logger.warn({ graceMs }, 'edge-ingest-close-grace-over');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (!(await within(executor.whenIdle(), graceMs))) {
@@ -286,7 +287,6 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       // Model requests are over; what else is open (idle keep-alive connections, a slow query) is cut.
       server.closeAllConnections();
       await closed;
-      await edgeClosed;
       // Their work off the request path (cache writes) ends before they close.
       await plugins.close();
       // Every request is recorded by now: their spans go out before the export stops.

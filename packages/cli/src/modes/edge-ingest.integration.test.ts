@@ -1,11 +1,15 @@
 /**
  * @jest-environment ./services/edge-ingest/src/__fixtures__/native-typed-arrays-environment.js
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { configSchema, createLogger } from '@switchyard/shared';
 import { synthesizeSpeech, silence, joinAudio } from '../../../../services/edge-ingest/src/__fixtures__/flite-speech';
 import { opusPackets } from '../../../../services/edge-ingest/src/__fixtures__/opus-packets';
 import { TranscriptionServer } from '../../../../services/edge-ingest/src/__fixtures__/transcription-server';
+import { DEFAULT_FIXTURES, openAIFixture, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../../../../test/support/mock-openai-upstream';
 import { waitFor } from '../../../../test/support/wait-for';
 import { startEmbedded, type EmbeddedGateway } from './embedded';
 
@@ -90,6 +94,73 @@ describe('edge ingest in one process', () => {
     );
     expect(listed.map((conversation) => conversation.id)).toContain(session.conversation_id);
     expect(transcriptions.received.length).toBeGreaterThan(0);
+  });
+});
+
+describe('edge ingest at shutdown', () => {
+  let transcriptions: TranscriptionServer | undefined;
+  let upstream: MockOpenAIUpstream | undefined;
+  let gateway: EmbeddedGateway | undefined;
+  let socket: WebSocket | undefined;
+  const directory = mkdtempSync(path.join(tmpdir(), 'switchyard-edge-shutdown-'));
+
+  afterEach(async () => {
+    socket?.terminate();
+    await gateway?.close(100);
+    await transcriptions?.stop();
+    await upstream?.close();
+  });
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('summarises the conversation still open when the process stops, through its own gateway', async () => {
+    transcriptions = await new TranscriptionServer(() => ({ status: 200, body: { text: ' Ship the release on Friday.' } })).start();
+    upstream = await startMockOpenAIUpstream();
+    const summary = {
+      title: 'Release day',
+      overview: 'The release ships on Friday.',
+      emoji: '🚀',
+      category: 'work',
+      action_items: [],
+      events: [],
+      memories: [],
+    };
+    const recorded = JSON.parse(readFileSync(openAIFixture(DEFAULT_FIXTURES.chat), 'utf8'));
+    recorded.choices[0].message.content = JSON.stringify(summary);
+    const fixture = path.join(directory, 'summary.json');
+    writeFileSync(fixture, JSON.stringify(recorded));
+    upstream.enqueue({ kind: 'json-fixture', file: fixture });
+    const config = configSchema.parse({
+      server: { host: '127.0.0.1', port: 0 },
+      providers: { openai: { kind: 'openai', baseUrl: upstream.baseUrl, models: ['*'] } },
+      events: { lingerMs: 5 },
+      observability: { dataDirectory: path.join(directory, 'data') },
+      edge: { speech: { engine: 'gateway', gateway: { baseUrl: transcriptions.baseUrl } } },
+    });
+    gateway = await startEmbedded(config, createLogger('test', 'silent'));
+    const speech = synthesizeSpeech('Ship the release on Friday.');
+    const packets = opusPackets(joinAudio(silence(0.5, 16_000), speech.samples, silence(1, 16_000)));
+    const messages: unknown[] = [];
+    socket = new WebSocket(`${gateway.url.replace(/^http/, 'ws')}/v4/listen?language=en&sample_rate=16000&codec=opus`);
+    socket.on('message', (data) => messages.push(parse((data as Buffer).toString())));
+    await waitFor(
+      () => messages,
+      (seen) => seen.some((message) => isRecord(message) && message.status === 'ready'),
+      { timeoutMs: 60_000, what: 'the stream ready' },
+    );
+    for (const packet of packets) socket.send(packet);
+    await waitFor(
+      () => messages.filter((message) => Array.isArray(message)),
+      (arrays) => arrays.length > 0,
+      { timeoutMs: 60_000, what: 'a segment' },
+    );
+    const session = messages.find((message) => isRecord(message) && message.type === 'conversation_session') as { conversation_id: string };
+
+    // The conversation is open (its timeout is minutes away) when the process stops.
+    await gateway.close();
+    gateway = await startEmbedded(config, createLogger('test', 'silent'));
+    const stored = (await (await fetch(`${gateway.url}/v1/conversations/${session.conversation_id}`)).json()) as Record<string, unknown>;
+    expect(stored).toMatchObject({ id: session.conversation_id, status: 'completed', structured: { title: 'Release day', category: 'work' } });
+    expect(upstream.requests).toHaveLength(1);
   });
 });
 

@@ -13,6 +13,7 @@ import type { EventPublisher } from '@switchyard/events';
 import type { GatewayServerOptions } from '@switchyard/gateway';
 import type { Logger, SwitchyardConfig } from '@switchyard/shared';
 import type { Registry } from 'prom-client';
+import { conversationMetrics } from './edge-conversations';
 
 export interface EdgeIngestWiring {
   /** Omi's routes over a way to authenticate (undefined with `edge.enabled: false`). */
@@ -21,7 +22,7 @@ export interface EdgeIngestWiring {
   gatewayOptions: Pick<GatewayServerOptions, 'edgeIngest'>;
   /** The gateway's own address once it listens: summaries and cloud speech to text go there unless configured elsewhere. */
   listening(url: string): void;
-  /** Ends the open conversations (summarised) and unloads the speech engine; after the gateway has closed its streams. */
+  /** Ends what the endpoints' own close left open (conversations, summarised) and unloads the speech engine. */
   close(): Promise<void>;
 }
 
@@ -53,6 +54,7 @@ export function wireEdgeIngest(config: SwitchyardConfig, logger: Logger, setup: 
     publisher: setup.publisher,
     gatewayUrl,
     logger,
+    ...(setup.registry && conversationMetrics(setup.registry)),
   });
   let speech: Promise<EdgeSpeech> | undefined;
   let loaded: EdgeSpeech | undefined;
@@ -71,8 +73,8 @@ export function wireEdgeIngest(config: SwitchyardConfig, logger: Logger, setup: 
     if (!loaded) throw new Error('the speech engine is not loaded');
     return loaded.pipelines(options, listener);
   };
-  const endpoints = (authenticate: EdgeAuthenticate): OmiEndpoints =>
-    createOmiEndpoints({
+  const endpoints = (authenticate: EdgeAuthenticate): OmiEndpoints => {
+    const omi = createOmiEndpoints({
       config: config.edge,
       authenticate,
       tracker: tracking.tracker,
@@ -81,6 +83,19 @@ export function wireEdgeIngest(config: SwitchyardConfig, logger: Logger, setup: 
       logger,
       metrics: new EdgeIngestMetrics(setup.registry),
     });
+    return {
+      webSocketPaths: omi.webSocketPaths,
+      metrics: omi.metrics,
+      handleUpgrade: (request, socket, head) => omi.handleUpgrade(request, socket, head),
+      syncLocalFiles: (request, response, owner) => omi.syncLocalFiles(request, response, owner),
+      // The streams end first (their last segments join their conversations), then the open conversations
+      // are summarised, while the gateway their summaries go through still serves.
+      close: async () => {
+        await omi.close();
+        await tracking.close();
+      },
+    };
+  };
   return {
     endpoints,
     gatewayOptions: { edgeIngest: endpoints },
