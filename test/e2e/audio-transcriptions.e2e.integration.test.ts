@@ -292,11 +292,13 @@ describe.each<Mode>(['embedded', 'distributed'])('audio transcriptions (%s mode)
       usage: { input_tokens: 0, output_tokens: 0 },
     });
     expect(priced.cost_usd).toBeCloseTo((AUDIO_SECONDS / 60) * 0.006, 12);
+    expect(priced.audio_seconds).toBeCloseTo(AUDIO_SECONDS, 6);
     expect(priced.cost).toMatchObject({ price_source: 'config' });
 
     // Billed by the second: the provider's own count (usage.seconds) is what is priced.
     const json = await recorded(jsonId);
     expect(json.cost_usd).toBeCloseTo((BILLED_SECONDS / 60) * 0.006, 12);
+    expect(json.audio_seconds).toBe(BILLED_SECONDS);
 
     // Billed by tokens: audio tokens at audioInput, text tokens at input, output at output.
     const tokens = await recorded(tokensId);

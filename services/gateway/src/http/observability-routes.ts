@@ -223,6 +223,7 @@ export function formatRequestRecord(record: RequestRecord) {
     prompt: record.promptName ? { name: record.promptName, version: record.promptVersion } : null,
     experiment: record.experimentId ? { id: record.experimentId, arm: record.experimentArm } : null,
     operation: operationName(record.operation),
+    audio_seconds: record.operation === eventsV1.Operation.AUDIO_TRANSCRIPTION ? record.audioSeconds : null,
     requested_model: record.requestedModel,
     served_model: record.servedModel || null,
     provider: record.provider || null,

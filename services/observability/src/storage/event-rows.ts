@@ -67,6 +67,7 @@ export const requestColumns: readonly InsertColumn<RequestCompleted>[] = [
   { name: 'price_source', type: 'text', value: (event) => storedText(event.priceSource) },
   { name: 'experiment_id', type: 'text', value: (event) => storedText(event.experimentId) },
   { name: 'experiment_arm', type: 'text', value: (event) => storedText(event.experimentArm) },
+  { name: 'audio_seconds', type: 'double precision', value: (event) => event.audioSeconds },
 ];
 
 function tokenColumns<Event>(tokensOf: (event: Event) => TokenCounts | undefined): InsertColumn<Event>[] {
@@ -171,6 +172,7 @@ export interface RequestRow {
   price_source: string;
   experiment_id: string;
   experiment_arm: string;
+  audio_seconds: number;
 }
 
 export function requestFromRow(row: RequestRow): RequestCompleted {
@@ -218,6 +220,7 @@ export function requestFromRow(row: RequestRow): RequestCompleted {
     priceSource: row.price_source,
     experimentId: row.experiment_id,
     experimentArm: row.experiment_arm,
+    audioSeconds: row.audio_seconds,
   });
 }
 

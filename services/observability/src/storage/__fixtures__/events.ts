@@ -66,6 +66,7 @@ export function requestCompleted(fields: RequestCompletedInit = {}): eventsV1.Re
     priceSource: 'config',
     experimentId: 'exp_0123456789abcdef01234567',
     experimentArm: 'treatment',
+    audioSeconds: 12.5,
     ...fields,
   });
 }
