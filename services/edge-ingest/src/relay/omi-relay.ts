@@ -146,24 +146,24 @@ export class OmiRelay {
     for (const frame of assembler.flush()) await this.send(frame);
     Object.assign(this.report.faults, link.counts);
     Object.assign(this.report.assembly, assembler.counts);
-    await this.drainQueue();
+    // A socket the server just closed is reconnecting: the queued frames go out on the new one.
+    while (this.queue.length > 0 && !this.closed) {
+      await this.drainQueue();
+      if (this.queue.length > 0) await this.nextChange(25);
+    }
     return this.snapshot();
   }
 
-  /** Resolves when `condition` holds on the report (checked on every server message), rejects after `timeoutMs`. */
+  /**
+   * Resolves when `condition` holds (checked on every server message and every
+   * 25 ms, for conditions on other state), rejects after `timeoutMs`.
+   */
   async waitFor(condition: (report: RelayReport) => boolean, timeoutMs: number): Promise<RelayReport> {
     const deadline = Date.now() + timeoutMs;
     while (!condition(this.snapshot())) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`relay: condition not met within ${timeoutMs} ms (${JSON.stringify(summarise(this.snapshot()))})`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(finish, remaining);
-        function finish(): void {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.waiters.add(finish);
-      });
+      await this.nextChange(Math.min(remaining, 25));
     }
     return this.snapshot();
   }
@@ -242,7 +242,8 @@ export class OmiRelay {
           return;
         } catch (error) {
           lastError = (error as Error).message;
-          if (this.report.failure) return;
+          // A refusal (bad key, failed first-message auth) is final, as in the app.
+          if (this.report.failure) break;
         }
       }
       if (!this.closed && !this.report.failure) this.report.failure = `gave up after ${maxAttempts} reconnects: ${lastError}`;
@@ -319,6 +320,20 @@ export class OmiRelay {
     else if (message.kind === 'event') this.report.events.push(message.event);
     this.options.onMessage?.(message);
     this.wake();
+  }
+
+  /** Resolves on the next server message or socket change, or after `timeoutMs`. */
+  private nextChange(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, timeoutMs);
+      const waiters = this.waiters;
+      function finish(): void {
+        clearTimeout(timer);
+        waiters.delete(finish);
+        resolve();
+      }
+      waiters.add(finish);
+    });
   }
 
   private wake(): void {
