@@ -5,12 +5,10 @@
  * phone app would, prints the transcript as the server upserts it, and the
  * relay's counts at the end.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { speakWithFlite } from './flite-speech';
 import { DEVICE_SAMPLE_RATE } from './opus-frame-encoder';
 import { OmiRelay, transcriptText, type RelayReport } from './omi-relay';
 import { parseWav, resample } from './wav-file';
@@ -66,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (values.codec !== 'opus' && values.codec !== 'pcm16') throw new Error(`--codec must be opus or pcm16, not ${values.codec}`);
-  const audio = resample(values.wav ? parseWav(fs.readFileSync(values.wav)) : speak(values.say ?? ''), DEVICE_SAMPLE_RATE);
+  const audio = resample(values.wav ? parseWav(fs.readFileSync(values.wav)) : speakWithFlite(values.say ?? ''), DEVICE_SAMPLE_RATE);
   const pace = number('pace', values.pace);
   const relay = new OmiRelay({
     url: values.url,
@@ -113,18 +111,6 @@ function describe(report: RelayReport): string {
     ...(report.failure ? [`failure: ${report.failure}`] : []),
     '',
   ].join('\n');
-}
-
-/** Speaks `text` with Debian's flite (voice slt, 16 kHz). */
-function speak(text: string) {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'omi-relay-'));
-  try {
-    const file = path.join(directory, 'speech.wav');
-    execFileSync('flite', ['-voice', 'slt', '-t', text, '-o', file]);
-    return parseWav(fs.readFileSync(file));
-  } finally {
-    fs.rmSync(directory, { recursive: true, force: true });
-  }
 }
 
 function number(name: string, text: string): number {
