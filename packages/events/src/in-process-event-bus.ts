@@ -340,4 +340,6 @@ const TOPIC_OF_KIND: Record<SwitchyardEvent['kind'], Topic> = {
   'request-completed': TOPICS.requestCompleted,
   'cost-recorded': TOPICS.costRecorded,
   'spans-received': TOPICS.spansReceived,
+  'transcript-segments-updated': TOPICS.transcriptSegments,
+  'conversation-updated': TOPICS.conversationUpdated,
 };

@@ -6,12 +6,16 @@ import { EVENT_TYPE_HEADER, TOPICS, eventKey, type Topic } from './topics';
 export type RequestCompleted = eventsV1.RequestCompleted;
 export type CostRecorded = eventsV1.CostRecorded;
 export type SpansReceived = eventsV1.SpansReceived;
+export type TranscriptSegmentsUpdated = eventsV1.TranscriptSegmentsUpdated;
+export type ConversationUpdated = eventsV1.ConversationUpdated;
 
 /** One event, tagged with its kind. */
 export type SwitchyardEvent =
   | { kind: 'request-completed'; event: RequestCompleted }
   | { kind: 'cost-recorded'; event: CostRecorded }
-  | { kind: 'spans-received'; event: SpansReceived };
+  | { kind: 'spans-received'; event: SpansReceived }
+  | { kind: 'transcript-segments-updated'; event: TranscriptSegmentsUpdated }
+  | { kind: 'conversation-updated'; event: ConversationUpdated };
 
 /** An event as it travels on Kafka, or waits in the spool. */
 export interface EncodedEvent {
@@ -30,6 +34,11 @@ const encodeRequestCompleted =
 const encodeCostRecorded = compileEncoder(eventsV1.CostRecordedSchema) ?? ((event: CostRecorded) => toBinary(eventsV1.CostRecordedSchema, event));
 
 const encodeSpansReceived = compileEncoder(eventsV1.SpansReceivedSchema) ?? ((event: SpansReceived) => toBinary(eventsV1.SpansReceivedSchema, event));
+const encodeTranscriptSegmentsUpdated =
+  compileEncoder(eventsV1.TranscriptSegmentsUpdatedSchema) ??
+  ((event: TranscriptSegmentsUpdated) => toBinary(eventsV1.TranscriptSegmentsUpdatedSchema, event));
+const encodeConversationUpdated =
+  compileEncoder(eventsV1.ConversationUpdatedSchema) ?? ((event: ConversationUpdated) => toBinary(eventsV1.ConversationUpdatedSchema, event));
 
 export function encodeEvent(item: SwitchyardEvent): EncodedEvent {
   const { event } = item;
@@ -56,6 +65,20 @@ export function encodeEvent(item: SwitchyardEvent): EncodedEvent {
         value: encodeSpansReceived(item.event),
         headers: { [EVENT_TYPE_HEADER]: eventsV1.SpansReceivedSchema.typeName },
       };
+    case 'transcript-segments-updated':
+      return {
+        topic: TOPICS.transcriptSegments,
+        key,
+        value: encodeTranscriptSegmentsUpdated(item.event),
+        headers: { [EVENT_TYPE_HEADER]: eventsV1.TranscriptSegmentsUpdatedSchema.typeName },
+      };
+    case 'conversation-updated':
+      return {
+        topic: TOPICS.conversationUpdated,
+        key,
+        value: encodeConversationUpdated(item.event),
+        headers: { [EVENT_TYPE_HEADER]: eventsV1.ConversationUpdatedSchema.typeName },
+      };
   }
 }
 
@@ -69,6 +92,10 @@ export function decodeEvent(topic: string, value: Uint8Array): SwitchyardEvent {
         return { kind: 'cost-recorded', event: fromBinary(eventsV1.CostRecordedSchema, value) };
       case TOPICS.spansReceived:
         return { kind: 'spans-received', event: fromBinary(eventsV1.SpansReceivedSchema, value) };
+      case TOPICS.transcriptSegments:
+        return { kind: 'transcript-segments-updated', event: fromBinary(eventsV1.TranscriptSegmentsUpdatedSchema, value) };
+      case TOPICS.conversationUpdated:
+        return { kind: 'conversation-updated', event: fromBinary(eventsV1.ConversationUpdatedSchema, value) };
     }
   } catch (error) {
     throw new EventDecodeError(`The value on ${topic} is not a valid event: ${(error as Error).message}`);

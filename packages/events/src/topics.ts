@@ -7,6 +7,9 @@ export const TOPICS = {
   requestCompleted: 'switchyard.request.completed.v1',
   costRecorded: 'switchyard.cost.recorded.v1',
   spansReceived: 'switchyard.spans.received.v1',
+  // Edge ingest: transcript segments and conversations of wearable audio streams.
+  transcriptSegments: 'switchyard.transcript.segments.v1',
+  conversationUpdated: 'switchyard.conversation.updated.v1',
 } as const;
 
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];

@@ -29,8 +29,11 @@ import { ClientCountryLocator } from './telemetry/client-country';
 import type { GatewayAuditHooks } from './auth/gateway-audit-hooks';
 import { RequestAuthenticator } from './auth/request-authenticator';
 import { createRequestListener } from './http/create-http-app';
+import type { ConversationQueries } from './http/conversation-routes';
 import { createDashboardRoutes } from './http/dashboard-routes';
 import { attachLiveTailSocket } from './http/live-tail-socket';
+import { edgeAuthenticate, type EdgeIngestMount } from './http/edge-routes';
+import { UpgradeDispatcher } from './http/upgrade-dispatcher';
 import { LiveTailHub } from './live-tail/live-tail-hub';
 import { ModelDetails } from './http/model-details';
 import { createGatewayHttpServer } from './http/create-http-server';
@@ -123,6 +126,10 @@ export interface GatewayServerOptions {
    * taps its own publisher (the requests it recorded itself).
    */
   liveTail?: LiveTailHub;
+  /** Omi's edge routes (`/v4/listen`, `/v4/web/listen`, `/v1/sync-local-files`) on this port; not served when absent. */
+  edgeIngest?: EdgeIngestMount;
+  /** Conversations of wearable audio streams for `/v1/conversations` (`@switchyard/edge-ingest`'s store); a 404 there when absent. */
+  conversations?: ConversationQueries;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
@@ -164,6 +171,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     tokenVerifier: options.tokenVerifier,
   });
   const costRecommender = new CostRecommender(config);
+  const edgeIngest = options.edgeIngest?.(edgeAuthenticate(authenticator));
   // OpenTelemetry export (the `telemetry` section): undefined, and nothing of its SDK loaded, when it is off.
   const otel = await startConfiguredOtelExport(config, logger);
   const listener = createRequestListener({
@@ -190,13 +198,17 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     audit: options.audit,
     adminRoutes: options.adminRoutes,
     responseStore: options.responseStore,
+    conversations: options.conversations,
     plugins,
     dashboard: createDashboardRoutes(),
+    edgeIngest,
   });
   // Read before listening: a missing or mismatched certificate stops the start, naming server.tls.*.
   const certificate = config.server.tls ? new ServerCertificate(config.server.tls, logger) : undefined;
   const server: Server = createGatewayHttpServer(listener, config.server, metrics, logger, certificate?.pair);
-  const liveTailSocket = attachLiveTailSocket(server, { hub: liveTail, authenticator, allowedOrigins: config.server.cors.allowedOrigins, logger });
+  const upgrades = new UpgradeDispatcher(server);
+  if (edgeIngest) for (const path of edgeIngest.webSocketPaths) upgrades.route(path, edgeIngest.handleUpgrade);
+  const liveTailSocket = attachLiveTailSocket(upgrades, { hub: liveTail, authenticator, allowedOrigins: config.server.cors.allowedOrigins, logger });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -207,6 +219,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     });
   } catch (error) {
     certificate?.close();
+    await edgeIngest?.close();
     await plugins.close();
     await otel?.shutdown();
     throw error;
@@ -252,6 +265,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       certificate?.close();
       // Upgraded sockets are no longer the HTTP server's to close.
       liveTailSocket.close();
+      // Streams close with 1001 (the app reconnects elsewhere); what their pipelines hold is finished meanwhile.
+      const edgeClosed = edgeIngest?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (!(await within(executor.whenIdle(), graceMs))) {
@@ -262,6 +277,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       // Model requests are over; what else is open (idle keep-alive connections, a slow query) is cut.
       server.closeAllConnections();
       await closed;
+      await edgeClosed;
       // Their work off the request path (cache writes) ends before they close.
       await plugins.close();
       // Every request is recorded by now: their spans go out before the export stops.

@@ -7,4 +7,7 @@ export { openingResponseStore, SqlResponseStore } from './responses-store/sql-re
 export type { ResponseStore, ResponseStoreOptions, StoredResponse } from './responses-store/response-store';
 export { LiveTailHub, type LiveTailListener } from './live-tail/live-tail-hub';
 export { LIVE_TAIL_CLOSE_CODES, LIVE_TAIL_PATH } from './http/live-tail-socket';
+export { edgeAuthenticate, SYNC_LOCAL_FILES_PATH, type EdgeAuthenticate, type EdgeCaller, type EdgeIngestEndpoints, type EdgeIngestMount } from './http/edge-routes';
+export { UpgradeDispatcher, type UpgradeHandler } from './http/upgrade-dispatcher';
 export { createDashboardRoutes, DASHBOARD_PATH, type DashboardHandler, type DashboardOptions } from './http/dashboard-routes';
+export type { ConversationQueries } from './http/conversation-routes';

@@ -13,6 +13,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { authenticationRequired, ConfigError, executionPolicy, resolveSecret, type Logger, type SwitchyardConfig } from '@switchyard/shared';
 import { createPostgresClient, type SqlClient } from '@switchyard/database';
 import { startAlerting } from './alerting';
+import { conversationRecordSinks, conversationRoutesOptions } from './edge-conversations';
 import {
   grpcClientSecurity,
   grpcMessageLimits,
@@ -198,6 +199,7 @@ export async function startDistributedGateway(config: SwitchyardConfig, logger: 
     plugins: { factories: builtInPluginFactories, services: pluginServices },
     ...governanceTables.gatewayOptions,
     ...responseStoreOptions(config, governanceClient),
+    ...conversationRoutesOptions(governanceClient && (() => Promise.resolve(governanceClient))),
     ...overrides,
   });
   return {
@@ -245,6 +247,7 @@ export async function startObservabilityService(
     brokers: kafka.brokers,
     postgresUrl,
     influx: influxOptions(config),
+    recordSinks: conversationRecordSinks(),
     groupId: config.observability.consumerGroup,
     topicPrefix: kafka.topicPrefix,
     // A new group reads what the topics still hold: events published before its first start are recorded too.

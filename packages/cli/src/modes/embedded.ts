@@ -19,6 +19,8 @@ import { startAlerting } from './alerting';
 import { eventDatabaseOptions, influxOptions } from './event-destinations';
 import { startGovernance } from './governance';
 import { OpeningEventDatabase } from './opening-event-database';
+import { conversationRoutesOptions } from './edge-conversations';
+import { wireEdgeIngest } from './edge-ingest';
 import { coldStorageOf } from './cold-storage';
 
 export interface EmbeddedGateway extends GatewayServer {
@@ -107,6 +109,8 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
   });
   // Made when a plugin first asks: a config with no semantic plugin loads no model and opens no store.
   const pluginServices = lazyPluginServices(config, logger, localServiceMakers);
+  // Omi's /v4/listen, /v4/web/listen and /v1/sync-local-files on the gateway's port.
+  const edge = wireEdgeIngest(config, logger, { client: () => database.client, publisher: events, registry: metrics.registry });
   let gateway: GatewayServer;
   try {
     gateway = await startGatewayServer({
@@ -125,9 +129,13 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       plugins: { factories: builtInPluginFactories, services: pluginServices, bindEmbeddings: (run) => pluginServices.bindEmbeddings?.(run) },
       ...governanceTables.gatewayOptions,
       ...responseStoreOptions(config, () => database.client),
+      ...conversationRoutesOptions(() => database.client),
+      ...edge.gatewayOptions,
       ...overrides,
     });
+    edge.listening(gateway.url);
   } catch (error) {
+    await edge.close();
     await pluginServices.close();
     await adapters.close();
     await resilience.close();
@@ -175,6 +183,7 @@ export async function startEmbedded(config: SwitchyardConfig, logger: Logger, ov
       await retention?.stop();
       await coldStorage?.close();
       await gateway.close(graceMs);
+      await edge.close();
       await pluginServices.close();
       await adapters.close();
       await resilience.close();

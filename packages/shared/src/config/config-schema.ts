@@ -20,6 +20,7 @@ import { alertsConfigSchema } from './alerts-config';
 import { coldStorageConfigSchema } from './cold-storage-config';
 import { telemetryConfigSchema } from './telemetry-config';
 import { dashboardConfigSchema } from './dashboard-config';
+import { edgeConfigSchema } from './edge-config';
 
 /**
  * The one configuration schema, parsed at boot. See the README's config
@@ -593,6 +594,8 @@ export const configSchema = z.strictObject({
   telemetry: telemetryConfigSchema,
   /** The web dashboard at /ui (dashboard-config.ts). */
   dashboard: dashboardConfigSchema,
+  /** Omi wearable audio: /v4/listen, /v4/web/listen, /v1/sync-local-files (edge-config.ts). */
+  edge: edgeConfigSchema,
 });
 
 export type SwitchyardConfig = z.infer<typeof configSchema>;

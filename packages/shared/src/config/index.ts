@@ -16,3 +16,6 @@ export * from './alerts-config';
 export * from './cold-storage-config';
 export * from './dashboard-config';
 export * from './analytics-config';
+export * from './edge-config';
+export * from './edge-speech-config';
+export * from './edge-conversations-config';

@@ -29,6 +29,8 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
   'alerts.read': ['owner', 'admin', 'developer', 'viewer'],
   // Those who may call models may score their answers.
   'feedback.write': ['owner', 'admin', 'developer'],
+  // Streamed audio is transcribed and summarised by models on the caller's behalf.
+  'audio.stream': ['owner', 'admin', 'developer'],
   other: ['owner', 'admin', 'developer', 'viewer'],
 };
 

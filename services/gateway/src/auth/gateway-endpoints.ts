@@ -22,6 +22,8 @@ export type GatewayEndpoint =
   | 'alerts.read'
   /** `POST /v1/feedback`: scores on recorded requests and traces. */
   | 'feedback.write'
+  /** Omi's audio streams (`/v4/listen`, `/v4/web/listen`) and synced recordings (`POST /v1/sync-local-files`). */
+  | 'audio.stream'
   /** Any other route: answered (404, or a route added later) only to an authenticated caller. */
   | 'other';
 
@@ -37,10 +39,13 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (path === '/v1/responses' || path.startsWith('/v1/responses/')) return 'responses';
   if (method === 'GET' && path === '/v1/models') return 'models.read';
   if (method === 'GET' && (path === '/v1/requests' || path.startsWith('/v1/requests/'))) return 'requests.read';
+  // Conversations are records of what a workspace's streams said, read like its requests.
+  if (method === 'GET' && (path === '/v1/conversations' || path.startsWith('/v1/conversations/'))) return 'requests.read';
   if (method === 'GET' && path === '/v1/usage') return 'usage.read';
   // Analytics read usage and costs, as /v1/usage does, only cut more ways.
   if (method === 'GET' && (path === '/v1/analytics' || path.startsWith('/v1/analytics/'))) return 'usage.read';
   if (method === 'POST' && path === '/v1/feedback') return 'feedback.write';
+  if (method === 'POST' && path === '/v1/sync-local-files') return 'audio.stream';
   if (method === 'DELETE' && /^\/v1\/users\/[^/]+\/data$/.test(path)) return 'user_data.delete';
   if (method === 'POST' && path === '/v1/traces') return 'traces.write';
   if (method === 'GET' && (path === '/v1/traces' || path.startsWith('/v1/traces/'))) return 'traces.read';

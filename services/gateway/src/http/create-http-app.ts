@@ -16,6 +16,8 @@ import type { RequestExecutor } from '../pipeline/request-executor';
 import { createAlertRoutes } from './alert-routes';
 import type { CostRecommender } from '../analytics/cost-recommendations';
 import { createAnalyticsRoutes } from './analytics-routes';
+import { createEdgeRoutes, type EdgeIngestEndpoints } from './edge-routes';
+import { createConversationRoutes, type ConversationQueries } from './conversation-routes';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
 import type { DashboardHandler } from './dashboard-routes';
@@ -54,6 +56,10 @@ export interface HttpAppOptions extends ExchangeOptions {
   traces?: TracesConfig;
   /** Stored responses of the Responses API; none: `store` is ignored and `previous_response_id` refused. */
   responseStore?: ResponseStore;
+  /** Omi's edge routes (`POST /v1/sync-local-files` here; the WebSockets on the server's upgrades); none when absent. */
+  edgeIngest?: EdgeIngestEndpoints;
+  /** Conversations of wearable audio streams (`/v1/conversations`); a 404 there when absent. */
+  conversations?: ConversationQueries;
 }
 
 /**
@@ -71,6 +77,7 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
     ...createOpenAIRoutes(options.executor, options),
     ...createAnthropicRoutes(options.executor, options),
     ...createResponsesRoutes(options.executor, options),
+    ...createEdgeRoutes(options.edgeIngest, options.authenticator),
   ]);
   const pluginRoutes = createPluginEndpointRoutes(options.plugins, options);
   const app = createExpressApp(options);
@@ -244,6 +251,7 @@ function createExpressApp(options: HttpAppOptions): express.Express {
   app.use(createTraceRoutes({ ...options, publisher: options.recorder.publisher }));
   app.use(createAlertRoutes(options.observability));
   app.use(createAnalyticsRoutes(options.observability, { ...options, limits: options.queryLimits, recommender: options.costRecommender }));
+  app.use(createConversationRoutes(options.conversations));
 
   app.use((request, _response, next) => {
     next(
@@ -275,6 +283,7 @@ function routeName(path: string): string {
   if (path === '/v1/feedback') return 'feedback';
   if (path === '/v1/traces' || path.startsWith('/v1/traces/')) return 'traces';
   if (path.startsWith('/v1/responses/')) return 'responses';
+  if (path === '/v1/conversations' || path.startsWith('/v1/conversations/')) return 'conversations';
   if (path.startsWith('/admin/')) return 'admin';
   return 'other';
 }

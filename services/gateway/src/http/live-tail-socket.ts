@@ -1,11 +1,10 @@
-import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
   ANONYMOUS_PRINCIPAL,
   GatewayError,
   isGatewayError,
-  openAIErrorBody,
   permissionDenied,
   type Logger,
   type Principal,
@@ -15,6 +14,7 @@ import { authorizeRequest } from '../auth/authorize-request';
 import type { RequestAuthenticator } from '../auth/request-authenticator';
 import type { LiveTailHub } from '../live-tail/live-tail-hub';
 import { formatRequestRecord } from './observability-routes';
+import { refuseUpgrade, type UpgradeDispatcher } from './upgrade-dispatcher';
 
 export const LIVE_TAIL_PATH = '/v1/requests/live';
 
@@ -68,7 +68,7 @@ export interface LiveTailSocket {
  * A page of another origin may not open it (a cross-site WebSocket would
  * otherwise read a local gateway's records), unless `allowedOrigins` lists it.
  */
-export function attachLiveTailSocket(server: Server, options: LiveTailSocketOptions): LiveTailSocket {
+export function attachLiveTailSocket(upgrades: UpgradeDispatcher, options: LiveTailSocketOptions): LiveTailSocket {
   const { hub, authenticator, logger } = options;
   const authTimeoutMs = options.authTimeoutMs ?? 10_000;
   const maxSockets = options.maxSockets ?? 256;
@@ -77,12 +77,7 @@ export function attachLiveTailSocket(server: Server, options: LiveTailSocketOpti
   // Only the auth message is ever read; nothing a client sends needs more.
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024, clientTracking: true });
 
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path !== LIVE_TAIL_PATH) {
-      refuseUpgrade(socket, new GatewayError(`No WebSocket is served at ${path}.`, { status: 404, errorClass: 'not_found', code: 'unknown_url' }));
-      return;
-    }
+  upgrades.route(LIVE_TAIL_PATH, (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!originAllowed(request, options.allowedOrigins)) {
       refuseUpgrade(socket, permissionDenied('This origin may not open the live tail.', 'origin', 'origin_not_allowed'));
       return;
@@ -201,13 +196,4 @@ function originAllowed(request: IncomingMessage, allowedOrigins: readonly string
   } catch {
     return false;
   }
-}
-
-/** Answers an upgrade it will not make with a plain HTTP error in OpenAI's shape, and closes the connection. */
-function refuseUpgrade(socket: Duplex, error: GatewayError): void {
-  const body = JSON.stringify(openAIErrorBody(error));
-  socket.end(
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n` +
-      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-  );
 }

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { EventSink, Topic } from '@switchyard/events';
 import type { Logger } from '@switchyard/shared';
+import type { SqlClient } from '@switchyard/database';
 import { InfluxEventWriter, type InfluxEventWriterOptions } from '../influx/influx-event-writer';
 import { openEventDatabase } from '../storage/event-database';
 import { DEFAULT_CONSUMER_GROUP_ID, KafkaEventConsumer, type KafkaEventConsumerOptions } from './kafka-event-consumer';
@@ -13,6 +14,11 @@ export interface ObservabilityConsumersOptions {
   postgresSchema?: string;
   /** InfluxDB for time series, consumed by a group of its own; none when absent. */
   influx?: InfluxEventWriterOptions;
+  /**
+   * More sinks over the records database, each in a group of its own
+   * reading only its topics (the edge conversations' tables).
+   */
+  recordSinks?: readonly { create(client: SqlClient): EventSink; topics: readonly Topic[] }[];
   logger: Logger;
   /** Each sink's group is this plus `-<sink>`; `switchyard-observability` by default. */
   groupId?: string;
@@ -52,16 +58,17 @@ export interface RunningObservabilityConsumers {
 export async function startObservabilityConsumers(options: ObservabilityConsumersOptions): Promise<RunningObservabilityConsumers> {
   const logger = options.logger;
   const database = await openEventDatabase({ postgresUrl: options.postgresUrl, schema: options.postgresSchema, logger });
-  const sinks: EventSink[] = [database.store];
-  if (options.influx) sinks.push(new InfluxEventWriter(options.influx));
+  const sinks: { sink: EventSink; topics?: readonly Topic[] }[] = [{ sink: database.store, topics: options.topics }];
+  if (options.influx) sinks.push({ sink: new InfluxEventWriter(options.influx), topics: options.topics });
+  for (const recordSink of options.recordSinks ?? []) sinks.push({ sink: recordSink.create(database.client), topics: recordSink.topics });
   const baseGroup = options.groupId ?? DEFAULT_CONSUMER_GROUP_ID;
   const consumers = sinks.map(
-    (sink) =>
+    ({ sink, topics }) =>
       new KafkaEventConsumer({
         ...options.consumer,
         brokers: options.brokers,
         groupId: sinkGroupId(baseGroup, sink.name),
-        topics: options.topics,
+        topics,
         topicPrefix: options.topicPrefix,
         sinks: [sink],
         logger,

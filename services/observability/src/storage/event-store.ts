@@ -38,7 +38,8 @@ export class PostgresEventStore implements EventSink {
     for (const item of events) {
       if (item.kind === 'request-completed') requests.push(item.event);
       else if (item.kind === 'spans-received') spans.push(item.event);
-      else costs.push(item.event);
+      else if (item.kind === 'cost-recorded') costs.push(item.event);
+      // Transcript segments and conversations have a sink of their own (@switchyard/edge-ingest's conversation store).
     }
     // Application spans go to their own table; like the rest, writing them again changes nothing.
     if (spans.length > 0) await writeSpans(this.client, spans);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { SpeechToTextUnavailable, type SpeechAudio, type SpeechToText, type Transcription } from '../../contracts';
@@ -209,4 +210,32 @@ export class OfflineSpeechToText implements SpeechToText {
 
 export function createOfflineSpeechToText(options: OfflineSpeechToTextOptions): OfflineSpeechToText {
   return new OfflineSpeechToText(options);
+}
+
+/** `.services/tools` at the repository root, seen from src/stt/offline or dist/stt/offline alike. */
+const DEFAULT_TOOLS_DIRECTORY = path.resolve(__dirname, '..', '..', '..', '..', '..', '.services', 'tools');
+
+/** The name `edge.speech.model` may give for the installed model (the default when left out). */
+export const OFFLINE_DEFAULT_MODEL = 'whisper-base';
+
+/**
+ * `edge.speech.engine: offline`: Whisper base from the `whisper` component of
+ * scripts/services.sh, or the CTranslate2 model directory `edge.speech.model`
+ * names. The model is loaded here, so a missing install fails the first
+ * stream with `stt_failed` (and the next stream tries again).
+ */
+export async function createOfflineEngine(model: string | undefined, toolsDirectory?: string): Promise<OfflineSpeechToText> {
+  const paths = offlineWhisperPaths(toolsDirectory ?? process.env.SWITCHYARD_SERVICES_TOOLS_DIR ?? DEFAULT_TOOLS_DIRECTORY);
+  const engine = new OfflineSpeechToText({
+    pythonPath: process.env.SWITCHYARD_OFFLINE_STT_PYTHON ?? paths.pythonPath,
+    modelDirectory: model === undefined || model === OFFLINE_DEFAULT_MODEL ? paths.modelDirectory : path.resolve(model),
+    threads: Math.min(4, os.availableParallelism()),
+  });
+  try {
+    await engine.start();
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  return engine;
 }

@@ -1,0 +1,2 @@
+export * from './gateway-speech-to-text';
+export * from './wav-encoding';
