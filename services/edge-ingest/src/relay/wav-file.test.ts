@@ -1,4 +1,9 @@
-import { encodeWav, parseWav, resample } from './wav-file';
+import { encodeWav as encodeWavBytes } from '../stt/gateway/wav-encoding';
+import { parseWav, resample, type PcmAudio } from './wav-file';
+
+function encodeWav(audio: PcmAudio): Buffer {
+  return Buffer.from(encodeWavBytes(audio.samples, audio.sampleRate));
+}
 
 describe('WAV files', () => {
   it('round-trips mono 16-bit PCM', () => {

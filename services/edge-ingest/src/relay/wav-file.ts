@@ -1,4 +1,4 @@
-/** 16-bit PCM WAV files: what the relay reads, and what tests write for speech-to-text engines. */
+/** 16-bit PCM WAV files as the relay reads them (stt/gateway/wav-encoding.ts writes them). */
 export interface PcmAudio {
   samples: Int16Array;
   sampleRate: number;
@@ -36,26 +36,6 @@ export function parseWav(bytes: Buffer): PcmAudio {
     offset += 8 + size + (size % 2);
   }
   throw new Error('WAV file has no data chunk');
-}
-
-/** A mono 16-bit PCM WAV file. */
-export function encodeWav(audio: PcmAudio): Buffer {
-  const data = Buffer.from(audio.samples.buffer, audio.samples.byteOffset, audio.samples.byteLength);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVE', 8, 'ascii');
-  header.write('fmt ', 12, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(audio.sampleRate, 24);
-  header.writeUInt32LE(audio.sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
 }
 
 /** Linear-interpolation resampling: enough for speech going to a 16 kHz device encoder. */
