@@ -19,16 +19,19 @@ function segment(id: string, text: string, start: number, end: number): Transcri
 let server: WebSocketServer;
 let connections: Connection[];
 let onFrame: (connection: Connection) => void;
+let onConnection: (connection: Connection) => void;
 let relay: OmiRelay | undefined;
 
 beforeEach(async () => {
   connections = [];
   onFrame = () => undefined;
+  onConnection = () => undefined;
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   server.on('connection', (socket, request) => {
     const connection: Connection = { url: new URL(request.url ?? '/', 'http://localhost'), authorization: request.headers.authorization, frames: [], socket };
     connections.push(connection);
     socket.send('ping');
+    onConnection(connection);
     socket.on('message', (data, isBinary) => {
       if (!isBinary) {
         const message = JSON.parse(String(data)) as { type: string; token: string };
@@ -118,6 +121,26 @@ describe('the Omi relay', () => {
     } finally {
       await refused.close();
     }
+  });
+
+  it('holds the audio until the server is ready when asked to, and keeps an idle socket alive', async () => {
+    let frameBeforeReady = false;
+    onConnection = (connection) => {
+      connection.socket.send(JSON.stringify({ type: 'service_status', status: 'initiating' }));
+      // Ready once the relay has had time to send, were it not waiting.
+      setTimeout(() => {
+        frameBeforeReady = connection.frames.length > 0;
+        connection.socket.send(JSON.stringify({ type: 'service_status', status: 'ready' }));
+      }, 100);
+    };
+    relay = new OmiRelay({ url: url(), credential: 'sk-test', pace: Infinity, awaitReady: true, keepAliveIntervalMs: 50 });
+    const report = await relay.stream(audio);
+    expect(frameBeforeReady).toBe(false);
+    expect(report.framesSent).toBe(50);
+    expect(report.events.map((event) => event.status)).toEqual(['initiating', 'ready']);
+    // Nothing more to send: a one-byte keep-alive follows.
+    await relay.waitFor(() => connections[0].frames.length === 51, 5000);
+    expect(connections[0].frames[50]).toEqual(Buffer.from([0]));
   });
 
   it('passes only what survives the faulty link, each frame once', async () => {

@@ -40,6 +40,15 @@ export interface OmiRelayOptions {
   maxReconnects?: number;
   /** Frames kept while disconnected; older ones are dropped (and counted) beyond it. */
   maxQueuedFrames?: number;
+  /**
+   * Hold the audio (queued, as the phone buffers it) until the server says
+   * `service_status: ready` on each socket, for at most `readyTimeoutMs`
+   * (then the attempt counts as failed). Off: stream from the moment it opens.
+   */
+  awaitReady?: boolean;
+  readyTimeoutMs?: number;
+  /** A one-byte keep-alive after this long without sending (Omi: messages of ≤ 2 bytes); 0 = none. Default 20 s. */
+  keepAliveIntervalMs?: number;
   /** Every message from the server as it arrives. */
   onMessage?: (message: RelayServerMessage) => void;
 }
@@ -83,6 +92,8 @@ export class OmiRelay {
   private closed = false;
   private forcedReconnects: number[];
   private readonly waiters = new Set<() => void>();
+  private keepAlive: NodeJS.Timeout | undefined;
+  private lastSentAt = 0;
 
   constructor(private readonly options: OmiRelayOptions) {
     this.report = {
@@ -171,6 +182,7 @@ export class OmiRelay {
   /** Closes the socket (1000) and stops reconnecting. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.keepAlive);
     const socket = this.socket;
     this.socket = undefined;
     this.wake();
@@ -209,6 +221,7 @@ export class OmiRelay {
       const frame = this.queue.shift();
       if (!frame) return;
       socket.send(frame);
+      this.lastSentAt = Date.now();
       this.report.framesSent++;
     }
   }
@@ -239,6 +252,7 @@ export class OmiRelay {
         try {
           this.socket = await this.open();
           this.report.connections++;
+          this.startKeepAlive();
           return;
         } catch (error) {
           lastError = (error as Error).message;
@@ -261,28 +275,40 @@ export class OmiRelay {
       if (this.options.credential && !this.options.web) headers.authorization = `Bearer ${this.options.credential}`;
       const socket = new WebSocket(this.listenUrl(), { headers });
       let opened = false;
-      socket.on('open', () => {
-        if (!this.options.web) {
+      let readyTimer: NodeJS.Timeout | undefined;
+      const accept = () => {
+        if (!this.options.awaitReady) {
           opened = true;
           resolve(socket);
           return;
         }
-        socket.send(JSON.stringify({ type: 'auth', token: this.options.credential ?? '' }));
+        readyTimer = setTimeout(() => {
+          reject(new Error(`no service_status ready within ${this.options.readyTimeoutMs ?? 120_000} ms`));
+          socket.terminate();
+        }, this.options.readyTimeoutMs ?? 120_000);
+      };
+      socket.on('open', () => {
+        if (this.options.web) socket.send(JSON.stringify({ type: 'auth', token: this.options.credential ?? '' }));
+        else accept();
       });
       socket.on('message', (data, isBinary) => {
         if (isBinary) return;
         const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
         const message = parseServerMessage(text);
-        if (this.options.web && !opened && message.kind === 'event' && message.event.type === 'auth_response') {
+        if (this.options.web && !opened && !readyTimer && message.kind === 'event' && message.event.type === 'auth_response') {
           if (message.event.success === true) {
-            opened = true;
-            resolve(socket);
+            accept();
           } else {
             this.report.failure = 'auth_response: success false';
             socket.close(1000);
             reject(new Error(this.report.failure));
           }
           return;
+        }
+        if (!opened && readyTimer && message.kind === 'event' && message.event.type === 'service_status' && message.event.status === 'ready') {
+          clearTimeout(readyTimer);
+          opened = true;
+          resolve(socket);
         }
         this.receive(message);
       });
@@ -296,6 +322,7 @@ export class OmiRelay {
         socket.terminate();
       });
       socket.on('close', (code, reason) => {
+        clearTimeout(readyTimer);
         if (!opened) {
           reject(new Error(`closed with ${code} before it opened`));
           return;
@@ -312,6 +339,19 @@ export class OmiRelay {
         this.wake();
       });
     });
+  }
+
+  private startKeepAlive(): void {
+    const interval = this.options.keepAliveIntervalMs ?? 20_000;
+    if (interval <= 0 || this.keepAlive) return;
+    this.lastSentAt = Date.now();
+    this.keepAlive = setInterval(() => {
+      const socket = this.socket;
+      if (!socket || socket.readyState !== WebSocket.OPEN || Date.now() - this.lastSentAt < interval) return;
+      socket.send(Buffer.from([0]));
+      this.lastSentAt = Date.now();
+    }, Math.max(10, interval / 4));
+    this.keepAlive.unref();
   }
 
   private receive(message: RelayServerMessage): void {
