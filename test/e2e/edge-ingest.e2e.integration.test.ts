@@ -40,13 +40,21 @@ const SUMMARY = {
   memories: [{ content: 'The user attends the weekly planning meeting.', category: 'system' }],
 };
 
-type JsonSchema = { type?: string | readonly string[]; enum?: readonly unknown[]; required?: readonly string[]; additionalProperties?: boolean; properties?: Record<string, JsonSchema>; items?: JsonSchema };
+type JsonSchema = {
+  type?: string | readonly string[];
+  enum?: readonly unknown[];
+  required?: readonly string[];
+  additionalProperties?: boolean;
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+};
 
 /** The JSON-schema keywords the summary schema uses (type, enum, required, properties, additionalProperties, items): the problems found, by path. */
 function schemaProblems(schema: JsonSchema, value: unknown, at = '$'): string[] {
   const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
   const types = schema.type === undefined ? [] : typeof schema.type === 'string' ? [schema.type] : [...schema.type];
-  if (types.length > 0 && !types.includes(kind) && !(kind === 'integer' && types.includes('number'))) return [`${at}: ${kind}, expected ${types.join(' or ')}`];
+  if (types.length > 0 && !types.includes(kind) && !(kind === 'integer' && types.includes('number')))
+    return [`${at}: ${kind}, expected ${types.join(' or ')}`];
   if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of the enum`];
   const problems: string[] = [];
   if (kind === 'object') {
@@ -58,7 +66,8 @@ function schemaProblems(schema: JsonSchema, value: unknown, at = '$'): string[] 
       else if (schema.additionalProperties === false) problems.push(`${at}.${name}: not allowed`);
     }
   }
-  if (kind === 'array' && schema.items) (value as unknown[]).forEach((item, index) => problems.push(...schemaProblems(schema.items as JsonSchema, item, `${at}[${index}]`)));
+  if (kind === 'array' && schema.items)
+    (value as unknown[]).forEach((item, index) => problems.push(...schemaProblems(schema.items as JsonSchema, item, `${at}[${index}]`)));
   return problems;
 }
 
@@ -110,7 +119,11 @@ describe('edge ingest end to end: Omi relay → /v4/listen → segments → summ
       },
     });
     const verifier = new InMemoryVerifier().add(KEY, keyPrincipal('edge-team'));
-    gateway = await startEmbedded(config, createLogger('edge-e2e', process.env.LOG_LEVEL ?? 'silent'), { keyVerifier: verifier, tokenVerifier: verifier });
+    gateway = await startEmbedded(config, createLogger('edge-e2e', process.env.LOG_LEVEL ?? 'silent'), {
+      adminToken: 'admin-token-for-edge-e2e-0123456789',
+      keyVerifier: verifier,
+      tokenVerifier: verifier,
+    });
 
     const sentences = SPEECH_SCRIPT.map((sentence) => speakWithFlite(sentence));
     expect(sentences.every((speech) => speech.sampleRate === 16_000)).toBe(true);
@@ -120,9 +133,12 @@ describe('edge ingest end to end: Omi relay → /v4/listen → segments → summ
     relay = new OmiRelay({
       url: gateway.url.replace(/^http/, 'ws'),
       credential: KEY,
-      // Long enough to outlast the reconnect and the engine's lag behind real time.
-      conversationTimeout: 8,
+      // Long enough to outlast the reconnect and the engine's lag behind real time (the first segment can take
+      // several seconds on two busy cores, and silence is measured from the last segment).
+      conversationTimeout: 20,
       pace: 1,
+      // The first stream loads the models: the phone holds its audio until the server is ready, as the app does.
+      awaitReady: true,
       faults: { loss: 0.01, duplicates: 0.02, reordering: 0.01 },
       seed: 18,
       // Mid-stream, between two sentences or inside one: the app reconnects and resumes the conversation.
@@ -141,15 +157,17 @@ describe('edge ingest end to end: Omi relay → /v4/listen → segments → summ
 
     // The conversation ends after its timeout of silence; the socket, still open, hears it summarised.
     const done = await relay.waitFor((report) => report.events.some((event) => event.type === 'memory_created'), 240_000);
-    const sessions = done.events.filter((event) => event.type === 'conversation_session') as unknown as { conversation_id: string; resumed: boolean }[];
-    expect(sessions).toHaveLength(2);
-    expect(sessions[1]).toEqual({ type: 'conversation_session', conversation_id: sessions[0].conversation_id, resumed: true });
-    expect(done.events.map((event) => event.type)).toContain('memory_processing_started');
-
     const reference = SPEECH_SCRIPT.join(' ');
     const heard = transcriptText(done);
     const errors = wordErrors(reference, heard);
     process.stdout.write(`edge e2e WER ${(errors.rate * 100).toFixed(1)} % ${JSON.stringify(errors)}\n${heard}\n`);
+    const sessions = done.events.filter((event) => event.type === 'conversation_session') as unknown as {
+      conversation_id: string;
+      resumed: boolean;
+    }[];
+    expect(sessions).toHaveLength(2);
+    expect(sessions[1]).toEqual({ type: 'conversation_session', conversation_id: sessions[0].conversation_id, resumed: true });
+    expect(done.events.map((event) => event.type)).toContain('memory_processing_started');
     expect(errors.rate).toBeLessThanOrEqual(E2E_WER_BOUND);
 
     // The summary went through the gateway's chat route with the JSON schema, and what came back matches it.
@@ -160,7 +178,11 @@ describe('edge ingest end to end: Omi relay → /v4/listen → segments → summ
     const authorization = { authorization: `Bearer ${KEY}` };
     const conversationId = sessions[0].conversation_id;
     const listed = await waitFor(
-      async () => (await (await fetch(`${gateway!.url}/v1/conversations`, { headers: authorization })).json()) as { object: string; data: StoredConversation[] },
+      async () =>
+        (await (await fetch(`${gateway!.url}/v1/conversations`, { headers: authorization })).json()) as {
+          object: string;
+          data: StoredConversation[];
+        },
       (page) => page.data.some((conversation) => conversation.id === conversationId && conversation.status === 'completed'),
       { timeoutMs: 30_000, what: 'the completed conversation listed' },
     );
@@ -174,7 +196,10 @@ describe('edge ingest end to end: Omi relay → /v4/listen → segments → summ
     const answer = { ...stored.structured, memories: stored.memories.map(({ content, category }) => ({ content, category })) };
     expect(schemaProblems(CONVERSATION_SUMMARY_SCHEMA, answer)).toEqual([]);
     // The check itself finds what is wrong.
-    expect(schemaProblems(CONVERSATION_SUMMARY_SCHEMA, { ...answer, category: 'gossip', extra: 1 })).toEqual(['$.category: "gossip" is not one of the enum', '$.extra: not allowed']);
+    expect(schemaProblems(CONVERSATION_SUMMARY_SCHEMA, { ...answer, category: 'gossip', extra: 1 })).toEqual([
+      '$.category: "gossip" is not one of the enum',
+      '$.extra: not allowed',
+    ]);
     expect(stored.memories.map((memory) => memory.content)).toEqual([SUMMARY.memories[0].content]);
     // The stored transcript is what the socket showed, within the same bound.
     expect(wordErrors(reference, stored.transcript_segments.map((segment) => segment.text).join(' ')).rate).toBeLessThanOrEqual(E2E_WER_BOUND);

@@ -49,5 +49,6 @@ function conversationTimeout(value: string | null): number {
   const seconds = Number(value);
   if (seconds === -1) return FOUR_HOURS_SECONDS;
   if (seconds < 0) throw new ListenParameterError('conversation_timeout must be a whole number of seconds, or -1.');
-  return Math.min(FOUR_HOURS_SECONDS, Math.max(MIN_CONVERSATION_TIMEOUT_SECONDS, seconds));
+  // The floor (Omi's 120 s) is the tracker's `edge.conversations.minTimeoutSeconds`, which tests lower.
+  return Math.min(FOUR_HOURS_SECONDS, seconds);
 }

@@ -13,7 +13,19 @@ interface Connection {
 }
 
 function segment(id: string, text: string, start: number, end: number): TranscriptSegment {
-  return { id, text, speaker: 'SPEAKER_00', speaker_id: 0, is_user: false, person_id: null, start, end, translations: [], speech_profile_processed: true, stt_provider: 'test' };
+  return {
+    id,
+    text,
+    speaker: 'SPEAKER_00',
+    speaker_id: 0,
+    is_user: false,
+    person_id: null,
+    start,
+    end,
+    translations: [],
+    speech_profile_processed: true,
+    stt_provider: 'test',
+  };
 }
 
 let server: WebSocketServer;
@@ -28,7 +40,12 @@ beforeEach(async () => {
   onConnection = () => undefined;
   server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   server.on('connection', (socket, request) => {
-    const connection: Connection = { url: new URL(request.url ?? '/', 'http://localhost'), authorization: request.headers.authorization, frames: [], socket };
+    const connection: Connection = {
+      url: new URL(request.url ?? '/', 'http://localhost'),
+      authorization: request.headers.authorization,
+      frames: [],
+      socket,
+    };
     connections.push(connection);
     socket.send('ping');
     onConnection(connection);
@@ -63,7 +80,8 @@ describe('the Omi relay', () => {
   it('streams one decodable Opus packet per message with the bearer key and Omi query, and upserts segments by id', async () => {
     onFrame = (connection) => {
       // Every 10 frames the transcript grows: the same id again, as Omi's server re-sends a growing segment.
-      if (connection.frames.length % 10 === 0) connection.socket.send(JSON.stringify([segment('s1', `words ${connection.frames.length}`, 0, connection.frames.length / 100)]));
+      if (connection.frames.length % 10 === 0)
+        connection.socket.send(JSON.stringify([segment('s1', `words ${connection.frames.length}`, 0, connection.frames.length / 100)]));
       if (connection.frames.length === 50) connection.socket.send(JSON.stringify([segment('s2', 'second', 0.5, 0.6)]));
     };
     relay = new OmiRelay({ url: url(), credential: 'sk-test', pace: Infinity, conversationTimeout: 120, query: { uid: 'ignored-by-servers' } });
@@ -78,7 +96,13 @@ describe('the Omi relay', () => {
     const [connection] = connections;
     expect(connection.authorization).toBe('Bearer sk-test');
     expect(connection.url.pathname).toBe('/v4/listen');
-    expect(Object.fromEntries(connection.url.searchParams)).toEqual({ language: 'en', sample_rate: '16000', codec: 'opus', conversation_timeout: '120', uid: 'ignored-by-servers' });
+    expect(Object.fromEntries(connection.url.searchParams)).toEqual({
+      language: 'en',
+      sample_rate: '16000',
+      codec: 'opus',
+      conversation_timeout: '120',
+      uid: 'ignored-by-servers',
+    });
     const decoder = new OpusScript(16_000, 1);
     try {
       for (const frame of connection.frames) expect(decoder.decode(frame).length).toBe(320);

@@ -113,7 +113,14 @@ export class OmiRelay {
   /** The relay's counts and the transcript so far. */
   snapshot(): RelayReport {
     const segments = [...this.segmentsById.values()].sort((a, b) => a.start - b.start);
-    return { ...this.report, faults: { ...this.report.faults }, assembly: { ...this.report.assembly }, closes: [...this.report.closes], events: [...this.report.events], segments };
+    return {
+      ...this.report,
+      faults: { ...this.report.faults },
+      assembly: { ...this.report.assembly },
+      closes: [...this.report.closes],
+      events: [...this.report.events],
+      segments,
+    };
   }
 
   /** The socket URL with Omi's query parameters. */
@@ -293,7 +300,11 @@ export class OmiRelay {
       });
       socket.on('message', (data, isBinary) => {
         if (isBinary) return;
-        const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
+        const text = Array.isArray(data)
+          ? Buffer.concat(data).toString('utf8')
+          : Buffer.isBuffer(data)
+            ? data.toString('utf8')
+            : Buffer.from(data).toString('utf8');
         const message = parseServerMessage(text);
         if (this.options.web && !opened && !readyTimer && message.kind === 'event' && message.event.type === 'auth_response') {
           if (message.event.success === true) {
@@ -345,12 +356,15 @@ export class OmiRelay {
     const interval = this.options.keepAliveIntervalMs ?? 20_000;
     if (interval <= 0 || this.keepAlive) return;
     this.lastSentAt = Date.now();
-    this.keepAlive = setInterval(() => {
-      const socket = this.socket;
-      if (!socket || socket.readyState !== WebSocket.OPEN || Date.now() - this.lastSentAt < interval) return;
-      socket.send(Buffer.from([0]));
-      this.lastSentAt = Date.now();
-    }, Math.max(10, interval / 4));
+    this.keepAlive = setInterval(
+      () => {
+        const socket = this.socket;
+        if (!socket || socket.readyState !== WebSocket.OPEN || Date.now() - this.lastSentAt < interval) return;
+        socket.send(Buffer.from([0]));
+        this.lastSentAt = Date.now();
+      },
+      Math.max(10, interval / 4),
+    );
     this.keepAlive.unref();
   }
 
@@ -399,7 +413,10 @@ export function parseServerMessage(text: string): RelayServerMessage {
 
 /** The transcript a relay heard: its segments' texts in start order. */
 export function transcriptText(report: RelayReport): string {
-  return report.segments.map((segment) => segment.text.trim()).filter((text) => text.length > 0).join(' ');
+  return report.segments
+    .map((segment) => segment.text.trim())
+    .filter((text) => text.length > 0)
+    .join(' ');
 }
 
 function pcmFrames(samples: Int16Array): Buffer[] {
@@ -412,5 +429,12 @@ function pcmFrames(samples: Int16Array): Buffer[] {
 }
 
 function summarise(report: RelayReport): Record<string, unknown> {
-  return { framesSent: report.framesSent, connections: report.connections, closes: report.closes, segments: report.segments.length, events: report.events.map((event) => event.type), failure: report.failure };
+  return {
+    framesSent: report.framesSent,
+    connections: report.connections,
+    closes: report.closes,
+    segments: report.segments.length,
+    events: report.events.map((event) => event.type),
+    failure: report.failure,
+  };
 }

@@ -30,6 +30,7 @@ const usage = `Usage: omi-relay (--wav FILE | --say TEXT) [options]
   --seed N                   seed of the faults (default 1)
   --notification-bytes N     Bluetooth notification size, header included (default 244)
   --reconnect-after N[,N]    drop the socket after N frames and reconnect with the app's back-off
+  --wait-ready               hold the audio until the server says service_status ready
   --linger S                 seconds to keep listening after the audio ends (default 10)
   --json                     print the final report as JSON
 `;
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       'notification-bytes': { type: 'string' },
       'reconnect-after': { type: 'string' },
+      'wait-ready': { type: 'boolean', default: false },
       linger: { type: 'string', default: '10' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -74,12 +76,19 @@ export async function main(argv: string[]): Promise<number> {
     language: values.language,
     conversationTimeout: values['conversation-timeout'] === undefined ? undefined : number('conversation-timeout', values['conversation-timeout']),
     pace: pace === 0 ? Infinity : pace,
-    faults: { loss: optionalNumber('loss', values.loss), duplicates: optionalNumber('duplicates', values.duplicates), reordering: optionalNumber('reordering', values.reordering) },
+    faults: {
+      loss: optionalNumber('loss', values.loss),
+      duplicates: optionalNumber('duplicates', values.duplicates),
+      reordering: optionalNumber('reordering', values.reordering),
+    },
     seed: number('seed', values.seed),
     notificationBytes: optionalNumber('notification-bytes', values['notification-bytes']),
+    awaitReady: values['wait-ready'],
     reconnectAfterFrames: values['reconnect-after']?.split(',').map((entry) => number('reconnect-after', entry)),
     onMessage: (message) => {
-      if (message.kind === 'segments') for (const segment of message.segments) process.stdout.write(`[${segment.start.toFixed(2)}–${segment.end.toFixed(2)}] ${segment.id}: ${segment.text}\n`);
+      if (message.kind === 'segments')
+        for (const segment of message.segments)
+          process.stdout.write(`[${segment.start.toFixed(2)}–${segment.end.toFixed(2)}] ${segment.id}: ${segment.text}\n`);
       else if (message.kind === 'event') process.stdout.write(`event ${message.event.type}\n`);
       else if (message.kind === 'other') process.stdout.write(`message ${message.text}\n`);
     },
@@ -96,7 +105,9 @@ export async function main(argv: string[]): Promise<number> {
   const reference = values.reference ?? values.say;
   if (reference) {
     const errors = wordErrors(reference, transcriptText(report));
-    process.stdout.write(`word error rate ${(errors.rate * 100).toFixed(1)} % (${errors.substitutions} substituted, ${errors.deletions} deleted, ${errors.insertions} inserted of ${errors.referenceWords})\n`);
+    process.stdout.write(
+      `word error rate ${(errors.rate * 100).toFixed(1)} % (${errors.substitutions} substituted, ${errors.deletions} deleted, ${errors.insertions} inserted of ${errors.referenceWords})\n`,
+    );
   }
   return report.failure ? 1 : 0;
 }

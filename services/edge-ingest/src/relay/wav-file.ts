@@ -10,7 +10,7 @@ export function parseWav(bytes: Buffer): PcmAudio {
     throw new Error('not a RIFF/WAVE file');
   }
   let format: { channels: number; sampleRate: number; bits: number; encoding: number } | undefined;
-  for (let offset = 12; offset + 8 <= bytes.length; ) {
+  for (let offset = 12; offset + 8 <= bytes.length;) {
     const id = bytes.toString('ascii', offset, offset + 4);
     const size = bytes.readUInt32LE(offset + 4);
     const body = bytes.subarray(offset + 8, Math.min(offset + 8 + size, bytes.length));

@@ -72,7 +72,8 @@ export class OfflineSpeechToText implements SpeechToText {
   async transcribe(audio: SpeechAudio, _owner: unknown, signal?: AbortSignal): Promise<Transcription> {
     if (this.closed) throw new SpeechToTextUnavailable('offline speech-to-text is closed');
     signal?.throwIfAborted();
-    if (this.queue.length >= (this.options.maxPending ?? 64)) throw new Error(`offline speech-to-text: ${this.queue.length} requests already waiting`);
+    if (this.queue.length >= (this.options.maxPending ?? 64))
+      throw new Error(`offline speech-to-text: ${this.queue.length} requests already waiting`);
     if (!(audio.sampleRate > 0)) throw new RangeError(`offline speech-to-text: sample rate ${audio.sampleRate} is not a rate`);
     // The model hears 16 kHz.
     const { samples } = resample({ samples: audio.samples, sampleRate: audio.sampleRate }, MODEL_SAMPLE_RATE);
@@ -132,7 +133,9 @@ export class OfflineSpeechToText implements SpeechToText {
       ['model', path.join(modelDirectory, 'model.bin')],
     ]) {
       if (!fs.existsSync(file)) {
-        return Promise.reject(new SpeechToTextUnavailable(`offline speech-to-text: the ${what} ${file} is missing (scripts/services.sh up whisper installs it)`));
+        return Promise.reject(
+          new SpeechToTextUnavailable(`offline speech-to-text: the ${what} ${file} is missing (scripts/services.sh up whisper installs it)`),
+        );
       }
     }
     return new Promise((resolve, reject) => {
@@ -177,7 +180,12 @@ export class OfflineSpeechToText implements SpeechToText {
       });
       worker.on('exit', (code, signal) => {
         clearTimeout(timer);
-        if (!ready) reject(new SpeechToTextUnavailable(`offline speech-to-text: the worker exited (${signal ?? code}) before the model loaded: ${this.stderrTail.trim()}`));
+        if (!ready)
+          reject(
+            new SpeechToTextUnavailable(
+              `offline speech-to-text: the worker exited (${signal ?? code}) before the model loaded: ${this.stderrTail.trim()}`,
+            ),
+          );
         if (this.worker === worker) this.worker = undefined;
         const lost = this.inFlight;
         this.inFlight = undefined;
