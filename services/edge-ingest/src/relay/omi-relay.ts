@@ -149,7 +149,8 @@ export class OmiRelay {
     const assembler = new BleFrameAssembler();
     const pace = this.options.pace ?? 1;
     const frameMs = (DEVICE_FRAME_SAMPLES / DEVICE_SAMPLE_RATE) * 1000;
-    await this.connect();
+    // A relay streams again on the socket it has (the bench opens every stream before any audio).
+    if (this.socket?.readyState !== WebSocket.OPEN) await this.connect();
     const started = performance.now();
     for (let index = 0; index < frames.length && !this.closed; index++) {
       if (Number.isFinite(pace)) {
