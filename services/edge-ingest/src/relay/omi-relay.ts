@@ -27,6 +27,8 @@ export interface OmiRelayOptions {
   conversationTimeout?: number;
   /** 1 streams in real time (10 ms of audio every 10 ms), 4 four times faster, Infinity as fast as the socket takes it. */
   pace?: number;
+  /** Send frames up to this many ms ahead of their time, then sleep (a phone batching its radio); default 0. */
+  burstMs?: number;
   /** Bluetooth notification size in bytes, header included (small values force fragments). */
   notificationBytes?: number;
   faults?: FaultOptions;
@@ -140,9 +142,14 @@ export class OmiRelay {
    * every frame has been handed to a socket (the server's answers may still be coming).
    */
   async stream(samples: Int16Array): Promise<RelayReport> {
-    const encoder = this.options.codec === 'pcm16' ? undefined : new OpusFrameEncoder();
-    const frames = encoder ? encoder.encode(samples) : pcmFrames(samples);
-    encoder?.close();
+    return this.streamPackets(encodeDeviceFrames(samples, this.options.codec ?? 'opus'));
+  }
+
+  /**
+   * Streams codec frames the device already made (`encodeDeviceFrames`): many
+   * relays can share one encoding of the same audio (the bench does).
+   */
+  async streamPackets(frames: readonly Buffer[]): Promise<RelayReport> {
     this.report.framesEncoded += frames.length;
     const notifier = new BleNotifier(this.options.notificationBytes ?? DEFAULT_NOTIFICATION_BYTES);
     const link = new FaultInjector(this.options.faults ?? {}, seededRandom(this.options.seed ?? 1));
@@ -156,7 +163,7 @@ export class OmiRelay {
       if (Number.isFinite(pace)) {
         const due = started + (index * frameMs) / pace;
         const wait = due - performance.now();
-        if (wait > 1) await delay(wait);
+        if (wait > Math.max(1, this.options.burstMs ?? 0)) await delay(wait);
       }
       const delivered = notifier.notify(frames[index]).flatMap((notification) => link.push(notification));
       for (const notification of delivered) for (const frame of assembler.push(notification)) await this.send(frame);
@@ -418,6 +425,17 @@ export function transcriptText(report: RelayReport): string {
     .map((segment) => segment.text.trim())
     .filter((text) => text.length > 0)
     .join(' ');
+}
+
+/** The device's frames of 16 kHz mono PCM: Opus packets (the Dev Kit 2), or 10 ms of raw 16-bit PCM. */
+export function encodeDeviceFrames(samples: Int16Array, codec: 'opus' | 'pcm16'): Buffer[] {
+  if (codec === 'pcm16') return pcmFrames(samples);
+  const encoder = new OpusFrameEncoder();
+  try {
+    return encoder.encode(samples);
+  } finally {
+    encoder.close();
+  }
 }
 
 function pcmFrames(samples: Int16Array): Buffer[] {
