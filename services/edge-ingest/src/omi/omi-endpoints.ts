@@ -68,7 +68,7 @@ export function createOmiEndpoints(options: OmiEndpointsOptions): OmiEndpoints {
   function serve(webSocket: WebSocket, request: IncomingMessage, path: string): void {
     let parameters;
     try {
-      parameters = readListenParameters(new URL(request.url ?? '/', 'http://edge').searchParams);
+      parameters = readListenParameters(new URL(request.url ?? '/', 'http://edge').searchParams, config.conversations.minTimeoutSeconds);
     } catch (error) {
       metrics.streamOpened();
       metrics.streamClosed(OMI_CLOSE_CODES.policyViolation);
@@ -128,13 +128,19 @@ export function createOmiEndpoints(options: OmiEndpointsOptions): OmiEndpoints {
       sockets.handleUpgrade(request, socket, head, (webSocket) => serve(webSocket, request, path));
     },
     syncLocalFiles: (request, response, owner) =>
-      void syncLocalFiles(request, response, owner, { ...streamDependencies, sync: config.sync, timeoutSeconds: SYNC_CONVERSATION_TIMEOUT_SECONDS }).catch((error: unknown) => {
+      void syncLocalFiles(request, response, owner, {
+        ...streamDependencies,
+        sync: config.sync,
+        timeoutSeconds: SYNC_CONVERSATION_TIMEOUT_SECONDS,
+      }).catch((error: unknown) => {
         logger.error({ err: error }, 'edge-sync-failed');
         if (response.headersSent) {
           response.destroy();
           return;
         }
-        const body = JSON.stringify({ error: { message: 'The files could not be processed.', type: 'server_error', param: null, code: 'internal_error' } });
+        const body = JSON.stringify({
+          error: { message: 'The files could not be processed.', type: 'server_error', param: null, code: 'internal_error' },
+        });
         response.writeHead(500, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         response.end(body);
       }),
