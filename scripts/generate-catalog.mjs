@@ -96,7 +96,14 @@ function perMillion(perToken) {
   return perToken == null ? undefined : Number((perToken * 1_000_000).toPrecision(12));
 }
 
-const RATE_NAMES = { input_mtok: 'input', output_mtok: 'output', cache_read_mtok: 'cachedInput', cache_write_mtok: 'cacheWrite' };
+const RATE_NAMES = {
+  input_mtok: 'input',
+  output_mtok: 'output',
+  cache_read_mtok: 'cachedInput',
+  cache_write_mtok: 'cacheWrite',
+  // Audio input tokens (transcription and audio models), priced apart from text.
+  input_audio_mtok: 'audioInput',
+};
 
 /**
  * genai-prices' per-field prices (a number, or `{base, tiers: [{start, price}]}` where crossing
@@ -136,7 +143,8 @@ function convertPrice(prices) {
 
 function orderedPrice(price) {
   const ordered = {};
-  for (const name of ['input', 'output', 'cachedInput', 'cacheWrite', 'reasoning', 'tiers']) if (price[name] != null) ordered[name] = price[name];
+  for (const name of ['input', 'output', 'cachedInput', 'cacheWrite', 'reasoning', 'audioInput', 'tiers'])
+    if (price[name] != null) ordered[name] = price[name];
   return ordered;
 }
 

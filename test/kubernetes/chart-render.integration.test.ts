@@ -26,7 +26,7 @@ import {
 
 const SERVICES = ['gateway', 'router', 'adapters', 'observability'];
 /** The services a values file turns on beyond those: the semantic service is off by default. */
-const OPTIONAL_SERVICES: Record<string, string[]> = { 'ingress-values.yaml': ['semantic'] };
+const OPTIONAL_SERVICES: Record<string, string[]> = { 'ingress-values.yaml': ['semantic', 'edge-ingest'] };
 const CAPABILITIES = ['monitoring.coreos.com/v1/ServiceMonitor'];
 
 let home: HelmHome;
@@ -270,13 +270,17 @@ describe('the config each service is given', () => {
     const services = [...SERVICES, ...(OPTIONAL_SERVICES[name] ?? [])];
     expect(maps.map((map) => map.metadata.labels?.['app.kubernetes.io/component']).sort()).toEqual([...services].sort());
     for (const map of maps) {
-      const role = map.metadata.labels?.['app.kubernetes.io/component'] as 'gateway' | 'router' | 'adapters' | 'observability' | 'semantic';
+      const role = map.metadata.labels?.['app.kubernetes.io/component'] as 'gateway' | 'router' | 'adapters' | 'observability' | 'semantic' | 'edge-ingest';
       const configFile = path.join(directory, `${name}-${role}.yaml`);
       await writeFile(configFile, map.data?.['switchyard.yaml'] ?? '');
       const { config } = loadConfig(configFile, env, { role });
       // Each service listens on every address at its own port and dials the others through their headless Services.
-      if (role !== 'gateway') expect(config.services[role]).toMatch(/^0\.0\.0\.0:\d+$/);
-      for (const other of services.filter((service) => service !== role && service !== 'gateway')) {
+      if (role === 'edge-ingest') {
+        // HTTP on its own port; summaries and speech to text to the release's gateway.
+        expect(config.edge.port).toBe(8090);
+        expect(config.edge.conversations.summary.baseUrl).toBe('http://switchyard-gateway.llm.svc.cluster.local:8080');
+      } else if (role !== 'gateway') expect(config.services[role]).toMatch(/^0\.0\.0\.0:\d+$/);
+      for (const other of services.filter((service) => service !== role && service !== 'gateway' && service !== 'edge-ingest')) {
         expect(config.services[other as 'router']).toMatch(new RegExp(`^dns:///switchyard-${other}-headless\\.llm\\.svc\\.cluster\\.local:\\d+$`));
       }
       expect(config.server.host).toBe('0.0.0.0');

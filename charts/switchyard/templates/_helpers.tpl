@@ -59,7 +59,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* The services whose pods run Switchyard, in start order. */}}
 {{- define "switchyard.components" -}}
-gateway router adapters observability semantic
+gateway router adapters observability semantic edge-ingest
+{{- end -}}
+
+{{/* A component's block in the values: `edge-ingest` → `edgeIngest`, the others as they are. */}}
+{{- define "switchyard.valuesKey" -}}
+{{- . | replace "-" "_" | camelcase | untitle -}}
+{{- end -}}
+
+{{/* The components served over HTTP (the others speak gRPC). */}}
+{{- define "switchyard.httpComponents" -}}
+gateway edge-ingest
+{{- end -}}
+
+{{/* The gateway's address inside the cluster, where the edge-ingest service sends summaries and speech to text. */}}
+{{- define "switchyard.gatewayUrl" -}}
+{{- printf "http://%s.%s.svc.cluster.local:%v" (include "switchyard.componentName" (list . "gateway")) .Release.Namespace .Values.gateway.port -}}
 {{- end -}}
 
 {{/* The gRPC services (each has a headless Service for client-side balancing). */}}
@@ -142,11 +157,18 @@ other services' addresses, TLS files, Kafka, Redis). Call with (list $ "router")
 {{- $tls = dict "ca" (printf "%s/ca.crt" $directory) "cert" (printf "%s/tls.crt" $directory) "key" (printf "%s/tls.key" $directory) "allowInsecure" false -}}
 {{- end -}}
 {{- $own := dict "server" $server "services" $services "tls" $tls -}}
-{{- if has $component (list "gateway" "observability") -}}
+{{- if eq $component "edge-ingest" -}}
+{{- /* Summaries and cloud speech to text go to the release's gateway unless `config.edge` names another. */ -}}
+{{- $gateway := include "switchyard.gatewayUrl" $root -}}
+{{- $defaults := dict "edge" (dict "conversations" (dict "summary" (dict "baseUrl" $gateway)) "speech" (dict "gateway" (dict "baseUrl" $gateway))) -}}
+{{- $config = mergeOverwrite $defaults $config -}}
+{{- $_ := set $own "edge" (dict "port" (int $root.Values.edgeIngest.port)) -}}
+{{- end -}}
+{{- if has $component (list "gateway" "observability" "edge-ingest") -}}
 {{- $kafka := dict "brokers" (include "switchyard.kafkaBrokers" $root | fromJsonArray) "topicPrefix" $root.Values.kafka.topicPrefix -}}
 {{- $_ := set $own "events" (dict "kafka" $kafka "spoolDirectory" (include "switchyard.spoolDirectory" $root)) -}}
 {{- end -}}
-{{- if and (eq $component "gateway") (include "switchyard.hasRedis" $root) -}}
+{{- if and (has $component (list "gateway" "edge-ingest")) (include "switchyard.hasRedis" $root) -}}
 {{- $_ := set $own "governance" (dict "redisUrl" "${SWITCHYARD_REDIS_URL}") -}}
 {{- end -}}
 {{- if eq $component "observability" -}}

@@ -58,8 +58,8 @@ seccompProfile:
 {{- $root := index . 0 -}}
 {{- $component := index . 1 -}}
 {{- $path := index . 2 -}}
-{{- $values := index $root.Values $component -}}
-{{- if eq $component "gateway" -}}
+{{- $values := index $root.Values (include "switchyard.valuesKey" $component) -}}
+{{- if has $component (splitList " " (include "switchyard.httpComponents" $root)) -}}
 httpGet:
   path: {{ $path }}
   port: http
@@ -75,7 +75,7 @@ grpc:
 {{- define "switchyard.deployment" -}}
 {{- $root := index . 0 -}}
 {{- $component := index . 1 -}}
-{{- $values := index $root.Values $component -}}
+{{- $values := index $root.Values (include "switchyard.valuesKey" $component) -}}
 {{- $name := include "switchyard.componentName" . -}}
 apiVersion: apps/v1
 kind: Deployment
@@ -135,7 +135,7 @@ spec:
           command: ["switchyard"]
           args: [{{ $component | quote }}, "--config", {{ include "switchyard.configPath" $root | quote }}]
           ports:
-            {{- if eq $component "gateway" }}
+            {{- if has $component (splitList " " (include "switchyard.httpComponents" $root)) }}
             - name: http
               containerPort: {{ $values.port }}
               protocol: TCP
@@ -152,7 +152,7 @@ spec:
           env:
             - name: NODE_ENV
               value: production
-            {{- if has $component (list "gateway" "observability") }}
+            {{- if has $component (list "gateway" "observability" "edge-ingest") }}
             {{- $postgres := include "switchyard.postgresSecret" $root | fromJson }}
             - name: SWITCHYARD_POSTGRES_URL
               valueFrom:
@@ -160,7 +160,7 @@ spec:
                   name: {{ $postgres.name }}
                   key: {{ $postgres.key }}
             {{- end }}
-            {{- if and (eq $component "gateway") (include "switchyard.hasRedis" $root) }}
+            {{- if and (has $component (list "gateway" "edge-ingest")) (include "switchyard.hasRedis" $root) }}
             - name: SWITCHYARD_REDIS_URL
             {{- if $root.Values.operators.enabled }}
               value: {{ printf "redis://%s-valkey.%s.svc.cluster.local:6379" (include "switchyard.fullname" $root) $root.Release.Namespace | quote }}
@@ -226,7 +226,7 @@ spec:
               readOnly: true
             - name: tmp
               mountPath: /tmp
-            {{- if eq $component "gateway" }}
+            {{- if has $component (list "gateway" "edge-ingest") }}
             - name: spool
               mountPath: {{ include "switchyard.spoolDirectory" $root }}
             {{- end }}
@@ -246,7 +246,7 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
-        {{- if eq $component "gateway" }}
+        {{- if has $component (list "gateway" "edge-ingest") }}
         # Events wait here while Kafka is unreachable.
         - name: spool
           emptyDir:
@@ -281,7 +281,7 @@ spec:
 {{- define "switchyard.autoscaler" -}}
 {{- $root := index . 0 -}}
 {{- $component := index . 1 -}}
-{{- $values := index $root.Values $component -}}
+{{- $values := index $root.Values (include "switchyard.valuesKey" $component) -}}
 {{- if and $values.autoscaling.enabled (not (and (eq $component "observability") $root.Values.observability.keda.enabled)) -}}
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -309,7 +309,7 @@ spec:
 
 {{- define "switchyard.disruptionBudget" -}}
 {{- $root := index . 0 -}}
-{{- $values := index $root.Values (index . 1) -}}
+{{- $values := index $root.Values (include "switchyard.valuesKey" (index . 1)) -}}
 {{- if $values.podDisruptionBudget.enabled -}}
 apiVersion: policy/v1
 kind: PodDisruptionBudget
@@ -364,7 +364,7 @@ spec:
 
 {{/* All of one service's common objects, separated as YAML documents. */}}
 {{- define "switchyard.workload" -}}
-{{- $values := index (index . 0).Values (index . 1) -}}
+{{- $values := index (index . 0).Values (include "switchyard.valuesKey" (index . 1)) -}}
 {{- if $values.enabled }}
 ---
 {{ include "switchyard.serviceAccount" . }}

@@ -7,6 +7,7 @@ import { runKeysCommand } from './commands/keys-command';
 import { runProvidersCommand } from './commands/providers-command';
 import { applyConfigTarget, startConfigReload, type ConfigReloadTarget } from './config-reload';
 import { startEmbedded } from './modes/embedded';
+import { startEdgeIngestService } from './modes/edge-ingest-service';
 import {
   startAdapterService,
   startDistributedGateway,
@@ -15,7 +16,7 @@ import {
   startSemanticService,
 } from './modes/distributed';
 
-const usage = `Usage: switchyard [all|gateway|router|adapters|observability|semantic] [--config FILE]
+const usage = `Usage: switchyard [all|gateway|router|adapters|observability|semantic|edge-ingest] [--config FILE]
 
   all            everything in one process, recording requests in an embedded
                  database (default)
@@ -27,6 +28,8 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability|sema
                  query service (gRPC)
   semantic       the embedder, vector store and guardrail checks of the
                  gateways' semantic plugins (gRPC)
+  edge-ingest    Omi wearable audio (/v4/listen, /v4/web/listen,
+                 /v1/sync-local-files) on edge.port, publishing to Kafka
   keys           create, list, revoke and rotate API keys on a running server
                  (switchyard keys --help)
   providers      list the providers Switchyard knows by name, their base URLs
@@ -40,7 +43,7 @@ const usage = `Usage: switchyard [all|gateway|router|adapters|observability|sema
   audit verify|export   check or export the audit trail (switchyard audit --help)
 `;
 
-const roles = ['all', 'gateway', 'router', 'adapters', 'observability', 'semantic'] as const;
+const roles = ['all', 'gateway', 'router', 'adapters', 'observability', 'semantic', 'edge-ingest'] as const;
 type Role = (typeof roles)[number];
 
 interface Stoppable {
@@ -153,6 +156,8 @@ async function main(): Promise<void> {
     const adapters = await startAdapterService(config, logger);
     running = adapters;
     reloadTargets = adapters.reloadTargets ?? [];
+  } else if (role === 'edge-ingest') {
+    running = await startEdgeIngestService(config, logger, { adminToken: process.env[ADMIN_TOKEN_VARIABLE] });
   } else if (role === 'semantic') {
     const semantic = await startSemanticService(config, logger);
     running = semantic;

@@ -87,6 +87,8 @@ function randomRequestCompleted(random: ReturnType<typeof generator>): eventsV1.
     inputCostUsd: random.double(),
     outputCostUsd: random.double(),
     priceSource: random.string(),
+    experimentId: random.string(),
+    experimentArm: random.string(),
   });
 }
 
@@ -119,7 +121,7 @@ describe('compileEncoder', () => {
 
   it('writes the bytes toBinary writes for the sample events', () => {
     for (const item of sampleEvents('encoder', 40)) {
-      if (item.kind === 'spans-received') continue;
+      if (item.kind !== 'request-completed' && item.kind !== 'cost-recorded') continue;
       const encoded = item.kind === 'request-completed' ? encodeRequest(item.event) : encodeCost(item.event);
       const expected =
         item.kind === 'request-completed' ? toBinary(eventsV1.RequestCompletedSchema, item.event) : toBinary(eventsV1.CostRecordedSchema, item.event);

@@ -13,3 +13,4 @@ export * from './service-definition';
 export * from './stream-part-codec';
 export * from './tls/certificate-file-watcher';
 export * from './tls/grpc-security';
+export * from './transcription-codec';

@@ -27,3 +27,5 @@ export * from './audit';
 export * from './secrets';
 // Rate limits and budgets set through the admin API.
 export * from './stored-limits';
+// A/B tests of prompt versions and models.
+export * from './experiments';

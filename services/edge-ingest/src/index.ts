@@ -9,5 +9,6 @@ export { OMI_CLOSE_CODES } from './omi/close-codes';
 export { EdgeIngestMetrics } from './omi/edge-ingest-metrics';
 export { createOmiEndpoints, LISTEN_PATH, SYNC_LOCAL_FILES_PATH, WEB_LISTEN_PATH, type OmiEndpoints, type OmiEndpointsOptions } from './omi/omi-endpoints';
 export { bearerCredential, type EdgeAuthenticate } from './omi/stream-authentication';
+export { startEdgeIngestServer, type EdgeIngestServer, type EdgeIngestServerOptions } from './server/edge-ingest-server';
 export * from './conversations';
 export * from './relay';

@@ -18,6 +18,7 @@ import {
   type ObservabilityQueryService,
   type AttemptGate,
   executionPolicy,
+  type ExperimentAssigner,
   type PlanExecutor,
   type PluginServices,
   type ProviderAdapterService,
@@ -130,6 +131,8 @@ export interface GatewayServerOptions {
   edgeIngest?: EdgeIngestMount;
   /** Conversations of wearable audio streams for `/v1/conversations` (`@switchyard/edge-ingest`'s store); a 404 there when absent. */
   conversations?: ConversationQueries;
+  /** A/B tests (`@switchyard/auth`'s `StoredExperimentAssigner`): the arm of a model experiment replaces a chat request's model. */
+  experiments?: ExperimentAssigner;
 }
 
 /** Serves the HTTP API over the given router and adapter services, local or remote. */
@@ -199,6 +202,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     adminRoutes: options.adminRoutes,
     responseStore: options.responseStore,
     conversations: options.conversations,
+    experiments: options.experiments,
     plugins,
     dashboard: createDashboardRoutes(),
     edgeIngest,

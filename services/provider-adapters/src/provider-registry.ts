@@ -21,6 +21,8 @@ import {
   type ProviderKind,
   type StreamPart,
   type SwitchyardConfig,
+  type TranscriptionRequest,
+  type TranscriptionResponse,
 } from '@switchyard/shared';
 import { catalogProviderId, checkDeploymentCapabilities, ModelCatalogData } from './catalog';
 import { ModelDiscovery, type ModelLister } from './discovery/model-discovery';
@@ -150,6 +152,19 @@ export class LocalProviderAdapterService implements ProviderAdapterService, Disc
     const adapter = this.adapter(deployment);
     if (!adapter.streamRespond) throw responsesApiNotSpoken(deployment);
     return adapter.streamRespond(deployment.model, body, context);
+  }
+
+  async transcribe(deployment: Deployment, request: TranscriptionRequest, context: CallContext): Promise<TranscriptionResponse> {
+    const adapter = this.adapter(deployment);
+    if (!adapter.transcribe) {
+      throw new GatewayError(`Provider ${deployment.providerId} does not offer audio transcriptions.`, {
+        status: 400,
+        errorClass: 'invalid_request',
+        param: 'model',
+        code: 'transcriptions_not_supported',
+      });
+    }
+    return adapter.transcribe(deployment.model, request, context);
   }
 
   close(): Promise<void> {

@@ -14,6 +14,8 @@ import type {
   RoutePlan,
   StreamPart,
   SwitchyardConfig,
+  TranscriptionRequest,
+  TranscriptionResponse,
 } from '@switchyard/shared';
 import type { ConfigReloadTarget, PreparedReload } from './config-reloader';
 
@@ -71,6 +73,10 @@ export class ReloadableAdapterService implements ProviderAdapterService, Discove
 
   embed(deployment: Deployment, request: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
     return this.serving(deployment).embed(deployment, request, context);
+  }
+
+  transcribe(deployment: Deployment, request: TranscriptionRequest, context: CallContext): Promise<TranscriptionResponse> {
+    return this.serving(deployment).transcribe(deployment, request, context);
   }
 
   respond(deployment: Deployment, body: Record<string, unknown>, context: CallContext): Promise<Record<string, unknown>> {

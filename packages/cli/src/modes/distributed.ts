@@ -295,7 +295,7 @@ export async function startObservabilityService(
   };
 }
 
-function requireKafka(config: SwitchyardConfig, role: string): NonNullable<SwitchyardConfig['events']['kafka']> {
+export function requireKafka(config: SwitchyardConfig, role: string): NonNullable<SwitchyardConfig['events']['kafka']> {
   if (!config.events.kafka) {
     throw new ConfigError(`the ${role} needs Kafka: set events.kafka.brokers in the config, or SWITCHYARD_KAFKA_BROKERS`);
   }
@@ -521,7 +521,7 @@ async function serveGrpc(
  * reaches it; none when it is not configured or its URL names a variable
  * this process was not given (keys and the admin API are then off, logged).
  */
-function governancePostgresUrl(config: SwitchyardConfig, logger: Logger): string | undefined {
+export function governancePostgresUrl(config: SwitchyardConfig, logger: Logger): string | undefined {
   if (!config.observability.postgresUrl) return undefined;
   try {
     return resolveSecret(config.observability.postgresUrl);

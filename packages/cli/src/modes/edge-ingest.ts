@@ -1,11 +1,22 @@
 import type { SqlClient } from '@switchyard/database';
-import { createEdgeSpeech, createOmiEndpoints, EdgeIngestMetrics, startConversationTracking, type AudioPipelineFactory, type EdgeSpeech } from '@switchyard/edge-ingest';
+import {
+  createEdgeSpeech,
+  createOmiEndpoints,
+  EdgeIngestMetrics,
+  startConversationTracking,
+  type AudioPipelineFactory,
+  type EdgeAuthenticate,
+  type EdgeSpeech,
+  type OmiEndpoints,
+} from '@switchyard/edge-ingest';
 import type { EventPublisher } from '@switchyard/events';
-import type { EdgeIngestMount, GatewayServerOptions } from '@switchyard/gateway';
+import type { GatewayServerOptions } from '@switchyard/gateway';
 import type { Logger, SwitchyardConfig } from '@switchyard/shared';
 import type { Registry } from 'prom-client';
 
 export interface EdgeIngestWiring {
+  /** Omi's routes over a way to authenticate (undefined with `edge.enabled: false`). */
+  endpoints?: (authenticate: EdgeAuthenticate) => OmiEndpoints;
   /** Spread into the gateway's options: Omi's routes on its port (none with `edge.enabled: false`). */
   gatewayOptions: Pick<GatewayServerOptions, 'edgeIngest'>;
   /** The gateway's own address once it listens: summaries and cloud speech to text go there unless configured elsewhere. */
@@ -54,7 +65,7 @@ export function wireEdgeIngest(config: SwitchyardConfig, logger: Logger, setup: 
     if (!loaded) throw new Error('the speech engine is not loaded');
     return loaded.pipelines(options, listener);
   };
-  const mount: EdgeIngestMount = (authenticate) =>
+  const endpoints = (authenticate: EdgeAuthenticate): OmiEndpoints =>
     createOmiEndpoints({
       config: config.edge,
       authenticate,
@@ -65,7 +76,8 @@ export function wireEdgeIngest(config: SwitchyardConfig, logger: Logger, setup: 
       metrics: new EdgeIngestMetrics(setup.registry),
     });
   return {
-    gatewayOptions: { edgeIngest: mount },
+    endpoints,
+    gatewayOptions: { edgeIngest: endpoints },
     listening: (url) => (ownUrl = dialable(url)),
     close: async () => {
       await tracking.close();

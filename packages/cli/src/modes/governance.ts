@@ -21,15 +21,17 @@ import {
   SqlAuditLog,
   StoredLimitRules,
   StoredLimitStore,
+  StoredExperimentAssigner,
   type AuditEntry,
   type KeyVerification,
 } from '@switchyard/auth';
 import type { SqlClient } from '@switchyard/database';
 import type { GatewayServerOptions } from '@switchyard/gateway';
 import { GatewayError, type KeyVerifier, type Logger, type Principal, type SwitchyardConfig, type TokenVerifier } from '@switchyard/shared';
+import { openExperiments } from './experiments';
 
 /** What the gateway is given to authenticate callers, serve the admin API and keep the audit trail. */
-export type GovernanceGatewayOptions = Pick<GatewayServerOptions, 'keyVerifier' | 'tokenVerifier' | 'audit' | 'adminRoutes'>;
+export type GovernanceGatewayOptions = Pick<GatewayServerOptions, 'keyVerifier' | 'tokenVerifier' | 'audit' | 'adminRoutes' | 'experiments'>;
 
 export interface Governance {
   gatewayOptions: GovernanceGatewayOptions;
@@ -85,6 +87,8 @@ export function startGovernance(options: GovernanceOptions): Governance {
     return { gatewayOptions: {}, recordPurge: () => undefined, ready: Promise.resolve(), close: async () => undefined };
   }
   let audit: SqlAuditLog | undefined;
+  // A/B tests: empty until the tables open, then reloaded on every change.
+  const experiments = new StoredExperimentAssigner();
   const { client: clientOption } = options;
   const open = (): Promise<OpenGovernance> => (typeof clientOption === 'function' ? clientOption() : clientOption).then(openTables);
   const openTables = async (client: SqlClient): Promise<OpenGovernance> => {
@@ -102,6 +106,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
     const limitStore = await StoredLimitStore.open(client);
     const limitChanges = redisUrl ? await RedisLimitChangeBus.connect({ url: redisUrl, logger }) : new InProcessLimitChangeBus();
     await storedLimits.attach(limitStore, limitChanges, { logger });
+    const experimentRoutes = await openExperiments({ client, governance: store, assigner: experiments, redisUrl, logger });
     const admin = createAdminRouter({
       store,
       keyHashSecret: keys.keyHashSecret,
@@ -115,6 +120,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       // Without a master key nothing could be stored safely: the provider-credential routes are then absent (404).
       routes: [
         createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
+        experimentRoutes,
         ...(auditLog ? [createAuditExportRouter({ client, governance: store, logger })] : []),
         ...(secrets && auditLog
           ? [
@@ -181,6 +187,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       keyVerifier,
       tokenVerifier,
       adminRoutes,
+      experiments,
       audit: {
         accessDenied: (event) =>
           append({
@@ -222,6 +229,7 @@ export function startGovernance(options: GovernanceOptions): Governance {
       if (!open) return;
       await open.keys.close();
       await open.storedLimits.close();
+      await experiments.close();
       if (open.audit) {
         await open.audit.checkpoint().catch((error: unknown) => logger.warn({ err: error }, 'audit-checkpoint-failed'));
         open.audit.close();

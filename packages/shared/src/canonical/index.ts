@@ -5,3 +5,4 @@ export * from './embedding';
 export * from './finish-reason';
 export * from './stream-part';
 export * from './usage';
+export * from './transcription';

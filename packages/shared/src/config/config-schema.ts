@@ -107,6 +107,10 @@ export const modelPriceSchema = z.strictObject({
   cacheWrite: z.number().nonnegative().optional(),
   /** Reasoning (thinking) output tokens; `output` when absent. */
   reasoning: z.number().nonnegative().optional(),
+  /** Audio input tokens (transcription models billed by tokens); `input` when absent. */
+  audioInput: z.number().nonnegative().optional(),
+  /** USD per minute of audio, for transcription models billed by duration (`whisper-1`). */
+  audioPerMinute: z.number().nonnegative().optional(),
   /**
    * Long-context rates: once a request's input (cached tokens included) exceeds
    * `inputTokensAbove`, every token of it is priced at the highest such tier's

@@ -25,7 +25,7 @@ export interface LoadedConfig {
 type Environment = Record<string, string | undefined>;
 
 /** What a process runs; it checks only the secrets that it uses. */
-export type ConfigRole = 'all' | 'gateway' | 'router' | 'adapters' | 'observability' | 'semantic';
+export type ConfigRole = 'all' | 'gateway' | 'router' | 'adapters' | 'observability' | 'semantic' | 'edge-ingest';
 
 /**
  * The secrets each role reads: provider keys and headers live only in the
@@ -40,6 +40,7 @@ const SECRETS_USED: Record<ConfigRole, { providers: boolean; records: boolean }>
   adapters: { providers: true, records: false },
   observability: { providers: false, records: true },
   semantic: { providers: false, records: false },
+  'edge-ingest': { providers: false, records: false },
 };
 
 export interface LoadConfigOptions {

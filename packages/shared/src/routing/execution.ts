@@ -1,4 +1,15 @@
-import type { ChatRequest, ChatResponse, Deployment, EmbeddingRequest, EmbeddingResponse, RouteAttempt, RoutePlan, StreamPart } from '../canonical';
+import type {
+  ChatRequest,
+  ChatResponse,
+  Deployment,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  RouteAttempt,
+  RoutePlan,
+  StreamPart,
+  TranscriptionRequest,
+  TranscriptionResponse,
+} from '../canonical';
 import type { GatewayError } from '../errors';
 import type { CallContext, NativeStreamEvent } from '../services/contracts';
 
@@ -115,6 +126,12 @@ export interface PlanExecutor {
     body: Record<string, unknown>,
     context: CallContext,
   ): Promise<{ events: AsyncIterable<NativeStreamEvent>; report: ExecutionReport; final: Promise<ExecutionReport> }>;
+  /** An audio transcription (`ProviderAdapterService.transcribe`); absent where not offered (the gateway then answers 501). */
+  transcribe?(
+    plan: ExecutionPlan,
+    request: TranscriptionRequest,
+    context: CallContext,
+  ): Promise<{ response: TranscriptionResponse; report: ExecutionReport }>;
 }
 
 /** Attempts made: retries and hedges count, deployments the gate skipped (breaker open) do not. */

@@ -11,6 +11,7 @@ export const analyticsDimensions = [
   'provider',
   'route',
   'prompt_version',
+  'experiment_arm',
   'country',
   'tag',
   'status',

@@ -3,7 +3,18 @@ import type { WorkspaceScope } from '../auth';
 import type { AlertHistoryEntry, AlertHistoryQuery, AlertRuleStatus } from './alert-queries';
 import type { RequestFeatures } from '../routing/request-features';
 import type { ListTracesQuery, TracePage, TraceRecord } from './trace-contracts';
-import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Deployment, ModelEntry, RoutePlan, StreamPart } from '../canonical';
+import type {
+  ChatRequest,
+  ChatResponse,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  Deployment,
+  ModelEntry,
+  RoutePlan,
+  StreamPart,
+  TranscriptionRequest,
+  TranscriptionResponse,
+} from '../canonical';
 import type { AnalyticsQuery, AnalyticsResult, FeedbackInput, FeedbackRecord } from './analytics-contracts';
 
 /**
@@ -50,6 +61,8 @@ export interface ProviderAdapterService {
   respond?(deployment: Deployment, body: Record<string, unknown>, context: CallContext): Promise<Record<string, unknown>>;
   /** The same, streamed: the upstream's events as they come. */
   streamRespond?(deployment: Deployment, body: Record<string, unknown>, context: CallContext): Promise<AsyncIterable<NativeStreamEvent>>;
+  /** An audio transcription at the deployment's provider; absent where the adapters offer none. */
+  transcribe?(deployment: Deployment, request: TranscriptionRequest, context: CallContext): Promise<TranscriptionResponse>;
 }
 
 /** One server-sent event of an upstream's own stream, passed through unchanged. */

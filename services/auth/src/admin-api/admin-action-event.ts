@@ -12,7 +12,7 @@ export interface AdminActionEvent {
   outcome: 'allowed' | 'denied';
   actor: { kind: PrincipalKind; subject: string; organization: string };
   target: {
-    type: 'organization' | 'workspace' | 'member' | 'api_key' | 'token' | 'rate_limit' | 'budget' | 'audit';
+    type: 'organization' | 'workspace' | 'member' | 'api_key' | 'token' | 'rate_limit' | 'budget' | 'audit' | 'experiment';
     id: string;
     organization?: string;
     workspace?: string;

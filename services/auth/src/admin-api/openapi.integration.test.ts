@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { runMigrations as runRecordsMigrations } from '@switchyard/observability';
 import { openTestGovernanceDatabase, type TestGovernanceDatabase } from '../storage/__fixtures__/governance-databases';
 import { startAdminServer, type RunningAdminServer } from './__fixtures__/admin-server';
 import { OPENAPI_DOCUMENT_PATH } from './create-admin-router';
@@ -85,6 +86,8 @@ describe('every documented admin operation against a running server', () => {
 
   beforeAll(async () => {
     database = await openTestGovernanceDatabase('postgres');
+    // The records tables beside the governance tables, as in one process: experiment results read them.
+    await runRecordsMigrations(database.client);
     admin = await startAdminServer(database.store, { client: database.client });
   });
 
@@ -94,6 +97,22 @@ describe('every documented admin operation against a running server', () => {
   });
 
   const body = async (method: string, route: string, payload?: unknown) => (await admin.call(method, route, { body: payload })).body;
+  /** A new experiment each time: one running experiment per target, names unique in the workspace. */
+  let experiments = 0;
+  const experimentBody = () => {
+    experiments += 1;
+    return {
+      name: `documented-${experiments}`,
+      target: { model: `model-${experiments}` },
+      arms: [
+        { name: 'a', model: `model-${experiments}` },
+        { name: 'b', model: 'other-model', weight: 2 },
+      ],
+      assignment: 'sticky_user',
+      metric: { kind: 'score', score_name: 'thumbs' },
+      stopping: { confidence: 0.9, min_samples: 10, effect_size: 0.5 },
+    };
+  };
 
   /** A request that succeeds, for each operation, creating what it needs first. */
   const successful: Record<string, () => Promise<{ path: string; body?: unknown }>> = {
@@ -143,6 +162,18 @@ describe('every documented admin operation against a running server', () => {
       path: `/admin/v1/budgets/${(await body('POST', '/admin/v1/budgets', { workspace: 'team-a', limit_usd: 2, period: 'week' })).id}`,
     }),
     exportAudit: async () => ({ path: '/admin/v1/audit?from=2020-01-01T00:00:00Z' }),
+    createExperiment: async () => ({ path: '/admin/v1/workspaces/team-a/experiments', body: experimentBody() }),
+    listExperiments: async () => ({ path: '/admin/v1/workspaces/team-a/experiments' }),
+    getExperiment: async () => ({
+      path: `/admin/v1/workspaces/team-a/experiments/${(await body('POST', '/admin/v1/workspaces/team-a/experiments', experimentBody())).id}`,
+    }),
+    getExperimentResults: async () => ({
+      path: `/admin/v1/workspaces/team-a/experiments/${(await body('POST', '/admin/v1/workspaces/team-a/experiments', experimentBody())).id}/results`,
+    }),
+    stopExperiment: async () => ({
+      path: `/admin/v1/workspaces/team-a/experiments/${(await body('POST', '/admin/v1/workspaces/team-a/experiments', experimentBody())).id}/stop`,
+      body: { winner: 'b' },
+    }),
     getOpenApiDocument: async () => ({ path: '/openapi.json' }),
   };
 

@@ -34,6 +34,7 @@ describe('the permission matrix', () => {
       'chat.completions': 'models.call',
       messages: 'models.call',
       embeddings: 'models.call',
+      'audio.transcriptions': 'models.call',
       responses: 'models.call',
       'requests.read': 'logs.read',
       'usage.read': 'usage.read',

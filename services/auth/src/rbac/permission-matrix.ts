@@ -27,6 +27,8 @@ export const ACTIONS = [
   'audit.read',
   'logs.read',
   'usage.read',
+  'experiments.manage',
+  'experiments.read',
   'models.call',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -63,6 +65,8 @@ export const PERMISSION_MATRIX: Readonly<Record<Action, ActionRule>> = {
   'audit.read': { description: 'read and export the audit trail', organization: ADMINS, workspace: ADMINS },
   'logs.read': { description: 'read request records (`/v1/requests`)', organization: ALL, workspace: ALL },
   'usage.read': { description: 'read usage and costs (`/v1/usage`)', organization: ALL, workspace: ALL },
+  'experiments.manage': { description: 'start and stop A/B tests', organization: BUILDERS, workspace: BUILDERS },
+  'experiments.read': { description: 'list A/B tests and read their results', organization: ALL, workspace: ALL },
   'models.call': { description: 'call models (`/v1/chat/completions`, …)', organization: BUILDERS, workspace: BUILDERS },
 };
 

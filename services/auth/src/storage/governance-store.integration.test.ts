@@ -34,7 +34,7 @@ describe.each(DATABASE_KINDS)('GovernanceStore on %s', (kind) => {
 
   it('records its migrations in auth_migrations and applies them once', async () => {
     const rows = await database.client.query<{ version: number; name: string }>('SELECT version, name FROM auth_migrations ORDER BY version');
-    expect(rows.map((row) => `${row.version} ${row.name}`)).toEqual(['1 governance']);
+    expect(rows.map((row) => `${row.version} ${row.name}`)).toEqual(['1 governance', '4 experiments']);
     expect(await runMigrations(database.client, loadGovernanceMigrations(), { table: 'auth_migrations' })).toEqual([]);
     // Opening again on the same client neither fails nor closes the client it was given.
     const again = await database.openAnotherStore();
@@ -154,6 +154,7 @@ describe('openGovernanceStore beside the event tables', () => {
         'api_keys',
         'auth_migrations',
         'auth_settings',
+        'experiments',
         'members',
         'organizations',
         'requests',

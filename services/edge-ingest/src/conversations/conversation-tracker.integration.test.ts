@@ -26,7 +26,7 @@ import { SummarizingConversationTracker } from './conversation-tracker';
  * and `/v1/conversations` reading them back, workspace-scoped.
  */
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const TEAM_A_KEY = 'sk-sy-team-a-conversations-0123456789';
 const TEAM_B_KEY = 'sk-sy-team-b-conversations-0123456789';
@@ -330,6 +330,41 @@ describe.each(DATABASE_KINDS)('conversations on %s', (kind) => {
     expect(((await (await get(`/v1/conversations?uid=${other.uid}`)).json()) as { data: unknown[] }).data).toEqual([]);
     expect((await get(`/v1/conversations/${theirs.id}`, TEAM_B_KEY)).status).toBe(200);
     theirs.detach();
+  });
+
+  it('feeds the webhooks the transcript, the audio and the created conversation, and ends a stream’s audio when it detaches', async () => {
+    const calls: string[] = [];
+    await tracker.close();
+    tracker = new SummarizingConversationTracker({
+      summarizer: new GatewayConversationSummarizer({ baseUrl: () => gateway.url, model: MODEL, timeoutMs: 10_000, maxTranscriptCharacters: 10_000 }),
+      store,
+      notifier: {
+        transcript: (owner, id, segments) => calls.push(`transcript ${owner.uid} ${id} ${segments.map((item) => item.id).join(',')}`),
+        audio: (owner, id, samples, sampleRate) => calls.push(`audio ${owner.uid} ${id} ${samples.length}@${sampleRate}`),
+        conversationCreated: (owner, conversation) => calls.push(`created ${owner.uid} ${conversation.id} ${conversation.status}`),
+        streamEnded: (owner, id) => calls.push(`ended ${owner.uid} ${id}`),
+      },
+      logger: pino({ level: 'silent' }),
+      minTimeoutSeconds: 120,
+      checkIntervalMs: 10,
+      now: () => clock,
+    });
+    upstream.enqueue({ kind: 'json-fixture', file: completionFixture(directory, JSON.stringify(SUMMARY)) });
+    const owner = nextOwner();
+    const handle = await tracker.open(owner, { language: 'en', timeoutSeconds: 120, source: 'omi' });
+    handle.audio(new Int16Array(1_600), 16_000);
+    handle.segments([segment('g1', 'Hi.', 0, 0.5)]);
+    handle.detach();
+    // After detaching, nothing more reaches the conversation.
+    handle.audio(new Int16Array(1_600), 16_000);
+    await endAndWait(handle.id);
+    await waitFor(() => calls.length, (count) => count >= 4, { timeoutMs: 5_000, what: 'the created webhook' });
+    expect(calls).toEqual([
+      `audio ${owner.uid} ${handle.id} 1600@16000`,
+      `transcript ${owner.uid} ${handle.id} g1`,
+      `ended ${owner.uid} ${handle.id}`,
+      `created ${owner.uid} ${handle.id} completed`,
+    ]);
   });
 
   it('answers bad queries and bad credentials in OpenAI’s error shape', async () => {

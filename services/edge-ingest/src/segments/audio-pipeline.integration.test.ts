@@ -167,6 +167,8 @@ describe('the audio pipeline: Silero VAD → utterances → speech to text throu
     const partials = lengths.slice(0, -1);
     expect(partials).toEqual([...partials].sort((a, b) => a - b));
     expect(new Set(partials).size).toBe(partials.length);
+    // About every 0.6 s of audio (in whole 32 ms windows).
+    for (let index = 1; index < partials.length; index++) expect(partials[index] - partials[index - 1]).toBeCloseTo(0.61, 1);
 
     const last = (updates: TranscriptSegment[]) => updates[updates.length - 1];
     expect(last(first)).toEqual({
@@ -202,6 +204,26 @@ describe('the audio pipeline: Silero VAD → utterances → speech to text throu
     expect(recorded.activity[1].atSeconds).toBeGreaterThan(100 + secondEnd - 0.5);
     expect(server!.received.every((request) => request.authorization === 'Bearer sk-stream-1')).toBe(true);
     expect(counters.streams).toBe(0);
+  });
+
+  it('reports voice activity off after the hangover of silence, so a relay may stop sending, and on again at speech', async () => {
+    const { open, recorded } = await setUp(hearLoudness);
+    const pipeline = open(RATE, 0);
+    const firstEnd = 0.5 + shortSentence.length / RATE;
+    const secondStart = firstEnd + 5;
+    expect(pipeline.push(joinAudio(silence(0.5, RATE), shortSentence, silence(5, RATE), shortSentence, silence(0.5, RATE)), 0)).toBe(true);
+    await pipeline.finish();
+
+    expect(recorded.activity.map((change) => change.speaking)).toEqual([true, false, true, false]);
+    const [on, off, onAgain] = recorded.activity;
+    expect(on.atSeconds).toBeGreaterThan(0.4);
+    expect(on.atSeconds).toBeLessThan(0.8);
+    // 4 s (Omi's hangover) after the last speech window of the first sentence.
+    expect(off.atSeconds).toBeGreaterThan(firstEnd + 4 - 0.5);
+    expect(off.atSeconds).toBeLessThan(firstEnd + 4 + 0.1);
+    expect(onAgain.atSeconds).toBeGreaterThan(secondStart - 0.1);
+    expect(onAgain.atSeconds).toBeLessThan(secondStart + 0.3);
+    expect(new Set(recorded.updates.map((segment) => segment.id)).size).toBe(2);
   });
 
   it('brings an 8 kHz stream (Omi’s pcm8) to 16 kHz for detection and speech to text', async () => {

@@ -86,7 +86,8 @@ export class VadAudioPipeline implements AudioPipeline {
   push(samples: Int16Array, atSeconds: number): boolean {
     if (this.stopped || this.finishing) return false;
     const resampled = this.resampler.process(samples);
-    if (this.pendingSamples + resampled.length > this.capacitySamples) {
+    // One push longer than the whole queue is taken when nothing waits (its memory is the caller's already).
+    if (this.pendingSamples > 0 && this.pendingSamples + resampled.length > this.capacitySamples) {
       this.engines.counters.shedPushes++;
       this.engines.counters.shedSeconds += resampled.length / VAD_SAMPLE_RATE;
       return false;

@@ -1,6 +1,7 @@
 import { ADMIN_TOKEN_PRINCIPAL } from '@switchyard/shared';
 import { authorizeModel, authorizeRequest, authorizeWorkspaceFilter, modelAllowed } from './authorize-request';
 import { keyPrincipal } from './__fixtures__/in-memory-verifiers';
+import { gatewayEndpoint } from './gateway-endpoints';
 
 describe('authorization at the edge', () => {
   it('allows a model named in the scopes, or begun by a trailing-* entry, and any model without scopes', () => {
@@ -39,6 +40,19 @@ describe('authorization at the edge', () => {
     expect(() => authorizeRequest(viewer, 'requests.read', {})).not.toThrow();
     expect(() => authorizeRequest(viewer, 'usage.read', {})).not.toThrow();
     expect(() => authorizeRequest(keyPrincipal('a', { role: 'developer' }), 'chat.completions', {})).not.toThrow();
+  });
+
+  it('names POST /v1/audio/transcriptions audio.transcriptions, an endpoint keys are scoped to like embeddings', () => {
+    const endpoint = gatewayEndpoint('POST', '/v1/audio/transcriptions', true);
+    expect(endpoint).toBe('audio.transcriptions');
+    const transcribing = keyPrincipal('a', { scopes: { endpoints: ['audio.transcriptions'] } });
+    expect(() => authorizeRequest(transcribing, endpoint!, {})).not.toThrow();
+    expect(() => authorizeRequest(transcribing, 'embeddings', {})).toThrow(expect.objectContaining({ status: 403, code: 'endpoint_not_allowed' }));
+    const embedding = keyPrincipal('a', { scopes: { endpoints: ['embeddings'] } });
+    expect(() => authorizeRequest(embedding, endpoint!, {})).toThrow(expect.objectContaining({ status: 403, code: 'endpoint_not_allowed' }));
+    expect(() => authorizeRequest(keyPrincipal('a', { role: 'viewer' }), endpoint!, {})).toThrow(
+      expect.objectContaining({ status: 403, code: 'permission_denied' }),
+    );
   });
 
   it('refuses a workspace filter outside the readable workspaces', () => {

@@ -18,6 +18,7 @@ export const ENDPOINT_ROLES: Readonly<Record<GatewayEndpoint, readonly Role[]>> 
   'chat.completions': ['owner', 'admin', 'developer'],
   messages: ['owner', 'admin', 'developer'],
   embeddings: ['owner', 'admin', 'developer'],
+  'audio.transcriptions': ['owner', 'admin', 'developer'],
   responses: ['owner', 'admin', 'developer'],
   'models.read': ['owner', 'admin', 'developer', 'viewer'],
   'requests.read': ['owner', 'admin', 'developer', 'viewer'],

@@ -8,6 +8,8 @@ export type GatewayEndpoint =
   /** Anthropic's Messages API (`POST /v1/messages`). */
   | 'messages'
   | 'embeddings'
+  /** `POST /v1/audio/transcriptions`: speech to text. */
+  | 'audio.transcriptions'
   /** OpenAI's Responses API: `POST /v1/responses` and the stored responses under it. */
   | 'responses'
   | 'models.read'
@@ -36,6 +38,7 @@ export function gatewayEndpoint(method: string | undefined, path: string, public
   if (method === 'POST' && path === '/v1/chat/completions') return 'chat.completions';
   if (method === 'POST' && path === '/v1/messages') return 'messages';
   if (method === 'POST' && path === '/v1/embeddings') return 'embeddings';
+  if (method === 'POST' && path === '/v1/audio/transcriptions') return 'audio.transcriptions';
   if (path === '/v1/responses' || path.startsWith('/v1/responses/')) return 'responses';
   if (method === 'GET' && path === '/v1/models') return 'models.read';
   if (method === 'GET' && (path === '/v1/requests' || path.startsWith('/v1/requests/'))) return 'requests.read';

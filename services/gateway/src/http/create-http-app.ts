@@ -18,6 +18,7 @@ import type { CostRecommender } from '../analytics/cost-recommendations';
 import { createAnalyticsRoutes } from './analytics-routes';
 import { createEdgeRoutes, type EdgeIngestEndpoints } from './edge-routes';
 import { createConversationRoutes, type ConversationQueries } from './conversation-routes';
+import { createAudioRoutes } from './audio-routes';
 import { ANTHROPIC_ERROR_FORMAT, createAnthropicRoutes } from './anthropic-routes';
 import { createCorsPolicy } from './cors-policy';
 import type { DashboardHandler } from './dashboard-routes';
@@ -78,6 +79,7 @@ export function createRequestListener(options: HttpAppOptions): (request: Incomi
     ...createAnthropicRoutes(options.executor, options),
     ...createResponsesRoutes(options.executor, options),
     ...createEdgeRoutes(options.edgeIngest, options.authenticator),
+    ...createAudioRoutes(options.executor, options),
   ]);
   const pluginRoutes = createPluginEndpointRoutes(options.plugins, options);
   const app = createExpressApp(options);
@@ -188,6 +190,8 @@ function endpointRoute(endpoint: GatewayEndpoint): string {
       return 'messages';
     case 'embeddings':
       return 'embeddings';
+    case 'audio.transcriptions':
+      return 'audio.transcription';
     case 'responses':
       return 'responses';
     case 'models.read':

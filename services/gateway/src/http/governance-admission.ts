@@ -1,4 +1,4 @@
-import type { ChatRequest, EmbeddingRequest, GovernanceGate } from '@switchyard/shared';
+import type { ChatRequest, EmbeddingRequest, GovernanceGate, TranscriptionRequest } from '@switchyard/shared';
 import type { HttpExchange } from './http-exchange';
 import { estimatePromptTokens, estimateUsage, TextTokenEstimate } from '../telemetry/usage-estimate';
 
@@ -11,16 +11,16 @@ import { estimatePromptTokens, estimateUsage, TextTokenEstimate } from '../telem
 export async function admitGoverned(
   exchange: HttpExchange,
   gate: GovernanceGate | undefined,
-  request: { chat: ChatRequest } | { embeddings: EmbeddingRequest },
+  request: { chat: ChatRequest } | { embeddings: EmbeddingRequest } | { transcription: TranscriptionRequest },
 ): Promise<void> {
   const telemetry = exchange.telemetry;
   if (!gate || !telemetry) return;
-  const model = 'chat' in request ? request.chat.model : request.embeddings.model;
+  const model = 'chat' in request ? request.chat.model : 'embeddings' in request ? request.embeddings.model : request.transcription.model;
   const admission = await gate.admit(exchange.principal, {
     workspace: telemetry.attribution?.workspace ?? exchange.principal.workspace,
     user: telemetry.user,
     model,
-    estimatedTokens: 'chat' in request ? chatTokens(request.chat) : embeddingTokens(request.embeddings),
+    estimatedTokens: 'chat' in request ? chatTokens(request.chat) : 'embeddings' in request ? embeddingTokens(request.embeddings) : NO_TOKENS,
   });
   for (const [name, value] of Object.entries(admission.headers)) exchange.response.setHeader(name, value);
   if (!admission.admitted) throw admission.error;
@@ -30,6 +30,9 @@ export async function admitGoverned(
     admission.settle(usage);
   });
 }
+
+/** Audio has no text to estimate from: a transcription is counted once its usage is known. */
+const NO_TOKENS = { input: 0, output: 0 };
 
 /** The prompt's estimate, and `max_tokens` for each choice: without it, output tokens count only once they are known. */
 function chatTokens(request: ChatRequest): { input: number; output: number } {

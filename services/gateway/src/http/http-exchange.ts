@@ -4,6 +4,7 @@ import {
   attemptsMade,
   executionReportOf,
   type CallContext,
+  type ExperimentAssigner,
   type GatewayError,
   type GovernanceGate,
   type Logger,
@@ -43,6 +44,8 @@ export interface ExchangeOptions {
   plugins?: PluginPipeline;
   /** The country recorded for each model request; none ('') when absent. */
   countryLocator?: ClientCountryLocator;
+  /** A/B tests: picks the arm of a model experiment for chat requests; none when absent. */
+  experiments?: ExperimentAssigner;
 }
 
 /** A client's `x-request-id` is kept only if it has this form; any other is ignored and a new id generated. */

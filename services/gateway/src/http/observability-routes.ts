@@ -221,6 +221,7 @@ export function formatRequestRecord(record: RequestRecord) {
     tags: record.tags,
     country: record.country || null,
     prompt: record.promptName ? { name: record.promptName, version: record.promptVersion } : null,
+    experiment: record.experimentId ? { id: record.experimentId, arm: record.experimentArm } : null,
     operation: operationName(record.operation),
     requested_model: record.requestedModel,
     served_model: record.servedModel || null,

@@ -8,6 +8,7 @@ import { authorizeModel } from '../auth/authorize-request';
 import { admitGoverned } from './governance-admission';
 import { routingOf } from './execution-headers';
 import { HttpExchange, type ExchangeOptions } from './http-exchange';
+import { applyModelExperiment } from './model-experiment';
 import { serveChat } from './plugin-exchange';
 import { readJsonBody } from './read-json-body';
 import { readDropUnsupportedParams, setDroppedParamsHeader } from './parameter-dropping-headers';
@@ -38,6 +39,7 @@ export function createOpenAIRoutes(executor: RequestExecutor, options: ExchangeO
     telemetry.user = chatRequest.user ?? '';
     telemetry.streamed = chatRequest.stream;
     authorizeModel(exchange.principal, chatRequest.model);
+    applyModelExperiment(options.experiments, telemetry, chatRequest, exchange.principal, exchange.requestId);
     await admitGoverned(exchange, options.governance, { chat: chatRequest });
     await serveChat(exchange, execution, executor, chatRequest, {
       send: (response) => {

@@ -18,7 +18,7 @@ import {
   type ExecutionPlan,
   type ExecutionPolicy,
   type ExecutionReport,
-  type GatewayError,
+  GatewayError,
   type KeyScopes,
   type KindFallbacks,
   type NativeStreamEvent,
@@ -31,6 +31,8 @@ import {
   type RouterService,
   type StreamPart,
   type SwitchyardConfig,
+  type TranscriptionRequest,
+  type TranscriptionResponse,
 } from '@switchyard/shared';
 import { authorizeRoute, InlineRoutes, readRouteHeader, ROUTE_HEADER } from './route-header';
 
@@ -238,6 +240,25 @@ export class RequestExecutor {
   ): Promise<{ response: EmbeddingResponse; servedBy: DeploymentServedBy }> {
     const plan = await this.plan(request.model, modelOnlyFeatures(request.model, routingHeaders(routing.headers)), routing, context);
     return this.answer(plan, () => this.planExecutor.embed(plan, request, context), onAttempt);
+  }
+
+  /** An audio transcription, routed on its model as an embedding is; a 501 where the plan executor offers none. */
+  async transcribe(
+    request: TranscriptionRequest,
+    context: CallContext,
+    onAttempt?: AttemptListener,
+    routing: RoutingInput = {},
+  ): Promise<{ response: TranscriptionResponse; servedBy: DeploymentServedBy }> {
+    const planExecutor = this.planExecutor;
+    if (!planExecutor.transcribe) {
+      throw new GatewayError('This gateway cannot run audio transcriptions: its provider adapters do not offer them.', {
+        status: 501,
+        errorClass: 'internal',
+        code: 'transcriptions_not_available',
+      });
+    }
+    const plan = await this.plan(request.model, modelOnlyFeatures(request.model, routingHeaders(routing.headers)), routing, context);
+    return this.answer(plan, () => planExecutor.transcribe!(plan, request, context), onAttempt);
   }
 
   /**

@@ -175,3 +175,33 @@ describe('costOf', () => {
     expect(highest.outputUsd).toBeCloseTo((1_000 * 15) / 1e6, 12);
   });
 });
+
+describe('costOf for audio transcriptions', () => {
+  it('takes audio input rates from the catalog', () => {
+    const found = catalog('providers:\n  openai: { kind: openai }\n').priceOf('openai', ['gpt-4o-transcribe']);
+    expect(found).toEqual({ price: { input: 2.5, output: 10, audioInput: 6 }, source: 'catalog' });
+  });
+
+  it('prices seconds of audio at audioPerMinute, as input', () => {
+    const cost = costOf({ input: 0, output: 0, audioPerMinute: 0.006 }, { inputTokens: 0, outputTokens: 0 }, { seconds: 90 });
+    expect(cost.inputUsd).toBeCloseTo(0.009, 12);
+    expect(cost.outputUsd).toBe(0);
+    expect(cost.totalUsd).toBeCloseTo(0.009, 12);
+  });
+
+  it('prices audio tokens at audioInput and the rest of the input at input', () => {
+    const cost = costOf({ input: 2.5, output: 10, audioInput: 6 }, { inputTokens: 1_000, outputTokens: 200 }, { inputTokens: 800 });
+    expect(cost.inputUsd).toBeCloseTo((800 * 6 + 200 * 2.5) / 1e6, 12);
+    expect(cost.outputUsd).toBeCloseTo((200 * 10) / 1e6, 12);
+  });
+
+  it('prices audio tokens at input where the price has no audio rate, and ignores seconds without audioPerMinute', () => {
+    const cost = costOf({ input: 2.5, output: 10 }, { inputTokens: 1_000, outputTokens: 0 }, { inputTokens: 800, seconds: 60 });
+    expect(cost.inputUsd).toBeCloseTo((1_000 * 2.5) / 1e6, 12);
+  });
+
+  it('never counts more audio tokens than input tokens', () => {
+    const cost = costOf({ input: 1, output: 1, audioInput: 2 }, { inputTokens: 10, outputTokens: 0 }, { inputTokens: 50 });
+    expect(cost.inputUsd).toBeCloseTo((10 * 2) / 1e6, 12);
+  });
+});

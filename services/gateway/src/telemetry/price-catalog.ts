@@ -18,6 +18,12 @@ export interface FoundPrice {
 
 const PER_MILLION = 1_000_000;
 
+/** What a transcription used besides tokens: seconds of audio, and the audio tokens among its input tokens. */
+export interface AudioUsage {
+  seconds?: number;
+  inputTokens?: number;
+}
+
 /**
  * Prices from each provider's `prices` in the config (by exact model name
  * first, then by the first glob pattern that matches), else from the model
@@ -87,15 +93,19 @@ function pricesByProvider(config: SwitchyardConfig): Map<string, ProviderPrices>
  * Applies a price to token counts. `usage.inputTokens` includes cache reads
  * and writes, and `outputTokens` reasoning (see `Usage`); each is priced at
  * its own rate when the price has one. Past a tier's input threshold, the
- * tier's rates apply to the whole request.
+ * tier's rates apply to the whole request. A transcription's audio tokens
+ * are priced at `audioInput`, and its seconds at `audioPerMinute` (both
+ * input cost), where the price has them.
  */
-export function costOf(price: ModelPrice, usage: Usage): RequestCost {
+export function costOf(price: ModelPrice, usage: Usage, audio?: AudioUsage): RequestCost {
   const rates = ratesFor(price, usage.inputTokens);
   const cached = usage.cachedInputTokens ?? 0;
   const cacheWrite = usage.cacheWriteTokens ?? 0;
-  const uncached = Math.max(0, usage.inputTokens - cached - cacheWrite);
+  const audioTokens = rates.audioInput == null ? 0 : Math.min(audio?.inputTokens ?? 0, usage.inputTokens);
+  const uncached = Math.max(0, usage.inputTokens - cached - cacheWrite - audioTokens);
+  const audioUsd = audioTokens * (rates.audioInput ?? 0) + (((audio?.seconds ?? 0) * (rates.audioPerMinute ?? 0)) / 60) * PER_MILLION;
   const inputUsd =
-    (uncached * rates.input + cached * (rates.cachedInput ?? rates.input) + cacheWrite * (rates.cacheWrite ?? rates.input)) / PER_MILLION;
+    (uncached * rates.input + cached * (rates.cachedInput ?? rates.input) + cacheWrite * (rates.cacheWrite ?? rates.input) + audioUsd) / PER_MILLION;
   const reasoning = rates.reasoning == null ? 0 : Math.min(usage.reasoningTokens ?? 0, usage.outputTokens);
   const outputUsd = ((usage.outputTokens - reasoning) * rates.output + reasoning * (rates.reasoning ?? rates.output)) / PER_MILLION;
   return { inputUsd, outputUsd, totalUsd: inputUsd + outputUsd };

@@ -4,8 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { eventsV1 } from '@switchyard/proto';
 import { storableRecord, storableText, type EventPublisher } from '@switchyard/events';
 import { operationOf, type Deployment, type ErrorClass, type OperationName, type RequestStatusName, type Usage } from '@switchyard/shared';
-import type { ExecutionReport } from '@switchyard/shared';
-import { costOf, type PriceCatalog } from './price-catalog';
+import type { ExecutionReport, ExperimentAssignment } from '@switchyard/shared';
+import { costOf, type AudioUsage, type PriceCatalog } from './price-catalog';
 import type { RequestAttribution } from './request-attribution';
 
 export type RequestOperation = OperationName;
@@ -31,6 +31,8 @@ export interface RequestOutcome {
   latencyMs: number;
   timeToFirstTokenMs: number;
   usage?: Usage;
+  /** Audio transcriptions: seconds of audio, and the audio input tokens among `usage.inputTokens`. */
+  audio?: AudioUsage;
   /** Whether `usage` was estimated by the gateway (a stream cut before the provider reported it). */
   usageEstimated?: boolean;
   finishReason?: string;
@@ -40,6 +42,8 @@ export interface RequestOutcome {
   servedByDetail?: string;
   /** Facts plugins added (`cache: semantic-hit`, `semantic_route: billing`). */
   annotations?: Readonly<Record<string, string>>;
+  /** The A/B test arm that picked the prompt version or model, if one did. */
+  experiment?: ExperimentAssignment;
   /** Every attempt upstream, for the exported spans; absent when no deployment was tried. */
   report?: ExecutionReport;
   /** Milliseconds after arrival when `report` came back (its attempts had ended by then, but a committed stream's). */
@@ -82,7 +86,7 @@ export class RequestRecorder {
     // unstorable value would otherwise make the database refuse the record.
     const servedModel = storableText(outcome.servedModel || deployment?.model || '');
     const price = deployment && usage ? this.prices.priceOf(deployment.providerId, [servedModel, deployment.model], outcome.endedAt) : undefined;
-    const cost = price && usage ? costOf(price.price, usage) : undefined;
+    const cost = price && usage ? costOf(price.price, usage, outcome.audio) : undefined;
     const tokens = create(eventsV1.TokenCountsSchema, {
       input: usage?.inputTokens ?? 0,
       output: usage?.outputTokens ?? 0,
@@ -132,6 +136,9 @@ export class RequestRecorder {
         inputCostUsd: cost?.inputUsd ?? 0,
         outputCostUsd: cost?.outputUsd ?? 0,
         priceSource: price?.source ?? (usage && deployment ? 'unpriced' : ''),
+        experimentId: outcome.experiment?.experimentId ?? '',
+        experimentArm: storableText(outcome.experiment?.arm ?? ''),
+        audioSeconds: outcome.audio?.seconds ?? 0,
       }),
     });
   }

@@ -4,6 +4,7 @@ import {
   type ChatRequest,
   type Deployment,
   type ExecutionReport,
+  type ExperimentAssignment,
   type GatewayError,
   type PluginServedBy,
   type Principal,
@@ -12,6 +13,7 @@ import {
   type Usage,
 } from '@switchyard/shared';
 import { readAttribution, type RequestAttribution } from './request-attribution';
+import type { AudioUsage } from './price-catalog';
 import type { RequestOperation, RequestRecorder } from './request-recorder';
 import { estimateUsage, TextTokenEstimate } from './usage-estimate';
 
@@ -31,10 +33,14 @@ export class RequestTelemetry {
   prompt?: ChatRequest;
   /** Set once a provider accepted the streamed request: it bills from then on. */
   upstreamAccepted = false;
+  /** Audio transcriptions: the seconds of audio and, of the input tokens, the audio ones. */
+  audio?: AudioUsage;
   /** The plugin that answered in place of a provider, if one did. */
   answeredBy?: PluginServedBy;
   /** Facts plugins added for the record (the plugin run's own map, read when the request is recorded). */
   annotations?: Readonly<Record<string, string>>;
+  /** The A/B test arm that picked this request's prompt version or model, if one did. */
+  experiment?: ExperimentAssignment;
   /** The client's country, asked only when the request is recorded (after its response). */
   locateClient?: () => string;
   /** The text streamed to the client so far, to estimate output tokens. */
@@ -115,10 +121,12 @@ export class RequestTelemetry {
       timeToFirstTokenMs: this.firstTokenAt === undefined ? 0 : this.firstTokenAt - this.arrived,
       usage,
       usageEstimated,
+      ...(this.audio && { audio: this.audio }),
       finishReason: this.finishReason,
       servedBy: this.answeredBy?.plugin ?? (this.deployment ? 'provider' : ''),
       servedByDetail: this.answeredBy?.detail ?? '',
       annotations: this.annotations ?? {},
+      experiment: this.experiment,
       report: this.report,
       reportedAfterMs: this.reportedAt === undefined ? undefined : this.reportedAt - this.arrived,
     });

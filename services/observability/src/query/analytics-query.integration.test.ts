@@ -68,6 +68,7 @@ function dataSet(): RequestRecord[] {
       country: pick(['DE', 'US', '']),
       promptName,
       promptVersion: promptName === '' ? 0 : pick([1, 2]),
+      ...pick([{}, { experimentId: 'exp_a', experimentArm: pick(['control', 'treatment']) }, { experimentId: 'exp_b', experimentArm: 'control' }]),
     });
   });
 }
@@ -93,6 +94,8 @@ function valuesOf(event: RequestRecord, dimension: AnalyticsDimension): string[]
       return [event.requestedModel];
     case 'prompt_version':
       return [event.promptName ? `${event.promptName}@${event.promptVersion}` : ''];
+    case 'experiment_arm':
+      return [event.experimentId ? `${event.experimentId}:${event.experimentArm}` : ''];
     case 'country':
       return [event.country];
     case 'tag':

@@ -26,6 +26,7 @@ const DIMENSION_EXPRESSIONS: Record<AnalyticsDimension, string> = {
   // The model or alias the client asked for: what its route is named after.
   route: 'r.requested_model',
   prompt_version: "CASE WHEN r.prompt_name = '' THEN '' ELSE r.prompt_name || '@' || r.prompt_version::text END",
+  experiment_arm: "CASE WHEN r.experiment_id = '' THEN '' ELSE r.experiment_id || ':' || r.experiment_arm END",
   country: 'r.country',
   // A request counts once under each of its tags; an untagged one under ''.
   tag: "coalesce(t.tag, '')",

@@ -65,6 +65,8 @@ export const requestColumns: readonly InsertColumn<RequestCompleted>[] = [
   { name: 'input_cost_usd', type: 'double precision', value: (event) => event.inputCostUsd },
   { name: 'output_cost_usd', type: 'double precision', value: (event) => event.outputCostUsd },
   { name: 'price_source', type: 'text', value: (event) => storedText(event.priceSource) },
+  { name: 'experiment_id', type: 'text', value: (event) => storedText(event.experimentId) },
+  { name: 'experiment_arm', type: 'text', value: (event) => storedText(event.experimentArm) },
 ];
 
 function tokenColumns<Event>(tokensOf: (event: Event) => TokenCounts | undefined): InsertColumn<Event>[] {
@@ -167,6 +169,8 @@ export interface RequestRow {
   input_cost_usd: number;
   output_cost_usd: number;
   price_source: string;
+  experiment_id: string;
+  experiment_arm: string;
 }
 
 export function requestFromRow(row: RequestRow): RequestCompleted {
@@ -212,6 +216,8 @@ export function requestFromRow(row: RequestRow): RequestCompleted {
     inputCostUsd: row.input_cost_usd,
     outputCostUsd: row.output_cost_usd,
     priceSource: row.price_source,
+    experimentId: row.experiment_id,
+    experimentArm: row.experiment_arm,
   });
 }
 

@@ -26,6 +26,8 @@ import {
   type ProviderAdapterService,
   type RouteAttempt,
   type StreamPart,
+  type TranscriptionRequest,
+  type TranscriptionResponse,
 } from '@switchyard/shared';
 import { AttemptControl } from './attempt-control';
 import { backOffDelay } from './back-off';
@@ -118,6 +120,20 @@ export class LocalPlanExecutor implements PlanExecutor {
   ): Promise<{ response: EmbeddingResponse; report: ExecutionReport }> {
     const { answer, report } = await this.run(plan, context, {
       call: (deployment, attemptContext) => this.adapters.embed(deployment, request, attemptContext),
+      settlesAtAnswer: true,
+    });
+    return { response: answer.result, report };
+  }
+
+  async transcribe(
+    plan: ExecutionPlan,
+    request: TranscriptionRequest,
+    context: CallContext,
+  ): Promise<{ response: TranscriptionResponse; report: ExecutionReport }> {
+    const adapters = this.adapters;
+    if (!adapters.transcribe) throw internalError('The provider adapters do not offer audio transcriptions.');
+    const { answer, report } = await this.run(plan, context, {
+      call: (deployment, attemptContext) => adapters.transcribe!(deployment, request, attemptContext),
       settlesAtAnswer: true,
     });
     return { response: answer.result, report };

@@ -8,6 +8,8 @@ import type {
   ProviderConfigOf,
   ProviderKind,
   StreamPart,
+  TranscriptionRequest,
+  TranscriptionResponse,
 } from '@switchyard/shared';
 import type { UpstreamClient } from '../http/upstream-client';
 
@@ -26,6 +28,8 @@ export interface ProviderAdapter {
   respond?(model: string, body: Record<string, unknown>, context: CallContext): Promise<Record<string, unknown>>;
   /** The same, streamed: the upstream's events unchanged. Rejects on an error answer before the first event. */
   streamRespond?(model: string, body: Record<string, unknown>, context: CallContext): Promise<AsyncIterable<NativeStreamEvent>>;
+  /** OpenAI's audio transcriptions; absent where the provider has no such API. */
+  transcribe?(model: string, request: TranscriptionRequest, context: CallContext): Promise<TranscriptionResponse>;
   /** The models the provider lists of itself (model discovery); absent where it has no such list. */
   listModels?(context: CallContext): Promise<string[]>;
 }

@@ -20,6 +20,8 @@ import {
   grpcServiceDefinition,
   serverStreamingHandler,
   streamPartToProto,
+  transcriptionRequestFromProto,
+  transcriptionResponseToProto,
   unaryHandler,
   type GrpcHandlers,
   type GrpcServiceRegistration,
@@ -78,6 +80,12 @@ export function adapterGrpcHandlers(
           : { event: { case: event.kind, value: executionReportToProto(event.report) } },
       logger,
     ),
+    executeTranscribe: unaryHandler(async (message: adaptersV1.ExecuteTranscribeRequest, context) => {
+      if (message.request === undefined) throw internalError('ExecuteTranscribeRequest without a request.');
+      if (!planExecutor.transcribe) throw internalError('This plan executor does not offer audio transcriptions.');
+      const { response, report } = await planExecutor.transcribe(plan(message), transcriptionRequestFromProto(message.request), context);
+      return { response: transcriptionResponseToProto(response), report: executionReportToProto(report) };
+    }, logger),
     complete: unaryHandler(async (message: adaptersV1.CompleteRequest, context) => {
       const response = await adapters.complete(deploymentFromProto(message.deployment), chatRequest(message), context);
       return { response: chatResponseToProto(response) };
@@ -123,6 +131,7 @@ function plan(
     | adaptersV1.ExecuteRequest
     | adaptersV1.ExecuteStreamRequest
     | adaptersV1.ExecuteEmbedRequest
+    | adaptersV1.ExecuteTranscribeRequest
     | adaptersV1.ExecuteResponsesRequest
     | adaptersV1.ExecuteResponsesStreamRequest,
 ) {

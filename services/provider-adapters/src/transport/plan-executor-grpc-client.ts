@@ -13,6 +13,8 @@ import {
   type NativeStreamEvent,
   type PlanExecutor,
   type StreamPart,
+  type TranscriptionRequest,
+  type TranscriptionResponse,
 } from '@switchyard/shared';
 import {
   chatRequestToProto,
@@ -23,6 +25,8 @@ import {
   executionReportFromProto,
   GrpcServiceClient,
   streamPartFromProto,
+  transcriptionRequestToProto,
+  transcriptionResponseFromProto,
   type MethodsOf,
 } from '@switchyard/rpc';
 import { adaptersV1 } from '@switchyard/proto';
@@ -68,6 +72,17 @@ export class PlanExecutorGrpcClient implements PlanExecutor {
     const { response, report } = await this.client.unary('executeEmbed', message, context, this.timeoutMs(plan, this.callTimeoutMs));
     if (response === undefined || report === undefined) throw internalError('ExecuteEmbedResponse without a response or a report.');
     return { response: embeddingResponseFromProto(response), report: executionReportFromProto(report) };
+  }
+
+  async transcribe(
+    plan: ExecutionPlan,
+    request: TranscriptionRequest,
+    context: CallContext,
+  ): Promise<{ response: TranscriptionResponse; report: ExecutionReport }> {
+    const message = { plan: executionPlanToProto(plan), request: transcriptionRequestToProto(request), requestId: context.requestId };
+    const { response, report } = await this.client.unary('executeTranscribe', message, context, this.timeoutMs(plan, this.callTimeoutMs));
+    if (response === undefined || report === undefined) throw internalError('ExecuteTranscribeResponse without a response or a report.');
+    return { response: transcriptionResponseFromProto(response), report: executionReportFromProto(report) };
   }
 
   async stream(

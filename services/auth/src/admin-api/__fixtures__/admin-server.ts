@@ -4,6 +4,9 @@ import type { Server } from 'node:http';
 import express, { type Router } from 'express';
 import type { SqlClient } from '@switchyard/database';
 import { createAuditExportRouter } from '../../audit/audit-export-router';
+import { createExperimentRoutes } from '../../experiments/experiment-routes';
+import { ExperimentStore } from '../../experiments/experiment-store';
+import { StoredExperimentAssigner } from '../../experiments/stored-experiment-assigner';
 import { Ed25519CheckpointKey } from '../../audit/checkpoint-signer';
 import { SqlAuditLog } from '../../audit/sql-audit-log';
 import { InProcessKeyInvalidationBus, type KeyInvalidationBus } from '../../keys/key-invalidation';
@@ -55,6 +58,7 @@ export async function startAdminServer(
   const routes: Router[] = [];
   let storedLimits: StoredLimitRules | undefined;
   let auditLog: SqlAuditLog | undefined;
+  let experiments: StoredExperimentAssigner | undefined;
   if (options.client) {
     const limitStore = await StoredLimitStore.open(options.client);
     storedLimits = new StoredLimitRules();
@@ -64,6 +68,11 @@ export async function startAdminServer(
       createLimitRulesRouter({ governance: store, store: limitStore, rules: storedLimits }),
       createAuditExportRouter({ client: options.client, governance: store }),
     );
+    // A/B tests; their results read the records tables (`requests`, `scores`), which a test that reads them adds to `client`.
+    const experimentStore = new ExperimentStore(options.client);
+    experiments = new StoredExperimentAssigner();
+    await experiments.attach(experimentStore, new InProcessLimitChangeBus());
+    routes.push(createExperimentRoutes({ governance: store, store: experimentStore, assigner: experiments, records: options.client }));
   }
   const app = express();
   app.use(
@@ -110,6 +119,7 @@ export async function startAdminServer(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await invalidations.close();
       await storedLimits?.close();
+      await experiments?.close();
       auditLog?.close();
     },
   };

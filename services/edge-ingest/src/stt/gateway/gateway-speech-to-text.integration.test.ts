@@ -124,7 +124,7 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
 
   it('says the engine is unavailable after the last retry, with the gateway’s message', async () => {
     const engine = await start(() => ({ status: 502, body: openAiError('every deployment of whisper-1 failed', 'server_error') }), { retries: 1 });
-    const failure = await engine.transcribe(audio, owner).catch((error: unknown) => error as Error);
+    const failure = await failureOf(engine.transcribe(audio, owner));
     expect(failure).toBeInstanceOf(SpeechToTextUnavailable);
     expect(failure.message).toBe('the gateway answered 502 to a transcription: every deployment of whisper-1 failed (after 2 attempts)');
     expect(server.received).toHaveLength(2);
@@ -132,7 +132,7 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
 
   it('says a refused key makes the engine unavailable at once, without the key in the message', async () => {
     const engine = await start(() => ({ status: 401, body: openAiError('Invalid API key.', 'authentication_error', 'invalid_api_key') }));
-    const failure = await engine.transcribe(audio, owner).catch((error: unknown) => error as Error);
+    const failure = await failureOf(engine.transcribe(audio, owner));
     expect(failure).toBeInstanceOf(SpeechToTextUnavailable);
     expect(failure.message).toBe('the gateway answered 401 to a transcription: Invalid API key.');
     expect(failure.message).not.toContain(owner.credential);
@@ -141,7 +141,7 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
 
   it('reports a refused request as an error of the audio, not of the engine', async () => {
     const engine = await start(() => ({ status: 400, body: openAiError('Audio file is too short. Minimum audio length is 0.1 seconds.') }));
-    const failure = await engine.transcribe(audio, owner).catch((error: unknown) => error as Error);
+    const failure = await failureOf(engine.transcribe(audio, owner));
     expect(failure).not.toBeInstanceOf(SpeechToTextUnavailable);
     expect(failure.message).toBe('the gateway answered 400 to a transcription: Audio file is too short. Minimum audio length is 0.1 seconds.');
   });
@@ -181,7 +181,7 @@ describe('GatewaySpeechToText against a server speaking OpenAI’s transcription
       timeoutMs: 10_000,
       retries: 1,
     });
-    const failure = await engine.transcribe(audio, owner).catch((error: unknown) => error as Error);
+    const failure = await failureOf(engine.transcribe(audio, owner));
     expect(failure).toBeInstanceOf(SpeechToTextUnavailable);
     expect(failure.message).toBe(`the gateway at http://127.0.0.1:${port}/v1/audio/transcriptions did not answer (ECONNREFUSED) (after 2 attempts)`);
   });
@@ -217,6 +217,16 @@ describe('createSpeechToText', () => {
     expect(() => edgeSpeechConfigSchema.parse({ engine: 'cloud' })).toThrow(/offline|gateway/);
   });
 });
+
+/** The error a call failed with; a call that answered fails the test. */
+async function failureOf(call: Promise<unknown>): Promise<Error> {
+  const outcome = await call.then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
+  if (!outcome) throw new Error('the call answered where it should have failed');
+  return outcome;
+}
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -64,6 +64,8 @@ export function requestCompleted(fields: RequestCompletedInit = {}): eventsV1.Re
     inputCostUsd: 0.000_18,
     outputCostUsd: 0.000_211_5,
     priceSource: 'config',
+    experimentId: 'exp_0123456789abcdef01234567',
+    experimentArm: 'treatment',
     ...fields,
   });
 }

@@ -15,6 +15,7 @@ const DIMENSIONS = [
   'key',
   'route',
   'prompt_version',
+  'experiment_arm',
   'country',
   'tag',
   'status',

@@ -9,6 +9,8 @@ import {
   type EmbeddingRequest,
   type EmbeddingResponse,
   type StreamPart,
+  type TranscriptionRequest,
+  type TranscriptionResponse,
 } from '@switchyard/shared';
 import { AzureEntraCredential } from '../../credentials/azure-entra-credential';
 import { StaticHeaderCredential, type CredentialSource } from '../../credentials/credential-source';
@@ -19,6 +21,7 @@ import { openAIChatResponseSchema, openAIEmbeddingResponseSchema } from '../open
 import { openAIHttpError } from '../openai/openai-error';
 import { openAIStreamParts, readOpenAIJson } from '../openai/read-openai-body';
 import { readResponsesJson, responsesStreamEvents } from '../openai/read-openai-responses';
+import { transcribeWithOpenAI } from '../openai/openai-transcription';
 import type { ProviderAdapter, ProviderAdapterFactory, ProviderAdapterOptions } from '../provider-adapter';
 import { azureDeploymentUrl, azureResponsesUrl, type AzureOperation } from './azure-api';
 
@@ -54,13 +57,23 @@ export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => 
     azureDeploymentUrl(resourceUrl, config.deployments[model] ?? model, operation, config.apiVersion);
 
   /** Sends the request with its credential; a non-2xx answer is read and thrown. */
-  async function send(target: string, body: unknown, context: CallContext): Promise<[UpstreamRequest, UpstreamResponse]> {
+  function send(target: string, body: unknown, context: CallContext): Promise<[UpstreamRequest, UpstreamResponse]> {
+    return sendBody(target, JSON.stringify(body), headers, context);
+  }
+
+  /** `send` for a body already encoded (an audio upload's multipart form). */
+  async function sendBody(
+    target: string,
+    body: string | Uint8Array,
+    bodyHeaders: Record<string, string>,
+    context: CallContext,
+  ): Promise<[UpstreamRequest, UpstreamResponse]> {
     const unsigned: UpstreamRequest = {
       providerId,
       method: 'POST',
       url: target,
-      headers,
-      body: JSON.stringify(body),
+      headers: bodyHeaders,
+      body,
       signal: context.signal,
       timeoutMs: config.timeoutMs,
     };
@@ -83,6 +96,12 @@ export const createAzureAdapter: ProviderAdapterFactory<'azure'> = (options) => 
     async embed(model: string, embeddingRequest: EmbeddingRequest, context: CallContext): Promise<EmbeddingResponse> {
       const [request, response] = await send(url(model, 'embeddings'), convertToOpenAIEmbeddingRequest(model, embeddingRequest), context);
       return convertOpenAIEmbeddingResponse(await readOpenAIJson(http, providerId, request, response, openAIEmbeddingResponseSchema), model);
+    },
+
+    transcribe(model: string, transcriptionRequest: TranscriptionRequest, context: CallContext): Promise<TranscriptionResponse> {
+      return transcribeWithOpenAI(http, providerId, model, transcriptionRequest, context, (body, contentType, callContext) =>
+        sendBody(url(model, 'audio/transcriptions'), body, { ...headers, 'content-type': contentType }, callContext),
+      );
     },
   };
   if (speaksResponsesApi(config)) {

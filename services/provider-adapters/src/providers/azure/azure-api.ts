@@ -13,7 +13,7 @@
  *   chunk with an empty id and no choices), which the OpenAI schemas ignore.
  */
 
-export type AzureOperation = 'chat/completions' | 'embeddings';
+export type AzureOperation = 'chat/completions' | 'embeddings' | 'audio/transcriptions';
 
 /** `https://<resource>.openai.azure.com/openai/deployments/<deployment>/<operation>?api-version=<version>`. */
 export function azureDeploymentUrl(resourceUrl: string, deployment: string, operation: AzureOperation, apiVersion: string): string {

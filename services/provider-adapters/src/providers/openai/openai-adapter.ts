@@ -12,6 +12,8 @@ import {
   type OpenAICompatibleQuirks,
   type ProviderDescriptor,
   type StreamPart,
+  type TranscriptionRequest,
+  type TranscriptionResponse,
 } from '@switchyard/shared';
 import type { UpstreamRequest, UpstreamResponse } from '../../http/upstream-client';
 import type { ProviderAdapter, ProviderAdapterFactory } from '../provider-adapter';
@@ -23,6 +25,7 @@ import { openAIHttpError } from './openai-error';
 import { openAIStreamParts, readOpenAIJson } from './read-openai-body';
 import { listOpenAIModels } from './list-openai-models';
 import { readResponsesJson, responsesStreamEvents } from './read-openai-responses';
+import { transcribeWithOpenAI } from './openai-transcription';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -47,6 +50,7 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
   const chatUrl = `${baseUrl}/chat/completions`;
   const embeddingsUrl = `${baseUrl}/embeddings`;
   const responsesUrl = `${baseUrl}/responses`;
+  const transcriptionsUrl = `${baseUrl}/audio/transcriptions`;
   const timeoutMs = options.config.timeoutMs;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -107,6 +111,21 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
     return [request, response];
   }
 
+  /** Sends a multipart body (an audio upload) as `send` sends JSON. */
+  async function sendForm(url: string, body: Uint8Array, contentType: string, context: CallContext): Promise<[UpstreamRequest, UpstreamResponse]> {
+    const request: UpstreamRequest = {
+      providerId,
+      method: 'POST',
+      url,
+      headers: { ...headers, 'content-type': contentType },
+      body,
+      signal: context.signal,
+      timeoutMs,
+    };
+    const response = await http.send(request, (status, responseHeaders, text) => openAIHttpError(providerId, status, responseHeaders, text));
+    return [request, response];
+  }
+
   const adapter: ProviderAdapter = {
     async complete(model: string, chatRequest: ChatRequest, context: CallContext): Promise<ChatResponse> {
       const name = upstreamModel(model);
@@ -132,6 +151,12 @@ export const createOpenAIAdapter: ProviderAdapterFactory<'openai'> = (options) =
       return convertOpenAIEmbeddingResponse(
         await readOpenAIJson(http, providerId, request, response, openAIEmbeddingResponseSchema),
         upstreamModel(model),
+      );
+    },
+
+    transcribe(model: string, transcriptionRequest: TranscriptionRequest, context: CallContext): Promise<TranscriptionResponse> {
+      return transcribeWithOpenAI(http, providerId, upstreamModel(model), transcriptionRequest, context, (body, contentType, callContext) =>
+        sendForm(transcriptionsUrl, body, contentType, callContext),
       );
     },
 

@@ -193,3 +193,22 @@ export const openAIErrorBodySchema = z.union([
 ]);
 
 export type OpenAIErrorFields = z.infer<typeof errorFieldsSchema>;
+
+/**
+ * A transcription answered as JSON (`json`, `verbose_json`, `diarized_json`):
+ * `usage` is `{type: "tokens", input_tokens, …}` for models billed by tokens,
+ * `{type: "duration", seconds}` for those billed by the second.
+ */
+export const openAITranscriptionResponseSchema = z.object({
+  text: z.string(),
+  duration: z.number().nullish(),
+  usage: z
+    .object({
+      type: z.string().nullish(),
+      seconds: z.number().nullish(),
+      input_tokens: z.number().nullish(),
+      output_tokens: z.number().nullish(),
+      input_token_details: z.object({ audio_tokens: z.number().nullish() }).nullish(),
+    })
+    .nullish(),
+});

@@ -25,6 +25,7 @@ export function keyObservingClient(http: UpstreamClient, pool: KeyPool, index: n
 export class KeyBalancedAdapter implements ProviderAdapter {
   readonly embed?: ProviderAdapter['embed'];
   readonly listModels?: ProviderAdapter['listModels'];
+  readonly transcribe?: ProviderAdapter['transcribe'];
 
   /** `adapters[i]` calls with key `i` of `pool`. */
   constructor(
@@ -35,6 +36,13 @@ export class KeyBalancedAdapter implements ProviderAdapter {
     // Every adapter is of the same kind, so the first one tells which optional methods they all have.
     if (adapters[0].embed) this.embed = (model, request, context) => callEmbed(this.next(), model, request, context);
     if (adapters[0].listModels) this.listModels = (context) => callListModels(this.next(), context);
+    if (adapters[0].transcribe) {
+      this.transcribe = (model, request, context) => {
+        const adapter = this.next();
+        if (!adapter.transcribe) throw new Error('every adapter of one provider has the same methods');
+        return adapter.transcribe(model, request, context);
+      };
+    }
   }
 
   complete(model: string, request: ChatRequest, context: CallContext): Promise<ChatResponse> {
