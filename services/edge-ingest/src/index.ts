@@ -18,3 +18,4 @@ export {
 export { bearerCredential, type EdgeAuthenticate } from './omi/stream-authentication';
 export { startEdgeIngestServer, type EdgeIngestServer, type EdgeIngestServerOptions } from './server/edge-ingest-server';
 export * from './conversations';
+export * from './relay';

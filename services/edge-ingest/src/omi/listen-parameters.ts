@@ -25,8 +25,10 @@ const LANGUAGE = /^(?:[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*|multi)$/;
  * app's other parameters, `include_speech_profile`, `stt_service`, …) are
  * ignored: the user comes from the credential. A `sample_rate` that
  * contradicts the codec is refused rather than decoded at the wrong speed.
+ * A shorter `conversation_timeout` is raised to `minConversationTimeoutSeconds`
+ * (Omi's 120; `edge.conversations.minTimeoutSeconds`, which tests lower).
  */
-export function readListenParameters(query: URLSearchParams): ListenParameters {
+export function readListenParameters(query: URLSearchParams, minConversationTimeoutSeconds = MIN_CONVERSATION_TIMEOUT_SECONDS): ListenParameters {
   const codecName = query.get('codec') ?? 'pcm8';
   if ((UNSUPPORTED_CODECS as readonly string[]).includes(codecName)) {
     throw new ListenParameterError(`The codec ${codecName} is not supported; send opus, opus_fs320, pcm16 or pcm8.`);
@@ -44,14 +46,19 @@ export function readListenParameters(query: URLSearchParams): ListenParameters {
   const language = query.get('language') ?? 'en';
   if (!LANGUAGE.test(language) || language.length > 35)
     throw new ListenParameterError(`Unsupported language ${JSON.stringify(language.slice(0, 35))}.`);
-  return { codec: codecName, sampleRate, language, conversationTimeoutSeconds: conversationTimeout(query.get('conversation_timeout')) };
+  return {
+    codec: codecName,
+    sampleRate,
+    language,
+    conversationTimeoutSeconds: conversationTimeout(query.get('conversation_timeout'), minConversationTimeoutSeconds),
+  };
 }
 
-function conversationTimeout(value: string | null): number {
+function conversationTimeout(value: string | null, minimumSeconds: number): number {
   if (value === null) return MIN_CONVERSATION_TIMEOUT_SECONDS;
   if (!/^-?\d{1,9}$/.test(value)) throw new ListenParameterError('conversation_timeout must be a whole number of seconds, or -1.');
   const seconds = Number(value);
   if (seconds === -1) return FOUR_HOURS_SECONDS;
   if (seconds < 0) throw new ListenParameterError('conversation_timeout must be a whole number of seconds, or -1.');
-  return Math.min(FOUR_HOURS_SECONDS, Math.max(MIN_CONVERSATION_TIMEOUT_SECONDS, seconds));
+  return Math.min(FOUR_HOURS_SECONDS, Math.max(minimumSeconds, seconds));
 }

@@ -68,7 +68,7 @@ export function createOmiEndpoints(options: OmiEndpointsOptions): OmiEndpoints {
   function serve(webSocket: WebSocket, request: IncomingMessage, path: string): void {
     let parameters;
     try {
-      parameters = readListenParameters(new URL(request.url ?? '/', 'http://edge').searchParams);
+      parameters = readListenParameters(new URL(request.url ?? '/', 'http://edge').searchParams, config.conversations.minTimeoutSeconds);
     } catch (error) {
       metrics.streamOpened();
       metrics.streamClosed(OMI_CLOSE_CODES.policyViolation);
