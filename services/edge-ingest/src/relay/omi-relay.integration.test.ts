@@ -51,7 +51,7 @@ beforeEach(async () => {
     onConnection(connection);
     socket.on('message', (data, isBinary) => {
       if (!isBinary) {
-        const message = JSON.parse(String(data)) as { type: string; token: string };
+        const message = JSON.parse((data as Buffer).toString()) as { type: string; token: string };
         if (message.type === 'auth') socket.send(JSON.stringify({ type: 'auth_response', success: message.token === 'sk-test' }));
         return;
       }
