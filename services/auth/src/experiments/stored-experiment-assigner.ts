@@ -4,7 +4,7 @@ import { assignArm, type RandomSource } from './arm-assignment';
 import type { Experiment } from './experiment-model';
 import type { ExperimentStore } from './experiment-store';
 
-/** The Redis channel experiment changes are announced on (a `RedisLimitChangeBus` with this channel). */
+/** The Redis channel experiment changes are announced on (a `RedisLimitChangeBus` on this channel). */
 export const EXPERIMENT_CHANGES_CHANNEL = 'switchyard:auth:experiment-changes';
 
 /** How often the experiments are read again even without a change message: the backstop for a lost one. */

@@ -34,7 +34,7 @@ describe.each(DATABASE_KINDS)('GovernanceStore on %s', (kind) => {
 
   it('records its migrations in auth_migrations and applies them once', async () => {
     const rows = await database.client.query<{ version: number; name: string }>('SELECT version, name FROM auth_migrations ORDER BY version');
-    expect(rows.map((row) => `${row.version} ${row.name}`)).toEqual(['1 governance', '2 prompts', '4 experiments']);
+    expect(rows.map((row) => `${row.version} ${row.name}`)).toEqual(['1 governance', '2 prompts', '3 evaluations', '4 experiments']);
     expect(await runMigrations(database.client, loadGovernanceMigrations(), { table: 'auth_migrations' })).toEqual([]);
     // Opening again on the same client neither fails nor closes the client it was given.
     const again = await database.openAnotherStore();
@@ -154,11 +154,16 @@ describe('openGovernanceStore beside the event tables', () => {
         'api_keys',
         'auth_migrations',
         'auth_settings',
+        'evaluation_dataset_items',
+        'evaluation_datasets',
+        'evaluation_results',
+        'evaluation_runs',
         'experiments',
         'members',
         'organizations',
         'prompt_label_moves',
         'prompt_labels',
+        'prompt_promotion_policies',
         'prompt_versions',
         'prompts',
         'requests',

@@ -1,6 +1,4 @@
-import { EventEmitter } from 'node:events';
-import type { Redis, RedisOptions } from 'ioredis';
-import type { Logger } from '@switchyard/shared';
+import { InProcessChangeBus, RedisChangeBus, type ChangeBus, type ChangeKind, type RedisChangeBusOptions } from '../change-bus/change-bus';
 
 export const LIMIT_CHANGES_CHANNEL = 'switchyard:auth:limit-changes';
 
@@ -16,90 +14,39 @@ export interface LimitChangeBus {
   close(): Promise<void>;
 }
 
-export class InProcessLimitChangeBus implements LimitChangeBus {
-  private readonly emitter = new EventEmitter().setMaxListeners(0);
+/** A `ChangeBus` of reload messages, for which a missed message and a message mean the same: reload. */
+class ReloadBus implements LimitChangeBus {
+  constructor(private readonly bus: ChangeBus<'reload'>) {}
 
-  async publish(): Promise<void> {
-    this.emitter.emit('change');
+  publish(): Promise<void> {
+    return this.bus.publish('reload');
   }
 
   subscribe(listener: () => void): () => void {
-    this.emitter.on('change', listener);
-    return () => this.emitter.off('change', listener);
+    return this.bus.subscribe(() => listener(), listener);
   }
 
-  async close(): Promise<void> {
-    this.emitter.removeAllListeners();
+  close(): Promise<void> {
+    return this.bus.close();
+  }
+}
+
+export class InProcessLimitChangeBus extends ReloadBus {
+  constructor() {
+    super(new InProcessChangeBus<'reload'>());
   }
 }
 
-const SUBSCRIBE_WAIT_MS = 3_000;
+const LIMIT_CHANGES: ChangeKind<'reload'> = {
+  defaultChannel: LIMIT_CHANGES_CHANNEL,
+  logName: 'limit-changes',
+  unreachable: 'other replicas’ changes arrive with the periodic reload',
+  // Any message on the channel means "reload".
+  parse: () => 'reload',
+};
 
-/** One connection publishes, one listens; every reconnect counts as a change (what was sent meanwhile is lost). */
-export class RedisLimitChangeBus implements LimitChangeBus {
-  private readonly publisher: Redis;
-  private readonly subscriber: Redis;
-  private readonly local = new InProcessLimitChangeBus();
-
-  private constructor(
-    private readonly channel: string,
-    url: string,
-    private readonly logger: Logger | undefined,
-    redisOptions: RedisOptions | undefined,
-    RedisClient: typeof Redis,
-  ) {
-    const options: RedisOptions = { maxRetriesPerRequest: 2, ...redisOptions };
-    this.publisher = new RedisClient(url, options);
-    this.subscriber = new RedisClient(url, options);
-    for (const connection of [this.publisher, this.subscriber]) {
-      connection.on('error', (error: Error) => logger?.warn({ err: { message: error.message } }, 'limit-changes-redis-error'));
-    }
-    this.subscriber.on('message', (from: string) => {
-      if (from === this.channel) void this.local.publish();
-    });
-  }
-
-  /** Resolves once subscribed, or after 3 s without Redis (logged; the periodic reload covers the gap). */
-  static async connect(options: { url: string; channel?: string; logger?: Logger; redisOptions?: RedisOptions }): Promise<RedisLimitChangeBus> {
-    // ioredis is loaded where Redis is configured, not at start (one process without Redis never loads it).
-    const { Redis: RedisClient } = await import('ioredis');
-    const bus = new RedisLimitChangeBus(options.channel ?? LIMIT_CHANGES_CHANNEL, options.url, options.logger, options.redisOptions, RedisClient);
-    let timer: NodeJS.Timeout | undefined;
-    const subscribed = bus.subscriber.subscribe(bus.channel).then(
-      () => true,
-      () => false,
-    );
-    const waited = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), SUBSCRIBE_WAIT_MS);
-      timer.unref();
-    });
-    const inPlace = await Promise.race([subscribed, waited]);
-    clearTimeout(timer);
-    if (!inPlace)
-      options.logger?.warn({ channel: bus.channel }, 'limit-changes-redis-unreachable: other replicas’ changes arrive with the periodic reload');
-    void subscribed.then(() =>
-      bus.subscriber.on('ready', () => {
-        bus.subscriber.subscribe(bus.channel).catch(() => undefined);
-        void bus.local.publish();
-      }),
-    );
-    return bus;
-  }
-
-  async publish(): Promise<void> {
-    await this.local.publish();
-    await this.publisher.publish(this.channel, 'reload');
-  }
-
-  subscribe(listener: () => void): () => void {
-    return this.local.subscribe(listener);
-  }
-
-  async close(): Promise<void> {
-    await this.local.close();
-    await Promise.all([
-      this.publisher.quit().catch(() => this.publisher.disconnect()),
-      this.subscriber.quit().catch(() => this.subscriber.disconnect()),
-    ]);
-  }
-}
+/** Over Redis pub/sub; every reconnect counts as a change (what was sent meanwhile is lost). */
+export const RedisLimitChangeBus = {
+  /** `channel` defaults to `switchyard:auth:limit-changes`. */
+  connect: async (options: RedisChangeBusOptions): Promise<LimitChangeBus> => new ReloadBus(await RedisChangeBus.connect(options, LIMIT_CHANGES)),
+};
