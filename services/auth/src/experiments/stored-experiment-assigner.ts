@@ -1,4 +1,5 @@
-import type { ExperimentAssigner, ExperimentAssignment, ExperimentSubject, Logger } from '@switchyard/shared';
+import type { ExperimentAssigner, ExperimentAssignment, ExperimentSubject } from '@switchyard/shared';
+import { ReloadedSnapshot, type SnapshotAttachOptions } from '../change-bus/reloaded-snapshot';
 import type { LimitChangeBus } from '../stored-limits/limit-change-bus';
 import { assignArm, type RandomSource } from './arm-assignment';
 import type { Experiment } from './experiment-model';
@@ -25,32 +26,33 @@ export interface ExperimentAssignerOptions {
  * snapshot.
  */
 export class StoredExperimentAssigner implements ExperimentAssigner {
-  private routing = new Map<string, Experiment>();
-  private store?: ExperimentStore;
-  private bus?: LimitChangeBus;
-  private unsubscribe?: () => void;
-  private timer?: NodeJS.Timeout;
-  private logger?: Logger;
-  private started = 0;
-  private applied = 0;
+  private readonly snapshot = new ReloadedSnapshot<Map<string, Experiment>>(
+    { reloadFailed: 'experiments-reload-failed: assigning with the last experiments read', publishFailed: 'experiment-changes-publish-failed' },
+    new Map(),
+    DEFAULT_EXPERIMENTS_RELOAD_INTERVAL_MS,
+  );
   private readonly random: RandomSource;
 
   constructor(options: ExperimentAssignerOptions = {}) {
     this.random = options.random ?? Math.random;
   }
 
-  async attach(store: ExperimentStore, bus: LimitChangeBus, options: { logger?: Logger; reloadIntervalMs?: number } = {}): Promise<void> {
-    this.store = store;
-    this.bus = bus;
-    this.logger = options.logger;
-    await this.reload();
-    this.unsubscribe = bus.subscribe(() => {
-      this.reload().catch(() => undefined);
-    });
-    this.timer = setInterval(() => {
-      this.reload().catch(() => undefined);
-    }, options.reloadIntervalMs ?? DEFAULT_EXPERIMENTS_RELOAD_INTERVAL_MS);
-    this.timer.unref();
+  attach(store: ExperimentStore, bus: LimitChangeBus, options: SnapshotAttachOptions = {}): Promise<void> {
+    return this.snapshot.attach(
+      async () =>
+        new Map(
+          (await store.listRouting()).map((experiment) => [
+            routingKey(
+              experiment.workspace,
+              experiment.target.prompt === undefined ? 'model' : 'prompt',
+              experiment.target.prompt ?? experiment.target.model,
+            ),
+            experiment,
+          ]),
+        ),
+      bus,
+      options,
+    );
   }
 
   /** A prompt experiment when `target.prompt` is given, else a model experiment of `target.model`; undefined when none routes it. */
@@ -61,44 +63,21 @@ export class StoredExperimentAssigner implements ExperimentAssigner {
         : target.model !== undefined
           ? routingKey(workspace, 'model', target.model)
           : undefined;
-    const experiment = key === undefined ? undefined : this.routing.get(key);
+    const experiment = key === undefined ? undefined : this.snapshot.value.get(key);
     return experiment && assignArm(experiment, subject, this.random);
   }
 
-  async reload(): Promise<void> {
-    const store = this.store;
-    if (!store) return;
-    const number = ++this.started;
-    try {
-      const experiments = await store.listRouting();
-      if (number < this.applied) return;
-      this.applied = number;
-      this.routing = new Map(
-        experiments.map((experiment) => [
-          routingKey(
-            experiment.workspace,
-            experiment.target.prompt === undefined ? 'model' : 'prompt',
-            experiment.target.prompt ?? experiment.target.model,
-          ),
-          experiment,
-        ]),
-      );
-    } catch (error) {
-      this.logger?.warn({ err: error }, 'experiments-reload-failed: assigning with the last experiments read');
-      throw error;
-    }
+  reload(): Promise<void> {
+    return this.snapshot.reload();
   }
 
   /** After a change made in this process: reloads here before answering, and tells the other processes. Never throws. */
-  async changed(): Promise<void> {
-    await this.reload().catch(() => undefined);
-    await this.bus?.publish().catch((error: unknown) => this.logger?.warn({ err: error }, 'experiment-changes-publish-failed'));
+  changed(): Promise<void> {
+    return this.snapshot.changed();
   }
 
-  async close(): Promise<void> {
-    this.unsubscribe?.();
-    if (this.timer) clearInterval(this.timer);
-    await this.bus?.close();
+  close(): Promise<void> {
+    return this.snapshot.close();
   }
 }
 

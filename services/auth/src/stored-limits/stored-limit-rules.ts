@@ -1,15 +1,18 @@
-import type { BudgetRule, Logger, Principal } from '@switchyard/shared';
+import type { BudgetRule, Principal } from '@switchyard/shared';
 import type { Budget, BudgetPolicy, SpendSubject } from '../budgets/budget-policy';
 import type { RateLimit, RateLimitPolicy, RateLimitSubject } from '../rate-limits/rate-limit-policy';
+import { ReloadedSnapshot, type SnapshotAttachOptions } from '../change-bus/reloaded-snapshot';
 import type { LimitChangeBus } from './limit-change-bus';
 import type { StoredBudget, StoredLimitStore, StoredRateLimit } from './stored-limit-store';
 
 /** How often the rules are read again even without a change message: the backstop for a lost one. */
 export const DEFAULT_LIMITS_RELOAD_INTERVAL_MS = 30_000;
 
-export interface AttachOptions {
-  logger?: Logger;
-  reloadIntervalMs?: number;
+export type AttachOptions = SnapshotAttachOptions;
+
+interface LimitSnapshot {
+  rateLimits: Map<string, StoredRateLimit[]>;
+  budgets: Map<string, Array<{ stored: StoredBudget; budgetRule: BudgetRule }>>;
 }
 
 /**
@@ -20,70 +23,46 @@ export interface AttachOptions {
  * `reloadIntervalMs`. A reload that fails keeps the last snapshot.
  */
 export class StoredLimitRules {
-  private rateLimits = new Map<string, StoredRateLimit[]>();
-  private budgets = new Map<string, Array<{ stored: StoredBudget; budgetRule: BudgetRule }>>();
-  private store?: StoredLimitStore;
-  private bus?: LimitChangeBus;
-  private unsubscribe?: () => void;
-  private timer?: NodeJS.Timeout;
-  private logger?: Logger;
-  /** Loads are numbered so that a slow older one never replaces a newer snapshot. */
-  private started = 0;
-  private applied = 0;
+  private readonly snapshot = new ReloadedSnapshot<LimitSnapshot>(
+    { reloadFailed: 'stored-limits-reload-failed: serving with the last rules read', publishFailed: 'limit-changes-publish-failed' },
+    { rateLimits: new Map(), budgets: new Map() },
+    DEFAULT_LIMITS_RELOAD_INTERVAL_MS,
+  );
 
-  async attach(store: StoredLimitStore, bus: LimitChangeBus, options: AttachOptions = {}): Promise<void> {
-    this.store = store;
-    this.bus = bus;
-    this.logger = options.logger;
-    await this.reload();
-    this.unsubscribe = bus.subscribe(() => {
-      this.reload().catch(() => undefined);
-    });
-    this.timer = setInterval(() => {
-      this.reload().catch(() => undefined);
-    }, options.reloadIntervalMs ?? DEFAULT_LIMITS_RELOAD_INTERVAL_MS);
-    this.timer.unref();
+  attach(store: StoredLimitStore, bus: LimitChangeBus, options: AttachOptions = {}): Promise<void> {
+    return this.snapshot.attach(
+      async () => {
+        const [rateLimits, budgets] = await Promise.all([store.listRateLimits(), store.listBudgets()]);
+        return {
+          rateLimits: groupByWorkspace(rateLimits),
+          budgets: groupByWorkspace(budgets.map((stored) => ({ stored, workspace: stored.workspace, budgetRule: budgetRuleOf(stored) }))),
+        };
+      },
+      bus,
+      options,
+    );
   }
 
   /** Reads every rule again. */
-  async reload(): Promise<void> {
-    const store = this.store;
-    if (!store) return;
-    const number = ++this.started;
-    try {
-      const [rateLimits, budgets] = await Promise.all([store.listRateLimits(), store.listBudgets()]);
-      if (number < this.applied) return;
-      this.applied = number;
-      this.rateLimits = groupByWorkspace(rateLimits);
-      this.budgets = groupByWorkspace(budgets.map((stored) => ({ stored, workspace: stored.workspace, budgetRule: budgetRuleOf(stored) })));
-    } catch (error) {
-      this.logger?.warn({ err: error }, 'stored-limits-reload-failed: serving with the last rules read');
-      throw error;
-    }
+  reload(): Promise<void> {
+    return this.snapshot.reload();
   }
 
-  /**
-   * After a change made in this process: reloads here before answering, and
-   * tells the other processes. Never throws: the change is stored, and a
-   * failed reload or message is logged and made up by the periodic reload.
-   */
-  async changed(): Promise<void> {
-    await this.reload().catch(() => undefined);
-    await this.bus?.publish().catch((error: unknown) => this.logger?.warn({ err: error }, 'limit-changes-publish-failed'));
+  /** After a change made in this process: reloads here, then tells the other processes. Never throws. */
+  changed(): Promise<void> {
+    return this.snapshot.changed();
   }
 
   rateLimitsOf(workspace: string): readonly StoredRateLimit[] {
-    return this.rateLimits.get(workspace) ?? [];
+    return this.snapshot.value.rateLimits.get(workspace) ?? [];
   }
 
   budgetsOf(workspace: string): ReadonlyArray<{ stored: StoredBudget; budgetRule: BudgetRule }> {
-    return this.budgets.get(workspace) ?? [];
+    return this.snapshot.value.budgets.get(workspace) ?? [];
   }
 
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.unsubscribe?.();
-    await this.bus?.close();
+  close(): Promise<void> {
+    return this.snapshot.close();
   }
 }
 
