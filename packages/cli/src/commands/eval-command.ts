@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { adminRequest } from './admin-request';
 import type { CommandIo } from './keys-command';
 
 export const evalUsage = `Usage: switchyard eval <command> [options]
@@ -171,30 +172,10 @@ function adminClient(baseUrl: string, io: CommandIo): AdminCall | undefined {
   }
   const token = io.env.SWITCHYARD_ADMIN_TOKEN;
   return async (method, path, body) => {
-    const url = new URL(path, baseUrl);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (error) {
-      const cause = (error as Error).cause;
-      io.stderr(`switchyard: cannot reach ${url.origin}: ${cause instanceof Error ? cause.message : (error as Error).message}\n`);
-      return undefined;
-    }
-    const text = await response.text();
-    try {
-      return { status: response.status, body: JSON.parse(text) };
-    } catch {
-      io.stderr(`switchyard: ${url.origin} answered ${response.status} with something other than JSON\n`);
-      return undefined;
-    }
+    const answer = await adminRequest(new URL(path, baseUrl), method, body, token);
+    if (answer.failure === undefined) return answer;
+    io.stderr(`switchyard: ${answer.failure}\n`);
+    return undefined;
   };
 }
 

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { adminRequest } from './admin-request';
 
 export const keysUsage = `Usage: switchyard keys <command> [options]
 
@@ -86,40 +87,20 @@ export async function runKeysCommand(args: string[], io: CommandIo): Promise<num
   }
   if (command !== 'create' && command !== 'list' && values.workspace !== undefined) return usageError(io, `keys ${command} takes no --workspace`);
 
-  const token = io.env.SWITCHYARD_ADMIN_TOKEN;
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
-  if (request.body !== undefined) headers['content-type'] = 'application/json';
   let url: URL;
   try {
     url = new URL(request.path, values.url);
   } catch {
     return usageError(io, `--url ${values.url} is not a URL`);
   }
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: request.method,
-      headers,
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (error) {
-    io.stderr(
-      `switchyard: cannot reach ${url.origin}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}\n`,
-    );
+  const response = await adminRequest(url, request.method, request.body, io.env.SWITCHYARD_ADMIN_TOKEN);
+  if (response.failure !== undefined) {
+    io.stderr(`switchyard: ${response.failure}\n`);
     return 1;
   }
-  const text = await response.text();
-  let answer: unknown;
-  try {
-    answer = JSON.parse(text);
-  } catch {
-    io.stderr(`switchyard: ${url.origin} answered ${response.status} with something other than JSON\n`);
-    return 1;
-  }
+  const answer = response.body;
   const printed = `${JSON.stringify(answer, null, 2)}\n`;
-  if (response.ok) {
+  if (response.status < 300) {
     io.stdout(printed);
     return 0;
   }

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { adminRequest } from './admin-request';
 import type { CommandIo } from './keys-command';
 
 export const promptsUsage = `Usage: switchyard prompts <command> [options]
@@ -224,27 +225,9 @@ class AdminClient {
 
   private async send(method: string, route: string, body: unknown): Promise<{ status: number; answer: Json }> {
     const url = new URL(`/admin/v1/workspaces/${encodeURIComponent(this.workspace)}/prompts${route}`, this.origin);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.token !== undefined && this.token !== '') headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-    } catch (error) {
-      const cause = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
-      throw new CommandError(`cannot reach ${url.origin}: ${cause}`, 1);
-    }
-    const text = await response.text();
-    try {
-      return { status: response.status, answer: JSON.parse(text) as Json };
-    } catch {
-      throw new CommandError(`${url.origin} answered ${response.status} with something other than JSON`, 1);
-    }
+    const answer = await adminRequest(url, method, body, this.token);
+    if (answer.failure !== undefined) throw new CommandError(answer.failure, 1);
+    return { status: answer.status, answer: answer.body as Json };
   }
 }
 
