@@ -11,6 +11,7 @@ import {
 } from '../../../../services/observability/src/consumers/__fixtures__/observability-test-support';
 import { openEmptyPostgresSchema } from '../../../../services/observability/src/storage/__fixtures__/event-databases';
 import { conversationRecordSinks } from './edge-conversations';
+import { testSegment } from '../../../../services/edge-ingest/src/__fixtures__/transcript-segment';
 
 /**
  * Distributed mode's path for conversations: the events an edge-ingest
@@ -24,19 +25,7 @@ jest.setTimeout(120_000);
 const logger = createLogger('edge-conversations-test', process.env.LOG_LEVEL ?? 'silent');
 
 function segment(id: string, text: string, start: number, end: number): TranscriptSegment {
-  return {
-    id,
-    text,
-    speaker: 'SPEAKER_00',
-    speaker_id: 0,
-    is_user: false,
-    person_id: null,
-    start,
-    end,
-    translations: [],
-    speech_profile_processed: false,
-    stt_provider: 'test',
-  };
+  return testSegment(id, text, start, end);
 }
 
 describe('the conversation sink of the observability consumers', () => {

@@ -16,6 +16,7 @@ import { ConversationEventSink } from './conversation-events';
 import { SqlConversationStore } from './conversation-store';
 import { CONVERSATION_SUMMARY_SCHEMA, GatewayConversationSummarizer } from './conversation-summarizer';
 import { SummarizingConversationTracker } from './conversation-tracker';
+import { testSegment } from '../__fixtures__/transcript-segment';
 
 /**
  * Conversations end to end on both records databases: segments from a
@@ -55,19 +56,7 @@ function completionFixture(directory: string, content: string): string {
 }
 
 function segment(id: string, text: string, start: number, end: number): TranscriptSegment {
-  return {
-    id,
-    text,
-    speaker: 'SPEAKER_00',
-    speaker_id: 0,
-    is_user: false,
-    person_id: null,
-    start,
-    end,
-    translations: [],
-    speech_profile_processed: false,
-    stt_provider: 'test',
-  };
+  return testSegment(id, text, start, end);
 }
 
 class ArrayPublisher implements EventPublisher {

@@ -3,6 +3,7 @@ import OpusScript from 'opusscript';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { TranscriptSegment } from '../contracts';
 import { OmiRelay } from './omi-relay';
+import { testSegment } from '../__fixtures__/transcript-segment';
 
 /** A loopback server speaking the server side of Omi's socket, recording what each connection got. */
 interface Connection {
@@ -13,19 +14,7 @@ interface Connection {
 }
 
 function segment(id: string, text: string, start: number, end: number): TranscriptSegment {
-  return {
-    id,
-    text,
-    speaker: 'SPEAKER_00',
-    speaker_id: 0,
-    is_user: false,
-    person_id: null,
-    start,
-    end,
-    translations: [],
-    speech_profile_processed: true,
-    stt_provider: 'test',
-  };
+  return testSegment(id, text, start, end, { speech_profile_processed: true });
 }
 
 let server: WebSocketServer;
